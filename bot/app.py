@@ -1,0 +1,125 @@
+"""The composition root: the only place that wires Bolt, the adapters, the service and the jobs."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl
+
+from slack_bolt import App, BoltContext
+from slack_bolt.request import BoltRequest
+from slack_bolt.request.internals import build_context
+from slack_sdk import WebClient
+
+import handlers
+from bot.config import Config
+from bot.executor import TrackingExecutor
+from bot.ovh_gateway import OvhGateway, make_client
+from bot.ports import Clock
+from bot.repository import SqliteRepository
+from bot.scheduler import Poller
+from bot.service import PccService, ServiceSettings
+from bot.slack_adapter import SlackDirectory, SlackNotifier
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+def parse_slack_body(raw: str, content_type: str | None) -> dict[str, Any]:
+    """Parse a Slack HTTP body. Bolt 1.30 tests `"payload" in body` on the raw string, so a slash
+    command whose text merely contains "payload" is parsed as {} and dropped (reference/slack.md
+    §2); here a form body uses `payload` only when it is a real form field."""
+    if not raw:
+        return {}
+    if content_type == "application/json" or raw.startswith("{"):
+        parsed = json.loads(raw)
+        return parsed if isinstance(parsed, dict) else {}
+    fields = dict(parse_qsl(raw, keep_blank_values=True))
+    if "payload" in fields:
+        payload = json.loads(fields["payload"])
+        return payload if isinstance(payload, dict) else {}
+    return fields
+
+
+class SlackHttpRequest(BoltRequest):
+    """A BoltRequest from an HTTP body, parsed by ``parse_slack_body``. Signature checks still use
+    the untouched raw body."""
+
+    def __init__(self, *, body: str, query: str | None, headers: dict[str, Any]) -> None:
+        super().__init__(body=body, query=query, headers=headers)
+        parsed = parse_slack_body(self.raw_body, self.content_type)
+        if parsed != self.body:
+            self.body = parsed
+            self.context = build_context(BoltContext({}), parsed)
+
+
+@dataclass
+class Runtime:
+    config: Config
+    app: App
+    service: PccService
+    repo: SqliteRepository
+    gateway: OvhGateway
+    poller: Poller
+    executor: TrackingExecutor
+    started: bool = field(default=False)
+
+    def start_background(self) -> None:
+        """Reconcile what a previous run left half-done, then start polling."""
+        self.service.reconcile()
+        self.poller.start()
+        self.started = True
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Stop taking work, let in-flight listeners finish, stop the jobs, release resources."""
+        self.executor.wait_idle(timeout)
+        self.poller.stop()
+        self.executor.shutdown(wait=True)
+        self.gateway.close()
+        self.repo.close()
+
+
+def build_runtime(
+    config: Config,
+    *,
+    clock: Clock | None = None,
+    ovh_client: Any = None,
+    listener_threads: int = 16,
+    get_backoff_seconds: float = 0.5,
+) -> Runtime:
+    web_client = WebClient(token=config.slack_bot_token, base_url=config.slack_api_url, timeout=10)
+    executor = TrackingExecutor(max_workers=listener_threads)
+    app = App(
+        client=web_client,
+        signing_secret=config.slack_signing_secret or "",
+        listener_executor=executor,
+        token_verification_enabled=False,  # auth.test on the first request, not at import or build
+    )
+    gateway = OvhGateway(
+        ovh_client if ovh_client is not None else make_client(config.ovh),
+        migration_route=config.migration_api,
+        backoff_seconds=get_backoff_seconds,
+    )
+    repo = SqliteRepository(config.db_path)
+    service = PccService(
+        gateway=gateway,
+        repo=repo,
+        notifier=SlackNotifier(web_client),
+        directory=SlackDirectory(web_client),
+        settings=ServiceSettings(
+            approvers=config.approvers,
+            incident_channel=config.incident_channel,
+            policy=config.policy,
+            approval_ttl=config.approval_ttl,
+        ),
+        clock=clock or SystemClock(),
+    )
+    handlers.register(app, service)
+    poller = Poller(service, config.poll_seconds)
+    return Runtime(
+        config=config, app=app, service=service, repo=repo, gateway=gateway, poller=poller, executor=executor
+    )

@@ -1,0 +1,194 @@
+"""Block Kit builders: pure functions from domain objects to (fallback text, blocks)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot import ids
+from bot.domain import AuditEntry, FilerListing, MigrationRequest, State
+
+Block = dict[str, Any]
+Message = tuple[str, list[Block]]
+
+# Slack refuses a section text over 3,000 characters and a message over 50 blocks.
+_MAX_TEXT = 2900
+_MAX_BLOCKS = 50
+
+STATE_LABELS = {
+    State.PENDING: ":hourglass_flowing_sand: waiting for approval",
+    State.APPROVED: ":arrow_forward: approved, calling OVHcloud",
+    State.REPLICATING: ":arrows_counterclockwise: replicating",
+    State.DONE: ":white_check_mark: done",
+    State.FAILED: ":x: failed",
+    State.NEEDS_ATTENTION: ":warning: needs attention",
+    State.REJECTED: ":no_entry: rejected",
+    State.CANCELLED: ":heavy_multiplication_x: cancelled",
+    State.EXPIRED: ":zzz: expired",
+}
+
+HELP = """*pcc-bot*: copy datastores (filers) of a PCC in sbg1a to a PCC elsewhere, with approval.
+• `/pcc filers <service> [<datacenterId>]`: list the datastores of a PCC (or of one datacenter)
+   e.g. `/pcc filers pcc-192-0-2-15 1337`
+• `/pcc migrate <sourceService> <sourceDatacenterId> <filerId> <destService> <destDatacenterId>`: \
+ask for a copy; an approver clicks Approve
+   e.g. `/pcc migrate pcc-192-0-2-15 1337 1234 pcc-192-0-2-50 1515`
+• `/pcc list`: recent requests and their state
+   e.g. `/pcc list`
+• `/pcc status <requestId>`: one request with its history
+   e.g. `/pcc status 3`
+• `/pcc cancel <requestId>`: withdraw a request before it is approved (requester or approver)
+   e.g. `/pcc cancel 3`
+• `/pcc help`: this text"""
+
+
+def _when(moment: datetime | None) -> str:
+    return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else "-"
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= _MAX_TEXT else text[: _MAX_TEXT - 1] + "…"
+
+
+def section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": _clip(text)}}
+
+
+def context(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _clip(text)}]}
+
+
+def text_message(text: str) -> Message:
+    return text, [section(text)]
+
+
+def help_message() -> Message:
+    return text_message(HELP)
+
+
+def _gb(value: float | None) -> str:
+    return "?" if value is None else f"{value:,.0f} GB"
+
+
+def filers_message(listing: FilerListing) -> Message:
+    pcc = listing.pcc
+    count = sum(len(dc.filers) for dc in listing.datacenters)
+    title = f"*{pcc.service_name}* ({pcc.zone}) {pcc.description}: {count} datastore(s)"
+    blocks: list[Block] = [section(title)]
+    for dc in listing.datacenters:
+        d = dc.datacenter
+        lines = [f"*Datacenter {d.datacenter_id}* {d.name} {d.commercial_name}".rstrip()]
+        if not dc.filers:
+            lines.append("_no datastore_")
+        for f in dc.filers:
+            vms = "?" if f.vm_total is None else str(f.vm_total)
+            lines.append(
+                f"• `{f.name}` id {f.filer_id}: {f.size}, used {_gb(f.space_used_gb)}, "
+                f"free {_gb(f.space_free_gb)}, {vms} VM(s), {f.state}"
+            )
+        blocks.append(section("\n".join(lines)))
+    if len(blocks) > _MAX_BLOCKS:
+        blocks = [*blocks[: _MAX_BLOCKS - 1], context("(more datacenters: name one to see its filers)")]
+    return title, blocks
+
+
+def _card_fields(request: MigrationRequest) -> str:
+    spec = request.spec
+    vms = "?" if request.vm_total is None else request.vm_total
+    return (
+        f"*Requested by* <@{request.requester}> at {_when(request.created_at)}\n"
+        f"*Source* {spec.source_service} · datacenter {spec.source_datacenter_id} · {request.source_zone}\n"
+        f"*Filer* `{request.filer_name}` (id {spec.filer_id}) · {request.filer_size} · {vms} VM(s)\n"
+        f"*Destination* {spec.dest_service} · datacenter {spec.dest_datacenter_id} · {request.dest_zone}\n"
+        f"*Approval will call* `{request.api_call}`"
+    )
+
+
+def _progress(request: MigrationRequest) -> str:
+    parts = [STATE_LABELS[request.state]]
+    if request.decided_by:
+        verb = {State.REJECTED: "rejected", State.CANCELLED: "cancelled"}.get(request.state, "approved")
+        parts.append(f"{verb} by <@{request.decided_by}> at {_when(request.decided_at)}")
+    if request.task_id is not None:
+        parts.append(f"OVHcloud task {request.task_id}")
+    if request.task_state and request.state == State.REPLICATING:
+        pct = "" if request.progress is None else f" {request.progress}%"
+        parts.append(f"task {request.task_state}{pct}")
+    if request.state == State.PENDING:
+        parts.append(f"expires {_when(request.expires_at)}")
+    if request.last_error and request.state in (State.FAILED, State.NEEDS_ATTENTION):
+        parts.append(request.last_error)
+    return " · ".join(parts)
+
+
+def _buttons(request: MigrationRequest) -> Block:
+    value = str(request.id)
+    return {
+        "type": "actions",
+        "block_id": f"decide-{request.id}",
+        "elements": [
+            {
+                "type": "button",
+                "action_id": ids.APPROVE,
+                "style": "primary",
+                "text": {"type": "plain_text", "text": "Approve"},
+                "value": value,
+                "confirm": {
+                    "title": {"type": "plain_text", "text": "Start the copy?"},
+                    "text": {
+                        "type": "mrkdwn",
+                        "text": _clip(
+                            f"This calls `{request.api_call}` once. Replication takes hours and cannot be "
+                            "undone from Slack."
+                        ),
+                    },
+                    "confirm": {"type": "plain_text", "text": "Approve"},
+                    "deny": {"type": "plain_text", "text": "Back"},
+                },
+            },
+            {
+                "type": "button",
+                "action_id": ids.REJECT,
+                "style": "danger",
+                "text": {"type": "plain_text", "text": "Reject"},
+                "value": value,
+            },
+        ],
+    }
+
+
+def card_message(request: MigrationRequest) -> Message:
+    title = f"Datastore copy request #{request.id}: {request.filer_name} → {request.spec.dest_service}"
+    blocks: list[Block] = [
+        {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
+        section(_card_fields(request)),
+        context(_progress(request)),
+    ]
+    if request.state == State.PENDING:
+        blocks.append(_buttons(request))
+    return f"{title} ({request.state})", blocks
+
+
+def list_message(requests: list[MigrationRequest]) -> Message:
+    if not requests:
+        return text_message("No requests yet. File one with `/pcc migrate …` (see `/pcc help`).")
+    lines = [
+        f"#{r.id} {STATE_LABELS[r.state]} · `{r.filer_name}` {r.spec.source_service} → "
+        f"{r.spec.dest_service}/{r.spec.dest_datacenter_id} · <@{r.requester}> · {_when(r.created_at)}"
+        for r in requests
+    ]
+    return text_message("*Recent requests*\n" + "\n".join(lines))
+
+
+def status_message(request: MigrationRequest, history: list[AuditEntry]) -> Message:
+    text, blocks = card_message(request)
+    blocks = [b for b in blocks if b["type"] != "actions"]
+    lines = []
+    for entry in history:
+        move = f" ({entry.from_state or 'new'} → {entry.to_state})" if entry.to_state else ""
+        actor = entry.actor if entry.actor == "pcc-bot" else f"<@{entry.actor}>"
+        qid = f" · OVH query id {entry.query_id}" if entry.query_id else ""
+        detail = f": {entry.detail}" if entry.detail else ""
+        lines.append(f"{_when(entry.at)} · {actor} · {entry.action}{move}{detail}{qid}")
+    blocks.append(section("*History*\n" + "\n".join(lines[-30:])))
+    return text, blocks

@@ -1,0 +1,139 @@
+"""Command line: `pcc-bot serve | console | simulator | run`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from types import FrameType
+
+from bot import config as config_module
+from bot import logs
+from bot.domain import PccBotError
+
+log = logging.getLogger("pcc-bot")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pcc-bot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the Slack bot (Socket Mode, or HTTP with --http)")
+    serve.add_argument("--http", action="store_true", help="serve POST /slack/events over HTTP")
+    serve.add_argument("--host", default="0.0.0.0", help="HTTP bind address (default 0.0.0.0)")
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("PORT", "3000")),
+        help="HTTP port (default $PORT or 3000)",
+    )
+    console = sub.add_parser("console", help="the bot in a terminal, against the built-in simulator")
+    console.add_argument("--as", dest="user", default="alice", help="act as this user (default alice)")
+    console.add_argument(
+        "--speed",
+        type=float,
+        default=720.0,
+        help="simulated replication speed-up (default 720: 4 hours in 20 s)",
+    )
+    console.add_argument("--db", default=None, help="SQLite file (default: a fresh temporary one)")
+    sim = sub.add_parser("simulator", help="the OVHcloud API simulator as an HTTP server")
+    sim.add_argument("--host", default="127.0.0.1")
+    sim.add_argument("--port", type=int, default=8080)
+    sim.add_argument("--speed", type=float, default=1.0, help="replication speed-up (default 1)")
+    sim.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
+    sub.add_parser("run", help="serve when Slack tokens are set, else the console (`make run`)")
+    return parser
+
+
+def _stop_event() -> threading.Event:
+    stop = threading.Event()
+
+    def handle(signum: int, _frame: FrameType | None) -> None:
+        log.info("signal %s received: stopping", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handle)
+    signal.signal(signal.SIGINT, handle)
+    return stop
+
+
+def serve(http: bool, host: str, port: int) -> int:
+    from bot.app import build_runtime
+
+    cfg = config_module.load()
+    logs.setup(cfg.log_level, cfg.log_format)
+    cfg.require_for_serve(http)
+    runtime = build_runtime(cfg)
+    stop = _stop_event()
+    if http:
+        import waitress
+
+        from bot.web import SlackWsgi
+
+        server = waitress.create_server(
+            SlackWsgi(runtime.app, lambda: runtime.started), host=host, port=port, threads=8, ident="pcc-bot"
+        )
+        thread = threading.Thread(target=server.run, name="http", daemon=True)
+        thread.start()
+        runtime.start_background()
+        log.info("serving HTTP on %s:%s (POST /slack/events, GET /healthz)", host, server.effective_port)
+        stop.wait()
+        server.close()
+    else:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        handler = SocketModeHandler(runtime.app, app_token=cfg.slack_app_token)
+        runtime.start_background()
+        handler.connect()  # type: ignore[no-untyped-call]
+        log.info("connected to Slack in Socket Mode")
+        stop.wait()
+        handler.close()  # type: ignore[no-untyped-call]
+    runtime.close()
+    log.info("stopped cleanly")
+    return 0
+
+
+def simulator(host: str, port: int, speed: float, latency: float) -> int:
+    from bot.simulator import DEMO_APPLICATION_KEY, DEMO_CONSUMER_KEY, Simulator, SimulatorServer
+
+    logs.setup("INFO")
+    server = SimulatorServer(Simulator(speed=speed, latency=latency), host=host, port=port)
+    stop = _stop_event()
+    threading.Thread(target=server.serve_forever, name="simulator", daemon=True).start()
+    print(
+        f"OVHcloud simulator on {server.url} (application key {DEMO_APPLICATION_KEY}, "
+        f"consumer key {DEMO_CONSUMER_KEY}; see README, 'Demo inventory')",
+        flush=True,
+    )
+    stop.wait()
+    server.stop()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            env = config_module.load()
+            if env.slack_bot_token and env.slack_app_token:
+                return serve(False, "0.0.0.0", 3000)
+            if env.slack_bot_token and env.slack_signing_secret:
+                return serve(True, "0.0.0.0", int(os.environ.get("PORT", "3000")))
+            logs.setup("WARNING")
+            from bot import console
+
+            return console.run(speed=720.0, user="alice", db_path=None)
+        if args.command == "serve":
+            return serve(args.http, args.host, args.port)
+        if args.command == "console":
+            logs.setup("WARNING")
+            from bot import console
+
+            return console.run(speed=args.speed, user=args.user, db_path=args.db)
+        return simulator(args.host, args.port, args.speed, args.latency)
+    except PccBotError as error:
+        print(f"pcc-bot: {error}", file=sys.stderr)
+        return 2

@@ -1,0 +1,130 @@
+"""Parsing `/pcc` command text into plain values. Pure: no I/O."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.domain import MigrationSpec, UsageError
+
+MAX_TEXT = 500
+# OVHcloud service names: pcc-192-0-2-15, or older style names with dots.
+_SERVICE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+_ID = re.compile(r"[0-9]{1,18}")
+
+
+@dataclass(frozen=True)
+class Help:
+    pass
+
+
+@dataclass(frozen=True)
+class ListFilers:
+    service: str
+    datacenter_id: int | None
+
+
+@dataclass(frozen=True)
+class Migrate:
+    spec: MigrationSpec
+
+
+@dataclass(frozen=True)
+class ListRequests:
+    pass
+
+
+@dataclass(frozen=True)
+class Status:
+    request_id: int
+
+
+@dataclass(frozen=True)
+class Cancel:
+    request_id: int
+
+
+Command = Help | ListFilers | Migrate | ListRequests | Status | Cancel
+
+USAGE = {
+    "filers": "filers <service> [<datacenterId>]",
+    "migrate": "migrate <sourceService> <sourceDatacenterId> <filerId> <destService> <destDatacenterId>",
+    "list": "list",
+    "status": "status <requestId>",
+    "cancel": "cancel <requestId>",
+    "help": "help",
+}
+
+
+def _show(value: str) -> str:
+    """A user's token, quoted and shortened, safe to echo back."""
+    printable = "".join(ch if ch.isprintable() else "?" for ch in value)
+    return repr(printable[:40] + ("…" if len(printable) > 40 else ""))
+
+
+def _usage(sub: str, problem: str) -> UsageError:
+    return UsageError(f"{problem}. Usage: `/pcc {USAGE[sub]}` (see `/pcc help`)")
+
+
+def _service(sub: str, name: str, value: str) -> str:
+    if not _SERVICE.fullmatch(value):
+        raise _usage(sub, f"{name} {_show(value)} is not a PCC service name (like pcc-192-0-2-15)")
+    return value
+
+
+def _number(sub: str, name: str, value: str) -> int:
+    if not _ID.fullmatch(value):
+        raise _usage(sub, f"{name} {_show(value)} is not a number")
+    return int(value)
+
+
+def parse(text: str) -> Command:
+    """Turn the text after `/pcc` into a Command, or raise UsageError naming the problem."""
+    if len(text) > MAX_TEXT:
+        raise UsageError(f"the command is {len(text)} characters long; the limit is {MAX_TEXT}")
+    words = text.split()
+    if not words:
+        return Help()
+    sub, args = words[0].lower(), words[1:]
+    if sub not in USAGE:
+        known = ", ".join(USAGE)
+        raise UsageError(f"unknown subcommand {_show(words[0])}; known: {known}. Try `/pcc help`")
+    expected = {
+        "filers": (1, 2),
+        "migrate": (5, 5),
+        "list": (0, 0),
+        "status": (1, 1),
+        "cancel": (1, 1),
+        "help": (0, 0),
+    }[sub]
+    if not expected[0] <= len(args) <= expected[1]:
+        want = str(expected[0]) if expected[0] == expected[1] else f"{expected[0]} or {expected[1]}"
+        raise _usage(sub, f"`{sub}` takes {want} argument(s), got {len(args)}")
+    match sub:
+        case "filers":
+            dc = _number(sub, "datacenterId", args[1]) if len(args) == 2 else None
+            return ListFilers(_service(sub, "service", args[0]), dc)
+        case "migrate":
+            return Migrate(
+                MigrationSpec(
+                    source_service=_service(sub, "sourceService", args[0]),
+                    source_datacenter_id=_number(sub, "sourceDatacenterId", args[1]),
+                    filer_id=_number(sub, "filerId", args[2]),
+                    dest_service=_service(sub, "destService", args[3]),
+                    dest_datacenter_id=_number(sub, "destDatacenterId", args[4]),
+                )
+            )
+        case "list":
+            return ListRequests()
+        case "status":
+            return Status(_number(sub, "requestId", args[0].lstrip("#")))
+        case "cancel":
+            return Cancel(_number(sub, "requestId", args[0].lstrip("#")))
+    return Help()
+
+
+def parse_request_id(value: object) -> int:
+    """The request id carried by a button's value."""
+    if not isinstance(value, str) or not _ID.fullmatch(value):
+        raise UsageError("this button does not carry a valid request id")
+    return int(value)

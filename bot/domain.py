@@ -1,0 +1,310 @@
+"""The request, its state machine, the rules and the project's errors.
+
+Pure Python: nothing here knows about Slack, OVHcloud or SQLite.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+# ---------------------------------------------------------------- errors
+
+
+class PccBotError(Exception):
+    """An error whose message is written for the person who asked."""
+
+
+class UsageError(PccBotError):
+    """The command text does not fit the grammar."""
+
+
+class NotFound(PccBotError):
+    """A PCC, datacenter, filer, task or request does not exist."""
+
+
+class RuleViolation(PccBotError):
+    """A migration request breaks one or more of the rules in DESIGN.md."""
+
+    def __init__(self, violations: list[str]) -> None:
+        self.violations = violations
+        super().__init__("Request refused:\n" + "\n".join(f"• {v}" for v in violations))
+
+
+class NotAllowed(PccBotError):
+    """The person may not do this (approve their own request, not an approver...)."""
+
+
+class Conflict(PccBotError):
+    """The request is no longer in a state that allows this action."""
+
+
+class StorageError(PccBotError):
+    """The database could not be read or written."""
+
+
+class OvhApiError(PccBotError):
+    """An OVHcloud API call failed.
+
+    ``ambiguous`` is True when the call may have been carried out anyway (timeout, 5xx, lost
+    connection): a mutating call in that state must be reconciled, never retried blindly.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        error_class: str | None = None,
+        query_id: str | None = None,
+        ambiguous: bool = False,
+    ) -> None:
+        self.status = status
+        self.error_class = error_class
+        self.query_id = query_id
+        self.ambiguous = ambiguous
+        suffix = f" (OVH query id {query_id})" if query_id else ""
+        super().__init__(f"OVHcloud API error: {message}{suffix}")
+
+
+class OvhNotFound(OvhApiError, NotFound):
+    """OVHcloud answered 404."""
+
+
+# ---------------------------------------------------------------- inventory
+
+
+@dataclass(frozen=True)
+class Pcc:
+    service_name: str
+    zone: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Certifications:
+    """Security options that must carry over to the destination (HDS, PCI-DSS)."""
+
+    hds: bool = False
+    pcidss: bool = False
+
+    def enabled(self) -> list[str]:
+        return [name for name, on in (("HDS", self.hds), ("PCI-DSS", self.pcidss)) if on]
+
+
+@dataclass(frozen=True)
+class Datacenter:
+    datacenter_id: int
+    name: str
+    commercial_name: str = ""
+
+
+@dataclass(frozen=True)
+class Filer:
+    filer_id: int
+    name: str
+    size: str
+    space_used_gb: float | None
+    space_free_gb: float | None
+    vm_total: int | None
+    state: str
+
+
+@dataclass(frozen=True)
+class DatacenterFilers:
+    datacenter: Datacenter
+    filers: tuple[Filer, ...]
+
+
+@dataclass(frozen=True)
+class FilerListing:
+    pcc: Pcc
+    datacenters: tuple[DatacenterFilers, ...]
+
+
+@dataclass(frozen=True)
+class Task:
+    task_id: int
+    name: str
+    state: str
+    progress: int | None
+    description: str | None = None
+    filer_id: int | None = None
+    datacenter_id: int | None = None
+
+
+@dataclass(frozen=True)
+class StartedTask:
+    task_id: int
+    query_id: str | None
+
+
+#: TaskStateEnum values that end a task (reference/ovh-api.md §3).
+TASK_DONE = "done"
+TASK_FAILED_STATES = frozenset({"error", "canceled"})
+
+# ---------------------------------------------------------------- state machine
+
+
+class State(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REPLICATING = "replicating"
+    DONE = "done"
+    FAILED = "failed"
+    NEEDS_ATTENTION = "needs_attention"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+TRANSITIONS: dict[State, frozenset[State]] = {
+    State.PENDING: frozenset({State.APPROVED, State.REJECTED, State.CANCELLED, State.EXPIRED}),
+    # FAILED from APPROVED: the API refused the POST outright (4xx), so nothing started.
+    State.APPROVED: frozenset({State.REPLICATING, State.FAILED, State.NEEDS_ATTENTION}),
+    State.REPLICATING: frozenset({State.DONE, State.FAILED}),
+    # A human or the reconciler may still find the task, or give up.
+    State.NEEDS_ATTENTION: frozenset({State.REPLICATING, State.FAILED}),
+}
+
+ACTIVE_STATES = frozenset({State.PENDING, State.APPROVED, State.REPLICATING, State.NEEDS_ATTENTION})
+
+
+def can_transition(source: State, target: State) -> bool:
+    return target in TRANSITIONS.get(source, frozenset())
+
+
+def check_transition(source: State, target: State) -> None:
+    if not can_transition(source, target):
+        raise Conflict(f"a request that is {source} cannot become {target}")
+
+
+@dataclass(frozen=True)
+class MigrationSpec:
+    """What a person asked for: the five ids of `/pcc migrate`."""
+
+    source_service: str
+    source_datacenter_id: int
+    filer_id: int
+    dest_service: str
+    dest_datacenter_id: int
+
+
+@dataclass(frozen=True)
+class MigrationRequest:
+    id: int
+    spec: MigrationSpec
+    requester: str
+    channel: str
+    state: State
+    created_at: datetime
+    expires_at: datetime
+    filer_name: str
+    filer_size: str
+    vm_total: int | None
+    source_zone: str
+    dest_zone: str
+    api_call: str
+    approver: str | None = None
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    task_id: int | None = None
+    task_state: str | None = None
+    progress: int | None = None
+    last_error: str | None = None
+    query_id: str | None = None
+    card_channel: str | None = None
+    card_ts: str | None = None
+    updated_at: datetime | None = None
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in ACTIVE_STATES
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    request_id: int
+    at: datetime
+    actor: str
+    action: str
+    from_state: str | None
+    to_state: str | None
+    detail: str = ""
+    query_id: str | None = None
+
+
+class NoticeKind(StrEnum):
+    CARD = "card"  # the request's card, posted in the request's channel
+    THREAD = "thread"  # a reply in the card's thread
+    INCIDENT = "incident"  # a message in the incident room
+
+
+@dataclass(frozen=True)
+class Notice:
+    id: int
+    request_id: int
+    kind: NoticeKind
+    key: str
+    channel: str
+    text: str
+    attempts: int = 0
+
+
+# ---------------------------------------------------------------- rules
+
+
+@dataclass(frozen=True)
+class ZonePolicy:
+    source_zone: str = "sbg1a"
+    allowed_zones: frozenset[str] = field(default_factory=frozenset)
+
+
+def rule_violations(
+    *,
+    source: Pcc,
+    source_certs: Certifications,
+    dest: Pcc,
+    dest_certs: Certifications,
+    policy: ZonePolicy,
+) -> list[str]:
+    """Every rule of DESIGN.md that the pair breaks, each naming the rule and the values.
+
+    Existence of the PCCs, datacenters and filer is checked before, by looking them up.
+    """
+    problems: list[str] = []
+    if source.zone != policy.source_zone:
+        problems.append(
+            f"source {source.service_name} is in {source.zone}, but sources must be in {policy.source_zone}"
+        )
+    if dest.zone == policy.source_zone:
+        problems.append(
+            f"destination {dest.service_name} is in {dest.zone}: the destination must be outside "
+            f"{policy.source_zone}"
+        )
+    elif policy.allowed_zones and dest.zone not in policy.allowed_zones:
+        allowed = ", ".join(sorted(policy.allowed_zones))
+        problems.append(
+            f"destination {dest.service_name} is in {dest.zone}, which is not an allowed zone ({allowed})"
+        )
+    if source.service_name == dest.service_name:
+        problems.append(f"source and destination are the same PCC ({source.service_name})")
+    for option, src_on, dst_on in (
+        ("HDS", source_certs.hds, dest_certs.hds),
+        ("PCI-DSS", source_certs.pcidss, dest_certs.pcidss),
+    ):
+        if src_on and not dst_on:
+            problems.append(
+                f"source {source.service_name} has {option} enabled, destination {dest.service_name} does not"
+            )
+    return problems
+
+
+class NoticeNotDelivered(Exception):
+    """The chat did not accept a message; it stays queued. ``retry_after`` in seconds when known."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        self.reason = reason
+        self.retry_after = retry_after
+        super().__init__(reason)

@@ -1,0 +1,79 @@
+"""Texts of the notices posted in a request's thread and in the incident room (mrkdwn, no I/O)."""
+
+from __future__ import annotations
+
+from bot.domain import MigrationRequest, OvhApiError, Task
+
+
+def _where(request: MigrationRequest) -> str:
+    spec = request.spec
+    return (
+        f"filer *{request.filer_name}* ({spec.filer_id}) of {spec.source_service} → "
+        f"{spec.dest_service} datacenter {spec.dest_datacenter_id} ({request.dest_zone})"
+    )
+
+
+def restore_name(request: MigrationRequest) -> str:
+    """The name OVHcloud gives the copy: restore-<source datastore number>."""
+    number = request.filer_name.rsplit("-", 1)[-1]
+    return f"restore-{number}" if number.isdigit() else f"restore-{request.spec.filer_id:06d}"
+
+
+def started(request: MigrationRequest, task_id: int) -> str:
+    return (
+        f"Replication started for request #{request.id}: {_where(request)}. "
+        f"OVHcloud task {task_id}. Progress is shown on the card; completion will be announced here."
+    )
+
+
+def completed(request: MigrationRequest) -> str:
+    copy = restore_name(request)
+    return (
+        f":white_check_mark: Request #{request.id} done: {_where(request)}.\n"
+        f"The copy is mounted as datastore `{copy}` on every host of datacenter "
+        f"{request.spec.dest_datacenter_id}. It is *read-only*.\n"
+        f"Next: register the VMs from `{copy}` in the vSphere inventory, then *clone each VM to a "
+        f"writable datastore before powering it on* (powering on from the copy fails with "
+        f'"Unable to write the VMX file"). Remove the copy once every VM is cloned. '
+        f"(OVHcloud task {request.task_id})"
+    )
+
+
+def failed(request: MigrationRequest, task: Task) -> str:
+    detail = f": {task.description}" if task.description else ""
+    return (
+        f":x: Request #{request.id} failed: {_where(request)}. OVHcloud task {task.task_id} ended "
+        f"`{task.state}`{detail}. Give OVHcloud support the task id {task.task_id}; an `error` task can "
+        f"be relaunched by OVHcloud (resetTaskState)."
+    )
+
+
+def refused(request: MigrationRequest, error: OvhApiError) -> str:
+    return (
+        f":x: Request #{request.id} was approved but OVHcloud refused the call `{request.api_call}`: "
+        f"{error}. Nothing was started; file a new request once the cause is fixed."
+    )
+
+
+def ambiguous(request: MigrationRequest, error: OvhApiError) -> str:
+    return (
+        f":warning: Request #{request.id} needs attention: the call `{request.api_call}` got no clear "
+        f"answer ({error}). It may have started. pcc-bot will not call it again; it keeps looking for "
+        f"the task on {request.spec.dest_service}. Check the PCC's tasks before doing anything by hand."
+    )
+
+
+def interrupted(request: MigrationRequest) -> str:
+    return (
+        f":warning: Request #{request.id} needs attention: pcc-bot stopped between the approval and "
+        f"OVHcloud's answer, and no matching task was found on {request.spec.dest_service} datacenter "
+        f"{request.spec.dest_datacenter_id}. pcc-bot will not call the API again for this request; it "
+        f"keeps looking for the task. Check the PCC's tasks before doing anything by hand."
+    )
+
+
+def adopted(request: MigrationRequest, task: Task) -> str:
+    return (
+        f"Found OVHcloud task {task.task_id} (`{task.name}`, {task.state}) for request #{request.id}; "
+        f"tracking it now."
+    )

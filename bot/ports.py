@@ -1,0 +1,123 @@
+"""Small protocols between the service layer and the adapters."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from bot.domain import (
+    AuditEntry,
+    Certifications,
+    Datacenter,
+    DatacenterFilers,
+    Filer,
+    MigrationRequest,
+    MigrationSpec,
+    Notice,
+    NoticeKind,
+    Pcc,
+    StartedTask,
+    State,
+    Task,
+)
+
+
+class OvhGateway(Protocol):
+    def get_pcc(self, service: str) -> Pcc: ...
+
+    def get_certifications(self, service: str) -> Certifications: ...
+
+    def get_datacenter(self, service: str, datacenter_id: int) -> Datacenter: ...
+
+    def get_filer(self, service: str, datacenter_id: int, filer_id: int) -> Filer: ...
+
+    def list_filers(self, service: str, datacenter_id: int | None) -> list[DatacenterFilers]: ...
+
+    def start_migration(self, spec: MigrationSpec) -> StartedTask: ...
+
+    def get_task(self, service: str, task_id: int) -> Task: ...
+
+    def find_tasks(self, service: str, datacenter_id: int, since: datetime) -> list[Task]: ...
+
+    def migration_call(self, spec: MigrationSpec) -> str: ...
+
+
+@dataclass(frozen=True)
+class NewRequest:
+    spec: MigrationSpec
+    requester: str
+    channel: str
+    created_at: datetime
+    expires_at: datetime
+    filer_name: str
+    filer_size: str
+    vm_total: int | None
+    source_zone: str
+    dest_zone: str
+    api_call: str
+
+
+@dataclass(frozen=True)
+class Change:
+    """One state change with the fields it sets, its audit line and the notices it queues."""
+
+    actor: str
+    action: str
+    detail: str = ""
+    query_id: str | None = None
+    fields: dict[str, object] | None = None
+    notices: Sequence[tuple[NoticeKind, str, str, str]] = ()  # (kind, key, channel, text)
+
+
+class Repository(Protocol):
+    def add(self, new: NewRequest, card_channel: str) -> MigrationRequest: ...
+
+    def get(self, request_id: int) -> MigrationRequest | None: ...
+
+    def active_for_filer(self, source_service: str, filer_id: int) -> MigrationRequest | None: ...
+
+    def recent(self, limit: int) -> list[MigrationRequest]: ...
+
+    def in_states(self, states: Sequence[State]) -> list[MigrationRequest]: ...
+
+    def transition(
+        self, request_id: int, expected: State, target: State, change: Change, now: datetime
+    ) -> bool: ...
+
+    def update_fields(self, request_id: int, fields: dict[str, object], now: datetime) -> None: ...
+
+    def history(self, request_id: int) -> list[AuditEntry]: ...
+
+    def due_notices(self, now: datetime, limit: int) -> list[Notice]: ...
+
+    def notice_sent(self, notice_id: int, now: datetime) -> None: ...
+
+    def notice_failed(self, notice_id: int, error: str, retry_at: datetime) -> None: ...
+
+    def set_card(self, request_id: int, channel: str, ts: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class MessageRef:
+    channel: str
+    ts: str
+
+
+class Notifier(Protocol):
+    """Posts to the chat. Raises ``NoticeNotDelivered`` when the chat did not accept a message."""
+
+    def post_card(self, request: MigrationRequest) -> MessageRef: ...
+
+    def update_card(self, request: MigrationRequest) -> None: ...
+
+    def post_text(self, channel: str, text: str, thread_ts: str | None = None) -> MessageRef: ...
+
+
+class Directory(Protocol):
+    def group_members(self, group_id: str) -> frozenset[str]: ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...

@@ -1,0 +1,394 @@
+"""SQLite storage of requests, their audit trail and the outbox of chat notices.
+
+One connection guarded by a lock (listeners and the scheduler run on different threads); every unit
+of work is one transaction. Schema changes only through the migrations below.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlite_utils import Database, Migrations
+
+from bot.domain import (
+    ACTIVE_STATES,
+    AuditEntry,
+    Conflict,
+    MigrationRequest,
+    MigrationSpec,
+    Notice,
+    NoticeKind,
+    State,
+    StorageError,
+)
+from bot.ports import Change, NewRequest
+
+migrations = Migrations("pcc-bot")
+
+_ACTIVE_SQL = ", ".join(f"'{state.value}'" for state in sorted(ACTIVE_STATES))
+
+
+@migrations()
+def m001_requests_audit_notices(db: Database) -> None:
+    db.table("requests").create(
+        {
+            "id": int,
+            "source_service": str,
+            "source_datacenter_id": int,
+            "filer_id": int,
+            "dest_service": str,
+            "dest_datacenter_id": int,
+            "requester": str,
+            "channel": str,
+            "state": str,
+            "created_at": str,
+            "expires_at": str,
+            "updated_at": str,
+            "filer_name": str,
+            "filer_size": str,
+            "vm_total": int,
+            "source_zone": str,
+            "dest_zone": str,
+            "api_call": str,
+            "approver": str,
+            "decided_by": str,
+            "decided_at": str,
+            "task_id": int,
+            "task_state": str,
+            "progress": int,
+            "last_error": str,
+            "query_id": str,
+            "card_channel": str,
+            "card_ts": str,
+        },
+        pk="id",
+        not_null={"source_service", "filer_id", "dest_service", "requester", "state", "created_at"},
+    )
+    db.table("requests").create_index(["state"])
+    # One active request per filer, guaranteed by the database even under concurrent requests.
+    db.execute(
+        "CREATE UNIQUE INDEX one_active_request_per_filer ON requests(source_service, filer_id) "
+        f"WHERE state IN ({_ACTIVE_SQL})"
+    )
+    db.table("audit").create(
+        {
+            "id": int,
+            "request_id": int,
+            "at": str,
+            "actor": str,
+            "action": str,
+            "from_state": str,
+            "to_state": str,
+            "detail": str,
+            "query_id": str,
+        },
+        pk="id",
+        foreign_keys=[("request_id", "requests", "id")],
+    )
+    db.table("audit").create_index(["request_id"])
+    db.table("notices").create(
+        {
+            "id": int,
+            "request_id": int,
+            "kind": str,
+            "key": str,
+            "channel": str,
+            "text": str,
+            "sent_at": str,
+            "attempts": int,
+            "next_attempt_at": str,
+            "last_error": str,
+            "created_at": str,
+        },
+        pk="id",
+        foreign_keys=[("request_id", "requests", "id")],
+        defaults={"attempts": 0},
+    )
+    # A notice is identified by (request, key): queuing it twice is a no-op, so it is sent once.
+    db.table("notices").create_index(["request_id", "key"], unique=True)
+    db.table("notices").create_index(["sent_at", "next_attempt_at"])
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+def _parse(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _to_request(row: dict[str, Any]) -> MigrationRequest:
+    created_at = _parse(row["created_at"])
+    expires_at = _parse(row["expires_at"])
+    assert created_at is not None and expires_at is not None
+    return MigrationRequest(
+        id=row["id"],
+        spec=MigrationSpec(
+            source_service=row["source_service"],
+            source_datacenter_id=row["source_datacenter_id"],
+            filer_id=row["filer_id"],
+            dest_service=row["dest_service"],
+            dest_datacenter_id=row["dest_datacenter_id"],
+        ),
+        requester=row["requester"],
+        channel=row["channel"],
+        state=State(row["state"]),
+        created_at=created_at,
+        expires_at=expires_at,
+        filer_name=row["filer_name"],
+        filer_size=row["filer_size"],
+        vm_total=row["vm_total"],
+        source_zone=row["source_zone"],
+        dest_zone=row["dest_zone"],
+        api_call=row["api_call"],
+        approver=row["approver"],
+        decided_by=row["decided_by"],
+        decided_at=_parse(row["decided_at"]),
+        task_id=row["task_id"],
+        task_state=row["task_state"],
+        progress=row["progress"],
+        last_error=row["last_error"],
+        query_id=row["query_id"],
+        card_channel=row["card_channel"],
+        card_ts=row["card_ts"],
+        updated_at=_parse(row["updated_at"]),
+    )
+
+
+class SqliteRepository:
+    """The Repository port on SQLite (a file path, or ``:memory:`` for tests)."""
+
+    def __init__(self, path: str) -> None:
+        self._lock = threading.RLock()
+        try:
+            conn = sqlite3.connect(path, timeout=5.0, check_same_thread=False)
+            self._db = Database(conn)
+            if path != ":memory:":
+                self._db.enable_wal()
+            self._db.execute("PRAGMA foreign_keys = ON")
+            migrations.apply(self._db)
+        except sqlite3.Error as error:
+            raise StorageError(f"cannot open the database {path}: {error}") from error
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.conn.close()
+
+    @contextmanager
+    def _unit_of_work(self) -> Iterator[Database]:
+        with self._lock:
+            try:
+                with self._db.atomic():  # commits, or rolls back on any exception
+                    yield self._db
+            except sqlite3.IntegrityError:
+                raise
+            except sqlite3.Error as error:
+                raise StorageError(f"the database refused the change: {error}") from error
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        with self._lock:
+            try:
+                cursor = self._db.execute(sql, list(params))
+            except sqlite3.Error as error:
+                raise StorageError(f"the database could not be read: {error}") from error
+            columns = [c[0] for c in cursor.description]
+            return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+    # ------------------------------------------------------------ requests
+
+    def add(self, new: NewRequest, card_channel: str) -> MigrationRequest:
+        spec = new.spec
+        row = {
+            "source_service": spec.source_service,
+            "source_datacenter_id": spec.source_datacenter_id,
+            "filer_id": spec.filer_id,
+            "dest_service": spec.dest_service,
+            "dest_datacenter_id": spec.dest_datacenter_id,
+            "requester": new.requester,
+            "channel": new.channel,
+            "state": State.PENDING.value,
+            "created_at": _iso(new.created_at),
+            "expires_at": _iso(new.expires_at),
+            "updated_at": _iso(new.created_at),
+            "filer_name": new.filer_name,
+            "filer_size": new.filer_size,
+            "vm_total": new.vm_total,
+            "source_zone": new.source_zone,
+            "dest_zone": new.dest_zone,
+            "api_call": new.api_call,
+        }
+        try:
+            with self._unit_of_work() as db:
+                request_id = int(db.table("requests").insert(row).last_pk or 0)
+                self._audit(db, request_id, new.requester, "requested", None, State.PENDING, new.created_at)
+                self._queue(db, request_id, NoticeKind.CARD, "card", card_channel, "", new.created_at)
+        except sqlite3.IntegrityError as error:
+            active = self.active_for_filer(spec.source_service, spec.filer_id)
+            where = f" (request #{active.id}, {active.state})" if active else ""
+            raise Conflict(
+                f"filer {spec.filer_id} of {spec.source_service} already has an active request{where}"
+            ) from error
+        created = self.get(request_id)
+        assert created is not None
+        return created
+
+    def get(self, request_id: int) -> MigrationRequest | None:
+        rows = self._rows("SELECT * FROM requests WHERE id = ?", [request_id])
+        return _to_request(rows[0]) if rows else None
+
+    def active_for_filer(self, source_service: str, filer_id: int) -> MigrationRequest | None:
+        rows = self._rows(
+            f"SELECT * FROM requests WHERE source_service = ? AND filer_id = ? AND state IN ({_ACTIVE_SQL})",
+            [source_service, filer_id],
+        )
+        return _to_request(rows[0]) if rows else None
+
+    def recent(self, limit: int) -> list[MigrationRequest]:
+        rows = self._rows("SELECT * FROM requests ORDER BY id DESC LIMIT ?", [limit])
+        return [_to_request(row) for row in rows]
+
+    def in_states(self, states: Sequence[State]) -> list[MigrationRequest]:
+        marks = ", ".join("?" for _ in states)
+        rows = self._rows(
+            f"SELECT * FROM requests WHERE state IN ({marks}) ORDER BY id", [s.value for s in states]
+        )
+        return [_to_request(row) for row in rows]
+
+    def transition(
+        self, request_id: int, expected: State, target: State, change: Change, now: datetime
+    ) -> bool:
+        """Compare-and-set: move the request only if it is still in ``expected``.
+
+        Returns True for the one caller that changed the row; the audit line and the notices are
+        written in the same transaction.
+        """
+        fields = {"state": target.value, "updated_at": _iso(now), **(change.fields or {})}
+        assignments = ", ".join(f"{name} = ?" for name in fields)
+        with self._unit_of_work() as db:
+            cursor = db.execute(
+                f"UPDATE requests SET {assignments} WHERE id = ? AND state = ?",
+                [*fields.values(), request_id, expected.value],
+            )
+            if cursor.rowcount != 1:
+                return False
+            self._audit(
+                db,
+                request_id,
+                change.actor,
+                change.action,
+                expected,
+                target,
+                now,
+                change.detail,
+                change.query_id,
+            )
+            for kind, key, channel, text in change.notices:
+                self._queue(db, request_id, kind, key, channel, text, now)
+        return True
+
+    def update_fields(self, request_id: int, fields: dict[str, object], now: datetime) -> None:
+        values = {**fields, "updated_at": _iso(now)}
+        with self._unit_of_work() as db:
+            db.table("requests").update(request_id, values)
+
+    def set_card(self, request_id: int, channel: str, ts: str) -> None:
+        with self._unit_of_work() as db:
+            db.table("requests").update(request_id, {"card_channel": channel, "card_ts": ts})
+
+    # ------------------------------------------------------------ audit
+
+    @staticmethod
+    def _audit(
+        db: Database,
+        request_id: int,
+        actor: str,
+        action: str,
+        from_state: State | None,
+        to_state: State | None,
+        now: datetime,
+        detail: str = "",
+        query_id: str | None = None,
+    ) -> None:
+        db.table("audit").insert(
+            {
+                "request_id": request_id,
+                "at": _iso(now),
+                "actor": actor,
+                "action": action,
+                "from_state": from_state.value if from_state else None,
+                "to_state": to_state.value if to_state else None,
+                "detail": detail,
+                "query_id": query_id,
+            }
+        )
+
+    def record(self, request_id: int, actor: str, action: str, now: datetime, detail: str = "") -> None:
+        """An audit line for something that changes no state (a refused click, a reconcile look-up)."""
+        with self._unit_of_work() as db:
+            self._audit(db, request_id, actor, action, None, None, now, detail)
+
+    def history(self, request_id: int) -> list[AuditEntry]:
+        rows = self._rows("SELECT * FROM audit WHERE request_id = ? ORDER BY id", [request_id])
+        return [
+            AuditEntry(
+                request_id=row["request_id"],
+                at=datetime.fromisoformat(row["at"]),
+                actor=row["actor"],
+                action=row["action"],
+                from_state=row["from_state"],
+                to_state=row["to_state"],
+                detail=row["detail"] or "",
+                query_id=row["query_id"],
+            )
+            for row in rows
+        ]
+
+    # ------------------------------------------------------------ notices (outbox)
+
+    @staticmethod
+    def _queue(
+        db: Database, request_id: int, kind: NoticeKind, key: str, channel: str, text: str, now: datetime
+    ) -> None:
+        db.execute(
+            "INSERT OR IGNORE INTO notices (request_id, kind, key, channel, text, attempts, "
+            "next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?)",
+            [request_id, kind.value, key, channel, text, _iso(now), _iso(now)],
+        )
+
+    def due_notices(self, now: datetime, limit: int) -> list[Notice]:
+        rows = self._rows(
+            "SELECT * FROM notices WHERE sent_at IS NULL AND next_attempt_at <= ? ORDER BY id LIMIT ?",
+            [_iso(now), limit],
+        )
+        return [
+            Notice(
+                id=row["id"],
+                request_id=row["request_id"],
+                kind=NoticeKind(row["kind"]),
+                key=row["key"],
+                channel=row["channel"],
+                text=row["text"],
+                attempts=row["attempts"],
+            )
+            for row in rows
+        ]
+
+    def pending_notice_count(self) -> int:
+        return int(self._rows("SELECT count(*) AS n FROM notices WHERE sent_at IS NULL")[0]["n"])
+
+    def notice_sent(self, notice_id: int, now: datetime) -> None:
+        with self._unit_of_work() as db:
+            db.table("notices").update(notice_id, {"sent_at": _iso(now), "last_error": None})
+
+    def notice_failed(self, notice_id: int, error: str, retry_at: datetime) -> None:
+        with self._unit_of_work() as db:
+            db.execute(
+                "UPDATE notices SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? "
+                "WHERE id = ?",
+                [error, _iso(retry_at), notice_id],
+            )

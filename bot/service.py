@@ -1,0 +1,471 @@
+"""Use cases: what a person (or the scheduler) can ask of pcc-bot.
+
+Imports nothing from Slack, OVHcloud or SQLite: the adapters come in through the ports.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TypeVar
+
+from bot import messages
+from bot.domain import (
+    TASK_DONE,
+    TASK_FAILED_STATES,
+    AuditEntry,
+    Certifications,
+    Conflict,
+    FilerListing,
+    MigrationRequest,
+    MigrationSpec,
+    NotAllowed,
+    NotFound,
+    NoticeKind,
+    NoticeNotDelivered,
+    OvhApiError,
+    PccBotError,
+    RuleViolation,
+    State,
+    Task,
+    ZonePolicy,
+    rule_violations,
+)
+from bot.ports import Change, Clock, Directory, NewRequest, Notifier, OvhGateway, Repository
+
+log = logging.getLogger(__name__)
+
+BOT = "pcc-bot"
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    approvers: frozenset[str]  # Slack user ids (U…/W…) and user group ids (S…)
+    incident_channel: str | None = None
+    policy: ZonePolicy = field(default_factory=ZonePolicy)
+    approval_ttl: timedelta = timedelta(days=1)
+    notice_batch: int = 50
+
+    @property
+    def approver_users(self) -> frozenset[str]:
+        return frozenset(a for a in self.approvers if not a.startswith("S"))
+
+    @property
+    def approver_groups(self) -> frozenset[str]:
+        return frozenset(a for a in self.approvers if a.startswith("S"))
+
+
+def _retry_delay(attempts: int) -> timedelta:
+    """Backoff for a notice the chat did not accept: 5 s, 10 s, 20 s... capped at 5 minutes."""
+    return timedelta(seconds=min(300, 5 * 2**attempts))
+
+
+class PccService:
+    def __init__(
+        self,
+        *,
+        gateway: OvhGateway,
+        repo: Repository,
+        notifier: Notifier,
+        directory: Directory,
+        settings: ServiceSettings,
+        clock: Clock,
+    ) -> None:
+        self._ovh = gateway
+        self._repo = repo
+        self._notifier = notifier
+        self._directory = directory
+        self._settings = settings
+        self._clock = clock
+        self._delivery = threading.Lock()
+
+    # ------------------------------------------------------------ reading
+
+    def list_filers(self, service: str, datacenter_id: int | None) -> FilerListing:
+        pcc = self._ovh.get_pcc(service)
+        return FilerListing(pcc=pcc, datacenters=tuple(self._ovh.list_filers(service, datacenter_id)))
+
+    def recent(self, limit: int = 15) -> list[MigrationRequest]:
+        return self._repo.recent(limit)
+
+    def status(self, request_id: int) -> tuple[MigrationRequest, list[AuditEntry]]:
+        return self._require(request_id), self._repo.history(request_id)
+
+    def _require(self, request_id: int) -> MigrationRequest:
+        request = self._repo.get(request_id)
+        if request is None:
+            raise NotFound(f"request #{request_id} not found")
+        return request
+
+    # ------------------------------------------------------------ filing a request
+
+    def request_migration(self, spec: MigrationSpec, requester: str, channel: str) -> MigrationRequest:
+        """Check every rule, store the request and post its card. Raises RuleViolation or Conflict."""
+        active = self._repo.active_for_filer(spec.source_service, spec.filer_id)
+        if active is not None:
+            raise Conflict(
+                f"filer {spec.filer_id} of {spec.source_service} already has an active request: "
+                f"#{active.id} ({active.state}); see its thread"
+            )
+        problems: list[str] = []
+
+        def look(fn: Callable[[], T]) -> T | None:
+            try:
+                return fn()
+            except NotFound as missing:
+                problems.append(str(missing))
+                return None
+
+        source = look(lambda: self._ovh.get_pcc(spec.source_service))
+        dest = look(lambda: self._ovh.get_pcc(spec.dest_service))
+        filer = None
+        if source and look(lambda: self._ovh.get_datacenter(spec.source_service, spec.source_datacenter_id)):
+            filer = look(
+                lambda: self._ovh.get_filer(spec.source_service, spec.source_datacenter_id, spec.filer_id)
+            )
+        if dest:
+            look(lambda: self._ovh.get_datacenter(spec.dest_service, spec.dest_datacenter_id))
+        if source is None or dest is None or filer is None or problems:
+            raise RuleViolation(problems)
+        source_certs = self._ovh.get_certifications(spec.source_service)
+        dest_certs = (
+            self._ovh.get_certifications(spec.dest_service) if source_certs.enabled() else Certifications()
+        )
+        problems = rule_violations(
+            source=source,
+            source_certs=source_certs,
+            dest=dest,
+            dest_certs=dest_certs,
+            policy=self._settings.policy,
+        )
+        if problems:
+            raise RuleViolation(problems)
+        now = self._clock.now()
+        request = self._repo.add(
+            NewRequest(
+                spec=spec,
+                requester=requester,
+                channel=channel,
+                created_at=now,
+                expires_at=now + self._settings.approval_ttl,
+                filer_name=filer.name,
+                filer_size=filer.size,
+                vm_total=filer.vm_total,
+                source_zone=source.zone,
+                dest_zone=dest.zone,
+                api_call=self._ovh.migration_call(spec),
+            ),
+            card_channel=channel,
+        )
+        self.deliver_notices()
+        return self._require(request.id)
+
+    # ------------------------------------------------------------ decisions
+
+    def check_approver(self, request: MigrationRequest, user: str) -> None:
+        """Re-checked on every click: a listed user or group member, never the requester."""
+        if user == request.requester:
+            raise NotAllowed(
+                f"you filed request #{request.id} yourself; another approver has to approve or reject it"
+            )
+        if user in self._settings.approver_users:
+            return
+        for group in sorted(self._settings.approver_groups):
+            if user in self._directory.group_members(group):
+                return
+        raise NotAllowed(
+            f"only the approvers listed in PCC_APPROVERS can approve or reject request #{request.id}"
+        )
+
+    def _expire_if_due(self, request: MigrationRequest) -> None:
+        now = self._clock.now()
+        if request.state == State.PENDING and now >= request.expires_at:
+            change = Change(actor=BOT, action="expired", detail=f"not approved by {request.expires_at}")
+            if self._repo.transition(request.id, State.PENDING, State.EXPIRED, change, now):
+                self._refresh_card(request.id)
+            raise Conflict(f"request #{request.id} expired at {request.expires_at:%Y-%m-%d %H:%M} UTC")
+
+    def _not_pending(self, request_id: int) -> Conflict:
+        current = self._require(request_id)
+        by = f" by <@{current.decided_by}>" if current.decided_by else ""
+        return Conflict(f"request #{request_id} is already {current.state}{by}")
+
+    def approve(self, request_id: int, user: str) -> MigrationRequest:
+        """The first valid click wins (compare-and-set); only the winner calls the API, once."""
+        request = self._require(request_id)
+        self.check_approver(request, user)
+        self._expire_if_due(request)
+        now = self._clock.now()
+        change = Change(
+            actor=user,
+            action="approved",
+            fields={"approver": user, "decided_by": user, "decided_at": now.isoformat()},
+        )
+        if not self._repo.transition(request_id, State.PENDING, State.APPROVED, change, now):
+            raise self._not_pending(request_id)
+        self._refresh_card(request_id)
+        self._start_migration(self._require(request_id))
+        return self._require(request_id)
+
+    def _start_migration(self, request: MigrationRequest) -> None:
+        try:
+            started = self._ovh.start_migration(request.spec)
+        except OvhApiError as error:
+            ambiguous = error.ambiguous
+            target = State.NEEDS_ATTENTION if ambiguous else State.FAILED
+            text = messages.ambiguous(request, error) if ambiguous else messages.refused(request, error)
+            self._move(
+                request,
+                State.APPROVED,
+                target,
+                Change(
+                    actor=BOT,
+                    action="migration call failed",
+                    detail=str(error),
+                    query_id=error.query_id,
+                    fields={"last_error": str(error), "query_id": error.query_id},
+                    notices=self._thread_and_incident(request, "start-failed", text),
+                ),
+            )
+            return
+        self._move(
+            request,
+            State.APPROVED,
+            State.REPLICATING,
+            Change(
+                actor=BOT,
+                action="migration started",
+                detail=request.api_call,
+                query_id=started.query_id,
+                fields={"task_id": started.task_id, "task_state": "todo", "progress": 0},
+                notices=[
+                    (
+                        NoticeKind.THREAD,
+                        "started",
+                        request.channel,
+                        messages.started(request, started.task_id),
+                    )
+                ],
+            ),
+        )
+
+    def reject(self, request_id: int, user: str) -> MigrationRequest:
+        request = self._require(request_id)
+        self.check_approver(request, user)
+        now = self._clock.now()
+        change = Change(
+            actor=user, action="rejected", fields={"decided_by": user, "decided_at": now.isoformat()}
+        )
+        if not self._repo.transition(request_id, State.PENDING, State.REJECTED, change, now):
+            raise self._not_pending(request_id)
+        self._refresh_card(request_id)
+        return self._require(request_id)
+
+    def cancel(self, request_id: int, user: str) -> MigrationRequest:
+        request = self._require(request_id)
+        if user != request.requester:
+            try:
+                self.check_approver(request, user)
+            except NotAllowed:
+                raise NotAllowed(
+                    f"only the requester or an approver can cancel request #{request_id}"
+                ) from None
+        if request.state != State.PENDING:
+            raise Conflict(
+                f"request #{request_id} is {request.state}: only a pending request can be cancelled"
+            )
+        now = self._clock.now()
+        change = Change(
+            actor=user, action="cancelled", fields={"decided_by": user, "decided_at": now.isoformat()}
+        )
+        if not self._repo.transition(request_id, State.PENDING, State.CANCELLED, change, now):
+            raise self._not_pending(request_id)
+        self._refresh_card(request_id)
+        return self._require(request_id)
+
+    # ------------------------------------------------------------ tracking
+
+    def poll_once(self) -> None:
+        """One scheduler tick: expire, track replicating tasks, look for lost tasks, send notices."""
+        for request in self._repo.in_states([State.PENDING]):
+            try:
+                self._expire_if_due(request)
+            except Conflict:
+                log.info("request #%d expired", request.id)
+        for request in self._repo.in_states([State.REPLICATING]):
+            try:
+                self._track(request)
+            except PccBotError as error:
+                log.warning("request #%d: could not read its task: %s", request.id, error)
+        for request in self._repo.in_states([State.NEEDS_ATTENTION]):
+            try:
+                self._adopt(request, State.NEEDS_ATTENTION)
+            except PccBotError as error:
+                log.warning("request #%d: task search failed: %s", request.id, error)
+        self.deliver_notices()
+
+    def _track(self, request: MigrationRequest) -> None:
+        assert request.task_id is not None
+        task = self._ovh.get_task(request.spec.dest_service, request.task_id)
+        if task.state == TASK_DONE:
+            self._move(
+                request,
+                State.REPLICATING,
+                State.DONE,
+                Change(
+                    actor=BOT,
+                    action="replication done",
+                    detail=f"task {task.task_id}",
+                    fields={"task_state": task.state, "progress": 100},
+                    notices=self._thread_and_incident(request, "done", messages.completed(request)),
+                ),
+            )
+        elif task.state in TASK_FAILED_STATES:
+            self._move(
+                request,
+                State.REPLICATING,
+                State.FAILED,
+                Change(
+                    actor=BOT,
+                    action="replication failed",
+                    detail=f"task {task.task_id} {task.state}",
+                    fields={
+                        "task_state": task.state,
+                        "progress": task.progress,
+                        "last_error": task.description,
+                    },
+                    notices=self._thread_and_incident(request, "failed", messages.failed(request, task)),
+                ),
+            )
+        elif (task.state, task.progress) != (request.task_state, request.progress):
+            self._repo.update_fields(
+                request.id, {"task_state": task.state, "progress": task.progress}, self._clock.now()
+            )
+            self._refresh_card(request.id)
+
+    def reconcile(self) -> None:
+        """On start: a request left `approved` was interrupted between the approval and the API's
+        answer. Adopt its task if OVHcloud has one, else mark it needs_attention. Never re-POST."""
+        for request in self._repo.in_states([State.APPROVED]):
+            try:
+                adopted = self._adopt(request, State.APPROVED)
+            except PccBotError as error:
+                log.warning("request #%d: task search failed: %s", request.id, error)
+                adopted = False
+            if not adopted:
+                self._move(
+                    request,
+                    State.APPROVED,
+                    State.NEEDS_ATTENTION,
+                    Change(
+                        actor=BOT,
+                        action="interrupted",
+                        detail="no task found after restart",
+                        notices=self._thread_and_incident(
+                            request, "interrupted", messages.interrupted(request)
+                        ),
+                    ),
+                )
+        self.deliver_notices()
+
+    def _adopt(self, request: MigrationRequest, current: State) -> bool:
+        since = (request.decided_at or request.created_at) - timedelta(minutes=5)
+        tasks = self._ovh.find_tasks(request.spec.dest_service, request.spec.dest_datacenter_id, since)
+        task = _matching_task(tasks, request.spec.filer_id)
+        if task is None:
+            return False
+        self._move(
+            request,
+            current,
+            State.REPLICATING,
+            Change(
+                actor=BOT,
+                action="task adopted",
+                detail=f"task {task.task_id} ({task.name})",
+                fields={"task_id": task.task_id, "task_state": task.state, "progress": task.progress},
+                notices=[
+                    (
+                        NoticeKind.THREAD,
+                        f"adopted-{task.task_id}",
+                        request.channel,
+                        messages.adopted(request, task),
+                    )
+                ],
+            ),
+        )
+        return True
+
+    # ------------------------------------------------------------ plumbing
+
+    def _thread_and_incident(
+        self, request: MigrationRequest, key: str, text: str
+    ) -> list[tuple[NoticeKind, str, str, str]]:
+        notices = [(NoticeKind.THREAD, key, request.channel, text)]
+        if self._settings.incident_channel:
+            notices.append((NoticeKind.INCIDENT, f"{key}-incident", self._settings.incident_channel, text))
+        return notices
+
+    def _move(self, request: MigrationRequest, expected: State, target: State, change: Change) -> None:
+        if self._repo.transition(request.id, expected, target, change, self._clock.now()):
+            self._refresh_card(request.id)
+            self.deliver_notices()
+        else:
+            log.info("request #%d was no longer %s; %s skipped", request.id, expected, change.action)
+
+    def _refresh_card(self, request_id: int) -> None:
+        request = self._require(request_id)
+        if request.card_ts is None:
+            return  # the card is still queued; it will be posted with the current state
+        try:
+            self._notifier.update_card(request)
+        except NoticeNotDelivered as error:
+            log.warning("request #%d: card not updated (%s); the next change retries", request_id, error)
+
+    def deliver_notices(self) -> int:
+        """Send what is due in the outbox; a notice is marked sent only once the chat accepted it."""
+        sent = 0
+        with self._delivery:
+            now = self._clock.now()
+            for notice in self._repo.due_notices(now, self._settings.notice_batch):
+                request = self._require(notice.request_id)
+                try:
+                    if notice.kind == NoticeKind.CARD:
+                        ref = self._notifier.post_card(request)
+                        self._repo.set_card(request.id, ref.channel, ref.ts)
+                    elif notice.kind == NoticeKind.THREAD:
+                        if request.card_ts is None or request.card_channel is None:
+                            raise NoticeNotDelivered("the card is not posted yet", retry_after=5)
+                        self._notifier.post_text(request.card_channel, notice.text, request.card_ts)
+                    else:
+                        self._notifier.post_text(notice.channel, notice.text)
+                except NoticeNotDelivered as error:
+                    delay = (
+                        timedelta(seconds=error.retry_after)
+                        if error.retry_after is not None
+                        else _retry_delay(notice.attempts)
+                    )
+                    log.warning(
+                        "notice %d for request #%d not delivered (%s); retry in %s",
+                        notice.id,
+                        notice.request_id,
+                        error,
+                        delay,
+                    )
+                    self._repo.notice_failed(notice.id, str(error), now + delay)
+                    continue
+                self._repo.notice_sent(notice.id, self._clock.now())
+                sent += 1
+        return sent
+
+
+def _matching_task(tasks: list[Task], filer_id: int) -> Task | None:
+    """The task a lost migration call created: same filer id, or the only filer-copy task."""
+    same_filer = [t for t in tasks if t.filer_id == filer_id]
+    if len(same_filer) == 1:
+        return same_filer[0]
+    named = [t for t in tasks if t.filer_id is None and "filer" in t.name.lower()]
+    return named[0] if len(named) == 1 else None

@@ -1,0 +1,193 @@
+"""A local stand-in for the Slack Web API and for response_url hooks.
+
+It answers the methods pcc-bot calls, records every call, can be told to fail (429 with
+Retry-After, 5xx, slow answers), and hands each message to an optional listener: the console
+prints them; the tests assert on the recorded calls. It never talks to Slack.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl
+
+BOT_USER_ID = "UPCCBOT"
+TEAM_ID = "T0PCC"
+
+
+@dataclass(frozen=True)
+class SlackCall:
+    method: str  # "chat.postMessage", ... or "response_url"
+    args: dict[str, Any]
+    status: int
+
+
+@dataclass
+class _Failure:
+    method: str
+    status: int
+    times: int
+    retry_after: int | None
+    delay: float
+
+
+@dataclass
+class SlackStandIn:
+    usergroups: dict[str, list[str]] = field(default_factory=dict)
+    listener: Callable[[SlackCall], None] | None = None
+    calls: list[SlackCall] = field(default_factory=list)
+    _failures: list[_Failure] = field(default_factory=list)
+    _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def fail(
+        self, method: str, status: int = 429, times: int = 1, retry_after: int | None = 1, delay: float = 0.0
+    ) -> None:
+        with self._lock:
+            self._failures.append(_Failure(method, status, times, retry_after, delay))
+
+    def calls_to(self, method: str) -> list[SlackCall]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method and c.status == 200]
+
+    def wait_for(
+        self,
+        method: str,
+        count: int = 1,
+        timeout: float = 5.0,
+        where: Callable[[SlackCall], bool] = lambda _: True,
+    ) -> list[SlackCall]:
+        """Wait until ``count`` accepted calls of ``method`` match; returns them (maybe fewer)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [c for c in self.calls_to(method) if where(c)]
+            if len(found) >= count or time.monotonic() > deadline:
+                return found
+            time.sleep(0.02)
+
+    def _take_failure(self, method: str) -> _Failure | None:
+        with self._lock:
+            for failure in self._failures:
+                if failure.method == method and failure.times > 0:
+                    failure.times -= 1
+                    return failure
+        return None
+
+    def answer(self, method: str, args: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+        failure = self._take_failure(method)
+        if failure is not None:
+            time.sleep(failure.delay)
+            headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
+            error = "ratelimited" if failure.status == 429 else "internal_error"
+            self._record(SlackCall(method, args, failure.status))
+            return failure.status, headers, {"ok": False, "error": error}
+        body: dict[str, Any] = {"ok": True}
+        if method == "auth.test":
+            body.update(
+                url="https://pcc.example.slack.com/",
+                team="pcc",
+                user="pcc-bot",
+                team_id=TEAM_ID,
+                user_id=BOT_USER_ID,
+                bot_id="BPCCBOT",
+            )
+        elif method in ("chat.postMessage", "chat.update"):
+            ts = args.get("ts") or f"{int(time.time())}.{next(self._ts):06d}"
+            body.update(
+                channel=args.get("channel"),
+                ts=ts,
+                message={"text": args.get("text"), "blocks": args.get("blocks")},
+            )
+        elif method == "usergroups.users.list":
+            group = args.get("usergroup", "")
+            if group not in self.usergroups:
+                self._record(SlackCall(method, args, 200))
+                return 200, {}, {"ok": False, "error": "no_such_subteam"}
+            body["users"] = self.usergroups[group]
+        self._record(SlackCall(method, args, 200))
+        return 200, {}, body
+
+    def _record(self, call: SlackCall) -> None:
+        with self._lock:
+            self.calls.append(call)
+        if self.listener is not None and call.status == 200:
+            self.listener(call)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _StandInServer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length).decode("utf-8")
+        args = json.loads(raw) if raw.startswith("{") else dict(parse_qsl(raw, keep_blank_values=True))
+        for key in ("blocks", "attachments"):
+            if isinstance(args.get(key), str):
+                args[key] = json.loads(args[key])
+        if self.path.startswith("/response/"):
+            self.server.standin._record(SlackCall("response_url", args, 200))
+            self._reply(200, {}, b"ok", "text/plain")
+            return
+        method = self.path.removeprefix("/api/").split("?")[0]
+        status, headers, body = self.server.standin.answer(method, args)
+        self._reply(status, headers, json.dumps(body).encode(), "application/json")
+
+    do_GET = do_POST
+
+    def _reply(self, status: int, headers: dict[str, str], payload: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(payload)
+
+
+class _StandInServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], standin: SlackStandIn) -> None:
+        super().__init__(address, _Handler)
+        self.standin = standin
+
+
+class SlackStandInServer:
+    """Serves a SlackStandIn on 127.0.0.1 in a background thread."""
+
+    def __init__(self, standin: SlackStandIn | None = None, port: int = 0) -> None:
+        self.standin = standin or SlackStandIn()
+        self._server = _StandInServer(("127.0.0.1", port), self.standin)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name="slack-standin", daemon=True
+        )
+        self._responses = itertools.count(1)
+
+    @property
+    def base(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base}/api/"
+
+    def response_url(self) -> str:
+        return f"{self.base}/response/{next(self._responses)}"
+
+    def start(self) -> SlackStandInServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()

@@ -1,0 +1,84 @@
+"""HTTP mode: a small WSGI app (`POST /slack/events`, `GET /healthz`) served by waitress."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import App
+
+from bot.app import SlackHttpRequest
+
+if TYPE_CHECKING:
+    from wsgiref.types import StartResponse, WSGIEnvironment
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+MAX_BODY = 1024 * 1024
+
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    413: "Payload Too Large",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+
+
+def _headers(environ: WSGIEnvironment) -> dict[str, str]:
+    out = {
+        key[5:].replace("_", "-").lower(): str(value)
+        for key, value in environ.items()
+        if key.startswith("HTTP_")
+    }
+    if environ.get("CONTENT_TYPE"):
+        out["content-type"] = str(environ["CONTENT_TYPE"])
+    return out
+
+
+class SlackWsgi:
+    """WSGI callable. ``ready`` is a callable so /healthz answers 200 only once the bot is ready."""
+
+    def __init__(self, app: App, ready: Callable[[], bool]) -> None:
+        self._app = app
+        self._ready = ready
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        method, path = environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "/")
+        if path == "/healthz" and method == "GET":
+            ok = self._ready()
+            return self._reply(start_response, 200 if ok else 503, {"ok": ok})
+        if path != EVENTS_PATH:
+            return self._reply(start_response, 404, {"error": "not found"})
+        if method != "POST":
+            return self._reply(start_response, 405, {"error": "use POST"})
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = -1
+        if length < 0 or length > MAX_BODY:
+            return self._reply(start_response, 413, {"error": "body too large"})
+        raw = environ["wsgi.input"].read(length).decode("utf-8", errors="replace")
+        try:
+            request = SlackHttpRequest(body=raw, query=environ.get("QUERY_STRING"), headers=_headers(environ))
+        except ValueError:  # a body that claims to be JSON but is not
+            return self._reply(start_response, 400, {"error": "malformed body"})
+        response = self._app.dispatch(request)
+        headers = [(name, value) for name, values in response.headers.items() for value in values]
+        start_response(f"{response.status} {_REASONS.get(response.status, '')}".strip(), headers)
+        return [response.body.encode("utf-8")]
+
+    @staticmethod
+    def _reply(start_response: StartResponse, status: int, body: dict[str, Any]) -> Iterable[bytes]:
+        payload = json.dumps(body).encode()
+        start_response(
+            f"{status} {_REASONS[status]}",
+            [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))],
+        )
+        return [payload]

@@ -1,0 +1,26 @@
+"""The Approve and Reject buttons of a request's card."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+
+from bot import ids
+from bot.commands import parse_request_id
+from bot.service import PccService
+from handlers.errors import reported
+
+
+def register(app: App, service: PccService) -> None:
+    @app.action(ids.APPROVE)
+    @reported
+    def on_approve(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        service.approve(parse_request_id(action.get("value")), body["user"]["id"])
+
+    @app.action(ids.REJECT)
+    @reported
+    def on_reject(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        service.reject(parse_request_id(action.get("value")), body["user"]["id"])

@@ -1,0 +1,38 @@
+"""The `/pcc` slash command."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+
+from bot import blocks, ids
+from bot.commands import Cancel, Help, ListFilers, ListRequests, Migrate, Status, parse
+from bot.service import PccService
+from handlers.errors import reported
+
+
+def register(app: App, service: PccService) -> None:
+    @app.command(ids.COMMAND)
+    @reported
+    def on_pcc(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
+        ack()
+        user, channel = command["user_id"], command["channel_id"]
+        match parse(command.get("text") or ""):
+            case Help():
+                text, body = blocks.help_message()
+            case ListFilers(service=pcc, datacenter_id=dc):
+                text, body = blocks.filers_message(service.list_filers(pcc, dc))
+            case Migrate(spec=spec):
+                request = service.request_migration(spec, requester=user, channel=channel)
+                text, body = blocks.text_message(
+                    f"Request #{request.id} filed and posted in <#{channel}>; an approver has to approve it."
+                )
+            case ListRequests():
+                text, body = blocks.list_message(service.recent())
+            case Status(request_id=request_id):
+                text, body = blocks.status_message(*service.status(request_id))
+            case Cancel(request_id=request_id):
+                request = service.cancel(request_id, user)
+                text, body = blocks.text_message(f"Request #{request.id} cancelled.")
+        respond(text=text, blocks=body, response_type="ephemeral")
