@@ -1,0 +1,178 @@
+"""Process-boundary fixtures: the bot serving HTTP, a fake Slack Web API, the OVHcloud simulator."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+import requests
+import waitress
+from slack_sdk.signature import SignatureVerifier
+
+from bot import ids
+from bot.app import Runtime, build_runtime
+from bot.config import Config
+from bot.ovh_gateway import OvhCredentials
+from bot.simulator import (
+    DEMO_APPLICATION_KEY,
+    DEMO_APPLICATION_SECRET,
+    DEMO_CONSUMER_KEY,
+    Simulator,
+    SimulatorServer,
+)
+from bot.slack_standin import SlackStandIn, SlackStandInServer
+from bot.web import SlackWsgi
+
+SIGNING_SECRET = "test-signing-secret"
+CHANNEL = "COPS"
+INCIDENT = "CINCIDENT"
+APPROVER_GROUP = "SONCALL"
+
+
+def signed_headers(body: str, timestamp: int | None = None, secret: str = SIGNING_SECRET) -> dict[str, str]:
+    stamp = str(timestamp if timestamp is not None else int(time.time()))
+    signature = SignatureVerifier(secret).generate_signature(timestamp=stamp, body=body)
+    return {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": stamp,
+        "X-Slack-Signature": signature,
+    }
+
+
+@pytest.fixture
+def simulator() -> Iterator[SimulatorServer]:
+    server = SimulatorServer(Simulator()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def slack() -> Iterator[SlackStandInServer]:
+    server = SlackStandInServer(SlackStandIn(usergroups={APPROVER_GROUP: ["UCAROL"]})).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def config(tmp_path: Path, simulator: SimulatorServer, slack: SlackStandInServer) -> Config:
+    return Config(
+        slack_bot_token="xoxb-test-token",
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=slack.api_url,
+        ovh=OvhCredentials(
+            endpoint=simulator.url,
+            application_key=DEMO_APPLICATION_KEY,
+            application_secret=DEMO_APPLICATION_SECRET,
+            consumer_key=DEMO_CONSUMER_KEY,
+        ),
+        db_path=str(tmp_path / "pcc-bot.db"),
+        approvers=frozenset({"UBOB", APPROVER_GROUP}),
+        incident_channel=INCIDENT,
+        poll_seconds=3600,  # tests drive polling themselves
+    )
+
+
+@dataclass
+class RunningBot:
+    """The bot serving HTTP on 127.0.0.1, as Slack would reach it."""
+
+    runtime: Runtime
+    url: str
+    slack: SlackStandInServer
+    server: object
+
+    def post(self, body: str, headers: dict[str, str] | None = None) -> requests.Response:
+        return requests.post(
+            f"{self.url}/slack/events",
+            data=body.encode("utf-8"),
+            headers=headers if headers is not None else signed_headers(body),
+            timeout=10,
+        )
+
+    def command(self, text: str, user: str = "UALICE", channel: str = CHANNEL) -> requests.Response:
+        body = urlencode(
+            {
+                "token": "legacy",
+                "team_id": "T0PCC",
+                "team_domain": "acme",
+                "channel_id": channel,
+                "channel_name": "ops",
+                "user_id": user,
+                "user_name": user.lower(),
+                "command": ids.COMMAND,
+                "text": text,
+                "api_app_id": "A1",
+                "is_enterprise_install": "false",
+                "response_url": self.slack.response_url(),
+                "trigger_id": "1.2.x",
+            }
+        )
+        return self.post(body)
+
+    def click(self, action_id: str, value: str, user: str) -> requests.Response:
+        payload = {
+            "type": "block_actions",
+            "token": "legacy",
+            "api_app_id": "A1",
+            "trigger_id": "1.2.y",
+            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": "T0PCC"},
+            "team": {"id": "T0PCC", "domain": "acme"},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "channel": {"id": CHANNEL, "name": "ops"},
+            "container": {
+                "type": "message",
+                "message_ts": "1.1",
+                "channel_id": CHANNEL,
+                "is_ephemeral": False,
+            },
+            "state": {"values": {}},
+            "response_url": self.slack.response_url(),
+            "actions": [
+                {
+                    "action_id": action_id,
+                    "block_id": f"decide-{value}",
+                    "value": value,
+                    "type": "button",
+                    "action_ts": "1.2",
+                }
+            ],
+        }
+        return self.post(urlencode({"payload": json.dumps(payload)}))
+
+    def settle(self) -> None:
+        """Wait for listeners still running after their ack."""
+        assert self.runtime.executor.wait_idle(timeout=20)
+
+    def replies(self) -> list[str]:
+        return [str(c.args.get("text")) for c in self.slack.standin.calls_to("response_url")]
+
+
+def start_bot(config: Config, slack: SlackStandInServer, background: bool = True) -> RunningBot:
+    runtime = build_runtime(config, get_backoff_seconds=0.0)
+    server = waitress.create_server(
+        SlackWsgi(runtime.app, lambda: runtime.started), host="127.0.0.1", port=0, threads=8
+    )
+    threading.Thread(target=server.run, daemon=True).start()
+    if background:
+        runtime.service.reconcile()
+        runtime.started = True
+    return RunningBot(runtime, f"http://127.0.0.1:{server.effective_port}", slack, server)
+
+
+def stop_bot(bot: RunningBot) -> None:
+    bot.server.close()  # type: ignore[attr-defined]
+    bot.runtime.close()
+
+
+@pytest.fixture
+def bot(config: Config, slack: SlackStandInServer) -> Iterator[RunningBot]:
+    running = start_bot(config, slack)
+    yield running
+    stop_bot(running)

@@ -1,0 +1,162 @@
+"""In-memory fakes of the ports, for unit tests of the service layer."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from bot.domain import (
+    Certifications,
+    Datacenter,
+    DatacenterFilers,
+    Filer,
+    MigrationRequest,
+    MigrationSpec,
+    NotFound,
+    NoticeNotDelivered,
+    OvhApiError,
+    Pcc,
+    StartedTask,
+    Task,
+)
+from bot.ports import MessageRef
+
+
+@dataclass
+class FakeClock:
+    moment: datetime = field(default_factory=lambda: datetime(2026, 3, 12, 9, 0, tzinfo=UTC))
+
+    def now(self) -> datetime:
+        return self.moment
+
+    def advance(self, **delta: float) -> None:
+        self.moment += timedelta(**delta)
+
+
+def _filer(filer_id: int) -> Filer:
+    return Filer(
+        filer_id=filer_id,
+        name=f"ssd-{filer_id:06d}",
+        size="2 TB",
+        space_used_gb=100.0,
+        space_free_gb=1948.0,
+        vm_total=3,
+        state="delivered",
+    )
+
+
+@dataclass
+class FakeGateway:
+    """PCCs: name -> (zone, certifications, {datacenter: [filer ids]})."""
+
+    pccs: dict[str, tuple[str, Certifications, dict[int, list[int]]]] = field(
+        default_factory=lambda: {
+            "pcc-src": ("sbg1a", Certifications(hds=True), {10: [100, 101]}),
+            "pcc-plain": ("sbg1a", Certifications(), {11: [110]}),
+            "pcc-dst": ("rbx2a", Certifications(hds=True), {20: []}),
+            "pcc-nohds": ("lim1c", Certifications(), {30: []}),
+            "pcc-sbg": ("sbg1a", Certifications(hds=True), {40: []}),
+        }
+    )
+    tasks: dict[int, Task] = field(default_factory=dict)
+    posts: list[MigrationSpec] = field(default_factory=list)
+    post_error: OvhApiError | None = None
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(500))
+
+    def _pcc(self, service: str) -> tuple[str, Certifications, dict[int, list[int]]]:
+        if service not in self.pccs:
+            raise NotFound(f"PCC {service} not found")
+        return self.pccs[service]
+
+    def get_pcc(self, service: str) -> Pcc:
+        return Pcc(service, self._pcc(service)[0])
+
+    def get_certifications(self, service: str) -> Certifications:
+        return self._pcc(service)[1]
+
+    def get_datacenter(self, service: str, datacenter_id: int) -> Datacenter:
+        if datacenter_id not in self._pcc(service)[2]:
+            raise NotFound(f"datacenter {datacenter_id} not found in PCC {service}")
+        return Datacenter(datacenter_id, f"dc{datacenter_id}")
+
+    def get_filer(self, service: str, datacenter_id: int, filer_id: int) -> Filer:
+        if filer_id not in self._pcc(service)[2].get(datacenter_id, []):
+            raise NotFound(f"filer {filer_id} not found in datacenter {datacenter_id} of PCC {service}")
+        return _filer(filer_id)
+
+    def list_filers(self, service: str, datacenter_id: int | None) -> list[DatacenterFilers]:
+        dcs = self._pcc(service)[2]
+        wanted = [datacenter_id] if datacenter_id is not None else sorted(dcs)
+        return [
+            DatacenterFilers(self.get_datacenter(service, dc), tuple(_filer(f) for f in dcs[dc]))
+            for dc in wanted
+        ]
+
+    def migration_call(self, spec: MigrationSpec) -> str:
+        return (
+            f"POST /dedicatedCloud/{spec.dest_service}/datacenter/{spec.dest_datacenter_id}/linkFilerFromSbg"
+        )
+
+    def start_migration(self, spec: MigrationSpec) -> StartedTask:
+        self.posts.append(spec)
+        if self.post_error is not None:
+            raise self.post_error
+        task_id = next(self._ids)
+        self.tasks[task_id] = Task(
+            task_id,
+            "linkFilerFromSbg",
+            "todo",
+            0,
+            filer_id=spec.filer_id,
+            datacenter_id=spec.dest_datacenter_id,
+        )
+        return StartedTask(task_id, "EU.q1")
+
+    def get_task(self, service: str, task_id: int) -> Task:
+        return self.tasks[task_id]
+
+    def find_tasks(self, service: str, datacenter_id: int, since: datetime) -> list[Task]:
+        return [t for t in self.tasks.values() if t.datacenter_id == datacenter_id]
+
+    def set_task(self, task_id: int, state: str, progress: int | None = None) -> None:
+        old = self.tasks[task_id]
+        self.tasks[task_id] = Task(
+            task_id, old.name, state, progress, "detail", old.filer_id, old.datacenter_id
+        )
+
+
+@dataclass
+class FakeNotifier:
+    cards: list[MigrationRequest] = field(default_factory=list)
+    updates: list[MigrationRequest] = field(default_factory=list)
+    texts: list[tuple[str, str, str | None]] = field(default_factory=list)
+    failures: int = 0  # how many next sends fail
+    _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def _maybe_fail(self) -> None:
+        if self.failures > 0:
+            self.failures -= 1
+            raise NoticeNotDelivered("Slack answered 429 ratelimited", retry_after=2)
+
+    def post_card(self, request: MigrationRequest) -> MessageRef:
+        self._maybe_fail()
+        self.cards.append(request)
+        return MessageRef(request.channel, f"100.{next(self._ts)}")
+
+    def update_card(self, request: MigrationRequest) -> None:
+        self._maybe_fail()
+        self.updates.append(request)
+
+    def post_text(self, channel: str, text: str, thread_ts: str | None = None) -> MessageRef:
+        self._maybe_fail()
+        self.texts.append((channel, text, thread_ts))
+        return MessageRef(channel, f"200.{next(self._ts)}")
+
+
+@dataclass
+class FakeDirectory:
+    groups: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def group_members(self, group_id: str) -> frozenset[str]:
+        return self.groups.get(group_id, frozenset())

@@ -1,0 +1,73 @@
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot import blocks, ids
+from bot.domain import MigrationRequest, MigrationSpec, State
+
+
+def request(**changes: Any) -> MigrationRequest:
+    base: dict[str, Any] = dict(
+        id=7,
+        spec=MigrationSpec("pcc-a", 1, 1234, "pcc-b", 2),
+        requester="UALICE",
+        channel="COPS",
+        state=State.PENDING,
+        created_at=datetime(2026, 3, 12, 9, 0, tzinfo=UTC),
+        expires_at=datetime(2026, 3, 13, 9, 0, tzinfo=UTC),
+        filer_name="ssd-001234",
+        filer_size="3 TB",
+        vm_total=12,
+        source_zone="sbg1a",
+        dest_zone="rbx2a",
+        api_call="POST /x/linkFilerFromSbg",
+    )
+    base.update(changes)
+    return MigrationRequest(**base)
+
+
+def test_pending_card_has_confirmed_approve_and_reject():
+    text, body = blocks.card_message(request())
+    assert "#7" in text and "pending" in text
+    actions = body[-1]
+    assert [e["action_id"] for e in actions["elements"]] == [ids.APPROVE, ids.REJECT]
+    assert all(e["value"] == "7" for e in actions["elements"])
+    assert "POST /x/linkFilerFromSbg" in actions["elements"][0]["confirm"]["text"]["text"]
+    assert "expires 2026-03-13 09:00 UTC" in body[2]["elements"][0]["text"]
+
+
+def test_decided_cards_have_no_buttons_and_say_who():
+    decided = request(
+        state=State.REPLICATING,
+        decided_by="UBOB",
+        approver="UBOB",
+        decided_at=datetime(2026, 3, 12, 9, 5, tzinfo=UTC),
+        task_id=90001,
+        task_state="doing",
+        progress=42,
+    )
+    _, body = blocks.card_message(decided)
+    assert all(b["type"] != "actions" for b in body)
+    status = body[2]["elements"][0]["text"]
+    assert "approved by <@UBOB> at 2026-03-12 09:05 UTC" in status
+    assert "OVHcloud task 90001" in status and "doing 42%" in status
+    _, rejected = blocks.card_message(
+        request(state=State.REJECTED, decided_by="UBOB", decided_at=datetime(2026, 3, 12, tzinfo=UTC))
+    )
+    assert "rejected by <@UBOB>" in rejected[2]["elements"][0]["text"]
+
+
+def test_every_state_has_a_label():
+    assert set(blocks.STATE_LABELS) == set(State)
+
+
+def test_long_texts_are_clipped_to_slack_limits():
+    block = blocks.section("x" * 5000)
+    assert len(block["text"]["text"]) <= 3000
+
+
+def test_list_message_shows_each_request():
+    _, body = blocks.list_message(
+        [request(), request(id=8, state=State.DONE, created_at=datetime.now(UTC) - timedelta(1))]
+    )
+    assert "#7" in body[0]["text"]["text"] and "#8" in body[0]["text"]["text"]
+    assert blocks.list_message([])[0].startswith("No requests yet")

@@ -1,0 +1,232 @@
+"""The bot over HTTP: signed slash commands and clicks in, fake Slack Web API and simulator out."""
+
+import json
+import threading
+import time
+from urllib.parse import urlencode
+
+import pytest
+
+from bot import ids
+from tests.conftest import CHANNEL, INCIDENT, RunningBot, signed_headers
+
+MIGRATE = "migrate pcc-192-0-2-15 1337 1234 pcc-192-0-2-50 1515"
+POST_ROUTE = r"/linkFilerFromSbg$"
+
+
+def file_request(bot: RunningBot, text: str = MIGRATE, user: str = "UALICE") -> int:
+    response = bot.command(text, user=user)
+    assert response.status_code == 200
+    bot.settle()
+    cards = bot.slack.standin.calls_to("chat.postMessage")
+    assert cards, bot.replies()
+    return int(cards[-1].args["blocks"][-1]["elements"][0]["value"])
+
+
+def test_healthz(bot):
+    import requests
+
+    assert requests.get(f"{bot.url}/healthz", timeout=5).json() == {"ok": True}
+    assert requests.get(f"{bot.url}/nowhere", timeout=5).status_code == 404
+
+
+def test_help_lists_every_subcommand(bot):
+    assert bot.command("help").status_code == 200
+    bot.settle()
+    (reply,) = bot.replies()
+    for sub in ("filers", "migrate", "list", "status", "cancel", "help"):
+        assert f"/pcc {sub}" in reply
+
+
+def test_filers_are_listed_from_the_api(bot, simulator):
+    response = bot.command("filers pcc-192-0-2-15")
+    assert response.status_code == 200 and response.text == ""  # acked at once, answer follows
+    bot.settle()
+    (reply,) = bot.slack.standin.calls_to("response_url")
+    text = json.dumps(reply.args["blocks"])
+    for name in ("ssd-001234", "ssd-001235", "nfs-001236", "ssd-001240", "ssd-001241"):
+        assert name in text
+    assert "sbg1a" in text and "12 VM(s)" in text and "3 TB" in text
+    # every call was signed and accepted by the simulator
+    assert simulator.sim.calls and all(c.status == 200 for c in simulator.sim.calls)
+
+
+def test_unknown_pcc_is_named(bot):
+    bot.command("filers pcc-nope")
+    bot.settle()
+    assert "PCC pcc-nope not found" in bot.replies()[0]
+    assert "OVH query id EU.ext-sim." in bot.replies()[0]
+
+
+def test_command_text_containing_payload_reaches_the_handler(bot):
+    response = bot.command("filers payload-pcc")
+    assert response.status_code == 200
+    bot.settle()
+    assert "PCC payload-pcc not found" in bot.replies()[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("migrate pcc-192-0-2-15 1337 1234 pcc-192-0-2-17 1500", "destination pcc-192-0-2-17 is in sbg1a"),
+        (
+            "migrate pcc-192-0-2-15 1337 1234 pcc-192-0-2-51 1520",
+            "source pcc-192-0-2-15 has HDS enabled, destination pcc-192-0-2-51 does not",
+        ),
+        (
+            "migrate pcc-192-0-2-16 1400 1401 pcc-192-0-2-70 1700",
+            "source pcc-192-0-2-16 has PCI-DSS enabled, destination pcc-192-0-2-70 does not",
+        ),
+        ("migrate pcc-192-0-2-50 1515 5001 pcc-192-0-2-51 1520", "sources must be in sbg1a"),
+        ("migrate pcc-192-0-2-15 1337 9999 pcc-192-0-2-50 1515", "filer 9999 not found in datacenter 1337"),
+        ("migrate pcc-192-0-2-15 1337 1234 pcc-192-0-2-50 4242", "datacenter 4242 not found"),
+        ("migrate pcc-192-0-2-15 1337", "`migrate` takes 5 argument(s)"),
+        ("migrate pcc-192-0-2-15 x 1234 pcc-192-0-2-50 1515", "sourceDatacenterId 'x' is not a number"),
+    ],
+)
+def test_each_rule_is_refused_with_its_values(bot, text, expected):
+    bot.command(text)
+    bot.settle()
+    assert expected in bot.replies()[0]
+    assert bot.slack.standin.calls_to("chat.postMessage") == []
+    assert bot.runtime.repo.recent(5) == []
+
+
+def test_a_valid_request_is_posted_as_a_card(bot):
+    request_id = file_request(bot)
+    (card,) = bot.slack.standin.calls_to("chat.postMessage")
+    assert card.args["channel"] == CHANNEL
+    text = json.dumps(card.args["blocks"])
+    for fact in (
+        "<@UALICE>",
+        "pcc-192-0-2-15",
+        "1337",
+        "sbg1a",
+        "ssd-001234",
+        "3 TB",
+        "12 VM(s)",
+        "pcc-192-0-2-50",
+        "1515",
+        "rbx2a",
+        "POST /dedicatedCloud/pcc-192-0-2-50/datacenter/1515/linkFilerFromSbg",
+    ):
+        assert fact in text
+    approve, reject = card.args["blocks"][-1]["elements"]
+    assert (approve["action_id"], approve["value"]) == (ids.APPROVE, str(request_id))
+    assert "confirm" in approve and reject["action_id"] == ids.REJECT
+
+
+def test_self_approval_and_non_approvers_are_refused(bot, simulator):
+    request_id = file_request(bot, user="UBOB")
+    bot.click(ids.APPROVE, str(request_id), user="UBOB")
+    bot.click(ids.APPROVE, str(request_id), user="UMALLORY")
+    bot.settle()
+    replies = bot.replies()
+    assert any("yourself" in r for r in replies)
+    assert any("only the approvers listed in PCC_APPROVERS" in r for r in replies)
+    assert simulator.sim.calls_to("POST", POST_ROUTE) == []
+
+
+def test_a_user_group_member_approves_and_the_card_shows_it(bot, simulator):
+    request_id = file_request(bot)
+    response = bot.click(ids.APPROVE, str(request_id), user="UCAROL")
+    assert response.status_code == 200
+    bot.settle()
+    assert len(simulator.sim.calls_to("POST", POST_ROUTE)) == 1
+    assert bot.slack.standin.calls_to("usergroups.users.list")[0].args["usergroup"] == "SONCALL"
+    last_update = bot.slack.standin.calls_to("chat.update")[-1]
+    text = json.dumps(last_update.args["blocks"])
+    assert "approved by <@UCAROL>" in text and "OVHcloud task 90001" in text
+    assert "pcc_approve" not in text  # buttons gone
+
+
+def test_concurrent_double_approval_gives_one_post(bot, simulator):
+    request_id = file_request(bot)
+    clicks = [
+        threading.Thread(target=bot.click, args=(ids.APPROVE, str(request_id), user))
+        for user in ["UBOB", "UCAROL", "UBOB", "UCAROL", "UBOB", "UCAROL"]
+    ]
+    for click in clicks:
+        click.start()
+    for click in clicks:
+        click.join()
+    bot.settle()
+    assert len(simulator.sim.calls_to("POST", POST_ROUTE)) == 1
+    assert sum("is already" in r for r in bot.replies()) == 5
+
+
+def test_reject_then_approve_gives_no_post(bot, simulator):
+    request_id = file_request(bot)
+    bot.click(ids.REJECT, str(request_id), user="UBOB")
+    bot.settle()
+    bot.click(ids.APPROVE, str(request_id), user="UCAROL")
+    bot.settle()
+    assert simulator.sim.calls_to("POST", POST_ROUTE) == []
+    assert "already rejected by <@UBOB>" in bot.replies()[-1]
+    assert "rejected by <@UBOB>" in json.dumps(bot.slack.standin.calls_to("chat.update")[-1].args["blocks"])
+
+
+def test_list_status_and_cancel(bot):
+    request_id = file_request(bot)
+    bot.command(f"status {request_id}")
+    bot.command("list")
+    bot.command(f"cancel {request_id}", user="UALICE")
+    bot.settle()
+    replies = bot.replies()
+    assert any("requested" in r or f"#{request_id}" in r for r in replies)
+    assert any(f"Request #{request_id} cancelled" in r for r in replies)
+    assert bot.runtime.repo.get(request_id).state == "cancelled"
+
+
+def test_completion_is_announced_in_thread_and_incident_room(bot, simulator):
+    request_id = file_request(bot)
+    bot.click(ids.APPROVE, str(request_id), user="UBOB")
+    bot.settle()
+    simulator.sim.advance(5 * 3600)
+    bot.runtime.service.poll_once()
+    card = bot.slack.standin.calls_to("chat.postMessage")[0]
+    card_ts = card.args.get("ts") or bot.runtime.repo.get(request_id).card_ts
+    thread = bot.slack.standin.calls_to("chat.postMessage")
+    done = [c for c in thread if "restore-001234" in str(c.args.get("text"))]
+    assert [(c.args["channel"], c.args.get("thread_ts")) for c in done] == [
+        (CHANNEL, card_ts),
+        (INCIDENT, None),
+    ]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"X-Slack-Signature": "v0=deadbeef"},
+        {"X-Slack-Request-Timestamp": str(int(time.time()) - 600)},
+        {"X-Slack-Signature": None, "X-Slack-Request-Timestamp": None},
+    ],
+)
+def test_bad_signatures_get_401_and_change_nothing(bot, simulator, headers):
+    body = urlencode(
+        {
+            "command": "/pcc",
+            "text": MIGRATE,
+            "user_id": "UALICE",
+            "channel_id": CHANNEL,
+            "team_id": "T0PCC",
+            "response_url": bot.slack.response_url(),
+        }
+    )
+    sent = signed_headers(body, timestamp=int(headers.get("X-Slack-Request-Timestamp") or time.time()))
+    for name, value in headers.items():
+        if value is None:
+            sent.pop(name)
+        elif name == "X-Slack-Signature":
+            sent[name] = value
+    response = bot.post(body, headers=sent)
+    assert response.status_code == 401
+    bot.settle()
+    assert bot.runtime.repo.recent(5) == []
+    assert simulator.sim.calls == []
+
+
+def test_malformed_payload_is_a_clean_400(bot):
+    body = "payload=%7Bnot-json"
+    assert bot.post(body).status_code == 400
+    assert bot.command("filers pcc-192-0-2-15 1337").status_code == 200  # still up

@@ -1,0 +1,111 @@
+"""The OVHcloud adapter against the simulator, with real signed calls."""
+
+import pytest
+
+from bot.domain import MigrationSpec, NotFound, OvhApiError
+from bot.ovh_gateway import OvhCredentials, OvhGateway, make_client
+from bot.simulator import DEMO_APPLICATION_KEY, DEMO_APPLICATION_SECRET, DEMO_CONSUMER_KEY
+
+SPEC = MigrationSpec("pcc-192-0-2-15", 1337, 1234, "pcc-192-0-2-50", 1515)
+
+
+def gateway_for(simulator, route="linkFilerFromSbg", secret=DEMO_APPLICATION_SECRET, sleeps=None):
+    client = make_client(OvhCredentials(simulator.url, DEMO_APPLICATION_KEY, secret, DEMO_CONSUMER_KEY))
+    return OvhGateway(
+        client,
+        migration_route=route,
+        backoff_seconds=0.5,
+        sleep=(sleeps.append if sleeps is not None else lambda _: None),
+    )
+
+
+def test_inventory_reads(simulator):
+    gateway = gateway_for(simulator)
+    pcc = gateway.get_pcc("pcc-192-0-2-15")
+    assert (pcc.zone, pcc.description) == ("sbg1a", "Strasbourg production (HDS)")
+    assert gateway.get_certifications("pcc-192-0-2-15").enabled() == ["HDS"]
+    assert gateway.get_certifications("pcc-192-0-2-17").enabled() == []  # 404: never subscribed
+    listing = gateway.list_filers("pcc-192-0-2-15", None)
+    assert [dc.datacenter.datacenter_id for dc in listing] == [1337, 1338]
+    assert [f.name for f in listing[0].filers] == ["ssd-001234", "ssd-001235", "nfs-001236"]
+    assert listing[0].filers[0].vm_total == 12 and listing[0].filers[0].size == "3 TB"
+
+
+def test_not_found_names_the_object_and_keeps_the_query_id(simulator):
+    gateway = gateway_for(simulator)
+    with pytest.raises(
+        NotFound,
+        match=r"filer 4 not found in datacenter 1337 of PCC pcc-192-0-2-15 "
+        r"\(OVH query id EU\.ext-sim\.[0-9a-f]+\)",
+    ):
+        gateway.get_filer("pcc-192-0-2-15", 1337, 4)
+
+
+def test_a_wrong_secret_is_refused_by_the_signature_check(simulator):
+    gateway = gateway_for(simulator, secret="not-the-secret")
+    with pytest.raises(OvhApiError) as caught:
+        gateway.get_pcc("pcc-192-0-2-15")
+    assert caught.value.status == 400 and caught.value.error_class == "INVALID_SIGNATURE"
+    assert caught.value.query_id
+
+
+@pytest.mark.parametrize("fault", [500, 503, 429, "drop", "invalid-json"])
+def test_reads_are_retried_with_backoff(simulator, fault):
+    sleeps: list[float] = []
+    gateway = gateway_for(simulator, sleeps=sleeps)
+    simulator.sim.inject("GET", r"^/dedicatedCloud/pcc-192-0-2-15$", fault, times=2)
+    assert gateway.get_pcc("pcc-192-0-2-15").zone == "sbg1a"
+    assert sleeps == [0.5, 1.0]
+
+
+def test_reads_give_up_after_three_attempts(simulator):
+    gateway = gateway_for(simulator)
+    simulator.sim.inject("GET", r"^/dedicatedCloud/pcc-192-0-2-15$", 503, times=5)
+    with pytest.raises(OvhApiError) as caught:
+        gateway.get_pcc("pcc-192-0-2-15")
+    assert caught.value.status == 503 and caught.value.query_id
+    assert len(simulator.sim.calls_to("GET", r"^/dedicatedCloud/pcc-192-0-2-15$")) == 3
+
+
+def test_the_migration_post_is_never_retried(simulator):
+    gateway = gateway_for(simulator)
+    simulator.sim.inject("POST", r"linkFilerFromSbg$", 503)
+    with pytest.raises(OvhApiError) as caught:
+        gateway.start_migration(SPEC)
+    assert caught.value.ambiguous
+    assert len(simulator.sim.calls_to("POST", r"linkFilerFromSbg$")) == 1
+
+
+def test_a_404_route_is_a_clear_refusal(simulator):
+    gateway = gateway_for(simulator)
+    with pytest.raises(OvhApiError) as caught:
+        gateway.start_migration(MigrationSpec("pcc-192-0-2-15", 1337, 1234, "pcc-192-0-2-50", 9))
+    assert caught.value.status == 404 and not caught.value.ambiguous
+
+
+@pytest.mark.parametrize(
+    ("route", "body"),
+    [("linkFilerFromSbg", '{"filerId":1234}'), ("copyFiler", '{"filerId":1234,"accept":true}')],
+)
+def test_both_generations_of_the_migration_call(simulator, route, body):
+    gateway = gateway_for(simulator, route=route)
+    started = gateway.start_migration(SPEC)
+    (call,) = simulator.sim.calls_to("POST", route)
+    assert call.body == body
+    task = gateway.get_task("pcc-192-0-2-50", started.task_id)
+    assert task.state == "todo" and task.filer_id == 1234
+    assert f"/{route} " in gateway.migration_call(SPEC)
+
+
+def test_tasks_are_found_after_a_lost_answer(simulator):
+    from datetime import UTC, datetime, timedelta
+
+    gateway = gateway_for(simulator)
+    started = gateway.start_migration(SPEC)
+    found = gateway.find_tasks("pcc-192-0-2-50", 1515, datetime.now(UTC) - timedelta(minutes=5))
+    assert [t.task_id for t in found] == [started.task_id]
+
+
+def test_an_unknown_endpoint_name_is_a_clear_error():
+    with pytest.raises(OvhApiError, match="unknown OVH_ENDPOINT 'ovh-mars'"):
+        make_client(OvhCredentials("ovh-mars", "a", "b", "c"))

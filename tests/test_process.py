@@ -1,0 +1,112 @@
+"""pcc-bot as a real process: `serve --http` stops cleanly on SIGTERM; the console tells the story."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import requests
+
+from bot.simulator import DEMO_APPLICATION_KEY, DEMO_APPLICATION_SECRET, DEMO_CONSUMER_KEY
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_http_answers_healthz_and_stops_on_sigterm(tmp_path, simulator, slack):
+    port = free_port()
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": "xoxb-test-secret-token",
+        "SLACK_SIGNING_SECRET": "shh",
+        "SLACK_API_URL": slack.api_url,
+        "OVH_ENDPOINT": simulator.url,
+        "OVH_APPLICATION_KEY": DEMO_APPLICATION_KEY,
+        "OVH_APPLICATION_SECRET": DEMO_APPLICATION_SECRET,
+        "OVH_CONSUMER_KEY": DEMO_CONSUMER_KEY,
+        "PCC_APPROVERS": "UBOB",
+        "PCC_DB_PATH": str(tmp_path / "bot.db"),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--http", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert time.monotonic() < deadline, "bot did not become healthy"
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=10)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, output
+    assert "stopped cleanly" in output
+    assert "xoxb-test-secret-token" not in output
+
+
+def test_serve_without_configuration_lists_what_is_missing(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "OVH_", "PCC_"))}
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "serve", "--http"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert proc.returncode == 2
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "PCC_APPROVERS"):
+        assert name in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_console_tells_the_whole_story(tmp_path):
+    script = (
+        "\n".join(
+            [
+                "filers pcc-192-0-2-15 1337",
+                "migrate pcc-192-0-2-15 1337 1234 pcc-192-0-2-50 1515",
+                "approve 1",
+                "as carol",
+                "approve 1",
+                "wait 4",
+                "status 1",
+                "bogus",
+            ]
+        )
+        + "\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "OVH_", "PCC_"))}
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "console", "--speed", "20000"],
+        input=script,
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    out = proc.stdout
+    assert proc.returncode == 0, proc.stderr
+    assert "ssd-001234" in out and "12 VM(s)" in out
+    assert "you filed request #1 yourself" in out
+    assert "approved by @carol" in out
+    assert "restore-001234" in out and "[#incident]" in out
+    assert "replication done (replicating → done)" in out
+    assert "unknown subcommand 'bogus'" in out
+    assert "Traceback" not in proc.stderr
