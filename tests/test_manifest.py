@@ -1,0 +1,57 @@
+"""manifest.yml matches the code: commands and actions have listeners; scopes cover the calls made."""
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot import ids
+
+ROOT = Path(__file__).resolve().parent.parent
+MANIFEST = yaml.safe_load((ROOT / "manifest.yml").read_text())
+
+# Web API methods the bot calls (slack_sdk method name -> scope it needs).
+SCOPE_OF = {"chat_postMessage": "chat:write", "chat_update": "chat:write",
+            "usergroups_users_list": "usergroups:read"}
+# Scopes that no Web API call needs but a feature does.
+FEATURE_SCOPES = {"commands": "the /pcc slash command",
+                  "chat:write.public": "posting in the incident room without an invitation"}
+
+
+def called_methods() -> set[str]:
+    files = [p.read_text() for p in (ROOT / "bot").glob("*.py")]
+    source = "\n".join(text for text in files if "from slack_sdk import WebClient" in text)
+    return set(re.findall(r"_client\.(\w+)\(", source))
+
+
+def test_slash_commands_in_the_manifest_are_the_ones_registered():
+    assert [c["command"] for c in MANIFEST["features"]["slash_commands"]] == [ids.COMMAND]
+    assert MANIFEST["settings"]["interactivity"]["is_enabled"] is True
+    assert MANIFEST["settings"]["socket_mode_enabled"] is True
+
+
+def test_scopes_cover_every_method_and_nothing_more():
+    methods = called_methods()
+    assert methods, "no Web API call found: the scan is broken"
+    assert methods <= set(SCOPE_OF), f"unmapped Web API methods: {methods - set(SCOPE_OF)}"
+    needed = {SCOPE_OF[m] for m in methods} | set(FEATURE_SCOPES)
+    assert set(MANIFEST["oauth_config"]["scopes"]["bot"]) == needed
+
+
+def test_usage_hint_names_every_subcommand():
+    hint = MANIFEST["features"]["slash_commands"][0]["usage_hint"]
+    for sub in ("filers", "migrate", "list", "status", "cancel", "help"):
+        assert sub in hint
+
+
+@pytest.mark.parametrize("action_id", ids.ACTIONS)
+def test_every_action_has_a_listener(bot, action_id):
+    response = bot.click(action_id, "999999", user="UBOB")
+    assert response.status_code == 200  # Bolt answers 404 for an action nobody listens to
+    bot.settle()
+    assert "request #999999 not found" in bot.replies()[0]
+
+
+def test_the_slash_command_has_a_listener(bot):
+    assert bot.command("help").status_code == 200
