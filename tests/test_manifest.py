@@ -12,11 +12,16 @@ ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = yaml.safe_load((ROOT / "manifest.yml").read_text())
 
 # Web API methods the bot calls (slack_sdk method name -> scope it needs).
-SCOPE_OF = {"chat_postMessage": "chat:write", "chat_update": "chat:write",
-            "usergroups_users_list": "usergroups:read"}
+SCOPE_OF = {
+    "chat_postMessage": "chat:write",
+    "chat_update": "chat:write",
+    "usergroups_users_list": "usergroups:read",
+}
 # Scopes that no Web API call needs but a feature does.
-FEATURE_SCOPES = {"commands": "the /pcc slash command",
-                  "chat:write.public": "posting in the incident room without an invitation"}
+FEATURE_SCOPES = {
+    "commands": "the /pcc slash command",
+    "chat:write.public": "posting in the incident room without an invitation",
+}
 
 
 def called_methods() -> set[str]:
