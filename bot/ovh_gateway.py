@@ -173,6 +173,13 @@ class OvhGateway:
                 self._sleep(delay)
         raise AssertionError("unreachable")
 
+    def _get_named(self, path: str, what: str, missing: str) -> Any:
+        """A GET whose 404 becomes NotFound(``missing``), with the query id for OVHcloud support."""
+        try:
+            return self._get(path, what)
+        except OvhNotFound as error:
+            raise NotFound(f"{missing} (OVH query id {error.query_id})") from error
+
     def _map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
         """Run ``fn`` over ``items`` concurrently, within the pool's bound, keeping the order."""
         return list(self._pool.map(fn, items))
@@ -180,10 +187,9 @@ class OvhGateway:
     # ------------------------------------------------------------ inventory
 
     def get_pcc(self, service: str) -> Pcc:
-        try:
-            body = self._get(f"/dedicatedCloud/{service}", f"reading PCC {service}")
-        except OvhNotFound as error:
-            raise NotFound(f"PCC {service} not found (OVH query id {error.query_id})") from error
+        body = self._get_named(
+            f"/dedicatedCloud/{service}", f"reading PCC {service}", f"PCC {service} not found"
+        )
         return Pcc(
             service_name=str(body.get("serviceName") or service),
             zone=str(body.get("location") or "unknown"),
@@ -202,13 +208,11 @@ class OvhGateway:
         return Certifications(hds=hds, pcidss=pcidss)
 
     def get_datacenter(self, service: str, datacenter_id: int) -> Datacenter:
-        path = f"/dedicatedCloud/{service}/datacenter/{datacenter_id}"
-        try:
-            body = self._get(path, f"reading datacenter {datacenter_id} of {service}")
-        except OvhNotFound as error:
-            raise NotFound(
-                f"datacenter {datacenter_id} not found in PCC {service} (OVH query id {error.query_id})"
-            ) from error
+        body = self._get_named(
+            f"/dedicatedCloud/{service}/datacenter/{datacenter_id}",
+            f"reading datacenter {datacenter_id} of {service}",
+            f"datacenter {datacenter_id} not found in PCC {service}",
+        )
         return Datacenter(
             datacenter_id=int(body.get("datacenterId", datacenter_id)),
             name=str(body.get("name") or ""),
@@ -216,14 +220,11 @@ class OvhGateway:
         )
 
     def get_filer(self, service: str, datacenter_id: int, filer_id: int) -> Filer:
-        path = f"/dedicatedCloud/{service}/datacenter/{datacenter_id}/filer/{filer_id}"
-        try:
-            body = self._get(path, f"reading filer {filer_id}")
-        except OvhNotFound as error:
-            raise NotFound(
-                f"filer {filer_id} not found in datacenter {datacenter_id} of PCC {service} "
-                f"(OVH query id {error.query_id})"
-            ) from error
+        body = self._get_named(
+            f"/dedicatedCloud/{service}/datacenter/{datacenter_id}/filer/{filer_id}",
+            f"reading filer {filer_id}",
+            f"filer {filer_id} not found in datacenter {datacenter_id} of PCC {service}",
+        )
         vm_total = body.get("vmTotal")
         return Filer(
             filer_id=int(body.get("filerId", filer_id)),
@@ -241,10 +242,11 @@ class OvhGateway:
 
     def list_filers(self, service: str, datacenter_id: int | None) -> list[DatacenterFilers]:
         if datacenter_id is None:
-            try:
-                ids = self._get(f"/dedicatedCloud/{service}/datacenter", f"listing datacenters of {service}")
-            except OvhNotFound as error:
-                raise NotFound(f"PCC {service} not found (OVH query id {error.query_id})") from error
+            ids = self._get_named(
+                f"/dedicatedCloud/{service}/datacenter",
+                f"listing datacenters of {service}",
+                f"PCC {service} not found",
+            )
             dc_ids = [int(i) for i in ids]
         else:
             dc_ids = [datacenter_id]

@@ -25,6 +25,7 @@ from bot.domain import (
     NoticeKind,
     State,
     StorageError,
+    check_transition,
 )
 from bot.ports import Change, NewRequest
 
@@ -265,8 +266,9 @@ class SqliteRepository:
         """Compare-and-set: move the request only if it is still in ``expected``.
 
         Returns True for the one caller that changed the row; the audit line and the notices are
-        written in the same transaction.
+        written in the same transaction. A move the state machine forbids raises Conflict.
         """
+        check_transition(expected, target)
         fields = {"state": target.value, "updated_at": _iso(now), **(change.fields or {})}
         assignments = ", ".join(f"{name} = ?" for name in fields)
         with self._unit_of_work() as db:
@@ -327,11 +329,6 @@ class SqliteRepository:
             }
         )
 
-    def record(self, request_id: int, actor: str, action: str, now: datetime, detail: str = "") -> None:
-        """An audit line for something that changes no state (a refused click, a reconcile look-up)."""
-        with self._unit_of_work() as db:
-            self._audit(db, request_id, actor, action, None, None, now, detail)
-
     def history(self, request_id: int) -> list[AuditEntry]:
         rows = self._rows("SELECT * FROM audit WHERE request_id = ? ORDER BY id", [request_id])
         return [
@@ -377,9 +374,6 @@ class SqliteRepository:
             )
             for row in rows
         ]
-
-    def pending_notice_count(self) -> int:
-        return int(self._rows("SELECT count(*) AS n FROM notices WHERE sent_at IS NULL")[0]["n"])
 
     def notice_sent(self, notice_id: int, now: datetime) -> None:
         with self._unit_of_work() as db:

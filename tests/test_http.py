@@ -230,3 +230,25 @@ def test_malformed_payload_is_a_clean_400(bot):
     body = "payload=%7Bnot-json"
     assert bot.post(body).status_code == 400
     assert bot.command("filers pcc-192-0-2-15 1337").status_code == 200  # still up
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("frobnicate now", "unknown subcommand 'frobnicate'"),
+        ("status 1; DROP TABLE requests", "`status` takes 1 argument(s), got 4"),
+        ("filers <script>alert(1)</script>", "is not a PCC service name"),
+        ("migrate ../../etc 1 2 pcc-192-0-2-50 1515", "is not a PCC service name"),
+        ("status \u202e\u0000\U0001f525" * 3, "requestId"),
+        ("x" * 2000, "the limit is 500"),
+        ("cancel 99999999999999999999999", "is not a number"),
+    ],
+)
+def test_bad_input_gets_a_usage_answer_and_stores_nothing(bot, simulator, text, expected):
+    response = bot.command(text)
+    assert response.status_code == 200
+    bot.settle()
+    assert expected in bot.replies()[0]
+    assert bot.runtime.repo.recent(5) == []
+    assert simulator.sim.calls_to("POST", ".") == []
+    assert bot.command("list").status_code == 200  # still serving

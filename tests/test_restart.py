@@ -1,5 +1,7 @@
 """Stop the bot, start it again on the same database: nothing is lost, nothing is done twice."""
 
+from datetime import UTC, datetime
+
 import pytest
 
 from bot import ids
@@ -77,7 +79,7 @@ def test_a_request_caught_between_approval_and_answer_is_reconciled(config, slac
         State.PENDING,
         State.APPROVED,
         Change(actor="UBOB", action="approved"),
-        bot.runtime.service._clock.now(),
+        datetime.now(UTC),
     )
     stop_bot(bot)
     bot = start_bot(config, slack)  # reconciles on start

@@ -1,0 +1,103 @@
+"""The SQLite repository: migrations, compare-and-set, one active request per filer, the outbox."""
+
+import sqlite3
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.domain import Conflict, MigrationSpec, NoticeKind, State
+from bot.ports import Change, NewRequest
+from bot.repository import SqliteRepository
+
+NOW = datetime(2026, 3, 12, 9, 0, tzinfo=UTC)
+
+
+def new(filer_id=1234):
+    return NewRequest(
+        spec=MigrationSpec("pcc-a", 1, filer_id, "pcc-b", 2),
+        requester="UALICE",
+        channel="COPS",
+        created_at=NOW,
+        expires_at=NOW + timedelta(days=1),
+        filer_name="ssd-001234",
+        filer_size="3 TB",
+        vm_total=3,
+        source_zone="sbg1a",
+        dest_zone="rbx2a",
+        api_call="POST /x",
+    )
+
+
+def test_migrations_are_recorded_and_reopening_keeps_the_data(tmp_path):
+    path = str(tmp_path / "db.sqlite")
+    repo = SqliteRepository(path)
+    request = repo.add(new(), card_channel="COPS")
+    repo.close()
+    reopened = SqliteRepository(path)
+    assert reopened.get(request.id) == request
+    applied = sqlite3.connect(path).execute("SELECT name FROM _sqlite_migrations").fetchall()
+    assert applied == [("m001_requests_audit_notices",)]
+    assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_compare_and_set_lets_exactly_one_caller_win(tmp_path):
+    repo = SqliteRepository(str(tmp_path / "db.sqlite"))
+    request = repo.add(new(), card_channel="COPS")
+    barrier = threading.Barrier(10)
+    wins = []
+
+    def approve(user):
+        barrier.wait()
+        if repo.transition(
+            request.id, State.PENDING, State.APPROVED, Change(actor=user, action="approved"), NOW
+        ):
+            wins.append(user)
+
+    threads = [threading.Thread(target=approve, args=(f"U{i}",)) for i in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(wins) == 1
+    assert [h.action for h in repo.history(request.id)] == ["requested", "approved"]
+
+
+def test_two_processes_on_one_file_still_have_one_winner(tmp_path):
+    path = str(tmp_path / "db.sqlite")
+    first, second = SqliteRepository(path), SqliteRepository(path)
+    request = first.add(new(), card_channel="COPS")
+    change = Change(actor="UBOB", action="approved")
+    assert first.transition(request.id, State.PENDING, State.APPROVED, change, NOW)
+    assert not second.transition(request.id, State.PENDING, State.APPROVED, change, NOW)
+
+
+def test_the_state_machine_is_enforced_by_the_repository():
+    repo = SqliteRepository(":memory:")
+    request = repo.add(new(), card_channel="COPS")
+    with pytest.raises(Conflict, match="pending cannot become done"):
+        repo.transition(request.id, State.PENDING, State.DONE, Change(actor="x", action="y"), NOW)
+    assert repo.get(request.id).state == State.PENDING
+
+
+def test_one_active_request_per_filer_is_a_database_constraint():
+    repo = SqliteRepository(":memory:")
+    first = repo.add(new(), card_channel="COPS")
+    with pytest.raises(Conflict, match=f"request #{first.id}, pending"):
+        repo.add(new(), card_channel="COPS")
+    repo.transition(first.id, State.PENDING, State.REJECTED, Change(actor="UBOB", action="rejected"), NOW)
+    assert repo.add(new(), card_channel="COPS").id == first.id + 1
+
+
+def test_a_notice_is_queued_once_per_key_and_sent_once():
+    repo = SqliteRepository(":memory:")
+    request = repo.add(new(), card_channel="COPS")
+    notice = (NoticeKind.INCIDENT, "done-incident", "CINC", "done")
+    change = Change(actor="pcc-bot", action="x", notices=[notice, notice])
+    repo.transition(request.id, State.PENDING, State.APPROVED, change, NOW)
+    due = repo.due_notices(NOW, 10)
+    assert [n.kind for n in due] == [NoticeKind.CARD, NoticeKind.INCIDENT]
+    repo.notice_failed(due[1].id, "429", NOW + timedelta(seconds=30))
+    repo.notice_sent(due[0].id, NOW)
+    assert repo.due_notices(NOW, 10) == []
+    assert [n.key for n in repo.due_notices(NOW + timedelta(seconds=31), 10)] == ["done-incident"]
