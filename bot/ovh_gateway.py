@@ -38,6 +38,9 @@ R = TypeVar("R")
 
 MIGRATION_ROUTES = ("linkFilerFromSbg", "copyFiler")
 _RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+# Auth-layer answers to a request signed with a stale clock: python-ovh computes its time delta once,
+# so a bot running for weeks must recompute it. A request refused for this was not carried out.
+_CLOCK_ERRORS = frozenset({"QUERY_TIME_OUT", "INVALID_SIGNATURE"})
 
 
 @dataclass(frozen=True)
@@ -159,11 +162,27 @@ class OvhGateway:
 
     # ------------------------------------------------------------ plumbing
 
+    def _signed(self, call: Callable[[], Any]) -> Any:
+        """Run a python-ovh call; if the API refused its signature's time, resync the clock once."""
+        try:
+            return call()
+        except ovh.exceptions.APIError as raw:
+            response = getattr(raw, "response", None)
+            try:
+                code = response.json().get("errorCode") if response is not None else None
+            except (ValueError, AttributeError):
+                code = None
+            if code not in _CLOCK_ERRORS:
+                raise
+            log.warning("OVHcloud refused the request time (%s): resyncing the clock with /auth/time", code)
+            self._client._time_delta = None  # python-ovh recomputes it lazily from /auth/time
+            return call()
+
     def _get(self, path: str, what: str, **params: Any) -> Any:
         """A signed GET, retried with exponential backoff on 5xx, 429, timeouts and network errors."""
         for attempt in range(1, self._attempts + 1):
             try:
-                return self._client.get(path, **params)
+                return self._signed(lambda: self._client.get(path, **params))
             except ovh.exceptions.APIError as raw:
                 error = _translate(raw, what)
                 if attempt == self._attempts or not _is_retryable(error):
@@ -280,7 +299,7 @@ class OvhGateway:
         """The one mutating call. Never retried: an ambiguous failure is reconciled instead."""
         path = self._migration_path(spec)
         try:
-            body = self._client.post(path, **self._migration_body(spec))
+            body = self._signed(lambda: self._client.post(path, **self._migration_body(spec)))
         except ovh.exceptions.APIError as raw:
             raise _translate(raw, f"POST {path}") from raw
         if not isinstance(body, dict) or "taskId" not in body:

@@ -109,3 +109,16 @@ def test_tasks_are_found_after_a_lost_answer(simulator):
 def test_an_unknown_endpoint_name_is_a_clear_error():
     with pytest.raises(OvhApiError, match="unknown OVH_ENDPOINT 'ovh-mars'"):
         make_client(OvhCredentials("ovh-mars", "a", "b", "c"))
+
+
+def test_a_drifted_clock_is_resynced_instead_of_failing(simulator):
+    import time
+
+    gateway = gateway_for(simulator)
+    assert gateway.get_pcc("pcc-192-0-2-15").zone == "sbg1a"  # time delta computed once, here
+    simulator.sim.wall_clock = lambda: time.time() + 900  # the OVHcloud clock moves 15 minutes ahead
+    assert gateway.get_pcc("pcc-192-0-2-15").zone == "sbg1a"
+    assert len([c for c in simulator.sim.calls if c.status == 400]) == 1  # one refusal, then resynced
+    assert len(simulator.sim.calls_to("GET", r"^/auth/time$")) == 2
+    started = gateway.start_migration(SPEC)
+    assert started.task_id
