@@ -115,10 +115,11 @@ def build_runtime(
             incident_channel=config.incident_channel,
             policy=config.policy,
             approval_ttl=config.approval_ttl,
+            read_only=config.read_only,
         ),
         clock=clock or SystemClock(),
     )
-    handlers.register(app, service)
+    handlers.register(app, service, allowed_channels=config.allowed_channels)
     poller = Poller(service, config.poll_seconds)
     return Runtime(
         config=config, app=app, service=service, repo=repo, gateway=gateway, poller=poller, executor=executor

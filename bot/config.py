@@ -37,6 +37,8 @@ class Config:
     approval_ttl: timedelta = timedelta(seconds=86400)
     log_level: str = "INFO"
     log_format: str = "text"
+    read_only: bool = False
+    allowed_channels: frozenset[str] = frozenset()
 
     def __repr__(self) -> str:  # never print secrets
         return f"Config(db_path={self.db_path!r}, ovh_endpoint={self.ovh.endpoint!r}, ...)"
@@ -101,6 +103,13 @@ def load(env: Mapping[str, str] | None = None, *, read_dotenv: bool = True) -> C
     endpoint = env.get("OVH_ENDPOINT", "").strip() or "ovh-eu"
     if endpoint.startswith(("http://", "https://")) and not endpoint.rstrip("/").endswith("/1.0"):
         problems.append(f"OVH_ENDPOINT URL must end in /1.0, got {endpoint!r}")
+    read_only_raw = env.get("PCC_READ_ONLY", "").strip().lower()
+    if read_only_raw not in ("", "0", "1", "true", "false", "yes", "no"):
+        problems.append(f"PCC_READ_ONLY must be 1 or 0, got {read_only_raw!r}")
+    channels = _split(env.get("PCC_ALLOWED_CHANNELS", ""))
+    for channel in channels:
+        if not _CHANNEL.fullmatch(channel):
+            problems.append(f"PCC_ALLOWED_CHANNELS: {channel!r} is not a channel id like C0123ABC")
     log_format = env.get("LOG_FORMAT", "").strip().lower() or "text"
     if log_format not in ("text", "json"):
         problems.append(f"LOG_FORMAT must be text or json, got {log_format!r}")
@@ -129,6 +138,8 @@ def load(env: Mapping[str, str] | None = None, *, read_dotenv: bool = True) -> C
         approval_ttl=timedelta(seconds=number("PCC_APPROVAL_TTL", 86400, 60)),
         log_level=(env.get("LOG_LEVEL", "").strip() or "INFO").upper(),
         log_format=log_format,
+        read_only=read_only_raw in ("1", "true", "yes"),
+        allowed_channels=frozenset(channels),
     )
     if problems:
         raise ConfigError(problems)

@@ -49,6 +49,7 @@ class ServiceSettings:
     policy: ZonePolicy = field(default_factory=ZonePolicy)
     approval_ttl: timedelta = timedelta(days=1)
     notice_batch: int = 50
+    read_only: bool = False
 
     @property
     def approver_users(self) -> frozenset[str]:
@@ -103,8 +104,16 @@ class PccService:
 
     # ------------------------------------------------------------ filing a request
 
+    def _refuse_if_read_only(self, what: str) -> None:
+        if self._settings.read_only:
+            raise NotAllowed(
+                f"pcc-bot is in read-only mode (PCC_READ_ONLY=1): {what} is switched off. Listing, "
+                "status, cancel and reject still work."
+            )
+
     def request_migration(self, spec: MigrationSpec, requester: str, channel: str) -> MigrationRequest:
         """Check every rule, store the request and post its card. Raises RuleViolation or Conflict."""
+        self._refuse_if_read_only("filing a migration request")
         active = self._repo.active_for_filer(spec.source_service, spec.filer_id)
         if active is not None:
             raise Conflict(
@@ -196,6 +205,7 @@ class PccService:
 
     def approve(self, request_id: int, user: str) -> MigrationRequest:
         """The first valid click wins (compare-and-set); only the winner calls the API, once."""
+        self._refuse_if_read_only("approving a migration")
         request = self._require(request_id)
         self.check_approver(request, user)
         self._expire_if_due(request)

@@ -3,10 +3,11 @@
 from slack_bolt import App
 
 from bot.service import PccService
-from handlers import actions, commands, errors
+from handlers import actions, channels, commands, errors
 
 
-def register(app: App, service: PccService) -> None:
+def register(app: App, service: PccService, allowed_channels: frozenset[str] = frozenset()) -> None:
     errors.register(app)
+    channels.register(app, allowed_channels)
     commands.register(app, service)
     actions.register(app, service)
