@@ -31,7 +31,7 @@ def test_read_only_lists_but_refuses_every_mutation(running, simulator):
     bot.command(MIGRATE)
     bot.settle()
     listing, refusal = bot.replies()
-    assert "ssd-001234" in listing
+    assert "3 datastore(s)" in listing
     assert "read-only mode (PCC_READ_ONLY=1): filing a migration request is switched off" in refusal
     assert bot.runtime.repo.recent(5) == []
 
