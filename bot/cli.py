@@ -69,19 +69,13 @@ def serve(http: bool, host: str, port: int) -> int:
     runtime = build_runtime(cfg)
     stop = _stop_event()
     if http:
-        import waitress
+        from bot.web import HttpServer, SlackWsgi
 
-        from bot.web import SlackWsgi
-
-        server = waitress.create_server(
-            SlackWsgi(runtime.app, lambda: runtime.started), host=host, port=port, threads=8, ident="pcc-bot"
-        )
-        thread = threading.Thread(target=server.run, name="http", daemon=True)
-        thread.start()
+        server = HttpServer(SlackWsgi(runtime.app, lambda: runtime.started), host, port).start()
         runtime.start_background()
-        log.info("serving HTTP on %s:%s (POST /slack/events, GET /healthz)", host, server.effective_port)
+        log.info("serving HTTP on %s:%s (POST /slack/events, GET /healthz)", host, server.port)
         stop.wait()
-        server.close()
+        server.stop()
     else:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 

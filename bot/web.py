@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+import waitress
 from slack_bolt import App
 
 from bot.app import SlackHttpRequest
@@ -82,3 +84,32 @@ class SlackWsgi:
             [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))],
         )
         return [payload]
+
+
+class HttpServer:
+    """waitress in a background thread, with a stop that lets the server loop end by itself."""
+
+    def __init__(self, wsgi: Callable[..., Iterable[bytes]], host: str, port: int, threads: int = 8) -> None:
+        self._server = waitress.create_server(wsgi, host=host, port=port, threads=threads, ident="pcc-bot")
+        self._thread = threading.Thread(target=self._server.run, name="http", daemon=True)
+
+    @property
+    def port(self) -> int:
+        return int(self._server.effective_port)
+
+    def start(self) -> HttpServer:
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Close every socket from inside the server loop (closing them from here races its poll),
+        wait for the loop to end, then let running requests finish."""
+        sockets = self._server._map
+
+        def close_all() -> None:
+            for dispatcher in list(sockets.values()):
+                dispatcher.close()
+
+        self._server.trigger.pull_trigger(close_all)
+        self._thread.join(timeout)
+        self._server.task_dispatcher.shutdown(timeout=timeout)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -12,7 +11,6 @@ from urllib.parse import urlencode
 
 import pytest
 import requests
-import waitress
 from slack_sdk.signature import SignatureVerifier
 
 from bot import ids
@@ -27,7 +25,7 @@ from bot.simulator import (
     SimulatorServer,
 )
 from bot.slack_standin import SlackStandIn, SlackStandInServer
-from bot.web import SlackWsgi
+from bot.web import HttpServer, SlackWsgi
 
 SIGNING_SECRET = "test-signing-secret"
 CHANNEL = "COPS"
@@ -85,7 +83,7 @@ class RunningBot:
     runtime: Runtime
     url: str
     slack: SlackStandInServer
-    server: object
+    server: HttpServer
 
     def post(self, body: str, headers: dict[str, str] | None = None) -> requests.Response:
         return requests.post(
@@ -156,18 +154,15 @@ class RunningBot:
 
 def start_bot(config: Config, slack: SlackStandInServer, background: bool = True) -> RunningBot:
     runtime = build_runtime(config, get_backoff_seconds=0.0)
-    server = waitress.create_server(
-        SlackWsgi(runtime.app, lambda: runtime.started), host="127.0.0.1", port=0, threads=8
-    )
-    threading.Thread(target=server.run, daemon=True).start()
+    server = HttpServer(SlackWsgi(runtime.app, lambda: runtime.started), "127.0.0.1", 0).start()
     if background:
         runtime.service.reconcile()
         runtime.started = True
-    return RunningBot(runtime, f"http://127.0.0.1:{server.effective_port}", slack, server)
+    return RunningBot(runtime, f"http://127.0.0.1:{server.port}", slack, server)
 
 
 def stop_bot(bot: RunningBot) -> None:
-    bot.server.close()  # type: ignore[attr-defined]
+    bot.server.stop()
     bot.runtime.close()
 
 
