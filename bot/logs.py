@@ -1,49 +1,86 @@
-"""Logging set-up: one line per event, text or JSON, with secrets masked."""
+"""Logging: one line per event, text or JSON, with the Slack user and request id, secrets masked."""
 
 from __future__ import annotations
 
 import json
 import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import IO
 
 _SECRETS = re.compile(
     r"(xox[abposr]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|https://hooks\.slack\.com/\S+|v0=[0-9a-f]{16,})"
 )
+_user: ContextVar[str | None] = ContextVar("slack_user", default=None)
+_request: ContextVar[int | None] = ContextVar("request_id", default=None)
+
+
+@contextmanager
+def context(*, user: str | None = None, request_id: int | None = None) -> Iterator[None]:
+    """Tag every log line written inside the block with the Slack user and/or the request id."""
+    user_token = _user.set(user) if user is not None else None
+    request_token = _request.set(request_id) if request_id is not None else None
+    try:
+        yield
+    finally:
+        if request_token is not None:
+            _request.reset(request_token)
+        if user_token is not None:
+            _user.reset(user_token)
 
 
 def redact(text: str) -> str:
     return _SECRETS.sub("[redacted]", text)
 
 
-class RedactingFormatter(logging.Formatter):
+class _ContextFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.slack_user = _user.get()
+        record.request_id = _request.get()
+        return True
+
+
+class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        return redact(super().format(record))
+        tags = "".join(
+            f" {name}={value}"
+            for name, value in (
+                ("user", getattr(record, "slack_user", None)),
+                ("request", getattr(record, "request_id", None)),
+            )
+            if value is not None
+        )
+        line = f"{self.formatTime(record)} {record.levelname} {record.name}{tags}: {record.getMessage()}"
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return redact(line)
 
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        entry = {
+        entry: dict[str, object] = {
             "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
             "level": record.levelname,
             "logger": record.name,
             "message": redact(record.getMessage()),
+            "user": getattr(record, "slack_user", None),
+            "request_id": getattr(record, "request_id", None),
         }
         if record.exc_info:
             entry["error"] = redact(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False)
 
 
-def setup(level: str = "INFO", fmt: str = "text") -> None:
-    handler = logging.StreamHandler()
-    handler.setFormatter(
-        JsonFormatter()
-        if fmt == "json"
-        else RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
-    )
+def setup(level: str = "INFO", fmt: str = "text", stream: IO[str] | None = None) -> None:
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
+    handler.addFilter(_ContextFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
     # Bolt logs whole request bodies (with response_url) at INFO on signature failures, and
     # slack_sdk logs bodies at DEBUG: keep them at WARNING whatever LOG_LEVEL says.
-    for noisy in ("slack_bolt", "slack_sdk", "urllib3", "apscheduler"):
+    for noisy in ("slack_bolt", "slack_sdk", "urllib3", "apscheduler", "waitress"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

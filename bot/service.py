@@ -5,14 +5,15 @@ Imports nothing from Slack, OVHcloud or SQLite: the adapters come in through the
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TypeVar
+from typing import Concatenate, ParamSpec, TypeVar
 
-from bot import messages
+from bot import logs, messages
 from bot.domain import (
     TASK_DONE,
     TASK_FAILED_STATES,
@@ -40,6 +41,19 @@ log = logging.getLogger(__name__)
 
 BOT = "pcc-bot"
 T = TypeVar("T")
+P = ParamSpec("P")
+S = TypeVar("S")
+
+
+def _about_request(method: Callable[Concatenate[S, int, P], T]) -> Callable[Concatenate[S, int, P], T]:
+    """Tag the log lines of a use case on one request with its id."""
+
+    @functools.wraps(method)
+    def tagged(self: S, request_id: int, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        with logs.context(request_id=request_id):
+            return method(self, request_id, *args, **kwargs)
+
+    return tagged
 
 
 @dataclass(frozen=True)
@@ -170,6 +184,7 @@ class PccService:
             ),
             card_channel=channel,
         )
+        log.info("request #%d filed by %s: %s", request.id, requester, request.api_call)
         self.deliver_notices()
         return self._require(request.id)
 
@@ -203,6 +218,7 @@ class PccService:
         by = f" by <@{current.decided_by}>" if current.decided_by else ""
         return Conflict(f"request #{request_id} is already {current.state}{by}")
 
+    @_about_request
     def approve(self, request_id: int, user: str) -> MigrationRequest:
         """The first valid click wins (compare-and-set); only the winner calls the API, once."""
         self._refuse_if_read_only("approving a migration")
@@ -217,6 +233,7 @@ class PccService:
         )
         if not self._repo.transition(request_id, State.PENDING, State.APPROVED, change, now):
             raise self._not_pending(request_id)
+        log.info("request #%d approved by %s", request_id, user)
         self._refresh_card(request_id)
         self._start_migration(self._require(request_id))
         return self._require(request_id)
@@ -263,6 +280,7 @@ class PccService:
             ),
         )
 
+    @_about_request
     def reject(self, request_id: int, user: str) -> MigrationRequest:
         request = self._require(request_id)
         self.check_approver(request, user)
@@ -275,6 +293,7 @@ class PccService:
         self._refresh_card(request_id)
         return self._require(request_id)
 
+    @_about_request
     def cancel(self, request_id: int, user: str) -> MigrationRequest:
         request = self._require(request_id)
         if user != request.requester:
@@ -308,7 +327,8 @@ class PccService:
                 log.info("request #%d expired", request.id)
         for request in self._repo.in_states([State.REPLICATING]):
             try:
-                self._track(request)
+                with logs.context(request_id=request.id):
+                    self._track(request)
             except PccBotError as error:
                 log.warning("request #%d: could not read its task: %s", request.id, error)
         for request in self._repo.in_states([State.NEEDS_ATTENTION]):
@@ -421,6 +441,9 @@ class PccService:
 
     def _move(self, request: MigrationRequest, expected: State, target: State, change: Change) -> None:
         if self._repo.transition(request.id, expected, target, change, self._clock.now()):
+            log.info(
+                "request #%d: %s (%s -> %s) %s", request.id, change.action, expected, target, change.detail
+            )
             self._refresh_card(request.id)
             self.deliver_notices()
         else:

@@ -18,6 +18,7 @@ from typing import Any
 
 from slack_bolt import App, Respond
 
+from bot import logs
 from bot.domain import PccBotError
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,12 @@ def tell(error: Exception, respond: Respond | None) -> None:
         respond(text=text, response_type="ephemeral", replace_original=False)
 
 
+def _user_of(kwargs: dict[str, Any]) -> str | None:
+    payload = kwargs.get("body") or kwargs.get("command") or {}
+    user = payload.get("user_id") or (payload.get("user") or {}).get("id")
+    return str(user) if user else None
+
+
 def reported(listener: Callable[..., None]) -> Callable[..., None]:
     """Decorate a listener that takes ``respond``: whatever it raises after ack() is told to the user."""
     if "respond" not in inspect.signature(listener).parameters:
@@ -45,10 +52,11 @@ def reported(listener: Callable[..., None]) -> Callable[..., None]:
 
     @functools.wraps(listener)
     def wrapper(**kwargs: Any) -> None:
-        try:
-            listener(**kwargs)
-        except Exception as error:  # noqa: BLE001 - the one place that turns any failure into a reply
-            tell(error, kwargs.get("respond"))
+        with logs.context(user=_user_of(kwargs)):
+            try:
+                listener(**kwargs)
+            except Exception as error:  # noqa: BLE001 - the one place that turns any failure into a reply
+                tell(error, kwargs.get("respond"))
 
     return wrapper
 
