@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -15,7 +16,9 @@ from slack_sdk import WebClient
 
 import handlers
 from bot.config import Config
+from bot.domain import PccBotError, State
 from bot.executor import TrackingExecutor
+from bot.metrics import Counters, Family, exposition
 from bot.ovh_gateway import OvhGateway, make_client
 from bot.ports import Clock
 from bot.repository import SqliteRepository
@@ -66,7 +69,74 @@ class Runtime:
     gateway: OvhGateway
     poller: Poller
     executor: TrackingExecutor
+    counters: Counters
     started: bool = field(default=False)
+    slack_connected: Callable[[], bool] = field(default=lambda: True)
+
+    def readiness(self) -> dict[str, bool]:
+        """What /readyz reports: every check must be true for the bot to take work."""
+        try:
+            self.repo.count_by_state()
+            database = True
+        except PccBotError:
+            database = False
+        return {
+            "started": self.started,
+            "slack": self.slack_connected(),
+            "database": database,
+            "poller": self.poller.healthy(),
+        }
+
+    def metrics(self) -> str:
+        by_state = self.repo.count_by_state()
+        counted: dict[str, list[tuple[dict[str, str], float]]] = {}
+        for name, labels, value in self.counters.samples():
+            counted.setdefault(name, []).append((labels, value))
+        families: list[Family] = [
+            (
+                "pcc_requests",
+                "gauge",
+                "Requests by state.",
+                [({"state": state.value}, float(by_state.get(state.value, 0))) for state in State],
+            ),
+            (
+                "pcc_approvals_total",
+                "counter",
+                "Requests approved since the database was created.",
+                [({}, float(self.repo.count_actions("approved")))],
+            ),
+            (
+                "pcc_notice_backlog",
+                "gauge",
+                "Chat notices queued and not yet accepted by Slack.",
+                [({}, float(self.repo.pending_notice_count()))],
+            ),
+            (
+                "pcc_ovh_calls_total",
+                "counter",
+                "OVHcloud API calls by method and route.",
+                counted.get("pcc_ovh_calls_total", []),
+            ),
+            (
+                "pcc_ovh_errors_total",
+                "counter",
+                "OVHcloud API errors by method, route and status.",
+                counted.get("pcc_ovh_errors_total", []),
+            ),
+            (
+                "pcc_poll_cycles_total",
+                "counter",
+                "Task polling cycles run.",
+                counted.get("pcc_poll_cycles_total", [({}, 0.0)]),
+            ),
+            (
+                "pcc_poll_duration_seconds",
+                "gauge",
+                "Duration of the last task polling cycle.",
+                counted.get("pcc_poll_duration_seconds", [({}, 0.0)]),
+            ),
+        ]
+        return exposition(families)
 
     def start_background(self) -> None:
         """Reconcile what a previous run left half-done, then start polling."""
@@ -99,10 +169,12 @@ def build_runtime(
         listener_executor=executor,
         token_verification_enabled=False,  # auth.test on the first request, not at import or build
     )
+    counters = Counters()
     gateway = OvhGateway(
         ovh_client if ovh_client is not None else make_client(config.ovh),
         migration_route=config.migration_api,
         backoff_seconds=get_backoff_seconds,
+        counters=counters,
     )
     repo = SqliteRepository(config.db_path)
     service = PccService(
@@ -120,7 +192,14 @@ def build_runtime(
         clock=clock or SystemClock(),
     )
     handlers.register(app, service, allowed_channels=config.allowed_channels)
-    poller = Poller(service, config.poll_seconds)
+    poller = Poller(service, config.poll_seconds, counters)
     return Runtime(
-        config=config, app=app, service=service, repo=repo, gateway=gateway, poller=poller, executor=executor
+        config=config,
+        app=app,
+        service=service,
+        repo=repo,
+        gateway=gateway,
+        poller=poller,
+        executor=executor,
+        counters=counters,
     )

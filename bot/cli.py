@@ -23,7 +23,11 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the Slack bot (Socket Mode, or HTTP with --http)")
     serve.add_argument("--http", action="store_true", help="serve POST /slack/events over HTTP")
-    serve.add_argument("--host", default="0.0.0.0", help="HTTP bind address (default 0.0.0.0)")
+    serve.add_argument(
+        "--host",
+        default="0.0.0.0",
+        help="HTTP bind address (default 0.0.0.0); in Socket Mode it serves /healthz, /readyz and /metrics",
+    )
     serve.add_argument(
         "--port",
         type=int,
@@ -68,23 +72,25 @@ def serve(http: bool, host: str, port: int) -> int:
     cfg.require_for_serve(http)
     runtime = build_runtime(cfg)
     stop = _stop_event()
-    if http:
-        from bot.web import HttpServer, SlackWsgi
+    from bot.web import HttpServer, SlackWsgi
 
-        server = HttpServer(SlackWsgi(runtime.app, lambda: runtime.started), host, port).start()
+    if http:
+        server = HttpServer(SlackWsgi(runtime.app, runtime), host, port).start()
         runtime.start_background()
-        log.info("serving HTTP on %s:%s (POST /slack/events, GET /healthz)", host, server.port)
+        log.info("serving HTTP on %s:%s (POST /slack/events, /healthz, /readyz, /metrics)", host, server.port)
         stop.wait()
-        server.stop()
     else:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         handler = SocketModeHandler(runtime.app, app_token=cfg.slack_app_token)
+        runtime.slack_connected = handler.client.is_connected
+        server = HttpServer(SlackWsgi(None, runtime), host, port).start()
         runtime.start_background()
         handler.connect()  # type: ignore[no-untyped-call]
-        log.info("connected to Slack in Socket Mode")
+        log.info("connected to Slack in Socket Mode; /healthz, /readyz, /metrics on %s:%s", host, server.port)
         stop.wait()
         handler.close()  # type: ignore[no-untyped-call]
+    server.stop()
     runtime.close()
     log.info("stopped cleanly")
     return 0

@@ -30,6 +30,7 @@ from bot.domain import (
     StartedTask,
     Task,
 )
+from bot.metrics import Counters, route_of
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +148,7 @@ class OvhGateway:
         get_attempts: int = 3,
         backoff_seconds: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
+        counters: Counters | None = None,
     ) -> None:
         if migration_route not in MIGRATION_ROUTES:
             raise ValueError(f"unknown migration route {migration_route!r}")
@@ -156,16 +158,27 @@ class OvhGateway:
         self._attempts = get_attempts
         self._backoff = backoff_seconds
         self._sleep = sleep
+        self._counters = counters or Counters()
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     # ------------------------------------------------------------ plumbing
 
-    def _signed(self, call: Callable[[], Any]) -> Any:
-        """Run a python-ovh call; if the API refused its signature's time, resync the clock once."""
+    def _counted(self, method: str, path: str, call: Callable[[], Any]) -> Any:
+        route = route_of(path)
+        self._counters.inc("pcc_ovh_calls_total", method=method, route=route)
         try:
             return call()
+        except ovh.exceptions.APIError as raw:
+            status = getattr(getattr(raw, "response", None), "status_code", None)
+            self._counters.inc("pcc_ovh_errors_total", method=method, route=route, status=str(status or 0))
+            raise
+
+    def _signed(self, method: str, path: str, call: Callable[[], Any]) -> Any:
+        """Run a python-ovh call; if the API refused its signature's time, resync the clock once."""
+        try:
+            return self._counted(method, path, call)
         except ovh.exceptions.APIError as raw:
             response = getattr(raw, "response", None)
             try:
@@ -176,13 +189,13 @@ class OvhGateway:
                 raise
             log.warning("OVHcloud refused the request time (%s): resyncing the clock with /auth/time", code)
             self._client._time_delta = None  # python-ovh recomputes it lazily from /auth/time
-            return call()
+            return self._counted(method, path, call)
 
     def _get(self, path: str, what: str, **params: Any) -> Any:
         """A signed GET, retried with exponential backoff on 5xx, 429, timeouts and network errors."""
         for attempt in range(1, self._attempts + 1):
             try:
-                return self._signed(lambda: self._client.get(path, **params))
+                return self._signed("GET", path, lambda: self._client.get(path, **params))
             except ovh.exceptions.APIError as raw:
                 error = _translate(raw, what)
                 if attempt == self._attempts or not _is_retryable(error):
@@ -299,7 +312,7 @@ class OvhGateway:
         """The one mutating call. Never retried: an ambiguous failure is reconciled instead."""
         path = self._migration_path(spec)
         try:
-            body = self._signed(lambda: self._client.post(path, **self._migration_body(spec)))
+            body = self._signed("POST", path, lambda: self._client.post(path, **self._migration_body(spec)))
         except ovh.exceptions.APIError as raw:
             raise _translate(raw, f"POST {path}") from raw
         if not isinstance(body, dict) or "taskId" not in body:

@@ -375,6 +375,16 @@ class SqliteRepository:
             for row in rows
         ]
 
+    def pending_notice_count(self) -> int:
+        return int(self._rows("SELECT count(*) AS n FROM notices WHERE sent_at IS NULL")[0]["n"])
+
+    def count_by_state(self) -> dict[str, int]:
+        rows = self._rows("SELECT state, count(*) AS n FROM requests GROUP BY state")
+        return {row["state"]: int(row["n"]) for row in rows}
+
+    def count_actions(self, action: str) -> int:
+        return int(self._rows("SELECT count(*) AS n FROM audit WHERE action = ?", [action])[0]["n"])
+
     def notice_sent(self, notice_id: int, now: datetime) -> None:
         with self._unit_of_work() as db:
             db.table("notices").update(notice_id, {"sent_at": _iso(now), "last_error": None})

@@ -6,7 +6,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import waitress
 from slack_bolt import App
@@ -44,19 +44,39 @@ def _headers(environ: WSGIEnvironment) -> dict[str, str]:
     return out
 
 
-class SlackWsgi:
-    """WSGI callable. ``ready`` is a callable so /healthz answers 200 only once the bot is ready."""
+class Health(Protocol):
+    def readiness(self) -> dict[str, bool]: ...
 
-    def __init__(self, app: App, ready: Callable[[], bool]) -> None:
+    def metrics(self) -> str: ...
+
+
+class SlackWsgi:
+    """WSGI callable: `POST /slack/events` (when given a Bolt app), `GET /healthz` (alive and
+    started), `GET /readyz` (every check passes), `GET /metrics` (Prometheus text)."""
+
+    def __init__(self, app: App | None, health: Health) -> None:
         self._app = app
-        self._ready = ready
+        self._health = health
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         method, path = environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "/")
-        if path == "/healthz" and method == "GET":
-            ok = self._ready()
-            return self._reply(start_response, 200 if ok else 503, {"ok": ok})
-        if path != EVENTS_PATH:
+        if method == "GET" and path in ("/healthz", "/readyz"):
+            checks = self._health.readiness()
+            if path == "/healthz":
+                checks = {"started": checks["started"]}
+            ok = all(checks.values())
+            return self._reply(start_response, 200 if ok else 503, {"ok": ok, **checks})
+        if method == "GET" and path == "/metrics":
+            payload = self._health.metrics().encode()
+            start_response(
+                "200 OK",
+                [
+                    ("Content-Type", "text/plain; version=0.0.4; charset=utf-8"),
+                    ("Content-Length", str(len(payload))),
+                ],
+            )
+            return [payload]
+        if path != EVENTS_PATH or self._app is None:
             return self._reply(start_response, 404, {"error": "not found"})
         if method != "POST":
             return self._reply(start_response, 405, {"error": "use POST"})

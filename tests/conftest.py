@@ -154,7 +154,7 @@ class RunningBot:
 
 def start_bot(config: Config, slack: SlackStandInServer, background: bool = True) -> RunningBot:
     runtime = build_runtime(config, get_backoff_seconds=0.0)
-    server = HttpServer(SlackWsgi(runtime.app, lambda: runtime.started), "127.0.0.1", 0).start()
+    server = HttpServer(SlackWsgi(runtime.app, runtime), "127.0.0.1", 0).start()
     if background:
         runtime.service.reconcile()
         runtime.started = True

@@ -23,11 +23,41 @@ def file_request(bot: RunningBot, text: str = MIGRATE, user: str = "UALICE") -> 
     return int(cards[-1].args["blocks"][-1]["elements"][0]["value"])
 
 
-def test_healthz(bot):
+def test_health_readiness_and_metrics(bot, simulator):
     import requests
 
-    assert requests.get(f"{bot.url}/healthz", timeout=5).json() == {"ok": True}
+    assert requests.get(f"{bot.url}/healthz", timeout=5).json() == {"ok": True, "started": True}
+    ready = requests.get(f"{bot.url}/readyz", timeout=5)
+    assert ready.status_code == 200
+    assert ready.json() == {"ok": True, "started": True, "slack": True, "database": True, "poller": True}
     assert requests.get(f"{bot.url}/nowhere", timeout=5).status_code == 404
+
+    request_id = file_request(bot)
+    bot.click(ids.APPROVE, str(request_id), user="UBOB")
+    bot.settle()
+    simulator.sim.inject("GET", r"/task/", 503, times=3)
+    bot.runtime.poller._poll()  # one cycle, as the scheduler runs it
+    metrics = requests.get(f"{bot.url}/metrics", timeout=5)
+    assert metrics.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+    lines = metrics.text.splitlines()
+    assert 'pcc_requests{state="replicating"} 1' in lines
+    assert 'pcc_requests{state="pending"} 0' in lines
+    assert "pcc_approvals_total 1" in lines
+    assert "pcc_notice_backlog 0" in lines
+    assert "pcc_poll_cycles_total 1" in lines
+    assert (
+        'pcc_ovh_calls_total{method="POST",route="/dedicatedCloud/{sn}/datacenter/{id}/linkFilerFromSbg"} 1'
+        in lines
+    )
+    assert 'pcc_ovh_errors_total{method="GET",route="/dedicatedCloud/{sn}/task/{id}",status="503"} 3' in lines
+
+
+def test_readyz_fails_when_the_database_is_gone(bot):
+    import requests
+
+    bot.runtime.repo.close()
+    ready = requests.get(f"{bot.url}/readyz", timeout=5)
+    assert ready.status_code == 503 and ready.json()["database"] is False
 
 
 def test_help_lists_every_subcommand(bot):
