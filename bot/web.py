@@ -130,6 +130,10 @@ class HttpServer:
             for dispatcher in list(sockets.values()):
                 dispatcher.close()
 
-        self._server.trigger.pull_trigger(close_all)
-        self._thread.join(timeout)
+        if self._thread.is_alive():
+            try:
+                self._server.trigger.pull_trigger(close_all)
+            except OSError:  # the trigger is already closed: the loop is ending on its own
+                log.debug("server trigger already closed")
+            self._thread.join(timeout)
         self._server.task_dispatcher.shutdown(timeout=timeout)
