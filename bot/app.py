@@ -153,6 +153,15 @@ class Runtime:
         self.repo.close()
 
 
+def socket_mode_handler(runtime: Runtime, app_token: str, ping_interval: float = 10) -> Any:
+    """Bolt's built-in Socket Mode adapter (no extra dependency), wired to the runtime's health."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    handler = SocketModeHandler(runtime.app, app_token=app_token, ping_interval=ping_interval)
+    runtime.slack_connected = handler.client.is_connected
+    return handler
+
+
 def build_runtime(
     config: Config,
     *,

@@ -80,16 +80,16 @@ def serve(http: bool, host: str, port: int) -> int:
         log.info("serving HTTP on %s:%s (POST /slack/events, /healthz, /readyz, /metrics)", host, server.port)
         stop.wait()
     else:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+        from bot.app import socket_mode_handler
 
-        handler = SocketModeHandler(runtime.app, app_token=cfg.slack_app_token)
-        runtime.slack_connected = handler.client.is_connected
+        assert cfg.slack_app_token is not None  # checked by require_for_serve
+        handler = socket_mode_handler(runtime, cfg.slack_app_token)
         server = HttpServer(SlackWsgi(None, runtime), host, port).start()
         runtime.start_background()
-        handler.connect()  # type: ignore[no-untyped-call]
+        handler.connect()
         log.info("connected to Slack in Socket Mode; /healthz, /readyz, /metrics on %s:%s", host, server.port)
         stop.wait()
-        handler.close()  # type: ignore[no-untyped-call]
+        handler.close()
     server.stop()
     runtime.close()
     log.info("stopped cleanly")

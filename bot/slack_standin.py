@@ -40,6 +40,7 @@ class _Failure:
 @dataclass
 class SlackStandIn:
     usergroups: dict[str, list[str]] = field(default_factory=dict)
+    socket_url: str | None = None  # what apps.connections.open hands out (Socket Mode tests)
     listener: Callable[[SlackCall], None] | None = None
     calls: list[SlackCall] = field(default_factory=list)
     _failures: list[_Failure] = field(default_factory=list)
@@ -104,6 +105,8 @@ class SlackStandIn:
                 ts=ts,
                 message={"text": args.get("text"), "blocks": args.get("blocks")},
             )
+        elif method == "apps.connections.open":
+            body["url"] = self.socket_url
         elif method == "usergroups.users.list":
             group = args.get("usergroup", "")
             if group not in self.usergroups:
