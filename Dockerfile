@@ -2,24 +2,24 @@
 # Build: docker build -t pcc-bot .   Run: see README ("Container").
 FROM python:3.11-slim AS build
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md constraints.txt ./
 COPY bot ./bot
 COPY handlers ./handlers
-RUN pip install --no-cache-dir --prefix=/install .
+RUN pip install --no-cache-dir --prefix=/install -c constraints.txt .
 
 FROM python:3.11-slim
 ENV PYTHONUNBUFFERED=1 \
     PCC_DB_PATH=/data/pcc-bot.db \
     PORT=3000
 RUN useradd --system --uid 10001 --home-dir /data pccbot \
-    && mkdir -p /data && chown pccbot /data
+    && mkdir -p /data && chown 10001 /data
 COPY --from=build /install /usr/local
-USER pccbot
+USER 10001
 WORKDIR /data
 VOLUME ["/data"]
 EXPOSE 3000
-# /healthz is served in HTTP mode (serve --http); in Socket Mode the check only proves the process runs.
+# /healthz is served on PORT in both modes (Socket Mode: health and metrics only).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-  CMD python -c "import os,sys,urllib.request; sys.exit(0) if not os.environ.get('SLACK_SIGNING_SECRET') else urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT','3000'), timeout=4)"
+  CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '3000'), timeout=4)"]
 ENTRYPOINT ["pcc-bot"]
 CMD ["serve"]
