@@ -49,6 +49,10 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--speed", type=float, default=1.0, help="replication speed-up (default 1)")
     sim.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
     sub.add_parser("run", help="serve when Slack tokens are set, else the console (`make run`)")
+    sub.add_parser(
+        "doctor", help="check Slack, OVHcloud, the database and the approvers; say what is missing"
+    )
+    sub.add_parser("credentials", help="request an OVHcloud consumer key limited to the routes pcc-bot calls")
     return parser
 
 
@@ -126,6 +130,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot import console
 
             return console.run(speed=720.0, user="alice", db_path=None)
+        if args.command in ("doctor", "credentials"):
+            from bot import doctor
+
+            cfg = config_module.load()
+            logs.setup("WARNING")
+            action = doctor.doctor if args.command == "doctor" else doctor.request_consumer_key
+            return action(cfg, sys.stdout)
         if args.command == "serve":
             return serve(args.http, args.host, args.port)
         if args.command == "console":

@@ -5,3 +5,15 @@ APPROVE = "pcc_approve"
 REJECT = "pcc_reject"
 
 ACTIONS = (APPROVE, REJECT)
+
+#: Bot scopes the code needs (manifest.yml must list exactly these; a test checks it).
+SLACK_SCOPES = frozenset(
+    {
+        "commands",  # the /pcc slash command
+        "chat:write",  # cards and notices: chat.postMessage, chat.update
+        "chat:write.public",  # post in the incident room without an invitation
+        "usergroups:read",  # approver user groups: usergroups.users.list
+        "users:read",  # doctor: approver user ids exist (users.info)
+        "channels:read",  # doctor: the incident channel exists (conversations.info)
+    }
+)

@@ -176,6 +176,10 @@ class SqliteRepository:
         except sqlite3.Error as error:
             raise StorageError(f"cannot open the database {path}: {error}") from error
 
+    def applied_migrations(self) -> list[str]:
+        with self._lock:
+            return [m.name for m in migrations.applied(self._db)]
+
     def close(self) -> None:
         with self._lock:
             self._db.conn.close()

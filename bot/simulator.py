@@ -195,6 +195,15 @@ class Simulator:
     calls: list[Call] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
     tasks: dict[int, SimTask] = field(default_factory=dict)
+    pending_credentials: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    #: What GET /auth/details reports as the consumer key's allowed routes.
+    allowed_routes: list[dict[str, str]] = field(
+        default_factory=lambda: [
+            {"method": "GET", "path": "/dedicatedCloud/*"},
+            {"method": "POST", "path": "/dedicatedCloud/*/datacenter/*/linkFilerFromSbg"},
+            {"method": "POST", "path": "/dedicatedCloud/*/datacenter/*/copyFiler"},
+        ]
+    )
     _offset: float = 0.0
     _origin: float = field(default_factory=time.monotonic)
     _lock: threading.RLock = field(default_factory=threading.RLock)
@@ -333,6 +342,7 @@ class _Api:
         pcc = r"/dedicatedCloud/(?P<sn>[^/]+)"
         dc = pcc + r"/datacenter/(?P<dc>\d+)"
         self.routes: list[Route] = [
+            ("GET", re.compile(r"/auth/details"), self.auth_details),
             ("GET", re.compile(r"/dedicatedCloud/location"), self.locations),
             ("GET", re.compile(r"/dedicatedCloud"), self.services),
             ("GET", re.compile(pcc), self.get_pcc),
@@ -358,6 +368,15 @@ class _Api:
         if int(dc) not in datacenters:
             raise _not_found(f"datacenter {dc}")
         return dict(datacenters[int(dc)])
+
+    def auth_details(self, **_: Any) -> Any:
+        return {
+            "account": "xx1234-ovh",
+            "method": "account",
+            "identities": ["urn:v1:eu:identity:account:xx1234-ovh"],
+            "allowedRoutes": self.sim.allowed_routes,
+            "description": "pcc-bot",
+        }
 
     def locations(self, **_: Any) -> Any:
         return sorted({p["location"] for p in self.sim.inventory.values()})
@@ -543,6 +562,8 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if path == "/auth/time" and method == "GET":
                 return 200, json.dumps(int(sim.wall_clock())).encode()
+            if path == "/auth/credential" and method == "POST":
+                return 200, json.dumps(self._new_credential(raw)).encode()
             self._check_signature(method, raw)
             body = json.loads(raw) if raw else None
             result = self.server.api.dispatch(method, path, parse_qs(query), body)
@@ -551,6 +572,20 @@ class _Handler(BaseHTTPRequestHandler):
             return error.status, json.dumps(error.body).encode()
         except json.JSONDecodeError:
             return 400, json.dumps({"class": "Client::BadRequest", "message": "Invalid JSON body"}).encode()
+
+    def _new_credential(self, raw: str) -> dict[str, Any]:
+        """POST /auth/credential (no signature, only the application key): a pending consumer key."""
+        sim = self.server.sim
+        if self.headers.get("X-Ovh-Application") not in sim.credentials:
+            raise _auth_layer(403, "INVALID_KEY", "This application key is invalid")
+        rules = json.loads(raw or "{}").get("accessRules") or []
+        key = f"sim-ck-{len(sim.pending_credentials) + 1}"
+        sim.pending_credentials[key] = rules
+        return {
+            "state": "pendingValidation",
+            "consumerKey": key,
+            "validationUrl": f"http://{self.headers.get('Host')}/auth/?credentialToken={key}",
+        }
 
     def _check_signature(self, method: str, raw: str) -> None:
         sim = self.server.sim

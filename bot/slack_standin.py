@@ -41,6 +41,9 @@ class _Failure:
 class SlackStandIn:
     usergroups: dict[str, list[str]] = field(default_factory=dict)
     socket_url: str | None = None  # what apps.connections.open hands out (Socket Mode tests)
+    scopes: tuple[str, ...] = ()  # what auth.test reports in x-oauth-scopes
+    users: tuple[str, ...] = ()  # user ids users.info knows
+    channels: tuple[str, ...] = ()  # channel ids conversations.info knows
     listener: Callable[[SlackCall], None] | None = None
     calls: list[SlackCall] = field(default_factory=list)
     _failures: list[_Failure] = field(default_factory=list)
@@ -84,12 +87,14 @@ class SlackStandIn:
         failure = self._take_failure(method)
         if failure is not None:
             time.sleep(failure.delay)
-            headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
+            retry = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
             error = "ratelimited" if failure.status == 429 else "internal_error"
             self._record(SlackCall(method, args, failure.status))
-            return failure.status, headers, {"ok": False, "error": error}
+            return failure.status, retry, {"ok": False, "error": error}
         body: dict[str, Any] = {"ok": True}
+        headers: dict[str, str] = {}
         if method == "auth.test":
+            headers = {"x-oauth-scopes": ",".join(self.scopes)}
             body.update(
                 url="https://pcc.example.slack.com/",
                 team="pcc",
@@ -113,8 +118,18 @@ class SlackStandIn:
                 self._record(SlackCall(method, args, 200))
                 return 200, {}, {"ok": False, "error": "no_such_subteam"}
             body["users"] = self.usergroups[group]
+        elif method == "users.info":
+            if args.get("user") not in self.users:
+                body = {"ok": False, "error": "user_not_found"}
+            else:
+                body["user"] = {"id": args["user"], "name": str(args["user"]).lower(), "deleted": False}
+        elif method == "conversations.info":
+            if args.get("channel") not in self.channels:
+                body = {"ok": False, "error": "channel_not_found"}
+            else:
+                body["channel"] = {"id": args["channel"], "name": "incident", "is_archived": False}
         self._record(SlackCall(method, args, 200))
-        return 200, {}, body
+        return 200, headers, body
 
     def _record(self, call: SlackCall) -> None:
         with self._lock:
