@@ -5,10 +5,12 @@ import json
 import threading
 import time
 
+import requests
 from websockets.sync.server import ServerConnection, serve
 
 from bot import ids
 from bot.app import build_runtime, socket_mode_handler
+from bot.web import HttpServer, SlackWsgi
 from tests.test_http import POST_ROUTE
 
 MIGRATE = "migrate pcc-192-0-2-15 1337 1234 pcc-192-0-2-50 1515"
@@ -100,6 +102,7 @@ def test_socket_mode_commands_clicks_and_reconnect(config, slack, simulator):
         slack.standin.socket_url = f"ws://127.0.0.1:{port}/link/?ticket=t1"
         runtime = build_runtime(config)
         handler = socket_mode_handler(runtime, "xapp-1-test", ping_interval=0.5)
+        ops = HttpServer(SlackWsgi(None, runtime), "127.0.0.1", 0).start()  # as `serve` does on PORT
         runtime.start_background()
         handler.connect()
         try:
@@ -107,7 +110,9 @@ def test_socket_mode_commands_clicks_and_reconnect(config, slack, simulator):
             while "e3" not in acks and time.monotonic() < deadline:
                 time.sleep(0.05)
             assert acks == ["e1", "e2", "e3"]
-            assert runtime.readiness()["slack"] is True
+            ready = requests.get(f"http://127.0.0.1:{ops.port}/readyz", timeout=5).json()
+            assert ready["slack"] is True and ready["ok"] is True
+            assert requests.post(f"http://127.0.0.1:{ops.port}/slack/events", timeout=5).status_code == 404
             runtime.executor.wait_idle(10)
             assert len(slack.standin.calls_to("apps.connections.open")) >= 2
             assert len(simulator.sim.calls_to("POST", POST_ROUTE)) == 1
@@ -117,5 +122,6 @@ def test_socket_mode_commands_clicks_and_reconnect(config, slack, simulator):
         finally:
             done.set()
             handler.close()
+            ops.stop()
             runtime.close()
             server.shutdown()
