@@ -192,12 +192,12 @@ class MigrationSpec:
 
 
 @dataclass(frozen=True)
-class MigrationRequest:
-    id: int
+class RequestDraft:
+    """A request as filed, before it is stored: what the card shows and the API call approval makes."""
+
     spec: MigrationSpec
     requester: str
     channel: str
-    state: State
     created_at: datetime
     expires_at: datetime
     filer_name: str
@@ -206,6 +206,12 @@ class MigrationRequest:
     source_zone: str
     dest_zone: str
     api_call: str
+
+
+@dataclass(frozen=True)
+class MigrationRequest(RequestDraft):
+    id: int
+    state: State
     approver: str | None = None
     decided_by: str | None = None
     decided_at: datetime | None = None

@@ -18,6 +18,7 @@ from bot.domain import (
     Notice,
     NoticeKind,
     Pcc,
+    RequestDraft,
     StartedTask,
     State,
     Task,
@@ -45,21 +46,6 @@ class OvhGateway(Protocol):
 
 
 @dataclass(frozen=True)
-class NewRequest:
-    spec: MigrationSpec
-    requester: str
-    channel: str
-    created_at: datetime
-    expires_at: datetime
-    filer_name: str
-    filer_size: str
-    vm_total: int | None
-    source_zone: str
-    dest_zone: str
-    api_call: str
-
-
-@dataclass(frozen=True)
 class Change:
     """One state change with the fields it sets, its audit line and the notices it queues."""
 
@@ -72,7 +58,7 @@ class Change:
 
 
 class Repository(Protocol):
-    def add(self, new: NewRequest, card_channel: str) -> MigrationRequest: ...
+    def add(self, draft: RequestDraft, card_channel: str) -> MigrationRequest: ...
 
     def get(self, request_id: int) -> MigrationRequest | None: ...
 

@@ -23,11 +23,12 @@ from bot.domain import (
     MigrationSpec,
     Notice,
     NoticeKind,
+    RequestDraft,
     State,
     StorageError,
     check_transition,
 )
-from bot.ports import Change, NewRequest
+from bot.ports import Change
 
 migrations = Migrations("pcc-bot")
 
@@ -206,32 +207,34 @@ class SqliteRepository:
 
     # ------------------------------------------------------------ requests
 
-    def add(self, new: NewRequest, card_channel: str) -> MigrationRequest:
-        spec = new.spec
+    def add(self, draft: RequestDraft, card_channel: str) -> MigrationRequest:
+        spec = draft.spec
         row = {
             "source_service": spec.source_service,
             "source_datacenter_id": spec.source_datacenter_id,
             "filer_id": spec.filer_id,
             "dest_service": spec.dest_service,
             "dest_datacenter_id": spec.dest_datacenter_id,
-            "requester": new.requester,
-            "channel": new.channel,
+            "requester": draft.requester,
+            "channel": draft.channel,
             "state": State.PENDING.value,
-            "created_at": _iso(new.created_at),
-            "expires_at": _iso(new.expires_at),
-            "updated_at": _iso(new.created_at),
-            "filer_name": new.filer_name,
-            "filer_size": new.filer_size,
-            "vm_total": new.vm_total,
-            "source_zone": new.source_zone,
-            "dest_zone": new.dest_zone,
-            "api_call": new.api_call,
+            "created_at": _iso(draft.created_at),
+            "expires_at": _iso(draft.expires_at),
+            "updated_at": _iso(draft.created_at),
+            "filer_name": draft.filer_name,
+            "filer_size": draft.filer_size,
+            "vm_total": draft.vm_total,
+            "source_zone": draft.source_zone,
+            "dest_zone": draft.dest_zone,
+            "api_call": draft.api_call,
         }
         try:
             with self._unit_of_work() as db:
                 request_id = int(db.table("requests").insert(row).last_pk or 0)
-                self._audit(db, request_id, new.requester, "requested", None, State.PENDING, new.created_at)
-                self._queue(db, request_id, NoticeKind.CARD, "card", card_channel, "", new.created_at)
+                self._audit(
+                    db, request_id, draft.requester, "requested", None, State.PENDING, draft.created_at
+                )
+                self._queue(db, request_id, NoticeKind.CARD, "card", card_channel, "", draft.created_at)
         except sqlite3.IntegrityError as error:
             active = self.active_for_filer(spec.source_service, spec.filer_id)
             where = f" (request #{active.id}, {active.state})" if active else ""

@@ -29,13 +29,14 @@ from bot.domain import (
     NoticeNotDelivered,
     OvhApiError,
     PccBotError,
+    RequestDraft,
     RuleViolation,
     State,
     Task,
     ZonePolicy,
     rule_violations,
 )
-from bot.ports import Change, Clock, Directory, NewRequest, Notifier, OvhGateway, Repository
+from bot.ports import Change, Clock, Directory, Notifier, OvhGateway, Repository
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +170,7 @@ class PccService:
             raise RuleViolation(problems)
         now = self._clock.now()
         request = self._repo.add(
-            NewRequest(
+            RequestDraft(
                 spec=spec,
                 requester=requester,
                 channel=channel,

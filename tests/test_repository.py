@@ -6,15 +6,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.domain import Conflict, MigrationSpec, NoticeKind, State
-from bot.ports import Change, NewRequest
+from bot.domain import Conflict, MigrationSpec, NoticeKind, RequestDraft, State
+from bot.ports import Change
 from bot.repository import SqliteRepository
 
 NOW = datetime(2026, 3, 12, 9, 0, tzinfo=UTC)
 
 
 def new(filer_id=1234):
-    return NewRequest(
+    return RequestDraft(
         spec=MigrationSpec("pcc-a", 1, filer_id, "pcc-b", 2),
         requester="UALICE",
         channel="COPS",
