@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import ovh
 import ovh.exceptions
 
+from bot.cache import ReadCache
 from bot.domain import (
     Certifications,
     Datacenter,
@@ -31,6 +32,7 @@ from bot.domain import (
     Task,
 )
 from bot.metrics import Counters, route_of
+from bot.ratelimit import RateLimited, TokenBucket
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +151,9 @@ class OvhGateway:
         backoff_seconds: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
         counters: Counters | None = None,
+        limiter: TokenBucket | None = None,
+        cache: ReadCache | None = None,
+        max_wait_seconds: float = 30.0,
     ) -> None:
         if migration_route not in MIGRATION_ROUTES:
             raise ValueError(f"unknown migration route {migration_route!r}")
@@ -159,6 +164,9 @@ class OvhGateway:
         self._backoff = backoff_seconds
         self._sleep = sleep
         self._counters = counters or Counters()
+        self.limiter = limiter or TokenBucket(rate_per_minute=60, burst=30)
+        self._cache = cache or ReadCache(ttl_seconds=30)
+        self._max_wait = max_wait_seconds
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
@@ -167,6 +175,11 @@ class OvhGateway:
 
     def _counted(self, method: str, path: str, call: Callable[[], Any]) -> Any:
         route = route_of(path)
+        try:
+            self.limiter.acquire(self._max_wait)
+        except RateLimited as error:
+            self._counters.inc("pcc_ovh_throttled_total", method=method, route=route)
+            raise OvhApiError(f"{method} {path} not sent: {error}") from error
         self._counters.inc("pcc_ovh_calls_total", method=method, route=route)
         try:
             return call()
@@ -191,6 +204,10 @@ class OvhGateway:
             self._client._time_delta = None  # python-ovh recomputes it lazily from /auth/time
             return self._counted(method, path, call)
 
+    def _read(self, path: str, what: str) -> Any:
+        """An inventory read: cached briefly, and shared by identical concurrent callers."""
+        return self._cache.get(path, lambda: self._get(path, what))
+
     def _get(self, path: str, what: str, **params: Any) -> Any:
         """A signed GET, retried with exponential backoff on 5xx, 429, timeouts and network errors."""
         for attempt in range(1, self._attempts + 1):
@@ -208,7 +225,7 @@ class OvhGateway:
     def _get_named(self, path: str, what: str, missing: str) -> Any:
         """A GET whose 404 becomes NotFound(``missing``), with the query id for OVHcloud support."""
         try:
-            return self._get(path, what)
+            return self._read(path, what)
         except OvhNotFound as error:
             raise NotFound(f"{missing} (OVH query id {error.query_id})") from error
 
@@ -230,7 +247,7 @@ class OvhGateway:
 
     def _option_enabled(self, service: str, option: str) -> bool:
         try:
-            body = self._get(f"/dedicatedCloud/{service}/{option}", f"reading {option} of {service}")
+            body = self._read(f"/dedicatedCloud/{service}/{option}", f"reading {option} of {service}")
         except OvhNotFound:
             return False  # never subscribed: answered 404 on some accounts, "disabled" on others
         return isinstance(body, dict) and body.get("state") == "enabled"
@@ -270,7 +287,7 @@ class OvhGateway:
 
     def _filer_ids(self, service: str, datacenter_id: int) -> list[int]:
         path = f"/dedicatedCloud/{service}/datacenter/{datacenter_id}/filer"
-        return [int(i) for i in self._get(path, f"listing filers of datacenter {datacenter_id}")]
+        return [int(i) for i in self._read(path, f"listing filers of datacenter {datacenter_id}")]
 
     def list_filers(self, service: str, datacenter_id: int | None) -> list[DatacenterFilers]:
         if datacenter_id is None:

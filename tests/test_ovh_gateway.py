@@ -117,7 +117,7 @@ def test_a_drifted_clock_is_resynced_instead_of_failing(simulator):
     gateway = gateway_for(simulator)
     assert gateway.get_pcc("pcc-192-0-2-15").zone == "sbg1a"  # time delta computed once, here
     simulator.sim.wall_clock = lambda: time.time() + 900  # the OVHcloud clock moves 15 minutes ahead
-    assert gateway.get_pcc("pcc-192-0-2-15").zone == "sbg1a"
+    assert gateway.get_pcc("pcc-192-0-2-16").zone == "sbg1a"
     assert len([c for c in simulator.sim.calls if c.status == 400]) == 1  # one refusal, then resynced
     assert len(simulator.sim.calls_to("GET", r"^/auth/time$")) == 2
     started = gateway.start_migration(SPEC)

@@ -1,0 +1,50 @@
+"""A short-lived cache of API reads with coalescing: identical concurrent reads make one call."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Hashable
+from concurrent.futures import Future
+from typing import Any
+
+
+class ReadCache:
+    def __init__(self, ttl_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._ttl = ttl_seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._values: dict[Hashable, tuple[float, Any]] = {}
+        self._in_flight: dict[Hashable, Future[Any]] = {}
+
+    def get(self, key: Hashable, load: Callable[[], Any]) -> Any:
+        """The cached value for ``key``, or ``load()``'s; a caller arriving while the same key is being
+        loaded waits for that load instead of starting another. Errors are shared, never cached."""
+        with self._lock:
+            cached = self._values.get(key)
+            if cached is not None and self._clock() - cached[0] < self._ttl:
+                return cached[1]
+            pending = self._in_flight.get(key)
+            leader = pending is None
+            if leader:
+                pending = self._in_flight[key] = Future()
+        assert pending is not None
+        if not leader:
+            return pending.result()
+        try:
+            value = load()
+        except BaseException as error:
+            pending.set_exception(error)
+            raise
+        else:
+            pending.set_result(value)
+            with self._lock:
+                self._values[key] = (self._clock(), value)
+            return value
+        finally:
+            with self._lock:
+                self._in_flight.pop(key, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()

@@ -1,0 +1,149 @@
+"""The OVHcloud call budget: token bucket, short-lived cache, coalescing of identical reads."""
+
+import threading
+
+import pytest
+
+from bot.cache import ReadCache
+from bot.domain import OvhApiError
+from bot.ovh_gateway import OvhCredentials, OvhGateway, make_client
+from bot.ratelimit import RateLimited, TokenBucket
+from bot.simulator import DEMO_APPLICATION_KEY, DEMO_APPLICATION_SECRET, DEMO_CONSUMER_KEY
+
+
+class FakeTime:
+    def __init__(self):
+        self.now = 1000.0
+        self.slept = 0.0
+
+    def clock(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.slept += seconds
+        self.now += seconds
+
+
+def test_bucket_allows_the_burst_then_the_rate():
+    t = FakeTime()
+    bucket = TokenBucket(rate_per_minute=60, burst=5, clock=t.clock, sleep=t.sleep)
+    for _ in range(5):
+        bucket.acquire(max_wait=0)
+    assert not bucket.try_acquire()
+    assert bucket.wait_time() == pytest.approx(1.0)
+    for _ in range(10):
+        bucket.acquire(max_wait=5)
+    assert t.slept == pytest.approx(10.0)  # one call a second after the burst
+
+
+def test_bucket_refuses_past_the_allowed_wait():
+    t = FakeTime()
+    bucket = TokenBucket(rate_per_minute=6, burst=1, clock=t.clock, sleep=t.sleep)
+    bucket.acquire(max_wait=0)
+    with pytest.raises(RateLimited, match="next call possible in 10 s"):
+        bucket.acquire(max_wait=5)
+
+
+def test_bucket_never_saves_more_than_the_burst():
+    t = FakeTime()
+    bucket = TokenBucket(rate_per_minute=60, burst=3, clock=t.clock, sleep=t.sleep)
+    t.now += 3600
+    assert [bucket.try_acquire() for _ in range(4)] == [True, True, True, False]
+
+
+def test_cache_expires():
+    t = FakeTime()
+    cache = ReadCache(ttl_seconds=30, clock=t.clock)
+    loads: list[int] = []
+
+    def load():
+        loads.append(1)
+        return "v1"
+
+    assert cache.get("k", load) == "v1"
+    assert cache.get("k", lambda: "v2") == "v1"
+    t.now += 31
+    assert cache.get("k", lambda: "v3") == "v3"
+    assert len(loads) == 1
+
+
+def test_identical_concurrent_reads_make_one_call_and_share_errors():
+    cache = ReadCache(ttl_seconds=30)
+    release = threading.Event()
+    calls = []
+
+    def slow_load():
+        calls.append(1)
+        release.wait(5)
+        raise OvhApiError("boom")
+
+    outcomes = []
+
+    def reader():
+        try:
+            cache.get("k", slow_load)
+        except OvhApiError as error:
+            outcomes.append(str(error))
+
+    threads = [threading.Thread(target=reader) for _ in range(8)]
+    for t in threads:
+        t.start()
+    while not calls:
+        pass
+    release.set()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1 and len(outcomes) == 8
+    assert cache.get("k", lambda: "fresh") == "fresh"  # errors are not cached
+
+
+def gateway(simulator, limiter=None):
+    client = make_client(
+        OvhCredentials(simulator.url, DEMO_APPLICATION_KEY, DEMO_APPLICATION_SECRET, DEMO_CONSUMER_KEY)
+    )
+    return OvhGateway(client, limiter=limiter or TokenBucket(6000, 1000))
+
+
+def test_repeated_and_concurrent_listings_cost_one_listing(simulator):
+    gw = gateway(simulator)
+
+    def api_calls():
+        return simulator.sim.calls_to("GET", "^/dedicatedCloud/")
+
+    gw.list_filers("pcc-192-0-2-15", None)
+    one_listing = len(api_calls())
+    threads = [threading.Thread(target=gw.list_filers, args=("pcc-192-0-2-15", None)) for _ in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(api_calls()) == one_listing
+    assert one_listing == 1 + 2 + 2 + 5  # datacenters, 2 details, 2 filer lists, 5 filers
+
+
+def test_task_reads_are_never_cached(simulator):
+    gw = gateway(simulator)
+    from bot.domain import MigrationSpec
+
+    started = gw.start_migration(MigrationSpec("pcc-192-0-2-15", 1337, 1234, "pcc-192-0-2-50", 1515))
+    gw.get_task("pcc-192-0-2-50", started.task_id)
+    gw.get_task("pcc-192-0-2-50", started.task_id)
+    assert len(simulator.sim.calls_to("GET", r"/task/\d+$")) == 2
+
+
+def test_every_call_takes_a_token_and_an_empty_budget_refuses_clearly(simulator):
+    t = FakeTime()
+    bucket = TokenBucket(rate_per_minute=60, burst=3, clock=t.clock, sleep=t.sleep)
+    gw = OvhGateway(
+        make_client(
+            OvhCredentials(simulator.url, DEMO_APPLICATION_KEY, DEMO_APPLICATION_SECRET, DEMO_CONSUMER_KEY)
+        ),
+        limiter=bucket,
+        max_wait_seconds=0,
+    )
+    gw.get_pcc("pcc-192-0-2-15")
+    gw.get_pcc("pcc-192-0-2-16")
+    gw.get_pcc("pcc-192-0-2-17")
+    with pytest.raises(OvhApiError, match="not sent: OVHcloud call budget used up"):
+        gw.get_pcc("pcc-192-0-2-50")
+    assert len([c for c in simulator.sim.calls if c.path.startswith("/dedicatedCloud")]) == 3
