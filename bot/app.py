@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -199,6 +199,8 @@ def build_runtime(
             policy=config.policy,
             approval_ttl=config.approval_ttl,
             read_only=config.read_only,
+            poll_period=timedelta(seconds=config.poll_seconds),
+            poll_budget_per_minute=config.ovh_rate * 0.8,
         ),
         clock=clock or SystemClock(),
     )

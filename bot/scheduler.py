@@ -14,6 +14,7 @@ from bot.service import PccService
 log = logging.getLogger(__name__)
 
 DELIVERY_SECONDS = 5
+TICK_SECONDS = 5
 
 
 class Poller:
@@ -27,8 +28,10 @@ class Poller:
         first = datetime.now(UTC) + timedelta(seconds=1)
         # One run at a time; a run missed while the previous one was slow is skipped, not queued.
         options = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
+        # Short ticks: the planner decides, task by task, which one is due (bot/polling.py).
+        tick = min(poll_seconds, TICK_SECONDS)
         self._scheduler.add_job(
-            self._poll, "interval", seconds=poll_seconds, id="poll", next_run_time=first, **options
+            self._poll, "interval", seconds=tick, id="poll", next_run_time=first, **options
         )
         self._scheduler.add_job(self._deliver, "interval", seconds=DELIVERY_SECONDS, id="deliver", **options)
 

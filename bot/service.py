@@ -10,7 +10,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Concatenate, ParamSpec, TypeVar
 
 from bot import logs, messages
@@ -36,6 +36,7 @@ from bot.domain import (
     ZonePolicy,
     rule_violations,
 )
+from bot.polling import PollPlanner
 from bot.ports import Change, Clock, Directory, Notifier, OvhGateway, Repository
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,9 @@ class ServiceSettings:
     approval_ttl: timedelta = timedelta(days=1)
     notice_batch: int = 50
     read_only: bool = False
+    poll_period: timedelta = timedelta(seconds=60)
+    #: The poller's share of the OVHcloud budget; the rest stays for people's commands.
+    poll_budget_per_minute: float = 48.0
 
     @property
     def approver_users(self) -> frozenset[str]:
@@ -98,6 +102,8 @@ class PccService:
         self._settings = settings
         self._clock = clock
         self._delivery = threading.Lock()
+        self._planner = PollPlanner(settings.poll_period, settings.poll_budget_per_minute, clock.now())
+        self._searched: dict[int, datetime] = {}  # needs_attention request -> last task search
 
     # ------------------------------------------------------------ reading
 
@@ -326,13 +332,19 @@ class PccService:
                 self._expire_if_due(request)
             except Conflict:
                 log.info("request #%d expired", request.id)
-        for request in self._repo.in_states([State.REPLICATING]):
+        replicating = {r.id: r for r in self._repo.in_states([State.REPLICATING])}
+        for request_id in self._planner.due(list(replicating), self._clock.now()):
+            request = replicating[request_id]
             try:
                 with logs.context(request_id=request.id):
                     self._track(request)
             except PccBotError as error:
                 log.warning("request #%d: could not read its task: %s", request.id, error)
         for request in self._repo.in_states([State.NEEDS_ATTENTION]):
+            last = self._searched.get(request.id)
+            if last is not None and self._clock.now() - last < self._settings.poll_period:
+                continue
+            self._searched[request.id] = self._clock.now()
             try:
                 self._adopt(request, State.NEEDS_ATTENTION)
             except PccBotError as error:
@@ -342,6 +354,7 @@ class PccService:
     def _track(self, request: MigrationRequest) -> None:
         assert request.task_id is not None
         task = self._ovh.get_task(request.spec.dest_service, request.task_id)
+        self._planner.observed(request.id, task.progress, self._clock.now())
         if task.state == TASK_DONE:
             self._move(
                 request,

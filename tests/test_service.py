@@ -214,7 +214,9 @@ def test_completion_is_announced_once_in_thread_and_incident_room(world):
     world.service.poll_once()
     assert world.repo.get(request.id).progress == 40
     world.gateway.set_task(request.task_id, "done", 100)
+    world.clock.advance(seconds=60)  # the next poll of this task is due within one period
     world.service.poll_once()
+    world.clock.advance(seconds=60)
     world.service.poll_once()
     assert world.repo.get(request.id).state == State.DONE
     done = [(c, t, ts) for c, t, ts in world.notifier.texts if "restore-000100" in t]

@@ -1,0 +1,86 @@
+"""Adaptive polling of replication tasks within a call budget. Pure: no I/O.
+
+Each task gets its own next poll time. After every reading the planner estimates when the task will
+end from its progress rate and polls again at half that estimate: a task near its end is polled
+often, one that barely moves is polled at the period (or less often, when the budget cannot cover
+every task each period). A token bucket caps the poller's share of the OVHcloud budget; when tokens
+are short, the tasks whose poll is most overdue go first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.ratelimit import TokenBucket
+
+MIN_GAP = timedelta(seconds=5)
+
+
+@dataclass
+class _Watch:
+    next_at: datetime
+    progress: int | None = None
+    seen_at: datetime | None = None
+    rate: float | None = None  # progress points per second
+
+
+class PollPlanner:
+    def __init__(
+        self, period: timedelta, budget_per_minute: float, now: datetime, min_gap: timedelta = MIN_GAP
+    ) -> None:
+        self._period = period
+        self._budget = budget_per_minute
+        self._min_gap = min(min_gap, period)
+        self._watches: dict[int, _Watch] = {}
+        self._origin = now
+        self._now = now
+        self._bucket = TokenBucket(
+            budget_per_minute, burst=max(1, int(budget_per_minute // 4)), clock=self._seconds
+        )
+
+    def _seconds(self) -> float:
+        return (self._now - self._origin).total_seconds()
+
+    def _longest_gap(self, count: int) -> timedelta:
+        """The period, stretched when the budget cannot poll every task once a period."""
+        fair = timedelta(seconds=count * 60.0 / self._budget)
+        return max(self._period, fair * 2)
+
+    def due(self, task_keys: list[int], now: datetime) -> list[int]:
+        """The tasks to poll now, most overdue first, as many as the budget allows."""
+        self._now = now
+        for key in task_keys:
+            self._watches.setdefault(key, _Watch(next_at=now))
+        for gone in set(self._watches) - set(task_keys):
+            del self._watches[gone]
+        overdue = sorted((w.next_at, key) for key, w in self._watches.items() if w.next_at <= now)
+        chosen = []
+        for _, key in overdue:
+            if not self._bucket.try_acquire():
+                break
+            # Until a reading says otherwise (a failed read says nothing), the next poll is a period away.
+            self._watches[key].next_at = now + self._period
+            chosen.append(key)
+        return chosen
+
+    def observed(self, key: int, progress: int | None, now: datetime) -> timedelta:
+        """Record a reading; returns the gap until this task's next poll."""
+        watch = self._watches.setdefault(key, _Watch(next_at=now))
+        if progress is not None and watch.progress is not None and watch.seen_at is not None:
+            elapsed = (now - watch.seen_at).total_seconds()
+            if elapsed > 0 and progress >= watch.progress:
+                watch.rate = (progress - watch.progress) / elapsed
+        watch.progress, watch.seen_at = progress, now
+        gap = self._gap(watch)
+        watch.next_at = now + gap
+        return gap
+
+    def _gap(self, watch: _Watch) -> timedelta:
+        longest = self._longest_gap(len(self._watches))
+        if watch.rate is None or watch.progress is None:
+            return self._period
+        if watch.rate <= 0:
+            return longest  # barely moving: no sign of an end soon
+        remaining = timedelta(seconds=(100 - watch.progress) / watch.rate)
+        return max(self._min_gap, min(longest, remaining / 2))
