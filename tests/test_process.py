@@ -84,7 +84,7 @@ def test_console_tells_the_whole_story(tmp_path):
                 "approve 1",
                 "as carol",
                 "approve 1",
-                "wait 4",
+                "wait 8",
                 "status 1",
                 "bogus",
             ]
