@@ -21,7 +21,7 @@ from bot.executor import TrackingExecutor
 from bot.metrics import Counters, Family, exposition
 from bot.ovh_gateway import OvhGateway, make_client
 from bot.ports import Clock
-from bot.ratelimit import TokenBucket
+from bot.ratelimit import SlidingWindow
 from bot.repository import SqliteRepository
 from bot.scheduler import Poller
 from bot.service import PccService, ServiceSettings
@@ -185,7 +185,7 @@ def build_runtime(
         migration_route=config.migration_api,
         backoff_seconds=get_backoff_seconds,
         counters=counters,
-        limiter=TokenBucket(config.ovh_rate, config.ovh_burst),
+        limiter=SlidingWindow(config.ovh_rate),
     )
     repo = SqliteRepository(config.db_path)
     service = PccService(

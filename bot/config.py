@@ -39,7 +39,6 @@ class Config:
     log_format: str = "text"
     read_only: bool = False
     ovh_rate: int = 60
-    ovh_burst: int = 30
     allowed_channels: frozenset[str] = frozenset()
 
     def __repr__(self) -> str:  # never print secrets
@@ -142,7 +141,6 @@ def load(env: Mapping[str, str] | None = None, *, read_dotenv: bool = True) -> C
         log_format=log_format,
         read_only=read_only_raw in ("1", "true", "yes"),
         ovh_rate=number("PCC_OVH_RATE", 60, 1),
-        ovh_burst=number("PCC_OVH_BURST", 30, 1),
         allowed_channels=frozenset(channels),
     )
     if problems:

@@ -32,7 +32,7 @@ from bot.domain import (
     Task,
 )
 from bot.metrics import Counters, route_of
-from bot.ratelimit import RateLimited, TokenBucket
+from bot.ratelimit import RateLimited, SlidingWindow
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +151,7 @@ class OvhGateway:
         backoff_seconds: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
         counters: Counters | None = None,
-        limiter: TokenBucket | None = None,
+        limiter: SlidingWindow | None = None,
         cache: ReadCache | None = None,
         max_wait_seconds: float = 30.0,
     ) -> None:
@@ -164,7 +164,7 @@ class OvhGateway:
         self._backoff = backoff_seconds
         self._sleep = sleep
         self._counters = counters or Counters()
-        self.limiter = limiter or TokenBucket(rate_per_minute=60, burst=30)
+        self.limiter = limiter or SlidingWindow(per_minute=60)
         self._cache = cache or ReadCache(ttl_seconds=30)
         self._max_wait = max_wait_seconds
 

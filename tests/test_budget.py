@@ -7,7 +7,7 @@ import pytest
 from bot.cache import ReadCache
 from bot.domain import OvhApiError
 from bot.ovh_gateway import OvhCredentials, OvhGateway, make_client
-from bot.ratelimit import RateLimited, TokenBucket
+from bot.ratelimit import RateLimited, SlidingWindow, TokenBucket
 from bot.simulator import DEMO_APPLICATION_KEY, DEMO_APPLICATION_SECRET, DEMO_CONSUMER_KEY
 
 
@@ -101,7 +101,7 @@ def gateway(simulator, limiter=None):
     client = make_client(
         OvhCredentials(simulator.url, DEMO_APPLICATION_KEY, DEMO_APPLICATION_SECRET, DEMO_CONSUMER_KEY)
     )
-    return OvhGateway(client, limiter=limiter or TokenBucket(6000, 1000))
+    return OvhGateway(client, limiter=limiter or SlidingWindow(6000))
 
 
 def test_repeated_and_concurrent_listings_cost_one_listing(simulator):
@@ -133,12 +133,12 @@ def test_task_reads_are_never_cached(simulator):
 
 def test_every_call_takes_a_token_and_an_empty_budget_refuses_clearly(simulator):
     t = FakeTime()
-    bucket = TokenBucket(rate_per_minute=60, burst=3, clock=t.clock, sleep=t.sleep)
+    window = SlidingWindow(per_minute=3, clock=t.clock, sleep=t.sleep)
     gw = OvhGateway(
         make_client(
             OvhCredentials(simulator.url, DEMO_APPLICATION_KEY, DEMO_APPLICATION_SECRET, DEMO_CONSUMER_KEY)
         ),
-        limiter=bucket,
+        limiter=window,
         max_wait_seconds=0,
     )
     gw.get_pcc("pcc-192-0-2-15")
@@ -147,3 +147,24 @@ def test_every_call_takes_a_token_and_an_empty_budget_refuses_clearly(simulator)
     with pytest.raises(OvhApiError, match="not sent: OVHcloud call budget used up"):
         gw.get_pcc("pcc-192-0-2-50")
     assert len([c for c in simulator.sim.calls if c.path.startswith("/dedicatedCloud")]) == 3
+
+
+def test_window_allows_a_full_minute_at_once_and_never_more_in_any_minute():
+    t = FakeTime()
+    window = SlidingWindow(per_minute=60, clock=t.clock, sleep=t.sleep)
+    stamps = []
+    for _ in range(150):
+        window.acquire(max_wait=120)
+        stamps.append(t.now)
+    assert stamps[59] == stamps[0]  # a burst of 60 goes out at once
+    for i, start in enumerate(stamps):
+        assert sum(1 for s in stamps[i:] if s - start < 60) <= 60
+
+
+def test_window_refuses_past_the_allowed_wait():
+    t = FakeTime()
+    window = SlidingWindow(per_minute=1, clock=t.clock, sleep=t.sleep)
+    window.acquire(max_wait=0)
+    t.now += 20
+    with pytest.raises(RateLimited, match="next call possible in 40 s"):
+        window.acquire(max_wait=10)
