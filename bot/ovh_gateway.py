@@ -23,6 +23,7 @@ from bot.domain import (
     Datacenter,
     DatacenterFilers,
     Filer,
+    FilerListing,
     MigrationSpec,
     NotFound,
     OvhApiError,
@@ -146,7 +147,7 @@ class OvhGateway:
         client: Any,
         *,
         migration_route: str = "linkFilerFromSbg",
-        max_concurrency: int = 8,
+        max_concurrency: int = 10,  # requests' default connection pool per host
         get_attempts: int = 3,
         backoff_seconds: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
@@ -289,7 +290,10 @@ class OvhGateway:
         path = f"/dedicatedCloud/{service}/datacenter/{datacenter_id}/filer"
         return [int(i) for i in self._read(path, f"listing filers of datacenter {datacenter_id}")]
 
-    def list_filers(self, service: str, datacenter_id: int | None) -> list[DatacenterFilers]:
+    def filer_listing(self, service: str, datacenter_id: int | None) -> FilerListing:
+        """The PCC and its datastores in as few round trips as the bound allows: the PCC, the
+        datacenters and their filer ids together, then every filer's details concurrently."""
+        pcc = self._pool.submit(self.get_pcc, service)
         if datacenter_id is None:
             ids = self._get_named(
                 f"/dedicatedCloud/{service}/datacenter",
@@ -299,17 +303,20 @@ class OvhGateway:
             dc_ids = [int(i) for i in ids]
         else:
             dc_ids = [datacenter_id]
-        datacenters = self._map(lambda dc: self.get_datacenter(service, dc), dc_ids)
-        id_lists = self._map(lambda dc: self._filer_ids(service, dc), dc_ids)
-        pairs = [(dc, filer) for dc, ids in zip(dc_ids, id_lists, strict=True) for filer in ids]
+        details = [self._pool.submit(self.get_datacenter, service, dc) for dc in dc_ids]
+        id_lists = [self._pool.submit(self._filer_ids, service, dc) for dc in dc_ids]
+        pairs = [(dc, filer) for dc, ids in zip(dc_ids, id_lists, strict=True) for filer in ids.result()]
         filers = self._map(lambda pair: self.get_filer(service, *pair), pairs)
         by_dc: dict[int, list[Filer]] = {dc: [] for dc in dc_ids}
         for (dc, _), filer in zip(pairs, filers, strict=True):
             by_dc[dc].append(filer)
-        return [
-            DatacenterFilers(datacenter=datacenter, filers=tuple(by_dc[datacenter_id]))
-            for datacenter_id, datacenter in zip(dc_ids, datacenters, strict=True)
-        ]
+        return FilerListing(
+            pcc=pcc.result(),
+            datacenters=tuple(
+                DatacenterFilers(datacenter=detail.result(), filers=tuple(by_dc[dc]))
+                for dc, detail in zip(dc_ids, details, strict=True)
+            ),
+        )
 
     # ------------------------------------------------------------ migration and tasks
 

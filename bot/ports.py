@@ -11,8 +11,8 @@ from bot.domain import (
     AuditEntry,
     Certifications,
     Datacenter,
-    DatacenterFilers,
     Filer,
+    FilerListing,
     MigrationRequest,
     MigrationSpec,
     Notice,
@@ -34,7 +34,7 @@ class OvhGateway(Protocol):
 
     def get_filer(self, service: str, datacenter_id: int, filer_id: int) -> Filer: ...
 
-    def list_filers(self, service: str, datacenter_id: int | None) -> list[DatacenterFilers]: ...
+    def filer_listing(self, service: str, datacenter_id: int | None) -> FilerListing: ...
 
     def start_migration(self, spec: MigrationSpec) -> StartedTask: ...
 

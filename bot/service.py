@@ -108,8 +108,7 @@ class PccService:
     # ------------------------------------------------------------ reading
 
     def list_filers(self, service: str, datacenter_id: int | None) -> FilerListing:
-        pcc = self._ovh.get_pcc(service)
-        return FilerListing(pcc=pcc, datacenters=tuple(self._ovh.list_filers(service, datacenter_id)))
+        return self._ovh.filer_listing(service, datacenter_id)
 
     def recent(self, limit: int = 15) -> list[MigrationRequest]:
         return self._repo.recent(limit)

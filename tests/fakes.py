@@ -11,6 +11,7 @@ from bot.domain import (
     Datacenter,
     DatacenterFilers,
     Filer,
+    FilerListing,
     MigrationRequest,
     MigrationSpec,
     NotFound,
@@ -85,13 +86,16 @@ class FakeGateway:
             raise NotFound(f"filer {filer_id} not found in datacenter {datacenter_id} of PCC {service}")
         return _filer(filer_id)
 
-    def list_filers(self, service: str, datacenter_id: int | None) -> list[DatacenterFilers]:
+    def filer_listing(self, service: str, datacenter_id: int | None) -> FilerListing:
         dcs = self._pcc(service)[2]
         wanted = [datacenter_id] if datacenter_id is not None else sorted(dcs)
-        return [
-            DatacenterFilers(self.get_datacenter(service, dc), tuple(_filer(f) for f in dcs[dc]))
-            for dc in wanted
-        ]
+        return FilerListing(
+            self.get_pcc(service),
+            tuple(
+                DatacenterFilers(self.get_datacenter(service, dc), tuple(_filer(f) for f in dcs[dc]))
+                for dc in wanted
+            ),
+        )
 
     def migration_call(self, spec: MigrationSpec) -> str:
         return (

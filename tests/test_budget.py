@@ -110,15 +110,15 @@ def test_repeated_and_concurrent_listings_cost_one_listing(simulator):
     def api_calls():
         return simulator.sim.calls_to("GET", "^/dedicatedCloud/")
 
-    gw.list_filers("pcc-192-0-2-15", None)
+    gw.filer_listing("pcc-192-0-2-15", None)
     one_listing = len(api_calls())
-    threads = [threading.Thread(target=gw.list_filers, args=("pcc-192-0-2-15", None)) for _ in range(5)]
+    threads = [threading.Thread(target=gw.filer_listing, args=("pcc-192-0-2-15", None)) for _ in range(5)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     assert len(api_calls()) == one_listing
-    assert one_listing == 1 + 2 + 2 + 5  # datacenters, 2 details, 2 filer lists, 5 filers
+    assert one_listing == 1 + 1 + 2 + 2 + 5  # PCC, datacenters, 2 details, 2 filer lists, 5 filers
 
 
 def test_task_reads_are_never_cached(simulator):

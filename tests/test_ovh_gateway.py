@@ -25,10 +25,12 @@ def test_inventory_reads(simulator):
     assert (pcc.zone, pcc.description) == ("sbg1a", "Strasbourg production (HDS)")
     assert gateway.get_certifications("pcc-192-0-2-15").enabled() == ["HDS"]
     assert gateway.get_certifications("pcc-192-0-2-17").enabled() == []  # 404: never subscribed
-    listing = gateway.list_filers("pcc-192-0-2-15", None)
-    assert [dc.datacenter.datacenter_id for dc in listing] == [1337, 1338]
-    assert [f.name for f in listing[0].filers] == ["ssd-001234", "ssd-001235", "nfs-001236"]
-    assert listing[0].filers[0].vm_total == 12 and listing[0].filers[0].size == "3 TB"
+    listing = gateway.filer_listing("pcc-192-0-2-15", None)
+    assert listing.pcc.zone == "sbg1a"
+    dcs = listing.datacenters
+    assert [dc.datacenter.datacenter_id for dc in dcs] == [1337, 1338]
+    assert [f.name for f in dcs[0].filers] == ["ssd-001234", "ssd-001235", "nfs-001236"]
+    assert dcs[0].filers[0].vm_total == 12 and dcs[0].filers[0].size == "3 TB"
 
 
 def test_not_found_names_the_object_and_keeps_the_query_id(simulator):
