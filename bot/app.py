@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -69,7 +70,8 @@ class Runtime:
     repo: SqliteRepository
     gateway: OvhGateway
     poller: Poller
-    executor: TrackingExecutor
+    executor: TrackingExecutor  # Bolt's listeners: they only ack and hand over to `work`
+    work: TrackingExecutor  # what listeners do after their ack
     counters: Counters
     started: bool = field(default=False)
     slack_connected: Callable[[], bool] = field(default=lambda: True)
@@ -145,11 +147,24 @@ class Runtime:
         self.poller.start()
         self.started = True
 
+    def wait_idle(self, timeout: float) -> bool:
+        """True once no listener and no work after an ack is running or queued."""
+        deadline = time.monotonic() + timeout
+        while True:
+            idle = self.executor.wait_idle(max(0.0, deadline - time.monotonic())) and self.work.wait_idle(
+                max(0.0, deadline - time.monotonic())
+            )
+            if idle and self.executor.wait_idle(0):  # no listener submitted work meanwhile
+                return True
+            if time.monotonic() >= deadline:
+                return False
+
     def close(self, timeout: float = 10.0) -> None:
         """Stop taking work, let in-flight listeners finish, stop the jobs, release resources."""
-        self.executor.wait_idle(timeout)
+        self.wait_idle(timeout)
         self.poller.stop()
         self.executor.shutdown(wait=True)
+        self.work.shutdown(wait=True)
         self.gateway.close()
         self.repo.close()
 
@@ -168,11 +183,12 @@ def build_runtime(
     *,
     clock: Clock | None = None,
     ovh_client: Any = None,
-    listener_threads: int = 16,
+    work_threads: int = 16,
     get_backoff_seconds: float = 0.5,
 ) -> Runtime:
     web_client = WebClient(token=config.slack_bot_token, base_url=config.slack_api_url, timeout=10)
-    executor = TrackingExecutor(max_workers=listener_threads)
+    executor = TrackingExecutor(max_workers=8)
+    work = TrackingExecutor(max_workers=work_threads, thread_name_prefix="work")
     app = App(
         client=web_client,
         signing_secret=config.slack_signing_secret or "",
@@ -204,7 +220,7 @@ def build_runtime(
         ),
         clock=clock or SystemClock(),
     )
-    handlers.register(app, service, allowed_channels=config.allowed_channels)
+    handlers.register(app, service, work, allowed_channels=config.allowed_channels)
     poller = Poller(service, config.poll_seconds, counters)
     return Runtime(
         config=config,
@@ -214,5 +230,6 @@ def build_runtime(
         gateway=gateway,
         poller=poller,
         executor=executor,
+        work=work,
         counters=counters,
     )

@@ -122,7 +122,7 @@ class Console:
 
     def _dispatch(self, body: dict[str, Any]) -> None:
         self.runtime.app.dispatch(BoltRequest(body=body, mode="socket_mode"))
-        self.runtime.executor.wait_idle(timeout=120)
+        self.runtime.wait_idle(timeout=120)
 
     def handle(self, line: str, out: Callable[[str], None]) -> bool:
         """Run one console line; False means quit."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -9,18 +10,18 @@ from slack_bolt import Ack, App, Respond
 from bot import ids
 from bot.commands import parse_request_id
 from bot.service import PccService
-from handlers.errors import reported
+from handlers.errors import after_ack
 
 
-def register(app: App, service: PccService) -> None:
+def register(app: App, service: PccService, work: Executor) -> None:
     @app.action(ids.APPROVE)
-    @reported
+    @after_ack(work)
     def on_approve(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
         service.approve(parse_request_id(action.get("value")), body["user"]["id"])
 
     @app.action(ids.REJECT)
-    @reported
+    @after_ack(work)
     def on_reject(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
         service.reject(parse_request_id(action.get("value")), body["user"]["id"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -9,12 +10,12 @@ from slack_bolt import Ack, App, Respond
 from bot import blocks, ids
 from bot.commands import Cancel, Help, ListFilers, ListRequests, Migrate, Status, parse
 from bot.service import PccService
-from handlers.errors import reported
+from handlers.errors import after_ack
 
 
-def register(app: App, service: PccService) -> None:
+def register(app: App, service: PccService, work: Executor) -> None:
     @app.command(ids.COMMAND)
-    @reported
+    @after_ack(work)
     def on_pcc(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
         ack()
         user, channel = command["user_id"], command["channel_id"]

@@ -1,8 +1,8 @@
 """Errors reach people as ephemeral text: domain errors as written, anything else as an error id.
 
-Two entry points share ``tell``: the ``@app.error`` handler, and the ``reported`` decorator on every
-listener. The decorator exists because of a race in Bolt 1.30 (`slack_bolt/listener/thread_runner.py`):
-when a listener raises after ``ack()``, Bolt resets ``ack.response`` to None before its dispatch loop
+Two entry points share ``tell``: the ``@app.error`` handler, and the ``after_ack`` decorator on every
+listener. Catching inside the listener also avoids a race in Bolt 1.30
+(`slack_bolt/listener/thread_runner.py`): when a listener raises after ``ack()``, Bolt resets ``ack.response`` to None before its dispatch loop
 (polling every 10 ms) has read it, so a fast refusal turns into "didn't call ack()" and an HTTP 404
 or an unanswered Socket Mode envelope. Catching inside the listener keeps the ack.
 """
@@ -14,6 +14,7 @@ import inspect
 import logging
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Executor
 from typing import Any
 
 from slack_bolt import App, Respond
@@ -45,20 +46,42 @@ def _user_of(kwargs: dict[str, Any]) -> str | None:
     return str(user) if user else None
 
 
-def reported(listener: Callable[..., None]) -> Callable[..., None]:
-    """Decorate a listener that takes ``respond``: whatever it raises after ack() is told to the user."""
-    if "respond" not in inspect.signature(listener).parameters:
-        raise TypeError(f"{listener.__name__} must take `respond` to report its errors")
+Listener = Callable[..., None]
 
-    @functools.wraps(listener)
-    def wrapper(**kwargs: Any) -> None:
-        with logs.context(user=_user_of(kwargs)):
-            try:
-                listener(**kwargs)
-            except Exception as error:  # noqa: BLE001 - the one place that turns any failure into a reply
-                tell(error, kwargs.get("respond"))
 
-    return wrapper
+def _acked(*_: Any, **__: Any) -> None:
+    """What a listener's own ``ack()`` becomes once the wrapper has acknowledged the request."""
+
+
+def after_ack(work: Executor) -> Callable[[Listener], Listener]:
+    """Decorate a listener that takes ``ack`` and ``respond``.
+
+    The wrapper acknowledges at once on Bolt's thread, then runs the listener on ``work``: a slow
+    OVHcloud call, or a wait for the call budget, never holds a Bolt thread, so acks stay fast however
+    many requests are in flight (Bolt's pool is small and acks wait for a free thread). Whatever the
+    listener raises is told to the user, tagged with the Slack user in the logs.
+    """
+
+    def decorate(listener: Listener) -> Listener:
+        wanted = inspect.signature(listener).parameters
+        if "respond" not in wanted or "ack" not in wanted:
+            raise TypeError(f"{listener.__name__} must take `ack` and `respond`")
+
+        def run(kwargs: dict[str, Any]) -> None:
+            with logs.context(user=_user_of(kwargs)):
+                try:
+                    listener(**kwargs)
+                except Exception as error:  # noqa: BLE001 - the one place that turns failures into replies
+                    tell(error, kwargs.get("respond"))
+
+        @functools.wraps(listener)
+        def wrapper(**kwargs: Any) -> None:
+            kwargs["ack"]()
+            work.submit(run, {**kwargs, "ack": _acked})
+
+        return wrapper
+
+    return decorate
 
 
 def register(app: App) -> None:

@@ -146,7 +146,7 @@ class RunningBot:
 
     def settle(self) -> None:
         """Wait for listeners still running after their ack."""
-        assert self.runtime.executor.wait_idle(timeout=20)
+        assert self.runtime.wait_idle(timeout=20)
 
     def replies(self) -> list[str]:
         return [str(c.args.get("text")) for c in self.slack.standin.calls_to("response_url")]

@@ -113,7 +113,7 @@ def test_socket_mode_commands_clicks_and_reconnect(config, slack, simulator):
             ready = requests.get(f"http://127.0.0.1:{ops.port}/readyz", timeout=5).json()
             assert ready["slack"] is True and ready["ok"] is True
             assert requests.post(f"http://127.0.0.1:{ops.port}/slack/events", timeout=5).status_code == 404
-            runtime.executor.wait_idle(10)
+            runtime.wait_idle(10)
             assert len(slack.standin.calls_to("apps.connections.open")) >= 2
             assert len(simulator.sim.calls_to("POST", POST_ROUTE)) == 1
             assert any(
