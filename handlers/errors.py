@@ -1,10 +1,10 @@
 """Errors reach people as ephemeral text: domain errors as written, anything else as an error id.
 
 Two entry points share ``tell``: the ``@app.error`` handler, and the ``after_ack`` decorator on every
-listener. Catching inside the listener also avoids a race in Bolt 1.30
-(`slack_bolt/listener/thread_runner.py`): when a listener raises after ``ack()``, Bolt resets ``ack.response`` to None before its dispatch loop
-(polling every 10 ms) has read it, so a fast refusal turns into "didn't call ack()" and an HTTP 404
-or an unanswered Socket Mode envelope. Catching inside the listener keeps the ack.
+listener, which catches what the work after the ack raises. Raising from the Bolt listener itself
+would hit a race in Bolt 1.30 (`slack_bolt/listener/thread_runner.py`): a listener raising right after
+``ack()`` gets ``ack.response`` reset to None before the dispatcher (polling every 10 ms) reads it,
+so a fast refusal became "didn't call ack()", an HTTP 404 or an unanswered Socket Mode envelope.
 """
 
 from __future__ import annotations
