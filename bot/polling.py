@@ -3,8 +3,8 @@
 Each task gets its own next poll time. After every reading the planner estimates when the task will
 end from its progress rate and polls again at half that estimate: a task near its end is polled
 often, one that barely moves is polled at the period (or less often, when the budget cannot cover
-every task each period). A token bucket caps the poller's share of the OVHcloud budget; when tokens
-are short, the tasks whose poll is most overdue go first.
+every task each period). A sliding window caps the poller's share of the OVHcloud budget in any
+minute; when it is used up, the tasks whose poll is most overdue go first.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.ratelimit import TokenBucket
+from bot.ratelimit import SlidingWindow
 
 MIN_GAP = timedelta(seconds=5)
 
@@ -35,17 +35,11 @@ class PollPlanner:
         self._watches: dict[int, _Watch] = {}
         self._origin = now
         self._now = now
-        self._bucket = TokenBucket(
-            budget_per_minute, burst=max(1, int(budget_per_minute // 4)), clock=self._seconds
-        )
+        # A sliding window, not a bucket: the poller never takes more than its share in any minute.
+        self._budget_window = SlidingWindow(max(1, int(budget_per_minute)), clock=self._seconds)
 
     def _seconds(self) -> float:
         return (self._now - self._origin).total_seconds()
-
-    def _longest_gap(self, count: int) -> timedelta:
-        """The period, stretched when the budget cannot poll every task once a period."""
-        fair = timedelta(seconds=count * 60.0 / self._budget)
-        return max(self._period, fair * 2)
 
     def due(self, task_keys: list[int], now: datetime) -> list[int]:
         """The tasks to poll now, most overdue first, as many as the budget allows."""
@@ -57,7 +51,7 @@ class PollPlanner:
         overdue = sorted((w.next_at, key) for key, w in self._watches.items() if w.next_at <= now)
         chosen = []
         for _, key in overdue:
-            if not self._bucket.try_acquire():
+            if not self._budget_window.try_acquire():
                 break
             # Until a reading says otherwise (a failed read says nothing), the next poll is a period away.
             self._watches[key].next_at = now + self._period
@@ -77,10 +71,11 @@ class PollPlanner:
         return gap
 
     def _gap(self, watch: _Watch) -> timedelta:
-        longest = self._longest_gap(len(self._watches))
+        fair = timedelta(seconds=len(self._watches) * 60.0 / self._budget)
         if watch.rate is None or watch.progress is None:
-            return self._period
+            return max(self._period, fair)  # a second reading gives the rate
         if watch.rate <= 0:
-            return longest  # barely moving: no sign of an end soon
+            return max(self._period, fair * 2)  # barely moving: no end in sight
+        # Poll just after the expected end; a task that is not done by then gets a new estimate.
         remaining = timedelta(seconds=(100 - watch.progress) / watch.rate)
-        return max(self._min_gap, min(longest, remaining / 2))
+        return max(self._min_gap, min(max(self._period, fair * 2), remaining + self._min_gap))

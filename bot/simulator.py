@@ -36,7 +36,9 @@ FAILING_FILER_ID = 1240
 MAX_CLOCK_SKEW = 180
 
 
-def _filer(filer_id: int, size_tb: int, used_gb: float, vms: int, prefix: str = "ssd") -> dict[str, Any]:
+def filer_record(
+    filer_id: int, size_tb: int, used_gb: float, vms: int, prefix: str = "ssd"
+) -> dict[str, Any]:
     size_gb = size_tb * 1024
     return {
         "filerId": filer_id,
@@ -82,11 +84,13 @@ def demo_inventory() -> dict[str, dict[str, Any]]:
                 1337: dc(
                     "sbg-prod",
                     "SDDC-HDS",
-                    _filer(1234, 3, 2150.5, 12),
-                    _filer(1235, 1, 610.0, 4),
-                    _filer(1236, 2, 120.0, 1, prefix="nfs"),
+                    filer_record(1234, 3, 2150.5, 12),
+                    filer_record(1235, 1, 610.0, 4),
+                    filer_record(1236, 2, 120.0, 1, prefix="nfs"),
                 ),
-                1338: dc("sbg-prod-2", "SDDC-HDS", _filer(1240, 1, 800.0, 6), _filer(1241, 1, 75.0, 2)),
+                1338: dc(
+                    "sbg-prod-2", "SDDC-HDS", filer_record(1240, 1, 800.0, 6), filer_record(1241, 1, 75.0, 2)
+                ),
             },
         ),
         "pcc-192-0-2-16": pcc(
@@ -95,7 +99,7 @@ def demo_inventory() -> dict[str, dict[str, Any]]:
             "disabled",
             "enabled",
             {
-                1400: dc("sbg-pay", "SDDC-PCIDSS", _filer(1401, 2, 1500.0, 9)),
+                1400: dc("sbg-pay", "SDDC-PCIDSS", filer_record(1401, 2, 1500.0, 9)),
             },
         ),
         "pcc-192-0-2-17": pcc(
@@ -104,7 +108,7 @@ def demo_inventory() -> dict[str, dict[str, Any]]:
             None,
             None,
             {
-                1500: dc("sbg-lab", "SDDC", _filer(1501, 1, 300.0, 3), _filer(1502, 1, 10.0, 0)),
+                1500: dc("sbg-lab", "SDDC", filer_record(1501, 1, 300.0, 3), filer_record(1502, 1, 10.0, 0)),
             },
         ),
         "pcc-192-0-2-50": pcc(
@@ -113,7 +117,7 @@ def demo_inventory() -> dict[str, dict[str, Any]]:
             "enabled",
             "disabled",
             {
-                1515: dc("rbx-rec", "SDDC-HDS", _filer(5001, 2, 100.0, 1)),
+                1515: dc("rbx-rec", "SDDC-HDS", filer_record(5001, 2, 100.0, 1)),
                 1516: dc("rbx-rec-2", "SDDC-HDS"),
             },
         ),
@@ -277,7 +281,7 @@ class Simulator:
         copy_id = 800000 + task.filer_id
         if copy_id not in filers:
             source = self.find_source_filer(task.filer_id)
-            mounted = copy.deepcopy(source) if source else _filer(copy_id, 1, 0.0, 0)
+            mounted = copy.deepcopy(source) if source else filer_record(copy_id, 1, 0.0, 0)
             mounted.update({"filerId": copy_id, "name": task.restore_name, "billingType": "freeSpare"})
             filers[copy_id] = mounted
 
