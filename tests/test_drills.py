@@ -1,0 +1,206 @@
+"""Failure drills: kill -9 the bot between the Approve click and the stored task id, then restart.
+
+After every drill there is never a second POST for the request, and it ends replicating or
+needs_attention with a message in its thread (or still pending, when killed before the click landed).
+"""
+
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+import requests
+
+from bot import ids
+from bot.domain import State
+from bot.repository import SqliteRepository
+from bot.simulator import DEMO_APPLICATION_KEY, DEMO_APPLICATION_SECRET, DEMO_CONSUMER_KEY
+from tests.conftest import CHANNEL, SIGNING_SECRET, signed_headers
+from tests.test_http import MIGRATE, POST_ROUTE
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class BotProcess:
+    def __init__(self, tmp_path: Path, simulator, slack) -> None:
+        self.db = str(tmp_path / "bot.db")
+        self.port = free_port()
+        self.slack = slack
+        self.env = {
+            **os.environ,
+            "SLACK_BOT_TOKEN": "xoxb-drill",
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": slack.api_url,
+            "OVH_ENDPOINT": simulator.url,
+            "OVH_APPLICATION_KEY": DEMO_APPLICATION_KEY,
+            "OVH_APPLICATION_SECRET": DEMO_APPLICATION_SECRET,
+            "OVH_CONSUMER_KEY": DEMO_CONSUMER_KEY,
+            "PCC_APPROVERS": "UBOB",
+            "PCC_DB_PATH": self.db,
+            "PCC_POLL_SECONDS": "1",
+        }
+        self.cwd = tmp_path
+        self.proc: subprocess.Popen[str] | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "serve", "--http", "--host", "127.0.0.1", "--port", str(self.port)],
+            env=self.env,
+            cwd=self.cwd,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"http://127.0.0.1:{self.port}/healthz", timeout=1).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.05)
+        raise AssertionError("the bot did not start")
+
+    def kill9(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+
+    def post(self, body: str, timeout: float = 5) -> requests.Response:
+        return requests.post(
+            f"http://127.0.0.1:{self.port}/slack/events",
+            data=body,
+            headers=signed_headers(body),
+            timeout=timeout,
+        )
+
+    def command(self, text: str, user: str = "UALICE") -> None:
+        assert (
+            self.post(
+                urlencode(
+                    {
+                        "command": ids.COMMAND,
+                        "text": text,
+                        "user_id": user,
+                        "channel_id": CHANNEL,
+                        "team_id": "T0PCC",
+                        "response_url": self.slack.response_url(),
+                        "trigger_id": "t",
+                    }
+                )
+            ).status_code
+            == 200
+        )
+
+    def approve(self, request_id: int, user: str = "UBOB") -> None:
+        payload = {
+            "type": "block_actions",
+            "user": {"id": user},
+            "team": {"id": "T0PCC"},
+            "channel": {"id": CHANNEL},
+            "response_url": self.slack.response_url(),
+            "trigger_id": "t",
+            "actions": [{"action_id": ids.APPROVE, "value": str(request_id), "type": "button"}],
+        }
+        assert self.post(urlencode({"payload": json.dumps(payload)})).status_code == 200
+
+    def request(self, request_id: int = 1):
+        repo = SqliteRepository(self.db)
+        try:
+            return repo.get(request_id)
+        finally:
+            repo.close()
+
+
+def wait_until(condition, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def bot_process(tmp_path, simulator, slack):
+    process = BotProcess(tmp_path, simulator, slack)
+    process.start()
+    process.command(MIGRATE)
+    wait_until(lambda: slack.standin.calls_to("chat.postMessage"))
+    yield process
+    process.stop()
+
+
+def thread_messages(slack, card_ts: str) -> list[str]:
+    return [
+        str(c.args["text"])
+        for c in slack.standin.calls_to("chat.postMessage")
+        if c.args.get("thread_ts") == card_ts
+    ]
+
+
+def restart_and_settle(bot_process, simulator, slack) -> None:
+    bot_process.start()
+    request = bot_process.request()
+    wait_until(lambda: thread_messages(slack, request.card_ts))
+    final = bot_process.request()
+    assert final.state in (State.REPLICATING, State.NEEDS_ATTENTION), final.state
+    assert len(simulator.sim.calls_to("POST", POST_ROUTE)) <= 1
+
+
+def test_killed_before_the_click_landed_the_request_is_still_pending(bot_process, simulator, slack):
+    bot_process.kill9()
+    bot_process.start()
+    assert bot_process.request().state == State.PENDING
+    bot_process.approve(1)
+    wait_until(lambda: bot_process.request().state == State.REPLICATING)
+    assert len(simulator.sim.calls_to("POST", POST_ROUTE)) == 1
+
+
+def test_killed_after_the_compare_and_set(bot_process, simulator, slack):
+    slack.standin.fail("chat.update", status=500, times=1, delay=30)  # the bot hangs in the card update
+    bot_process.approve(1)
+    wait_until(lambda: bot_process.request().state == State.APPROVED)
+    bot_process.kill9()
+    restart_and_settle(bot_process, simulator, slack)
+    assert simulator.sim.calls_to("POST", POST_ROUTE) == []
+    assert bot_process.request().state == State.NEEDS_ATTENTION
+
+
+def test_killed_while_the_post_is_in_flight(bot_process, simulator, slack):
+    simulator.sim.inject("POST", POST_ROUTE, "timeout", seconds=30)  # the copy starts; the answer hangs
+    bot_process.approve(1)
+    wait_until(lambda: simulator.sim.tasks)
+    bot_process.kill9()
+    restart_and_settle(bot_process, simulator, slack)
+    assert bot_process.request().state == State.REPLICATING  # the task was found and adopted
+    assert bot_process.request().task_id == next(iter(simulator.sim.tasks))
+
+
+def test_killed_after_the_api_answered(bot_process, simulator, slack, tmp_path):
+    slack.standin.fail("chat.update", status=500, times=1, delay=1.5)  # a pause after the compare-and-set
+    bot_process.approve(1)
+    wait_until(lambda: bot_process.request().state == State.APPROVED)
+    holder = sqlite3.connect(bot_process.db, timeout=10)
+    holder.execute("BEGIN EXCLUSIVE")  # the bot cannot store the answer until this is released
+    wait_until(lambda: simulator.sim.calls_to("POST", POST_ROUTE))
+    time.sleep(0.3)  # the answer is back; storing it waits on the lock
+    bot_process.kill9()
+    holder.rollback()
+    holder.close()
+    restart_and_settle(bot_process, simulator, slack)
+    assert len(simulator.sim.calls_to("POST", POST_ROUTE)) == 1
+    assert bot_process.request().state == State.REPLICATING  # reconciled: the task was adopted
