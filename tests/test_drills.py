@@ -51,7 +51,7 @@ class BotProcess:
             "PCC_POLL_SECONDS": "1",
         }
         self.cwd = tmp_path
-        self.proc: subprocess.Popen[str] | None = None
+        self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
