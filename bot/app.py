@@ -184,9 +184,11 @@ def build_runtime(
     clock: Clock | None = None,
     ovh_client: Any = None,
     work_threads: int = 16,
+    slack_timeout: int = 10,
+    db_busy_timeout: float = 5.0,
     get_backoff_seconds: float = 0.5,
 ) -> Runtime:
-    web_client = WebClient(token=config.slack_bot_token, base_url=config.slack_api_url, timeout=10)
+    web_client = WebClient(token=config.slack_bot_token, base_url=config.slack_api_url, timeout=slack_timeout)
     executor = TrackingExecutor(max_workers=8)
     work = TrackingExecutor(max_workers=work_threads, thread_name_prefix="work")
     app = App(
@@ -203,7 +205,7 @@ def build_runtime(
         counters=counters,
         limiter=SlidingWindow(config.ovh_rate),
     )
-    repo = SqliteRepository(config.db_path)
+    repo = SqliteRepository(config.db_path, busy_timeout=db_busy_timeout)
     service = PccService(
         gateway=gateway,
         repo=repo,

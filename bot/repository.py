@@ -165,10 +165,10 @@ def _to_request(row: dict[str, Any]) -> MigrationRequest:
 class SqliteRepository:
     """The Repository port on SQLite (a file path, or ``:memory:`` for tests)."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, busy_timeout: float = 5.0) -> None:
         self._lock = threading.RLock()
         try:
-            conn = sqlite3.connect(path, timeout=5.0, check_same_thread=False)
+            conn = sqlite3.connect(path, timeout=busy_timeout, check_same_thread=False)
             self._db = Database(conn)
             if path != ":memory:":
                 self._db.enable_wal()

@@ -523,7 +523,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("X-OVH-QUERYID", query_id)
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
-        self.wfile.write(payload)
+        try:
+            self.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            log.debug("simulator: the client left before the answer (it timed out)")
 
     def _serve(self, method: str) -> None:
         sim = self.server.sim

@@ -7,6 +7,7 @@ prints them; the tests assert on the recorded calls. It never talks to Slack.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import threading
@@ -168,7 +169,8 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(payload)
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up waiting
+            self.wfile.write(payload)
 
 
 class _StandInServer(ThreadingHTTPServer):

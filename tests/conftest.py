@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import pytest
@@ -152,8 +153,10 @@ class RunningBot:
         return [str(c.args.get("text")) for c in self.slack.standin.calls_to("response_url")]
 
 
-def start_bot(config: Config, slack: SlackStandInServer, background: bool = True) -> RunningBot:
-    runtime = build_runtime(config, get_backoff_seconds=0.0)
+def start_bot(
+    config: Config, slack: SlackStandInServer, background: bool = True, **options: Any
+) -> RunningBot:
+    runtime = build_runtime(config, get_backoff_seconds=0.0, **options)
     server = HttpServer(SlackWsgi(runtime.app, runtime), "127.0.0.1", 0).start()
     if background:
         runtime.service.reconcile()
