@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from bot.domain import MigrationSpec, UsageError
 
@@ -121,6 +122,28 @@ def parse(text: str) -> Command:
         case "cancel":
             return Cancel(_number(sub, "requestId", args[0].lstrip("#")))
     return Help()
+
+
+_SLACK_ID = re.compile(r"[A-Z0-9]{2,20}")
+
+
+def _slack_id(body: dict[str, Any], flat: str, nested: str, what: str) -> str:
+    """``body[flat]`` (slash commands) or ``body[nested]["id"]`` (interactions), checked."""
+    value = body.get(flat)
+    container = body.get(nested)
+    if value is None and isinstance(container, dict):
+        value = container.get("id")
+    if not isinstance(value, str) or not _SLACK_ID.fullmatch(value):
+        raise UsageError(f"this request carries no valid Slack {what} id")
+    return value
+
+
+def parse_user(body: dict[str, Any]) -> str:
+    return _slack_id(body, "user_id", "user", "user")
+
+
+def parse_channel(body: dict[str, Any]) -> str:
+    return _slack_id(body, "channel_id", "channel", "channel")
 
 
 def parse_request_id(value: object) -> int:

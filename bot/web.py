@@ -89,7 +89,7 @@ class SlackWsgi:
         raw = environ["wsgi.input"].read(length).decode("utf-8", errors="replace")
         try:
             request = SlackHttpRequest(body=raw, query=environ.get("QUERY_STRING"), headers=_headers(environ))
-        except ValueError:  # a body that claims to be JSON but is not
+        except (ValueError, TypeError, KeyError, AttributeError):  # not JSON, or not Slack's shapes
             return self._reply(start_response, 400, {"error": "malformed body"})
         response = self._app.dispatch(request)
         headers = [(name, value) for name, values in response.headers.items() for value in values]

@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from bot import ids
-from bot.commands import parse_request_id
+from bot.commands import parse_request_id, parse_user
 from bot.service import PccService
 from handlers.errors import after_ack
 
@@ -18,10 +18,10 @@ def register(app: App, service: PccService, work: Executor) -> None:
     @after_ack(work)
     def on_approve(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
-        service.approve(parse_request_id(action.get("value")), body["user"]["id"])
+        service.approve(parse_request_id(action.get("value")), parse_user(body))
 
     @app.action(ids.REJECT)
     @after_ack(work)
     def on_reject(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
-        service.reject(parse_request_id(action.get("value")), body["user"]["id"])
+        service.reject(parse_request_id(action.get("value")), parse_user(body))

@@ -8,7 +8,17 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from bot import blocks, ids
-from bot.commands import Cancel, Help, ListFilers, ListRequests, Migrate, Status, parse
+from bot.commands import (
+    Cancel,
+    Help,
+    ListFilers,
+    ListRequests,
+    Migrate,
+    Status,
+    parse,
+    parse_channel,
+    parse_user,
+)
 from bot.service import PccService
 from handlers.errors import after_ack
 
@@ -18,7 +28,7 @@ def register(app: App, service: PccService, work: Executor) -> None:
     @after_ack(work)
     def on_pcc(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
         ack()
-        user, channel = command["user_id"], command["channel_id"]
+        user, channel = parse_user(command), parse_channel(command)
         match parse(command.get("text") or ""):
             case Help():
                 text, body = blocks.help_message()
