@@ -219,6 +219,7 @@ def build_runtime(
             read_only=config.read_only,
             poll_period=timedelta(seconds=config.poll_seconds),
             poll_budget_per_minute=config.ovh_rate * 0.8,
+            stall_after=timedelta(seconds=config.stall_seconds),
         ),
         clock=clock or SystemClock(),
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot import ids
@@ -66,6 +66,22 @@ def help_message() -> Message:
     return text_message(HELP)
 
 
+def _duration(span: timedelta) -> str:
+    minutes = max(0, int(span.total_seconds() // 60))
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+
+
+def _bytes(value: str) -> str:
+    if not value.isdigit():
+        return value
+    amount = float(value)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if amount < 1024 or unit == "TB":
+            return f"{amount:,.0f} {unit}" if unit == "B" else f"{amount:,.1f} {unit}"
+        amount /= 1024
+    return value
+
+
 def _gb(value: float | None) -> str:
     return "?" if value is None else f"{value:,.0f} GB"
 
@@ -114,6 +130,13 @@ def _progress(request: MigrationRequest) -> str:
     if request.task_state and request.state == State.REPLICATING:
         pct = "" if request.progress is None else f" {request.progress}%"
         parts.append(f"task {request.task_state}{pct}")
+        if request.transferred:
+            parts.append(f"{_bytes(request.transferred)} copied")
+        if request.decided_at and request.last_check_at:
+            parts.append(f"running {_duration(request.last_check_at - request.decided_at)}")
+            parts.append(f"last check {request.last_check_at:%H:%M} UTC")
+    if request.state == State.DONE and request.decided_at and request.updated_at:
+        parts.append(f"took {_duration(request.updated_at - request.decided_at)}")
     if request.state == State.PENDING:
         parts.append(f"expires {_when(request.expires_at)}")
     if request.last_error and request.state in (State.FAILED, State.NEEDS_ATTENTION):

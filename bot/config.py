@@ -39,6 +39,7 @@ class Config:
     log_format: str = "text"
     read_only: bool = False
     ovh_rate: int = 60
+    stall_seconds: int = 10800
     allowed_channels: frozenset[str] = frozenset()
 
     def __repr__(self) -> str:  # never print secrets
@@ -141,6 +142,7 @@ def load(env: Mapping[str, str] | None = None, *, read_dotenv: bool = True) -> C
         log_format=log_format,
         read_only=read_only_raw in ("1", "true", "yes"),
         ovh_rate=number("PCC_OVH_RATE", 60, 1),
+        stall_seconds=number("PCC_STALL_SECONDS", 10800, 60),
         allowed_channels=frozenset(channels),
     )
     if problems:

@@ -223,6 +223,10 @@ class MigrationRequest(RequestDraft):
     card_channel: str | None = None
     card_ts: str | None = None
     updated_at: datetime | None = None
+    last_check_at: datetime | None = None
+    progress_changed_at: datetime | None = None
+    card_updated_at: datetime | None = None
+    transferred: str | None = None
 
     @property
     def is_active(self) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.domain import MigrationRequest, OvhApiError, Task
 
 
@@ -76,4 +78,30 @@ def adopted(request: MigrationRequest, task: Task) -> str:
     return (
         f"Found OVHcloud task {task.task_id} (`{task.name}`, {task.state}) for request #{request.id}; "
         f"tracking it now."
+    )
+
+
+def thread_link(request: MigrationRequest) -> str:
+    """A link to the request's thread (Slack's permalink format), or its number when not posted yet."""
+    if request.card_channel and request.card_ts:
+        url = f"https://slack.com/archives/{request.card_channel}/p{request.card_ts.replace('.', '')}"
+        return f"<{url}|its thread>"
+    return f"`/pcc status {request.id}`"
+
+
+def reminder(request: MigrationRequest) -> str:
+    return (
+        f":bell: Request #{request.id} still waits for an approver; it expires at "
+        f"{request.expires_at:%Y-%m-%d %H:%M} UTC. Approvers: use the buttons on the card above."
+    )
+
+
+def stalled(request: MigrationRequest, task: Task, since: datetime) -> str:
+    progress = "?" if task.progress is None else f"{task.progress}%"
+    return (
+        f":hourglass: Request #{request.id} may be stalled: OVHcloud task {task.task_id} on "
+        f"{request.spec.dest_service} has stayed at {progress} (`{task.state}`) since "
+        f"{since:%Y-%m-%d %H:%M} UTC. Tell OVHcloud support: PCC {request.spec.dest_service}, "
+        f"datacenter {request.spec.dest_datacenter_id}, task {task.task_id}, copy of filer "
+        f"{request.spec.filer_id} from {request.spec.source_service}."
     )

@@ -84,6 +84,10 @@ class Repository(Protocol):
 
     def set_card(self, request_id: int, channel: str, ts: str) -> None: ...
 
+    def queue_notice(
+        self, request_id: int, kind: NoticeKind, key: str, channel: str, text: str, now: datetime
+    ) -> None: ...
+
 
 @dataclass(frozen=True)
 class MessageRef:

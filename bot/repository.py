@@ -116,6 +116,15 @@ def m001_requests_audit_notices(db: Database) -> None:
     db.table("notices").create_index(["sent_at", "next_attempt_at"])
 
 
+@migrations()
+def m002_tracking_columns(db: Database) -> None:
+    requests = db.table("requests")
+    requests.add_column("last_check_at", str)  # last time the task was read
+    requests.add_column("progress_changed_at", str)  # last time its progress moved (stall detection)
+    requests.add_column("card_updated_at", str)  # last chat.update of the card
+    requests.add_column("transferred", str)  # bytes copied so far (copyFilerStatus)
+
+
 def _iso(moment: datetime) -> str:
     return moment.isoformat()
 
@@ -159,6 +168,10 @@ def _to_request(row: dict[str, Any]) -> MigrationRequest:
         card_channel=row["card_channel"],
         card_ts=row["card_ts"],
         updated_at=_parse(row["updated_at"]),
+        last_check_at=_parse(row["last_check_at"]),
+        progress_changed_at=_parse(row["progress_changed_at"]),
+        card_updated_at=_parse(row["card_updated_at"]),
+        transferred=row["transferred"],
     )
 
 
@@ -304,6 +317,13 @@ class SqliteRepository:
         values = {**fields, "updated_at": _iso(now)}
         with self._unit_of_work() as db:
             db.table("requests").update(request_id, values)
+
+    def queue_notice(
+        self, request_id: int, kind: NoticeKind, key: str, channel: str, text: str, now: datetime
+    ) -> None:
+        """Queue a notice that goes with no state change (a reminder, a stall warning); once per key."""
+        with self._unit_of_work() as db:
+            self._queue(db, request_id, kind, key, channel, text, now)
 
     def set_card(self, request_id: int, channel: str, ts: str) -> None:
         with self._unit_of_work() as db:

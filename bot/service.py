@@ -69,6 +69,9 @@ class ServiceSettings:
     poll_period: timedelta = timedelta(seconds=60)
     #: The poller's share of the OVHcloud budget; the rest stays for people's commands.
     poll_budget_per_minute: float = 48.0
+    stall_after: timedelta = timedelta(hours=3)
+    #: A card is edited when its task moves, and at least this often while it replicates ("last check").
+    card_refresh: timedelta = timedelta(minutes=15)
 
     @property
     def approver_users(self) -> frozenset[str]:
@@ -138,7 +141,7 @@ class PccService:
         if active is not None:
             raise Conflict(
                 f"filer {spec.filer_id} of {spec.source_service} already has an active request: "
-                f"#{active.id} ({active.state}); see its thread"
+                f"#{active.id} ({active.state}); see {messages.thread_link(active)}"
             )
         problems: list[str] = []
 
@@ -326,11 +329,22 @@ class PccService:
 
     def poll_once(self) -> None:
         """One scheduler tick: expire, track replicating tasks, look for lost tasks, send notices."""
+        now = self._clock.now()
         for request in self._repo.in_states([State.PENDING]):
             try:
                 self._expire_if_due(request)
             except Conflict:
                 log.info("request #%d expired", request.id)
+                continue
+            if now >= request.created_at + self._settings.approval_ttl / 2:
+                self._repo.queue_notice(
+                    request.id,
+                    NoticeKind.THREAD,
+                    "reminder",
+                    request.channel,
+                    messages.reminder(request),
+                    now,
+                )
         replicating = {r.id: r for r in self._repo.in_states([State.REPLICATING])}
         for request_id in self._planner.due(list(replicating), self._clock.now()):
             request = replicating[request_id]
@@ -384,11 +398,34 @@ class PccService:
                     notices=self._thread_and_incident(request, "failed", messages.failed(request, task)),
                 ),
             )
-        elif (task.state, task.progress) != (request.task_state, request.progress):
-            self._repo.update_fields(
-                request.id, {"task_state": task.state, "progress": task.progress}, self._clock.now()
-            )
+        else:
+            self._observe_progress(request, task)
+
+    def _observe_progress(self, request: MigrationRequest, task: Task) -> None:
+        """Record a reading of a running task; edit the card when it moved (or to refresh "last
+        check"); warn once per stall when it has not moved for PCC_STALL_SECONDS."""
+        now = self._clock.now()
+        moved = (task.state, task.progress) != (request.task_state, request.progress)
+        fields: dict[str, object] = {
+            "task_state": task.state,
+            "progress": task.progress,
+            "last_check_at": now.isoformat(),
+        }
+        if moved or request.progress_changed_at is None:
+            fields["progress_changed_at"] = now.isoformat()
+        self._repo.update_fields(request.id, fields, now)
+        stale_card = (
+            request.card_updated_at is None or now - request.card_updated_at >= self._settings.card_refresh
+        )
+        if moved or stale_card:
             self._refresh_card(request.id)
+        still_since = request.progress_changed_at
+        if not moved and still_since is not None and now - still_since >= self._settings.stall_after:
+            text = messages.stalled(request, task, still_since)
+            for kind, key, channel, body in self._thread_and_incident(
+                request, f"stall-{still_since.isoformat()}", text
+            ):
+                self._repo.queue_notice(request.id, kind, key, channel, body, now)
 
     def reconcile(self) -> None:
         """On start: a request left `approved` was interrupted between the approval and the API's
@@ -470,6 +507,10 @@ class PccService:
             self._notifier.update_card(request)
         except NoticeNotDelivered as error:
             log.warning("request #%d: card not updated (%s); the next change retries", request_id, error)
+            return
+        self._repo.update_fields(
+            request_id, {"card_updated_at": self._clock.now().isoformat()}, self._clock.now()
+        )
 
     def deliver_notices(self) -> int:
         """Send what is due in the outbox; a notice is marked sent only once the chat accepted it."""

@@ -37,7 +37,7 @@ def test_migrations_are_recorded_and_reopening_keeps_the_data(tmp_path):
     reopened = SqliteRepository(path)
     assert reopened.get(request.id) == request
     applied = sqlite3.connect(path).execute("SELECT name FROM _sqlite_migrations").fetchall()
-    assert applied == [("m001_requests_audit_notices",)]
+    assert applied == [("m001_requests_audit_notices",), ("m002_tracking_columns",)]
     assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
@@ -101,3 +101,43 @@ def test_a_notice_is_queued_once_per_key_and_sent_once():
     repo.notice_sent(due[0].id, NOW)
     assert repo.due_notices(NOW, 10) == []
     assert [n.key for n in repo.due_notices(NOW + timedelta(seconds=31), 10)] == ["done-incident"]
+
+
+def test_a_database_of_the_first_release_is_upgraded_in_place(tmp_path):
+    from sqlite_utils import Database
+
+    from bot.repository import migrations
+
+    path = str(tmp_path / "old.db")
+    old = Database(path)
+    migrations.apply(old, stop_before="m002_tracking_columns")
+    old.table("requests").insert(
+        {
+            "source_service": "pcc-a",
+            "source_datacenter_id": 1,
+            "filer_id": 7,
+            "dest_service": "pcc-b",
+            "dest_datacenter_id": 2,
+            "requester": "UALICE",
+            "channel": "COPS",
+            "state": "replicating",
+            "created_at": NOW.isoformat(),
+            "expires_at": NOW.isoformat(),
+            "updated_at": NOW.isoformat(),
+            "filer_name": "ssd-000007",
+            "filer_size": "1 TB",
+            "vm_total": 1,
+            "source_zone": "sbg1a",
+            "dest_zone": "rbx2a",
+            "api_call": "POST /x",
+            "task_id": 5,
+        }
+    )
+    old.close()
+    first = SqliteRepository(path)  # applies m002 on open
+    request = first.get(1)
+    assert request.state == State.REPLICATING and request.task_id == 5
+    assert request.last_check_at is None and request.transferred is None
+    first.update_fields(request.id, {"last_check_at": NOW.isoformat(), "transferred": "1024"}, NOW)
+    assert first.get(request.id).transferred == "1024"
+    assert first.applied_migrations() == ["m001_requests_audit_notices", "m002_tracking_columns"]

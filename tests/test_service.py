@@ -307,3 +307,55 @@ def test_status_shows_the_history(world):
     _, history = world.service.status(request.id)
     assert [h.action for h in history] == ["requested", "approved", "migration started"]
     assert history[2].query_id == "EU.q1"
+
+
+def test_a_pending_request_gets_one_reminder_at_half_its_ttl(world):
+    request = world.file()
+    world.service.poll_once()
+    assert not [t for _, t, _ in world.notifier.texts if "still waits" in t]
+    world.clock.advance(hours=12, seconds=1)
+    world.service.poll_once()
+    world.clock.advance(hours=1)
+    world.service.poll_once()
+    reminders = [(c, ts) for c, t, ts in world.notifier.texts if "still waits for an approver" in t]
+    assert reminders == [("COPS", request.card_ts)]
+
+
+def test_a_second_request_for_a_filer_links_to_the_first_ones_thread(world):
+    first = world.file()
+    with pytest.raises(Conflict) as caught:
+        world.file(user="UDAVE")
+    expected = f"https://slack.com/archives/COPS/p{first.card_ts.replace('.', '')}"
+    assert expected in str(caught.value) and f"#{first.id}" in str(caught.value)
+
+
+def test_a_stalled_task_is_reported_once_per_stall(world):
+    request = world.service.approve(world.file().id, "UBOB")
+    world.gateway.set_task(request.task_id, "doing", 30)
+    world.service.poll_once()
+    for _ in range(4):  # 4 hours without progress, polled every hour
+        world.clock.advance(hours=1)
+        world.service.poll_once()
+    stalls = [(c, ts) for c, t, ts in world.notifier.texts if "may be stalled" in t]
+    assert stalls == [("COPS", request.card_ts), (INCIDENT, None)]
+    text = next(t for _, t, _ in world.notifier.texts if "may be stalled" in t)
+    assert f"task {request.task_id}" in text and "30%" in text and "OVHcloud support" in text
+    world.gateway.set_task(request.task_id, "doing", 31)  # it moves again, then stalls again
+    world.clock.advance(hours=1)
+    world.service.poll_once()
+    for _ in range(4):
+        world.clock.advance(hours=1)
+        world.service.poll_once()
+    assert len([t for _, t, _ in world.notifier.texts if "may be stalled" in t]) == 4
+
+
+def test_the_card_shows_elapsed_time_and_last_check(world):
+    request = world.service.approve(world.file().id, "UBOB")
+    world.clock.advance(minutes=90)
+    world.gateway.set_task(request.task_id, "doing", 40)
+    world.service.poll_once()
+    card = world.notifier.updates[-1]
+    from bot.blocks import card_message
+
+    status = card_message(card)[1][2]["elements"][0]["text"]
+    assert "doing 40%" in status and "running 1 h 30 min" in status and "last check 10:30 UTC" in status
