@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot import ids
-from bot.domain import AuditEntry, FilerListing, MigrationRequest, State
+from bot.domain import COPY_FILER_CONSENT, AuditEntry, FilerListing, MigrationRequest, State
 
 Block = dict[str, Any]
 Message = tuple[str, list[Block]]
@@ -144,6 +144,14 @@ def _progress(request: MigrationRequest) -> str:
     return " · ".join(parts)
 
 
+def _confirm_text(request: MigrationRequest) -> str:
+    """The confirm dialog (Slack caps it at 300 characters): what the click does and accepts."""
+    text = f"This calls `{request.api_call}` once; replication takes hours."
+    if request.uses_copy_filer:
+        text += " Your click is recorded as the acceptance of the conditions quoted on the card."
+    return text[:300]
+
+
 def _buttons(request: MigrationRequest) -> Block:
     value = str(request.id)
     return {
@@ -160,10 +168,7 @@ def _buttons(request: MigrationRequest) -> Block:
                     "title": {"type": "plain_text", "text": "Start the copy?"},
                     "text": {
                         "type": "mrkdwn",
-                        "text": _clip(
-                            f"This calls `{request.api_call}` once. Replication takes hours and cannot be "
-                            "undone from Slack."
-                        ),
+                        "text": _confirm_text(request),
                     },
                     "confirm": {"type": "plain_text", "text": "Approve"},
                     "deny": {"type": "plain_text", "text": "Back"},
@@ -187,6 +192,13 @@ def card_message(request: MigrationRequest) -> Message:
         section(_card_fields(request)),
         context(_progress(request)),
     ]
+    if request.uses_copy_filer and request.state == State.PENDING:
+        blocks.append(
+            section(
+                f"*Approving accepts, for the customer, OVHcloud's conditions of copyFiler:*\n"
+                f">{COPY_FILER_CONSENT}"
+            )
+        )
     if request.state == State.PENDING:
         blocks.append(_buttons(request))
     return f"{title} ({request.state})", blocks

@@ -135,6 +135,26 @@ class Task:
 
 
 @dataclass(frozen=True)
+class CopyStatus:
+    """copyFilerStatus for one filer: percentage and bytes copied (the API's `transfered`, sic)."""
+
+    progress: int | None
+    transferred: str | None
+    state: str
+
+
+#: The copyFiler body's `accept` stands for this text, verbatim from the API schema (typos included).
+COPY_FILER_CONSENT = (
+    "By triggering this API call(s), you accept to replicate data from one of yours private cloud instance "
+    "to another instance allocated to you, and you understand that a temporary copy will be performed to a "
+    "intermerdiary server. This server is a mutualized infrastructure used by several customers during the "
+    "migration operation. Your data will be protected by technical fully automated segregation (Access "
+    "right, network ACL, etc...). Data will be accessible only through vSphere interface with no direct "
+    "access from any customer to the intermediary server."
+)
+
+
+@dataclass(frozen=True)
 class StartedTask:
     task_id: int
     query_id: str | None
@@ -231,6 +251,11 @@ class MigrationRequest(RequestDraft):
     @property
     def is_active(self) -> bool:
         return self.state in ACTIVE_STATES
+
+    @property
+    def uses_copy_filer(self) -> bool:
+        """Filed under the second API generation: consent to quote, copyFilerStatus to read."""
+        return "/copyFiler " in f"{self.api_call} "
 
 
 @dataclass(frozen=True)

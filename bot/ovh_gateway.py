@@ -20,6 +20,7 @@ import ovh.exceptions
 from bot.cache import ReadCache
 from bot.domain import (
     Certifications,
+    CopyStatus,
     Datacenter,
     DatacenterFilers,
     Filer,
@@ -342,6 +343,21 @@ class OvhGateway:
         if not isinstance(body, dict) or "taskId" not in body:
             raise OvhApiError(f"POST {path}: the answer holds no taskId", ambiguous=True)
         return StartedTask(task_id=int(body["taskId"]), query_id=None)
+
+    def copy_status(self, spec: MigrationSpec) -> CopyStatus | None:
+        """The newest copyFilerStatus entry for the request's filer, if the API lists one."""
+        dc = f"/dedicatedCloud/{spec.dest_service}/datacenter/{spec.dest_datacenter_id}"
+        entries = self._get(f"{dc}/copyFilerStatus", f"reading copy status on {spec.dest_service}")
+        mine = [e for e in entries or [] if isinstance(e, dict) and e.get("filerId") == spec.filer_id]
+        if not mine:
+            return None
+        newest = max(mine, key=lambda e: int(e.get("id") or 0))
+        progress = newest.get("progress")
+        return CopyStatus(
+            progress=progress if isinstance(progress, int) else None,
+            transferred=str(newest["transfered"]) if newest.get("transfered") is not None else None,
+            state=str(newest.get("status") or "unknown"),
+        )
 
     def get_task(self, service: str, task_id: int) -> Task:
         body = self._get(f"/dedicatedCloud/{service}/task/{task_id}", f"reading task {task_id}")

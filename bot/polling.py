@@ -9,6 +9,7 @@ minute; when it is used up, the tasks whose poll is most overdue go first.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -41,8 +42,9 @@ class PollPlanner:
     def _seconds(self) -> float:
         return (self._now - self._origin).total_seconds()
 
-    def due(self, task_keys: list[int], now: datetime) -> list[int]:
-        """The tasks to poll now, most overdue first, as many as the budget allows."""
+    def due(self, task_keys: list[int], now: datetime, cost: Callable[[int], int] = lambda _: 1) -> list[int]:
+        """The tasks to poll now, most overdue first, as many as the budget allows; ``cost`` says how
+        many API calls polling a task takes."""
         self._now = now
         for key in task_keys:
             self._watches.setdefault(key, _Watch(next_at=now))
@@ -51,7 +53,7 @@ class PollPlanner:
         overdue = sorted((w.next_at, key) for key, w in self._watches.items() if w.next_at <= now)
         chosen = []
         for _, key in overdue:
-            if not self._budget_window.try_acquire():
+            if not self._budget_window.try_acquire(cost(key)):
                 break
             # Until a reading says otherwise (a failed read says nothing), the next poll is a period away.
             self._watches[key].next_at = now + self._period

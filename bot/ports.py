@@ -10,6 +10,7 @@ from typing import Protocol
 from bot.domain import (
     AuditEntry,
     Certifications,
+    CopyStatus,
     Datacenter,
     Filer,
     FilerListing,
@@ -39,6 +40,8 @@ class OvhGateway(Protocol):
     def start_migration(self, spec: MigrationSpec) -> StartedTask: ...
 
     def get_task(self, service: str, task_id: int) -> Task: ...
+
+    def copy_status(self, spec: MigrationSpec) -> CopyStatus | None: ...
 
     def find_tasks(self, service: str, datacenter_id: int, since: datetime) -> list[Task]: ...
 

@@ -86,12 +86,13 @@ class SlidingWindow:
         while self._sent and now - self._sent[0] >= self.WINDOW:
             self._sent.popleft()
 
-    def try_acquire(self) -> bool:
+    def try_acquire(self, count: int = 1) -> bool:
+        """Take ``count`` places at once, or none."""
         with self._lock:
             now = self._clock()
             self._forget_old(now)
-            if len(self._sent) < self.per_minute:
-                self._sent.append(now)
+            if len(self._sent) + count <= self.per_minute:
+                self._sent.extend([now] * count)
                 return True
             return False
 

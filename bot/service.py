@@ -20,6 +20,7 @@ from bot.domain import (
     AuditEntry,
     Certifications,
     Conflict,
+    CopyStatus,
     FilerListing,
     MigrationRequest,
     MigrationSpec,
@@ -238,6 +239,7 @@ class PccService:
         change = Change(
             actor=user,
             action="approved",
+            detail="accepted the copyFiler conditions quoted on the card" if request.uses_copy_filer else "",
             fields={"approver": user, "decided_by": user, "decided_at": now.isoformat()},
         )
         if not self._repo.transition(request_id, State.PENDING, State.APPROVED, change, now):
@@ -346,7 +348,8 @@ class PccService:
                     now,
                 )
         replicating = {r.id: r for r in self._repo.in_states([State.REPLICATING])}
-        for request_id in self._planner.due(list(replicating), self._clock.now()):
+        calls = {request_id: 2 if r.uses_copy_filer else 1 for request_id, r in replicating.items()}
+        for request_id in self._planner.due(list(replicating), self._clock.now(), cost=calls.__getitem__):
             request = replicating[request_id]
             try:
                 with logs.context(request_id=request.id):
@@ -367,7 +370,6 @@ class PccService:
     def _track(self, request: MigrationRequest) -> None:
         assert request.task_id is not None
         task = self._ovh.get_task(request.spec.dest_service, request.task_id)
-        self._planner.observed(request.id, task.progress, self._clock.now())
         if task.state == TASK_DONE:
             self._move(
                 request,
@@ -399,18 +401,31 @@ class PccService:
                 ),
             )
         else:
-            self._observe_progress(request, task)
+            self._observe_progress(request, task, self._copy_status(request))
 
-    def _observe_progress(self, request: MigrationRequest, task: Task) -> None:
+    def _copy_status(self, request: MigrationRequest) -> CopyStatus | None:
+        if not request.uses_copy_filer:
+            return None
+        try:
+            return self._ovh.copy_status(request.spec)
+        except PccBotError as error:  # the task still says enough; progress waits for the next poll
+            log.warning("request #%d: copyFilerStatus unreadable: %s", request.id, error)
+            return None
+
+    def _observe_progress(self, request: MigrationRequest, task: Task, copy: CopyStatus | None) -> None:
         """Record a reading of a running task; edit the card when it moved (or to refresh "last
         check"); warn once per stall when it has not moved for PCC_STALL_SECONDS."""
         now = self._clock.now()
-        moved = (task.state, task.progress) != (request.task_state, request.progress)
+        progress = copy.progress if copy is not None and copy.progress is not None else task.progress
+        moved = (task.state, progress) != (request.task_state, request.progress)
         fields: dict[str, object] = {
             "task_state": task.state,
-            "progress": task.progress,
+            "progress": progress,
             "last_check_at": now.isoformat(),
         }
+        if copy is not None and copy.transferred is not None:
+            fields["transferred"] = copy.transferred
+        self._planner.observed(request.id, progress, now)
         if moved or request.progress_changed_at is None:
             fields["progress_changed_at"] = now.isoformat()
         self._repo.update_fields(request.id, fields, now)

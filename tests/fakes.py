@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.domain import (
     Certifications,
+    CopyStatus,
     Datacenter,
     DatacenterFilers,
     Filer,
@@ -63,6 +64,7 @@ class FakeGateway:
     tasks: dict[int, Task] = field(default_factory=dict)
     posts: list[MigrationSpec] = field(default_factory=list)
     post_error: OvhApiError | None = None
+    copy_statuses: dict[int, CopyStatus] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(500))
 
     def _pcc(self, service: str) -> tuple[str, Certifications, dict[int, list[int]]]:
@@ -116,6 +118,9 @@ class FakeGateway:
             datacenter_id=spec.dest_datacenter_id,
         )
         return StartedTask(task_id, "EU.q1")
+
+    def copy_status(self, spec: MigrationSpec) -> CopyStatus | None:
+        return self.copy_statuses.get(spec.filer_id)
 
     def get_task(self, service: str, task_id: int) -> Task:
         return self.tasks[task_id]
