@@ -33,7 +33,7 @@ from bot.app import build_runtime  # noqa: E402
 from bot.config import Config  # noqa: E402
 from bot.domain import MigrationSpec, RequestDraft, State  # noqa: E402
 from bot.ovh_gateway import OvhCredentials, OvhGateway, make_client  # noqa: E402
-from bot.ports import Change, MessageRef  # noqa: E402
+from bot.ports import Board, Change, MessageRef  # noqa: E402
 from bot.ratelimit import SlidingWindow  # noqa: E402
 from bot.repository import SqliteRepository  # noqa: E402
 from bot.service import PccService, ServiceSettings  # noqa: E402
@@ -238,6 +238,12 @@ class _QuietChat:
         return MessageRef("COPS", f"1.{self.sent}")
 
     def update_card(self, request: object) -> None:
+        pass
+
+    def post_board(self, channel: str, board: Board) -> MessageRef:
+        return MessageRef(channel, "3.1")
+
+    def update_board(self, ref: MessageRef, board: Board) -> None:
         pass
 
     def post_text(self, channel: str, text: str, thread_ts: str | None = None) -> MessageRef:

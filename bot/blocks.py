@@ -7,6 +7,7 @@ from typing import Any
 
 from bot import ids
 from bot.domain import COPY_FILER_CONSENT, AuditEntry, FilerListing, MigrationRequest, State
+from bot.ports import Board
 
 Block = dict[str, Any]
 Message = tuple[str, list[Block]]
@@ -202,6 +203,24 @@ def card_message(request: MigrationRequest) -> Message:
     if request.state == State.PENDING:
         blocks.append(_buttons(request))
     return f"{title} ({request.state})", blocks
+
+
+def board_message(board: Board) -> Message:
+    """The incident-room board: edited in place as migrations move."""
+    title = f"Datastore copies: {len(board.active)} active, {board.done} done, {board.failed} failed"
+    lines = []
+    for r in board.active:
+        progress = "" if r.progress is None or r.state != State.REPLICATING else f" {r.progress}%"
+        lines.append(
+            f"#{r.id} {STATE_LABELS[r.state]}{progress} · `{r.filer_name}` {r.spec.source_service} → "
+            f"{r.spec.dest_service}/{r.spec.dest_datacenter_id}"
+        )
+    body = "\n".join(lines) if lines else "_No migration in flight._"
+    return title, [
+        {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
+        section(body),
+        context("Completions and failures are posted as separate messages in this channel."),
+    ]
 
 
 def list_message(requests: list[MigrationRequest]) -> Message:

@@ -87,9 +87,28 @@ class Repository(Protocol):
 
     def set_card(self, request_id: int, channel: str, ts: str) -> None: ...
 
+    def board(self, channel: str) -> tuple[str, str] | None: ...
+
+    def save_board(self, channel: str, ts: str, digest: str, now: datetime) -> None: ...
+
+    def count_by_state(self) -> dict[str, int]: ...
+
     def queue_notice(
         self, request_id: int, kind: NoticeKind, key: str, channel: str, text: str, now: datetime
     ) -> None: ...
+
+
+@dataclass(frozen=True)
+class Board:
+    """What the incident-room board shows: every active migration, and how many ended which way."""
+
+    active: tuple[MigrationRequest, ...]
+    done: int
+    failed: int
+
+    def digest(self) -> str:
+        shown = [(r.id, r.state.value, r.progress) for r in self.active]
+        return repr((shown, self.done, self.failed))
 
 
 @dataclass(frozen=True)
@@ -106,6 +125,10 @@ class Notifier(Protocol):
     def update_card(self, request: MigrationRequest) -> None: ...
 
     def post_text(self, channel: str, text: str, thread_ts: str | None = None) -> MessageRef: ...
+
+    def post_board(self, channel: str, board: Board) -> MessageRef: ...
+
+    def update_board(self, ref: MessageRef, board: Board) -> None: ...
 
 
 class Directory(Protocol):

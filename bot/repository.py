@@ -125,6 +125,12 @@ def m002_tracking_columns(db: Database) -> None:
     requests.add_column("transferred", str)  # bytes copied so far (copyFilerStatus)
 
 
+@migrations()
+def m003_board(db: Database) -> None:
+    # The incident-room board: one message per channel, posted once and then edited in place.
+    db.table("board").create({"channel": str, "ts": str, "digest": str, "updated_at": str}, pk="channel")
+
+
 def _iso(moment: datetime) -> str:
     return moment.isoformat()
 
@@ -324,6 +330,17 @@ class SqliteRepository:
         """Queue a notice that goes with no state change (a reminder, a stall warning); once per key."""
         with self._unit_of_work() as db:
             self._queue(db, request_id, kind, key, channel, text, now)
+
+    def board(self, channel: str) -> tuple[str, str] | None:
+        """The board message in ``channel``: (ts, digest of what it shows)."""
+        rows = self._rows("SELECT ts, digest FROM board WHERE channel = ?", [channel])
+        return (rows[0]["ts"], rows[0]["digest"]) if rows else None
+
+    def save_board(self, channel: str, ts: str, digest: str, now: datetime) -> None:
+        with self._unit_of_work() as db:
+            db.table("board").upsert(
+                {"channel": channel, "ts": ts, "digest": digest, "updated_at": _iso(now)}, pk="channel"
+            )
 
     def set_card(self, request_id: int, channel: str, ts: str) -> None:
         with self._unit_of_work() as db:

@@ -38,7 +38,7 @@ from bot.domain import (
     rule_violations,
 )
 from bot.polling import PollPlanner
-from bot.ports import Change, Clock, Directory, Notifier, OvhGateway, Repository
+from bot.ports import Board, Change, Clock, Directory, MessageRef, Notifier, OvhGateway, Repository
 
 log = logging.getLogger(__name__)
 
@@ -366,6 +366,35 @@ class PccService:
             except PccBotError as error:
                 log.warning("request #%d: task search failed: %s", request.id, error)
         self.deliver_notices()
+        self._refresh_board()
+
+    def _refresh_board(self) -> None:
+        """Post the incident-room board once, then edit it whenever what it shows changes."""
+        channel = self._settings.incident_channel
+        if not channel:
+            return
+        counts = self._repo.count_by_state()
+        active = self._repo.in_states([State.APPROVED, State.REPLICATING, State.NEEDS_ATTENTION])
+        board = Board(
+            active=tuple(active),
+            done=counts.get(State.DONE.value, 0),
+            failed=counts.get(State.FAILED.value, 0),
+        )
+        saved = self._repo.board(channel)
+        if saved is None and not (board.active or board.done or board.failed):
+            return  # nothing to show yet
+        if saved is not None and saved[1] == board.digest():
+            return
+        try:
+            if saved is None:
+                ref = self._notifier.post_board(channel, board)
+            else:
+                ref = MessageRef(channel, saved[0])
+                self._notifier.update_board(ref, board)
+        except NoticeNotDelivered as error:
+            log.warning("incident board not updated (%s); the next poll retries", error)
+            return
+        self._repo.save_board(channel, ref.ts, board.digest(), self._clock.now())
 
     def _track(self, request: MigrationRequest) -> None:
         assert request.task_id is not None

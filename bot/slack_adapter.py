@@ -9,9 +9,9 @@ from collections.abc import Callable
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.blocks import card_message
+from bot.blocks import board_message, card_message
 from bot.domain import MigrationRequest, NoticeNotDelivered, PccBotError
-from bot.ports import MessageRef
+from bot.ports import Board, MessageRef
 
 
 def _not_delivered(error: Exception) -> NoticeNotDelivered:
@@ -57,6 +57,14 @@ class SlackNotifier:
         text, blocks = card_message(request)
         channel, ts = request.card_channel, request.card_ts
         self._send(lambda: self._client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks))
+
+    def post_board(self, channel: str, board: Board) -> MessageRef:
+        text, blocks = board_message(board)
+        return self._send(lambda: self._client.chat_postMessage(channel=channel, text=text, blocks=blocks))
+
+    def update_board(self, ref: MessageRef, board: Board) -> None:
+        text, blocks = board_message(board)
+        self._send(lambda: self._client.chat_update(channel=ref.channel, ts=ref.ts, text=text, blocks=blocks))
 
     def post_text(self, channel: str, text: str, thread_ts: str | None = None) -> MessageRef:
         return self._send(

@@ -22,7 +22,7 @@ from bot.domain import (
     StartedTask,
     Task,
 )
-from bot.ports import MessageRef
+from bot.ports import Board, MessageRef
 
 
 @dataclass
@@ -140,6 +140,7 @@ class FakeNotifier:
     cards: list[MigrationRequest] = field(default_factory=list)
     updates: list[MigrationRequest] = field(default_factory=list)
     texts: list[tuple[str, str, str | None]] = field(default_factory=list)
+    boards: list[tuple[str, str | None, Board]] = field(default_factory=list)
     failures: int = 0  # how many next sends fail
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -156,6 +157,15 @@ class FakeNotifier:
     def update_card(self, request: MigrationRequest) -> None:
         self._maybe_fail()
         self.updates.append(request)
+
+    def post_board(self, channel: str, board: Board) -> MessageRef:
+        self._maybe_fail()
+        self.boards.append((channel, None, board))
+        return MessageRef(channel, f"300.{next(self._ts)}")
+
+    def update_board(self, ref: MessageRef, board: Board) -> None:
+        self._maybe_fail()
+        self.boards.append((ref.channel, ref.ts, board))
 
     def post_text(self, channel: str, text: str, thread_ts: str | None = None) -> MessageRef:
         self._maybe_fail()

@@ -282,3 +282,42 @@ def test_bad_input_gets_a_usage_answer_and_stores_nothing(bot, simulator, text, 
     assert bot.runtime.repo.recent(5) == []
     assert simulator.sim.calls_to("POST", ".") == []
     assert bot.command("list").status_code == 200  # still serving
+
+
+def test_the_incident_board_is_posted_once_then_edited(config, slack, simulator):
+    from datetime import UTC, datetime
+
+    from tests.conftest import start_bot, stop_bot
+    from tests.fakes import FakeClock
+
+    clock = FakeClock(datetime.now(UTC))
+    bot = start_bot(config, slack, clock=clock)
+
+    def board_calls(method):
+        return [
+            c
+            for c in slack.standin.calls_to(method)
+            if c.args["channel"] == INCIDENT and "Datastore copies:" in str(c.args.get("text"))
+        ]
+
+    try:
+        request_id = file_request(bot)
+        bot.runtime.service.poll_once()
+        assert board_calls("chat.postMessage") == []  # nothing in flight, nothing ended: no board yet
+        bot.click(ids.APPROVE, str(request_id), user="UBOB")
+        bot.settle()
+        bot.runtime.service.poll_once()
+        (posted,) = board_calls("chat.postMessage")
+        assert posted.args["text"] == "Datastore copies: 1 active, 0 done, 0 failed"
+        assert "ssd-001234" in json.dumps(posted.args["blocks"])
+        bot.runtime.service.poll_once()  # nothing changed: no edit
+        assert board_calls("chat.update") == []
+        simulator.sim.advance(5 * 3600)
+        clock.advance(hours=1)  # the task's next poll is due
+        bot.runtime.service.poll_once()
+        (edited,) = board_calls("chat.update")
+        assert edited.args["ts"] == bot.runtime.repo.board(INCIDENT)[0]
+        assert edited.args["text"] == "Datastore copies: 0 active, 1 done, 0 failed"
+        assert len(board_calls("chat.postMessage")) == 1
+    finally:
+        stop_bot(bot)
