@@ -240,6 +240,9 @@ class _QuietChat:
     def update_card(self, request: object) -> None:
         pass
 
+    def upload(self, channel: str, filename: str, content: str, comment: str) -> None:
+        pass
+
     def post_board(self, channel: str, board: Board) -> MessageRef:
         return MessageRef(channel, "3.1")
 

@@ -40,6 +40,8 @@ ask for a copy; an approver clicks Approve
    e.g. `/pcc status 3`
 • `/pcc cancel <requestId>`: withdraw a request before it is approved (requester or approver)
    e.g. `/pcc cancel 3`
+• `/pcc audit [days]`: upload a CSV of every request and decision of the last days (default 30)
+   e.g. `/pcc audit 7`
 • `/pcc help`: this text"""
 
 

@@ -45,7 +45,14 @@ class Cancel:
     request_id: int
 
 
-Command = Help | ListFilers | Migrate | ListRequests | Status | Cancel
+@dataclass(frozen=True)
+class Audit:
+    days: int
+
+
+Command = Help | ListFilers | Migrate | ListRequests | Status | Cancel | Audit
+AUDIT_DEFAULT_DAYS = 30
+AUDIT_MAX_DAYS = 3650
 
 USAGE = {
     "filers": "filers <service> [<datacenterId>]",
@@ -53,6 +60,7 @@ USAGE = {
     "list": "list",
     "status": "status <requestId>",
     "cancel": "cancel <requestId>",
+    "audit": "audit [days]",
     "help": "help",
 }
 
@@ -96,6 +104,7 @@ def parse(text: str) -> Command:
         "list": (0, 0),
         "status": (1, 1),
         "cancel": (1, 1),
+        "audit": (0, 1),
         "help": (0, 0),
     }[sub]
     if not expected[0] <= len(args) <= expected[1]:
@@ -121,6 +130,11 @@ def parse(text: str) -> Command:
             return Status(_number(sub, "requestId", args[0].lstrip("#")))
         case "cancel":
             return Cancel(_number(sub, "requestId", args[0].lstrip("#")))
+        case "audit":
+            days = _number(sub, "days", args[0]) if args else AUDIT_DEFAULT_DAYS
+            if not 1 <= days <= AUDIT_MAX_DAYS:
+                raise _usage(sub, f"days must be between 1 and {AUDIT_MAX_DAYS}, got {days}")
+            return Audit(days)
     return Help()
 
 

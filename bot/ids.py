@@ -15,5 +15,6 @@ SLACK_SCOPES = frozenset(
         "usergroups:read",  # approver user groups: usergroups.users.list
         "users:read",  # doctor: approver user ids exist (users.info)
         "channels:read",  # doctor: the incident channel exists (conversations.info)
+        "files:write",  # /pcc audit uploads a CSV (files_upload_v2)
     }
 )

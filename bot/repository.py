@@ -374,7 +374,21 @@ class SqliteRepository:
         )
 
     def history(self, request_id: int) -> list[AuditEntry]:
-        rows = self._rows("SELECT * FROM audit WHERE request_id = ? ORDER BY id", [request_id])
+        return self._entries(self._rows("SELECT * FROM audit WHERE request_id = ? ORDER BY id", [request_id]))
+
+    def audit_since(self, since: datetime) -> list[tuple[AuditEntry, MigrationRequest]]:
+        """Every audit line since ``since`` with its request, oldest first."""
+        rows = self._rows("SELECT * FROM audit WHERE at >= ? ORDER BY id", [_iso(since)])
+        ids = sorted({row["request_id"] for row in rows})
+        marks = ", ".join("?" for _ in ids)
+        requests = {
+            r.id: r
+            for r in map(_to_request, self._rows(f"SELECT * FROM requests WHERE id IN ({marks})", ids))
+        }
+        return [(entry, requests[entry.request_id]) for entry in self._entries(rows)]
+
+    @staticmethod
+    def _entries(rows: list[dict[str, Any]]) -> list[AuditEntry]:
         return [
             AuditEntry(
                 request_id=row["request_id"],

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Concatenate, ParamSpec, TypeVar
 
 from bot import logs, messages
+from bot.audit import audit_csv
 from bot.domain import (
     TASK_DONE,
     TASK_FAILED_STATES,
@@ -125,6 +126,22 @@ class PccService:
         if request is None:
             raise NotFound(f"request #{request_id} not found")
         return request
+
+    def export_audit(self, days: int, channel: str, user: str) -> int:
+        """Upload the audit trail of the last ``days`` days as CSV to ``channel``; returns its lines."""
+        now = self._clock.now()
+        rows = self._repo.audit_since(now - timedelta(days=days))
+        name = f"pcc-bot-audit-{now:%Y%m%d-%H%M}-{days}d.csv"
+        try:
+            self._notifier.upload(
+                channel,
+                name,
+                audit_csv(rows),
+                f"Audit of the last {days} day(s): {len(rows)} line(s), asked by <@{user}>.",
+            )
+        except NoticeNotDelivered as error:
+            raise PccBotError(f"the audit file could not be uploaded: {error}") from error
+        return len(rows)
 
     # ------------------------------------------------------------ filing a request
 

@@ -58,6 +58,13 @@ class SlackNotifier:
         channel, ts = request.card_channel, request.card_ts
         self._send(lambda: self._client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks))
 
+    def upload(self, channel: str, filename: str, content: str, comment: str) -> None:
+        self._send(
+            lambda: self._client.files_upload_v2(
+                channel=channel, filename=filename, content=content, title=filename, initial_comment=comment
+            )
+        )
+
     def post_board(self, channel: str, board: Board) -> MessageRef:
         text, blocks = board_message(board)
         return self._send(lambda: self._client.chat_postMessage(channel=channel, text=text, blocks=blocks))

@@ -45,6 +45,7 @@ class SlackStandIn:
     scopes: tuple[str, ...] = ()  # what auth.test reports in x-oauth-scopes
     users: tuple[str, ...] = ()  # user ids users.info knows
     channels: tuple[str, ...] = ()  # channel ids conversations.info knows
+    upload_base: str = ""  # where files.getUploadURLExternal sends uploads (this server)
     listener: Callable[[SlackCall], None] | None = None
     calls: list[SlackCall] = field(default_factory=list)
     _failures: list[_Failure] = field(default_factory=list)
@@ -111,6 +112,11 @@ class SlackStandIn:
                 ts=ts,
                 message={"text": args.get("text"), "blocks": args.get("blocks")},
             )
+        elif method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ts):08d}"
+            body.update(upload_url=f"{self.upload_base}/upload/{file_id}", file_id=file_id)
+        elif method == "files.completeUploadExternal":
+            body["files"] = [{"id": f["id"], "title": f.get("title")} for f in args.get("files", [])]
         elif method == "apps.connections.open":
             body["url"] = self.socket_url
         elif method == "usergroups.users.list":
@@ -148,8 +154,13 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length).decode("utf-8")
+        if self.path.startswith("/upload/"):
+            file_id = self.path.removeprefix("/upload/")
+            self.server.standin._record(SlackCall("file_upload", {"file_id": file_id, "content": raw}, 200))
+            self._reply(200, {}, b"OK", "text/plain")
+            return
         args = json.loads(raw) if raw.startswith("{") else dict(parse_qsl(raw, keep_blank_values=True))
-        for key in ("blocks", "attachments"):
+        for key in ("blocks", "attachments", "files"):
             if isinstance(args.get(key), str):
                 args[key] = json.loads(args[key])
         if self.path.startswith("/response/"):
@@ -191,6 +202,7 @@ class SlackStandInServer:
             target=self._server.serve_forever, args=(0.05,), name="slack-standin", daemon=True
         )
         self._responses = itertools.count(1)
+        self.standin.upload_base = self.base
 
     @property
     def base(self) -> str:

@@ -9,6 +9,7 @@ from slack_bolt import Ack, App, Respond
 
 from bot import blocks, ids
 from bot.commands import (
+    Audit,
     Cancel,
     Help,
     ListFilers,
@@ -43,6 +44,11 @@ def register(app: App, service: PccService, work: Executor) -> None:
                 text, body = blocks.list_message(service.recent())
             case Status(request_id=request_id):
                 text, body = blocks.status_message(*service.status(request_id))
+            case Audit(days=days):
+                lines = service.export_audit(days, channel, user)
+                text, body = blocks.text_message(
+                    f"Audit of the last {days} day(s) ({lines} line(s)) uploaded."
+                )
             case Cancel(request_id=request_id):
                 request = service.cancel(request_id, user)
                 text, body = blocks.text_message(f"Request #{request.id} cancelled.")

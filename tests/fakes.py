@@ -141,6 +141,7 @@ class FakeNotifier:
     updates: list[MigrationRequest] = field(default_factory=list)
     texts: list[tuple[str, str, str | None]] = field(default_factory=list)
     boards: list[tuple[str, str | None, Board]] = field(default_factory=list)
+    uploads: list[tuple[str, str, str]] = field(default_factory=list)
     failures: int = 0  # how many next sends fail
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -157,6 +158,10 @@ class FakeNotifier:
     def update_card(self, request: MigrationRequest) -> None:
         self._maybe_fail()
         self.updates.append(request)
+
+    def upload(self, channel: str, filename: str, content: str, comment: str) -> None:
+        self._maybe_fail()
+        self.uploads.append((channel, filename, content))
 
     def post_board(self, channel: str, board: Board) -> MessageRef:
         self._maybe_fail()

@@ -71,3 +71,22 @@ def test_list_message_shows_each_request():
     )
     assert "#7" in body[0]["text"]["text"] and "#8" in body[0]["text"]["text"]
     assert blocks.list_message([])[0].startswith("No requests yet")
+
+
+def test_audit_csv_quotes_cells_a_spreadsheet_would_run():
+    from bot.audit import audit_csv
+    from bot.domain import AuditEntry
+
+    entry = AuditEntry(
+        request_id=7,
+        at=datetime(2026, 3, 12, tzinfo=UTC),
+        actor="=HYPERLINK(1)",
+        action="approved",
+        from_state="pending",
+        to_state="approved",
+        detail="+cmd",
+    )
+    text = audit_csv([(entry, request())])
+    header, line = text.splitlines()
+    assert header.startswith("request_id,at_utc,actor,action")
+    assert "'=HYPERLINK(1)" in line and "'+cmd" in line and line.endswith(",pending")

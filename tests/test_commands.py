@@ -55,3 +55,12 @@ def test_button_values_must_be_request_ids(value):
     with pytest.raises(UsageError):
         parse_request_id(value)
     assert parse_request_id("42") == 42
+
+
+def test_audit_takes_an_optional_number_of_days():
+    from bot.commands import Audit
+
+    assert parse("audit") == Audit(30)
+    assert parse("audit 7") == Audit(7)
+    with pytest.raises(UsageError, match="days must be between 1 and 3650"):
+        parse("audit 0")

@@ -55,7 +55,7 @@ def test_each_problem_is_named(healthy, slack, simulator):
     assert found["Approver group SNOPE"] == "FAIL" and found["Incident channel CGONE"] == "FAIL"
     assert found["OVHcloud rights"] == "FAIL"
     text = out.getvalue()
-    assert "missing channels:read, chat:write.public, usergroups:read, users:read" in text
+    assert "missing channels:read, chat:write.public, files:write, usergroups:read, users:read" in text
     assert "not allowed: POST /dedicatedCloud/*/datacenter/*/linkFilerFromSbg" in text
     assert "5 problem(s) to fix before serving." in text
 

@@ -64,7 +64,7 @@ def test_help_lists_every_subcommand(bot):
     assert bot.command("help").status_code == 200
     bot.settle()
     (reply,) = bot.replies()
-    for sub in ("filers", "migrate", "list", "status", "cancel", "help"):
+    for sub in ("filers", "migrate", "list", "status", "cancel", "audit", "help"):
         assert f"/pcc {sub}" in reply
 
 
@@ -321,3 +321,26 @@ def test_the_incident_board_is_posted_once_then_edited(config, slack, simulator)
         assert len(board_calls("chat.postMessage")) == 1
     finally:
         stop_bot(bot)
+
+
+def test_audit_uploads_a_csv_of_every_request_and_decision(bot, simulator):
+    import csv
+    import io
+
+    request_id = file_request(bot)
+    bot.click(ids.APPROVE, str(request_id), user="UBOB")
+    bot.settle()
+    bot.command("audit 7")
+    bot.settle()
+    (upload,) = bot.slack.standin.calls_to("file_upload")
+    rows = list(csv.DictReader(io.StringIO(upload.args["content"])))
+    assert [r["action"] for r in rows] == ["requested", "approved", "migration started"]
+    approved = rows[1]
+    assert approved["actor"] == "UBOB" and approved["to_state"] == "approved"
+    assert rows[2]["api_call"].startswith(
+        "POST /dedicatedCloud/pcc-192-0-2-50/datacenter/1515/linkFilerFromSbg"
+    )
+    assert rows[2]["task_id"] == "90001" and rows[2]["outcome"] == "replicating"
+    (complete,) = bot.slack.standin.calls_to("files.completeUploadExternal")
+    assert complete.args["channel_id"] == CHANNEL and "3 line(s)" in complete.args["initial_comment"]
+    assert "uploaded" in bot.replies()[-1]

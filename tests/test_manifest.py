@@ -19,6 +19,7 @@ SCOPE_OF: dict[str, str | None] = {
     "users_info": "users:read",
     "conversations_info": "channels:read",
     "auth_test": None,  # any token
+    "files_upload_v2": "files:write",
 }
 # Scopes that no Web API call needs but a feature does.
 FEATURE_SCOPES = {
@@ -49,7 +50,7 @@ def test_scopes_cover_every_method_and_nothing_more():
 
 def test_usage_hint_names_every_subcommand():
     hint = MANIFEST["features"]["slash_commands"][0]["usage_hint"]
-    for sub in ("filers", "migrate", "list", "status", "cancel", "help"):
+    for sub in ("filers", "migrate", "list", "status", "cancel", "audit", "help"):
         assert sub in hint
 
 
