@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -210,19 +211,42 @@ def card_message(request: MigrationRequest) -> Message:
 def board_message(board: Board) -> Message:
     """The incident-room board: edited in place as migrations move."""
     title = f"Datastore copies: {len(board.active)} active, {board.done} done, {board.failed} failed"
-    lines = []
-    for r in board.active:
-        progress = "" if r.progress is None or r.state != State.REPLICATING else f" {r.progress}%"
-        lines.append(
-            f"#{r.id} {STATE_LABELS[r.state]}{progress} · `{r.filer_name}` {r.spec.source_service} → "
-            f"{r.spec.dest_service}/{r.spec.dest_datacenter_id}"
-        )
-    body = "\n".join(lines) if lines else "_No migration in flight._"
+    body = "\n".join(_request_line(r) for r in board.active) or "_No migration in flight._"
     return title, [
         {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
         section(body),
         context("Completions and failures are posted as separate messages in this channel."),
     ]
+
+
+def _request_line(r: MigrationRequest) -> str:
+    progress = f" {r.progress}%" if r.state == State.REPLICATING and r.progress is not None else ""
+    return (
+        f"#{r.id} {STATE_LABELS[r.state]}{progress} · `{r.filer_name}` {r.spec.source_service} → "
+        f"{r.spec.dest_service}/{r.spec.dest_datacenter_id} · <@{r.requester}>"
+    )
+
+
+def home_view(
+    mine: Sequence[MigrationRequest],
+    to_approve: Sequence[MigrationRequest],
+    active: Sequence[MigrationRequest],
+) -> dict[str, Any]:
+    """The App Home tab: my requests, requests waiting for my approval, active migrations."""
+    blocks: list[Block] = [{"type": "header", "text": {"type": "plain_text", "text": "pcc-bot"}}]
+    for title, requests, empty in (
+        ("Waiting for your approval", to_approve, "Nothing waits for you."),
+        ("Active migrations", active, "No migration in flight."),
+        ("Your requests", mine, "You have filed no request. Try `/pcc migrate` (see `/pcc help`)."),
+    ):
+        lines = [_request_line(r) for r in requests[:15]] or [f"_{empty}_"]
+        blocks += [{"type": "divider"}, section(f"*{title}*\n" + "\n".join(lines))]
+    blocks.append(
+        context(
+            "Approve or reject from each request's card in its channel; `/pcc status <id>` shows its history."
+        )
+    )
+    return {"type": "home", "blocks": blocks}
 
 
 def list_message(requests: list[MigrationRequest]) -> Message:

@@ -61,6 +61,13 @@ def _about_request(method: Callable[Concatenate[S, int, P], T]) -> Callable[Conc
 
 
 @dataclass(frozen=True)
+class Home:
+    mine: tuple[MigrationRequest, ...]
+    to_approve: tuple[MigrationRequest, ...]
+    active: tuple[MigrationRequest, ...]
+
+
+@dataclass(frozen=True)
 class ServiceSettings:
     approvers: frozenset[str]  # Slack user ids (U…/W…) and user group ids (S…)
     incident_channel: str | None = None
@@ -117,6 +124,25 @@ class PccService:
 
     def recent(self, limit: int = 15) -> list[MigrationRequest]:
         return self._repo.recent(limit)
+
+    def home(self, user: str) -> Home:
+        """What the App Home tab shows this person."""
+        recent = self._repo.recent(200)
+        pending = [r for r in recent if r.state == State.PENDING]
+        waiting = []
+        for request in pending:
+            try:
+                self.check_approver(request, user)
+            except NotAllowed:
+                continue
+            waiting.append(request)
+        return Home(
+            mine=tuple(r for r in recent if r.requester == user)[:10],
+            to_approve=tuple(waiting),
+            active=tuple(
+                r for r in recent if r.state in (State.APPROVED, State.REPLICATING, State.NEEDS_ATTENTION)
+            ),
+        )
 
     def status(self, request_id: int) -> tuple[MigrationRequest, list[AuditEntry]]:
         return self._require(request_id), self._repo.history(request_id)

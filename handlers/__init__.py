@@ -5,7 +5,7 @@ from concurrent.futures import Executor
 from slack_bolt import App
 
 from bot.service import PccService
-from handlers import actions, channels, commands, errors
+from handlers import actions, channels, commands, errors, home
 
 
 def register(
@@ -16,3 +16,4 @@ def register(
     channels.register(app, allowed_channels)
     commands.register(app, service, work)
     actions.register(app, service, work)
+    home.register(app, service)

@@ -344,3 +344,28 @@ def test_audit_uploads_a_csv_of_every_request_and_decision(bot, simulator):
     (complete,) = bot.slack.standin.calls_to("files.completeUploadExternal")
     assert complete.args["channel_id"] == CHANNEL and "3 line(s)" in complete.args["initial_comment"]
     assert "uploaded" in bot.replies()[-1]
+
+
+def test_app_home_shows_what_waits_for_me_and_what_runs(bot, simulator):
+    first = file_request(bot)
+    bot.click(ids.APPROVE, str(first), user="UBOB")
+    bot.settle()
+    second = file_request(bot, "migrate pcc-192-0-2-15 1337 1235 pcc-192-0-2-50 1515")
+    event = {
+        "type": "event_callback",
+        "team_id": "T0PCC",
+        "api_app_id": "A1",
+        "event_id": "Ev1",
+        "event_time": int(time.time()),
+        "event": {"type": "app_home_opened", "user": "UCAROL", "tab": "home", "channel": "D1"},
+    }
+    body = json.dumps(event)
+    headers = {**signed_headers(body), "Content-Type": "application/json"}
+    assert bot.post(body, headers=headers).status_code == 200
+    (published,) = bot.slack.standin.wait_for("views.publish")
+    assert published.args["user_id"] == "UCAROL"
+    sections = [b["text"]["text"] for b in published.args["view"]["blocks"] if b["type"] == "section"]
+    waiting, active, mine = sections
+    assert f"#{second} " in waiting and f"#{first} " not in waiting
+    assert f"#{first} " in active and "replicating" in active
+    assert "You have filed no request" in mine

@@ -64,3 +64,10 @@ def test_every_action_has_a_listener(bot, action_id):
 
 def test_the_slash_command_has_a_listener(bot):
     assert bot.command("help").status_code == 200
+
+
+def test_every_subscribed_event_has_a_listener():
+    events = MANIFEST["settings"]["event_subscriptions"]["bot_events"]
+    source = "\n".join(p.read_text() for p in (ROOT / "handlers").glob("*.py"))
+    assert events and all(f'@app.event("{event}")' in source for event in events)
+    assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True

@@ -1,0 +1,20 @@
+"""The App Home tab."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot import blocks
+from bot.commands import parse_user
+from bot.service import PccService
+
+
+def register(app: App, service: PccService) -> None:
+    @app.event("app_home_opened")
+    def on_home_opened(event: dict[str, Any], client: WebClient) -> None:  # events are acked by Bolt
+        user = parse_user({"user_id": event.get("user")})
+        home = service.home(user)
+        client.views_publish(user_id=user, view=blocks.home_view(home.mine, home.to_approve, home.active))
