@@ -24,12 +24,29 @@ class NotFound(PccBotError):
     """A PCC, datacenter, filer, task or request does not exist."""
 
 
+class Field(StrEnum):
+    """The part of a migration request a problem is about (the modal shows it on that field)."""
+
+    SOURCE = "source"
+    SOURCE_DATACENTER = "source_datacenter"
+    FILER = "filer"
+    DESTINATION = "destination"
+    DESTINATION_DATACENTER = "destination_datacenter"
+
+
 class RuleViolation(PccBotError):
     """A migration request breaks one or more of the rules in DESIGN.md."""
 
-    def __init__(self, violations: list[str]) -> None:
-        self.violations = violations
-        super().__init__("Request refused:\n" + "\n".join(f"• {v}" for v in violations))
+    def __init__(self, problems: list[tuple[Field, str]]) -> None:
+        self.problems = problems
+        self.violations = [text for _, text in problems]
+        super().__init__("Request refused:\n" + "\n".join(f"• {v}" for v in self.violations))
+
+    def by_field(self) -> dict[Field, str]:
+        found: dict[Field, str] = {}
+        for field_name, text in self.problems:
+            found[field_name] = f"{found[field_name]}; {text}" if field_name in found else text
+        return found
 
 
 class NotAllowed(PccBotError):
@@ -303,35 +320,37 @@ def rule_violations(
     dest: Pcc,
     dest_certs: Certifications,
     policy: ZonePolicy,
-) -> list[str]:
+) -> list[tuple[Field, str]]:
     """Every rule of DESIGN.md that the pair breaks, each naming the rule and the values.
 
     Existence of the PCCs, datacenters and filer is checked before, by looking them up.
     """
-    problems: list[str] = []
+    problems: list[tuple[Field, str]] = []
+    src, dst = source.service_name, dest.service_name
     if source.zone != policy.source_zone:
         problems.append(
-            f"source {source.service_name} is in {source.zone}, but sources must be in {policy.source_zone}"
+            (Field.SOURCE, f"source {src} is in {source.zone}, but sources must be in {policy.source_zone}")
         )
     if dest.zone == policy.source_zone:
-        problems.append(
-            f"destination {dest.service_name} is in {dest.zone}: the destination must be outside "
-            f"{policy.source_zone}"
-        )
+        outside = f"the destination must be outside {policy.source_zone}"
+        problems.append((Field.DESTINATION, f"destination {dst} is in {dest.zone}: {outside}"))
     elif policy.allowed_zones and dest.zone not in policy.allowed_zones:
         allowed = ", ".join(sorted(policy.allowed_zones))
         problems.append(
-            f"destination {dest.service_name} is in {dest.zone}, which is not an allowed zone ({allowed})"
+            (
+                Field.DESTINATION,
+                f"destination {dst} is in {dest.zone}, which is not an allowed zone ({allowed})",
+            )
         )
-    if source.service_name == dest.service_name:
-        problems.append(f"source and destination are the same PCC ({source.service_name})")
+    if src == dst:
+        problems.append((Field.DESTINATION, f"source and destination are the same PCC ({src})"))
     for option, src_on, dst_on in (
         ("HDS", source_certs.hds, dest_certs.hds),
         ("PCI-DSS", source_certs.pcidss, dest_certs.pcidss),
     ):
         if src_on and not dst_on:
             problems.append(
-                f"source {source.service_name} has {option} enabled, destination {dest.service_name} does not"
+                (Field.DESTINATION, f"source {src} has {option} enabled, destination {dst} does not")
             )
     return problems
 

@@ -22,6 +22,7 @@ from bot.domain import (
     Certifications,
     Conflict,
     CopyStatus,
+    Field,
     FilerListing,
     MigrationRequest,
     MigrationSpec,
@@ -187,24 +188,31 @@ class PccService:
                 f"filer {spec.filer_id} of {spec.source_service} already has an active request: "
                 f"#{active.id} ({active.state}); see {messages.thread_link(active)}"
             )
-        problems: list[str] = []
+        problems: list[tuple[Field, str]] = []
 
-        def look(fn: Callable[[], T]) -> T | None:
+        def look(field: Field, fn: Callable[[], T]) -> T | None:
             try:
                 return fn()
             except NotFound as missing:
-                problems.append(str(missing))
+                problems.append((field, str(missing)))
                 return None
 
-        source = look(lambda: self._ovh.get_pcc(spec.source_service))
-        dest = look(lambda: self._ovh.get_pcc(spec.dest_service))
+        source = look(Field.SOURCE, lambda: self._ovh.get_pcc(spec.source_service))
+        dest = look(Field.DESTINATION, lambda: self._ovh.get_pcc(spec.dest_service))
         filer = None
-        if source and look(lambda: self._ovh.get_datacenter(spec.source_service, spec.source_datacenter_id)):
+        if source and look(
+            Field.SOURCE_DATACENTER,
+            lambda: self._ovh.get_datacenter(spec.source_service, spec.source_datacenter_id),
+        ):
             filer = look(
-                lambda: self._ovh.get_filer(spec.source_service, spec.source_datacenter_id, spec.filer_id)
+                Field.FILER,
+                lambda: self._ovh.get_filer(spec.source_service, spec.source_datacenter_id, spec.filer_id),
             )
         if dest:
-            look(lambda: self._ovh.get_datacenter(spec.dest_service, spec.dest_datacenter_id))
+            look(
+                Field.DESTINATION_DATACENTER,
+                lambda: self._ovh.get_datacenter(spec.dest_service, spec.dest_datacenter_id),
+            )
         if source is None or dest is None or filer is None or problems:
             raise RuleViolation(problems)
         source_certs = self._ovh.get_certifications(spec.source_service)
