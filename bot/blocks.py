@@ -249,6 +249,52 @@ def home_view(
     return {"type": "home", "blocks": blocks}
 
 
+FORM_LABELS = {
+    "source": "Source PCC (in the source zone)",
+    "source_datacenter": "Source datacenter",
+    "filer": "Datastore (filer) to copy",
+    "destination": "Destination PCC",
+    "destination_datacenter": "Destination datacenter",
+}
+
+
+def migrate_form(channel: str) -> dict[str, Any]:
+    """The `/pcc migrate` modal: five lists filled from the live inventory as the person types."""
+    inputs = [
+        {
+            "type": "input",
+            "block_id": ids.FORM_FIELDS[name],
+            "label": {"type": "plain_text", "text": label},
+            "element": {
+                "type": "external_select",
+                "action_id": ids.FORM_FIELDS[name],
+                "min_query_length": 0,
+                "placeholder": {"type": "plain_text", "text": "Type to search"},
+            },
+        }
+        for name, label in FORM_LABELS.items()
+    ]
+    return {
+        "type": "modal",
+        "callback_id": ids.MIGRATE_FORM,
+        "private_metadata": channel,  # where the request's card goes
+        "title": {"type": "plain_text", "text": "Copy a datastore"},
+        "submit": {"type": "plain_text", "text": "File request"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            context(
+                "Pick the datastore to copy out of the source zone and where it goes. The rules are "
+                "checked when you file; an approver then approves from the card."
+            ),
+            *inputs,
+        ],
+    }
+
+
+def options(pairs: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    return [{"text": {"type": "plain_text", "text": label}, "value": value} for value, label in pairs]
+
+
 def list_message(requests: list[MigrationRequest]) -> Message:
     if not requests:
         return text_message("No requests yet. File one with `/pcc migrate …` (see `/pcc help`).")

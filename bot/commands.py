@@ -31,6 +31,11 @@ class Migrate:
 
 
 @dataclass(frozen=True)
+class OpenMigrateForm:
+    """`/pcc migrate` with no argument: a form with lists to pick from."""
+
+
+@dataclass(frozen=True)
 class ListRequests:
     pass
 
@@ -50,13 +55,13 @@ class Audit:
     days: int
 
 
-Command = Help | ListFilers | Migrate | ListRequests | Status | Cancel | Audit
+Command = Help | ListFilers | Migrate | OpenMigrateForm | ListRequests | Status | Cancel | Audit
 AUDIT_DEFAULT_DAYS = 30
 AUDIT_MAX_DAYS = 3650
 
 USAGE = {
     "filers": "filers <service> [<datacenterId>]",
-    "migrate": "migrate <sourceService> <sourceDatacenterId> <filerId> <destService> <destDatacenterId>",
+    "migrate": "migrate [<sourceService> <sourceDatacenterId> <filerId> <destService> <destDatacenterId>]",
     "list": "list",
     "status": "status <requestId>",
     "cancel": "cancel <requestId>",
@@ -107,8 +112,12 @@ def parse(text: str) -> Command:
         "audit": (0, 1),
         "help": (0, 0),
     }[sub]
+    if sub == "migrate" and not args:
+        return OpenMigrateForm()
     if not expected[0] <= len(args) <= expected[1]:
         want = str(expected[0]) if expected[0] == expected[1] else f"{expected[0]} or {expected[1]}"
+        if sub == "migrate":
+            want = "5 (or none, to open a form)"
         raise _usage(sub, f"`{sub}` takes {want} argument(s), got {len(args)}")
     match sub:
         case "filers":

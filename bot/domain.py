@@ -312,6 +312,12 @@ class ZonePolicy:
     source_zone: str = "sbg1a"
     allowed_zones: frozenset[str] = field(default_factory=frozenset)
 
+    def is_source_zone(self, zone: str) -> bool:
+        return zone == self.source_zone
+
+    def allows_destination(self, zone: str) -> bool:
+        return zone != self.source_zone and (not self.allowed_zones or zone in self.allowed_zones)
+
 
 def rule_violations(
     *,

@@ -6,6 +6,16 @@ REJECT = "pcc_reject"
 
 ACTIONS = (APPROVE, REJECT)
 
+#: The `/pcc migrate` modal: its callback id, and one block id (= action id) per field.
+MIGRATE_FORM = "pcc_migrate_form"
+FORM_FIELDS = {
+    "source": "src_pcc",
+    "source_datacenter": "src_dc",
+    "filer": "filer",
+    "destination": "dst_pcc",
+    "destination_datacenter": "dst_dc",
+}
+
 #: Bot scopes the code needs (manifest.yml must list exactly these; a test checks it).
 SLACK_SCOPES = frozenset(
     {

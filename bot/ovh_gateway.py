@@ -254,6 +254,19 @@ class OvhGateway:
             return False  # never subscribed: answered 404 on some accounts, "disabled" on others
         return isinstance(body, dict) and body.get("state") == "enabled"
 
+    def list_pccs(self) -> list[Pcc]:
+        """Every PCC of the account, with its zone (reads cached and fetched concurrently)."""
+        names = self._read("/dedicatedCloud", "listing PCCs")
+        return self._map(self.get_pcc, [str(name) for name in names])
+
+    def list_datacenters(self, service: str) -> list[Datacenter]:
+        ids = self._get_named(
+            f"/dedicatedCloud/{service}/datacenter",
+            f"listing datacenters of {service}",
+            f"PCC {service} not found",
+        )
+        return self._map(lambda dc: self.get_datacenter(service, int(dc)), ids)
+
     def get_certifications(self, service: str) -> Certifications:
         hds, pcidss = self._map(lambda option: self._option_enabled(service, option), ["hds", "pcidss"])
         return Certifications(hds=hds, pcidss=pcidss)

@@ -126,6 +126,32 @@ class PccService:
     def recent(self, limit: int = 15) -> list[MigrationRequest]:
         return self._repo.recent(limit)
 
+    def form_options(self, field: Field, typed: str, chosen: dict[Field, str]) -> list[tuple[str, str]]:
+        """(value, label) pairs for one field of the migrate form, from the live inventory, filtered by
+        what the person typed; a field that depends on another one offers nothing until it is chosen."""
+        policy = self._settings.policy
+        options: list[tuple[str, str]] = []
+        if field in (Field.SOURCE, Field.DESTINATION):
+            for pcc in self._ovh.list_pccs():
+                if (policy.is_source_zone if field == Field.SOURCE else policy.allows_destination)(pcc.zone):
+                    options.append((pcc.service_name, f"{pcc.service_name} ({pcc.zone}) {pcc.description}"))
+        elif field in (Field.SOURCE_DATACENTER, Field.DESTINATION_DATACENTER):
+            service = chosen.get(Field.SOURCE if field == Field.SOURCE_DATACENTER else Field.DESTINATION)
+            if service:
+                options = [
+                    (str(dc.datacenter_id), f"{dc.datacenter_id} {dc.name} {dc.commercial_name}")
+                    for dc in self._ovh.list_datacenters(service)
+                ]
+        elif Field.SOURCE in chosen and Field.SOURCE_DATACENTER in chosen:
+            listing = self._ovh.filer_listing(chosen[Field.SOURCE], int(chosen[Field.SOURCE_DATACENTER]))
+            options = [
+                (str(f.filer_id), f"{f.name} ({f.size}, {f.vm_total} VMs)")
+                for dc in listing.datacenters
+                for f in dc.filers
+            ]
+        needle = typed.strip().lower()
+        return [(value, label[:75]) for value, label in options if needle in label.lower()][:100]
+
     def home(self, user: str) -> Home:
         """What the App Home tab shows this person."""
         recent = self._repo.recent(200)

@@ -5,7 +5,7 @@ from concurrent.futures import Executor
 from slack_bolt import App
 
 from bot.service import PccService
-from handlers import actions, channels, commands, errors, home
+from handlers import actions, channels, commands, errors, form, home
 
 
 def register(
@@ -17,3 +17,4 @@ def register(
     commands.register(app, service, work)
     actions.register(app, service, work)
     home.register(app, service)
+    form.register(app, service)

@@ -6,6 +6,7 @@ from concurrent.futures import Executor
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
 
 from bot import blocks, ids
 from bot.commands import (
@@ -15,6 +16,7 @@ from bot.commands import (
     ListFilers,
     ListRequests,
     Migrate,
+    OpenMigrateForm,
     Status,
     parse,
     parse_channel,
@@ -27,12 +29,15 @@ from handlers.errors import after_ack
 def register(app: App, service: PccService, work: Executor) -> None:
     @app.command(ids.COMMAND)
     @after_ack(work)
-    def on_pcc(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
+    def on_pcc(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
         ack()
         user, channel = parse_user(command), parse_channel(command)
         match parse(command.get("text") or ""):
             case Help():
                 text, body = blocks.help_message()
+            case OpenMigrateForm():
+                client.views_open(trigger_id=command["trigger_id"], view=blocks.migrate_form(channel))
+                return
             case ListFilers(service=pcc, datacenter_id=dc):
                 text, body = blocks.filers_message(service.list_filers(pcc, dc))
             case Migrate(spec=spec):

@@ -75,6 +75,12 @@ class FakeGateway:
     def get_pcc(self, service: str) -> Pcc:
         return Pcc(service, self._pcc(service)[0])
 
+    def list_pccs(self) -> list[Pcc]:
+        return [self.get_pcc(name) for name in sorted(self.pccs)]
+
+    def list_datacenters(self, service: str) -> list[Datacenter]:
+        return [self.get_datacenter(service, dc) for dc in sorted(self._pcc(service)[2])]
+
     def get_certifications(self, service: str) -> Certifications:
         return self._pcc(service)[1]
 

@@ -20,7 +20,7 @@ def test_every_subcommand_parses():
     [
         ("frobnicate", "unknown subcommand 'frobnicate'"),
         ("filers", "`filers` takes 1 or 2 argument(s), got 0"),
-        ("migrate a b", "`migrate` takes 5 argument(s), got 2"),
+        ("migrate a b", "`migrate` takes 5 (or none, to open a form) argument(s), got 2"),
         ("migrate pcc-a x 2 pcc-b 3", "sourceDatacenterId 'x' is not a number"),
         ("migrate pcc-a 1 2 pcc-b -3", "destDatacenterId '-3' is not a number"),
         ("status seven", "requestId 'seven' is not a number"),
@@ -46,7 +46,7 @@ def test_odd_unicode_is_echoed_safely():
 
 
 def test_usage_errors_show_the_grammar():
-    with pytest.raises(UsageError, match=r"Usage: `/pcc migrate <sourceService>"):
+    with pytest.raises(UsageError, match=r"Usage: `/pcc migrate \[<sourceService>"):
         parse("migrate 1")
 
 

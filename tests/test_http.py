@@ -110,7 +110,7 @@ def test_command_text_containing_payload_reaches_the_handler(bot):
         ("migrate pcc-192-0-2-50 1515 5001 pcc-192-0-2-51 1520", "sources must be in sbg1a"),
         ("migrate pcc-192-0-2-15 1337 9999 pcc-192-0-2-50 1515", "filer 9999 not found in datacenter 1337"),
         ("migrate pcc-192-0-2-15 1337 1234 pcc-192-0-2-50 4242", "datacenter 4242 not found"),
-        ("migrate pcc-192-0-2-15 1337", "`migrate` takes 5 argument(s)"),
+        ("migrate pcc-192-0-2-15 1337", "`migrate` takes 5 (or none, to open a form) argument(s)"),
         ("migrate pcc-192-0-2-15 x 1234 pcc-192-0-2-50 1515", "sourceDatacenterId 'x' is not a number"),
     ],
 )
