@@ -156,6 +156,31 @@ def _confirm_text(request: MigrationRequest) -> str:
     return text[:300]
 
 
+def _retry_button(request: MigrationRequest) -> Block:
+    confirm = (
+        f"This calls resetTaskState on OVHcloud task {request.task_id} once; the copy resumes and is "
+        "tracked again."
+    )
+    return {
+        "type": "actions",
+        "block_id": f"retry-{request.id}",
+        "elements": [
+            {
+                "type": "button",
+                "action_id": ids.RETRY,
+                "text": {"type": "plain_text", "text": "Retry"},
+                "value": str(request.id),
+                "confirm": {
+                    "title": {"type": "plain_text", "text": "Relaunch the task?"},
+                    "text": {"type": "mrkdwn", "text": confirm[:300]},
+                    "confirm": {"type": "plain_text", "text": "Retry"},
+                    "deny": {"type": "plain_text", "text": "Back"},
+                },
+            }
+        ],
+    }
+
+
 def _buttons(request: MigrationRequest) -> Block:
     value = str(request.id)
     return {
@@ -205,6 +230,8 @@ def card_message(request: MigrationRequest) -> Message:
         )
     if request.state == State.PENDING:
         blocks.append(_buttons(request))
+    elif request.can_retry:
+        blocks.append(_retry_button(request))
     return f"{title} ({request.state})", blocks
 
 

@@ -201,6 +201,8 @@ TRANSITIONS: dict[State, frozenset[State]] = {
     # FAILED from APPROVED: the API refused the POST outright (4xx), so nothing started.
     State.APPROVED: frozenset({State.REPLICATING, State.FAILED, State.NEEDS_ATTENTION}),
     State.REPLICATING: frozenset({State.DONE, State.FAILED}),
+    # An approver relaunches a task that ended in `error` (resetTaskState); FAILED is final otherwise.
+    State.FAILED: frozenset({State.REPLICATING}),
     # A human or the reconciler may still find the task, or give up.
     State.NEEDS_ATTENTION: frozenset({State.REPLICATING, State.FAILED}),
 }
@@ -264,6 +266,12 @@ class MigrationRequest(RequestDraft):
     progress_changed_at: datetime | None = None
     card_updated_at: datetime | None = None
     transferred: str | None = None
+    retries: int = 0
+
+    @property
+    def can_retry(self) -> bool:
+        """Only a task that ended in `error` can be relaunched (resetTaskState)."""
+        return self.state == State.FAILED and self.task_state == "error" and self.task_id is not None
 
     @property
     def is_active(self) -> bool:

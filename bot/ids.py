@@ -4,7 +4,9 @@ COMMAND = "/pcc"
 APPROVE = "pcc_approve"
 REJECT = "pcc_reject"
 
-ACTIONS = (APPROVE, REJECT)
+RETRY = "pcc_retry"
+
+ACTIONS = (APPROVE, REJECT, RETRY)
 
 #: The `/pcc migrate` modal: its callback id, and one block id (= action id) per field.
 MIGRATE_FORM = "pcc_migrate_form"

@@ -43,11 +43,26 @@ def completed(request: MigrationRequest) -> str:
 
 def failed(request: MigrationRequest, task: Task) -> str:
     detail = f": {task.description}" if task.description else ""
+    retry = (
+        " An approver can relaunch it with *Retry* on the card (resetTaskState)."
+        if task.state == "error"
+        else ""
+    )
     return (
         f":x: Request #{request.id} failed: {_where(request)}. OVHcloud task {task.task_id} ended "
-        f"`{task.state}`{detail}. Give OVHcloud support the task id {task.task_id}; an `error` task can "
-        f"be relaunched by OVHcloud (resetTaskState)."
+        f"`{task.state}`{detail}. Give OVHcloud support the task id {task.task_id}.{retry}"
     )
+
+
+def retried(request: MigrationRequest, task: Task, user: str) -> str:
+    return (
+        f":arrows_counterclockwise: <@{user}> relaunched OVHcloud task {task.task_id} of request "
+        f"#{request.id} (resetTaskState); it is `{task.state}` again and tracked as before."
+    )
+
+
+def retry_refused(request: MigrationRequest, error: OvhApiError) -> str:
+    return f":x: Request #{request.id}: OVHcloud refused to relaunch task {request.task_id}: {error}."
 
 
 def refused(request: MigrationRequest, error: OvhApiError) -> str:

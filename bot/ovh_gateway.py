@@ -372,6 +372,15 @@ class OvhGateway:
             state=str(newest.get("status") or "unknown"),
         )
 
+    def reset_task(self, service: str, task_id: int, reason: str) -> Task:
+        """Relaunch a task in `error`. A mutating call: never retried blindly."""
+        path = f"/dedicatedCloud/{service}/task/{task_id}/resetTaskState"
+        try:
+            body = self._signed("POST", path, lambda: self._client.post(path, reason=reason))
+        except ovh.exceptions.APIError as raw:
+            raise _translate(raw, f"POST {path}") from raw
+        return _to_task(body)
+
     def get_task(self, service: str, task_id: int) -> Task:
         body = self._get(f"/dedicatedCloud/{service}/task/{task_id}", f"reading task {task_id}")
         return _to_task(body)

@@ -131,6 +131,11 @@ def m003_board(db: Database) -> None:
     db.table("board").create({"channel": str, "ts": str, "digest": str, "updated_at": str}, pk="channel")
 
 
+@migrations()
+def m004_retries(db: Database) -> None:
+    db.table("requests").add_column("retries", int, not_null_default=0)  # resetTaskState relaunches
+
+
 def _iso(moment: datetime) -> str:
     return moment.isoformat()
 
@@ -178,6 +183,7 @@ def _to_request(row: dict[str, Any]) -> MigrationRequest:
         progress_changed_at=_parse(row["progress_changed_at"]),
         card_updated_at=_parse(row["card_updated_at"]),
         transferred=row["transferred"],
+        retries=row["retries"] or 0,
     )
 
 

@@ -369,6 +369,67 @@ class PccService:
         )
 
     @_about_request
+    def retry(self, request_id: int, user: str) -> MigrationRequest:
+        """Relaunch a task that ended in `error` (resetTaskState), gated like an approval; once per click
+        that wins the compare-and-set, and tracked again like the first run."""
+        self._refuse_if_read_only("relaunching a task")
+        request = self._require(request_id)
+        self.check_approver(request, user)
+        if not request.can_retry:
+            raise Conflict(
+                f"request #{request_id} is {request.state} (task {request.task_state}): only a task "
+                "that ended in `error` can be relaunched"
+            )
+        assert request.task_id is not None
+        attempt = request.retries + 1
+        change = Change(
+            actor=user,
+            action="retry approved",
+            detail=f"resetTaskState on task {request.task_id}",
+            fields={"retries": attempt, "task_state": "relaunching"},
+        )
+        if not self._repo.transition(request_id, State.FAILED, State.REPLICATING, change, self._clock.now()):
+            raise Conflict(f"request #{request_id} is already being relaunched")
+        self._refresh_card(request_id)
+        reason = f"pcc-bot request #{request_id}: relaunch approved by {user} (attempt {attempt})"
+        try:
+            task = self._ovh.reset_task(request.spec.dest_service, request.task_id, reason)
+        except OvhApiError as error:
+            self._move(
+                self._require(request_id),
+                State.REPLICATING,
+                State.FAILED,
+                Change(
+                    actor=BOT,
+                    action="retry refused",
+                    detail=str(error),
+                    query_id=error.query_id,
+                    fields={"task_state": "error", "last_error": str(error)},
+                    notices=self._thread_and_incident(
+                        request, f"retry-refused-{attempt}", messages.retry_refused(request, error)
+                    ),
+                ),
+            )
+            return self._require(request_id)
+        now = self._clock.now()
+        self._repo.update_fields(
+            request_id,
+            {"task_state": task.state, "progress": task.progress, "progress_changed_at": now.isoformat()},
+            now,
+        )
+        self._repo.queue_notice(
+            request_id,
+            NoticeKind.THREAD,
+            f"retried-{attempt}",
+            request.channel,
+            messages.retried(request, task, user),
+            now,
+        )
+        self._refresh_card(request_id)
+        self.deliver_notices()
+        return self._require(request_id)
+
+    @_about_request
     def reject(self, request_id: int, user: str) -> MigrationRequest:
         request = self._require(request_id)
         self.check_approver(request, user)
@@ -503,7 +564,9 @@ class PccService:
                         "progress": task.progress,
                         "last_error": task.description,
                     },
-                    notices=self._thread_and_incident(request, "failed", messages.failed(request, task)),
+                    notices=self._thread_and_incident(
+                        request, f"failed-{request.retries}", messages.failed(request, task)
+                    ),
                 ),
             )
         else:

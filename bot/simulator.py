@@ -359,6 +359,7 @@ class _Api:
             ("GET", re.compile(dc + r"/copyFilerStatus"), self.copy_status),
             ("GET", re.compile(pcc + r"/task"), self.task_list),
             ("GET", re.compile(pcc + r"/task/(?P<task>\d+)"), self.get_task),
+            ("POST", re.compile(pcc + r"/task/(?P<task>\d+)/resetTaskState"), self.reset_task),
             ("GET", re.compile(pcc + r"/globalTasks"), self.task_list),
         ]
 
@@ -487,6 +488,19 @@ class _Api:
         found = self.sim.tasks.get(int(task))
         if found is None or found.service != sn:
             raise _not_found(f"task {task}")
+        return self.sim.task_view(found)
+
+    def reset_task(self, sn: str, task: str, body: Any, **_: Any) -> Any:
+        """Relaunch a task in `error`: it resumes where it stopped and, this time, completes."""
+        if not isinstance(body, dict) or not isinstance(body.get("reason"), str) or not body["reason"]:
+            raise _classic(400, "Client::BadRequest", "Missing parameter reason")
+        found = self.sim.tasks.get(int(task))
+        if found is None or found.service != sn:
+            raise _not_found(f"task {task}")
+        if self.sim.task_view(found)["state"] != "error":
+            raise _classic(403, "Client::Forbidden", "The task is not in error state")
+        found.fails = False
+        found.started = self.sim.task_clock() - self.sim.replication_seconds / 2
         return self.sim.task_view(found)
 
     def dispatch(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> Any:

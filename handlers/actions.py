@@ -20,6 +20,12 @@ def register(app: App, service: PccService, work: Executor) -> None:
         ack()
         service.approve(parse_request_id(action.get("value")), parse_user(body))
 
+    @app.action(ids.RETRY)
+    @after_ack(work)
+    def on_retry(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        service.retry(parse_request_id(action.get("value")), parse_user(body))
+
     @app.action(ids.REJECT)
     @after_ack(work)
     def on_reject(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:

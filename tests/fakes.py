@@ -65,6 +65,7 @@ class FakeGateway:
     posts: list[MigrationSpec] = field(default_factory=list)
     post_error: OvhApiError | None = None
     copy_statuses: dict[int, CopyStatus] = field(default_factory=dict)
+    resets: list[tuple[int, str]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(500))
 
     def _pcc(self, service: str) -> tuple[str, Certifications, dict[int, list[int]]]:
@@ -127,6 +128,11 @@ class FakeGateway:
 
     def copy_status(self, spec: MigrationSpec) -> CopyStatus | None:
         return self.copy_statuses.get(spec.filer_id)
+
+    def reset_task(self, service: str, task_id: int, reason: str) -> Task:
+        self.resets.append((task_id, reason))
+        self.set_task(task_id, "doing", 50)
+        return self.tasks[task_id]
 
     def get_task(self, service: str, task_id: int) -> Task:
         return self.tasks[task_id]

@@ -34,11 +34,15 @@ def test_the_state_machine_of_design_md():
     assert can_transition(State.PENDING, State.EXPIRED)
 
 
-@pytest.mark.parametrize("final", [State.DONE, State.FAILED, State.REJECTED, State.CANCELLED, State.EXPIRED])
+@pytest.mark.parametrize("final", [State.DONE, State.REJECTED, State.CANCELLED, State.EXPIRED])
 def test_final_states_go_nowhere(final):
     assert final not in TRANSITIONS
     for target in State:
         assert not can_transition(final, target)
+
+
+def test_a_failed_request_can_only_be_relaunched():
+    assert [s for s in State if can_transition(State.FAILED, s)] == [State.REPLICATING]
 
 
 def test_an_approval_cannot_skip_pending_or_come_back():

@@ -1,0 +1,88 @@
+"""Retry: a task that ended in `error` is relaunched (resetTaskState) by an approver, once, then tracked."""
+
+import json
+import threading
+from datetime import UTC, datetime
+
+import pytest
+
+from bot import ids
+from bot.domain import State
+from tests.conftest import CHANNEL, start_bot, stop_bot
+from tests.fakes import FakeClock
+from tests.test_http import POST_ROUTE, file_request
+
+FAILING = "migrate pcc-192-0-2-15 1338 1240 pcc-192-0-2-50 1515"
+RESET = r"/task/\d+/resetTaskState$"
+
+
+def failed_request(bot, simulator) -> int:
+    request_id = file_request(bot, FAILING)
+    bot.click(ids.APPROVE, str(request_id), user="UBOB")
+    bot.settle()
+    simulator.sim.advance(3 * 3600)  # the simulator fails filer 1240 halfway
+    bot.runtime.service.poll_once()
+    assert bot.runtime.repo.get(request_id).state == State.FAILED
+    return request_id
+
+
+@pytest.fixture
+def clock():
+    return FakeClock(datetime.now(UTC))
+
+
+@pytest.fixture
+def timed_bot(config, slack, clock):
+    running = start_bot(config, slack, clock=clock)
+    yield running
+    stop_bot(running)
+
+
+def test_a_failed_task_offers_retry_and_an_approver_relaunches_it_once(timed_bot, simulator, clock):
+    bot = timed_bot
+    request_id = failed_request(bot, simulator)
+    card = bot.slack.standin.calls_to("chat.update")[-1].args["blocks"]
+    (retry,) = card[-1]["elements"]
+    assert retry["action_id"] == ids.RETRY and retry["value"] == str(request_id)
+    failure = [
+        c for c in bot.slack.standin.calls_to("chat.postMessage") if "ended `error`" in str(c.args["text"])
+    ]
+    assert len(failure) == 2 and "*Retry* on the card" in failure[0].args["text"]
+
+    bot.click(ids.RETRY, str(request_id), user="UMALLORY")
+    clicks = [
+        threading.Thread(target=bot.click, args=(ids.RETRY, str(request_id), u)) for u in ("UBOB", "UCAROL")
+    ]
+    for c in clicks:
+        c.start()
+    for c in clicks:
+        c.join()
+    bot.settle()
+    assert any("only the approvers listed" in r for r in bot.replies())
+    (reset,) = simulator.sim.calls_to("POST", RESET)
+    assert "relaunch approved by U" in json.loads(reset.body)["reason"]
+    request = bot.runtime.repo.get(request_id)
+    assert request.state == State.REPLICATING and request.retries == 1
+    assert any(
+        "relaunched OVHcloud task" in str(c.args["text"]) and c.args.get("thread_ts") == request.card_ts
+        for c in bot.slack.standin.calls_to("chat.postMessage")
+    )
+
+    bot.runtime.service.poll_once()  # tracked again: read at once
+    simulator.sim.advance(3 * 3600)
+    clock.advance(hours=1)  # its next poll is due
+    bot.runtime.service.poll_once()
+    assert bot.runtime.repo.get(request_id).state == State.DONE
+    assert len(simulator.sim.calls_to("POST", POST_ROUTE)) == 1
+    done = [
+        c for c in bot.slack.standin.calls_to("chat.postMessage") if "restore-001240" in str(c.args["text"])
+    ]
+    assert {c.args["channel"] for c in done} == {CHANNEL, "CINCIDENT"}
+
+
+def test_only_an_error_task_can_be_retried(bot, simulator):
+    request_id = file_request(bot)
+    bot.click(ids.RETRY, str(request_id), user="UBOB")
+    bot.settle()
+    assert "only a task that ended in `error` can be relaunched" in bot.replies()[-1]
+    assert simulator.sim.calls_to("POST", RESET) == []
