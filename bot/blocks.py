@@ -27,6 +27,8 @@ STATE_LABELS = {
     State.REJECTED: ":no_entry: rejected",
     State.CANCELLED: ":heavy_multiplication_x: cancelled",
     State.EXPIRED: ":zzz: expired",
+    State.REMOVING: ":wastebasket: copy being removed",
+    State.REMOVED: ":white_check_mark: done, copy removed",
 }
 
 HELP = """*pcc-bot*: copy datastores (filers) of a PCC in sbg1a to a PCC elsewhere, with approval.
@@ -156,29 +158,29 @@ def _confirm_text(request: MigrationRequest) -> str:
     return text[:300]
 
 
+def _one_button(request: MigrationRequest, action_id: str, label: str, question: str, confirm: str) -> Block:
+    """An actions block with one confirmed button carrying the request id."""
+    button = {
+        "type": "button",
+        "action_id": action_id,
+        "text": {"type": "plain_text", "text": label},
+        "value": str(request.id),
+        "confirm": {
+            "title": {"type": "plain_text", "text": question},
+            "text": {"type": "mrkdwn", "text": confirm[:300]},
+            "confirm": {"type": "plain_text", "text": label},
+            "deny": {"type": "plain_text", "text": "Back"},
+        },
+    }
+    return {"type": "actions", "block_id": f"{action_id}-{request.id}", "elements": [button]}
+
+
 def _retry_button(request: MigrationRequest) -> Block:
     confirm = (
         f"This calls resetTaskState on OVHcloud task {request.task_id} once; the copy resumes and is "
         "tracked again."
     )
-    return {
-        "type": "actions",
-        "block_id": f"retry-{request.id}",
-        "elements": [
-            {
-                "type": "button",
-                "action_id": ids.RETRY,
-                "text": {"type": "plain_text", "text": "Retry"},
-                "value": str(request.id),
-                "confirm": {
-                    "title": {"type": "plain_text", "text": "Relaunch the task?"},
-                    "text": {"type": "mrkdwn", "text": confirm[:300]},
-                    "confirm": {"type": "plain_text", "text": "Retry"},
-                    "deny": {"type": "plain_text", "text": "Back"},
-                },
-            }
-        ],
-    }
+    return _one_button(request, ids.RETRY, "Retry", "Relaunch the task?", confirm)
 
 
 def _buttons(request: MigrationRequest) -> Block:
@@ -232,6 +234,17 @@ def card_message(request: MigrationRequest) -> Message:
         blocks.append(_buttons(request))
     elif request.can_retry:
         blocks.append(_retry_button(request))
+    elif request.state == State.DONE:
+        blocks.append(
+            _one_button(
+                request,
+                ids.REMOVE_COPY,
+                "Remove copy",
+                "Remove the read-only copy?",
+                "Only once every VM is cloned to a writable datastore: this removes the "
+                "restore datastore from the destination datacenter.",
+            )
+        )
     return f"{title} ({request.state})", blocks
 
 

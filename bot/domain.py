@@ -194,6 +194,8 @@ class State(StrEnum):
     REJECTED = "rejected"
     CANCELLED = "cancelled"
     EXPIRED = "expired"
+    REMOVING = "removing"  # the read-only copy is being removed from the destination
+    REMOVED = "removed"
 
 
 TRANSITIONS: dict[State, frozenset[State]] = {
@@ -203,6 +205,9 @@ TRANSITIONS: dict[State, frozenset[State]] = {
     State.REPLICATING: frozenset({State.DONE, State.FAILED}),
     # An approver relaunches a task that ended in `error` (resetTaskState); FAILED is final otherwise.
     State.FAILED: frozenset({State.REPLICATING}),
+    # Once the VMs are cloned, an approver removes the read-only copy; a refused removal leaves it done.
+    State.DONE: frozenset({State.REMOVING}),
+    State.REMOVING: frozenset({State.REMOVED, State.DONE}),
     # A human or the reconciler may still find the task, or give up.
     State.NEEDS_ATTENTION: frozenset({State.REPLICATING, State.FAILED}),
 }
@@ -267,6 +272,7 @@ class MigrationRequest(RequestDraft):
     card_updated_at: datetime | None = None
     transferred: str | None = None
     retries: int = 0
+    removal_task_id: int | None = None
 
     @property
     def can_retry(self) -> bool:

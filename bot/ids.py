@@ -5,8 +5,9 @@ APPROVE = "pcc_approve"
 REJECT = "pcc_reject"
 
 RETRY = "pcc_retry"
+REMOVE_COPY = "pcc_remove_copy"
 
-ACTIONS = (APPROVE, REJECT, RETRY)
+ACTIONS = (APPROVE, REJECT, RETRY, REMOVE_COPY)
 
 #: The `/pcc migrate` modal: its callback id, and one block id (= action id) per field.
 MIGRATE_FORM = "pcc_migrate_form"

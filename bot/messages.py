@@ -120,3 +120,28 @@ def stalled(request: MigrationRequest, task: Task, since: datetime) -> str:
         f"datacenter {request.spec.dest_datacenter_id}, task {task.task_id}, copy of filer "
         f"{request.spec.filer_id} from {request.spec.source_service}."
     )
+
+
+def removing(request: MigrationRequest, task_id: int, user: str) -> str:
+    return (
+        f":wastebasket: <@{user}> approved removing `{restore_name(request)}` from "
+        f"{request.spec.dest_service} datacenter {request.spec.dest_datacenter_id} (OVHcloud task {task_id})."
+    )
+
+
+def removed(request: MigrationRequest) -> str:
+    return f":white_check_mark: The copy `{restore_name(request)}` of request #{request.id} is removed."
+
+
+def removal_refused(request: MigrationRequest, error: OvhApiError) -> str:
+    return (
+        f":x: OVHcloud refused to remove `{restore_name(request)}`: {error}. A datastore that still holds "
+        f"VMs cannot be removed: clone or unregister them first."
+    )
+
+
+def removal_failed(request: MigrationRequest, task: Task) -> str:
+    return (
+        f":x: Removing `{restore_name(request)}` failed: OVHcloud task {task.task_id} ended `{task.state}`. "
+        f"The copy is still there; tell OVHcloud support the task id."
+    )

@@ -372,6 +372,24 @@ class OvhGateway:
             state=str(newest.get("status") or "unknown"),
         )
 
+    def find_filer(self, service: str, datacenter_id: int, name: str) -> Filer | None:
+        """The datastore called ``name`` in the datacenter, read now (not from the cache)."""
+        path = f"/dedicatedCloud/{service}/datacenter/{datacenter_id}/filer"
+        ids = self._get(path, f"listing filers of datacenter {datacenter_id}")
+        for filer in self._map(lambda i: self.get_filer(service, datacenter_id, int(i)), ids):
+            if filer.name == name:
+                return filer
+        return None
+
+    def remove_filer(self, service: str, datacenter_id: int, filer_id: int) -> StartedTask:
+        """Remove a datastore. A mutating call: never retried blindly."""
+        path = f"/dedicatedCloud/{service}/datacenter/{datacenter_id}/filer/{filer_id}/remove"
+        try:
+            body = self._signed("POST", path, lambda: self._client.post(path))
+        except ovh.exceptions.APIError as raw:
+            raise _translate(raw, f"POST {path}") from raw
+        return StartedTask(task_id=int(body["taskId"]), query_id=None)
+
     def reset_task(self, service: str, task_id: int, reason: str) -> Task:
         """Relaunch a task in `error`. A mutating call: never retried blindly."""
         path = f"/dedicatedCloud/{service}/task/{task_id}/resetTaskState"

@@ -136,6 +136,11 @@ def m004_retries(db: Database) -> None:
     db.table("requests").add_column("retries", int, not_null_default=0)  # resetTaskState relaunches
 
 
+@migrations()
+def m005_copy_removal(db: Database) -> None:
+    db.table("requests").add_column("removal_task_id", int)  # the removeFiler task of the copy
+
+
 def _iso(moment: datetime) -> str:
     return moment.isoformat()
 
@@ -184,6 +189,7 @@ def _to_request(row: dict[str, Any]) -> MigrationRequest:
         card_updated_at=_parse(row["card_updated_at"]),
         transferred=row["transferred"],
         retries=row["retries"] or 0,
+        removal_task_id=row["removal_task_id"],
     )
 
 

@@ -430,6 +430,96 @@ class PccService:
         return self._require(request_id)
 
     @_about_request
+    def remove_copy(self, request_id: int, user: str) -> MigrationRequest:
+        """Remove the read-only `restore-…` copy once the VMs are cloned, gated like an approval."""
+        self._refuse_if_read_only("removing a copy")
+        request = self._require(request_id)
+        self.check_approver(request, user)
+        if request.state != State.DONE:
+            raise Conflict(f"request #{request_id} is {request.state}: only a finished copy can be removed")
+        spec, name = request.spec, messages.restore_name(request)
+        copy = self._ovh.find_filer(spec.dest_service, spec.dest_datacenter_id, name)
+        if copy is None:
+            raise Conflict(
+                f"datastore {name} is not mounted in datacenter {spec.dest_datacenter_id} of "
+                f"{spec.dest_service}: nothing to remove"
+            )
+        change = Change(actor=user, action="copy removal approved", detail=f"{name} (filer {copy.filer_id})")
+        if not self._repo.transition(request_id, State.DONE, State.REMOVING, change, self._clock.now()):
+            raise Conflict(f"request #{request_id} is already {self._require(request_id).state}")
+        try:
+            started = self._ovh.remove_filer(spec.dest_service, spec.dest_datacenter_id, copy.filer_id)
+        except OvhApiError as error:
+            self._move(
+                self._require(request_id),
+                State.REMOVING,
+                State.DONE,
+                Change(
+                    actor=BOT,
+                    action="copy removal refused",
+                    detail=str(error),
+                    query_id=error.query_id,
+                    notices=[
+                        (
+                            NoticeKind.THREAD,
+                            f"removal-refused-{self._clock.now().isoformat()}",
+                            request.channel,
+                            messages.removal_refused(request, error),
+                        )
+                    ],
+                ),
+            )
+            return self._require(request_id)
+        self._repo.update_fields(request_id, {"removal_task_id": started.task_id}, self._clock.now())
+        self._repo.queue_notice(
+            request_id,
+            NoticeKind.THREAD,
+            f"removing-{started.task_id}",
+            request.channel,
+            messages.removing(request, started.task_id, user),
+            self._clock.now(),
+        )
+        self._refresh_card(request_id)
+        self.deliver_notices()
+        return self._require(request_id)
+
+    def _track_removal(self, request: MigrationRequest) -> None:
+        if request.removal_task_id is None:
+            return  # the bot stopped before storing the task: the removal shows on the PCC's tasks
+        task = self._ovh.get_task(request.spec.dest_service, request.removal_task_id)
+        if task.state == TASK_DONE:
+            self._move(
+                request,
+                State.REMOVING,
+                State.REMOVED,
+                Change(
+                    actor=BOT,
+                    action="copy removed",
+                    detail=f"task {task.task_id}",
+                    notices=[(NoticeKind.THREAD, "removed", request.channel, messages.removed(request))],
+                ),
+            )
+        elif task.state in TASK_FAILED_STATES:
+            self._move(
+                request,
+                State.REMOVING,
+                State.DONE,
+                Change(
+                    actor=BOT,
+                    action="copy removal failed",
+                    detail=f"task {task.task_id} {task.state}",
+                    notices=[
+                        (
+                            NoticeKind.THREAD,
+                            f"removal-failed-{task.task_id}",
+                            request.channel,
+                            messages.removal_failed(request, task),
+                        )
+                    ],
+                ),
+            )
+
+    @_about_request
     def reject(self, request_id: int, user: str) -> MigrationRequest:
         request = self._require(request_id)
         self.check_approver(request, user)
@@ -494,6 +584,11 @@ class PccService:
                     self._track(request)
             except PccBotError as error:
                 log.warning("request #%d: could not read its task: %s", request.id, error)
+        for request in self._repo.in_states([State.REMOVING]):
+            try:
+                self._track_removal(request)
+            except PccBotError as error:
+                log.warning("request #%d: could not read the removal task: %s", request.id, error)
         for request in self._repo.in_states([State.NEEDS_ATTENTION]):
             last = self._searched.get(request.id)
             if last is not None and self._clock.now() - last < self._settings.poll_period:
@@ -515,7 +610,7 @@ class PccService:
         active = self._repo.in_states([State.APPROVED, State.REPLICATING, State.NEEDS_ATTENTION])
         board = Board(
             active=tuple(active),
-            done=counts.get(State.DONE.value, 0),
+            done=sum(counts.get(s.value, 0) for s in (State.DONE, State.REMOVING, State.REMOVED)),
             failed=counts.get(State.FAILED.value, 0),
         )
         saved = self._repo.board(channel)

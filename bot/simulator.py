@@ -30,6 +30,8 @@ DEMO_CONSUMER_KEY = "demo-consumer-key"
 
 #: Simulated seconds a replication takes (the guides speak of "hours").
 REPLICATION_SECONDS = 4 * 3600
+#: Simulated seconds a datastore removal takes.
+REMOVAL_SECONDS = 600
 #: A filer whose replication ends in `error`, to show the failure path.
 FAILING_FILER_ID = 1240
 #: Seconds a signed request's timestamp may differ from the simulator's clock.
@@ -173,6 +175,8 @@ class SimTask:
     fails: bool
     created_iso: str
     restore_name: str
+    duration: float | None = None  # None: a replication (replication_seconds)
+    removes: int | None = None  # a removeFiler task: the filer it deletes when done
 
 
 @dataclass
@@ -248,8 +252,15 @@ class Simulator:
 
     def task_view(self, task: SimTask) -> dict[str, Any]:
         elapsed = max(0.0, self.task_clock() - task.started)
-        share = min(1.0, elapsed / self.replication_seconds)
-        if task.fails and share >= 0.5:
+        share = min(1.0, elapsed / (task.duration or self.replication_seconds))
+        if task.removes is not None:
+            state = "done" if share >= 1.0 else "doing"
+            progress, description = int(share * 100), f"Removing datastore {task.restore_name}"
+            if state == "done":
+                self.inventory[task.service]["datacenters"][task.datacenter_id]["filers"].pop(
+                    task.removes, None
+                )
+        elif task.fails and share >= 0.5:
             state, progress, description = "error", 50, "Replication failed: source filer unreachable"
         elif share >= 1.0:
             state, progress, description = "done", 100, f"Datastore {task.restore_name} mounted read-only"
@@ -293,6 +304,25 @@ class Simulator:
                 if filer_id in dc["filers"]:
                     return dict(dc["filers"][filer_id])
         return None
+
+    def start_removal(self, service: str, datacenter_id: int, filer_id: int) -> dict[str, Any]:
+        with self._lock:
+            filer = self.inventory[service]["datacenters"][datacenter_id]["filers"][filer_id]
+            task = SimTask(
+                task_id=next(self._ids),
+                service=service,
+                datacenter_id=datacenter_id,
+                filer_id=filer_id,
+                name="removeFiler",
+                started=self.task_clock(),
+                fails=False,
+                created_iso=time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(self.wall_clock())),
+                restore_name=str(filer["name"]),
+                duration=REMOVAL_SECONDS,
+                removes=filer_id,
+            )
+            self.tasks[task.task_id] = task
+            return self.task_view(task)
 
     def start_copy(self, service: str, datacenter_id: int, filer_id: int, route: str) -> dict[str, Any]:
         with self._lock:
@@ -356,6 +386,7 @@ class _Api:
             ("GET", re.compile(dc + r"/filer"), self.filers),
             ("GET", re.compile(dc + r"/filer/(?P<filer>\d+)"), self.get_filer),
             ("POST", re.compile(dc + r"/(?P<route>linkFilerFromSbg|copyFiler)"), self.copy_filer),
+            ("POST", re.compile(dc + r"/filer/(?P<filer>\d+)/remove"), self.remove_filer),
             ("GET", re.compile(dc + r"/copyFilerStatus"), self.copy_status),
             ("GET", re.compile(pcc + r"/task"), self.task_list),
             ("GET", re.compile(pcc + r"/task/(?P<task>\d+)"), self.get_task),
@@ -443,6 +474,14 @@ class _Api:
         if self.sim.find_source_filer(body["filerId"]) is None:
             raise _classic(404, "Client::NotFound", f"Filer {body['filerId']} not found in SBG")
         return self.sim.start_copy(sn, int(dc), body["filerId"], route)
+
+    def remove_filer(self, sn: str, dc: str, filer: str, **_: Any) -> Any:
+        filers = self._dc(sn, dc)["filers"]
+        if int(filer) not in filers:
+            raise _not_found(f"filer {filer}")
+        if any(t.removes == int(filer) for t in self.sim.tasks.values()):
+            raise _classic(409, "Client::Conflict", f"Filer {filer} is already being removed")
+        return self.sim.start_removal(sn, int(dc), int(filer))
 
     def copy_status(self, sn: str, dc: str, **_: Any) -> Any:
         self._dc(sn, dc)

@@ -26,6 +26,12 @@ def register(app: App, service: PccService, work: Executor) -> None:
         ack()
         service.retry(parse_request_id(action.get("value")), parse_user(body))
 
+    @app.action(ids.REMOVE_COPY)
+    @after_ack(work)
+    def on_remove_copy(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        service.remove_copy(parse_request_id(action.get("value")), parse_user(body))
+
     @app.action(ids.REJECT)
     @after_ack(work)
     def on_reject(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:

@@ -129,6 +129,16 @@ class FakeGateway:
     def copy_status(self, spec: MigrationSpec) -> CopyStatus | None:
         return self.copy_statuses.get(spec.filer_id)
 
+    def find_filer(self, service: str, datacenter_id: int, name: str) -> Filer | None:
+        return _filer(900) if name.startswith("restore-") else None
+
+    def remove_filer(self, service: str, datacenter_id: int, filer_id: int) -> StartedTask:
+        task_id = next(self._ids)
+        self.tasks[task_id] = Task(
+            task_id, "removeFiler", "todo", 0, filer_id=filer_id, datacenter_id=datacenter_id
+        )
+        return StartedTask(task_id, None)
+
     def reset_task(self, service: str, task_id: int, reason: str) -> Task:
         self.resets.append((task_id, reason))
         self.set_task(task_id, "doing", 50)

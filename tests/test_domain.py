@@ -34,15 +34,17 @@ def test_the_state_machine_of_design_md():
     assert can_transition(State.PENDING, State.EXPIRED)
 
 
-@pytest.mark.parametrize("final", [State.DONE, State.REJECTED, State.CANCELLED, State.EXPIRED])
+@pytest.mark.parametrize("final", [State.REMOVED, State.REJECTED, State.CANCELLED, State.EXPIRED])
 def test_final_states_go_nowhere(final):
     assert final not in TRANSITIONS
     for target in State:
         assert not can_transition(final, target)
 
 
-def test_a_failed_request_can_only_be_relaunched():
+def test_a_failed_request_can_only_be_relaunched_and_a_done_one_only_cleaned_up():
     assert [s for s in State if can_transition(State.FAILED, s)] == [State.REPLICATING]
+    assert [s for s in State if can_transition(State.DONE, s)] == [State.REMOVING]
+    assert {s for s in State if can_transition(State.REMOVING, s)} == {State.REMOVED, State.DONE}
 
 
 def test_an_approval_cannot_skip_pending_or_come_back():

@@ -1,0 +1,87 @@
+"""Remove copy: once the VMs are cloned, an approver removes the read-only restore datastore."""
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from bot import ids
+from bot.domain import State
+from tests.conftest import start_bot, stop_bot
+from tests.fakes import FakeClock
+from tests.test_http import file_request
+
+REMOVE = r"/filer/\d+/remove$"
+
+
+@pytest.fixture
+def clock():
+    return FakeClock(datetime.now(UTC))
+
+
+@pytest.fixture
+def timed_bot(config, slack, clock):
+    running = start_bot(config, slack, clock=clock)
+    yield running
+    stop_bot(running)
+
+
+def finished_request(bot, simulator, clock) -> int:
+    request_id = file_request(bot)
+    bot.click(ids.APPROVE, str(request_id), user="UBOB")
+    bot.settle()
+    simulator.sim.advance(5 * 3600)
+    clock.advance(hours=1)
+    bot.runtime.service.poll_once()
+    assert bot.runtime.repo.get(request_id).state == State.DONE
+    return request_id
+
+
+def test_an_approver_removes_the_copy_and_the_removal_is_tracked(timed_bot, simulator, slack, clock):
+    bot = timed_bot
+    request_id = finished_request(bot, simulator, clock)
+    card = [c for c in slack.standin.calls_to("chat.update") if c.args["channel"] == "COPS"][-1].args[
+        "blocks"
+    ]
+    (button,) = card[-1]["elements"]
+    assert button["action_id"] == ids.REMOVE_COPY and "cloned" in button["confirm"]["text"]["text"]
+    copies = simulator.sim.inventory["pcc-192-0-2-50"]["datacenters"][1515]["filers"]
+    assert any(f["name"] == "restore-001234" for f in copies.values())
+
+    bot.click(ids.REMOVE_COPY, str(request_id), user="UMALLORY")
+    bot.click(ids.REMOVE_COPY, str(request_id), user="UBOB")
+    bot.settle()
+    bot.click(ids.REMOVE_COPY, str(request_id), user="UCAROL")
+    bot.settle()
+    assert any("only the approvers listed" in r for r in bot.replies())
+    assert any(f"request #{request_id} is removing" in r for r in bot.replies())
+    assert len(simulator.sim.calls_to("POST", REMOVE)) == 1
+    assert bot.runtime.repo.get(request_id).state == State.REMOVING
+
+    simulator.sim.advance(3600)
+    clock.advance(hours=1)
+    bot.runtime.service.poll_once()
+    assert bot.runtime.repo.get(request_id).state == State.REMOVED
+    assert not any(f["name"] == "restore-001234" for f in copies.values())
+    thread = [
+        str(c.args["text"]) for c in slack.standin.calls_to("chat.postMessage") if c.args.get("thread_ts")
+    ]
+    assert any("approved removing `restore-001234`" in t for t in thread)
+    assert any("is removed" in t for t in thread)
+    cards = [c for c in slack.standin.calls_to("chat.update") if c.args["channel"] == "COPS"]
+    last_card = json.dumps(cards[-1].args["blocks"])
+    assert "copy removed" in last_card and ids.REMOVE_COPY not in last_card
+    boards = [
+        c
+        for c in slack.standin.calls
+        if c.args.get("channel") == "CINCIDENT" and "Datastore copies" in str(c.args.get("text"))
+    ]
+    assert boards[-1].args["text"] == "Datastore copies: 0 active, 1 done, 0 failed"  # a removed copy is done
+
+
+def test_a_copy_can_only_be_removed_after_completion(bot, simulator):
+    request_id = file_request(bot)
+    bot.click(ids.REMOVE_COPY, str(request_id), user="UBOB")
+    bot.settle()
+    assert "only a finished copy can be removed" in bot.replies()[-1]
+    assert simulator.sim.calls_to("POST", REMOVE) == []
