@@ -33,7 +33,7 @@ from bot.app import build_runtime  # noqa: E402
 from bot.config import Config  # noqa: E402
 from bot.domain import MigrationSpec, RequestDraft, State  # noqa: E402
 from bot.ovh_gateway import OvhCredentials, OvhGateway, make_client  # noqa: E402
-from bot.ports import Board, Change, MessageRef  # noqa: E402
+from bot.ports import Board, Change, MessageRef, Offer  # noqa: E402
 from bot.ratelimit import SlidingWindow  # noqa: E402
 from bot.repository import SqliteRepository  # noqa: E402
 from bot.service import PccService, ServiceSettings  # noqa: E402
@@ -249,7 +249,9 @@ class _QuietChat:
     def update_board(self, ref: MessageRef, board: Board) -> None:
         pass
 
-    def post_text(self, channel: str, text: str, thread_ts: str | None = None) -> MessageRef:
+    def post_text(
+        self, channel: str, text: str, thread_ts: str | None = None, offer: Offer | None = None
+    ) -> MessageRef:
         self.sent += 1
         return MessageRef(channel, f"2.{self.sent}")
 

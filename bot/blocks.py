@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot import ids
-from bot.domain import COPY_FILER_CONSENT, AuditEntry, FilerListing, MigrationRequest, State
+from bot.domain import COPY_FILER_CONSENT, AuditEntry, FilerListing, MigrationRequest, NoticeButton, State
 from bot.ports import Board
 
 Block = dict[str, Any]
@@ -173,6 +173,21 @@ def _one_button(request: MigrationRequest, action_id: str, label: str, question:
         },
     }
     return {"type": "actions", "block_id": f"{action_id}-{request.id}", "elements": [button]}
+
+
+def notice_blocks(text: str, button: NoticeButton, request_id: int) -> list[Block]:
+    """A notice with the button it offers (the same action as on the card)."""
+    action_id, label = {NoticeButton.RETRY: (ids.RETRY, "Retry")}[button]
+    element = {
+        "type": "button",
+        "action_id": action_id,
+        "text": {"type": "plain_text", "text": label},
+        "value": str(request_id),
+    }
+    return [
+        section(text),
+        {"type": "actions", "block_id": f"{action_id}-notice-{request_id}", "elements": [element]},
+    ]
 
 
 def _retry_button(request: MigrationRequest) -> Block:

@@ -307,6 +307,23 @@ class NoticeKind(StrEnum):
     INCIDENT = "incident"  # a message in the incident room
 
 
+class NoticeButton(StrEnum):
+    """An action a notice offers next to its text."""
+
+    RETRY = "retry"
+
+
+@dataclass(frozen=True)
+class NoticeDraft:
+    """A notice to queue: sent once per (request, key), in a thread or a channel."""
+
+    kind: NoticeKind
+    key: str
+    channel: str
+    text: str
+    button: NoticeButton | None = None
+
+
 @dataclass(frozen=True)
 class Notice:
     id: int
@@ -316,6 +333,7 @@ class Notice:
     channel: str
     text: str
     attempts: int = 0
+    button: NoticeButton | None = None
 
 
 # ---------------------------------------------------------------- rules

@@ -17,7 +17,8 @@ from bot.domain import (
     MigrationRequest,
     MigrationSpec,
     Notice,
-    NoticeKind,
+    NoticeButton,
+    NoticeDraft,
     Pcc,
     RequestDraft,
     StartedTask,
@@ -67,7 +68,7 @@ class Change:
     detail: str = ""
     query_id: str | None = None
     fields: dict[str, object] | None = None
-    notices: Sequence[tuple[NoticeKind, str, str, str]] = ()  # (kind, key, channel, text)
+    notices: Sequence[NoticeDraft] = ()
 
 
 class Repository(Protocol):
@@ -105,9 +106,7 @@ class Repository(Protocol):
 
     def count_by_state(self) -> dict[str, int]: ...
 
-    def queue_notice(
-        self, request_id: int, kind: NoticeKind, key: str, channel: str, text: str, now: datetime
-    ) -> None: ...
+    def queue_notice(self, request_id: int, draft: NoticeDraft, now: datetime) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -123,6 +122,10 @@ class Board:
         return repr((shown, self.done, self.failed))
 
 
+#: A button offered with a notice, for one request.
+Offer = tuple[NoticeButton, int]
+
+
 @dataclass(frozen=True)
 class MessageRef:
     channel: str
@@ -136,7 +139,9 @@ class Notifier(Protocol):
 
     def update_card(self, request: MigrationRequest) -> None: ...
 
-    def post_text(self, channel: str, text: str, thread_ts: str | None = None) -> MessageRef: ...
+    def post_text(
+        self, channel: str, text: str, thread_ts: str | None = None, offer: Offer | None = None
+    ) -> MessageRef: ...
 
     def post_board(self, channel: str, board: Board) -> MessageRef: ...
 

@@ -22,6 +22,8 @@ from bot.domain import (
     MigrationRequest,
     MigrationSpec,
     Notice,
+    NoticeButton,
+    NoticeDraft,
     NoticeKind,
     RequestDraft,
     State,
@@ -139,6 +141,11 @@ def m004_retries(db: Database) -> None:
 @migrations()
 def m005_copy_removal(db: Database) -> None:
     db.table("requests").add_column("removal_task_id", int)  # the removeFiler task of the copy
+
+
+@migrations()
+def m006_notice_buttons(db: Database) -> None:
+    db.table("notices").add_column("button", str)  # an action offered with the notice (retry)
 
 
 def _iso(moment: datetime) -> str:
@@ -265,7 +272,8 @@ class SqliteRepository:
                 self._audit(
                     db, request_id, draft.requester, "requested", None, State.PENDING, draft.created_at
                 )
-                self._queue(db, request_id, NoticeKind.CARD, "card", card_channel, "", draft.created_at)
+                card = NoticeDraft(NoticeKind.CARD, "card", card_channel, "")
+                self._queue(db, request_id, card, draft.created_at)
         except sqlite3.IntegrityError as error:
             active = self.active_for_filer(spec.source_service, spec.filer_id)
             where = f" (request #{active.id}, {active.state})" if active else ""
@@ -327,8 +335,8 @@ class SqliteRepository:
                 change.detail,
                 change.query_id,
             )
-            for kind, key, channel, text in change.notices:
-                self._queue(db, request_id, kind, key, channel, text, now)
+            for draft in change.notices:
+                self._queue(db, request_id, draft, now)
         return True
 
     def update_fields(self, request_id: int, fields: dict[str, object], now: datetime) -> None:
@@ -336,12 +344,10 @@ class SqliteRepository:
         with self._unit_of_work() as db:
             db.table("requests").update(request_id, values)
 
-    def queue_notice(
-        self, request_id: int, kind: NoticeKind, key: str, channel: str, text: str, now: datetime
-    ) -> None:
+    def queue_notice(self, request_id: int, draft: NoticeDraft, now: datetime) -> None:
         """Queue a notice that goes with no state change (a reminder, a stall warning); once per key."""
         with self._unit_of_work() as db:
-            self._queue(db, request_id, kind, key, channel, text, now)
+            self._queue(db, request_id, draft, now)
 
     def board(self, channel: str) -> tuple[str, str] | None:
         """The board message in ``channel``: (ts, digest of what it shows)."""
@@ -418,13 +424,21 @@ class SqliteRepository:
     # ------------------------------------------------------------ notices (outbox)
 
     @staticmethod
-    def _queue(
-        db: Database, request_id: int, kind: NoticeKind, key: str, channel: str, text: str, now: datetime
-    ) -> None:
+    def _queue(db: Database, request_id: int, draft: NoticeDraft, now: datetime) -> None:
+        button = draft.button.value if draft.button else None
         db.execute(
-            "INSERT OR IGNORE INTO notices (request_id, kind, key, channel, text, attempts, "
-            "next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?)",
-            [request_id, kind.value, key, channel, text, _iso(now), _iso(now)],
+            "INSERT OR IGNORE INTO notices (request_id, kind, key, channel, text, button, attempts, "
+            "next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)",
+            [
+                request_id,
+                draft.kind.value,
+                draft.key,
+                draft.channel,
+                draft.text,
+                button,
+                _iso(now),
+                _iso(now),
+            ],
         )
 
     def due_notices(self, now: datetime, limit: int) -> list[Notice]:
@@ -441,6 +455,7 @@ class SqliteRepository:
                 channel=row["channel"],
                 text=row["text"],
                 attempts=row["attempts"],
+                button=NoticeButton(row["button"]) if row["button"] else None,
             )
             for row in rows
         ]

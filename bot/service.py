@@ -28,6 +28,8 @@ from bot.domain import (
     MigrationSpec,
     NotAllowed,
     NotFound,
+    NoticeButton,
+    NoticeDraft,
     NoticeKind,
     NoticeNotDelivered,
     OvhApiError,
@@ -358,7 +360,7 @@ class PccService:
                 query_id=started.query_id,
                 fields={"task_id": started.task_id, "task_state": "todo", "progress": 0},
                 notices=[
-                    (
+                    NoticeDraft(
                         NoticeKind.THREAD,
                         "started",
                         request.channel,
@@ -419,10 +421,12 @@ class PccService:
         )
         self._repo.queue_notice(
             request_id,
-            NoticeKind.THREAD,
-            f"retried-{attempt}",
-            request.channel,
-            messages.retried(request, task, user),
+            NoticeDraft(
+                NoticeKind.THREAD,
+                f"retried-{attempt}",
+                request.channel,
+                messages.retried(request, task, user),
+            ),
             now,
         )
         self._refresh_card(request_id)
@@ -460,7 +464,7 @@ class PccService:
                     detail=str(error),
                     query_id=error.query_id,
                     notices=[
-                        (
+                        NoticeDraft(
                             NoticeKind.THREAD,
                             f"removal-refused-{self._clock.now().isoformat()}",
                             request.channel,
@@ -473,10 +477,12 @@ class PccService:
         self._repo.update_fields(request_id, {"removal_task_id": started.task_id}, self._clock.now())
         self._repo.queue_notice(
             request_id,
-            NoticeKind.THREAD,
-            f"removing-{started.task_id}",
-            request.channel,
-            messages.removing(request, started.task_id, user),
+            NoticeDraft(
+                NoticeKind.THREAD,
+                f"removing-{started.task_id}",
+                request.channel,
+                messages.removing(request, started.task_id, user),
+            ),
             self._clock.now(),
         )
         self._refresh_card(request_id)
@@ -496,7 +502,9 @@ class PccService:
                     actor=BOT,
                     action="copy removed",
                     detail=f"task {task.task_id}",
-                    notices=[(NoticeKind.THREAD, "removed", request.channel, messages.removed(request))],
+                    notices=[
+                        NoticeDraft(NoticeKind.THREAD, "removed", request.channel, messages.removed(request))
+                    ],
                 ),
             )
         elif task.state in TASK_FAILED_STATES:
@@ -509,7 +517,7 @@ class PccService:
                     action="copy removal failed",
                     detail=f"task {task.task_id} {task.state}",
                     notices=[
-                        (
+                        NoticeDraft(
                             NoticeKind.THREAD,
                             f"removal-failed-{task.task_id}",
                             request.channel,
@@ -569,10 +577,7 @@ class PccService:
             if now >= request.created_at + self._settings.approval_ttl / 2:
                 self._repo.queue_notice(
                     request.id,
-                    NoticeKind.THREAD,
-                    "reminder",
-                    request.channel,
-                    messages.reminder(request),
+                    NoticeDraft(NoticeKind.THREAD, "reminder", request.channel, messages.reminder(request)),
                     now,
                 )
         replicating = {r.id: r for r in self._repo.in_states([State.REPLICATING])}
@@ -660,7 +665,10 @@ class PccService:
                         "last_error": task.description,
                     },
                     notices=self._thread_and_incident(
-                        request, f"failed-{request.retries}", messages.failed(request, task)
+                        request,
+                        f"failed-{request.retries}",
+                        messages.failed(request, task),
+                        NoticeButton.RETRY if task.state == "error" else None,
                     ),
                 ),
             )
@@ -701,10 +709,8 @@ class PccService:
         still_since = request.progress_changed_at
         if not moved and still_since is not None and now - still_since >= self._settings.stall_after:
             text = messages.stalled(request, task, still_since)
-            for kind, key, channel, body in self._thread_and_incident(
-                request, f"stall-{still_since.isoformat()}", text
-            ):
-                self._repo.queue_notice(request.id, kind, key, channel, body, now)
+            for draft in self._thread_and_incident(request, f"stall-{still_since.isoformat()}", text):
+                self._repo.queue_notice(request.id, draft, now)
 
     def reconcile(self) -> None:
         """On start: a request left `approved` was interrupted between the approval and the API's
@@ -747,7 +753,7 @@ class PccService:
                 detail=f"task {task.task_id} ({task.name})",
                 fields={"task_id": task.task_id, "task_state": task.state, "progress": task.progress},
                 notices=[
-                    (
+                    NoticeDraft(
                         NoticeKind.THREAD,
                         f"adopted-{task.task_id}",
                         request.channel,
@@ -761,11 +767,12 @@ class PccService:
     # ------------------------------------------------------------ plumbing
 
     def _thread_and_incident(
-        self, request: MigrationRequest, key: str, text: str
-    ) -> list[tuple[NoticeKind, str, str, str]]:
-        notices = [(NoticeKind.THREAD, key, request.channel, text)]
+        self, request: MigrationRequest, key: str, text: str, button: NoticeButton | None = None
+    ) -> list[NoticeDraft]:
+        notices = [NoticeDraft(NoticeKind.THREAD, key, request.channel, text, button)]
         if self._settings.incident_channel:
-            notices.append((NoticeKind.INCIDENT, f"{key}-incident", self._settings.incident_channel, text))
+            channel = self._settings.incident_channel
+            notices.append(NoticeDraft(NoticeKind.INCIDENT, f"{key}-incident", channel, text, button))
         return notices
 
     def _move(self, request: MigrationRequest, expected: State, target: State, change: Change) -> None:
@@ -798,6 +805,7 @@ class PccService:
             now = self._clock.now()
             for notice in self._repo.due_notices(now, self._settings.notice_batch):
                 request = self._require(notice.request_id)
+                offer = (notice.button, request.id) if notice.button else None
                 try:
                     if notice.kind == NoticeKind.CARD:
                         ref = self._notifier.post_card(request)
@@ -805,9 +813,9 @@ class PccService:
                     elif notice.kind == NoticeKind.THREAD:
                         if request.card_ts is None or request.card_channel is None:
                             raise NoticeNotDelivered("the card is not posted yet", retry_after=5)
-                        self._notifier.post_text(request.card_channel, notice.text, request.card_ts)
+                        self._notifier.post_text(request.card_channel, notice.text, request.card_ts, offer)
                     else:
-                        self._notifier.post_text(notice.channel, notice.text)
+                        self._notifier.post_text(notice.channel, notice.text, None, offer)
                 except NoticeNotDelivered as error:
                     delay = (
                         timedelta(seconds=error.retry_after)

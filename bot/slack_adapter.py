@@ -9,9 +9,9 @@ from collections.abc import Callable
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.blocks import board_message, card_message
+from bot.blocks import board_message, card_message, notice_blocks
 from bot.domain import MigrationRequest, NoticeNotDelivered, PccBotError
-from bot.ports import Board, MessageRef
+from bot.ports import Board, MessageRef, Offer
 
 
 def _not_delivered(error: Exception) -> NoticeNotDelivered:
@@ -73,10 +73,13 @@ class SlackNotifier:
         text, blocks = board_message(board)
         self._send(lambda: self._client.chat_update(channel=ref.channel, ts=ref.ts, text=text, blocks=blocks))
 
-    def post_text(self, channel: str, text: str, thread_ts: str | None = None) -> MessageRef:
+    def post_text(
+        self, channel: str, text: str, thread_ts: str | None = None, offer: Offer | None = None
+    ) -> MessageRef:
+        blocks = notice_blocks(text, *offer) if offer else None
         return self._send(
             lambda: self._client.chat_postMessage(
-                channel=channel, text=text, thread_ts=thread_ts, unfurl_links=False
+                channel=channel, text=text, blocks=blocks, thread_ts=thread_ts, unfurl_links=False
             )
         )
 

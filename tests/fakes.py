@@ -22,7 +22,7 @@ from bot.domain import (
     StartedTask,
     Task,
 )
-from bot.ports import Board, MessageRef
+from bot.ports import Board, MessageRef, Offer
 
 
 @dataclass
@@ -194,7 +194,9 @@ class FakeNotifier:
         self._maybe_fail()
         self.boards.append((ref.channel, ref.ts, board))
 
-    def post_text(self, channel: str, text: str, thread_ts: str | None = None) -> MessageRef:
+    def post_text(
+        self, channel: str, text: str, thread_ts: str | None = None, offer: Offer | None = None
+    ) -> MessageRef:
         self._maybe_fail()
         self.texts.append((channel, text, thread_ts))
         return MessageRef(channel, f"200.{next(self._ts)}")

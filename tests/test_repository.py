@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlite_utils import Database
 
-from bot.domain import Conflict, MigrationSpec, NoticeKind, RequestDraft, State
+from bot.domain import Conflict, MigrationSpec, NoticeDraft, NoticeKind, RequestDraft, State
 from bot.ports import Change
 from bot.repository import SqliteRepository, migrations
 
@@ -94,7 +94,7 @@ def test_one_active_request_per_filer_is_a_database_constraint():
 def test_a_notice_is_queued_once_per_key_and_sent_once():
     repo = SqliteRepository(":memory:")
     request = repo.add(new(), card_channel="COPS")
-    notice = (NoticeKind.INCIDENT, "done-incident", "CINC", "done")
+    notice = NoticeDraft(NoticeKind.INCIDENT, "done-incident", "CINC", "done")
     change = Change(actor="pcc-bot", action="x", notices=[notice, notice])
     repo.transition(request.id, State.PENDING, State.APPROVED, change, NOW)
     due = repo.due_notices(NOW, 10)

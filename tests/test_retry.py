@@ -48,6 +48,9 @@ def test_a_failed_task_offers_retry_and_an_approver_relaunches_it_once(timed_bot
         c for c in bot.slack.standin.calls_to("chat.postMessage") if "ended `error`" in str(c.args["text"])
     ]
     assert len(failure) == 2 and "*Retry* on the card" in failure[0].args["text"]
+    for notice in failure:  # the thread reply and the incident-room message both offer Retry
+        (offered,) = notice.args["blocks"][-1]["elements"]
+        assert (offered["action_id"], offered["value"]) == (ids.RETRY, str(request_id))
 
     bot.click(ids.RETRY, str(request_id), user="UMALLORY")
     clicks = [
