@@ -177,7 +177,10 @@ def _one_button(request: MigrationRequest, action_id: str, label: str, question:
 
 def notice_blocks(text: str, button: NoticeButton, request_id: int) -> list[Block]:
     """A notice with the button it offers (the same action as on the card)."""
-    action_id, label = {NoticeButton.RETRY: (ids.RETRY, "Retry")}[button]
+    action_id, label = {
+        NoticeButton.RETRY: (ids.RETRY, "Retry"),
+        NoticeButton.REMOVE_COPY: (ids.REMOVE_COPY, "Remove copy"),
+    }[button]
     element = {
         "type": "button",
         "action_id": action_id,

@@ -32,12 +32,14 @@ from bot.slack_standin import TEAM_ID, SlackCall, SlackStandIn, SlackStandInServ
 
 CHANNEL = "COPS"
 INCIDENT_CHANNEL = "CINCIDENT"
+CLICKS = {ids.APPROVE: "approve", ids.REJECT: "reject", ids.RETRY: "retry", ids.REMOVE_COPY: "remove"}
+ACTION_OF = {word: action for action, word in CLICKS.items()}
 SHOWN_METHODS = ("chat.postMessage", "chat.update", "response_url")
 CHANNEL_NAMES = {CHANNEL: "#ops", INCIDENT_CHANNEL: "#incident"}
 APPROVER_GROUP = "SONCALL"
 CONSOLE_HELP = f"""Console commands (you are acting as a Slack user):
   /pcc <subcommand> ...   or just: help, filers ..., migrate ..., list, status N, cancel N
-  approve N | reject N    click a request card's button
+  approve N | reject N    click a request card's button (also: retry N, remove N)
   as NAME                 act as another user (alice files; bob and carol approve)
   wait SECONDS            let time pass and watch the replication (polled every 2 s)
   quit
@@ -67,8 +69,8 @@ def render(call: SlackCall) -> str:
             lines.append("  (" + " ".join(e.get("text", "") for e in block["elements"]) + ")")
         elif kind == "actions":
             buttons = " ".join(f"[{e['text']['text']}]" for e in block["elements"])
-            request_id = block["elements"][0].get("value", "?")
-            lines.append(f"{buttons}   type: approve {request_id} | reject {request_id}")
+            hints = " | ".join(f"{CLICKS[e['action_id']]} {e.get('value', '?')}" for e in block["elements"])
+            lines.append(f"{buttons}   type: {hints}")
     text = "\n".join(lines)
     text = _MENTION.sub(lambda m: "@" + m.group(1).lower(), text)
     text = _CHANNEL_REF.sub(lambda m: CHANNEL_NAMES.get(m.group(1), "#" + m.group(1)), text)
@@ -135,8 +137,8 @@ class Console:
         if head == "as" and len(words) == 2:
             self.user = words[1].lower()
             out(f"(now acting as {self.user}, Slack id {user_id(self.user)})")
-        elif head in ("approve", "reject") and len(words) == 2:
-            self._dispatch(self._click(ids.APPROVE if head == "approve" else ids.REJECT, words[1]))
+        elif head in ACTION_OF and len(words) == 2:
+            self._dispatch(self._click(ACTION_OF[head], words[1]))
         elif head == "wait" and len(words) == 2 and words[1].isdigit():
             time.sleep(min(int(words[1]), 600))
         elif head in ("?", "console-help"):

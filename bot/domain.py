@@ -311,6 +311,7 @@ class NoticeButton(StrEnum):
     """An action a notice offers next to its text."""
 
     RETRY = "retry"
+    REMOVE_COPY = "remove_copy"
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,8 @@ def completed(request: MigrationRequest) -> str:
         f"{request.spec.dest_datacenter_id}. It is *read-only*.\n"
         f"Next: register the VMs from `{copy}` in the vSphere inventory, then *clone each VM to a "
         f"writable datastore before powering it on* (powering on from the copy fails with "
-        f'"Unable to write the VMX file"). Remove the copy once every VM is cloned. '
+        f'"Unable to write the VMX file"). Once every VM is cloned, an approver removes the copy with '
+        f"*Remove copy*. "
         f"(OVHcloud task {request.task_id})"
     )
 

@@ -647,7 +647,9 @@ class PccService:
                     action="replication done",
                     detail=f"task {task.task_id}",
                     fields={"task_state": task.state, "progress": 100},
-                    notices=self._thread_and_incident(request, "done", messages.completed(request)),
+                    notices=self._thread_and_incident(
+                        request, "done", messages.completed(request), NoticeButton.REMOVE_COPY
+                    ),
                 ),
             )
         elif task.state in TASK_FAILED_STATES:

@@ -45,6 +45,12 @@ def test_an_approver_removes_the_copy_and_the_removal_is_tracked(timed_bot, simu
     ]
     (button,) = card[-1]["elements"]
     assert button["action_id"] == ids.REMOVE_COPY and "cloned" in button["confirm"]["text"]["text"]
+    done_notices = [
+        c for c in slack.standin.calls_to("chat.postMessage") if "restore-001234" in str(c.args["text"])
+    ]
+    for notice in done_notices:  # the completion notices offer the same action
+        (offered,) = notice.args["blocks"][-1]["elements"]
+        assert (offered["action_id"], offered["value"]) == (ids.REMOVE_COPY, str(request_id))
     copies = simulator.sim.inventory["pcc-192-0-2-50"]["datacenters"][1515]["filers"]
     assert any(f["name"] == "restore-001234" for f in copies.values())
 
