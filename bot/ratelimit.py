@@ -12,56 +12,6 @@ class RateLimited(Exception):
     """No token came within the wait allowed."""
 
 
-class TokenBucket:
-    """``rate_per_minute`` tokens a minute, at most ``burst`` saved up. Thread-safe. Smooths the
-    poller's own share of the budget (bot/polling.py)."""
-
-    def __init__(
-        self,
-        rate_per_minute: float,
-        burst: int,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        if rate_per_minute <= 0 or burst < 1:
-            raise ValueError("rate and burst must be positive")
-        self.rate_per_second = rate_per_minute / 60.0
-        self.burst = burst
-        self._clock = clock
-        self._sleep = sleep
-        self._tokens = float(burst)
-        self._stamp = clock()
-        self._lock = threading.Lock()
-
-    def _refill(self) -> None:
-        now = self._clock()
-        self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate_per_second)
-        self._stamp = now
-
-    def try_acquire(self) -> bool:
-        with self._lock:
-            self._refill()
-            if self._tokens >= 1:
-                self._tokens -= 1
-                return True
-            return False
-
-    def wait_time(self) -> float:
-        """Seconds until a token is available (0 when one is)."""
-        with self._lock:
-            self._refill()
-            return max(0.0, (1 - self._tokens) / self.rate_per_second)
-
-    def acquire(self, max_wait: float) -> None:
-        """Take a token, waiting up to ``max_wait`` seconds; raise RateLimited past that."""
-        deadline = self._clock() + max_wait
-        while not self.try_acquire():
-            delay = self.wait_time()
-            if self._clock() + delay > deadline:
-                raise RateLimited(f"OVHcloud call budget used up; next call possible in {delay:.0f} s")
-            self._sleep(max(delay, 0.001))
-
-
 class SlidingWindow:
     """At most ``per_minute`` calls in any 60-second window: exactly the fair-use rule, and a listing
     of 50 filers still goes out at once. Thread-safe; shared by every caller (commands, poller, doctor)."""

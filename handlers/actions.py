@@ -1,7 +1,8 @@
-"""The Approve and Reject buttons of a request's card."""
+"""The buttons of cards and notices: each carries a request id and calls one use case for the clicker."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any
 
@@ -9,31 +10,30 @@ from slack_bolt import Ack, App, Respond
 
 from bot import ids
 from bot.commands import parse_request_id, parse_user
+from bot.domain import MigrationRequest
 from bot.service import PccService
 from handlers.errors import after_ack
 
+UseCase = Callable[[int, str], MigrationRequest]
+
+
+def button(use_case: UseCase) -> Callable[..., None]:
+    """A listener for a button: ack, then ``use_case(request id, clicker)``; the card shows the result."""
+
+    def on_click(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        use_case(parse_request_id(action.get("value")), parse_user(body))
+
+    on_click.__name__ = f"on_{getattr(use_case, '__name__', 'click')}"
+    return on_click
+
 
 def register(app: App, service: PccService, work: Executor) -> None:
-    @app.action(ids.APPROVE)
-    @after_ack(work)
-    def on_approve(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
-        ack()
-        service.approve(parse_request_id(action.get("value")), parse_user(body))
-
-    @app.action(ids.RETRY)
-    @after_ack(work)
-    def on_retry(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
-        ack()
-        service.retry(parse_request_id(action.get("value")), parse_user(body))
-
-    @app.action(ids.REMOVE_COPY)
-    @after_ack(work)
-    def on_remove_copy(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
-        ack()
-        service.remove_copy(parse_request_id(action.get("value")), parse_user(body))
-
-    @app.action(ids.REJECT)
-    @after_ack(work)
-    def on_reject(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
-        ack()
-        service.reject(parse_request_id(action.get("value")), parse_user(body))
+    buttons: dict[str, UseCase] = {
+        ids.APPROVE: service.approve,
+        ids.REJECT: service.reject,
+        ids.RETRY: service.retry,
+        ids.REMOVE_COPY: service.remove_copy,
+    }
+    for action_id, use_case in buttons.items():
+        app.action(action_id)(after_ack(work)(button(use_case)))

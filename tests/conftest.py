@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import socket
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -27,6 +29,7 @@ from bot.simulator import (
 )
 from bot.slack_standin import SlackStandIn, SlackStandInServer
 from bot.web import HttpServer, SlackWsgi
+from tests.fakes import FakeClock
 
 SIGNING_SECRET = "test-signing-secret"
 CHANNEL = "COPS"
@@ -172,5 +175,24 @@ def stop_bot(bot: RunningBot) -> None:
 @pytest.fixture
 def bot(config: Config, slack: SlackStandInServer) -> Iterator[RunningBot]:
     running = start_bot(config, slack)
+    yield running
+    stop_bot(running)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """The bot's clock, moved by the test (the simulator's task clock moves with sim.advance)."""
+    return FakeClock(datetime.now(UTC))
+
+
+@pytest.fixture
+def timed_bot(config: Config, slack: SlackStandInServer, clock: FakeClock) -> Iterator[RunningBot]:
+    running = start_bot(config, slack, clock=clock)
     yield running
     stop_bot(running)

@@ -7,7 +7,7 @@ import pytest
 from bot.cache import ReadCache
 from bot.domain import OvhApiError
 from bot.ovh_gateway import OvhCredentials, OvhGateway, make_client
-from bot.ratelimit import RateLimited, SlidingWindow, TokenBucket
+from bot.ratelimit import RateLimited, SlidingWindow
 from bot.simulator import DEMO_APPLICATION_KEY, DEMO_APPLICATION_SECRET, DEMO_CONSUMER_KEY
 
 
@@ -22,33 +22,6 @@ class FakeTime:
     def sleep(self, seconds):
         self.slept += seconds
         self.now += seconds
-
-
-def test_bucket_allows_the_burst_then_the_rate():
-    t = FakeTime()
-    bucket = TokenBucket(rate_per_minute=60, burst=5, clock=t.clock, sleep=t.sleep)
-    for _ in range(5):
-        bucket.acquire(max_wait=0)
-    assert not bucket.try_acquire()
-    assert bucket.wait_time() == pytest.approx(1.0)
-    for _ in range(10):
-        bucket.acquire(max_wait=5)
-    assert t.slept == pytest.approx(10.0)  # one call a second after the burst
-
-
-def test_bucket_refuses_past_the_allowed_wait():
-    t = FakeTime()
-    bucket = TokenBucket(rate_per_minute=6, burst=1, clock=t.clock, sleep=t.sleep)
-    bucket.acquire(max_wait=0)
-    with pytest.raises(RateLimited, match="next call possible in 10 s"):
-        bucket.acquire(max_wait=5)
-
-
-def test_bucket_never_saves_more_than_the_burst():
-    t = FakeTime()
-    bucket = TokenBucket(rate_per_minute=60, burst=3, clock=t.clock, sleep=t.sleep)
-    t.now += 3600
-    assert [bucket.try_acquire() for _ in range(4)] == [True, True, True, False]
 
 
 def test_cache_expires():

@@ -7,7 +7,6 @@ needs_attention with a message in its thread (or still pending, when killed befo
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -22,14 +21,8 @@ from bot import ids
 from bot.domain import State
 from bot.repository import SqliteRepository
 from bot.simulator import DEMO_APPLICATION_KEY, DEMO_APPLICATION_SECRET, DEMO_CONSUMER_KEY
-from tests.conftest import CHANNEL, SIGNING_SECRET, signed_headers
+from tests.conftest import CHANNEL, SIGNING_SECRET, free_port, signed_headers
 from tests.test_http import MIGRATE, POST_ROUTE
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class BotProcess:

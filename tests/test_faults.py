@@ -2,7 +2,6 @@
 OVHcloud API that refuses connections or never answers."""
 
 from dataclasses import replace
-from datetime import UTC, datetime
 
 import pytest
 
@@ -11,13 +10,7 @@ from bot.domain import MigrationSpec, OvhApiError, State
 from bot.ovh_gateway import OvhCredentials, OvhGateway, make_client
 from bot.simulator import DEMO_APPLICATION_KEY, DEMO_APPLICATION_SECRET, DEMO_CONSUMER_KEY
 from tests.conftest import CHANNEL, INCIDENT, start_bot, stop_bot
-from tests.fakes import FakeClock
 from tests.test_http import MIGRATE, POST_ROUTE, file_request
-
-
-@pytest.fixture
-def clock():
-    return FakeClock(datetime.now(UTC))
 
 
 @pytest.fixture

@@ -2,27 +2,11 @@
 request for a filer pointing to the first one's thread."""
 
 import json
-from datetime import UTC, datetime
-
-import pytest
 
 from bot import ids
 from bot.domain import State
-from tests.conftest import CHANNEL, INCIDENT, start_bot, stop_bot
-from tests.fakes import FakeClock
+from tests.conftest import CHANNEL, INCIDENT
 from tests.test_http import MIGRATE, file_request
-
-
-@pytest.fixture
-def clock():
-    return FakeClock(datetime.now(UTC))
-
-
-@pytest.fixture
-def timed_bot(config, slack, clock):
-    running = start_bot(config, slack, clock=clock)
-    yield running
-    stop_bot(running)
 
 
 def thread_texts(slack, ts):

@@ -1,29 +1,12 @@
 """Remove copy: once the VMs are cloned, an approver removes the read-only restore datastore."""
 
 import json
-from datetime import UTC, datetime
-
-import pytest
 
 from bot import ids
 from bot.domain import State
-from tests.conftest import start_bot, stop_bot
-from tests.fakes import FakeClock
 from tests.test_http import file_request
 
 REMOVE = r"/filer/\d+/remove$"
-
-
-@pytest.fixture
-def clock():
-    return FakeClock(datetime.now(UTC))
-
-
-@pytest.fixture
-def timed_bot(config, slack, clock):
-    running = start_bot(config, slack, clock=clock)
-    yield running
-    stop_bot(running)
 
 
 def finished_request(bot, simulator, clock) -> int:

@@ -2,14 +2,10 @@
 
 import json
 import threading
-from datetime import UTC, datetime
-
-import pytest
 
 from bot import ids
 from bot.domain import State
-from tests.conftest import CHANNEL, start_bot, stop_bot
-from tests.fakes import FakeClock
+from tests.conftest import CHANNEL
 from tests.test_http import POST_ROUTE, file_request
 
 FAILING = "migrate pcc-192-0-2-15 1338 1240 pcc-192-0-2-50 1515"
@@ -24,18 +20,6 @@ def failed_request(bot, simulator) -> int:
     bot.runtime.service.poll_once()
     assert bot.runtime.repo.get(request_id).state == State.FAILED
     return request_id
-
-
-@pytest.fixture
-def clock():
-    return FakeClock(datetime.now(UTC))
-
-
-@pytest.fixture
-def timed_bot(config, slack, clock):
-    running = start_bot(config, slack, clock=clock)
-    yield running
-    stop_bot(running)
 
 
 def test_a_failed_task_offers_retry_and_an_approver_relaunches_it_once(timed_bot, simulator, clock):
