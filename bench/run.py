@@ -36,7 +36,8 @@ from bot.ovh_gateway import OvhCredentials, OvhGateway, make_client  # noqa: E40
 from bot.ports import Board, Change, MessageRef, Offer  # noqa: E402
 from bot.ratelimit import SlidingWindow  # noqa: E402
 from bot.repository import SqliteRepository  # noqa: E402
-from bot.service import PccService, ServiceSettings  # noqa: E402
+from bot.service import PccService  # noqa: E402
+from bot.settings import ServiceSettings  # noqa: E402
 from bot.simulator import (  # noqa: E402
     DEMO_APPLICATION_KEY,
     DEMO_APPLICATION_SECRET,

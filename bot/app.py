@@ -25,7 +25,8 @@ from bot.ports import Clock
 from bot.ratelimit import SlidingWindow
 from bot.repository import SqliteRepository
 from bot.scheduler import Poller
-from bot.service import PccService, ServiceSettings
+from bot.service import PccService
+from bot.settings import ServiceSettings
 from bot.slack_adapter import SlackDirectory, SlackNotifier
 
 

@@ -7,28 +7,24 @@ from __future__ import annotations
 
 import functools
 import logging
-import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Concatenate, ParamSpec, TypeVar
 
 from bot import logs, messages
 from bot.audit import audit_csv
+from bot.chat import BOT, ChatDesk, require
 from bot.domain import (
-    TASK_DONE,
-    TASK_FAILED_STATES,
     AuditEntry,
     Certifications,
     Conflict,
-    CopyStatus,
     Field,
     FilerListing,
     MigrationRequest,
     MigrationSpec,
     NotAllowed,
     NotFound,
-    NoticeButton,
     NoticeDraft,
     NoticeKind,
     NoticeNotDelivered,
@@ -37,16 +33,14 @@ from bot.domain import (
     RequestDraft,
     RuleViolation,
     State,
-    Task,
-    ZonePolicy,
     rule_violations,
 )
-from bot.polling import PollPlanner
-from bot.ports import Board, Change, Clock, Directory, MessageRef, Notifier, OvhGateway, Repository
+from bot.ports import Change, Clock, Directory, Notifier, OvhGateway, Repository
+from bot.settings import ServiceSettings
+from bot.tracking import Tracker
 
 log = logging.getLogger(__name__)
 
-BOT = "pcc-bot"
 T = TypeVar("T")
 P = ParamSpec("P")
 S = TypeVar("S")
@@ -70,35 +64,6 @@ class Home:
     active: tuple[MigrationRequest, ...]
 
 
-@dataclass(frozen=True)
-class ServiceSettings:
-    approvers: frozenset[str]  # Slack user ids (U…/W…) and user group ids (S…)
-    incident_channel: str | None = None
-    policy: ZonePolicy = field(default_factory=ZonePolicy)
-    approval_ttl: timedelta = timedelta(days=1)
-    notice_batch: int = 50
-    read_only: bool = False
-    poll_period: timedelta = timedelta(seconds=60)
-    #: The poller's share of the OVHcloud budget; the rest stays for people's commands.
-    poll_budget_per_minute: float = 48.0
-    stall_after: timedelta = timedelta(hours=3)
-    #: A card is edited when its task moves, and at least this often while it replicates ("last check").
-    card_refresh: timedelta = timedelta(minutes=15)
-
-    @property
-    def approver_users(self) -> frozenset[str]:
-        return frozenset(a for a in self.approvers if not a.startswith("S"))
-
-    @property
-    def approver_groups(self) -> frozenset[str]:
-        return frozenset(a for a in self.approvers if a.startswith("S"))
-
-
-def _retry_delay(attempts: int) -> timedelta:
-    """Backoff for a notice the chat did not accept: 5 s, 10 s, 20 s... capped at 5 minutes."""
-    return timedelta(seconds=min(300, 5 * 2**attempts))
-
-
 class PccService:
     def __init__(
         self,
@@ -116,9 +81,35 @@ class PccService:
         self._directory = directory
         self._settings = settings
         self._clock = clock
-        self._delivery = threading.Lock()
-        self._planner = PollPlanner(settings.poll_period, settings.poll_budget_per_minute, clock.now())
-        self._searched: dict[int, datetime] = {}  # needs_attention request -> last task search
+        self._chat = ChatDesk(
+            repo=repo,
+            notifier=notifier,
+            clock=clock,
+            incident_channel=settings.incident_channel,
+            batch=settings.notice_batch,
+        )
+        self._tracker = Tracker(
+            gateway=gateway,
+            repo=repo,
+            chat=self._chat,
+            settings=settings,
+            clock=clock,
+            expire=self._expire_if_due,
+        )
+
+    # ------------------------------------------------------------ the scheduler's jobs
+
+    def poll_once(self) -> None:
+        """One scheduler tick: expire, remind, track tasks, look for lost tasks, send notices, board."""
+        self._tracker.poll_once()
+
+    def reconcile(self) -> None:
+        """On start: settle requests a stopped bot left between the approval and the API's answer."""
+        self._tracker.reconcile()
+
+    def deliver_notices(self) -> int:
+        """Send what is due in the outbox."""
+        return self._chat.deliver()
 
     # ------------------------------------------------------------ reading
 
@@ -177,10 +168,7 @@ class PccService:
         return self._require(request_id), self._repo.history(request_id)
 
     def _require(self, request_id: int) -> MigrationRequest:
-        request = self._repo.get(request_id)
-        if request is None:
-            raise NotFound(f"request #{request_id} not found")
-        return request
+        return require(self._repo, request_id)
 
     def export_audit(self, days: int, channel: str, user: str) -> int:
         """Upload the audit trail of the last ``days`` days as CSV to ``channel``; returns its lines."""
@@ -299,7 +287,7 @@ class PccService:
         if request.state == State.PENDING and now >= request.expires_at:
             change = Change(actor=BOT, action="expired", detail=f"not approved by {request.expires_at}")
             if self._repo.transition(request.id, State.PENDING, State.EXPIRED, change, now):
-                self._refresh_card(request.id)
+                self._chat.refresh_card(request.id)
             raise Conflict(f"request #{request.id} expired at {request.expires_at:%Y-%m-%d %H:%M} UTC")
 
     def _not_pending(self, request_id: int) -> Conflict:
@@ -324,7 +312,7 @@ class PccService:
         if not self._repo.transition(request_id, State.PENDING, State.APPROVED, change, now):
             raise self._not_pending(request_id)
         log.info("request #%d approved by %s", request_id, user)
-        self._refresh_card(request_id)
+        self._chat.refresh_card(request_id)
         self._start_migration(self._require(request_id))
         return self._require(request_id)
 
@@ -335,7 +323,7 @@ class PccService:
             ambiguous = error.ambiguous
             target = State.NEEDS_ATTENTION if ambiguous else State.FAILED
             text = messages.ambiguous(request, error) if ambiguous else messages.refused(request, error)
-            self._move(
+            self._chat.move(
                 request,
                 State.APPROVED,
                 target,
@@ -345,11 +333,11 @@ class PccService:
                     detail=str(error),
                     query_id=error.query_id,
                     fields={"last_error": str(error), "query_id": error.query_id},
-                    notices=self._thread_and_incident(request, "start-failed", text),
+                    notices=self._chat.thread_and_incident(request, "start-failed", text),
                 ),
             )
             return
-        self._move(
+        self._chat.move(
             request,
             State.APPROVED,
             State.REPLICATING,
@@ -392,12 +380,12 @@ class PccService:
         )
         if not self._repo.transition(request_id, State.FAILED, State.REPLICATING, change, self._clock.now()):
             raise Conflict(f"request #{request_id} is already being relaunched")
-        self._refresh_card(request_id)
+        self._chat.refresh_card(request_id)
         reason = f"pcc-bot request #{request_id}: relaunch approved by {user} (attempt {attempt})"
         try:
             task = self._ovh.reset_task(request.spec.dest_service, request.task_id, reason)
         except OvhApiError as error:
-            self._move(
+            self._chat.move(
                 self._require(request_id),
                 State.REPLICATING,
                 State.FAILED,
@@ -407,7 +395,7 @@ class PccService:
                     detail=str(error),
                     query_id=error.query_id,
                     fields={"task_state": "error", "last_error": str(error)},
-                    notices=self._thread_and_incident(
+                    notices=self._chat.thread_and_incident(
                         request, f"retry-refused-{attempt}", messages.retry_refused(request, error)
                     ),
                 ),
@@ -429,7 +417,7 @@ class PccService:
             ),
             now,
         )
-        self._refresh_card(request_id)
+        self._chat.refresh_card(request_id)
         self.deliver_notices()
         return self._require(request_id)
 
@@ -454,7 +442,7 @@ class PccService:
         try:
             started = self._ovh.remove_filer(spec.dest_service, spec.dest_datacenter_id, copy.filer_id)
         except OvhApiError as error:
-            self._move(
+            self._chat.move(
                 self._require(request_id),
                 State.REMOVING,
                 State.DONE,
@@ -485,47 +473,9 @@ class PccService:
             ),
             self._clock.now(),
         )
-        self._refresh_card(request_id)
+        self._chat.refresh_card(request_id)
         self.deliver_notices()
         return self._require(request_id)
-
-    def _track_removal(self, request: MigrationRequest) -> None:
-        if request.removal_task_id is None:
-            return  # the bot stopped before storing the task: the removal shows on the PCC's tasks
-        task = self._ovh.get_task(request.spec.dest_service, request.removal_task_id)
-        if task.state == TASK_DONE:
-            self._move(
-                request,
-                State.REMOVING,
-                State.REMOVED,
-                Change(
-                    actor=BOT,
-                    action="copy removed",
-                    detail=f"task {task.task_id}",
-                    notices=[
-                        NoticeDraft(NoticeKind.THREAD, "removed", request.channel, messages.removed(request))
-                    ],
-                ),
-            )
-        elif task.state in TASK_FAILED_STATES:
-            self._move(
-                request,
-                State.REMOVING,
-                State.DONE,
-                Change(
-                    actor=BOT,
-                    action="copy removal failed",
-                    detail=f"task {task.task_id} {task.state}",
-                    notices=[
-                        NoticeDraft(
-                            NoticeKind.THREAD,
-                            f"removal-failed-{task.task_id}",
-                            request.channel,
-                            messages.removal_failed(request, task),
-                        )
-                    ],
-                ),
-            )
 
     @_about_request
     def reject(self, request_id: int, user: str) -> MigrationRequest:
@@ -537,7 +487,7 @@ class PccService:
         )
         if not self._repo.transition(request_id, State.PENDING, State.REJECTED, change, now):
             raise self._not_pending(request_id)
-        self._refresh_card(request_id)
+        self._chat.refresh_card(request_id)
         return self._require(request_id)
 
     @_about_request
@@ -560,288 +510,9 @@ class PccService:
         )
         if not self._repo.transition(request_id, State.PENDING, State.CANCELLED, change, now):
             raise self._not_pending(request_id)
-        self._refresh_card(request_id)
+        self._chat.refresh_card(request_id)
         return self._require(request_id)
 
     # ------------------------------------------------------------ tracking
 
-    def poll_once(self) -> None:
-        """One scheduler tick: expire, track replicating tasks, look for lost tasks, send notices."""
-        now = self._clock.now()
-        for request in self._repo.in_states([State.PENDING]):
-            try:
-                self._expire_if_due(request)
-            except Conflict:
-                log.info("request #%d expired", request.id)
-                continue
-            if now >= request.created_at + self._settings.approval_ttl / 2:
-                self._repo.queue_notice(
-                    request.id,
-                    NoticeDraft(NoticeKind.THREAD, "reminder", request.channel, messages.reminder(request)),
-                    now,
-                )
-        replicating = {r.id: r for r in self._repo.in_states([State.REPLICATING])}
-        calls = {request_id: 2 if r.uses_copy_filer else 1 for request_id, r in replicating.items()}
-        for request_id in self._planner.due(list(replicating), self._clock.now(), cost=calls.__getitem__):
-            request = replicating[request_id]
-            try:
-                with logs.context(request_id=request.id):
-                    self._track(request)
-            except PccBotError as error:
-                log.warning("request #%d: could not read its task: %s", request.id, error)
-        for request in self._repo.in_states([State.REMOVING]):
-            try:
-                self._track_removal(request)
-            except PccBotError as error:
-                log.warning("request #%d: could not read the removal task: %s", request.id, error)
-        for request in self._repo.in_states([State.NEEDS_ATTENTION]):
-            last = self._searched.get(request.id)
-            if last is not None and self._clock.now() - last < self._settings.poll_period:
-                continue
-            self._searched[request.id] = self._clock.now()
-            try:
-                self._adopt(request, State.NEEDS_ATTENTION)
-            except PccBotError as error:
-                log.warning("request #%d: task search failed: %s", request.id, error)
-        self.deliver_notices()
-        self._refresh_board()
-
-    def _refresh_board(self) -> None:
-        """Post the incident-room board once, then edit it whenever what it shows changes."""
-        channel = self._settings.incident_channel
-        if not channel:
-            return
-        counts = self._repo.count_by_state()
-        active = self._repo.in_states([State.APPROVED, State.REPLICATING, State.NEEDS_ATTENTION])
-        board = Board(
-            active=tuple(active),
-            done=sum(counts.get(s.value, 0) for s in (State.DONE, State.REMOVING, State.REMOVED)),
-            failed=counts.get(State.FAILED.value, 0),
-        )
-        saved = self._repo.board(channel)
-        if saved is None and not (board.active or board.done or board.failed):
-            return  # nothing to show yet
-        if saved is not None and saved[1] == board.digest():
-            return
-        try:
-            if saved is None:
-                ref = self._notifier.post_board(channel, board)
-            else:
-                ref = MessageRef(channel, saved[0])
-                self._notifier.update_board(ref, board)
-        except NoticeNotDelivered as error:
-            log.warning("incident board not updated (%s); the next poll retries", error)
-            return
-        self._repo.save_board(channel, ref.ts, board.digest(), self._clock.now())
-
-    def _track(self, request: MigrationRequest) -> None:
-        assert request.task_id is not None
-        task = self._ovh.get_task(request.spec.dest_service, request.task_id)
-        if task.state == TASK_DONE:
-            self._move(
-                request,
-                State.REPLICATING,
-                State.DONE,
-                Change(
-                    actor=BOT,
-                    action="replication done",
-                    detail=f"task {task.task_id}",
-                    fields={"task_state": task.state, "progress": 100},
-                    notices=self._thread_and_incident(
-                        request, "done", messages.completed(request), NoticeButton.REMOVE_COPY
-                    ),
-                ),
-            )
-        elif task.state in TASK_FAILED_STATES:
-            self._move(
-                request,
-                State.REPLICATING,
-                State.FAILED,
-                Change(
-                    actor=BOT,
-                    action="replication failed",
-                    detail=f"task {task.task_id} {task.state}",
-                    fields={
-                        "task_state": task.state,
-                        "progress": task.progress,
-                        "last_error": task.description,
-                    },
-                    notices=self._thread_and_incident(
-                        request,
-                        f"failed-{request.retries}",
-                        messages.failed(request, task),
-                        NoticeButton.RETRY if task.state == "error" else None,
-                    ),
-                ),
-            )
-        else:
-            self._observe_progress(request, task, self._copy_status(request))
-
-    def _copy_status(self, request: MigrationRequest) -> CopyStatus | None:
-        if not request.uses_copy_filer:
-            return None
-        try:
-            return self._ovh.copy_status(request.spec)
-        except PccBotError as error:  # the task still says enough; progress waits for the next poll
-            log.warning("request #%d: copyFilerStatus unreadable: %s", request.id, error)
-            return None
-
-    def _observe_progress(self, request: MigrationRequest, task: Task, copy: CopyStatus | None) -> None:
-        """Record a reading of a running task; edit the card when it moved (or to refresh "last
-        check"); warn once per stall when it has not moved for PCC_STALL_SECONDS."""
-        now = self._clock.now()
-        progress = copy.progress if copy is not None and copy.progress is not None else task.progress
-        moved = (task.state, progress) != (request.task_state, request.progress)
-        fields: dict[str, object] = {
-            "task_state": task.state,
-            "progress": progress,
-            "last_check_at": now.isoformat(),
-        }
-        if copy is not None and copy.transferred is not None:
-            fields["transferred"] = copy.transferred
-        self._planner.observed(request.id, progress, now)
-        if moved or request.progress_changed_at is None:
-            fields["progress_changed_at"] = now.isoformat()
-        self._repo.update_fields(request.id, fields, now)
-        stale_card = (
-            request.card_updated_at is None or now - request.card_updated_at >= self._settings.card_refresh
-        )
-        if moved or stale_card:
-            self._refresh_card(request.id)
-        still_since = request.progress_changed_at
-        if not moved and still_since is not None and now - still_since >= self._settings.stall_after:
-            text = messages.stalled(request, task, still_since)
-            for draft in self._thread_and_incident(request, f"stall-{still_since.isoformat()}", text):
-                self._repo.queue_notice(request.id, draft, now)
-
-    def reconcile(self) -> None:
-        """On start: a request left `approved` was interrupted between the approval and the API's
-        answer. Adopt its task if OVHcloud has one, else mark it needs_attention. Never re-POST."""
-        for request in self._repo.in_states([State.APPROVED]):
-            try:
-                adopted = self._adopt(request, State.APPROVED)
-            except PccBotError as error:
-                log.warning("request #%d: task search failed: %s", request.id, error)
-                adopted = False
-            if not adopted:
-                self._move(
-                    request,
-                    State.APPROVED,
-                    State.NEEDS_ATTENTION,
-                    Change(
-                        actor=BOT,
-                        action="interrupted",
-                        detail="no task found after restart",
-                        notices=self._thread_and_incident(
-                            request, "interrupted", messages.interrupted(request)
-                        ),
-                    ),
-                )
-        self.deliver_notices()
-
-    def _adopt(self, request: MigrationRequest, current: State) -> bool:
-        since = (request.decided_at or request.created_at) - timedelta(minutes=5)
-        tasks = self._ovh.find_tasks(request.spec.dest_service, request.spec.dest_datacenter_id, since)
-        task = _matching_task(tasks, request.spec.filer_id)
-        if task is None:
-            return False
-        self._move(
-            request,
-            current,
-            State.REPLICATING,
-            Change(
-                actor=BOT,
-                action="task adopted",
-                detail=f"task {task.task_id} ({task.name})",
-                fields={"task_id": task.task_id, "task_state": task.state, "progress": task.progress},
-                notices=[
-                    NoticeDraft(
-                        NoticeKind.THREAD,
-                        f"adopted-{task.task_id}",
-                        request.channel,
-                        messages.adopted(request, task),
-                    )
-                ],
-            ),
-        )
-        return True
-
     # ------------------------------------------------------------ plumbing
-
-    def _thread_and_incident(
-        self, request: MigrationRequest, key: str, text: str, button: NoticeButton | None = None
-    ) -> list[NoticeDraft]:
-        notices = [NoticeDraft(NoticeKind.THREAD, key, request.channel, text, button)]
-        if self._settings.incident_channel:
-            channel = self._settings.incident_channel
-            notices.append(NoticeDraft(NoticeKind.INCIDENT, f"{key}-incident", channel, text, button))
-        return notices
-
-    def _move(self, request: MigrationRequest, expected: State, target: State, change: Change) -> None:
-        if self._repo.transition(request.id, expected, target, change, self._clock.now()):
-            log.info(
-                "request #%d: %s (%s -> %s) %s", request.id, change.action, expected, target, change.detail
-            )
-            self._refresh_card(request.id)
-            self.deliver_notices()
-        else:
-            log.info("request #%d was no longer %s; %s skipped", request.id, expected, change.action)
-
-    def _refresh_card(self, request_id: int) -> None:
-        request = self._require(request_id)
-        if request.card_ts is None:
-            return  # the card is still queued; it will be posted with the current state
-        try:
-            self._notifier.update_card(request)
-        except NoticeNotDelivered as error:
-            log.warning("request #%d: card not updated (%s); the next change retries", request_id, error)
-            return
-        self._repo.update_fields(
-            request_id, {"card_updated_at": self._clock.now().isoformat()}, self._clock.now()
-        )
-
-    def deliver_notices(self) -> int:
-        """Send what is due in the outbox; a notice is marked sent only once the chat accepted it."""
-        sent = 0
-        with self._delivery:
-            now = self._clock.now()
-            for notice in self._repo.due_notices(now, self._settings.notice_batch):
-                request = self._require(notice.request_id)
-                offer = (notice.button, request.id) if notice.button else None
-                try:
-                    if notice.kind == NoticeKind.CARD:
-                        ref = self._notifier.post_card(request)
-                        self._repo.set_card(request.id, ref.channel, ref.ts)
-                    elif notice.kind == NoticeKind.THREAD:
-                        if request.card_ts is None or request.card_channel is None:
-                            raise NoticeNotDelivered("the card is not posted yet", retry_after=5)
-                        self._notifier.post_text(request.card_channel, notice.text, request.card_ts, offer)
-                    else:
-                        self._notifier.post_text(notice.channel, notice.text, None, offer)
-                except NoticeNotDelivered as error:
-                    delay = (
-                        timedelta(seconds=error.retry_after)
-                        if error.retry_after is not None
-                        else _retry_delay(notice.attempts)
-                    )
-                    log.warning(
-                        "notice %d for request #%d not delivered (%s); retry in %s",
-                        notice.id,
-                        notice.request_id,
-                        error,
-                        delay,
-                    )
-                    self._repo.notice_failed(notice.id, str(error), now + delay)
-                    continue
-                self._repo.notice_sent(notice.id, self._clock.now())
-                sent += 1
-        return sent
-
-
-def _matching_task(tasks: list[Task], filer_id: int) -> Task | None:
-    """The task a lost migration call created: same filer id, or the only filer-copy task."""
-    same_filer = [t for t in tasks if t.filer_id == filer_id]
-    if len(same_filer) == 1:
-        return same_filer[0]
-    named = [t for t in tasks if t.filer_id is None and "filer" in t.name.lower()]
-    return named[0] if len(named) == 1 else None

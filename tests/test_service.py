@@ -17,7 +17,8 @@ from bot.domain import (
 )
 from bot.ports import Change
 from bot.repository import SqliteRepository
-from bot.service import PccService, ServiceSettings
+from bot.service import PccService
+from bot.settings import ServiceSettings
 from tests.fakes import FakeClock, FakeDirectory, FakeGateway, FakeNotifier
 
 SPEC = MigrationSpec("pcc-src", 10, 100, "pcc-dst", 20)
