@@ -41,7 +41,8 @@ ask for a copy; an approver clicks Approve
    e.g. `/pcc list`
 • `/pcc status <requestId>`: one request with its history
    e.g. `/pcc status 3`
-• `/pcc cancel <requestId>`: withdraw a request before it is approved (requester or approver)
+• `/pcc cancel <requestId>`: withdraw a request before it is approved (requester or approver), or
+   close one that needs attention once you checked at OVHcloud that no task exists (approver)
    e.g. `/pcc cancel 3`
 • `/pcc audit [days]`: upload a CSV of every request and decision of the last days (default 30)
    e.g. `/pcc audit 7`

@@ -208,7 +208,7 @@ TRANSITIONS: dict[State, frozenset[State]] = {
     # Once the VMs are cloned, an approver removes the read-only copy; a refused removal leaves it done.
     State.DONE: frozenset({State.REMOVING}),
     State.REMOVING: frozenset({State.REMOVED, State.DONE}),
-    # A human or the reconciler may still find the task, or give up.
+    # The reconciler may still find the task, or an approver closes it (`/pcc cancel`).
     State.NEEDS_ATTENTION: frozenset({State.REPLICATING, State.FAILED}),
 }
 

@@ -77,7 +77,8 @@ def ambiguous(request: MigrationRequest, error: OvhApiError) -> str:
     return (
         f":warning: Request #{request.id} needs attention: the call `{request.api_call}` got no clear "
         f"answer ({error}). It may have started. pcc-bot will not call it again; it keeps looking for "
-        f"the task on {request.spec.dest_service}. Check the PCC's tasks before doing anything by hand."
+        f"the task on {request.spec.dest_service}. Check the PCC's tasks before doing anything by hand; "
+        f"if there is none, an approver closes this request with `/pcc cancel {request.id}`."
     )
 
 
@@ -86,7 +87,8 @@ def interrupted(request: MigrationRequest) -> str:
         f":warning: Request #{request.id} needs attention: pcc-bot stopped between the approval and "
         f"OVHcloud's answer, and no matching task was found on {request.spec.dest_service} datacenter "
         f"{request.spec.dest_datacenter_id}. pcc-bot will not call the API again for this request; it "
-        f"keeps looking for the task. Check the PCC's tasks before doing anything by hand."
+        f"keeps looking for the task. Check the PCC's tasks before doing anything by hand; if there is "
+        f"none, an approver closes this request with `/pcc cancel {request.id}`."
     )
 
 
@@ -145,4 +147,11 @@ def removal_failed(request: MigrationRequest, task: Task) -> str:
     return (
         f":x: Removing `{restore_name(request)}` failed: OVHcloud task {task.task_id} ended `{task.state}`. "
         f"The copy is still there; tell OVHcloud support the task id."
+    )
+
+
+def closed(request: MigrationRequest, user: str) -> str:
+    return (
+        f"Request #{request.id} closed by <@{user}>: no OVHcloud task was found for it. The filer "
+        f"{request.spec.filer_id} can be requested again."
     )

@@ -500,9 +500,12 @@ class PccService:
                 raise NotAllowed(
                     f"only the requester or an approver can cancel request #{request_id}"
                 ) from None
+        if request.state == State.NEEDS_ATTENTION:
+            return self._close_unresolved(request, user)
         if request.state != State.PENDING:
             raise Conflict(
-                f"request #{request_id} is {request.state}: only a pending request can be cancelled"
+                f"request #{request_id} is {request.state}: only a pending request (or one that needs "
+                "attention) can be cancelled"
             )
         now = self._clock.now()
         change = Change(
@@ -513,6 +516,22 @@ class PccService:
         self._chat.refresh_card(request_id)
         return self._require(request_id)
 
-    # ------------------------------------------------------------ tracking
+    def _close_unresolved(self, request: MigrationRequest, user: str) -> MigrationRequest:
+        """An approver closes a request whose task was never found (checked by hand at OVHcloud), so
+        the filer can be requested again. The API is not called."""
+        self.check_approver(request, user)
+        change = Change(
+            actor=user,
+            action="closed by an approver",
+            detail="no OVHcloud task found for this request; checked by hand",
+            notices=self._chat.thread_and_incident(request, "closed", messages.closed(request, user)),
+        )
+        if not self._repo.transition(
+            request.id, State.NEEDS_ATTENTION, State.FAILED, change, self._clock.now()
+        ):
+            raise self._not_pending(request.id)
+        self._chat.refresh_card(request.id)
+        self._chat.deliver()
+        return self._require(request.id)
 
     # ------------------------------------------------------------ plumbing

@@ -196,6 +196,19 @@ def test_an_ambiguous_post_needs_attention_and_is_never_repeated(world):
     assert world.repo.get(request.id).state == State.NEEDS_ATTENTION
 
 
+def test_an_approver_closes_a_request_whose_task_never_appeared(world):
+    world.gateway.post_error = OvhApiError("timeout", ambiguous=True)
+    request = world.file()
+    world.service.approve(request.id, "UBOB")
+    with pytest.raises(NotAllowed):
+        world.service.cancel(request.id, "UALICE")  # the requester is not an approver
+    closed = world.service.cancel(request.id, "UCAROL")
+    assert closed.state == State.FAILED
+    assert any("closed by <@UCAROL>" in t for _, t, _ in world.notifier.texts)
+    assert world.file(user="UDAVE").state == State.PENDING  # the filer is free again
+    assert len(world.gateway.posts) == 1
+
+
 def test_a_needs_attention_request_adopts_its_task_when_it_shows_up(world):
     world.gateway.post_error = OvhApiError("timeout", ambiguous=True)
     request = world.file()
