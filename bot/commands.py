@@ -161,6 +161,14 @@ def _slack_id(body: dict[str, Any], flat: str, nested: str, what: str) -> str:
     return value
 
 
+def parse_trigger(body: dict[str, Any]) -> str:
+    """The trigger id that lets the bot open a form (valid 3 seconds)."""
+    trigger = body.get("trigger_id")
+    if not isinstance(trigger, str) or not trigger:
+        raise UsageError("this request carries no trigger id, so no form can be opened; give the 5 arguments")
+    return trigger
+
+
 def parse_user(body: dict[str, Any]) -> str:
     return _slack_id(body, "user_id", "user", "user")
 

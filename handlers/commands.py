@@ -20,6 +20,7 @@ from bot.commands import (
     Status,
     parse,
     parse_channel,
+    parse_trigger,
     parse_user,
 )
 from bot.service import PccService
@@ -36,7 +37,7 @@ def register(app: App, service: PccService, work: Executor) -> None:
             case Help():
                 text, body = blocks.help_message()
             case OpenMigrateForm():
-                client.views_open(trigger_id=command["trigger_id"], view=blocks.migrate_form(channel))
+                client.views_open(trigger_id=parse_trigger(command), view=blocks.migrate_form(channel))
                 return
             case ListFilers(service=pcc, datacenter_id=dc):
                 text, body = blocks.filers_message(service.list_filers(pcc, dc))
@@ -56,5 +57,5 @@ def register(app: App, service: PccService, work: Executor) -> None:
                 )
             case Cancel(request_id=request_id):
                 request = service.cancel(request_id, user)
-                text, body = blocks.text_message(f"Request #{request.id} cancelled.")
+                text, body = blocks.text_message(f"Request #{request.id} is now {request.state}.")
         respond(text=text, blocks=body, response_type="ephemeral")

@@ -204,7 +204,7 @@ def test_list_status_and_cancel(bot):
     bot.settle()
     replies = bot.replies()
     assert any("requested" in r or f"#{request_id}" in r for r in replies)
-    assert any(f"Request #{request_id} cancelled" in r for r in replies)
+    assert any(f"Request #{request_id} is now cancelled" in r for r in replies)
     assert bot.runtime.repo.get(request_id).state == "cancelled"
 
 
