@@ -1,0 +1,216 @@
+"""The simulated API routes: the paths and JSON shapes of reference/ovh-api.md, both error formats."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from bot.simulator.state import Simulator
+
+
+class _ApiError(Exception):
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        self.status = status
+        self.body = body
+
+
+def _classic(status: int, error_class: str, message: str) -> _ApiError:
+    return _ApiError(status, {"class": error_class, "message": message})
+
+
+def _auth_layer(status: int, code: str, message: str) -> _ApiError:
+    reasons = {400: "Bad Request", 403: "Forbidden"}
+    return _ApiError(
+        status, {"errorCode": code, "httpCode": f"{status} {reasons.get(status, '')}", "message": message}
+    )
+
+
+def _not_found(what: str) -> _ApiError:
+    return _classic(404, "Client::NotFound", f"The requested object ({what}) does not exist")
+
+
+Route = tuple[str, re.Pattern[str], Callable[..., Any]]
+
+
+class _Api:
+    """Route table and handlers over a Simulator's state."""
+
+    def __init__(self, sim: Simulator) -> None:
+        self.sim = sim
+        pcc = r"/dedicatedCloud/(?P<sn>[^/]+)"
+        dc = pcc + r"/datacenter/(?P<dc>\d+)"
+        self.routes: list[Route] = [
+            ("GET", re.compile(r"/auth/details"), self.auth_details),
+            ("GET", re.compile(r"/dedicatedCloud/location"), self.locations),
+            ("GET", re.compile(r"/dedicatedCloud"), self.services),
+            ("GET", re.compile(pcc), self.get_pcc),
+            ("GET", re.compile(pcc + r"/(?P<option>hds|pcidss)"), self.get_option),
+            ("GET", re.compile(pcc + r"/datacenter"), self.datacenters),
+            ("GET", re.compile(dc), self.get_datacenter),
+            ("GET", re.compile(dc + r"/filer"), self.filers),
+            ("GET", re.compile(dc + r"/filer/(?P<filer>\d+)"), self.get_filer),
+            ("POST", re.compile(dc + r"/(?P<route>linkFilerFromSbg|copyFiler)"), self.copy_filer),
+            ("POST", re.compile(dc + r"/filer/(?P<filer>\d+)/remove"), self.remove_filer),
+            ("GET", re.compile(dc + r"/copyFilerStatus"), self.copy_status),
+            ("GET", re.compile(pcc + r"/task"), self.task_list),
+            ("GET", re.compile(pcc + r"/task/(?P<task>\d+)"), self.get_task),
+            ("POST", re.compile(pcc + r"/task/(?P<task>\d+)/resetTaskState"), self.reset_task),
+            ("GET", re.compile(pcc + r"/globalTasks"), self.task_list),
+        ]
+
+    def _pcc(self, sn: str) -> dict[str, Any]:
+        if sn not in self.sim.inventory:
+            raise _not_found(f"dedicatedCloud {sn}")
+        return self.sim.inventory[sn]
+
+    def _dc(self, sn: str, dc: str) -> dict[str, Any]:
+        datacenters = self._pcc(sn)["datacenters"]
+        if int(dc) not in datacenters:
+            raise _not_found(f"datacenter {dc}")
+        return dict(datacenters[int(dc)])
+
+    def auth_details(self, **_: Any) -> Any:
+        return {
+            "account": "xx1234-ovh",
+            "method": "account",
+            "identities": ["urn:v1:eu:identity:account:xx1234-ovh"],
+            "allowedRoutes": self.sim.allowed_routes,
+            "description": "pcc-bot",
+        }
+
+    def locations(self, **_: Any) -> Any:
+        return sorted({p["location"] for p in self.sim.inventory.values()})
+
+    def services(self, **_: Any) -> Any:
+        return sorted(self.sim.inventory)
+
+    def get_pcc(self, sn: str, **_: Any) -> Any:
+        pcc = self._pcc(sn)
+        return {
+            "serviceName": sn,
+            "location": pcc["location"],
+            "description": pcc["description"],
+            "state": "delivered",
+            "commercialRange": "2016",
+            "managementInterface": "vsphere",
+            "generation": "2.0",
+            "productReference": "EPCC",
+            "billingType": "monthly",
+            "version": {"major": "7.0", "minor": "3", "build": "0"},
+        }
+
+    def get_option(self, sn: str, option: str, **_: Any) -> Any:
+        state = self._pcc(sn)[option]
+        if state is None:
+            raise _not_found(f"{option} option of {sn}")
+        return {"state": state}
+
+    def datacenters(self, sn: str, **_: Any) -> Any:
+        return sorted(self._pcc(sn)["datacenters"])
+
+    def get_datacenter(self, sn: str, dc: str, **_: Any) -> Any:
+        data = self._dc(sn, dc)
+        return {
+            "datacenterId": int(dc),
+            "name": data["name"],
+            "description": "",
+            "commercialName": data["commercialName"],
+            "commercialRangeName": "2016",
+            "isRemovable": False,
+            "version": "7.0",
+        }
+
+    def filers(self, sn: str, dc: str, **_: Any) -> Any:
+        return sorted(self._dc(sn, dc)["filers"])
+
+    def get_filer(self, sn: str, dc: str, filer: str, **_: Any) -> Any:
+        filers = self._dc(sn, dc)["filers"]
+        if int(filer) not in filers:
+            raise _not_found(f"filer {filer}")
+        return filers[int(filer)]
+
+    def copy_filer(self, sn: str, dc: str, route: str, body: Any, **_: Any) -> Any:
+        self._dc(sn, dc)
+        if not isinstance(body, dict) or not isinstance(body.get("filerId"), int):
+            raise _classic(400, "Client::BadRequest", "Invalid signature... missing parameter filerId")
+        if route == "copyFiler" and body.get("accept") is not True:
+            raise _classic(400, "Client::BadRequest", "You must accept the conditions (accept: true)")
+        if self.sim.find_source_filer(body["filerId"]) is None:
+            raise _classic(404, "Client::NotFound", f"Filer {body['filerId']} not found in SBG")
+        return self.sim.start_copy(sn, int(dc), body["filerId"], route)
+
+    def remove_filer(self, sn: str, dc: str, filer: str, **_: Any) -> Any:
+        filers = self._dc(sn, dc)["filers"]
+        if int(filer) not in filers:
+            raise _not_found(f"filer {filer}")
+        if any(t.removes == int(filer) for t in self.sim.tasks.values()):
+            raise _classic(409, "Client::Conflict", f"Filer {filer} is already being removed")
+        return self.sim.start_removal(sn, int(dc), int(filer))
+
+    def copy_status(self, sn: str, dc: str, **_: Any) -> Any:
+        self._dc(sn, dc)
+        out = []
+        for task in self.sim.tasks.values():
+            if task.service == sn and task.datacenter_id == int(dc) and task.name == "copyFiler":
+                view = self.sim.task_view(task)
+                out.append(
+                    {
+                        "id": task.task_id,
+                        "filerId": task.filer_id,
+                        "filerName": task.restore_name,
+                        "domain": sn,
+                        "status": view["state"],
+                        "progress": view["progress"],
+                        "transfered": str(view["progress"] * 10**9),
+                        "creationDate": task.created_iso,
+                        "doneDate": None,
+                    }
+                )
+        return out
+
+    def task_list(self, sn: str, query: dict[str, list[str]], **_: Any) -> Any:
+        self._pcc(sn)
+        wanted_dc = query.get("datacenterId", [None])[0]
+        wanted_filer = query.get("filerId", [None])[0]
+        wanted_name = query.get("name", [None])[0]
+        ids = []
+        for task in self.sim.tasks.values():
+            if task.service != sn:
+                continue
+            if wanted_dc and str(task.datacenter_id) != wanted_dc:
+                continue
+            if wanted_filer and str(task.filer_id) != wanted_filer:
+                continue
+            if wanted_name and wanted_name.lower() not in task.name.lower():
+                continue
+            ids.append(task.task_id)
+        return sorted(ids)
+
+    def get_task(self, sn: str, task: str, **_: Any) -> Any:
+        self._pcc(sn)
+        found = self.sim.tasks.get(int(task))
+        if found is None or found.service != sn:
+            raise _not_found(f"task {task}")
+        return self.sim.task_view(found)
+
+    def reset_task(self, sn: str, task: str, body: Any, **_: Any) -> Any:
+        """Relaunch a task in `error`: it resumes where it stopped and, this time, completes."""
+        if not isinstance(body, dict) or not isinstance(body.get("reason"), str) or not body["reason"]:
+            raise _classic(400, "Client::BadRequest", "Missing parameter reason")
+        found = self.sim.tasks.get(int(task))
+        if found is None or found.service != sn:
+            raise _not_found(f"task {task}")
+        if self.sim.task_view(found)["state"] != "error":
+            raise _classic(403, "Client::Forbidden", "The task is not in error state")
+        found.fails = False
+        found.started = self.sim.task_clock() - self.sim.replication_seconds / 2
+        return self.sim.task_view(found)
+
+    def dispatch(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> Any:
+        for route_method, pattern, handler in self.routes:
+            match = pattern.fullmatch(path)
+            if match and route_method == method:
+                with self.sim._lock:
+                    return handler(**match.groupdict(), query=query, body=body)
+        raise _classic(404, "Client::NotFound", "Got an invalid (or empty) URL")

@@ -1,0 +1,133 @@
+"""The demo inventory the simulator serves (README, "Demo inventory"), and its constants."""
+
+from __future__ import annotations
+
+from typing import Any
+
+DEMO_APPLICATION_KEY = "demo-application-key"
+DEMO_APPLICATION_SECRET = "demo-application-secret"
+DEMO_CONSUMER_KEY = "demo-consumer-key"
+
+#: Simulated seconds a replication takes (the guides speak of "hours").
+REPLICATION_SECONDS = 4 * 3600
+#: Simulated seconds a datastore removal takes.
+REMOVAL_SECONDS = 600
+#: A filer whose replication ends in `error`, to show the failure path.
+FAILING_FILER_ID = 1240
+#: Seconds a signed request's timestamp may differ from the simulator's clock.
+MAX_CLOCK_SKEW = 180
+
+
+def filer_record(
+    filer_id: int, size_tb: int, used_gb: float, vms: int, prefix: str = "ssd"
+) -> dict[str, Any]:
+    size_gb = size_tb * 1024
+    return {
+        "filerId": filer_id,
+        "name": f"{prefix}-{filer_id:06d}",
+        "fullProfile": f"{size_tb}t-{prefix}",
+        "profile": f"{size_tb}t-{prefix}",
+        "size": {"unit": "TB", "value": size_tb},
+        "spaceUsed": used_gb,
+        "spaceFree": round(size_gb - used_gb, 1),
+        "spaceProvisionned": used_gb,
+        "vmTotal": vms,
+        "state": "delivered",
+        "connectionState": "online",
+        "activeNode": "master",
+        "master": f"nfs-{filer_id}.sbg.ovh.net",
+        "billingType": "monthly",
+        "isManagedByOvh": False,
+    }
+
+
+def demo_inventory() -> dict[str, dict[str, Any]]:
+    """PCCs by service name. ``hds``/``pcidss`` None means never subscribed: the API answers 404."""
+
+    def pcc(zone: str, description: str, hds: str | None, pcidss: str | None, dcs: dict[int, Any]) -> Any:
+        return {
+            "location": zone,
+            "description": description,
+            "hds": hds,
+            "pcidss": pcidss,
+            "datacenters": dcs,
+        }
+
+    def dc(name: str, commercial: str, *filers: dict[str, Any]) -> dict[str, Any]:
+        return {"name": name, "commercialName": commercial, "filers": {f["filerId"]: f for f in filers}}
+
+    return {
+        "pcc-192-0-2-15": pcc(
+            "sbg1a",
+            "Strasbourg production (HDS)",
+            "enabled",
+            "disabled",
+            {
+                1337: dc(
+                    "sbg-prod",
+                    "SDDC-HDS",
+                    filer_record(1234, 3, 2150.5, 12),
+                    filer_record(1235, 1, 610.0, 4),
+                    filer_record(1236, 2, 120.0, 1, prefix="nfs"),
+                ),
+                1338: dc(
+                    "sbg-prod-2", "SDDC-HDS", filer_record(1240, 1, 800.0, 6), filer_record(1241, 1, 75.0, 2)
+                ),
+            },
+        ),
+        "pcc-192-0-2-16": pcc(
+            "sbg1a",
+            "Strasbourg payments (PCI-DSS)",
+            "disabled",
+            "enabled",
+            {
+                1400: dc("sbg-pay", "SDDC-PCIDSS", filer_record(1401, 2, 1500.0, 9)),
+            },
+        ),
+        "pcc-192-0-2-17": pcc(
+            "sbg1a",
+            "Strasbourg lab",
+            None,
+            None,
+            {
+                1500: dc("sbg-lab", "SDDC", filer_record(1501, 1, 300.0, 3), filer_record(1502, 1, 10.0, 0)),
+            },
+        ),
+        "pcc-192-0-2-50": pcc(
+            "rbx2a",
+            "Roubaix recovery (HDS)",
+            "enabled",
+            "disabled",
+            {
+                1515: dc("rbx-rec", "SDDC-HDS", filer_record(5001, 2, 100.0, 1)),
+                1516: dc("rbx-rec-2", "SDDC-HDS"),
+            },
+        ),
+        "pcc-192-0-2-51": pcc(
+            "rbx2b",
+            "Roubaix general",
+            None,
+            None,
+            {
+                1520: dc("rbx-gen", "SDDC"),
+            },
+        ),
+        "pcc-192-0-2-60": pcc(
+            "lim1c",
+            "Frankfurt payments (PCI-DSS)",
+            "disabled",
+            "enabled",
+            {
+                1600: dc("lim-pay", "SDDC-PCIDSS"),
+            },
+        ),
+        "pcc-192-0-2-70": pcc(
+            "eri1c",
+            "London general",
+            "disabled",
+            "disabled",
+            {
+                1700: dc("eri-gen", "SDDC"),
+            },
+        ),
+    }
