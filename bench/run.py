@@ -217,6 +217,23 @@ def bench_filers(sim: SimulatorServer) -> list[Row]:
     return rows
 
 
+def _draft(filer_id: int, now: datetime) -> RequestDraft:
+    """A stored request for a bench filer (the rules were checked elsewhere)."""
+    return RequestDraft(
+        spec=MigrationSpec("pcc-192-0-2-15", 1337, filer_id, "pcc-192-0-2-50", 1515),
+        requester="UALICE",
+        channel="COPS",
+        created_at=now,
+        expires_at=now + timedelta(days=1),
+        filer_name=f"ssd-{filer_id:06d}",
+        filer_size="1 TB",
+        vm_total=1,
+        source_zone="sbg1a",
+        dest_zone="rbx2a",
+        api_call="POST",
+    )
+
+
 # ---------------------------------------------------------------- 3. poller with 1,000 tasks
 
 
@@ -277,20 +294,7 @@ def bench_poller(workdir: Path, tasks: int = 1000, budget: float = 48.0, minutes
     )
     finish_at: dict[int, datetime] = {}
     for i in range(tasks):
-        draft = RequestDraft(
-            spec=MigrationSpec("pcc-192-0-2-15", 1337, 100000 + i, "pcc-192-0-2-50", 1515),
-            requester="UALICE",
-            channel="COPS",
-            created_at=clock.now(),
-            expires_at=clock.now() + timedelta(days=1),
-            filer_name=f"ssd-{i:06d}",
-            filer_size="1 TB",
-            vm_total=1,
-            source_zone="sbg1a",
-            dest_zone="rbx2a",
-            api_call="POST",
-        )
-        request = repo.add(draft, card_channel="COPS")
+        request = repo.add(_draft(100000 + i, clock.now()), card_channel="COPS")
         view = sim.sim.start_copy("pcc-192-0-2-50", 1515, 1234, "linkFilerFromSbg")
         started_ago = REPLICATION_SECONDS * i / tasks  # spread: one finishes every 14.4 s
         sim.sim.tasks[view["taskId"]].started = -started_ago
@@ -402,19 +406,7 @@ def bench_startup(
     now = datetime.now(UTC)
     for i in range(stored):
         request = repo.add(
-            RequestDraft(
-                spec=MigrationSpec("pcc-192-0-2-15", 1337, i, "pcc-192-0-2-50", 1515),
-                requester="UALICE",
-                channel="COPS",
-                created_at=now,
-                expires_at=now + timedelta(days=1),
-                filer_name=f"ssd-{i:06d}",
-                filer_size="1 TB",
-                vm_total=1,
-                source_zone="sbg1a",
-                dest_zone="rbx2a",
-                api_call="POST",
-            ),
+            _draft(i, now),
             card_channel="COPS",
         )
         repo.transition(
