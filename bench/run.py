@@ -231,6 +231,7 @@ def _draft(filer_id: int, now: datetime) -> RequestDraft:
         source_zone="sbg1a",
         dest_zone="rbx2a",
         api_call="POST",
+        route="linkFilerFromSbg",
     )
 
 

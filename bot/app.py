@@ -72,7 +72,8 @@ class Runtime:
     gateway: OvhGateway
     poller: Poller
     executor: TrackingExecutor  # Bolt's listeners: they only ack and hand over to `work`
-    work: TrackingExecutor  # what listeners do after their ack
+    work: TrackingExecutor  # what command listeners do after their ack
+    decisions: TrackingExecutor  # what button clicks do after their ack (never behind reads)
     counters: Counters
     started: bool = field(default=False)
     slack_connected: Callable[[], bool] = field(default=lambda: True)
@@ -116,6 +117,12 @@ class Runtime:
                 [({}, float(self.repo.pending_notice_count()))],
             ),
             (
+                "pcc_notices_dead_total",
+                "counter",
+                "Chat notices Slack refused for good (dead-lettered, never retried).",
+                [({}, float(self.repo.dead_notice_count()))],
+            ),
+            (
                 "pcc_ovh_calls_total",
                 "counter",
                 "OVHcloud API calls by method and route.",
@@ -152,8 +159,9 @@ class Runtime:
         """True once no listener and no work after an ack is running or queued."""
         deadline = time.monotonic() + timeout
         while True:
-            idle = self.executor.wait_idle(max(0.0, deadline - time.monotonic())) and self.work.wait_idle(
-                max(0.0, deadline - time.monotonic())
+            idle = all(
+                pool.wait_idle(max(0.0, deadline - time.monotonic()))
+                for pool in (self.executor, self.work, self.decisions)
             )
             if idle and self.executor.wait_idle(0):  # no listener submitted work meanwhile
                 return True
@@ -166,6 +174,7 @@ class Runtime:
         self.poller.stop()
         self.executor.shutdown(wait=True)
         self.work.shutdown(wait=True)
+        self.decisions.shutdown(wait=True)
         self.gateway.close()
         self.repo.close()
 
@@ -192,6 +201,7 @@ def build_runtime(
     web_client = WebClient(token=config.slack_bot_token, base_url=config.slack_api_url, timeout=slack_timeout)
     executor = TrackingExecutor(max_workers=8)
     work = TrackingExecutor(max_workers=work_threads, thread_name_prefix="work")
+    decisions = TrackingExecutor(max_workers=4, thread_name_prefix="decide")
     app = App(
         client=web_client,
         signing_secret=config.slack_signing_secret or "",
@@ -204,7 +214,8 @@ def build_runtime(
         migration_route=config.migration_api,
         backoff_seconds=get_backoff_seconds,
         counters=counters,
-        limiter=SlidingWindow(config.ovh_rate),
+        # A reserve for mutating calls, and no person's reads over half of what reads may use.
+        limiter=SlidingWindow(config.ovh_rate, reserve=max(2, config.ovh_rate // 10), person_share=0.5),
     )
     repo = SqliteRepository(config.db_path, busy_timeout=db_busy_timeout)
     service = PccService(
@@ -224,7 +235,7 @@ def build_runtime(
         ),
         clock=clock or SystemClock(),
     )
-    handlers.register(app, service, work, allowed_channels=config.allowed_channels)
+    handlers.register(app, service, work, decisions, allowed_channels=config.allowed_channels)
     poller = Poller(service, config.poll_seconds, counters)
     return Runtime(
         config=config,
@@ -235,5 +246,6 @@ def build_runtime(
         poller=poller,
         executor=executor,
         work=work,
+        decisions=decisions,
         counters=counters,
     )

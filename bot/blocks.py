@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot import ids
+from bot import ids, messages
 from bot.domain import COPY_FILER_CONSENT, AuditEntry, FilerListing, MigrationRequest, NoticeButton, State
 from bot.ports import Board
 
@@ -29,6 +29,16 @@ STATE_LABELS = {
     State.EXPIRED: ":zzz: expired",
     State.REMOVING: ":wastebasket: copy being removed",
     State.REMOVED: ":white_check_mark: done, copy removed",
+    State.RELAUNCHING: ":arrows_counterclockwise: relaunch approved, calling OVHcloud",
+    State.RELAUNCH_IN_DOUBT: ":warning: relaunch in doubt",
+    State.REMOVAL_IN_DOUBT: ":warning: copy removal in doubt",
+}
+
+#: What each in-doubt state means, for the card, `/pcc status` and the README.
+IN_DOUBT_MEANING = {
+    State.NEEDS_ATTENTION: "the migration call got no clear answer: it may have started",
+    State.RELAUNCH_IN_DOUBT: "resetTaskState got no clear answer: the task may have been relaunched",
+    State.REMOVAL_IN_DOUBT: "the removal call got no clear answer: the copy may be being removed",
 }
 
 HELP = """*pcc-bot*: copy datastores (filers) of a PCC in sbg1a to a PCC elsewhere, with approval.
@@ -146,7 +156,7 @@ def _progress(request: MigrationRequest) -> str:
         parts.append(f"took {_duration(request.updated_at - request.decided_at)}")
     if request.state == State.PENDING:
         parts.append(f"expires {_when(request.expires_at)}")
-    if request.last_error and request.state in (State.FAILED, State.NEEDS_ATTENTION):
+    if request.last_error and (request.state == State.FAILED or request.in_doubt is not None):
         parts.append(request.last_error)
     return " · ".join(parts)
 
@@ -176,8 +186,10 @@ def _one_button(request: MigrationRequest, action_id: str, label: str, question:
     return {"type": "actions", "block_id": f"{action_id}-{request.id}", "elements": [button]}
 
 
-def notice_blocks(text: str, button: NoticeButton, request_id: int) -> list[Block]:
-    """A notice with the button it offers (the same action as on the card)."""
+def notice_blocks(text: str, button: NoticeButton, request: MigrationRequest) -> list[Block]:
+    """A notice with the action(s) it offers (the same as on the card)."""
+    if button == NoticeButton.DECIDE:
+        return [section(text), *_decision_blocks(request, confirmed=False)]
     action_id, label = {
         NoticeButton.RETRY: (ids.RETRY, "Retry"),
         NoticeButton.REMOVE_COPY: (ids.REMOVE_COPY, "Remove copy"),
@@ -186,12 +198,74 @@ def notice_blocks(text: str, button: NoticeButton, request_id: int) -> list[Bloc
         "type": "button",
         "action_id": action_id,
         "text": {"type": "plain_text", "text": label},
-        "value": str(request_id),
+        "value": str(request.id),
     }
     return [
         section(text),
-        {"type": "actions", "block_id": f"{action_id}-notice-{request_id}", "elements": [element]},
+        {"type": "actions", "block_id": f"{action_id}-notice-{request.id}", "elements": [element]},
     ]
+
+
+def _button(action_id: str, label: str, value: str, confirm: tuple[str, str] | None) -> Block:
+    element: Block = {
+        "type": "button",
+        "action_id": action_id,
+        "text": {"type": "plain_text", "text": label[:75]},
+        "value": value,
+    }
+    if confirm is not None:
+        element["confirm"] = {
+            "title": {"type": "plain_text", "text": confirm[0][:100]},
+            "text": {"type": "mrkdwn", "text": confirm[1][:300]},
+            "confirm": {"type": "plain_text", "text": label[:30]},
+            "deny": {"type": "plain_text", "text": "Back"},
+        }
+    return element
+
+
+def _decision_blocks(request: MigrationRequest, *, confirmed: bool = True) -> list[Block]:
+    """A call in doubt: one Adopt button per candidate task (not for a relaunch: its task is known),
+    and Close: not started. Each button is its own block (an action id once per block)."""
+    blocks: list[Block] = []
+    operation = request.in_doubt
+    if operation is None:
+        return blocks
+    if operation.name != "relaunch":
+        for task in request.candidates:
+            confirm = (
+                f"Adopt task {task.task_id}?",
+                f"pcc-bot then tracks task {task.task_id} as this request's. Only once checked at OVHcloud.",
+            )
+            blocks.append(
+                {
+                    "type": "actions",
+                    "block_id": f"adopt-{request.id}-{task.task_id}",
+                    "elements": [
+                        _button(
+                            ids.ADOPT,
+                            f"Adopt task {task.task_id}",
+                            f"{request.id}:{task.task_id}",
+                            confirm if confirmed else None,
+                        )
+                    ],
+                }
+            )
+    close = (
+        "Close: not started?",
+        f"Only if you checked at OVHcloud that the {operation.name} call started nothing. No call is made.",
+    )
+    blocks.append(
+        {
+            "type": "actions",
+            "block_id": f"close-{request.id}",
+            "elements": [
+                _button(
+                    ids.CLOSE_NOT_STARTED, "Close: not started", str(request.id), close if confirmed else None
+                )
+            ],
+        }
+    )
+    return blocks
 
 
 def _retry_button(request: MigrationRequest) -> Block:
@@ -249,7 +323,13 @@ def card_message(request: MigrationRequest) -> Message:
                 f">{COPY_FILER_CONSENT}"
             )
         )
-    if request.state == State.PENDING:
+    if request.in_doubt is not None:
+        meaning = IN_DOUBT_MEANING[request.state]
+        found = "\n".join(f"• {messages.task_line(t)}" for t in request.candidates)
+        listed = f"\n*Candidate tasks* (none is provably this request's):\n{found}" if found else ""
+        blocks.append(section(f"*In doubt*: {meaning}. pcc-bot is {messages.checking(request)}.{listed}"))
+        blocks.extend(_decision_blocks(request))
+    elif request.state == State.PENDING:
         blocks.append(_buttons(request))
     elif request.can_retry:
         blocks.append(_retry_button(request))

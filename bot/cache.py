@@ -10,11 +10,24 @@ from typing import Any
 
 
 class ReadCache:
-    def __init__(self, ttl_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+    """``remember`` names the errors worth keeping for ``error_ttl_seconds`` (an unknown name: asking
+    again at once would get the same answer and spend the budget); other errors are never kept."""
+
+    def __init__(
+        self,
+        ttl_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        remember: tuple[type[Exception], ...] = (),
+        error_ttl_seconds: float = 30.0,
+    ) -> None:
         self._ttl = ttl_seconds
         self._clock = clock
+        self._remember = remember
+        self._error_ttl = error_ttl_seconds
         self._lock = threading.Lock()
         self._values: dict[Hashable, tuple[float, Any]] = {}
+        self._errors: dict[Hashable, tuple[float, Exception]] = {}
         self._in_flight: dict[Hashable, Future[Any]] = {}
 
     def get(self, key: Hashable, load: Callable[[], Any]) -> Any:
@@ -24,6 +37,9 @@ class ReadCache:
             cached = self._values.get(key)
             if cached is not None and self._clock() - cached[0] < self._ttl:
                 return cached[1]
+            failed = self._errors.get(key)
+            if failed is not None and self._clock() - failed[0] < self._error_ttl:
+                raise failed[1]
             pending = self._in_flight.get(key)
             leader = pending is None
             if leader:
@@ -35,6 +51,9 @@ class ReadCache:
             value = load()
         except BaseException as error:
             pending.set_exception(error)
+            if self._remember and isinstance(error, self._remember):
+                with self._lock:
+                    self._errors[key] = (self._clock(), error)
             raise
         else:
             pending.set_result(value)
@@ -48,3 +67,4 @@ class ReadCache:
     def clear(self) -> None:
         with self._lock:
             self._values.clear()
+            self._errors.clear()

@@ -177,6 +177,14 @@ def parse_channel(body: dict[str, Any]) -> str:
     return _slack_id(body, "channel_id", "channel", "channel")
 
 
+def parse_adopt_value(value: object) -> tuple[int, int]:
+    """(request id, task id) carried by an Adopt button's value "requestId:taskId"."""
+    request, _, task = str(value or "").partition(":")
+    if not _ID.fullmatch(request) or not _ID.fullmatch(task):
+        raise UsageError("this button does not carry a valid request and task id")
+    return int(request), int(task)
+
+
 def parse_request_id(value: object) -> int:
     """The request id carried by a button's value."""
     if not isinstance(value, str) or not _ID.fullmatch(value):

@@ -5,8 +5,9 @@ Pure Python: nothing here knows about Slack, OVHcloud or SQLite.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 # ---------------------------------------------------------------- errors
@@ -149,6 +150,7 @@ class Task:
     description: str | None = None
     filer_id: int | None = None
     datacenter_id: int | None = None
+    executed_at: datetime | None = None  # the API's executionDate
 
 
 @dataclass(frozen=True)
@@ -196,6 +198,9 @@ class State(StrEnum):
     EXPIRED = "expired"
     REMOVING = "removing"  # the read-only copy is being removed from the destination
     REMOVED = "removed"
+    RELAUNCHING = "relaunching"  # resetTaskState is being sent for a task in `error`
+    RELAUNCH_IN_DOUBT = "relaunch_in_doubt"  # resetTaskState got no clear answer: checked by reading
+    REMOVAL_IN_DOUBT = "removal_in_doubt"  # the copy's removal got no clear answer: checked by reading
 
 
 TRANSITIONS: dict[State, frozenset[State]] = {
@@ -204,15 +209,84 @@ TRANSITIONS: dict[State, frozenset[State]] = {
     State.APPROVED: frozenset({State.REPLICATING, State.FAILED, State.NEEDS_ATTENTION}),
     State.REPLICATING: frozenset({State.DONE, State.FAILED}),
     # An approver relaunches a task that ended in `error` (resetTaskState); FAILED is final otherwise.
-    State.FAILED: frozenset({State.REPLICATING}),
+    State.FAILED: frozenset({State.RELAUNCHING}),
+    State.RELAUNCHING: frozenset({State.REPLICATING, State.FAILED, State.RELAUNCH_IN_DOUBT}),
+    State.RELAUNCH_IN_DOUBT: frozenset({State.REPLICATING, State.FAILED}),
     # Once the VMs are cloned, an approver removes the read-only copy; a refused removal leaves it done.
     State.DONE: frozenset({State.REMOVING}),
-    State.REMOVING: frozenset({State.REMOVED, State.DONE}),
-    # The reconciler may still find the task, or an approver closes it (`/pcc cancel`).
+    State.REMOVING: frozenset({State.REMOVED, State.DONE, State.REMOVAL_IN_DOUBT}),
+    State.REMOVAL_IN_DOUBT: frozenset({State.REMOVING, State.REMOVED, State.DONE}),
+    # The poller may still find the task (by reading), or an approver adopts one or closes it.
     State.NEEDS_ATTENTION: frozenset({State.REPLICATING, State.FAILED}),
 }
 
-ACTIVE_STATES = frozenset({State.PENDING, State.APPROVED, State.REPLICATING, State.NEEDS_ATTENTION})
+ACTIVE_STATES = frozenset(
+    {
+        State.PENDING,
+        State.APPROVED,
+        State.REPLICATING,
+        State.NEEDS_ATTENTION,
+        State.RELAUNCHING,
+        State.RELAUNCH_IN_DOUBT,
+    }
+)
+
+#: Migrations under way: approved and not yet finished (the board and the App Home list them).
+IN_FLIGHT_STATES = ACTIVE_STATES - {State.PENDING}
+#: Requests whose copy was made (whatever happens to it after).
+COPIED_STATES = frozenset({State.DONE, State.REMOVING, State.REMOVAL_IN_DOUBT, State.REMOVED})
+
+
+@dataclass(frozen=True)
+class Operation:
+    """A mutating OVHcloud call and the states around it. Every such call follows one rule: only the
+    winner of the compare-and-set ``origin -> calling`` sends it, once; an explicit refusal moves the
+    request to ``refused``; an ambiguous outcome to ``in_doubt``, which the poller resolves by reading."""
+
+    name: str
+    origin: State
+    calling: State
+    success: State
+    refused: State
+    in_doubt: State
+    #: What "Close: not started" does to a request in doubt (the call is then known not to have run).
+    not_started: State
+
+
+MIGRATION = Operation(
+    "migration",
+    origin=State.PENDING,
+    calling=State.APPROVED,
+    success=State.REPLICATING,
+    refused=State.FAILED,
+    in_doubt=State.NEEDS_ATTENTION,
+    not_started=State.FAILED,
+)
+RELAUNCH = Operation(
+    "relaunch",
+    origin=State.FAILED,
+    calling=State.RELAUNCHING,
+    success=State.REPLICATING,
+    refused=State.FAILED,
+    in_doubt=State.RELAUNCH_IN_DOUBT,
+    not_started=State.FAILED,
+)
+REMOVAL = Operation(
+    "removal",
+    origin=State.DONE,
+    calling=State.REMOVING,  # until the removal task id is stored
+    success=State.REMOVING,
+    refused=State.DONE,
+    in_doubt=State.REMOVAL_IN_DOUBT,
+    not_started=State.DONE,
+)
+OPERATIONS = (MIGRATION, RELAUNCH, REMOVAL)
+IN_DOUBT_STATES = frozenset(op.in_doubt for op in OPERATIONS)
+
+
+def operation_in_doubt(state: State) -> Operation | None:
+    """The operation whose outcome is unknown when a request is in ``state``."""
+    return next((op for op in OPERATIONS if op.in_doubt == state), None)
 
 
 def can_transition(source: State, target: State) -> bool:
@@ -250,6 +324,8 @@ class RequestDraft:
     source_zone: str
     dest_zone: str
     api_call: str
+    #: The migration route chosen at filing (linkFilerFromSbg or copyFiler): the card and the call agree.
+    route: str
 
 
 @dataclass(frozen=True)
@@ -273,6 +349,14 @@ class MigrationRequest(RequestDraft):
     transferred: str | None = None
     retries: int = 0
     removal_task_id: int | None = None
+    #: When the winner of the last compare-and-set started its mutating call.
+    called_at: datetime | None = None
+    #: Since when the outcome of the last mutating call is unknown (an in-doubt state).
+    in_doubt_since: datetime | None = None
+    #: Tasks that might be the one the call in doubt created, for a person to choose from.
+    candidates: tuple[Task, ...] = ()
+    #: The restore datastore being removed (its filer id in the destination datacenter).
+    copy_filer_id: int | None = None
 
     @property
     def can_retry(self) -> bool:
@@ -286,7 +370,51 @@ class MigrationRequest(RequestDraft):
     @property
     def uses_copy_filer(self) -> bool:
         """Filed under the second API generation: consent to quote, copyFilerStatus to read."""
-        return "/copyFiler " in f"{self.api_call} "
+        return self.route == "copyFiler"
+
+    @property
+    def in_doubt(self) -> Operation | None:
+        return operation_in_doubt(self.state)
+
+    def operation_task_names(self, operation: Operation) -> frozenset[str]:
+        """The task names the operation creates at OVHcloud (compared case-insensitively)."""
+        return frozenset({"removefiler"}) if operation is REMOVAL else frozenset({self.route.lower()})
+
+
+#: OVHcloud's clock and ours may differ a little: a task stamped this much before the decision still counts.
+CLOCK_MARGIN = timedelta(minutes=2)
+
+
+def sort_tasks(
+    request: MigrationRequest, operation: Operation, tasks: Sequence[Task]
+) -> tuple[list[Task], list[Task]]:
+    """(proven, candidates) among tasks read after a call in doubt.
+
+    Proven: in the destination datacenter, created after the decision, carrying the filer id the call
+    was about and the operation's task name. Candidates: every task that might be it (no other
+    filer id, no other datacenter, not older than the decision): a person chooses among them.
+    """
+    filer = request.copy_filer_id if operation is REMOVAL else request.spec.filer_id
+    names = request.operation_task_names(operation)
+    datacenter = request.spec.dest_datacenter_id
+    since = (request.called_at or request.decided_at or request.created_at) - CLOCK_MARGIN
+    proven = [
+        t
+        for t in tasks
+        if t.datacenter_id == datacenter
+        and t.executed_at is not None
+        and t.executed_at >= since
+        and t.filer_id == filer
+        and t.name.lower() in names
+    ]
+    candidates = [
+        t
+        for t in tasks
+        if t.datacenter_id in (datacenter, None)
+        and (t.executed_at is None or t.executed_at >= since)
+        and t.filer_id in (filer, None)
+    ]
+    return proven, candidates
 
 
 @dataclass(frozen=True)
@@ -312,6 +440,7 @@ class NoticeButton(StrEnum):
 
     RETRY = "retry"
     REMOVE_COPY = "remove_copy"
+    DECIDE = "decide"  # a call in doubt: Adopt task N for each candidate, and Close: not started
 
 
 @dataclass(frozen=True)
@@ -395,9 +524,11 @@ def rule_violations(
 
 
 class NoticeNotDelivered(Exception):
-    """The chat did not accept a message; it stays queued. ``retry_after`` in seconds when known."""
+    """The chat did not accept a message; it stays queued. ``retry_after`` in seconds when known;
+    ``permanent`` when sending it again cannot help (channel gone, bot not in it, message refused)."""
 
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+    def __init__(self, reason: str, retry_after: float | None = None, *, permanent: bool = False) -> None:
         self.reason = reason
         self.retry_after = retry_after
+        self.permanent = permanent
         super().__init__(reason)

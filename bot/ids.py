@@ -6,8 +6,11 @@ REJECT = "pcc_reject"
 
 RETRY = "pcc_retry"
 REMOVE_COPY = "pcc_remove_copy"
+#: A call in doubt: adopt one candidate task (value "requestId:taskId"), or close it as not started.
+ADOPT = "pcc_adopt"
+CLOSE_NOT_STARTED = "pcc_close_not_started"
 
-ACTIONS = (APPROVE, REJECT, RETRY, REMOVE_COPY)
+ACTIONS = (APPROVE, REJECT, RETRY, REMOVE_COPY, ADOPT, CLOSE_NOT_STARTED)
 
 #: The `/pcc migrate` modal: its callback id, and one block id (= action id) per field.
 MIGRATE_FORM = "pcc_migrate_form"

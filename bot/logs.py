@@ -31,6 +31,11 @@ def context(*, user: str | None = None, request_id: int | None = None) -> Iterat
             _user.reset(user_token)
 
 
+def current_user() -> str | None:
+    """The Slack user the current work is for (None for the scheduler's own work)."""
+    return _user.get()
+
+
 def redact(text: str) -> str:
     return _SECRETS.sub("[redacted]", text)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.domain import MigrationRequest, OvhApiError, Task
+from bot.domain import MigrationRequest, OvhApiError, State, Task
 
 
 def _where(request: MigrationRequest) -> str:
@@ -21,10 +21,11 @@ def restore_name(request: MigrationRequest) -> str:
     return f"restore-{number}" if number.isdigit() else f"restore-{request.spec.filer_id:06d}"
 
 
-def started(request: MigrationRequest, task_id: int) -> str:
+def started(request: MigrationRequest, task_id: int, query_id: str | None = None) -> str:
+    query = f" (OVH query id {query_id})" if query_id else ""
     return (
         f"Replication started for request #{request.id}: {_where(request)}. "
-        f"OVHcloud task {task_id}. Progress is shown on the card; completion will be announced here."
+        f"OVHcloud task {task_id}{query}. Progress is shown on the card; completion will be announced here."
     )
 
 
@@ -55,10 +56,33 @@ def failed(request: MigrationRequest, task: Task) -> str:
     )
 
 
-def retried(request: MigrationRequest, task: Task, user: str) -> str:
+def retried(request: MigrationRequest, task_id: int, user: str) -> str:
     return (
-        f":arrows_counterclockwise: <@{user}> relaunched OVHcloud task {task.task_id} of request "
-        f"#{request.id} (resetTaskState); it is `{task.state}` again and tracked as before."
+        f":arrows_counterclockwise: <@{user}> relaunched OVHcloud task {task_id} of request "
+        f"#{request.id} (resetTaskState); it is tracked again as before."
+    )
+
+
+def relaunch_in_doubt(request: MigrationRequest, error: OvhApiError) -> str:
+    return (
+        f":warning: Request #{request.id}: resetTaskState on OVHcloud task {request.task_id} got no clear "
+        f"answer ({error}). It may have run. pcc-bot will not send it again; it reads the task until it "
+        f"leaves `error` (relaunched), or a person closes the doubt with *Close: not started*."
+    )
+
+
+def relaunch_confirmed(request: MigrationRequest, task: Task) -> str:
+    return (
+        f":arrows_counterclockwise: OVHcloud task {task.task_id} of request #{request.id} was relaunched "
+        f"(it is `{task.state}` now); tracked again as before."
+    )
+
+
+def removal_in_doubt(request: MigrationRequest, error: OvhApiError) -> str:
+    return (
+        f":warning: Request #{request.id}: removing `{restore_name(request)}` got no clear answer "
+        f"({error}). It may have started. pcc-bot will not send it again; it reads the datastore and its "
+        f"tasks until the removal shows, or a person decides from the candidates."
     )
 
 
@@ -82,20 +106,56 @@ def ambiguous(request: MigrationRequest, error: OvhApiError) -> str:
     )
 
 
-def interrupted(request: MigrationRequest) -> str:
+def interrupted(request: MigrationRequest, operation: str) -> str:
     return (
-        f":warning: Request #{request.id} needs attention: pcc-bot stopped between the approval and "
-        f"OVHcloud's answer, and no matching task was found on {request.spec.dest_service} datacenter "
-        f"{request.spec.dest_datacenter_id}. pcc-bot will not call the API again for this request; it "
-        f"keeps looking for the task. Check the PCC's tasks before doing anything by hand; if there is "
-        f"none, an approver closes this request with `/pcc cancel {request.id}`."
+        f":warning: Request #{request.id} needs attention: the {operation} call's answer was never recorded (pcc-bot "
+        f"stopped, or could not store it). It may have run. pcc-bot will not call it again; it reads "
+        f"{request.spec.dest_service} datacenter {request.spec.dest_datacenter_id} to find out, and asks "
+        f"people here when it cannot prove which task is this request's."
     )
 
 
-def adopted(request: MigrationRequest, task: Task) -> str:
+def adopted(request: MigrationRequest, task_id: int, actor: str) -> str:
+    who = "pcc-bot found" if actor == "pcc-bot" else f"<@{actor}> chose"
+    return f"{who} OVHcloud task {task_id} for request #{request.id}; tracking it now."
+
+
+def checking(request: MigrationRequest) -> str:
+    """What the poller reads to settle a call in doubt (shown on the card and by `/pcc status`)."""
+    spec = request.spec
+    since = request.called_at or request.decided_at
+    after = f" created after {since:%Y-%m-%d %H:%M} UTC" if since else ""
+    if request.state == State.RELAUNCH_IN_DOUBT:
+        return f"checking task {request.task_id}: relaunched once it leaves `error`"
+    if request.state == State.REMOVAL_IN_DOUBT:
+        return (
+            f"checking whether datastore {request.copy_filer_id} is gone from datacenter "
+            f"{spec.dest_datacenter_id}, and for its `removeFiler` task{after}"
+        )
     return (
-        f"Found OVHcloud task {task.task_id} (`{task.name}`, {task.state}) for request #{request.id}; "
-        f"tracking it now."
+        f"checking the tasks of {spec.dest_service} datacenter {spec.dest_datacenter_id} for a "
+        f"`{request.route}` task on filer {spec.filer_id}{after}"
+    )
+
+
+def task_line(task: Task) -> str:
+    """One candidate task, as people compare it with what they see at OVHcloud."""
+    filer = task.filer_id if task.filer_id is not None else "not given"
+    started_at = f" · started {task.executed_at:%Y-%m-%d %H:%M} UTC" if task.executed_at else ""
+    return f"task {task.task_id} `{task.name or '?'}` {task.state} · filer {filer}{started_at}"
+
+
+def needs_decision(request: MigrationRequest, candidates: tuple[Task, ...]) -> str:
+    """A call in doubt the bot cannot settle by itself: what it found, and what people can do."""
+    if candidates:
+        listed = "\n".join(f"• {task_line(t)}" for t in candidates)
+        found = f"These tasks might be it, but none is provably this request's:\n{listed}\n"
+    else:
+        found = "No task on the destination matches it yet.\n"
+    return (
+        f":raising_hand: Request #{request.id} needs a decision ({request.state}). {found}"
+        f"An approver who checked at OVHcloud picks *Adopt task N*, or *Close: not started* when "
+        f"nothing started. pcc-bot keeps reading meanwhile."
     )
 
 
@@ -150,8 +210,13 @@ def removal_failed(request: MigrationRequest, task: Task) -> str:
     )
 
 
-def closed(request: MigrationRequest, user: str) -> str:
+def closed(request: MigrationRequest, user: str, operation: str) -> str:
+    after = {
+        "migration": f"The filer {request.spec.filer_id} can be requested again.",
+        "relaunch": "The task can be relaunched again with *Retry*.",
+        "removal": "The copy is still there; *Remove copy* is offered again.",
+    }[operation]
     return (
-        f"Request #{request.id} closed by <@{user}>: no OVHcloud task was found for it. The filer "
-        f"{request.spec.filer_id} can be requested again."
+        f"Request #{request.id} closed by <@{user}>, who checked at OVHcloud that the {operation} call "
+        f"started nothing. {after}"
     )

@@ -11,12 +11,14 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import ovh
 import ovh.exceptions
+from requests import RequestException
 
+from bot import logs, waits
 from bot.cache import ReadCache
 from bot.domain import (
     Certifications,
@@ -114,6 +116,24 @@ def _translate(error: ovh.exceptions.APIError, what: str) -> OvhApiError:
     return OvhApiError(text, status=status, error_class=error_class, query_id=query_id, ambiguous=ambiguous)
 
 
+def _clock_refusal(error: ovh.exceptions.APIError) -> str | None:
+    """The errorCode of an authentication-layer refusal of the request's time or signature, else None.
+
+    Only a 400/401/403 in the authentication layer's format counts: the same words in a 5xx (or any
+    other) answer say nothing about whether the call ran, so they never lead to a resend."""
+    response = getattr(error, "response", None)
+    if response is None or response.status_code not in (400, 401, 403):
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    if not isinstance(body, dict) or "httpCode" not in body:
+        return None
+    code = body.get("errorCode")
+    return str(code) if code in _CLOCK_ERRORS else None
+
+
 def _is_retryable(error: OvhApiError) -> bool:
     return error.status is None or error.status in _RETRYABLE_STATUSES
 
@@ -128,6 +148,20 @@ def _size_text(size: Any) -> str:
     return "unknown"
 
 
+def _when(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _optional_int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def _to_task(body: dict[str, Any]) -> Task:
     return Task(
         task_id=int(body["taskId"]),
@@ -135,8 +169,22 @@ def _to_task(body: dict[str, Any]) -> Task:
         state=str(body.get("state") or "unknown"),
         progress=body.get("progress") if isinstance(body.get("progress"), int) else None,
         description=body.get("description"),
-        filer_id=body.get("filerId"),
-        datacenter_id=body.get("datacenterId"),
+        filer_id=_optional_int(body.get("filerId")),
+        datacenter_id=_optional_int(body.get("datacenterId")),
+        executed_at=_when(body.get("executionDate")),
+    )
+
+
+def _to_filer(body: dict[str, Any], filer_id: int) -> Filer:
+    vm_total = body.get("vmTotal")
+    return Filer(
+        filer_id=int(body.get("filerId", filer_id)),
+        name=str(body.get("name") or f"filer-{filer_id}"),
+        size=_size_text(body.get("size")),
+        space_used_gb=_optional_float(body.get("spaceUsed")),
+        space_free_gb=_optional_float(body.get("spaceFree")),
+        vm_total=vm_total if isinstance(vm_total, int) else None,
+        state=str(body.get("state") or "unknown"),
     )
 
 
@@ -167,7 +215,7 @@ class OvhGateway:
         self._sleep = sleep
         self._counters = counters or Counters()
         self.limiter = limiter or SlidingWindow(per_minute=60)
-        self._cache = cache or ReadCache(ttl_seconds=30)
+        self._cache = cache or ReadCache(ttl_seconds=30, remember=(OvhNotFound,), error_ttl_seconds=30)
         self._max_wait = max_wait_seconds
 
     def close(self) -> None:
@@ -175,10 +223,12 @@ class OvhGateway:
 
     # ------------------------------------------------------------ plumbing
 
-    def _counted(self, method: str, path: str, call: Callable[[], Any]) -> Any:
+    def _counted(self, method: str, path: str, call: Callable[[], Any], mutating: bool = False) -> Any:
         route = route_of(path)
         try:
-            self.limiter.acquire(self._max_wait)
+            self.limiter.acquire(
+                self._max_wait, mutating=mutating, who=logs.current_user(), on_wait=waits.current()
+            )
         except RateLimited as error:
             self._counters.inc("pcc_ovh_throttled_total", method=method, route=route)
             raise OvhApiError(f"{method} {path} not sent: {error}") from error
@@ -190,21 +240,18 @@ class OvhGateway:
             self._counters.inc("pcc_ovh_errors_total", method=method, route=route, status=str(status or 0))
             raise
 
-    def _signed(self, method: str, path: str, call: Callable[[], Any]) -> Any:
-        """Run a python-ovh call; if the API refused its signature's time, resync the clock once."""
+    def _signed(self, method: str, path: str, call: Callable[[], Any], mutating: bool = False) -> Any:
+        """Run a python-ovh call; if the authentication layer refused its signature's time, resync the
+        clock and send it once more (a request refused there was not carried out)."""
         try:
-            return self._counted(method, path, call)
+            return self._counted(method, path, call, mutating)
         except ovh.exceptions.APIError as raw:
-            response = getattr(raw, "response", None)
-            try:
-                code = response.json().get("errorCode") if response is not None else None
-            except (ValueError, AttributeError):
-                code = None
-            if code not in _CLOCK_ERRORS:
+            code = _clock_refusal(raw)
+            if code is None:
                 raise
             log.warning("OVHcloud refused the request time (%s): resyncing the clock with /auth/time", code)
             self._client._time_delta = None  # python-ovh recomputes it lazily from /auth/time
-            return self._counted(method, path, call)
+            return self._counted(method, path, call, mutating)
 
     def _read(self, path: str, what: str) -> Any:
         """An inventory read: cached briefly, and shared by identical concurrent callers."""
@@ -289,16 +336,7 @@ class OvhGateway:
             f"reading filer {filer_id}",
             f"filer {filer_id} not found in datacenter {datacenter_id} of PCC {service}",
         )
-        vm_total = body.get("vmTotal")
-        return Filer(
-            filer_id=int(body.get("filerId", filer_id)),
-            name=str(body.get("name") or f"filer-{filer_id}"),
-            size=_size_text(body.get("size")),
-            space_used_gb=_optional_float(body.get("spaceUsed")),
-            space_free_gb=_optional_float(body.get("spaceFree")),
-            vm_total=vm_total if isinstance(vm_total, int) else None,
-            state=str(body.get("state") or "unknown"),
-        )
+        return _to_filer(body, filer_id)
 
     def _filer_ids(self, service: str, datacenter_id: int) -> list[int]:
         path = f"/dedicatedCloud/{service}/datacenter/{datacenter_id}/filer"
@@ -334,28 +372,56 @@ class OvhGateway:
 
     # ------------------------------------------------------------ migration and tasks
 
-    def _migration_path(self, spec: MigrationSpec) -> str:
-        return f"/dedicatedCloud/{spec.dest_service}/datacenter/{spec.dest_datacenter_id}/{self._route}"
+    def _migration_path(self, spec: MigrationSpec, route: str) -> str:
+        if route not in MIGRATION_ROUTES:
+            raise ValueError(f"unknown migration route {route!r}")
+        return f"/dedicatedCloud/{spec.dest_service}/datacenter/{spec.dest_datacenter_id}/{route}"
 
-    def _migration_body(self, spec: MigrationSpec) -> dict[str, Any]:
-        if self._route == "copyFiler":
+    @staticmethod
+    def _migration_body(spec: MigrationSpec, route: str) -> dict[str, Any]:
+        if route == "copyFiler":
             return {"filerId": spec.filer_id, "accept": True}
         return {"filerId": spec.filer_id}
 
-    def migration_call(self, spec: MigrationSpec) -> str:
-        body = ", ".join(f'"{k}": {str(v).lower()}' for k, v in self._migration_body(spec).items())
-        return f"POST {self._migration_path(spec)} {{{body}}}"
+    @property
+    def migration_route(self) -> str:
+        """The route new requests are filed under (PCC_MIGRATION_API)."""
+        return self._route
 
-    def start_migration(self, spec: MigrationSpec) -> StartedTask:
-        """The one mutating call. Never retried: an ambiguous failure is reconciled instead."""
-        path = self._migration_path(spec)
+    def migration_call(self, spec: MigrationSpec, route: str) -> str:
+        body = ", ".join(f'"{k}": {str(v).lower()}' for k, v in self._migration_body(spec, route).items())
+        return f"POST {self._migration_path(spec, route)} {{{body}}}"
+
+    def _mutate(self, path: str, body: dict[str, Any] | None) -> tuple[Any, str | None]:
+        """A mutating POST: sent once (a clock refusal aside), ahead of reads in the budget, never
+        retried; returns the answer and its OVH query id. An answer that does not say clearly whether
+        the call ran (timeout, lost connection, 5xx, invalid JSON) raises an ambiguous OvhApiError."""
+
+        def send() -> Any:
+            try:
+                response = self._client.raw_call("POST", path, body, True)
+            except RequestException as error:
+                raise ovh.exceptions.HTTPError("Low HTTP request failed error", error) from error
+            if response.status_code >= 300:
+                raise ovh.exceptions.APIError(f"HTTP {response.status_code}", response=response)
+            try:
+                answer = response.json() if response.status_code != 204 else None
+            except ValueError as error:
+                raise ovh.exceptions.InvalidResponse("Failed to decode API response", error) from error
+            return answer, response.headers.get("X-OVH-QUERYID")
+
         try:
-            body = self._signed("POST", path, lambda: self._client.post(path, **self._migration_body(spec)))
+            answer, query_id = self._signed("POST", path, send, mutating=True)
         except ovh.exceptions.APIError as raw:
             raise _translate(raw, f"POST {path}") from raw
-        if not isinstance(body, dict) or "taskId" not in body:
-            raise OvhApiError(f"POST {path}: the answer holds no taskId", ambiguous=True)
-        return StartedTask(task_id=int(body["taskId"]), query_id=None)
+        if not isinstance(answer, dict) or not isinstance(answer.get("taskId"), int):
+            raise OvhApiError(f"POST {path}: the answer holds no taskId", query_id=query_id, ambiguous=True)
+        return answer, query_id
+
+    def start_migration(self, spec: MigrationSpec, route: str) -> StartedTask:
+        """The migration call, on the route the request was filed under."""
+        answer, query_id = self._mutate(self._migration_path(spec, route), self._migration_body(spec, route))
+        return StartedTask(task_id=int(answer["taskId"]), query_id=query_id)
 
     def copy_status(self, spec: MigrationSpec) -> CopyStatus | None:
         """The newest copyFilerStatus entry for the request's filer, if the API lists one."""
@@ -376,34 +442,56 @@ class OvhGateway:
         """The datastore called ``name`` in the datacenter, read now (not from the cache)."""
         path = f"/dedicatedCloud/{service}/datacenter/{datacenter_id}/filer"
         ids = self._get(path, f"listing filers of datacenter {datacenter_id}")
-        for filer in self._map(lambda i: self.get_filer(service, datacenter_id, int(i)), ids):
-            if filer.name == name:
+        for filer in self._map(lambda i: self._filer_now(service, datacenter_id, int(i)), ids):
+            if filer is not None and filer.name == name:
                 return filer
         return None
 
-    def remove_filer(self, service: str, datacenter_id: int, filer_id: int) -> StartedTask:
-        """Remove a datastore. A mutating call: never retried blindly."""
-        path = f"/dedicatedCloud/{service}/datacenter/{datacenter_id}/filer/{filer_id}/remove"
+    def _filer_now(self, service: str, datacenter_id: int, filer_id: int) -> Filer | None:
+        path = f"/dedicatedCloud/{service}/datacenter/{datacenter_id}/filer/{filer_id}"
         try:
-            body = self._signed("POST", path, lambda: self._client.post(path))
-        except ovh.exceptions.APIError as raw:
-            raise _translate(raw, f"POST {path}") from raw
-        return StartedTask(task_id=int(body["taskId"]), query_id=None)
+            body = self._get(path, f"reading filer {filer_id}")
+        except OvhNotFound:
+            return None
+        return _to_filer(body, filer_id)
 
-    def reset_task(self, service: str, task_id: int, reason: str) -> Task:
-        """Relaunch a task in `error`. A mutating call: never retried blindly."""
+    def filer_exists(self, service: str, datacenter_id: int, filer_id: int) -> bool:
+        """Whether the datastore is still there, read now."""
+        return self._filer_now(service, datacenter_id, filer_id) is not None
+
+    def remove_filer(self, service: str, datacenter_id: int, filer_id: int) -> StartedTask:
+        """Remove a datastore: a mutating call, sent once."""
+        path = f"/dedicatedCloud/{service}/datacenter/{datacenter_id}/filer/{filer_id}/remove"
+        answer, query_id = self._mutate(path, None)
+        return StartedTask(task_id=int(answer["taskId"]), query_id=query_id)
+
+    def reset_task(self, service: str, task_id: int, reason: str) -> StartedTask:
+        """Relaunch a task in `error`: a mutating call, sent once."""
         path = f"/dedicatedCloud/{service}/task/{task_id}/resetTaskState"
-        try:
-            body = self._signed("POST", path, lambda: self._client.post(path, reason=reason))
-        except ovh.exceptions.APIError as raw:
-            raise _translate(raw, f"POST {path}") from raw
-        return _to_task(body)
+        answer, query_id = self._mutate(path, {"reason": reason})
+        return StartedTask(task_id=int(answer["taskId"]), query_id=query_id)
 
     def get_task(self, service: str, task_id: int) -> Task:
         body = self._get(f"/dedicatedCloud/{service}/task/{task_id}", f"reading task {task_id}")
         return _to_task(body)
 
+    def get_filer_task(self, service: str, datacenter_id: int, filer_id: int, task_id: int) -> Task:
+        """A datastore's task, read where the guides read it; the PCC-level route when that one is not
+        served (or the datastore is already gone)."""
+        path = f"/dedicatedCloud/{service}/datacenter/{datacenter_id}/filer/{filer_id}/task/{task_id}"
+        try:
+            return _to_task(self._get(path, f"reading task {task_id} of filer {filer_id}"))
+        except OvhNotFound:
+            return self.get_task(service, task_id)
+
     def find_tasks(self, service: str, datacenter_id: int, since: datetime) -> list[Task]:
+        """The PCC's tasks in one datacenter executed since ``since``: a bounded search."""
         params = {"datacenterId": datacenter_id, "executionDate.from": since.isoformat()}
         ids = self._get(f"/dedicatedCloud/{service}/globalTasks", f"listing tasks of {service}", **params)
         return self._map(lambda task_id: self.get_task(service, int(task_id)), ids)
+
+    def filer_tasks(self, service: str, datacenter_id: int, filer_id: int) -> list[Task]:
+        """The tasks of one datastore, read where the guides read them."""
+        base = f"/dedicatedCloud/{service}/datacenter/{datacenter_id}/filer/{filer_id}/task"
+        ids = self._get(base, f"listing tasks of filer {filer_id}")
+        return self._map(lambda i: _to_task(self._get(f"{base}/{int(i)}", f"reading task {i}")), ids)

@@ -9,12 +9,18 @@ from collections.abc import Callable
 
 
 class RateLimited(Exception):
-    """No token came within the wait allowed."""
+    """No place came within the wait allowed."""
 
 
 class SlidingWindow:
     """At most ``per_minute`` calls in any 60-second window: exactly the fair-use rule, and a listing
-    of 50 filers still goes out at once. Thread-safe; shared by every caller (commands, poller, doctor)."""
+    of 50 filers still goes out at once. Thread-safe; shared by every caller (commands, poller, doctor).
+
+    Mutating calls come first: ``reserve`` places are theirs alone, reads never take a place while a
+    mutating call waits, and a mutating call waits as long as it takes (at most a minute) instead of
+    failing. Reads by a named person (``who``) are capped at ``person_share`` of the places reads can
+    use, so one person's burst cannot starve another's.
+    """
 
     WINDOW = 60.0
 
@@ -23,40 +29,97 @@ class SlidingWindow:
         per_minute: int,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        *,
+        reserve: int = 0,
+        person_share: float = 1.0,
     ) -> None:
         if per_minute < 1:
             raise ValueError("the budget must allow at least one call a minute")
         self.per_minute = per_minute
+        self.reserve = min(max(0, reserve), per_minute - 1)
+        self._read_places = per_minute - self.reserve
+        self._person_places = max(1, int(self._read_places * person_share))
         self._clock = clock
         self._sleep = sleep
-        self._sent: deque[float] = deque()
+        self._sent: deque[tuple[float, str | None]] = deque()
+        self._mutations_waiting = 0
         self._lock = threading.Lock()
 
     def _forget_old(self, now: float) -> None:
-        while self._sent and now - self._sent[0] >= self.WINDOW:
+        while self._sent and now - self._sent[0][0] >= self.WINDOW:
             self._sent.popleft()
 
-    def try_acquire(self, count: int = 1) -> bool:
+    def _taken_by(self, who: str) -> list[float]:
+        return [at for at, caller in self._sent if caller == who]
+
+    def _read_delay(self, now: float, count: int, who: str | None) -> float:
+        """Seconds until a read of ``count`` places fits (0: now). Call with the lock held."""
+        delays = [0.0]
+        over = len(self._sent) + count - self._read_places
+        if over > 0:
+            delays.append(self._sent[over - 1][0] + self.WINDOW - now)
+        if who is not None:
+            mine = self._taken_by(who)
+            over_mine = len(mine) + count - self._person_places
+            if over_mine > 0:
+                delays.append(mine[over_mine - 1] + self.WINDOW - now)
+        if self._mutations_waiting:
+            delays.append(0.05)
+        return max(delays)
+
+    def try_acquire(self, count: int = 1, *, mutating: bool = False, who: str | None = None) -> bool:
         """Take ``count`` places at once, or none."""
         with self._lock:
             now = self._clock()
             self._forget_old(now)
-            if len(self._sent) + count <= self.per_minute:
-                self._sent.extend([now] * count)
-                return True
-            return False
+            if mutating:
+                fits = len(self._sent) + count <= self.per_minute
+            else:
+                fits = self._read_delay(now, count, who) == 0.0
+            if fits:
+                self._sent.extend([(now, who)] * count)
+            return fits
 
-    def wait_time(self) -> float:
+    def wait_time(self, who: str | None = None) -> float:
         with self._lock:
             now = self._clock()
             self._forget_old(now)
-            return 0.0 if len(self._sent) < self.per_minute else self._sent[0] + self.WINDOW - now
+            return self._read_delay(now, 1, who)
 
-    def acquire(self, max_wait: float) -> None:
-        """Take a place in the window, waiting up to ``max_wait`` seconds; raise RateLimited past that."""
+    def acquire(
+        self,
+        max_wait: float,
+        *,
+        mutating: bool = False,
+        who: str | None = None,
+        on_wait: Callable[[float], None] | None = None,
+    ) -> None:
+        """Take a place, waiting up to ``max_wait`` seconds for a read (RateLimited past that) and as
+        long as needed for a mutating call; ``on_wait(seconds)`` is told once when a read has to wait."""
+        if mutating:
+            self._acquire_mutating(who)
+            return
         deadline = self._clock() + max_wait
-        while not self.try_acquire():
-            delay = self.wait_time()
+        told = False
+        while not self.try_acquire(who=who):
+            delay = self.wait_time(who)
             if self._clock() + delay > deadline:
                 raise RateLimited(f"OVHcloud call budget used up; next call possible in {delay:.0f} s")
+            if on_wait is not None and not told:
+                on_wait(delay)
+                told = True
             self._sleep(max(delay, 0.001))
+
+    def _acquire_mutating(self, who: str | None) -> None:
+        with self._lock:
+            self._mutations_waiting += 1
+        try:
+            while not self.try_acquire(mutating=True, who=who):
+                with self._lock:
+                    now = self._clock()
+                    self._forget_old(now)
+                    delay = self._sent[0][0] + self.WINDOW - now if self._sent else 0.0
+                self._sleep(max(delay, 0.001))
+        finally:
+            with self._lock:
+                self._mutations_waiting -= 1

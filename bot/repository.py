@@ -6,6 +6,7 @@ of work is one transaction. Schema changes only through the migrations below.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -28,6 +29,7 @@ from bot.domain import (
     RequestDraft,
     State,
     StorageError,
+    Task,
     check_transition,
 )
 from bot.ports import Change
@@ -148,6 +150,41 @@ def m006_notice_buttons(db: Database) -> None:
     db.table("notices").add_column("button", str)  # an action offered with the notice (retry)
 
 
+@migrations()
+def m007_exactly_once(db: Database) -> None:
+    requests = db.table("requests")
+    requests.add_column("route", str)  # the migration route chosen at filing
+    requests.add_column("called_at", str)  # when the winner of the compare-and-set made its call
+    requests.add_column("in_doubt_since", str)  # since when a call's outcome is unknown
+    requests.add_column("candidates", str)  # JSON: tasks a person may adopt for a call in doubt
+    requests.add_column("copy_filer_id", int)  # the restore datastore being removed
+    db.execute(
+        "UPDATE requests SET route = CASE WHEN api_call LIKE '%/copyFiler %' THEN 'copyFiler' "
+        "ELSE 'linkFilerFromSbg' END"
+    )
+    # A task belongs to one request at most: the database refuses a second adoption.
+    db.execute(
+        "CREATE UNIQUE INDEX one_request_per_task ON requests(dest_service, task_id) "
+        "WHERE task_id IS NOT NULL"
+    )
+    db.execute(
+        "CREATE UNIQUE INDEX one_request_per_removal_task ON requests(dest_service, removal_task_id) "
+        "WHERE removal_task_id IS NOT NULL"
+    )
+    # The active states grew (relaunching, relaunch_in_doubt): the filer's index follows them.
+    db.execute("DROP INDEX IF EXISTS one_active_request_per_filer")
+    db.execute(
+        "CREATE UNIQUE INDEX one_active_request_per_filer ON requests(source_service, filer_id) "
+        f"WHERE state IN ({_ACTIVE_SQL})"
+    )
+    notices = db.table("notices")
+    notices.add_column("dead_at", str)  # Slack refused it for good: never retried
+    db.execute("DROP INDEX IF EXISTS idx_notices_sent_at_next_attempt_at")
+    db.execute(
+        "CREATE INDEX notices_due ON notices(next_attempt_at, id) WHERE sent_at IS NULL AND dead_at IS NULL"
+    )
+
+
 def _iso(moment: datetime) -> str:
     return moment.isoformat()
 
@@ -197,7 +234,57 @@ def _to_request(row: dict[str, Any]) -> MigrationRequest:
         transferred=row["transferred"],
         retries=row["retries"] or 0,
         removal_task_id=row["removal_task_id"],
+        route=row["route"] or "linkFilerFromSbg",
+        called_at=_parse(row["called_at"]),
+        in_doubt_since=_parse(row["in_doubt_since"]),
+        candidates=_tasks_from_json(row["candidates"]),
+        copy_filer_id=row["copy_filer_id"],
     )
+
+
+def _tasks_to_json(tasks: Sequence[Task]) -> str:
+    return json.dumps(
+        [
+            {
+                "taskId": t.task_id,
+                "name": t.name,
+                "state": t.state,
+                "progress": t.progress,
+                "filerId": t.filer_id,
+                "datacenterId": t.datacenter_id,
+                "executedAt": _iso(t.executed_at) if t.executed_at else None,
+            }
+            for t in tasks
+        ]
+    )
+
+
+def _tasks_from_json(text: str | None) -> tuple[Task, ...]:
+    if not text:
+        return ()
+    return tuple(
+        Task(
+            task_id=item["taskId"],
+            name=item["name"],
+            state=item["state"],
+            progress=item["progress"],
+            filer_id=item["filerId"],
+            datacenter_id=item["datacenterId"],
+            executed_at=_parse(item["executedAt"]),
+        )
+        for item in json.loads(text)
+    )
+
+
+def _column(value: object) -> object:
+    """A field value as stored: datetimes as UTC ISO-8601 text, task lists as JSON, states by value."""
+    if isinstance(value, datetime):
+        return _iso(value)
+    if isinstance(value, tuple) and all(isinstance(t, Task) for t in value):
+        return _tasks_to_json(value) if value else None
+    if isinstance(value, State):
+        return value.value
+    return value
 
 
 class SqliteRepository:
@@ -265,6 +352,7 @@ class SqliteRepository:
             "source_zone": draft.source_zone,
             "dest_zone": draft.dest_zone,
             "api_call": draft.api_call,
+            "route": draft.route,
         }
         try:
             with self._unit_of_work() as db:
@@ -295,6 +383,19 @@ class SqliteRepository:
         )
         return _to_request(rows[0]) if rows else None
 
+    def held_tasks(self, dest_service: str, task_ids: Sequence[int], besides: int) -> frozenset[int]:
+        """Which of ``task_ids`` on ``dest_service`` another request (not ``besides``) already holds."""
+        if not task_ids:
+            return frozenset()
+        marks = ", ".join("?" for _ in task_ids)
+        rows = self._rows(
+            f"SELECT task_id, removal_task_id FROM requests WHERE dest_service = ? AND id != ? AND "
+            f"(task_id IN ({marks}) OR removal_task_id IN ({marks}))",
+            [dest_service, besides, *task_ids, *task_ids],
+        )
+        wanted = set(task_ids)
+        return frozenset(v for row in rows for v in (row["task_id"], row["removal_task_id"]) if v in wanted)
+
     def recent(self, limit: int) -> list[MigrationRequest]:
         rows = self._rows("SELECT * FROM requests ORDER BY id DESC LIMIT ?", [limit])
         return [_to_request(row) for row in rows]
@@ -312,35 +413,52 @@ class SqliteRepository:
         """Compare-and-set: move the request only if it is still in ``expected``.
 
         Returns True for the one caller that changed the row; the audit line and the notices are
-        written in the same transaction. A move the state machine forbids raises Conflict.
+        written in the same transaction. A move the state machine forbids raises Conflict, and so does
+        a change the database's uniqueness rules refuse (a task another request holds, a filer with
+        another active request).
         """
         check_transition(expected, target)
-        fields = {"state": target.value, "updated_at": _iso(now), **(change.fields or {})}
+        return self._compare_and_set(request_id, expected, target, change, now)
+
+    def amend(self, request_id: int, expected: State, change: Change, now: datetime) -> bool:
+        """Record a change that keeps the state (a removal task found), only if the request is still in
+        ``expected``; audited and with its notices, like a transition."""
+        return self._compare_and_set(request_id, expected, expected, change, now)
+
+    def _compare_and_set(
+        self, request_id: int, expected: State, target: State, change: Change, now: datetime
+    ) -> bool:
+        fields: dict[str, object] = {"state": target.value, "updated_at": _iso(now)}
+        fields.update({name: _column(value) for name, value in (change.fields or {}).items()})
         assignments = ", ".join(f"{name} = ?" for name in fields)
-        with self._unit_of_work() as db:
-            cursor = db.execute(
-                f"UPDATE requests SET {assignments} WHERE id = ? AND state = ?",
-                [*fields.values(), request_id, expected.value],
-            )
-            if cursor.rowcount != 1:
-                return False
-            self._audit(
-                db,
-                request_id,
-                change.actor,
-                change.action,
-                expected,
-                target,
-                now,
-                change.detail,
-                change.query_id,
-            )
-            for draft in change.notices:
-                self._queue(db, request_id, draft, now)
+        try:
+            with self._unit_of_work() as db:
+                cursor = db.execute(
+                    f"UPDATE requests SET {assignments} WHERE id = ? AND state = ?",
+                    [*fields.values(), request_id, expected.value],
+                )
+                if cursor.rowcount != 1:
+                    return False
+                self._audit(
+                    db,
+                    request_id,
+                    change.actor,
+                    change.action,
+                    expected,
+                    target if target != expected else None,
+                    now,
+                    change.detail,
+                    change.query_id,
+                )
+                for draft in change.notices:
+                    self._queue(db, request_id, draft, now)
+        except sqlite3.IntegrityError as error:
+            raise Conflict(f"request #{request_id}: the database refused {change.action}: {error}") from error
         return True
 
     def update_fields(self, request_id: int, fields: dict[str, object], now: datetime) -> None:
-        values = {**fields, "updated_at": _iso(now)}
+        values = {name: _column(value) for name, value in fields.items()}
+        values["updated_at"] = _iso(now)
         with self._unit_of_work() as db:
             db.table("requests").update(request_id, values)
 
@@ -443,7 +561,8 @@ class SqliteRepository:
 
     def due_notices(self, now: datetime, limit: int) -> list[Notice]:
         rows = self._rows(
-            "SELECT * FROM notices WHERE sent_at IS NULL AND next_attempt_at <= ? ORDER BY id LIMIT ?",
+            "SELECT * FROM notices WHERE sent_at IS NULL AND dead_at IS NULL AND next_attempt_at <= ? "
+            "ORDER BY next_attempt_at, id LIMIT ?",
             [_iso(now), limit],
         )
         return [
@@ -461,7 +580,20 @@ class SqliteRepository:
         ]
 
     def pending_notice_count(self) -> int:
-        return int(self._rows("SELECT count(*) AS n FROM notices WHERE sent_at IS NULL")[0]["n"])
+        return int(
+            self._rows("SELECT count(*) AS n FROM notices WHERE sent_at IS NULL AND dead_at IS NULL")[0]["n"]
+        )
+
+    def dead_notice_count(self) -> int:
+        return int(self._rows("SELECT count(*) AS n FROM notices WHERE dead_at IS NOT NULL")[0]["n"])
+
+    def notice_dead(self, notice_id: int, error: str, now: datetime) -> None:
+        """Slack refused the notice for good: keep it, with why, and never send it again."""
+        with self._unit_of_work() as db:
+            db.execute(
+                "UPDATE notices SET attempts = attempts + 1, last_error = ?, dead_at = ? WHERE id = ?",
+                [error, _iso(now), notice_id],
+            )
 
     def count_by_state(self) -> dict[str, int]:
         rows = self._rows("SELECT state, count(*) AS n FROM requests GROUP BY state")

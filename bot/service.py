@@ -16,6 +16,10 @@ from bot import logs, messages
 from bot.audit import audit_csv
 from bot.chat import BOT, ChatDesk, require
 from bot.domain import (
+    IN_FLIGHT_STATES,
+    MIGRATION,
+    RELAUNCH,
+    REMOVAL,
     AuditEntry,
     Certifications,
     Conflict,
@@ -28,13 +32,14 @@ from bot.domain import (
     NoticeDraft,
     NoticeKind,
     NoticeNotDelivered,
-    OvhApiError,
     PccBotError,
     RequestDraft,
     RuleViolation,
+    StartedTask,
     State,
     rule_violations,
 )
+from bot.gate import Gate
 from bot.ports import Change, Clock, Directory, Notifier, OvhGateway, Repository
 from bot.settings import ServiceSettings
 from bot.tracking import Tracker
@@ -88,6 +93,7 @@ class PccService:
             incident_channel=settings.incident_channel,
             batch=settings.notice_batch,
         )
+        self._gate = Gate(repo=repo, chat=self._chat, clock=clock)
         self._tracker = Tracker(
             gateway=gateway,
             repo=repo,
@@ -159,9 +165,7 @@ class PccService:
         return Home(
             mine=tuple(r for r in recent if r.requester == user)[:10],
             to_approve=tuple(waiting),
-            active=tuple(
-                r for r in recent if r.state in (State.APPROVED, State.REPLICATING, State.NEEDS_ATTENTION)
-            ),
+            active=tuple(r for r in recent if r.state in IN_FLIGHT_STATES),
         )
 
     def status(self, request_id: int) -> tuple[MigrationRequest, list[AuditEntry]]:
@@ -257,7 +261,8 @@ class PccService:
                 vm_total=filer.vm_total,
                 source_zone=source.zone,
                 dest_zone=dest.zone,
-                api_call=self._ovh.migration_call(spec),
+                api_call=self._ovh.migration_call(spec, self._ovh.migration_route),
+                route=self._ovh.migration_route,
             ),
             card_channel=channel,
         )
@@ -303,60 +308,47 @@ class PccService:
         self.check_approver(request, user)
         self._expire_if_due(request)
         now = self._clock.now()
-        change = Change(
+        decision = Change(
             actor=user,
             action="approved",
             detail="accepted the copyFiler conditions quoted on the card" if request.uses_copy_filer else "",
-            fields={"approver": user, "decided_by": user, "decided_at": now.isoformat()},
+            fields={"approver": user, "decided_by": user, "decided_at": now},
         )
-        if not self._repo.transition(request_id, State.PENDING, State.APPROVED, change, now):
-            raise self._not_pending(request_id)
-        log.info("request #%d approved by %s", request_id, user)
-        self._chat.refresh_card(request_id)
-        self._start_migration(self._require(request_id))
-        return self._require(request_id)
 
-    def _start_migration(self, request: MigrationRequest) -> None:
-        try:
-            started = self._ovh.start_migration(request.spec)
-        except OvhApiError as error:
-            ambiguous = error.ambiguous
-            target = State.NEEDS_ATTENTION if ambiguous else State.FAILED
-            text = messages.ambiguous(request, error) if ambiguous else messages.refused(request, error)
-            self._chat.move(
-                request,
-                State.APPROVED,
-                target,
-                Change(
-                    actor=BOT,
-                    action="migration call failed",
-                    detail=str(error),
-                    query_id=error.query_id,
-                    fields={"last_error": str(error), "query_id": error.query_id},
-                    notices=self._chat.thread_and_incident(request, "start-failed", text),
-                ),
-            )
-            return
-        self._chat.move(
-            request,
-            State.APPROVED,
-            State.REPLICATING,
-            Change(
+        def started(task: StartedTask) -> Change:
+            return Change(
                 actor=BOT,
                 action="migration started",
                 detail=request.api_call,
-                query_id=started.query_id,
-                fields={"task_id": started.task_id, "task_state": "todo", "progress": 0},
+                query_id=task.query_id,
+                fields={
+                    "task_id": task.task_id,
+                    "task_state": "todo",
+                    "progress": 0,
+                    "query_id": task.query_id,
+                },
                 notices=[
                     NoticeDraft(
                         NoticeKind.THREAD,
                         "started",
                         request.channel,
-                        messages.started(request, started.task_id),
+                        messages.started(request, task.task_id, task.query_id),
                     )
                 ],
-            ),
-        )
+            )
+
+        if not self._gate.run(
+            request,
+            MIGRATION,
+            decision,
+            lambda: self._ovh.start_migration(request.spec, request.route),
+            on_success=started,
+            refused=lambda error: messages.refused(request, error),
+            in_doubt=lambda error: messages.ambiguous(request, error),
+        ):
+            raise self._not_pending(request_id)
+        log.info("request #%d approved by %s", request_id, user)
+        return self._require(request_id)
 
     @_about_request
     def retry(self, request_id: int, user: str) -> MigrationRequest:
@@ -365,60 +357,48 @@ class PccService:
         self._refuse_if_read_only("relaunching a task")
         request = self._require(request_id)
         self.check_approver(request, user)
-        if not request.can_retry:
+        if not request.can_retry or request.task_id is None:
             raise Conflict(
                 f"request #{request_id} is {request.state} (task {request.task_state}): only a task "
                 "that ended in `error` can be relaunched"
             )
-        assert request.task_id is not None
-        attempt = request.retries + 1
-        change = Change(
+        task_id, attempt = request.task_id, request.retries + 1
+        decision = Change(
             actor=user,
             action="retry approved",
-            detail=f"resetTaskState on task {request.task_id}",
+            detail=f"resetTaskState on task {task_id}",
             fields={"retries": attempt, "task_state": "relaunching"},
         )
-        if not self._repo.transition(request_id, State.FAILED, State.REPLICATING, change, self._clock.now()):
-            raise Conflict(f"request #{request_id} is already being relaunched")
-        self._chat.refresh_card(request_id)
-        reason = f"pcc-bot request #{request_id}: relaunch approved by {user} (attempt {attempt})"
-        try:
-            task = self._ovh.reset_task(request.spec.dest_service, request.task_id, reason)
-        except OvhApiError as error:
-            self._chat.move(
-                self._require(request_id),
-                State.REPLICATING,
-                State.FAILED,
-                Change(
-                    actor=BOT,
-                    action="retry refused",
-                    detail=str(error),
-                    query_id=error.query_id,
-                    fields={"task_state": "error", "last_error": str(error)},
-                    notices=self._chat.thread_and_incident(
-                        request, f"retry-refused-{attempt}", messages.retry_refused(request, error)
-                    ),
-                ),
+
+        def relaunched(answer: StartedTask) -> Change:
+            now = self._clock.now()
+            return Change(
+                actor=BOT,
+                action="task relaunched",
+                detail=f"resetTaskState on task {task_id}",
+                query_id=answer.query_id,
+                fields={"task_state": "todo", "progress_changed_at": now, "last_error": None},
+                notices=[
+                    NoticeDraft(
+                        NoticeKind.THREAD,
+                        f"retried-{attempt}",
+                        request.channel,
+                        messages.retried(request, task_id, user),
+                    )
+                ],
             )
-            return self._require(request_id)
-        now = self._clock.now()
-        self._repo.update_fields(
-            request_id,
-            {"task_state": task.state, "progress": task.progress, "progress_changed_at": now.isoformat()},
-            now,
-        )
-        self._repo.queue_notice(
-            request_id,
-            NoticeDraft(
-                NoticeKind.THREAD,
-                f"retried-{attempt}",
-                request.channel,
-                messages.retried(request, task, user),
-            ),
-            now,
-        )
-        self._chat.refresh_card(request_id)
-        self.deliver_notices()
+
+        reason = f"pcc-bot request #{request_id}: relaunch approved by {user} (attempt {attempt})"
+        if not self._gate.run(
+            request,
+            RELAUNCH,
+            decision,
+            lambda: self._ovh.reset_task(request.spec.dest_service, task_id, reason),
+            on_success=relaunched,
+            refused=lambda error: messages.retry_refused(request, error),
+            in_doubt=lambda error: messages.relaunch_in_doubt(request, error),
+        ):
+            raise Conflict(f"request #{request_id} is already {self._require(request_id).state}")
         return self._require(request_id)
 
     @_about_request
@@ -436,45 +416,78 @@ class PccService:
                 f"datastore {name} is not mounted in datacenter {spec.dest_datacenter_id} of "
                 f"{spec.dest_service}: nothing to remove"
             )
-        change = Change(actor=user, action="copy removal approved", detail=f"{name} (filer {copy.filer_id})")
-        if not self._repo.transition(request_id, State.DONE, State.REMOVING, change, self._clock.now()):
-            raise Conflict(f"request #{request_id} is already {self._require(request_id).state}")
-        try:
-            started = self._ovh.remove_filer(spec.dest_service, spec.dest_datacenter_id, copy.filer_id)
-        except OvhApiError as error:
-            self._chat.move(
-                self._require(request_id),
-                State.REMOVING,
-                State.DONE,
-                Change(
-                    actor=BOT,
-                    action="copy removal refused",
-                    detail=str(error),
-                    query_id=error.query_id,
-                    notices=[
-                        NoticeDraft(
-                            NoticeKind.THREAD,
-                            f"removal-refused-{self._clock.now().isoformat()}",
-                            request.channel,
-                            messages.removal_refused(request, error),
-                        )
-                    ],
-                ),
-            )
-            return self._require(request_id)
-        self._repo.update_fields(request_id, {"removal_task_id": started.task_id}, self._clock.now())
-        self._repo.queue_notice(
-            request_id,
-            NoticeDraft(
-                NoticeKind.THREAD,
-                f"removing-{started.task_id}",
-                request.channel,
-                messages.removing(request, started.task_id, user),
-            ),
-            self._clock.now(),
+        decision = Change(
+            actor=user,
+            action="copy removal approved",
+            detail=f"{name} (filer {copy.filer_id})",
+            fields={"copy_filer_id": copy.filer_id, "removal_task_id": None},
         )
-        self._chat.refresh_card(request_id)
-        self.deliver_notices()
+
+        def removing(task: StartedTask) -> Change:
+            return Change(
+                actor=BOT,
+                action="copy removal started",
+                detail=f"task {task.task_id}",
+                query_id=task.query_id,
+                fields={"removal_task_id": task.task_id},
+                notices=[
+                    NoticeDraft(
+                        NoticeKind.THREAD,
+                        f"removing-{task.task_id}",
+                        request.channel,
+                        messages.removing(request, task.task_id, user),
+                    )
+                ],
+            )
+
+        if not self._gate.run(
+            request,
+            REMOVAL,
+            decision,
+            lambda: self._ovh.remove_filer(spec.dest_service, spec.dest_datacenter_id, copy.filer_id),
+            on_success=removing,
+            refused=lambda error: messages.removal_refused(request, error),
+            in_doubt=lambda error: messages.removal_in_doubt(request, error),
+        ):
+            raise Conflict(f"request #{request_id} is already {self._require(request_id).state}")
+        return self._require(request_id)
+
+    @_about_request
+    def adopt(self, request_id: int, task_id: int, user: str) -> MigrationRequest:
+        """A person decides which task a call in doubt created (four-eyes, like an approval)."""
+        request = self._require(request_id)
+        self.check_approver(request, user)
+        operation = request.in_doubt
+        if operation is None or operation is RELAUNCH:
+            raise Conflict(f"request #{request_id} is {request.state}: there is no task to choose")
+        if task_id not in {t.task_id for t in request.candidates}:
+            raise Conflict(
+                f"task {task_id} is not among the candidates of request #{request_id}; see its card"
+            )
+        self._tracker.adopt(request, operation, task_id, actor=user)
+        return self._require(request_id)
+
+    @_about_request
+    def close_not_started(self, request_id: int, user: str) -> MigrationRequest:
+        """A person who checked at OVHcloud that the call in doubt started nothing closes the doubt:
+        the request goes back to where the call left it (failed for a migration or a relaunch, done
+        for a removal). The API is not called."""
+        request = self._require(request_id)
+        self.check_approver(request, user)
+        operation = request.in_doubt
+        if operation is None:
+            raise Conflict(f"request #{request_id} is {request.state}: nothing is in doubt")
+        change = Change(
+            actor=user,
+            action="closed: not started",
+            detail=f"{operation.name}: checked at OVHcloud that nothing started",
+            fields={"in_doubt_since": None, "candidates": ()},
+            notices=self._chat.thread_and_incident(
+                request, f"closed-{request.state}", messages.closed(request, user, operation.name)
+            ),
+        )
+        if not self._chat.move(request, request.state, operation.not_started, change):
+            raise Conflict(f"request #{request_id} is already {self._require(request_id).state}")
         return self._require(request_id)
 
     @_about_request
@@ -500,8 +513,8 @@ class PccService:
                 raise NotAllowed(
                     f"only the requester or an approver can cancel request #{request_id}"
                 ) from None
-        if request.state == State.NEEDS_ATTENTION:
-            return self._close_unresolved(request, user)
+        if request.in_doubt is not None:
+            return self.close_not_started(request_id, user)
         if request.state != State.PENDING:
             raise Conflict(
                 f"request #{request_id} is {request.state}: only a pending request (or one that needs "
@@ -515,23 +528,5 @@ class PccService:
             raise self._not_pending(request_id)
         self._chat.refresh_card(request_id)
         return self._require(request_id)
-
-    def _close_unresolved(self, request: MigrationRequest, user: str) -> MigrationRequest:
-        """An approver closes a request whose task was never found (checked by hand at OVHcloud), so
-        the filer can be requested again. The API is not called."""
-        self.check_approver(request, user)
-        change = Change(
-            actor=user,
-            action="closed by an approver",
-            detail="no OVHcloud task found for this request; checked by hand",
-            notices=self._chat.thread_and_incident(request, "closed", messages.closed(request, user)),
-        )
-        if not self._repo.transition(
-            request.id, State.NEEDS_ATTENTION, State.FAILED, change, self._clock.now()
-        ):
-            raise self._not_pending(request.id)
-        self._chat.refresh_card(request.id)
-        self._chat.deliver()
-        return self._require(request.id)
 
     # ------------------------------------------------------------ plumbing

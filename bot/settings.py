@@ -22,6 +22,9 @@ class ServiceSettings:
     stall_after: timedelta = timedelta(hours=3)
     #: A card is edited when its task moves, and at least this often while it replicates ("last check").
     card_refresh: timedelta = timedelta(minutes=15)
+    #: A mutating call cannot still be running after this (budget wait + connect + read timeouts): a
+    #: request left in a calling state longer than that was interrupted, and goes in doubt.
+    call_timeout: timedelta = timedelta(minutes=2)
 
     @property
     def approver_users(self) -> frozenset[str]:

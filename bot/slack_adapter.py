@@ -13,6 +13,25 @@ from bot.blocks import board_message, card_message, notice_blocks
 from bot.domain import MigrationRequest, NoticeNotDelivered, PccBotError
 from bot.ports import Board, MessageRef, Offer
 
+#: Slack errors that sending the same message again cannot cure: the notice is dead-lettered.
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "msg_too_long",
+        "no_text",
+        "restricted_action",
+        "cannot_reply_to_message",
+        "message_not_found",
+        "cant_update_message",
+        "edit_window_closed",
+        "too_many_attachments",
+    }
+)
+
 
 def _not_delivered(error: Exception) -> NoticeNotDelivered:
     if isinstance(error, SlackApiError):
@@ -22,8 +41,11 @@ def _not_delivered(error: Exception) -> NoticeNotDelivered:
             header = response.headers.get("Retry-After") or response.headers.get("retry-after")
             header = header[0] if isinstance(header, list) else header
             retry_after = float(header) if header and str(header).isdigit() else 30.0
+        code = response.get("error")
         return NoticeNotDelivered(
-            f"Slack answered {response.status_code} {response.get('error')}", retry_after=retry_after
+            f"Slack answered {response.status_code} {code}",
+            retry_after=retry_after,
+            permanent=code in PERMANENT_ERRORS,
         )
     return NoticeNotDelivered(f"Slack unreachable: {error}")
 

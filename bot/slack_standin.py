@@ -46,6 +46,8 @@ class SlackStandIn:
     users: tuple[str, ...] = ()  # user ids users.info knows
     channels: tuple[str, ...] = ()  # channel ids conversations.info knows
     upload_base: str = ""  # where files.getUploadURLExternal sends uploads (this server)
+    #: Channels whose messages Slack refuses for good, with the error it gives (not_in_channel...).
+    refused_channels: dict[str, str] = field(default_factory=dict)
     listener: Callable[[SlackCall], None] | None = None
     calls: list[SlackCall] = field(default_factory=list)
     _failures: list[_Failure] = field(default_factory=list)
@@ -93,6 +95,10 @@ class SlackStandIn:
             error = "ratelimited" if failure.status == 429 else "internal_error"
             self._record(SlackCall(method, args, failure.status))
             return failure.status, retry, {"ok": False, "error": error}
+        refusal = self.refused_channels.get(str(args.get("channel")))
+        if refusal is not None and method in ("chat.postMessage", "chat.update"):
+            self._record(SlackCall(method, args, 400))  # Slack answers 200 with ok: false
+            return 200, {}, {"ok": False, "error": refusal}
         body: dict[str, Any] = {"ok": True}
         headers: dict[str, str] = {}
         if method == "auth.test":

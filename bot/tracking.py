@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
 
 from bot import logs, messages
 from bot.chat import BOT, ChatDesk
 from bot.domain import (
+    CLOCK_MARGIN,
+    IN_DOUBT_STATES,
+    MIGRATION,
+    OPERATIONS,
+    RELAUNCH,
+    REMOVAL,
     TASK_DONE,
     TASK_FAILED_STATES,
     Conflict,
@@ -21,9 +26,11 @@ from bot.domain import (
     NoticeButton,
     NoticeDraft,
     NoticeKind,
+    Operation,
     PccBotError,
     State,
     Task,
+    sort_tasks,
 )
 from bot.polling import PollPlanner
 from bot.ports import Change, Clock, OvhGateway, Repository
@@ -52,10 +59,10 @@ class Tracker:
         self._clock = clock
         self._expire = expire  # raises Conflict when it expired the request
         self._planner = PollPlanner(settings.poll_period, settings.poll_budget_per_minute, clock.now())
-        self._searched: dict[int, datetime] = {}  # needs_attention request -> last task search
 
     def poll_once(self) -> None:
-        """One scheduler tick: expire, track replicating tasks, look for lost tasks, send notices."""
+        """One scheduler tick: expire, settle interrupted calls, then (within the poller's share of the
+        budget) track tasks and resolve calls in doubt by reading; then send notices and the board."""
         now = self._clock.now()
         for request in self._repo.in_states([State.PENDING]):
             try:
@@ -69,56 +76,191 @@ class Tracker:
                     NoticeDraft(NoticeKind.THREAD, "reminder", request.channel, messages.reminder(request)),
                     now,
                 )
-        replicating = {r.id: r for r in self._repo.in_states([State.REPLICATING])}
-        calls = {request_id: 2 if r.uses_copy_filer else 1 for request_id, r in replicating.items()}
-        for request_id in self._planner.due(list(replicating), self._clock.now(), cost=calls.__getitem__):
-            request = replicating[request_id]
-            try:
-                with logs.context(request_id=request.id):
-                    self._track(request)
-            except PccBotError as error:
-                log.warning("request #%d: could not read its task: %s", request.id, error)
-        for request in self._repo.in_states([State.REMOVING]):
-            try:
-                self._track_removal(request)
-            except PccBotError as error:
-                log.warning("request #%d: could not read the removal task: %s", request.id, error)
-        for request in self._repo.in_states([State.NEEDS_ATTENTION]):
-            last = self._searched.get(request.id)
-            if last is not None and self._clock.now() - last < self._settings.poll_period:
-                continue
-            self._searched[request.id] = self._clock.now()
-            try:
-                self._adopt(request, State.NEEDS_ATTENTION)
-            except PccBotError as error:
-                log.warning("request #%d: task search failed: %s", request.id, error)
+        self._settle_interrupted(at_start=False)
+        self._follow(self._owned())
         self._chat.deliver()
         self._chat.refresh_board()
 
     def reconcile(self) -> None:
-        """On start: a request left `approved` was interrupted between the approval and the API's
-        answer. Adopt its task if OVHcloud has one, else mark it needs_attention. Never re-POST."""
-        for request in self._repo.in_states([State.APPROVED]):
+        """On start: a request left in a calling state was interrupted mid-call by the stop. It goes in
+        doubt at once (never called again), and is resolved by reading like any call in doubt."""
+        self._settle_interrupted(at_start=True)
+        self._follow(self._owned())
+        self._chat.deliver()
+
+    def _owned(self) -> dict[int, MigrationRequest]:
+        """Every request whose next step is the poller's: tasks to track and calls in doubt."""
+        states = [State.REPLICATING, State.REMOVING, *sorted(IN_DOUBT_STATES)]
+        return {
+            r.id: r
+            for r in self._repo.in_states(states)
+            if r.state != State.REMOVING or r.removal_task_id is not None
+        }
+
+    def _follow(self, owned: dict[int, MigrationRequest]) -> None:
+        for request_id in self._planner.due(list(owned), self._clock.now(), cost=lambda i: _cost(owned[i])):
+            request = owned[request_id]
             try:
-                adopted = self._adopt(request, State.APPROVED)
+                with logs.context(request_id=request.id):
+                    if request.state == State.REPLICATING:
+                        self._track(request)
+                    elif request.state == State.REMOVING:
+                        self._track_removal(request)
+                    else:
+                        self._resolve(request)
             except PccBotError as error:
-                log.warning("request #%d: task search failed: %s", request.id, error)
-                adopted = False
-            if not adopted:
+                log.warning("request #%d (%s): could not read OVHcloud: %s", request.id, request.state, error)
+
+    def _settle_interrupted(self, *, at_start: bool) -> None:
+        """A call whose answer never came back (the bot stopped, or the database refused its outcome)
+        is in doubt once it cannot be running any more."""
+        now = self._clock.now()
+        for operation in OPERATIONS:
+            for request in self._repo.in_states([operation.calling]):
+                if operation is REMOVAL and request.removal_task_id is not None:
+                    continue  # its task is known: tracked
+                since = request.called_at or request.decided_at or request.updated_at or request.created_at
+                if not at_start and now - since < self._settings.call_timeout:
+                    continue  # the call may still be running
                 self._chat.move(
                     request,
-                    State.APPROVED,
-                    State.NEEDS_ATTENTION,
+                    operation.calling,
+                    operation.in_doubt,
                     Change(
                         actor=BOT,
                         action="interrupted",
-                        detail="no task found after restart",
+                        detail=f"{operation.name}: no answer recorded for the call made at {since:%H:%M:%S}",
+                        fields={"in_doubt_since": now},
                         notices=self._chat.thread_and_incident(
-                            request, "interrupted", messages.interrupted(request)
+                            request,
+                            f"interrupted-{operation.name}-{since:%Y%m%dT%H%M%S}",
+                            messages.interrupted(request, operation.name),
                         ),
                     ),
                 )
-        self._chat.deliver()
+
+    def _resolve(self, request: MigrationRequest) -> None:
+        """Find out, by reading only, what a call in doubt did."""
+        operation = request.in_doubt
+        if operation is RELAUNCH:
+            self._resolve_relaunch(request)
+            return
+        spec = request.spec
+        if operation is REMOVAL:
+            assert request.copy_filer_id is not None
+            if not self._ovh.filer_exists(spec.dest_service, spec.dest_datacenter_id, request.copy_filer_id):
+                self._chat.move(
+                    request,
+                    State.REMOVAL_IN_DOUBT,
+                    State.REMOVED,
+                    Change(
+                        actor=BOT,
+                        action="copy removed",
+                        detail=f"datastore {request.copy_filer_id} is gone from the datacenter",
+                        fields={"in_doubt_since": None, "candidates": ()},
+                        notices=[_thread(request, "removed", messages.removed(request))],
+                    ),
+                )
+                return
+            tasks = self._ovh.filer_tasks(spec.dest_service, spec.dest_datacenter_id, request.copy_filer_id)
+        elif operation is MIGRATION:
+            since = (request.called_at or request.decided_at or request.created_at) - CLOCK_MARGIN
+            tasks = self._ovh.find_tasks(spec.dest_service, spec.dest_datacenter_id, since)
+        else:
+            return
+        proven, candidates = sort_tasks(request, operation, tasks)
+        held = self._repo.held_tasks(spec.dest_service, [t.task_id for t in candidates], request.id)
+        proven = [t for t in proven if t.task_id not in held]
+        candidates = [t for t in candidates if t.task_id not in held]
+        if len(proven) == 1 and self.adopt(request, operation, proven[0].task_id, actor=BOT, task=proven[0]):
+            return
+        self._ask_people(request, tuple(candidates[:MAX_CANDIDATES]))
+
+    def _ask_people(self, request: MigrationRequest, candidates: tuple[Task, ...]) -> None:
+        """The bot does not guess: the card and the incident room list the candidates to adopt."""
+        if tuple(t.task_id for t in candidates) == tuple(t.task_id for t in request.candidates):
+            return
+        ids = "-".join(str(t.task_id) for t in candidates) or "none"
+        text = messages.needs_decision(request, candidates)
+        self._chat.move(
+            request,
+            request.state,
+            request.state,
+            Change(
+                actor=BOT,
+                action="candidates listed",
+                detail=", ".join(f"task {t.task_id} {t.name} {t.state}" for t in candidates) or "none",
+                fields={"candidates": candidates},
+                notices=self._chat.thread_and_incident(
+                    request, f"decide-{request.state}-{ids}", text, NoticeButton.DECIDE
+                ),
+            ),
+        )
+
+    def adopt(
+        self,
+        request: MigrationRequest,
+        operation: Operation,
+        task_id: int,
+        *,
+        actor: str,
+        task: Task | None = None,
+    ) -> bool:
+        """Take ``task_id`` as what the call in doubt created. The database refuses a task another
+        request holds (raises Conflict); False when the request is no longer in doubt."""
+        name = f"task {task_id}" + (f" ({task.name}, {task.state})" if task else "")
+        column = "removal_task_id" if operation is REMOVAL else "task_id"
+        fields: dict[str, object] = {column: task_id, "in_doubt_since": None, "candidates": ()}
+        if operation is MIGRATION:
+            fields.update(
+                task_state=task.state if task else "unknown", progress=task.progress if task else None
+            )
+        return self._chat.move(
+            request,
+            operation.in_doubt,
+            operation.success,
+            Change(
+                actor=actor,
+                action="task adopted",
+                detail=name if actor == BOT else f"{name}, chosen by a person",
+                fields=fields,
+                notices=[_thread(request, f"adopted-{task_id}", messages.adopted(request, task_id, actor))],
+            ),
+        )
+
+    def _resolve_relaunch(self, request: MigrationRequest) -> None:
+        """resetTaskState in doubt: a task that left `error` was relaunched; one still in `error` may
+        not have been, and a person decides (Close: not started)."""
+        assert request.task_id is not None
+        task = self._ovh.get_task(request.spec.dest_service, request.task_id)
+        if task.state == "error":
+            self._ask_people(request, (task,))
+            return
+        self._chat.move(
+            request,
+            State.RELAUNCH_IN_DOUBT,
+            State.REPLICATING,
+            Change(
+                actor=BOT,
+                action="relaunch confirmed",
+                detail=f"task {task.task_id} is {task.state}",
+                fields={
+                    "task_state": task.state,
+                    "progress": task.progress,
+                    "progress_changed_at": self._clock.now(),
+                    "in_doubt_since": None,
+                    "candidates": (),
+                    "last_error": None,
+                },
+                notices=[
+                    _thread(
+                        request,
+                        f"relaunch-confirmed-{request.retries}",
+                        messages.relaunch_confirmed(request, task),
+                    )
+                ],
+            ),
+        )
 
     def _track(self, request: MigrationRequest) -> None:
         assert request.task_id is not None
@@ -201,9 +343,11 @@ class Tracker:
                 self._repo.queue_notice(request.id, draft, now)
 
     def _track_removal(self, request: MigrationRequest) -> None:
-        if request.removal_task_id is None:
-            return  # the bot stopped before storing the task: the removal shows on the PCC's tasks
-        task = self._ovh.get_task(request.spec.dest_service, request.removal_task_id)
+        assert request.removal_task_id is not None and request.copy_filer_id is not None
+        spec = request.spec
+        task = self._ovh.get_filer_task(
+            spec.dest_service, spec.dest_datacenter_id, request.copy_filer_id, request.removal_task_id
+        )
         if task.state == TASK_DONE:
             self._chat.move(
                 request,
@@ -238,38 +382,17 @@ class Tracker:
                 ),
             )
 
-    def _adopt(self, request: MigrationRequest, current: State) -> bool:
-        since = (request.decided_at or request.created_at) - timedelta(minutes=5)
-        tasks = self._ovh.find_tasks(request.spec.dest_service, request.spec.dest_datacenter_id, since)
-        task = _matching_task(tasks, request.spec.filer_id)
-        if task is None:
-            return False
-        self._chat.move(
-            request,
-            current,
-            State.REPLICATING,
-            Change(
-                actor=BOT,
-                action="task adopted",
-                detail=f"task {task.task_id} ({task.name})",
-                fields={"task_id": task.task_id, "task_state": task.state, "progress": task.progress},
-                notices=[
-                    NoticeDraft(
-                        NoticeKind.THREAD,
-                        f"adopted-{task.task_id}",
-                        request.channel,
-                        messages.adopted(request, task),
-                    )
-                ],
-            ),
-        )
-        return True
+
+#: Calls a poll of the request costs (a search reads a list, then its tasks).
+def _cost(request: MigrationRequest) -> int:
+    if request.state in IN_DOUBT_STATES:
+        return 2 + len(request.candidates)
+    return 2 if request.state == State.REPLICATING and request.uses_copy_filer else 1
 
 
-def _matching_task(tasks: list[Task], filer_id: int) -> Task | None:
-    """The task a lost migration call created: same filer id, or the only filer-copy task."""
-    same_filer = [t for t in tasks if t.filer_id == filer_id]
-    if len(same_filer) == 1:
-        return same_filer[0]
-    named = [t for t in tasks if t.filer_id is None and "filer" in t.name.lower()]
-    return named[0] if len(named) == 1 else None
+#: At most this many candidate tasks are listed for a person (each with an Adopt button).
+MAX_CANDIDATES = 8
+
+
+def _thread(request: MigrationRequest, key: str, text: str) -> NoticeDraft:
+    return NoticeDraft(NoticeKind.THREAD, key, request.channel, text)

@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from bot import ids
-from bot.commands import parse_request_id, parse_user
+from bot.commands import parse_adopt_value, parse_request_id, parse_user
 from bot.domain import MigrationRequest
 from bot.service import PccService
 from handlers.errors import after_ack
@@ -28,12 +28,26 @@ def button(use_case: UseCase) -> Callable[..., None]:
     return on_click
 
 
+def adopt_button(service: PccService) -> Callable[..., None]:
+    """Adopt task N: the button carries the request id and the candidate task id."""
+
+    def on_adopt(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        request_id, task_id = parse_adopt_value(action.get("value"))
+        service.adopt(request_id, task_id, parse_user(body))
+
+    return on_adopt
+
+
 def register(app: App, service: PccService, work: Executor) -> None:
+    """``work``: the pool for decisions, apart from reads, so a click never queues behind listings."""
     buttons: dict[str, UseCase] = {
         ids.APPROVE: service.approve,
         ids.REJECT: service.reject,
         ids.RETRY: service.retry,
         ids.REMOVE_COPY: service.remove_copy,
+        ids.CLOSE_NOT_STARTED: service.close_not_started,
     }
     for action_id, use_case in buttons.items():
         app.action(action_id)(after_ack(work)(button(use_case)))
+    app.action(ids.ADOPT)(after_ack(work)(adopt_button(service)))

@@ -19,7 +19,7 @@ from typing import Any
 
 from slack_bolt import App, Respond
 
-from bot import logs
+from bot import logs, waits
 from bot.domain import PccBotError
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,21 @@ def _user_of(kwargs: dict[str, Any]) -> str | None:
 Listener = Callable[..., None]
 
 
+def _queued(respond: Respond | None) -> waits.OnWait:
+    """What a person is told when their request has to wait for the OVHcloud call budget."""
+
+    def tell_queued(seconds: float) -> None:
+        if respond is not None:
+            respond(
+                text=f":hourglass: Queued: pcc-bot is within OVHcloud's call budget; your answer comes in "
+                f"about {max(1, round(seconds))} s.",
+                response_type="ephemeral",
+                replace_original=False,
+            )
+
+    return tell_queued
+
+
 def _acked(*_: Any, **__: Any) -> None:
     """What a listener's own ``ack()`` becomes once the wrapper has acknowledged the request."""
 
@@ -68,7 +83,8 @@ def after_ack(work: Executor) -> Callable[[Listener], Listener]:
             raise TypeError(f"{listener.__name__} must take `ack` and `respond`")
 
         def run(kwargs: dict[str, Any]) -> None:
-            with logs.context(user=_user_of(kwargs)):
+            respond = kwargs.get("respond")
+            with logs.context(user=_user_of(kwargs)), waits.told_when_queued(_queued(respond)):
                 try:
                     listener(**kwargs)
                 except Exception as error:  # noqa: BLE001 - the one place that turns failures into replies

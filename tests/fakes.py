@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -18,6 +19,7 @@ from bot.domain import (
     NotFound,
     NoticeNotDelivered,
     OvhApiError,
+    OvhNotFound,
     Pcc,
     StartedTask,
     Task,
@@ -66,6 +68,10 @@ class FakeGateway:
     post_error: OvhApiError | None = None
     copy_statuses: dict[int, CopyStatus] = field(default_factory=dict)
     resets: list[tuple[int, str]] = field(default_factory=list)
+    removals: list[int] = field(default_factory=list)
+    copies: dict[int, int] = field(default_factory=lambda: {900: 20})  # restore filer id -> datacenter
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    route: str = "linkFilerFromSbg"
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(500))
 
     def _pcc(self, service: str) -> tuple[str, Certifications, dict[int, list[int]]]:
@@ -106,54 +112,66 @@ class FakeGateway:
             ),
         )
 
-    def migration_call(self, spec: MigrationSpec) -> str:
-        return (
-            f"POST /dedicatedCloud/{spec.dest_service}/datacenter/{spec.dest_datacenter_id}/linkFilerFromSbg"
-        )
+    @property
+    def migration_route(self) -> str:
+        return self.route
 
-    def start_migration(self, spec: MigrationSpec) -> StartedTask:
+    def migration_call(self, spec: MigrationSpec, route: str) -> str:
+        return f"POST /dedicatedCloud/{spec.dest_service}/datacenter/{spec.dest_datacenter_id}/{route}"
+
+    def _new_task(self, name: str, filer_id: int | None, datacenter_id: int) -> int:
+        task_id = next(self._ids)
+        self.tasks[task_id] = Task(
+            task_id, name, "todo", 0, filer_id=filer_id, datacenter_id=datacenter_id, executed_at=self.now()
+        )
+        return task_id
+
+    def start_migration(self, spec: MigrationSpec, route: str) -> StartedTask:
         self.posts.append(spec)
         if self.post_error is not None:
             raise self.post_error
-        task_id = next(self._ids)
-        self.tasks[task_id] = Task(
-            task_id,
-            "linkFilerFromSbg",
-            "todo",
-            0,
-            filer_id=spec.filer_id,
-            datacenter_id=spec.dest_datacenter_id,
-        )
-        return StartedTask(task_id, "EU.q1")
+        return StartedTask(self._new_task(route, spec.filer_id, spec.dest_datacenter_id), "EU.q1")
 
     def copy_status(self, spec: MigrationSpec) -> CopyStatus | None:
         return self.copy_statuses.get(spec.filer_id)
 
     def find_filer(self, service: str, datacenter_id: int, name: str) -> Filer | None:
-        return _filer(900) if name.startswith("restore-") else None
+        return _filer(900) if name.startswith("restore-") and 900 in self.copies else None
+
+    def filer_exists(self, service: str, datacenter_id: int, filer_id: int) -> bool:
+        return filer_id in self.copies
 
     def remove_filer(self, service: str, datacenter_id: int, filer_id: int) -> StartedTask:
-        task_id = next(self._ids)
-        self.tasks[task_id] = Task(
-            task_id, "removeFiler", "todo", 0, filer_id=filer_id, datacenter_id=datacenter_id
-        )
-        return StartedTask(task_id, None)
+        self.removals.append(filer_id)
+        return StartedTask(self._new_task("removeFiler", filer_id, datacenter_id), None)
 
-    def reset_task(self, service: str, task_id: int, reason: str) -> Task:
+    def reset_task(self, service: str, task_id: int, reason: str) -> StartedTask:
         self.resets.append((task_id, reason))
         self.set_task(task_id, "doing", 50)
-        return self.tasks[task_id]
+        return StartedTask(task_id, "EU.q2")
 
     def get_task(self, service: str, task_id: int) -> Task:
+        if task_id not in self.tasks:
+            raise OvhNotFound(f"task {task_id} not found", status=404)
         return self.tasks[task_id]
 
+    def get_filer_task(self, service: str, datacenter_id: int, filer_id: int, task_id: int) -> Task:
+        return self.get_task(service, task_id)
+
     def find_tasks(self, service: str, datacenter_id: int, since: datetime) -> list[Task]:
-        return [t for t in self.tasks.values() if t.datacenter_id == datacenter_id]
+        return [
+            t
+            for t in self.tasks.values()
+            if t.datacenter_id in (datacenter_id, None) and (t.executed_at is None or t.executed_at >= since)
+        ]
+
+    def filer_tasks(self, service: str, datacenter_id: int, filer_id: int) -> list[Task]:
+        return [t for t in self.tasks.values() if t.filer_id in (filer_id, None)]
 
     def set_task(self, task_id: int, state: str, progress: int | None = None) -> None:
         old = self.tasks[task_id]
         self.tasks[task_id] = Task(
-            task_id, old.name, state, progress, "detail", old.filer_id, old.datacenter_id
+            task_id, old.name, state, progress, "detail", old.filer_id, old.datacenter_id, old.executed_at
         )
 
 

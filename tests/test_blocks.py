@@ -20,6 +20,7 @@ def request(**changes: Any) -> MigrationRequest:
         source_zone="sbg1a",
         dest_zone="rbx2a",
         api_call="POST /x/linkFilerFromSbg",
+        route="linkFilerFromSbg",
     )
     base.update(changes)
     return MigrationRequest(**base)

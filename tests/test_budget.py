@@ -98,7 +98,9 @@ def test_task_reads_are_never_cached(simulator):
     gw = gateway(simulator)
     from bot.domain import MigrationSpec
 
-    started = gw.start_migration(MigrationSpec("pcc-192-0-2-15", 1337, 1234, "pcc-192-0-2-50", 1515))
+    started = gw.start_migration(
+        MigrationSpec("pcc-192-0-2-15", 1337, 1234, "pcc-192-0-2-50", 1515), "linkFilerFromSbg"
+    )
     gw.get_task("pcc-192-0-2-50", started.task_id)
     gw.get_task("pcc-192-0-2-50", started.task_id)
     assert len(simulator.sim.calls_to("GET", r"/task/\d+$")) == 2

@@ -1,6 +1,8 @@
 import pytest
 
 from bot.domain import (
+    IN_DOUBT_STATES,
+    OPERATIONS,
     TRANSITIONS,
     Certifications,
     Conflict,
@@ -9,6 +11,7 @@ from bot.domain import (
     ZonePolicy,
     can_transition,
     check_transition,
+    operation_in_doubt,
     rule_violations,
 )
 
@@ -42,9 +45,24 @@ def test_final_states_go_nowhere(final):
 
 
 def test_a_failed_request_can_only_be_relaunched_and_a_done_one_only_cleaned_up():
-    assert [s for s in State if can_transition(State.FAILED, s)] == [State.REPLICATING]
+    assert [s for s in State if can_transition(State.FAILED, s)] == [State.RELAUNCHING]
     assert [s for s in State if can_transition(State.DONE, s)] == [State.REMOVING]
-    assert {s for s in State if can_transition(State.REMOVING, s)} == {State.REMOVED, State.DONE}
+    assert {s for s in State if can_transition(State.REMOVING, s)} == {
+        State.REMOVED,
+        State.DONE,
+        State.REMOVAL_IN_DOUBT,
+    }
+
+
+def test_every_mutating_operation_has_an_in_doubt_state_the_poller_owns():
+    for operation in OPERATIONS:
+        assert can_transition(operation.origin, operation.calling)
+        for outcome in (operation.refused, operation.in_doubt):
+            assert can_transition(operation.calling, outcome)
+        assert operation.in_doubt in IN_DOUBT_STATES
+        assert can_transition(operation.in_doubt, operation.success)
+        assert can_transition(operation.in_doubt, operation.not_started)
+        assert operation_in_doubt(operation.in_doubt) is operation
 
 
 def test_an_approval_cannot_skip_pending_or_come_back():

@@ -104,7 +104,9 @@ def test_a_post_that_times_out_is_ambiguous_and_not_repeated(simulator):
     gateway.get_certifications("pcc-192-0-2-50")
     simulator.sim.inject("POST", POST_ROUTE, "timeout", seconds=1.0)
     with pytest.raises(OvhApiError) as caught:
-        gateway.start_migration(MigrationSpec("pcc-192-0-2-15", 1337, 1234, "pcc-192-0-2-50", 1515))
+        gateway.start_migration(
+            MigrationSpec("pcc-192-0-2-15", 1337, 1234, "pcc-192-0-2-50", 1515), "linkFilerFromSbg"
+        )
     assert caught.value.ambiguous
     assert len(simulator.sim.calls_to("POST", POST_ROUTE)) <= 1 and len(simulator.sim.tasks) == 1
 

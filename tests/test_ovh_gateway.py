@@ -73,7 +73,7 @@ def test_the_migration_post_is_never_retried(simulator):
     gateway = gateway_for(simulator)
     simulator.sim.inject("POST", r"linkFilerFromSbg$", 503)
     with pytest.raises(OvhApiError) as caught:
-        gateway.start_migration(SPEC)
+        gateway.start_migration(SPEC, gateway.migration_route)
     assert caught.value.ambiguous
     assert len(simulator.sim.calls_to("POST", r"linkFilerFromSbg$")) == 1
 
@@ -81,7 +81,9 @@ def test_the_migration_post_is_never_retried(simulator):
 def test_a_404_route_is_a_clear_refusal(simulator):
     gateway = gateway_for(simulator)
     with pytest.raises(OvhApiError) as caught:
-        gateway.start_migration(MigrationSpec("pcc-192-0-2-15", 1337, 1234, "pcc-192-0-2-50", 9))
+        gateway.start_migration(
+            MigrationSpec("pcc-192-0-2-15", 1337, 1234, "pcc-192-0-2-50", 9), "linkFilerFromSbg"
+        )
     assert caught.value.status == 404 and not caught.value.ambiguous
 
 
@@ -91,19 +93,19 @@ def test_a_404_route_is_a_clear_refusal(simulator):
 )
 def test_both_generations_of_the_migration_call(simulator, route, body):
     gateway = gateway_for(simulator, route=route)
-    started = gateway.start_migration(SPEC)
+    started = gateway.start_migration(SPEC, gateway.migration_route)
     (call,) = simulator.sim.calls_to("POST", route)
     assert call.body == body
     task = gateway.get_task("pcc-192-0-2-50", started.task_id)
     assert task.state == "todo" and task.filer_id == 1234
-    assert f"/{route} " in gateway.migration_call(SPEC)
+    assert f"/{route} " in gateway.migration_call(SPEC, route)
 
 
 def test_tasks_are_found_after_a_lost_answer(simulator):
     from datetime import UTC, datetime, timedelta
 
     gateway = gateway_for(simulator)
-    started = gateway.start_migration(SPEC)
+    started = gateway.start_migration(SPEC, gateway.migration_route)
     found = gateway.find_tasks("pcc-192-0-2-50", 1515, datetime.now(UTC) - timedelta(minutes=5))
     assert [t.task_id for t in found] == [started.task_id]
 
@@ -122,5 +124,5 @@ def test_a_drifted_clock_is_resynced_instead_of_failing(simulator):
     assert gateway.get_pcc("pcc-192-0-2-16").zone == "sbg1a"
     assert len([c for c in simulator.sim.calls if c.status == 400]) == 1  # one refusal, then resynced
     assert len(simulator.sim.calls_to("GET", r"^/auth/time$")) == 2
-    started = gateway.start_migration(SPEC)
+    started = gateway.start_migration(SPEC, gateway.migration_route)
     assert started.task_id

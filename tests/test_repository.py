@@ -28,6 +28,7 @@ def new(filer_id=1234):
         source_zone="sbg1a",
         dest_zone="rbx2a",
         api_call="POST /x",
+        route="linkFilerFromSbg",
     )
 
 

@@ -28,7 +28,7 @@ INCIDENT = "CINC"
 class World:
     def __init__(self, path=":memory:", **settings):
         self.clock = FakeClock()
-        self.gateway = FakeGateway()
+        self.gateway = FakeGateway(now=self.clock.now)
         self.notifier = FakeNotifier()
         self.directory = FakeDirectory({"SONCALL": frozenset({"UCAROL"})})
         self.path = path
@@ -214,7 +214,13 @@ def test_a_needs_attention_request_adopts_its_task_when_it_shows_up(world):
     request = world.file()
     world.service.approve(request.id, "UBOB")
     world.gateway.tasks[777] = Task(
-        777, "linkFilerFromSbg", "doing", 10, filer_id=SPEC.filer_id, datacenter_id=SPEC.dest_datacenter_id
+        777,
+        "linkFilerFromSbg",
+        "doing",
+        10,
+        filer_id=SPEC.filer_id,
+        datacenter_id=SPEC.dest_datacenter_id,
+        executed_at=world.clock.now(),
     )
     world.service.poll_once()
     adopted = world.repo.get(request.id)
@@ -293,7 +299,9 @@ def test_restart_after_the_api_answered_adopts_the_task(tmp_path):
     request = world.file()
     change_only = Change(actor="UBOB", action="approved")
     world.repo.transition(request.id, State.PENDING, State.APPROVED, change_only, world.clock.now())
-    started = world.gateway.start_migration(request.spec)  # the call went out; the answer was lost
+    started = world.gateway.start_migration(
+        request.spec, request.route
+    )  # the call went out; the answer was lost
     world.restart()
     world.service.reconcile()
     adopted = world.repo.get(request.id)
