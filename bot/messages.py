@@ -108,10 +108,10 @@ def ambiguous(request: MigrationRequest, error: OvhApiError) -> str:
 
 def interrupted(request: MigrationRequest, operation: str) -> str:
     return (
-        f":warning: Request #{request.id} needs attention: the {operation} call's answer was never recorded (pcc-bot "
-        f"stopped, or could not store it). It may have run. pcc-bot will not call it again; it reads "
-        f"{request.spec.dest_service} datacenter {request.spec.dest_datacenter_id} to find out, and asks "
-        f"people here when it cannot prove which task is this request's."
+        f":warning: Request #{request.id} needs attention: the {operation} call's answer was never "
+        f"recorded (pcc-bot stopped, or could not store it). It may have run. pcc-bot will not call it "
+        f"again; it reads {request.spec.dest_service} datacenter {request.spec.dest_datacenter_id} to "
+        f"find out, and asks people here when it cannot prove which task is this request's."
     )
 
 
