@@ -197,6 +197,7 @@ def build_runtime(
     slack_timeout: int = 10,
     db_busy_timeout: float = 5.0,
     get_backoff_seconds: float = 0.5,
+    read_wait_seconds: float = 30.0,
 ) -> Runtime:
     web_client = WebClient(token=config.slack_bot_token, base_url=config.slack_api_url, timeout=slack_timeout)
     executor = TrackingExecutor(max_workers=8)
@@ -213,6 +214,7 @@ def build_runtime(
         ovh_client if ovh_client is not None else make_client(config.ovh),
         migration_route=config.migration_api,
         backoff_seconds=get_backoff_seconds,
+        max_wait_seconds=read_wait_seconds,
         counters=counters,
         # A reserve for mutating calls, and no person's reads over half of what reads may use.
         limiter=SlidingWindow(config.ovh_rate, reserve=max(2, config.ovh_rate // 10), person_share=0.5),

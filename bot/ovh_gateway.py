@@ -6,10 +6,11 @@ with backoff, never retries the migration POST, and keeps the OVH query id of ev
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -280,7 +281,13 @@ class OvhGateway:
 
     def _map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
         """Run ``fn`` over ``items`` concurrently, within the pool's bound, keeping the order."""
-        return list(self._pool.map(fn, items))
+        futures = [self._submit(fn, item) for item in items]
+        return [future.result() for future in futures]
+
+    def _submit(self, fn: Callable[..., R], *args: Any) -> Future[R]:
+        """Run ``fn`` on the pool in a copy of the caller's context: the person it is for (their
+        share of the budget, their "queued" notice) goes along."""
+        return self._pool.submit(contextvars.copy_context().run, fn, *args)
 
     # ------------------------------------------------------------ inventory
 
@@ -345,7 +352,7 @@ class OvhGateway:
     def filer_listing(self, service: str, datacenter_id: int | None) -> FilerListing:
         """The PCC and its datastores in as few round trips as the bound allows: the PCC, the
         datacenters and their filer ids together, then every filer's details concurrently."""
-        pcc = self._pool.submit(self.get_pcc, service)
+        pcc = self._submit(self.get_pcc, service)
         if datacenter_id is None:
             ids = self._get_named(
                 f"/dedicatedCloud/{service}/datacenter",
@@ -355,8 +362,8 @@ class OvhGateway:
             dc_ids = [int(i) for i in ids]
         else:
             dc_ids = [datacenter_id]
-        details = [self._pool.submit(self.get_datacenter, service, dc) for dc in dc_ids]
-        id_lists = [self._pool.submit(self._filer_ids, service, dc) for dc in dc_ids]
+        details = [self._submit(self.get_datacenter, service, dc) for dc in dc_ids]
+        id_lists = [self._submit(self._filer_ids, service, dc) for dc in dc_ids]
         pairs = [(dc, filer) for dc, ids in zip(dc_ids, id_lists, strict=True) for filer in ids.result()]
         filers = self._map(lambda pair: self.get_filer(service, *pair), pairs)
         by_dc: dict[int, list[Filer]] = {dc: [] for dc in dc_ids}

@@ -9,13 +9,15 @@ minute; when it is used up, the tasks whose poll is most overdue go first.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from bot.ratelimit import SlidingWindow
 
 MIN_GAP = timedelta(seconds=5)
+K = TypeVar("K", bound=Hashable)
 
 
 @dataclass
@@ -33,7 +35,7 @@ class PollPlanner:
         self._period = period
         self._budget = budget_per_minute
         self._min_gap = min(min_gap, period)
-        self._watches: dict[int, _Watch] = {}
+        self._watches: dict[Hashable, _Watch] = {}
         self._origin = now
         self._now = now
         # A sliding window, not a bucket: the poller never takes more than its share in any minute.
@@ -42,16 +44,21 @@ class PollPlanner:
     def _seconds(self) -> float:
         return (self._now - self._origin).total_seconds()
 
-    def due(self, task_keys: list[int], now: datetime, cost: Callable[[int], int] = lambda _: 1) -> list[int]:
+    def due(self, task_keys: list[K], now: datetime, cost: Callable[[K], int] = lambda _: 1) -> list[K]:
         """The tasks to poll now, most overdue first, as many as the budget allows; ``cost`` says how
-        many API calls polling a task takes."""
+        many API calls polling a task takes. A key is anything hashable: a new key (a
+        request in a new state) is due at once."""
         self._now = now
+        wanted = set(task_keys)
         for key in task_keys:
             self._watches.setdefault(key, _Watch(next_at=now))
-        for gone in set(self._watches) - set(task_keys):
+        for gone in set(self._watches) - wanted:
             del self._watches[gone]
-        overdue = sorted((w.next_at, key) for key, w in self._watches.items() if w.next_at <= now)
-        chosen = []
+        overdue = sorted(
+            ((self._watches[key].next_at, key) for key in task_keys if self._watches[key].next_at <= now),
+            key=lambda pair: pair[0],
+        )
+        chosen: list[K] = []
         for _, key in overdue:
             if not self._budget_window.try_acquire(cost(key)):
                 break
@@ -60,7 +67,7 @@ class PollPlanner:
             chosen.append(key)
         return chosen
 
-    def observed(self, key: int, progress: int | None, now: datetime) -> timedelta:
+    def observed(self, key: Hashable, progress: int | None, now: datetime) -> timedelta:
         """Record a reading; returns the gap until this task's next poll."""
         watch = self._watches.setdefault(key, _Watch(next_at=now))
         if progress is not None and watch.progress is not None and watch.seen_at is not None:

@@ -98,8 +98,9 @@ class Tracker:
         }
 
     def _follow(self, owned: dict[int, MigrationRequest]) -> None:
-        for request_id in self._planner.due(list(owned), self._clock.now(), cost=lambda i: _cost(owned[i])):
-            request = owned[request_id]
+        keys = {(r.id, r.state.value): r for r in owned.values()}  # a new state is due at once
+        for key in self._planner.due(list(keys), self._clock.now(), cost=lambda k: _cost(keys[k])):
+            request = keys[key]
             try:
                 with logs.context(request_id=request.id):
                     if request.state == State.REPLICATING:
@@ -327,7 +328,7 @@ class Tracker:
         }
         if copy is not None and copy.transferred is not None:
             fields["transferred"] = copy.transferred
-        self._planner.observed(request.id, progress, now)
+        self._planner.observed((request.id, request.state.value), progress, now)
         if moved or request.progress_changed_at is None:
             fields["progress_changed_at"] = now.isoformat()
         self._repo.update_fields(request.id, fields, now)

@@ -143,3 +143,53 @@ def test_window_refuses_past_the_allowed_wait():
     t.now += 20
     with pytest.raises(RateLimited, match="next call possible in 40 s"):
         window.acquire(max_wait=10)
+
+
+def test_a_mutating_call_uses_the_reserve_and_never_fails_for_lack_of_budget():
+    t = FakeTime()
+    window = SlidingWindow(per_minute=10, clock=t.clock, sleep=t.sleep, reserve=2)
+    for _ in range(8):
+        window.acquire(max_wait=0)
+    with pytest.raises(RateLimited):
+        window.acquire(max_wait=0)  # reads stop at the reserve
+    window.acquire(max_wait=0, mutating=True)
+    window.acquire(max_wait=0, mutating=True)
+    assert t.slept == 0  # the reserve: at once
+    window.acquire(max_wait=0, mutating=True)  # the window is full: it waits, it does not fail
+    assert 0 < t.slept <= 60
+
+
+def test_one_persons_reads_cannot_starve_another():
+    t = FakeTime()
+    window = SlidingWindow(per_minute=20, clock=t.clock, sleep=t.sleep, reserve=2, person_share=0.5)
+    taken = sum(window.try_acquire(who="UMALLORY") for _ in range(30))
+    assert taken == 9  # half of the 18 places reads may use
+    assert all(window.try_acquire(who="UDAVE") for _ in range(9))
+
+
+def test_a_read_that_has_to_wait_is_told_once():
+    t = FakeTime()
+    window = SlidingWindow(per_minute=2, clock=t.clock, sleep=t.sleep)
+    told: list[float] = []
+    window.acquire(max_wait=0)
+    window.acquire(max_wait=0)
+    window.acquire(max_wait=120, on_wait=told.append)
+    assert len(told) == 1 and told[0] == pytest.approx(60)
+
+
+def test_an_unknown_name_is_remembered_briefly():
+    t = FakeTime()
+    cache = ReadCache(ttl_seconds=30, clock=t.clock, remember=(KeyError,), error_ttl_seconds=30)
+    loads: list[int] = []
+
+    def missing():
+        loads.append(1)
+        raise KeyError("nope")
+
+    for _ in range(3):
+        with pytest.raises(KeyError):
+            cache.get("nope", missing)
+    t.now += 31
+    with pytest.raises(KeyError):
+        cache.get("nope", missing)
+    assert len(loads) == 2

@@ -126,3 +126,29 @@ def test_a_drifted_clock_is_resynced_instead_of_failing(simulator):
     assert len(simulator.sim.calls_to("GET", r"^/auth/time$")) == 2
     started = gateway.start_migration(SPEC, gateway.migration_route)
     assert started.task_id
+
+
+def test_only_an_auth_layer_refusal_of_the_clock_is_resent(simulator):
+    gateway = gateway_for(simulator)
+    auth_layer = {
+        "errorCode": "INVALID_SIGNATURE",
+        "httpCode": "400 Bad Request",
+        "message": "Invalid signature",
+    }
+    simulator.sim.inject("POST", r"linkFilerFromSbg$", 400, body=auth_layer)
+    simulator.sim.inject("POST", r"linkFilerFromSbg$", 400, body=auth_layer)  # refused twice: final
+    with pytest.raises(OvhApiError) as caught:
+        gateway.start_migration(SPEC, gateway.migration_route)
+    assert not caught.value.ambiguous
+    assert len(simulator.sim.calls_to("POST", r"linkFilerFromSbg$")) == 2
+    classic = {"class": "Client::BadRequest", "message": "QUERY_TIME_OUT"}
+    simulator.sim.inject("POST", r"linkFilerFromSbg$", 400, body=classic)
+    with pytest.raises(OvhApiError):
+        gateway.start_migration(SPEC, gateway.migration_route)
+    assert len(simulator.sim.calls_to("POST", r"linkFilerFromSbg$")) == 3  # not resent
+
+
+def test_a_successful_mutating_call_keeps_its_query_id(simulator):
+    gateway = gateway_for(simulator)
+    started = gateway.start_migration(SPEC, gateway.migration_route)
+    assert started.query_id and started.query_id.startswith("EU.ext-sim.")

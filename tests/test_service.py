@@ -381,3 +381,51 @@ def test_the_card_shows_elapsed_time_and_last_check(world):
 
     status = card_message(card)[1][2]["elements"][0]["text"]
     assert "doing 40%" in status and "running 1 h 30 min" in status and "last check 10:30 UTC" in status
+
+
+def test_an_approval_whose_answer_was_never_recorded_goes_in_doubt_after_the_call_timeout(world):
+    request = world.file()
+    decision = Change(actor="UBOB", action="approved", fields={"called_at": world.clock.now()})
+    assert world.repo.transition(request.id, State.PENDING, State.APPROVED, decision, world.clock.now())
+    world.service.poll_once()
+    assert world.repo.get(request.id).state == State.APPROVED  # the call may still be running
+    world.clock.advance(minutes=3)
+    world.service.poll_once()
+    assert world.repo.get(request.id).state == State.NEEDS_ATTENTION
+    assert world.gateway.posts == []
+
+
+def test_a_removal_whose_task_id_was_not_stored_finds_its_task_by_reading(world):
+    request = world.file()
+    world.service.approve(request.id, "UBOB")
+    task_id = world.repo.get(request.id).task_id
+    world.gateway.set_task(task_id, "done", 100)
+    world.service.poll_once()
+    now = world.clock.now()
+    removing = Change(
+        actor="UBOB", action="copy removal approved", fields={"copy_filer_id": 900, "called_at": now}
+    )
+    assert world.repo.transition(request.id, State.DONE, State.REMOVING, removing, now)
+    started = world.gateway.remove_filer("pcc-dst", 20, 900)  # the call ran; its answer was lost
+    world.clock.advance(minutes=3)
+    world.service.poll_once()
+    found = world.repo.get(request.id)
+    assert found.state == State.REMOVING and found.removal_task_id == started.task_id
+    assert world.gateway.removals == [900]
+
+
+def test_two_requests_in_doubt_cannot_hold_the_same_task(world):
+    world.gateway.post_error = OvhApiError("timeout", ambiguous=True)
+    first = world.file()
+    second = world.file(MigrationSpec("pcc-src", 10, 101, "pcc-dst", 20))
+    world.service.approve(first.id, "UBOB")
+    world.service.approve(second.id, "UBOB")
+    world.gateway.tasks[777] = Task(
+        777, "linkFilerFromSbg", "doing", 10, datacenter_id=20, executed_at=world.clock.now()
+    )
+    world.service.poll_once()  # no filer id: both list it as a candidate, neither adopts it
+    assert {t.task_id for t in world.repo.get(first.id).candidates} == {777}
+    assert world.service.adopt(first.id, 777, "UCAROL").state == State.REPLICATING
+    with pytest.raises(Conflict):
+        world.service.adopt(second.id, 777, "UCAROL")
+    assert world.repo.get(second.id).state == State.NEEDS_ATTENTION

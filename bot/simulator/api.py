@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from bot.simulator.state import Simulator
@@ -52,6 +53,8 @@ class _Api:
             ("GET", re.compile(dc + r"/filer/(?P<filer>\d+)"), self.get_filer),
             ("POST", re.compile(dc + r"/(?P<route>linkFilerFromSbg|copyFiler)"), self.copy_filer),
             ("POST", re.compile(dc + r"/filer/(?P<filer>\d+)/remove"), self.remove_filer),
+            ("GET", re.compile(dc + r"/filer/(?P<filer>\d+)/task"), self.filer_tasks),
+            ("GET", re.compile(dc + r"/filer/(?P<filer>\d+)/task/(?P<task>\d+)"), self.get_filer_task),
             ("GET", re.compile(dc + r"/copyFilerStatus"), self.copy_status),
             ("GET", re.compile(pcc + r"/task"), self.task_list),
             ("GET", re.compile(pcc + r"/task/(?P<task>\d+)"), self.get_task),
@@ -148,6 +151,24 @@ class _Api:
             raise _classic(409, "Client::Conflict", f"Filer {filer} is already being removed")
         return self.sim.start_removal(sn, int(dc), int(filer))
 
+    def _filer_task_list(self, sn: str, dc: str, filer: str) -> list[Any]:
+        if int(filer) not in self._dc(sn, dc)["filers"]:
+            raise _not_found(f"filer {filer}")
+        return [
+            t
+            for t in self.sim.tasks.values()
+            if t.service == sn and t.datacenter_id == int(dc) and int(filer) in (t.filer_id, t.removes)
+        ]
+
+    def filer_tasks(self, sn: str, dc: str, filer: str, **_: Any) -> Any:
+        return sorted(t.task_id for t in self._filer_task_list(sn, dc, filer))
+
+    def get_filer_task(self, sn: str, dc: str, filer: str, task: str, **_: Any) -> Any:
+        for found in self._filer_task_list(sn, dc, filer):
+            if found.task_id == int(task):
+                return self.sim.task_view(found)
+        raise _not_found(f"task {task}")
+
     def copy_status(self, sn: str, dc: str, **_: Any) -> Any:
         self._dc(sn, dc)
         out = []
@@ -174,13 +195,16 @@ class _Api:
         wanted_dc = query.get("datacenterId", [None])[0]
         wanted_filer = query.get("filerId", [None])[0]
         wanted_name = query.get("name", [None])[0]
+        since = query.get("executionDate.from", [None])[0]
         ids = []
         for task in self.sim.tasks.values():
             if task.service != sn:
                 continue
             if wanted_dc and str(task.datacenter_id) != wanted_dc:
                 continue
-            if wanted_filer and str(task.filer_id) != wanted_filer:
+            if wanted_filer and (not task.shows_filer_id or str(task.filer_id) != wanted_filer):
+                continue
+            if since and datetime.fromisoformat(task.created_iso) < datetime.fromisoformat(since):
                 continue
             if wanted_name and wanted_name.lower() not in task.name.lower():
                 continue

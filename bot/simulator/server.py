@@ -68,6 +68,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             elif fault.kind == "invalid-json":
                 status, payload = 200, b"<html>Bad gateway</html>"
+            elif isinstance(fault.kind, int) and fault.body is not None:
+                status, payload = fault.kind, json.dumps(fault.body).encode()
             elif isinstance(fault.kind, int):
                 status = fault.kind
                 payload = json.dumps(

@@ -32,6 +32,7 @@ class Fault:
     kind: int | str
     times: int = 1
     seconds: float = 0.0
+    body: dict[str, Any] | None = None  # the answer's body (default: the classic error format)
 
 
 @dataclass
@@ -47,6 +48,7 @@ class SimTask:
     restore_name: str
     duration: float | None = None  # None: a replication (replication_seconds)
     removes: int | None = None  # a removeFiler task: the filer it deletes when done
+    shows_filer_id: bool = True  # False: the API leaves filerId empty (the schema allows it)
 
 
 @dataclass
@@ -82,6 +84,8 @@ class Simulator:
             {"method": "POST", "path": "/dedicatedCloud/*/datacenter/*/copyFiler"},
         ]
     )
+    #: False: new tasks leave their filerId empty, as the API may.
+    task_filer_ids: bool = True
     _offset: float = 0.0
     _origin: float = field(default_factory=time.monotonic)
     _lock: threading.RLock = field(default_factory=threading.RLock)
@@ -98,9 +102,46 @@ class Simulator:
         with self._lock:
             self._offset += seconds
 
-    def inject(self, method: str, path: str, kind: int | str, times: int = 1, seconds: float = 0.0) -> None:
+    def inject(
+        self,
+        method: str,
+        path: str,
+        kind: int | str,
+        times: int = 1,
+        seconds: float = 0.0,
+        body: dict[str, Any] | None = None,
+    ) -> None:
+        """Answer the next ``times`` matching calls with ``kind`` (a status, "timeout", "drop" or
+        "invalid-json"), *after* handling them: a mutating call has run when its answer is lost."""
         with self._lock:
-            self.faults.append(Fault(method.upper(), re.compile(path), kind, times, seconds))
+            self.faults.append(Fault(method.upper(), re.compile(path), kind, times, seconds, body))
+
+    def add_task(
+        self,
+        service: str,
+        datacenter_id: int,
+        name: str,
+        filer_id: int | None = None,
+        *,
+        finished: bool = True,
+    ) -> int:
+        """A task the bot did not start (a decoy): by default already done, with the given filer id."""
+        with self._lock:
+            task = SimTask(
+                task_id=next(self._ids),
+                service=service,
+                datacenter_id=datacenter_id,
+                filer_id=filer_id or 0,
+                name=name,
+                started=self.task_clock() - (10**6 if finished else 0),
+                fails=False,
+                created_iso=time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(self.wall_clock())),
+                restore_name="decoy",
+                duration=600,
+                shows_filer_id=filer_id is not None,
+            )
+            self.tasks[task.task_id] = task
+            return task.task_id
 
     def calls_to(self, method: str, pattern: str) -> list[Call]:
         regex = re.compile(pattern)
@@ -130,6 +171,9 @@ class Simulator:
                 self.inventory[task.service]["datacenters"][task.datacenter_id]["filers"].pop(
                     task.removes, None
                 )
+        elif task.restore_name == "decoy":
+            state = "done" if share >= 1.0 else "doing"
+            progress, description = int(share * 100), "Another operation"
         elif task.fails and share >= 0.5:
             state, progress, description = "error", 50, "Replication failed: source filer unreachable"
         elif share >= 1.0:
@@ -150,7 +194,7 @@ class Simulator:
             "lastModificationDate": task.created_iso,
             "endDate": None,
             "datacenterId": task.datacenter_id,
-            "filerId": task.filer_id,
+            "filerId": task.filer_id if task.shows_filer_id else None,
             "createdBy": "pcc-bot",
             "createdFrom": "API",
             "hostId": None,
@@ -190,6 +234,7 @@ class Simulator:
                 restore_name=str(filer["name"]),
                 duration=REMOVAL_SECONDS,
                 removes=filer_id,
+                shows_filer_id=self.task_filer_ids,
             )
             self.tasks[task.task_id] = task
             return self.task_view(task)
@@ -209,6 +254,7 @@ class Simulator:
                 fails=filer_id == FAILING_FILER_ID,
                 created_iso=time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(self.wall_clock())),
                 restore_name=f"restore-{number}",
+                shows_filer_id=self.task_filer_ids,
             )
             self.tasks[task_id] = task
             return self.task_view(task)
