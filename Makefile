@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint typecheck clean
+.PHONY: run test soak bench lint typecheck clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ typecheck: $(STAMP)
 
 test: lint typecheck
 	$(BIN)/pytest
+
+# The model-based test with twenty times the scenarios of `make test` (tests/test_model.py).
+soak: $(STAMP)
+	PCC_MODEL_EXAMPLES=500 $(BIN)/pytest -q tests/test_model.py --hypothesis-show-statistics
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
