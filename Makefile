@@ -29,7 +29,7 @@ test: lint typecheck
 
 # The model-based test with twenty times the scenarios of `make test` (tests/test_model.py).
 soak: $(STAMP)
-	PCC_MODEL_EXAMPLES=500 $(BIN)/pytest -q tests/test_model.py --hypothesis-show-statistics
+	PCC_MODEL_EXAMPLES=500 $(BIN)/pytest -q tests/test_model.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

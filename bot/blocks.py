@@ -52,7 +52,7 @@ ask for a copy; an approver clicks Approve
 • `/pcc status <requestId>`: one request with its history
    e.g. `/pcc status 3`
 • `/pcc cancel <requestId>`: withdraw a request before it is approved (requester or approver), or
-   close one that needs attention once you checked at OVHcloud that no task exists (approver)
+   close a call in doubt as not started once you checked at OVHcloud that nothing started (approver)
    e.g. `/pcc cancel 3`
 • `/pcc audit [days]`: upload a CSV of every request and decision of the last days (default 30)
    e.g. `/pcc audit 7`

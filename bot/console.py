@@ -32,14 +32,21 @@ from bot.slack_standin import TEAM_ID, SlackCall, SlackStandIn, SlackStandInServ
 
 CHANNEL = "COPS"
 INCIDENT_CHANNEL = "CINCIDENT"
-CLICKS = {ids.APPROVE: "approve", ids.REJECT: "reject", ids.RETRY: "retry", ids.REMOVE_COPY: "remove"}
+CLICKS = {
+    ids.APPROVE: "approve",
+    ids.REJECT: "reject",
+    ids.RETRY: "retry",
+    ids.REMOVE_COPY: "remove",
+    ids.CLOSE_NOT_STARTED: "close",
+}
 ACTION_OF = {word: action for action, word in CLICKS.items()}
 SHOWN_METHODS = ("chat.postMessage", "chat.update", "response_url")
 CHANNEL_NAMES = {CHANNEL: "#ops", INCIDENT_CHANNEL: "#incident"}
 APPROVER_GROUP = "SONCALL"
 CONSOLE_HELP = f"""Console commands (you are acting as a Slack user):
   /pcc <subcommand> ...   or just: help, filers ..., migrate ..., list, status N, cancel N
-  approve N | reject N    click a request card's button (also: retry N, remove N)
+  approve N | reject N    click a request card's button (also: retry N, remove N, close N)
+  adopt N TASK            adopt a candidate task for request N (a call in doubt)
   as NAME                 act as another user (alice files; bob and carol approve)
   wait SECONDS            let time pass and watch the replication (polled every 2 s)
   quit
@@ -139,6 +146,8 @@ class Console:
             out(f"(now acting as {self.user}, Slack id {user_id(self.user)})")
         elif head in ACTION_OF and len(words) == 2:
             self._dispatch(self._click(ACTION_OF[head], words[1]))
+        elif head == "adopt" and len(words) == 3:
+            self._dispatch(self._click(ids.ADOPT, f"{words[1]}:{words[2]}"))
         elif head == "wait" and len(words) == 2 and words[1].isdigit():
             time.sleep(min(int(words[1]), 600))
         elif head in ("?", "console-help"):
