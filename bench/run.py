@@ -125,6 +125,8 @@ def _burst(url: str, bodies: list[str]) -> list[float]:
 
 
 class _NoHealth:
+    started = True
+
     def readiness(self) -> dict[str, bool]:
         return {"started": True}
 
@@ -144,7 +146,7 @@ def bench_ack(sim: SimulatorServer, slack: SlackStandInServer, workdir: Path) ->
     )
     runtime = build_runtime(config)
     runtime.started = True
-    bot = HttpServer(SlackWsgi(runtime.app, runtime), "127.0.0.1", 0).start()
+    bot = HttpServer(SlackWsgi(runtime.app, runtime, signing_secret=SECRET), "127.0.0.1", 0).start()
 
     bare = App(
         client=WebClient(token="xoxb-bench", base_url=slack.api_url),
@@ -153,7 +155,7 @@ def bench_ack(sim: SimulatorServer, slack: SlackStandInServer, workdir: Path) ->
     )
     bare.command(ids.COMMAND)(lambda ack: ack())
     bare.action(ids.APPROVE)(lambda ack: ack())
-    reference = HttpServer(SlackWsgi(bare, _NoHealth()), "127.0.0.1", 0).start()
+    reference = HttpServer(SlackWsgi(bare, _NoHealth(), signing_secret=SECRET), "127.0.0.1", 0).start()
     try:
         _burst(f"http://127.0.0.1:{reference.port}/slack/events", _bodies(slack.response_url)[:20])  # warm-up
         _burst(f"http://127.0.0.1:{bot.port}/slack/events", _bodies(slack.response_url)[:20])

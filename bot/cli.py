@@ -79,16 +79,23 @@ def serve(http: bool, host: str, port: int) -> int:
     from bot.web import HttpServer, SlackWsgi
 
     if http:
-        server = HttpServer(SlackWsgi(runtime.app, runtime), host, port).start()
+        events = SlackWsgi(runtime.app, runtime, signing_secret=cfg.slack_signing_secret)
+        server = HttpServer(events, host, port).start()
+        ops_host, ops_port = config_module.split_bind(cfg.ops_bind)
+        ops = HttpServer(
+            SlackWsgi(None, runtime, ops=True, ops_token=cfg.ops_token), ops_host, ops_port
+        ).start()
         runtime.start_background()
-        log.info("serving HTTP on %s:%s (POST /slack/events, /healthz, /readyz, /metrics)", host, server.port)
+        log.info("serving HTTP on %s:%s (POST /slack/events, /healthz)", host, server.port)
+        log.info("operations on %s:%s (/healthz, /readyz, /metrics)", ops_host, ops.port)
         stop.wait()
+        ops.stop()
     else:
         from bot.app import socket_mode_handler
 
         assert cfg.slack_app_token is not None  # checked by require_for_serve
         handler = socket_mode_handler(runtime, cfg.slack_app_token)
-        server = HttpServer(SlackWsgi(None, runtime), host, port).start()
+        server = HttpServer(SlackWsgi(None, runtime, ops=True, ops_token=cfg.ops_token), host, port).start()
         runtime.start_background()
         handler.connect()
         log.info("connected to Slack in Socket Mode; /healthz, /readyz, /metrics on %s:%s", host, server.port)

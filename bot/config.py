@@ -41,6 +41,10 @@ class Config:
     ovh_rate: int = 60
     stall_seconds: int = 10800
     allowed_channels: frozenset[str] = frozenset()
+    #: HTTP mode: where /readyz and /metrics listen, apart from Slack's public traffic ("host:port").
+    ops_bind: str = "127.0.0.1:9102"
+    #: When set, /readyz and /metrics want `Authorization: Bearer <token>`.
+    ops_token: str | None = None
 
     def __repr__(self) -> str:  # never print secrets
         return f"Config(db_path={self.db_path!r}, ovh_endpoint={self.ovh.endpoint!r}, ...)"
@@ -71,6 +75,14 @@ class Config:
 
 def _split(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+_BIND = re.compile(r"[A-Za-z0-9.\-]+:[0-9]{1,5}|\[[0-9a-fA-F:]+\]:[0-9]{1,5}")
+
+
+def split_bind(bind: str) -> tuple[str, int]:
+    host, _, port = bind.rpartition(":")
+    return host.strip("[]"), int(port)
 
 
 def load(env: Mapping[str, str] | None = None, *, read_dotenv: bool = True) -> Config:
@@ -112,6 +124,9 @@ def load(env: Mapping[str, str] | None = None, *, read_dotenv: bool = True) -> C
     for channel in channels:
         if not _CHANNEL.fullmatch(channel):
             problems.append(f"PCC_ALLOWED_CHANNELS: {channel!r} is not a channel id like C0123ABC")
+    ops_bind = env.get("PCC_OPS_BIND", "").strip() or "127.0.0.1:9102"
+    if not _BIND.fullmatch(ops_bind):
+        problems.append(f"PCC_OPS_BIND must be host:port like 127.0.0.1:9102, got {ops_bind!r}")
     log_format = env.get("LOG_FORMAT", "").strip().lower() or "text"
     if log_format not in ("text", "json"):
         problems.append(f"LOG_FORMAT must be text or json, got {log_format!r}")
@@ -144,6 +159,8 @@ def load(env: Mapping[str, str] | None = None, *, read_dotenv: bool = True) -> C
         ovh_rate=number("PCC_OVH_RATE", 60, 1),
         stall_seconds=number("PCC_STALL_SECONDS", 10800, 60),
         allowed_channels=frozenset(channels),
+        ops_bind=ops_bind,
+        ops_token=env.get("PCC_OPS_TOKEN") or None,
     )
     if problems:
         raise ConfigError(problems)

@@ -11,7 +11,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -53,15 +53,24 @@ _CLOCK_ERRORS = frozenset({"QUERY_TIME_OUT", "INVALID_SIGNATURE"})
 
 @dataclass(frozen=True)
 class OvhCredentials:
+    """Secrets are left out of repr(): a debug line or a traceback never shows them."""
+
     endpoint: str  # a python-ovh endpoint name (ovh-eu...) or an http(s) URL ending in /1.0
     application_key: str | None = None
-    application_secret: str | None = None
-    consumer_key: str | None = None
+    application_secret: str | None = field(default=None, repr=False)
+    consumer_key: str | None = field(default=None, repr=False)
     client_id: str | None = None
-    client_secret: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
 
 
-class _UrlEndpointClient(ovh.Client):  # type: ignore[misc]
+class _Client(ovh.Client):  # type: ignore[misc]
+    """python-ovh's client with a repr that names the endpoint and nothing secret."""
+
+    def __repr__(self) -> str:
+        return f"OvhClient(endpoint={self._endpoint!r})"
+
+
+class _UrlEndpointClient(_Client):
     """python-ovh only knows named endpoints; this one talks to any base URL (the simulator)."""
 
     def __init__(self, url: str, **kwargs: Any) -> None:
@@ -84,7 +93,7 @@ def make_client(credentials: OvhCredentials, timeout: float | tuple[float, float
     try:
         if credentials.endpoint.startswith(("http://", "https://")):
             return _UrlEndpointClient(credentials.endpoint, **keys)
-        return ovh.Client(endpoint=credentials.endpoint, **keys)
+        return _Client(endpoint=credentials.endpoint, **keys)
     except ovh.exceptions.InvalidRegion as error:
         raise OvhApiError(f"unknown OVH_ENDPOINT {credentials.endpoint!r}") from error
     except ovh.exceptions.InvalidConfiguration as error:
@@ -218,6 +227,9 @@ class OvhGateway:
         self.limiter = limiter or SlidingWindow(per_minute=60)
         self._cache = cache or ReadCache(ttl_seconds=30, remember=(OvhNotFound,), error_ttl_seconds=30)
         self._max_wait = max_wait_seconds
+
+    def __repr__(self) -> str:
+        return f"OvhGateway(client={self._client!r}, route={self._route!r})"
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import threading
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import waitress
 from slack_bolt import App
+from slack_sdk.signature import SignatureVerifier
 
 from bot.app import SlackHttpRequest
 
@@ -25,6 +27,7 @@ _REASONS = {
     200: "OK",
     400: "Bad Request",
     401: "Unauthorized",
+    403: "Forbidden",
     404: "Not Found",
     405: "Method Not Allowed",
     413: "Payload Too Large",
@@ -45,56 +48,105 @@ def _headers(environ: WSGIEnvironment) -> dict[str, str]:
 
 
 class Health(Protocol):
+    @property
+    def started(self) -> bool: ...
+
     def readiness(self) -> dict[str, bool]: ...
 
     def metrics(self) -> str: ...
 
 
 class SlackWsgi:
-    """WSGI callable: `POST /slack/events` (when given a Bolt app), `GET /healthz` (alive and
-    started), `GET /readyz` (every check passes), `GET /metrics` (Prometheus text)."""
+    """WSGI callable. With a Bolt app: `POST /slack/events` (signature and timestamp checked before
+    anything of the body is parsed) and `GET /healthz`. With ``ops``: also `GET /readyz` (every check
+    passes) and `GET /metrics` (Prometheus text), behind a bearer token when ``ops_token`` is set.
+    Production serves Slack and the operations endpoints on separate listeners (`pcc-bot serve`)."""
 
-    def __init__(self, app: App | None, health: Health) -> None:
+    def __init__(
+        self,
+        app: App | None,
+        health: Health,
+        *,
+        signing_secret: str | None = None,
+        ops: bool = False,
+        ops_token: str | None = None,
+    ) -> None:
         self._app = app
         self._health = health
+        self._verifier = SignatureVerifier(signing_secret) if signing_secret else None
+        self._ops = ops
+        self._ops_token = ops_token
+
+    def __repr__(self) -> str:  # never print the signing secret or the token
+        return f"SlackWsgi(events={self._app is not None}, ops={self._ops})"
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         method, path = environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "/")
-        if method == "GET" and path in ("/healthz", "/readyz"):
-            checks = self._health.readiness()
-            if path == "/healthz":
-                checks = {"started": checks["started"]}
-            ok = all(checks.values())
-            return self._reply(start_response, 200 if ok else 503, {"ok": ok, **checks})
-        if method == "GET" and path == "/metrics":
-            payload = self._health.metrics().encode()
-            start_response(
-                "200 OK",
-                [
-                    ("Content-Type", "text/plain; version=0.0.4; charset=utf-8"),
-                    ("Content-Length", str(len(payload))),
-                ],
-            )
-            return [payload]
+        if method == "GET" and path == "/healthz":
+            started = self._health.started  # alive and started: no database or network check
+            return self._reply(start_response, 200 if started else 503, {"ok": started, "started": started})
+        if method == "GET" and path in ("/readyz", "/metrics") and self._ops:
+            if not self._authorized(environ):
+                return self._reply(start_response, 401, {"error": "bearer token required"})
+            return self._ops_answer(path, start_response)
         if path != EVENTS_PATH or self._app is None:
             return self._reply(start_response, 404, {"error": "not found"})
         if method != "POST":
             return self._reply(start_response, 405, {"error": "use POST"})
+        return self._events(environ, start_response)
+
+    def _authorized(self, environ: WSGIEnvironment) -> bool:
+        if not self._ops_token:
+            return True
+        given = str(environ.get("HTTP_AUTHORIZATION") or "")
+        return hmac.compare_digest(given.encode(), f"Bearer {self._ops_token}".encode())
+
+    def _ops_answer(self, path: str, start_response: StartResponse) -> Iterable[bytes]:
+        if path == "/readyz":
+            checks = self._health.readiness()
+            ok = all(checks.values())
+            return self._reply(start_response, 200 if ok else 503, {"ok": ok, **checks})
+        payload = self._health.metrics().encode()
+        start_response(
+            "200 OK",
+            [
+                ("Content-Type", "text/plain; version=0.0.4; charset=utf-8"),
+                ("Content-Length", str(len(payload))),
+            ],
+        )
+        return [payload]
+
+    def _events(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        assert self._app is not None
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = -1
-        if length < 0 or length > MAX_BODY:
+        if length < 0 or length > MAX_BODY:  # waitress already refuses a larger Content-Length
             return self._reply(start_response, 413, {"error": "body too large"})
-        raw = environ["wsgi.input"].read(length).decode("utf-8", errors="replace")
+        raw_bytes = environ["wsgi.input"].read(length)
+        headers = _headers(environ)
+        if not self._signed(raw_bytes, headers):
+            return self._reply(start_response, 401, {"error": "invalid request"})
+        raw = raw_bytes.decode("utf-8", errors="replace")
         try:
-            request = SlackHttpRequest(body=raw, query=environ.get("QUERY_STRING"), headers=_headers(environ))
-        except (ValueError, TypeError, KeyError, AttributeError):  # not JSON, or not Slack's shapes
+            request = SlackHttpRequest(body=raw, query=environ.get("QUERY_STRING"), headers=headers)
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError):  # not Slack's shapes
             return self._reply(start_response, 400, {"error": "malformed body"})
         response = self._app.dispatch(request)
-        headers = [(name, value) for name, values in response.headers.items() for value in values]
-        start_response(f"{response.status} {_REASONS.get(response.status, '')}".strip(), headers)
+        headers_out = [(name, value) for name, values in response.headers.items() for value in values]
+        start_response(f"{response.status} {_REASONS.get(response.status, '')}".strip(), headers_out)
         return [response.body.encode("utf-8")]
+
+    def _signed(self, body: bytes, headers: dict[str, str]) -> bool:
+        """Slack's signature over the raw body, with a timestamp less than 5 minutes old."""
+        if self._verifier is None:
+            return True
+        timestamp = headers.get("x-slack-request-timestamp", "")
+        signature = headers.get("x-slack-signature", "")
+        if not timestamp.isdigit() or not signature:
+            return False
+        return self._verifier.is_valid(body=body, timestamp=timestamp, signature=signature)
 
     @staticmethod
     def _reply(start_response: StartResponse, status: int, body: dict[str, Any]) -> Iterable[bytes]:
@@ -106,11 +158,26 @@ class SlackWsgi:
         return [payload]
 
 
+#: waitress set for the internet (README, "HTTP mode"): a Content-Length over the limit is answered 413
+#: before the body is read; idle and slow clients cannot exhaust the connections; poll(), not select().
+SERVER_SETTINGS: dict[str, Any] = {
+    "max_request_body_size": MAX_BODY + 1,  # waitress refuses a Content-Length >= this
+    "max_request_header_size": 64 * 1024,
+    "connection_limit": 1000,
+    "channel_timeout": 15,  # an idle connection is closed after 15 s (Slack sends a request at once)
+    "cleanup_interval": 5,
+    "asyncore_use_poll": True,
+    "expose_tracebacks": False,
+}
+
+
 class HttpServer:
     """waitress in a background thread, with a stop that lets the server loop end by itself."""
 
     def __init__(self, wsgi: Callable[..., Iterable[bytes]], host: str, port: int, threads: int = 8) -> None:
-        self._server = waitress.create_server(wsgi, host=host, port=port, threads=threads, ident="pcc-bot")
+        self._server = waitress.create_server(
+            wsgi, host=host, port=port, threads=threads, ident="pcc-bot", **SERVER_SETTINGS
+        )
         self._thread = threading.Thread(target=self._server.run, name="http", daemon=True)
 
     @property

@@ -117,7 +117,7 @@ class RunningBot:
         )
         return self.post(body)
 
-    def click(self, action_id: str, value: str, user: str) -> requests.Response:
+    def click(self, action_id: str, value: str, user: str, channel: str = CHANNEL) -> requests.Response:
         payload = {
             "type": "block_actions",
             "token": "legacy",
@@ -127,11 +127,11 @@ class RunningBot:
             "team": {"id": "T0PCC", "domain": "acme"},
             "enterprise": None,
             "is_enterprise_install": False,
-            "channel": {"id": CHANNEL, "name": "ops"},
+            "channel": {"id": channel, "name": "ops"},
             "container": {
                 "type": "message",
                 "message_ts": "1.1",
-                "channel_id": CHANNEL,
+                "channel_id": channel,
                 "is_ephemeral": False,
             },
             "state": {"values": {}},
@@ -160,7 +160,8 @@ def start_bot(
     config: Config, slack: SlackStandInServer, background: bool = True, **options: Any
 ) -> RunningBot:
     runtime = build_runtime(config, get_backoff_seconds=0.0, **options)
-    server = HttpServer(SlackWsgi(runtime.app, runtime), "127.0.0.1", 0).start()
+    wsgi = SlackWsgi(runtime.app, runtime, signing_secret=config.slack_signing_secret, ops=True)
+    server = HttpServer(wsgi, "127.0.0.1", 0).start()
     if background:
         runtime.service.reconcile()
         runtime.started = True

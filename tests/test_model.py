@@ -257,6 +257,15 @@ class Lifecycle(RuleBasedStateMachine):
         assert all(count == 1 for count in seen.values()), seen
 
     @invariant()
+    def the_counts_metrics_read_match_the_rows(self) -> None:
+        states = Counter(r.state.value for r in self.repo.recent(1000))
+        assert self.repo.count_by_state() == dict(states)
+        approvals = sum(
+            1 for r in self.repo.recent(1000) for e in self.repo.history(r.id) if e.action == "approved"
+        )
+        assert self.repo.count_actions("approved") == approvals
+
+    @invariant()
     def at_most_one_active_request_per_filer(self) -> None:
         active = Counter(r.spec.filer_id for r in self.repo.recent(50) if r.is_active)
         assert all(count == 1 for count in active.values())

@@ -102,7 +102,9 @@ def test_socket_mode_commands_clicks_and_reconnect(config, slack, simulator):
         slack.standin.socket_url = f"ws://127.0.0.1:{port}/link/?ticket=t1"
         runtime = build_runtime(config)
         handler = socket_mode_handler(runtime, "xapp-1-test", ping_interval=0.5)
-        ops = HttpServer(SlackWsgi(None, runtime), "127.0.0.1", 0).start()  # as `serve` does on PORT
+        ops = HttpServer(
+            SlackWsgi(None, runtime, ops=True), "127.0.0.1", 0
+        ).start()  # as `serve` does on PORT
         runtime.start_background()
         handler.connect()
         try:

@@ -6,6 +6,7 @@ import pytest
 
 from bot import ids
 from bot.config import ConfigError, load
+from bot.domain import State
 from tests.conftest import start_bot, stop_bot
 from tests.test_http import MIGRATE, POST_ROUTE, file_request
 
@@ -59,10 +60,24 @@ def test_commands_outside_allowed_channels_are_refused(running, simulator):
     assert "/pcc filers" in bot.replies()[-1]
 
 
-def test_clicks_outside_allowed_channels_are_refused(running, simulator):
-    bot = running(allowed_channels=frozenset({"CINCIDENT"}))
-    assert bot.click(ids.APPROVE, "1", user="UBOB").status_code == 200
-    assert "not enabled in this channel" in bot.replies()[-1]
+def test_buttons_on_the_bots_messages_work_wherever_it_posted_them(running, simulator):
+    bot = running(allowed_channels=frozenset({"COPS"}))  # the incident room is not listed
+    request_id = file_request(bot, "migrate pcc-192-0-2-15 1338 1240 pcc-192-0-2-50 1515")
+    bot.click(ids.APPROVE, str(request_id), user="UBOB")
+    bot.settle()
+    simulator.sim.advance(3 * 3600)  # the simulator fails filer 1240 halfway
+    bot.runtime.service.poll_once()
+    room = [
+        c
+        for c in bot.slack.standin.calls_to("chat.postMessage")
+        if c.args["channel"] == "CINCIDENT" and "ended `error`" in str(c.args["text"])
+    ]
+    assert room, "the failure notice reached the incident room"
+    bot.click(ids.RETRY, str(request_id), user="UCAROL", channel="CINCIDENT")  # its Retry button
+    bot.settle()
+    assert not any("not enabled" in r for r in bot.replies())
+    assert len(simulator.sim.calls_to("POST", r"/resetTaskState$")) == 1
+    assert bot.runtime.repo.get(request_id).state == State.REPLICATING
 
 
 def test_switch_values_are_validated():
