@@ -236,6 +236,7 @@ def build_runtime(
             stall_after=timedelta(seconds=config.stall_seconds),
         ),
         clock=clock or SystemClock(),
+        background=work.submit,  # the form's lists load there, never on a listener thread
     )
     handlers.register(app, service, work, decisions, allowed_channels=config.allowed_channels)
     poller = Poller(service, config.poll_seconds, counters)

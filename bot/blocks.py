@@ -430,6 +430,17 @@ def migrate_form(channel: str) -> dict[str, Any]:
     }
 
 
+def form_note(text: str) -> dict[str, Any]:
+    """The migrate form once submitted and still being checked, or with the outcome."""
+    return {
+        "type": "modal",
+        "callback_id": ids.MIGRATE_FORM,
+        "title": {"type": "plain_text", "text": "Copy a datastore"},
+        "close": {"type": "plain_text", "text": "Close"},
+        "blocks": [section(text)],
+    }
+
+
 def options(pairs: list[tuple[str, str]]) -> list[dict[str, Any]]:
     return [{"text": {"type": "plain_text", "text": label}, "value": value} for value, label in pairs]
 

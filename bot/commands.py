@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from bot.domain import MigrationSpec, UsageError
+from bot.domain import NOT_AN_OPTION, Field, MigrationSpec, RuleViolation, UsageError
+
+T = TypeVar("T")
 
 MAX_TEXT = 500
 # OVHcloud service names: pcc-192-0-2-15, or older style names with dots.
@@ -145,6 +148,31 @@ def parse(text: str) -> Command:
                 raise _usage(sub, f"days must be between 1 and {AUDIT_MAX_DAYS}, got {days}")
             return Audit(days)
     return Help()
+
+
+def spec_from_fields(picked: dict[Field, str]) -> MigrationSpec:
+    """The form's five values, checked with the slash command's parsers; every problem on its field."""
+    problems: list[tuple[Field, str]] = []
+
+    def take(field: Field, name: str, parse: Callable[[str, str, str], T]) -> T | None:
+        raw = picked.get(field)
+        if raw is None or raw == NOT_AN_OPTION:  # nothing picked, or the "loading" option
+            problems.append((field, "Pick one from the list"))
+            return None
+        try:
+            return parse("migrate", name, raw)
+        except UsageError as error:
+            problems.append((field, str(error).split(". Usage")[0]))
+            return None
+
+    source = take(Field.SOURCE, "sourceService", _service)
+    source_dc = take(Field.SOURCE_DATACENTER, "sourceDatacenterId", _number)
+    filer = take(Field.FILER, "filerId", _number)
+    dest = take(Field.DESTINATION, "destService", _service)
+    dest_dc = take(Field.DESTINATION_DATACENTER, "destDatacenterId", _number)
+    if source is None or source_dc is None or filer is None or dest is None or dest_dc is None:
+        raise RuleViolation(problems)
+    return MigrationSpec(source, source_dc, filer, dest, dest_dc)
 
 
 _SLACK_ID = re.compile(r"[A-Z0-9]{2,20}")

@@ -25,6 +25,10 @@ class NotFound(PccBotError):
     """A PCC, datacenter, filer, task or request does not exist."""
 
 
+#: The value of a form list's "loading" option: no service name or id looks like it.
+NOT_AN_OPTION = "-"
+
+
 class Field(StrEnum):
     """The part of a migration request a problem is about (the modal shows it on that field)."""
 

@@ -18,6 +18,7 @@ from bot.chat import BOT, ChatDesk, require
 from bot.domain import (
     IN_FLIGHT_STATES,
     MIGRATION,
+    NOT_AN_OPTION,
     RELAUNCH,
     REMOVAL,
     AuditEntry,
@@ -40,6 +41,7 @@ from bot.domain import (
     rule_violations,
 )
 from bot.gate import Gate
+from bot.inventory import Background, WarmLists, inline
 from bot.ports import Change, Clock, Directory, Notifier, OvhGateway, Repository
 from bot.settings import ServiceSettings
 from bot.tracking import Tracker
@@ -79,8 +81,10 @@ class PccService:
         directory: Directory,
         settings: ServiceSettings,
         clock: Clock,
+        background: Background = inline,
     ) -> None:
         self._ovh = gateway
+        self._lists = WarmLists(background)
         self._repo = repo
         self._notifier = notifier
         self._directory = directory
@@ -125,29 +129,50 @@ class PccService:
     def recent(self, limit: int = 15) -> list[MigrationRequest]:
         return self._repo.recent(limit)
 
+    def warm_form(self) -> None:
+        """The form is opening: start loading its first list."""
+        self._lists.get("pccs", self._ovh.list_pccs)
+
     def form_options(self, field: Field, typed: str, chosen: dict[Field, str]) -> list[tuple[str, str]]:
-        """(value, label) pairs for one field of the migrate form, from the live inventory, filtered by
-        what the person typed; a field that depends on another one offers nothing until it is chosen."""
+        """(value, label) pairs for one field of the migrate form, from lists kept warm in memory,
+        filtered by what the person typed; never waits on OVHcloud. A list still loading (or that could
+        not be loaded) is one option saying so, whose value (``NOT_AN_OPTION``) the submit refuses. A
+        field that depends on another one offers nothing until it is chosen."""
         policy = self._settings.policy
-        options: list[tuple[str, str]] = []
         if field in (Field.SOURCE, Field.DESTINATION):
-            for pcc in self._ovh.list_pccs():
-                if (policy.is_source_zone if field == Field.SOURCE else policy.allows_destination)(pcc.zone):
-                    options.append((pcc.service_name, f"{pcc.service_name} ({pcc.zone}) {pcc.description}"))
+            listed = self._lists.get("pccs", self._ovh.list_pccs)
+            wanted = policy.is_source_zone if field == Field.SOURCE else policy.allows_destination
+            options = [
+                (p.service_name, f"{p.service_name} ({p.zone}) {p.description}")
+                for p in listed.items or []
+                if wanted(p.zone)
+            ]
         elif field in (Field.SOURCE_DATACENTER, Field.DESTINATION_DATACENTER):
             service = chosen.get(Field.SOURCE if field == Field.SOURCE_DATACENTER else Field.DESTINATION)
-            if service:
-                options = [
-                    (str(dc.datacenter_id), f"{dc.datacenter_id} {dc.name} {dc.commercial_name}")
-                    for dc in self._ovh.list_datacenters(service)
-                ]
-        elif Field.SOURCE in chosen and Field.SOURCE_DATACENTER in chosen:
-            listing = self._ovh.filer_listing(chosen[Field.SOURCE], int(chosen[Field.SOURCE_DATACENTER]))
+            if not service:
+                return []
+            pcc: str = service
+            listed = self._lists.get(("dcs", pcc), lambda: self._ovh.list_datacenters(pcc))
             options = [
-                (str(f.filer_id), f"{f.name} ({f.size}, {f.vm_total} VMs)")
-                for dc in listing.datacenters
-                for f in dc.filers
+                (str(dc.datacenter_id), f"{dc.datacenter_id} {dc.name} {dc.commercial_name}")
+                for dc in listed.items or []
             ]
+        else:
+            service, dc_text = chosen.get(Field.SOURCE), chosen.get(Field.SOURCE_DATACENTER)
+            if not service or not dc_text or not dc_text.isdigit():
+                return []
+            dc = int(dc_text)
+            listed = self._lists.get(
+                ("filers", service, dc),
+                lambda: [f for d in self._ovh.filer_listing(service, dc).datacenters for f in d.filers],
+            )
+            options = [
+                (str(f.filer_id), f"{f.name} ({f.size}, {'?' if f.vm_total is None else f.vm_total} VMs)")
+                for f in listed.items or []
+            ]
+        if listed.items is None:
+            note = f"Could not load the list: {listed.error}" if listed.error else "Loading from OVHcloud…"
+            return [(NOT_AN_OPTION, f"{note} type again in a moment"[:75])]
         needle = typed.strip().lower()
         return [(value, label[:75]) for value, label in options if needle in label.lower()][:100]
 

@@ -22,4 +22,4 @@ def register(
     commands.register(app, service, work)
     actions.register(app, service, decisions)
     home.register(app, service)
-    form.register(app, service)
+    form.register(app, service, work)

@@ -38,6 +38,7 @@ def register(app: App, service: PccService, work: Executor) -> None:
                 text, body = blocks.help_message()
             case OpenMigrateForm():
                 client.views_open(trigger_id=parse_trigger(command), view=blocks.migrate_form(channel))
+                service.warm_form()
                 return
             case ListFilers(service=pcc, datacenter_id=dc):
                 text, body = blocks.filers_message(service.list_filers(pcc, dc))

@@ -1,19 +1,31 @@
-"""The `/pcc migrate` modal: lists filled from the live inventory, rules checked on submit."""
+"""The `/pcc migrate` modal: lists served from memory (never waiting on OVHcloud), rules checked on
+submit, and every refusal shown on its field, never as an HTTP error."""
 
 from __future__ import annotations
 
+import contextvars
+import logging
 import re
+import uuid
+from concurrent.futures import Executor, Future, wait
+from concurrent.futures import TimeoutError as WaitedTooLong
 from typing import Any
 
 from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
 
 from bot import blocks, ids
-from bot.commands import parse_user
-from bot.domain import Conflict, Field, MigrationSpec, PccBotError, RuleViolation
+from bot.commands import parse_channel, parse_user, spec_from_fields
+from bot.domain import Conflict, Field, MigrationRequest, PccBotError, RuleViolation, UsageError
 from bot.service import PccService
+
+log = logging.getLogger(__name__)
 
 BLOCK_OF = {Field(name): block for name, block in ids.FORM_FIELDS.items()}
 FIELD_OF = {block: field for field, block in BLOCK_OF.items()}
+#: How long the submit waits for the rule checks before answering "checking" (Slack allows 3 s).
+SUBMIT_WAIT_SECONDS = 2.0
 
 
 def chosen_values(view: dict[str, Any]) -> dict[Field, str]:
@@ -27,46 +39,72 @@ def chosen_values(view: dict[str, Any]) -> dict[Field, str]:
     return picked
 
 
-def spec_of(picked: dict[Field, str]) -> MigrationSpec:
-    return MigrationSpec(
-        source_service=picked[Field.SOURCE],
-        source_datacenter_id=int(picked[Field.SOURCE_DATACENTER]),
-        filer_id=int(picked[Field.FILER]),
-        dest_service=picked[Field.DESTINATION],
-        dest_datacenter_id=int(picked[Field.DESTINATION_DATACENTER]),
-    )
+def refusal_errors(error: BaseException) -> dict[str, str]:
+    """A refusal as Slack's `response_action: errors`, each text on the field it is about."""
+    if isinstance(error, RuleViolation) and error.problems:
+        return {BLOCK_OF[f]: text[:150] for f, text in error.by_field().items()}
+    if isinstance(error, Conflict):
+        return {BLOCK_OF[Field.FILER]: str(error)[:150]}
+    if isinstance(error, PccBotError):
+        return {BLOCK_OF[Field.SOURCE]: str(error)[:150]}
+    error_id = uuid.uuid4().hex[:8]
+    log.error("form submit failed (error id %s)", error_id, exc_info=error)
+    return {BLOCK_OF[Field.SOURCE]: f"pcc-bot hit an unexpected error (error id {error_id}); try again"}
 
 
-def register(app: App, service: PccService) -> None:
+def outcome_text(done: Future[MigrationRequest]) -> str:
+    """What the form says once a slow check finished."""
+    error = done.exception()
+    if error is None:
+        request = done.result()
+        return (
+            f"Request #{request.id} filed and posted in <#{request.channel}>; an approver has to approve it."
+        )
+    return ":warning: " + "\n".join(refusal_errors(error).values())
+
+
+def register(app: App, service: PccService, work: Executor) -> None:
     @app.options(re.compile("^(" + "|".join(ids.FORM_FIELDS.values()) + ")$"))
     def on_form_options(ack: Ack, body: dict[str, Any]) -> None:
+        """Answered from memory at once: a list still loading says so."""
         field = FIELD_OF[str(body.get("action_id"))]
-        try:
-            pairs = service.form_options(
-                field, str(body.get("value") or ""), chosen_values(body.get("view") or {})
-            )
-        except PccBotError:
-            pairs = []  # the list stays empty; submitting names the problem on the field
+        pairs = service.form_options(
+            field, str(body.get("value") or ""), chosen_values(body.get("view") or {})
+        )
         ack(options=blocks.options(pairs))
 
     @app.view(ids.MIGRATE_FORM)
-    def on_form_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        picked = chosen_values(view)
-        missing = {BLOCK_OF[f]: "Pick one" for f in Field if f not in picked}
-        if missing:
-            ack(response_action="errors", errors=missing)
-            return
+    def on_form_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         try:
-            service.request_migration(
-                spec_of(picked), requester=parse_user(body), channel=str(view.get("private_metadata") or "")
-            )
-        except RuleViolation as refused:
-            ack(
-                response_action="errors",
-                errors={BLOCK_OF[f]: text[:150] for f, text in refused.by_field().items()},
-            )
+            spec = spec_from_fields(chosen_values(view))
+            channel = parse_channel({"channel_id": view.get("private_metadata")})
+            user = parse_user(body)
+        except RuleViolation as bad:
+            ack(response_action="errors", errors=refusal_errors(bad))
             return
-        except Conflict as active:
-            ack(response_action="errors", errors={BLOCK_OF[Field.FILER]: str(active)[:150]})
+        except UsageError:
+            lost = "This form lost the channel it was opened in: close it and type `/pcc migrate` again."
+            ack(response_action="errors", errors={BLOCK_OF[Field.SOURCE]: lost})
+            return
+        filing = work.submit(contextvars.copy_context().run, service.request_migration, spec, user, channel)
+        try:
+            filing.result(timeout=SUBMIT_WAIT_SECONDS)
+        except WaitedTooLong:
+            ack(response_action="update", view=blocks.form_note("Checking the rules with OVHcloud…"))
+            view_id = str(view.get("id") or "")
+            work.submit(_tell_when_done, client, view_id, filing)
+            return
+        except Exception as error:  # noqa: BLE001 - every refusal goes back on a field, never as a 500
+            ack(response_action="errors", errors=refusal_errors(error))
             return
         ack()
+
+
+def _tell_when_done(client: WebClient, view_id: str, filing: Future[MigrationRequest]) -> None:
+    """Once the checks are over, replace the "checking" form with the outcome."""
+    wait([filing])
+    text = outcome_text(filing)
+    try:
+        client.views_update(view_id=view_id, view=blocks.form_note(text))
+    except SlackClientError as error:
+        log.warning("the form could not be updated with its outcome (%s): %s", error, text)
