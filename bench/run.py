@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -107,7 +108,7 @@ def _bodies(response_url: Callable[[], str]) -> list[str]:
     return bodies
 
 
-def _burst(url: str, bodies: list[str]) -> list[float]:
+def _burst(url: str, bodies: list[str], clients: int = 50) -> list[float]:
     local = threading.local()
 
     def send(body: str) -> float:
@@ -120,8 +121,43 @@ def _burst(url: str, bodies: list[str]) -> list[float]:
             raise RuntimeError(f"{response.status_code} {response.text}")
         return elapsed
 
-    with ThreadPoolExecutor(max_workers=50) as clients:
-        return list(clients.map(send, bodies))
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        return list(pool.map(send, bodies))
+
+
+class _Abuse:
+    """200 idle sockets and one client sending its body a byte every half second, for the drill."""
+
+    def __init__(self, port: int, idle: int = 200) -> None:
+        self._sockets = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(idle)]
+        self._stop = threading.Event()
+        self._slow = threading.Thread(target=self._trickle, args=(port,), daemon=True)
+        self._slow.start()
+
+    def _trickle(self, port: int) -> None:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            sock.sendall(b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n")
+            while not self._stop.wait(0.5):
+                try:
+                    sock.sendall(b"x")
+                except OSError:
+                    return
+
+    def close(self) -> None:
+        self._stop.set()
+        self._slow.join(5)
+        for sock in self._sockets:
+            sock.close()
+
+
+def _drill(url: str, port: int, response_url: Callable[[], str]) -> list[float]:
+    """500 signed requests from 100 clients while 200 sockets idle and one trickles its body."""
+    abuse = _Abuse(port)
+    try:
+        bodies = (_bodies(response_url) * 3)[:500]
+        return _burst(url, bodies, clients=100)
+    finally:
+        abuse.close()
 
 
 class _NoHealth:
@@ -163,6 +199,11 @@ def bench_ack(sim: SimulatorServer, slack: SlackStandInServer, workdir: Path) ->
         ref = _burst(f"http://127.0.0.1:{reference.port}/slack/events", _bodies(slack.response_url))
         ours = _burst(f"http://127.0.0.1:{bot.port}/slack/events", _bodies(slack.response_url))
         runtime.wait_idle(120)
+        ref_drill = _drill(
+            f"http://127.0.0.1:{reference.port}/slack/events", reference.port, slack.response_url
+        )
+        drill = _drill(f"http://127.0.0.1:{bot.port}/slack/events", bot.port, slack.response_url)
+        runtime.wait_idle(120)
     finally:
         bot.stop()
         reference.stop()
@@ -173,6 +214,16 @@ def bench_ack(sim: SimulatorServer, slack: SlackStandInServer, workdir: Path) ->
         rows.append(
             (
                 f"ack latency {name}, 200 requests / 50 clients",
+                f"{mine * 1000:.1f} ms",
+                f"bare Bolt app {theirs * 1000:.1f} ms",
+                f"{mine / theirs:.2f}x",
+            )
+        )
+    for name, share in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99)):
+        mine, theirs = percentile(drill, share), percentile(ref_drill, share)
+        rows.append(
+            (
+                f"ack {name}, 500 req / 100 clients + 200 idle + 1 slow body",
                 f"{mine * 1000:.1f} ms",
                 f"bare Bolt app {theirs * 1000:.1f} ms",
                 f"{mine / theirs:.2f}x",

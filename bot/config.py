@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from bot.domain import PccBotError, ZonePolicy
-from bot.ovh_gateway import MIGRATION_ROUTES, OvhCredentials
+from bot.ovh_client import OvhCredentials
+from bot.routes import MIGRATION_ROUTES
 
 _APPROVER = re.compile(r"[UWS][A-Z0-9]{2,}")
 _CHANNEL = re.compile(r"[CGD][A-Z0-9]{2,}")

@@ -17,16 +17,12 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot import ids
 from bot.config import Config
 from bot.domain import PccBotError
-from bot.ovh_gateway import make_client
+from bot.ovh_client import make_client
 from bot.repository import SqliteRepository
+from bot.routes import access_rules, routes_for
 
 OK, WARN, FAIL = "ok", "warn", "FAIL"
 MAX_SKEW_SECONDS = 30
-
-
-def needed_routes(migration_api: str) -> list[tuple[str, str]]:
-    """The only OVHcloud routes pcc-bot calls."""
-    return [("GET", "/dedicatedCloud/*"), ("POST", f"/dedicatedCloud/*/datacenter/*/{migration_api}")]
 
 
 @dataclass(frozen=True)
@@ -119,9 +115,12 @@ def _ovh_checks(config: Config) -> list[Check]:
         checks.append(Check("OVHcloud rights", WARN, "no route list (OAuth2/IAM): check the IAM policy"))
         return checks
     uncovered = [
-        f"{m} {p}"
-        for m, p in needed_routes(config.migration_api)
-        if not any(r.get("method") == m and fnmatch.fnmatchcase(p, r.get("path", "")) for r in rules)
+        f"{route.method} {route.template}"
+        for route in routes_for(config.migration_api)
+        if not any(
+            r.get("method") == route.method and fnmatch.fnmatchcase(route.rule, r.get("path", ""))
+            for r in rules
+        )
     ]
     checks.append(
         Check(
@@ -182,14 +181,14 @@ def request_consumer_key(config: Config, out: IO[str]) -> int:
         )
     client = make_client(replace(config.ovh, consumer_key=None, client_id=None, client_secret=None))
     request = client.new_consumer_key_request()
-    for method, path in needed_routes(config.migration_api):
+    for method, path in access_rules(config.migration_api):
         request.add_rule(method, path)
     try:
         answer = request.request()
     except ovh.exceptions.APIError as error:
         raise PccBotError(f"OVHcloud refused the consumer key request: {error}") from error
     print("Consumer key requested, limited to:", file=out)
-    for method, path in needed_routes(config.migration_api):
+    for method, path in access_rules(config.migration_api):
         print(f"  {method} {path}", file=out)
     print(f"\n1. Open {answer['validationUrl']} and log in with the account that owns the PCCs.", file=out)
     print(f"2. Then set OVH_CONSUMER_KEY={answer['consumerKey']} (environment or .env).", file=out)

@@ -86,6 +86,7 @@ class OvhApiError(PccBotError):
         self.error_class = error_class
         self.query_id = query_id
         self.ambiguous = ambiguous
+        self.retry_after: float | None = None  # seconds a 429 asked to wait
         suffix = f" (OVH query id {query_id})" if query_id else ""
         super().__init__(f"OVHcloud API error: {message}{suffix}")
 
@@ -104,15 +105,23 @@ class Pcc:
     description: str = ""
 
 
+#: The option states that can be judged; any other (enabling, disabling, migrating, error, unknown) cannot.
+JUDGED_OPTION_STATES = frozenset({"enabled", "disabled"})
+
+
 @dataclass(frozen=True)
 class Certifications:
-    """Security options that must carry over to the destination (HDS, PCI-DSS)."""
+    """Security options that must carry over to the destination (HDS, PCI-DSS), by their API state
+    (`option.StateEnum`; never subscribed counts as `disabled`)."""
 
-    hds: bool = False
-    pcidss: bool = False
+    hds: str = "disabled"
+    pcidss: str = "disabled"
+
+    def options(self) -> tuple[tuple[str, str], ...]:
+        return (("HDS", self.hds), ("PCI-DSS", self.pcidss))
 
     def enabled(self) -> list[str]:
-        return [name for name, on in (("HDS", self.hds), ("PCI-DSS", self.pcidss)) if on]
+        return [name for name, state in self.options() if state == "enabled"]
 
 
 @dataclass(frozen=True)
@@ -120,6 +129,7 @@ class Datacenter:
     datacenter_id: int
     name: str
     commercial_name: str = ""
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -131,6 +141,7 @@ class Filer:
     space_free_gb: float | None
     vm_total: int | None
     state: str
+    is_global: bool = False  # a global datastore, mounted on every datacenter of the PCC
 
 
 @dataclass(frozen=True)
@@ -143,6 +154,11 @@ class DatacenterFilers:
 class FilerListing:
     pcc: Pcc
     datacenters: tuple[DatacenterFilers, ...]
+    global_filers: tuple[Filer, ...] = ()
+
+    @property
+    def count(self) -> int:
+        return sum(len(dc.filers) for dc in self.datacenters) + len(self.global_filers)
 
 
 @dataclass(frozen=True)
@@ -516,11 +532,20 @@ def rule_violations(
         )
     if src == dst:
         problems.append((Field.DESTINATION, f"source and destination are the same PCC ({src})"))
-    for option, src_on, dst_on in (
-        ("HDS", source_certs.hds, dest_certs.hds),
-        ("PCI-DSS", source_certs.pcidss, dest_certs.pcidss),
-    ):
-        if src_on and not dst_on:
+    for (option, src_state), (_, dst_state) in zip(source_certs.options(), dest_certs.options(), strict=True):
+        for side, name, state, about in (
+            ("source", src, src_state, Field.SOURCE),
+            ("destination", dst, dst_state, Field.DESTINATION),
+        ):
+            if state not in JUDGED_OPTION_STATES:
+                problems.append(
+                    (
+                        about,
+                        f"{side} {name} has {option} `{state}`: only enabled or disabled can be judged; "
+                        "file again once OVHcloud has settled it",
+                    )
+                )
+        if src_state == "enabled" and dst_state == "disabled":
             problems.append(
                 (Field.DESTINATION, f"source {src} has {option} enabled, destination {dst} does not")
             )

@@ -1,25 +1,22 @@
-"""The OVHcloud adapter: the only module that sees python-ovh.
-
-Maps JSON to the domain's frozen dataclasses, signs every call (python-ovh does), retries reads
-with backoff, never retries the migration POST, and keeps the OVH query id of every failure.
+"""The OvhGateway port over python-ovh: every path from the route table (bot/routes.py), every call
+inside the budget, reads retried with backoff (honouring Retry-After), lists asked for whole (list
+expansion, with a per-route fallback to per-id reads), mutating calls sent once.
 """
 
 from __future__ import annotations
 
 import contextvars
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 
-import ovh
 import ovh.exceptions
-from requests import RequestException
 
-from bot import logs, waits
+from bot import logs, routes, waits
 from bot.cache import ReadCache
 from bot.domain import (
     Certifications,
@@ -37,165 +34,32 @@ from bot.domain import (
     Task,
 )
 from bot.metrics import Counters, route_of
+from bot.ovh_client import (
+    Answer,
+    OvhCredentials,
+    clock_refusal,
+    is_retryable,
+    make_client,
+    send,
+    to_filer,
+    to_task,
+    translate,
+    with_query,
+)
 from bot.ratelimit import RateLimited, SlidingWindow
+from bot.routes import Route
+
+__all__ = ["MIGRATION_ROUTES", "OvhCredentials", "OvhGateway", "make_client"]
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-MIGRATION_ROUTES = ("linkFilerFromSbg", "copyFiler")
-_RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
-# Auth-layer answers to a request signed with a stale clock: python-ovh computes its time delta once,
-# so a bot running for weeks must recompute it. A request refused for this was not carried out.
-_CLOCK_ERRORS = frozenset({"QUERY_TIME_OUT", "INVALID_SIGNATURE"})
-
-
-@dataclass(frozen=True)
-class OvhCredentials:
-    """Secrets are left out of repr(): a debug line or a traceback never shows them."""
-
-    endpoint: str  # a python-ovh endpoint name (ovh-eu...) or an http(s) URL ending in /1.0
-    application_key: str | None = None
-    application_secret: str | None = field(default=None, repr=False)
-    consumer_key: str | None = field(default=None, repr=False)
-    client_id: str | None = None
-    client_secret: str | None = field(default=None, repr=False)
-
-
-class _Client(ovh.Client):  # type: ignore[misc]
-    """python-ovh's client with a repr that names the endpoint and nothing secret."""
-
-    def __repr__(self) -> str:
-        return f"OvhClient(endpoint={self._endpoint!r})"
-
-
-class _UrlEndpointClient(_Client):
-    """python-ovh only knows named endpoints; this one talks to any base URL (the simulator)."""
-
-    def __init__(self, url: str, **kwargs: Any) -> None:
-        super().__init__(endpoint="ovh-eu", **kwargs)
-        self._endpoint = url.rstrip("/")
-
-
-def make_client(credentials: OvhCredentials, timeout: float | tuple[float, float] = (5.0, 30.0)) -> Any:
-    """A python-ovh client with every credential passed explicitly."""
-    keys: dict[str, Any] = {
-        "timeout": timeout,
-        # Explicit empty values stop python-ovh from falling back to other sources for what we
-        # deliberately left unset (it still reads ovh.conf, as DESIGN.md promises, for the rest).
-        "application_key": credentials.application_key,
-        "application_secret": credentials.application_secret,
-        "consumer_key": credentials.consumer_key,
-        "client_id": credentials.client_id,
-        "client_secret": credentials.client_secret,
-    }
-    try:
-        if credentials.endpoint.startswith(("http://", "https://")):
-            return _UrlEndpointClient(credentials.endpoint, **keys)
-        return _Client(endpoint=credentials.endpoint, **keys)
-    except ovh.exceptions.InvalidRegion as error:
-        raise OvhApiError(f"unknown OVH_ENDPOINT {credentials.endpoint!r}") from error
-    except ovh.exceptions.InvalidConfiguration as error:
-        raise OvhApiError(f"invalid OVHcloud credentials configuration: {error}") from error
-
-
-def _translate(error: ovh.exceptions.APIError, what: str) -> OvhApiError:
-    response = getattr(error, "response", None)
-    status = getattr(response, "status_code", None)
-    query_id = getattr(error, "query_id", None)
-    error_class = None
-    message = str(error.args[0]) if error.args and error.args[0] else type(error).__name__
-    if response is not None:
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if isinstance(body, dict):
-            error_class = body.get("class") or body.get("errorCode")
-            message = str(body.get("message") or message)
-    if isinstance(error, ovh.exceptions.HTTPError):
-        detail = error.args[1] if len(error.args) > 1 else error
-        return OvhApiError(f"{what}: network failure ({detail})", ambiguous=True)
-    if isinstance(error, ovh.exceptions.InvalidResponse):
-        return OvhApiError(f"{what}: the answer was not valid JSON", status=status, ambiguous=True)
-    text = f"{what}: {message}" + (f" [{status} {error_class}]" if error_class else f" [{status}]")
-    if status == 404:
-        return OvhNotFound(text, status=status, error_class=error_class, query_id=query_id)
-    ambiguous = status is None or status >= 500
-    return OvhApiError(text, status=status, error_class=error_class, query_id=query_id, ambiguous=ambiguous)
-
-
-def _clock_refusal(error: ovh.exceptions.APIError) -> str | None:
-    """The errorCode of an authentication-layer refusal of the request's time or signature, else None.
-
-    Only a 400/401/403 in the authentication layer's format counts: the same words in a 5xx (or any
-    other) answer say nothing about whether the call ran, so they never lead to a resend."""
-    response = getattr(error, "response", None)
-    if response is None or response.status_code not in (400, 401, 403):
-        return None
-    try:
-        body = response.json()
-    except ValueError:
-        return None
-    if not isinstance(body, dict) or "httpCode" not in body:
-        return None
-    code = body.get("errorCode")
-    return str(code) if code in _CLOCK_ERRORS else None
-
-
-def _is_retryable(error: OvhApiError) -> bool:
-    return error.status is None or error.status in _RETRYABLE_STATUSES
-
-
-def _optional_float(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) else None
-
-
-def _size_text(size: Any) -> str:
-    if isinstance(size, dict) and "value" in size:
-        return f"{size['value']} {size.get('unit', '')}".strip()
-    return "unknown"
-
-
-def _when(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _optional_int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _to_task(body: dict[str, Any]) -> Task:
-    return Task(
-        task_id=int(body["taskId"]),
-        name=str(body.get("name") or ""),
-        state=str(body.get("state") or "unknown"),
-        progress=body.get("progress") if isinstance(body.get("progress"), int) else None,
-        description=body.get("description"),
-        filer_id=_optional_int(body.get("filerId")),
-        datacenter_id=_optional_int(body.get("datacenterId")),
-        executed_at=_when(body.get("executionDate")),
-    )
-
-
-def _to_filer(body: dict[str, Any], filer_id: int) -> Filer:
-    vm_total = body.get("vmTotal")
-    return Filer(
-        filer_id=int(body.get("filerId", filer_id)),
-        name=str(body.get("name") or f"filer-{filer_id}"),
-        size=_size_text(body.get("size")),
-        space_used_gb=_optional_float(body.get("spaceUsed")),
-        space_free_gb=_optional_float(body.get("spaceFree")),
-        vm_total=vm_total if isinstance(vm_total, int) else None,
-        state=str(body.get("state") or "unknown"),
-    )
+MIGRATION_ROUTES = tuple(routes.MIGRATION_ROUTES)
+#: Asks a list route for its objects rather than their ids (reference: list expansion).
+EXPANDED = {"X-Pagination-Mode": "CachedObjectList-Pages", "X-Pagination-Size": "5000"}
+MAX_RETRY_AFTER = 30.0
 
 
 class OvhGateway:
@@ -227,6 +91,8 @@ class OvhGateway:
         self.limiter = limiter or SlidingWindow(per_minute=60)
         self._cache = cache or ReadCache(ttl_seconds=30, remember=(OvhNotFound,), error_ttl_seconds=30)
         self._max_wait = max_wait_seconds
+        self._ids_only: set[str] = set()  # list routes that answered ids when asked for objects
+        self._ids_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"OvhGateway(client={self._client!r}, route={self._route!r})"
@@ -234,9 +100,19 @@ class OvhGateway:
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
+    @property
+    def migration_route(self) -> str:
+        """The route new requests are filed under (PCC_MIGRATION_API)."""
+        return self._route
+
+    def expands(self, route: Route) -> bool:
+        """False once the route answered ids when asked for objects (remembered)."""
+        with self._ids_lock:
+            return route.template not in self._ids_only
+
     # ------------------------------------------------------------ plumbing
 
-    def _counted(self, method: str, path: str, call: Callable[[], Any], mutating: bool = False) -> Any:
+    def _counted(self, method: str, path: str, call: Callable[[], Answer], mutating: bool) -> Answer:
         route = route_of(path)
         try:
             self.limiter.acquire(
@@ -253,36 +129,54 @@ class OvhGateway:
             self._counters.inc("pcc_ovh_errors_total", method=method, route=route, status=str(status or 0))
             raise
 
-    def _signed(self, method: str, path: str, call: Callable[[], Any], mutating: bool = False) -> Any:
-        """Run a python-ovh call; if the authentication layer refused its signature's time, resync the
-        clock and send it once more (a request refused there was not carried out)."""
+    def _signed(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        *,
+        mutating: bool,
+    ) -> Answer:
+        """One call; if the authentication layer refused its signature's time, resync the clock and send
+        it once more (a request refused there was not carried out)."""
+
+        def call() -> Answer:
+            return send(self._client, method, path, body, headers)
+
         try:
             return self._counted(method, path, call, mutating)
         except ovh.exceptions.APIError as raw:
-            code = _clock_refusal(raw)
+            code = clock_refusal(raw)
             if code is None:
                 raise
             log.warning("OVHcloud refused the request time (%s): resyncing the clock with /auth/time", code)
             self._client._time_delta = None  # python-ovh recomputes it lazily from /auth/time
             return self._counted(method, path, call, mutating)
 
-    def _read(self, path: str, what: str) -> Any:
-        """An inventory read: cached briefly, and shared by identical concurrent callers."""
-        return self._cache.get(path, lambda: self._get(path, what))
-
-    def _get(self, path: str, what: str, **params: Any) -> Any:
-        """A signed GET, retried with exponential backoff on 5xx, 429, timeouts and network errors."""
+    def _answer(self, path: str, what: str, headers: dict[str, str] | None = None) -> Answer:
+        """A signed GET, retried with exponential backoff on 5xx, 429 (as long as Retry-After asks,
+        within reason), timeouts and network errors."""
         for attempt in range(1, self._attempts + 1):
             try:
-                return self._signed("GET", path, lambda: self._client.get(path, **params))
+                return self._signed("GET", path, headers=headers, mutating=False)
             except ovh.exceptions.APIError as raw:
-                error = _translate(raw, what)
-                if attempt == self._attempts or not _is_retryable(error):
+                error = translate(raw, what)
+                if attempt == self._attempts or not is_retryable(error):
                     raise error from raw
                 delay = self._backoff * 2 ** (attempt - 1)
+                if error.retry_after is not None:
+                    delay = min(MAX_RETRY_AFTER, max(delay, error.retry_after))
                 log.warning("GET %s failed (%s); retry %d in %.1fs", path, error, attempt, delay)
                 self._sleep(delay)
         raise AssertionError("unreachable")
+
+    def _get(self, path: str, what: str) -> Any:
+        return self._answer(path, what)[0]
+
+    def _read(self, path: str, what: str) -> Any:
+        """An inventory read: cached briefly, and shared by identical concurrent callers."""
+        return self._cache.get(path, lambda: self._get(path, what))
 
     def _get_named(self, path: str, what: str, missing: str) -> Any:
         """A GET whose 404 becomes NotFound(``missing``), with the query id for OVHcloud support."""
@@ -290,6 +184,33 @@ class OvhGateway:
             return self._read(path, what)
         except OvhNotFound as error:
             raise NotFound(f"{missing} (OVH query id {error.query_id})") from error
+
+    def _objects(
+        self, lister: Route, item: Callable[[int], Any], what: str, *, fresh: bool = False, **params: Any
+    ) -> list[Any]:
+        """The objects of a list route: in one call (a page per 5,000) when OVHcloud expands it, else
+        its ids, then each object read concurrently. A route that answers ids is remembered."""
+        query = {k: v for k, v in params.items() if k not in _path_params(lister)}
+        path = with_query(lister.path(**params), query)
+        if not self.expands(lister):
+            return self._map(item, [int(i) for i in self._get(path, what)])
+        headers = {**EXPANDED, **({"Pragma": "no-cache"} if fresh else {})}
+        answer, response_headers = self._answer(path, what, headers)
+        if not isinstance(answer, list) or any(not isinstance(x, dict) for x in answer):
+            log.info("%s answered ids, not objects: per-id reads from now on", lister)
+            with self._ids_lock:
+                self._ids_only.add(lister.template)
+            return self._map(item, [int(i) for i in answer or []])
+        objects = list(answer)
+        total = _int_header(response_headers, "X-Pagination-Elements", len(objects))
+        page = 1
+        while len(objects) < total:
+            page += 1
+            more, _ = self._answer(path, what, {**headers, "X-Pagination-Number": str(page)})
+            if not more:
+                break
+            objects.extend(more)
+        return objects
 
     def _map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
         """Run ``fn`` over ``items`` concurrently, within the pool's bound, keeping the order."""
@@ -305,147 +226,170 @@ class OvhGateway:
 
     def get_pcc(self, service: str) -> Pcc:
         body = self._get_named(
-            f"/dedicatedCloud/{service}", f"reading PCC {service}", f"PCC {service} not found"
+            routes.PCC.path(serviceName=service), f"reading PCC {service}", f"PCC {service} not found"
         )
-        return Pcc(
-            service_name=str(body.get("serviceName") or service),
-            zone=str(body.get("location") or "unknown"),
-            description=str(body.get("description") or ""),
-        )
+        return _to_pcc(body, service)
 
-    def _option_enabled(self, service: str, option: str) -> bool:
+    def _option_state(self, service: str, route: Route, name: str) -> str:
         try:
-            body = self._read(f"/dedicatedCloud/{service}/{option}", f"reading {option} of {service}")
+            body = self._read(route.path(serviceName=service), f"reading {name} of {service}")
         except OvhNotFound:
-            return False  # never subscribed: answered 404 on some accounts, "disabled" on others
-        return isinstance(body, dict) and body.get("state") == "enabled"
+            return "disabled"  # never subscribed: answered 404 on some accounts, "disabled" on others
+        state = body.get("state") if isinstance(body, dict) else None
+        return str(state) if state else "unknown"
 
     def list_pccs(self) -> list[Pcc]:
         """Every PCC of the account, with its zone (reads cached and fetched concurrently)."""
-        names = self._read("/dedicatedCloud", "listing PCCs")
+        names = self._read(routes.PCCS.path(), "listing PCCs")
         return self._map(self.get_pcc, [str(name) for name in names])
 
     def list_datacenters(self, service: str) -> list[Datacenter]:
-        ids = self._get_named(
-            f"/dedicatedCloud/{service}/datacenter",
-            f"listing datacenters of {service}",
-            f"PCC {service} not found",
-        )
-        return self._map(lambda dc: self.get_datacenter(service, int(dc)), ids)
+        def one(dc: int) -> dict[str, Any]:
+            return dict(
+                self._read(
+                    routes.DATACENTER.path(serviceName=service, datacenterId=dc), "reading a datacenter"
+                )
+            )
+
+        try:
+            bodies = self._cache.get(
+                ("datacenters", service),
+                lambda: self._objects(
+                    routes.DATACENTERS, one, f"listing datacenters of {service}", serviceName=service
+                ),
+            )
+        except OvhNotFound as error:
+            raise NotFound(f"PCC {service} not found (OVH query id {error.query_id})") from error
+        return [_to_datacenter(body, int(body.get("datacenterId", 0))) for body in bodies]
 
     def get_certifications(self, service: str) -> Certifications:
-        hds, pcidss = self._map(lambda option: self._option_enabled(service, option), ["hds", "pcidss"])
+        hds, pcidss = self._map(
+            lambda option: self._option_state(service, *option),
+            [(routes.HDS, "HDS"), (routes.PCIDSS, "PCI-DSS")],
+        )
         return Certifications(hds=hds, pcidss=pcidss)
 
     def get_datacenter(self, service: str, datacenter_id: int) -> Datacenter:
         body = self._get_named(
-            f"/dedicatedCloud/{service}/datacenter/{datacenter_id}",
+            routes.DATACENTER.path(serviceName=service, datacenterId=datacenter_id),
             f"reading datacenter {datacenter_id} of {service}",
             f"datacenter {datacenter_id} not found in PCC {service}",
         )
-        return Datacenter(
-            datacenter_id=int(body.get("datacenterId", datacenter_id)),
-            name=str(body.get("name") or ""),
-            commercial_name=str(body.get("commercialName") or ""),
-        )
+        return _to_datacenter(body, datacenter_id)
 
     def get_filer(self, service: str, datacenter_id: int, filer_id: int) -> Filer:
-        body = self._get_named(
-            f"/dedicatedCloud/{service}/datacenter/{datacenter_id}/filer/{filer_id}",
-            f"reading filer {filer_id}",
-            f"filer {filer_id} not found in datacenter {datacenter_id} of PCC {service}",
-        )
-        return _to_filer(body, filer_id)
+        """A datastore of the datacenter, or a global one of the PCC (mounted on every datacenter)."""
+        path = routes.FILER.path(serviceName=service, datacenterId=datacenter_id, filerId=filer_id)
+        try:
+            return to_filer(self._read(path, f"reading filer {filer_id}"), filer_id)
+        except OvhNotFound as error:
+            global_path = routes.GLOBAL_FILER.path(serviceName=service, filerId=filer_id)
+            try:
+                return to_filer(
+                    self._read(global_path, f"reading global filer {filer_id}"), filer_id, is_global=True
+                )
+            except OvhNotFound:
+                raise NotFound(
+                    f"filer {filer_id} not found in datacenter {datacenter_id} of PCC {service} "
+                    f"(OVH query id {error.query_id})"
+                ) from error
 
-    def _filer_ids(self, service: str, datacenter_id: int) -> list[int]:
-        path = f"/dedicatedCloud/{service}/datacenter/{datacenter_id}/filer"
-        return [int(i) for i in self._read(path, f"listing filers of datacenter {datacenter_id}")]
+    def _datacenter_filers(self, service: str, datacenter_id: int, fresh: bool = False) -> list[Filer]:
+        def one(filer_id: int) -> dict[str, Any]:
+            path = routes.FILER.path(serviceName=service, datacenterId=datacenter_id, filerId=filer_id)
+            return dict(self._get(path, f"reading filer {filer_id}"))
+
+        def load() -> list[Any]:
+            return self._objects(
+                routes.FILERS,
+                one,
+                f"listing filers of datacenter {datacenter_id}",
+                fresh=fresh,
+                serviceName=service,
+                datacenterId=datacenter_id,
+            )
+
+        bodies = load() if fresh else self._cache.get(("filers", service, datacenter_id), load)
+        return [to_filer(body, int(body.get("filerId", 0))) for body in bodies]
+
+    def global_filers(self, service: str) -> list[Filer]:
+        """The PCC's global datastores (mounted on every datacenter)."""
+
+        def one(filer_id: int) -> dict[str, Any]:
+            return dict(
+                self._get(routes.GLOBAL_FILER.path(serviceName=service, filerId=filer_id), "reading a filer")
+            )
+
+        try:
+            bodies = self._cache.get(
+                ("global", service),
+                lambda: self._objects(
+                    routes.GLOBAL_FILERS, one, f"listing global filers of {service}", serviceName=service
+                ),
+            )
+        except OvhNotFound:
+            return []  # no global datastore route on this PCC
+        return [to_filer(body, int(body.get("filerId", 0)), is_global=True) for body in bodies]
 
     def filer_listing(self, service: str, datacenter_id: int | None) -> FilerListing:
-        """The PCC and its datastores in as few round trips as the bound allows: the PCC, the
-        datacenters and their filer ids together, then every filer's details concurrently."""
+        """The PCC and its datastores in as few round trips as expansion (or the bound) allows."""
         pcc = self._submit(self.get_pcc, service)
-        if datacenter_id is None:
-            ids = self._get_named(
-                f"/dedicatedCloud/{service}/datacenter",
-                f"listing datacenters of {service}",
-                f"PCC {service} not found",
-            )
-            dc_ids = [int(i) for i in ids]
-        else:
-            dc_ids = [datacenter_id]
-        details = [self._submit(self.get_datacenter, service, dc) for dc in dc_ids]
-        id_lists = [self._submit(self._filer_ids, service, dc) for dc in dc_ids]
-        pairs = [(dc, filer) for dc, ids in zip(dc_ids, id_lists, strict=True) for filer in ids.result()]
-        filers = self._map(lambda pair: self.get_filer(service, *pair), pairs)
-        by_dc: dict[int, list[Filer]] = {dc: [] for dc in dc_ids}
-        for (dc, _), filer in zip(pairs, filers, strict=True):
-            by_dc[dc].append(filer)
+        datacenters = self.list_datacenters(service)
+        if datacenter_id is not None:
+            datacenters = [dc for dc in datacenters if dc.datacenter_id == datacenter_id] or [
+                self.get_datacenter(service, datacenter_id)
+            ]
+        global_filers = self._submit(self.global_filers, service)
+        per_dc = [self._submit(self._datacenter_filers, service, dc.datacenter_id) for dc in datacenters]
         return FilerListing(
             pcc=pcc.result(),
             datacenters=tuple(
-                DatacenterFilers(datacenter=detail.result(), filers=tuple(by_dc[dc]))
-                for dc, detail in zip(dc_ids, details, strict=True)
+                DatacenterFilers(datacenter=dc, filers=tuple(found.result()))
+                for dc, found in zip(datacenters, per_dc, strict=True)
             ),
+            global_filers=tuple(global_filers.result()),
         )
 
     # ------------------------------------------------------------ migration and tasks
 
-    def _migration_path(self, spec: MigrationSpec, route: str) -> str:
-        if route not in MIGRATION_ROUTES:
-            raise ValueError(f"unknown migration route {route!r}")
-        return f"/dedicatedCloud/{spec.dest_service}/datacenter/{spec.dest_datacenter_id}/{route}"
-
-    @staticmethod
-    def _migration_body(spec: MigrationSpec, route: str) -> dict[str, Any]:
-        if route == "copyFiler":
-            return {"filerId": spec.filer_id, "accept": True}
-        return {"filerId": spec.filer_id}
-
-    @property
-    def migration_route(self) -> str:
-        """The route new requests are filed under (PCC_MIGRATION_API)."""
-        return self._route
-
     def migration_call(self, spec: MigrationSpec, route: str) -> str:
-        body = ", ".join(f'"{k}": {str(v).lower()}' for k, v in self._migration_body(spec, route).items())
-        return f"POST {self._migration_path(spec, route)} {{{body}}}"
+        body = ", ".join(f'"{k}": {str(v).lower()}' for k, v in _migration_body(spec, route).items())
+        return f"POST {_migration_path(spec, route)} {{{body}}}"
 
     def _mutate(self, path: str, body: dict[str, Any] | None) -> tuple[Any, str | None]:
         """A mutating POST: sent once (a clock refusal aside), ahead of reads in the budget, never
         retried; returns the answer and its OVH query id. An answer that does not say clearly whether
         the call ran (timeout, lost connection, 5xx, invalid JSON) raises an ambiguous OvhApiError."""
-
-        def send() -> Any:
-            try:
-                response = self._client.raw_call("POST", path, body, True)
-            except RequestException as error:
-                raise ovh.exceptions.HTTPError("Low HTTP request failed error", error) from error
-            if response.status_code >= 300:
-                raise ovh.exceptions.APIError(f"HTTP {response.status_code}", response=response)
-            try:
-                answer = response.json() if response.status_code != 204 else None
-            except ValueError as error:
-                raise ovh.exceptions.InvalidResponse("Failed to decode API response", error) from error
-            return answer, response.headers.get("X-OVH-QUERYID")
-
         try:
-            answer, query_id = self._signed("POST", path, send, mutating=True)
+            answer, headers = self._signed("POST", path, body, mutating=True)
         except ovh.exceptions.APIError as raw:
-            raise _translate(raw, f"POST {path}") from raw
+            raise translate(raw, f"POST {path}") from raw
+        query_id = headers.get("X-OVH-QUERYID")
         if not isinstance(answer, dict) or not isinstance(answer.get("taskId"), int):
             raise OvhApiError(f"POST {path}: the answer holds no taskId", query_id=query_id, ambiguous=True)
         return answer, query_id
 
     def start_migration(self, spec: MigrationSpec, route: str) -> StartedTask:
         """The migration call, on the route the request was filed under."""
-        answer, query_id = self._mutate(self._migration_path(spec, route), self._migration_body(spec, route))
+        answer, query_id = self._mutate(_migration_path(spec, route), _migration_body(spec, route))
+        return StartedTask(task_id=int(answer["taskId"]), query_id=query_id)
+
+    def remove_filer(self, service: str, datacenter_id: int, filer_id: int) -> StartedTask:
+        """Remove a datastore: a mutating call, sent once."""
+        path = routes.REMOVE_FILER.path(serviceName=service, datacenterId=datacenter_id, filerId=filer_id)
+        answer, query_id = self._mutate(path, None)
+        return StartedTask(task_id=int(answer["taskId"]), query_id=query_id)
+
+    def reset_task(self, service: str, task_id: int, reason: str) -> StartedTask:
+        """Relaunch a task in `error`: a mutating call, sent once."""
+        path = routes.RESET_TASK.path(serviceName=service, taskId=task_id)
+        answer, query_id = self._mutate(path, {"reason": reason})
         return StartedTask(task_id=int(answer["taskId"]), query_id=query_id)
 
     def copy_status(self, spec: MigrationSpec) -> CopyStatus | None:
         """The newest copyFilerStatus entry for the request's filer, if the API lists one."""
-        dc = f"/dedicatedCloud/{spec.dest_service}/datacenter/{spec.dest_datacenter_id}"
-        entries = self._get(f"{dc}/copyFilerStatus", f"reading copy status on {spec.dest_service}")
+        path = routes.COPY_STATUS.path(serviceName=spec.dest_service, datacenterId=spec.dest_datacenter_id)
+        entries = self._get(path, f"reading copy status on {spec.dest_service}")
         mine = [e for e in entries or [] if isinstance(e, dict) and e.get("filerId") == spec.filer_id]
         if not mine:
             return None
@@ -459,58 +403,122 @@ class OvhGateway:
 
     def find_filer(self, service: str, datacenter_id: int, name: str) -> Filer | None:
         """The datastore called ``name`` in the datacenter, read now (not from the cache)."""
-        path = f"/dedicatedCloud/{service}/datacenter/{datacenter_id}/filer"
-        ids = self._get(path, f"listing filers of datacenter {datacenter_id}")
-        for filer in self._map(lambda i: self._filer_now(service, datacenter_id, int(i)), ids):
-            if filer is not None and filer.name == name:
-                return filer
-        return None
-
-    def _filer_now(self, service: str, datacenter_id: int, filer_id: int) -> Filer | None:
-        path = f"/dedicatedCloud/{service}/datacenter/{datacenter_id}/filer/{filer_id}"
-        try:
-            body = self._get(path, f"reading filer {filer_id}")
-        except OvhNotFound:
-            return None
-        return _to_filer(body, filer_id)
+        return next(
+            (f for f in self._datacenter_filers(service, datacenter_id, fresh=True) if f.name == name), None
+        )
 
     def filer_exists(self, service: str, datacenter_id: int, filer_id: int) -> bool:
         """Whether the datastore is still there, read now."""
-        return self._filer_now(service, datacenter_id, filer_id) is not None
-
-    def remove_filer(self, service: str, datacenter_id: int, filer_id: int) -> StartedTask:
-        """Remove a datastore: a mutating call, sent once."""
-        path = f"/dedicatedCloud/{service}/datacenter/{datacenter_id}/filer/{filer_id}/remove"
-        answer, query_id = self._mutate(path, None)
-        return StartedTask(task_id=int(answer["taskId"]), query_id=query_id)
-
-    def reset_task(self, service: str, task_id: int, reason: str) -> StartedTask:
-        """Relaunch a task in `error`: a mutating call, sent once."""
-        path = f"/dedicatedCloud/{service}/task/{task_id}/resetTaskState"
-        answer, query_id = self._mutate(path, {"reason": reason})
-        return StartedTask(task_id=int(answer["taskId"]), query_id=query_id)
+        path = routes.FILER.path(serviceName=service, datacenterId=datacenter_id, filerId=filer_id)
+        try:
+            self._get(path, f"reading filer {filer_id}")
+        except OvhNotFound:
+            return False
+        return True
 
     def get_task(self, service: str, task_id: int) -> Task:
-        body = self._get(f"/dedicatedCloud/{service}/task/{task_id}", f"reading task {task_id}")
-        return _to_task(body)
+        return to_task(
+            self._get(routes.TASK.path(serviceName=service, taskId=task_id), f"reading task {task_id}")
+        )
+
+    def tasks_of(self, service: str) -> list[Task] | None:
+        """Every task of the PCC, fresh, in one expanded call; None where the route does not expand
+        (the caller then reads task by task)."""
+        if not self.expands(routes.TASKS):
+            return None
+        tasks = self._objects(
+            routes.TASKS,
+            lambda i: self._get(routes.TASK.path(serviceName=service, taskId=i), f"reading task {i}"),
+            f"listing tasks of {service}",
+            fresh=True,
+            serviceName=service,
+        )
+        if not self.expands(routes.TASKS):
+            return None  # it answered ids this time: per-task reads from now on
+        return [to_task(body) for body in tasks]
 
     def get_filer_task(self, service: str, datacenter_id: int, filer_id: int, task_id: int) -> Task:
         """A datastore's task, read where the guides read it; the PCC-level route when that one is not
         served (or the datastore is already gone)."""
-        path = f"/dedicatedCloud/{service}/datacenter/{datacenter_id}/filer/{filer_id}/task/{task_id}"
+        path = routes.FILER_TASK.path(
+            serviceName=service, datacenterId=datacenter_id, filerId=filer_id, taskId=task_id
+        )
         try:
-            return _to_task(self._get(path, f"reading task {task_id} of filer {filer_id}"))
+            return to_task(self._get(path, f"reading task {task_id} of filer {filer_id}"))
         except OvhNotFound:
             return self.get_task(service, task_id)
 
     def find_tasks(self, service: str, datacenter_id: int, since: datetime) -> list[Task]:
         """The PCC's tasks in one datacenter executed since ``since``: a bounded search."""
-        params = {"datacenterId": datacenter_id, "executionDate.from": since.isoformat()}
-        ids = self._get(f"/dedicatedCloud/{service}/globalTasks", f"listing tasks of {service}", **params)
-        return self._map(lambda task_id: self.get_task(service, int(task_id)), ids)
+        bodies = self._objects(
+            routes.GLOBAL_TASKS,
+            lambda i: self._get(routes.TASK.path(serviceName=service, taskId=i), f"reading task {i}"),
+            f"listing tasks of {service}",
+            fresh=True,
+            serviceName=service,
+            datacenterId=datacenter_id,
+            **{"executionDate.from": since.isoformat()},
+        )
+        return [to_task(body) for body in bodies]
 
     def filer_tasks(self, service: str, datacenter_id: int, filer_id: int) -> list[Task]:
         """The tasks of one datastore, read where the guides read them."""
-        base = f"/dedicatedCloud/{service}/datacenter/{datacenter_id}/filer/{filer_id}/task"
-        ids = self._get(base, f"listing tasks of filer {filer_id}")
-        return self._map(lambda i: _to_task(self._get(f"{base}/{int(i)}", f"reading task {i}")), ids)
+
+        def one(task_id: int) -> Any:
+            path = routes.FILER_TASK.path(
+                serviceName=service, datacenterId=datacenter_id, filerId=filer_id, taskId=task_id
+            )
+            return self._get(path, f"reading task {task_id}")
+
+        bodies = self._objects(
+            routes.FILER_TASKS,
+            one,
+            f"listing tasks of filer {filer_id}",
+            fresh=True,
+            serviceName=service,
+            datacenterId=datacenter_id,
+            filerId=filer_id,
+        )
+        return [to_task(body) for body in bodies]
+
+
+def _path_params(route: Route) -> set[str]:
+    return set(route.parameters)
+
+
+def _int_header(headers: Any, name: str, default: int) -> int:
+    value = str(headers.get(name) or "")
+    return int(value) if value.isdigit() else default
+
+
+def _migration_path(spec: MigrationSpec, route: str) -> str:
+    if route not in MIGRATION_ROUTES:
+        raise ValueError(f"unknown migration route {route!r}")
+    return routes.MIGRATION_ROUTES[route].path(
+        serviceName=spec.dest_service, datacenterId=spec.dest_datacenter_id
+    )
+
+
+def _migration_body(spec: MigrationSpec, route: str) -> dict[str, Any]:
+    if route == "copyFiler":
+        return {"filerId": spec.filer_id, "accept": True}
+    return {"filerId": spec.filer_id}
+
+
+def _to_pcc(body: Any, service: str) -> Pcc:
+    body = body if isinstance(body, dict) else {}
+    return Pcc(
+        service_name=str(body.get("serviceName") or service),
+        zone=str(body.get("location") or "unknown"),
+        description=str(body.get("description") or ""),
+    )
+
+
+def _to_datacenter(body: Any, datacenter_id: int) -> Datacenter:
+    body = body if isinstance(body, dict) else {}
+    return Datacenter(
+        datacenter_id=int(body.get("datacenterId", datacenter_id)),
+        name=str(body.get("name") or ""),
+        commercial_name=str(body.get("commercialName") or ""),
+        description=str(body.get("description") or ""),
+    )

@@ -22,7 +22,6 @@ from bot.domain import (
     RELAUNCH,
     REMOVAL,
     AuditEntry,
-    Certifications,
     Conflict,
     Field,
     FilerListing,
@@ -261,9 +260,7 @@ class PccService:
         if source is None or dest is None or filer is None or problems:
             raise RuleViolation(problems)
         source_certs = self._ovh.get_certifications(spec.source_service)
-        dest_certs = (
-            self._ovh.get_certifications(spec.dest_service) if source_certs.enabled() else Certifications()
-        )
+        dest_certs = self._ovh.get_certifications(spec.dest_service)  # judged on both sides, always
         problems = rule_violations(
             source=source,
             source_certs=source_certs,

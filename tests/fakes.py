@@ -56,11 +56,11 @@ class FakeGateway:
 
     pccs: dict[str, tuple[str, Certifications, dict[int, list[int]]]] = field(
         default_factory=lambda: {
-            "pcc-src": ("sbg1a", Certifications(hds=True), {10: [100, 101]}),
+            "pcc-src": ("sbg1a", Certifications(hds="enabled"), {10: [100, 101]}),
             "pcc-plain": ("sbg1a", Certifications(), {11: [110]}),
-            "pcc-dst": ("rbx2a", Certifications(hds=True), {20: []}),
+            "pcc-dst": ("rbx2a", Certifications(hds="enabled"), {20: []}),
             "pcc-nohds": ("lim1c", Certifications(), {30: []}),
-            "pcc-sbg": ("sbg1a", Certifications(hds=True), {40: []}),
+            "pcc-sbg": ("sbg1a", Certifications(hds="enabled"), {40: []}),
         }
     )
     tasks: dict[int, Task] = field(default_factory=dict)

@@ -77,7 +77,15 @@ def gateway(simulator, limiter=None):
     return OvhGateway(client, limiter=limiter or SlidingWindow(6000))
 
 
-def test_repeated_and_concurrent_listings_cost_one_listing(simulator):
+@pytest.mark.parametrize(
+    ("expansion", "calls"),
+    [
+        (True, 1 + 1 + 1 + 2),  # PCC, datacenters, global filers, 2 filer lists: objects at once
+        (False, 1 + 1 + 2 + 1 + 2 + 5),  # and without expansion: 2 datacenters, 5 filers one by one
+    ],
+)
+def test_repeated_and_concurrent_listings_cost_one_listing(simulator, expansion, calls):
+    simulator.sim.expansion = expansion
     gw = gateway(simulator)
 
     def api_calls():
@@ -91,7 +99,7 @@ def test_repeated_and_concurrent_listings_cost_one_listing(simulator):
     for t in threads:
         t.join()
     assert len(api_calls()) == one_listing
-    assert one_listing == 1 + 1 + 2 + 2 + 5  # PCC, datacenters, 2 details, 2 filer lists, 5 filers
+    assert one_listing == calls
 
 
 def test_task_reads_are_never_cached(simulator):

@@ -3,12 +3,17 @@
 import io
 import json
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 
 from bot import doctor, ids
-from bot.domain import PccBotError
-from tests.conftest import INCIDENT
+from bot.domain import PccBotError, State
+from bot.routes import access_rules
+from bot.simulator import DEMO_CONSUMER_KEY
+from tests.conftest import INCIDENT, start_bot, stop_bot
+from tests.fakes import FakeClock
+from tests.test_http import file_request
 
 
 @pytest.fixture
@@ -46,7 +51,7 @@ def test_a_complete_setup_is_ready(healthy):
 def test_each_problem_is_named(healthy, slack, simulator):
     slack.standin.scopes = ("commands", "chat:write")
     slack.standin.users = ()
-    simulator.sim.allowed_routes = [{"method": "GET", "path": "/dedicatedCloud/*"}]
+    simulator.sim.access_rules[DEMO_CONSUMER_KEY] = [{"method": "GET", "path": "/*"}]
     config = replace(healthy, approvers=frozenset({"UBOB", "SNOPE"}), incident_channel="CGONE")
     out = io.StringIO()
     assert doctor.doctor(config, out) == 1
@@ -56,7 +61,9 @@ def test_each_problem_is_named(healthy, slack, simulator):
     assert found["OVHcloud rights"] == "FAIL"
     text = out.getvalue()
     assert "missing channels:read, chat:write.public, files:write, usergroups:read, users:read" in text
-    assert "not allowed: POST /dedicatedCloud/*/datacenter/*/linkFilerFromSbg" in text
+    assert (
+        "not allowed: POST /dedicatedCloud/{serviceName}/datacenter/{datacenterId}/linkFilerFromSbg" in text
+    )
     assert "5 problem(s) to fix before serving." in text
 
 
@@ -82,14 +89,50 @@ def test_credentials_requests_exactly_the_routes_the_bot_uses(healthy, simulator
     out = io.StringIO()
     assert doctor.request_consumer_key(healthy, out) == 0
     (rules,) = simulator.sim.pending_credentials.values()
-    assert rules == [
-        {"method": "GET", "path": "/dedicatedCloud/*"},
-        {"method": "POST", "path": "/dedicatedCloud/*/datacenter/*/linkFilerFromSbg"},
-    ]
+    assert rules == [{"method": m, "path": p} for m, p in access_rules("linkFilerFromSbg")]
+    assert {"method": "POST", "path": "/dedicatedCloud/*/task/*/resetTaskState"} in rules
+    assert {"method": "POST", "path": "/dedicatedCloud/*/datacenter/*/filer/*/remove"} in rules
+    assert not any(r["path"].endswith("/copyFiler") for r in rules)
     text = out.getvalue()
     assert "OVH_CONSUMER_KEY=sim-ck-1" in text and "/auth/?credentialToken=sim-ck-1" in text
     call = simulator.sim.calls_to("POST", "^/auth/credential$")[0]
     assert json.loads(call.body)["accessRules"] == rules
+
+
+def test_a_key_made_by_credentials_makes_every_call_and_doctor_fails_when_one_is_missing(
+    healthy, simulator, slack
+):
+    doctor.request_consumer_key(healthy, io.StringIO())
+    simulator.sim.validate("sim-ck-1")
+    config = replace(healthy, ovh=replace(healthy.ovh, consumer_key="sim-ck-1"))
+    assert verdicts(config)["OVHcloud rights"] == "ok"
+    clock = FakeClock(datetime.now(UTC))
+    bot = start_bot(config, slack, clock=clock)
+    try:  # the whole lifecycle with that key: approve, fail, retry, finish, remove the copy
+        request_id = file_request(bot, "migrate pcc-192-0-2-15 1338 1240 pcc-192-0-2-50 1515")
+        bot.click(ids.APPROVE, str(request_id), user="UBOB")
+        bot.settle()
+        simulator.sim.advance(3 * 3600)
+        bot.runtime.service.poll_once()
+        bot.click(ids.RETRY, str(request_id), user="UBOB")
+        bot.settle()
+        bot.runtime.service.poll_once()  # the relaunched task is read again
+        simulator.sim.advance(5 * 3600)
+        clock.advance(hours=1)
+        bot.runtime.service.poll_once()
+        assert bot.runtime.repo.get(request_id).state == State.DONE
+        bot.click(ids.REMOVE_COPY, str(request_id), user="UBOB")
+        bot.settle()
+        assert bot.runtime.repo.get(request_id).state == State.REMOVING
+        assert [c for c in simulator.sim.calls if c.status == 403] == []
+    finally:
+        stop_bot(bot)
+    simulator.sim.access_rules["sim-ck-1"] = [
+        r for r in simulator.sim.access_rules["sim-ck-1"] if not r["path"].endswith("/resetTaskState")
+    ]
+    out = io.StringIO()
+    assert doctor.doctor(config, out) == 1
+    assert "not allowed: POST /dedicatedCloud/{serviceName}/task/{taskId}/resetTaskState" in out.getvalue()
 
 
 def test_credentials_without_an_application_is_a_clear_error(healthy):

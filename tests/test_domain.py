@@ -96,7 +96,7 @@ def test_destination_outside_allowed_zones_is_named():
 
 
 @pytest.mark.parametrize(
-    ("src", "option"), [(Certifications(hds=True), "HDS"), (Certifications(pcidss=True), "PCI-DSS")]
+    ("src", "option"), [(Certifications(hds="enabled"), "HDS"), (Certifications(pcidss="enabled"), "PCI-DSS")]
 )
 def test_certification_must_carry_over(src, option):
     assert violations(src=src) == [f"source pcc-src has {option} enabled, destination pcc-dst does not"]
@@ -104,5 +104,19 @@ def test_certification_must_carry_over(src, option):
 
 
 def test_every_broken_rule_is_listed_at_once():
-    found = violations(dest=Pcc("pcc-src", "sbg1a"), src=Certifications(hds=True, pcidss=True))
+    found = violations(dest=Pcc("pcc-src", "sbg1a"), src=Certifications(hds="enabled", pcidss="enabled"))
     assert len(found) == 4
+
+
+@pytest.mark.parametrize("state", ["enabling", "disabling", "migrating", "error", "unknown"])
+def test_an_option_in_between_cannot_be_judged_on_either_side(state):
+    assert violations(src=Certifications(hds=state)) == [
+        f"source pcc-src has HDS `{state}`: only enabled or disabled can be judged; file again once "
+        "OVHcloud has settled it"
+    ]
+    refused = violations(src=Certifications(pcidss="enabled"), dst=Certifications(pcidss=state))
+    assert refused == [
+        f"destination pcc-dst has PCI-DSS `{state}`: only enabled or disabled can be judged; file again "
+        "once OVHcloud has settled it"
+    ]
+    assert violations(dst=Certifications(hds=state)) != []  # a source without it still cannot judge

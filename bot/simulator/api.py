@@ -31,7 +31,8 @@ def _not_found(what: str) -> _ApiError:
     return _classic(404, "Client::NotFound", f"The requested object ({what}) does not exist")
 
 
-Route = tuple[str, re.Pattern[str], Callable[..., Any]]
+#: method, path pattern, handler, and for a list route the handler of one of its items (expansion)
+Route = tuple[str, re.Pattern[str], Callable[..., Any], Callable[..., Any] | None, str]
 
 
 class _Api:
@@ -41,26 +42,29 @@ class _Api:
         self.sim = sim
         pcc = r"/dedicatedCloud/(?P<sn>[^/]+)"
         dc = pcc + r"/datacenter/(?P<dc>\d+)"
-        self.routes: list[Route] = [
-            ("GET", re.compile(r"/auth/details"), self.auth_details),
-            ("GET", re.compile(r"/dedicatedCloud/location"), self.locations),
-            ("GET", re.compile(r"/dedicatedCloud"), self.services),
-            ("GET", re.compile(pcc), self.get_pcc),
-            ("GET", re.compile(pcc + r"/(?P<option>hds|pcidss)"), self.get_option),
-            ("GET", re.compile(pcc + r"/datacenter"), self.datacenters),
-            ("GET", re.compile(dc), self.get_datacenter),
-            ("GET", re.compile(dc + r"/filer"), self.filers),
-            ("GET", re.compile(dc + r"/filer/(?P<filer>\d+)"), self.get_filer),
-            ("POST", re.compile(dc + r"/(?P<route>linkFilerFromSbg|copyFiler)"), self.copy_filer),
-            ("POST", re.compile(dc + r"/filer/(?P<filer>\d+)/remove"), self.remove_filer),
-            ("GET", re.compile(dc + r"/filer/(?P<filer>\d+)/task"), self.filer_tasks),
-            ("GET", re.compile(dc + r"/filer/(?P<filer>\d+)/task/(?P<task>\d+)"), self.get_filer_task),
-            ("GET", re.compile(dc + r"/copyFilerStatus"), self.copy_status),
-            ("GET", re.compile(pcc + r"/task"), self.task_list),
-            ("GET", re.compile(pcc + r"/task/(?P<task>\d+)"), self.get_task),
-            ("POST", re.compile(pcc + r"/task/(?P<task>\d+)/resetTaskState"), self.reset_task),
-            ("GET", re.compile(pcc + r"/globalTasks"), self.task_list),
+        table: list[tuple[str, str, Callable[..., Any], Callable[..., Any] | None, str]] = [
+            ("GET", r"/auth/details", self.auth_details, None, ""),
+            ("GET", r"/dedicatedCloud/location", self.locations, None, ""),
+            ("GET", r"/dedicatedCloud", self.services, self.get_pcc, "sn"),
+            ("GET", pcc, self.get_pcc, None, ""),
+            ("GET", pcc + r"/(?P<option>hds|pcidss)", self.get_option, None, ""),
+            ("GET", pcc + r"/datacenter", self.datacenters, self.get_datacenter, "dc"),
+            ("GET", dc, self.get_datacenter, None, ""),
+            ("GET", pcc + r"/filer", self.global_filers, self.get_global_filer, "filer"),
+            ("GET", pcc + r"/filer/(?P<filer>\d+)", self.get_global_filer, None, ""),
+            ("GET", dc + r"/filer", self.filers, self.get_filer, "filer"),
+            ("GET", dc + r"/filer/(?P<filer>\d+)", self.get_filer, None, ""),
+            ("POST", dc + r"/(?P<route>linkFilerFromSbg|copyFiler)", self.copy_filer, None, ""),
+            ("POST", dc + r"/filer/(?P<filer>\d+)/remove", self.remove_filer, None, ""),
+            ("GET", dc + r"/filer/(?P<filer>\d+)/task", self.filer_tasks, self.get_filer_task, "task"),
+            ("GET", dc + r"/filer/(?P<filer>\d+)/task/(?P<task>\d+)", self.get_filer_task, None, ""),
+            ("GET", dc + r"/copyFilerStatus", self.copy_status, None, ""),
+            ("GET", pcc + r"/task", self.task_list, self.get_task, "task"),
+            ("GET", pcc + r"/task/(?P<task>\d+)", self.get_task, None, ""),
+            ("POST", pcc + r"/task/(?P<task>\d+)/resetTaskState", self.reset_task, None, ""),
+            ("GET", pcc + r"/globalTasks", self.task_list, self.get_task, "task"),
         ]
+        self.routes: list[Route] = [(m, re.compile(p), h, item, key) for m, p, h, item, key in table]
 
     def _pcc(self, sn: str) -> dict[str, Any]:
         if sn not in self.sim.inventory:
@@ -73,12 +77,12 @@ class _Api:
             raise _not_found(f"datacenter {dc}")
         return dict(datacenters[int(dc)])
 
-    def auth_details(self, **_: Any) -> Any:
+    def auth_details(self, consumer: str, **_: Any) -> Any:
         return {
             "account": "xx1234-ovh",
             "method": "account",
             "identities": ["urn:v1:eu:identity:account:xx1234-ovh"],
-            "allowedRoutes": self.sim.allowed_routes,
+            "allowedRoutes": self.sim.access_rules.get(consumer, []),
             "description": "pcc-bot",
         }
 
@@ -123,6 +127,15 @@ class _Api:
             "isRemovable": False,
             "version": "7.0",
         }
+
+    def global_filers(self, sn: str, **_: Any) -> Any:
+        return sorted(self._pcc(sn).get("global_filers", {}))
+
+    def get_global_filer(self, sn: str, filer: str, **_: Any) -> Any:
+        found = self._pcc(sn).get("global_filers", {}).get(int(filer))
+        if found is None:
+            raise _not_found(f"filer {filer}")
+        return found
 
     def filers(self, sn: str, dc: str, **_: Any) -> Any:
         return sorted(self._dc(sn, dc)["filers"])
@@ -231,10 +244,32 @@ class _Api:
         found.started = self.sim.task_clock() - self.sim.replication_seconds / 2
         return self.sim.task_view(found)
 
-    def dispatch(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> Any:
-        for route_method, pattern, handler in self.routes:
+    def dispatch(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, list[str]],
+        body: Any,
+        pages: tuple[int, int] | None = None,
+        consumer: str = "",
+    ) -> tuple[Any, dict[str, str]]:
+        """The answer and its extra headers. A list route asked for whole objects (``pages``: size,
+        number) answers that page of objects, with the X-Pagination-* headers."""
+        for route_method, pattern, handler, item, key in self.routes:
             match = pattern.fullmatch(path)
             if match and route_method == method:
+                params = match.groupdict()
                 with self.sim._lock:
-                    return handler(**match.groupdict(), query=query, body=body)
+                    result = handler(**params, query=query, body=body, consumer=consumer)
+                    if item is None or pages is None:
+                        return result, {}
+                    size, number = pages
+                    chosen = result[(number - 1) * size : number * size]
+                    objects = [item(**{**params, key: str(i)}, query=query, body=None) for i in chosen]
+                headers = {
+                    "X-Pagination-Elements": str(len(result)),
+                    "X-Pagination-Size": str(size),
+                    "X-Pagination-Number": str(number),
+                }
+                return objects, headers
         raise _classic(404, "Client::NotFound", "Got an invalid (or empty) URL")

@@ -37,10 +37,14 @@ class _Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._serve("DELETE")
 
-    def _send(self, status: int, payload: bytes, query_id: str) -> None:
+    def _send(
+        self, status: int, payload: bytes, query_id: str, headers: dict[str, str] | None = None
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("X-OVH-QUERYID", query_id)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         try:
@@ -57,7 +61,7 @@ class _Handler(BaseHTTPRequestHandler):
         query_id = sim.next_query_id()
         if sim.latency:
             time.sleep(sim.latency)
-        status, payload = self._answer(method, path, split.query, raw)
+        status, payload, extra = self._answer(method, path, split.query, raw)
         fault = sim.take_fault(method, path)
         if fault is not None:
             if fault.kind == "timeout":
@@ -84,23 +88,36 @@ class _Handler(BaseHTTPRequestHandler):
                 ).encode()
         with sim._lock:
             sim.calls.append(Call(method, path + (f"?{split.query}" if split.query else ""), raw, status))
-        self._send(status, payload, query_id)
+        self._send(status, payload, query_id, extra if status == 200 else None)
 
-    def _answer(self, method: str, path: str, query: str, raw: str) -> tuple[int, bytes]:
+    def _answer(self, method: str, path: str, query: str, raw: str) -> tuple[int, bytes, dict[str, str]]:
         sim = self.server.sim
         try:
             if path == "/auth/time" and method == "GET":
-                return 200, json.dumps(int(sim.wall_clock())).encode()
+                return 200, json.dumps(int(sim.wall_clock())).encode(), {}
             if path == "/auth/credential" and method == "POST":
-                return 200, json.dumps(self._new_credential(raw)).encode()
+                return 200, json.dumps(self._new_credential(raw)).encode(), {}
             self._check_signature(method, raw)
+            consumer = str(self.headers.get("X-Ovh-Consumer"))
+            if not sim.allowed(consumer, method, path):
+                raise _auth_layer(403, "NOT_GRANTED_CALL", "This call has not been granted")
             body = json.loads(raw) if raw else None
-            result = self.server.api.dispatch(method, path, parse_qs(query), body)
-            return 200, json.dumps(result).encode()
+            pages = self._pages() if sim.expansion else None
+            result, extra = self.server.api.dispatch(method, path, parse_qs(query), body, pages, consumer)
+            return 200, json.dumps(result).encode(), extra
         except _ApiError as error:
-            return error.status, json.dumps(error.body).encode()
+            return error.status, json.dumps(error.body).encode(), {}
         except json.JSONDecodeError:
-            return 400, json.dumps({"class": "Client::BadRequest", "message": "Invalid JSON body"}).encode()
+            body = {"class": "Client::BadRequest", "message": "Invalid JSON body"}
+            return 400, json.dumps(body).encode(), {}
+
+    def _pages(self) -> tuple[int, int] | None:
+        """(page size, page number) when the call asks for whole objects (list expansion)."""
+        if not str(self.headers.get("X-Pagination-Mode") or "").startswith("CachedObjectList"):
+            return None
+        size = str(self.headers.get("X-Pagination-Size") or "1000")
+        number = str(self.headers.get("X-Pagination-Number") or "1")
+        return (int(size) if size.isdigit() else 1000), (int(number) if number.isdigit() else 1)
 
     def _new_credential(self, raw: str) -> dict[str, Any]:
         """POST /auth/credential (no signature, only the application key): a pending consumer key."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import fnmatch
 import itertools
 import re
 import threading
@@ -76,14 +77,15 @@ class Simulator:
     faults: list[Fault] = field(default_factory=list)
     tasks: dict[int, SimTask] = field(default_factory=dict)
     pending_credentials: dict[str, list[dict[str, str]]] = field(default_factory=dict)
-    #: What GET /auth/details reports as the consumer key's allowed routes.
-    allowed_routes: list[dict[str, str]] = field(
-        default_factory=lambda: [
-            {"method": "GET", "path": "/dedicatedCloud/*"},
-            {"method": "POST", "path": "/dedicatedCloud/*/datacenter/*/linkFilerFromSbg"},
-            {"method": "POST", "path": "/dedicatedCloud/*/datacenter/*/copyFiler"},
-        ]
+    #: Each consumer key's access rules, enforced on every call (403 NOT_GRANTED_CALL) and reported by
+    #: GET /auth/details. The demo key may call anything, like a key made for development.
+    access_rules: dict[str, list[dict[str, str]]] = field(
+        default_factory=lambda: {
+            DEMO_CONSUMER_KEY: [{"method": m, "path": "/*"} for m in ("GET", "POST", "PUT", "DELETE")]
+        }
     )
+    #: List routes answer whole objects when asked (X-Pagination-Mode); False: ids only, as some do.
+    expansion: bool = True
     #: False: new tasks leave their filerId empty, as the API may.
     task_filer_ids: bool = True
     _offset: float = 0.0
@@ -147,6 +149,16 @@ class Simulator:
         regex = re.compile(pattern)
         with self._lock:
             return [c for c in self.calls if c.method == method and regex.search(c.path)]
+
+    def validate(self, consumer_key: str) -> None:
+        """The account owner opened the validation URL: the pending key works, with its rules."""
+        with self._lock:
+            self.access_rules[consumer_key] = self.pending_credentials.pop(consumer_key)
+            self.consumer_keys = self.consumer_keys | {consumer_key}
+
+    def allowed(self, consumer_key: str, method: str, path: str) -> bool:
+        rules = self.access_rules.get(consumer_key, [])
+        return any(r["method"] == method and fnmatch.fnmatchcase(path, r["path"]) for r in rules)
 
     def take_fault(self, method: str, path: str) -> Fault | None:
         with self._lock:
