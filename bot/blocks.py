@@ -7,7 +7,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot import ids, messages
-from bot.domain import COPY_FILER_CONSENT, AuditEntry, FilerListing, MigrationRequest, NoticeButton, State
+from bot.commands import USAGE
+from bot.domain import (
+    COPY_FILER_CONSENT,
+    AuditEntry,
+    FilerListing,
+    MigrationRequest,
+    NoticeButton,
+    State,
+    task_meaning,
+)
+from bot.mrkdwn import esc
 from bot.ports import Board
 
 Block = dict[str, Any]
@@ -41,22 +51,43 @@ IN_DOUBT_MEANING = {
     State.REMOVAL_IN_DOUBT: "the removal call got no clear answer: the copy may be being removed",
 }
 
-HELP = """*pcc-bot*: copy datastores (filers) of a PCC in sbg1a to a PCC elsewhere, with approval.
-• `/pcc filers <service> [<datacenterId>]`: list the datastores of a PCC (or of one datacenter)
-   e.g. `/pcc filers pcc-192-0-2-15 1337`
-• `/pcc migrate <sourceService> <sourceDatacenterId> <filerId> <destService> <destDatacenterId>`: \
-ask for a copy; an approver clicks Approve
-   e.g. `/pcc migrate pcc-192-0-2-15 1337 1234 pcc-192-0-2-50 1515`
-• `/pcc list`: recent requests and their state
-   e.g. `/pcc list`
-• `/pcc status <requestId>`: one request with its history
-   e.g. `/pcc status 3`
-• `/pcc cancel <requestId>`: withdraw a request before it is approved (requester or approver), or
-   close a call in doubt as not started once you checked at OVHcloud that nothing started (approver)
-   e.g. `/pcc cancel 3`
-• `/pcc audit [days]`: upload a CSV of every request and decision of the last days (default 30)
-   e.g. `/pcc audit 7`
-• `/pcc help`: this text"""
+HELP_LINES = (
+    (
+        "filers",
+        "list the datastores of a PCC (or of one datacenter); `csv` sends the whole list as a file",
+        "/pcc filers pcc-192-0-2-15 1337",
+    ),
+    (
+        "migrate",
+        "ask for a copy (no argument: a form); an approver clicks Approve",
+        "/pcc migrate pcc-192-0-2-15 1337 1234 pcc-192-0-2-50 1515",
+    ),
+    ("list", "recent requests and their state", "/pcc list"),
+    ("status", "one request with its history", "/pcc status 3"),
+    (
+        "cancel",
+        "withdraw a request before it is approved (requester or approver), or close a call in doubt "
+        "as not started once you checked at OVHcloud that nothing started (approver)",
+        "/pcc cancel 3",
+    ),
+    (
+        "audit",
+        "approvers: the audit trail of the last days (default 30) as a CSV, sent to you privately",
+        "/pcc audit 7",
+    ),
+    ("help", "this text", "/pcc help"),
+)
+
+
+def help_text(source_zone: str) -> str:
+    """The help, built from the command grammar; placeholders like <service> escaped for mrkdwn."""
+    zone = esc(source_zone)
+    lines = [f"*pcc-bot*: copy datastores (filers) of a PCC in {zone} to a PCC elsewhere, with approval."]
+    for sub, what, example in HELP_LINES:
+        lines.append(f"• `/pcc {esc(USAGE[sub])}`: {what}")
+        if example != "/pcc help":
+            lines.append(f"   e.g. `{example}`")
+    return "\n".join(lines)
 
 
 def _when(moment: datetime | None) -> str:
@@ -79,8 +110,8 @@ def text_message(text: str) -> Message:
     return text, [section(text)]
 
 
-def help_message() -> Message:
-    return text_message(HELP)
+def help_message(source_zone: str = "sbg1a") -> Message:
+    return text_message(help_text(source_zone))
 
 
 def _duration(span: timedelta) -> str:
@@ -106,18 +137,18 @@ def _gb(value: float | None) -> str:
 def filers_message(listing: FilerListing) -> Message:
     pcc = listing.pcc
     count = sum(len(dc.filers) for dc in listing.datacenters)
-    title = f"*{pcc.service_name}* ({pcc.zone}) {pcc.description}: {count} datastore(s)"
+    title = f"*{esc(pcc.service_name)}* ({esc(pcc.zone)}) {esc(pcc.description)}: {count} datastore(s)"
     blocks: list[Block] = [section(title)]
     for dc in listing.datacenters:
         d = dc.datacenter
-        lines = [f"*Datacenter {d.datacenter_id}* {d.name} {d.commercial_name}".rstrip()]
+        lines = [f"*Datacenter {d.datacenter_id}* {esc(d.name)} {esc(d.commercial_name)}".rstrip()]
         if not dc.filers:
             lines.append("_no datastore_")
         for f in dc.filers:
             vms = "?" if f.vm_total is None else str(f.vm_total)
             lines.append(
-                f"• `{f.name}` id {f.filer_id}: {f.size}, used {_gb(f.space_used_gb)}, "
-                f"free {_gb(f.space_free_gb)}, {vms} VM(s), {f.state}"
+                f"• `{esc(f.name)}` id {f.filer_id}: {esc(f.size)}, used {_gb(f.space_used_gb)}, "
+                f"free {_gb(f.space_free_gb)}, {vms} VM(s), {esc(f.state)}"
             )
         blocks.append(section("\n".join(lines)))
     if len(blocks) > _MAX_BLOCKS:
@@ -128,11 +159,13 @@ def filers_message(listing: FilerListing) -> Message:
 def _card_fields(request: MigrationRequest) -> str:
     spec = request.spec
     vms = "?" if request.vm_total is None else request.vm_total
+    source_zone, dest_zone = esc(request.source_zone), esc(request.dest_zone)
     return (
         f"*Requested by* <@{request.requester}> at {_when(request.created_at)}\n"
-        f"*Source* {spec.source_service} · datacenter {spec.source_datacenter_id} · {request.source_zone}\n"
-        f"*Filer* `{request.filer_name}` (id {spec.filer_id}) · {request.filer_size} · {vms} VM(s)\n"
-        f"*Destination* {spec.dest_service} · datacenter {spec.dest_datacenter_id} · {request.dest_zone}\n"
+        f"*Source* {spec.source_service} · datacenter {spec.source_datacenter_id} · {source_zone}\n"
+        f"*Filer* `{esc(request.filer_name)}` (id {spec.filer_id}) · {esc(request.filer_size)} · "
+        f"{vms} VM(s)\n"
+        f"*Destination* {spec.dest_service} · datacenter {spec.dest_datacenter_id} · {dest_zone}\n"
         f"*Approval will call* `{request.api_call}`"
     )
 
@@ -146,9 +179,9 @@ def _progress(request: MigrationRequest) -> str:
         parts.append(f"OVHcloud task {request.task_id}")
     if request.task_state and request.state == State.REPLICATING:
         pct = "" if request.progress is None else f" {request.progress}%"
-        parts.append(f"task {request.task_state}{pct}")
+        parts.append(f"task {task_meaning(request.task_state)}{pct}")
         if request.transferred:
-            parts.append(f"{_bytes(request.transferred)} copied")
+            parts.append(f"{esc(_bytes(request.transferred))} copied")
         if request.decided_at and request.last_check_at:
             parts.append(f"running {_duration(request.last_check_at - request.decided_at)}")
             parts.append(f"last check {request.last_check_at:%H:%M} UTC")
@@ -157,7 +190,7 @@ def _progress(request: MigrationRequest) -> str:
     if request.state == State.PENDING:
         parts.append(f"expires {_when(request.expires_at)}")
     if request.last_error and (request.state == State.FAILED or request.in_doubt is not None):
-        parts.append(request.last_error)
+        parts.append(esc(request.last_error))
     return " · ".join(parts)
 
 
@@ -310,7 +343,9 @@ def _buttons(request: MigrationRequest) -> Block:
 
 
 def card_message(request: MigrationRequest) -> Message:
-    title = f"Datastore copy request #{request.id}: {request.filer_name} → {request.spec.dest_service}"
+    title = (
+        f"Datastore copy request #{request.id}: {request.filer_name} → {request.spec.dest_service}"  # plain
+    )
     blocks: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
         section(_card_fields(request)),
@@ -361,7 +396,7 @@ def board_message(board: Board) -> Message:
 def _request_line(r: MigrationRequest) -> str:
     progress = f" {r.progress}%" if r.state == State.REPLICATING and r.progress is not None else ""
     return (
-        f"#{r.id} {STATE_LABELS[r.state]}{progress} · `{r.filer_name}` {r.spec.source_service} → "
+        f"#{r.id} {STATE_LABELS[r.state]}{progress} · `{esc(r.filer_name)}` {r.spec.source_service} → "
         f"{r.spec.dest_service}/{r.spec.dest_datacenter_id} · <@{r.requester}>"
     )
 
@@ -449,7 +484,7 @@ def list_message(requests: list[MigrationRequest]) -> Message:
     if not requests:
         return text_message("No requests yet. File one with `/pcc migrate …` (see `/pcc help`).")
     lines = [
-        f"#{r.id} {STATE_LABELS[r.state]} · `{r.filer_name}` {r.spec.source_service} → "
+        f"#{r.id} {STATE_LABELS[r.state]} · `{esc(r.filer_name)}` {r.spec.source_service} → "
         f"{r.spec.dest_service}/{r.spec.dest_datacenter_id} · <@{r.requester}> · {_when(r.created_at)}"
         for r in requests
     ]
@@ -463,8 +498,8 @@ def status_message(request: MigrationRequest, history: list[AuditEntry]) -> Mess
     for entry in history:
         move = f" ({entry.from_state or 'new'} → {entry.to_state})" if entry.to_state else ""
         actor = entry.actor if entry.actor == "pcc-bot" else f"<@{entry.actor}>"
-        qid = f" · OVH query id {entry.query_id}" if entry.query_id else ""
-        detail = f": {entry.detail}" if entry.detail else ""
-        lines.append(f"{_when(entry.at)} · {actor} · {entry.action}{move}{detail}{qid}")
+        qid = f" · OVH query id {esc(entry.query_id)}" if entry.query_id else ""
+        detail = f": {esc(entry.detail)}" if entry.detail else ""
+        lines.append(f"{_when(entry.at)} · {actor} · {esc(entry.action)}{move}{detail}{qid}")
     blocks.append(section("*History*\n" + "\n".join(lines[-30:])))
     return text, blocks

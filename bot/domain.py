@@ -14,7 +14,12 @@ from enum import StrEnum
 
 
 class PccBotError(Exception):
-    """An error whose message is written for the person who asked."""
+    """An error whose message is written for the person who asked, as plain text (escaped when shown in
+    Slack). ``markup``, when given, is the same message with Slack markup meant as such (a link)."""
+
+    def __init__(self, *args: object, markup: str | None = None) -> None:
+        super().__init__(*args)
+        self.markup = markup
 
 
 class UsageError(PccBotError):
@@ -199,9 +204,32 @@ class StartedTask:
     query_id: str | None
 
 
-#: TaskStateEnum values that end a task (reference/ovh-api.md §3).
+#: TaskStateEnum values that end a task.
 TASK_DONE = "done"
 TASK_FAILED_STATES = frozenset({"error", "canceled"})
+#: What each of OVHcloud's eleven TaskStateEnum values means to the people watching the card.
+TASK_STATE_MEANINGS = {
+    "toCreate": "queued (being created)",
+    "todo": "queued",
+    "waitingTodo": "queued (waiting for its turn)",
+    "doing": "running",
+    "waitingForChilds": "waiting for its sub-tasks",
+    "fixing": "OVHcloud is repairing it",
+    "toCancel": "being cancelled",
+    "canceled": "cancelled",
+    "error": "ended in error",
+    "done": "done",
+    "unknown": "in a state OVHcloud calls unknown",
+}
+
+
+def task_meaning(state: str | None) -> str:
+    """A task state as people read it, with the API's own word."""
+    if not state:
+        return "not read yet"
+    meaning = TASK_STATE_MEANINGS.get(state)
+    return f"{meaning} (`{state}`)" if meaning else f"`{state}` (a state pcc-bot does not know)"
+
 
 # ---------------------------------------------------------------- state machine
 

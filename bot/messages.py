@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.domain import MigrationRequest, OvhApiError, State, Task
+from bot.mrkdwn import esc
 
 
 def _where(request: MigrationRequest) -> str:
     spec = request.spec
     return (
-        f"filer *{request.filer_name}* ({spec.filer_id}) of {spec.source_service} → "
-        f"{spec.dest_service} datacenter {spec.dest_datacenter_id} ({request.dest_zone})"
+        f"filer *{esc(request.filer_name)}* ({spec.filer_id}) of {spec.source_service} → "
+        f"{spec.dest_service} datacenter {spec.dest_datacenter_id} ({esc(request.dest_zone)})"
     )
 
 
@@ -22,7 +23,7 @@ def restore_name(request: MigrationRequest) -> str:
 
 
 def started(request: MigrationRequest, task_id: int, query_id: str | None = None) -> str:
-    query = f" (OVH query id {query_id})" if query_id else ""
+    query = f" (OVH query id {esc(query_id)})" if query_id else ""
     return (
         f"Replication started for request #{request.id}: {_where(request)}. "
         f"OVHcloud task {task_id}{query}. Progress is shown on the card; completion will be announced here."
@@ -44,7 +45,7 @@ def completed(request: MigrationRequest) -> str:
 
 
 def failed(request: MigrationRequest, task: Task) -> str:
-    detail = f": {task.description}" if task.description else ""
+    detail = f": {esc(task.description)}" if task.description else ""
     retry = (
         " An approver can relaunch it with *Retry* on the card (resetTaskState)."
         if task.state == "error"
@@ -52,7 +53,7 @@ def failed(request: MigrationRequest, task: Task) -> str:
     )
     return (
         f":x: Request #{request.id} failed: {_where(request)}. OVHcloud task {task.task_id} ended "
-        f"`{task.state}`{detail}. Give OVHcloud support the task id {task.task_id}.{retry}"
+        f"`{esc(task.state)}`{detail}. Give OVHcloud support the task id {task.task_id}.{retry}"
     )
 
 
@@ -66,7 +67,7 @@ def retried(request: MigrationRequest, task_id: int, user: str) -> str:
 def relaunch_in_doubt(request: MigrationRequest, error: OvhApiError) -> str:
     return (
         f":warning: Request #{request.id}: resetTaskState on OVHcloud task {request.task_id} got no clear "
-        f"answer ({error}). It may have run. pcc-bot will not send it again; it reads the task until it "
+        f"answer ({esc(error)}). It may have run. pcc-bot will not send it again; it reads the task until it "
         f"leaves `error` (relaunched), or a person closes the doubt with *Close: not started*."
     )
 
@@ -74,33 +75,33 @@ def relaunch_in_doubt(request: MigrationRequest, error: OvhApiError) -> str:
 def relaunch_confirmed(request: MigrationRequest, task: Task) -> str:
     return (
         f":arrows_counterclockwise: OVHcloud task {task.task_id} of request #{request.id} was relaunched "
-        f"(it is `{task.state}` now); tracked again as before."
+        f"(it is `{esc(task.state)}` now); tracked again as before."
     )
 
 
 def removal_in_doubt(request: MigrationRequest, error: OvhApiError) -> str:
     return (
         f":warning: Request #{request.id}: removing `{restore_name(request)}` got no clear answer "
-        f"({error}). It may have started. pcc-bot will not send it again; it reads the datastore and its "
-        f"tasks until the removal shows, or a person decides from the candidates."
+        f"({esc(error)}). It may have started. pcc-bot will not send it again; it reads the datastore "
+        f"and its tasks until the removal shows, or a person decides from the candidates."
     )
 
 
 def retry_refused(request: MigrationRequest, error: OvhApiError) -> str:
-    return f":x: Request #{request.id}: OVHcloud refused to relaunch task {request.task_id}: {error}."
+    return f":x: Request #{request.id}: OVHcloud refused to relaunch task {request.task_id}: {esc(error)}."
 
 
 def refused(request: MigrationRequest, error: OvhApiError) -> str:
     return (
         f":x: Request #{request.id} was approved but OVHcloud refused the call `{request.api_call}`: "
-        f"{error}. Nothing was started; file a new request once the cause is fixed."
+        f"{esc(error)}. Nothing was started; file a new request once the cause is fixed."
     )
 
 
 def ambiguous(request: MigrationRequest, error: OvhApiError) -> str:
     return (
         f":warning: Request #{request.id} needs attention: the call `{request.api_call}` got no clear "
-        f"answer ({error}). It may have started. pcc-bot will not call it again; it keeps looking for "
+        f"answer ({esc(error)}). It may have started. pcc-bot will not call it again; it keeps looking for "
         f"the task on {request.spec.dest_service}. Check the PCC's tasks before doing anything by hand; "
         f"if there is none, an approver closes this request with `/pcc cancel {request.id}`."
     )
@@ -142,7 +143,7 @@ def task_line(task: Task) -> str:
     """One candidate task, as people compare it with what they see at OVHcloud."""
     filer = task.filer_id if task.filer_id is not None else "not given"
     started_at = f" · started {task.executed_at:%Y-%m-%d %H:%M} UTC" if task.executed_at else ""
-    return f"task {task.task_id} `{task.name or '?'}` {task.state} · filer {filer}{started_at}"
+    return f"task {task.task_id} `{esc(task.name or '?')}` {esc(task.state)} · filer {filer}{started_at}"
 
 
 def needs_decision(request: MigrationRequest, candidates: tuple[Task, ...]) -> str:
@@ -178,7 +179,7 @@ def stalled(request: MigrationRequest, task: Task, since: datetime) -> str:
     progress = "?" if task.progress is None else f"{task.progress}%"
     return (
         f":hourglass: Request #{request.id} may be stalled: OVHcloud task {task.task_id} on "
-        f"{request.spec.dest_service} has stayed at {progress} (`{task.state}`) since "
+        f"{request.spec.dest_service} has stayed at {progress} (`{esc(task.state)}`) since "
         f"{since:%Y-%m-%d %H:%M} UTC. Tell OVHcloud support: PCC {request.spec.dest_service}, "
         f"datacenter {request.spec.dest_datacenter_id}, task {task.task_id}, copy of filer "
         f"{request.spec.filer_id} from {request.spec.source_service}."
@@ -198,15 +199,15 @@ def removed(request: MigrationRequest) -> str:
 
 def removal_refused(request: MigrationRequest, error: OvhApiError) -> str:
     return (
-        f":x: OVHcloud refused to remove `{restore_name(request)}`: {error}. A datastore that still holds "
-        f"VMs cannot be removed: clone or unregister them first."
+        f":x: OVHcloud refused to remove `{restore_name(request)}`: {esc(error)}. A datastore that still "
+        f"holds VMs cannot be removed: clone or unregister them first."
     )
 
 
 def removal_failed(request: MigrationRequest, task: Task) -> str:
     return (
-        f":x: Removing `{restore_name(request)}` failed: OVHcloud task {task.task_id} ended `{task.state}`. "
-        f"The copy is still there; tell OVHcloud support the task id."
+        f":x: Removing `{restore_name(request)}` failed: OVHcloud task {task.task_id} ended "
+        f"`{esc(task.state)}`. The copy is still there; tell OVHcloud support the task id."
     )
 
 

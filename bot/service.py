@@ -122,6 +122,10 @@ class PccService:
 
     # ------------------------------------------------------------ reading
 
+    @property
+    def source_zone(self) -> str:
+        return self._settings.policy.source_zone
+
     def list_filers(self, service: str, datacenter_id: int | None) -> FilerListing:
         return self._ovh.filer_listing(service, datacenter_id)
 
@@ -228,9 +232,13 @@ class PccService:
         self._refuse_if_read_only("filing a migration request")
         active = self._repo.active_for_filer(spec.source_service, spec.filer_id)
         if active is not None:
-            raise Conflict(
+            taken = (
                 f"filer {spec.filer_id} of {spec.source_service} already has an active request: "
-                f"#{active.id} ({active.state}); see {messages.thread_link(active)}"
+                f"#{active.id} ({active.state})"
+            )
+            raise Conflict(
+                f"{taken}; see `/pcc status {active.id}`",
+                markup=f"{taken}; see {messages.thread_link(active)}",
             )
         problems: list[tuple[Field, str]] = []
 
@@ -319,8 +327,10 @@ class PccService:
 
     def _not_pending(self, request_id: int) -> Conflict:
         current = self._require(request_id)
-        by = f" by <@{current.decided_by}>" if current.decided_by else ""
-        return Conflict(f"request #{request_id} is already {current.state}{by}")
+        plain = f"request #{request_id} is already {current.state}"
+        if current.decided_by is None:
+            return Conflict(plain)
+        return Conflict(f"{plain} by {current.decided_by}", markup=f"{plain} by <@{current.decided_by}>")
 
     @_about_request
     def approve(self, request_id: int, user: str) -> MigrationRequest:

@@ -35,7 +35,7 @@ def register(app: App, service: PccService, work: Executor) -> None:
         user, channel = parse_user(command), parse_channel(command)
         match parse(command.get("text") or ""):
             case Help():
-                text, body = blocks.help_message()
+                text, body = blocks.help_message(service.source_zone)
             case OpenMigrateForm():
                 client.views_open(trigger_id=parse_trigger(command), view=blocks.migrate_form(channel))
                 service.warm_form()

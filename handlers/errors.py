@@ -21,6 +21,7 @@ from slack_bolt import App, Respond
 
 from bot import logs, waits
 from bot.domain import PccBotError
+from bot.mrkdwn import esc
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 def tell(error: Exception, respond: Respond | None) -> None:
     if isinstance(error, PccBotError):
         log.info("refused: %s", error)
-        text = f":warning: {error}"
+        text = f":warning: {error.markup or esc(error)}"
     else:
         error_id = uuid.uuid4().hex[:8]
         log.error("unexpected error %s", error_id, exc_info=error)

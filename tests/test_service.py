@@ -152,8 +152,9 @@ def test_repeated_and_concurrent_approvals_post_once(world):
 def test_reject_is_final(world):
     request = world.file()
     world.service.reject(request.id, "UBOB")
-    with pytest.raises(Conflict, match="already rejected by <@UBOB>"):
+    with pytest.raises(Conflict, match="already rejected by UBOB") as caught:
         world.service.approve(request.id, "UCAROL")
+    assert caught.value.markup == f"request #{request.id} is already rejected by <@UBOB>"
     assert world.gateway.posts == []
     assert world.notifier.updates[-1].state == State.REJECTED
 
@@ -348,7 +349,8 @@ def test_a_second_request_for_a_filer_links_to_the_first_ones_thread(world):
     with pytest.raises(Conflict) as caught:
         world.file(user="UDAVE")
     expected = f"https://slack.com/archives/COPS/p{first.card_ts.replace('.', '')}"
-    assert expected in str(caught.value) and f"#{first.id}" in str(caught.value)
+    assert expected in (caught.value.markup or "") and f"#{first.id}" in str(caught.value)
+    assert f"/pcc status {first.id}" in str(caught.value)  # the plain text says where to look too
 
 
 def test_a_stalled_task_is_reported_once_per_stall(world):
@@ -380,7 +382,8 @@ def test_the_card_shows_elapsed_time_and_last_check(world):
     from bot.blocks import card_message
 
     status = card_message(card)[1][2]["elements"][0]["text"]
-    assert "doing 40%" in status and "running 1 h 30 min" in status and "last check 10:30 UTC" in status
+    assert "running (`doing`) 40%" in status and "running 1 h 30 min" in status
+    assert "last check 10:30 UTC" in status
 
 
 def test_an_approval_whose_answer_was_never_recorded_goes_in_doubt_after_the_call_timeout(world):
