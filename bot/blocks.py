@@ -15,7 +15,6 @@ from bot.domain import (
     MigrationRequest,
     NoticeButton,
     State,
-    task_meaning,
 )
 from bot.mrkdwn import esc
 from bot.ports import Board
@@ -179,7 +178,7 @@ def _progress(request: MigrationRequest) -> str:
         parts.append(f"OVHcloud task {request.task_id}")
     if request.task_state and request.state == State.REPLICATING:
         pct = "" if request.progress is None else f" {request.progress}%"
-        parts.append(f"task {task_meaning(request.task_state)}{pct}")
+        parts.append(f"task {messages.task_meaning(request.task_state)}{pct}")
         if request.transferred:
             parts.append(f"{esc(_bytes(request.transferred))} copied")
         if request.decided_at and request.last_check_at:
@@ -379,7 +378,7 @@ def card_message(request: MigrationRequest) -> Message:
                 "restore datastore from the destination datacenter.",
             )
         )
-    return f"{title} ({request.state})", blocks
+    return f"{esc(title)} ({request.state})", blocks  # the fallback text is read as mrkdwn
 
 
 def board_message(board: Board) -> Message:

@@ -223,14 +223,6 @@ TASK_STATE_MEANINGS = {
 }
 
 
-def task_meaning(state: str | None) -> str:
-    """A task state as people read it, with the API's own word."""
-    if not state:
-        return "not read yet"
-    meaning = TASK_STATE_MEANINGS.get(state)
-    return f"{meaning} (`{state}`)" if meaning else f"`{state}` (a state pcc-bot does not know)"
-
-
 # ---------------------------------------------------------------- state machine
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.domain import MigrationRequest, OvhApiError, State, Task
+from bot.domain import TASK_STATE_MEANINGS, MigrationRequest, OvhApiError, State, Task
 from bot.mrkdwn import esc
 
 
@@ -119,6 +119,14 @@ def interrupted(request: MigrationRequest, operation: str) -> str:
 def adopted(request: MigrationRequest, task_id: int, actor: str) -> str:
     who = "pcc-bot found" if actor == "pcc-bot" else f"<@{actor}> chose"
     return f"{who} OVHcloud task {task_id} for request #{request.id}; tracking it now."
+
+
+def task_meaning(state: str | None) -> str:
+    """A task state as people read it, with the API's own word."""
+    if not state:
+        return "not read yet"
+    meaning = TASK_STATE_MEANINGS.get(state)
+    return f"{meaning} (`{state}`)" if meaning else f"`{esc(state)}` (a state pcc-bot does not know)"
 
 
 def checking(request: MigrationRequest) -> str:

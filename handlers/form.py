@@ -18,6 +18,7 @@ from slack_sdk.errors import SlackClientError
 from bot import blocks, ids
 from bot.commands import parse_channel, parse_user, spec_from_fields
 from bot.domain import Conflict, Field, MigrationRequest, PccBotError, RuleViolation, UsageError
+from bot.mrkdwn import esc
 from bot.service import PccService
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,7 @@ def outcome_text(done: Future[MigrationRequest]) -> str:
         return (
             f"Request #{request.id} filed and posted in <#{request.channel}>; an approver has to approve it."
         )
-    return ":warning: " + "\n".join(refusal_errors(error).values())
+    return ":warning: " + "\n".join(esc(text) for text in refusal_errors(error).values())
 
 
 def register(app: App, service: PccService, work: Executor) -> None:
