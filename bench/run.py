@@ -312,7 +312,7 @@ class _QuietChat:
     def update_card(self, request: object) -> None:
         pass
 
-    def upload(self, channel: str, filename: str, content: str, comment: str) -> None:
+    def upload_private(self, user: str, filename: str, content: str, comment: str) -> None:
         pass
 
     def post_board(self, channel: str, board: Board) -> MessageRef:

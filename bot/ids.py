@@ -31,6 +31,7 @@ SLACK_SCOPES = frozenset(
         "usergroups:read",  # approver user groups: usergroups.users.list
         "users:read",  # doctor: approver user ids exist (users.info)
         "channels:read",  # doctor: the incident channel exists (conversations.info)
-        "files:write",  # /pcc audit uploads a CSV (files_upload_v2)
+        "files:write",  # /pcc audit and `/pcc filers … csv` upload a CSV (files_upload_v2)
+        "im:write",  # ... to the asker's direct messages (conversations.open)
     }
 )

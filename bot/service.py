@@ -183,13 +183,7 @@ class PccService:
         """What the App Home tab shows this person."""
         recent = self._repo.recent(200)
         pending = [r for r in recent if r.state == State.PENDING]
-        waiting = []
-        for request in pending:
-            try:
-                self.check_approver(request, user)
-            except NotAllowed:
-                continue
-            waiting.append(request)
+        waiting = [request for request in pending if self.may_decide(request, user)]
         return Home(
             mine=tuple(r for r in recent if r.requester == user)[:10],
             to_approve=tuple(waiting),
@@ -202,20 +196,20 @@ class PccService:
     def _require(self, request_id: int) -> MigrationRequest:
         return require(self._repo, request_id)
 
-    def export_audit(self, days: int, channel: str, user: str) -> int:
-        """Upload the audit trail of the last ``days`` days as CSV to ``channel``; returns its lines."""
+    def export_audit(self, days: int, user: str) -> int:
+        """Send the audit trail of the last ``days`` days, as CSV, to an approver's direct messages;
+        returns its lines. The trail names people and decisions: approvers only, never a channel."""
+        if not self.is_approver(user):
+            raise NotAllowed("only the approvers listed in PCC_APPROVERS can export the audit trail")
         now = self._clock.now()
         rows = self._repo.audit_since(now - timedelta(days=days))
         name = f"pcc-bot-audit-{now:%Y%m%d-%H%M}-{days}d.csv"
         try:
-            self._notifier.upload(
-                channel,
-                name,
-                audit_csv(rows),
-                f"Audit of the last {days} day(s): {len(rows)} line(s), asked by <@{user}>.",
+            self._notifier.upload_private(
+                user, name, audit_csv(rows), f"Audit of the last {days} day(s): {len(rows)} line(s)."
             )
         except NoticeNotDelivered as error:
-            raise PccBotError(f"the audit file could not be uploaded: {error}") from error
+            raise PccBotError(f"the audit file could not be sent: {error}") from error
         return len(rows)
 
     # ------------------------------------------------------------ filing a request
@@ -302,20 +296,26 @@ class PccService:
 
     # ------------------------------------------------------------ decisions
 
+    def is_approver(self, user: str) -> bool:
+        """A listed user, or a member of a listed user group (read from Slack, cached briefly)."""
+        if user in self._settings.approver_users:
+            return True
+        return any(user in self._directory.group_members(g) for g in sorted(self._settings.approver_groups))
+
+    def may_decide(self, request: MigrationRequest, user: str) -> bool:
+        """Four eyes: an approver who is not the requester."""
+        return user != request.requester and self.is_approver(user)
+
     def check_approver(self, request: MigrationRequest, user: str) -> None:
         """Re-checked on every click: a listed user or group member, never the requester."""
         if user == request.requester:
             raise NotAllowed(
                 f"you filed request #{request.id} yourself; another approver has to approve or reject it"
             )
-        if user in self._settings.approver_users:
-            return
-        for group in sorted(self._settings.approver_groups):
-            if user in self._directory.group_members(group):
-                return
-        raise NotAllowed(
-            f"only the approvers listed in PCC_APPROVERS can approve or reject request #{request.id}"
-        )
+        if not self.is_approver(user):
+            raise NotAllowed(
+                f"only the approvers listed in PCC_APPROVERS can approve or reject request #{request.id}"
+            )
 
     def _expire_if_due(self, request: MigrationRequest) -> None:
         now = self._clock.now()

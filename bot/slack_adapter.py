@@ -80,7 +80,13 @@ class SlackNotifier:
         channel, ts = request.card_channel, request.card_ts
         self._send(lambda: self._client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks))
 
-    def upload(self, channel: str, filename: str, content: str, comment: str) -> None:
+    def upload_private(self, user: str, filename: str, content: str, comment: str) -> None:
+        """A file in the person's direct messages with the bot: nobody else sees it."""
+        try:
+            opened = self._client.conversations_open(users=user)
+        except (SlackClientError, OSError) as error:
+            raise _not_delivered(error) from error
+        channel = str((opened.get("channel") or {}).get("id") or "")
         self._send(
             lambda: self._client.files_upload_v2(
                 channel=channel, filename=filename, content=content, title=filename, initial_comment=comment

@@ -136,6 +136,8 @@ class SlackStandIn:
                 body = {"ok": False, "error": "user_not_found"}
             else:
                 body["user"] = {"id": args["user"], "name": str(args["user"]).lower(), "deleted": False}
+        elif method == "conversations.open":
+            body["channel"] = {"id": "D" + str(args.get("users", "X"))[1:]}
         elif method == "conversations.info":
             if args.get("channel") not in self.channels:
                 body = {"ok": False, "error": "channel_not_found"}

@@ -52,9 +52,9 @@ def register(app: App, service: PccService, work: Executor) -> None:
             case Status(request_id=request_id):
                 text, body = blocks.status_message(*service.status(request_id))
             case Audit(days=days):
-                lines = service.export_audit(days, channel, user)
+                lines = service.export_audit(days, user)
                 text, body = blocks.text_message(
-                    f"Audit of the last {days} day(s) ({lines} line(s)) uploaded."
+                    f"Audit of the last {days} day(s) ({lines} line(s)) sent to you in a direct message."
                 )
             case Cancel(request_id=request_id):
                 request = service.cancel(request_id, user)

@@ -199,9 +199,9 @@ class FakeNotifier:
         self._maybe_fail()
         self.updates.append(request)
 
-    def upload(self, channel: str, filename: str, content: str, comment: str) -> None:
+    def upload_private(self, user: str, filename: str, content: str, comment: str) -> None:
         self._maybe_fail()
-        self.uploads.append((channel, filename, content))
+        self.uploads.append((user, filename, content))
 
     def post_board(self, channel: str, board: Board) -> MessageRef:
         self._maybe_fail()

@@ -330,7 +330,10 @@ def test_audit_uploads_a_csv_of_every_request_and_decision(bot, simulator):
     request_id = file_request(bot)
     bot.click(ids.APPROVE, str(request_id), user="UBOB")
     bot.settle()
-    bot.command("audit 7")
+    bot.command("audit 7")  # the requester is no approver: refused, nothing uploaded
+    bot.settle()
+    assert "only the approvers" in bot.replies()[-1] and not bot.slack.standin.calls_to("file_upload")
+    bot.command("audit 7", user="UBOB")
     bot.settle()
     (upload,) = bot.slack.standin.calls_to("file_upload")
     rows = list(csv.DictReader(io.StringIO(upload.args["content"])))
@@ -342,8 +345,10 @@ def test_audit_uploads_a_csv_of_every_request_and_decision(bot, simulator):
     )
     assert rows[2]["task_id"] == "90001" and rows[2]["outcome"] == "replicating"
     (complete,) = bot.slack.standin.calls_to("files.completeUploadExternal")
-    assert complete.args["channel_id"] == CHANNEL and "3 line(s)" in complete.args["initial_comment"]
-    assert "uploaded" in bot.replies()[-1]
+    assert complete.args["channel_id"] == "DBOB" and "3 line(s)" in complete.args["initial_comment"]
+    (opened,) = bot.slack.standin.calls_to("conversations.open")
+    assert opened.args["users"] == "UBOB"  # the asker's direct messages, not the channel
+    assert "sent to you in a direct message" in bot.replies()[-1]
 
 
 def test_app_home_shows_what_waits_for_me_and_what_runs(bot, simulator):

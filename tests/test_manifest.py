@@ -20,6 +20,7 @@ SCOPE_OF: dict[str, str | None] = {
     "conversations_info": "channels:read",
     "auth_test": None,  # any token
     "files_upload_v2": "files:write",
+    "conversations_open": "im:write",
 }
 # Scopes that no Web API call needs but a feature does.
 FEATURE_SCOPES = {
