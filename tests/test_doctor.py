@@ -60,7 +60,8 @@ def test_each_problem_is_named(healthy, slack, simulator):
     assert found["Approver group SNOPE"] == "FAIL" and found["Incident channel CGONE"] == "FAIL"
     assert found["OVHcloud rights"] == "FAIL"
     text = out.getvalue()
-    assert "missing channels:read, chat:write.public, files:write, im:write, usergroups:read, users:read" in text
+    missing = "channels:read, chat:write.public, files:write, im:write, usergroups:read, users:read"
+    assert f"missing {missing}" in text
     assert (
         "not allowed: POST /dedicatedCloud/{serviceName}/datacenter/{datacenterId}/linkFilerFromSbg" in text
     )
