@@ -1,4 +1,4 @@
-"""The audit trail as CSV: every request and decision (who, what, when, API call, task, query id, outcome).
+"""CSV files: the audit trail (who, what, when, API call, task, query id, outcome) and datastore lists.
 
 Pure: builds text from domain objects. Cells that a spreadsheet would run as a formula are quoted.
 """
@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Sequence
 
-from bot.domain import AuditEntry, MigrationRequest
+from bot.domain import AuditEntry, Filer, FilerListing, MigrationRequest
 
 COLUMNS = (
     "request_id",
@@ -37,34 +38,68 @@ def _cell(value: object) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def audit_csv(rows: list[tuple[AuditEntry, MigrationRequest]]) -> str:
+def csv_text(rows: Iterable[Sequence[object]]) -> str:
+    """Rows as CSV text, every cell that a spreadsheet would run as a formula quoted."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    for row in rows:
+        writer.writerow([_cell(v) for v in row])
+    return out.getvalue()
+
+
+def audit_csv(rows: list[tuple[AuditEntry, MigrationRequest]]) -> str:
+    lines: list[Sequence[object]] = [COLUMNS]
     for entry, request in rows:
         spec = request.spec
-        writer.writerow(
-            [
-                _cell(v)
-                for v in (
-                    request.id,
-                    entry.at.isoformat(),
-                    entry.actor,
-                    entry.action,
-                    entry.from_state,
-                    entry.to_state,
-                    entry.detail,
-                    entry.query_id,
-                    spec.source_service,
-                    spec.source_datacenter_id,
-                    spec.filer_id,
-                    request.filer_name,
-                    spec.dest_service,
-                    spec.dest_datacenter_id,
-                    request.api_call,
-                    request.task_id,
-                    request.state.value,
-                )
-            ]
+        lines.append(
+            (
+                request.id,
+                entry.at.isoformat(),
+                entry.actor,
+                entry.action,
+                entry.from_state,
+                entry.to_state,
+                entry.detail,
+                entry.query_id,
+                spec.source_service,
+                spec.source_datacenter_id,
+                spec.filer_id,
+                request.filer_name,
+                spec.dest_service,
+                spec.dest_datacenter_id,
+                request.api_call,
+                request.task_id,
+                request.state.value,
+            )
         )
-    return out.getvalue()
+    return csv_text(lines)
+
+
+def filers_csv(listing: FilerListing) -> str:
+    """Every datastore of the listing, one row each (formula-looking cells quoted)."""
+    rows: list[tuple[str, ...]] = [
+        ("datacenter", "filer_id", "name", "size", "used_gb", "free_gb", "vms", "state", "global")
+    ]
+    for dc in listing.datacenters:
+        rows += [_csv_row(str(dc.datacenter.datacenter_id), f) for f in dc.filers]
+    rows += [_csv_row("", f) for f in listing.global_filers]
+    return csv_text(rows)
+
+
+def _csv_row(datacenter: str, f: Filer) -> tuple[str, ...]:
+    def number(value: float | None) -> str:
+        return "" if value is None else f"{value:g}"
+
+    vms = "" if f.vm_total is None else str(f.vm_total)
+    used, free = number(f.space_used_gb), number(f.space_free_gb)
+    return (
+        datacenter,
+        str(f.filer_id),
+        f.name,
+        f.size,
+        used,
+        free,
+        vms,
+        f.state,
+        "yes" if f.is_global else "",
+    )

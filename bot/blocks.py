@@ -11,6 +11,7 @@ from bot.commands import USAGE
 from bot.domain import (
     COPY_FILER_CONSENT,
     AuditEntry,
+    Filer,
     FilerListing,
     MigrationRequest,
     NoticeButton,
@@ -133,26 +134,67 @@ def _gb(value: float | None) -> str:
     return "?" if value is None else f"{value:,.0f} GB"
 
 
-def filers_message(listing: FilerListing) -> Message:
+#: Datastores shown per page of `/pcc filers` (the rest: next page, or the whole list as a CSV file).
+FILERS_PER_PAGE = 100
+
+
+def _filer_line(f: Filer) -> str:
+    vms = "?" if f.vm_total is None else str(f.vm_total)
+    scope = " · global" if f.is_global else ""
+    return (
+        f"• `{esc(f.name)}` id {f.filer_id}: {esc(f.size)}, used {_gb(f.space_used_gb)}, "
+        f"free {_gb(f.space_free_gb)}, {vms} VM(s), {esc(f.state)}{scope}"
+    )
+
+
+def _packed(lines: list[str]) -> list[Block]:
+    """Lines packed into as few sections as Slack's 3,000 characters allow, never cutting a line."""
+    sections: list[Block] = []
+    chunk: list[str] = []
+    for line in lines:
+        if chunk and len("\n".join([*chunk, line])) > _MAX_TEXT:
+            sections.append(section("\n".join(chunk)))
+            chunk = []
+        chunk.append(line)
+    if chunk:
+        sections.append(section("\n".join(chunk)))
+    return sections
+
+
+def filers_message(listing: FilerListing, page: int = 1, command: str = "") -> Message:
+    """One page of a PCC's datastores; when there are more, says how many and how to see them (next
+    page, or the whole list as a file). Never a silent cut."""
     pcc = listing.pcc
-    count = sum(len(dc.filers) for dc in listing.datacenters)
-    title = f"*{esc(pcc.service_name)}* ({esc(pcc.zone)}) {esc(pcc.description)}: {count} datastore(s)"
-    blocks: list[Block] = [section(title)]
-    for dc in listing.datacenters:
-        d = dc.datacenter
-        lines = [f"*Datacenter {d.datacenter_id}* {esc(d.name)} {esc(d.commercial_name)}".rstrip()]
-        if not dc.filers:
-            lines.append("_no datastore_")
-        for f in dc.filers:
-            vms = "?" if f.vm_total is None else str(f.vm_total)
-            lines.append(
-                f"• `{esc(f.name)}` id {f.filer_id}: {esc(f.size)}, used {_gb(f.space_used_gb)}, "
-                f"free {_gb(f.space_free_gb)}, {vms} VM(s), {esc(f.state)}"
-            )
-        blocks.append(section("\n".join(lines)))
-    if len(blocks) > _MAX_BLOCKS:
-        blocks = [*blocks[: _MAX_BLOCKS - 1], context("(more datacenters: name one to see its filers)")]
-    return title, blocks
+    title = (
+        f"*{esc(pcc.service_name)}* ({esc(pcc.zone)}) {esc(pcc.description)}: {listing.count} datastore(s)"
+    )
+    groups = [
+        (
+            f"*Datacenter {d.datacenter.datacenter_id}* {esc(d.datacenter.name)} "
+            f"{esc(d.datacenter.commercial_name)}".rstrip(),
+            d.filers,
+        )
+        for d in listing.datacenters
+    ]
+    if listing.global_filers:
+        groups.append(("*Global datastores* (mounted on every datacenter)", listing.global_filers))
+    first, last = (page - 1) * FILERS_PER_PAGE, page * FILERS_PER_PAGE
+    shown: list[str] = []
+    index = 0
+    for heading, filers in groups:
+        on_page = [f for i, f in enumerate(filers, start=index) if first <= i < last]
+        if on_page or (not filers and page == 1):
+            shown += [heading, *([_filer_line(f) for f in on_page] or ["_no datastore_"])]
+        index += len(filers)
+    blocks: list[Block] = [section(title), *_packed(shown or ["_nothing on this page_"])]
+    if index > FILERS_PER_PAGE or page > 1:
+        end = min(last, index)
+        more = f"Datastores {first + 1} to {end} of {index}." if first < index else f"No page {page}."
+        if end < index:
+            more += f" Next: `/pcc {command} page {page + 1}`."
+        more += f" The whole list as a CSV file, sent to you: `/pcc {command} csv`."
+        blocks.append(context(more))
+    return title, blocks[:_MAX_BLOCKS]
 
 
 def _card_fields(request: MigrationRequest) -> str:

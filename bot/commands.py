@@ -26,6 +26,8 @@ class Help:
 class ListFilers:
     service: str
     datacenter_id: int | None
+    page: int = 1
+    as_csv: bool = False  # the whole list as a file
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ AUDIT_DEFAULT_DAYS = 30
 AUDIT_MAX_DAYS = 3650
 
 USAGE = {
-    "filers": "filers <service> [<datacenterId>]",
+    "filers": "filers <service> [<datacenterId>] [page <n> | csv]",
     "migrate": "migrate [<sourceService> <sourceDatacenterId> <filerId> <destService> <destDatacenterId>]",
     "list": "list",
     "status": "status <requestId>",
@@ -107,7 +109,7 @@ def parse(text: str) -> Command:
         known = ", ".join(USAGE)
         raise UsageError(f"unknown subcommand {_show(words[0])}; known: {known}. Try `/pcc help`")
     expected = {
-        "filers": (1, 2),
+        "filers": (1, 4),
         "migrate": (5, 5),
         "list": (0, 0),
         "status": (1, 1),
@@ -118,14 +120,14 @@ def parse(text: str) -> Command:
     if sub == "migrate" and not args:
         return OpenMigrateForm()
     if not expected[0] <= len(args) <= expected[1]:
-        want = str(expected[0]) if expected[0] == expected[1] else f"{expected[0]} or {expected[1]}"
+        low, high = expected
+        want = str(low) if low == high else f"{low} or {high}" if high == low + 1 else f"{low} to {high}"
         if sub == "migrate":
             want = "5 (or none, to open a form)"
         raise _usage(sub, f"`{sub}` takes {want} argument(s), got {len(args)}")
     match sub:
         case "filers":
-            dc = _number(sub, "datacenterId", args[1]) if len(args) == 2 else None
-            return ListFilers(_service(sub, "service", args[0]), dc)
+            return _filers(args)
         case "migrate":
             return Migrate(
                 MigrationSpec(
@@ -173,6 +175,23 @@ def spec_from_fields(picked: dict[Field, str]) -> MigrationSpec:
     if source is None or source_dc is None or filer is None or dest is None or dest_dc is None:
         raise RuleViolation(problems)
     return MigrationSpec(source, source_dc, filer, dest, dest_dc)
+
+
+def _filers(args: list[str]) -> ListFilers:
+    """`filers <service> [<datacenterId>] [page <n> | csv]`."""
+    service, rest = _service("filers", "service", args[0]), args[1:]
+    datacenter = _number("filers", "datacenterId", rest.pop(0)) if rest and rest[0].isdigit() else None
+    match [word.lower() for word in rest]:
+        case []:
+            return ListFilers(service, datacenter)
+        case ["csv"]:
+            return ListFilers(service, datacenter, as_csv=True)
+        case ["page", number]:
+            page = _number("filers", "page", number)
+            if page < 1:
+                raise _usage("filers", "pages start at 1")
+            return ListFilers(service, datacenter, page=page)
+    raise _usage("filers", f"{_show(' '.join(rest))} is not `page <n>` or `csv`")
 
 
 _SLACK_ID = re.compile(r"[A-Z0-9]{2,20}")

@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Concatenate, ParamSpec, TypeVar
 
 from bot import logs, messages
-from bot.audit import audit_csv
+from bot.audit import audit_csv, filers_csv
 from bot.chat import BOT, ChatDesk, require
 from bot.domain import (
     IN_FLIGHT_STATES,
@@ -128,6 +128,21 @@ class PccService:
 
     def list_filers(self, service: str, datacenter_id: int | None) -> FilerListing:
         return self._ovh.filer_listing(service, datacenter_id)
+
+    def send_filers_csv(self, service: str, datacenter_id: int | None, user: str) -> int:
+        """Every datastore of the PCC (or datacenter) as a CSV file in the asker's direct messages."""
+        listing = self._ovh.filer_listing(service, datacenter_id)
+        where = service if datacenter_id is None else f"{service}-{datacenter_id}"
+        try:
+            self._notifier.upload_private(
+                user,
+                f"pcc-bot-filers-{where}.csv",
+                filers_csv(listing),
+                f"{listing.count} datastore(s) of {service}.",
+            )
+        except NoticeNotDelivered as error:
+            raise PccBotError(f"the list could not be sent: {error}") from error
+        return listing.count
 
     def recent(self, limit: int = 15) -> list[MigrationRequest]:
         return self._repo.recent(limit)

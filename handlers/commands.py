@@ -40,8 +40,12 @@ def register(app: App, service: PccService, work: Executor) -> None:
                 client.views_open(trigger_id=parse_trigger(command), view=blocks.migrate_form(channel))
                 service.warm_form()
                 return
-            case ListFilers(service=pcc, datacenter_id=dc):
-                text, body = blocks.filers_message(service.list_filers(pcc, dc))
+            case ListFilers(service=pcc, datacenter_id=dc, as_csv=True):
+                count = service.send_filers_csv(pcc, dc, user)
+                text, body = blocks.text_message(f"{count} datastore(s) sent to you as a CSV file.")
+            case ListFilers(service=pcc, datacenter_id=dc, page=page):
+                hint = f"filers {pcc}" + ("" if dc is None else f" {dc}")
+                text, body = blocks.filers_message(service.list_filers(pcc, dc), page, hint)
             case Migrate(spec=spec):
                 request = service.request_migration(spec, requester=user, channel=channel)
                 text, body = blocks.text_message(

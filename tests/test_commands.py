@@ -9,6 +9,8 @@ def test_every_subcommand_parses():
     assert parse("help") == Help()
     assert parse("filers pcc-192-0-2-15") == ListFilers("pcc-192-0-2-15", None)
     assert parse("  FILERS pcc-1 1337 ") == ListFilers("pcc-1", 1337)
+    assert parse("filers pcc-1 1337 page 3") == ListFilers("pcc-1", 1337, page=3)
+    assert parse("filers pcc-1 csv") == ListFilers("pcc-1", None, as_csv=True)
     assert parse("migrate pcc-a 1 2 pcc-b 3") == Migrate(MigrationSpec("pcc-a", 1, 2, "pcc-b", 3))
     assert parse("list") == ListRequests()
     assert parse("status #7") == Status(7)
@@ -19,7 +21,9 @@ def test_every_subcommand_parses():
     ("text", "message"),
     [
         ("frobnicate", "unknown subcommand 'frobnicate'"),
-        ("filers", "`filers` takes 1 or 2 argument(s), got 0"),
+        ("filers", "`filers` takes 1 to 4 argument(s), got 0"),
+        ("filers pcc-1 1337 page 0", "pages start at 1"),
+        ("filers pcc-1 1337 pdf", "'pdf' is not `page <n>` or `csv`"),
         ("migrate a b", "`migrate` takes 5 (or none, to open a form) argument(s), got 2"),
         ("migrate pcc-a x 2 pcc-b 3", "sourceDatacenterId 'x' is not a number"),
         ("migrate pcc-a 1 2 pcc-b -3", "destDatacenterId '-3' is not a number"),
