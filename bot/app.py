@@ -198,7 +198,9 @@ def build_runtime(
     db_busy_timeout: float = 5.0,
     get_backoff_seconds: float = 0.5,
     read_wait_seconds: float = 30.0,
+    budget_time: tuple[Callable[[], float], Callable[[float], None]] | None = None,
 ) -> Runtime:
+    """``budget_time`` (clock, sleep) drives the call budget's window: tests pass a simulated minute."""
     web_client = WebClient(token=config.slack_bot_token, base_url=config.slack_api_url, timeout=slack_timeout)
     executor = TrackingExecutor(max_workers=8)
     work = TrackingExecutor(max_workers=work_threads, thread_name_prefix="work")
@@ -217,7 +219,12 @@ def build_runtime(
         max_wait_seconds=read_wait_seconds,
         counters=counters,
         # A reserve for mutating calls, and no person's reads over half of what reads may use.
-        limiter=SlidingWindow(config.ovh_rate, reserve=max(2, config.ovh_rate // 10), person_share=0.5),
+        limiter=SlidingWindow(
+            config.ovh_rate,
+            *(budget_time or (time.monotonic, time.sleep)),
+            reserve=max(2, config.ovh_rate // 10),
+            person_share=0.5,
+        ),
     )
     repo = SqliteRepository(config.db_path, busy_timeout=db_busy_timeout)
     service = PccService(

@@ -176,6 +176,7 @@ def filers_message(listing: FilerListing, page: int = 1, command: str = "") -> M
         )
         for d in listing.datacenters
     ]
+    unread = listing.unread
     if listing.global_filers:
         groups.append(("*Global datastores* (mounted on every datacenter)", listing.global_filers))
     first, last = (page - 1) * FILERS_PER_PAGE, page * FILERS_PER_PAGE
@@ -186,6 +187,11 @@ def filers_message(listing: FilerListing, page: int = 1, command: str = "") -> M
         if on_page or (not filers and page == 1):
             shown += [heading, *([_filer_line(f) for f in on_page] or ["_no datastore_"])]
         index += len(filers)
+    if unread:
+        shown.append(
+            f"_{unread} more datastore(s) known by id, still being read within OVHcloud's call budget: "
+            "this message fills in by itself._"
+        )
     blocks: list[Block] = [section(title), *_packed(shown or ["_nothing on this page_"])]
     if index > FILERS_PER_PAGE or page > 1:
         end = min(last, index)

@@ -48,6 +48,12 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--port", type=int, default=8080)
     sim.add_argument("--speed", type=float, default=1.0, help="replication speed-up (default 1)")
     sim.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
+    sim.add_argument(
+        "--filers", type=int, default=0, help="add pcc-192-0-2-99 (sbg1a) with this many datastores"
+    )
+    sim.add_argument(
+        "--ids-only", action="store_true", help="list routes answer ids only (no list expansion)"
+    )
     sub.add_parser("run", help="serve when Slack tokens are set, else the console (`make run`)")
     sub.add_parser(
         "doctor", help="check Slack, OVHcloud, the database and the approvers; say what is missing"
@@ -107,11 +113,16 @@ def serve(http: bool, host: str, port: int) -> int:
     return 0
 
 
-def simulator(host: str, port: int, speed: float, latency: float) -> int:
-    from bot.simulator import DEMO_APPLICATION_KEY, DEMO_CONSUMER_KEY, Simulator, SimulatorServer
+def simulator(
+    host: str, port: int, speed: float, latency: float, filers: int = 0, ids_only: bool = False
+) -> int:
+    from bot.simulator import DEMO_APPLICATION_KEY, DEMO_CONSUMER_KEY, Simulator, SimulatorServer, large_pcc
 
     logs.setup("INFO")
-    server = SimulatorServer(Simulator(speed=speed, latency=latency), host=host, port=port)
+    sim = Simulator(speed=speed, latency=latency, expansion=not ids_only)
+    if filers:
+        sim.inventory["pcc-192-0-2-99"] = large_pcc(filers)
+    server = SimulatorServer(sim, host=host, port=port)
     stop = _stop_event()
     threading.Thread(target=server.serve_forever, name="simulator", daemon=True).start()
     print(
@@ -151,7 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot import console
 
             return console.run(speed=args.speed, user=args.user, db_path=args.db)
-        return simulator(args.host, args.port, args.speed, args.latency)
+        return simulator(args.host, args.port, args.speed, args.latency, args.filers, args.ids_only)
     except PccBotError as error:
         print(f"pcc-bot: {error}", file=sys.stderr)
         return 2

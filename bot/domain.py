@@ -100,6 +100,10 @@ class OvhNotFound(OvhApiError, NotFound):
     """OVHcloud answered 404."""
 
 
+class BudgetSpent(OvhApiError):
+    """The call was not sent: the OVHcloud call budget had no room within the wait allowed."""
+
+
 # ---------------------------------------------------------------- inventory
 
 
@@ -153,6 +157,8 @@ class Filer:
 class DatacenterFilers:
     datacenter: Datacenter
     filers: tuple[Filer, ...]
+    #: Datastores known by id whose details were not read yet (the budget had no room): filled in later.
+    unread: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -163,7 +169,11 @@ class FilerListing:
 
     @property
     def count(self) -> int:
-        return sum(len(dc.filers) for dc in self.datacenters) + len(self.global_filers)
+        return sum(len(dc.filers) for dc in self.datacenters) + len(self.global_filers) + self.unread
+
+    @property
+    def unread(self) -> int:
+        return sum(len(dc.unread) for dc in self.datacenters)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ import ovh.exceptions
 from bot import logs, routes, waits
 from bot.cache import ReadCache
 from bot.domain import (
+    BudgetSpent,
     Certifications,
     CopyStatus,
     Datacenter,
@@ -114,13 +115,12 @@ class OvhGateway:
 
     def _counted(self, method: str, path: str, call: Callable[[], Answer], mutating: bool) -> Answer:
         route = route_of(path)
+        wait = waits.max_wait(self._max_wait)
         try:
-            self.limiter.acquire(
-                self._max_wait, mutating=mutating, who=logs.current_user(), on_wait=waits.current()
-            )
+            self.limiter.acquire(wait, mutating=mutating, who=logs.current_user(), on_wait=waits.current())
         except RateLimited as error:
             self._counters.inc("pcc_ovh_throttled_total", method=method, route=route)
-            raise OvhApiError(f"{method} {path} not sent: {error}") from error
+            raise BudgetSpent(f"{method} {path} not sent: {error}") from error
         self._counters.inc("pcc_ovh_calls_total", method=method, route=route)
         try:
             return call()
@@ -190,17 +190,31 @@ class OvhGateway:
     ) -> list[Any]:
         """The objects of a list route: in one call (a page per 5,000) when OVHcloud expands it, else
         its ids, then each object read concurrently. A route that answers ids is remembered."""
+        return self._objects_so_far(lister, item, what, fresh=fresh, **params)[0]
+
+    def _objects_so_far(
+        self,
+        lister: Route,
+        item: Callable[[int], Any],
+        what: str,
+        *,
+        fresh: bool = False,
+        now_only: bool = False,
+        **params: Any,
+    ) -> tuple[list[Any], list[int]]:
+        """The objects of a list route, and with ``now_only`` the ids whose read the budget had no
+        room for at once (left for later rather than waited for)."""
         query = {k: v for k, v in params.items() if k not in _path_params(lister)}
         path = with_query(lister.path(**params), query)
         if not self.expands(lister):
-            return self._map(item, [int(i) for i in self._get(path, what)])
+            return self._items(item, [int(i) for i in self._get(path, what)], now_only)
         headers = {**EXPANDED, **({"Pragma": "no-cache"} if fresh else {})}
         answer, response_headers = self._answer(path, what, headers)
         if not isinstance(answer, list) or any(not isinstance(x, dict) for x in answer):
             log.info("%s answered ids, not objects: per-id reads from now on", lister)
             with self._ids_lock:
                 self._ids_only.add(lister.template)
-            return self._map(item, [int(i) for i in answer or []])
+            return self._items(item, [int(i) for i in answer or []], now_only)
         objects = list(answer)
         total = _int_header(response_headers, "X-Pagination-Elements", len(objects))
         page = 1
@@ -210,7 +224,25 @@ class OvhGateway:
             if not more:
                 break
             objects.extend(more)
-        return objects
+        return objects, []
+
+    def _items(
+        self, item: Callable[[int], Any], ids: list[int], now_only: bool
+    ) -> tuple[list[Any], list[int]]:
+        """Each id's object, read concurrently; with ``now_only``, the ids the budget had no room for
+        at once come back unread instead of waiting."""
+
+        def read(item_id: int) -> Any:
+            if not now_only:
+                return item(item_id)
+            try:
+                with waits.impatient():
+                    return item(item_id)
+            except BudgetSpent:
+                return None
+
+        found = self._map(read, ids)
+        return [o for o in found if o is not None], [i for i, o in zip(ids, found, strict=True) if o is None]
 
     def _map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
         """Run ``fn`` over ``items`` concurrently, within the pool's bound, keeping the order."""
@@ -294,23 +326,29 @@ class OvhGateway:
                     f"(OVH query id {error.query_id})"
                 ) from error
 
-    def _datacenter_filers(self, service: str, datacenter_id: int, fresh: bool = False) -> list[Filer]:
+    def _datacenter_filers(
+        self, service: str, datacenter_id: int, fresh: bool = False, now_only: bool = False
+    ) -> tuple[list[Filer], list[int]]:
+        """The datacenter's datastores, and (``now_only``, without expansion) the ids not read yet."""
+
         def one(filer_id: int) -> dict[str, Any]:
             path = routes.FILER.path(serviceName=service, datacenterId=datacenter_id, filerId=filer_id)
-            return dict(self._get(path, f"reading filer {filer_id}"))
+            return dict(self._read(path, f"reading filer {filer_id}"))
 
-        def load() -> list[Any]:
-            return self._objects(
+        def load() -> tuple[list[Any], list[int]]:
+            return self._objects_so_far(
                 routes.FILERS,
                 one,
                 f"listing filers of datacenter {datacenter_id}",
                 fresh=fresh,
+                now_only=now_only,
                 serviceName=service,
                 datacenterId=datacenter_id,
             )
 
-        bodies = load() if fresh else self._cache.get(("filers", service, datacenter_id), load)
-        return [to_filer(body, int(body.get("filerId", 0))) for body in bodies]
+        key = ("filers", service, datacenter_id)
+        bodies, unread = load() if fresh or now_only else self._cache.get(key, load)
+        return [to_filer(body, int(body.get("filerId", 0))) for body in bodies], unread
 
     def global_filers(self, service: str) -> list[Filer]:
         """The PCC's global datastores (mounted on every datacenter)."""
@@ -331,8 +369,12 @@ class OvhGateway:
             return []  # no global datastore route on this PCC
         return [to_filer(body, int(body.get("filerId", 0)), is_global=True) for body in bodies]
 
-    def filer_listing(self, service: str, datacenter_id: int | None) -> FilerListing:
-        """The PCC and its datastores in as few round trips as expansion (or the bound) allows."""
+    def filer_listing(
+        self, service: str, datacenter_id: int | None, *, now_only: bool = False
+    ) -> FilerListing:
+        """The PCC and its datastores in as few round trips as expansion (or the bound) allows. With
+        ``now_only``, datastores whose details the budget has no room for at once are left unread
+        (their ids in ``unread``) rather than waited for."""
         pcc = self._submit(self.get_pcc, service)
         datacenters = self.list_datacenters(service)
         if datacenter_id is not None:
@@ -340,11 +382,14 @@ class OvhGateway:
                 self.get_datacenter(service, datacenter_id)
             ]
         global_filers = self._submit(self.global_filers, service)
-        per_dc = [self._submit(self._datacenter_filers, service, dc.datacenter_id) for dc in datacenters]
+        per_dc = [
+            self._submit(self._datacenter_filers, service, dc.datacenter_id, False, now_only)
+            for dc in datacenters
+        ]
         return FilerListing(
             pcc=pcc.result(),
             datacenters=tuple(
-                DatacenterFilers(datacenter=dc, filers=tuple(found.result()))
+                DatacenterFilers(dc, tuple(found.result()[0]), tuple(found.result()[1]))
                 for dc, found in zip(datacenters, per_dc, strict=True)
             ),
             global_filers=tuple(global_filers.result()),
@@ -403,9 +448,8 @@ class OvhGateway:
 
     def find_filer(self, service: str, datacenter_id: int, name: str) -> Filer | None:
         """The datastore called ``name`` in the datacenter, read now (not from the cache)."""
-        return next(
-            (f for f in self._datacenter_filers(service, datacenter_id, fresh=True) if f.name == name), None
-        )
+        filers, _ = self._datacenter_filers(service, datacenter_id, fresh=True)
+        return next((f for f in filers if f.name == name), None)
 
     def filer_exists(self, service: str, datacenter_id: int, filer_id: int) -> bool:
         """Whether the datastore is still there, read now."""

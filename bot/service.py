@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Concatenate, ParamSpec, TypeVar
 
-from bot import logs, messages
+from bot import logs, messages, waits
 from bot.audit import audit_csv, filers_csv
 from bot.chat import BOT, ChatDesk, require
 from bot.domain import (
@@ -24,6 +24,7 @@ from bot.domain import (
     AuditEntry,
     Conflict,
     Field,
+    Filer,
     FilerListing,
     MigrationRequest,
     MigrationSpec,
@@ -61,6 +62,10 @@ def _about_request(method: Callable[Concatenate[S, int, P], T]) -> Callable[Conc
             return method(self, request_id, *args, **kwargs)
 
     return tagged
+
+
+#: How long filling a listing in may wait for the call budget, per datastore.
+FILL_WAIT_SECONDS = 120.0
 
 
 @dataclass(frozen=True)
@@ -127,7 +132,37 @@ class PccService:
         return self._settings.policy.source_zone
 
     def list_filers(self, service: str, datacenter_id: int | None) -> FilerListing:
-        return self._ovh.filer_listing(service, datacenter_id)
+        """What can be read at once: with list expansion every datastore; without it, those whose
+        details the call budget has room for now (the others are counted, and filled in later)."""
+        return self._ovh.filer_listing(service, datacenter_id, now_only=True)
+
+    def fill_filers(self, listing: FilerListing, updates: int = 4) -> Iterator[FilerListing]:
+        """Read the datastores a first answer left unread, within the budget (waiting for room), and
+        yield the listing as it fills in: at most ``updates`` times, the last one as complete as the
+        API allowed."""
+        todo = [(i, filer_id) for i, dc in enumerate(listing.datacenters) for filer_id in dc.unread]
+        step = max(1, -(-len(todo) // updates))
+        read: dict[int, list[Filer]] = {i: list(dc.filers) for i, dc in enumerate(listing.datacenters)}
+        failed: dict[int, list[int]] = {i: [] for i in read}
+        service = listing.pcc.service_name
+        for done, (i, filer_id) in enumerate(todo, start=1):
+            datacenter_id = listing.datacenters[i].datacenter.datacenter_id
+            try:
+                # In the background: waiting is fine, and the person already knows it fills in.
+                with waits.allowance(FILL_WAIT_SECONDS), waits.told_when_queued(lambda _: None):
+                    read[i].append(self._ovh.get_filer(service, datacenter_id, filer_id))
+            except PccBotError as error:
+                log.warning("filer %d of %s not read: %s", filer_id, service, error)
+                failed[i].append(filer_id)
+            if done % step == 0 or done == len(todo):
+                left = {dc: [f for j, f in todo[done:] if j == dc] for dc in read}
+                yield replace(
+                    listing,
+                    datacenters=tuple(
+                        replace(dc, filers=tuple(read[i]), unread=tuple(failed[i] + left[i]))
+                        for i, dc in enumerate(listing.datacenters)
+                    ),
+                )
 
     def send_filers_csv(self, service: str, datacenter_id: int | None, user: str) -> int:
         """Every datastore of the PCC (or datacenter) as a CSV file in the asker's direct messages."""

@@ -7,7 +7,7 @@ work has to wait. Nothing here knows about Slack: the callback does.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 
 OnWait = Callable[[float], None]
@@ -26,3 +26,27 @@ def told_when_queued(callback: OnWait) -> Iterator[None]:
 
 def current() -> OnWait | None:
     return _on_wait.get()
+
+
+_allowance: ContextVar[float | None] = ContextVar("wait_allowance", default=None)
+
+
+@contextmanager
+def allowance(seconds: float) -> Iterator[None]:
+    """Reads in this block wait at most ``seconds`` for the call budget: 0 leaves what cannot be sent
+    now for later; a background job that fills a list in may wait longer than a person would."""
+    token = _allowance.set(seconds)
+    try:
+        yield
+    finally:
+        _allowance.reset(token)
+
+
+def impatient() -> AbstractContextManager[None]:
+    return allowance(0.0)
+
+
+def max_wait(default: float) -> float:
+    """The wait the current work allows for the budget (``default`` unless a block set one)."""
+    chosen = _allowance.get()
+    return default if chosen is None else chosen

@@ -45,7 +45,13 @@ def register(app: App, service: PccService, work: Executor) -> None:
                 text, body = blocks.text_message(f"{count} datastore(s) sent to you as a CSV file.")
             case ListFilers(service=pcc, datacenter_id=dc, page=page):
                 hint = f"filers {pcc}" + ("" if dc is None else f" {dc}")
-                text, body = blocks.filers_message(service.list_filers(pcc, dc), page, hint)
+                listing = service.list_filers(pcc, dc)
+                text, body = blocks.filers_message(listing, page, hint)
+                respond(text=text, blocks=body, response_type="ephemeral")
+                for filled in service.fill_filers(listing):  # edited in place as details arrive
+                    text, body = blocks.filers_message(filled, page, hint)
+                    respond(text=text, blocks=body, response_type="ephemeral", replace_original=True)
+                return
             case Migrate(spec=spec):
                 request = service.request_migration(spec, requester=user, channel=channel)
                 text, body = blocks.text_message(

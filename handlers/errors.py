@@ -53,8 +53,11 @@ Listener = Callable[..., None]
 def _queued(respond: Respond | None) -> waits.OnWait:
     """What a person is told when their request has to wait for the OVHcloud call budget."""
 
+    told: list[float] = []
+
     def tell_queued(seconds: float) -> None:
-        if respond is not None:
+        if respond is not None and not told:  # once per request: Slack allows five answers
+            told.append(seconds)
             respond(
                 text=f":hourglass: Queued: pcc-bot is within OVHcloud's call budget; your answer comes in "
                 f"about {max(1, round(seconds))} s.",

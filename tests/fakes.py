@@ -101,7 +101,9 @@ class FakeGateway:
             raise NotFound(f"filer {filer_id} not found in datacenter {datacenter_id} of PCC {service}")
         return _filer(filer_id)
 
-    def filer_listing(self, service: str, datacenter_id: int | None) -> FilerListing:
+    def filer_listing(
+        self, service: str, datacenter_id: int | None, *, now_only: bool = False
+    ) -> FilerListing:
         dcs = self._pcc(service)[2]
         wanted = [datacenter_id] if datacenter_id is not None else sorted(dcs)
         return FilerListing(

@@ -15,6 +15,7 @@ from bot.simulator.inventory import (
     REPLICATION_SECONDS,
     demo_inventory,
     filer_record,
+    large_pcc,
 )
 from bot.simulator.server import SimulatorServer
 from bot.simulator.state import Call, Fault, SimTask, Simulator
@@ -33,4 +34,5 @@ __all__ = [
     "SimulatorServer",
     "demo_inventory",
     "filer_record",
+    "large_pcc",
 ]

@@ -131,3 +131,24 @@ def demo_inventory() -> dict[str, dict[str, Any]]:
             },
         ),
     }
+
+
+def large_pcc(
+    filers: int, *, location: str = "sbg1a", datacenters: int = 1, first_id: int = 20000
+) -> dict[str, Any]:
+    """A PCC of ``filers`` datastores spread over ``datacenters`` (ids 2001…), for demos, tests and
+    benchmarks of large accounts: `pcc-bot simulator --filers N` adds one as pcc-192-0-2-99."""
+    per_dc: dict[int, dict[int, Any]] = {2001 + d: {} for d in range(datacenters)}
+    for n in range(filers):
+        filer_id = first_id + n
+        per_dc[2001 + n % datacenters][filer_id] = filer_record(filer_id, 1 + n % 4, 10.0 + n, n % 13)
+    return {
+        "location": location,
+        "description": f"Large account ({filers} datastores)",
+        "hds": None,
+        "pcidss": None,
+        "datacenters": {
+            dc: {"name": f"large-{dc}", "commercialName": "SDDC", "filers": found}
+            for dc, found in per_dc.items()
+        },
+    }
