@@ -105,6 +105,20 @@ class _Api:
             "productReference": "EPCC",
             "billingType": "monthly",
             "version": {"major": "7.0", "minor": "3", "build": "0"},
+            "advancedSecurity": False,
+            "bandwidth": "1 Gbps",
+            "canMigrateToVCD": False,
+            "certifiedInterfaceUrl": f"https://{sn}.ovh.com",
+            "spla": False,
+            "sslV3": None,
+            "userAccessPolicy": "open",
+            "userLimitConcurrentSession": 0,
+            "userLogoutPolicy": "first",
+            "userSessionTimeout": 900,
+            "vScopeUrl": f"https://{sn}.ovh.com/vScope",
+            "webInterfaceUrl": f"https://{sn}.ovh.com/ui",
+            "servicePackName": None,
+            "iam": None,
         }
 
     def get_option(self, sn: str, option: str, **_: Any) -> Any:
