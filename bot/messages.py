@@ -147,6 +147,22 @@ def checking(request: MigrationRequest) -> str:
     )
 
 
+def unreadable(
+    request: MigrationRequest, task_id: int | None, query_ids: list[str], found: list[Task]
+) -> str:
+    """A tracked task OVHcloud has not let pcc-bot read for several polls in a row."""
+    seen = (
+        "Tasks of that datastore found on the destination:\n" + "\n".join(f"• {task_line(t)}" for t in found)
+        if found
+        else "No task of that datastore shows in the destination's task list either."
+    )
+    return (
+        f":grey_question: Request #{request.id}: OVHcloud task {task_id} could not be read for "
+        f"{len(query_ids)} polls in a row (OVH query ids {', '.join(esc(q) for q in query_ids)}). "
+        f"pcc-bot keeps reading it. {seen} Give OVHcloud support the task id and the query ids."
+    )
+
+
 def task_line(task: Task) -> str:
     """One candidate task, as people compare it with what they see at OVHcloud."""
     filer = task.filer_id if task.filer_id is not None else "not given"

@@ -470,15 +470,15 @@ class OvhGateway:
         (the caller then reads task by task)."""
         if not self.expands(routes.TASKS):
             return None
+
+        def no_per_id_reads(task_id: int) -> None:
+            return None  # a PCC's whole history, one task at a time, is never worth the budget
+
         tasks = self._objects(
-            routes.TASKS,
-            lambda i: self._get(routes.TASK.path(serviceName=service, taskId=i), f"reading task {i}"),
-            f"listing tasks of {service}",
-            fresh=True,
-            serviceName=service,
+            routes.TASKS, no_per_id_reads, f"listing tasks of {service}", fresh=True, serviceName=service
         )
         if not self.expands(routes.TASKS):
-            return None  # it answered ids this time: per-task reads from now on
+            return None  # it answered ids this time: the caller reads its own tasks, one by one
         return [to_task(body) for body in tasks]
 
     def get_filer_task(self, service: str, datacenter_id: int, filer_id: int, task_id: int) -> Task:

@@ -27,6 +27,7 @@ from bot.domain import (
     NoticeDraft,
     NoticeKind,
     Operation,
+    OvhApiError,
     PccBotError,
     State,
     Task,
@@ -59,6 +60,8 @@ class Tracker:
         self._clock = clock
         self._expire = expire  # raises Conflict when it expired the request
         self._planner = PollPlanner(settings.poll_period, settings.poll_budget_per_minute, clock.now())
+        self._lists_tasks: dict[str, bool] = {}  # PCC -> its task list expands (False: read task by task)
+        self._misses: dict[int, list[str]] = {}  # request -> query ids of the reads that failed in a row
 
     def poll_once(self) -> None:
         """One scheduler tick: expire, settle interrupted calls, then (within the poller's share of the
@@ -98,19 +101,78 @@ class Tracker:
         }
 
     def _follow(self, owned: dict[int, MigrationRequest]) -> None:
-        keys = {(r.id, r.state.value): r for r in owned.values()}  # a new state is due at once
-        for key in self._planner.due(list(keys), self._clock.now(), cost=lambda k: _cost(keys[k])):
-            request = keys[key]
-            try:
-                with logs.context(request_id=request.id):
-                    if request.state == State.REPLICATING:
-                        self._track(request)
-                    elif request.state == State.REMOVING:
-                        self._track_removal(request)
-                    else:
-                        self._resolve(request)
-            except PccBotError as error:
-                log.warning("request #%d (%s): could not read OVHcloud: %s", request.id, request.state, error)
+        """Read what is due within the poller's share of the budget. Where OVHcloud expands task lists,
+        one fresh read per destination PCC (at most once a period) covers every task tracked there;
+        elsewhere, and for calls in doubt, each request is read on its own schedule."""
+        groups: dict[tuple[int | str, str], list[MigrationRequest]] = {}
+        for request in owned.values():
+            pcc = request.spec.dest_service
+            if request.state in (State.REPLICATING, State.REMOVING) and self._lists_tasks.get(pcc, True):
+                groups.setdefault(("pcc", pcc), []).append(request)
+            else:
+                groups[(request.id, request.state.value)] = [request]  # a new state is due at once
+        due = self._planner.due(list(groups), self._clock.now(), cost=lambda k: _group_cost(k, groups[k]))
+        for key in due:
+            if key[0] == "pcc":
+                self._follow_pcc(key[1], groups[key])
+            else:
+                self._follow_one(groups[key][0])
+
+    def _follow_pcc(self, service: str, requests: list[MigrationRequest]) -> None:
+        """One expanded read of the PCC's tasks for every request tracked there."""
+        try:
+            tasks = self._ovh.tasks_of(service)
+        except PccBotError as error:
+            log.warning("tasks of %s not read: %s", service, error)
+            return
+        if tasks is None:  # the route answers ids: each request on its own schedule from now on
+            self._lists_tasks[service] = False
+        by_id = {t.task_id: t for t in tasks or []}
+        for request in requests:
+            task_id = request.task_id if request.state == State.REPLICATING else request.removal_task_id
+            self._follow_one(request, by_id.get(task_id) if task_id is not None else None)
+
+    def _follow_one(self, request: MigrationRequest, task: Task | None = None) -> None:
+        try:
+            with logs.context(request_id=request.id):
+                if request.state == State.REPLICATING:
+                    self._track(request, task)
+                elif request.state == State.REMOVING:
+                    self._track_removal(request, task)
+                else:
+                    self._resolve(request)
+        except OvhApiError as error:
+            self._missed(request, error)
+        except PccBotError as error:
+            log.warning("request #%d (%s): could not read OVHcloud: %s", request.id, request.state, error)
+        else:
+            self._misses.pop(request.id, None)
+
+    def _missed(self, request: MigrationRequest, error: OvhApiError) -> None:
+        """A tracked task that cannot be read three polls in a row is announced, with the query ids, and
+        searched for by reading."""
+        log.warning("request #%d (%s): could not read OVHcloud: %s", request.id, request.state, error)
+        if request.state not in (State.REPLICATING, State.REMOVING):
+            return
+        misses = self._misses.setdefault(request.id, [])
+        misses.append(error.query_id or "none")
+        if len(misses) != UNREADABLE_POLLS:
+            return
+        spec = request.spec
+        since = (request.called_at or request.decided_at or request.created_at) - CLOCK_MARGIN
+        try:
+            found = [
+                t
+                for t in self._ovh.find_tasks(spec.dest_service, spec.dest_datacenter_id, since)
+                if t.filer_id in (spec.filer_id, request.copy_filer_id, None)
+            ]
+        except PccBotError as search_error:
+            log.warning("request #%d: task search failed: %s", request.id, search_error)
+            found = []
+        task_id = request.task_id if request.state == State.REPLICATING else request.removal_task_id
+        text = messages.unreadable(request, task_id, misses, found[:MAX_CANDIDATES])
+        for draft in self._chat.thread_and_incident(request, f"unreadable-{task_id}-{len(misses)}", text):
+            self._repo.queue_notice(request.id, draft, self._clock.now())
 
     def _settle_interrupted(self, *, at_start: bool) -> None:
         """A call whose answer never came back (the bot stopped, or the database refused its outcome)
@@ -263,9 +325,9 @@ class Tracker:
             ),
         )
 
-    def _track(self, request: MigrationRequest) -> None:
+    def _track(self, request: MigrationRequest, task: Task | None = None) -> None:
         assert request.task_id is not None
-        task = self._ovh.get_task(request.spec.dest_service, request.task_id)
+        task = task or self._ovh.get_task(request.spec.dest_service, request.task_id)
         if task.state == TASK_DONE:
             self._chat.move(
                 request,
@@ -343,10 +405,10 @@ class Tracker:
             for draft in self._chat.thread_and_incident(request, f"stall-{still_since.isoformat()}", text):
                 self._repo.queue_notice(request.id, draft, now)
 
-    def _track_removal(self, request: MigrationRequest) -> None:
+    def _track_removal(self, request: MigrationRequest, task: Task | None = None) -> None:
         assert request.removal_task_id is not None and request.copy_filer_id is not None
         spec = request.spec
-        task = self._ovh.get_filer_task(
+        task = task or self._ovh.get_filer_task(
             spec.dest_service, spec.dest_datacenter_id, request.copy_filer_id, request.removal_task_id
         )
         if task.state == TASK_DONE:
@@ -382,6 +444,17 @@ class Tracker:
                     ],
                 ),
             )
+
+
+#: Polls in a row a tracked task may be unreadable before people are told.
+UNREADABLE_POLLS = 3
+
+
+def _group_cost(key: tuple[int | str, str], requests: list[MigrationRequest]) -> int:
+    """One expanded read for a PCC's tracked tasks (plus copyFilerStatus where it applies)."""
+    if key[0] == "pcc":
+        return 1 + sum(1 for r in requests if r.state == State.REPLICATING and r.uses_copy_filer)
+    return _cost(requests[0])
 
 
 #: Calls a poll of the request costs (a search reads a list, then its tasks).

@@ -72,6 +72,7 @@ class FakeGateway:
     copies: dict[int, int] = field(default_factory=lambda: {900: 20})  # restore filer id -> datacenter
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     route: str = "linkFilerFromSbg"
+    expands: bool = False  # task lists answer whole objects (list expansion)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(500))
 
     def _pcc(self, service: str) -> tuple[str, Certifications, dict[int, list[int]]]:
@@ -156,6 +157,9 @@ class FakeGateway:
         if task_id not in self.tasks:
             raise OvhNotFound(f"task {task_id} not found", status=404)
         return self.tasks[task_id]
+
+    def tasks_of(self, service: str) -> list[Task] | None:
+        return list(self.tasks.values()) if self.expands else None
 
     def get_filer_task(self, service: str, datacenter_id: int, filer_id: int, task_id: int) -> Task:
         return self.get_task(service, task_id)

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from bot.domain import State
 from bot.simulator import large_pcc
 from tests.conftest import start_bot, stop_bot
 
@@ -84,3 +85,48 @@ def test_without_expansion_the_first_answer_comes_at_once_and_fills_in_within_th
     reads = simulator.sim.calls_to("GET", r"/filer/\d+$")
     assert len(reads) == 100  # each datastore read once
     assert budget.now - 1000.0 >= 60  # the budget had to wait for room: more than a minute of calls
+
+
+def approved(bot, filer: int) -> int:
+    bot.command(f"migrate pcc-192-0-2-15 1337 {filer} pcc-192-0-2-50 1515")
+    bot.settle()
+    request_id = int(max(r.id for r in bot.runtime.repo.recent(10)))
+    bot.click("pcc_approve", str(request_id), user="UBOB")
+    bot.settle()
+    return request_id
+
+
+def test_one_expanded_read_per_destination_covers_every_tracked_task(timed_bot, simulator, clock):
+    bot = timed_bot
+    requests = [approved(bot, filer) for filer in (1234, 1235, 1236)]
+    simulator.sim.advance(2 * 3600)
+    before = len(simulator.sim.calls_to("GET", r"/task"))
+    bot.runtime.service.poll_once()
+    task_reads = simulator.sim.calls_to("GET", r"/task")[before:]
+    assert [c.path for c in task_reads] == ["/dedicatedCloud/pcc-192-0-2-50/task"]  # one read for three
+    assert all(bot.runtime.repo.get(r).progress == 50 for r in requests)
+    simulator.sim.expansion = False  # the route stops expanding: each task is read on its own
+    clock.advance(hours=1)
+    bot.runtime.service.poll_once()
+    bot.runtime.service.poll_once()
+    assert len(simulator.sim.calls_to("GET", r"/task/\d+$")) == 3
+
+
+def test_a_task_unreadable_three_polls_in_a_row_is_announced_once_with_its_query_ids(
+    timed_bot, simulator, clock
+):
+    bot = timed_bot
+    request_id = approved(bot, 1234)
+    task_id = bot.runtime.repo.get(request_id).task_id
+    simulator.sim.tasks.pop(task_id)  # OVHcloud answers 404 for it from now on
+    for _ in range(4):
+        clock.advance(hours=1)
+        bot.runtime.service.poll_once()
+    notices = [
+        c.args
+        for c in bot.slack.standin.calls_to("chat.postMessage")
+        if "could not be read for 3 polls" in c.args["text"]
+    ]
+    assert {n["channel"] for n in notices} == {"COPS", "CINCIDENT"} and len(notices) == 2
+    assert "EU.ext-sim." in notices[0]["text"] and str(task_id) in notices[0]["text"]
+    assert bot.runtime.repo.get(request_id).state == State.REPLICATING  # still tracked, never guessed
