@@ -448,6 +448,10 @@ def _request_line(r: MigrationRequest) -> str:
     )
 
 
+#: Rows per App Home section; the rest are counted, never silently dropped.
+HOME_ROWS = 15
+
+
 def home_view(
     mine: Sequence[MigrationRequest],
     to_approve: Sequence[MigrationRequest],
@@ -460,7 +464,9 @@ def home_view(
         ("Active migrations", active, "No migration in flight."),
         ("Your requests", mine, "You have filed no request. Try `/pcc migrate` (see `/pcc help`)."),
     ):
-        lines = [_request_line(r) for r in requests[:15]] or [f"_{empty}_"]
+        lines = [_request_line(r) for r in requests[:HOME_ROWS]] or [f"_{empty}_"]
+        if len(requests) > HOME_ROWS:
+            lines.append(f"_…and {len(requests) - HOME_ROWS} more: `/pcc list`, `/pcc status <id>`_")
         blocks += [{"type": "divider"}, section(f"*{title}*\n" + "\n".join(lines))]
     blocks.append(
         context(
@@ -527,15 +533,21 @@ def options(pairs: list[tuple[str, str]]) -> list[dict[str, Any]]:
     return [{"text": {"type": "plain_text", "text": label}, "value": value} for value, label in pairs]
 
 
-def list_message(requests: list[MigrationRequest]) -> Message:
+def list_message(requests: list[MigrationRequest], total: int | None = None) -> Message:
     if not requests:
         return text_message("No requests yet. File one with `/pcc migrate …` (see `/pcc help`).")
+    total = len(requests) if total is None else total
     lines = [
         f"#{r.id} {STATE_LABELS[r.state]} · `{esc(r.filer_name)}` {r.spec.source_service} → "
         f"{r.spec.dest_service}/{r.spec.dest_datacenter_id} · <@{r.requester}> · {_when(r.created_at)}"
         for r in requests
     ]
-    return text_message("*Recent requests*\n" + "\n".join(lines))
+    more = (
+        f"\n_The {len(requests)} most recent of {total} requests; `/pcc status <id>` shows any of them._"
+        if total > len(requests)
+        else ""
+    )
+    return text_message("*Recent requests*\n" + "\n".join(lines) + more)
 
 
 def status_message(request: MigrationRequest, history: list[AuditEntry]) -> Message:

@@ -64,6 +64,8 @@ def _about_request(method: Callable[Concatenate[S, int, P], T]) -> Callable[Conc
     return tagged
 
 
+#: Slack shows at most 100 options; past that the last one says how many more match.
+FORM_OPTIONS = 100
 #: How long filling a listing in may wait for the call budget, per datastore.
 FILL_WAIT_SECONDS = 120.0
 
@@ -179,8 +181,9 @@ class PccService:
             raise PccBotError(f"the list could not be sent: {error}") from error
         return listing.count
 
-    def recent(self, limit: int = 15) -> list[MigrationRequest]:
-        return self._repo.recent(limit)
+    def recent(self, limit: int = 15) -> tuple[list[MigrationRequest], int]:
+        """The latest requests, and how many there are in all."""
+        return self._repo.recent(limit), sum(self._repo.count_by_state().values())
 
     def warm_form(self) -> None:
         """The form is opening: start loading its first list."""
@@ -227,17 +230,20 @@ class PccService:
             note = f"Could not load the list: {listed.error}" if listed.error else "Loading from OVHcloud…"
             return [(NOT_AN_OPTION, f"{note} type again in a moment"[:75])]
         needle = typed.strip().lower()
-        return [(value, label[:75]) for value, label in options if needle in label.lower()][:100]
+        matching = [(value, label[:75]) for value, label in options if needle in label.lower()]
+        if len(matching) <= FORM_OPTIONS:
+            return matching
+        more = len(matching) - FORM_OPTIONS + 1
+        return [*matching[: FORM_OPTIONS - 1], (NOT_AN_OPTION, f"…{more} more: type to narrow the list")]
 
     def home(self, user: str) -> Home:
-        """What the App Home tab shows this person."""
-        recent = self._repo.recent(200)
-        pending = [r for r in recent if r.state == State.PENDING]
-        waiting = [request for request in pending if self.may_decide(request, user)]
+        """What the App Home tab shows this person: every request waiting for them, every migration in
+        flight, and their latest requests."""
+        pending = self._repo.in_states([State.PENDING])
         return Home(
-            mine=tuple(r for r in recent if r.requester == user)[:10],
-            to_approve=tuple(waiting),
-            active=tuple(r for r in recent if r.state in IN_FLIGHT_STATES),
+            mine=tuple(r for r in self._repo.recent(200) if r.requester == user),
+            to_approve=tuple(r for r in pending if self.may_decide(r, user)),
+            active=tuple(self._repo.in_states(sorted(IN_FLIGHT_STATES))),
         )
 
     def status(self, request_id: int) -> tuple[MigrationRequest, list[AuditEntry]]:

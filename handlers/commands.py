@@ -58,7 +58,7 @@ def register(app: App, service: PccService, work: Executor) -> None:
                     f"Request #{request.id} filed and posted in <#{channel}>; an approver has to approve it."
                 )
             case ListRequests():
-                text, body = blocks.list_message(service.recent())
+                text, body = blocks.list_message(*service.recent())
             case Status(request_id=request_id):
                 text, body = blocks.status_message(*service.status(request_id))
             case Audit(days=days):

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from bot.domain import State
+from bot import blocks
+from bot.domain import Field, State
 from bot.simulator import large_pcc
 from tests.conftest import start_bot, stop_bot
 
@@ -130,3 +131,33 @@ def test_a_task_unreadable_three_polls_in_a_row_is_announced_once_with_its_query
     assert {n["channel"] for n in notices} == {"COPS", "CINCIDENT"} and len(notices) == 2
     assert "EU.ext-sim." in notices[0]["text"] and str(task_id) in notices[0]["text"]
     assert bot.runtime.repo.get(request_id).state == State.REPLICATING  # still tracked, never guessed
+
+
+def test_no_list_is_cut_silently(config, slack, simulator):
+    simulator.sim.inventory[BIG] = large_pcc(150)
+    bot = start_bot(config, slack)
+    try:
+        for filer in (1234, 1235, 1236, 1240, 1241):
+            bot.command(
+                f"migrate pcc-192-0-2-15 {1337 if filer < 1240 else 1338} {filer} pcc-192-0-2-50 1515"
+            )
+        bot.settle()
+        total = len(bot.runtime.repo.recent(100))
+        listed = bot.runtime.service.recent(limit=3)
+        assert len(listed[0]) == 3 and listed[1] == total == 5
+        text = blocks.list_message(*listed)[0]
+        assert "The 3 most recent of 5 requests" in text
+        options = bot.runtime.service.form_options(
+            Field.FILER, "", {Field.SOURCE: BIG, Field.SOURCE_DATACENTER: "2001"}
+        )
+        bot.settle()
+        options = bot.runtime.service.form_options(
+            Field.FILER, "", {Field.SOURCE: BIG, Field.SOURCE_DATACENTER: "2001"}
+        )
+        assert len(options) == 100 and options[-1] == ("-", "…51 more: type to narrow the list")
+        narrowed = bot.runtime.service.form_options(
+            Field.FILER, "ssd-020149", {Field.SOURCE: BIG, Field.SOURCE_DATACENTER: "2001"}
+        )
+        assert [value for value, _ in narrowed] == ["20149"]  # type-ahead over the whole list
+    finally:
+        stop_bot(bot)
