@@ -73,3 +73,15 @@ def test_every_subscribed_event_has_a_listener():
     source = "\n".join(p.read_text() for p in (ROOT / "handlers").glob("*.py"))
     assert events and all(f'@app.event("{event}")' in source for event in events)
     assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True
+
+
+def test_the_readme_route_table_is_the_route_table():
+    from bot import routes
+
+    readme = (ROOT / "README.md").read_text()
+    rows = re.findall(r"^\| (GET|POST) \| `([^`]+)` \|[^|]*\|([^|]*)\| (.+) \|$", readme, re.M)
+    assert [(m, p) for m, p, _, _ in rows] == [(r.method, r.template) for r in routes.ROUTES]
+    for (_, _, mutating, iam), route in zip(rows, routes.ROUTES, strict=True):
+        assert (mutating.strip() == "yes") == route.mutating, route
+        expected = f"`pccVMware:apiovh:{route.iam_action}`" if route.iam_action else "(none: API key only)"
+        assert iam.strip() == expected, route
