@@ -152,3 +152,11 @@ def test_a_successful_mutating_call_keeps_its_query_id(simulator):
     gateway = gateway_for(simulator)
     started = gateway.start_migration(SPEC, gateway.migration_route)
     assert started.query_id and started.query_id.startswith("EU.ext-sim.")
+
+
+def test_a_read_answered_429_waits_as_long_as_retry_after_says(simulator):
+    sleeps: list[float] = []
+    gateway = gateway_for(simulator, sleeps=sleeps)
+    simulator.sim.inject("GET", r"^/dedicatedCloud/pcc-192-0-2-15$", 429, headers={"Retry-After": "7"})
+    assert gateway.get_pcc("pcc-192-0-2-15").zone == "sbg1a"
+    assert sleeps == [7.0]  # not the 0.5 s backoff

@@ -63,6 +63,8 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(sim.latency)
         status, payload, extra = self._answer(method, path, split.query, raw)
         fault = sim.take_fault(method, path)
+        if fault is not None and fault.headers:
+            extra = {**extra, **fault.headers}
         if fault is not None:
             if fault.kind == "timeout":
                 time.sleep(fault.seconds or 10.0)
@@ -88,7 +90,7 @@ class _Handler(BaseHTTPRequestHandler):
                 ).encode()
         with sim._lock:
             sim.calls.append(Call(method, path + (f"?{split.query}" if split.query else ""), raw, status))
-        self._send(status, payload, query_id, extra if status == 200 else None)
+        self._send(status, payload, query_id, extra)
 
     def _answer(self, method: str, path: str, query: str, raw: str) -> tuple[int, bytes, dict[str, str]]:
         sim = self.server.sim

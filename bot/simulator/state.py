@@ -34,6 +34,7 @@ class Fault:
     times: int = 1
     seconds: float = 0.0
     body: dict[str, Any] | None = None  # the answer's body (default: the classic error format)
+    headers: dict[str, str] | None = None  # extra answer headers (Retry-After…)
 
 
 @dataclass
@@ -112,11 +113,12 @@ class Simulator:
         times: int = 1,
         seconds: float = 0.0,
         body: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         """Answer the next ``times`` matching calls with ``kind`` (a status, "timeout", "drop" or
         "invalid-json"), *after* handling them: a mutating call has run when its answer is lost."""
         with self._lock:
-            self.faults.append(Fault(method.upper(), re.compile(path), kind, times, seconds, body))
+            self.faults.append(Fault(method.upper(), re.compile(path), kind, times, seconds, body, headers))
 
     def add_task(
         self,
