@@ -30,17 +30,12 @@ from slack_sdk.signature import SignatureVerifier
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot import ids  # noqa: E402
+from bot.adapters.http.server import HttpServer, SlackWsgi  # noqa: E402
+from bot.adapters.ovh.gateway import OvhCredentials, OvhGateway, make_client  # noqa: E402
+from bot.adapters.slack import ids  # noqa: E402
+from bot.adapters.sqlite.repository import SqliteRepository  # noqa: E402
 from bot.app import build_runtime  # noqa: E402
-from bot.config import Config  # noqa: E402
-from bot.domain import MigrationSpec, RequestDraft, State  # noqa: E402
-from bot.ovh_gateway import OvhCredentials, OvhGateway, make_client  # noqa: E402
-from bot.ports import Board, Change, MessageRef, Offer  # noqa: E402
-from bot.ratelimit import SlidingWindow  # noqa: E402
-from bot.repository import SqliteRepository  # noqa: E402
-from bot.service import PccService  # noqa: E402
-from bot.settings import ServiceSettings  # noqa: E402
-from bot.simulator import (  # noqa: E402
+from bot.demo.simulator import (  # noqa: E402
     DEMO_APPLICATION_KEY,
     DEMO_APPLICATION_SECRET,
     DEMO_CONSUMER_KEY,
@@ -49,8 +44,13 @@ from bot.simulator import (  # noqa: E402
     SimulatorServer,
     filer_record,
 )
-from bot.slack_standin import SlackStandIn, SlackStandInServer  # noqa: E402
-from bot.web import HttpServer, SlackWsgi  # noqa: E402
+from bot.demo.slack_standin import SlackStandIn, SlackStandInServer  # noqa: E402
+from bot.domain.model import MigrationSpec, RequestDraft, State  # noqa: E402
+from bot.ops.config import Config  # noqa: E402
+from bot.support.window import SlidingWindow  # noqa: E402
+from bot.usecases.ports import Board, Change, MessageRef, Offer  # noqa: E402
+from bot.usecases.service import PccService  # noqa: E402
+from bot.usecases.settings import ServiceSettings  # noqa: E402
 
 SECRET = "bench-secret"
 LATENCY = 0.1
@@ -458,8 +458,8 @@ print(elapsed, rss)
 _BOT = """
 from dataclasses import replace
 from bot.app import build_runtime
-from bot.config import Config
-from bot.ovh_gateway import OvhCredentials
+from bot.ops.config import Config
+from bot.adapters.ovh.gateway import OvhCredentials
 config = Config(slack_bot_token='xoxb-x', slack_signing_secret='s', slack_api_url={api!r},
                 ovh=OvhCredentials({ovh!r}, 'demo-application-key', 'demo-application-secret',
                                    'demo-consumer-key'),
@@ -535,13 +535,17 @@ def main() -> int:
             lambda: bench_poller(workdir, pccs=10, expansion=True),
             lambda: bench_startup(sim, slack, workdir),
         ):
-            rows += step()
+            found = step()
+            for line in found:  # as they come: a later failure loses nothing
+                print(" | ".join(line), flush=True)
+            rows += found
     slack.stop()
     sim.stop()
     header: Row = ("figure", "pcc-bot", "reference", "ratio")
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
-    for row in [header, tuple("-" * w for w in widths), *rows]:
-        print(" | ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+    print()
+    for shown in [header, tuple("-" * w for w in widths), *rows]:
+        print(" | ".join(cell.ljust(width) for cell, width in zip(shown, widths, strict=True)))
     print(f"\n(machine: {os.cpu_count()} cores, Python {sys.version.split()[0]})")
     return 0
 

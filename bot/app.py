@@ -2,65 +2,33 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qsl
 
-from slack_bolt import App, BoltContext
-from slack_bolt.request import BoltRequest
-from slack_bolt.request.internals import build_context
+from slack_bolt import App
 from slack_sdk import WebClient
 
 import handlers
-from bot.config import Config
-from bot.domain import PccBotError, State
-from bot.executor import TrackingExecutor
-from bot.metrics import Counters, Family, exposition
-from bot.ovh_gateway import OvhGateway, make_client
-from bot.ports import Clock
-from bot.ratelimit import SlidingWindow
-from bot.repository import SqliteRepository
+from bot.adapters.ovh.gateway import OvhGateway, make_client
+from bot.adapters.slack.notifier import SlackDirectory, SlackNotifier
+from bot.adapters.sqlite.repository import SqliteRepository
+from bot.domain.model import PccBotError, State
+from bot.ops.config import Config
 from bot.scheduler import Poller
-from bot.service import PccService
-from bot.settings import ServiceSettings
-from bot.slack_adapter import SlackDirectory, SlackNotifier
+from bot.support.executor import TrackingExecutor
+from bot.support.metrics import Counters, Family, exposition
+from bot.support.window import SlidingWindow
+from bot.usecases.ports import Clock
+from bot.usecases.service import PccService
+from bot.usecases.settings import ServiceSettings
 
 
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
-
-
-def parse_slack_body(raw: str, content_type: str | None) -> dict[str, Any]:
-    """Parse a Slack HTTP body. Bolt 1.30 tests `"payload" in body` on the raw string, so a slash
-    command whose text merely contains "payload" is parsed as {} and dropped (reference/slack.md
-    §2); here a form body uses `payload` only when it is a real form field."""
-    if not raw:
-        return {}
-    if content_type == "application/json" or raw.startswith("{"):
-        parsed = json.loads(raw)
-        return parsed if isinstance(parsed, dict) else {}
-    fields = dict(parse_qsl(raw, keep_blank_values=True))
-    if "payload" in fields:
-        payload = json.loads(fields["payload"])
-        return payload if isinstance(payload, dict) else {}
-    return fields
-
-
-class SlackHttpRequest(BoltRequest):
-    """A BoltRequest from an HTTP body, parsed by ``parse_slack_body``. Signature checks still use
-    the untouched raw body."""
-
-    def __init__(self, *, body: str, query: str | None, headers: dict[str, Any]) -> None:
-        super().__init__(body=body, query=query, headers=headers)
-        parsed = parse_slack_body(self.raw_body, self.content_type)
-        if parsed != self.body:
-            self.body = parsed
-            self.context = build_context(BoltContext({}), parsed)
 
 
 @dataclass

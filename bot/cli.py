@@ -11,9 +11,9 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
-from bot import config as config_module
-from bot import logs
-from bot.domain import PccBotError
+from bot.domain.model import PccBotError
+from bot.ops import config as config_module
+from bot.support import logs
 
 log = logging.getLogger("pcc-bot")
 
@@ -82,7 +82,7 @@ def serve(http: bool, host: str, port: int) -> int:
     cfg.require_for_serve(http)
     runtime = build_runtime(cfg)
     stop = _stop_event()
-    from bot.web import HttpServer, SlackWsgi
+    from bot.adapters.http.server import HttpServer, SlackWsgi
 
     if http:
         events = SlackWsgi(runtime.app, runtime, signing_secret=cfg.slack_signing_secret)
@@ -116,7 +116,13 @@ def serve(http: bool, host: str, port: int) -> int:
 def simulator(
     host: str, port: int, speed: float, latency: float, filers: int = 0, ids_only: bool = False
 ) -> int:
-    from bot.simulator import DEMO_APPLICATION_KEY, DEMO_CONSUMER_KEY, Simulator, SimulatorServer, large_pcc
+    from bot.demo.simulator import (
+        DEMO_APPLICATION_KEY,
+        DEMO_CONSUMER_KEY,
+        Simulator,
+        SimulatorServer,
+        large_pcc,
+    )
 
     logs.setup("INFO")
     sim = Simulator(speed=speed, latency=latency, expansion=not ids_only)
@@ -145,11 +151,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             if env.slack_bot_token and env.slack_signing_secret:
                 return serve(True, "0.0.0.0", int(os.environ.get("PORT", "3000")))
             logs.setup("WARNING")
-            from bot import console
+            from bot.demo import console
 
             return console.run(speed=720.0, user="alice", db_path=None)
         if args.command in ("doctor", "credentials"):
-            from bot import doctor
+            from bot.ops import doctor
 
             cfg = config_module.load()
             logs.setup("WARNING")
@@ -159,7 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return serve(args.http, args.host, args.port)
         if args.command == "console":
             logs.setup("WARNING")
-            from bot import console
+            from bot.demo import console
 
             return console.run(speed=args.speed, user=args.user, db_path=args.db)
         return simulator(args.host, args.port, args.speed, args.latency, args.filers, args.ids_only)

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot.metrics import Counters
-from bot.service import PccService
+from bot.support.metrics import Counters
+from bot.usecases.service import PccService
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ class Poller:
         first = datetime.now(UTC) + timedelta(seconds=1)
         # One run at a time; a run missed while the previous one was slow is skipped, not queued.
         options = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
-        # Short ticks: the planner decides, task by task, which one is due (bot/polling.py).
+        # Short ticks: the planner decides, task by task, which one is due (bot/domain/polling.py).
         tick = min(poll_seconds, TICK_SECONDS)
         self._scheduler.add_job(
             self._poll, "interval", seconds=tick, id="poll", next_run_time=first, **options

@@ -4,7 +4,7 @@ from concurrent.futures import Executor
 
 from slack_bolt import App
 
-from bot.service import PccService
+from bot.usecases.service import PccService
 from handlers import actions, channels, commands, errors, form, home
 
 

@@ -8,10 +8,10 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot import ids
-from bot.commands import parse_adopt_value, parse_request_id, parse_user
-from bot.domain import MigrationRequest
-from bot.service import PccService
+from bot.adapters.slack import ids
+from bot.adapters.slack.grammar import parse_adopt_value, parse_request_id, parse_user
+from bot.domain.model import MigrationRequest
+from bot.usecases.service import PccService
 from handlers.errors import after_ack
 
 UseCase = Callable[[int, str], MigrationRequest]

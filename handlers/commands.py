@@ -8,8 +8,8 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot import blocks, ids
-from bot.commands import (
+from bot.adapters.slack import blocks, ids
+from bot.adapters.slack.grammar import (
     Audit,
     Cancel,
     Help,
@@ -23,7 +23,7 @@ from bot.commands import (
     parse_trigger,
     parse_user,
 )
-from bot.service import PccService
+from bot.usecases.service import PccService
 from handlers.errors import after_ack
 
 

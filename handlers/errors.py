@@ -19,9 +19,9 @@ from typing import Any
 
 from slack_bolt import App, Respond
 
-from bot import logs, waits
-from bot.domain import PccBotError
-from bot.mrkdwn import esc
+from bot.domain.model import PccBotError
+from bot.support import logs, waits
+from bot.support.mrkdwn import esc
 
 log = logging.getLogger(__name__)
 

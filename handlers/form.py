@@ -15,11 +15,11 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
-from bot import blocks, ids
-from bot.commands import parse_channel, parse_user, spec_from_fields
-from bot.domain import Conflict, Field, MigrationRequest, PccBotError, RuleViolation, UsageError
-from bot.mrkdwn import esc
-from bot.service import PccService
+from bot.adapters.slack import blocks, ids
+from bot.adapters.slack.grammar import parse_channel, parse_user, spec_from_fields
+from bot.domain.model import Conflict, Field, MigrationRequest, PccBotError, RuleViolation, UsageError
+from bot.support.mrkdwn import esc
+from bot.usecases.service import PccService
 
 log = logging.getLogger(__name__)
 

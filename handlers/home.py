@@ -7,9 +7,9 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot import blocks
-from bot.commands import parse_user
-from bot.service import PccService
+from bot.adapters.slack import blocks
+from bot.adapters.slack.grammar import parse_user
+from bot.usecases.service import PccService
 
 
 def register(app: App, service: PccService) -> None:

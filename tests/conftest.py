@@ -16,19 +16,19 @@ import pytest
 import requests
 from slack_sdk.signature import SignatureVerifier
 
-from bot import ids
+from bot.adapters.http.server import HttpServer, SlackWsgi
+from bot.adapters.ovh.gateway import OvhCredentials
+from bot.adapters.slack import ids
 from bot.app import Runtime, build_runtime
-from bot.config import Config
-from bot.ovh_gateway import OvhCredentials
-from bot.simulator import (
+from bot.demo.simulator import (
     DEMO_APPLICATION_KEY,
     DEMO_APPLICATION_SECRET,
     DEMO_CONSUMER_KEY,
     Simulator,
     SimulatorServer,
 )
-from bot.slack_standin import SlackStandIn, SlackStandInServer
-from bot.web import HttpServer, SlackWsgi
+from bot.demo.slack_standin import SlackStandIn, SlackStandInServer
+from bot.ops.config import Config
 from tests.fakes import FakeClock
 
 SIGNING_SECRET = "test-signing-secret"

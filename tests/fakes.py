@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from bot.domain import (
+from bot.domain.model import (
     Certifications,
     CopyStatus,
     Datacenter,
@@ -24,7 +24,7 @@ from bot.domain import (
     StartedTask,
     Task,
 )
-from bot.ports import Board, MessageRef, Offer
+from bot.usecases.ports import Board, MessageRef, Offer
 
 
 @dataclass

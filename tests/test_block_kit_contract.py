@@ -11,8 +11,8 @@ import pytest
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from bot import blocks, messages
-from bot.domain import (
+from bot.adapters.slack import blocks
+from bot.domain.model import (
     AuditEntry,
     Datacenter,
     DatacenterFilers,
@@ -26,8 +26,9 @@ from bot.domain import (
     State,
     Task,
 )
-from bot.mrkdwn import esc
-from bot.ports import Board
+from bot.support.mrkdwn import esc
+from bot.usecases import messages
+from bot.usecases.ports import Board
 
 HOSTILE = (
     "<!channel>",

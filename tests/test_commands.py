@@ -1,7 +1,16 @@
 import pytest
 
-from bot.commands import Cancel, Help, ListFilers, ListRequests, Migrate, Status, parse, parse_request_id
-from bot.domain import MigrationSpec, UsageError
+from bot.adapters.slack.grammar import (
+    Cancel,
+    Help,
+    ListFilers,
+    ListRequests,
+    Migrate,
+    Status,
+    parse,
+    parse_request_id,
+)
+from bot.domain.model import MigrationSpec, UsageError
 
 
 def test_every_subcommand_parses():
@@ -62,7 +71,7 @@ def test_button_values_must_be_request_ids(value):
 
 
 def test_audit_takes_an_optional_number_of_days():
-    from bot.commands import Audit
+    from bot.adapters.slack.grammar import Audit
 
     assert parse("audit") == Audit(30)
     assert parse("audit 7") == Audit(7)

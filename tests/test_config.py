@@ -1,6 +1,6 @@
 import pytest
 
-from bot.config import ConfigError, load
+from bot.ops.config import ConfigError, load
 
 GOOD = {
     "SLACK_BOT_TOKEN": "xoxb-1",

@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot import doctor, ids
-from bot.domain import PccBotError, State
-from bot.routes import access_rules
-from bot.simulator import DEMO_CONSUMER_KEY
+from bot.adapters.ovh.routes import access_rules
+from bot.adapters.slack import ids
+from bot.demo.simulator import DEMO_CONSUMER_KEY
+from bot.domain.model import PccBotError, State
+from bot.ops import doctor
 from tests.conftest import INCIDENT, start_bot, stop_bot
 from tests.fakes import FakeClock
 from tests.test_http import file_request

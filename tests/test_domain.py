@@ -1,6 +1,6 @@
 import pytest
 
-from bot.domain import (
+from bot.domain.model import (
     IN_DOUBT_STATES,
     OPERATIONS,
     TRANSITIONS,

@@ -10,8 +10,8 @@ from urllib.parse import urlencode
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import ids
-from bot.domain import State
+from bot.adapters.slack import ids
+from bot.domain.model import State
 from tests.test_http import POST_ROUTE, file_request
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

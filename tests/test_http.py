@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot import ids
+from bot.adapters.slack import ids
 from tests.conftest import CHANNEL, INCIDENT, RunningBot, signed_headers
 
 MIGRATE = "migrate pcc-192-0-2-15 1337 1234 pcc-192-0-2-50 1515"

@@ -7,7 +7,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot import ids, logs
+from bot.adapters.slack import ids
+from bot.support import logs
 from tests.conftest import SIGNING_SECRET, signed_headers
 from tests.test_http import file_request
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot import ids
+from bot.adapters.slack import ids
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = yaml.safe_load((ROOT / "manifest.yml").read_text())
@@ -30,7 +30,7 @@ FEATURE_SCOPES = {
 
 
 def called_methods() -> set[str]:
-    files = [p.read_text() for p in (ROOT / "bot").glob("*.py")]
+    files = [p.read_text() for p in (ROOT / "bot").rglob("*.py")]
     source = "\n".join(text for text in files if "from slack_sdk import WebClient" in text)
     return set(re.findall(r"client\.(\w+)[(,]", source)) - {"get", "post", "new_consumer_key_request"}
 
@@ -76,7 +76,7 @@ def test_every_subscribed_event_has_a_listener():
 
 
 def test_the_readme_route_table_is_the_route_table():
-    from bot import routes
+    from bot.adapters.ovh import routes
 
     readme = (ROOT / "README.md").read_text()
     rows = re.findall(r"^\| (GET|POST) \| `([^`]+)` \|[^|]*\|([^|]*)\| (.+) \|$", readme, re.M)

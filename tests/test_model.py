@@ -22,7 +22,8 @@ from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from bot.domain import (
+from bot.adapters.sqlite.repository import SqliteRepository
+from bot.domain.model import (
     OPERATIONS,
     REMOVAL,
     MigrationSpec,
@@ -31,9 +32,8 @@ from bot.domain import (
     StartedTask,
     StorageError,
 )
-from bot.repository import SqliteRepository
-from bot.service import PccService
-from bot.settings import ServiceSettings
+from bot.usecases.service import PccService
+from bot.usecases.settings import ServiceSettings
 from tests.fakes import FakeClock, FakeDirectory, FakeGateway, FakeNotifier
 
 EXAMPLES = int(os.environ.get("PCC_MODEL_EXAMPLES", "25"))

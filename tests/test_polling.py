@@ -5,7 +5,7 @@ import statistics
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from bot.polling import PollPlanner
+from bot.domain.polling import PollPlanner
 
 START = datetime(2026, 3, 12, 9, 0, tzinfo=UTC)
 PERIOD = timedelta(seconds=60)

@@ -2,8 +2,8 @@
 
 import json
 
-from bot import ids
-from bot.domain import State
+from bot.adapters.slack import ids
+from bot.domain.model import State
 from tests.test_http import file_request
 
 REMOVE = r"/filer/\d+/remove$"

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlite_utils import Database
 
-from bot.domain import Conflict, MigrationSpec, NoticeDraft, NoticeKind, RequestDraft, State
-from bot.ports import Change
-from bot.repository import SqliteRepository, migrations
+from bot.adapters.sqlite.repository import SqliteRepository, migrations
+from bot.domain.model import Conflict, MigrationSpec, NoticeDraft, NoticeKind, RequestDraft, State
+from bot.usecases.ports import Change
 
 NOW = datetime(2026, 3, 12, 9, 0, tzinfo=UTC)
 ALL_MIGRATIONS = [m.name for m in migrations.pending(Database(memory=True))]

@@ -4,9 +4,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot import ids
-from bot.domain import State
-from bot.ports import Change
+from bot.adapters.slack import ids
+from bot.domain.model import State
+from bot.usecases.ports import Change
 from tests.conftest import CHANNEL, INCIDENT, start_bot, stop_bot
 from tests.test_http import POST_ROUTE, file_request
 

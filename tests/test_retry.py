@@ -3,8 +3,8 @@
 import json
 import threading
 
-from bot import ids
-from bot.domain import State
+from bot.adapters.slack import ids
+from bot.domain.model import State
 from tests.conftest import CHANNEL
 from tests.test_http import POST_ROUTE, file_request
 

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from bot import routes
-from bot.simulator import Simulator, large_pcc
-from bot.simulator.api import _Api
+from bot.adapters.ovh import routes
+from bot.demo.simulator import Simulator, large_pcc
+from bot.demo.simulator.api import _Api
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "shared" / "reference" / "schemas"
 CAPTURES = [

@@ -5,7 +5,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.domain import (
+from bot.adapters.sqlite.repository import SqliteRepository
+from bot.domain.model import (
     Conflict,
     MigrationSpec,
     NotAllowed,
@@ -15,10 +16,9 @@ from bot.domain import (
     Task,
     ZonePolicy,
 )
-from bot.ports import Change
-from bot.repository import SqliteRepository
-from bot.service import PccService
-from bot.settings import ServiceSettings
+from bot.usecases.ports import Change
+from bot.usecases.service import PccService
+from bot.usecases.settings import ServiceSettings
 from tests.fakes import FakeClock, FakeDirectory, FakeGateway, FakeNotifier
 
 SPEC = MigrationSpec("pcc-src", 10, 100, "pcc-dst", 20)
@@ -379,7 +379,7 @@ def test_the_card_shows_elapsed_time_and_last_check(world):
     world.gateway.set_task(request.task_id, "doing", 40)
     world.service.poll_once()
     card = world.notifier.updates[-1]
-    from bot.blocks import card_message
+    from bot.adapters.slack.blocks import card_message
 
     status = card_message(card)[1][2]["elements"][0]["text"]
     assert "running (`doing`) 40%" in status and "running 1 h 30 min" in status

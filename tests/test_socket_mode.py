@@ -8,9 +8,9 @@ import time
 import requests
 from websockets.sync.server import ServerConnection, serve
 
-from bot import ids
+from bot.adapters.http.server import HttpServer, SlackWsgi
+from bot.adapters.slack import ids
 from bot.app import build_runtime, socket_mode_handler
-from bot.web import HttpServer, SlackWsgi
 from tests.test_http import POST_ROUTE
 
 MIGRATE = "migrate pcc-192-0-2-15 1337 1234 pcc-192-0-2-50 1515"

@@ -10,8 +10,8 @@ from urllib.parse import urlencode
 import pytest
 import requests
 
-from bot.ovh_gateway import OvhCredentials, OvhGateway, make_client
-from bot.web import HttpServer, SlackWsgi
+from bot.adapters.http.server import HttpServer, SlackWsgi
+from bot.adapters.ovh.gateway import OvhCredentials, OvhGateway, make_client
 from tests.conftest import SIGNING_SECRET, signed_headers
 
 

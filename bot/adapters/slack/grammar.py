@@ -1,0 +1,239 @@
+"""Parsing `/pcc` command text into plain values. Pure: no I/O."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from bot.domain.model import NOT_AN_OPTION, Field, MigrationSpec, RuleViolation, UsageError
+
+T = TypeVar("T")
+
+MAX_TEXT = 500
+# OVHcloud service names: pcc-192-0-2-15, or older style names with dots.
+_SERVICE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+_ID = re.compile(r"[0-9]{1,18}")
+
+
+@dataclass(frozen=True)
+class Help:
+    pass
+
+
+@dataclass(frozen=True)
+class ListFilers:
+    service: str
+    datacenter_id: int | None
+    page: int = 1
+    as_csv: bool = False  # the whole list as a file
+
+
+@dataclass(frozen=True)
+class Migrate:
+    spec: MigrationSpec
+
+
+@dataclass(frozen=True)
+class OpenMigrateForm:
+    """`/pcc migrate` with no argument: a form with lists to pick from."""
+
+
+@dataclass(frozen=True)
+class ListRequests:
+    pass
+
+
+@dataclass(frozen=True)
+class Status:
+    request_id: int
+
+
+@dataclass(frozen=True)
+class Cancel:
+    request_id: int
+
+
+@dataclass(frozen=True)
+class Audit:
+    days: int
+
+
+Command = Help | ListFilers | Migrate | OpenMigrateForm | ListRequests | Status | Cancel | Audit
+AUDIT_DEFAULT_DAYS = 30
+AUDIT_MAX_DAYS = 3650
+
+USAGE = {
+    "filers": "filers <service> [<datacenterId>] [page <n> | csv]",
+    "migrate": "migrate [<sourceService> <sourceDatacenterId> <filerId> <destService> <destDatacenterId>]",
+    "list": "list",
+    "status": "status <requestId>",
+    "cancel": "cancel <requestId>",
+    "audit": "audit [days]",
+    "help": "help",
+}
+
+
+def _show(value: str) -> str:
+    """A user's token, quoted and shortened, safe to echo back."""
+    printable = "".join(ch if ch.isprintable() else "?" for ch in value)
+    return repr(printable[:40] + ("…" if len(printable) > 40 else ""))
+
+
+def _usage(sub: str, problem: str) -> UsageError:
+    return UsageError(f"{problem}. Usage: `/pcc {USAGE[sub]}` (see `/pcc help`)")
+
+
+def _service(sub: str, name: str, value: str) -> str:
+    if not _SERVICE.fullmatch(value):
+        raise _usage(sub, f"{name} {_show(value)} is not a PCC service name (like pcc-192-0-2-15)")
+    return value
+
+
+def _number(sub: str, name: str, value: str) -> int:
+    if not _ID.fullmatch(value):
+        raise _usage(sub, f"{name} {_show(value)} is not a number")
+    return int(value)
+
+
+def parse(text: str) -> Command:
+    """Turn the text after `/pcc` into a Command, or raise UsageError naming the problem."""
+    if len(text) > MAX_TEXT:
+        raise UsageError(f"the command is {len(text)} characters long; the limit is {MAX_TEXT}")
+    words = text.split()
+    if not words:
+        return Help()
+    sub, args = words[0].lower(), words[1:]
+    if sub not in USAGE:
+        known = ", ".join(USAGE)
+        raise UsageError(f"unknown subcommand {_show(words[0])}; known: {known}. Try `/pcc help`")
+    expected = {
+        "filers": (1, 4),
+        "migrate": (5, 5),
+        "list": (0, 0),
+        "status": (1, 1),
+        "cancel": (1, 1),
+        "audit": (0, 1),
+        "help": (0, 0),
+    }[sub]
+    if sub == "migrate" and not args:
+        return OpenMigrateForm()
+    if not expected[0] <= len(args) <= expected[1]:
+        low, high = expected
+        want = str(low) if low == high else f"{low} or {high}" if high == low + 1 else f"{low} to {high}"
+        if sub == "migrate":
+            want = "5 (or none, to open a form)"
+        raise _usage(sub, f"`{sub}` takes {want} argument(s), got {len(args)}")
+    match sub:
+        case "filers":
+            return _filers(args)
+        case "migrate":
+            return Migrate(
+                MigrationSpec(
+                    source_service=_service(sub, "sourceService", args[0]),
+                    source_datacenter_id=_number(sub, "sourceDatacenterId", args[1]),
+                    filer_id=_number(sub, "filerId", args[2]),
+                    dest_service=_service(sub, "destService", args[3]),
+                    dest_datacenter_id=_number(sub, "destDatacenterId", args[4]),
+                )
+            )
+        case "list":
+            return ListRequests()
+        case "status":
+            return Status(_number(sub, "requestId", args[0].lstrip("#")))
+        case "cancel":
+            return Cancel(_number(sub, "requestId", args[0].lstrip("#")))
+        case "audit":
+            days = _number(sub, "days", args[0]) if args else AUDIT_DEFAULT_DAYS
+            if not 1 <= days <= AUDIT_MAX_DAYS:
+                raise _usage(sub, f"days must be between 1 and {AUDIT_MAX_DAYS}, got {days}")
+            return Audit(days)
+    return Help()
+
+
+def spec_from_fields(picked: dict[Field, str]) -> MigrationSpec:
+    """The form's five values, checked with the slash command's parsers; every problem on its field."""
+    problems: list[tuple[Field, str]] = []
+
+    def take(field: Field, name: str, parse: Callable[[str, str, str], T]) -> T | None:
+        raw = picked.get(field)
+        if raw is None or raw == NOT_AN_OPTION:  # nothing picked, or the "loading" option
+            problems.append((field, "Pick one from the list"))
+            return None
+        try:
+            return parse("migrate", name, raw)
+        except UsageError as error:
+            problems.append((field, str(error).split(". Usage")[0]))
+            return None
+
+    source = take(Field.SOURCE, "sourceService", _service)
+    source_dc = take(Field.SOURCE_DATACENTER, "sourceDatacenterId", _number)
+    filer = take(Field.FILER, "filerId", _number)
+    dest = take(Field.DESTINATION, "destService", _service)
+    dest_dc = take(Field.DESTINATION_DATACENTER, "destDatacenterId", _number)
+    if source is None or source_dc is None or filer is None or dest is None or dest_dc is None:
+        raise RuleViolation(problems)
+    return MigrationSpec(source, source_dc, filer, dest, dest_dc)
+
+
+def _filers(args: list[str]) -> ListFilers:
+    """`filers <service> [<datacenterId>] [page <n> | csv]`."""
+    service, rest = _service("filers", "service", args[0]), args[1:]
+    datacenter = _number("filers", "datacenterId", rest.pop(0)) if rest and rest[0].isdigit() else None
+    match [word.lower() for word in rest]:
+        case []:
+            return ListFilers(service, datacenter)
+        case ["csv"]:
+            return ListFilers(service, datacenter, as_csv=True)
+        case ["page", number]:
+            page = _number("filers", "page", number)
+            if page < 1:
+                raise _usage("filers", "pages start at 1")
+            return ListFilers(service, datacenter, page=page)
+    raise _usage("filers", f"{_show(' '.join(rest))} is not `page <n>` or `csv`")
+
+
+_SLACK_ID = re.compile(r"[A-Z0-9]{2,20}")
+
+
+def _slack_id(body: dict[str, Any], flat: str, nested: str, what: str) -> str:
+    """``body[flat]`` (slash commands) or ``body[nested]["id"]`` (interactions), checked."""
+    value = body.get(flat)
+    container = body.get(nested)
+    if value is None and isinstance(container, dict):
+        value = container.get("id")
+    if not isinstance(value, str) or not _SLACK_ID.fullmatch(value):
+        raise UsageError(f"this request carries no valid Slack {what} id")
+    return value
+
+
+def parse_trigger(body: dict[str, Any]) -> str:
+    """The trigger id that lets the bot open a form (valid 3 seconds)."""
+    trigger = body.get("trigger_id")
+    if not isinstance(trigger, str) or not trigger:
+        raise UsageError("this request carries no trigger id, so no form can be opened; give the 5 arguments")
+    return trigger
+
+
+def parse_user(body: dict[str, Any]) -> str:
+    return _slack_id(body, "user_id", "user", "user")
+
+
+def parse_channel(body: dict[str, Any]) -> str:
+    return _slack_id(body, "channel_id", "channel", "channel")
+
+
+def parse_adopt_value(value: object) -> tuple[int, int]:
+    """(request id, task id) carried by an Adopt button's value "requestId:taskId"."""
+    request, _, task = str(value or "").partition(":")
+    if not _ID.fullmatch(request) or not _ID.fullmatch(task):
+        raise UsageError("this button does not carry a valid request and task id")
+    return int(request), int(task)
+
+
+def parse_request_id(value: object) -> int:
+    """The request id carried by a button's value."""
+    if not isinstance(value, str) or not _ID.fullmatch(value):
+        raise UsageError("this button does not carry a valid request id")
+    return int(value)

@@ -1,0 +1,140 @@
+"""Slack Web API adapters: the Notifier (cards and notices) and the Directory (user groups)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.adapters.slack.blocks import board_message, card_message, notice_blocks
+from bot.domain.model import MigrationRequest, NoticeNotDelivered, PccBotError
+from bot.usecases.ports import Board, MessageRef, Offer
+
+#: Slack errors that sending the same message again cannot cure: the notice is dead-lettered.
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "msg_too_long",
+        "no_text",
+        "restricted_action",
+        "cannot_reply_to_message",
+        "message_not_found",
+        "cant_update_message",
+        "edit_window_closed",
+        "too_many_attachments",
+    }
+)
+
+
+def _not_delivered(error: Exception) -> NoticeNotDelivered:
+    if isinstance(error, SlackApiError):
+        response = error.response
+        retry_after = None
+        if response.status_code == 429:
+            header = response.headers.get("Retry-After") or response.headers.get("retry-after")
+            header = header[0] if isinstance(header, list) else header
+            retry_after = float(header) if header and str(header).isdigit() else 30.0
+        code = response.get("error")
+        return NoticeNotDelivered(
+            f"Slack answered {response.status_code} {code}",
+            retry_after=retry_after,
+            permanent=code in PERMANENT_ERRORS,
+        )
+    return NoticeNotDelivered(f"Slack unreachable: {error}")
+
+
+class SlackNotifier:
+    """The Notifier port over chat.postMessage / chat.update."""
+
+    def __init__(self, client: WebClient) -> None:
+        self._client = client
+
+    def _send(self, call: Callable[[], object]) -> MessageRef:
+        try:
+            response = call()
+        except (SlackClientError, OSError) as error:
+            raise _not_delivered(error) from error
+        data = getattr(response, "data", {})
+        assert isinstance(data, dict)
+        return MessageRef(channel=str(data.get("channel", "")), ts=str(data.get("ts", "")))
+
+    def post_card(self, request: MigrationRequest) -> MessageRef:
+        text, blocks = card_message(request)
+        return self._send(
+            lambda: self._client.chat_postMessage(
+                channel=request.channel, text=text, blocks=blocks, unfurl_links=False
+            )
+        )
+
+    def update_card(self, request: MigrationRequest) -> None:
+        if request.card_channel is None or request.card_ts is None:
+            return
+        text, blocks = card_message(request)
+        channel, ts = request.card_channel, request.card_ts
+        self._send(lambda: self._client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks))
+
+    def upload_private(self, user: str, filename: str, content: str, comment: str) -> None:
+        """A file in the person's direct messages with the bot: nobody else sees it."""
+        try:
+            opened = self._client.conversations_open(users=user)
+        except (SlackClientError, OSError) as error:
+            raise _not_delivered(error) from error
+        channel = str((opened.get("channel") or {}).get("id") or "")
+        self._send(
+            lambda: self._client.files_upload_v2(
+                channel=channel, filename=filename, content=content, title=filename, initial_comment=comment
+            )
+        )
+
+    def post_board(self, channel: str, board: Board) -> MessageRef:
+        text, blocks = board_message(board)
+        return self._send(lambda: self._client.chat_postMessage(channel=channel, text=text, blocks=blocks))
+
+    def update_board(self, ref: MessageRef, board: Board) -> None:
+        text, blocks = board_message(board)
+        self._send(lambda: self._client.chat_update(channel=ref.channel, ts=ref.ts, text=text, blocks=blocks))
+
+    def post_text(
+        self, channel: str, text: str, thread_ts: str | None = None, offer: Offer | None = None
+    ) -> MessageRef:
+        blocks = notice_blocks(text, *offer) if offer else None
+        return self._send(
+            lambda: self._client.chat_postMessage(
+                channel=channel, text=text, blocks=blocks, thread_ts=thread_ts, unfurl_links=False
+            )
+        )
+
+
+class SlackDirectory:
+    """The Directory port over usergroups.users.list, cached briefly (Slack tier 2)."""
+
+    def __init__(
+        self, client: WebClient, ttl_seconds: float = 60.0, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._client = client
+        self._ttl = ttl_seconds
+        self._monotonic = monotonic
+        self._cache: dict[str, tuple[float, frozenset[str]]] = {}
+        self._lock = threading.Lock()
+
+    def group_members(self, group_id: str) -> frozenset[str]:
+        now = self._monotonic()
+        with self._lock:
+            cached = self._cache.get(group_id)
+            if cached and now - cached[0] < self._ttl:
+                return cached[1]
+        try:
+            response = self._client.usergroups_users_list(usergroup=group_id)
+        except (SlackClientError, OSError) as error:
+            raise PccBotError(f"could not read the members of user group {group_id}: {error}") from error
+        members = frozenset(str(u) for u in response.get("users") or [])
+        with self._lock:
+            self._cache[group_id] = (now, members)
+        return members

@@ -1,0 +1,220 @@
+"""`pcc-bot console`: the real Bolt app and handlers in a terminal, with no Slack and no credentials.
+
+Commands go through the same Bolt listeners as in Slack; the Slack Web API is the local stand-in,
+whose messages are printed here; OVHcloud is the built-in simulator, called with signed requests.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from slack_bolt.request import BoltRequest
+
+from bot.adapters.ovh.gateway import OvhCredentials
+from bot.adapters.slack import ids
+from bot.app import Runtime, build_runtime
+from bot.demo.simulator import (
+    DEMO_APPLICATION_KEY,
+    DEMO_APPLICATION_SECRET,
+    DEMO_CONSUMER_KEY,
+    Simulator,
+    SimulatorServer,
+)
+from bot.demo.slack_standin import TEAM_ID, SlackCall, SlackStandIn, SlackStandInServer
+from bot.ops.config import Config
+
+CHANNEL = "COPS"
+INCIDENT_CHANNEL = "CINCIDENT"
+CLICKS = {
+    ids.APPROVE: "approve",
+    ids.REJECT: "reject",
+    ids.RETRY: "retry",
+    ids.REMOVE_COPY: "remove",
+    ids.CLOSE_NOT_STARTED: "close",
+}
+ACTION_OF = {word: action for action, word in CLICKS.items()}
+SHOWN_METHODS = ("chat.postMessage", "chat.update", "response_url")
+CHANNEL_NAMES = {CHANNEL: "#ops", INCIDENT_CHANNEL: "#incident"}
+APPROVER_GROUP = "SONCALL"
+CONSOLE_HELP = f"""Console commands (you are acting as a Slack user):
+  /pcc <subcommand> ...   or just: help, filers ..., migrate ..., list, status N, cancel N
+  approve N | reject N    click a request card's button (also: retry N, remove N, close N)
+  adopt N TASK            adopt a candidate task for request N (a call in doubt)
+  as NAME                 act as another user (alice files; bob and carol approve)
+  wait SECONDS            let time pass and watch the replication (polled every 2 s)
+  quit
+Approvers: bob (listed by id) and carol (member of user group {APPROVER_GROUP})."""
+
+_MENTION = re.compile(r"<@U([A-Z0-9]+)>")
+_CHANNEL_REF = re.compile(r"<#([A-Z0-9]+)(\|[^>]*)?>")
+
+
+def user_id(name: str) -> str:
+    return "U" + re.sub(r"[^A-Z0-9]", "", name.upper())
+
+
+def render(call: SlackCall) -> str:
+    """A message the bot sent, as terminal text."""
+    args = call.args
+    lines: list[str] = []
+    for block in args.get("blocks") or [{"type": "section", "text": {"text": args.get("text", "")}}]:
+        kind = block.get("type")
+        if call.method == "chat.update" and kind not in ("header", "context"):
+            continue
+        if kind == "header":
+            lines.append(f"== {block['text']['text']} ==")
+        elif kind == "section":
+            lines.append(block["text"]["text"])
+        elif kind == "context":
+            lines.append("  (" + " ".join(e.get("text", "") for e in block["elements"]) + ")")
+        elif kind == "actions":
+            buttons = " ".join(f"[{e['text']['text']}]" for e in block["elements"])
+            hints = " | ".join(f"{CLICKS[e['action_id']]} {e.get('value', '?')}" for e in block["elements"])
+            lines.append(f"{buttons}   type: {hints}")
+    text = "\n".join(lines)
+    text = _MENTION.sub(lambda m: "@" + m.group(1).lower(), text)
+    text = _CHANNEL_REF.sub(lambda m: CHANNEL_NAMES.get(m.group(1), "#" + m.group(1)), text)
+    if call.method == "response_url":
+        where = "only you see this"
+    else:
+        channel = CHANNEL_NAMES.get(str(args.get("channel")), str(args.get("channel")))
+        where = f"{channel}, thread" if args.get("thread_ts") else channel
+        if call.method == "chat.update":
+            where += ", card updated"
+    return f"\n[{where}]\n{text}"
+
+
+@dataclass
+class Console:
+    runtime: Runtime
+    standin: SlackStandInServer
+    user: str = "alice"
+
+    def _slash(self, text: str) -> dict[str, Any]:
+        return {
+            "token": "console",
+            "team_id": TEAM_ID,
+            "team_domain": "console",
+            "channel_id": CHANNEL,
+            "channel_name": "ops",
+            "user_id": user_id(self.user),
+            "user_name": self.user,
+            "command": ids.COMMAND,
+            "text": text,
+            "api_app_id": "ACONSOLE",
+            "response_url": self.standin.response_url(),
+            "trigger_id": "console",
+        }
+
+    def _click(self, action_id: str, value: str) -> dict[str, Any]:
+        return {
+            "type": "block_actions",
+            "token": "console",
+            "api_app_id": "ACONSOLE",
+            "team": {"id": TEAM_ID, "domain": "console"},
+            "user": {"id": user_id(self.user), "username": self.user, "team_id": TEAM_ID},
+            "channel": {"id": CHANNEL, "name": "ops"},
+            "container": {"type": "message", "channel_id": CHANNEL, "is_ephemeral": False},
+            "response_url": self.standin.response_url(),
+            "trigger_id": "console",
+            "actions": [
+                {"action_id": action_id, "block_id": f"decide-{value}", "value": value, "type": "button"}
+            ],
+        }
+
+    def _dispatch(self, body: dict[str, Any]) -> None:
+        self.runtime.app.dispatch(BoltRequest(body=body, mode="socket_mode"))
+        self.runtime.wait_idle(timeout=120)
+
+    def handle(self, line: str, out: Callable[[str], None]) -> bool:
+        """Run one console line; False means quit."""
+        words = line.split()
+        if not words:
+            return True
+        head = words[0].lower()
+        if head in ("quit", "exit"):
+            return False
+        if head == "as" and len(words) == 2:
+            self.user = words[1].lower()
+            out(f"(now acting as {self.user}, Slack id {user_id(self.user)})")
+        elif head in ACTION_OF and len(words) == 2:
+            self._dispatch(self._click(ACTION_OF[head], words[1]))
+        elif head == "adopt" and len(words) == 3:
+            self._dispatch(self._click(ids.ADOPT, f"{words[1]}:{words[2]}"))
+        elif head == "wait" and len(words) == 2 and words[1].isdigit():
+            time.sleep(min(int(words[1]), 600))
+        elif head in ("?", "console-help"):
+            out(CONSOLE_HELP)
+        else:
+            text = line.strip()
+            text = text.removeprefix("/pcc").strip() if text.startswith("/pcc") else text
+            self._dispatch(self._slash(text))
+        return True
+
+
+def run(
+    speed: float, user: str, db_path: str | None, stdin: IO[str] = sys.stdin, stdout: IO[str] = sys.stdout
+) -> int:
+    interactive = stdin.isatty()
+
+    def out(text: str) -> None:
+        print(text, file=stdout, flush=True)
+
+    sim = SimulatorServer(Simulator(speed=speed)).start()
+
+    def show(call: SlackCall) -> None:
+        if call.method in SHOWN_METHODS:
+            out(render(call))
+
+    standin = SlackStandInServer(
+        SlackStandIn(usergroups={APPROVER_GROUP: [user_id("carol")]}, listener=show)
+    ).start()
+    workdir = tempfile.TemporaryDirectory(prefix="pcc-console-")
+    config = Config(
+        slack_bot_token="xoxb-console",
+        slack_api_url=standin.api_url,
+        ovh=OvhCredentials(
+            endpoint=sim.url,
+            application_key=DEMO_APPLICATION_KEY,
+            application_secret=DEMO_APPLICATION_SECRET,
+            consumer_key=DEMO_CONSUMER_KEY,
+        ),
+        db_path=db_path or str(Path(workdir.name) / "console.db"),
+        approvers=frozenset({user_id("bob"), APPROVER_GROUP}),
+        incident_channel=INCIDENT_CHANNEL,
+        poll_seconds=2,
+    )
+    runtime = build_runtime(config)
+    runtime.start_background()
+    console = Console(runtime, standin, user)
+    out(
+        f"pcc-bot console: OVHcloud simulator at {sim.url} (replication x{speed:g}), Slack stand-in.\n"
+        f"You are {user}. Try: filers pcc-192-0-2-15 · type ? for console commands."
+    )
+    try:
+        while True:
+            if interactive:
+                stdout.write(f"{console.user}> ")
+                stdout.flush()
+            line = stdin.readline()
+            if not line:
+                break
+            if not interactive and line.strip():
+                out(f"\n{console.user}> {line.strip()}")
+            if not console.handle(line, out):
+                break
+    except KeyboardInterrupt:
+        out("")
+    finally:
+        runtime.close()
+        standin.stop()
+        sim.stop()
+        workdir.cleanup()
+    return 0

@@ -1,0 +1,200 @@
+"""`pcc-bot doctor` (what is missing, line by line) and `pcc-bot credentials` (a consumer key request)."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import partial
+from typing import IO, Any
+
+import ovh.exceptions
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.adapters.ovh.client import make_client
+from bot.adapters.ovh.routes import access_rules, routes_for
+from bot.adapters.slack import ids
+from bot.adapters.sqlite.repository import SqliteRepository
+from bot.domain.model import PccBotError
+from bot.ops.config import Config
+
+OK, WARN, FAIL = "ok", "warn", "FAIL"
+MAX_SKEW_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    verdict: str
+    detail: str
+
+
+def _slack_checks(config: Config) -> list[Check]:
+    if not config.slack_bot_token:
+        return [Check("Slack token", FAIL, "SLACK_BOT_TOKEN is not set")]
+    client = WebClient(token=config.slack_bot_token, base_url=config.slack_api_url, timeout=10)
+    try:
+        auth = client.auth_test()
+    except (SlackApiError, SlackClientError, OSError) as error:
+        return [Check("Slack auth.test", FAIL, f"{error}".splitlines()[0])]
+    checks = [Check("Slack auth.test", OK, f"bot {auth.get('user')} in team {auth.get('team_id')}")]
+    granted = {s.strip() for s in str(auth.headers.get("x-oauth-scopes", "")).split(",") if s.strip()}
+    missing = sorted(ids.SLACK_SCOPES - granted)
+    checks.append(
+        Check(
+            "Slack scopes",
+            FAIL if missing else OK,
+            f"missing {', '.join(missing)}: reinstall the app from manifest.yml"
+            if missing
+            else "all granted",
+        )
+    )
+    checks += _approver_checks(client, config)
+    channel = config.incident_channel
+    if channel:
+        checks.append(
+            _call_check(f"Incident channel {channel}", partial(client.conversations_info, channel=channel))
+        )
+    else:
+        checks.append(Check("Incident channel", WARN, "PCC_INCIDENT_CHANNEL unset: no incident-room notices"))
+    return checks
+
+
+def _call_check(name: str, call: Callable[[], Any]) -> Check:
+    try:
+        call()
+    except SlackApiError as error:
+        return Check(name, FAIL, f"Slack answered {error.response.get('error')}")
+    except (SlackClientError, OSError) as error:
+        return Check(name, FAIL, str(error))
+    return Check(name, OK, "found")
+
+
+def _approver_checks(client: WebClient, config: Config) -> list[Check]:
+    if not config.approvers:
+        return [Check("Approvers", FAIL, "PCC_APPROVERS is empty: nobody could approve")]
+    checks = []
+    for approver in sorted(config.approvers):
+        if approver.startswith("S"):
+            lookup = partial(client.usergroups_users_list, usergroup=approver)
+            checks.append(_call_check(f"Approver group {approver}", lookup))
+        else:
+            checks.append(_call_check(f"Approver {approver}", partial(client.users_info, user=approver)))
+    return checks
+
+
+def _ovh_checks(config: Config) -> list[Check]:
+    try:
+        client = make_client(config.ovh)
+    except PccBotError as error:
+        return [Check("OVHcloud credentials", FAIL, str(error))]
+    try:
+        server_time = client.get("/auth/time", _need_auth=False)
+    except ovh.exceptions.APIError as error:
+        return [Check("OVHcloud reachable", FAIL, f"{config.ovh.endpoint}: {error}".splitlines()[0])]
+    skew = int(server_time) - int(time.time())
+    checks = [
+        Check("OVHcloud reachable", OK, config.ovh.endpoint),
+        Check(
+            "Clock skew",
+            OK if abs(skew) <= MAX_SKEW_SECONDS else WARN,
+            f"{skew:+d} s against /auth/time"
+            + ("" if abs(skew) <= MAX_SKEW_SECONDS else ": signed calls resync, but fix NTP"),
+        ),
+    ]
+    try:
+        details = client.get("/auth/details")
+    except ovh.exceptions.APIError as error:
+        query_id = getattr(error, "query_id", None)
+        return [*checks, Check("OVHcloud credentials", FAIL, f"{error.args[0]} (OVH query id {query_id})")]
+    rules = details.get("allowedRoutes")
+    if rules is None:
+        checks.append(Check("OVHcloud rights", WARN, "no route list (OAuth2/IAM): check the IAM policy"))
+        return checks
+    uncovered = [
+        f"{route.method} {route.template}"
+        for route in routes_for(config.migration_api)
+        if not any(
+            r.get("method") == route.method and fnmatch.fnmatchcase(route.rule, r.get("path", ""))
+            for r in rules
+        )
+    ]
+    checks.append(
+        Check(
+            "OVHcloud rights",
+            FAIL if uncovered else OK,
+            f"not allowed: {'; '.join(uncovered)} (run `pcc-bot credentials`)"
+            if uncovered
+            else f"account {details.get('account')}: every route pcc-bot calls is allowed",
+        )
+    )
+    return checks
+
+
+def _database_check(config: Config) -> Check:
+    try:
+        repo = SqliteRepository(config.db_path)
+    except PccBotError as error:
+        return Check("Database", FAIL, str(error))
+    try:
+        if config.db_path != ":memory:" and not os.access(config.db_path, os.W_OK):
+            return Check("Database", FAIL, f"{config.db_path} is not writable")
+        applied = len(repo.applied_migrations())
+        return Check("Database", OK, f"{config.db_path}: writable, {applied} migration(s) applied")
+    finally:
+        repo.close()
+
+
+def run_checks(config: Config) -> list[Check]:
+    problems: list[Check] = []
+    try:
+        config.require_for_serve(http=not config.slack_app_token)
+    except PccBotError as error:
+        problems = [Check("Configuration", FAIL, line.strip(" -")) for line in str(error).splitlines()[1:]]
+    return [
+        *(problems or [Check("Configuration", OK, "every required variable is set")]),
+        *_slack_checks(config),
+        *_ovh_checks(config),
+        _database_check(config),
+    ]
+
+
+def render(checks: list[Check], out: IO[str]) -> int:
+    """Print the table; the exit status is 1 when any line failed."""
+    width = max(len(c.name) for c in checks)
+    for check in checks:
+        print(f"{check.name:<{width}}  {check.verdict:<4}  {check.detail}", file=out)
+    failed = sum(c.verdict == FAIL for c in checks)
+    print(f"\n{'Ready to serve.' if not failed else f'{failed} problem(s) to fix before serving.'}", file=out)
+    return 1 if failed else 0
+
+
+def request_consumer_key(config: Config, out: IO[str]) -> int:
+    """Ask OVHcloud for a consumer key limited to the routes pcc-bot calls; print where to validate it."""
+    if not (config.ovh.application_key and config.ovh.application_secret):
+        raise PccBotError(
+            "set OVH_APPLICATION_KEY and OVH_APPLICATION_SECRET first (create an application "
+            "on your region's /createApp/ page)"
+        )
+    client = make_client(replace(config.ovh, consumer_key=None, client_id=None, client_secret=None))
+    request = client.new_consumer_key_request()
+    for method, path in access_rules(config.migration_api):
+        request.add_rule(method, path)
+    try:
+        answer = request.request()
+    except ovh.exceptions.APIError as error:
+        raise PccBotError(f"OVHcloud refused the consumer key request: {error}") from error
+    print("Consumer key requested, limited to:", file=out)
+    for method, path in access_rules(config.migration_api):
+        print(f"  {method} {path}", file=out)
+    print(f"\n1. Open {answer['validationUrl']} and log in with the account that owns the PCCs.", file=out)
+    print(f"2. Then set OVH_CONSUMER_KEY={answer['consumerKey']} (environment or .env).", file=out)
+    print("3. Run `pcc-bot doctor` to check it.", file=out)
+    return 0
+
+
+def doctor(config: Config, out: IO[str]) -> int:
+    return render(run_checks(config), out)

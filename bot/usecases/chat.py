@@ -1,0 +1,218 @@
+"""Telling the chat: state changes with their notices, request cards, the incident board, the outbox.
+
+Part of the service layer: it speaks to the chat only through the Notifier port.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime, timedelta
+
+from bot.domain.model import (
+    COPIED_STATES,
+    IN_FLIGHT_STATES,
+    MigrationRequest,
+    NotFound,
+    Notice,
+    NoticeButton,
+    NoticeDraft,
+    NoticeKind,
+    NoticeNotDelivered,
+    State,
+    StorageError,
+)
+from bot.usecases.ports import Board, Change, Clock, MessageRef, Notifier, Repository
+
+log = logging.getLogger(__name__)
+
+#: The actor of what pcc-bot does by itself, in the audit trail.
+BOT = "pcc-bot"
+
+
+def require(repo: Repository, request_id: int) -> MigrationRequest:
+    request = repo.get(request_id)
+    if request is None:
+        raise NotFound(f"request #{request_id} not found")
+    return request
+
+
+def _retry_delay(attempts: int) -> timedelta:
+    """Backoff for a notice the chat did not accept: 5 s, 10 s, 20 s... capped at 5 minutes."""
+    return timedelta(seconds=min(300, 5 * 2**attempts))
+
+
+class ChatDesk:
+    """Records a change and tells the chat about it; keeps the outbox, the cards and the board."""
+
+    def __init__(
+        self, *, repo: Repository, notifier: Notifier, clock: Clock, incident_channel: str | None, batch: int
+    ) -> None:
+        self._repo = repo
+        self._notifier = notifier
+        self._clock = clock
+        self._incident_channel = incident_channel
+        self._batch = batch
+        self._delivery = threading.Lock()
+        self._accepted: set[int] = set()  # notices the chat accepted whose record failed
+        self._unsaved_cards: dict[int, MessageRef] = {}  # cards posted whose ts is not stored yet
+
+    def thread_and_incident(  # the same notice in the request's thread and in the incident room
+        self, request: MigrationRequest, key: str, text: str, button: NoticeButton | None = None
+    ) -> list[NoticeDraft]:
+        notices = [NoticeDraft(NoticeKind.THREAD, key, request.channel, text, button)]
+        if self._incident_channel:
+            channel = self._incident_channel
+            notices.append(NoticeDraft(NoticeKind.INCIDENT, f"{key}-incident", channel, text, button))
+        return notices
+
+    def move(self, request: MigrationRequest, expected: State, target: State, change: Change) -> bool:
+        """Record ``change`` if the request is still ``expected`` (a transition, or an amendment when
+        ``target`` is the same state), then refresh its card and send its notices."""
+        now = self._clock.now()
+        if expected == target:
+            moved = self._repo.amend(request.id, expected, change, now)
+        else:
+            moved = self._repo.transition(request.id, expected, target, change, now)
+        if moved:
+            log.info(
+                "request #%d: %s (%s -> %s) %s", request.id, change.action, expected, target, change.detail
+            )
+            self.refresh_card(request.id)
+            self.deliver()
+        else:
+            log.info("request #%d was no longer %s; %s skipped", request.id, expected, change.action)
+        return moved
+
+    def refresh_card(self, request_id: int) -> None:
+        request = require(self._repo, request_id)
+        if request.card_ts is None:
+            return  # the card is still queued; it will be posted with the current state
+        try:
+            self._notifier.update_card(request)
+        except NoticeNotDelivered as error:
+            log.warning("request #%d: card not updated (%s); the next change retries", request_id, error)
+            return
+        self._repo.update_fields(
+            request_id, {"card_updated_at": self._clock.now().isoformat()}, self._clock.now()
+        )
+
+    def refresh_board(self) -> None:
+        """Post the incident-room board once, then edit it whenever what it shows changes."""
+        channel = self._incident_channel
+        if not channel:
+            return
+        counts = self._repo.count_by_state()
+        active = self._repo.in_states(sorted(IN_FLIGHT_STATES))
+        board = Board(
+            active=tuple(active),
+            done=sum(counts.get(s.value, 0) for s in COPIED_STATES),
+            failed=counts.get(State.FAILED.value, 0),
+        )
+        saved = self._repo.board(channel)
+        if saved is None and not (board.active or board.done or board.failed):
+            return  # nothing to show yet
+        if saved is not None and saved[1] == board.digest():
+            return
+        try:
+            if saved is None:
+                ref = self._notifier.post_board(channel, board)
+            else:
+                ref = MessageRef(channel, saved[0])
+                self._notifier.update_board(ref, board)
+        except NoticeNotDelivered as error:
+            log.warning("incident board not updated (%s); the next poll retries", error)
+            return
+        self._repo.save_board(channel, ref.ts, board.digest(), self._clock.now())
+
+    def deliver(self) -> int:
+        """Send what is due in the outbox, by next attempt time; a notice is marked sent only once the
+        chat accepted it. A notice the chat refuses for good is dead-lettered and reported once."""
+        sent = 0
+        with self._delivery:
+            now = self._clock.now()
+            for notice in self._repo.due_notices(now, self._batch):
+                try:
+                    self._send(notice)
+                except NoticeNotDelivered as error:
+                    self._not_delivered(notice, error, now)
+                    continue
+                try:
+                    self._repo.notice_sent(notice.id, self._clock.now())
+                except StorageError as error:
+                    log.error(
+                        "notice %d sent but not recorded (%s); it will not be sent again", notice.id, error
+                    )
+                    continue
+                self._accepted.discard(notice.id)
+                sent += 1
+        return sent
+
+    def _send(self, notice: Notice) -> None:
+        """Post one notice, unless the chat already accepted it and only its record is missing."""
+        if notice.id in self._accepted:
+            return
+        request = require(self._repo, notice.request_id)
+        offer = (notice.button, request) if notice.button else None
+        if notice.kind == NoticeKind.CARD:
+            self._post_card_once(request)
+        elif notice.kind == NoticeKind.THREAD:
+            if request.card_ts is None or request.card_channel is None:
+                raise NoticeNotDelivered("the card is not posted yet", retry_after=5)
+            self._notifier.post_text(request.card_channel, notice.text, request.card_ts, offer)
+        else:
+            self._notifier.post_text(notice.channel, notice.text, None, offer)
+        self._accepted.add(notice.id)
+
+    def _post_card_once(self, request: MigrationRequest) -> None:
+        """A request has one live card: a card Slack accepted whose ts could not be stored is not
+        posted again; storing its ts is retried instead."""
+        if request.card_ts is not None:
+            return
+        ref = self._unsaved_cards.get(request.id) or self._notifier.post_card(request)
+        self._unsaved_cards[request.id] = ref
+        try:
+            self._repo.set_card(request.id, ref.channel, ref.ts)
+        except StorageError as error:
+            raise NoticeNotDelivered(f"card posted, its ts not stored yet: {error}", retry_after=5) from error
+        del self._unsaved_cards[request.id]
+
+    def _not_delivered(self, notice: Notice, error: NoticeNotDelivered, now: datetime) -> None:
+        try:
+            if error.permanent:
+                self._dead_letter(notice, error, now)
+                return
+            delay = (
+                timedelta(seconds=error.retry_after)
+                if error.retry_after is not None
+                else _retry_delay(notice.attempts)
+            )
+            log.warning(
+                "notice %d for request #%d not delivered (%s); retry in %s",
+                notice.id,
+                notice.request_id,
+                error,
+                delay,
+            )
+            self._repo.notice_failed(notice.id, str(error), now + delay)
+        except StorageError as storage:
+            log.error("notice %d: its delivery could not be recorded (%s)", notice.id, storage)
+
+    def _dead_letter(self, notice: Notice, error: NoticeNotDelivered, now: datetime) -> None:
+        log.error(
+            "notice %d for request #%d dead-lettered: Slack refused it for good (%s) in %s",
+            notice.id,
+            notice.request_id,
+            error,
+            notice.channel,
+        )
+        self._repo.notice_dead(notice.id, str(error), now)
+        room = self._incident_channel
+        if room and notice.channel != room and notice.kind != NoticeKind.INCIDENT:
+            text = (
+                f":mailbox_closed: A message about request #{notice.request_id} could not be delivered "
+                f"to <#{notice.channel}> ({error.reason}); it will not be retried. Invite pcc-bot to "
+                f"that channel, or follow the request with `/pcc status {notice.request_id}`."
+            )
+            draft = NoticeDraft(NoticeKind.INCIDENT, f"dead-{notice.id}", room, text)
+            self._repo.queue_notice(notice.request_id, draft, now)

@@ -1,0 +1,105 @@
+"""CSV files: the audit trail (who, what, when, API call, task, query id, outcome) and datastore lists.
+
+Pure: builds text from domain objects. Cells that a spreadsheet would run as a formula are quoted.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+
+from bot.domain.model import AuditEntry, Filer, FilerListing, MigrationRequest
+
+COLUMNS = (
+    "request_id",
+    "at_utc",
+    "actor",
+    "action",
+    "from_state",
+    "to_state",
+    "detail",
+    "ovh_query_id",
+    "source_pcc",
+    "source_datacenter",
+    "filer_id",
+    "filer_name",
+    "dest_pcc",
+    "dest_datacenter",
+    "api_call",
+    "task_id",
+    "outcome",
+)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def csv_text(rows: Iterable[Sequence[object]]) -> str:
+    """Rows as CSV text, every cell that a spreadsheet would run as a formula quoted."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for row in rows:
+        writer.writerow([_cell(v) for v in row])
+    return out.getvalue()
+
+
+def audit_csv(rows: list[tuple[AuditEntry, MigrationRequest]]) -> str:
+    lines: list[Sequence[object]] = [COLUMNS]
+    for entry, request in rows:
+        spec = request.spec
+        lines.append(
+            (
+                request.id,
+                entry.at.isoformat(),
+                entry.actor,
+                entry.action,
+                entry.from_state,
+                entry.to_state,
+                entry.detail,
+                entry.query_id,
+                spec.source_service,
+                spec.source_datacenter_id,
+                spec.filer_id,
+                request.filer_name,
+                spec.dest_service,
+                spec.dest_datacenter_id,
+                request.api_call,
+                request.task_id,
+                request.state.value,
+            )
+        )
+    return csv_text(lines)
+
+
+def filers_csv(listing: FilerListing) -> str:
+    """Every datastore of the listing, one row each (formula-looking cells quoted)."""
+    rows: list[tuple[str, ...]] = [
+        ("datacenter", "filer_id", "name", "size", "used_gb", "free_gb", "vms", "state", "global")
+    ]
+    for dc in listing.datacenters:
+        rows += [_csv_row(str(dc.datacenter.datacenter_id), f) for f in dc.filers]
+    rows += [_csv_row("", f) for f in listing.global_filers]
+    return csv_text(rows)
+
+
+def _csv_row(datacenter: str, f: Filer) -> tuple[str, ...]:
+    def number(value: float | None) -> str:
+        return "" if value is None else f"{value:g}"
+
+    vms = "" if f.vm_total is None else str(f.vm_total)
+    used, free = number(f.space_used_gb), number(f.space_free_gb)
+    return (
+        datacenter,
+        str(f.filer_id),
+        f.name,
+        f.size,
+        used,
+        free,
+        vms,
+        f.state,
+        "yes" if f.is_global else "",
+    )

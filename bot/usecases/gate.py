@@ -1,0 +1,88 @@
+"""The one rule every mutating OVHcloud call follows (the migration POST, resetTaskState, filer remove).
+
+Check who (done by the caller), compare-and-set ``origin -> calling``, call once, record the outcome,
+tell the chat. Only the winner of the compare-and-set calls; nothing here ever sends a call again:
+
+- an answer with a task: ``calling -> success``;
+- an explicit refusal (a 4xx; the clock refusals were already resent once by the gateway, as the
+  authentication layer did not run them): ``calling -> refused``, with the reason;
+- an ambiguous outcome (timeout, lost connection, 5xx, invalid answer): ``calling -> in_doubt``, which
+  the poller resolves by reading only;
+- the process stopping mid-call leaves ``calling``; the poller moves it to ``in_doubt`` once the call
+  can no longer be running (``ServiceSettings.call_timeout``).
+
+Part of the service layer: no Slack, OVHcloud or SQLite here, only the ports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from bot.domain.model import MigrationRequest, Operation, OvhApiError, StartedTask
+from bot.usecases.chat import BOT, ChatDesk
+from bot.usecases.ports import Change, Clock, Repository
+
+#: What a successful call records: built from the task the API answered with.
+OnSuccess = Callable[[StartedTask], Change]
+#: The text of a refusal or of a call in doubt, for the thread and the incident room.
+Explain = Callable[[OvhApiError], str]
+
+
+class Gate:
+    def __init__(self, *, repo: Repository, chat: ChatDesk, clock: Clock) -> None:
+        self._repo = repo
+        self._chat = chat
+        self._clock = clock
+
+    def run(
+        self,
+        request: MigrationRequest,
+        operation: Operation,
+        decision: Change,
+        call: Callable[[], StartedTask],
+        *,
+        on_success: OnSuccess,
+        refused: Explain,
+        in_doubt: Explain,
+    ) -> bool:
+        """Returns False when another click won the compare-and-set (nothing was called)."""
+        now = self._clock.now()
+        fields = {**(decision.fields or {}), "called_at": now, "in_doubt_since": None, "candidates": ()}
+        if not self._repo.transition(
+            request.id, operation.origin, operation.calling, replace(decision, fields=fields), now
+        ):
+            return False
+        self._chat.refresh_card(request.id)
+        try:
+            started = call()
+        except OvhApiError as error:
+            self._record_failure(request, operation, error, refused if not error.ambiguous else in_doubt)
+            return True
+        success = on_success(started)
+        self._chat.move(request, operation.calling, operation.success, success)
+        return True
+
+    def _record_failure(
+        self, request: MigrationRequest, operation: Operation, error: OvhApiError, explain: Explain
+    ) -> None:
+        outcome = "in-doubt" if error.ambiguous else "refused"
+        key = f"{operation.name}-{outcome}-{self._clock.now():%Y%m%dT%H%M%S%f}"
+        fields: dict[str, object] = {"last_error": str(error)}
+        if error.ambiguous:
+            fields["in_doubt_since"] = self._clock.now()
+        target = operation.in_doubt if error.ambiguous else operation.refused
+        action = f"{operation.name} outcome unknown" if error.ambiguous else f"{operation.name} refused"
+        self._chat.move(
+            request,
+            operation.calling,
+            target,
+            Change(
+                actor=BOT,
+                action=action,
+                detail=str(error),
+                query_id=error.query_id,
+                fields=fields,
+                notices=self._chat.thread_and_incident(request, key, explain(error)),
+            ),
+        )

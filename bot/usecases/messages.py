@@ -1,0 +1,247 @@
+"""Texts of the notices posted in a request's thread and in the incident room (mrkdwn, no I/O)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.domain.model import TASK_STATE_MEANINGS, MigrationRequest, OvhApiError, State, Task
+from bot.support.mrkdwn import esc
+
+
+def _where(request: MigrationRequest) -> str:
+    spec = request.spec
+    return (
+        f"filer *{esc(request.filer_name)}* ({spec.filer_id}) of {spec.source_service} → "
+        f"{spec.dest_service} datacenter {spec.dest_datacenter_id} ({esc(request.dest_zone)})"
+    )
+
+
+def restore_name(request: MigrationRequest) -> str:
+    """The name OVHcloud gives the copy: restore-<source datastore number>."""
+    number = request.filer_name.rsplit("-", 1)[-1]
+    return f"restore-{number}" if number.isdigit() else f"restore-{request.spec.filer_id:06d}"
+
+
+def started(request: MigrationRequest, task_id: int, query_id: str | None = None) -> str:
+    query = f" (OVH query id {esc(query_id)})" if query_id else ""
+    return (
+        f"Replication started for request #{request.id}: {_where(request)}. "
+        f"OVHcloud task {task_id}{query}. Progress is shown on the card; completion will be announced here."
+    )
+
+
+def completed(request: MigrationRequest) -> str:
+    copy = restore_name(request)
+    return (
+        f":white_check_mark: Request #{request.id} done: {_where(request)}.\n"
+        f"The copy is mounted as datastore `{copy}` on every host of datacenter "
+        f"{request.spec.dest_datacenter_id}. It is *read-only*.\n"
+        f"Next: register the VMs from `{copy}` in the vSphere inventory, then *clone each VM to a "
+        f"writable datastore before powering it on* (powering on from the copy fails with "
+        f'"Unable to write the VMX file"). Once every VM is cloned, an approver removes the copy with '
+        f"*Remove copy*. "
+        f"(OVHcloud task {request.task_id})"
+    )
+
+
+def failed(request: MigrationRequest, task: Task) -> str:
+    detail = f": {esc(task.description)}" if task.description else ""
+    retry = (
+        " An approver can relaunch it with *Retry* on the card (resetTaskState)."
+        if task.state == "error"
+        else ""
+    )
+    return (
+        f":x: Request #{request.id} failed: {_where(request)}. OVHcloud task {task.task_id} ended "
+        f"`{esc(task.state)}`{detail}. Give OVHcloud support the task id {task.task_id}.{retry}"
+    )
+
+
+def retried(request: MigrationRequest, task_id: int, user: str) -> str:
+    return (
+        f":arrows_counterclockwise: <@{user}> relaunched OVHcloud task {task_id} of request "
+        f"#{request.id} (resetTaskState); it is tracked again as before."
+    )
+
+
+def relaunch_in_doubt(request: MigrationRequest, error: OvhApiError) -> str:
+    return (
+        f":warning: Request #{request.id}: resetTaskState on OVHcloud task {request.task_id} got no clear "
+        f"answer ({esc(error)}). It may have run. pcc-bot will not send it again; it reads the task until it "
+        f"leaves `error` (relaunched), or a person closes the doubt with *Close: not started*."
+    )
+
+
+def relaunch_confirmed(request: MigrationRequest, task: Task) -> str:
+    return (
+        f":arrows_counterclockwise: OVHcloud task {task.task_id} of request #{request.id} was relaunched "
+        f"(it is `{esc(task.state)}` now); tracked again as before."
+    )
+
+
+def removal_in_doubt(request: MigrationRequest, error: OvhApiError) -> str:
+    return (
+        f":warning: Request #{request.id}: removing `{restore_name(request)}` got no clear answer "
+        f"({esc(error)}). It may have started. pcc-bot will not send it again; it reads the datastore "
+        f"and its tasks until the removal shows, or a person decides from the candidates."
+    )
+
+
+def retry_refused(request: MigrationRequest, error: OvhApiError) -> str:
+    return f":x: Request #{request.id}: OVHcloud refused to relaunch task {request.task_id}: {esc(error)}."
+
+
+def refused(request: MigrationRequest, error: OvhApiError) -> str:
+    return (
+        f":x: Request #{request.id} was approved but OVHcloud refused the call `{request.api_call}`: "
+        f"{esc(error)}. Nothing was started; file a new request once the cause is fixed."
+    )
+
+
+def ambiguous(request: MigrationRequest, error: OvhApiError) -> str:
+    return (
+        f":warning: Request #{request.id} needs attention: the call `{request.api_call}` got no clear "
+        f"answer ({esc(error)}). It may have started. pcc-bot will not call it again; it keeps looking for "
+        f"the task on {request.spec.dest_service}. Check the PCC's tasks before doing anything by hand; "
+        f"if there is none, an approver closes this request with `/pcc cancel {request.id}`."
+    )
+
+
+def interrupted(request: MigrationRequest, operation: str) -> str:
+    return (
+        f":warning: Request #{request.id} needs attention: the {operation} call's answer was never "
+        f"recorded (pcc-bot stopped, or could not store it). It may have run. pcc-bot will not call it "
+        f"again; it reads {request.spec.dest_service} datacenter {request.spec.dest_datacenter_id} to "
+        f"find out, and asks people here when it cannot prove which task is this request's."
+    )
+
+
+def adopted(request: MigrationRequest, task_id: int, actor: str) -> str:
+    who = "pcc-bot found" if actor == "pcc-bot" else f"<@{actor}> chose"
+    return f"{who} OVHcloud task {task_id} for request #{request.id}; tracking it now."
+
+
+def task_meaning(state: str | None) -> str:
+    """A task state as people read it, with the API's own word."""
+    if not state:
+        return "not read yet"
+    meaning = TASK_STATE_MEANINGS.get(state)
+    return f"{meaning} (`{state}`)" if meaning else f"`{esc(state)}` (a state pcc-bot does not know)"
+
+
+def checking(request: MigrationRequest) -> str:
+    """What the poller reads to settle a call in doubt (shown on the card and by `/pcc status`)."""
+    spec = request.spec
+    since = request.called_at or request.decided_at
+    after = f" created after {since:%Y-%m-%d %H:%M} UTC" if since else ""
+    if request.state == State.RELAUNCH_IN_DOUBT:
+        return f"checking task {request.task_id}: relaunched once it leaves `error`"
+    if request.state == State.REMOVAL_IN_DOUBT:
+        return (
+            f"checking whether datastore {request.copy_filer_id} is gone from datacenter "
+            f"{spec.dest_datacenter_id}, and for its `removeFiler` task{after}"
+        )
+    return (
+        f"checking the tasks of {spec.dest_service} datacenter {spec.dest_datacenter_id} for a "
+        f"`{request.route}` task on filer {spec.filer_id}{after}"
+    )
+
+
+def unreadable(
+    request: MigrationRequest, task_id: int | None, query_ids: list[str], found: list[Task]
+) -> str:
+    """A tracked task OVHcloud has not let pcc-bot read for several polls in a row."""
+    seen = (
+        "Tasks of that datastore found on the destination:\n" + "\n".join(f"• {task_line(t)}" for t in found)
+        if found
+        else "No task of that datastore shows in the destination's task list either."
+    )
+    return (
+        f":grey_question: Request #{request.id}: OVHcloud task {task_id} could not be read for "
+        f"{len(query_ids)} polls in a row (OVH query ids {', '.join(esc(q) for q in query_ids)}). "
+        f"pcc-bot keeps reading it. {seen} Give OVHcloud support the task id and the query ids."
+    )
+
+
+def task_line(task: Task) -> str:
+    """One candidate task, as people compare it with what they see at OVHcloud."""
+    filer = task.filer_id if task.filer_id is not None else "not given"
+    started_at = f" · started {task.executed_at:%Y-%m-%d %H:%M} UTC" if task.executed_at else ""
+    return f"task {task.task_id} `{esc(task.name or '?')}` {esc(task.state)} · filer {filer}{started_at}"
+
+
+def needs_decision(request: MigrationRequest, candidates: tuple[Task, ...]) -> str:
+    """A call in doubt the bot cannot settle by itself: what it found, and what people can do."""
+    if candidates:
+        listed = "\n".join(f"• {task_line(t)}" for t in candidates)
+        found = f"These tasks might be it, but none is provably this request's:\n{listed}\n"
+    else:
+        found = "No task on the destination matches it yet.\n"
+    return (
+        f":raising_hand: Request #{request.id} needs a decision ({request.state}). {found}"
+        f"An approver who checked at OVHcloud picks *Adopt task N*, or *Close: not started* when "
+        f"nothing started. pcc-bot keeps reading meanwhile."
+    )
+
+
+def thread_link(request: MigrationRequest) -> str:
+    """A link to the request's thread (Slack's permalink format), or its number when not posted yet."""
+    if request.card_channel and request.card_ts:
+        url = f"https://slack.com/archives/{request.card_channel}/p{request.card_ts.replace('.', '')}"
+        return f"<{url}|its thread>"
+    return f"`/pcc status {request.id}`"
+
+
+def reminder(request: MigrationRequest) -> str:
+    return (
+        f":bell: Request #{request.id} still waits for an approver; it expires at "
+        f"{request.expires_at:%Y-%m-%d %H:%M} UTC. Approvers: use the buttons on the card above."
+    )
+
+
+def stalled(request: MigrationRequest, task: Task, since: datetime) -> str:
+    progress = "?" if task.progress is None else f"{task.progress}%"
+    return (
+        f":hourglass: Request #{request.id} may be stalled: OVHcloud task {task.task_id} on "
+        f"{request.spec.dest_service} has stayed at {progress} (`{esc(task.state)}`) since "
+        f"{since:%Y-%m-%d %H:%M} UTC. Tell OVHcloud support: PCC {request.spec.dest_service}, "
+        f"datacenter {request.spec.dest_datacenter_id}, task {task.task_id}, copy of filer "
+        f"{request.spec.filer_id} from {request.spec.source_service}."
+    )
+
+
+def removing(request: MigrationRequest, task_id: int, user: str) -> str:
+    return (
+        f":wastebasket: <@{user}> approved removing `{restore_name(request)}` from "
+        f"{request.spec.dest_service} datacenter {request.spec.dest_datacenter_id} (OVHcloud task {task_id})."
+    )
+
+
+def removed(request: MigrationRequest) -> str:
+    return f":white_check_mark: The copy `{restore_name(request)}` of request #{request.id} is removed."
+
+
+def removal_refused(request: MigrationRequest, error: OvhApiError) -> str:
+    return (
+        f":x: OVHcloud refused to remove `{restore_name(request)}`: {esc(error)}. A datastore that still "
+        f"holds VMs cannot be removed: clone or unregister them first."
+    )
+
+
+def removal_failed(request: MigrationRequest, task: Task) -> str:
+    return (
+        f":x: Removing `{restore_name(request)}` failed: OVHcloud task {task.task_id} ended "
+        f"`{esc(task.state)}`. The copy is still there; tell OVHcloud support the task id."
+    )
+
+
+def closed(request: MigrationRequest, user: str, operation: str) -> str:
+    after = {
+        "migration": f"The filer {request.spec.filer_id} can be requested again.",
+        "relaunch": "The task can be relaunched again with *Retry*.",
+        "removal": "The copy is still there; *Remove copy* is offered again.",
+    }[operation]
+    return (
+        f"Request #{request.id} closed by <@{user}>, who checked at OVHcloud that the {operation} call "
+        f"started nothing. {after}"
+    )

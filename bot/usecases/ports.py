@@ -1,0 +1,179 @@
+"""Small protocols between the service layer and the adapters."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from bot.domain.model import (
+    AuditEntry,
+    Certifications,
+    CopyStatus,
+    Datacenter,
+    Filer,
+    FilerListing,
+    MigrationRequest,
+    MigrationSpec,
+    Notice,
+    NoticeButton,
+    NoticeDraft,
+    Pcc,
+    RequestDraft,
+    StartedTask,
+    State,
+    Task,
+)
+
+
+class OvhGateway(Protocol):
+    def get_pcc(self, service: str) -> Pcc: ...
+
+    def get_certifications(self, service: str) -> Certifications: ...
+
+    def list_pccs(self) -> list[Pcc]: ...
+
+    def list_datacenters(self, service: str) -> list[Datacenter]: ...
+
+    def get_datacenter(self, service: str, datacenter_id: int) -> Datacenter: ...
+
+    def get_filer(self, service: str, datacenter_id: int, filer_id: int) -> Filer: ...
+
+    def filer_listing(
+        self, service: str, datacenter_id: int | None, *, now_only: bool = False
+    ) -> FilerListing: ...
+
+    # Mutating calls: sent once; an OvhApiError with ``ambiguous`` set means the outcome is unknown.
+    def start_migration(self, spec: MigrationSpec, route: str) -> StartedTask: ...
+
+    def reset_task(self, service: str, task_id: int, reason: str) -> StartedTask: ...
+
+    def remove_filer(self, service: str, datacenter_id: int, filer_id: int) -> StartedTask: ...
+
+    # Reads of what runs
+    def get_task(self, service: str, task_id: int) -> Task: ...
+
+    def tasks_of(self, service: str) -> list[Task] | None: ...
+
+    def find_filer(self, service: str, datacenter_id: int, name: str) -> Filer | None: ...
+
+    def filer_exists(self, service: str, datacenter_id: int, filer_id: int) -> bool: ...
+
+    def copy_status(self, spec: MigrationSpec) -> CopyStatus | None: ...
+
+    def find_tasks(self, service: str, datacenter_id: int, since: datetime) -> list[Task]: ...
+
+    def filer_tasks(self, service: str, datacenter_id: int, filer_id: int) -> list[Task]: ...
+
+    def get_filer_task(self, service: str, datacenter_id: int, filer_id: int, task_id: int) -> Task: ...
+
+    @property
+    def migration_route(self) -> str: ...
+
+    def migration_call(self, spec: MigrationSpec, route: str) -> str: ...
+
+
+@dataclass(frozen=True)
+class Change:
+    """One state change with the fields it sets, its audit line and the notices it queues."""
+
+    actor: str
+    action: str
+    detail: str = ""
+    query_id: str | None = None
+    fields: dict[str, object] | None = None
+    notices: Sequence[NoticeDraft] = ()
+
+
+class Repository(Protocol):
+    def add(self, draft: RequestDraft, card_channel: str) -> MigrationRequest: ...
+
+    def get(self, request_id: int) -> MigrationRequest | None: ...
+
+    def active_for_filer(self, source_service: str, filer_id: int) -> MigrationRequest | None: ...
+
+    def recent(self, limit: int) -> list[MigrationRequest]: ...
+
+    def in_states(self, states: Sequence[State]) -> list[MigrationRequest]: ...
+
+    def transition(
+        self, request_id: int, expected: State, target: State, change: Change, now: datetime
+    ) -> bool: ...
+
+    def amend(self, request_id: int, expected: State, change: Change, now: datetime) -> bool: ...
+
+    def update_fields(self, request_id: int, fields: dict[str, object], now: datetime) -> None: ...
+
+    def held_tasks(self, dest_service: str, task_ids: Sequence[int], besides: int) -> frozenset[int]: ...
+
+    def history(self, request_id: int) -> list[AuditEntry]: ...
+
+    def audit_since(self, since: datetime) -> list[tuple[AuditEntry, MigrationRequest]]: ...
+
+    def due_notices(self, now: datetime, limit: int) -> list[Notice]: ...
+
+    def notice_sent(self, notice_id: int, now: datetime) -> None: ...
+
+    def notice_failed(self, notice_id: int, error: str, retry_at: datetime) -> None: ...
+
+    def notice_dead(self, notice_id: int, error: str, now: datetime) -> None: ...
+
+    def set_card(self, request_id: int, channel: str, ts: str) -> None: ...
+
+    def board(self, channel: str) -> tuple[str, str] | None: ...
+
+    def save_board(self, channel: str, ts: str, digest: str, now: datetime) -> None: ...
+
+    def count_by_state(self) -> dict[str, int]: ...
+
+    def queue_notice(self, request_id: int, draft: NoticeDraft, now: datetime) -> None: ...
+
+
+@dataclass(frozen=True)
+class Board:
+    """What the incident-room board shows: every active migration, and how many ended which way."""
+
+    active: tuple[MigrationRequest, ...]
+    done: int
+    failed: int
+
+    def digest(self) -> str:
+        shown = [(r.id, r.state.value, r.progress) for r in self.active]
+        return repr((shown, self.done, self.failed))
+
+
+#: A button offered with a notice, for one request (read when the notice is sent).
+Offer = tuple[NoticeButton, MigrationRequest]
+
+
+@dataclass(frozen=True)
+class MessageRef:
+    channel: str
+    ts: str
+
+
+class Notifier(Protocol):
+    """Posts to the chat. Raises ``NoticeNotDelivered`` when the chat did not accept a message."""
+
+    def post_card(self, request: MigrationRequest) -> MessageRef: ...
+
+    def update_card(self, request: MigrationRequest) -> None: ...
+
+    def post_text(
+        self, channel: str, text: str, thread_ts: str | None = None, offer: Offer | None = None
+    ) -> MessageRef: ...
+
+    def post_board(self, channel: str, board: Board) -> MessageRef: ...
+
+    def upload_private(self, user: str, filename: str, content: str, comment: str) -> None: ...
+
+    def update_board(self, ref: MessageRef, board: Board) -> None: ...
+
+
+class Directory(Protocol):
+    def group_members(self, group_id: str) -> frozenset[str]: ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...

@@ -1,0 +1,35 @@
+"""The service layer's settings, read from Config by the composition root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from bot.domain.model import ZonePolicy
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    approvers: frozenset[str]  # Slack user ids (U…/W…) and user group ids (S…)
+    incident_channel: str | None = None
+    policy: ZonePolicy = field(default_factory=ZonePolicy)
+    approval_ttl: timedelta = timedelta(days=1)
+    notice_batch: int = 50
+    read_only: bool = False
+    poll_period: timedelta = timedelta(seconds=60)
+    #: The poller's share of the OVHcloud budget; the rest stays for people's commands.
+    poll_budget_per_minute: float = 48.0
+    stall_after: timedelta = timedelta(hours=3)
+    #: A card is edited when its task moves, and at least this often while it replicates ("last check").
+    card_refresh: timedelta = timedelta(minutes=15)
+    #: A mutating call cannot still be running after this (budget wait + connect + read timeouts): a
+    #: request left in a calling state longer than that was interrupted, and goes in doubt.
+    call_timeout: timedelta = timedelta(minutes=2)
+
+    @property
+    def approver_users(self) -> frozenset[str]:
+        return frozenset(a for a in self.approvers if not a.startswith("S"))
+
+    @property
+    def approver_groups(self) -> frozenset[str]:
+        return frozenset(a for a in self.approvers if a.startswith("S"))

@@ -1,0 +1,473 @@
+"""Following what runs at OVHcloud: the poller's tick, task tracking, stalls, removals, and the
+reconciliation of requests a stopped bot left between approval and answer.
+
+Part of the service layer: no Slack, OVHcloud or SQLite here, only the ports.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from bot.domain.model import (
+    CLOCK_MARGIN,
+    IN_DOUBT_STATES,
+    MIGRATION,
+    OPERATIONS,
+    RELAUNCH,
+    REMOVAL,
+    TASK_DONE,
+    TASK_FAILED_STATES,
+    Conflict,
+    CopyStatus,
+    MigrationRequest,
+    NoticeButton,
+    NoticeDraft,
+    NoticeKind,
+    Operation,
+    OvhApiError,
+    PccBotError,
+    State,
+    Task,
+    sort_tasks,
+)
+from bot.domain.polling import PollPlanner
+from bot.support import logs
+from bot.usecases import messages
+from bot.usecases.chat import BOT, ChatDesk
+from bot.usecases.ports import Change, Clock, OvhGateway, Repository
+from bot.usecases.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+
+class Tracker:
+    """What the scheduler runs: one tick of polling, and the reconciliation at start-up."""
+
+    def __init__(
+        self,
+        *,
+        gateway: OvhGateway,
+        repo: Repository,
+        chat: ChatDesk,
+        settings: ServiceSettings,
+        clock: Clock,
+        expire: Callable[[MigrationRequest], None],
+    ) -> None:
+        self._ovh = gateway
+        self._repo = repo
+        self._chat = chat
+        self._settings = settings
+        self._clock = clock
+        self._expire = expire  # raises Conflict when it expired the request
+        self._planner = PollPlanner(settings.poll_period, settings.poll_budget_per_minute, clock.now())
+        self._lists_tasks: dict[str, bool] = {}  # PCC -> its task list expands (False: read task by task)
+        self._misses: dict[int, list[str]] = {}  # request -> query ids of the reads that failed in a row
+
+    def poll_once(self) -> None:
+        """One scheduler tick: expire, settle interrupted calls, then (within the poller's share of the
+        budget) track tasks and resolve calls in doubt by reading; then send notices and the board."""
+        now = self._clock.now()
+        for request in self._repo.in_states([State.PENDING]):
+            try:
+                self._expire(request)
+            except Conflict:
+                log.info("request #%d expired", request.id)
+                continue
+            if now >= request.created_at + self._settings.approval_ttl / 2:
+                self._repo.queue_notice(
+                    request.id,
+                    NoticeDraft(NoticeKind.THREAD, "reminder", request.channel, messages.reminder(request)),
+                    now,
+                )
+        self._settle_interrupted(at_start=False)
+        self._follow(self._owned())
+        self._chat.deliver()
+        self._chat.refresh_board()
+
+    def reconcile(self) -> None:
+        """On start: a request left in a calling state was interrupted mid-call by the stop. It goes in
+        doubt at once (never called again), and is resolved by reading like any call in doubt."""
+        self._settle_interrupted(at_start=True)
+        self._follow(self._owned())
+        self._chat.deliver()
+
+    def _owned(self) -> dict[int, MigrationRequest]:
+        """Every request whose next step is the poller's: tasks to track and calls in doubt."""
+        states = [State.REPLICATING, State.REMOVING, *sorted(IN_DOUBT_STATES)]
+        return {
+            r.id: r
+            for r in self._repo.in_states(states)
+            if r.state != State.REMOVING or r.removal_task_id is not None
+        }
+
+    def _follow(self, owned: dict[int, MigrationRequest]) -> None:
+        """Read what is due within the poller's share of the budget. Where OVHcloud expands task lists,
+        one fresh read per destination PCC (at most once a period) covers every task tracked there;
+        elsewhere, and for calls in doubt, each request is read on its own schedule."""
+        groups: dict[tuple[int | str, str], list[MigrationRequest]] = {}
+        for request in owned.values():
+            pcc = request.spec.dest_service
+            if request.state in (State.REPLICATING, State.REMOVING) and self._lists_tasks.get(pcc, True):
+                groups.setdefault(("pcc", pcc), []).append(request)
+            else:
+                groups[(request.id, request.state.value)] = [request]  # a new state is due at once
+        due = self._planner.due(list(groups), self._clock.now(), cost=lambda k: _group_cost(k, groups[k]))
+        for key in due:
+            if key[0] == "pcc":
+                self._follow_pcc(key[1], groups[key])
+            else:
+                self._follow_one(groups[key][0])
+
+    def _follow_pcc(self, service: str, requests: list[MigrationRequest]) -> None:
+        """One expanded read of the PCC's tasks for every request tracked there."""
+        try:
+            tasks = self._ovh.tasks_of(service)
+        except PccBotError as error:
+            log.warning("tasks of %s not read: %s", service, error)
+            return
+        if tasks is None:  # the route answers ids: each request on its own schedule from now on
+            self._lists_tasks[service] = False
+        by_id = {t.task_id: t for t in tasks or []}
+        for request in requests:
+            task_id = request.task_id if request.state == State.REPLICATING else request.removal_task_id
+            self._follow_one(request, by_id.get(task_id) if task_id is not None else None)
+
+    def _follow_one(self, request: MigrationRequest, task: Task | None = None) -> None:
+        try:
+            with logs.context(request_id=request.id):
+                if request.state == State.REPLICATING:
+                    self._track(request, task)
+                elif request.state == State.REMOVING:
+                    self._track_removal(request, task)
+                else:
+                    self._resolve(request)
+        except OvhApiError as error:
+            self._missed(request, error)
+        except PccBotError as error:
+            log.warning("request #%d (%s): could not read OVHcloud: %s", request.id, request.state, error)
+        else:
+            self._misses.pop(request.id, None)
+
+    def _missed(self, request: MigrationRequest, error: OvhApiError) -> None:
+        """A tracked task that cannot be read three polls in a row is announced, with the query ids, and
+        searched for by reading."""
+        log.warning("request #%d (%s): could not read OVHcloud: %s", request.id, request.state, error)
+        if request.state not in (State.REPLICATING, State.REMOVING):
+            return
+        misses = self._misses.setdefault(request.id, [])
+        misses.append(error.query_id or "none")
+        if len(misses) != UNREADABLE_POLLS:
+            return
+        spec = request.spec
+        since = (request.called_at or request.decided_at or request.created_at) - CLOCK_MARGIN
+        try:
+            found = [
+                t
+                for t in self._ovh.find_tasks(spec.dest_service, spec.dest_datacenter_id, since)
+                if t.filer_id in (spec.filer_id, request.copy_filer_id, None)
+            ]
+        except PccBotError as search_error:
+            log.warning("request #%d: task search failed: %s", request.id, search_error)
+            found = []
+        task_id = request.task_id if request.state == State.REPLICATING else request.removal_task_id
+        text = messages.unreadable(request, task_id, misses, found[:MAX_CANDIDATES])
+        for draft in self._chat.thread_and_incident(request, f"unreadable-{task_id}-{len(misses)}", text):
+            self._repo.queue_notice(request.id, draft, self._clock.now())
+
+    def _settle_interrupted(self, *, at_start: bool) -> None:
+        """A call whose answer never came back (the bot stopped, or the database refused its outcome)
+        is in doubt once it cannot be running any more."""
+        now = self._clock.now()
+        for operation in OPERATIONS:
+            for request in self._repo.in_states([operation.calling]):
+                if operation is REMOVAL and request.removal_task_id is not None:
+                    continue  # its task is known: tracked
+                since = request.called_at or request.decided_at or request.updated_at or request.created_at
+                if not at_start and now - since < self._settings.call_timeout:
+                    continue  # the call may still be running
+                self._chat.move(
+                    request,
+                    operation.calling,
+                    operation.in_doubt,
+                    Change(
+                        actor=BOT,
+                        action="interrupted",
+                        detail=f"{operation.name}: no answer recorded for the call made at {since:%H:%M:%S}",
+                        fields={"in_doubt_since": now},
+                        notices=self._chat.thread_and_incident(
+                            request,
+                            f"interrupted-{operation.name}-{since:%Y%m%dT%H%M%S}",
+                            messages.interrupted(request, operation.name),
+                        ),
+                    ),
+                )
+
+    def _resolve(self, request: MigrationRequest) -> None:
+        """Find out, by reading only, what a call in doubt did."""
+        operation = request.in_doubt
+        if operation is RELAUNCH:
+            self._resolve_relaunch(request)
+            return
+        spec = request.spec
+        if operation is REMOVAL:
+            assert request.copy_filer_id is not None
+            if not self._ovh.filer_exists(spec.dest_service, spec.dest_datacenter_id, request.copy_filer_id):
+                self._chat.move(
+                    request,
+                    State.REMOVAL_IN_DOUBT,
+                    State.REMOVED,
+                    Change(
+                        actor=BOT,
+                        action="copy removed",
+                        detail=f"datastore {request.copy_filer_id} is gone from the datacenter",
+                        fields={"in_doubt_since": None, "candidates": ()},
+                        notices=[_thread(request, "removed", messages.removed(request))],
+                    ),
+                )
+                return
+            tasks = self._ovh.filer_tasks(spec.dest_service, spec.dest_datacenter_id, request.copy_filer_id)
+        elif operation is MIGRATION:
+            since = (request.called_at or request.decided_at or request.created_at) - CLOCK_MARGIN
+            tasks = self._ovh.find_tasks(spec.dest_service, spec.dest_datacenter_id, since)
+        else:
+            return
+        proven, candidates = sort_tasks(request, operation, tasks)
+        held = self._repo.held_tasks(spec.dest_service, [t.task_id for t in candidates], request.id)
+        proven = [t for t in proven if t.task_id not in held]
+        candidates = [t for t in candidates if t.task_id not in held]
+        if len(proven) == 1 and self.adopt(request, operation, proven[0].task_id, actor=BOT, task=proven[0]):
+            return
+        self._ask_people(request, tuple(candidates[:MAX_CANDIDATES]))
+
+    def _ask_people(self, request: MigrationRequest, candidates: tuple[Task, ...]) -> None:
+        """The bot does not guess: the card and the incident room list the candidates to adopt."""
+        if tuple(t.task_id for t in candidates) == tuple(t.task_id for t in request.candidates):
+            return
+        ids = "-".join(str(t.task_id) for t in candidates) or "none"
+        text = messages.needs_decision(request, candidates)
+        self._chat.move(
+            request,
+            request.state,
+            request.state,
+            Change(
+                actor=BOT,
+                action="candidates listed",
+                detail=", ".join(f"task {t.task_id} {t.name} {t.state}" for t in candidates) or "none",
+                fields={"candidates": candidates},
+                notices=self._chat.thread_and_incident(
+                    request, f"decide-{request.state}-{ids}", text, NoticeButton.DECIDE
+                ),
+            ),
+        )
+
+    def adopt(
+        self,
+        request: MigrationRequest,
+        operation: Operation,
+        task_id: int,
+        *,
+        actor: str,
+        task: Task | None = None,
+    ) -> bool:
+        """Take ``task_id`` as what the call in doubt created. The database refuses a task another
+        request holds (raises Conflict); False when the request is no longer in doubt."""
+        name = f"task {task_id}" + (f" ({task.name}, {task.state})" if task else "")
+        column = "removal_task_id" if operation is REMOVAL else "task_id"
+        fields: dict[str, object] = {column: task_id, "in_doubt_since": None, "candidates": ()}
+        if operation is MIGRATION:
+            fields.update(
+                task_state=task.state if task else "unknown", progress=task.progress if task else None
+            )
+        return self._chat.move(
+            request,
+            operation.in_doubt,
+            operation.success,
+            Change(
+                actor=actor,
+                action="task adopted",
+                detail=name if actor == BOT else f"{name}, chosen by a person",
+                fields=fields,
+                notices=[_thread(request, f"adopted-{task_id}", messages.adopted(request, task_id, actor))],
+            ),
+        )
+
+    def _resolve_relaunch(self, request: MigrationRequest) -> None:
+        """resetTaskState in doubt: a task that left `error` was relaunched; one still in `error` may
+        not have been, and a person decides (Close: not started)."""
+        assert request.task_id is not None
+        task = self._ovh.get_task(request.spec.dest_service, request.task_id)
+        if task.state == "error":
+            self._ask_people(request, (task,))
+            return
+        self._chat.move(
+            request,
+            State.RELAUNCH_IN_DOUBT,
+            State.REPLICATING,
+            Change(
+                actor=BOT,
+                action="relaunch confirmed",
+                detail=f"task {task.task_id} is {task.state}",
+                fields={
+                    "task_state": task.state,
+                    "progress": task.progress,
+                    "progress_changed_at": self._clock.now(),
+                    "in_doubt_since": None,
+                    "candidates": (),
+                    "last_error": None,
+                },
+                notices=[
+                    _thread(
+                        request,
+                        f"relaunch-confirmed-{request.retries}",
+                        messages.relaunch_confirmed(request, task),
+                    )
+                ],
+            ),
+        )
+
+    def _track(self, request: MigrationRequest, task: Task | None = None) -> None:
+        assert request.task_id is not None
+        task = task or self._ovh.get_task(request.spec.dest_service, request.task_id)
+        if task.state == TASK_DONE:
+            self._chat.move(
+                request,
+                State.REPLICATING,
+                State.DONE,
+                Change(
+                    actor=BOT,
+                    action="replication done",
+                    detail=f"task {task.task_id}",
+                    fields={"task_state": task.state, "progress": 100},
+                    notices=self._chat.thread_and_incident(
+                        request, "done", messages.completed(request), NoticeButton.REMOVE_COPY
+                    ),
+                ),
+            )
+        elif task.state in TASK_FAILED_STATES:
+            self._chat.move(
+                request,
+                State.REPLICATING,
+                State.FAILED,
+                Change(
+                    actor=BOT,
+                    action="replication failed",
+                    detail=f"task {task.task_id} {task.state}",
+                    fields={
+                        "task_state": task.state,
+                        "progress": task.progress,
+                        "last_error": task.description,
+                    },
+                    notices=self._chat.thread_and_incident(
+                        request,
+                        f"failed-{request.retries}",
+                        messages.failed(request, task),
+                        NoticeButton.RETRY if task.state == "error" else None,
+                    ),
+                ),
+            )
+        else:
+            self._observe_progress(request, task, self._copy_status(request))
+
+    def _copy_status(self, request: MigrationRequest) -> CopyStatus | None:
+        if not request.uses_copy_filer:
+            return None
+        try:
+            return self._ovh.copy_status(request.spec)
+        except PccBotError as error:  # the task still says enough; progress waits for the next poll
+            log.warning("request #%d: copyFilerStatus unreadable: %s", request.id, error)
+            return None
+
+    def _observe_progress(self, request: MigrationRequest, task: Task, copy: CopyStatus | None) -> None:
+        """Record a reading of a running task; edit the card when it moved (or to refresh "last
+        check"); warn once per stall when it has not moved for PCC_STALL_SECONDS."""
+        now = self._clock.now()
+        progress = copy.progress if copy is not None and copy.progress is not None else task.progress
+        moved = (task.state, progress) != (request.task_state, request.progress)
+        fields: dict[str, object] = {
+            "task_state": task.state,
+            "progress": progress,
+            "last_check_at": now.isoformat(),
+        }
+        if copy is not None and copy.transferred is not None:
+            fields["transferred"] = copy.transferred
+        self._planner.observed((request.id, request.state.value), progress, now)
+        if moved or request.progress_changed_at is None:
+            fields["progress_changed_at"] = now.isoformat()
+        self._repo.update_fields(request.id, fields, now)
+        stale_card = (
+            request.card_updated_at is None or now - request.card_updated_at >= self._settings.card_refresh
+        )
+        if moved or stale_card:
+            self._chat.refresh_card(request.id)
+        still_since = request.progress_changed_at
+        if not moved and still_since is not None and now - still_since >= self._settings.stall_after:
+            text = messages.stalled(request, task, still_since)
+            for draft in self._chat.thread_and_incident(request, f"stall-{still_since.isoformat()}", text):
+                self._repo.queue_notice(request.id, draft, now)
+
+    def _track_removal(self, request: MigrationRequest, task: Task | None = None) -> None:
+        assert request.removal_task_id is not None and request.copy_filer_id is not None
+        spec = request.spec
+        task = task or self._ovh.get_filer_task(
+            spec.dest_service, spec.dest_datacenter_id, request.copy_filer_id, request.removal_task_id
+        )
+        if task.state == TASK_DONE:
+            self._chat.move(
+                request,
+                State.REMOVING,
+                State.REMOVED,
+                Change(
+                    actor=BOT,
+                    action="copy removed",
+                    detail=f"task {task.task_id}",
+                    notices=[
+                        NoticeDraft(NoticeKind.THREAD, "removed", request.channel, messages.removed(request))
+                    ],
+                ),
+            )
+        elif task.state in TASK_FAILED_STATES:
+            self._chat.move(
+                request,
+                State.REMOVING,
+                State.DONE,
+                Change(
+                    actor=BOT,
+                    action="copy removal failed",
+                    detail=f"task {task.task_id} {task.state}",
+                    notices=[
+                        NoticeDraft(
+                            NoticeKind.THREAD,
+                            f"removal-failed-{task.task_id}",
+                            request.channel,
+                            messages.removal_failed(request, task),
+                        )
+                    ],
+                ),
+            )
+
+
+#: Polls in a row a tracked task may be unreadable before people are told.
+UNREADABLE_POLLS = 3
+
+
+def _group_cost(key: tuple[int | str, str], requests: list[MigrationRequest]) -> int:
+    """One expanded read for a PCC's tracked tasks (plus copyFilerStatus where it applies)."""
+    if key[0] == "pcc":
+        return 1 + sum(1 for r in requests if r.state == State.REPLICATING and r.uses_copy_filer)
+    return _cost(requests[0])
+
+
+#: Calls a poll of the request costs (a search reads a list, then its tasks).
+def _cost(request: MigrationRequest) -> int:
+    if request.state in IN_DOUBT_STATES:
+        return 2 + len(request.candidates)
+    return 2 if request.state == State.REPLICATING and request.uses_copy_filer else 1
+
+
+#: At most this many candidate tasks are listed for a person (each with an Adopt button).
+MAX_CANDIDATES = 8
+
+
+def _thread(request: MigrationRequest, key: str, text: str) -> NoticeDraft:
+    return NoticeDraft(NoticeKind.THREAD, key, request.channel, text)

@@ -1,0 +1,57 @@
+"""The tree shows the rings: every import points down, and production code never imports the demo."""
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# From the ground up. The entry points (cli, __main__) may import anything, the demo pieces lazily.
+RANK = {
+    "support": 0,
+    "domain": 1,
+    "usecases": 2,
+    "adapters": 3,
+    "ops": 4,
+    "handlers": 4,
+    "root": 5,
+    "demo": 6,
+}
+IMPORT = re.compile(r"^\s*(?:from|import) ((?:bot|handlers)[\w.]*)", re.M)
+
+
+def ring(module: str) -> str:
+    parts = module.split(".")
+    if parts[0] == "handlers":
+        return "handlers"
+    if len(parts) > 1 and parts[1] in RANK:
+        return parts[1]
+    if len(parts) > 1 and parts[1] in ("app", "scheduler"):
+        return "root"  # the composition root and its jobs
+    return "entry"
+
+
+def modules() -> list[tuple[str, str]]:
+    found = []
+    for path in [*(ROOT / "bot").rglob("*.py"), *(ROOT / "handlers").rglob("*.py")]:
+        name = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        found.append((name, path.read_text()))
+    return found
+
+
+def test_every_import_points_down():
+    upward = [
+        f"{name} imports {imported}"
+        for name, text in modules()
+        if ring(name) != "entry"
+        for imported in IMPORT.findall(text)
+        if RANK[ring(imported)] > RANK[ring(name)]
+        if ring(imported) != "entry"
+    ]
+    assert upward == []
+
+
+def test_the_domain_and_use_cases_know_no_framework():
+    for name, text in modules():
+        if ring(name) in ("domain", "usecases", "support"):
+            assert not re.search(
+                r"^\s*(from|import) (slack_bolt|slack_sdk|ovh|sqlite3|sqlite_utils)\b", text, re.M
+            ), name
