@@ -5,7 +5,9 @@ WORKDIR /src
 COPY pyproject.toml README.md constraints.txt ./
 COPY bot ./bot
 COPY handlers ./handlers
-RUN pip install --no-cache-dir --prefix=/install -c constraints.txt .
+# The demo pieces (console, simulator, Slack stand-in) stay out of the production image.
+RUN rm -rf bot/demo \
+    && pip install --no-cache-dir --prefix=/install -c constraints.txt .
 
 FROM python:3.11-slim
 ENV PYTHONUNBUFFERED=1 \

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import signal
 import sys
 import threading
 from collections.abc import Sequence
-from types import FrameType
+from types import FrameType, ModuleType
 
 from bot.domain.model import PccBotError
 from bot.ops import config as config_module
@@ -116,29 +117,33 @@ def serve(http: bool, host: str, port: int) -> int:
 def simulator(
     host: str, port: int, speed: float, latency: float, filers: int = 0, ids_only: bool = False
 ) -> int:
-    from bot.demo.simulator import (
-        DEMO_APPLICATION_KEY,
-        DEMO_CONSUMER_KEY,
-        Simulator,
-        SimulatorServer,
-        large_pcc,
-    )
-
+    demo = _demo("simulator")
     logs.setup("INFO")
-    sim = Simulator(speed=speed, latency=latency, expansion=not ids_only)
+    sim = demo.Simulator(speed=speed, latency=latency, expansion=not ids_only)
     if filers:
-        sim.inventory["pcc-192-0-2-99"] = large_pcc(filers)
-    server = SimulatorServer(sim, host=host, port=port)
+        sim.inventory["pcc-192-0-2-99"] = demo.large_pcc(filers)
+    server = demo.SimulatorServer(sim, host=host, port=port)
     stop = _stop_event()
     threading.Thread(target=server.serve_forever, name="simulator", daemon=True).start()
     print(
-        f"OVHcloud simulator on {server.url} (application key {DEMO_APPLICATION_KEY}, "
-        f"consumer key {DEMO_CONSUMER_KEY}; see README, 'Demo inventory')",
+        f"OVHcloud simulator on {server.url} (application key {demo.DEMO_APPLICATION_KEY}, "
+        f"consumer key {demo.DEMO_CONSUMER_KEY}; see README, 'Demo inventory')",
         flush=True,
     )
     stop.wait()
     server.stop()
     return 0
+
+
+def _demo(name: str) -> ModuleType:
+    """A demo piece (console, simulator), which the container image leaves out."""
+    try:
+        return importlib.import_module(f"bot.demo.{name}")
+    except ModuleNotFoundError as error:
+        raise PccBotError(
+            f"the {name} is not part of this installation (the container image leaves the demo pieces "
+            "out): set the Slack tokens and use `pcc-bot serve`"
+        ) from error
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -151,9 +156,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if env.slack_bot_token and env.slack_signing_secret:
                 return serve(True, "0.0.0.0", int(os.environ.get("PORT", "3000")))
             logs.setup("WARNING")
-            from bot.demo import console
-
-            return console.run(speed=720.0, user="alice", db_path=None)
+            console = _demo("console")
+            return int(console.run(speed=720.0, user="alice", db_path=None))
         if args.command in ("doctor", "credentials"):
             from bot.ops import doctor
 
@@ -165,9 +169,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return serve(args.http, args.host, args.port)
         if args.command == "console":
             logs.setup("WARNING")
-            from bot.demo import console
-
-            return console.run(speed=args.speed, user=args.user, db_path=args.db)
+            console = _demo("console")
+            return int(console.run(speed=args.speed, user=args.user, db_path=args.db))
         return simulator(args.host, args.port, args.speed, args.latency, args.filers, args.ids_only)
     except PccBotError as error:
         print(f"pcc-bot: {error}", file=sys.stderr)
