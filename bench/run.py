@@ -45,7 +45,7 @@ from bot.demo.simulator import (  # noqa: E402
     filer_record,
 )
 from bot.demo.slack_standin import SlackStandIn, SlackStandInServer  # noqa: E402
-from bot.domain.model import MigrationSpec, RequestDraft, State  # noqa: E402
+from bot.domain import MigrationSpec, RequestDraft, State  # noqa: E402
 from bot.ops.config import Config  # noqa: E402
 from bot.support.window import SlidingWindow  # noqa: E402
 from bot.usecases.ports import Board, Change, MessageRef, Offer  # noqa: E402

@@ -15,7 +15,7 @@ import handlers
 from bot.adapters.ovh.gateway import OvhGateway, make_client
 from bot.adapters.slack.notifier import SlackDirectory, SlackNotifier
 from bot.adapters.sqlite.repository import SqliteRepository
-from bot.domain.model import PccBotError, State
+from bot.domain import PccBotError, State
 from bot.ops.config import Config
 from bot.scheduler import Poller
 from bot.support.executor import TrackingExecutor

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Sequence
 from types import FrameType, ModuleType
 
-from bot.domain.model import PccBotError
+from bot.domain import PccBotError
 from bot.ops import config as config_module
 from bot.support import logs
 

@@ -10,7 +10,7 @@ from slack_bolt import Ack, App, Respond
 
 from bot.adapters.slack import ids
 from bot.adapters.slack.grammar import parse_adopt_value, parse_request_id, parse_user
-from bot.domain.model import MigrationRequest
+from bot.domain import MigrationRequest
 from bot.usecases.service import PccService
 from handlers.errors import after_ack
 

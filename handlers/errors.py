@@ -19,7 +19,7 @@ from typing import Any
 
 from slack_bolt import App, Respond
 
-from bot.domain.model import PccBotError
+from bot.domain import PccBotError
 from bot.support import logs, waits
 from bot.support.mrkdwn import esc
 

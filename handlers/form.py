@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackClientError
 
 from bot.adapters.slack import blocks, ids
 from bot.adapters.slack.grammar import parse_channel, parse_user, spec_from_fields
-from bot.domain.model import Conflict, Field, MigrationRequest, PccBotError, RuleViolation, UsageError
+from bot.domain import Conflict, Field, MigrationRequest, PccBotError, RuleViolation, UsageError
 from bot.support.mrkdwn import esc
 from bot.usecases.service import PccService
 

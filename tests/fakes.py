@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from bot.domain.model import (
+from bot.domain import (
     Certifications,
     CopyStatus,
     Datacenter,

@@ -12,7 +12,7 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from bot.adapters.slack import blocks
-from bot.domain.model import (
+from bot.domain import (
     AuditEntry,
     Datacenter,
     DatacenterFilers,

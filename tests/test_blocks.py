@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.adapters.slack import blocks, ids
-from bot.domain.model import MigrationRequest, MigrationSpec, State
+from bot.domain import MigrationRequest, MigrationSpec, State
 
 
 def request(**changes: Any) -> MigrationRequest:
@@ -75,7 +75,7 @@ def test_list_message_shows_each_request():
 
 
 def test_audit_csv_quotes_cells_a_spreadsheet_would_run():
-    from bot.domain.model import AuditEntry
+    from bot.domain import AuditEntry
     from bot.usecases.exports import audit_csv
 
     entry = AuditEntry(

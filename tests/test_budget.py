@@ -6,7 +6,7 @@ import pytest
 
 from bot.adapters.ovh.gateway import OvhCredentials, OvhGateway, make_client
 from bot.demo.simulator import DEMO_APPLICATION_KEY, DEMO_APPLICATION_SECRET, DEMO_CONSUMER_KEY
-from bot.domain.model import OvhApiError
+from bot.domain import OvhApiError
 from bot.support.cache import ReadCache
 from bot.support.window import RateLimited, SlidingWindow
 
@@ -104,7 +104,7 @@ def test_repeated_and_concurrent_listings_cost_one_listing(simulator, expansion,
 
 def test_task_reads_are_never_cached(simulator):
     gw = gateway(simulator)
-    from bot.domain.model import MigrationSpec
+    from bot.domain import MigrationSpec
 
     started = gw.start_migration(
         MigrationSpec("pcc-192-0-2-15", 1337, 1234, "pcc-192-0-2-50", 1515), "linkFilerFromSbg"

@@ -10,7 +10,7 @@ from bot.adapters.slack.grammar import (
     parse,
     parse_request_id,
 )
-from bot.domain.model import MigrationSpec, UsageError
+from bot.domain import MigrationSpec, UsageError
 
 
 def test_every_subcommand_parses():

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from bot.adapters.slack import ids
-from bot.domain.model import COPY_FILER_CONSENT
+from bot.domain import COPY_FILER_CONSENT
 from tests.conftest import start_bot, stop_bot
 from tests.test_http import file_request
 

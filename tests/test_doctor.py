@@ -10,7 +10,7 @@ import pytest
 from bot.adapters.ovh.routes import access_rules
 from bot.adapters.slack import ids
 from bot.demo.simulator import DEMO_CONSUMER_KEY
-from bot.domain.model import PccBotError, State
+from bot.domain import PccBotError, State
 from bot.ops import doctor
 from tests.conftest import INCIDENT, start_bot, stop_bot
 from tests.fakes import FakeClock

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.domain.model import (
+from bot.domain import (
     IN_DOUBT_STATES,
     OPERATIONS,
     TRANSITIONS,

@@ -8,7 +8,7 @@ from typing import Any
 import requests
 
 from bot.adapters.slack import ids
-from bot.domain.model import State, StorageError
+from bot.domain import State, StorageError
 from tests.conftest import CHANNEL, INCIDENT, start_bot, stop_bot
 from tests.test_http import MIGRATE, POST_ROUTE, file_request
 

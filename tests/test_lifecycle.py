@@ -4,7 +4,7 @@ request for a filer pointing to the first one's thread."""
 import json
 
 from bot.adapters.slack import ids
-from bot.domain.model import State
+from bot.domain import State
 from tests.conftest import CHANNEL, INCIDENT
 from tests.test_http import MIGRATE, file_request
 

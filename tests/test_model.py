@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from bot.adapters.sqlite.repository import SqliteRepository
-from bot.domain.model import (
+from bot.domain import (
     OPERATIONS,
     REMOVAL,
     MigrationSpec,

@@ -4,7 +4,7 @@ import pytest
 
 from bot.adapters.ovh.gateway import OvhCredentials, OvhGateway, make_client
 from bot.demo.simulator import DEMO_APPLICATION_KEY, DEMO_APPLICATION_SECRET, DEMO_CONSUMER_KEY
-from bot.domain.model import MigrationSpec, NotFound, OvhApiError
+from bot.domain import MigrationSpec, NotFound, OvhApiError
 
 SPEC = MigrationSpec("pcc-192-0-2-15", 1337, 1234, "pcc-192-0-2-50", 1515)
 

@@ -3,7 +3,7 @@
 import json
 
 from bot.adapters.slack import ids
-from bot.domain.model import State
+from bot.domain import State
 from tests.test_http import file_request
 
 REMOVE = r"/filer/\d+/remove$"

@@ -8,7 +8,7 @@ import pytest
 from sqlite_utils import Database
 
 from bot.adapters.sqlite.repository import SqliteRepository, migrations
-from bot.domain.model import Conflict, MigrationSpec, NoticeDraft, NoticeKind, RequestDraft, State
+from bot.domain import Conflict, MigrationSpec, NoticeDraft, NoticeKind, RequestDraft, State
 from bot.usecases.ports import Change
 
 NOW = datetime(2026, 3, 12, 9, 0, tzinfo=UTC)

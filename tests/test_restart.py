@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.adapters.slack import ids
-from bot.domain.model import State
+from bot.domain import State
 from bot.usecases.ports import Change
 from tests.conftest import CHANNEL, INCIDENT, start_bot, stop_bot
 from tests.test_http import POST_ROUTE, file_request

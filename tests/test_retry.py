@@ -4,7 +4,7 @@ import json
 import threading
 
 from bot.adapters.slack import ids
-from bot.domain.model import State
+from bot.domain import State
 from tests.conftest import CHANNEL
 from tests.test_http import POST_ROUTE, file_request
 

@@ -9,7 +9,7 @@ import pytest
 
 from bot.adapters.slack import blocks
 from bot.demo.simulator import large_pcc
-from bot.domain.model import Field, State
+from bot.domain import Field, State
 from tests.conftest import start_bot, stop_bot
 
 BIG = "pcc-192-0-2-99"

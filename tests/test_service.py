@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from bot.adapters.sqlite.repository import SqliteRepository
-from bot.domain.model import (
+from bot.domain import (
     Conflict,
     MigrationSpec,
     NotAllowed,

@@ -5,7 +5,7 @@ from dataclasses import replace
 import pytest
 
 from bot.adapters.slack import ids
-from bot.domain.model import State
+from bot.domain import State
 from bot.ops.config import ConfigError, load
 from tests.conftest import start_bot, stop_bot
 from tests.test_http import MIGRATE, POST_ROUTE, file_request

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from bot.adapters.ovh.client import OvhCredentials
 from bot.adapters.ovh.routes import MIGRATION_ROUTES
-from bot.domain.model import PccBotError, ZonePolicy
+from bot.domain import PccBotError, ZonePolicy
 
 _APPROVER = re.compile(r"[UWS][A-Z0-9]{2,}")
 _CHANNEL = re.compile(r"[CGD][A-Z0-9]{2,}")

@@ -18,7 +18,7 @@ from bot.adapters.ovh.client import make_client
 from bot.adapters.ovh.routes import access_rules, routes_for
 from bot.adapters.slack import ids
 from bot.adapters.sqlite.repository import SqliteRepository
-from bot.domain.model import PccBotError
+from bot.domain import PccBotError
 from bot.ops.config import Config
 
 OK, WARN, FAIL = "ok", "warn", "FAIL"

@@ -9,7 +9,7 @@ import logging
 import threading
 from datetime import datetime, timedelta
 
-from bot.domain.model import (
+from bot.domain import (
     COPIED_STATES,
     IN_FLIGHT_STATES,
     MigrationRequest,

@@ -9,7 +9,7 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 
-from bot.domain.model import AuditEntry, Filer, FilerListing, MigrationRequest
+from bot.domain import AuditEntry, Filer, FilerListing, MigrationRequest
 
 COLUMNS = (
     "request_id",

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from bot.domain.model import MigrationRequest, Operation, OvhApiError, StartedTask
+from bot.domain import MigrationRequest, Operation, OvhApiError, StartedTask
 from bot.usecases.chat import BOT, ChatDesk
 from bot.usecases.ports import Change, Clock, Repository
 

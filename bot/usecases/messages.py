@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.domain.model import TASK_STATE_MEANINGS, MigrationRequest, OvhApiError, State, Task
+from bot.domain import TASK_STATE_MEANINGS, MigrationRequest, OvhApiError, State, Task
 from bot.support.mrkdwn import esc
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from bot.domain.model import (
+from bot.domain import (
     AuditEntry,
     Certifications,
     CopyStatus,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Concatenate, ParamSpec, TypeVar
 
-from bot.domain.model import (
+from bot.domain import (
     IN_FLIGHT_STATES,
     MIGRATION,
     NOT_AN_OPTION,

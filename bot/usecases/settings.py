@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from bot.domain.model import ZonePolicy
+from bot.domain import ZonePolicy
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from bot.domain.model import (
+from bot.domain import (
     CLOCK_MARGIN,
     IN_DOUBT_STATES,
     MIGRATION,

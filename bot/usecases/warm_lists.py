@@ -15,7 +15,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.domain.model import PccBotError
+from bot.domain import PccBotError
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ import ovh
 import ovh.exceptions
 from requests import RequestException
 
-from bot.domain.model import Filer, OvhApiError, OvhNotFound, Task
+from bot.domain import Filer, OvhApiError, OvhNotFound, Task
 
 _RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 # Auth-layer answers to a request signed with a stale clock: python-ovh computes its time delta once,

@@ -30,7 +30,7 @@ from bot.adapters.ovh.client import (
     with_query,
 )
 from bot.adapters.ovh.routes import Route
-from bot.domain.model import (
+from bot.domain import (
     BudgetSpent,
     Certifications,
     CopyStatus,

@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.adapters.slack import ids
 from bot.adapters.slack.grammar import USAGE
-from bot.domain.model import (
+from bot.domain import (
     COPY_FILER_CONSENT,
     AuditEntry,
     Filer,

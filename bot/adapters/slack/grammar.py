@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from bot.domain.model import NOT_AN_OPTION, Field, MigrationSpec, RuleViolation, UsageError
+from bot.domain import NOT_AN_OPTION, Field, MigrationSpec, RuleViolation, UsageError
 
 T = TypeVar("T")
 

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.adapters.slack.blocks import board_message, card_message, notice_blocks
-from bot.domain.model import MigrationRequest, NoticeNotDelivered, PccBotError
+from bot.domain import MigrationRequest, NoticeNotDelivered, PccBotError
 from bot.usecases.ports import Board, MessageRef, Offer
 
 #: Slack errors that sending the same message again cannot cure: the notice is dead-lettered.

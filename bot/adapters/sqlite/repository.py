@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlite_utils import Database, Migrations
 
-from bot.domain.model import (
+from bot.domain import (
     ACTIVE_STATES,
     AuditEntry,
     Conflict,

@@ -1,0 +1,107 @@
+"""The project's errors, each message written for the person who asked; the form's fields they name."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class PccBotError(Exception):
+    """An error whose message is written for the person who asked, as plain text (escaped when shown in
+    Slack). ``markup``, when given, is the same message with Slack markup meant as such (a link)."""
+
+    def __init__(self, *args: object, markup: str | None = None) -> None:
+        super().__init__(*args)
+        self.markup = markup
+
+
+class UsageError(PccBotError):
+    """The command text does not fit the grammar."""
+
+
+class NotFound(PccBotError):
+    """A PCC, datacenter, filer, task or request does not exist."""
+
+
+#: The value of a form list's "loading" option: no service name or id looks like it.
+NOT_AN_OPTION = "-"
+
+
+class Field(StrEnum):
+    """The part of a migration request a problem is about (the modal shows it on that field)."""
+
+    SOURCE = "source"
+    SOURCE_DATACENTER = "source_datacenter"
+    FILER = "filer"
+    DESTINATION = "destination"
+    DESTINATION_DATACENTER = "destination_datacenter"
+
+
+class RuleViolation(PccBotError):
+    """A migration request breaks one or more of the rules (README, 'Commands')."""
+
+    def __init__(self, problems: list[tuple[Field, str]]) -> None:
+        self.problems = problems
+        self.violations = [text for _, text in problems]
+        super().__init__("Request refused:\n" + "\n".join(f"• {v}" for v in self.violations))
+
+    def by_field(self) -> dict[Field, str]:
+        found: dict[Field, str] = {}
+        for field_name, text in self.problems:
+            found[field_name] = f"{found[field_name]}; {text}" if field_name in found else text
+        return found
+
+
+class NotAllowed(PccBotError):
+    """The person may not do this (approve their own request, not an approver...)."""
+
+
+class Conflict(PccBotError):
+    """The request is no longer in a state that allows this action."""
+
+
+class StorageError(PccBotError):
+    """The database could not be read or written."""
+
+
+class OvhApiError(PccBotError):
+    """An OVHcloud API call failed.
+
+    ``ambiguous`` is True when the call may have been carried out anyway (timeout, 5xx, lost
+    connection): a mutating call in that state must be reconciled, never retried blindly.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        error_class: str | None = None,
+        query_id: str | None = None,
+        ambiguous: bool = False,
+    ) -> None:
+        self.status = status
+        self.error_class = error_class
+        self.query_id = query_id
+        self.ambiguous = ambiguous
+        self.retry_after: float | None = None  # seconds a 429 asked to wait
+        suffix = f" (OVH query id {query_id})" if query_id else ""
+        super().__init__(f"OVHcloud API error: {message}{suffix}")
+
+
+class OvhNotFound(OvhApiError, NotFound):
+    """OVHcloud answered 404."""
+
+
+class BudgetSpent(OvhApiError):
+    """The call was not sent: the OVHcloud call budget had no room within the wait allowed."""
+
+
+class NoticeNotDelivered(Exception):
+    """The chat did not accept a message; it stays queued. ``retry_after`` in seconds when known;
+    ``permanent`` when sending it again cannot help (channel gone, bot not in it, message refused)."""
+
+    def __init__(self, reason: str, retry_after: float | None = None, *, permanent: bool = False) -> None:
+        self.reason = reason
+        self.retry_after = retry_after
+        self.permanent = permanent
+        super().__init__(reason)

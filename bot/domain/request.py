@@ -1,0 +1,179 @@
+"""A migration request, its audit trail and its notices; which tasks a call in doubt may have created."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from bot.domain.inventory import Task
+from bot.domain.states import ACTIVE_STATES, REMOVAL, Operation, State, operation_in_doubt
+
+
+@dataclass(frozen=True)
+class MigrationSpec:
+    """What a person asked for: the five ids of `/pcc migrate`."""
+
+    source_service: str
+    source_datacenter_id: int
+    filer_id: int
+    dest_service: str
+    dest_datacenter_id: int
+
+
+@dataclass(frozen=True)
+class RequestDraft:
+    """A request as filed, before it is stored: what the card shows and the API call approval makes."""
+
+    spec: MigrationSpec
+    requester: str
+    channel: str
+    created_at: datetime
+    expires_at: datetime
+    filer_name: str
+    filer_size: str
+    vm_total: int | None
+    source_zone: str
+    dest_zone: str
+    api_call: str
+    #: The migration route chosen at filing (linkFilerFromSbg or copyFiler): the card and the call agree.
+    route: str
+
+
+@dataclass(frozen=True)
+class MigrationRequest(RequestDraft):
+    id: int
+    state: State
+    approver: str | None = None
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    task_id: int | None = None
+    task_state: str | None = None
+    progress: int | None = None
+    last_error: str | None = None
+    query_id: str | None = None
+    card_channel: str | None = None
+    card_ts: str | None = None
+    updated_at: datetime | None = None
+    last_check_at: datetime | None = None
+    progress_changed_at: datetime | None = None
+    card_updated_at: datetime | None = None
+    transferred: str | None = None
+    retries: int = 0
+    removal_task_id: int | None = None
+    #: When the winner of the last compare-and-set started its mutating call.
+    called_at: datetime | None = None
+    #: Since when the outcome of the last mutating call is unknown (an in-doubt state).
+    in_doubt_since: datetime | None = None
+    #: Tasks that might be the one the call in doubt created, for a person to choose from.
+    candidates: tuple[Task, ...] = ()
+    #: The restore datastore being removed (its filer id in the destination datacenter).
+    copy_filer_id: int | None = None
+
+    @property
+    def can_retry(self) -> bool:
+        """Only a task that ended in `error` can be relaunched (resetTaskState)."""
+        return self.state == State.FAILED and self.task_state == "error" and self.task_id is not None
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in ACTIVE_STATES
+
+    @property
+    def uses_copy_filer(self) -> bool:
+        """Filed under the second API generation: consent to quote, copyFilerStatus to read."""
+        return self.route == "copyFiler"
+
+    @property
+    def in_doubt(self) -> Operation | None:
+        return operation_in_doubt(self.state)
+
+    def operation_task_names(self, operation: Operation) -> frozenset[str]:
+        """The task names the operation creates at OVHcloud (compared case-insensitively)."""
+        return frozenset({"removefiler"}) if operation is REMOVAL else frozenset({self.route.lower()})
+
+
+#: OVHcloud's clock and ours may differ a little: a task stamped this much before the decision still counts.
+CLOCK_MARGIN = timedelta(minutes=2)
+
+
+def sort_tasks(
+    request: MigrationRequest, operation: Operation, tasks: Sequence[Task]
+) -> tuple[list[Task], list[Task]]:
+    """(proven, candidates) among tasks read after a call in doubt.
+
+    Proven: in the destination datacenter, created after the decision, carrying the filer id the call
+    was about and the operation's task name. Candidates: every task that might be it (no other
+    filer id, no other datacenter, not older than the decision): a person chooses among them.
+    """
+    filer = request.copy_filer_id if operation is REMOVAL else request.spec.filer_id
+    names = request.operation_task_names(operation)
+    datacenter = request.spec.dest_datacenter_id
+    since = (request.called_at or request.decided_at or request.created_at) - CLOCK_MARGIN
+    proven = [
+        t
+        for t in tasks
+        if t.datacenter_id == datacenter
+        and t.executed_at is not None
+        and t.executed_at >= since
+        and t.filer_id == filer
+        and t.name.lower() in names
+    ]
+    candidates = [
+        t
+        for t in tasks
+        if t.datacenter_id in (datacenter, None)
+        and (t.executed_at is None or t.executed_at >= since)
+        and t.filer_id in (filer, None)
+    ]
+    return proven, candidates
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    request_id: int
+    at: datetime
+    actor: str
+    action: str
+    from_state: str | None
+    to_state: str | None
+    detail: str = ""
+    query_id: str | None = None
+
+
+class NoticeKind(StrEnum):
+    CARD = "card"  # the request's card, posted in the request's channel
+    THREAD = "thread"  # a reply in the card's thread
+    INCIDENT = "incident"  # a message in the incident room
+
+
+class NoticeButton(StrEnum):
+    """An action a notice offers next to its text."""
+
+    RETRY = "retry"
+    REMOVE_COPY = "remove_copy"
+    DECIDE = "decide"  # a call in doubt: Adopt task N for each candidate, and Close: not started
+
+
+@dataclass(frozen=True)
+class NoticeDraft:
+    """A notice to queue: sent once per (request, key), in a thread or a channel."""
+
+    kind: NoticeKind
+    key: str
+    channel: str
+    text: str
+    button: NoticeButton | None = None
+
+
+@dataclass(frozen=True)
+class Notice:
+    id: int
+    request_id: int
+    kind: NoticeKind
+    key: str
+    channel: str
+    text: str
+    attempts: int = 0
+    button: NoticeButton | None = None

@@ -1,0 +1,120 @@
+"""The request's state machine, and the mutating operations with the states around each call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.domain.errors import Conflict
+
+
+class State(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REPLICATING = "replicating"
+    DONE = "done"
+    FAILED = "failed"
+    NEEDS_ATTENTION = "needs_attention"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    REMOVING = "removing"  # the read-only copy is being removed from the destination
+    REMOVED = "removed"
+    RELAUNCHING = "relaunching"  # resetTaskState is being sent for a task in `error`
+    RELAUNCH_IN_DOUBT = "relaunch_in_doubt"  # resetTaskState got no clear answer: checked by reading
+    REMOVAL_IN_DOUBT = "removal_in_doubt"  # the copy's removal got no clear answer: checked by reading
+
+
+TRANSITIONS: dict[State, frozenset[State]] = {
+    State.PENDING: frozenset({State.APPROVED, State.REJECTED, State.CANCELLED, State.EXPIRED}),
+    # FAILED from APPROVED: the API refused the POST outright (4xx), so nothing started.
+    State.APPROVED: frozenset({State.REPLICATING, State.FAILED, State.NEEDS_ATTENTION}),
+    State.REPLICATING: frozenset({State.DONE, State.FAILED}),
+    # An approver relaunches a task that ended in `error` (resetTaskState); FAILED is final otherwise.
+    State.FAILED: frozenset({State.RELAUNCHING}),
+    State.RELAUNCHING: frozenset({State.REPLICATING, State.FAILED, State.RELAUNCH_IN_DOUBT}),
+    State.RELAUNCH_IN_DOUBT: frozenset({State.REPLICATING, State.FAILED}),
+    # Once the VMs are cloned, an approver removes the read-only copy; a refused removal leaves it done.
+    State.DONE: frozenset({State.REMOVING}),
+    State.REMOVING: frozenset({State.REMOVED, State.DONE, State.REMOVAL_IN_DOUBT}),
+    State.REMOVAL_IN_DOUBT: frozenset({State.REMOVING, State.REMOVED, State.DONE}),
+    # The poller may still find the task (by reading), or an approver adopts one or closes it.
+    State.NEEDS_ATTENTION: frozenset({State.REPLICATING, State.FAILED}),
+}
+
+ACTIVE_STATES = frozenset(
+    {
+        State.PENDING,
+        State.APPROVED,
+        State.REPLICATING,
+        State.NEEDS_ATTENTION,
+        State.RELAUNCHING,
+        State.RELAUNCH_IN_DOUBT,
+    }
+)
+
+#: Migrations under way: approved and not yet finished (the board and the App Home list them).
+IN_FLIGHT_STATES = ACTIVE_STATES - {State.PENDING}
+#: Requests whose copy was made (whatever happens to it after).
+COPIED_STATES = frozenset({State.DONE, State.REMOVING, State.REMOVAL_IN_DOUBT, State.REMOVED})
+
+
+@dataclass(frozen=True)
+class Operation:
+    """A mutating OVHcloud call and the states around it. Every such call follows one rule: only the
+    winner of the compare-and-set ``origin -> calling`` sends it, once; an explicit refusal moves the
+    request to ``refused``; an ambiguous outcome to ``in_doubt``, which the poller resolves by reading."""
+
+    name: str
+    origin: State
+    calling: State
+    success: State
+    refused: State
+    in_doubt: State
+    #: What "Close: not started" does to a request in doubt (the call is then known not to have run).
+    not_started: State
+
+
+MIGRATION = Operation(
+    "migration",
+    origin=State.PENDING,
+    calling=State.APPROVED,
+    success=State.REPLICATING,
+    refused=State.FAILED,
+    in_doubt=State.NEEDS_ATTENTION,
+    not_started=State.FAILED,
+)
+RELAUNCH = Operation(
+    "relaunch",
+    origin=State.FAILED,
+    calling=State.RELAUNCHING,
+    success=State.REPLICATING,
+    refused=State.FAILED,
+    in_doubt=State.RELAUNCH_IN_DOUBT,
+    not_started=State.FAILED,
+)
+REMOVAL = Operation(
+    "removal",
+    origin=State.DONE,
+    calling=State.REMOVING,  # until the removal task id is stored
+    success=State.REMOVING,
+    refused=State.DONE,
+    in_doubt=State.REMOVAL_IN_DOUBT,
+    not_started=State.DONE,
+)
+OPERATIONS = (MIGRATION, RELAUNCH, REMOVAL)
+IN_DOUBT_STATES = frozenset(op.in_doubt for op in OPERATIONS)
+
+
+def operation_in_doubt(state: State) -> Operation | None:
+    """The operation whose outcome is unknown when a request is in ``state``."""
+    return next((op for op in OPERATIONS if op.in_doubt == state), None)
+
+
+def can_transition(source: State, target: State) -> bool:
+    return target in TRANSITIONS.get(source, frozenset())
+
+
+def check_transition(source: State, target: State) -> None:
+    if not can_transition(source, target):
+        raise Conflict(f"a request that is {source} cannot become {target}")
