@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.adapters.slack import blocks, ids
+from bot.adapters.slack import cards, forms, ids, kit, listings
 from bot.adapters.slack.grammar import (
     Audit,
     Cancel,
@@ -35,38 +35,38 @@ def register(app: App, service: PccService, work: Executor) -> None:
         user, channel = parse_user(command), parse_channel(command)
         match parse(command.get("text") or ""):
             case Help():
-                text, body = blocks.help_message(service.source_zone)
+                text, body = listings.help_message(service.source_zone)
             case OpenMigrateForm():
-                client.views_open(trigger_id=parse_trigger(command), view=blocks.migrate_form(channel))
+                client.views_open(trigger_id=parse_trigger(command), view=forms.migrate_form(channel))
                 service.warm_form()
                 return
             case ListFilers(service=pcc, datacenter_id=dc, as_csv=True):
                 count = service.send_filers_csv(pcc, dc, user)
-                text, body = blocks.text_message(f"{count} datastore(s) sent to you as a CSV file.")
+                text, body = kit.text_message(f"{count} datastore(s) sent to you as a CSV file.")
             case ListFilers(service=pcc, datacenter_id=dc, page=page):
                 hint = f"filers {pcc}" + ("" if dc is None else f" {dc}")
                 listing = service.list_filers(pcc, dc)
-                text, body = blocks.filers_message(listing, page, hint)
+                text, body = listings.filers_message(listing, page, hint)
                 respond(text=text, blocks=body, response_type="ephemeral")
                 for filled in service.fill_filers(listing):  # edited in place as details arrive
-                    text, body = blocks.filers_message(filled, page, hint)
+                    text, body = listings.filers_message(filled, page, hint)
                     respond(text=text, blocks=body, response_type="ephemeral", replace_original=True)
                 return
             case Migrate(spec=spec):
                 request = service.request_migration(spec, requester=user, channel=channel)
-                text, body = blocks.text_message(
+                text, body = kit.text_message(
                     f"Request #{request.id} filed and posted in <#{channel}>; an approver has to approve it."
                 )
             case ListRequests():
-                text, body = blocks.list_message(*service.recent())
+                text, body = listings.list_message(*service.recent())
             case Status(request_id=request_id):
-                text, body = blocks.status_message(*service.status(request_id))
+                text, body = cards.status_message(*service.status(request_id))
             case Audit(days=days):
                 lines = service.export_audit(days, user)
-                text, body = blocks.text_message(
+                text, body = kit.text_message(
                     f"Audit of the last {days} day(s) ({lines} line(s)) sent to you in a direct message."
                 )
             case Cancel(request_id=request_id):
                 request = service.cancel(request_id, user)
-                text, body = blocks.text_message(f"Request #{request.id} is now {request.state}.")
+                text, body = kit.text_message(f"Request #{request.id} is now {request.state}.")
         respond(text=text, blocks=body, response_type="ephemeral")

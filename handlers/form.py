@@ -15,7 +15,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
-from bot.adapters.slack import blocks, ids
+from bot.adapters.slack import forms, ids
 from bot.adapters.slack.grammar import parse_channel, parse_user, spec_from_fields
 from bot.domain import Conflict, Field, MigrationRequest, PccBotError, RuleViolation, UsageError
 from bot.support.mrkdwn import esc
@@ -72,7 +72,7 @@ def register(app: App, service: PccService, work: Executor) -> None:
         pairs = service.form_options(
             field, str(body.get("value") or ""), chosen_values(body.get("view") or {})
         )
-        ack(options=blocks.options(pairs))
+        ack(options=forms.options(pairs))
 
     @app.view(ids.MIGRATE_FORM)
     def on_form_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
@@ -91,7 +91,7 @@ def register(app: App, service: PccService, work: Executor) -> None:
         try:
             filing.result(timeout=SUBMIT_WAIT_SECONDS)
         except WaitedTooLong:
-            ack(response_action="update", view=blocks.form_note("Checking the rules with OVHcloud…"))
+            ack(response_action="update", view=forms.form_note("Checking the rules with OVHcloud…"))
             view_id = str(view.get("id") or "")
             work.submit(_tell_when_done, client, view_id, filing)
             return
@@ -106,6 +106,6 @@ def _tell_when_done(client: WebClient, view_id: str, filing: Future[MigrationReq
     wait([filing])
     text = outcome_text(filing)
     try:
-        client.views_update(view_id=view_id, view=blocks.form_note(text))
+        client.views_update(view_id=view_id, view=forms.form_note(text))
     except SlackClientError as error:
         log.warning("the form could not be updated with its outcome (%s): %s", error, text)

@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.adapters.slack import blocks
+from bot.adapters.slack import listings
 from bot.adapters.slack.grammar import parse_user
 from bot.usecases.service import PccService
 
@@ -17,4 +17,4 @@ def register(app: App, service: PccService) -> None:
     def on_home_opened(event: dict[str, Any], client: WebClient) -> None:  # events are acked by Bolt
         user = parse_user({"user_id": event.get("user")})
         home = service.home(user)
-        client.views_publish(user_id=user, view=blocks.home_view(home.mine, home.to_approve, home.active))
+        client.views_publish(user_id=user, view=listings.home_view(home.mine, home.to_approve, home.active))

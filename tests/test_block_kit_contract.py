@@ -11,7 +11,7 @@ import pytest
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from bot.adapters.slack import blocks
+from bot.adapters.slack import cards, forms, listings
 from bot.domain import (
     AuditEntry,
     Datacenter,
@@ -101,13 +101,13 @@ def messages_for(value: str) -> list[tuple[str, list[dict[str, object]]]]:
         (replace(filer, is_global=True),),
     )
     audit = [AuditEntry(7, NOW, "UBOB", value, "pending", "approved", value, value)]
-    built = [blocks.filers_message(listing), blocks.help_message(value)]
+    built = [listings.filers_message(listing), listings.help_message(value)]
     for state in State:
         request = hostile_request(value, state)
-        built += [blocks.card_message(request), blocks.status_message(request, audit)]
-    built.append(blocks.list_message([hostile_request(value)] * 20))
+        built += [cards.card_message(request), cards.status_message(request, audit)]
+    built.append(listings.list_message([hostile_request(value)] * 20))
     built.append(
-        blocks.board_message(Board(tuple(hostile_request(value, State.REPLICATING) for _ in range(3)), 1, 2))
+        cards.board_message(Board(tuple(hostile_request(value, State.REPLICATING) for _ in range(3)), 1, 2))
     )
     request = hostile_request(value, State.NEEDS_ATTENTION)
     task = Task(77, value, value, 40, value, None, 1515, NOW)
@@ -124,7 +124,7 @@ def messages_for(value: str) -> list[tuple[str, list[dict[str, object]]]]:
     ]
     for text in texts:
         for button in NoticeButton:
-            built.append((text, blocks.notice_blocks(text, button, request)))
+            built.append((text, cards.notice_blocks(text, button, request)))
     return built
 
 
@@ -143,9 +143,9 @@ def test_every_builder_is_valid_block_kit_and_escapes_data(value):
 def test_views_are_valid(value):
     request = hostile_request(value)
     for view in (
-        blocks.home_view([request] * 20, [request] * 20, [request] * 20),
-        blocks.migrate_form("COPS"),
-        blocks.form_note(esc(value)),  # its text is mrkdwn: the caller escapes data
+        listings.home_view([request] * 20, [request] * 20, [request] * 20),
+        forms.migrate_form("COPS"),
+        forms.form_note(esc(value)),  # its text is mrkdwn: the caller escapes data
     ):
         assert View(**view).to_dict()["type"] == view["type"]
         for shown in mrkdwn_texts(view["blocks"]):
@@ -153,5 +153,5 @@ def test_views_are_valid(value):
 
 
 def test_the_help_shows_its_placeholders_as_text():
-    text, _ = blocks.help_message("sbg1a")
+    text, _ = listings.help_message("sbg1a")
     assert "&lt;service&gt;" in text and "<service>" not in text

@@ -1,7 +1,7 @@
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.adapters.slack import blocks, ids
+from bot.adapters.slack import cards, ids, kit, listings
 from bot.domain import MigrationRequest, MigrationSpec, State
 
 
@@ -27,7 +27,7 @@ def request(**changes: Any) -> MigrationRequest:
 
 
 def test_pending_card_has_confirmed_approve_and_reject():
-    text, body = blocks.card_message(request())
+    text, body = cards.card_message(request())
     assert "#7" in text and "pending" in text
     actions = body[-1]
     assert [e["action_id"] for e in actions["elements"]] == [ids.APPROVE, ids.REJECT]
@@ -46,32 +46,32 @@ def test_decided_cards_have_no_buttons_and_say_who():
         task_state="doing",
         progress=42,
     )
-    _, body = blocks.card_message(decided)
+    _, body = cards.card_message(decided)
     assert all(b["type"] != "actions" for b in body)
     status = body[2]["elements"][0]["text"]
     assert "approved by <@UBOB> at 2026-03-12 09:05 UTC" in status
     assert "OVHcloud task 90001" in status and "running (`doing`) 42%" in status
-    _, rejected = blocks.card_message(
+    _, rejected = cards.card_message(
         request(state=State.REJECTED, decided_by="UBOB", decided_at=datetime(2026, 3, 12, tzinfo=UTC))
     )
     assert "rejected by <@UBOB>" in rejected[2]["elements"][0]["text"]
 
 
 def test_every_state_has_a_label():
-    assert set(blocks.STATE_LABELS) == set(State)
+    assert set(cards.STATE_LABELS) == set(State)
 
 
 def test_long_texts_are_clipped_to_slack_limits():
-    block = blocks.section("x" * 5000)
+    block = kit.section("x" * 5000)
     assert len(block["text"]["text"]) <= 3000
 
 
 def test_list_message_shows_each_request():
-    _, body = blocks.list_message(
+    _, body = listings.list_message(
         [request(), request(id=8, state=State.DONE, created_at=datetime.now(UTC) - timedelta(1))]
     )
     assert "#7" in body[0]["text"]["text"] and "#8" in body[0]["text"]["text"]
-    assert blocks.list_message([])[0].startswith("No requests yet")
+    assert listings.list_message([])[0].startswith("No requests yet")
 
 
 def test_audit_csv_quotes_cells_a_spreadsheet_would_run():

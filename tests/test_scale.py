@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.adapters.slack import blocks
+from bot.adapters.slack import listings
 from bot.demo.simulator import large_pcc
 from bot.domain import Field, State
 from tests.conftest import start_bot, stop_bot
@@ -145,7 +145,7 @@ def test_no_list_is_cut_silently(config, slack, simulator):
         total = len(bot.runtime.repo.recent(100))
         listed = bot.runtime.service.recent(limit=3)
         assert len(listed[0]) == 3 and listed[1] == total == 5
-        text = blocks.list_message(*listed)[0]
+        text = listings.list_message(*listed)[0]
         assert "The 3 most recent of 5 requests" in text
         options = bot.runtime.service.form_options(
             Field.FILER, "", {Field.SOURCE: BIG, Field.SOURCE_DATACENTER: "2001"}

@@ -379,7 +379,7 @@ def test_the_card_shows_elapsed_time_and_last_check(world):
     world.gateway.set_task(request.task_id, "doing", 40)
     world.service.poll_once()
     card = world.notifier.updates[-1]
-    from bot.adapters.slack.blocks import card_message
+    from bot.adapters.slack.cards import card_message
 
     status = card_message(card)[1][2]["elements"][0]["text"]
     assert "running (`doing`) 40%" in status and "running 1 h 30 min" in status

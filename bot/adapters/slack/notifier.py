@@ -9,7 +9,7 @@ from collections.abc import Callable
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.adapters.slack.blocks import board_message, card_message, notice_blocks
+from bot.adapters.slack.cards import board_message, card_message, notice_blocks
 from bot.domain import MigrationRequest, NoticeNotDelivered, PccBotError
 from bot.usecases.ports import Board, MessageRef, Offer
 

@@ -1,0 +1,229 @@
+"""The request's card, its notices' actions, the incident board and `/pcc status`: pure builders."""
+
+from __future__ import annotations
+
+from bot.adapters.slack import ids
+from bot.adapters.slack.kit import (
+    Block,
+    Message,
+    actions,
+    button,
+    context,
+    duration,
+    header,
+    section,
+    size_of,
+    when,
+)
+from bot.domain import COPY_FILER_CONSENT, AuditEntry, MigrationRequest, NoticeButton, State
+from bot.support.mrkdwn import esc
+from bot.usecases import messages
+from bot.usecases.ports import Board
+
+STATE_LABELS = {
+    State.PENDING: ":hourglass_flowing_sand: waiting for approval",
+    State.APPROVED: ":arrow_forward: approved, calling OVHcloud",
+    State.REPLICATING: ":arrows_counterclockwise: replicating",
+    State.DONE: ":white_check_mark: done",
+    State.FAILED: ":x: failed",
+    State.NEEDS_ATTENTION: ":warning: needs attention",
+    State.REJECTED: ":no_entry: rejected",
+    State.CANCELLED: ":heavy_multiplication_x: cancelled",
+    State.EXPIRED: ":zzz: expired",
+    State.REMOVING: ":wastebasket: copy being removed",
+    State.REMOVED: ":white_check_mark: done, copy removed",
+    State.RELAUNCHING: ":arrows_counterclockwise: relaunch approved, calling OVHcloud",
+    State.RELAUNCH_IN_DOUBT: ":warning: relaunch in doubt",
+    State.REMOVAL_IN_DOUBT: ":warning: copy removal in doubt",
+}
+
+#: What each in-doubt state means, for the card, `/pcc status` and the README.
+
+
+IN_DOUBT_MEANING = {
+    State.NEEDS_ATTENTION: "the migration call got no clear answer: it may have started",
+    State.RELAUNCH_IN_DOUBT: "resetTaskState got no clear answer: the task may have been relaunched",
+    State.REMOVAL_IN_DOUBT: "the removal call got no clear answer: the copy may be being removed",
+}
+
+
+def _card_fields(request: MigrationRequest) -> str:
+    spec = request.spec
+    vms = "?" if request.vm_total is None else request.vm_total
+    source_zone, dest_zone = esc(request.source_zone), esc(request.dest_zone)
+    return (
+        f"*Requested by* <@{request.requester}> at {when(request.created_at)}\n"
+        f"*Source* {spec.source_service} · datacenter {spec.source_datacenter_id} · {source_zone}\n"
+        f"*Filer* `{esc(request.filer_name)}` (id {spec.filer_id}) · {esc(request.filer_size)} · "
+        f"{vms} VM(s)\n"
+        f"*Destination* {spec.dest_service} · datacenter {spec.dest_datacenter_id} · {dest_zone}\n"
+        f"*Approval will call* `{request.api_call}`"
+    )
+
+
+def _progress(request: MigrationRequest) -> str:
+    parts = [STATE_LABELS[request.state]]
+    if request.decided_by:
+        verb = {State.REJECTED: "rejected", State.CANCELLED: "cancelled"}.get(request.state, "approved")
+        parts.append(f"{verb} by <@{request.decided_by}> at {when(request.decided_at)}")
+    if request.task_id is not None:
+        parts.append(f"OVHcloud task {request.task_id}")
+    if request.task_state and request.state == State.REPLICATING:
+        pct = "" if request.progress is None else f" {request.progress}%"
+        parts.append(f"task {messages.task_meaning(request.task_state)}{pct}")
+        if request.transferred:
+            parts.append(f"{esc(size_of(request.transferred))} copied")
+        if request.decided_at and request.last_check_at:
+            parts.append(f"running {duration(request.last_check_at - request.decided_at)}")
+            parts.append(f"last check {request.last_check_at:%H:%M} UTC")
+    if request.state == State.DONE and request.decided_at and request.updated_at:
+        parts.append(f"took {duration(request.updated_at - request.decided_at)}")
+    if request.state == State.PENDING:
+        parts.append(f"expires {when(request.expires_at)}")
+    if request.last_error and (request.state == State.FAILED or request.in_doubt is not None):
+        parts.append(esc(request.last_error))
+    return " · ".join(parts)
+
+
+def _confirm_text(request: MigrationRequest) -> str:
+    """The confirm dialog (Slack caps it at 300 characters): what the click does and accepts."""
+    text = f"This calls `{request.api_call}` once; replication takes hours."
+    if request.uses_copy_filer:
+        text += " Your click is recorded as the acceptance of the conditions quoted on the card."
+    return text[:300]
+
+
+#: The confirm dialogs of the card's single buttons: (title, text).
+RETRY_CONFIRM = (
+    "Relaunch the task?",
+    "This calls resetTaskState on the OVHcloud task once; the copy resumes and is tracked again.",
+)
+REMOVE_CONFIRM = (
+    "Remove the read-only copy?",
+    "Only once every VM is cloned to a writable datastore: this removes the restore datastore from the "
+    "destination datacenter.",
+)
+
+
+def notice_blocks(text: str, offered: NoticeButton, request: MigrationRequest) -> list[Block]:
+    """A notice with the action(s) it offers (the same as on the card)."""
+    if offered == NoticeButton.DECIDE:
+        return [section(text), *_decision_blocks(request, confirmed=False)]
+    action_id, label = {
+        NoticeButton.RETRY: (ids.RETRY, "Retry"),
+        NoticeButton.REMOVE_COPY: (ids.REMOVE_COPY, "Remove copy"),
+    }[offered]
+    return [
+        section(text),
+        actions(f"{action_id}-notice-{request.id}", button(action_id, label, str(request.id))),
+    ]
+
+
+def _decision_blocks(request: MigrationRequest, *, confirmed: bool = True) -> list[Block]:
+    """A call in doubt: one Adopt button per candidate task (not for a relaunch: its task is known),
+    and Close: not started. Each button is its own block (an action id once per block)."""
+    operation = request.in_doubt
+    if operation is None:
+        return []
+    blocks: list[Block] = []
+    if operation.name != "relaunch":
+        for task in request.candidates:
+            confirm = (
+                f"Adopt task {task.task_id}?",
+                f"pcc-bot then tracks task {task.task_id} as this request's. Only once checked at OVHcloud.",
+            )
+            adopt = button(
+                ids.ADOPT,
+                f"Adopt task {task.task_id}",
+                f"{request.id}:{task.task_id}",
+                confirm=confirm if confirmed else None,
+            )
+            blocks.append(actions(f"adopt-{request.id}-{task.task_id}", adopt))
+    close = (
+        "Close: not started?",
+        f"Only if you checked at OVHcloud that the {operation.name} call started nothing. No call is made.",
+    )
+    closing = button(
+        ids.CLOSE_NOT_STARTED, "Close: not started", str(request.id), confirm=close if confirmed else None
+    )
+    blocks.append(actions(f"close-{request.id}", closing))
+    return blocks
+
+
+def _actions_of(request: MigrationRequest) -> list[Block]:
+    """What the card offers in the request's state."""
+    value = str(request.id)
+    if request.in_doubt is not None:
+        return _decision_blocks(request)
+    if request.state == State.PENDING:
+        approve = button(
+            ids.APPROVE,
+            "Approve",
+            value,
+            confirm=("Start the copy?", _confirm_text(request)),
+            style="primary",
+        )
+        return [actions(f"decide-{request.id}", approve, button(ids.REJECT, "Reject", value, style="danger"))]
+    if request.can_retry:
+        return [
+            actions(f"{ids.RETRY}-{request.id}", button(ids.RETRY, "Retry", value, confirm=RETRY_CONFIRM))
+        ]
+    if request.state == State.DONE:
+        remove = button(ids.REMOVE_COPY, "Remove copy", value, confirm=REMOVE_CONFIRM)
+        return [actions(f"{ids.REMOVE_COPY}-{request.id}", remove)]
+    return []
+
+
+def card_message(request: MigrationRequest) -> Message:
+    title = f"Datastore copy request #{request.id}: {request.filer_name} → {request.spec.dest_service}"
+    blocks: list[Block] = [header(title), section(_card_fields(request)), context(_progress(request))]
+    if request.uses_copy_filer and request.state == State.PENDING:
+        blocks.append(
+            section(
+                f"*Approving accepts, for the customer, OVHcloud's conditions of copyFiler:*\n"
+                f">{COPY_FILER_CONSENT}"
+            )
+        )
+    if request.in_doubt is not None:
+        meaning = IN_DOUBT_MEANING[request.state]
+        found = "\n".join(f"• {messages.task_line(t)}" for t in request.candidates)
+        listed = f"\n*Candidate tasks* (none is provably this request's):\n{found}" if found else ""
+        blocks.append(section(f"*In doubt*: {meaning}. pcc-bot is {messages.checking(request)}.{listed}"))
+    blocks.extend(_actions_of(request))
+    return f"{esc(title)} ({request.state})", blocks  # the fallback text is read as mrkdwn
+
+
+def board_message(board: Board) -> Message:
+    """The incident-room board: edited in place as migrations move."""
+    title = f"Datastore copies: {len(board.active)} active, {board.done} done, {board.failed} failed"
+    body = "\n".join(request_line(r) for r in board.active) or "_No migration in flight._"
+    return title, [
+        header(title),
+        section(body),
+        context("Completions and failures are posted as separate messages in this channel."),
+    ]
+
+
+def request_line(r: MigrationRequest) -> str:
+    progress = f" {r.progress}%" if r.state == State.REPLICATING and r.progress is not None else ""
+    return (
+        f"#{r.id} {STATE_LABELS[r.state]}{progress} · `{esc(r.filer_name)}` {r.spec.source_service} → "
+        f"{r.spec.dest_service}/{r.spec.dest_datacenter_id} · <@{r.requester}>"
+    )
+
+
+#: Rows per App Home section; the rest are counted, never silently dropped.
+
+
+def status_message(request: MigrationRequest, history: list[AuditEntry]) -> Message:
+    text, blocks = card_message(request)
+    blocks = [b for b in blocks if b["type"] != "actions"]
+    lines = []
+    for entry in history:
+        move = f" ({entry.from_state or 'new'} → {entry.to_state})" if entry.to_state else ""
+        actor = entry.actor if entry.actor == "pcc-bot" else f"<@{entry.actor}>"
+        qid = f" · OVH query id {esc(entry.query_id)}" if entry.query_id else ""
+        detail = f": {esc(entry.detail)}" if entry.detail else ""
+        lines.append(f"{when(entry.at)} · {actor} · {esc(entry.action)}{move}{detail}{qid}")
+    blocks.append(section("*History*\n" + "\n".join(lines[-30:])))
+    return text, blocks

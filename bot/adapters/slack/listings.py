@@ -1,0 +1,162 @@
+"""Lists: the help, a PCC's datastores (paged, never cut silently), recent requests, the App Home."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from bot.adapters.slack.cards import STATE_LABELS, request_line
+from bot.adapters.slack.grammar import USAGE
+from bot.adapters.slack.kit import (
+    MAX_BLOCKS,
+    Block,
+    Message,
+    context,
+    gb,
+    packed,
+    section,
+    text_message,
+    when,
+)
+from bot.domain import Filer, FilerListing, MigrationRequest
+from bot.support.mrkdwn import esc
+
+HELP_LINES = (
+    (
+        "filers",
+        "list the datastores of a PCC (or of one datacenter); `csv` sends the whole list as a file",
+        "/pcc filers pcc-192-0-2-15 1337",
+    ),
+    (
+        "migrate",
+        "ask for a copy (no argument: a form); an approver clicks Approve",
+        "/pcc migrate pcc-192-0-2-15 1337 1234 pcc-192-0-2-50 1515",
+    ),
+    ("list", "recent requests and their state", "/pcc list"),
+    ("status", "one request with its history", "/pcc status 3"),
+    (
+        "cancel",
+        "withdraw a request before it is approved (requester or approver), or close a call in doubt "
+        "as not started once you checked at OVHcloud that nothing started (approver)",
+        "/pcc cancel 3",
+    ),
+    (
+        "audit",
+        "approvers: the audit trail of the last days (default 30) as a CSV, sent to you privately",
+        "/pcc audit 7",
+    ),
+    ("help", "this text", "/pcc help"),
+)
+
+
+def help_text(source_zone: str) -> str:
+    """The help, built from the command grammar; placeholders like <service> escaped for mrkdwn."""
+    zone = esc(source_zone)
+    lines = [f"*pcc-bot*: copy datastores (filers) of a PCC in {zone} to a PCC elsewhere, with approval."]
+    for sub, what, example in HELP_LINES:
+        lines.append(f"• `/pcc {esc(USAGE[sub])}`: {what}")
+        if example != "/pcc help":
+            lines.append(f"   e.g. `{example}`")
+    return "\n".join(lines)
+
+
+def help_message(source_zone: str = "sbg1a") -> Message:
+    return text_message(help_text(source_zone))
+
+
+FILERS_PER_PAGE = 100
+
+
+def _filer_line(f: Filer) -> str:
+    vms = "?" if f.vm_total is None else str(f.vm_total)
+    scope = " · global" if f.is_global else ""
+    return (
+        f"• `{esc(f.name)}` id {f.filer_id}: {esc(f.size)}, used {gb(f.space_used_gb)}, "
+        f"free {gb(f.space_free_gb)}, {vms} VM(s), {esc(f.state)}{scope}"
+    )
+
+
+def filers_message(listing: FilerListing, page: int = 1, command: str = "") -> Message:
+    """One page of a PCC's datastores; when there are more, says how many and how to see them (next
+    page, or the whole list as a file). Never a silent cut."""
+    pcc = listing.pcc
+    title = (
+        f"*{esc(pcc.service_name)}* ({esc(pcc.zone)}) {esc(pcc.description)}: {listing.count} datastore(s)"
+    )
+    groups = [
+        (
+            f"*Datacenter {d.datacenter.datacenter_id}* {esc(d.datacenter.name)} "
+            f"{esc(d.datacenter.commercial_name)}".rstrip(),
+            d.filers,
+        )
+        for d in listing.datacenters
+    ]
+    unread = listing.unread
+    if listing.global_filers:
+        groups.append(("*Global datastores* (mounted on every datacenter)", listing.global_filers))
+    first, last = (page - 1) * FILERS_PER_PAGE, page * FILERS_PER_PAGE
+    shown: list[str] = []
+    index = 0
+    for heading, filers in groups:
+        on_page = [f for i, f in enumerate(filers, start=index) if first <= i < last]
+        if on_page or (not filers and page == 1):
+            shown += [heading, *([_filer_line(f) for f in on_page] or ["_no datastore_"])]
+        index += len(filers)
+    if unread:
+        shown.append(
+            f"_{unread} more datastore(s) known by id, still being read within OVHcloud's call budget: "
+            "this message fills in by itself._"
+        )
+    blocks: list[Block] = [section(title), *packed(shown or ["_nothing on this page_"])]
+    if index > FILERS_PER_PAGE or page > 1:
+        end = min(last, index)
+        more = f"Datastores {first + 1} to {end} of {index}." if first < index else f"No page {page}."
+        if end < index:
+            more += f" Next: `/pcc {command} page {page + 1}`."
+        more += f" The whole list as a CSV file, sent to you: `/pcc {command} csv`."
+        blocks.append(context(more))
+    return title, blocks[:MAX_BLOCKS]
+
+
+def list_message(requests: list[MigrationRequest], total: int | None = None) -> Message:
+    if not requests:
+        return text_message("No requests yet. File one with `/pcc migrate …` (see `/pcc help`).")
+    total = len(requests) if total is None else total
+    lines = [
+        f"#{r.id} {STATE_LABELS[r.state]} · `{esc(r.filer_name)}` {r.spec.source_service} → "
+        f"{r.spec.dest_service}/{r.spec.dest_datacenter_id} · <@{r.requester}> · {when(r.created_at)}"
+        for r in requests
+    ]
+    more = (
+        f"\n_The {len(requests)} most recent of {total} requests; `/pcc status <id>` shows any of them._"
+        if total > len(requests)
+        else ""
+    )
+    return text_message("*Recent requests*\n" + "\n".join(lines) + more)
+
+
+HOME_ROWS = 15
+
+
+def home_view(
+    mine: Sequence[MigrationRequest],
+    to_approve: Sequence[MigrationRequest],
+    active: Sequence[MigrationRequest],
+) -> dict[str, Any]:
+    """The App Home tab: my requests, requests waiting for my approval, active migrations."""
+    blocks: list[Block] = [{"type": "header", "text": {"type": "plain_text", "text": "pcc-bot"}}]
+    for title, requests, empty in (
+        ("Waiting for your approval", to_approve, "Nothing waits for you."),
+        ("Active migrations", active, "No migration in flight."),
+        ("Your requests", mine, "You have filed no request. Try `/pcc migrate` (see `/pcc help`)."),
+    ):
+        lines = [request_line(r) for r in requests[:HOME_ROWS]] or [f"_{empty}_"]
+        if len(requests) > HOME_ROWS:
+            lines.append(f"_…and {len(requests) - HOME_ROWS} more: `/pcc list`, `/pcc status <id>`_")
+        blocks += [{"type": "divider"}, section(f"*{title}*\n" + "\n".join(lines))]
+    blocks.append(
+        context(
+            "Approve or reject from each request's card in its channel; `/pcc status <id>` shows its history."
+        )
+    )
+    return {"type": "home", "blocks": blocks}
