@@ -15,7 +15,8 @@ import ovh
 import ovh.exceptions
 from requests import RequestException
 
-from bot.domain import Filer, OvhApiError, OvhNotFound, Task
+from bot.adapters.ovh import routes
+from bot.domain import Datacenter, Filer, MigrationSpec, OvhApiError, OvhNotFound, Pcc, Task
 
 _RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 # Auth-layer answers to a request signed with a stale clock: python-ovh computes its time delta once,
@@ -211,3 +212,36 @@ def with_query(path: str, params: Mapping[str, object]) -> str:
         return path
     values = {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in params.items()}
     return f"{path}?{urlencode(values)}"
+
+
+def migration_path(spec: MigrationSpec, route: str) -> str:
+    if route not in routes.MIGRATION_ROUTES:
+        raise ValueError(f"unknown migration route {route!r}")
+    return routes.MIGRATION_ROUTES[route].path(
+        serviceName=spec.dest_service, datacenterId=spec.dest_datacenter_id
+    )
+
+
+def migration_body(spec: MigrationSpec, route: str) -> dict[str, Any]:
+    if route == "copyFiler":
+        return {"filerId": spec.filer_id, "accept": True}
+    return {"filerId": spec.filer_id}
+
+
+def to_pcc(body: Any, service: str) -> Pcc:
+    body = body if isinstance(body, dict) else {}
+    return Pcc(
+        service_name=str(body.get("serviceName") or service),
+        zone=str(body.get("location") or "unknown"),
+        description=str(body.get("description") or ""),
+    )
+
+
+def to_datacenter(body: Any, datacenter_id: int) -> Datacenter:
+    body = body if isinstance(body, dict) else {}
+    return Datacenter(
+        datacenter_id=int(body.get("datacenterId", datacenter_id)),
+        name=str(body.get("name") or ""),
+        commercial_name=str(body.get("commercialName") or ""),
+        description=str(body.get("description") or ""),
+    )
