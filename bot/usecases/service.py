@@ -553,7 +553,7 @@ class PccService:
             raise Conflict(
                 f"task {task_id} is not among the candidates of request #{request_id}; see its card"
             )
-        self._tracker.adopt(request, operation, task_id, actor=user)
+        self._tracker.doubt.adopt(request, operation, task_id, actor=user)
         return self._require(request_id)
 
     @_about_request

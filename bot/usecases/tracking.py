@@ -12,10 +12,6 @@ from collections.abc import Callable
 from bot.domain import (
     CLOCK_MARGIN,
     IN_DOUBT_STATES,
-    MIGRATION,
-    OPERATIONS,
-    RELAUNCH,
-    REMOVAL,
     TASK_DONE,
     TASK_FAILED_STATES,
     Conflict,
@@ -24,17 +20,16 @@ from bot.domain import (
     NoticeButton,
     NoticeDraft,
     NoticeKind,
-    Operation,
     OvhApiError,
     PccBotError,
     State,
     Task,
-    sort_tasks,
 )
 from bot.domain.polling import PollPlanner
 from bot.support import logs
 from bot.usecases import messages
 from bot.usecases.chat import BOT, ChatDesk
+from bot.usecases.doubt import MAX_CANDIDATES, DoubtResolver
 from bot.usecases.ports import Change, Clock, OvhGateway, Repository
 from bot.usecases.settings import ServiceSettings
 
@@ -63,6 +58,8 @@ class Tracker:
         self._planner = PollPlanner(settings.poll_period, settings.poll_budget_per_minute, clock.now())
         self._lists_tasks: dict[str, bool] = {}  # PCC -> its task list expands (False: read task by task)
         self._misses: dict[int, list[str]] = {}  # request -> query ids of the reads that failed in a row
+        self.doubt = DoubtResolver(gateway=gateway, repo=repo, chat=chat, settings=settings, clock=clock)
+        self._doubt = self.doubt
 
     def poll_once(self) -> None:
         """One scheduler tick: expire, settle interrupted calls, then (within the poller's share of the
@@ -80,7 +77,7 @@ class Tracker:
                     NoticeDraft(NoticeKind.THREAD, "reminder", request.channel, messages.reminder(request)),
                     now,
                 )
-        self._settle_interrupted(at_start=False)
+        self._doubt.settle_interrupted(at_start=False)
         self._follow(self._owned())
         self._chat.deliver()
         self._chat.refresh_board()
@@ -88,7 +85,7 @@ class Tracker:
     def reconcile(self) -> None:
         """On start: a request left in a calling state was interrupted mid-call by the stop. It goes in
         doubt at once (never called again), and is resolved by reading like any call in doubt."""
-        self._settle_interrupted(at_start=True)
+        self._doubt.settle_interrupted(at_start=True)
         self._follow(self._owned())
         self._chat.deliver()
 
@@ -141,7 +138,7 @@ class Tracker:
                 elif request.state == State.REMOVING:
                     self._track_removal(request, task)
                 else:
-                    self._resolve(request)
+                    self._doubt.resolve(request)
         except OvhApiError as error:
             self._missed(request, error)
         except PccBotError as error:
@@ -174,157 +171,6 @@ class Tracker:
         text = messages.unreadable(request, task_id, misses, found[:MAX_CANDIDATES])
         for draft in self._chat.thread_and_incident(request, f"unreadable-{task_id}-{len(misses)}", text):
             self._repo.queue_notice(request.id, draft, self._clock.now())
-
-    def _settle_interrupted(self, *, at_start: bool) -> None:
-        """A call whose answer never came back (the bot stopped, or the database refused its outcome)
-        is in doubt once it cannot be running any more."""
-        now = self._clock.now()
-        for operation in OPERATIONS:
-            for request in self._repo.in_states([operation.calling]):
-                if operation is REMOVAL and request.removal_task_id is not None:
-                    continue  # its task is known: tracked
-                since = request.called_at or request.decided_at or request.updated_at or request.created_at
-                if not at_start and now - since < self._settings.call_timeout:
-                    continue  # the call may still be running
-                self._chat.move(
-                    request,
-                    operation.calling,
-                    operation.in_doubt,
-                    Change(
-                        actor=BOT,
-                        action="interrupted",
-                        detail=f"{operation.name}: no answer recorded for the call made at {since:%H:%M:%S}",
-                        fields={"in_doubt_since": now},
-                        notices=self._chat.thread_and_incident(
-                            request,
-                            f"interrupted-{operation.name}-{since:%Y%m%dT%H%M%S}",
-                            messages.interrupted(request, operation.name),
-                        ),
-                    ),
-                )
-
-    def _resolve(self, request: MigrationRequest) -> None:
-        """Find out, by reading only, what a call in doubt did."""
-        operation = request.in_doubt
-        if operation is RELAUNCH:
-            self._resolve_relaunch(request)
-            return
-        spec = request.spec
-        if operation is REMOVAL:
-            assert request.copy_filer_id is not None
-            if not self._ovh.filer_exists(spec.dest_service, spec.dest_datacenter_id, request.copy_filer_id):
-                self._chat.move(
-                    request,
-                    State.REMOVAL_IN_DOUBT,
-                    State.REMOVED,
-                    Change(
-                        actor=BOT,
-                        action="copy removed",
-                        detail=f"datastore {request.copy_filer_id} is gone from the datacenter",
-                        fields={"in_doubt_since": None, "candidates": ()},
-                        notices=[_thread(request, "removed", messages.removed(request))],
-                    ),
-                )
-                return
-            tasks = self._ovh.filer_tasks(spec.dest_service, spec.dest_datacenter_id, request.copy_filer_id)
-        elif operation is MIGRATION:
-            since = (request.called_at or request.decided_at or request.created_at) - CLOCK_MARGIN
-            tasks = self._ovh.find_tasks(spec.dest_service, spec.dest_datacenter_id, since)
-        else:
-            return
-        proven, candidates = sort_tasks(request, operation, tasks)
-        held = self._repo.held_tasks(spec.dest_service, [t.task_id for t in candidates], request.id)
-        proven = [t for t in proven if t.task_id not in held]
-        candidates = [t for t in candidates if t.task_id not in held]
-        if len(proven) == 1 and self.adopt(request, operation, proven[0].task_id, actor=BOT, task=proven[0]):
-            return
-        self._ask_people(request, tuple(candidates[:MAX_CANDIDATES]))
-
-    def _ask_people(self, request: MigrationRequest, candidates: tuple[Task, ...]) -> None:
-        """The bot does not guess: the card and the incident room list the candidates to adopt."""
-        if tuple(t.task_id for t in candidates) == tuple(t.task_id for t in request.candidates):
-            return
-        ids = "-".join(str(t.task_id) for t in candidates) or "none"
-        text = messages.needs_decision(request, candidates)
-        self._chat.move(
-            request,
-            request.state,
-            request.state,
-            Change(
-                actor=BOT,
-                action="candidates listed",
-                detail=", ".join(f"task {t.task_id} {t.name} {t.state}" for t in candidates) or "none",
-                fields={"candidates": candidates},
-                notices=self._chat.thread_and_incident(
-                    request, f"decide-{request.state}-{ids}", text, NoticeButton.DECIDE
-                ),
-            ),
-        )
-
-    def adopt(
-        self,
-        request: MigrationRequest,
-        operation: Operation,
-        task_id: int,
-        *,
-        actor: str,
-        task: Task | None = None,
-    ) -> bool:
-        """Take ``task_id`` as what the call in doubt created. The database refuses a task another
-        request holds (raises Conflict); False when the request is no longer in doubt."""
-        name = f"task {task_id}" + (f" ({task.name}, {task.state})" if task else "")
-        column = "removal_task_id" if operation is REMOVAL else "task_id"
-        fields: dict[str, object] = {column: task_id, "in_doubt_since": None, "candidates": ()}
-        if operation is MIGRATION:
-            fields.update(
-                task_state=task.state if task else "unknown", progress=task.progress if task else None
-            )
-        return self._chat.move(
-            request,
-            operation.in_doubt,
-            operation.success,
-            Change(
-                actor=actor,
-                action="task adopted",
-                detail=name if actor == BOT else f"{name}, chosen by a person",
-                fields=fields,
-                notices=[_thread(request, f"adopted-{task_id}", messages.adopted(request, task_id, actor))],
-            ),
-        )
-
-    def _resolve_relaunch(self, request: MigrationRequest) -> None:
-        """resetTaskState in doubt: a task that left `error` was relaunched; one still in `error` may
-        not have been, and a person decides (Close: not started)."""
-        assert request.task_id is not None
-        task = self._ovh.get_task(request.spec.dest_service, request.task_id)
-        if task.state == "error":
-            self._ask_people(request, (task,))
-            return
-        self._chat.move(
-            request,
-            State.RELAUNCH_IN_DOUBT,
-            State.REPLICATING,
-            Change(
-                actor=BOT,
-                action="relaunch confirmed",
-                detail=f"task {task.task_id} is {task.state}",
-                fields={
-                    "task_state": task.state,
-                    "progress": task.progress,
-                    "progress_changed_at": self._clock.now(),
-                    "in_doubt_since": None,
-                    "candidates": (),
-                    "last_error": None,
-                },
-                notices=[
-                    _thread(
-                        request,
-                        f"relaunch-confirmed-{request.retries}",
-                        messages.relaunch_confirmed(request, task),
-                    )
-                ],
-            ),
-        )
 
     def _track(self, request: MigrationRequest, task: Task | None = None) -> None:
         assert request.task_id is not None
@@ -463,11 +309,3 @@ def _cost(request: MigrationRequest) -> int:
     if request.state in IN_DOUBT_STATES:
         return 2 + len(request.candidates)
     return 2 if request.state == State.REPLICATING and request.uses_copy_filer else 1
-
-
-#: At most this many candidate tasks are listed for a person (each with an Adopt button).
-MAX_CANDIDATES = 8
-
-
-def _thread(request: MigrationRequest, key: str, text: str) -> NoticeDraft:
-    return NoticeDraft(NoticeKind.THREAD, key, request.channel, text)
