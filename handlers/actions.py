@@ -34,7 +34,7 @@ def adopt_button(service: PccService) -> Callable[..., None]:
     def on_adopt(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
         request_id, task_id = parse_adopt_value(action.get("value"))
-        service.adopt(request_id, task_id, parse_user(body))
+        service.decisions.adopt(request_id, task_id, parse_user(body))
 
     return on_adopt
 
@@ -42,11 +42,11 @@ def adopt_button(service: PccService) -> Callable[..., None]:
 def register(app: App, service: PccService, work: Executor) -> None:
     """``work``: the pool for decisions, apart from reads, so a click never queues behind listings."""
     buttons: dict[str, UseCase] = {
-        ids.APPROVE: service.approve,
-        ids.REJECT: service.reject,
-        ids.RETRY: service.retry,
-        ids.REMOVE_COPY: service.remove_copy,
-        ids.CLOSE_NOT_STARTED: service.close_not_started,
+        ids.APPROVE: service.decisions.approve,
+        ids.REJECT: service.decisions.reject,
+        ids.RETRY: service.decisions.retry,
+        ids.REMOVE_COPY: service.decisions.remove_copy,
+        ids.CLOSE_NOT_STARTED: service.decisions.close_not_started,
     }
     for action_id, use_case in buttons.items():
         app.action(action_id)(after_ack(work)(button(use_case)))

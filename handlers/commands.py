@@ -35,38 +35,38 @@ def register(app: App, service: PccService, work: Executor) -> None:
         user, channel = parse_user(command), parse_channel(command)
         match parse(command.get("text") or ""):
             case Help():
-                text, body = listings.help_message(service.source_zone)
+                text, body = listings.help_message(service.reading.source_zone)
             case OpenMigrateForm():
                 client.views_open(trigger_id=parse_trigger(command), view=forms.migrate_form(channel))
-                service.warm_form()
+                service.filing.warm_form()
                 return
             case ListFilers(service=pcc, datacenter_id=dc, as_csv=True):
-                count = service.send_filers_csv(pcc, dc, user)
+                count = service.reading.send_filers_csv(pcc, dc, user)
                 text, body = kit.text_message(f"{count} datastore(s) sent to you as a CSV file.")
             case ListFilers(service=pcc, datacenter_id=dc, page=page):
                 hint = f"filers {pcc}" + ("" if dc is None else f" {dc}")
-                listing = service.list_filers(pcc, dc)
+                listing = service.reading.list_filers(pcc, dc)
                 text, body = listings.filers_message(listing, page, hint)
                 respond(text=text, blocks=body, response_type="ephemeral")
-                for filled in service.fill_filers(listing):  # edited in place as details arrive
+                for filled in service.reading.fill_filers(listing):  # edited in place as details arrive
                     text, body = listings.filers_message(filled, page, hint)
                     respond(text=text, blocks=body, response_type="ephemeral", replace_original=True)
                 return
             case Migrate(spec=spec):
-                request = service.request_migration(spec, requester=user, channel=channel)
+                request = service.filing.request_migration(spec, requester=user, channel=channel)
                 text, body = kit.text_message(
                     f"Request #{request.id} filed and posted in <#{channel}>; an approver has to approve it."
                 )
             case ListRequests():
-                text, body = listings.list_message(*service.recent())
+                text, body = listings.list_message(*service.reading.recent())
             case Status(request_id=request_id):
-                text, body = cards.status_message(*service.status(request_id))
+                text, body = cards.status_message(*service.reading.status(request_id))
             case Audit(days=days):
-                lines = service.export_audit(days, user)
+                lines = service.reading.export_audit(days, user)
                 text, body = kit.text_message(
                     f"Audit of the last {days} day(s) ({lines} line(s)) sent to you in a direct message."
                 )
             case Cancel(request_id=request_id):
-                request = service.cancel(request_id, user)
+                request = service.decisions.cancel(request_id, user)
                 text, body = kit.text_message(f"Request #{request.id} is now {request.state}.")
         respond(text=text, blocks=body, response_type="ephemeral")

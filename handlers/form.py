@@ -69,7 +69,7 @@ def register(app: App, service: PccService, work: Executor) -> None:
     def on_form_options(ack: Ack, body: dict[str, Any]) -> None:
         """Answered from memory at once: a list still loading says so."""
         field = FIELD_OF[str(body.get("action_id"))]
-        pairs = service.form_options(
+        pairs = service.filing.form_options(
             field, str(body.get("value") or ""), chosen_values(body.get("view") or {})
         )
         ack(options=forms.options(pairs))
@@ -87,7 +87,9 @@ def register(app: App, service: PccService, work: Executor) -> None:
             lost = "This form lost the channel it was opened in: close it and type `/pcc migrate` again."
             ack(response_action="errors", errors={BLOCK_OF[Field.SOURCE]: lost})
             return
-        filing = work.submit(contextvars.copy_context().run, service.request_migration, spec, user, channel)
+        filing = work.submit(
+            contextvars.copy_context().run, service.filing.request_migration, spec, user, channel
+        )
         try:
             filing.result(timeout=SUBMIT_WAIT_SECONDS)
         except WaitedTooLong:

@@ -16,5 +16,5 @@ def register(app: App, service: PccService) -> None:
     @app.event("app_home_opened")
     def on_home_opened(event: dict[str, Any], client: WebClient) -> None:  # events are acked by Bolt
         user = parse_user({"user_id": event.get("user")})
-        home = service.home(user)
+        home = service.reading.home(user)
         client.views_publish(user_id=user, view=listings.home_view(home.mine, home.to_approve, home.active))

@@ -145,7 +145,10 @@ class Lifecycle(RuleBasedStateMachine):
     @rule(filer=st.sampled_from(FILERS), user=st.sampled_from(PEOPLE))
     def file(self, filer: int, user: str) -> None:
         self._try(
-            self.service.request_migration, MigrationSpec("pcc-src", 10, filer, "pcc-dst", 20), user, "COPS"
+            self.service.filing.request_migration,
+            MigrationSpec("pcc-src", 10, filer, "pcc-dst", 20),
+            user,
+            "COPS",
         )
 
     @precondition(lambda self: self._ids())
@@ -156,7 +159,7 @@ class Lifecycle(RuleBasedStateMachine):
     )
     def click(self, data: st.DataObject, click: str, user: str) -> None:
         request_id = data.draw(st.sampled_from(self._ids()))
-        self._try(getattr(self.service, click), request_id, user)
+        self._try(getattr(self.service.decisions, click), request_id, user)
 
     @precondition(lambda self: self._ids())
     @rule(
@@ -166,14 +169,14 @@ class Lifecycle(RuleBasedStateMachine):
     )
     def approver_decides(self, data: st.DataObject, decision: str, user: str) -> None:
         request_id = data.draw(st.sampled_from(self._ids()))
-        self._try(getattr(self.service, decision), request_id, user)
+        self._try(getattr(self.service.decisions, decision), request_id, user)
 
     @precondition(lambda self: any(r.candidates for r in self.repo.recent(50)))
     @rule(data=st.data(), user=st.sampled_from(PEOPLE))
     def adopt(self, data: st.DataObject, user: str) -> None:
         request = data.draw(st.sampled_from([r for r in self.repo.recent(50) if r.candidates]))
         task = data.draw(st.sampled_from(request.candidates))
-        self._try(self.service.adopt, request.id, task.task_id, user)
+        self._try(self.service.decisions.adopt, request.id, task.task_id, user)
 
     # ------------------------------------------------------------ the world
 

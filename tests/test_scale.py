@@ -143,19 +143,19 @@ def test_no_list_is_cut_silently(config, slack, simulator):
             )
         bot.settle()
         total = len(bot.runtime.repo.recent(100))
-        listed = bot.runtime.service.recent(limit=3)
+        listed = bot.runtime.service.reading.recent(limit=3)
         assert len(listed[0]) == 3 and listed[1] == total == 5
         text = listings.list_message(*listed)[0]
         assert "The 3 most recent of 5 requests" in text
-        options = bot.runtime.service.form_options(
+        options = bot.runtime.service.filing.form_options(
             Field.FILER, "", {Field.SOURCE: BIG, Field.SOURCE_DATACENTER: "2001"}
         )
         bot.settle()
-        options = bot.runtime.service.form_options(
+        options = bot.runtime.service.filing.form_options(
             Field.FILER, "", {Field.SOURCE: BIG, Field.SOURCE_DATACENTER: "2001"}
         )
         assert len(options) == 100 and options[-1] == ("-", "…51 more: type to narrow the list")
-        narrowed = bot.runtime.service.form_options(
+        narrowed = bot.runtime.service.filing.form_options(
             Field.FILER, "ssd-020149", {Field.SOURCE: BIG, Field.SOURCE_DATACENTER: "2001"}
         )
         assert [value for value, _ in narrowed] == ["20149"]  # type-ahead over the whole list

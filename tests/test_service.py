@@ -54,7 +54,7 @@ class World:
         self.service = self._service()
 
     def file(self, spec=SPEC, user="UALICE"):
-        return self.service.request_migration(spec, requester=user, channel="COPS")
+        return self.service.filing.request_migration(spec, requester=user, channel="COPS")
 
 
 @pytest.fixture
@@ -101,27 +101,27 @@ def test_one_active_request_per_filer(world):
     first = world.file()
     with pytest.raises(Conflict, match=f"#{first.id}"):
         world.file(MigrationSpec("pcc-src", 10, 100, "pcc-dst", 20), user="UDAVE")
-    world.service.cancel(first.id, "UALICE")
+    world.service.decisions.cancel(first.id, "UALICE")
     assert world.file().id != first.id
 
 
 def test_the_requester_cannot_approve(world):
     request = world.file(user="UBOB")
     with pytest.raises(NotAllowed, match="yourself"):
-        world.service.approve(request.id, "UBOB")
+        world.service.decisions.approve(request.id, "UBOB")
     assert world.gateway.posts == []
 
 
 def test_a_non_approver_cannot_approve(world):
     request = world.file()
     with pytest.raises(NotAllowed, match="PCC_APPROVERS"):
-        world.service.approve(request.id, "UMALLORY")
+        world.service.decisions.approve(request.id, "UMALLORY")
     assert world.repo.get(request.id).state == State.PENDING
 
 
 def test_a_user_group_member_can_approve(world):
     request = world.file()
-    approved = world.service.approve(request.id, "UCAROL")
+    approved = world.service.decisions.approve(request.id, "UCAROL")
     assert approved.state == State.REPLICATING
     assert approved.approver == "UCAROL" and approved.task_id == 500
     assert world.gateway.posts == [SPEC]
@@ -135,7 +135,7 @@ def test_repeated_and_concurrent_approvals_post_once(world):
     def click(user):
         barrier.wait()
         try:
-            world.service.approve(request.id, user)
+            world.service.decisions.approve(request.id, user)
             outcomes.append("won")
         except Conflict:
             outcomes.append("lost")
@@ -151,9 +151,9 @@ def test_repeated_and_concurrent_approvals_post_once(world):
 
 def test_reject_is_final(world):
     request = world.file()
-    world.service.reject(request.id, "UBOB")
+    world.service.decisions.reject(request.id, "UBOB")
     with pytest.raises(Conflict, match="already rejected by UBOB") as caught:
-        world.service.approve(request.id, "UCAROL")
+        world.service.decisions.approve(request.id, "UCAROL")
     assert caught.value.markup == f"request #{request.id} is already rejected by <@UBOB>"
     assert world.gateway.posts == []
     assert world.notifier.updates[-1].state == State.REJECTED
@@ -162,17 +162,17 @@ def test_reject_is_final(world):
 def test_cancel_only_by_requester_or_approver_and_only_while_pending(world):
     request = world.file()
     with pytest.raises(NotAllowed, match="requester or an approver"):
-        world.service.cancel(request.id, "UMALLORY")
-    world.service.approve(request.id, "UBOB")
+        world.service.decisions.cancel(request.id, "UMALLORY")
+    world.service.decisions.approve(request.id, "UBOB")
     with pytest.raises(Conflict, match="only a pending request"):
-        world.service.cancel(request.id, "UALICE")
+        world.service.decisions.cancel(request.id, "UALICE")
 
 
 def test_an_expired_request_cannot_be_approved(world):
     request = world.file()
     world.clock.advance(days=1, seconds=1)
     with pytest.raises(Conflict, match="expired"):
-        world.service.approve(request.id, "UBOB")
+        world.service.decisions.approve(request.id, "UBOB")
     assert world.repo.get(request.id).state == State.EXPIRED
     assert world.gateway.posts == []
 
@@ -180,7 +180,7 @@ def test_an_expired_request_cannot_be_approved(world):
 def test_a_refused_post_fails_the_request_with_the_query_id(world):
     world.gateway.post_error = OvhApiError("Got an invalid (or empty) URL", status=404, query_id="EU.q9")
     request = world.file()
-    result = world.service.approve(request.id, "UBOB")
+    result = world.service.decisions.approve(request.id, "UBOB")
     assert result.state == State.FAILED
     thread = [text for channel, text, ts in world.notifier.texts if ts == request.card_ts]
     assert any("EU.q9" in text and "refused" in text for text in thread)
@@ -190,7 +190,7 @@ def test_a_refused_post_fails_the_request_with_the_query_id(world):
 def test_an_ambiguous_post_needs_attention_and_is_never_repeated(world):
     world.gateway.post_error = OvhApiError("timeout", ambiguous=True)
     request = world.file()
-    assert world.service.approve(request.id, "UBOB").state == State.NEEDS_ATTENTION
+    assert world.service.decisions.approve(request.id, "UBOB").state == State.NEEDS_ATTENTION
     world.service.poll_once()
     world.service.poll_once()
     assert len(world.gateway.posts) == 1
@@ -200,10 +200,10 @@ def test_an_ambiguous_post_needs_attention_and_is_never_repeated(world):
 def test_an_approver_closes_a_request_whose_task_never_appeared(world):
     world.gateway.post_error = OvhApiError("timeout", ambiguous=True)
     request = world.file()
-    world.service.approve(request.id, "UBOB")
+    world.service.decisions.approve(request.id, "UBOB")
     with pytest.raises(NotAllowed):
-        world.service.cancel(request.id, "UALICE")  # the requester is not an approver
-    closed = world.service.cancel(request.id, "UCAROL")
+        world.service.decisions.cancel(request.id, "UALICE")  # the requester is not an approver
+    closed = world.service.decisions.cancel(request.id, "UCAROL")
     assert closed.state == State.FAILED
     assert any("closed by <@UCAROL>" in t for _, t, _ in world.notifier.texts)
     assert world.file(user="UDAVE").state == State.PENDING  # the filer is free again
@@ -213,7 +213,7 @@ def test_an_approver_closes_a_request_whose_task_never_appeared(world):
 def test_a_needs_attention_request_adopts_its_task_when_it_shows_up(world):
     world.gateway.post_error = OvhApiError("timeout", ambiguous=True)
     request = world.file()
-    world.service.approve(request.id, "UBOB")
+    world.service.decisions.approve(request.id, "UBOB")
     world.gateway.tasks[777] = Task(
         777,
         "linkFilerFromSbg",
@@ -230,7 +230,7 @@ def test_a_needs_attention_request_adopts_its_task_when_it_shows_up(world):
 
 
 def test_completion_is_announced_once_in_thread_and_incident_room(world):
-    request = world.service.approve(world.file().id, "UBOB")
+    request = world.service.decisions.approve(world.file().id, "UBOB")
     world.gateway.set_task(request.task_id, "doing", 40)
     world.service.poll_once()
     assert world.repo.get(request.id).progress == 40
@@ -247,7 +247,7 @@ def test_completion_is_announced_once_in_thread_and_incident_room(world):
 
 @pytest.mark.parametrize("task_state", ["error", "canceled"])
 def test_failure_is_announced_with_the_task_id(world, task_state):
-    request = world.service.approve(world.file().id, "UBOB")
+    request = world.service.decisions.approve(world.file().id, "UBOB")
     world.gateway.set_task(request.task_id, task_state)
     world.service.poll_once()
     assert world.repo.get(request.id).state == State.FAILED
@@ -256,7 +256,7 @@ def test_failure_is_announced_with_the_task_id(world, task_state):
 
 
 def test_a_notice_the_chat_refuses_is_kept_and_sent_later_exactly_once(world):
-    request = world.service.approve(world.file().id, "UBOB")
+    request = world.service.decisions.approve(world.file().id, "UBOB")
     world.gateway.set_task(request.task_id, "done", 100)
     world.notifier.failures = 2  # the card update and the thread notice meet a 429
 
@@ -314,7 +314,7 @@ def test_pending_requests_survive_a_restart(tmp_path):
     world = World(str(tmp_path / "bot.db"))
     request = world.file()
     world.restart()
-    assert world.service.approve(request.id, "UBOB").state == State.REPLICATING
+    assert world.service.decisions.approve(request.id, "UBOB").state == State.REPLICATING
 
 
 def test_poll_expires_stale_requests(world):
@@ -326,8 +326,8 @@ def test_poll_expires_stale_requests(world):
 
 
 def test_status_shows_the_history(world):
-    request = world.service.approve(world.file().id, "UBOB")
-    _, history = world.service.status(request.id)
+    request = world.service.decisions.approve(world.file().id, "UBOB")
+    _, history = world.service.reading.status(request.id)
     assert [h.action for h in history] == ["requested", "approved", "migration started"]
     assert history[2].query_id == "EU.q1"
 
@@ -354,7 +354,7 @@ def test_a_second_request_for_a_filer_links_to_the_first_ones_thread(world):
 
 
 def test_a_stalled_task_is_reported_once_per_stall(world):
-    request = world.service.approve(world.file().id, "UBOB")
+    request = world.service.decisions.approve(world.file().id, "UBOB")
     world.gateway.set_task(request.task_id, "doing", 30)
     world.service.poll_once()
     for _ in range(4):  # 4 hours without progress, polled every hour
@@ -374,7 +374,7 @@ def test_a_stalled_task_is_reported_once_per_stall(world):
 
 
 def test_the_card_shows_elapsed_time_and_last_check(world):
-    request = world.service.approve(world.file().id, "UBOB")
+    request = world.service.decisions.approve(world.file().id, "UBOB")
     world.clock.advance(minutes=90)
     world.gateway.set_task(request.task_id, "doing", 40)
     world.service.poll_once()
@@ -400,7 +400,7 @@ def test_an_approval_whose_answer_was_never_recorded_goes_in_doubt_after_the_cal
 
 def test_a_removal_whose_task_id_was_not_stored_finds_its_task_by_reading(world):
     request = world.file()
-    world.service.approve(request.id, "UBOB")
+    world.service.decisions.approve(request.id, "UBOB")
     task_id = world.repo.get(request.id).task_id
     world.gateway.set_task(task_id, "done", 100)
     world.service.poll_once()
@@ -421,14 +421,14 @@ def test_two_requests_in_doubt_cannot_hold_the_same_task(world):
     world.gateway.post_error = OvhApiError("timeout", ambiguous=True)
     first = world.file()
     second = world.file(MigrationSpec("pcc-src", 10, 101, "pcc-dst", 20))
-    world.service.approve(first.id, "UBOB")
-    world.service.approve(second.id, "UBOB")
+    world.service.decisions.approve(first.id, "UBOB")
+    world.service.decisions.approve(second.id, "UBOB")
     world.gateway.tasks[777] = Task(
         777, "linkFilerFromSbg", "doing", 10, datacenter_id=20, executed_at=world.clock.now()
     )
     world.service.poll_once()  # no filer id: both list it as a candidate, neither adopts it
     assert {t.task_id for t in world.repo.get(first.id).candidates} == {777}
-    assert world.service.adopt(first.id, 777, "UCAROL").state == State.REPLICATING
+    assert world.service.decisions.adopt(first.id, 777, "UCAROL").state == State.REPLICATING
     with pytest.raises(Conflict):
-        world.service.adopt(second.id, 777, "UCAROL")
+        world.service.decisions.adopt(second.id, 777, "UCAROL")
     assert world.repo.get(second.id).state == State.NEEDS_ATTENTION

@@ -14,7 +14,6 @@ from bot.domain import (
     IN_DOUBT_STATES,
     TASK_DONE,
     TASK_FAILED_STATES,
-    Conflict,
     CopyStatus,
     MigrationRequest,
     NoticeButton,
@@ -47,14 +46,14 @@ class Tracker:
         chat: ChatDesk,
         settings: ServiceSettings,
         clock: Clock,
-        expire: Callable[[MigrationRequest], None],
     ) -> None:
         self._ovh = gateway
         self._repo = repo
         self._chat = chat
         self._settings = settings
         self._clock = clock
-        self._expire = expire  # raises Conflict when it expired the request
+        #: Expires a pending request past its TTL (True when it did); set by the service.
+        self.expire: Callable[[MigrationRequest], bool] = lambda _: False
         self._planner = PollPlanner(settings.poll_period, settings.poll_budget_per_minute, clock.now())
         self._lists_tasks: dict[str, bool] = {}  # PCC -> its task list expands (False: read task by task)
         self._misses: dict[int, list[str]] = {}  # request -> query ids of the reads that failed in a row
@@ -66,9 +65,7 @@ class Tracker:
         budget) track tasks and resolve calls in doubt by reading; then send notices and the board."""
         now = self._clock.now()
         for request in self._repo.in_states([State.PENDING]):
-            try:
-                self._expire(request)
-            except Conflict:
+            if self.expire(request):
                 log.info("request #%d expired", request.id)
                 continue
             if now >= request.created_at + self._settings.approval_ttl / 2:

@@ -1,0 +1,79 @@
+"""What every use-case family shares: its ports and settings, who may decide, the read-only switch,
+log lines tagged with the request id.
+
+Part of the service layer: no Slack, OVHcloud or SQLite here, only the ports.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Concatenate, ParamSpec, TypeVar
+
+from bot.domain import MigrationRequest, NotAllowed
+from bot.support import logs
+from bot.usecases.chat import ChatDesk, require
+from bot.usecases.ports import Clock, Directory, Notifier, OvhGateway, Repository
+from bot.usecases.settings import ServiceSettings
+from bot.usecases.warm_lists import WarmLists
+
+T = TypeVar("T")
+P = ParamSpec("P")
+S = TypeVar("S")
+
+
+def about_request(method: Callable[Concatenate[S, int, P], T]) -> Callable[Concatenate[S, int, P], T]:
+    """Tag the log lines of a use case on one request with its id."""
+
+    @functools.wraps(method)
+    def tagged(self: S, request_id: int, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        with logs.context(request_id=request_id):
+            return method(self, request_id, *args, **kwargs)
+
+    return tagged
+
+
+@dataclass(frozen=True)
+class Deps:
+    """The ports and settings the use cases work with (wired by the composition root)."""
+
+    ovh: OvhGateway
+    repo: Repository
+    notifier: Notifier
+    directory: Directory
+    settings: ServiceSettings
+    clock: Clock
+    chat: ChatDesk
+    lists: WarmLists
+
+    def require(self, request_id: int) -> MigrationRequest:
+        return require(self.repo, request_id)
+
+    def is_approver(self, user: str) -> bool:
+        """A listed user, or a member of a listed user group (read from Slack, cached briefly)."""
+        if user in self.settings.approver_users:
+            return True
+        return any(user in self.directory.group_members(g) for g in sorted(self.settings.approver_groups))
+
+    def may_decide(self, request: MigrationRequest, user: str) -> bool:
+        """Four eyes: an approver who is not the requester."""
+        return user != request.requester and self.is_approver(user)
+
+    def check_approver(self, request: MigrationRequest, user: str) -> None:
+        """Re-checked on every click: a listed user or group member, never the requester."""
+        if user == request.requester:
+            raise NotAllowed(
+                f"you filed request #{request.id} yourself; another approver has to approve or reject it"
+            )
+        if not self.is_approver(user):
+            raise NotAllowed(
+                f"only the approvers listed in PCC_APPROVERS can approve or reject request #{request.id}"
+            )
+
+    def refuse_if_read_only(self, what: str) -> None:
+        if self.settings.read_only:
+            raise NotAllowed(
+                f"pcc-bot is in read-only mode (PCC_READ_ONLY=1): {what} is switched off. Listing, "
+                "status, cancel and reject still work."
+            )

@@ -1,0 +1,285 @@
+"""People's decisions: approve, reject, cancel, relaunch, remove the copy, settle a call in doubt.
+Every mutating call goes through the gate (gate.py beside this file): once, by the winner of the
+compare-and-set.
+
+Part of the service layer: no Slack, OVHcloud or SQLite here, only the ports.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot.domain import (
+    MIGRATION,
+    RELAUNCH,
+    REMOVAL,
+    Conflict,
+    MigrationRequest,
+    NotAllowed,
+    NoticeDraft,
+    NoticeKind,
+    StartedTask,
+    State,
+)
+from bot.usecases import messages
+from bot.usecases.base import Deps, about_request
+from bot.usecases.chat import BOT
+from bot.usecases.doubt import DoubtResolver
+from bot.usecases.gate import Gate
+from bot.usecases.ports import Change
+
+log = logging.getLogger(__name__)
+
+
+class Decisions:
+    def __init__(self, deps: Deps, gate: Gate, doubt: DoubtResolver) -> None:
+        self._d = deps
+        self._gate = gate
+        self._doubt = doubt
+
+    def expire_if_due(self, request: MigrationRequest) -> bool:
+        """True when the request is past its TTL (and now recorded as expired, its card edited)."""
+        now = self._d.clock.now()
+        if request.state != State.PENDING or now < request.expires_at:
+            return False
+        change = Change(actor=BOT, action="expired", detail=f"not approved by {request.expires_at}")
+        if self._d.repo.transition(request.id, State.PENDING, State.EXPIRED, change, now):
+            self._d.chat.refresh_card(request.id)
+        return True
+
+    def _not_pending(self, request_id: int) -> Conflict:
+        current = self._d.require(request_id)
+        plain = f"request #{request_id} is already {current.state}"
+        if current.decided_by is None:
+            return Conflict(plain)
+        return Conflict(f"{plain} by {current.decided_by}", markup=f"{plain} by <@{current.decided_by}>")
+
+    @about_request
+    def approve(self, request_id: int, user: str) -> MigrationRequest:
+        """The first valid click wins (compare-and-set); only the winner calls the API, once."""
+        self._d.refuse_if_read_only("approving a migration")
+        request = self._d.require(request_id)
+        self._d.check_approver(request, user)
+        if self.expire_if_due(request):
+            raise Conflict(f"request #{request.id} expired at {request.expires_at:%Y-%m-%d %H:%M} UTC")
+        now = self._d.clock.now()
+        decision = Change(
+            actor=user,
+            action="approved",
+            detail="accepted the copyFiler conditions quoted on the card" if request.uses_copy_filer else "",
+            fields={"approver": user, "decided_by": user, "decided_at": now},
+        )
+
+        def started(task: StartedTask) -> Change:
+            return Change(
+                actor=BOT,
+                action="migration started",
+                detail=request.api_call,
+                query_id=task.query_id,
+                fields={
+                    "task_id": task.task_id,
+                    "task_state": "todo",
+                    "progress": 0,
+                    "query_id": task.query_id,
+                },
+                notices=[
+                    NoticeDraft(
+                        NoticeKind.THREAD,
+                        "started",
+                        request.channel,
+                        messages.started(request, task.task_id, task.query_id),
+                    )
+                ],
+            )
+
+        if not self._gate.run(
+            request,
+            MIGRATION,
+            decision,
+            lambda: self._d.ovh.start_migration(request.spec, request.route),
+            on_success=started,
+            refused=lambda error: messages.refused(request, error),
+            in_doubt=lambda error: messages.ambiguous(request, error),
+        ):
+            raise self._not_pending(request_id)
+        log.info("request #%d approved by %s", request_id, user)
+        return self._d.require(request_id)
+
+    @about_request
+    def retry(self, request_id: int, user: str) -> MigrationRequest:
+        """Relaunch a task that ended in `error` (resetTaskState), gated like an approval; once per click
+        that wins the compare-and-set, and tracked again like the first run."""
+        self._d.refuse_if_read_only("relaunching a task")
+        request = self._d.require(request_id)
+        self._d.check_approver(request, user)
+        if not request.can_retry or request.task_id is None:
+            raise Conflict(
+                f"request #{request_id} is {request.state} (task {request.task_state}): only a task "
+                "that ended in `error` can be relaunched"
+            )
+        task_id, attempt = request.task_id, request.retries + 1
+        decision = Change(
+            actor=user,
+            action="retry approved",
+            detail=f"resetTaskState on task {task_id}",
+            fields={"retries": attempt, "task_state": "relaunching"},
+        )
+
+        def relaunched(answer: StartedTask) -> Change:
+            now = self._d.clock.now()
+            return Change(
+                actor=BOT,
+                action="task relaunched",
+                detail=f"resetTaskState on task {task_id}",
+                query_id=answer.query_id,
+                fields={"task_state": "todo", "progress_changed_at": now, "last_error": None},
+                notices=[
+                    NoticeDraft(
+                        NoticeKind.THREAD,
+                        f"retried-{attempt}",
+                        request.channel,
+                        messages.retried(request, task_id, user),
+                    )
+                ],
+            )
+
+        reason = f"pcc-bot request #{request_id}: relaunch approved by {user} (attempt {attempt})"
+        if not self._gate.run(
+            request,
+            RELAUNCH,
+            decision,
+            lambda: self._d.ovh.reset_task(request.spec.dest_service, task_id, reason),
+            on_success=relaunched,
+            refused=lambda error: messages.retry_refused(request, error),
+            in_doubt=lambda error: messages.relaunch_in_doubt(request, error),
+        ):
+            raise Conflict(f"request #{request_id} is already {self._d.require(request_id).state}")
+        return self._d.require(request_id)
+
+    @about_request
+    def remove_copy(self, request_id: int, user: str) -> MigrationRequest:
+        """Remove the read-only `restore-…` copy once the VMs are cloned, gated like an approval."""
+        self._d.refuse_if_read_only("removing a copy")
+        request = self._d.require(request_id)
+        self._d.check_approver(request, user)
+        if request.state != State.DONE:
+            raise Conflict(f"request #{request_id} is {request.state}: only a finished copy can be removed")
+        spec, name = request.spec, messages.restore_name(request)
+        copy = self._d.ovh.find_filer(spec.dest_service, spec.dest_datacenter_id, name)
+        if copy is None:
+            raise Conflict(
+                f"datastore {name} is not mounted in datacenter {spec.dest_datacenter_id} of "
+                f"{spec.dest_service}: nothing to remove"
+            )
+        decision = Change(
+            actor=user,
+            action="copy removal approved",
+            detail=f"{name} (filer {copy.filer_id})",
+            fields={"copy_filer_id": copy.filer_id, "removal_task_id": None},
+        )
+
+        def removing(task: StartedTask) -> Change:
+            return Change(
+                actor=BOT,
+                action="copy removal started",
+                detail=f"task {task.task_id}",
+                query_id=task.query_id,
+                fields={"removal_task_id": task.task_id},
+                notices=[
+                    NoticeDraft(
+                        NoticeKind.THREAD,
+                        f"removing-{task.task_id}",
+                        request.channel,
+                        messages.removing(request, task.task_id, user),
+                    )
+                ],
+            )
+
+        if not self._gate.run(
+            request,
+            REMOVAL,
+            decision,
+            lambda: self._d.ovh.remove_filer(spec.dest_service, spec.dest_datacenter_id, copy.filer_id),
+            on_success=removing,
+            refused=lambda error: messages.removal_refused(request, error),
+            in_doubt=lambda error: messages.removal_in_doubt(request, error),
+        ):
+            raise Conflict(f"request #{request_id} is already {self._d.require(request_id).state}")
+        return self._d.require(request_id)
+
+    @about_request
+    def adopt(self, request_id: int, task_id: int, user: str) -> MigrationRequest:
+        """A person decides which task a call in doubt created (four-eyes, like an approval)."""
+        request = self._d.require(request_id)
+        self._d.check_approver(request, user)
+        operation = request.in_doubt
+        if operation is None or operation is RELAUNCH:
+            raise Conflict(f"request #{request_id} is {request.state}: there is no task to choose")
+        if task_id not in {t.task_id for t in request.candidates}:
+            raise Conflict(
+                f"task {task_id} is not among the candidates of request #{request_id}; see its card"
+            )
+        self._doubt.adopt(request, operation, task_id, actor=user)
+        return self._d.require(request_id)
+
+    @about_request
+    def close_not_started(self, request_id: int, user: str) -> MigrationRequest:
+        """A person who checked at OVHcloud that the call in doubt started nothing closes the doubt:
+        the request goes back to where the call left it (failed for a migration or a relaunch, done
+        for a removal). The API is not called."""
+        request = self._d.require(request_id)
+        self._d.check_approver(request, user)
+        operation = request.in_doubt
+        if operation is None:
+            raise Conflict(f"request #{request_id} is {request.state}: nothing is in doubt")
+        change = Change(
+            actor=user,
+            action="closed: not started",
+            detail=f"{operation.name}: checked at OVHcloud that nothing started",
+            fields={"in_doubt_since": None, "candidates": ()},
+            notices=self._d.chat.thread_and_incident(
+                request, f"closed-{request.state}", messages.closed(request, user, operation.name)
+            ),
+        )
+        if not self._d.chat.move(request, request.state, operation.not_started, change):
+            raise Conflict(f"request #{request_id} is already {self._d.require(request_id).state}")
+        return self._d.require(request_id)
+
+    @about_request
+    def reject(self, request_id: int, user: str) -> MigrationRequest:
+        request = self._d.require(request_id)
+        self._d.check_approver(request, user)
+        now = self._d.clock.now()
+        change = Change(
+            actor=user, action="rejected", fields={"decided_by": user, "decided_at": now.isoformat()}
+        )
+        if not self._d.repo.transition(request_id, State.PENDING, State.REJECTED, change, now):
+            raise self._not_pending(request_id)
+        self._d.chat.refresh_card(request_id)
+        return self._d.require(request_id)
+
+    @about_request
+    def cancel(self, request_id: int, user: str) -> MigrationRequest:
+        request = self._d.require(request_id)
+        if user != request.requester:
+            try:
+                self._d.check_approver(request, user)
+            except NotAllowed:
+                raise NotAllowed(
+                    f"only the requester or an approver can cancel request #{request_id}"
+                ) from None
+        if request.in_doubt is not None:
+            return self.close_not_started(request_id, user)
+        if request.state != State.PENDING:
+            raise Conflict(
+                f"request #{request_id} is {request.state}: only a pending request (or one that needs "
+                "attention) can be cancelled"
+            )
+        now = self._d.clock.now()
+        change = Change(
+            actor=user, action="cancelled", fields={"decided_by": user, "decided_at": now.isoformat()}
+        )
+        if not self._d.repo.transition(request_id, State.PENDING, State.CANCELLED, change, now):
+            raise self._not_pending(request_id)
+        self._d.chat.refresh_card(request_id)
+        return self._d.require(request_id)

@@ -1,0 +1,161 @@
+"""Filing a request: the form's lists (from memory, never waiting on OVHcloud) and the rules checked
+before anyone can approve.
+
+Part of the service layer: no Slack, OVHcloud or SQLite here, only the ports.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TypeVar
+
+from bot.domain import (
+    NOT_AN_OPTION,
+    Conflict,
+    Field,
+    MigrationRequest,
+    MigrationSpec,
+    NotFound,
+    RequestDraft,
+    RuleViolation,
+    rule_violations,
+)
+from bot.usecases import messages
+from bot.usecases.base import Deps
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: Slack shows at most 100 options; past that the last one says how many more match.
+FORM_OPTIONS = 100
+
+
+class Filing:
+    def __init__(self, deps: Deps) -> None:
+        self._d = deps
+
+    def warm_form(self) -> None:
+        """The form is opening: start loading its first list."""
+        self._d.lists.get("pccs", self._d.ovh.list_pccs)
+
+    def form_options(self, field: Field, typed: str, chosen: dict[Field, str]) -> list[tuple[str, str]]:
+        """(value, label) pairs for one field of the migrate form, from lists kept warm in memory,
+        filtered by what the person typed; never waits on OVHcloud. A list still loading (or that could
+        not be loaded) is one option saying so, whose value (``NOT_AN_OPTION``) the submit refuses. A
+        field that depends on another one offers nothing until it is chosen."""
+        policy = self._d.settings.policy
+        if field in (Field.SOURCE, Field.DESTINATION):
+            listed = self._d.lists.get("pccs", self._d.ovh.list_pccs)
+            wanted = policy.is_source_zone if field == Field.SOURCE else policy.allows_destination
+            options = [
+                (p.service_name, f"{p.service_name} ({p.zone}) {p.description}")
+                for p in listed.items or []
+                if wanted(p.zone)
+            ]
+        elif field in (Field.SOURCE_DATACENTER, Field.DESTINATION_DATACENTER):
+            service = chosen.get(Field.SOURCE if field == Field.SOURCE_DATACENTER else Field.DESTINATION)
+            if not service:
+                return []
+            pcc: str = service
+            listed = self._d.lists.get(("dcs", pcc), lambda: self._d.ovh.list_datacenters(pcc))
+            options = [
+                (str(dc.datacenter_id), f"{dc.datacenter_id} {dc.name} {dc.commercial_name}")
+                for dc in listed.items or []
+            ]
+        else:
+            service, dc_text = chosen.get(Field.SOURCE), chosen.get(Field.SOURCE_DATACENTER)
+            if not service or not dc_text or not dc_text.isdigit():
+                return []
+            dc = int(dc_text)
+            listed = self._d.lists.get(
+                ("filers", service, dc),
+                lambda: [f for d in self._d.ovh.filer_listing(service, dc).datacenters for f in d.filers],
+            )
+            options = [
+                (str(f.filer_id), f"{f.name} ({f.size}, {'?' if f.vm_total is None else f.vm_total} VMs)")
+                for f in listed.items or []
+            ]
+        if listed.items is None:
+            note = f"Could not load the list: {listed.error}" if listed.error else "Loading from OVHcloud…"
+            return [(NOT_AN_OPTION, f"{note} type again in a moment"[:75])]
+        needle = typed.strip().lower()
+        matching = [(value, label[:75]) for value, label in options if needle in label.lower()]
+        if len(matching) <= FORM_OPTIONS:
+            return matching
+        more = len(matching) - FORM_OPTIONS + 1
+        return [*matching[: FORM_OPTIONS - 1], (NOT_AN_OPTION, f"…{more} more: type to narrow the list")]
+
+    def request_migration(self, spec: MigrationSpec, requester: str, channel: str) -> MigrationRequest:
+        """Check every rule, store the request and post its card. Raises RuleViolation or Conflict."""
+        self._d.refuse_if_read_only("filing a migration request")
+        active = self._d.repo.active_for_filer(spec.source_service, spec.filer_id)
+        if active is not None:
+            taken = (
+                f"filer {spec.filer_id} of {spec.source_service} already has an active request: "
+                f"#{active.id} ({active.state})"
+            )
+            raise Conflict(
+                f"{taken}; see `/pcc status {active.id}`",
+                markup=f"{taken}; see {messages.thread_link(active)}",
+            )
+        problems: list[tuple[Field, str]] = []
+
+        def look(field: Field, fn: Callable[[], T]) -> T | None:
+            try:
+                return fn()
+            except NotFound as missing:
+                problems.append((field, str(missing)))
+                return None
+
+        source = look(Field.SOURCE, lambda: self._d.ovh.get_pcc(spec.source_service))
+        dest = look(Field.DESTINATION, lambda: self._d.ovh.get_pcc(spec.dest_service))
+        filer = None
+        if source and look(
+            Field.SOURCE_DATACENTER,
+            lambda: self._d.ovh.get_datacenter(spec.source_service, spec.source_datacenter_id),
+        ):
+            filer = look(
+                Field.FILER,
+                lambda: self._d.ovh.get_filer(spec.source_service, spec.source_datacenter_id, spec.filer_id),
+            )
+        if dest:
+            look(
+                Field.DESTINATION_DATACENTER,
+                lambda: self._d.ovh.get_datacenter(spec.dest_service, spec.dest_datacenter_id),
+            )
+        if source is None or dest is None or filer is None or problems:
+            raise RuleViolation(problems)
+        source_certs = self._d.ovh.get_certifications(spec.source_service)
+        dest_certs = self._d.ovh.get_certifications(spec.dest_service)  # judged on both sides, always
+        problems = rule_violations(
+            source=source,
+            source_certs=source_certs,
+            dest=dest,
+            dest_certs=dest_certs,
+            policy=self._d.settings.policy,
+        )
+        if problems:
+            raise RuleViolation(problems)
+        now = self._d.clock.now()
+        request = self._d.repo.add(
+            RequestDraft(
+                spec=spec,
+                requester=requester,
+                channel=channel,
+                created_at=now,
+                expires_at=now + self._d.settings.approval_ttl,
+                filer_name=filer.name,
+                filer_size=filer.size,
+                vm_total=filer.vm_total,
+                source_zone=source.zone,
+                dest_zone=dest.zone,
+                api_call=self._d.ovh.migration_call(spec, self._d.ovh.migration_route),
+                route=self._d.ovh.migration_route,
+            ),
+            card_channel=channel,
+        )
+        log.info("request #%d filed by %s: %s", request.id, requester, request.api_call)
+        self._d.chat.deliver()
+        return self._d.require(request.id)

@@ -1,0 +1,128 @@
+"""What people read: datastores (filling in within the budget), requests, the App Home, the audit trail.
+
+Part of the service layer: no Slack, OVHcloud or SQLite here, only the ports.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import timedelta
+
+from bot.domain import (
+    IN_FLIGHT_STATES,
+    AuditEntry,
+    Filer,
+    FilerListing,
+    MigrationRequest,
+    NotAllowed,
+    NoticeNotDelivered,
+    PccBotError,
+    State,
+)
+from bot.support import waits
+from bot.usecases.base import Deps
+from bot.usecases.exports import audit_csv, filers_csv
+
+log = logging.getLogger(__name__)
+
+#: How long filling a listing in may wait for the call budget, per datastore.
+FILL_WAIT_SECONDS = 120.0
+
+
+@dataclass(frozen=True)
+class Home:
+    mine: tuple[MigrationRequest, ...]
+    to_approve: tuple[MigrationRequest, ...]
+    active: tuple[MigrationRequest, ...]
+
+
+class Reading:
+    def __init__(self, deps: Deps) -> None:
+        self._d = deps
+
+    @property
+    def source_zone(self) -> str:
+        return self._d.settings.policy.source_zone
+
+    def list_filers(self, service: str, datacenter_id: int | None) -> FilerListing:
+        """What can be read at once: with list expansion every datastore; without it, those whose
+        details the call budget has room for now (the others are counted, and filled in later)."""
+        return self._d.ovh.filer_listing(service, datacenter_id, now_only=True)
+
+    def fill_filers(self, listing: FilerListing, updates: int = 4) -> Iterator[FilerListing]:
+        """Read the datastores a first answer left unread, within the budget (waiting for room), and
+        yield the listing as it fills in: at most ``updates`` times, the last one as complete as the
+        API allowed."""
+        todo = [(i, filer_id) for i, dc in enumerate(listing.datacenters) for filer_id in dc.unread]
+        step = max(1, -(-len(todo) // updates))
+        read: dict[int, list[Filer]] = {i: list(dc.filers) for i, dc in enumerate(listing.datacenters)}
+        failed: dict[int, list[int]] = {i: [] for i in read}
+        service = listing.pcc.service_name
+        for done, (i, filer_id) in enumerate(todo, start=1):
+            datacenter_id = listing.datacenters[i].datacenter.datacenter_id
+            try:
+                # In the background: waiting is fine, and the person already knows it fills in.
+                with waits.allowance(FILL_WAIT_SECONDS), waits.told_when_queued(lambda _: None):
+                    read[i].append(self._d.ovh.get_filer(service, datacenter_id, filer_id))
+            except PccBotError as error:
+                log.warning("filer %d of %s not read: %s", filer_id, service, error)
+                failed[i].append(filer_id)
+            if done % step == 0 or done == len(todo):
+                left = {dc: [f for j, f in todo[done:] if j == dc] for dc in read}
+                yield replace(
+                    listing,
+                    datacenters=tuple(
+                        replace(dc, filers=tuple(read[i]), unread=tuple(failed[i] + left[i]))
+                        for i, dc in enumerate(listing.datacenters)
+                    ),
+                )
+
+    def send_filers_csv(self, service: str, datacenter_id: int | None, user: str) -> int:
+        """Every datastore of the PCC (or datacenter) as a CSV file in the asker's direct messages."""
+        listing = self._d.ovh.filer_listing(service, datacenter_id)
+        where = service if datacenter_id is None else f"{service}-{datacenter_id}"
+        try:
+            self._d.notifier.upload_private(
+                user,
+                f"pcc-bot-filers-{where}.csv",
+                filers_csv(listing),
+                f"{listing.count} datastore(s) of {service}.",
+            )
+        except NoticeNotDelivered as error:
+            raise PccBotError(f"the list could not be sent: {error}") from error
+        return listing.count
+
+    def recent(self, limit: int = 15) -> tuple[list[MigrationRequest], int]:
+        """The latest requests, and how many there are in all."""
+        return self._d.repo.recent(limit), sum(self._d.repo.count_by_state().values())
+
+    def home(self, user: str) -> Home:
+        """What the App Home tab shows this person: every request waiting for them, every migration in
+        flight, and their latest requests."""
+        pending = self._d.repo.in_states([State.PENDING])
+        return Home(
+            mine=tuple(r for r in self._d.repo.recent(200) if r.requester == user),
+            to_approve=tuple(r for r in pending if self._d.may_decide(r, user)),
+            active=tuple(self._d.repo.in_states(sorted(IN_FLIGHT_STATES))),
+        )
+
+    def status(self, request_id: int) -> tuple[MigrationRequest, list[AuditEntry]]:
+        return self._d.require(request_id), self._d.repo.history(request_id)
+
+    def export_audit(self, days: int, user: str) -> int:
+        """Send the audit trail of the last ``days`` days, as CSV, to an approver's direct messages;
+        returns its lines. The trail names people and decisions: approvers only, never a channel."""
+        if not self._d.is_approver(user):
+            raise NotAllowed("only the approvers listed in PCC_APPROVERS can export the audit trail")
+        now = self._d.clock.now()
+        rows = self._d.repo.audit_since(now - timedelta(days=days))
+        name = f"pcc-bot-audit-{now:%Y%m%d-%H%M}-{days}d.csv"
+        try:
+            self._d.notifier.upload_private(
+                user, name, audit_csv(rows), f"Audit of the last {days} day(s): {len(rows)} line(s)."
+            )
+        except NoticeNotDelivered as error:
+            raise PccBotError(f"the audit file could not be sent: {error}") from error
+        return len(rows)
