@@ -30,6 +30,7 @@ from bot.demo.simulator import (
 from bot.demo.slack_standin import SlackStandIn, SlackStandInServer
 from bot.ops.config import Config
 from tests.fakes import FakeClock
+from tests.world import World
 
 SIGNING_SECRET = "test-signing-secret"
 CHANNEL = "COPS"
@@ -197,3 +198,24 @@ def timed_bot(config: Config, slack: SlackStandInServer, clock: FakeClock) -> It
     running = start_bot(config, slack, clock=clock)
     yield running
     stop_bot(running)
+
+
+# ---------------------------------------------------------------- shared helpers
+
+MIGRATE = "migrate pcc-192-0-2-15 1337 1234 pcc-192-0-2-50 1515"
+POST_ROUTE = r"/linkFilerFromSbg$"
+
+
+def file_request(bot: RunningBot, text: str = MIGRATE, user: str = "UALICE") -> int:
+    response = bot.command(text, user=user)
+    assert response.status_code == 200
+    bot.settle()
+    cards = bot.slack.standin.calls_to("chat.postMessage")
+    assert cards, bot.replies()
+    return int(cards[-1].args["blocks"][-1]["elements"][0]["value"])
+
+
+@pytest.fixture
+def world() -> World:
+    """The use cases over in-memory fakes and an in-memory SQLite database."""
+    return World()

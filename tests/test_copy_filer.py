@@ -8,8 +8,7 @@ import pytest
 
 from bot.adapters.slack import ids
 from bot.domain import COPY_FILER_CONSENT
-from tests.conftest import start_bot, stop_bot
-from tests.test_http import file_request
+from tests.conftest import file_request, start_bot, stop_bot
 
 ROUTE = r"/copyFiler$"
 

@@ -12,9 +12,8 @@ from bot.adapters.slack import ids
 from bot.demo.simulator import DEMO_CONSUMER_KEY
 from bot.domain import PccBotError, State
 from bot.ops import doctor
-from tests.conftest import INCIDENT, start_bot, stop_bot
+from tests.conftest import INCIDENT, file_request, start_bot, stop_bot
 from tests.fakes import FakeClock
-from tests.test_http import file_request
 
 
 @pytest.fixture

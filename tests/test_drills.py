@@ -21,8 +21,7 @@ from bot.adapters.slack import ids
 from bot.adapters.sqlite.repository import SqliteRepository
 from bot.demo.simulator import DEMO_APPLICATION_KEY, DEMO_APPLICATION_SECRET, DEMO_CONSUMER_KEY
 from bot.domain import State
-from tests.conftest import CHANNEL, SIGNING_SECRET, free_port, signed_headers
-from tests.test_http import MIGRATE, POST_ROUTE
+from tests.conftest import CHANNEL, MIGRATE, POST_ROUTE, SIGNING_SECRET, free_port, signed_headers
 
 
 class BotProcess:

@@ -9,8 +9,7 @@ import requests
 
 from bot.adapters.slack import ids
 from bot.domain import State, StorageError
-from tests.conftest import CHANNEL, INCIDENT, start_bot, stop_bot
-from tests.test_http import MIGRATE, POST_ROUTE, file_request
+from tests.conftest import CHANNEL, INCIDENT, MIGRATE, POST_ROUTE, file_request, start_bot, stop_bot
 
 RESET = r"/task/\d+/resetTaskState$"
 REMOVE = r"/filer/\d+/remove$"

@@ -9,8 +9,7 @@ from bot.adapters.ovh.gateway import OvhCredentials, OvhGateway, make_client
 from bot.adapters.slack import ids
 from bot.demo.simulator import DEMO_APPLICATION_KEY, DEMO_APPLICATION_SECRET, DEMO_CONSUMER_KEY
 from bot.domain import MigrationSpec, OvhApiError, State
-from tests.conftest import CHANNEL, INCIDENT, start_bot, stop_bot
-from tests.test_http import MIGRATE, POST_ROUTE, file_request
+from tests.conftest import CHANNEL, INCIDENT, MIGRATE, POST_ROUTE, file_request, start_bot, stop_bot
 
 
 @pytest.fixture

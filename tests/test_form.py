@@ -6,8 +6,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.conftest import CHANNEL, start_bot, stop_bot
-from tests.test_http import POST_ROUTE
+from tests.conftest import CHANNEL, POST_ROUTE, start_bot, stop_bot
 
 
 def view_state(**picked: str) -> dict[str, object]:

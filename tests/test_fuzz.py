@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from bot.adapters.slack import ids
 from bot.domain import State
-from tests.test_http import POST_ROUTE, file_request
+from tests.conftest import POST_ROUTE, file_request
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 APPROVERS = {"UBOB", "UCAROL"}

@@ -5,8 +5,7 @@ import json
 
 from bot.adapters.slack import ids
 from bot.domain import State
-from tests.conftest import CHANNEL, INCIDENT
-from tests.test_http import MIGRATE, file_request
+from tests.conftest import CHANNEL, INCIDENT, MIGRATE, file_request
 
 
 def thread_texts(slack, ts):

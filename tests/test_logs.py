@@ -9,8 +9,7 @@ import pytest
 
 from bot.adapters.slack import ids
 from bot.support import logs
-from tests.conftest import SIGNING_SECRET, signed_headers
-from tests.test_http import file_request
+from tests.conftest import SIGNING_SECRET, file_request, signed_headers
 
 
 @pytest.fixture

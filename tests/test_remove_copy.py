@@ -4,7 +4,7 @@ import json
 
 from bot.adapters.slack import ids
 from bot.domain import State
-from tests.test_http import file_request
+from tests.conftest import file_request
 
 REMOVE = r"/filer/\d+/remove$"
 

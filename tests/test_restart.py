@@ -7,8 +7,7 @@ import pytest
 from bot.adapters.slack import ids
 from bot.domain import State
 from bot.usecases.ports import Change
-from tests.conftest import CHANNEL, INCIDENT, start_bot, stop_bot
-from tests.test_http import POST_ROUTE, file_request
+from tests.conftest import CHANNEL, INCIDENT, POST_ROUTE, file_request, start_bot, stop_bot
 
 FAILING = "migrate pcc-192-0-2-15 1338 1240 pcc-192-0-2-50 1515"
 

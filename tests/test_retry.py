@@ -5,8 +5,7 @@ import threading
 
 from bot.adapters.slack import ids
 from bot.domain import State
-from tests.conftest import CHANNEL
-from tests.test_http import POST_ROUTE, file_request
+from tests.conftest import CHANNEL, POST_ROUTE, file_request
 
 FAILING = "migrate pcc-192-0-2-15 1338 1240 pcc-192-0-2-50 1515"
 RESET = r"/task/\d+/resetTaskState$"

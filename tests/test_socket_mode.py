@@ -11,7 +11,7 @@ from websockets.sync.server import ServerConnection, serve
 from bot.adapters.http.server import HttpServer, SlackWsgi
 from bot.adapters.slack import ids
 from bot.app import build_runtime, socket_mode_handler
-from tests.test_http import POST_ROUTE
+from tests.conftest import POST_ROUTE
 
 MIGRATE = "migrate pcc-192-0-2-15 1337 1234 pcc-192-0-2-50 1515"
 

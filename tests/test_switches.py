@@ -7,8 +7,7 @@ import pytest
 from bot.adapters.slack import ids
 from bot.domain import State
 from bot.ops.config import ConfigError, load
-from tests.conftest import start_bot, stop_bot
-from tests.test_http import MIGRATE, POST_ROUTE, file_request
+from tests.conftest import MIGRATE, POST_ROUTE, file_request, start_bot, stop_bot
 
 
 @pytest.fixture

@@ -1,0 +1,42 @@
+"""A service wired to in-memory fakes and a real SQLite repository, for the use-case tests."""
+
+from bot.adapters.sqlite.repository import SqliteRepository
+from bot.domain import MigrationSpec
+from bot.usecases.service import PccService
+from bot.usecases.settings import ServiceSettings
+from tests.fakes import FakeClock, FakeDirectory, FakeGateway, FakeNotifier
+
+SPEC = MigrationSpec("pcc-src", 10, 100, "pcc-dst", 20)
+INCIDENT = "CINC"
+
+
+class World:
+    def __init__(self, path=":memory:", **settings):
+        self.clock = FakeClock()
+        self.gateway = FakeGateway(now=self.clock.now)
+        self.notifier = FakeNotifier()
+        self.directory = FakeDirectory({"SONCALL": frozenset({"UCAROL"})})
+        self.path = path
+        self.settings = ServiceSettings(
+            approvers=frozenset({"UBOB", "SONCALL"}), incident_channel=INCIDENT, **settings
+        )
+        self.repo = SqliteRepository(path)
+        self.service = self._service()
+
+    def _service(self):
+        return PccService(
+            gateway=self.gateway,
+            repo=self.repo,
+            notifier=self.notifier,
+            directory=self.directory,
+            settings=self.settings,
+            clock=self.clock,
+        )
+
+    def restart(self):
+        self.repo.close()
+        self.repo = SqliteRepository(self.path)
+        self.service = self._service()
+
+    def file(self, spec=SPEC, user="UALICE"):
+        return self.service.filing.request_migration(spec, requester=user, channel="COPS")
