@@ -32,7 +32,7 @@ soak: $(STAMP)
 	PCC_MODEL_EXAMPLES=500 $(BIN)/pytest -q tests/test_model.py
 
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
+	$(BIN)/python -m bench.run
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -55,3 +55,14 @@ def test_the_domain_and_use_cases_know_no_framework():
             assert not re.search(
                 r"^\s*(from|import) (slack_bolt|slack_sdk|ovh|sqlite3|sqlite_utils)\b", text, re.M
             ), name
+
+
+def test_no_module_is_over_350_lines():
+    files = [
+        *ROOT.glob("bot/**/*.py"),
+        *ROOT.glob("handlers/*.py"),
+        *ROOT.glob("tests/*.py"),
+        *ROOT.glob("bench/*.py"),
+    ]
+    long = [str(p.relative_to(ROOT)) for p in files if len(p.read_text().splitlines()) > 350]
+    assert long == []
