@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import time
 from collections.abc import Iterator
@@ -28,6 +29,7 @@ from bot.demo.simulator import (
     SimulatorServer,
 )
 from bot.demo.slack_standin import SlackStandIn, SlackStandInServer
+from bot.domain import State
 from bot.ops.config import Config
 from tests.fakes import FakeClock
 from tests.world import World
@@ -219,3 +221,31 @@ def file_request(bot: RunningBot, text: str = MIGRATE, user: str = "UALICE") -> 
 def world() -> World:
     """The use cases over in-memory fakes and an in-memory SQLite database."""
     return World()
+
+
+def process_env(
+    simulator: SimulatorServer, slack: SlackStandInServer, db_path: str, **extra: str
+) -> dict[str, str]:
+    """The environment of a `pcc-bot` process against the simulator and the Slack stand-in."""
+    return {
+        **os.environ,
+        "SLACK_API_URL": slack.api_url,
+        "OVH_ENDPOINT": simulator.url,
+        "OVH_APPLICATION_KEY": DEMO_APPLICATION_KEY,
+        "OVH_APPLICATION_SECRET": DEMO_APPLICATION_SECRET,
+        "OVH_CONSUMER_KEY": DEMO_CONSUMER_KEY,
+        "PCC_APPROVERS": "UBOB",
+        "PCC_DB_PATH": db_path,
+        **extra,
+    }
+
+
+def failed_request(bot: RunningBot, simulator: SimulatorServer) -> int:
+    """A request whose replication ended in `error` (the simulator fails filer 1240 halfway)."""
+    request_id = file_request(bot, "migrate pcc-192-0-2-15 1338 1240 pcc-192-0-2-50 1515")
+    bot.click(ids.APPROVE, str(request_id), user="UBOB")
+    bot.settle()
+    simulator.sim.advance(3 * 3600)
+    bot.runtime.service.poll_once()
+    assert bot.runtime.repo.get(request_id).state == State.FAILED
+    return request_id

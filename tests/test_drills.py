@@ -5,7 +5,6 @@ needs_attention with a message in its thread (or still pending, when killed befo
 """
 
 import json
-import os
 import signal
 import sqlite3
 import subprocess
@@ -19,9 +18,16 @@ import requests
 
 from bot.adapters.slack import ids
 from bot.adapters.sqlite.repository import SqliteRepository
-from bot.demo.simulator import DEMO_APPLICATION_KEY, DEMO_APPLICATION_SECRET, DEMO_CONSUMER_KEY
 from bot.domain import State
-from tests.conftest import CHANNEL, MIGRATE, POST_ROUTE, SIGNING_SECRET, free_port, signed_headers
+from tests.conftest import (
+    CHANNEL,
+    MIGRATE,
+    POST_ROUTE,
+    SIGNING_SECRET,
+    free_port,
+    process_env,
+    signed_headers,
+)
 
 
 class BotProcess:
@@ -29,19 +35,14 @@ class BotProcess:
         self.db = str(tmp_path / "bot.db")
         self.port = free_port()
         self.slack = slack
-        self.env = {
-            **os.environ,
-            "SLACK_BOT_TOKEN": "xoxb-drill",
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": slack.api_url,
-            "OVH_ENDPOINT": simulator.url,
-            "OVH_APPLICATION_KEY": DEMO_APPLICATION_KEY,
-            "OVH_APPLICATION_SECRET": DEMO_APPLICATION_SECRET,
-            "OVH_CONSUMER_KEY": DEMO_CONSUMER_KEY,
-            "PCC_APPROVERS": "UBOB",
-            "PCC_DB_PATH": self.db,
-            "PCC_POLL_SECONDS": "1",
-        }
+        self.env = process_env(
+            simulator,
+            slack,
+            self.db,
+            SLACK_BOT_TOKEN="xoxb-drill",
+            SLACK_SIGNING_SECRET=SIGNING_SECRET,
+            PCC_POLL_SECONDS="1",
+        )
         self.cwd = tmp_path
         self.proc: subprocess.Popen[bytes] | None = None
 

@@ -9,7 +9,16 @@ import requests
 
 from bot.adapters.slack import ids
 from bot.domain import State, StorageError
-from tests.conftest import CHANNEL, INCIDENT, MIGRATE, POST_ROUTE, file_request, start_bot, stop_bot
+from tests.conftest import (
+    CHANNEL,
+    INCIDENT,
+    MIGRATE,
+    POST_ROUTE,
+    failed_request,
+    file_request,
+    start_bot,
+    stop_bot,
+)
 
 RESET = r"/task/\d+/resetTaskState$"
 REMOVE = r"/filer/\d+/remove$"
@@ -33,16 +42,6 @@ def card_of(bot, request_id: int) -> str:
 
 def texts(bot, needle: str) -> list[dict[str, Any]]:
     return [c.args for c in bot.slack.standin.calls_to("chat.postMessage") if needle in str(c.args["text"])]
-
-
-def failed_request(bot, simulator) -> int:
-    request_id = file_request(bot, "migrate pcc-192-0-2-15 1338 1240 pcc-192-0-2-50 1515")
-    bot.click(ids.APPROVE, str(request_id), user="UBOB")
-    bot.settle()
-    simulator.sim.advance(3 * 3600)  # the simulator fails filer 1240 halfway
-    bot.runtime.service.poll_once()
-    assert bot.runtime.repo.get(request_id).state == State.FAILED
-    return request_id
 
 
 def test_retry_against_an_executed_503_sends_one_reset_then_tracks_the_task(timed_bot, simulator, clock):

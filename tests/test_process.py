@@ -8,24 +8,18 @@ import time
 
 import requests
 
-from bot.demo.simulator import DEMO_APPLICATION_KEY, DEMO_APPLICATION_SECRET, DEMO_CONSUMER_KEY
-from tests.conftest import free_port
+from tests.conftest import free_port, process_env
 
 
 def test_serve_http_answers_healthz_and_stops_on_sigterm(tmp_path, simulator, slack):
     port = free_port()
-    env = {
-        **os.environ,
-        "SLACK_BOT_TOKEN": "xoxb-test-secret-token",
-        "SLACK_SIGNING_SECRET": "shh",
-        "SLACK_API_URL": slack.api_url,
-        "OVH_ENDPOINT": simulator.url,
-        "OVH_APPLICATION_KEY": DEMO_APPLICATION_KEY,
-        "OVH_APPLICATION_SECRET": DEMO_APPLICATION_SECRET,
-        "OVH_CONSUMER_KEY": DEMO_CONSUMER_KEY,
-        "PCC_APPROVERS": "UBOB",
-        "PCC_DB_PATH": str(tmp_path / "bot.db"),
-    }
+    env = process_env(
+        simulator,
+        slack,
+        str(tmp_path / "bot.db"),
+        SLACK_BOT_TOKEN="xoxb-test-secret-token",
+        SLACK_SIGNING_SECRET="shh",
+    )
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot", "serve", "--http", "--host", "127.0.0.1", "--port", str(port)],
         env=env,

@@ -8,7 +8,8 @@ import pytest
 from sqlite_utils import Database
 
 from bot.adapters.sqlite.repository import SqliteRepository, migrations
-from bot.domain import Conflict, MigrationSpec, NoticeDraft, NoticeKind, RequestDraft, State
+from bot.demo.samples import sample_draft
+from bot.domain import Conflict, NoticeDraft, NoticeKind, State
 from bot.usecases.ports import Change
 
 NOW = datetime(2026, 3, 12, 9, 0, tzinfo=UTC)
@@ -16,20 +17,7 @@ ALL_MIGRATIONS = [m.name for m in migrations.pending(Database(memory=True))]
 
 
 def new(filer_id=1234):
-    return RequestDraft(
-        spec=MigrationSpec("pcc-a", 1, filer_id, "pcc-b", 2),
-        requester="UALICE",
-        channel="COPS",
-        created_at=NOW,
-        expires_at=NOW + timedelta(days=1),
-        filer_name="ssd-001234",
-        filer_size="3 TB",
-        vm_total=3,
-        source_zone="sbg1a",
-        dest_zone="rbx2a",
-        api_call="POST /x",
-        route="linkFilerFromSbg",
-    )
+    return sample_draft(filer_id, NOW)
 
 
 def test_migrations_are_recorded_and_reopening_keeps_the_data(tmp_path):

@@ -5,20 +5,10 @@ import threading
 
 from bot.adapters.slack import ids
 from bot.domain import State
-from tests.conftest import CHANNEL, POST_ROUTE, file_request
+from tests.conftest import CHANNEL, POST_ROUTE, failed_request, file_request
 
 FAILING = "migrate pcc-192-0-2-15 1338 1240 pcc-192-0-2-50 1515"
 RESET = r"/task/\d+/resetTaskState$"
-
-
-def failed_request(bot, simulator) -> int:
-    request_id = file_request(bot, FAILING)
-    bot.click(ids.APPROVE, str(request_id), user="UBOB")
-    bot.settle()
-    simulator.sim.advance(3 * 3600)  # the simulator fails filer 1240 halfway
-    bot.runtime.service.poll_once()
-    assert bot.runtime.repo.get(request_id).state == State.FAILED
-    return request_id
 
 
 def test_a_failed_task_offers_retry_and_an_approver_relaunches_it_once(timed_bot, simulator, clock):

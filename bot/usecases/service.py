@@ -40,7 +40,7 @@ class PccService:
         )
         deps = Deps(gateway, repo, notifier, directory, settings, clock, chat, WarmLists(background))
         self._chat = chat
-        self._tracker = Tracker(gateway=gateway, repo=repo, chat=chat, settings=settings, clock=clock)
+        self._tracker = Tracker(deps)
         self.filing = Filing(deps)
         self.reading = Reading(deps)
         self.decisions = Decisions(deps, Gate(repo=repo, chat=chat, clock=clock), self._tracker.doubt)

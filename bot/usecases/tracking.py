@@ -27,10 +27,10 @@ from bot.domain import (
 from bot.domain.polling import PollPlanner
 from bot.support import logs
 from bot.usecases import messages
-from bot.usecases.chat import BOT, ChatDesk
+from bot.usecases.base import Deps
+from bot.usecases.chat import BOT
 from bot.usecases.doubt import MAX_CANDIDATES, DoubtResolver
-from bot.usecases.ports import Change, Clock, OvhGateway, Repository
-from bot.usecases.settings import ServiceSettings
+from bot.usecases.ports import Change
 
 log = logging.getLogger(__name__)
 
@@ -38,26 +38,16 @@ log = logging.getLogger(__name__)
 class Tracker:
     """What the scheduler runs: one tick of polling, and the reconciliation at start-up."""
 
-    def __init__(
-        self,
-        *,
-        gateway: OvhGateway,
-        repo: Repository,
-        chat: ChatDesk,
-        settings: ServiceSettings,
-        clock: Clock,
-    ) -> None:
-        self._ovh = gateway
-        self._repo = repo
-        self._chat = chat
-        self._settings = settings
-        self._clock = clock
+    def __init__(self, deps: Deps) -> None:
+        self._ovh, self._repo, self._chat = deps.ovh, deps.repo, deps.chat
+        self._settings, self._clock = deps.settings, deps.clock
+        settings, clock = deps.settings, deps.clock
         #: Expires a pending request past its TTL (True when it did); set by the service.
         self.expire: Callable[[MigrationRequest], bool] = lambda _: False
         self._planner = PollPlanner(settings.poll_period, settings.poll_budget_per_minute, clock.now())
         self._lists_tasks: dict[str, bool] = {}  # PCC -> its task list expands (False: read task by task)
         self._misses: dict[int, list[str]] = {}  # request -> query ids of the reads that failed in a row
-        self.doubt = DoubtResolver(gateway=gateway, repo=repo, chat=chat, settings=settings, clock=clock)
+        self.doubt = DoubtResolver(deps)
         self._doubt = self.doubt
 
     def poll_once(self) -> None:
