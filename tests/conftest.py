@@ -18,9 +18,9 @@ import requests
 from slack_sdk.signature import SignatureVerifier
 
 from bot.adapters.http.server import HttpServer, SlackWsgi
-from bot.adapters.ovh.gateway import OvhCredentials
 from bot.adapters.slack import ids
 from bot.app import Runtime, build_runtime
+from bot.demo.samples import simulator_config
 from bot.demo.simulator import (
     DEMO_APPLICATION_KEY,
     DEMO_APPLICATION_SECRET,
@@ -66,17 +66,12 @@ def slack() -> Iterator[SlackStandInServer]:
 
 @pytest.fixture
 def config(tmp_path: Path, simulator: SimulatorServer, slack: SlackStandInServer) -> Config:
-    return Config(
+    return simulator_config(
+        simulator.url,
+        slack.api_url,
+        str(tmp_path / "pcc-bot.db"),
         slack_bot_token="xoxb-test-token",
         slack_signing_secret=SIGNING_SECRET,
-        slack_api_url=slack.api_url,
-        ovh=OvhCredentials(
-            endpoint=simulator.url,
-            application_key=DEMO_APPLICATION_KEY,
-            application_secret=DEMO_APPLICATION_SECRET,
-            consumer_key=DEMO_CONSUMER_KEY,
-        ),
-        db_path=str(tmp_path / "pcc-bot.db"),
         approvers=frozenset({"UBOB", APPROVER_GROUP}),
         incident_channel=INCIDENT,
         poll_seconds=3600,  # tests drive polling themselves

@@ -33,19 +33,16 @@ def view(**picked: str) -> dict[str, object]:
     }
 
 
+def interaction(bot, kind: str, **fields: object):
+    """A signed interaction payload from UALICE, as Slack posts it."""
+    payload = {"type": kind, "user": {"id": "UALICE"}, "team": {"id": "T0PCC"}, "api_app_id": "A1", **fields}
+    return bot.post(urlencode({"payload": json.dumps({"token": "x", **payload})}))
+
+
 def suggest(bot, field: str, typed: str = "", **picked: str) -> list[str]:
-    payload = {
-        "type": "block_suggestion",
-        "user": {"id": "UALICE"},
-        "team": {"id": "T0PCC"},
-        "api_app_id": "A1",
-        "token": "x",
-        "action_id": field,
-        "block_id": field,
-        "value": typed,
-        "view": view(**picked),
-    }
-    response = bot.post(urlencode({"payload": json.dumps(payload)}))
+    response = interaction(
+        bot, "block_suggestion", action_id=field, block_id=field, value=typed, view=view(**picked)
+    )
     assert response.status_code == 200
     return [option["value"] for option in response.json()["options"]]
 
@@ -55,16 +52,7 @@ def submit(bot, **picked: str):
 
 
 def submit_view(bot, submitted: dict[str, object]):
-    payload = {
-        "type": "view_submission",
-        "user": {"id": "UALICE"},
-        "team": {"id": "T0PCC"},
-        "api_app_id": "A1",
-        "token": "x",
-        "trigger_id": "t",
-        "view": submitted,
-    }
-    return bot.post(urlencode({"payload": json.dumps(payload)}))
+    return interaction(bot, "view_submission", trigger_id="t", view=submitted)
 
 
 SPEC_VALUES = {

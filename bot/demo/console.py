@@ -17,18 +17,14 @@ from typing import IO, Any
 
 from slack_bolt.request import BoltRequest
 
-from bot.adapters.ovh.gateway import OvhCredentials
 from bot.adapters.slack import ids
 from bot.app import Runtime, build_runtime
+from bot.demo.samples import simulator_config
 from bot.demo.simulator import (
-    DEMO_APPLICATION_KEY,
-    DEMO_APPLICATION_SECRET,
-    DEMO_CONSUMER_KEY,
     Simulator,
     SimulatorServer,
 )
 from bot.demo.slack_standin import TEAM_ID, SlackCall, SlackStandIn, SlackStandInServer
-from bot.ops.config import Config
 
 CHANNEL = "COPS"
 INCIDENT_CHANNEL = "CINCIDENT"
@@ -177,16 +173,11 @@ def run(
         SlackStandIn(usergroups={APPROVER_GROUP: [user_id("carol")]}, listener=show)
     ).start()
     workdir = tempfile.TemporaryDirectory(prefix="pcc-console-")
-    config = Config(
+    config = simulator_config(
+        sim.url,
+        standin.api_url,
+        db_path or str(Path(workdir.name) / "console.db"),
         slack_bot_token="xoxb-console",
-        slack_api_url=standin.api_url,
-        ovh=OvhCredentials(
-            endpoint=sim.url,
-            application_key=DEMO_APPLICATION_KEY,
-            application_secret=DEMO_APPLICATION_SECRET,
-            consumer_key=DEMO_CONSUMER_KEY,
-        ),
-        db_path=db_path or str(Path(workdir.name) / "console.db"),
         approvers=frozenset({user_id("bob"), APPROVER_GROUP}),
         incident_channel=INCIDENT_CHANNEL,
         poll_seconds=2,

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from bot.adapters.ovh.client import OvhCredentials
+from bot.demo.simulator import DEMO_APPLICATION_KEY, DEMO_APPLICATION_SECRET, DEMO_CONSUMER_KEY
 from bot.domain import MigrationSpec, RequestDraft
+from bot.ops.config import Config
 
 
 def sample_draft(
@@ -30,4 +34,19 @@ def sample_draft(
         dest_zone="rbx2a",
         api_call=f"POST /dedicatedCloud/{dest}/datacenter/{datacenters[1]}/linkFilerFromSbg",
         route="linkFilerFromSbg",
+    )
+
+
+def simulator_config(simulator_url: str, slack_api_url: str, db_path: str, **settings: Any) -> Config:
+    """The configuration of a bot talking to the simulator (demo keys) and a local Slack stand-in."""
+    return Config(
+        slack_api_url=slack_api_url,
+        ovh=OvhCredentials(
+            endpoint=simulator_url,
+            application_key=DEMO_APPLICATION_KEY,
+            application_secret=DEMO_APPLICATION_SECRET,
+            consumer_key=DEMO_CONSUMER_KEY,
+        ),
+        db_path=db_path,
+        **settings,
     )

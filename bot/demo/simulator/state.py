@@ -12,16 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.demo.simulator.inventory import (
-    DEMO_APPLICATION_KEY,
-    DEMO_APPLICATION_SECRET,
-    DEMO_CONSUMER_KEY,
-    FAILING_FILER_ID,
-    REMOVAL_SECONDS,
-    REPLICATION_SECONDS,
-    demo_inventory,
-    filer_record,
-)
+from bot.demo.simulator import inventory as catalogue
 
 
 @dataclass
@@ -67,13 +58,13 @@ class Simulator:
 
     speed: float = 1.0
     latency: float = 0.0
-    replication_seconds: float = REPLICATION_SECONDS
+    replication_seconds: float = catalogue.REPLICATION_SECONDS
     credentials: dict[str, str] = field(
-        default_factory=lambda: {DEMO_APPLICATION_KEY: DEMO_APPLICATION_SECRET}
+        default_factory=lambda: {catalogue.DEMO_APPLICATION_KEY: catalogue.DEMO_APPLICATION_SECRET}
     )
-    consumer_keys: frozenset[str] = frozenset({DEMO_CONSUMER_KEY})
+    consumer_keys: frozenset[str] = frozenset({catalogue.DEMO_CONSUMER_KEY})
     wall_clock: Callable[[], float] = time.time
-    inventory: dict[str, dict[str, Any]] = field(default_factory=demo_inventory)
+    inventory: dict[str, dict[str, Any]] = field(default_factory=catalogue.demo_inventory)
     calls: list[Call] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
     tasks: dict[int, SimTask] = field(default_factory=dict)
@@ -82,7 +73,9 @@ class Simulator:
     #: GET /auth/details. The demo key may call anything, like a key made for development.
     access_rules: dict[str, list[dict[str, str]]] = field(
         default_factory=lambda: {
-            DEMO_CONSUMER_KEY: [{"method": m, "path": "/*"} for m in ("GET", "POST", "PUT", "DELETE")]
+            catalogue.DEMO_CONSUMER_KEY: [
+                {"method": m, "path": "/*"} for m in ("GET", "POST", "PUT", "DELETE")
+            ]
         }
     )
     #: List routes answer whole objects when asked (X-Pagination-Mode); False: ids only, as some do.
@@ -220,7 +213,7 @@ class Simulator:
         copy_id = 800000 + task.filer_id
         if copy_id not in filers:
             source = self.find_source_filer(task.filer_id)
-            mounted = copy.deepcopy(source) if source else filer_record(copy_id, 1, 0.0, 0)
+            mounted = copy.deepcopy(source) if source else catalogue.filer_record(copy_id, 1, 0.0, 0)
             mounted.update({"filerId": copy_id, "name": task.restore_name, "billingType": "freeSpare"})
             filers[copy_id] = mounted
 
@@ -246,7 +239,7 @@ class Simulator:
                 fails=False,
                 created_iso=time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(self.wall_clock())),
                 restore_name=str(filer["name"]),
-                duration=REMOVAL_SECONDS,
+                duration=catalogue.REMOVAL_SECONDS,
                 removes=filer_id,
                 shows_filer_id=self.task_filer_ids,
             )
@@ -265,7 +258,7 @@ class Simulator:
                 filer_id=filer_id,
                 name=route,
                 started=self.task_clock(),
-                fails=filer_id == FAILING_FILER_ID,
+                fails=filer_id == catalogue.FAILING_FILER_ID,
                 created_iso=time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(self.wall_clock())),
                 restore_name=f"restore-{number}",
                 shows_filer_id=self.task_filer_ids,
