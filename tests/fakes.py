@@ -7,23 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from bot.domain import (
-    Certifications,
-    CopyStatus,
-    Datacenter,
-    DatacenterFilers,
-    Filer,
-    FilerListing,
-    MigrationRequest,
-    MigrationSpec,
-    NotFound,
-    NoticeNotDelivered,
-    OvhApiError,
-    OvhNotFound,
-    Pcc,
-    StartedTask,
-    Task,
-)
+from bot import domain
 from bot.usecases.ports import Board, MessageRef, Offer
 
 
@@ -38,8 +22,8 @@ class FakeClock:
         self.moment += timedelta(**delta)
 
 
-def _filer(filer_id: int) -> Filer:
-    return Filer(
+def _filer(filer_id: int) -> domain.Filer:
+    return domain.Filer(
         filer_id=filer_id,
         name=f"ssd-{filer_id:06d}",
         size="2 TB",
@@ -54,19 +38,19 @@ def _filer(filer_id: int) -> Filer:
 class FakeGateway:
     """PCCs: name -> (zone, certifications, {datacenter: [filer ids]})."""
 
-    pccs: dict[str, tuple[str, Certifications, dict[int, list[int]]]] = field(
+    pccs: dict[str, tuple[str, domain.Certifications, dict[int, list[int]]]] = field(
         default_factory=lambda: {
-            "pcc-src": ("sbg1a", Certifications(hds="enabled"), {10: [100, 101]}),
-            "pcc-plain": ("sbg1a", Certifications(), {11: [110]}),
-            "pcc-dst": ("rbx2a", Certifications(hds="enabled"), {20: []}),
-            "pcc-nohds": ("lim1c", Certifications(), {30: []}),
-            "pcc-sbg": ("sbg1a", Certifications(hds="enabled"), {40: []}),
+            "pcc-src": ("sbg1a", domain.Certifications(hds="enabled"), {10: [100, 101]}),
+            "pcc-plain": ("sbg1a", domain.Certifications(), {11: [110]}),
+            "pcc-dst": ("rbx2a", domain.Certifications(hds="enabled"), {20: []}),
+            "pcc-nohds": ("lim1c", domain.Certifications(), {30: []}),
+            "pcc-sbg": ("sbg1a", domain.Certifications(hds="enabled"), {40: []}),
         }
     )
-    tasks: dict[int, Task] = field(default_factory=dict)
-    posts: list[MigrationSpec] = field(default_factory=list)
-    post_error: OvhApiError | None = None
-    copy_statuses: dict[int, CopyStatus] = field(default_factory=dict)
+    tasks: dict[int, domain.Task] = field(default_factory=dict)
+    posts: list[domain.MigrationSpec] = field(default_factory=list)
+    post_error: domain.OvhApiError | None = None
+    copy_statuses: dict[int, domain.CopyStatus] = field(default_factory=dict)
     resets: list[tuple[int, str]] = field(default_factory=list)
     removals: list[int] = field(default_factory=list)
     copies: dict[int, int] = field(default_factory=lambda: {900: 20})  # restore filer id -> datacenter
@@ -75,42 +59,44 @@ class FakeGateway:
     expands: bool = False  # task lists answer whole objects (list expansion)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(500))
 
-    def _pcc(self, service: str) -> tuple[str, Certifications, dict[int, list[int]]]:
+    def _pcc(self, service: str) -> tuple[str, domain.Certifications, dict[int, list[int]]]:
         if service not in self.pccs:
-            raise NotFound(f"PCC {service} not found")
+            raise domain.NotFound(f"PCC {service} not found")
         return self.pccs[service]
 
-    def get_pcc(self, service: str) -> Pcc:
-        return Pcc(service, self._pcc(service)[0])
+    def get_pcc(self, service: str) -> domain.Pcc:
+        return domain.Pcc(service, self._pcc(service)[0])
 
-    def list_pccs(self) -> list[Pcc]:
+    def list_pccs(self) -> list[domain.Pcc]:
         return [self.get_pcc(name) for name in sorted(self.pccs)]
 
-    def list_datacenters(self, service: str) -> list[Datacenter]:
+    def list_datacenters(self, service: str) -> list[domain.Datacenter]:
         return [self.get_datacenter(service, dc) for dc in sorted(self._pcc(service)[2])]
 
-    def get_certifications(self, service: str) -> Certifications:
+    def get_certifications(self, service: str) -> domain.Certifications:
         return self._pcc(service)[1]
 
-    def get_datacenter(self, service: str, datacenter_id: int) -> Datacenter:
+    def get_datacenter(self, service: str, datacenter_id: int) -> domain.Datacenter:
         if datacenter_id not in self._pcc(service)[2]:
-            raise NotFound(f"datacenter {datacenter_id} not found in PCC {service}")
-        return Datacenter(datacenter_id, f"dc{datacenter_id}")
+            raise domain.NotFound(f"datacenter {datacenter_id} not found in PCC {service}")
+        return domain.Datacenter(datacenter_id, f"dc{datacenter_id}")
 
-    def get_filer(self, service: str, datacenter_id: int, filer_id: int) -> Filer:
+    def get_filer(self, service: str, datacenter_id: int, filer_id: int) -> domain.Filer:
         if filer_id not in self._pcc(service)[2].get(datacenter_id, []):
-            raise NotFound(f"filer {filer_id} not found in datacenter {datacenter_id} of PCC {service}")
+            raise domain.NotFound(
+                f"filer {filer_id} not found in datacenter {datacenter_id} of PCC {service}"
+            )
         return _filer(filer_id)
 
     def filer_listing(
         self, service: str, datacenter_id: int | None, *, now_only: bool = False
-    ) -> FilerListing:
+    ) -> domain.FilerListing:
         dcs = self._pcc(service)[2]
         wanted = [datacenter_id] if datacenter_id is not None else sorted(dcs)
-        return FilerListing(
+        return domain.FilerListing(
             self.get_pcc(service),
             tuple(
-                DatacenterFilers(self.get_datacenter(service, dc), tuple(_filer(f) for f in dcs[dc]))
+                domain.DatacenterFilers(self.get_datacenter(service, dc), tuple(_filer(f) for f in dcs[dc]))
                 for dc in wanted
             ),
         )
@@ -119,72 +105,72 @@ class FakeGateway:
     def migration_route(self) -> str:
         return self.route
 
-    def migration_call(self, spec: MigrationSpec, route: str) -> str:
+    def migration_call(self, spec: domain.MigrationSpec, route: str) -> str:
         return f"POST /dedicatedCloud/{spec.dest_service}/datacenter/{spec.dest_datacenter_id}/{route}"
 
     def _new_task(self, name: str, filer_id: int | None, datacenter_id: int) -> int:
         task_id = next(self._ids)
-        self.tasks[task_id] = Task(
+        self.tasks[task_id] = domain.Task(
             task_id, name, "todo", 0, filer_id=filer_id, datacenter_id=datacenter_id, executed_at=self.now()
         )
         return task_id
 
-    def start_migration(self, spec: MigrationSpec, route: str) -> StartedTask:
+    def start_migration(self, spec: domain.MigrationSpec, route: str) -> domain.StartedTask:
         self.posts.append(spec)
         if self.post_error is not None:
             raise self.post_error
-        return StartedTask(self._new_task(route, spec.filer_id, spec.dest_datacenter_id), "EU.q1")
+        return domain.StartedTask(self._new_task(route, spec.filer_id, spec.dest_datacenter_id), "EU.q1")
 
-    def copy_status(self, spec: MigrationSpec) -> CopyStatus | None:
+    def copy_status(self, spec: domain.MigrationSpec) -> domain.CopyStatus | None:
         return self.copy_statuses.get(spec.filer_id)
 
-    def find_filer(self, service: str, datacenter_id: int, name: str) -> Filer | None:
+    def find_filer(self, service: str, datacenter_id: int, name: str) -> domain.Filer | None:
         return _filer(900) if name.startswith("restore-") and 900 in self.copies else None
 
     def filer_exists(self, service: str, datacenter_id: int, filer_id: int) -> bool:
         return filer_id in self.copies
 
-    def remove_filer(self, service: str, datacenter_id: int, filer_id: int) -> StartedTask:
+    def remove_filer(self, service: str, datacenter_id: int, filer_id: int) -> domain.StartedTask:
         self.removals.append(filer_id)
-        return StartedTask(self._new_task("removeFiler", filer_id, datacenter_id), None)
+        return domain.StartedTask(self._new_task("removeFiler", filer_id, datacenter_id), None)
 
-    def reset_task(self, service: str, task_id: int, reason: str) -> StartedTask:
+    def reset_task(self, service: str, task_id: int, reason: str) -> domain.StartedTask:
         self.resets.append((task_id, reason))
         self.set_task(task_id, "doing", 50)
-        return StartedTask(task_id, "EU.q2")
+        return domain.StartedTask(task_id, "EU.q2")
 
-    def get_task(self, service: str, task_id: int) -> Task:
+    def get_task(self, service: str, task_id: int) -> domain.Task:
         if task_id not in self.tasks:
-            raise OvhNotFound(f"task {task_id} not found", status=404)
+            raise domain.OvhNotFound(f"task {task_id} not found", status=404)
         return self.tasks[task_id]
 
-    def tasks_of(self, service: str) -> list[Task] | None:
+    def tasks_of(self, service: str) -> list[domain.Task] | None:
         return list(self.tasks.values()) if self.expands else None
 
-    def get_filer_task(self, service: str, datacenter_id: int, filer_id: int, task_id: int) -> Task:
+    def get_filer_task(self, service: str, datacenter_id: int, filer_id: int, task_id: int) -> domain.Task:
         return self.get_task(service, task_id)
 
-    def find_tasks(self, service: str, datacenter_id: int, since: datetime) -> list[Task]:
+    def find_tasks(self, service: str, datacenter_id: int, since: datetime) -> list[domain.Task]:
         return [
             t
             for t in self.tasks.values()
             if t.datacenter_id in (datacenter_id, None) and (t.executed_at is None or t.executed_at >= since)
         ]
 
-    def filer_tasks(self, service: str, datacenter_id: int, filer_id: int) -> list[Task]:
+    def filer_tasks(self, service: str, datacenter_id: int, filer_id: int) -> list[domain.Task]:
         return [t for t in self.tasks.values() if t.filer_id in (filer_id, None)]
 
     def set_task(self, task_id: int, state: str, progress: int | None = None) -> None:
         old = self.tasks[task_id]
-        self.tasks[task_id] = Task(
+        self.tasks[task_id] = domain.Task(
             task_id, old.name, state, progress, "detail", old.filer_id, old.datacenter_id, old.executed_at
         )
 
 
 @dataclass
 class FakeNotifier:
-    cards: list[MigrationRequest] = field(default_factory=list)
-    updates: list[MigrationRequest] = field(default_factory=list)
+    cards: list[domain.MigrationRequest] = field(default_factory=list)
+    updates: list[domain.MigrationRequest] = field(default_factory=list)
     texts: list[tuple[str, str, str | None]] = field(default_factory=list)
     boards: list[tuple[str, str | None, Board]] = field(default_factory=list)
     uploads: list[tuple[str, str, str]] = field(default_factory=list)
@@ -194,14 +180,14 @@ class FakeNotifier:
     def _maybe_fail(self) -> None:
         if self.failures > 0:
             self.failures -= 1
-            raise NoticeNotDelivered("Slack answered 429 ratelimited", retry_after=2)
+            raise domain.NoticeNotDelivered("Slack answered 429 ratelimited", retry_after=2)
 
-    def post_card(self, request: MigrationRequest) -> MessageRef:
+    def post_card(self, request: domain.MigrationRequest) -> MessageRef:
         self._maybe_fail()
         self.cards.append(request)
         return MessageRef(request.channel, f"100.{next(self._ts)}")
 
-    def update_card(self, request: MigrationRequest) -> None:
+    def update_card(self, request: domain.MigrationRequest) -> None:
         self._maybe_fail()
         self.updates.append(request)
 

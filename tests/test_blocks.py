@@ -40,7 +40,6 @@ def test_decided_cards_have_no_buttons_and_say_who():
     decided = request(
         state=State.REPLICATING,
         decided_by="UBOB",
-        approver="UBOB",
         decided_at=datetime(2026, 3, 12, 9, 5, tzinfo=UTC),
         task_id=90001,
         task_state="doing",

@@ -125,6 +125,6 @@ def test_a_database_of_the_first_release_is_upgraded_in_place(tmp_path):
     request = first.get(1)
     assert request.state == State.REPLICATING and request.task_id == 5
     assert request.last_check_at is None and request.transferred is None
-    first.update_fields(request.id, {"last_check_at": NOW.isoformat(), "transferred": "1024"}, NOW)
+    first.update_fields(request.id, {"last_check_at": NOW, "transferred": "1024"}, NOW)
     assert first.get(request.id).transferred == "1024"
     assert first.applied_migrations() == ALL_MIGRATIONS

@@ -78,7 +78,7 @@ def test_a_user_group_member_can_approve(world):
     request = world.file()
     approved = world.service.decisions.approve(request.id, "UCAROL")
     assert approved.state == State.REPLICATING
-    assert approved.approver == "UCAROL" and approved.task_id == 500
+    assert approved.decided_by == "UCAROL" and approved.task_id == 500
     assert world.gateway.posts == [SPEC]
 
 

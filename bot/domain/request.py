@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import TypedDict
 
 from bot.domain.inventory import Task
 from bot.domain.states import ACTIVE_STATES, REMOVAL, Operation, State, operation_in_doubt
@@ -45,7 +46,6 @@ class RequestDraft:
 class MigrationRequest(RequestDraft):
     id: int
     state: State
-    approver: str | None = None
     decided_by: str | None = None
     decided_at: datetime | None = None
     task_id: int | None = None
@@ -177,3 +177,26 @@ class Notice:
     text: str
     attempts: int = 0
     button: NoticeButton | None = None
+
+
+class RequestFields(TypedDict, total=False):
+    """The fields of a request a change sets, by name: mypy checks every key and value; the repository
+    maps them to columns (and no use case writes a column name)."""
+
+    decided_by: str
+    decided_at: datetime
+    called_at: datetime
+    in_doubt_since: datetime | None
+    candidates: tuple[Task, ...]
+    task_id: int
+    task_state: str
+    progress: int | None
+    query_id: str | None
+    last_error: str | None
+    retries: int
+    removal_task_id: int | None
+    copy_filer_id: int
+    progress_changed_at: datetime
+    last_check_at: datetime
+    transferred: str
+    card_updated_at: datetime

@@ -93,9 +93,7 @@ class ChatDesk:
         except NoticeNotDelivered as error:
             log.warning("request #%d: card not updated (%s); the next change retries", request_id, error)
             return
-        self._repo.update_fields(
-            request_id, {"card_updated_at": self._clock.now().isoformat()}, self._clock.now()
-        )
+        self._repo.update_fields(request_id, {"card_updated_at": self._clock.now()}, self._clock.now())
 
     def refresh_board(self) -> None:
         """Post the incident-room board once, then edit it whenever what it shows changes."""

@@ -67,7 +67,7 @@ class Decisions:
             actor=user,
             action="approved",
             detail="accepted the copyFiler conditions quoted on the card" if request.uses_copy_filer else "",
-            fields={"approver": user, "decided_by": user, "decided_at": now},
+            fields={"decided_by": user, "decided_at": now},
         )
 
         def started(task: StartedTask) -> Change:
@@ -250,9 +250,7 @@ class Decisions:
         request = self._d.require(request_id)
         self._d.check_approver(request, user)
         now = self._d.clock.now()
-        change = Change(
-            actor=user, action="rejected", fields={"decided_by": user, "decided_at": now.isoformat()}
-        )
+        change = Change(actor=user, action="rejected", fields={"decided_by": user, "decided_at": now})
         if not self._d.repo.transition(request_id, State.PENDING, State.REJECTED, change, now):
             raise self._not_pending(request_id)
         self._d.chat.refresh_card(request_id)
@@ -276,9 +274,7 @@ class Decisions:
                 "attention) can be cancelled"
             )
         now = self._d.clock.now()
-        change = Change(
-            actor=user, action="cancelled", fields={"decided_by": user, "decided_at": now.isoformat()}
-        )
+        change = Change(actor=user, action="cancelled", fields={"decided_by": user, "decided_at": now})
         if not self._d.repo.transition(request_id, State.PENDING, State.CANCELLED, change, now):
             raise self._not_pending(request_id)
         self._d.chat.refresh_card(request_id)

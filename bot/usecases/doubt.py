@@ -20,6 +20,7 @@ from bot.domain import (
     NoticeDraft,
     NoticeKind,
     Operation,
+    RequestFields,
     State,
     Task,
     sort_tasks,
@@ -144,12 +145,14 @@ class DoubtResolver:
         """Take ``task_id`` as what the call in doubt created. The database refuses a task another
         request holds (raises Conflict); False when the request is no longer in doubt."""
         name = f"task {task_id}" + (f" ({task.name}, {task.state})" if task else "")
-        column = "removal_task_id" if operation is REMOVAL else "task_id"
-        fields: dict[str, object] = {column: task_id, "in_doubt_since": None, "candidates": ()}
+        fields: RequestFields = {"in_doubt_since": None, "candidates": ()}
+        if operation is REMOVAL:
+            fields["removal_task_id"] = task_id
+        else:
+            fields["task_id"] = task_id
         if operation is MIGRATION:
-            fields.update(
-                task_state=task.state if task else "unknown", progress=task.progress if task else None
-            )
+            fields["task_state"] = task.state if task else "unknown"
+            fields["progress"] = task.progress if task else None
         return self._chat.move(
             request,
             operation.in_doubt,

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from bot.domain import MigrationRequest, Operation, OvhApiError, StartedTask
+from bot.domain import MigrationRequest, Operation, OvhApiError, RequestFields, StartedTask
 from bot.usecases.chat import BOT, ChatDesk
 from bot.usecases.ports import Change, Clock, Repository
 
@@ -48,7 +48,12 @@ class Gate:
     ) -> bool:
         """Returns False when another click won the compare-and-set (nothing was called)."""
         now = self._clock.now()
-        fields = {**(decision.fields or {}), "called_at": now, "in_doubt_since": None, "candidates": ()}
+        fields: RequestFields = {
+            **(decision.fields or {}),
+            "called_at": now,
+            "in_doubt_since": None,
+            "candidates": (),
+        }
         if not self._repo.transition(
             request.id, operation.origin, operation.calling, replace(decision, fields=fields), now
         ):
@@ -68,7 +73,7 @@ class Gate:
     ) -> None:
         outcome = "in-doubt" if error.ambiguous else "refused"
         key = f"{operation.name}-{outcome}-{self._clock.now():%Y%m%dT%H%M%S%f}"
-        fields: dict[str, object] = {"last_error": str(error)}
+        fields: RequestFields = {"last_error": str(error)}
         if error.ambiguous:
             fields["in_doubt_since"] = self._clock.now()
         target = operation.in_doubt if error.ambiguous else operation.refused

@@ -21,6 +21,7 @@ from bot.domain import (
     NoticeDraft,
     Pcc,
     RequestDraft,
+    RequestFields,
     StartedTask,
     State,
     Task,
@@ -82,7 +83,7 @@ class Change:
     action: str
     detail: str = ""
     query_id: str | None = None
-    fields: dict[str, object] | None = None
+    fields: RequestFields | None = None
     notices: Sequence[NoticeDraft] = ()
 
 
@@ -103,7 +104,7 @@ class Repository(Protocol):
 
     def amend(self, request_id: int, expected: State, change: Change, now: datetime) -> bool: ...
 
-    def update_fields(self, request_id: int, fields: dict[str, object], now: datetime) -> None: ...
+    def update_fields(self, request_id: int, fields: RequestFields, now: datetime) -> None: ...
 
     def held_tasks(self, dest_service: str, task_ids: Sequence[int], besides: int) -> frozenset[int]: ...
 

@@ -21,6 +21,7 @@ from bot.domain import (
     NoticeKind,
     OvhApiError,
     PccBotError,
+    RequestFields,
     State,
     Task,
 )
@@ -217,16 +218,16 @@ class Tracker:
         now = self._clock.now()
         progress = copy.progress if copy is not None and copy.progress is not None else task.progress
         moved = (task.state, progress) != (request.task_state, request.progress)
-        fields: dict[str, object] = {
+        fields: RequestFields = {
             "task_state": task.state,
             "progress": progress,
-            "last_check_at": now.isoformat(),
+            "last_check_at": now,
         }
         if copy is not None and copy.transferred is not None:
             fields["transferred"] = copy.transferred
         self._planner.observed((request.id, request.state.value), progress, now)
         if moved or request.progress_changed_at is None:
-            fields["progress_changed_at"] = now.isoformat()
+            fields["progress_changed_at"] = now
         self._repo.update_fields(request.id, fields, now)
         stale_card = (
             request.card_updated_at is None or now - request.card_updated_at >= self._settings.card_refresh

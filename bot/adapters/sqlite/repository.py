@@ -26,6 +26,7 @@ from bot.domain import (
     NoticeDraft,
     NoticeKind,
     RequestDraft,
+    RequestFields,
     State,
     StorageError,
     check_transition,
@@ -204,7 +205,7 @@ class SqliteRepository:
             raise Conflict(f"request #{request_id}: the database refused {change.action}: {error}") from error
         return True
 
-    def update_fields(self, request_id: int, fields: dict[str, object], now: datetime) -> None:
+    def update_fields(self, request_id: int, fields: RequestFields, now: datetime) -> None:
         values = {name: column(value) for name, value in fields.items()}
         values["updated_at"] = iso(now)
         with self._unit_of_work() as db:

@@ -52,7 +52,6 @@ def to_request(row: dict[str, Any]) -> MigrationRequest:
         source_zone=row["source_zone"],
         dest_zone=row["dest_zone"],
         api_call=row["api_call"],
-        approver=row["approver"],
         decided_by=row["decided_by"],
         decided_at=parse(row["decided_at"]),
         task_id=row["task_id"],
