@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from concurrent.futures import Executor
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.adapters.slack import cards, forms, ids, kit, listings
@@ -24,49 +23,59 @@ from bot.adapters.slack.grammar import (
     parse_user,
 )
 from bot.usecases.service import PccService
-from handlers.errors import after_ack
+from handlers.errors import later, user_of
 
 
-def register(app: App, service: PccService, work: Executor) -> None:
-    @app.command(ids.COMMAND)
-    @after_ack(work)
-    def on_pcc(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        ack()
-        user, channel = parse_user(command), parse_channel(command)
-        match parse(command.get("text") or ""):
-            case Help():
-                text, body = listings.help_message(service.reading.source_zone)
-            case OpenMigrateForm():
-                client.views_open(trigger_id=parse_trigger(command), view=forms.migrate_form(channel))
-                service.filing.warm_form()
-                return
-            case ListFilers(service=pcc, datacenter_id=dc, as_csv=True):
-                count = service.reading.send_filers_csv(pcc, dc, user)
-                text, body = kit.text_message(f"{count} datastore(s) sent to you as a CSV file.")
-            case ListFilers(service=pcc, datacenter_id=dc, page=page):
-                hint = f"filers {pcc}" + ("" if dc is None else f" {dc}")
-                listing = service.reading.list_filers(pcc, dc)
-                text, body = listings.filers_message(listing, page, hint)
-                respond(text=text, blocks=body, response_type="ephemeral")
-                for filled in service.reading.fill_filers(listing):  # edited in place as details arrive
-                    text, body = listings.filers_message(filled, page, hint)
-                    respond(text=text, blocks=body, response_type="ephemeral", replace_original=True)
-                return
-            case Migrate(spec=spec):
-                request = service.filing.request_migration(spec, requester=user, channel=channel)
-                text, body = kit.text_message(
-                    f"Request #{request.id} filed and posted in <#{channel}>; an approver has to approve it."
-                )
-            case ListRequests():
-                text, body = listings.list_message(*service.reading.recent())
-            case Status(request_id=request_id):
-                text, body = cards.status_message(*service.reading.status(request_id))
-            case Audit(days=days):
-                lines = service.reading.export_audit(days, user)
-                text, body = kit.text_message(
-                    f"Audit of the last {days} day(s) ({lines} line(s)) sent to you in a direct message."
-                )
-            case Cancel(request_id=request_id):
-                request = service.decisions.cancel(request_id, user)
-                text, body = kit.text_message(f"Request #{request.id} is now {request.state}.")
-        respond(text=text, blocks=body, response_type="ephemeral")
+def on_pcc(
+    ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+) -> None:
+    """`/pcc …`: acked at once (Slack waits 3 s at most), answered from the work pool."""
+    ack()
+    service: PccService = context["service"]
+    later(context["work"], respond, user_of(command), lambda: answer(service, command, respond, client))
+
+
+def register(app: App) -> None:
+    app.command(ids.COMMAND)(on_pcc)
+
+
+def answer(service: PccService, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
+    """Parse the command text, call one use case, render the answer."""
+    user, channel = parse_user(command), parse_channel(command)
+    match parse(command.get("text") or ""):
+        case Help():
+            text, body = listings.help_message(service.reading.source_zone)
+        case OpenMigrateForm():
+            client.views_open(trigger_id=parse_trigger(command), view=forms.migrate_form(channel))
+            service.filing.warm_form()
+            return
+        case ListFilers(service=pcc, datacenter_id=dc, as_csv=True):
+            count = service.reading.send_filers_csv(pcc, dc, user)
+            text, body = kit.text_message(f"{count} datastore(s) sent to you as a CSV file.")
+        case ListFilers(service=pcc, datacenter_id=dc, page=page):
+            hint = f"filers {pcc}" + ("" if dc is None else f" {dc}")
+            listing = service.reading.list_filers(pcc, dc)
+            text, body = listings.filers_message(listing, page, hint)
+            respond(text=text, blocks=body, response_type="ephemeral")
+            for filled in service.reading.fill_filers(listing):  # edited in place as details arrive
+                text, body = listings.filers_message(filled, page, hint)
+                respond(text=text, blocks=body, response_type="ephemeral", replace_original=True)
+            return
+        case Migrate(spec=spec):
+            request = service.filing.request_migration(spec, requester=user, channel=channel)
+            text, body = kit.text_message(
+                f"Request #{request.id} filed and posted in <#{channel}>; an approver has to approve it."
+            )
+        case ListRequests():
+            text, body = listings.list_message(*service.reading.recent())
+        case Status(request_id=request_id):
+            text, body = cards.status_message(*service.reading.status(request_id))
+        case Audit(days=days):
+            lines = service.reading.export_audit(days, user)
+            text, body = kit.text_message(
+                f"Audit of the last {days} day(s) ({lines} line(s)) sent to you in a direct message."
+            )
+        case Cancel(request_id=request_id):
+            request = service.decisions.cancel(request_id, user)
+            text, body = kit.text_message(f"Request #{request.id} is now {request.state}.")
+    respond(text=text, blocks=body, response_type="ephemeral")

@@ -11,7 +11,7 @@ from concurrent.futures import Executor, Future, wait
 from concurrent.futures import TimeoutError as WaitedTooLong
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
@@ -64,43 +64,48 @@ def outcome_text(done: Future[MigrationRequest]) -> str:
     return ":warning: " + "\n".join(esc(text) for text in refusal_errors(error).values())
 
 
-def register(app: App, service: PccService, work: Executor) -> None:
-    @app.options(re.compile("^(" + "|".join(ids.FORM_FIELDS.values()) + ")$"))
-    def on_form_options(ack: Ack, body: dict[str, Any]) -> None:
-        """Answered from memory at once: a list still loading says so."""
-        field = FIELD_OF[str(body.get("action_id"))]
-        pairs = service.filing.form_options(
-            field, str(body.get("value") or ""), chosen_values(body.get("view") or {})
-        )
-        ack(options=forms.options(pairs))
+def on_form_options(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    """Answered from memory at once (Bolt's thread, Slack's 3 s): a list still loading says so."""
+    service: PccService = context["service"]
+    field = FIELD_OF[str(body.get("action_id"))]
+    pairs = service.filing.form_options(
+        field, str(body.get("value") or ""), chosen_values(body.get("view") or {})
+    )
+    ack(options=forms.options(pairs))
 
-    @app.view(ids.MIGRATE_FORM)
-    def on_form_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        try:
-            spec = spec_from_fields(chosen_values(view))
-            channel = parse_channel({"channel_id": view.get("private_metadata")})
-            user = parse_user(body)
-        except RuleViolation as bad:
-            ack(response_action="errors", errors=refusal_errors(bad))
-            return
-        except UsageError:
-            lost = "This form lost the channel it was opened in: close it and type `/pcc migrate` again."
-            ack(response_action="errors", errors={BLOCK_OF[Field.SOURCE]: lost})
-            return
-        filing = work.submit(
-            contextvars.copy_context().run, service.filing.request_migration, spec, user, channel
-        )
-        try:
-            filing.result(timeout=SUBMIT_WAIT_SECONDS)
-        except WaitedTooLong:
-            ack(response_action="update", view=forms.form_note("Checking the rules with OVHcloud…"))
-            view_id = str(view.get("id") or "")
-            work.submit(_tell_when_done, client, view_id, filing)
-            return
-        except Exception as error:  # noqa: BLE001 - every refusal goes back on a field, never as a 500
-            ack(response_action="errors", errors=refusal_errors(error))
-            return
-        ack()
+
+def on_form_submitted(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """The values go through the command's parsers; the rules are checked on the work pool for up to 2 s,
+    then the form says it is checking and shows the outcome in place. Every refusal lands on a field."""
+    service: PccService = context["service"]
+    work: Executor = context["work"]
+    try:
+        spec = spec_from_fields(chosen_values(view))
+        channel = parse_channel({"channel_id": view.get("private_metadata")})
+        user = parse_user(body)
+    except RuleViolation as bad:
+        ack(response_action="errors", errors=refusal_errors(bad))
+        return
+    except UsageError:
+        lost = "This form lost the channel it was opened in: close it and type `/pcc migrate` again."
+        ack(response_action="errors", errors={BLOCK_OF[Field.SOURCE]: lost})
+        return
+    filing = work.submit(
+        contextvars.copy_context().run, service.filing.request_migration, spec, user, channel
+    )
+    try:
+        filing.result(timeout=SUBMIT_WAIT_SECONDS)
+    except WaitedTooLong:
+        ack(response_action="update", view=forms.form_note("Checking the rules with OVHcloud…"))
+        view_id = str(view.get("id") or "")
+        work.submit(_tell_when_done, client, view_id, filing)
+        return
+    except Exception as error:  # noqa: BLE001 - every refusal goes back on a field, never as a 500
+        ack(response_action="errors", errors=refusal_errors(error))
+        return
+    ack()
 
 
 def _tell_when_done(client: WebClient, view_id: str, filing: Future[MigrationRequest]) -> None:
@@ -111,3 +116,8 @@ def _tell_when_done(client: WebClient, view_id: str, filing: Future[MigrationReq
         client.views_update(view_id=view_id, view=forms.form_note(text))
     except SlackClientError as error:
         log.warning("the form could not be updated with its outcome (%s): %s", error, text)
+
+
+def register(app: App) -> None:
+    app.options(re.compile("^(" + "|".join(ids.FORM_FIELDS.values()) + ")$"))(on_form_options)
+    app.view(ids.MIGRATE_FORM)(on_form_submitted)

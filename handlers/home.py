@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.adapters.slack import listings
@@ -12,9 +12,13 @@ from bot.adapters.slack.grammar import parse_user
 from bot.usecases.service import PccService
 
 
-def register(app: App, service: PccService) -> None:
-    @app.event("app_home_opened")
-    def on_home_opened(event: dict[str, Any], client: WebClient) -> None:  # events are acked by Bolt
-        user = parse_user({"user_id": event.get("user")})
-        home = service.reading.home(user)
-        client.views_publish(user_id=user, view=listings.home_view(home.mine, home.to_approve, home.active))
+def on_home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """Events are acked by Bolt itself; the tab is published for the person who opened it."""
+    service: PccService = context["service"]
+    user = parse_user({"user_id": event.get("user")})
+    home = service.reading.home(user)
+    client.views_publish(user_id=user, view=listings.home_view(home.mine, home.to_approve, home.active))
+
+
+def register(app: App) -> None:
+    app.event("app_home_opened")(on_home_opened)
