@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
 from bot.adapters.slack import forms, ids
+from bot.adapters.slack.forms import FormField
 from bot.adapters.slack.grammar import parse_channel, parse_user, spec_from_fields
 from bot.domain import Conflict, Field, MigrationRequest, PccBotError, RuleViolation, UsageError
 from bot.support.mrkdwn import esc
@@ -23,8 +24,6 @@ from bot.usecases.service import PccService
 
 log = logging.getLogger(__name__)
 
-BLOCK_OF = {Field(name): block for name, block in ids.FORM_FIELDS.items()}
-FIELD_OF = {block: field for field, block in BLOCK_OF.items()}
 #: How long the submit waits for the rule checks before answering "checking" (Slack allows 3 s).
 SUBMIT_WAIT_SECONDS = 2.0
 
@@ -33,24 +32,24 @@ def chosen_values(view: dict[str, Any]) -> dict[Field, str]:
     """The options already picked in the form, by field."""
     values = (view.get("state") or {}).get("values") or {}
     picked: dict[Field, str] = {}
-    for block, field in FIELD_OF.items():
-        option = ((values.get(block) or {}).get(block) or {}).get("selected_option") or {}
+    for f in FormField:
+        option = ((values.get(f.block) or {}).get(f.block) or {}).get("selected_option") or {}
         if isinstance(option.get("value"), str):
-            picked[field] = option["value"]
+            picked[f.field] = option["value"]
     return picked
 
 
 def refusal_errors(error: BaseException) -> dict[str, str]:
     """A refusal as Slack's `response_action: errors`, each text on the field it is about."""
     if isinstance(error, RuleViolation) and error.problems:
-        return {BLOCK_OF[f]: text[:150] for f, text in error.by_field().items()}
+        return {FormField.of(f).block: text[:150] for f, text in error.by_field().items()}
     if isinstance(error, Conflict):
-        return {BLOCK_OF[Field.FILER]: str(error)[:150]}
+        return {FormField.FILER.block: str(error)[:150]}
     if isinstance(error, PccBotError):
-        return {BLOCK_OF[Field.SOURCE]: str(error)[:150]}
+        return {FormField.SOURCE.block: str(error)[:150]}
     error_id = uuid.uuid4().hex[:8]
     log.error("form submit failed (error id %s)", error_id, exc_info=error)
-    return {BLOCK_OF[Field.SOURCE]: f"pcc-bot hit an unexpected error (error id {error_id}); try again"}
+    return {FormField.SOURCE.block: f"pcc-bot hit an unexpected error (error id {error_id}); try again"}
 
 
 def outcome_text(done: Future[MigrationRequest]) -> str:
@@ -67,7 +66,11 @@ def outcome_text(done: Future[MigrationRequest]) -> str:
 def on_form_options(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     """Answered from memory at once (Bolt's thread, Slack's 3 s): a list still loading says so."""
     service: PccService = context["service"]
-    field = FIELD_OF[str(body.get("action_id"))]
+    asked = FormField.at(str(body.get("action_id")))
+    if asked is None:
+        ack(options=[])
+        return
+    field = asked.field
     pairs = service.filing.form_options(
         field, str(body.get("value") or ""), chosen_values(body.get("view") or {})
     )
@@ -90,7 +93,7 @@ def on_form_submitted(
         return
     except UsageError:
         lost = "This form lost the channel it was opened in: close it and type `/pcc migrate` again."
-        ack(response_action="errors", errors={BLOCK_OF[Field.SOURCE]: lost})
+        ack(response_action="errors", errors={FormField.SOURCE.block: lost})
         return
     filing = work.submit(
         contextvars.copy_context().run, service.filing.request_migration, spec, user, channel
@@ -119,5 +122,5 @@ def _tell_when_done(client: WebClient, view_id: str, filing: Future[MigrationReq
 
 
 def register(app: App) -> None:
-    app.options(re.compile("^(" + "|".join(ids.FORM_FIELDS.values()) + ")$"))(on_form_options)
+    app.options(re.compile("^(" + "|".join(f.block for f in FormField) + ")$"))(on_form_options)
     app.view(ids.MIGRATE_FORM)(on_form_submitted)

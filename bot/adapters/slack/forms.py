@@ -2,18 +2,36 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any
 
 from bot.adapters.slack import ids
 from bot.adapters.slack.kit import context, section
+from bot.domain import Field
 
-FORM_LABELS = {
-    "source": "Source PCC (in the source zone)",
-    "source_datacenter": "Source datacenter",
-    "filer": "Datastore (filer) to copy",
-    "destination": "Destination PCC",
-    "destination_datacenter": "Destination datacenter",
-}
+
+class FormField(Enum):
+    """The form's fields, the one place they are written: the request field each one fills, its block
+    id (also its action id) and its label."""
+
+    SOURCE = (Field.SOURCE, "src_pcc", "Source PCC (in the source zone)")
+    SOURCE_DATACENTER = (Field.SOURCE_DATACENTER, "src_dc", "Source datacenter")
+    FILER = (Field.FILER, "filer", "Datastore (filer) to copy")
+    DESTINATION = (Field.DESTINATION, "dst_pcc", "Destination PCC")
+    DESTINATION_DATACENTER = (Field.DESTINATION_DATACENTER, "dst_dc", "Destination datacenter")
+
+    def __init__(self, field: Field, block: str, label: str) -> None:
+        self.field = field
+        self.block = block
+        self.label = label
+
+    @classmethod
+    def of(cls, field: Field) -> FormField:
+        return next(f for f in cls if f.field == field)
+
+    @classmethod
+    def at(cls, block: str) -> FormField | None:
+        return next((f for f in cls if f.block == block), None)
 
 
 def migrate_form(channel: str) -> dict[str, Any]:
@@ -21,16 +39,16 @@ def migrate_form(channel: str) -> dict[str, Any]:
     inputs = [
         {
             "type": "input",
-            "block_id": ids.FORM_FIELDS[name],
-            "label": {"type": "plain_text", "text": label},
+            "block_id": f.block,
+            "label": {"type": "plain_text", "text": f.label},
             "element": {
                 "type": "external_select",
-                "action_id": ids.FORM_FIELDS[name],
+                "action_id": f.block,
                 "min_query_length": 0,
                 "placeholder": {"type": "plain_text", "text": "Type to search"},
             },
         }
-        for name, label in FORM_LABELS.items()
+        for f in FormField
     ]
     return {
         "type": "modal",

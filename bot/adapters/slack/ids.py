@@ -12,15 +12,8 @@ CLOSE_NOT_STARTED = "pcc_close_not_started"
 
 ACTIONS = (APPROVE, REJECT, RETRY, REMOVE_COPY, ADOPT, CLOSE_NOT_STARTED)
 
-#: The `/pcc migrate` modal: its callback id, and one block id (= action id) per field.
+#: The `/pcc migrate` modal's callback id (its fields: bot/adapters/slack/forms.py, FormField).
 MIGRATE_FORM = "pcc_migrate_form"
-FORM_FIELDS = {
-    "source": "src_pcc",
-    "source_datacenter": "src_dc",
-    "filer": "filer",
-    "destination": "dst_pcc",
-    "destination_datacenter": "dst_dc",
-}
 
 #: Bot scopes the code needs (manifest.yml must list exactly these; a test checks it).
 SLACK_SCOPES = frozenset(
