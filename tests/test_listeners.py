@@ -52,32 +52,25 @@ def test_a_refused_command_is_told_not_raised(world):
     assert "request #99 not found" in respond.call_args.kwargs["text"]
 
 
+def click(world: World, listener: Callable[..., None], action_id: str, value: str) -> Mock:
+    """UBOB clicks: the listener must ack once; returns the mocked respond."""
+    ack, respond = Mock(spec=Ack), Mock(spec=Respond)
+    action = {"action_id": action_id, "value": value}
+    listener(ack=ack, body={"user": {"id": "UBOB"}}, action=action, respond=respond, context=context(world))
+    ack.assert_called_once_with()
+    return respond
+
+
 def test_a_click_approves_for_the_clicker(world):
     request = world.file(SPEC)
-    ack, respond = Mock(spec=Ack), Mock(spec=Respond)
-    actions.on_click(
-        ack=ack,
-        body={"user": {"id": "UBOB"}},
-        action={"action_id": ids.APPROVE, "value": str(request.id)},
-        respond=respond,
-        context=context(world),
-    )
-    ack.assert_called_once_with()
+    respond = click(world, actions.on_click, ids.APPROVE, str(request.id))
     assert world.repo.get(request.id).state == State.REPLICATING
     respond.assert_not_called()  # the card shows it
 
 
 def test_adopting_needs_a_candidate(world):
     request = world.file(SPEC)
-    ack, respond = Mock(spec=Ack), Mock(spec=Respond)
-    actions.on_adopt(
-        ack=ack,
-        body={"user": {"id": "UBOB"}},
-        action={"action_id": ids.ADOPT, "value": f"{request.id}:5"},
-        respond=respond,
-        context=context(world),
-    )
-    ack.assert_called_once_with()
+    respond = click(world, actions.on_adopt, ids.ADOPT, f"{request.id}:5")
     assert "there is no task to choose" in respond.call_args.kwargs["text"]
 
 
