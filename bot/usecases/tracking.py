@@ -98,25 +98,29 @@ class Tracker:
             else:
                 groups[(request.id, request.state.value)] = [request]  # a new state is due at once
         due = self._planner.due(list(groups), self._clock.now(), cost=lambda k: _group_cost(k, groups[k]))
+        ids_only = [key for key in due if key[0] == "pcc" and not self._follow_pcc(str(key[1]), groups[key])]
         for key in due:
-            if key[0] == "pcc":
-                self._follow_pcc(key[1], groups[key])
-            else:
+            if key[0] != "pcc":
                 self._follow_one(groups[key][0])
+        if ids_only:  # those PCCs' requests, each on its own schedule, from this tick on
+            self._follow({r.id: r for key in ids_only for r in groups[key]})
 
-    def _follow_pcc(self, service: str, requests: list[MigrationRequest]) -> None:
-        """One expanded read of the PCC's tasks for every request tracked there."""
+    def _follow_pcc(self, service: str, requests: list[MigrationRequest]) -> bool:
+        """One expanded read of the PCC's tasks for every request tracked there; False when the route
+        answered ids (remembered: each request is then read on its own schedule, within the budget)."""
         try:
             tasks = self._ovh.tasks_of(service)
         except PccBotError as error:
             log.warning("tasks of %s not read: %s", service, error)
-            return
-        if tasks is None:  # the route answers ids: each request on its own schedule from now on
+            return True
+        if tasks is None:
             self._lists_tasks[service] = False
-        by_id = {t.task_id: t for t in tasks or []}
+            return False
+        by_id = {t.task_id: t for t in tasks}
         for request in requests:
             task_id = request.task_id if request.state == State.REPLICATING else request.removal_task_id
             self._follow_one(request, by_id.get(task_id) if task_id is not None else None)
+        return True
 
     def _follow_one(self, request: MigrationRequest, task: Task | None = None) -> None:
         try:

@@ -179,16 +179,17 @@ class OvhGateway(OvhTransport):
         ``now_only``, datastores whose details the budget has no room for at once are left unread
         (their ids in ``unread``) rather than waited for."""
         pcc = self._submit(self.get_pcc, service)
-        datacenters = self.list_datacenters(service)
-        if datacenter_id is not None:
-            datacenters = [dc for dc in datacenters if dc.datacenter_id == datacenter_id] or [
-                self.get_datacenter(service, datacenter_id)
-            ]
         global_filers = self._submit(self.global_filers, service)
-        per_dc = [
-            self._submit(self._datacenter_filers, service, dc.datacenter_id, False, now_only)
-            for dc in datacenters
-        ]
+        if datacenter_id is not None:  # one datacenter: its details and its datastores together
+            one = self._submit(self._datacenter_filers, service, datacenter_id, False, now_only)
+            datacenters = [self.get_datacenter(service, datacenter_id)]
+            per_dc = [one]
+        else:
+            datacenters = self.list_datacenters(service)
+            per_dc = [
+                self._submit(self._datacenter_filers, service, dc.datacenter_id, False, now_only)
+                for dc in datacenters
+            ]
         return FilerListing(
             pcc=pcc.result(),
             datacenters=tuple(
