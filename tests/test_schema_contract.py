@@ -1,5 +1,5 @@
 """Contract: the simulator and the route table agree with OVHcloud's public `dedicatedCloud` schema
-(the captures of 2021-04 and 2024-06 in shared/reference/schemas).
+(the captures of 2021-04 and 2024-06, in tests/schemas/ with their source).
 
 Every object the simulator serves is validated against the model the schema gives for its route: each
 property the model says cannot be null is there, with the right type or enum value. Every route the bot
@@ -19,7 +19,7 @@ from bot.adapters.ovh import routes
 from bot.demo.simulator import Simulator, large_pcc
 from bot.demo.simulator.api import _Api
 
-SCHEMAS = Path(__file__).resolve().parents[2] / "shared" / "reference" / "schemas"
+SCHEMAS = Path(__file__).resolve().parent / "schemas"  # the public captures, kept with the tests
 CAPTURES = [
     json.loads((SCHEMAS / name).read_text())
     for name in ("dedicatedCloud-2024-06.json", "dedicatedCloud-2021-04.json")
