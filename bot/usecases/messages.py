@@ -102,8 +102,9 @@ def ambiguous(request: MigrationRequest, error: OvhApiError) -> str:
     return (
         f":warning: Request #{request.id} needs attention: the call `{request.api_call}` got no clear "
         f"answer ({esc(error)}). It may have started. pcc-bot will not call it again; it keeps looking for "
-        f"the task on {request.spec.dest_service}. Check the PCC's tasks before doing anything by hand; "
-        f"if there is none, an approver closes this request with `/pcc cancel {request.id}`."
+        f"the task on {request.spec.dest_service}, and lists what might be it on the card. Check the PCC's "
+        f"tasks before doing anything by hand: an approver adopts the right task, or closes the request "
+        f"with *Close: not started* (or `/pcc cancel {request.id}`) when nothing started."
     )
 
 

@@ -123,22 +123,36 @@ class Simulator:
         finished: bool = True,
     ) -> int:
         """A task the bot did not start (a decoy): by default already done, with the given filer id."""
+        task = self._new_task(
+            service,
+            datacenter_id,
+            filer_id or 0,
+            name,
+            restore_name="decoy",
+            duration=600,
+            shows_filer_id=filer_id is not None,
+            ago=10**6 if finished else 0,
+        )
+        return task.task_id
+
+    def _new_task(
+        self, service: str, datacenter_id: int, filer_id: int, name: str, *, ago: float = 0, **details: Any
+    ) -> SimTask:
+        """A task started now (or ``ago`` seconds of task time ago), stamped with the wall clock."""
         with self._lock:
             task = SimTask(
                 task_id=next(self._ids),
                 service=service,
                 datacenter_id=datacenter_id,
-                filer_id=filer_id or 0,
+                filer_id=filer_id,
                 name=name,
-                started=self.task_clock() - (10**6 if finished else 0),
-                fails=False,
+                started=self.task_clock() - ago,
+                fails=details.pop("fails", False),
                 created_iso=time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(self.wall_clock())),
-                restore_name="decoy",
-                duration=600,
-                shows_filer_id=filer_id is not None,
+                **details,
             )
             self.tasks[task.task_id] = task
-            return task.task_id
+            return task
 
     def calls_to(self, method: str, pattern: str) -> list[Call]:
         regex = re.compile(pattern)
@@ -229,39 +243,29 @@ class Simulator:
     def start_removal(self, service: str, datacenter_id: int, filer_id: int) -> dict[str, Any]:
         with self._lock:
             filer = self.inventory[service]["datacenters"][datacenter_id]["filers"][filer_id]
-            task = SimTask(
-                task_id=next(self._ids),
-                service=service,
-                datacenter_id=datacenter_id,
-                filer_id=filer_id,
-                name="removeFiler",
-                started=self.task_clock(),
-                fails=False,
-                created_iso=time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(self.wall_clock())),
+            task = self._new_task(
+                service,
+                datacenter_id,
+                filer_id,
+                "removeFiler",
                 restore_name=str(filer["name"]),
                 duration=catalogue.REMOVAL_SECONDS,
                 removes=filer_id,
                 shows_filer_id=self.task_filer_ids,
             )
-            self.tasks[task.task_id] = task
             return self.task_view(task)
 
     def start_copy(self, service: str, datacenter_id: int, filer_id: int, route: str) -> dict[str, Any]:
         with self._lock:
-            task_id = next(self._ids)
             source = self.find_source_filer(filer_id) or {}
             number = str(source.get("name", f"x-{filer_id:06d}")).rsplit("-", 1)[-1]
-            task = SimTask(
-                task_id=task_id,
-                service=service,
-                datacenter_id=datacenter_id,
-                filer_id=filer_id,
-                name=route,
-                started=self.task_clock(),
+            task = self._new_task(
+                service,
+                datacenter_id,
+                filer_id,
+                route,
                 fails=filer_id == catalogue.FAILING_FILER_ID,
-                created_iso=time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(self.wall_clock())),
                 restore_name=f"restore-{number}",
                 shows_filer_id=self.task_filer_ids,
             )
-            self.tasks[task_id] = task
             return self.task_view(task)
