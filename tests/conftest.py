@@ -231,6 +231,7 @@ def process_env(
         "OVH_CONSUMER_KEY": DEMO_CONSUMER_KEY,
         "PCC_APPROVERS": "UBOB",
         "PCC_DB_PATH": db_path,
+        "PCC_OPS_BIND": "127.0.0.1:0",  # any free port: processes never collide
         **extra,
     }
 

@@ -71,14 +71,16 @@ class WarmLists:
             return Listed(entry.value, entry.error)
 
     def _load(self, key: Hashable, load: Callable[[], list[Any]]) -> None:
+        value: list[Any] | None = None
+        error: str | None = "the list could not be read"  # whatever happens, the entry is not left loading
         try:
-            value = load()
-        except PccBotError as error:
-            log.warning("form list %s could not be loaded: %s", key, error)
+            value, error = load(), None
+        except PccBotError as refused:
+            log.warning("form list %s could not be loaded: %s", key, refused)
+            error = str(refused)
+        finally:
             with self._lock:
                 entry = self._entries[key]
-                entry.loading, entry.error = False, str(error)
-            return
-        with self._lock:
-            entry = self._entries[key]
-            entry.value, entry.loaded_at, entry.loading, entry.error = value, self._clock(), False, None
+                entry.loading, entry.error = False, error
+                if value is not None:
+                    entry.value, entry.loaded_at = value, self._clock()
