@@ -167,3 +167,12 @@ def test_bad_input_gets_a_usage_answer_and_stores_nothing(bot, simulator, text, 
     assert bot.runtime.repo.recent(5) == []
     assert simulator.sim.calls_to("POST", ".") == []
     assert bot.command("list").status_code == 200  # still serving
+
+
+def test_an_unknown_pcc_or_datacenter_is_named_as_such(bot):
+    bot.command("filers pcc-nope 1337")
+    bot.command("filers pcc-192-0-2-15 999")
+    bot.settle()
+    replies = bot.replies()
+    assert any("PCC pcc-nope not found" in r for r in replies)
+    assert any("datacenter 999 not found in PCC pcc-192-0-2-15" in r for r in replies)

@@ -182,7 +182,11 @@ class OvhGateway(OvhTransport):
         global_filers = self._submit(self.global_filers, service)
         if datacenter_id is not None:  # one datacenter: its details and its datastores together
             one = self._submit(self._datacenter_filers, service, datacenter_id, False, now_only)
-            datacenters = [self.get_datacenter(service, datacenter_id)]
+            try:
+                datacenters = [self.get_datacenter(service, datacenter_id)]
+            except NotFound:
+                pcc.result()  # an unknown PCC is named as such, not as an unknown datacenter
+                raise
             per_dc = [one]
         else:
             datacenters = self.list_datacenters(service)
