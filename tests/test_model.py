@@ -30,6 +30,7 @@ from bot.domain import (
     OvhApiError,
     PccBotError,
     StartedTask,
+    State,
     StorageError,
 )
 from bot.usecases.service import PccService
@@ -189,6 +190,18 @@ class Lifecycle(RuleBasedStateMachine):
     def task_moves(self, data: st.DataObject, state: str) -> None:
         task_id = data.draw(st.sampled_from(sorted(self.gateway.tasks)))
         self.gateway.set_task(task_id, state, 100 if state == "done" else 40)
+
+    @precondition(lambda self: self.repo.in_states([State.REPLICATING, State.REMOVING]))
+    @rule(data=st.data(), ending=st.sampled_from(("done", "error")))
+    def a_tracked_task_ends(self, data: st.DataObject, ending: str) -> None:
+        """A task the bot follows ends, and the poller sees it: the lifecycle moves on (to removals and
+        relaunches) more often than random task moves alone would take it."""
+        request = data.draw(st.sampled_from(self.repo.in_states([State.REPLICATING, State.REMOVING])))
+        task_id = request.task_id if request.state == State.REPLICATING else request.removal_task_id
+        if task_id in self.gateway.tasks:
+            self.gateway.set_task(task_id, ending, 100 if ending == "done" else 40)
+        self.clock.advance(hours=2)
+        self.service.poll_once()
 
     @rule(failures=st.integers(0, 3))
     def slack_fails(self, failures: int) -> None:
