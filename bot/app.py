@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +25,8 @@ from bot.support.window import SlidingWindow
 from bot.usecases.ports import Clock
 from bot.usecases.service import PccService
 from bot.usecases.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
 
 
 class SystemClock:
@@ -136,15 +139,21 @@ class Runtime:
             if time.monotonic() >= deadline:
                 return False
 
-    def close(self, timeout: float = 10.0) -> None:
-        """Stop taking work, let in-flight listeners finish, stop the jobs, release resources."""
+    def close(self, timeout: float = 6.0) -> None:
+        """Stop taking work, let in-flight work finish for ``timeout`` seconds, then refuse every
+        OVHcloud call still waiting for the budget (nothing is sent late) and release resources.
+        Work still running after that (a call with no answer yet) is left to end with the process:
+        a request it leaves in a calling state is settled by reading at the next start."""
         self.wait_idle(timeout)
-        self.poller.stop()
-        self.executor.shutdown(wait=True)
-        self.work.shutdown(wait=True)
-        self.decisions.shutdown(wait=True)
         self.gateway.close()
-        self.repo.close()
+        self.poller.stop(wait=False)
+        settled = self.wait_idle(2.0)
+        for pool in (self.executor, self.work, self.decisions):
+            pool.shutdown(wait=False, cancel_futures=True)
+        if settled:
+            self.repo.close()
+        else:
+            log.warning("work still running after %.0f s is left to end with the process", timeout + 2)
 
 
 def socket_mode_handler(runtime: Runtime, app_token: str, ping_interval: float = 10) -> Any:
@@ -179,17 +188,28 @@ def build_runtime(
         listener_executor=executor,
         token_verification_enabled=False,  # auth.test on the first request, not at import or build
     )
+    settings = ServiceSettings(
+        approvers=config.approvers,
+        incident_channel=config.incident_channel,
+        policy=config.policy,
+        approval_ttl=config.approval_ttl,
+        read_only=config.read_only,
+        poll_period=timedelta(seconds=config.poll_seconds),
+        poll_budget_per_minute=config.ovh_rate * 0.8,
+        stall_after=timedelta(seconds=config.stall_seconds),
+    )
     counters = Counters()
     gateway = OvhGateway(
         ovh_client if ovh_client is not None else make_client(config.ovh),
         migration_route=config.migration_api,
         backoff_seconds=get_backoff_seconds,
         max_wait_seconds=read_wait_seconds,
+        mutation_wait_seconds=settings.call_timeout.total_seconds() * 0.75,
         counters=counters,
         # A reserve for mutating calls, and no person's reads over half of what reads may use.
         limiter=SlidingWindow(
             config.ovh_rate,
-            *(budget_time or (time.monotonic, time.sleep)),
+            *(budget_time or (time.monotonic, None)),
             reserve=max(2, config.ovh_rate // 10),
             person_share=0.5,
         ),
@@ -200,16 +220,7 @@ def build_runtime(
         repo=repo,
         notifier=SlackNotifier(web_client),
         directory=SlackDirectory(web_client),
-        settings=ServiceSettings(
-            approvers=config.approvers,
-            incident_channel=config.incident_channel,
-            policy=config.policy,
-            approval_ttl=config.approval_ttl,
-            read_only=config.read_only,
-            poll_period=timedelta(seconds=config.poll_seconds),
-            poll_budget_per_minute=config.ovh_rate * 0.8,
-            stall_after=timedelta(seconds=config.stall_seconds),
-        ),
+        settings=settings,
         clock=clock or SystemClock(),
         background=work.submit,  # the form's lists load there, never on a listener thread
     )

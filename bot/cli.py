@@ -11,10 +11,16 @@ import sys
 import threading
 from collections.abc import Sequence
 from types import FrameType, ModuleType
+from typing import TYPE_CHECKING
 
 from bot.domain import PccBotError
 from bot.ops import config as config_module
 from bot.support import logs
+
+if TYPE_CHECKING:  # the entry point imports the heavy pieces only when a command needs them
+    from bot.adapters.http.server import HttpServer
+    from bot.app import Runtime
+    from bot.ops.config import Config
 
 log = logging.getLogger("pcc-bot")
 
@@ -75,6 +81,39 @@ def _stop_event() -> threading.Event:
     return stop
 
 
+#: A stop never takes longer than this (orchestrators kill at 10 s or later).
+STOP_DEADLINE_SECONDS = 9.0
+
+
+def _exit_if_stuck(seconds: float) -> None:
+    """Ends the process after ``seconds`` if a clean stop has not: a call with no answer yet holds a
+    thread. Every request it touched is in the database, in a state the next start settles."""
+
+    def hard_exit() -> None:
+        log.warning(
+            "still stopping after %.0f s (a call is still waiting for its answer): exiting now", seconds
+        )
+        logging.shutdown()
+        os._exit(1)
+
+    timer = threading.Timer(seconds, hard_exit)
+    timer.daemon = True
+    timer.start()
+
+
+def listeners(
+    runtime: Runtime, cfg: Config, http: bool, host: str, port: int
+) -> tuple[HttpServer, HttpServer]:
+    """The public listener on host:port (Slack's traffic in HTTP mode, and /healthz) and the operations
+    listener on PCC_OPS_BIND (/readyz and /metrics, behind PCC_OPS_TOKEN when set), in both modes."""
+    from bot.adapters.http.server import HttpServer, SlackWsgi
+
+    events = SlackWsgi(runtime.app if http else None, runtime, signing_secret=cfg.slack_signing_secret)
+    ops_host, ops_port = config_module.split_bind(cfg.ops_bind)
+    ops = SlackWsgi(None, runtime, ops=True, ops_token=cfg.ops_token)
+    return HttpServer(events, host, port).start(), HttpServer(ops, ops_host, ops_port).start()
+
+
 def serve(http: bool, host: str, port: int) -> int:
     from bot.app import build_runtime
 
@@ -83,32 +122,26 @@ def serve(http: bool, host: str, port: int) -> int:
     cfg.require_for_serve(http)
     runtime = build_runtime(cfg)
     stop = _stop_event()
-    from bot.adapters.http.server import HttpServer, SlackWsgi
-
+    front, ops = listeners(runtime, cfg, http, host, port)
+    handler = None
     if http:
-        events = SlackWsgi(runtime.app, runtime, signing_secret=cfg.slack_signing_secret)
-        server = HttpServer(events, host, port).start()
-        ops_host, ops_port = config_module.split_bind(cfg.ops_bind)
-        ops = HttpServer(
-            SlackWsgi(None, runtime, ops=True, ops_token=cfg.ops_token), ops_host, ops_port
-        ).start()
         runtime.start_background()
-        log.info("serving HTTP on %s:%s (POST /slack/events, /healthz)", host, server.port)
-        log.info("operations on %s:%s (/healthz, /readyz, /metrics)", ops_host, ops.port)
-        stop.wait()
-        ops.stop()
+        log.info("serving HTTP on %s:%s (POST /slack/events, /healthz)", host, front.port)
     else:
         from bot.app import socket_mode_handler
 
         assert cfg.slack_app_token is not None  # checked by require_for_serve
         handler = socket_mode_handler(runtime, cfg.slack_app_token)
-        server = HttpServer(SlackWsgi(None, runtime, ops=True, ops_token=cfg.ops_token), host, port).start()
         runtime.start_background()
         handler.connect()
-        log.info("connected to Slack in Socket Mode; /healthz, /readyz, /metrics on %s:%s", host, server.port)
-        stop.wait()
+        log.info("connected to Slack in Socket Mode; /healthz on %s:%s", host, front.port)
+    log.info("operations on %s (/healthz, /readyz, /metrics)", ops.address)
+    stop.wait()
+    _exit_if_stuck(STOP_DEADLINE_SECONDS)
+    if handler is not None:
         handler.close()
-    server.stop()
+    ops.stop()
+    front.stop()
     runtime.close()
     log.info("stopped cleanly")
     return 0

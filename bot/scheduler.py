@@ -55,6 +55,6 @@ class Poller:
     def start(self) -> None:
         self._scheduler.start()
 
-    def stop(self) -> None:
+    def stop(self, wait: bool = True) -> None:
         if self._scheduler.running:
-            self._scheduler.shutdown(wait=True)
+            self._scheduler.shutdown(wait=wait)

@@ -1,5 +1,6 @@
-"""The buttons of cards and notices: each carries a request id (Adopt: and a task id) and calls one
-decision for the person who clicked."""
+"""The buttons of cards and notices: each carries a request id (the buttons that settle a call in
+doubt: also the call they are about, and Adopt a task id) and calls one decision for the person who
+clicked."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot.adapters.slack import ids
-from bot.adapters.slack.grammar import parse_adopt_value, parse_request_id, parse_user
+from bot.adapters.slack.grammar import parse_doubt_value, parse_request_id, parse_user
 from bot.domain import MigrationRequest
 from bot.usecases.decisions import Decisions
 from bot.usecases.service import PccService
@@ -21,7 +22,6 @@ DECISIONS: dict[str, Callable[[Decisions, int, str], MigrationRequest]] = {
     ids.REJECT: Decisions.reject,
     ids.RETRY: Decisions.retry,
     ids.REMOVE_COPY: Decisions.remove_copy,
-    ids.CLOSE_NOT_STARTED: Decisions.close_not_started,
 }
 
 
@@ -40,16 +40,21 @@ def on_click(
     later(context["decisions"], respond, user_of(body), run)
 
 
-def on_adopt(
+def on_settle(
     ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, context: BoltContext
 ) -> None:
-    """Adopt task N on a call in doubt: the button carries the request id and the candidate task id."""
+    """Adopt task N, or Close: not started, on a call in doubt: the button carries the request id, the
+    call it is about and (Adopt) the candidate task id."""
     ack()
     service: PccService = context["service"]
 
     def run() -> None:
-        request_id, task_id = parse_adopt_value(action.get("value"))
-        service.decisions.adopt(request_id, task_id, parse_user(body))
+        request_id, episode, task_id = parse_doubt_value(action.get("value"))
+        user = parse_user(body)
+        if task_id is None:
+            service.decisions.close_not_started(request_id, user, episode)
+        else:
+            service.decisions.adopt(request_id, task_id, user, episode)
 
     later(context["decisions"], respond, user_of(body), run)
 
@@ -57,4 +62,5 @@ def on_adopt(
 def register(app: App) -> None:
     for action_id in DECISIONS:
         app.action(action_id)(on_click)
-    app.action(ids.ADOPT)(on_adopt)
+    app.action(ids.ADOPT)(on_settle)
+    app.action(ids.CLOSE_NOT_STARTED)(on_settle)

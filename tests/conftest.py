@@ -245,3 +245,15 @@ def failed_request(bot: RunningBot, simulator: SimulatorServer) -> int:
     bot.runtime.service.poll_once()
     assert bot.runtime.repo.get(request_id).state == State.FAILED
     return request_id
+
+
+def offered_value(bot: RunningBot, action_id: str, channel: str = CHANNEL) -> str:
+    """The value of the newest ``action_id`` button posted or edited in ``channel``: what a person
+    clicking it there sends."""
+    for call in reversed(bot.slack.standin.calls):
+        if call.status == 200 and call.args.get("channel") == channel:
+            for block in call.args.get("blocks") or []:
+                for element in block.get("elements", []) if block.get("type") == "actions" else []:
+                    if element.get("action_id") == action_id:
+                        return str(element["value"])
+    raise AssertionError(f"no {action_id} button in {channel}")

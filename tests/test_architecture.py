@@ -66,3 +66,15 @@ def test_no_module_is_over_350_lines():
     ]
     long = [str(p.relative_to(ROOT)) for p in files if len(p.read_text().splitlines()) > 350]
     assert long == []
+
+
+def test_no_task_can_wait_on_the_pool_it_runs_on():
+    """Thread pools are built in one place (bot/support): its Pool refuses a wait from its own threads,
+    and the OVHcloud adapter, where calls fan out, waits on futures only through it."""
+    built = [name for name, text in modules() if "ThreadPoolExecutor(" in text and ring(name) != "support"]
+    waited = [
+        name
+        for name, text in modules()
+        if name.startswith("bot.adapters.ovh") and re.search(r"\.result\(", text)
+    ]
+    assert built == [] and waited == []

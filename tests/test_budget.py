@@ -163,8 +163,26 @@ def test_a_mutating_call_uses_the_reserve_and_never_fails_for_lack_of_budget():
     window.acquire(max_wait=0, mutating=True)
     window.acquire(max_wait=0, mutating=True)
     assert t.slept == 0  # the reserve: at once
-    window.acquire(max_wait=0, mutating=True)  # the window is full: it waits, it does not fail
+    window.acquire(max_wait=90, mutating=True)  # the window is full: it waits, it does not fail
     assert 0 < t.slept <= 60
+
+
+def test_a_mutating_call_that_cannot_go_out_in_time_is_not_sent_late():
+    t = FakeTime()
+    window = SlidingWindow(per_minute=2, clock=t.clock, sleep=t.sleep)
+    window.acquire(max_wait=0, mutating=True)
+    window.acquire(max_wait=0, mutating=True)
+    with pytest.raises(RateLimited):
+        window.acquire(max_wait=30, mutating=True)  # the next place comes in 60 s: past its deadline
+    assert t.slept == 0
+
+
+def test_a_closed_window_refuses_what_waits():
+    window = SlidingWindow(per_minute=1)
+    window.acquire(max_wait=0)
+    window.close()
+    with pytest.raises(RateLimited, match="stopping"):
+        window.acquire(max_wait=30)
 
 
 def test_one_persons_reads_cannot_starve_another():

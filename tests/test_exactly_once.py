@@ -16,6 +16,7 @@ from tests.conftest import (
     POST_ROUTE,
     failed_request,
     file_request,
+    offered_value,
     start_bot,
     stop_bot,
 )
@@ -115,10 +116,12 @@ def test_a_lost_migration_with_an_empty_filer_id_is_never_guessed_and_people_ado
     assert request.state == State.NEEDS_ATTENTION  # not proven: no filer id on either task
     assert {t.task_id for t in request.candidates} == {real, decoy}
     card = card_of(bot, request_id)
-    assert f'"{request_id}:{real}"' in card and f'"{request_id}:{decoy}"' in card
+    call = f"{request_id}:{request.episode}"  # the buttons name the call in doubt
+    assert f'"{call}:{real}"' in card and f'"{call}:{decoy}"' in card
     (room,) = [m for m in texts(bot, "needs a decision") if m["channel"] == INCIDENT]
-    offered = {e["value"] for b in room["blocks"] if b["type"] == "actions" for e in b["elements"]}
-    assert offered == {f"{request_id}:{real}", f"{request_id}:{decoy}", str(request_id)}
+    buttons = [e for b in room["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert {e["value"] for e in buttons} == {f"{call}:{real}", f"{call}:{decoy}", call}
+    assert all("confirm" in e for e in buttons)  # as on the card
 
     sim.advance(5 * 3600)  # both tasks are done now
     clock.advance(hours=1)
@@ -126,11 +129,11 @@ def test_a_lost_migration_with_an_empty_filer_id_is_never_guessed_and_people_ado
     assert bot.runtime.repo.get(request_id).state == State.NEEDS_ATTENTION
     assert texts(bot, "done:") == [] and len(texts(bot, "needs a decision")) == 2  # told once
 
-    bot.click(ids.ADOPT, f"{request_id}:{real}", user="UALICE")  # the requester cannot
-    bot.click(ids.ADOPT, f"{request_id}:999", user="UBOB")  # nor a task that is no candidate
+    bot.click(ids.ADOPT, f"{call}:{real}", user="UALICE")  # the requester cannot
+    bot.click(ids.ADOPT, f"{call}:999", user="UBOB")  # nor a task that is no candidate
     bot.settle()
     assert bot.runtime.repo.get(request_id).state == State.NEEDS_ATTENTION
-    bot.click(ids.ADOPT, f"{request_id}:{real}", user="UCAROL")
+    bot.click(ids.ADOPT, f"{call}:{real}", user="UCAROL")
     bot.settle()
     request = bot.runtime.repo.get(request_id)
     assert request.state == State.REPLICATING and request.task_id == real
@@ -150,10 +153,11 @@ def test_close_not_started_frees_the_filer_without_calling(bot, simulator):
     bot.click(ids.APPROVE, str(request_id), user="UBOB")
     bot.settle()
     assert bot.runtime.repo.get(request_id).state == State.NEEDS_ATTENTION
-    bot.click(ids.CLOSE_NOT_STARTED, str(request_id), user="UALICE")  # not the requester
+    close = offered_value(bot, ids.CLOSE_NOT_STARTED)
+    bot.click(ids.CLOSE_NOT_STARTED, close, user="UALICE")  # not the requester
     bot.settle()
     assert bot.runtime.repo.get(request_id).state == State.NEEDS_ATTENTION
-    bot.click(ids.CLOSE_NOT_STARTED, str(request_id), user="UCAROL")
+    bot.click(ids.CLOSE_NOT_STARTED, close, user="UCAROL")
     bot.settle()
     assert bot.runtime.repo.get(request_id).state == State.FAILED
     assert [e.action for e in bot.runtime.repo.history(request_id)][-1] == "closed: not started"

@@ -70,8 +70,14 @@ def test_a_click_approves_for_the_clicker(world):
 
 def test_adopting_needs_a_candidate(world):
     request = world.file(SPEC)
-    respond = click(world, actions.on_adopt, ids.ADOPT, f"{request.id}:5")
+    respond = click(world, actions.on_settle, ids.ADOPT, f"{request.id}:{request.episode}:5")
     assert "there is no task to choose" in respond.call_args.kwargs["text"]
+
+
+def test_a_settling_button_without_the_call_it_is_about_is_refused_clearly(world):
+    request = world.file(SPEC)
+    respond = click(world, actions.on_settle, ids.CLOSE_NOT_STARTED, str(request.id))
+    assert "use the request's card" in respond.call_args.kwargs["text"]
 
 
 def test_the_home_tab_is_published_for_the_person(world):

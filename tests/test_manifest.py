@@ -57,7 +57,8 @@ def test_usage_hint_names_every_subcommand():
 
 @pytest.mark.parametrize("action_id", ids.ACTIONS)
 def test_every_action_has_a_listener(bot, action_id):
-    value = "999999:1" if action_id == ids.ADOPT else "999999"  # Adopt carries a task id too
+    # the buttons that settle a call in doubt carry the call (and Adopt a task id)
+    value = {ids.ADOPT: "999999:1:5", ids.CLOSE_NOT_STARTED: "999999:1"}.get(action_id, "999999")
     response = bot.click(action_id, value, user="UBOB")
     assert response.status_code == 200  # Bolt answers 404 for an action nobody listens to
     bot.settle()

@@ -5,7 +5,7 @@ import threading
 
 from bot.adapters.slack import ids
 from bot.domain import State
-from tests.conftest import CHANNEL, POST_ROUTE, failed_request, file_request
+from tests.conftest import CHANNEL, POST_ROUTE, failed_request, file_request, offered_value
 
 FAILING = "migrate pcc-192-0-2-15 1338 1240 pcc-192-0-2-50 1515"
 RESET = r"/task/\d+/resetTaskState$"
@@ -62,3 +62,36 @@ def test_only_an_error_task_can_be_retried(bot, simulator):
     bot.settle()
     assert "only a task that ended in `error` can be relaunched" in bot.replies()[-1]
     assert simulator.sim.calls_to("POST", RESET) == []
+
+
+def test_after_a_relaunch_refused_for_want_of_the_route_retry_is_offered_again_and_works_once(bot, simulator):
+    from bot.demo.simulator import DEMO_CONSUMER_KEY
+
+    request_id = failed_request(bot, simulator)
+    rules = simulator.sim.access_rules[DEMO_CONSUMER_KEY]
+    simulator.sim.access_rules[DEMO_CONSUMER_KEY] = [r for r in rules if r["method"] == "GET"]
+    bot.click(ids.RETRY, str(request_id), user="UBOB")
+    bot.settle()
+    refused = bot.runtime.repo.get(request_id)
+    assert refused.state == State.FAILED and refused.can_retry
+    card = bot.slack.standin.calls_to("chat.update")[-1].args["blocks"]
+    assert [e["action_id"] for e in card[-1]["elements"]] == [ids.RETRY]
+
+    simulator.sim.access_rules[DEMO_CONSUMER_KEY] = rules  # the key gets the route
+    bot.click(ids.RETRY, str(request_id), user="UCAROL")
+    bot.click(ids.RETRY, str(request_id), user="UBOB")
+    bot.settle()
+    assert len([c for c in simulator.sim.calls_to("POST", RESET) if c.status == 200]) == 1
+    assert bot.runtime.repo.get(request_id).state == State.REPLICATING
+
+
+def test_after_a_relaunch_in_doubt_is_closed_retry_is_offered_again(bot, simulator):
+    request_id = failed_request(bot, simulator)
+    simulator.sim.inject("POST", RESET, 503)  # no clear answer; a person checks, and closes the doubt
+    bot.click(ids.RETRY, str(request_id), user="UBOB")
+    bot.settle()
+    assert bot.runtime.repo.get(request_id).state == State.RELAUNCH_IN_DOUBT
+    bot.click(ids.CLOSE_NOT_STARTED, offered_value(bot, ids.CLOSE_NOT_STARTED), user="UCAROL")
+    bot.settle()
+    closed = bot.runtime.repo.get(request_id)
+    assert closed.state == State.FAILED and closed.can_retry, bot.replies()

@@ -4,13 +4,14 @@ which delivers a slash command and a click as envelopes, checks the acks, then d
 import json
 import threading
 import time
+from dataclasses import replace
 
 import requests
 from websockets.sync.server import ServerConnection, serve
 
-from bot.adapters.http.server import HttpServer, SlackWsgi
 from bot.adapters.slack import ids
 from bot.app import build_runtime, socket_mode_handler
+from bot.cli import listeners
 from tests.conftest import POST_ROUTE
 
 MIGRATE = "migrate pcc-192-0-2-15 1337 1234 pcc-192-0-2-50 1515"
@@ -102,9 +103,7 @@ def test_socket_mode_commands_clicks_and_reconnect(config, slack, simulator):
         slack.standin.socket_url = f"ws://127.0.0.1:{port}/link/?ticket=t1"
         runtime = build_runtime(config)
         handler = socket_mode_handler(runtime, "xapp-1-test", ping_interval=0.5)
-        ops = HttpServer(
-            SlackWsgi(None, runtime, ops=True), "127.0.0.1", 0
-        ).start()  # as `serve` does on PORT
+        front, ops = listeners(runtime, replace(config, ops_bind="127.0.0.1:0"), False, "127.0.0.1", 0)
         runtime.start_background()
         handler.connect()
         try:
@@ -115,6 +114,10 @@ def test_socket_mode_commands_clicks_and_reconnect(config, slack, simulator):
             ready = requests.get(f"http://127.0.0.1:{ops.port}/readyz", timeout=5).json()
             assert ready["slack"] is True and ready["ok"] is True
             assert requests.post(f"http://127.0.0.1:{ops.port}/slack/events", timeout=5).status_code == 404
+            public = f"http://127.0.0.1:{front.port}"  # PORT, where the image listens on 0.0.0.0
+            assert requests.get(f"{public}/healthz", timeout=5).status_code == 200
+            assert requests.get(f"{public}/readyz", timeout=5).status_code == 404
+            assert requests.get(f"{public}/metrics", timeout=5).status_code == 404
             runtime.wait_idle(10)
             assert len(slack.standin.calls_to("apps.connections.open")) >= 2
             assert len(simulator.sim.calls_to("POST", POST_ROUTE)) == 1
@@ -125,5 +128,6 @@ def test_socket_mode_commands_clicks_and_reconnect(config, slack, simulator):
             done.set()
             handler.close()
             ops.stop()
+            front.stop()
             runtime.close()
             server.shutdown()

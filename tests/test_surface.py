@@ -85,6 +85,24 @@ def test_a_stale_timestamp_is_refused(bot):
     assert stale.status_code == 401
 
 
+def test_a_replayed_signed_request_is_handled_once(bot):
+    body = urlencode(
+        {
+            "command": "/pcc",
+            "text": "migrate pcc-192-0-2-15 1337 1234 pcc-192-0-2-50 1515",
+            "user_id": "UALICE",
+            "channel_id": "COPS",
+            "response_url": bot.slack.response_url(),
+        }
+    )
+    headers = signed_headers(body)
+    first, again = bot.post(body, headers=headers), bot.post(body, headers=headers)
+    bot.settle()
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert len(bot.runtime.repo.recent(10)) == 1  # one request filed
+    assert len(bot.replies()) == 1  # and the replay not even refused as a duplicate filing: not handled
+
+
 def test_the_operations_endpoints_live_apart_and_can_want_a_token(bot):
     public = HttpServer(
         SlackWsgi(bot.runtime.app, bot.runtime, signing_secret=SIGNING_SECRET), "127.0.0.1", 0

@@ -89,6 +89,12 @@ class MigrationRequest(RequestDraft):
     def in_doubt(self) -> Operation | None:
         return operation_in_doubt(self.state)
 
+    @property
+    def episode(self) -> str:
+        """Which mutating call the request is about now (the moment it went out): carried by the
+        buttons that settle a call in doubt, so that a button of an earlier call does nothing."""
+        return f"{self.called_at:%Y%m%d%H%M%S%f}" if self.called_at else "0"
+
     def operation_task_names(self, operation: Operation) -> frozenset[str]:
         """The task names the operation creates at OVHcloud (compared case-insensitively)."""
         return frozenset({"removefiler"}) if operation is REMOVAL else frozenset({self.route.lower()})

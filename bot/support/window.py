@@ -28,7 +28,7 @@ class SlidingWindow:
         self,
         per_minute: int,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         *,
         reserve: int = 0,
         person_share: float = 1.0,
@@ -40,10 +40,20 @@ class SlidingWindow:
         self._read_places = per_minute - self.reserve
         self._person_places = max(1, int(self._read_places * person_share))
         self._clock = clock
-        self._sleep = sleep
+        self._closed = threading.Event()
+        # By default a wait ends early when the window is closed (the process is stopping).
+        self._sleep = sleep or self._closed.wait
         self._sent: deque[tuple[float, str | None]] = deque()
         self._mutations_waiting = 0
         self._lock = threading.Lock()
+
+    def close(self) -> None:
+        """Nothing waits any more: every waiting and later call is refused (the process is stopping)."""
+        self._closed.set()
+
+    def _check_open(self) -> None:
+        if self._closed.is_set():
+            raise RateLimited("the bot is stopping")
 
     def _forget_old(self, now: float) -> None:
         while self._sent and now - self._sent[0][0] >= self.WINDOW:
@@ -94,14 +104,15 @@ class SlidingWindow:
         who: str | None = None,
         on_wait: Callable[[float], None] | None = None,
     ) -> None:
-        """Take a place, waiting up to ``max_wait`` seconds for a read (RateLimited past that) and as
-        long as needed for a mutating call; ``on_wait(seconds)`` is told once when a read has to wait."""
+        """Take a place, waiting up to ``max_wait`` seconds (RateLimited past that, or once closed);
+        ``on_wait(seconds)`` is told once when a read has to wait."""
         if mutating:
-            self._acquire_mutating(who)
+            self._acquire_mutating(who, max_wait)
             return
         deadline = self._clock() + max_wait
         told = False
         while not self.try_acquire(who=who):
+            self._check_open()
             delay = self.wait_time(who)
             if self._clock() + delay > deadline:
                 raise RateLimited(f"OVHcloud call budget used up; next call possible in {delay:.0f} s")
@@ -110,15 +121,21 @@ class SlidingWindow:
                 told = True
             self._sleep(max(delay, 0.001))
 
-    def _acquire_mutating(self, who: str | None) -> None:
+    def _acquire_mutating(self, who: str | None, max_wait: float) -> None:
+        """Ahead of every read; past ``max_wait`` the call is refused rather than sent late (a call
+        sent after its deadline could be taken for one that never answered)."""
+        deadline = self._clock() + max_wait
         with self._lock:
             self._mutations_waiting += 1
         try:
             while not self.try_acquire(mutating=True, who=who):
+                self._check_open()
                 with self._lock:
                     now = self._clock()
                     self._forget_old(now)
                     delay = self._sent[0][0] + self.WINDOW - now if self._sent else 0.0
+                if now + delay > deadline:
+                    raise RateLimited(f"OVHcloud call budget used up; next call possible in {delay:.0f} s")
                 self._sleep(max(delay, 0.001))
         finally:
             with self._lock:

@@ -114,15 +114,16 @@ class Decisions:
         self._d.check_approver(request, user)
         if not request.can_retry or request.task_id is None:
             raise Conflict(
-                f"request #{request_id} is {request.state} (task {request.task_state}): only a task "
-                "that ended in `error` can be relaunched"
+                f"request #{request_id} is {request.state}"
+                + (f" (task {request.task_state})" if request.task_state else "")
+                + ": only a task that ended in `error` can be relaunched"
             )
         task_id, attempt = request.task_id, request.retries + 1
         decision = Change(
             actor=user,
             action="retry approved",
             detail=f"resetTaskState on task {task_id}",
-            fields={"retries": attempt, "task_state": "relaunching"},
+            fields={"retries": attempt},  # task_state stays `error` until OVHcloud says otherwise
         )
 
         def relaunched(answer: StartedTask) -> Change:
@@ -207,11 +208,21 @@ class Decisions:
             raise Conflict(f"request #{request_id} is already {self._d.require(request_id).state}")
         return self._d.require(request_id)
 
+    @staticmethod
+    def _check_episode(request: MigrationRequest, episode: str | None) -> None:
+        """A button that settles a call in doubt acts only on the call it was posted for."""
+        if episode is not None and episode != request.episode:
+            raise Conflict(
+                f"this button is about an earlier call of request #{request.id}, which is now "
+                f"{request.state}: nothing was done; use the buttons of its card"
+            )
+
     @about_request
-    def adopt(self, request_id: int, task_id: int, user: str) -> MigrationRequest:
+    def adopt(self, request_id: int, task_id: int, user: str, episode: str | None = None) -> MigrationRequest:
         """A person decides which task a call in doubt created (four-eyes, like an approval)."""
         request = self._d.require(request_id)
         self._d.check_approver(request, user)
+        self._check_episode(request, episode)
         operation = request.in_doubt
         if operation is None or operation is RELAUNCH:
             raise Conflict(f"request #{request_id} is {request.state}: there is no task to choose")
@@ -223,12 +234,14 @@ class Decisions:
         return self._d.require(request_id)
 
     @about_request
-    def close_not_started(self, request_id: int, user: str) -> MigrationRequest:
+    def close_not_started(self, request_id: int, user: str, episode: str | None = None) -> MigrationRequest:
         """A person who checked at OVHcloud that the call in doubt started nothing closes the doubt:
         the request goes back to where the call left it (failed for a migration or a relaunch, done
-        for a removal). The API is not called."""
+        for a removal). The API is not called. ``episode``: the call a button was posted for (a
+        typed `/pcc cancel` is about the current one)."""
         request = self._d.require(request_id)
         self._d.check_approver(request, user)
+        self._check_episode(request, episode)
         operation = request.in_doubt
         if operation is None:
             raise Conflict(f"request #{request_id} is {request.state}: nothing is in doubt")

@@ -6,6 +6,8 @@ import hmac
 import json
 import logging
 import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qsl
@@ -51,6 +53,8 @@ class SlackHttpRequest(BoltRequest):
 
 
 EVENTS_PATH = "/slack/events"
+#: Slack's signature check refuses a timestamp older than this; a replay is caught within it.
+REPLAY_WINDOW_SECONDS = 5 * 60 + 30
 MAX_BODY = 1024 * 1024
 
 _REASONS = {
@@ -106,6 +110,10 @@ class SlackWsgi:
         self._verifier = SignatureVerifier(signing_secret) if signing_secret else None
         self._ops = ops
         self._ops_token = ops_token
+        # Signed requests already handled, for as long as their timestamp is accepted: a replay
+        # (someone who captured one, or a delivery repeated as is) is answered and not handled again.
+        self._seen: OrderedDict[str, float] = OrderedDict()
+        self._seen_lock = threading.Lock()
 
     def __repr__(self) -> str:  # never print the signing secret or the token
         return f"SlackWsgi(events={self._app is not None}, ops={self._ops})"
@@ -163,6 +171,11 @@ class SlackWsgi:
             request = SlackHttpRequest(body=raw, query=environ.get("QUERY_STRING"), headers=headers)
         except (ValueError, TypeError, KeyError, AttributeError, RecursionError):  # not Slack's shapes
             return self._reply(start_response, 400, {"error": "malformed body"})
+        # A list's options are read-only and may legitimately be asked twice in one second with the same
+        # bytes (typing, deleting, typing again); anything else replayed is answered, not handled again.
+        if request.body.get("type") != "block_suggestion" and self._replayed(headers):
+            log.warning("a signed request was received again within its validity: not handled twice")
+            return self._reply(start_response, 200, {"ok": True, "duplicate": True})
         response = self._app.dispatch(request)
         headers_out = [(name, value) for name, values in response.headers.items() for value in values]
         start_response(f"{response.status} {_REASONS.get(response.status, '')}".strip(), headers_out)
@@ -177,6 +190,21 @@ class SlackWsgi:
         if not timestamp.isdigit() or not signature:
             return False
         return self._verifier.is_valid(body=body, timestamp=timestamp, signature=signature)
+
+    def _replayed(self, headers: dict[str, str]) -> bool:
+        """True when this exact signed request was seen within the last 5 minutes (bounded memory:
+        the signature check already refuses anything older)."""
+        if self._verifier is None:
+            return False
+        key = f"{headers.get('x-slack-request-timestamp')}:{headers.get('x-slack-signature')}"
+        now = time.monotonic()
+        with self._seen_lock:
+            while self._seen and now - next(iter(self._seen.values())) > REPLAY_WINDOW_SECONDS:
+                self._seen.popitem(last=False)
+            if key in self._seen:
+                return True
+            self._seen[key] = now
+            return False
 
     @staticmethod
     def _reply(start_response: StartResponse, status: int, body: dict[str, Any]) -> Iterable[bytes]:
@@ -213,6 +241,10 @@ class HttpServer:
     @property
     def port(self) -> int:
         return int(self._server.effective_port)
+
+    @property
+    def address(self) -> str:
+        return f"{self._server.effective_host}:{self.port}"
 
     def start(self) -> HttpServer:
         self._thread.start()

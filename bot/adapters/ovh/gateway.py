@@ -178,29 +178,31 @@ class OvhGateway(OvhTransport):
         """The PCC and its datastores in as few round trips as expansion (or the bound) allows. With
         ``now_only``, datastores whose details the budget has no room for at once are left unread
         (their ids in ``unread``) rather than waited for."""
-        pcc = self._submit(self.get_pcc, service)
-        global_filers = self._submit(self.global_filers, service)
+        pcc = self._step(self.get_pcc, service)
+        global_filers = self._step(self.global_filers, service)
         if datacenter_id is not None:  # one datacenter: its details and its datastores together
-            one = self._submit(self._datacenter_filers, service, datacenter_id, False, now_only)
+            one = self._step(self._datacenter_filers, service, datacenter_id, False, now_only)
             try:
                 datacenters = [self.get_datacenter(service, datacenter_id)]
             except NotFound:
-                pcc.result()  # an unknown PCC is named as such, not as an unknown datacenter
+                self._result(pcc)  # an unknown PCC is named as such, not as an unknown datacenter
                 raise
             per_dc = [one]
         else:
             datacenters = self.list_datacenters(service)
             per_dc = [
-                self._submit(self._datacenter_filers, service, dc.datacenter_id, False, now_only)
+                self._step(self._datacenter_filers, service, dc.datacenter_id, False, now_only)
                 for dc in datacenters
             ]
+        found = [self._result(step) for step in per_dc]
+        shared: list[Filer] = self._result(global_filers)
         return FilerListing(
-            pcc=pcc.result(),
+            pcc=self._result(pcc),
             datacenters=tuple(
-                DatacenterFilers(dc, tuple(found.result()[0]), tuple(found.result()[1]))
-                for dc, found in zip(datacenters, per_dc, strict=True)
+                DatacenterFilers(dc, tuple(filers), tuple(unread))
+                for dc, (filers, unread) in zip(datacenters, found, strict=True)
             ),
-            global_filers=tuple(global_filers.result()),
+            global_filers=tuple(shared),
         )
 
     # ------------------------------------------------------------ migration and tasks

@@ -5,12 +5,11 @@ expansion) with a per-route fallback to per-id reads, remembered.
 
 from __future__ import annotations
 
-import contextvars
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from typing import Any, TypeVar
 
 import ovh.exceptions
@@ -21,6 +20,7 @@ from bot.domain import BudgetSpent, NotFound, OvhApiError, OvhNotFound
 from bot.support import logs, waits
 from bot.support.cache import ReadCache
 from bot.support.metrics import Counters, route_of
+from bot.support.pools import Pool
 from bot.support.window import RateLimited, SlidingWindow
 
 log = logging.getLogger(__name__)
@@ -48,9 +48,13 @@ class OvhTransport:
         limiter: SlidingWindow | None = None,
         cache: ReadCache | None = None,
         max_wait_seconds: float = 30.0,
+        mutation_wait_seconds: float = 90.0,
     ) -> None:
         self._client = client
-        self._pool = ThreadPoolExecutor(max_workers=max_concurrency, thread_name_prefix="ovh")
+        # Two layers, so that no task waits on the pool it runs on: a listing's steps (a PCC, its
+        # datastore lists) wait on single reads (one HTTP call each), which never wait on anything.
+        self._steps = Pool("ovh-steps", max_concurrency)
+        self._reads = Pool("ovh-reads", max_concurrency)
         self._attempts = get_attempts
         self._backoff = backoff_seconds
         self._sleep = sleep
@@ -58,11 +62,17 @@ class OvhTransport:
         self.limiter = limiter or SlidingWindow(per_minute=60)
         self._cache = cache or ReadCache(ttl_seconds=30, remember=(OvhNotFound,), error_ttl_seconds=30)
         self._max_wait = max_wait_seconds
+        #: A mutating call not sent by then is not sent at all: it must go out well within the time
+        #: after which a call with no answer is declared in doubt (ServiceSettings.call_timeout).
+        self._mutation_wait = mutation_wait_seconds
         self._ids_only: set[str] = set()  # list routes that answered ids when asked for objects
         self._ids_lock = threading.Lock()
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        """Refuse every call still waiting for the budget, and stop the pools."""
+        self.limiter.close()
+        self._steps.close()
+        self._reads.close()
 
     def expands(self, route: Route) -> bool:
         """False once the route answered ids when asked for objects (remembered)."""
@@ -73,7 +83,7 @@ class OvhTransport:
 
     def _counted(self, method: str, path: str, call: Callable[[], Answer], mutating: bool) -> Answer:
         route = route_of(path)
-        wait = waits.max_wait(self._max_wait)
+        wait = self._mutation_wait if mutating else waits.max_wait(self._max_wait)
         try:
             self.limiter.acquire(wait, mutating=mutating, who=logs.current_user(), on_wait=waits.current())
         except RateLimited as error:
@@ -216,14 +226,17 @@ class OvhTransport:
         return answer, query_id
 
     def _map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
-        """Run ``fn`` over ``items`` concurrently, within the pool's bound, keeping the order."""
-        futures = [self._submit(fn, item) for item in items]
-        return [future.result() for future in futures]
+        """Single reads (``fn`` makes one call and waits on nothing) run concurrently, in order."""
+        return self._reads.map(fn, items)
 
-    def _submit(self, fn: Callable[..., R], *args: Any) -> Future[R]:
-        """Run ``fn`` on the pool in a copy of the caller's context: the person it is for (their
-        share of the budget, their "queued" notice) goes along."""
-        return self._pool.submit(contextvars.copy_context().run, fn, *args)
+    def _step(self, fn: Callable[..., R], *args: Any) -> Future[R]:
+        """A step of a composite read (it may fan out single reads), started at once; its result is
+        taken with ``_result``. The person it is for (their share of the budget, their "queued"
+        notice) goes along."""
+        return self._steps.submit(fn, *args)
+
+    def _result(self, step: Future[R]) -> R:
+        return self._steps.wait(step)
 
 
 def _path_params(route: Route) -> set[str]:

@@ -93,33 +93,66 @@ def _confirm_text(request: MigrationRequest) -> str:
     return text[:300]
 
 
-#: The confirm dialogs of the card's single buttons: (title, text).
-RETRY_CONFIRM = (
-    "Relaunch the task?",
-    "This calls resetTaskState on the OVHcloud task once; the copy resumes and is tracked again.",
-)
-REMOVE_CONFIRM = (
-    "Remove the read-only copy?",
-    "Only once every VM is cloned to a writable datastore: this removes the restore datastore from the "
-    "destination datacenter.",
-)
+def confirm_of(action_id: str, request: MigrationRequest, task_id: int | None = None) -> tuple[str, str]:
+    """The one confirm policy: every button that makes or settles an OVHcloud call (``ids.CONFIRMED``)
+    asks first, with what it does to which object, wherever it is posted (card or notice)."""
+    if action_id == ids.APPROVE:
+        return "Start the copy?", _confirm_text(request)
+    if action_id == ids.RETRY:
+        return (
+            "Relaunch the task?",
+            f"This calls resetTaskState once on OVHcloud task {request.task_id} of request "
+            f"#{request.id}; the copy resumes and is tracked again.",
+        )
+    if action_id == ids.REMOVE_COPY:
+        return (
+            "Remove the read-only copy?",
+            f"Only once every VM is cloned to a writable datastore: this removes datastore "
+            f"`{esc(messages.restore_name(request))}` from datacenter {request.spec.dest_datacenter_id} "
+            f"of {request.spec.dest_service}.",
+        )
+    if action_id == ids.ADOPT:
+        return (
+            f"Adopt task {task_id}?",
+            f"pcc-bot then tracks task {task_id} as request #{request.id}'s. Only once checked at OVHcloud.",
+        )
+    if action_id == ids.CLOSE_NOT_STARTED:
+        name = request.in_doubt.name if request.in_doubt else "last"
+        return (
+            "Close: not started?",
+            f"Only if you checked at OVHcloud that the {name} call of request #{request.id} started "
+            "nothing. No call is made.",
+        )
+    raise ValueError(f"{action_id} makes no OVHcloud call")
+
+
+def _confirmed(
+    action_id: str,
+    label: str,
+    request: MigrationRequest,
+    *,
+    task_id: int | None = None,
+    style: str | None = None,
+) -> Block:
+    """A button of ``ids.CONFIRMED`` for the request, its value and confirm dialog built here."""
+    value = str(request.id)
+    if action_id in (ids.ADOPT, ids.CLOSE_NOT_STARTED):  # about this call in doubt only
+        value = f"{request.id}:{request.episode}" + (f":{task_id}" if task_id is not None else "")
+    return button(action_id, label, value, confirm=confirm_of(action_id, request, task_id), style=style)
 
 
 def notice_blocks(text: str, offered: NoticeButton, request: MigrationRequest) -> list[Block]:
-    """A notice with the action(s) it offers (the same as on the card)."""
+    """A notice with the action(s) it offers (the same as on the card, with the same confirms)."""
     if offered == NoticeButton.DECIDE:
-        return [section(text), *_decision_blocks(request, confirmed=False)]
+        return [section(text), *_decision_blocks(request)]
     action_id, label = {
         NoticeButton.RETRY: (ids.RETRY, "Retry"),
         NoticeButton.REMOVE_COPY: (ids.REMOVE_COPY, "Remove copy"),
     }[offered]
-    return [
-        section(text),
-        actions(f"{action_id}-notice-{request.id}", button(action_id, label, str(request.id))),
-    ]
+    return [section(text), actions(f"{action_id}-notice-{request.id}", _confirmed(action_id, label, request))]
 
 
-def _decision_blocks(request: MigrationRequest, *, confirmed: bool = True) -> list[Block]:
+def _decision_blocks(request: MigrationRequest) -> list[Block]:
     """A call in doubt: one Adopt button per candidate task (not for a relaunch: its task is known),
     and Close: not started. Each button is its own block (an action id once per block)."""
     operation = request.in_doubt
@@ -128,48 +161,25 @@ def _decision_blocks(request: MigrationRequest, *, confirmed: bool = True) -> li
     blocks: list[Block] = []
     if operation.name != "relaunch":
         for task in request.candidates:
-            confirm = (
-                f"Adopt task {task.task_id}?",
-                f"pcc-bot then tracks task {task.task_id} as this request's. Only once checked at OVHcloud.",
-            )
-            adopt = button(
-                ids.ADOPT,
-                f"Adopt task {task.task_id}",
-                f"{request.id}:{task.task_id}",
-                confirm=confirm if confirmed else None,
-            )
+            adopt = _confirmed(ids.ADOPT, f"Adopt task {task.task_id}", request, task_id=task.task_id)
             blocks.append(actions(f"adopt-{request.id}-{task.task_id}", adopt))
-    close = (
-        "Close: not started?",
-        f"Only if you checked at OVHcloud that the {operation.name} call started nothing. No call is made.",
-    )
-    closing = button(
-        ids.CLOSE_NOT_STARTED, "Close: not started", str(request.id), confirm=close if confirmed else None
-    )
+    closing = _confirmed(ids.CLOSE_NOT_STARTED, "Close: not started", request)
     blocks.append(actions(f"close-{request.id}", closing))
     return blocks
 
 
 def _actions_of(request: MigrationRequest) -> list[Block]:
     """What the card offers in the request's state."""
-    value = str(request.id)
     if request.in_doubt is not None:
         return _decision_blocks(request)
     if request.state == State.PENDING:
-        approve = button(
-            ids.APPROVE,
-            "Approve",
-            value,
-            confirm=("Start the copy?", _confirm_text(request)),
-            style="primary",
-        )
-        return [actions(f"decide-{request.id}", approve, button(ids.REJECT, "Reject", value, style="danger"))]
+        approve = _confirmed(ids.APPROVE, "Approve", request, style="primary")
+        reject = button(ids.REJECT, "Reject", str(request.id), style="danger")
+        return [actions(f"decide-{request.id}", approve, reject)]
     if request.can_retry:
-        return [
-            actions(f"{ids.RETRY}-{request.id}", button(ids.RETRY, "Retry", value, confirm=RETRY_CONFIRM))
-        ]
+        return [actions(f"{ids.RETRY}-{request.id}", _confirmed(ids.RETRY, "Retry", request))]
     if request.state == State.DONE:
-        remove = button(ids.REMOVE_COPY, "Remove copy", value, confirm=REMOVE_CONFIRM)
+        remove = _confirmed(ids.REMOVE_COPY, "Remove copy", request)
         return [actions(f"{ids.REMOVE_COPY}-{request.id}", remove)]
     return []
 

@@ -224,12 +224,19 @@ def parse_channel(body: dict[str, Any]) -> str:
     return _slack_id(body, "channel_id", "channel", "channel")
 
 
-def parse_adopt_value(value: object) -> tuple[int, int]:
-    """(request id, task id) carried by an Adopt button's value "requestId:taskId"."""
-    request, _, task = str(value or "").partition(":")
-    if not _ID.fullmatch(request) or not _ID.fullmatch(task):
-        raise UsageError("this button does not carry a valid request and task id")
-    return int(request), int(task)
+def parse_doubt_value(value: object) -> tuple[int, str, int | None]:
+    """(request id, episode, task id or None) carried by the buttons that settle a call in doubt:
+    "requestId:episode" (Close: not started) or "requestId:episode:taskId" (Adopt task N)."""
+    request, episode, *task = [*str(value or "").split(":"), ""]
+    task = [t for t in task if t]
+    if not _ID.fullmatch(request) or not episode.isdigit() or len(task) > 1:
+        raise UsageError(
+            "this button does not carry a request id and the call it is about (a button of an older "
+            "version?): use the request's card, or `/pcc cancel <requestId>` to close a call in doubt"
+        )
+    if task and not _ID.fullmatch(task[0]):
+        raise UsageError("this button does not carry a valid task id")
+    return int(request), episode, int(task[0]) if task else None
 
 
 def parse_request_id(value: object) -> int:

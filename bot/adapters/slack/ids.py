@@ -6,11 +6,14 @@ REJECT = "pcc_reject"
 
 RETRY = "pcc_retry"
 REMOVE_COPY = "pcc_remove_copy"
-#: A call in doubt: adopt one candidate task (value "requestId:taskId"), or close it as not started.
+#: A call in doubt: adopt one candidate task (value "requestId:episode:taskId"), or close it as not
+#: started ("requestId:episode"); the episode names the call, so a button of an earlier one does nothing.
 ADOPT = "pcc_adopt"
 CLOSE_NOT_STARTED = "pcc_close_not_started"
 
 ACTIONS = (APPROVE, REJECT, RETRY, REMOVE_COPY, ADOPT, CLOSE_NOT_STARTED)
+#: The buttons that make or settle an OVHcloud call: each asks for confirmation wherever it is posted.
+CONFIRMED = frozenset({APPROVE, RETRY, REMOVE_COPY, ADOPT, CLOSE_NOT_STARTED})
 
 #: The `/pcc migrate` modal's callback id (its fields: bot/adapters/slack/forms.py, FormField).
 MIGRATE_FORM = "pcc_migrate_form"
