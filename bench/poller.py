@@ -63,7 +63,7 @@ class _QuietChat:
 
 
 class _NoGroups:
-    def group_members(self, group_id: str) -> frozenset[str]:
+    def group_members(self, group_id: str, *, fresh: bool = False) -> frozenset[str]:
         return frozenset()
 
 

@@ -29,6 +29,19 @@ from bot.usecases.settings import ServiceSettings
 log = logging.getLogger(__name__)
 
 
+#: What this process counts (bot/support/metrics.py Counters), each exported with its kind and meaning.
+PROCESS_METRICS: dict[str, tuple[str, str]] = {
+    "pcc_ovh_calls_total": ("counter", "OVHcloud API calls by method and route."),
+    "pcc_ovh_errors_total": ("counter", "OVHcloud API errors by method, route and status."),
+    "pcc_ovh_throttled_total": (
+        "counter",
+        "OVHcloud calls not sent because the call budget had no room in time, by method and route.",
+    ),
+    "pcc_poll_cycles_total": ("counter", "Task polling cycles run."),
+    "pcc_poll_duration_seconds": ("gauge", "Duration of the last task polling cycle."),
+}
+
+
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
@@ -93,31 +106,10 @@ class Runtime:
                 "Chat notices Slack refused for good (dead-lettered, never retried).",
                 [({}, float(self.repo.dead_notice_count()))],
             ),
-            (
-                "pcc_ovh_calls_total",
-                "counter",
-                "OVHcloud API calls by method and route.",
-                counted.get("pcc_ovh_calls_total", []),
-            ),
-            (
-                "pcc_ovh_errors_total",
-                "counter",
-                "OVHcloud API errors by method, route and status.",
-                counted.get("pcc_ovh_errors_total", []),
-            ),
-            (
-                "pcc_poll_cycles_total",
-                "counter",
-                "Task polling cycles run.",
-                counted.get("pcc_poll_cycles_total", [({}, 0.0)]),
-            ),
-            (
-                "pcc_poll_duration_seconds",
-                "gauge",
-                "Duration of the last task polling cycle.",
-                counted.get("pcc_poll_duration_seconds", [({}, 0.0)]),
-            ),
         ]
+        for name, (kind, text) in PROCESS_METRICS.items():  # every one, even before its first count
+            families.append((name, kind, text, counted.pop(name, [({}, 0.0)])))
+        families.extend((name, "counter", name, samples) for name, samples in sorted(counted.items()))
         return exposition(families)
 
     def start_background(self) -> None:
@@ -190,6 +182,7 @@ def build_runtime(
     )
     settings = ServiceSettings(
         approvers=config.approvers,
+        readers=config.readers,
         incident_channel=config.incident_channel,
         policy=config.policy,
         approval_ttl=config.approval_ttl,

@@ -54,7 +54,7 @@ def answer(service: PccService, command: dict[str, Any], respond: Respond, clien
             text, body = kit.text_message(f"{count} datastore(s) sent to you as a CSV file.")
         case ListFilers(service=pcc, datacenter_id=dc, page=page):
             hint = f"filers {pcc}" + ("" if dc is None else f" {dc}")
-            listing = service.reading.list_filers(pcc, dc)
+            listing = service.reading.list_filers(pcc, dc, user)
             text, body = listings.filers_message(listing, page, hint)
             respond(text=text, blocks=body, response_type="ephemeral")
             for filled in service.reading.fill_filers(listing):  # edited in place as details arrive
@@ -67,9 +67,9 @@ def answer(service: PccService, command: dict[str, Any], respond: Respond, clien
                 f"Request #{request.id} filed and posted in <#{channel}>; an approver has to approve it."
             )
         case ListRequests():
-            text, body = listings.list_message(*service.reading.recent())
+            text, body = listings.list_message(*service.reading.recent(user))
         case Status(request_id=request_id):
-            text, body = cards.status_message(*service.reading.status(request_id))
+            text, body = cards.status_message(*service.reading.status(request_id, user))
         case Audit(days=days):
             lines = service.reading.export_audit(days, user)
             text, body = kit.text_message(

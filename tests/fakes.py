@@ -216,5 +216,5 @@ class FakeNotifier:
 class FakeDirectory:
     groups: dict[str, frozenset[str]] = field(default_factory=dict)
 
-    def group_members(self, group_id: str) -> frozenset[str]:
+    def group_members(self, group_id: str, *, fresh: bool = False) -> frozenset[str]:
         return self.groups.get(group_id, frozenset())

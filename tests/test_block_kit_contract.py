@@ -38,11 +38,13 @@ HOSTILE = (
     "<https://evil.example|click>",
     "a & b > c < d",
     "\u202edesrever\u202c مرحبا",
+    "@here #general https://evil.example/x",
     "🔥" * 20,
     "n" * 3000,
 )
-# What must never reach Slack from data: a broadcast, a mention of U123, a link to the evil site.
-RAW_MARKUP = re.compile(r"<!|<@U123|<#C999|<https://evil")
+# What must never reach Slack from data: a broadcast, a mention of U123, a link to the evil site, a
+# direction override that makes a datastore's name display as another.
+RAW_MARKUP = re.compile(r"<!|<@U123|<#C999|<https://evil|[\u202a-\u202e\u2066-\u2069]")
 NOW = datetime(2026, 3, 12, 9, 0, tzinfo=UTC)
 
 
@@ -79,11 +81,14 @@ def hostile_request(value: str, state: State = State.PENDING, **changes: Any) ->
 
 
 def mrkdwn_texts(node: object) -> list[str]:
-    """Every text Slack reads as mrkdwn (plain_text shows as it is: it cannot ping)."""
+    """Every text Slack reads as mrkdwn (plain_text shows as it is: it cannot ping). Each is verbatim:
+    bare URLs, channel names and @here in it are not turned into links or mentions."""
     if isinstance(node, list):
         return [t for item in node for t in mrkdwn_texts(item)]
     if not isinstance(node, dict):
         return []
+    if node.get("type") == "mrkdwn":
+        assert node.get("verbatim") is True, node
     found = [str(node["text"])] if node.get("type") == "mrkdwn" else []
     return found + [
         t

@@ -1,5 +1,9 @@
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import pytest
 
 from bot.adapters.slack import cards, ids, kit, listings
 from bot.domain import MigrationRequest, MigrationSpec, State
@@ -90,3 +94,22 @@ def test_audit_csv_quotes_cells_a_spreadsheet_would_run():
     header, line = text.splitlines()
     assert header.startswith("request_id,at_utc,actor,action")
     assert "'=HYPERLINK(1)" in line and "'+cmd" in line and line.endswith(",pending")
+
+
+@pytest.mark.parametrize(
+    ("raw", "safe"),
+    [
+        ("=1+1", "'=1+1"),
+        (" =1+1", " '=1+1"),
+        ("\n=1+1", "\n'=1+1"),
+        ("\uff1dcmd()", "'\uff1dcmd()"),
+        ("name;=cmd()", "name;'=cmd()"),
+        ("a\x00=b", "a=b"),  # NUL dropped; `=` mid-word starts nothing
+        ("ssd-001234", "ssd-001234"),
+    ],
+)
+def test_every_csv_cell_a_spreadsheet_would_run_is_defused(raw, safe):
+    from bot.usecases.exports import csv_text
+
+    (row,) = list(csv.reader(io.StringIO(csv_text([[raw, "x"]]))))
+    assert row == [safe, "x"]

@@ -6,7 +6,7 @@ import pytest
 
 from bot.adapters.ovh.gateway import OvhCredentials, OvhGateway, make_client
 from bot.demo.simulator import DEMO_APPLICATION_KEY, DEMO_APPLICATION_SECRET, DEMO_CONSUMER_KEY
-from bot.domain import OvhApiError
+from bot.domain import OvhApiError, OvhNotFound
 from bot.support.cache import ReadCache
 from bot.support.window import RateLimited, SlidingWindow
 
@@ -219,3 +219,17 @@ def test_an_unknown_name_is_remembered_briefly():
     with pytest.raises(KeyError):
         cache.get("nope", missing)
     assert len(loads) == 2
+
+
+def unknown() -> str:
+    raise OvhNotFound("no such PCC")
+
+
+def test_the_read_cache_keeps_at_most_its_bound_of_values_and_errors():
+    cache = ReadCache(ttl_seconds=30, remember=(OvhNotFound,), max_entries=50)
+    for n in range(500):
+        cache.get(("pcc", n), lambda: "x" * 1000)
+        with pytest.raises(OvhNotFound):
+            cache.get(("nope", n), unknown)
+    assert len(cache) == 100
+    assert cache.get(("pcc", 499), lambda: "fresh") == "x" * 1000  # the newest are kept

@@ -8,7 +8,7 @@ import pytest
 from bot.adapters.ovh.gateway import OvhCredentials, OvhGateway, make_client
 from bot.adapters.slack import ids
 from bot.demo.simulator import DEMO_APPLICATION_KEY, DEMO_APPLICATION_SECRET, DEMO_CONSUMER_KEY
-from bot.domain import MigrationSpec, OvhApiError, State
+from bot.domain import MigrationSpec, NoticeDraft, NoticeKind, OvhApiError, State
 from tests.conftest import CHANNEL, INCIDENT, MIGRATE, POST_ROUTE, file_request, start_bot, stop_bot
 
 
@@ -112,3 +112,33 @@ def test_a_post_that_times_out_is_ambiguous_and_not_repeated(simulator):
 
 def test_config_replace_keeps_secrets_out_of_repr(config):
     assert "test-signing-secret" not in repr(replace(config))
+
+
+def test_a_card_slack_refuses_for_good_frees_its_datastore_and_nothing_retries_forever(
+    timed_bot, slack, clock
+):
+    bot = timed_bot
+    slack.standin.refused_channels["CPRIVATE"] = "not_in_channel"
+    bot.command(MIGRATE, user="UALICE", channel="CPRIVATE")
+    bot.settle()
+    (uncarded,) = bot.runtime.repo.recent(1)
+    assert uncarded.state == State.CANCELLED  # nobody could ever click its Approve
+    bot.runtime.repo.queue_notice(  # a thread reply queued for it (a reminder, say) before that
+        uncarded.id, NoticeDraft(NoticeKind.THREAD, "late", "CPRIVATE", "a reply"), clock.now()
+    )
+    for _ in range(3):
+        clock.advance(minutes=10)
+        bot.runtime.service.deliver_notices()
+    assert bot.runtime.repo.pending_notice_count() == 0  # dead-lettered, not retried every 5 s
+    again = file_request(bot)  # the same datastore, in a channel pcc-bot can post in
+    assert bot.runtime.repo.get(again).state == State.PENDING
+
+
+def test_a_huge_retry_after_from_slack_is_bounded_and_the_approval_stands(bot, slack, simulator):
+    request_id = file_request(bot)
+    slack.standin.fail("chat.postMessage", status=429, times=1, retry_after=10**20)
+    bot.click(ids.APPROVE, str(request_id), user="UBOB")
+    bot.settle()
+    assert bot.runtime.repo.get(request_id).state == State.REPLICATING
+    assert not any("unexpected error" in r for r in bot.replies())
+    assert bot.runtime.repo.pending_notice_count() >= 1  # the notice waits, at most 15 minutes

@@ -2,12 +2,13 @@
 
 import json
 import time
+from dataclasses import replace
 from urllib.parse import urlencode
 
 import pytest
 
 from bot.adapters.slack import ids
-from tests.conftest import CHANNEL, MIGRATE, file_request, signed_headers
+from tests.conftest import CHANNEL, MIGRATE, file_request, signed_headers, start_bot, stop_bot
 
 
 def test_health_readiness_and_metrics(bot, simulator):
@@ -176,3 +177,19 @@ def test_an_unknown_pcc_or_datacenter_is_named_as_such(bot):
     replies = bot.replies()
     assert any("PCC pcc-nope not found" in r for r in replies)
     assert any("datacenter 999 not found in PCC pcc-192-0-2-15" in r for r in replies)
+
+
+def test_calls_refused_for_want_of_budget_are_exported(config, slack, simulator):
+    import requests
+
+    bot = start_bot(replace(config, ovh_rate=3), slack, read_wait_seconds=0)
+    try:
+        for n in range(3):
+            bot.command(f"filers pcc-192-0-2-{15 + n}")
+        bot.settle()
+        lines = requests.get(f"{bot.url}/metrics", timeout=5).text.splitlines()
+    finally:
+        stop_bot(bot)
+    assert "# TYPE pcc_ovh_throttled_total counter" in lines
+    throttled = [line for line in lines if line.startswith("pcc_ovh_throttled_total{")]
+    assert throttled and all(float(line.rsplit(" ", 1)[1]) >= 1 for line in throttled)

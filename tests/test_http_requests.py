@@ -5,6 +5,7 @@ import threading
 import time
 
 from bot.adapters.slack import ids
+from bot.domain import State
 from tests.conftest import CHANNEL, INCIDENT, POST_ROUTE, file_request, signed_headers
 
 
@@ -54,6 +55,19 @@ def test_a_user_group_member_approves_and_the_card_shows_it(bot, simulator):
     text = json.dumps(last_update.args["blocks"])
     assert "approved by <@UCAROL>" in text and "OVHcloud task 90001" in text
     assert "pcc_approve" not in text  # buttons gone
+
+
+def test_someone_removed_from_the_approver_group_no_longer_decides(bot, simulator, slack):
+    first = file_request(bot)
+    second = file_request(bot, "migrate pcc-192-0-2-15 1337 1235 pcc-192-0-2-50 1515")
+    bot.click(ids.APPROVE, str(first), user="UCAROL")
+    bot.settle()
+    slack.standin.usergroups["SONCALL"] = []  # Carol leaves the on-call group
+    bot.click(ids.APPROVE, str(second), user="UCAROL")
+    bot.settle()
+    assert bot.runtime.repo.get(second).state == State.PENDING
+    assert "only the approvers listed" in bot.replies()[-1]
+    assert len(simulator.sim.calls_to("POST", POST_ROUTE)) == 1
 
 
 def test_concurrent_double_approval_gives_one_post(bot, simulator):
@@ -200,3 +214,36 @@ def test_app_home_shows_what_waits_for_me_and_what_runs(bot, simulator):
     assert f"#{second} " in waiting and f"#{first} " not in waiting
     assert f"#{first} " in active and "replicating" in active
     assert "You have filed no request" in mine
+
+
+def test_odd_task_bodies_neither_abort_the_poll_nor_hide_a_failure(bot, simulator):
+    request_id = file_request(bot)
+    bot.click(ids.APPROVE, str(request_id), user="UBOB")
+    bot.settle()
+    task_id = bot.runtime.repo.get(request_id).task_id
+    odd = [
+        {"name": "maintenance", "state": "done"},  # no taskId
+        {
+            "taskId": task_id,
+            "name": "linkFilerFromSbg",
+            "state": "error",
+            "progress": 40,
+            "description": {"code": 42, "message": "source filer unreachable"},  # not a string
+            "filerId": 1234,
+            "datacenterId": 1515,
+        },
+    ]
+    simulator.sim.inject("GET", r"/dedicatedCloud/pcc-192-0-2-50/task$", 200, body=odd)
+    bot.runtime.service.poll_once()
+    request = bot.runtime.repo.get(request_id)
+    assert request.state == State.FAILED
+    assert "source filer unreachable" in (request.last_error or "")
+
+
+def test_every_message_is_posted_as_written(bot, simulator):
+    request_id = file_request(bot)
+    bot.click(ids.APPROVE, str(request_id), user="UBOB")
+    bot.settle()
+    sent = [*bot.slack.standin.calls_to("chat.postMessage"), *bot.slack.standin.calls_to("chat.update")]
+    assert len(sent) >= 3
+    assert all(c.args.get("parse") == "none" and not c.args.get("link_names") for c in sent), sent[0].args

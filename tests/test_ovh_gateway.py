@@ -160,3 +160,19 @@ def test_a_read_answered_429_waits_as_long_as_retry_after_says(simulator):
     simulator.sim.inject("GET", r"^/dedicatedCloud/pcc-192-0-2-15$", 429, headers={"Retry-After": "7"})
     assert gateway.get_pcc("pcc-192-0-2-15").zone == "sbg1a"
     assert sleeps == [7.0]  # not the 0.5 s backoff
+
+
+def test_a_list_that_misstates_its_size_is_read_in_a_bounded_number_of_pages(simulator):
+    from bot.demo.simulator import large_pcc
+
+    simulator.sim.inventory["pcc-192-0-2-99"] = large_pcc(120)
+    simulator.sim.ignores_page_number = True  # every page is the first
+    filers = r"/datacenter/2001/filer$"
+    simulator.sim.inject("GET", filers, "headers", headers={"X-Pagination-Elements": "1000000"})
+    client = make_client(
+        OvhCredentials(simulator.url, DEMO_APPLICATION_KEY, DEMO_APPLICATION_SECRET, DEMO_CONSUMER_KEY)
+    )
+    gateway = OvhGateway(client, page_size=50, sleep=lambda _: None)
+    listing = gateway.filer_listing("pcc-192-0-2-99", 2001)
+    assert len(listing.datacenters[0].filers) == 50  # the one page the API really gave
+    assert len(simulator.sim.calls_to("GET", filers)) == 2  # the second page repeated the first: stop

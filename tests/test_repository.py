@@ -128,3 +128,18 @@ def test_a_database_of_the_first_release_is_upgraded_in_place(tmp_path):
     first.update_fields(request.id, {"last_check_at": NOW, "transferred": "1024"}, NOW)
     assert first.get(request.id).transferred == "1024"
     assert first.applied_migrations() == ALL_MIGRATIONS
+
+
+def test_the_database_and_its_wal_are_readable_by_their_owner_only(tmp_path):
+    import os
+    import stat
+
+    path = tmp_path / "pcc-bot.db"
+    repo = SqliteRepository(str(path))
+    try:
+        repo.count_by_state()
+        files = [p for p in tmp_path.iterdir() if p.name.startswith("pcc-bot.db")]
+        assert {p.name for p in files} >= {"pcc-bot.db", "pcc-bot.db-wal"}
+        assert all(stat.S_IMODE(os.stat(p).st_mode) == 0o600 for p in files), files
+    finally:
+        repo.close()

@@ -143,7 +143,7 @@ def test_no_list_is_cut_silently(config, slack, simulator):
             )
         bot.settle()
         total = len(bot.runtime.repo.recent(100))
-        listed = bot.runtime.service.reading.recent(limit=3)
+        listed = bot.runtime.service.reading.recent("UALICE", limit=3)
         assert len(listed[0]) == 3 and listed[1] == total == 5
         text = listings.list_message(*listed)[0]
         assert "The 3 most recent of 5 requests" in text

@@ -113,7 +113,7 @@ def test_poll_expires_stale_requests(world):
 
 def test_status_shows_the_history(world):
     request = world.service.decisions.approve(world.file().id, "UBOB")
-    _, history = world.service.reading.status(request.id)
+    _, history = world.service.reading.status(request.id, "UALICE")
     assert [h.action for h in history] == ["requested", "approved", "migration started"]
     assert history[2].query_id == "EU.q1"
 
@@ -218,3 +218,19 @@ def test_two_requests_in_doubt_cannot_hold_the_same_task(world):
     with pytest.raises(Conflict):
         world.service.decisions.adopt(second.id, 777, "UCAROL")
     assert world.repo.get(second.id).state == State.NEEDS_ATTENTION
+
+
+def test_a_task_that_two_source_pccs_could_have_started_is_left_to_people(world):
+    world.gateway.pccs["pcc-sbg"][2][40] = [100]  # another source PCC with a datastore of the same id
+    world.gateway.post_error = OvhApiError("timeout", ambiguous=True)
+    first = world.file()
+    second = world.file(MigrationSpec("pcc-sbg", 40, 100, "pcc-dst", 20))
+    world.service.decisions.approve(first.id, "UBOB")
+    world.service.decisions.approve(second.id, "UBOB")
+    world.gateway.tasks[777] = Task(
+        777, "linkFilerFromSbg", "doing", 10, filer_id=100, datacenter_id=20, executed_at=world.clock.now()
+    )
+    world.service.poll_once()  # carries filer id 100: it proves nothing, both requests have that id
+    for request in (first, second):
+        found = world.repo.get(request.id)
+        assert found.state == State.NEEDS_ATTENTION and {t.task_id for t in found.candidates} == {777}

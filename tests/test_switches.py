@@ -1,4 +1,4 @@
-"""PCC_READ_ONLY and PCC_ALLOWED_CHANNELS, over HTTP."""
+"""PCC_READ_ONLY, PCC_ALLOWED_CHANNELS and PCC_READERS, over HTTP."""
 
 from dataclasses import replace
 
@@ -87,3 +87,32 @@ def test_switch_values_are_validated():
     with pytest.raises(ConfigError) as caught:
         load({"PCC_READ_ONLY": "maybe", "PCC_ALLOWED_CHANNELS": "#ops"})
     assert len(caught.value.problems) == 2
+
+
+def test_readers_see_requests_and_the_inventory_others_only_their_own(running):
+    bot = running(readers=frozenset({"UREADER", "SONCALL"}))
+    mine = file_request(bot)  # Alice, no reader, files (and so sees her own request)
+    asked = [
+        ("UMALLORY", "filers pcc-192-0-2-15"),
+        ("UMALLORY", "filers pcc-192-0-2-15 csv"),
+        ("UMALLORY", "list"),
+        ("UMALLORY", f"status {mine}"),
+        ("UALICE", f"status {mine}"),
+        ("UREADER", "list"),
+        ("UCAROL", "filers pcc-192-0-2-15 1337"),  # a member of a listed group
+        ("UBOB", f"status {mine}"),  # an approver
+    ]
+    for user, text in asked:
+        bot.command(text, user=user)
+        bot.settle()
+    replies = bot.replies()[1:]  # after the filing's
+    refused = [r for r in replies if "PCC_READERS" in r]
+    assert len(refused) == 4 and all("only the people listed in PCC_READERS" in r for r in refused)
+    assert len(replies) == len(asked)
+    home = bot.runtime.service.reading.home("UMALLORY")
+    assert (home.mine, home.to_approve, home.active) == ((), (), ())
+
+
+def test_readers_must_be_user_or_group_ids():
+    with pytest.raises(ConfigError, match="PCC_READERS: 'alice' is not a user id"):
+        load({"PCC_APPROVERS": "UBOB", "PCC_READERS": "alice"})

@@ -31,6 +31,8 @@ class Config:
     ovh: OvhCredentials = field(default_factory=lambda: OvhCredentials(endpoint="ovh-eu"))
     db_path: str = "./pcc-bot.db"
     approvers: frozenset[str] = frozenset()
+    #: Who may see requests and the inventory (users and user groups; empty: anyone).
+    readers: frozenset[str] = frozenset()
     incident_channel: str | None = None
     poll_seconds: int = 60
     policy: ZonePolicy = field(default_factory=ZonePolicy)
@@ -105,10 +107,16 @@ def load(env: Mapping[str, str] | None = None, *, read_dotenv: bool = True) -> C
             return default
         return int(raw)
 
-    approvers = _split(env.get("PCC_APPROVERS", ""))
-    for approver in approvers:
-        if not _APPROVER.fullmatch(approver):
-            problems.append(f"PCC_APPROVERS: {approver!r} is not a user id (U…/W…) or user group id (S…)")
+    def people(name: str) -> frozenset[str]:
+        listed = _split(env.get(name, ""))
+        problems.extend(
+            f"{name}: {p!r} is not a user id (U…/W…) or user group id (S…)"
+            for p in listed
+            if not _APPROVER.fullmatch(p)
+        )
+        return frozenset(listed)
+
+    approvers, readers = people("PCC_APPROVERS"), people("PCC_READERS")
     incident = env.get("PCC_INCIDENT_CHANNEL", "").strip() or None
     if incident and not _CHANNEL.fullmatch(incident):
         problems.append(f"PCC_INCIDENT_CHANNEL must be a channel id like C0123ABC, got {incident!r}")
@@ -145,7 +153,8 @@ def load(env: Mapping[str, str] | None = None, *, read_dotenv: bool = True) -> C
             client_secret=env.get("OVH_CLIENT_SECRET") or None,
         ),
         db_path=env.get("PCC_DB_PATH", "").strip() or "./pcc-bot.db",
-        approvers=frozenset(approvers),
+        approvers=approvers,
+        readers=readers,
         incident_channel=incident,
         poll_seconds=number("PCC_POLL_SECONDS", 60, 1),
         policy=ZonePolicy(

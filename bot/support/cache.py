@@ -11,7 +11,8 @@ from typing import Any
 
 class ReadCache:
     """``remember`` names the errors worth keeping for ``error_ttl_seconds`` (an unknown name: asking
-    again at once would get the same answer and spend the budget); other errors are never kept."""
+    again at once would get the same answer and spend the budget); other errors are never kept. At most
+    ``max_entries`` values and as many errors are kept: the oldest go first (whatever anyone types)."""
 
     def __init__(
         self,
@@ -20,11 +21,13 @@ class ReadCache:
         *,
         remember: tuple[type[Exception], ...] = (),
         error_ttl_seconds: float = 30.0,
+        max_entries: int = 2048,
     ) -> None:
         self._ttl = ttl_seconds
         self._clock = clock
         self._remember = remember
         self._error_ttl = error_ttl_seconds
+        self._max = max_entries
         self._lock = threading.Lock()
         self._values: dict[Hashable, tuple[float, Any]] = {}
         self._errors: dict[Hashable, tuple[float, Exception]] = {}
@@ -53,18 +56,27 @@ class ReadCache:
             pending.set_exception(error)
             if self._remember and isinstance(error, self._remember):
                 with self._lock:
-                    self._errors[key] = (self._clock(), error)
+                    self._keep(self._errors, key, (self._clock(), error))
             raise
         else:
             pending.set_result(value)
             with self._lock:
-                self._values[key] = (self._clock(), value)
+                self._keep(self._values, key, (self._clock(), value))
             return value
         finally:
             with self._lock:
                 self._in_flight.pop(key, None)
 
-    def clear(self) -> None:
+    def _keep(
+        self, store: dict[Hashable, tuple[float, Any]], key: Hashable, entry: tuple[float, Any]
+    ) -> None:
+        """Store ``entry`` as the newest; past the bound, drop the oldest (insertion order). Call with
+        the lock held."""
+        store.pop(key, None)
+        store[key] = entry
+        while len(store) > self._max:
+            del store[next(iter(store))]
+
+    def __len__(self) -> int:
         with self._lock:
-            self._values.clear()
-            self._errors.clear()
+            return len(self._values) + len(self._errors)

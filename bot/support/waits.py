@@ -50,3 +50,21 @@ def max_wait(default: float) -> float:
     """The wait the current work allows for the budget (``default`` unless a block set one)."""
     chosen = _allowance.get()
     return default if chosen is None else chosen
+
+
+#: The longest any answer may make us wait before asking again (Slack or OVHcloud `Retry-After`).
+MAX_RETRY_AFTER_SECONDS = 15 * 60.0
+
+
+def retry_after(header: object, default: float | None = None) -> float | None:
+    """Seconds a `Retry-After` header asks to wait, bounded to [0, MAX_RETRY_AFTER_SECONDS]; the
+    ``default`` when it is absent or not a number of seconds (an HTTP date is not honoured)."""
+    if isinstance(header, list | tuple):
+        header = header[0] if header else None
+    try:
+        seconds = float(str(header).strip())
+    except ValueError:
+        return default
+    if seconds != seconds:  # NaN
+        return default
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS)

@@ -50,25 +50,46 @@ class Deps:
     def require(self, request_id: int) -> MigrationRequest:
         return require(self.repo, request_id)
 
-    def is_approver(self, user: str) -> bool:
-        """A listed user, or a member of a listed user group (read from Slack, cached briefly)."""
+    def is_approver(self, user: str, *, fresh: bool = False) -> bool:
+        """A listed user, or a member of a listed user group (read from Slack: cached briefly for
+        what is shown, ``fresh`` for a decision)."""
         if user in self.settings.approver_users:
             return True
-        return any(user in self.directory.group_members(g) for g in sorted(self.settings.approver_groups))
+        return any(
+            user in self.directory.group_members(g, fresh=fresh)
+            for g in sorted(self.settings.approver_groups)
+        )
+
+    def may_read(self, user: str) -> bool:
+        """PCC_READERS: anyone when empty, else a listed user, a member of a listed group, or an approver."""
+        readers = self.settings.readers
+        if not readers or user in readers or self.is_approver(user):
+            return True
+        return any(user in self.directory.group_members(g) for g in sorted(readers) if g.startswith("S"))
+
+    def check_reader(self, user: str, what: str) -> None:
+        if not self.may_read(user):
+            raise NotAllowed(
+                f"only the people listed in PCC_READERS (and the approvers) can see {what}; ask an "
+                "approver to add you"
+            )
 
     def may_decide(self, request: MigrationRequest, user: str) -> bool:
         """Four eyes: an approver who is not the requester."""
         return user != request.requester and self.is_approver(user)
 
-    def check_approver(self, request: MigrationRequest, user: str) -> None:
-        """Re-checked on every click: a listed user or group member, never the requester."""
+    def check_approver(
+        self, request: MigrationRequest, user: str, decision: str = "approve or reject"
+    ) -> None:
+        """Re-checked on every click, with the group's members read now: a listed user or group member,
+        never the requester. ``decision`` says what the click asked for, in the refusal."""
         if user == request.requester:
             raise NotAllowed(
-                f"you filed request #{request.id} yourself; another approver has to approve or reject it"
+                f"you filed request #{request.id} yourself; another approver has to {decision} it"
             )
-        if not self.is_approver(user):
+        if not self.is_approver(user, fresh=True):
             raise NotAllowed(
-                f"only the approvers listed in PCC_APPROVERS can approve or reject request #{request.id}"
+                f"only the approvers listed in PCC_APPROVERS can {decision} request #{request.id}"
             )
 
     def refuse_if_read_only(self, what: str) -> None:

@@ -156,6 +156,8 @@ class ChatDesk:
             self._post_card_once(request)
         elif notice.kind == NoticeKind.THREAD:
             if request.card_ts is None or request.card_channel is None:
+                if self._repo.card_refused(request.id):
+                    raise NoticeNotDelivered("its request's card was refused by Slack", permanent=True)
                 raise NoticeNotDelivered("the card is not posted yet", retry_after=5)
             self._notifier.post_text(request.card_channel, notice.text, request.card_ts, offer)
         else:
@@ -196,6 +198,21 @@ class ChatDesk:
         except StorageError as storage:
             log.error("notice %d: its delivery could not be recorded (%s)", notice.id, storage)
 
+    def _withdraw_uncarded(self, notice: Notice, error: NoticeNotDelivered) -> None:
+        """A pending request whose card Slack refused for good can never be approved: it is cancelled,
+        so that its datastore can be requested again where pcc-bot can post."""
+        request = require(self._repo, notice.request_id)
+        if request.state != State.PENDING:
+            return
+        now = self._clock.now()
+        change = Change(
+            actor=BOT,
+            action="cancelled",
+            detail=f"its card could not be posted in {notice.channel} ({error.reason})",
+            fields={"decided_by": BOT, "decided_at": now},
+        )
+        self._repo.transition(request.id, State.PENDING, State.CANCELLED, change, now)
+
     def _dead_letter(self, notice: Notice, error: NoticeNotDelivered, now: datetime) -> None:
         log.error(
             "notice %d for request #%d dead-lettered: Slack refused it for good (%s) in %s",
@@ -205,6 +222,8 @@ class ChatDesk:
             notice.channel,
         )
         self._repo.notice_dead(notice.id, str(error), now)
+        if notice.kind == NoticeKind.CARD:
+            self._withdraw_uncarded(notice, error)
         room = self._incident_channel
         if room and notice.channel != room and notice.kind != NoticeKind.INCIDENT:
             text = (

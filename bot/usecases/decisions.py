@@ -111,7 +111,7 @@ class Decisions:
         that wins the compare-and-set, and tracked again like the first run."""
         self._d.refuse_if_read_only("relaunching a task")
         request = self._d.require(request_id)
-        self._d.check_approver(request, user)
+        self._d.check_approver(request, user, "relaunch the task of")
         if not request.can_retry or request.task_id is None:
             raise Conflict(
                 f"request #{request_id} is {request.state}"
@@ -162,7 +162,7 @@ class Decisions:
         """Remove the read-only `restore-…` copy once the VMs are cloned, gated like an approval."""
         self._d.refuse_if_read_only("removing a copy")
         request = self._d.require(request_id)
-        self._d.check_approver(request, user)
+        self._d.check_approver(request, user, "remove the copy of")
         if request.state != State.DONE:
             raise Conflict(f"request #{request_id} is {request.state}: only a finished copy can be removed")
         spec, name = request.spec, messages.restore_name(request)
@@ -221,7 +221,7 @@ class Decisions:
     def adopt(self, request_id: int, task_id: int, user: str, episode: str | None = None) -> MigrationRequest:
         """A person decides which task a call in doubt created (four-eyes, like an approval)."""
         request = self._d.require(request_id)
-        self._d.check_approver(request, user)
+        self._d.check_approver(request, user, "choose the task of")
         self._check_episode(request, episode)
         operation = request.in_doubt
         if operation is None or operation is RELAUNCH:
@@ -240,7 +240,7 @@ class Decisions:
         for a removal). The API is not called. ``episode``: the call a button was posted for (a
         typed `/pcc cancel` is about the current one)."""
         request = self._d.require(request_id)
-        self._d.check_approver(request, user)
+        self._d.check_approver(request, user, "close the call in doubt of")
         self._check_episode(request, episode)
         operation = request.in_doubt
         if operation is None:

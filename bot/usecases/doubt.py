@@ -11,6 +11,7 @@ import logging
 
 from bot.domain import (
     CLOCK_MARGIN,
+    IN_FLIGHT_STATES,
     MIGRATION,
     OPERATIONS,
     RELAUNCH,
@@ -106,11 +107,26 @@ class DoubtResolver:
             return
         proven, candidates = sort_tasks(request, operation, tasks)
         held = self._repo.held_tasks(spec.dest_service, [t.task_id for t in candidates], request.id)
-        proven = [t for t in proven if t.task_id not in held]
+        twin = self._has_twin(request, operation)
+        proven = [t for t in proven if t.task_id not in held and not twin]
         candidates = [t for t in candidates if t.task_id not in held]
         if len(proven) == 1 and self.adopt(request, operation, proven[0].task_id, actor=BOT, task=proven[0]):
             return
         self._ask_people(request, tuple(candidates[:MAX_CANDIDATES]))
+
+    def _has_twin(self, request: MigrationRequest, operation: Operation) -> bool:
+        """Another source PCC's request for a datastore with the same id, to the same datacenter, also
+        called: a task cannot tell which of the two it copies, so people choose."""
+        if operation is not MIGRATION:
+            return False
+        spec = request.spec
+        return any(
+            other.id != request.id
+            and other.spec.source_service != spec.source_service
+            and (other.spec.filer_id, other.spec.dest_service, other.spec.dest_datacenter_id)
+            == (spec.filer_id, spec.dest_service, spec.dest_datacenter_id)
+            for other in self._repo.in_states(sorted(IN_FLIGHT_STATES))
+        )
 
     def _ask_people(self, request: MigrationRequest, candidates: tuple[Task, ...]) -> None:
         """The bot does not guess: the card and the incident room list the candidates to adopt."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 
 from bot.domain import AuditEntry, Filer, FilerListing, MigrationRequest
@@ -30,12 +31,17 @@ COLUMNS = (
     "task_id",
     "outcome",
 )
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: A formula starts a cell, or follows a separator some spreadsheet locale splits on (`;` where the
+#: decimal mark is a comma), after any blanks; the full-width signs count as well.
+_FORMULA = re.compile(r"(^|[;,\t\r\n|])([ \t\r\n]*)(?=[=+\-@\uff1d\uff0b\uff0d\uff20])")
+#: Control characters spreadsheets mishandle (NUL ends a cell in some readers), tab and newlines aside.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    """A cell no spreadsheet runs: control characters dropped, a quote before every formula start."""
+    text = _CONTROL.sub("", "" if value is None else str(value))
+    return _FORMULA.sub(lambda m: f"{m.group(1)}{m.group(2)}'", text)
 
 
 def csv_text(rows: Iterable[Sequence[object]]) -> str:

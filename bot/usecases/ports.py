@@ -120,6 +120,10 @@ class Repository(Protocol):
 
     def notice_dead(self, notice_id: int, error: str, now: datetime) -> None: ...
 
+    def card_refused(self, request_id: int) -> bool:
+        """Whether Slack refused the request's card for good (its notice is dead-lettered)."""
+        ...
+
     def set_card(self, request_id: int, channel: str, ts: str) -> None: ...
 
     def board(self, channel: str) -> tuple[str, str] | None: ...
@@ -173,7 +177,9 @@ class Notifier(Protocol):
 
 
 class Directory(Protocol):
-    def group_members(self, group_id: str) -> frozenset[str]: ...
+    def group_members(self, group_id: str, *, fresh: bool = False) -> frozenset[str]:
+        """A user group's members: cached briefly, or read now (``fresh``) for a decision."""
+        ...
 
 
 class Clock(Protocol):

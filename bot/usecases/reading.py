@@ -46,9 +46,10 @@ class Reading:
     def source_zone(self) -> str:
         return self._d.settings.policy.source_zone
 
-    def list_filers(self, service: str, datacenter_id: int | None) -> FilerListing:
+    def list_filers(self, service: str, datacenter_id: int | None, user: str) -> FilerListing:
         """What can be read at once: with list expansion every datastore; without it, those whose
         details the call budget has room for now (the others are counted, and filled in later)."""
+        self._d.check_reader(user, "the datastores of a PCC")
         return self._d.ovh.filer_listing(service, datacenter_id, now_only=True)
 
     def fill_filers(self, listing: FilerListing, updates: int = 4) -> Iterator[FilerListing]:
@@ -81,6 +82,7 @@ class Reading:
 
     def send_filers_csv(self, service: str, datacenter_id: int | None, user: str) -> int:
         """Every datastore of the PCC (or datacenter) as a CSV file in the asker's direct messages."""
+        self._d.check_reader(user, "the datastores of a PCC")
         listing = self._d.ovh.filer_listing(service, datacenter_id)
         where = service if datacenter_id is None else f"{service}-{datacenter_id}"
         try:
@@ -94,22 +96,29 @@ class Reading:
             raise PccBotError(f"the list could not be sent: {error}") from error
         return listing.count
 
-    def recent(self, limit: int = 15) -> tuple[list[MigrationRequest], int]:
+    def recent(self, user: str, limit: int = 15) -> tuple[list[MigrationRequest], int]:
         """The latest requests, and how many there are in all."""
+        self._d.check_reader(user, "the list of requests")
         return self._d.repo.recent(limit), sum(self._d.repo.count_by_state().values())
 
     def home(self, user: str) -> Home:
         """What the App Home tab shows this person: every request waiting for them, every migration in
         flight, and their latest requests."""
+        mine = tuple(r for r in self._d.repo.recent(200) if r.requester == user)
+        if not self._d.may_read(user):
+            return Home(mine=mine, to_approve=(), active=())  # PCC_READERS: their own requests only
         pending = self._d.repo.in_states([State.PENDING])
         return Home(
-            mine=tuple(r for r in self._d.repo.recent(200) if r.requester == user),
+            mine=mine,
             to_approve=tuple(r for r in pending if self._d.may_decide(r, user)),
             active=tuple(self._d.repo.in_states(sorted(IN_FLIGHT_STATES))),
         )
 
-    def status(self, request_id: int) -> tuple[MigrationRequest, list[AuditEntry]]:
-        return self._d.require(request_id), self._d.repo.history(request_id)
+    def status(self, request_id: int, user: str) -> tuple[MigrationRequest, list[AuditEntry]]:
+        request = self._d.require(request_id)
+        if user != request.requester:
+            self._d.check_reader(user, f"request #{request_id}")
+        return request, self._d.repo.history(request_id)
 
     def export_audit(self, days: int, user: str) -> int:
         """Send the audit trail of the last ``days`` days, as CSV, to an approver's direct messages;

@@ -11,6 +11,8 @@ from bot.domain import ZonePolicy
 @dataclass(frozen=True)
 class ServiceSettings:
     approvers: frozenset[str]  # Slack user ids (U…/W…) and user group ids (S…)
+    #: Who may see requests and the inventory besides the approvers (PCC_READERS); empty: anyone.
+    readers: frozenset[str] = frozenset()
     incident_channel: str | None = None
     policy: ZonePolicy = field(default_factory=ZonePolicy)
     approval_ttl: timedelta = timedelta(days=1)

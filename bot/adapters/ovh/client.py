@@ -5,6 +5,8 @@ that sees python-ovh.
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,6 +19,9 @@ from requests import RequestException
 
 from bot.adapters.ovh import routes
 from bot.domain import Datacenter, Filer, MigrationSpec, OvhApiError, OvhNotFound, Pcc, Task
+from bot.support import waits
+
+log = logging.getLogger(__name__)
 
 _RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 # Auth-layer answers to a request signed with a stale clock: python-ovh computes its time delta once,
@@ -107,8 +112,7 @@ def _retry_after(response: Any) -> float | None:
     """Seconds a 429 asks to wait (`Retry-After`), when it says."""
     if response is None or response.status_code != 429:
         return None
-    value = str(response.headers.get("Retry-After") or "")
-    return float(value) if value.isdigit() else None
+    return waits.retry_after(response.headers.get("Retry-After"))
 
 
 def clock_refusal(error: ovh.exceptions.APIError) -> str | None:
@@ -157,17 +161,37 @@ def _optional_int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def to_task(body: dict[str, Any]) -> Task:
+def to_task(body: Any) -> Task:
+    """A task object; an answer that is not one (no integer taskId) is an API error, not a crash."""
+    task_id = body.get("taskId") if isinstance(body, dict) else None
+    if not isinstance(task_id, int) or isinstance(task_id, bool):
+        raise OvhApiError(f"a task answer without a taskId: {str(body)[:200]}")
+    description = body.get("description")
     return Task(
-        task_id=int(body["taskId"]),
+        task_id=task_id,
         name=str(body.get("name") or ""),
         state=str(body.get("state") or "unknown"),
         progress=body.get("progress") if isinstance(body.get("progress"), int) else None,
-        description=body.get("description"),
+        description=None if description is None else _text(description),
         filer_id=_optional_int(body.get("filerId")),
         datacenter_id=_optional_int(body.get("datacenterId")),
         executed_at=when(body.get("executionDate")),
     )
+
+
+def to_tasks(bodies: Any) -> list[Task]:
+    """The tasks of a list; an entry that is not a task is left out (and logged), never the list."""
+    tasks = []
+    for body in bodies or []:
+        try:
+            tasks.append(to_task(body))
+        except OvhApiError as error:
+            log.warning("a task of the list was left out: %s", error)
+    return tasks
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
 
 
 def to_filer(body: dict[str, Any], filer_id: int, *, is_global: bool = False) -> Filer:

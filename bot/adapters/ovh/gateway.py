@@ -17,6 +17,7 @@ from bot.adapters.ovh.client import (
     to_filer,
     to_pcc,
     to_task,
+    to_tasks,
 )
 from bot.adapters.ovh.routes import Route
 from bot.adapters.ovh.transport import OvhTransport
@@ -276,7 +277,7 @@ class OvhGateway(OvhTransport):
         )
         if not self.expands(routes.TASKS):
             return None  # it answered ids this time: the caller reads its own tasks, one by one
-        return [to_task(body) for body in tasks]
+        return to_tasks(tasks)
 
     def get_filer_task(self, service: str, datacenter_id: int, filer_id: int, task_id: int) -> Task:
         """A datastore's task, read where the guides read it; the PCC-level route when that one is not
@@ -300,7 +301,7 @@ class OvhGateway(OvhTransport):
             datacenterId=datacenter_id,
             **{"executionDate.from": since.isoformat()},
         )
-        return [to_task(body) for body in bodies]
+        return to_tasks(bodies)
 
     def filer_tasks(self, service: str, datacenter_id: int, filer_id: int) -> list[Task]:
         """The tasks of one datastore, read where the guides read them."""
@@ -320,4 +321,4 @@ class OvhGateway(OvhTransport):
             datacenterId=datacenter_id,
             filerId=filer_id,
         )
-        return [to_task(body) for body in bodies]
+        return to_tasks(bodies)

@@ -28,8 +28,10 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 R = TypeVar("R")
 
-#: Asks a list route for its objects rather than their ids (list expansion).
-EXPANDED = {"X-Pagination-Mode": "CachedObjectList-Pages", "X-Pagination-Size": "5000"}
+#: Asks a list route for its objects rather than their ids (list expansion), this many a page.
+PAGE_SIZE = 5000
+#: A listing never reads more pages than this, whatever X-Pagination-Elements says.
+MAX_PAGES = 20
 MAX_RETRY_AFTER = 30.0
 
 
@@ -49,6 +51,7 @@ class OvhTransport:
         cache: ReadCache | None = None,
         max_wait_seconds: float = 30.0,
         mutation_wait_seconds: float = 90.0,
+        page_size: int = PAGE_SIZE,
     ) -> None:
         self._client = client
         # Two layers, so that no task waits on the pool it runs on: a listing's steps (a PCC, its
@@ -65,6 +68,7 @@ class OvhTransport:
         #: A mutating call not sent by then is not sent at all: it must go out well within the time
         #: after which a call with no answer is declared in doubt (ServiceSettings.call_timeout).
         self._mutation_wait = mutation_wait_seconds
+        self._page_size = page_size
         self._ids_only: set[str] = set()  # list routes that answered ids when asked for objects
         self._ids_lock = threading.Lock()
 
@@ -176,23 +180,33 @@ class OvhTransport:
         path = with_query(lister.path(**params), query)
         if not self.expands(lister):
             return self._items(item, [int(i) for i in self._get(path, what)], now_only)
-        headers = {**EXPANDED, **({"Pragma": "no-cache"} if fresh else {})}
+        expanded = {"X-Pagination-Mode": "CachedObjectList-Pages", "X-Pagination-Size": str(self._page_size)}
+        headers = {**expanded, **({"Pragma": "no-cache"} if fresh else {})}
         answer, response_headers = self._answer(path, what, headers)
         if not isinstance(answer, list) or any(not isinstance(x, dict) for x in answer):
             log.info("%s answered ids, not objects: per-id reads from now on", lister)
             with self._ids_lock:
                 self._ids_only.add(lister.template)
             return self._items(item, [int(i) for i in answer or []], now_only)
-        objects = list(answer)
-        total = _int_header(response_headers, "X-Pagination-Elements", len(objects))
-        page = 1
-        while len(objects) < total:
+        return self._pages(path, what, headers, answer, response_headers), []
+
+    def _pages(
+        self, path: str, what: str, headers: dict[str, str], first: list[Any], first_headers: Any
+    ) -> list[Any]:
+        """Every page of an expanded list. Only a full page can have a next one, and never more than
+        X-Pagination-Elements calls for, nor MAX_PAGES, nor once a page repeats the one before: an
+        answer that misstates its size cannot make a listing page forever."""
+        objects, page, last = list(first), 1, first
+        total = _int_header(first_headers, "X-Pagination-Elements", len(objects))
+        pages = min(MAX_PAGES, -(-total // self._page_size))
+        while len(last) >= self._page_size and page < pages:
             page += 1
             more, _ = self._answer(path, what, {**headers, "X-Pagination-Number": str(page)})
-            if not more:
+            if not isinstance(more, list) or not more or more == last:
                 break
             objects.extend(more)
-        return objects, []
+            last = more
+        return objects
 
     def _items(
         self, item: Callable[[int], Any], ids: list[int], now_only: bool

@@ -21,12 +21,18 @@ def clip(text: str) -> str:
     return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
 
 
+def mrkdwn(text: str) -> Block:
+    """Markup as written: ``verbatim`` keeps Slack from turning bare URLs, channel names and @here in
+    data into links or mentions; our own links and mentions use the explicit `<…>` syntax."""
+    return {"type": "mrkdwn", "text": clip(text), "verbatim": True}
+
+
 def section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text)}}
+    return {"type": "section", "text": mrkdwn(text)}
 
 
 def context(text: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(text)}]}
+    return {"type": "context", "elements": [mrkdwn(text)]}
 
 
 def header(text: str) -> Block:
@@ -58,7 +64,7 @@ def button(
     if confirm is not None:
         element["confirm"] = {
             "title": {"type": "plain_text", "text": confirm[0][:100]},
-            "text": {"type": "mrkdwn", "text": confirm[1][:300]},
+            "text": {**mrkdwn(confirm[1][:300])},
             "confirm": {"type": "plain_text", "text": label[:30]},
             "deny": {"type": "plain_text", "text": "Back"},
         }

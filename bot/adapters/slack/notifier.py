@@ -5,12 +5,14 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.adapters.slack.cards import board_message, card_message, notice_blocks
 from bot.domain import MigrationRequest, NoticeNotDelivered, PccBotError
+from bot.support import waits
 from bot.usecases.ports import Board, MessageRef, Offer
 
 #: Slack errors that sending the same message again cannot cure: the notice is dead-lettered.
@@ -39,8 +41,7 @@ def _not_delivered(error: Exception) -> NoticeNotDelivered:
         retry_after = None
         if response.status_code == 429:
             header = response.headers.get("Retry-After") or response.headers.get("retry-after")
-            header = header[0] if isinstance(header, list) else header
-            retry_after = float(header) if header and str(header).isdigit() else 30.0
+            retry_after = waits.retry_after(header, default=30.0)
         code = response.get("error")
         return NoticeNotDelivered(
             f"Slack answered {response.status_code} {code}",
@@ -48,6 +49,12 @@ def _not_delivered(error: Exception) -> NoticeNotDelivered:
             permanent=code in PERMANENT_ERRORS,
         )
     return NoticeNotDelivered(f"Slack unreachable: {error}")
+
+
+#: Every message is taken as written: Slack links and mentions only what our `<…>` markup says (the
+#: blocks' mrkdwn is verbatim too, bot/adapters/slack/kit.py), and unfurls nothing.
+AS_WRITTEN: dict[str, Any] = {"parse": "none", "link_names": False}
+POSTED_AS_WRITTEN: dict[str, Any] = {**AS_WRITTEN, "unfurl_links": False, "unfurl_media": False}
 
 
 class SlackNotifier:
@@ -69,7 +76,7 @@ class SlackNotifier:
         text, blocks = card_message(request)
         return self._send(
             lambda: self._client.chat_postMessage(
-                channel=request.channel, text=text, blocks=blocks, unfurl_links=False
+                channel=request.channel, text=text, blocks=blocks, **POSTED_AS_WRITTEN
             )
         )
 
@@ -78,7 +85,9 @@ class SlackNotifier:
             return
         text, blocks = card_message(request)
         channel, ts = request.card_channel, request.card_ts
-        self._send(lambda: self._client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks))
+        self._send(
+            lambda: self._client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks, **AS_WRITTEN)
+        )
 
     def upload_private(self, user: str, filename: str, content: str, comment: str) -> None:
         """A file in the person's direct messages with the bot: nobody else sees it."""
@@ -95,11 +104,19 @@ class SlackNotifier:
 
     def post_board(self, channel: str, board: Board) -> MessageRef:
         text, blocks = board_message(board)
-        return self._send(lambda: self._client.chat_postMessage(channel=channel, text=text, blocks=blocks))
+        return self._send(
+            lambda: self._client.chat_postMessage(
+                channel=channel, text=text, blocks=blocks, **POSTED_AS_WRITTEN
+            )
+        )
 
     def update_board(self, ref: MessageRef, board: Board) -> None:
         text, blocks = board_message(board)
-        self._send(lambda: self._client.chat_update(channel=ref.channel, ts=ref.ts, text=text, blocks=blocks))
+        self._send(
+            lambda: self._client.chat_update(
+                channel=ref.channel, ts=ref.ts, text=text, blocks=blocks, **AS_WRITTEN
+            )
+        )
 
     def post_text(
         self, channel: str, text: str, thread_ts: str | None = None, offer: Offer | None = None
@@ -107,13 +124,14 @@ class SlackNotifier:
         blocks = notice_blocks(text, *offer) if offer else None
         return self._send(
             lambda: self._client.chat_postMessage(
-                channel=channel, text=text, blocks=blocks, thread_ts=thread_ts, unfurl_links=False
+                channel=channel, text=text, blocks=blocks, thread_ts=thread_ts, **POSTED_AS_WRITTEN
             )
         )
 
 
 class SlackDirectory:
-    """The Directory port over usergroups.users.list, cached briefly (Slack tier 2)."""
+    """The Directory port over usergroups.users.list, cached briefly (Slack tier 2) for what is only
+    shown; decisions read it fresh, so that someone removed from the group no longer decides."""
 
     def __init__(
         self, client: WebClient, ttl_seconds: float = 60.0, monotonic: Callable[[], float] = time.monotonic
@@ -124,11 +142,11 @@ class SlackDirectory:
         self._cache: dict[str, tuple[float, frozenset[str]]] = {}
         self._lock = threading.Lock()
 
-    def group_members(self, group_id: str) -> frozenset[str]:
+    def group_members(self, group_id: str, *, fresh: bool = False) -> frozenset[str]:
         now = self._monotonic()
         with self._lock:
             cached = self._cache.get(group_id)
-            if cached and now - cached[0] < self._ttl:
+            if cached and now - cached[0] < self._ttl and not fresh:
                 return cached[1]
         try:
             response = self._client.usergroups_users_list(usergroup=group_id)

@@ -7,6 +7,7 @@ between rows and dataclasses in rows.py.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -42,13 +43,15 @@ class SqliteRepository:
     def __init__(self, path: str, busy_timeout: float = 5.0) -> None:
         self._lock = threading.RLock()
         try:
+            if path != ":memory:" and not os.path.exists(path):  # owner only: who decided what
+                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))  # SQLite's WAL, SHM follow
             conn = sqlite3.connect(path, timeout=busy_timeout, check_same_thread=False)
             self._db = Database(conn)
             if path != ":memory:":
                 self._db.enable_wal()
             self._db.execute("PRAGMA foreign_keys = ON")
             migrations.apply(self._db)
-        except sqlite3.Error as error:
+        except (sqlite3.Error, OSError) as error:
             raise StorageError(f"cannot open the database {path}: {error}") from error
 
     def applied_migrations(self) -> list[str]:
@@ -314,6 +317,10 @@ class SqliteRepository:
                 "UPDATE notices SET attempts = attempts + 1, last_error = ?, dead_at = ? WHERE id = ?",
                 [error, iso(now), notice_id],
             )
+
+    def card_refused(self, request_id: int) -> bool:
+        sql = "SELECT 1 FROM notices WHERE request_id = ? AND kind = ? AND dead_at IS NOT NULL LIMIT 1"
+        return bool(self._rows(sql, [request_id, NoticeKind.CARD.value]))
 
     def count_by_state(self) -> dict[str, int]:
         """Requests by state, from the counts the triggers keep (m008): one small read."""

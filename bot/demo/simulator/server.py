@@ -65,7 +65,7 @@ class _Handler(BaseHTTPRequestHandler):
         fault = sim.take_fault(method, path)
         if fault is not None and fault.headers:
             extra = {**extra, **fault.headers}
-        if fault is not None:
+        if fault is not None and fault.kind != "headers":
             if fault.kind == "timeout":
                 time.sleep(fault.seconds or 10.0)
             elif fault.kind == "drop":
@@ -119,6 +119,8 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         size = str(self.headers.get("X-Pagination-Size") or "1000")
         number = str(self.headers.get("X-Pagination-Number") or "1")
+        if self.server.sim.ignores_page_number:
+            number = "1"
         return (int(size) if size.isdigit() else 1000), (int(number) if number.isdigit() else 1)
 
     def _new_credential(self, raw: str) -> dict[str, Any]:

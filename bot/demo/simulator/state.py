@@ -58,6 +58,8 @@ class Simulator:
 
     speed: float = 1.0
     latency: float = 0.0
+    #: A misbehaving API: every page of an expanded list is the first one, whatever was asked.
+    ignores_page_number: bool = False
     replication_seconds: float = catalogue.REPLICATION_SECONDS
     credentials: dict[str, str] = field(
         default_factory=lambda: {catalogue.DEMO_APPLICATION_KEY: catalogue.DEMO_APPLICATION_SECRET}
@@ -108,8 +110,9 @@ class Simulator:
         body: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
-        """Answer the next ``times`` matching calls with ``kind`` (a status, "timeout", "drop" or
-        "invalid-json"), *after* handling them: a mutating call has run when its answer is lost."""
+        """Answer the next ``times`` matching calls with ``kind`` (a status, "timeout", "drop",
+        "invalid-json", or "headers": the answer as it is, with ``headers`` over its own), *after*
+        handling them: a mutating call has run when its answer is lost."""
         with self._lock:
             self.faults.append(Fault(method.upper(), re.compile(path), kind, times, seconds, body, headers))
 
