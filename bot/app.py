@@ -29,6 +29,10 @@ from bot.usecases.settings import ServiceSettings
 log = logging.getLogger(__name__)
 
 
+#: A person's read waits this long for the budget (told once that it is queued) before the answer says
+#: when to try again; Slack's response_url stays usable for 30 minutes.
+READ_WAIT_SECONDS = 300.0
+
 #: What this process counts (bot/support/metrics.py Counters), each exported with its kind and meaning.
 PROCESS_METRICS: dict[str, tuple[str, str]] = {
     "pcc_ovh_calls_total": ("counter", "OVHcloud API calls by method and route."),
@@ -162,11 +166,11 @@ def build_runtime(
     *,
     clock: Clock | None = None,
     ovh_client: Any = None,
-    work_threads: int = 16,
+    work_threads: int = 32,
     slack_timeout: int = 10,
     db_busy_timeout: float = 5.0,
     get_backoff_seconds: float = 0.5,
-    read_wait_seconds: float = 30.0,
+    read_wait_seconds: float = READ_WAIT_SECONDS,
     budget_time: tuple[Callable[[], float], Callable[[float], None]] | None = None,
 ) -> Runtime:
     """``budget_time`` (clock, sleep) drives the call budget's window: tests pass a simulated minute."""
@@ -198,13 +202,11 @@ def build_runtime(
         backoff_seconds=get_backoff_seconds,
         max_wait_seconds=read_wait_seconds,
         mutation_wait_seconds=settings.call_timeout.total_seconds() * 0.75,
+        inventory_ttl_seconds=config.inventory_ttl,
         counters=counters,
-        # A reserve for mutating calls, and no person's reads over half of what reads may use.
+        # A reserve for mutating calls; between people, work-conserving round robin.
         limiter=SlidingWindow(
-            config.ovh_rate,
-            *(budget_time or (time.monotonic, None)),
-            reserve=max(2, config.ovh_rate // 10),
-            person_share=0.5,
+            config.ovh_rate, *(budget_time or (time.monotonic, None)), reserve=max(2, config.ovh_rate // 10)
         ),
     )
     repo = SqliteRepository(config.db_path, busy_timeout=db_busy_timeout)

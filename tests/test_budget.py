@@ -1,5 +1,6 @@
 """The OVHcloud call budget: token bucket, short-lived cache, coalescing of identical reads."""
 
+import re
 import threading
 
 import pytest
@@ -127,8 +128,11 @@ def test_every_call_takes_a_token_and_an_empty_budget_refuses_clearly(simulator)
     gw.get_pcc("pcc-192-0-2-15")
     gw.get_pcc("pcc-192-0-2-16")
     gw.get_pcc("pcc-192-0-2-17")
-    with pytest.raises(OvhApiError, match="not sent: OVHcloud call budget used up"):
+    with pytest.raises(OvhApiError) as refused:
         gw.get_pcc("pcc-192-0-2-50")
+    said = str(refused.value)
+    assert said.startswith("not sent: pcc-bot's OVHcloud call budget") and "No call was made" in said
+    assert "OVHcloud API error" not in said and re.search(r"try again after \d\d:\d\d UTC", said)
     assert len([c for c in simulator.sim.calls if c.path.startswith("/dedicatedCloud")]) == 3
 
 
@@ -149,7 +153,7 @@ def test_window_refuses_past_the_allowed_wait():
     window = SlidingWindow(per_minute=1, clock=t.clock, sleep=t.sleep)
     window.acquire(max_wait=0)
     t.now += 20
-    with pytest.raises(RateLimited, match="next call possible in 40 s"):
+    with pytest.raises(RateLimited, match="next place in 40 s"):
         window.acquire(max_wait=10)
 
 
@@ -185,12 +189,17 @@ def test_a_closed_window_refuses_what_waits():
         window.acquire(max_wait=30)
 
 
-def test_one_persons_reads_cannot_starve_another():
+def test_a_person_alone_uses_every_read_place_and_people_who_wait_take_turns():
     t = FakeTime()
-    window = SlidingWindow(per_minute=20, clock=t.clock, sleep=t.sleep, reserve=2, person_share=0.5)
-    taken = sum(window.try_acquire(who="UMALLORY") for _ in range(30))
-    assert taken == 9  # half of the 18 places reads may use
-    assert all(window.try_acquire(who="UDAVE") for _ in range(9))
+    window = SlidingWindow(per_minute=20, clock=t.clock, sleep=t.sleep, reserve=2)
+    assert sum(window.try_acquire(who="UMALLORY") for _ in range(30)) == 17  # but the reserve and
+    assert window.try_acquire(who="UDAVE")  # one place kept for whoever comes next
+    t.now += 61  # the window is empty again; now Dave waits too
+    turns = []
+    with window.queued("UDAVE"), window.queued("UMALLORY"):
+        for _ in range(6):
+            turns += [who for who in ("UMALLORY", "UMALLORY", "UDAVE") if window.try_acquire(who=who)]
+    assert turns == ["UMALLORY", "UDAVE"] * 6  # the less served goes first, whoever asks more often
 
 
 def test_a_read_that_has_to_wait_is_told_once():

@@ -203,7 +203,7 @@ def test_a_burst_of_unknown_pcc_listings_never_blocks_an_approval(config, slack,
         assert len(simulator.sim.calls_to("POST", POST_ROUTE)) == 1
         listed = simulator.sim.calls_to("GET", r"^/dedicatedCloud/nope-")
         assert len(listed) <= config.ovh_rate  # never over the budget in the minute
-        assert any("budget used up" in r for r in bot.replies())
+        assert any("not sent: pcc-bot's OVHcloud call budget" in r for r in bot.replies())
         bot.command("filers pcc-192-0-2-17", user="UDAVE")  # another person is not starved
         bot.settle()
         assert "pcc-192-0-2-17" in bot.replies()[-1] and "datastore" in bot.replies()[-1]

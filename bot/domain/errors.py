@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
 
@@ -93,7 +94,18 @@ class OvhNotFound(OvhApiError, NotFound):
 
 
 class BudgetSpent(OvhApiError):
-    """The call was not sent: the OVHcloud call budget had no room within the wait allowed."""
+    """The call was not sent: the OVHcloud call budget had no room within the wait allowed. Not an
+    answer of OVHcloud's, and said so: ``retry_at`` is when a place is expected (None: stopping)."""
+
+    def __init__(self, what: str, retry_at: datetime | None) -> None:
+        super().__init__(what)
+        self.retry_at = retry_at
+        later = f"try again after {retry_at:%H:%M} UTC" if retry_at else "pcc-bot is stopping"
+        message = (
+            f"not sent: pcc-bot's OVHcloud call budget (PCC_OVH_RATE) has no room for {what}; {later}. "
+            "No call was made."
+        )
+        PccBotError.__init__(self, message)
 
 
 class NoticeNotDelivered(Exception):

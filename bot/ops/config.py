@@ -42,6 +42,8 @@ class Config:
     log_format: str = "text"
     read_only: bool = False
     ovh_rate: int = 60
+    #: Seconds inventory facts (zones, options, datacenters, datastore lists) are reused.
+    inventory_ttl: int = 120
     stall_seconds: int = 10800
     allowed_channels: frozenset[str] = frozenset()
     #: HTTP mode: where /readyz and /metrics listen, apart from Slack's public traffic ("host:port").
@@ -167,6 +169,7 @@ def load(env: Mapping[str, str] | None = None, *, read_dotenv: bool = True) -> C
         log_format=log_format,
         read_only=read_only_raw in ("1", "true", "yes"),
         ovh_rate=number("PCC_OVH_RATE", 60, 1),
+        inventory_ttl=number("PCC_INVENTORY_TTL", 120, 0),
         stall_seconds=number("PCC_STALL_SECONDS", 10800, 60),
         allowed_channels=frozenset(channels),
         ops_bind=ops_bind,

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import deque
-from collections.abc import Callable
+from collections import Counter, deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 
 class RateLimited(Exception):
-    """No place came within the wait allowed."""
+    """No place came within the wait allowed; ``seconds`` until one is expected (None: stopping)."""
+
+    def __init__(self, seconds: float | None) -> None:
+        self.seconds = seconds
+        super().__init__("the bot is stopping" if seconds is None else f"next place in {seconds:.0f} s")
 
 
 class SlidingWindow:
@@ -17,9 +22,10 @@ class SlidingWindow:
     of 50 filers still goes out at once. Thread-safe; shared by every caller (commands, poller, doctor).
 
     Mutating calls come first: ``reserve`` places are theirs alone, reads never take a place while a
-    mutating call waits, and a mutating call waits as long as it takes (at most a minute) instead of
-    failing. Reads by a named person (``who``) are capped at ``person_share`` of the places reads can
-    use, so one person's burst cannot starve another's.
+    mutating call waits, and a mutating call waits as long as it takes (within its deadline) instead
+    of failing. Between people (``who``) the budget is work-conserving: a person alone may use every
+    read place; while several wait, the next place goes to the one who has taken the fewest in the
+    window (round robin by person), so one person's burst cannot starve another's.
     """
 
     WINDOW = 60.0
@@ -31,14 +37,16 @@ class SlidingWindow:
         sleep: Callable[[float], None] | None = None,
         *,
         reserve: int = 0,
-        person_share: float = 1.0,
     ) -> None:
         if per_minute < 1:
             raise ValueError("the budget must allow at least one call a minute")
         self.per_minute = per_minute
         self.reserve = min(max(0, reserve), per_minute - 1)
         self._read_places = per_minute - self.reserve
-        self._person_places = max(1, int(self._read_places * person_share))
+        #: Read places a busy person leaves for whoever comes next (a tenth): someone typing a command
+        #: during another's burst is answered at once, not a minute later.
+        self._welcome = max(1, self._read_places // 10) if self._read_places > 1 else 0
+        self._waiting: Counter[str] = Counter()  # people whose reads wait for a place
         self._clock = clock
         self._closed = threading.Event()
         # By default a wait ends early when the window is closed (the process is stopping).
@@ -53,26 +61,34 @@ class SlidingWindow:
 
     def _check_open(self) -> None:
         if self._closed.is_set():
-            raise RateLimited("the bot is stopping")
+            raise RateLimited(None)
 
     def _forget_old(self, now: float) -> None:
         while self._sent and now - self._sent[0][0] >= self.WINDOW:
             self._sent.popleft()
 
-    def _taken_by(self, who: str) -> list[float]:
-        return [at for at, caller in self._sent if caller == who]
+    def _taken(self, who: str) -> int:
+        return sum(1 for _, caller in self._sent if caller == who)
+
+    def _someone_less_served_waits(self, who: str) -> bool:
+        """Another waiting person has taken fewer places in the window. Call with the lock held."""
+        others = [p for p, n in self._waiting.items() if n > 0 and p != who]
+        if not others:
+            return False
+        taken = Counter(caller for _, caller in self._sent)
+        return min(taken[p] for p in others) < taken[who]
 
     def _read_delay(self, now: float, count: int, who: str | None) -> float:
         """Seconds until a read of ``count`` places fits (0: now). Call with the lock held."""
         delays = [0.0]
-        over = len(self._sent) + count - self._read_places
+        places = self._read_places
+        if who is not None and self._taken(who) >= self._welcome:
+            places -= self._welcome  # the last few stay for someone who has hardly asked yet
+        over = len(self._sent) + count - places
         if over > 0:
             delays.append(self._sent[over - 1][0] + self.WINDOW - now)
-        if who is not None:
-            mine = self._taken_by(who)
-            over_mine = len(mine) + count - self._person_places
-            if over_mine > 0:
-                delays.append(mine[over_mine - 1] + self.WINDOW - now)
+        if who is not None and self._someone_less_served_waits(who):
+            delays.append(0.05)  # their turn first
         if self._mutations_waiting:
             delays.append(0.05)
         return max(delays)
@@ -109,17 +125,31 @@ class SlidingWindow:
         if mutating:
             self._acquire_mutating(who, max_wait)
             return
+        if self.try_acquire(who=who):
+            return
         deadline = self._clock() + max_wait
         told = False
-        while not self.try_acquire(who=who):
-            self._check_open()
-            delay = self.wait_time(who)
-            if self._clock() + delay > deadline:
-                raise RateLimited(f"OVHcloud call budget used up; next call possible in {delay:.0f} s")
-            if on_wait is not None and not told:
-                on_wait(delay)
-                told = True
-            self._sleep(max(delay, 0.001))
+        with self.queued(who):
+            while not self.try_acquire(who=who):
+                self._check_open()
+                delay = self.wait_time(who)
+                if self._clock() + delay > deadline:
+                    raise RateLimited(delay)
+                if on_wait is not None and not told:
+                    on_wait(delay)
+                    told = True
+                self._sleep(max(min(delay, 1.0), 0.001))  # a turn may come sooner than the window says
+
+    @contextmanager
+    def queued(self, who: str | None) -> Iterator[None]:
+        """``who`` waits for a place meanwhile: less served than the others, they go first."""
+        with self._lock:
+            self._waiting[who or ""] += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._waiting[who or ""] -= 1
 
     def _acquire_mutating(self, who: str | None, max_wait: float) -> None:
         """Ahead of every read; past ``max_wait`` the call is refused rather than sent late (a call
@@ -135,7 +165,7 @@ class SlidingWindow:
                     self._forget_old(now)
                     delay = self._sent[0][0] + self.WINDOW - now if self._sent else 0.0
                 if now + delay > deadline:
-                    raise RateLimited(f"OVHcloud call budget used up; next call possible in {delay:.0f} s")
+                    raise RateLimited(delay)
                 self._sleep(max(delay, 0.001))
         finally:
             with self._lock:

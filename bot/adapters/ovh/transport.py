@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import ovh.exceptions
@@ -52,6 +53,7 @@ class OvhTransport:
         max_wait_seconds: float = 30.0,
         mutation_wait_seconds: float = 90.0,
         page_size: int = PAGE_SIZE,
+        inventory_ttl_seconds: float = 120.0,
     ) -> None:
         self._client = client
         # Two layers, so that no task waits on the pool it runs on: a listing's steps (a PCC, its
@@ -63,7 +65,10 @@ class OvhTransport:
         self._sleep = sleep
         self._counters = counters or Counters()
         self.limiter = limiter or SlidingWindow(per_minute=60)
-        self._cache = cache or ReadCache(ttl_seconds=30, remember=(OvhNotFound,), error_ttl_seconds=30)
+        # Inventory facts are shared by commands, forms and plans for a while; a 404 for 30 s.
+        self._cache = cache or ReadCache(
+            ttl_seconds=inventory_ttl_seconds, remember=(OvhNotFound,), error_ttl_seconds=30
+        )
         self._max_wait = max_wait_seconds
         #: A mutating call not sent by then is not sent at all: it must go out well within the time
         #: after which a call with no answer is declared in doubt (ServiceSettings.call_timeout).
@@ -92,7 +97,8 @@ class OvhTransport:
             self.limiter.acquire(wait, mutating=mutating, who=logs.current_user(), on_wait=waits.current())
         except RateLimited as error:
             self._counters.inc("pcc_ovh_throttled_total", method=method, route=route)
-            raise BudgetSpent(f"{method} {path} not sent: {error}") from error
+            retry_at = None if error.seconds is None else datetime.now(UTC) + timedelta(seconds=error.seconds)
+            raise BudgetSpent(f"{method} {path}", retry_at) from error
         self._counters.inc("pcc_ovh_calls_total", method=method, route=route)
         try:
             return call()
