@@ -18,7 +18,7 @@ from bot.demo.simulator import (
 )
 from bot.domain import State
 from bot.support.window import SlidingWindow
-from bot.usecases.ports import Board, Change, MessageRef, Offer
+from bot.usecases.ports import Board, Change, MessageRef, Offer, PlanBoard
 from bot.usecases.service import PccService
 from bot.usecases.settings import ServiceSettings
 
@@ -53,6 +53,13 @@ class _QuietChat:
         return MessageRef(channel, "3.1")
 
     def update_board(self, ref: MessageRef, board: Board) -> None:
+        pass
+
+    def post_plan(self, board: PlanBoard) -> MessageRef:
+        self.sent += 1
+        return MessageRef(board.plan.channel, f"4.{self.sent}")
+
+    def update_plan(self, board: PlanBoard) -> None:
         pass
 
     def post_text(

@@ -130,8 +130,8 @@ class Runtime:
                 pool.wait_idle(max(0.0, deadline - time.monotonic()))
                 for pool in (self.executor, self.work, self.decisions)
             )
-            if idle and self.executor.wait_idle(0):  # no listener submitted work meanwhile
-                return True
+            if idle and all(pool.wait_idle(0) for pool in (self.executor, self.work, self.decisions)):
+                return True  # and none handed work to another meanwhile (a click starting a dispatch)
             if time.monotonic() >= deadline:
                 return False
 

@@ -13,6 +13,7 @@ from bot.adapters.slack import ids
 from bot.adapters.slack.grammar import parse_doubt_value, parse_request_id, parse_user
 from bot.domain import MigrationRequest
 from bot.usecases.decisions import Decisions
+from bot.usecases.plans import Plans
 from bot.usecases.service import PccService
 from handlers.errors import later, user_of
 
@@ -59,8 +60,32 @@ def on_settle(
     later(context["decisions"], respond, user_of(body), run)
 
 
+#: Each button of a plan's board and the decision it asks for (Cancel the rest answers how many).
+PLAN_DECISIONS: dict[str, Callable[[Plans, int, str], object]] = {
+    ids.APPROVE_PLAN: Plans.approve,
+    ids.REJECT_PLAN: Plans.reject,
+    ids.CANCEL_PLAN_REST: Plans.cancel_rest,
+}
+
+
+def on_plan_click(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, context: BoltContext
+) -> None:
+    """A plan's button: acked at once, decided on the decisions pool; the board shows the outcome."""
+    ack()
+    service: PccService = context["service"]
+    decide = PLAN_DECISIONS[str(action.get("action_id"))]
+
+    def run() -> None:
+        decide(service.plans, parse_request_id(action.get("value")), parse_user(body))
+
+    later(context["decisions"], respond, user_of(body), run)
+
+
 def register(app: App) -> None:
     for action_id in DECISIONS:
         app.action(action_id)(on_click)
+    for action_id in PLAN_DECISIONS:
+        app.action(action_id)(on_plan_click)
     app.action(ids.ADOPT)(on_settle)
     app.action(ids.CLOSE_NOT_STARTED)(on_settle)

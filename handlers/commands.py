@@ -11,6 +11,7 @@ from bot.adapters.slack import cards, forms, ids, kit, listings
 from bot.adapters.slack.grammar import (
     Audit,
     Cancel,
+    FilePlan,
     Help,
     ListFilers,
     ListRequests,
@@ -65,6 +66,20 @@ def answer(service: PccService, command: dict[str, Any], respond: Respond, clien
             request = service.filing.request_migration(spec, requester=user, channel=channel)
             text, body = kit.text_message(
                 f"Request #{request.id} filed and posted in <#{channel}>; an approver has to approve it."
+            )
+        case FilePlan() as asked:
+            plan = service.plans.file_plan(
+                asked.source_service,
+                asked.source_datacenter_id,
+                asked.dest_service,
+                asked.dest_datacenter_id,
+                asked.filer_ids,
+                requester=user,
+                channel=channel,
+            )
+            text, body = kit.text_message(
+                f"Plan #{plan.id} filed and posted in <#{channel}>: {len(plan.items)} datastore(s), "
+                f"{len(plan.left_out)} left out. An approver has to approve it."
             )
         case ListRequests():
             text, body = listings.list_message(*service.reading.recent(user))

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from bot import domain
-from bot.usecases.ports import Board, MessageRef, Offer
+from bot.usecases.ports import Board, MessageRef, Offer, PlanBoard
 
 
 @dataclass
@@ -174,6 +174,7 @@ class FakeNotifier:
     texts: list[tuple[str, str, str | None]] = field(default_factory=list)
     boards: list[tuple[str, str | None, Board]] = field(default_factory=list)
     uploads: list[tuple[str, str, str]] = field(default_factory=list)
+    plan_boards: list[PlanBoard] = field(default_factory=list)
     failures: int = 0  # how many next sends fail
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -203,6 +204,15 @@ class FakeNotifier:
     def update_board(self, ref: MessageRef, board: Board) -> None:
         self._maybe_fail()
         self.boards.append((ref.channel, ref.ts, board))
+
+    def post_plan(self, board: PlanBoard) -> MessageRef:
+        self._maybe_fail()
+        self.plan_boards.append(board)
+        return MessageRef(board.plan.channel, f"400.{next(self._ts)}")
+
+    def update_plan(self, board: PlanBoard) -> None:
+        self._maybe_fail()
+        self.plan_boards.append(board)
 
     def post_text(
         self, channel: str, text: str, thread_ts: str | None = None, offer: Offer | None = None

@@ -62,7 +62,8 @@ def test_every_action_has_a_listener(bot, action_id):
     response = bot.click(action_id, value, user="UBOB")
     assert response.status_code == 200  # Bolt answers 404 for an action nobody listens to
     bot.settle()
-    assert "request #999999 not found" in bot.replies()[0]
+    about = "plan" if action_id in (ids.APPROVE_PLAN, ids.REJECT_PLAN, ids.CANCEL_PLAN_REST) else "request"
+    assert f"{about} #999999 not found" in bot.replies()[0]
 
 
 def test_the_slash_command_has_a_listener(bot):

@@ -70,6 +70,8 @@ class MigrationRequest(RequestDraft):
     candidates: tuple[Task, ...] = ()
     #: The restore datastore being removed (its filer id in the destination datacenter).
     copy_filer_id: int | None = None
+    #: The plan this request is a datastore of (its card is the plan's board), if any.
+    plan_id: int | None = None
 
     @property
     def can_retry(self) -> bool:
@@ -149,7 +151,7 @@ class AuditEntry:
 
 
 class NoticeKind(StrEnum):
-    CARD = "card"  # the request's card, posted in the request's channel
+    CARD = "card"  # the request's (or the plan's) card, posted in its channel
     THREAD = "thread"  # a reply in the card's thread
     INCIDENT = "incident"  # a message in the incident room
 
@@ -175,14 +177,21 @@ class NoticeDraft:
 
 @dataclass(frozen=True)
 class Notice:
+    """A queued notice about a request, or (``request_id`` None) about a plan as a whole."""
+
     id: int
-    request_id: int
+    request_id: int | None
     kind: NoticeKind
     key: str
     channel: str
     text: str
     attempts: int = 0
     button: NoticeButton | None = None
+    plan_id: int | None = None
+
+    @property
+    def about(self) -> str:
+        return f"request #{self.request_id}" if self.request_id is not None else f"plan #{self.plan_id}"
 
 
 class RequestFields(TypedDict, total=False):

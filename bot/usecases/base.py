@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Concatenate, ParamSpec, TypeVar
 
-from bot.domain import MigrationRequest, NotAllowed
+from bot.domain import MigrationRequest, NotAllowed, Plan
 from bot.support import logs
 from bot.usecases.chat import ChatDesk, require
 from bot.usecases.ports import Clock, Directory, Notifier, OvhGateway, Repository
@@ -79,18 +79,15 @@ class Deps:
         return user != request.requester and self.is_approver(user)
 
     def check_approver(
-        self, request: MigrationRequest, user: str, decision: str = "approve or reject"
+        self, request: MigrationRequest | Plan, user: str, decision: str = "approve or reject"
     ) -> None:
         """Re-checked on every click, with the group's members read now: a listed user or group member,
         never the requester. ``decision`` says what the click asked for, in the refusal."""
+        what = f"plan #{request.id}" if isinstance(request, Plan) else f"request #{request.id}"
         if user == request.requester:
-            raise NotAllowed(
-                f"you filed request #{request.id} yourself; another approver has to {decision} it"
-            )
+            raise NotAllowed(f"you filed {what} yourself; another approver has to {decision} it")
         if not self.is_approver(user, fresh=True):
-            raise NotAllowed(
-                f"only the approvers listed in PCC_APPROVERS can {decision} request #{request.id}"
-            )
+            raise NotAllowed(f"only the approvers listed in PCC_APPROVERS can {decision} {what}")
 
     def refuse_if_read_only(self, what: str) -> None:
         if self.settings.read_only:

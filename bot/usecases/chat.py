@@ -22,7 +22,7 @@ from bot.domain import (
     State,
     StorageError,
 )
-from bot.usecases.ports import Board, Change, Clock, MessageRef, Notifier, Repository
+from bot.usecases.ports import Board, Change, Clock, MessageRef, Notifier, PlanBoard, Repository
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,10 @@ def require(repo: Repository, request_id: int) -> MigrationRequest:
     if request is None:
         raise NotFound(f"request #{request_id} not found")
     return request
+
+
+#: A plan's board is edited at most this often while its datastores move (Slack's chat.update is tier 3).
+PLAN_EDIT_EVERY = timedelta(seconds=3)
 
 
 def _retry_delay(attempts: int) -> timedelta:
@@ -56,12 +60,23 @@ class ChatDesk:
         self._delivery = threading.Lock()
         self._accepted: set[int] = set()  # notices the chat accepted whose record failed
         self._unsaved_cards: dict[int, MessageRef] = {}  # cards posted whose ts is not stored yet
+        self._plan_edits: dict[int, datetime] = {}  # when each plan's board was last edited
+        self._plan_digests: dict[int, str] = {}  # what it showed then
+        self._plans_due: set[int] = set()  # plans whose board waits for its next edit
 
     def thread_and_incident(  # the same notice in the request's thread and in the incident room
-        self, request: MigrationRequest, key: str, text: str, button: NoticeButton | None = None
+        self,
+        request: MigrationRequest,
+        key: str,
+        text: str,
+        button: NoticeButton | None = None,
+        *,
+        routine: bool = False,
     ) -> list[NoticeDraft]:
+        """A ``routine`` notice of a plan's datastore (a completion) stays in the plan's thread: the
+        incident room gets the plan's start, its failures and one summary."""
         notices = [NoticeDraft(NoticeKind.THREAD, key, request.channel, text, button)]
-        if self._incident_channel:
+        if self._incident_channel and not (routine and request.plan_id is not None):
             channel = self._incident_channel
             notices.append(NoticeDraft(NoticeKind.INCIDENT, f"{key}-incident", channel, text, button))
         return notices
@@ -86,6 +101,9 @@ class ChatDesk:
 
     def refresh_card(self, request_id: int) -> None:
         request = require(self._repo, request_id)
+        if request.plan_id is not None:
+            self.refresh_plan(request.plan_id)  # a plan's datastore: its card is the plan's board
+            return
         if request.card_ts is None:
             return  # the card is still queued; it will be posted with the current state
         try:
@@ -94,6 +112,36 @@ class ChatDesk:
             log.warning("request #%d: card not updated (%s); the next change retries", request_id, error)
             return
         self._repo.update_fields(request_id, {"card_updated_at": self._clock.now()}, self._clock.now())
+
+    def plan_board(self, plan_id: int) -> PlanBoard:
+        plan = self._repo.get_plan(plan_id)
+        if plan is None:
+            raise NotFound(f"plan #{plan_id} not found")
+        return PlanBoard(plan, tuple(self._repo.plan_items(plan_id)), self._clock.now())
+
+    def refresh_plan(self, plan_id: int, *, at_once: bool = False) -> None:
+        """Edit the plan's board; while its datastores move fast (a dispatch), at most once every few
+        seconds: the poller's tick edits what is left (``refresh_plans``)."""
+        now = self._clock.now()
+        last = self._plan_edits.get(plan_id)
+        if not at_once and last is not None and now - last < PLAN_EDIT_EVERY:
+            self._plans_due.add(plan_id)
+            return
+        board = self.plan_board(plan_id)
+        if board.plan.card_ts is None or self._plan_digests.get(plan_id) == board.digest():
+            return
+        try:
+            self._notifier.update_plan(board)
+        except NoticeNotDelivered as error:
+            log.warning("plan #%d: board not edited (%s); the next tick retries", plan_id, error)
+            self._plans_due.add(plan_id)
+            return
+        self._plan_edits[plan_id], self._plan_digests[plan_id] = now, board.digest()
+        self._plans_due.discard(plan_id)
+
+    def refresh_plans(self) -> None:
+        for plan_id in sorted(self._plans_due):
+            self.refresh_plan(plan_id, at_once=True)
 
     def refresh_board(self) -> None:
         """Post the incident-room board once, then edit it whenever what it shows changes."""
@@ -150,6 +198,10 @@ class ChatDesk:
         """Post one notice, unless the chat already accepted it and only its record is missing."""
         if notice.id in self._accepted:
             return
+        if notice.request_id is None:
+            self._send_about_plan(notice)
+            self._accepted.add(notice.id)
+            return
         request = require(self._repo, notice.request_id)
         offer = (notice.button, request) if notice.button else None
         if notice.kind == NoticeKind.CARD:
@@ -163,6 +215,23 @@ class ChatDesk:
         else:
             self._notifier.post_text(notice.channel, notice.text, None, offer)
         self._accepted.add(notice.id)
+
+    def _send_about_plan(self, notice: Notice) -> None:
+        assert notice.plan_id is not None
+        if notice.kind == NoticeKind.CARD:
+            board = self.plan_board(notice.plan_id)
+            if board.plan.card_ts is None:
+                ref = self._notifier.post_plan(board)
+                self._repo.set_plan_card(notice.plan_id, ref.channel, ref.ts)
+                self._plan_edits[notice.plan_id] = self._clock.now()
+                self._plan_digests[notice.plan_id] = board.digest()
+        elif notice.kind == NoticeKind.THREAD:
+            plan = self.plan_board(notice.plan_id).plan
+            if plan.card_ts is None or plan.card_channel is None:
+                raise NoticeNotDelivered("the plan's card is not posted yet", retry_after=5)
+            self._notifier.post_text(plan.card_channel, notice.text, plan.card_ts)
+        else:
+            self._notifier.post_text(notice.channel, notice.text)
 
     def _post_card_once(self, request: MigrationRequest) -> None:
         """A request has one live card: a card Slack accepted whose ts could not be stored is not
@@ -188,20 +257,16 @@ class ChatDesk:
                 else _retry_delay(notice.attempts)
             )
             log.warning(
-                "notice %d for request #%d not delivered (%s); retry in %s",
-                notice.id,
-                notice.request_id,
-                error,
-                delay,
+                "notice %d for %s not delivered (%s); retry in %s", notice.id, notice.about, error, delay
             )
             self._repo.notice_failed(notice.id, str(error), now + delay)
         except StorageError as storage:
             log.error("notice %d: its delivery could not be recorded (%s)", notice.id, storage)
 
-    def _withdraw_uncarded(self, notice: Notice, error: NoticeNotDelivered) -> None:
+    def _withdraw_uncarded(self, request_id: int, notice: Notice, error: NoticeNotDelivered) -> None:
         """A pending request whose card Slack refused for good can never be approved: it is cancelled,
         so that its datastore can be requested again where pcc-bot can post."""
-        request = require(self._repo, notice.request_id)
+        request = require(self._repo, request_id)
         if request.state != State.PENDING:
             return
         now = self._clock.now()
@@ -215,21 +280,25 @@ class ChatDesk:
 
     def _dead_letter(self, notice: Notice, error: NoticeNotDelivered, now: datetime) -> None:
         log.error(
-            "notice %d for request #%d dead-lettered: Slack refused it for good (%s) in %s",
+            "notice %d for %s dead-lettered: Slack refused it for good (%s) in %s",
             notice.id,
-            notice.request_id,
+            notice.about,
             error,
             notice.channel,
         )
         self._repo.notice_dead(notice.id, str(error), now)
-        if notice.kind == NoticeKind.CARD:
-            self._withdraw_uncarded(notice, error)
+        if notice.kind == NoticeKind.CARD and notice.request_id is not None:
+            self._withdraw_uncarded(notice.request_id, notice, error)
         room = self._incident_channel
         if room and notice.channel != room and notice.kind != NoticeKind.INCIDENT:
+            follow = f"/pcc status {notice.request_id}" if notice.request_id is not None else "/pcc list"
             text = (
-                f":mailbox_closed: A message about request #{notice.request_id} could not be delivered "
-                f"to <#{notice.channel}> ({error.reason}); it will not be retried. Invite pcc-bot to "
-                f"that channel, or follow the request with `/pcc status {notice.request_id}`."
+                f":mailbox_closed: A message about {notice.about} could not be delivered to "
+                f"<#{notice.channel}> ({error.reason}); it will not be retried. Invite pcc-bot to that "
+                f"channel, or follow it with `{follow}`."
             )
             draft = NoticeDraft(NoticeKind.INCIDENT, f"dead-{notice.id}", room, text)
-            self._repo.queue_notice(notice.request_id, draft, now)
+            if notice.request_id is not None:
+                self._repo.queue_notice(notice.request_id, draft, now)
+            elif notice.plan_id is not None:
+                self._repo.queue_plan_notices(notice.plan_id, [draft], now)

@@ -69,6 +69,14 @@ class Decisions:
             detail="accepted the copyFiler conditions quoted on the card" if request.uses_copy_filer else "",
             fields={"decided_by": user, "decided_at": now},
         )
+        if not self.launch(request, decision):
+            raise self._not_pending(request_id)
+        log.info("request #%d approved by %s", request_id, user)
+        return self._d.require(request_id)
+
+    def launch(self, request: MigrationRequest, decision: Change) -> bool:
+        """The migration POST of a pending request, through the gate: False when another click (or
+        dispatcher) won the compare-and-set, and nothing was sent."""
 
         def started(task: StartedTask) -> Change:
             return Change(
@@ -92,7 +100,7 @@ class Decisions:
                 ],
             )
 
-        if not self._gate.run(
+        return self._gate.run(
             request,
             MIGRATION,
             decision,
@@ -100,10 +108,7 @@ class Decisions:
             on_success=started,
             refused=lambda error: messages.refused(request, error),
             in_doubt=lambda error: messages.ambiguous(request, error),
-        ):
-            raise self._not_pending(request_id)
-        log.info("request #%d approved by %s", request_id, user)
-        return self._d.require(request_id)
+        )
 
     @about_request
     def retry(self, request_id: int, user: str) -> MigrationRequest:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from bot.domain import TASK_STATE_MEANINGS, MigrationRequest, OvhApiError, State, Task
+from bot.domain import TASK_STATE_MEANINGS, MigrationRequest, OvhApiError, Plan, PlanTally, State, Task
 from bot.support.mrkdwn import esc
 
 
@@ -245,4 +245,20 @@ def closed(request: MigrationRequest, user: str, operation: str) -> str:
     return (
         f"Request #{request.id} closed by <@{user}>, who checked at OVHcloud that the {operation} call "
         f"started nothing. {after}"
+    )
+
+
+def plan_summary(plan: Plan, tally: PlanTally, took: timedelta) -> str:
+    """The one message the incident room gets when every datastore of a plan has ended."""
+    parts = [f"{tally.copied} copied", f"{tally.failed} failed"]
+    if tally.stopped:
+        parts.append(f"{tally.stopped} cancelled")
+    hours, minutes = divmod(int(took.total_seconds() // 60), 60)
+    icon = ":white_check_mark:" if tally.failed == 0 else ":warning:"
+    return (
+        f"{icon} Plan #{plan.id} ended: {', '.join(parts)} of {tally.total} datastore(s) "
+        f"({plan.used_gb:,.0f} GB used at filing) from datacenter {plan.source_datacenter_id} of "
+        f"{plan.source_service} to {plan.dest_service}/{plan.dest_datacenter_id}, in "
+        f"{hours} h {minutes:02d} min. The copies are mounted read-only as `restore-…` on every host "
+        "of the destination datacenter."
     )

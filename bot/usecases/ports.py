@@ -14,12 +14,16 @@ from bot.domain import (
     Datacenter,
     Filer,
     FilerListing,
+    LeftOut,
     MigrationRequest,
     MigrationSpec,
     Notice,
     NoticeButton,
     NoticeDraft,
     Pcc,
+    Plan,
+    PlanDraft,
+    PlanState,
     RequestDraft,
     RequestFields,
     StartedTask,
@@ -134,6 +138,57 @@ class Repository(Protocol):
 
     def queue_notice(self, request_id: int, draft: NoticeDraft, now: datetime) -> None: ...
 
+    # plans: a datacenter under one decision (bot/domain/plan.py)
+
+    def add_plan(self, draft: PlanDraft) -> Plan: ...
+
+    def get_plan(self, plan_id: int) -> Plan | None: ...
+
+    def plans_in_states(self, states: Sequence[PlanState]) -> list[Plan]: ...
+
+    def recent_plans(self, limit: int) -> list[Plan]: ...
+
+    def plan_items(self, plan_id: int) -> list[MigrationRequest]: ...
+
+    def move_plan(
+        self,
+        plan_id: int,
+        expected: PlanState,
+        target: PlanState,
+        by: str,
+        now: datetime,
+        notices: Sequence[NoticeDraft] = (),
+    ) -> bool: ...
+
+    def approve_plan(
+        self,
+        plan: Plan,
+        user: str,
+        now: datetime,
+        drafts: Sequence[RequestDraft],
+        notices: Sequence[NoticeDraft] = (),
+    ) -> list[LeftOut] | None: ...
+
+    def set_plan_card(self, plan_id: int, channel: str, ts: str) -> None: ...
+
+    def queue_plan_notices(self, plan_id: int, drafts: Sequence[NoticeDraft], now: datetime) -> None: ...
+
+    def copied_filers(
+        self, source_service: str, dest_service: str, dest_datacenter_id: int
+    ) -> frozenset[int]: ...
+
+
+@dataclass(frozen=True)
+class PlanBoard:
+    """What a plan's card shows: the plan, and the request of each datastore once approved."""
+
+    plan: Plan
+    items: tuple[MigrationRequest, ...]
+    now: datetime
+
+    def digest(self) -> str:
+        return repr((self.plan.state, [(r.id, r.state.value, r.progress) for r in self.items]))
+
 
 @dataclass(frozen=True)
 class Board:
@@ -174,6 +229,10 @@ class Notifier(Protocol):
     def upload_private(self, user: str, filename: str, content: str, comment: str) -> None: ...
 
     def update_board(self, ref: MessageRef, board: Board) -> None: ...
+
+    def post_plan(self, board: PlanBoard) -> MessageRef: ...
+
+    def update_plan(self, board: PlanBoard) -> None: ...
 
 
 class Directory(Protocol):

@@ -110,7 +110,7 @@ class Reading:
         pending = self._d.repo.in_states([State.PENDING])
         return Home(
             mine=mine,
-            to_approve=tuple(r for r in pending if self._d.may_decide(r, user)),
+            to_approve=tuple(r for r in pending if r.plan_id is None and self._d.may_decide(r, user)),
             active=tuple(self._d.repo.in_states(sorted(IN_FLIGHT_STATES))),
         )
 

@@ -12,6 +12,7 @@ from bot.usecases.chat import ChatDesk
 from bot.usecases.decisions import Decisions
 from bot.usecases.filing import Filing
 from bot.usecases.gate import Gate
+from bot.usecases.plans import Plans
 from bot.usecases.ports import Clock, Directory, Notifier, OvhGateway, Repository
 from bot.usecases.reading import Reading
 from bot.usecases.settings import ServiceSettings
@@ -45,16 +46,21 @@ class PccService:
         self.reading = Reading(deps)
         self.decisions = Decisions(deps, Gate(repo=repo, chat=chat, clock=clock), self._tracker.doubt)
         self._tracker.expire = self.decisions.expire_if_due
+        self.plans = Plans(deps, self.decisions, background)
 
     # ------------------------------------------------------------ the scheduler's jobs
 
     def poll_once(self) -> None:
-        """One scheduler tick: expire, remind, track tasks, look for lost tasks, send notices, board."""
+        """One scheduler tick: expire, remind, track tasks, look for lost tasks, send notices, board;
+        then the plans: resume dispatches, end finished plans with their summary, edit their boards."""
         self._tracker.poll_once()
+        self.plans.tick()
 
     def reconcile(self) -> None:
-        """On start: settle requests a stopped bot left between the approval and the API's answer."""
+        """On start: settle requests a stopped bot left between the approval and the API's answer, and
+        resume the dispatch of approved plans."""
         self._tracker.reconcile()
+        self.plans.tick()
 
     def deliver_notices(self) -> int:
         """Send what is due in the outbox."""

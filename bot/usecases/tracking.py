@@ -56,6 +56,8 @@ class Tracker:
         budget) track tasks and resolve calls in doubt by reading; then send notices and the board."""
         now = self._clock.now()
         for request in self._repo.in_states([State.PENDING]):
+            if request.plan_id is not None:
+                continue  # approved with its plan, queued for its POST: the plan's dispatcher owns it
             if self.expire(request):
                 log.info("request #%d expired", request.id)
                 continue
@@ -178,7 +180,7 @@ class Tracker:
                     detail=f"task {task.task_id}",
                     fields={"task_state": task.state, "progress": 100},
                     notices=self._chat.thread_and_incident(
-                        request, "done", messages.completed(request), NoticeButton.REMOVE_COPY
+                        request, "done", messages.completed(request), NoticeButton.REMOVE_COPY, routine=True
                     ),
                 ),
             )

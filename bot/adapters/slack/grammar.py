@@ -36,6 +36,17 @@ class Migrate:
 
 
 @dataclass(frozen=True)
+class FilePlan:
+    """`/pcc plan`: every datastore of a source datacenter (or the ones listed) under one decision."""
+
+    source_service: str
+    source_datacenter_id: int
+    dest_service: str
+    dest_datacenter_id: int
+    filer_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
 class OpenMigrateForm:
     """`/pcc migrate` with no argument: a form with lists to pick from."""
 
@@ -60,13 +71,16 @@ class Audit:
     days: int
 
 
-Command = Help | ListFilers | Migrate | OpenMigrateForm | ListRequests | Status | Cancel | Audit
+Command = Help | ListFilers | Migrate | FilePlan | OpenMigrateForm | ListRequests | Status | Cancel | Audit
+#: Datastores a plan may list by id (a whole datacenter: list none).
+PLAN_MAX_LISTED = 100
 AUDIT_DEFAULT_DAYS = 30
 AUDIT_MAX_DAYS = 3650
 
 USAGE = {
     "filers": "filers <service> [<datacenterId>] [page <n> | csv]",
     "migrate": "migrate [<sourceService> <sourceDatacenterId> <filerId> <destService> <destDatacenterId>]",
+    "plan": "plan <sourceService> <sourceDatacenterId> <destService> <destDatacenterId> [<filerId> …]",
     "list": "list",
     "status": "status <requestId>",
     "cancel": "cancel <requestId>",
@@ -111,6 +125,7 @@ def parse(text: str) -> Command:
     expected = {
         "filers": (1, 4),
         "migrate": (5, 5),
+        "plan": (4, 4 + PLAN_MAX_LISTED),
         "list": (0, 0),
         "status": (1, 1),
         "cancel": (1, 1),
@@ -137,6 +152,14 @@ def parse(text: str) -> Command:
                     dest_service=_service(sub, "destService", args[3]),
                     dest_datacenter_id=_number(sub, "destDatacenterId", args[4]),
                 )
+            )
+        case "plan":
+            return FilePlan(
+                _service(sub, "sourceService", args[0]),
+                _number(sub, "sourceDatacenterId", args[1]),
+                _service(sub, "destService", args[2]),
+                _number(sub, "destDatacenterId", args[3]),
+                tuple(_number(sub, "filerId", a) for a in args[4:]),
             )
         case "list":
             return ListRequests()

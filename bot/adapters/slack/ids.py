@@ -11,9 +11,24 @@ REMOVE_COPY = "pcc_remove_copy"
 ADOPT = "pcc_adopt"
 CLOSE_NOT_STARTED = "pcc_close_not_started"
 
-ACTIONS = (APPROVE, REJECT, RETRY, REMOVE_COPY, ADOPT, CLOSE_NOT_STARTED)
-#: The buttons that make or settle an OVHcloud call: each asks for confirmation wherever it is posted.
-CONFIRMED = frozenset({APPROVE, RETRY, REMOVE_COPY, ADOPT, CLOSE_NOT_STARTED})
+#: A plan's board: one decision for every datastore of it, and stopping what is not sent yet.
+APPROVE_PLAN = "pcc_approve_plan"
+REJECT_PLAN = "pcc_reject_plan"
+CANCEL_PLAN_REST = "pcc_cancel_plan_rest"
+
+ACTIONS = (
+    APPROVE,
+    REJECT,
+    RETRY,
+    REMOVE_COPY,
+    ADOPT,
+    CLOSE_NOT_STARTED,
+    APPROVE_PLAN,
+    REJECT_PLAN,
+    CANCEL_PLAN_REST,
+)
+#: The buttons that make or settle OVHcloud calls: each asks for confirmation wherever it is posted.
+CONFIRMED = frozenset({APPROVE, RETRY, REMOVE_COPY, ADOPT, CLOSE_NOT_STARTED, APPROVE_PLAN, CANCEL_PLAN_REST})
 
 #: The `/pcc migrate` modal's callback id (its fields: bot/adapters/slack/forms.py, FormField).
 MIGRATE_FORM = "pcc_migrate_form"

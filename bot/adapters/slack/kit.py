@@ -105,6 +105,20 @@ def size_of(value: str) -> str:
     return value
 
 
+#: A progress bar's width in blocks: fits a phone's line next to a datastore's name.
+BAR_WIDTH = 10
+
+
+def bar(fraction: float) -> str:
+    """A fixed-width bar of Unicode blocks (full, and a light shade for what is left), with eighths
+    for the last filled block: readable in Slack on desktop and mobile, in any font."""
+    fraction = min(1.0, max(0.0, fraction))
+    eighths = round(fraction * BAR_WIDTH * 8)
+    full, part = divmod(eighths, 8)
+    partial = " ▏▎▍▌▋▊▉"[part] if part else ""
+    return ("█" * full + partial).ljust(BAR_WIDTH, "░")[:BAR_WIDTH]
+
+
 def gb(value: float | None) -> str:
     return "?" if value is None else f"{value:,.0f} GB"
 

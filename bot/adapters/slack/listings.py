@@ -32,6 +32,12 @@ HELP_LINES = (
         "ask for a copy (no argument: a form); an approver clicks Approve",
         "/pcc migrate pcc-192-0-2-15 1337 1234 pcc-192-0-2-50 1515",
     ),
+    (
+        "plan",
+        "copy a whole datacenter (or the datastores listed) under one decision: one card, one Approve "
+        "plan, then one POST per datastore; its card is the board",
+        "/pcc plan pcc-192-0-2-15 1337 pcc-192-0-2-50 1515",
+    ),
     ("list", "recent requests and their state", "/pcc list"),
     ("status", "one request with its history", "/pcc status 3"),
     (

@@ -11,9 +11,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.adapters.slack.cards import board_message, card_message, notice_blocks
+from bot.adapters.slack.plan_cards import plan_message
 from bot.domain import MigrationRequest, NoticeNotDelivered, PccBotError
 from bot.support import waits
-from bot.usecases.ports import Board, MessageRef, Offer
+from bot.usecases.ports import Board, MessageRef, Offer, PlanBoard
 
 #: Slack errors that sending the same message again cannot cure: the notice is dead-lettered.
 PERMANENT_ERRORS = frozenset(
@@ -108,6 +109,25 @@ class SlackNotifier:
             lambda: self._client.chat_postMessage(
                 channel=channel, text=text, blocks=blocks, **POSTED_AS_WRITTEN
             )
+        )
+
+    def post_plan(self, board: PlanBoard) -> MessageRef:
+        text, blocks = plan_message(board)
+        channel = board.plan.channel
+        return self._send(
+            lambda: self._client.chat_postMessage(
+                channel=channel, text=text, blocks=blocks, **POSTED_AS_WRITTEN
+            )
+        )
+
+    def update_plan(self, board: PlanBoard) -> None:
+        plan = board.plan
+        if plan.card_channel is None or plan.card_ts is None:
+            return
+        channel, ts = plan.card_channel, plan.card_ts
+        text, blocks = plan_message(board)
+        self._send(
+            lambda: self._client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks, **AS_WRITTEN)
         )
 
     def update_board(self, ref: MessageRef, board: Board) -> None:

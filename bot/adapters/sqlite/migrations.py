@@ -181,3 +181,43 @@ def m008_counts(db: Database) -> None:
         "ON CONFLICT(action) DO UPDATE SET n = n + 1; END"
     )
     db.execute("CREATE INDEX notices_dead ON notices(dead_at) WHERE dead_at IS NOT NULL")
+
+
+@migrations()
+def m009_plans(db: Database) -> None:
+    """Plans: a datacenter under one decision. Their datastores become requests (``plan_id``); their
+    own notices (the board, its thread, the summary) are queued with ``plan_id`` and no request."""
+    db.table("plans").create(
+        {
+            "id": int,
+            "state": str,
+            "source_service": str,
+            "source_datacenter_id": int,
+            "dest_service": str,
+            "dest_datacenter_id": int,
+            "requester": str,
+            "channel": str,
+            "created_at": str,
+            "expires_at": str,
+            "updated_at": str,
+            "source_zone": str,
+            "dest_zone": str,
+            "route": str,
+            "items": str,  # JSON: the datastores included, as read at filing
+            "left_out": str,  # JSON: the datastores left out, each with its reason
+            "decided_by": str,
+            "decided_at": str,
+            "card_channel": str,
+            "card_ts": str,
+        },
+        pk="id",
+        not_null={"state", "source_service", "dest_service", "requester", "created_at"},
+    )
+    db.table("plans").create_index(["state"])
+    db.table("requests").add_column("plan_id", int)
+    db.execute("CREATE INDEX requests_of_plan ON requests(plan_id) WHERE plan_id IS NOT NULL")
+    db.table("notices").add_column("plan_id", int)
+    # A plan's notice is identified by (plan, key), as a request's is by (request, key).
+    db.execute(
+        "CREATE UNIQUE INDEX one_plan_notice_per_key ON notices(plan_id, key) WHERE plan_id IS NOT NULL"
+    )

@@ -18,7 +18,8 @@ from typing import Any
 from sqlite_utils import Database
 
 from bot.adapters.sqlite.migrations import ACTIVE_SQL, migrations
-from bot.adapters.sqlite.rows import column, iso, to_entries, to_notice, to_request
+from bot.adapters.sqlite.plans import PlanTables
+from bot.adapters.sqlite.rows import column, iso, request_row, to_entries, to_notice, to_request
 from bot.domain import (
     AuditEntry,
     Conflict,
@@ -37,7 +38,7 @@ from bot.usecases.ports import Change
 __all__ = ["SqliteRepository", "migrations"]
 
 
-class SqliteRepository:
+class SqliteRepository(PlanTables):
     """The Repository port on SQLite (a file path, or ``:memory:`` for tests)."""
 
     def __init__(self, path: str, busy_timeout: float = 5.0) -> None:
@@ -85,27 +86,7 @@ class SqliteRepository:
     # ------------------------------------------------------------ requests
 
     def add(self, draft: RequestDraft, card_channel: str) -> MigrationRequest:
-        spec = draft.spec
-        row = {
-            "source_service": spec.source_service,
-            "source_datacenter_id": spec.source_datacenter_id,
-            "filer_id": spec.filer_id,
-            "dest_service": spec.dest_service,
-            "dest_datacenter_id": spec.dest_datacenter_id,
-            "requester": draft.requester,
-            "channel": draft.channel,
-            "state": State.PENDING.value,
-            "created_at": iso(draft.created_at),
-            "expires_at": iso(draft.expires_at),
-            "updated_at": iso(draft.created_at),
-            "filer_name": draft.filer_name,
-            "filer_size": draft.filer_size,
-            "vm_total": draft.vm_total,
-            "source_zone": draft.source_zone,
-            "dest_zone": draft.dest_zone,
-            "api_call": draft.api_call,
-            "route": draft.route,
-        }
+        spec, row = draft.spec, request_row(draft)
         try:
             with self._unit_of_work() as db:
                 request_id = int(db.table("requests").insert(row).last_pk or 0)

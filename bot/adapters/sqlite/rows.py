@@ -5,16 +5,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
 from bot.domain import (
     AuditEntry,
+    LeftOut,
     MigrationRequest,
     MigrationSpec,
     Notice,
     NoticeButton,
     NoticeKind,
+    Plan,
+    PlanDraft,
+    PlanItem,
+    PlanState,
+    RequestDraft,
     State,
     Task,
 )
@@ -73,6 +80,83 @@ def to_request(row: dict[str, Any]) -> MigrationRequest:
         in_doubt_since=parse(row["in_doubt_since"]),
         candidates=_tasks_from_json(row["candidates"]),
         copy_filer_id=row["copy_filer_id"],
+        plan_id=row.get("plan_id"),
+    )
+
+
+def request_row(draft: RequestDraft) -> dict[str, Any]:
+    """A new request's row, pending."""
+    spec = draft.spec
+    return {
+        "source_service": spec.source_service,
+        "source_datacenter_id": spec.source_datacenter_id,
+        "filer_id": spec.filer_id,
+        "dest_service": spec.dest_service,
+        "dest_datacenter_id": spec.dest_datacenter_id,
+        "requester": draft.requester,
+        "channel": draft.channel,
+        "state": State.PENDING.value,
+        "created_at": iso(draft.created_at),
+        "expires_at": iso(draft.expires_at),
+        "updated_at": iso(draft.created_at),
+        "filer_name": draft.filer_name,
+        "filer_size": draft.filer_size,
+        "vm_total": draft.vm_total,
+        "source_zone": draft.source_zone,
+        "dest_zone": draft.dest_zone,
+        "api_call": draft.api_call,
+        "route": draft.route,
+    }
+
+
+def plan_row(draft: PlanDraft) -> dict[str, Any]:
+    return {
+        "state": PlanState.PENDING.value,
+        "source_service": draft.source_service,
+        "source_datacenter_id": draft.source_datacenter_id,
+        "dest_service": draft.dest_service,
+        "dest_datacenter_id": draft.dest_datacenter_id,
+        "requester": draft.requester,
+        "channel": draft.channel,
+        "created_at": iso(draft.created_at),
+        "expires_at": iso(draft.expires_at),
+        "updated_at": iso(draft.created_at),
+        "source_zone": draft.source_zone,
+        "dest_zone": draft.dest_zone,
+        "route": draft.route,
+        "items": json.dumps([asdict(i) for i in draft.items]),
+        "left_out": left_out_json(draft.left_out),
+    }
+
+
+def left_out_json(left_out: Sequence[LeftOut]) -> str:
+    return json.dumps([asdict(i) for i in left_out])
+
+
+def to_plan(row: dict[str, Any]) -> Plan:
+    created_at, expires_at = parse(row["created_at"]), parse(row["expires_at"])
+    assert created_at is not None and expires_at is not None
+    return Plan(
+        id=row["id"],
+        state=PlanState(row["state"]),
+        source_service=row["source_service"],
+        source_datacenter_id=row["source_datacenter_id"],
+        dest_service=row["dest_service"],
+        dest_datacenter_id=row["dest_datacenter_id"],
+        requester=row["requester"],
+        channel=row["channel"],
+        created_at=created_at,
+        expires_at=expires_at,
+        updated_at=parse(row["updated_at"]),
+        source_zone=row["source_zone"],
+        dest_zone=row["dest_zone"],
+        route=row["route"],
+        items=tuple(PlanItem(**i) for i in json.loads(row["items"] or "[]")),
+        left_out=tuple(LeftOut(**i) for i in json.loads(row["left_out"] or "[]")),
+        decided_by=row["decided_by"],
+        decided_at=parse(row["decided_at"]),
+        card_channel=row["card_channel"],
+        card_ts=row["card_ts"],
     )
 
 
@@ -147,4 +231,5 @@ def to_notice(row: dict[str, Any]) -> Notice:
         text=row["text"],
         attempts=row["attempts"],
         button=NoticeButton(row["button"]) if row["button"] else None,
+        plan_id=row.get("plan_id"),
     )

@@ -1,0 +1,345 @@
+"""Plans: a whole datacenter (or the datastores listed) under one four-eyes decision.
+
+Filing reads the source datacenter once and says, for each datastore, whether it is copied or why not.
+Approval is one compare-and-set that creates a pending request per datastore in the same transaction;
+the dispatcher then sends each one's POST through the gate (``Decisions.launch``): at most one call per
+datastore whatever the clicks, and a dispatch cut by a crash resumes with what is still pending. The
+plan's card is its board; the incident room gets the start, each failure and one summary.
+
+Part of the service layer: no Slack, OVHcloud or SQLite here, only the ports.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import TypeVar
+
+from bot.domain import (
+    Conflict,
+    Field,
+    Filer,
+    LeftOut,
+    NotFound,
+    NoticeDraft,
+    NoticeKind,
+    PccBotError,
+    Plan,
+    PlanDraft,
+    PlanItem,
+    PlanState,
+    PlanTally,
+    RequestDraft,
+    RuleViolation,
+    State,
+    rule_violations,
+)
+from bot.usecases import messages
+from bot.usecases.base import Deps
+from bot.usecases.chat import BOT
+from bot.usecases.decisions import Decisions
+from bot.usecases.ports import Change
+from bot.usecases.warm_lists import Background
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class Plans:
+    def __init__(self, deps: Deps, decisions: Decisions, background: Background) -> None:
+        self._d = deps
+        self._decisions = decisions
+        self._background = background
+        self._dispatching: set[int] = set()  # plans this process is dispatching now
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------ filing
+
+    def file_plan(
+        self,
+        source: str,
+        source_dc: int,
+        dest: str,
+        dest_dc: int,
+        filer_ids: Iterable[int],
+        requester: str,
+        channel: str,
+    ) -> Plan:
+        """Read the source datacenter once, check the rules, and post the plan's card: every datastore
+        (or the listed ones) included or left out with its reason."""
+        self._d.refuse_if_read_only("filing a plan")
+        wanted = tuple(dict.fromkeys(filer_ids))
+        problems: list[tuple[Field, str]] = []
+
+        def look(field: Field, fn: Callable[[], T]) -> T | None:
+            try:
+                return fn()
+            except NotFound as missing:
+                problems.append((field, str(missing)))
+                return None
+
+        ovh = self._d.ovh
+        source_pcc = look(Field.SOURCE, lambda: ovh.get_pcc(source))
+        dest_pcc = look(Field.DESTINATION, lambda: ovh.get_pcc(dest))
+        listing = (
+            look(Field.SOURCE_DATACENTER, lambda: ovh.filer_listing(source, source_dc))
+            if source_pcc
+            else None
+        )
+        if dest_pcc:
+            look(Field.DESTINATION_DATACENTER, lambda: ovh.get_datacenter(dest, dest_dc))
+        if source_pcc is None or dest_pcc is None or listing is None or problems:
+            raise RuleViolation(problems)
+        problems = rule_violations(
+            source=source_pcc,
+            source_certs=ovh.get_certifications(source),
+            dest=dest_pcc,
+            dest_certs=ovh.get_certifications(dest),
+            policy=self._d.settings.policy,
+        )
+        filers = {f.filer_id: f for dc in listing.datacenters for f in dc.filers}
+        unknown = [i for i in wanted if i not in filers]
+        problems += [
+            (Field.FILER, f"filer {i} not found in datacenter {source_dc} of {source}") for i in unknown
+        ]
+        if problems:
+            raise RuleViolation(problems)
+        chosen = [filers[i] for i in wanted] if wanted else sorted(filers.values(), key=lambda f: f.filer_id)
+        items, left_out = self._sort(source, dest, dest_dc, chosen)
+        if not items:
+            reasons = (
+                "; ".join(f"{x.name}: {x.reason}" for x in left_out) or "the datacenter has no datastore"
+            )
+            raise Conflict(f"nothing to copy from datacenter {source_dc} of {source}: {reasons}")
+        now = self._d.clock.now()
+        plan = self._d.repo.add_plan(
+            PlanDraft(
+                source_service=source,
+                source_datacenter_id=source_dc,
+                dest_service=dest,
+                dest_datacenter_id=dest_dc,
+                requester=requester,
+                channel=channel,
+                created_at=now,
+                expires_at=now + self._d.settings.approval_ttl,
+                source_zone=source_pcc.zone,
+                dest_zone=dest_pcc.zone,
+                route=ovh.migration_route,
+                items=tuple(items),
+                left_out=tuple(left_out),
+            )
+        )
+        log.info(
+            "plan #%d filed by %s: %d datastore(s), %d left out",
+            plan.id,
+            requester,
+            len(items),
+            len(left_out),
+        )
+        self._d.chat.deliver()
+        return plan
+
+    def _sort(
+        self, source: str, dest: str, dest_dc: int, chosen: list[Filer]
+    ) -> tuple[list[PlanItem], list[LeftOut]]:
+        """Each chosen datastore: included, or left out with why (another request or plan has it, it
+        was already copied there)."""
+        repo = self._d.repo
+        copied = repo.copied_filers(source, dest, dest_dc)
+        in_plans = {
+            item.filer_id: plan.id
+            for plan in repo.plans_in_states([PlanState.PENDING])
+            if plan.source_service == source
+            for item in plan.items
+        }
+        items: list[PlanItem] = []
+        left_out: list[LeftOut] = []
+        for filer in chosen:
+            active = repo.active_for_filer(source, filer.filer_id)
+            reason = (
+                f"request #{active.id} has it ({active.state})"
+                if active
+                else f"plan #{in_plans[filer.filer_id]} has it"
+                if filer.filer_id in in_plans
+                else f"already copied to {dest}/{dest_dc}"
+                if filer.filer_id in copied
+                else None
+            )
+            if reason:
+                left_out.append(LeftOut(filer.filer_id, filer.name, reason))
+            else:
+                items.append(
+                    PlanItem(filer.filer_id, filer.name, filer.size, filer.vm_total, filer.space_used_gb)
+                )
+        return items, left_out
+
+    # ------------------------------------------------------------ decisions
+
+    def _require(self, plan_id: int) -> Plan:
+        plan = self._d.repo.get_plan(plan_id)
+        if plan is None:
+            raise NotFound(f"plan #{plan_id} not found")
+        return plan
+
+    def approve(self, plan_id: int, user: str) -> Plan:
+        """Four eyes, as for a request; the winner's click creates the plan's requests and starts their
+        dispatch. Rules are checked again now, on what OVHcloud says."""
+        self._d.refuse_if_read_only("approving a plan")
+        plan = self._require(plan_id)
+        self._d.check_approver(plan, user, "approve")
+        if self._expire_if_due(plan):
+            raise Conflict(f"plan #{plan_id} expired at {plan.expires_at:%Y-%m-%d %H:%M} UTC")
+        if plan.state != PlanState.PENDING:
+            raise self._already(plan)
+        self._check_rules_again(plan)
+        now = self._d.clock.now()
+        drafts = [self._draft(plan, item, now) for item in plan.items]
+        notices = self._to_room(
+            plan,
+            "started",
+            f":rocket: <@{user}> approved plan #{plan.id}: {len(plan.items)} datastore(s) of datacenter "
+            f"{plan.source_datacenter_id} of {plan.source_service} to {plan.dest_service}/"
+            f"{plan.dest_datacenter_id}. Progress on its board; failures and the summary here.",
+        )
+        late = self._d.repo.approve_plan(plan, user, now, drafts, notices)
+        if late is None:
+            raise self._already(self._require(plan_id))
+        log.info("plan #%d approved by %s (%d left out at approval)", plan_id, user, len(late))
+        self._d.chat.refresh_plan(plan_id, at_once=True)
+        self._d.chat.deliver()
+        self.dispatch_later(plan_id)
+        return self._require(plan_id)
+
+    def reject(self, plan_id: int, user: str) -> Plan:
+        plan = self._require(plan_id)
+        self._d.check_approver(plan, user)
+        if not self._d.repo.move_plan(
+            plan_id, PlanState.PENDING, PlanState.REJECTED, user, self._d.clock.now()
+        ):
+            raise self._already(self._require(plan_id))
+        self._d.chat.refresh_plan(plan_id, at_once=True)
+        return self._require(plan_id)
+
+    def cancel_rest(self, plan_id: int, user: str) -> int:
+        """Stop the datastores whose POST is not sent yet (each by compare-and-set: one the dispatcher
+        has just taken goes on); returns how many were stopped."""
+        plan = self._require(plan_id)
+        self._d.check_approver(plan, user, "cancel the rest of")
+        if plan.state != PlanState.APPROVED:
+            raise Conflict(f"plan #{plan_id} is {plan.state}: there is nothing being dispatched to cancel")
+        now, stopped = self._d.clock.now(), 0
+        for item in self._d.repo.plan_items(plan_id):
+            change = Change(actor=user, action="cancelled", detail=f"the rest of plan #{plan_id}")
+            if item.state == State.PENDING and self._d.repo.transition(
+                item.id, State.PENDING, State.CANCELLED, change, now
+            ):
+                stopped += 1
+        log.info("plan #%d: %d datastore(s) cancelled by %s", plan_id, stopped, user)
+        self._d.chat.refresh_plan(plan_id, at_once=True)
+        return stopped
+
+    def _already(self, plan: Plan) -> Conflict:
+        by = f" by {plan.decided_by}" if plan.decided_by else ""
+        return Conflict(f"plan #{plan.id} is already {plan.state}{by}")
+
+    def _check_rules_again(self, plan: Plan) -> None:
+        ovh = self._d.ovh
+        problems = rule_violations(
+            source=ovh.get_pcc(plan.source_service),
+            source_certs=ovh.get_certifications(plan.source_service),
+            dest=ovh.get_pcc(plan.dest_service),
+            dest_certs=ovh.get_certifications(plan.dest_service),
+            policy=self._d.settings.policy,
+        )
+        if problems:
+            raise RuleViolation(problems)
+
+    def _draft(self, plan: Plan, item: PlanItem, now: datetime) -> RequestDraft:
+        spec = plan.spec(item)
+        return RequestDraft(
+            spec=spec,
+            requester=plan.requester,
+            channel=plan.channel,
+            created_at=now,
+            expires_at=now + self._d.settings.approval_ttl,
+            filer_name=item.name,
+            filer_size=item.size,
+            vm_total=item.vm_total,
+            source_zone=plan.source_zone,
+            dest_zone=plan.dest_zone,
+            api_call=self._d.ovh.migration_call(spec, plan.route),
+            route=plan.route,
+        )
+
+    # ------------------------------------------------------------ dispatch, and the scheduler's part
+
+    def dispatch_later(self, plan_id: int) -> None:
+        """Dispatch the plan's pending datastores away from the caller's thread, once per process at a
+        time (across processes the gate's compare-and-set keeps each call single)."""
+        with self._lock:
+            if plan_id in self._dispatching:
+                return
+            self._dispatching.add(plan_id)
+        self._background(lambda: self._dispatch(plan_id))
+
+    def _dispatch(self, plan_id: int) -> None:
+        try:
+            for item in self._d.repo.plan_items(plan_id):
+                if item.state != State.PENDING:
+                    continue
+                decision = Change(actor=BOT, action="dispatched", detail=f"plan #{plan_id}")
+                try:
+                    self._decisions.launch(item, decision)
+                except PccBotError as error:  # this datastore only: the others go on
+                    log.error("plan #%d: request #%d not dispatched: %s", plan_id, item.id, error)
+        finally:
+            with self._lock:
+                self._dispatching.discard(plan_id)
+            self._d.chat.refresh_plan(plan_id, at_once=True)
+
+    def tick(self) -> None:
+        """The scheduler's part: expire pending plans, resume dispatches a stop cut, end finished plans
+        with their summary, and edit the boards that changed."""
+        for plan in self._d.repo.plans_in_states([PlanState.PENDING]):
+            self._expire_if_due(plan)
+        for plan in self._d.repo.plans_in_states([PlanState.APPROVED]):
+            items = self._d.repo.plan_items(plan.id)
+            if any(i.state == State.PENDING for i in items):
+                self.dispatch_later(plan.id)
+                continue
+            tally = PlanTally.of(items)
+            if tally.ended or not items:
+                self._end(plan, tally)
+        self._d.chat.refresh_plans()
+
+    def _end(self, plan: Plan, tally: PlanTally) -> None:
+        took = self._d.clock.now() - (plan.decided_at or plan.created_at)
+        text = messages.plan_summary(plan, tally, took)
+        if self._d.repo.move_plan(
+            plan.id,
+            PlanState.APPROVED,
+            PlanState.ENDED,
+            BOT,
+            self._d.clock.now(),
+            self._to_room(plan, "summary", text),
+        ):
+            self._d.chat.refresh_plan(plan.id, at_once=True)
+
+    def _expire_if_due(self, plan: Plan) -> bool:
+        now = self._d.clock.now()
+        if plan.state != PlanState.PENDING or now < plan.expires_at:
+            return False
+        if self._d.repo.move_plan(plan.id, PlanState.PENDING, PlanState.EXPIRED, BOT, now):
+            self._d.chat.refresh_plan(plan.id, at_once=True)
+        return True
+
+    def _to_room(self, plan: Plan, key: str, text: str) -> list[NoticeDraft]:
+        """A notice about the plan in its thread and in the incident room."""
+        notices = [NoticeDraft(NoticeKind.THREAD, key, plan.channel, text)]
+        room = self._d.settings.incident_channel
+        if room:
+            notices.append(NoticeDraft(NoticeKind.INCIDENT, f"{key}-incident", room, text))
+        return notices
