@@ -29,6 +29,7 @@ from bot.domain import (
     MigrationSpec,
     OvhApiError,
     PccBotError,
+    PlanState,
     StartedTask,
     State,
     StorageError,
@@ -179,6 +180,28 @@ class Lifecycle(RuleBasedStateMachine):
         task = data.draw(st.sampled_from(request.candidates))
         self._try(self.service.decisions.adopt, request.id, task.task_id, user)
 
+    @rule(user=st.sampled_from(PEOPLE), listed=st.sampled_from(((), (100,), (101,), (100, 101))))
+    def file_plan(self, user: str, listed: tuple[int, ...]) -> None:
+        self._try(self.service.plans.file_plan, "pcc-src", 10, "pcc-dst", 20, listed, user, "COPS")
+
+    @precondition(lambda self: self.repo.recent_plans(5))
+    @rule(
+        data=st.data(),
+        decision=st.sampled_from(("approve", "approve", "reject", "cancel_rest")),
+        user=st.sampled_from(PEOPLE),
+    )
+    def plan_decides(self, data: st.DataObject, decision: str, user: str) -> None:
+        plan = data.draw(st.sampled_from(self.repo.recent_plans(5)))
+        self._try(getattr(self.service.plans, decision), plan.id, user)
+
+    @precondition(lambda self: self.repo.plans_in_states([PlanState.PENDING]))
+    @rule(data=st.data(), user=st.sampled_from(APPROVERS), answer=st.sampled_from(ANSWERS))
+    def approver_approves_a_plan(self, data: st.DataObject, user: str, answer: str) -> None:
+        """With its first POST answered as drawn: a refusal, a lost answer or a crash mid-dispatch."""
+        plan = data.draw(st.sampled_from(self.repo.plans_in_states([PlanState.PENDING])))
+        self.gateway.answer = answer
+        self._try(self.service.plans.approve, plan.id, user)
+
     # ------------------------------------------------------------ the world
 
     @rule(answer=st.sampled_from(ANSWERS))
@@ -282,6 +305,21 @@ class Lifecycle(RuleBasedStateMachine):
         assert self.repo.count_actions("approved") == approvals
 
     @invariant()
+    def every_datastore_of_an_approved_plan_is_sent_cancelled_or_refused(self) -> None:
+        """No dispatch is left half-done: once a step is over (a crash mid-dispatch included: the
+        restart resumes it), no datastore of an approved plan still waits for its POST."""
+        for plan in self.repo.recent_plans(50):
+            items = self.repo.plan_items(plan.id)
+            queued = [r.id for r in items if r.state == State.PENDING]
+            assert not queued, f"plan #{plan.id} ({plan.state}) left {queued} unsent"
+            assert plan.state in (PlanState.APPROVED, PlanState.ENDED) or not items
+
+    @invariant()
+    def plan_states_seen(self) -> None:
+        for plan in self.repo.recent_plans(50):
+            event(f"plan {plan.state.value}")
+
+    @invariant()
     def at_most_one_active_request_per_filer(self) -> None:
         active = Counter(r.spec.filer_id for r in self.repo.recent(50) if r.is_active)
         assert all(count == 1 for count in active.values())
@@ -294,3 +332,19 @@ Lifecycle.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 TestLifecycle = Lifecycle.TestCase
+
+
+def test_a_dispatch_cut_by_a_crash_resumes_at_the_restart_and_sends_nothing_twice():
+    """The scenario the soak finds, kept as a fixed case: the process dies on a plan's first POST."""
+    model = Lifecycle()
+    try:
+        model.file_plan("UALICE", ())
+        (plan,) = model.repo.plans_in_states([PlanState.PENDING])
+        model.gateway.answer = "crash-after-running"
+        model._try(model.service.plans.approve, plan.id, "UBOB")  # dies, and restarts
+        model.every_datastore_of_an_approved_plan_is_sent_cancelled_or_refused()
+        model.no_call_runs_twice_for_one_decision()
+        model.at_most_one_active_request_per_filer()
+        assert sum(model.gateway.executed.values()) == 2  # both datastores' POSTs, once each
+    finally:
+        model.teardown()

@@ -19,7 +19,7 @@ from bot.demo.simulator.inventory import (
     large_pcc,
 )
 from bot.demo.simulator.server import SimulatorServer
-from bot.demo.simulator.state import Call, Fault, SimTask, Simulator
+from bot.demo.simulator.state import Call, Fault, SimTask, Simulator, busiest_minute
 
 __all__ = [
     "DEMO_APPLICATION_KEY",
@@ -33,6 +33,7 @@ __all__ = [
     "SimTask",
     "Simulator",
     "SimulatorServer",
+    "busiest_minute",
     "demo_inventory",
     "filer_record",
     "large_pcc",

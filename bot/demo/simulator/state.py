@@ -50,6 +50,18 @@ class Call:
     path: str
     body: str
     status: int
+    at: float = field(default_factory=time.monotonic)  # when it was answered
+
+
+def busiest_minute(calls: list[Call]) -> int:
+    """The most calls answered in any 60 seconds: what OVHcloud's fair-use rule counts."""
+    moments = sorted(c.at for c in calls)
+    start, most = 0, 0
+    for end, moment in enumerate(moments):
+        while moment - moments[start] >= 60:
+            start += 1
+        most = max(most, end - start + 1)
+    return most
 
 
 @dataclass

@@ -1,0 +1,157 @@
+"""The plan drill at the process boundary: a 40-datastore datacenter, racing approvals, one POST refused,
+one answered 503 after it ran, `kill -9` two seconds after the approval, a restart: every included
+datastore POSTed exactly once, one summary, and never more calls in a minute than the budget allows."""
+
+import json
+import signal
+import subprocess
+import sys
+import threading
+import time
+from urllib.parse import urlencode
+
+import requests
+
+from bot.adapters.slack import ids
+from bot.demo.simulator import busiest_minute, large_pcc
+from bot.domain import PlanState
+from tests.conftest import CHANNEL, INCIDENT, POST_ROUTE, free_port, process_env, signed_headers
+
+BIG = "pcc-192-0-2-99"
+
+
+class Serving:
+    def __init__(self, tmp_path, simulator, slack) -> None:
+        self.port = free_port()
+        self.env = process_env(
+            simulator,
+            slack,
+            str(tmp_path / "bot.db"),
+            SLACK_BOT_TOKEN="xoxb-test-token",
+            SLACK_SIGNING_SECRET="shh",
+            PCC_APPROVERS="UBOB,UCAROL",
+            PCC_INCIDENT_CHANNEL=INCIDENT,
+            PCC_POLL_SECONDS="1",
+        )
+        self.cwd, self.slack = tmp_path, slack
+        self.proc = self.start()
+
+    def start(self) -> subprocess.Popen[bytes]:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "serve", "--http", "--host", "127.0.0.1", "--port", str(self.port)],
+            env=self.env,
+            cwd=self.cwd,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"http://127.0.0.1:{self.port}/healthz", timeout=1).status_code == 200:
+                    return proc
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        raise AssertionError("the bot did not start")
+
+    def post(self, fields: dict[str, str]) -> None:
+        body = urlencode(fields)
+        url = f"http://127.0.0.1:{self.port}/slack/events"
+        assert requests.post(url, data=body, headers=signed_headers(body, secret="shh"), timeout=10).ok
+
+    def command(self, text: str, user: str = "UALICE") -> None:
+        self.post(
+            {
+                "command": "/pcc",
+                "text": text,
+                "user_id": user,
+                "channel_id": CHANNEL,
+                "team_id": "T0PCC",
+                "response_url": self.slack.response_url(),
+                "trigger_id": "1.2.x",
+            }
+        )
+
+    def click(self, action_id: str, value: str, user: str) -> None:
+        payload = {
+            "type": "block_actions",
+            "user": {"id": user},
+            "team": {"id": "T0PCC"},
+            "api_app_id": "A1",
+            "channel": {"id": CHANNEL},
+            "response_url": self.slack.response_url(),
+            "actions": [
+                {
+                    "action_id": action_id,
+                    "block_id": "b",
+                    "value": value,
+                    "type": "button",
+                    "action_ts": f"{time.time()}",
+                }
+            ],
+        }
+        self.post({"payload": json.dumps(payload)})
+
+
+def plan_state(tmp_path) -> PlanState:
+    from bot.adapters.sqlite.repository import SqliteRepository
+
+    repo = SqliteRepository(str(tmp_path / "bot.db"))
+    try:
+        plan = repo.get_plan(1)
+        return plan.state if plan else PlanState.PENDING
+    finally:
+        repo.close()
+
+
+def test_a_plan_killed_mid_dispatch_posts_every_datastore_once(tmp_path, simulator, slack):
+    simulator.sim.inventory[BIG] = large_pcc(40)
+    simulator.sim.latency = 0.1  # each call a real round trip: the dispatch lasts a few seconds
+    bot = Serving(tmp_path, simulator, slack)
+    try:
+        bot.command(f"migrate {BIG} 2001 20007 pcc-192-0-2-50 1515")  # a pending request has one
+        time.sleep(1)
+        bot.command(f"plan {BIG} 2001 pcc-192-0-2-50 1515")
+        assert slack.standin.wait_for(
+            "chat.postMessage", 2, timeout=20, where=lambda c: "Plan #1" in str(c.args["text"])
+        )
+        simulator.sim.inject("POST", POST_ROUTE, 400)
+        simulator.sim.inject("POST", POST_ROUTE, 503)
+        clicks = [
+            threading.Thread(target=bot.click, args=(ids.APPROVE_PLAN, "1", u)) for u in ("UBOB", "UCAROL")
+        ]
+        for click in clicks:
+            click.start()
+        for click in clicks:
+            click.join()
+        time.sleep(2)
+        bot.proc.send_signal(signal.SIGKILL)
+        bot.proc.wait(5)
+        sent_before = len(simulator.sim.calls_to("POST", POST_ROUTE))
+        assert 0 < sent_before < 39  # cut mid-way
+        bot.proc = bot.start()
+        simulator.sim.latency = 0.0
+        deadline = time.monotonic() + 60
+        while len(simulator.sim.calls_to("POST", POST_ROUTE)) < 39 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(3)  # the poller settles the call in doubt by reading
+        simulator.sim.advance(6 * 3600)
+        deadline = time.monotonic() + 60
+        while plan_state(tmp_path) != PlanState.ENDED and time.monotonic() < deadline:
+            time.sleep(0.5)
+        time.sleep(6)  # the summary's delivery
+    finally:
+        bot.proc.kill()
+    posted = [json.loads(c.body)["filerId"] for c in simulator.sim.calls_to("POST", POST_ROUTE)]
+    assert sorted(posted) == sorted(set(posted)) and len(posted) == 39 and 20007 not in posted
+    assert plan_state(tmp_path) == PlanState.ENDED
+    room = [
+        str(c.args["text"])
+        for c in slack.standin.calls_to("chat.postMessage")
+        if c.args["channel"] == INCIDENT
+    ]
+    summaries = [t for t in room if "Plan #1 ended" in t]
+    assert (
+        len(summaries) == 1 and "37 copied, 1 failed" in summaries[0]
+    ) or "38 copied, 1 failed" in summaries[0]
+    assert len(room) <= 12, room
+    assert busiest_minute([c for c in simulator.sim.calls if c.path.startswith("/dedicatedCloud")]) <= 60
