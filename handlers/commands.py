@@ -82,7 +82,8 @@ def answer(service: PccService, command: dict[str, Any], respond: Respond, clien
                 f"{len(plan.left_out)} left out. An approver has to approve it."
             )
         case ListRequests():
-            text, body = listings.list_message(*service.reading.recent(user))
+            requests, total = service.reading.recent(user)
+            text, body = listings.list_message(requests, total, service.reading.recent_plans(user))
         case Status(request_id=request_id):
             text, body = cards.status_message(*service.reading.status(request_id, user))
         case Audit(days=days):

@@ -11,24 +11,28 @@ import pytest
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from bot.adapters.slack import cards, forms, listings
+from bot.adapters.slack import cards, forms, listings, plan_cards
 from bot.domain import (
     AuditEntry,
     Datacenter,
     DatacenterFilers,
     Filer,
     FilerListing,
+    LeftOut,
     MigrationRequest,
     MigrationSpec,
     NoticeButton,
     OvhApiError,
     Pcc,
+    Plan,
+    PlanItem,
+    PlanState,
     State,
     Task,
 )
 from bot.support.mrkdwn import esc
 from bot.usecases import messages
-from bot.usecases.ports import Board
+from bot.usecases.ports import Board, PlanBoard
 
 HOSTILE = (
     "<!channel>",
@@ -130,6 +134,31 @@ def messages_for(value: str) -> list[tuple[str, list[dict[str, object]]]]:
     for text in texts:
         for button in NoticeButton:
             built.append((text, cards.notice_blocks(text, button, request)))
+    item = PlanItem(5, value, value, 3, 1.0)
+    plan = Plan(
+        "pcc-192-0-2-15",
+        1337,
+        "pcc-192-0-2-50",
+        1515,
+        "UALICE",
+        "COPS",
+        NOW,
+        NOW,
+        value,
+        value,
+        value,
+        (item,) * 60,
+        (LeftOut(6, value, value),) * 30,
+        id=3,
+        state=PlanState.PENDING,
+    )
+    items = tuple(hostile_request(value, s, plan_id=3, last_error=value) for s in State) * 12
+    for state in PlanState:
+        built.append(
+            plan_cards.plan_message(
+                PlanBoard(replace(plan, state=state), items if state != PlanState.PENDING else (), NOW)
+            )
+        )
     return built
 
 

@@ -93,7 +93,7 @@ def test_audit_csv_quotes_cells_a_spreadsheet_would_run():
     text = audit_csv([(entry, request())])
     header, line = text.splitlines()
     assert header.startswith("request_id,at_utc,actor,action")
-    assert "'=HYPERLINK(1)" in line and "'+cmd" in line and line.endswith(",pending")
+    assert "'=HYPERLINK(1)" in line and "'+cmd" in line and line.endswith(",pending,")  # no plan
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,8 @@
 """Plans over HTTP against the simulator: one card for a datacenter, one four-eyes decision, one POST
 per datastore whatever the clicks, failures alone, the board edited in place, one summary."""
 
+import csv
+import io
 import json
 import re
 import threading
@@ -80,6 +82,14 @@ def test_a_datacenter_in_one_decision_each_datastore_posted_once(timed_bot, simu
     shown = board(bot)
     assert shown.index(":x: failed") < shown.index(":white_check_mark: done")  # failures first
     assert "Injected failure 400" in shown  # the refusal's reason, on its line
+    bot.command("list", user="UBOB")
+    bot.command("audit 1", user="UBOB")
+    bot.settle()
+    listed = [r for r in bot.replies() if "Recent plans" in r][-1]
+    assert f"Plan #{plan_id}" in listed and "38 copied, 1 failed, 0 cancelled" in listed
+    (upload,) = bot.slack.standin.calls_to("file_upload")
+    rows = list(csv.DictReader(io.StringIO(upload.args["content"])))
+    assert {r["plan_id"] for r in rows if r["filer_id"] != "20007"} == {str(plan_id)}
 
 
 def test_cancel_the_rest_stops_what_is_not_sent_and_a_rejected_plan_sends_nothing(bot, simulator):

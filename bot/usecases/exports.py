@@ -30,6 +30,7 @@ COLUMNS = (
     "api_call",
     "task_id",
     "outcome",
+    "plan_id",
 )
 #: A formula starts a cell, or follows a separator some spreadsheet locale splits on (`;` where the
 #: decimal mark is a comma), after any blanks; the full-width signs count as well.
@@ -76,6 +77,7 @@ def audit_csv(rows: list[tuple[AuditEntry, MigrationRequest]]) -> str:
                 request.api_call,
                 request.task_id,
                 request.state.value,
+                request.plan_id,
             )
         )
     return csv_text(lines)

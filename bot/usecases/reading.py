@@ -19,6 +19,8 @@ from bot.domain import (
     NotAllowed,
     NoticeNotDelivered,
     PccBotError,
+    Plan,
+    PlanTally,
     State,
 )
 from bot.support import waits
@@ -100,6 +102,11 @@ class Reading:
         """The latest requests, and how many there are in all."""
         self._d.check_reader(user, "the list of requests")
         return self._d.repo.recent(limit), sum(self._d.repo.count_by_state().values())
+
+    def recent_plans(self, user: str, limit: int = 5) -> list[tuple[Plan, PlanTally]]:
+        """The latest plans, each with where its datastores stand."""
+        self._d.check_reader(user, "the list of plans")
+        return [(p, PlanTally.of(self._d.repo.plan_items(p.id))) for p in self._d.repo.recent_plans(limit)]
 
     def home(self, user: str) -> Home:
         """What the App Home tab shows this person: every request waiting for them, every migration in

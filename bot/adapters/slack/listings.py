@@ -18,7 +18,8 @@ from bot.adapters.slack.kit import (
     text_message,
     when,
 )
-from bot.domain import Filer, FilerListing, MigrationRequest
+from bot.adapters.slack.plan_cards import PLAN_LABELS
+from bot.domain import Filer, FilerListing, MigrationRequest, Plan, PlanTally
 from bot.support.mrkdwn import esc
 
 HELP_LINES = (
@@ -124,9 +125,21 @@ def filers_message(listing: FilerListing, page: int = 1, command: str = "") -> M
     return title, blocks[:MAX_BLOCKS]
 
 
-def list_message(requests: list[MigrationRequest], total: int | None = None) -> Message:
+def plan_line(plan: Plan, tally: PlanTally) -> str:
+    counts = f"{tally.copied} copied, {tally.failed} failed, {tally.stopped} cancelled" if tally.total else ""
+    return (
+        f"Plan #{plan.id} {PLAN_LABELS[plan.state]} · datacenter {plan.source_datacenter_id} of "
+        f"{plan.source_service} → {plan.dest_service}/{plan.dest_datacenter_id} · {len(plan.items)} "
+        f"datastore(s){' · ' + counts if counts else ''} · <@{plan.requester}>"
+    )
+
+
+def list_message(
+    requests: list[MigrationRequest], total: int | None = None, plans: Sequence[tuple[Plan, PlanTally]] = ()
+) -> Message:
+    plan_lines = "*Recent plans*\n" + "\n".join(plan_line(*p) for p in plans) + "\n\n" if plans else ""
     if not requests:
-        return text_message("No requests yet. File one with `/pcc migrate …` (see `/pcc help`).")
+        return text_message(plan_lines + "No requests yet. File one with `/pcc migrate …` (see `/pcc help`).")
     total = len(requests) if total is None else total
     lines = [
         f"#{r.id} {STATE_LABELS[r.state]} · `{esc(r.filer_name)}` {r.spec.source_service} → "
@@ -138,7 +151,7 @@ def list_message(requests: list[MigrationRequest], total: int | None = None) -> 
         if total > len(requests)
         else ""
     )
-    return text_message("*Recent requests*\n" + "\n".join(lines) + more)
+    return text_message(plan_lines + "*Recent requests*\n" + "\n".join(lines) + more)
 
 
 HOME_ROWS = 15

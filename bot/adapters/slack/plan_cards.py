@@ -67,7 +67,7 @@ def _summary(plan: Plan) -> str:
         f"*Source* {plan.source_service} · datacenter {plan.source_datacenter_id} · {esc(plan.source_zone)}\n"
         f"*Destination* {plan.dest_service} · datacenter {plan.dest_datacenter_id} · {esc(plan.dest_zone)}\n"
         f"*Copies* {len(plan.items)} datastore(s) · {plan.used_gb:,.0f} GB used · {plan.vm_total} VM(s) · "
-        f"one `{plan.route}` call each · *left out* {len(plan.left_out)}"
+        f"one `{esc(plan.route)}` call each · *left out* {len(plan.left_out)}"
     )
 
 
@@ -118,7 +118,7 @@ def _buttons(board: PlanBoard) -> list[Block]:
     if plan.state == PlanState.PENDING:
         confirm = (
             "Copy the whole plan?",
-            f"This sends one `{plan.route}` call for each of the {len(plan.items)} datastore(s), paced "
+            f"This sends one `{esc(plan.route)}` call for each of the {len(plan.items)} datastore(s), paced "
             "within the call budget; replication takes hours.",
         )
         approve = button(ids.APPROVE_PLAN, "Approve plan", value, confirm=confirm, style="primary")
