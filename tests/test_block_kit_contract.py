@@ -153,12 +153,9 @@ def messages_for(value: str) -> list[tuple[str, list[dict[str, object]]]]:
         state=PlanState.PENDING,
     )
     items = tuple(hostile_request(value, s, plan_id=3, last_error=value) for s in State) * 12
-    for state in PlanState:
-        built.append(
-            plan_cards.plan_message(
-                PlanBoard(replace(plan, state=state), items if state != PlanState.PENDING else (), NOW)
-            )
-        )
+    for plan_state in PlanState:
+        shown = items if plan_state != PlanState.PENDING else ()
+        built.append(plan_cards.plan_message(PlanBoard(replace(plan, state=plan_state), shown, NOW)))
     return built
 
 
