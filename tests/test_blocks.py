@@ -53,7 +53,7 @@ def test_decided_cards_have_no_buttons_and_say_who():
     assert all(b["type"] != "actions" for b in body)
     status = body[2]["elements"][0]["text"]
     assert "approved by <@UBOB> at 2026-03-12 09:05 UTC" in status
-    assert "OVHcloud task 90001" in status and "running (`doing`) 42%" in status
+    assert "OVHcloud task 90001" in status and "running (`doing`) · `████▎░░░░░` 42%" in status
     _, rejected = cards.card_message(
         request(state=State.REJECTED, decided_by="UBOB", decided_at=datetime(2026, 3, 12, tzinfo=UTC))
     )

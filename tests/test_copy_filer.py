@@ -46,5 +46,5 @@ def test_progress_and_bytes_come_from_copy_filer_status(copy_bot, simulator, sla
     request = copy_bot.runtime.repo.get(request_id)
     assert request.progress == 50 and request.transferred == str(50 * 10**9)
     assert simulator.sim.calls_to("GET", r"/copyFilerStatus$")
-    status = json.dumps(slack.standin.calls_to("chat.update")[-1].args["blocks"])
-    assert "running (`doing`) 50%" in status and "46.6 GB copied" in status
+    status = json.dumps(slack.standin.calls_to("chat.update")[-1].args["blocks"], ensure_ascii=False)
+    assert "running (`doing`) · `█████░░░░░` 50%" in status and "46.6 GB copied" in status

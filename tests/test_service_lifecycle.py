@@ -168,7 +168,7 @@ def test_the_card_shows_elapsed_time_and_last_check(world):
     from bot.adapters.slack.cards import card_message
 
     status = card_message(card)[1][2]["elements"][0]["text"]
-    assert "running (`doing`) 40%" in status and "running 1 h 30 min" in status
+    assert "running (`doing`) · `████░░░░░░` 40%" in status and "running 1 h 30 min" in status
     assert "last check 10:30 UTC" in status
 
 

@@ -34,7 +34,14 @@ CLICKS = {
     ids.RETRY: "retry",
     ids.REMOVE_COPY: "remove",
     ids.CLOSE_NOT_STARTED: "close",
+    ids.ADOPT: "adopt",
+    ids.APPROVE_PLAN: "approve-plan",
+    ids.REJECT_PLAN: "reject-plan",
+    ids.CANCEL_PLAN_REST: "cancel-rest",
 }
+#: The console's words for a click on a button whose value names the call in doubt (typed: the
+#: request's id, and for adopt the task's).
+ABOUT_A_DOUBT = (ids.ADOPT, ids.CLOSE_NOT_STARTED)
 ACTION_OF = {word: action for action, word in CLICKS.items()}
 SHOWN_METHODS = ("chat.postMessage", "chat.update", "response_url")
 CHANNEL_NAMES = {CHANNEL: "#ops", INCIDENT_CHANNEL: "#incident"}
@@ -43,6 +50,7 @@ CONSOLE_HELP = f"""Console commands (you are acting as a Slack user):
   /pcc <subcommand> ...   or just: help, filers ..., migrate ..., list, status N, cancel N
   approve N | reject N    click a request card's button (also: retry N, remove N, close N)
   adopt N TASK            adopt a candidate task for request N (a call in doubt)
+  approve-plan P | reject-plan P | cancel-rest P   click a plan's button
   as NAME                 act as another user (alice files; bob and carol approve)
   wait SECONDS            let time pass and watch the replication (polled every 2 s)
   quit
@@ -60,9 +68,10 @@ def render(call: SlackCall) -> str:
     """A message the bot sent, as terminal text."""
     args = call.args
     lines: list[str] = []
+    board = str(args.get("text", "")).startswith("Plan #")  # a plan's board: its lines are the news
     for block in args.get("blocks") or [{"type": "section", "text": {"text": args.get("text", "")}}]:
         kind = block.get("type")
-        if call.method == "chat.update" and kind not in ("header", "context"):
+        if call.method == "chat.update" and kind not in ("header", "context") and not board:
             continue
         if kind == "header":
             lines.append(f"== {block['text']['text']} ==")
@@ -72,7 +81,10 @@ def render(call: SlackCall) -> str:
             lines.append("  (" + " ".join(e.get("text", "") for e in block["elements"]) + ")")
         elif kind == "actions":
             buttons = " ".join(f"[{e['text']['text']}]" for e in block["elements"])
-            hints = " | ".join(f"{CLICKS[e['action_id']]} {e.get('value', '?')}" for e in block["elements"])
+            hints = " | ".join(
+                f"{CLICKS.get(e['action_id'], e['action_id'])} {str(e.get('value', '?')).split(':')[0]}"
+                for e in block["elements"]
+            )
             lines.append(f"{buttons}   type: {hints}")
     text = "\n".join(lines)
     text = _MENTION.sub(lambda m: "@" + m.group(1).lower(), text)
@@ -125,6 +137,14 @@ class Console:
             ],
         }
 
+    def _value(self, action_id: str, typed: str) -> str:
+        """What the button the person means carries: for those about a call in doubt, the request id
+        and the call, as on its card."""
+        if action_id not in ABOUT_A_DOUBT or not typed.isdigit():
+            return typed
+        request = self.runtime.repo.get(int(typed))
+        return f"{typed}:{request.episode}" if request else typed
+
     def _dispatch(self, body: dict[str, Any]) -> None:
         self.runtime.app.dispatch(BoltRequest(body=body, mode="socket_mode"))
         self.runtime.wait_idle(timeout=120)
@@ -140,10 +160,13 @@ class Console:
         if head == "as" and len(words) == 2:
             self.user = words[1].lower()
             out(f"(now acting as {self.user}, Slack id {user_id(self.user)})")
-        elif head in ACTION_OF and len(words) == 2:
-            self._dispatch(self._click(ACTION_OF[head], words[1]))
+        elif head in ACTION_OF and head != "adopt" and len(words) == 2:
+            self._dispatch(self._click(ACTION_OF[head], self._value(ACTION_OF[head], words[1])))
         elif head == "adopt" and len(words) == 3:
-            self._dispatch(self._click(ids.ADOPT, f"{words[1]}:{words[2]}"))
+            self._dispatch(self._click(ids.ADOPT, f"{self._value(ids.ADOPT, words[1])}:{words[2]}"))
+        elif head in ACTION_OF:
+            usage = "adopt N TASK" if head == "adopt" else f"{head} N"
+            out(f"usage: {usage} (type ? for console commands)")
         elif head == "wait" and len(words) == 2 and words[1].isdigit():
             time.sleep(min(int(words[1]), 600))
         elif head in ("?", "console-help"):

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TypedDict
 
+from bot.domain.estimate import Estimate, Reading, estimate_end
 from bot.domain.inventory import Task
 from bot.domain.states import ACTIVE_STATES, REMOVAL, Operation, State, operation_in_doubt
 
@@ -72,6 +73,12 @@ class MigrationRequest(RequestDraft):
     copy_filer_id: int | None = None
     #: The plan this request is a datastore of (its card is the plan's board), if any.
     plan_id: int | None = None
+    #: The task's recent progress changes (moment, percent), for its expected end.
+    progress_log: tuple[Reading, ...] = ()
+
+    def expected_end(self) -> Estimate:
+        """When the copy should end, from its recent pace, as of the last check."""
+        return estimate_end(self.progress_log, self.last_check_at or self.created_at)
 
     @property
     def can_retry(self) -> bool:
@@ -209,6 +216,7 @@ class RequestFields(TypedDict, total=False):
     query_id: str | None
     last_error: str | None
     retries: int
+    progress_log: tuple[Reading, ...]
     removal_task_id: int | None
     copy_filer_id: int
     progress_changed_at: datetime

@@ -25,6 +25,7 @@ from bot.domain import (
     State,
     Task,
 )
+from bot.domain.estimate import remember
 from bot.domain.polling import PollPlanner
 from bot.support import logs
 from bot.usecases import messages
@@ -228,6 +229,7 @@ class Tracker:
             "task_state": task.state,
             "progress": progress,
             "last_check_at": now,
+            "progress_log": remember(request.progress_log, now, progress),
         }
         if copy is not None and copy.transferred is not None:
             fields["transferred"] = copy.transferred

@@ -7,6 +7,7 @@ from bot.adapters.slack.kit import (
     Block,
     Message,
     actions,
+    bar,
     button,
     context,
     duration,
@@ -74,8 +75,9 @@ def _progress(request: MigrationRequest) -> str:
     if request.task_id is not None:
         parts.append(f"OVHcloud task {request.task_id}")
     if request.task_state and request.state == State.REPLICATING:
-        pct = "" if request.progress is None else f" {request.progress}%"
-        parts.append(f"task {messages.task_meaning(request.task_state)}{pct}")
+        parts.append(f"task {messages.task_meaning(request.task_state)}")
+        if request.progress is not None:
+            parts.append(f"`{bar(request.progress / 100)}` {request.progress}% · {expected_end(request)}")
         if request.transferred:
             parts.append(f"{esc(size_of(request.transferred))} copied")
         if request.decided_at and request.last_check_at:
@@ -219,8 +221,24 @@ def board_message(board: Board) -> Message:
     ]
 
 
+def expected_end(request: MigrationRequest) -> str:
+    """ "ends ~15:40 UTC (about 1 h 20 min left)", "estimating…", or why there is no estimate."""
+    found = request.expected_end()
+    left = found.left(request.last_check_at or request.created_at)
+    if found.end is None or left is None:
+        return "no estimate: not moving" if found.status == "stalled" else "end: estimating…"
+    return f"ends ~{found.end:%H:%M} UTC (about {duration(left)} left)"
+
+
+def progress_of(r: MigrationRequest) -> str:
+    """A replicating request's bar, percentage and expected end; nothing otherwise."""
+    if r.state != State.REPLICATING or r.progress is None:
+        return ""
+    return f" `{bar(r.progress / 100)}` {r.progress}% · {expected_end(r)}"
+
+
 def request_line(r: MigrationRequest) -> str:
-    progress = f" {r.progress}%" if r.state == State.REPLICATING and r.progress is not None else ""
+    progress = progress_of(r)
     return (
         f"#{r.id} {STATE_LABELS[r.state]}{progress} · `{esc(r.filer_name)}` {r.spec.source_service} → "
         f"{r.spec.dest_service}/{r.spec.dest_datacenter_id} · <@{r.requester}>"

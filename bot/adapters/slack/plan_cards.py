@@ -4,7 +4,7 @@ datastore stands (what needs a person first), an overall bar, and its buttons. P
 from __future__ import annotations
 
 from bot.adapters.slack import ids
-from bot.adapters.slack.cards import STATE_LABELS, confirm_of
+from bot.adapters.slack.cards import STATE_LABELS, confirm_of, progress_of
 from bot.adapters.slack.kit import (
     Block,
     Message,
@@ -54,9 +54,7 @@ def _rank(request: MigrationRequest) -> tuple[int, int]:
 
 def item_line(r: MigrationRequest) -> str:
     label = "queued: POST not sent yet" if r.state == State.PENDING else STATE_LABELS[r.state]
-    moving = ""
-    if r.state == State.REPLICATING and r.progress is not None:
-        moving = f" `{bar(r.progress / 100)}` {r.progress}%"
+    moving = progress_of(r)
     error = f" · {esc(r.last_error)[:200]}" if r.state == State.FAILED and r.last_error else ""
     return f"#{r.id} `{esc(r.filer_name)}` {label}{moving}{error}"
 
@@ -90,9 +88,15 @@ def _progress(board: PlanBoard) -> list[Block]:
                 tally.by_state.items(), key=lambda kv: _ORDER.index(kv[0]) if kv[0] in _ORDER else 99
             )
         )
-        blocks.append(
-            section(f"`{bar(share)}` {share:.0%} · {tally.copied} of {tally.total} copied\n{counts}")
+        ends = [r.expected_end().end for r in board.items if r.state == State.REPLICATING]
+        last = max((e for e in ends if e is not None), default=None)
+        when_done = (
+            f" · the last copy ends ~{last:%H:%M} UTC"
+            if last and len(ends) == sum(1 for e in ends if e)
+            else ""
         )
+        overall = f"`{bar(share)}` {share:.0%} · {tally.copied} of {tally.total} copied{when_done}"
+        blocks += [context(overall), context(counts)]
     return blocks
 
 

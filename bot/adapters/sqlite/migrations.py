@@ -221,3 +221,9 @@ def m009_plans(db: Database) -> None:
     db.execute(
         "CREATE UNIQUE INDEX one_plan_notice_per_key ON notices(plan_id, key) WHERE plan_id IS NOT NULL"
     )
+
+
+@migrations()
+def m010_progress_readings(db: Database) -> None:
+    # JSON [[moment, progress], …]: the task's recent progress changes, for the expected end.
+    db.table("requests").add_column("progress_log", str)

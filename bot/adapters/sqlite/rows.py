@@ -81,6 +81,9 @@ def to_request(row: dict[str, Any]) -> MigrationRequest:
         candidates=_tasks_from_json(row["candidates"]),
         copy_filer_id=row["copy_filer_id"],
         plan_id=row.get("plan_id"),
+        progress_log=tuple(
+            (datetime.fromisoformat(at), int(p)) for at, p in json.loads(row.get("progress_log") or "[]")
+        ),
     )
 
 
@@ -198,8 +201,10 @@ def column(value: object) -> object:
     """A field value as stored: datetimes as UTC ISO-8601 text, task lists as JSON, states by value."""
     if isinstance(value, datetime):
         return iso(value)
-    if isinstance(value, tuple) and all(isinstance(t, Task) for t in value):
-        return _tasks_to_json(value) if value else None
+    if isinstance(value, tuple) and value and all(isinstance(t, Task) for t in value):
+        return _tasks_to_json(value)
+    if isinstance(value, tuple) and all(isinstance(r, tuple) for r in value):  # progress readings
+        return json.dumps([[iso(at), p] for at, p in value]) if value else None
     if isinstance(value, State):
         return value.value
     return value
