@@ -14,6 +14,7 @@ from pathlib import Path
 from bench.ack import bench_ack
 from bench.common import Row
 from bench.listing import bench_filers
+from bench.plans import bench_burst, bench_plan
 from bench.poller import bench_poller
 from bench.startup import bench_startup
 from bot.demo.simulator import Simulator, SimulatorServer
@@ -35,6 +36,8 @@ def main() -> int:
             lambda: bench_poller(workdir),
             lambda: bench_poller(workdir, pccs=10, expansion=True),
             lambda: bench_startup(sim, slack, workdir),
+            lambda: bench_plan(sim, slack, workdir),
+            lambda: bench_burst(sim, slack, workdir),
         ):
             found = step()
             for line in found:  # as they come: a later failure loses nothing
