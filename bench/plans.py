@@ -9,12 +9,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from bench.common import Row
-from bot.app import build_runtime
+from bot.app import OVH_WINDOW_SECONDS, build_runtime
 from bot.demo.samples import simulator_config
 from bot.demo.simulator import SimulatorServer, busiest_minute, large_pcc
 from bot.demo.slack_standin import SlackStandInServer
 from bot.domain import MigrationSpec
-from bot.support.window import SlidingWindow
 
 BIG = "pcc-192-0-2-99"
 POST = r"/linkFilerFromSbg$"
@@ -48,7 +47,7 @@ def bench_plan(
         worst = busiest_minute([c for c in sim.sim.calls[before:] if c.path.startswith("/dedicatedCloud")])
     finally:
         runtime.close()
-    floor = SlidingWindow.WINDOW * ((datastores - 1) // rate)  # each full window of POSTs waits one out
+    floor = OVH_WINDOW_SECONDS * ((datastores - 1) // rate)  # each full window of POSTs waits one out
     return [
         (
             f"plan of {datastores} datastores: OVHcloud calls to post its card",

@@ -28,9 +28,7 @@ class SlidingWindow:
     window (round robin by person), so one person's burst cannot starve another's.
     """
 
-    #: OVHcloud counts calls as they arrive, we count them as they leave: a second of margin keeps
-    #: latency jitter from putting one call too many in some minute of theirs.
-    WINDOW = 61.0
+    WINDOW = 60.0
 
     def __init__(
         self,
@@ -39,10 +37,12 @@ class SlidingWindow:
         sleep: Callable[[float], None] | None = None,
         *,
         reserve: int = 0,
+        window: float = WINDOW,
     ) -> None:
         if per_minute < 1:
             raise ValueError("the budget must allow at least one call a minute")
         self.per_minute = per_minute
+        self.window = window
         self.reserve = min(max(0, reserve), per_minute - 1)
         self._read_places = per_minute - self.reserve
         #: Read places a busy person leaves for whoever comes next (a tenth): someone typing a command
@@ -66,7 +66,7 @@ class SlidingWindow:
             raise RateLimited(None)
 
     def _forget_old(self, now: float) -> None:
-        while self._sent and now - self._sent[0][0] >= self.WINDOW:
+        while self._sent and now - self._sent[0][0] >= self.window:
             self._sent.popleft()
 
     def _taken(self, who: str) -> int:
@@ -88,7 +88,7 @@ class SlidingWindow:
             places -= self._welcome  # the last few stay for someone who has hardly asked yet
         over = len(self._sent) + count - places
         if over > 0:
-            delays.append(self._sent[over - 1][0] + self.WINDOW - now)
+            delays.append(self._sent[over - 1][0] + self.window - now)
         if who is not None and self._someone_less_served_waits(who):
             delays.append(0.05)  # their turn first
         if self._mutations_waiting:
@@ -165,7 +165,7 @@ class SlidingWindow:
                 with self._lock:
                     now = self._clock()
                     self._forget_old(now)
-                    delay = self._sent[0][0] + self.WINDOW - now if self._sent else 0.0
+                    delay = self._sent[0][0] + self.window - now if self._sent else 0.0
                 if now + delay > deadline:
                     raise RateLimited(delay)
                 self._sleep(max(delay, 0.001))
