@@ -1,4 +1,4 @@
-"""Command line: `pcc-bot serve | console | simulator | run`."""
+"""Command line: `pcc-bot serve | console | simulator | run | doctor | credentials`."""
 
 from __future__ import annotations
 
@@ -25,6 +25,12 @@ if TYPE_CHECKING:  # the entry point imports the heavy pieces only when a comman
 log = logging.getLogger("pcc-bot")
 
 
+def _port(value: str) -> int:
+    if not value.isdigit() or not 0 <= int(value) <= 65535:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port (0 to 65535)")
+    return int(value)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pcc-bot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -35,12 +41,7 @@ def _parser() -> argparse.ArgumentParser:
         default="0.0.0.0",
         help="HTTP bind address (default 0.0.0.0); in Socket Mode it serves /healthz, /readyz and /metrics",
     )
-    serve.add_argument(
-        "--port",
-        type=int,
-        default=int(os.environ.get("PORT", "3000")),
-        help="HTTP port (default $PORT or 3000)",
-    )
+    serve.add_argument("--port", type=_port, default=None, help="HTTP port (default $PORT, else 3000)")
     console = sub.add_parser("console", help="the bot in a terminal, against the built-in simulator")
     console.add_argument("--as", dest="user", default="alice", help="act as this user (default alice)")
     console.add_argument(
@@ -52,7 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     console.add_argument("--db", default=None, help="SQLite file (default: a fresh temporary one)")
     sim = sub.add_parser("simulator", help="the OVHcloud API simulator as an HTTP server")
     sim.add_argument("--host", default="127.0.0.1")
-    sim.add_argument("--port", type=int, default=8080)
+    sim.add_argument("--port", type=_port, default=8080)
     sim.add_argument("--speed", type=float, default=1.0, help="replication speed-up (default 1)")
     sim.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
     sim.add_argument(
@@ -114,12 +115,13 @@ def listeners(
     return HttpServer(events, host, port).start(), HttpServer(ops, ops_host, ops_port).start()
 
 
-def serve(http: bool, host: str, port: int) -> int:
+def serve(http: bool, host: str, port: int | None, cfg: Config | None = None) -> int:
     from bot.app import build_runtime
 
-    cfg = config_module.load()
+    cfg = cfg or config_module.load()
     logs.setup(cfg.log_level, cfg.log_format)
     cfg.require_for_serve(http)
+    port = cfg.port if port is None else port
     runtime = build_runtime(cfg)
     stop = _stop_event()
     front, ops = listeners(runtime, cfg, http, host, port)
@@ -134,6 +136,8 @@ def serve(http: bool, host: str, port: int) -> int:
         handler = socket_mode_handler(runtime, cfg.slack_app_token)
         runtime.start_background()
         handler.connect()
+        if not handler.client.is_connected():
+            raise PccBotError("Slack did not accept the Socket Mode connection: check SLACK_APP_TOKEN")
         log.info("connected to Slack in Socket Mode; /healthz on %s:%s", host, front.port)
     log.info("operations on %s (/healthz, /readyz, /metrics)", ops.address)
     stop.wait()
@@ -179,32 +183,91 @@ def _demo(name: str) -> ModuleType:
         ) from error
 
 
+def run(cfg: Config) -> int:
+    """`make run`: Slack when its tokens are set, else the console; says which, and why."""
+    if cfg.slack_bot_token and cfg.slack_app_token:
+        print(f"pcc-bot: serving Slack in Socket Mode (/healthz on port {cfg.port})", file=sys.stderr)
+        return serve(False, "0.0.0.0", None, cfg)
+    if cfg.slack_bot_token and cfg.slack_signing_secret:
+        print(f"pcc-bot: serving Slack over HTTP on port {cfg.port} (POST /slack/events)", file=sys.stderr)
+        return serve(True, "0.0.0.0", None, cfg)
+    why = (
+        "SLACK_BOT_TOKEN is set, but neither SLACK_APP_TOKEN (Socket Mode) nor SLACK_SIGNING_SECRET (HTTP)"
+        if cfg.slack_bot_token
+        else "no SLACK_BOT_TOKEN"
+    )
+    print(f"pcc-bot: {why}: running the console against the built-in OVHcloud simulator", file=sys.stderr)
+    logs.setup("WARNING")
+    return int(_demo("console").run(speed=720.0, user="alice", db_path=None))
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    cfg = config_module.load()  # checked once, whatever the command: every problem listed at once
+    if args.command == "run":
+        return run(cfg)
+    if args.command in ("doctor", "credentials"):
+        from bot.ops import doctor
+
+        logs.setup("WARNING")
+        logs.quiet_libraries()
+        action = doctor.doctor if args.command == "doctor" else doctor.request_consumer_key
+        return action(cfg, sys.stdout)
+    if args.command == "serve":
+        return serve(args.http, args.host, args.port, cfg)
+    if args.command == "console":
+        if args.speed <= 0:
+            raise PccBotError(f"--speed must be above 0, got {args.speed:g}")
+        logs.setup("WARNING")
+        return int(_demo("console").run(speed=args.speed, user=args.user, db_path=args.db))
+    if args.speed <= 0 or args.latency < 0:
+        raise PccBotError("--speed must be above 0 and --latency at least 0")
+    return simulator(args.host, args.port, args.speed, args.latency, args.filers, args.ids_only)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Every failure from outside (configuration, a busy port, Slack refusing a token, no network,
+    a database that cannot be opened) is one line and a non-zero exit; the trace at LOG_LEVEL=DEBUG."""
     args = _parser().parse_args(argv)
     try:
-        if args.command == "run":
-            env = config_module.load()
-            if env.slack_bot_token and env.slack_app_token:
-                return serve(False, "0.0.0.0", 3000)
-            if env.slack_bot_token and env.slack_signing_secret:
-                return serve(True, "0.0.0.0", int(os.environ.get("PORT", "3000")))
-            logs.setup("WARNING")
-            console = _demo("console")
-            return int(console.run(speed=720.0, user="alice", db_path=None))
-        if args.command in ("doctor", "credentials"):
-            from bot.ops import doctor
-
-            cfg = config_module.load()
-            logs.setup("WARNING")
-            action = doctor.doctor if args.command == "doctor" else doctor.request_consumer_key
-            return action(cfg, sys.stdout)
-        if args.command == "serve":
-            return serve(args.http, args.host, args.port)
-        if args.command == "console":
-            logs.setup("WARNING")
-            console = _demo("console")
-            return int(console.run(speed=args.speed, user=args.user, db_path=args.db))
-        return simulator(args.host, args.port, args.speed, args.latency, args.filers, args.ids_only)
+        return _dispatch(args)
     except PccBotError as error:
-        print(f"pcc-bot: {error}", file=sys.stderr)
-        return 2
+        return _fail(str(error), error)
+    except OSError as error:  # a busy or forbidden port, no network
+        where = f" ({error.filename})" if getattr(error, "filename", None) else ""
+        return _fail(f"{error.strerror or error}{where}: {_os_hint(error)}", error)
+    except Exception as error:  # noqa: BLE001 - the one line for a cause outside: Slack refusing a token
+        return _fail(_outside(error), error)
+
+
+def _fail(message: str, error: BaseException) -> int:
+    print(f"pcc-bot: {message}", file=sys.stderr)
+    if os.environ.get("LOG_LEVEL", "").upper() == "DEBUG":
+        import traceback
+
+        traceback.print_exception(error, file=sys.stderr)
+    return 2 if isinstance(error, PccBotError) else 1
+
+
+def _os_hint(error: OSError) -> str:
+    import errno
+
+    if error.errno == errno.EADDRINUSE:
+        return "the port is taken; stop what listens there, or set PORT (serve: --port, PCC_OPS_BIND)"
+    if error.errno == errno.EACCES:
+        return "this user may not listen there; use a port above 1024"
+    return "check the network and the addresses in the configuration"
+
+
+def _outside(error: Exception) -> str:
+    from slack_sdk.errors import SlackApiError
+
+    if isinstance(error, SlackApiError):
+        code = error.response.get("error") if error.response is not None else "unknown"
+        hint = {
+            "invalid_auth": "the token is not valid (revoked, or from another app)",
+            "not_authed": "no token was sent",
+            "not_allowed_token_type": "SLACK_APP_TOKEN must be an app-level token with connections:write",
+        }.get(str(code), "see Slack's documentation for this error code")
+        return f"Slack refused the request: {code}: {hint}"
+    name = type(error).__name__
+    return f"{name}: {error} (LOG_LEVEL=DEBUG shows where)"

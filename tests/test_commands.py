@@ -77,3 +77,12 @@ def test_audit_takes_an_optional_number_of_days():
     assert parse("audit 7") == Audit(7)
     with pytest.raises(UsageError, match="days must be between 1 and 3650"):
         parse("audit 0")
+
+
+def test_service_names_are_matched_regardless_of_case_as_ovhcloud_does():
+    from bot.adapters.slack.grammar import FilePlan, ListFilers, parse
+
+    assert parse("filers PCC-192-0-2-15") == ListFilers("pcc-192-0-2-15", None)
+    assert parse("plan PCC-192-0-2-15 1337 Pcc-192-0-2-50 1515 1234") == FilePlan(
+        "pcc-192-0-2-15", 1337, "pcc-192-0-2-50", 1515, (1234,)
+    )

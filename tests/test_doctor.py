@@ -141,3 +141,23 @@ def test_credentials_without_an_application_is_a_clear_error(healthy):
         doctor.request_consumer_key(
             replace(healthy, ovh=replace(healthy.ovh, application_key=None)), io.StringIO()
         )
+
+
+def test_doctor_fails_when_no_approval_could_ever_happen_and_names_slack_refusals(healthy, slack):
+    from bot.domain import ZonePolicy
+
+    nowhere = replace(healthy, policy=ZonePolicy(allowed_zones=frozenset({"gra1"})))
+    out = io.StringIO()
+    assert doctor.doctor(nowhere, out) == 1
+    assert "nothing could ever be approved" in out.getvalue() and verdicts(nowhere)["Zones"] == "FAIL"
+    assert verdicts(healthy)["Zones"] == "ok" and verdicts(healthy)["Slack mode"] == "ok"
+
+    slack.standin.refused_methods["apps.connections.open"] = "invalid_auth"
+    out = io.StringIO()
+    assert doctor.doctor(healthy, out) == 1
+    assert "Slack refused SLACK_APP_TOKEN: invalid_auth" in out.getvalue()
+    neither = replace(healthy, slack_app_token=None, slack_signing_secret=None)
+    out = io.StringIO()
+    doctor.doctor(neither, out)
+    assert "set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode" in out.getvalue()
+    assert "with --http" not in out.getvalue()

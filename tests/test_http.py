@@ -157,7 +157,8 @@ def test_malformed_payload_is_a_clean_400(bot):
         ("migrate ../../etc 1 2 pcc-192-0-2-50 1515", "is not a PCC service name"),
         ("status \u202e\u0000\U0001f525" * 3, "requestId"),
         ("x" * 2000, "the limit is 500"),
-        ("cancel 99999999999999999999999", "is not a number"),
+        ("cancel 99999999999999999999999", "is too long for an id (at most 18 digits)"),
+        ("filers PCC-192-0-2-15 nope", "is not `page &lt;n&gt;` or `csv`"),
     ],
 )
 def test_bad_input_gets_a_usage_answer_and_stores_nothing(bot, simulator, text, expected):

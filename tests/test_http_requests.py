@@ -82,7 +82,7 @@ def test_concurrent_double_approval_gives_one_post(bot, simulator):
         click.join()
     bot.settle()
     assert len(simulator.sim.calls_to("POST", POST_ROUTE)) == 1
-    assert sum("is already" in r for r in bot.replies()) == 5
+    assert sum("was already approved by" in r for r in bot.replies()) == 5
 
 
 def test_reject_then_approve_gives_no_post(bot, simulator):
@@ -92,7 +92,7 @@ def test_reject_then_approve_gives_no_post(bot, simulator):
     bot.click(ids.APPROVE, str(request_id), user="UCAROL")
     bot.settle()
     assert simulator.sim.calls_to("POST", POST_ROUTE) == []
-    assert "already rejected by <@UBOB>" in bot.replies()[-1]
+    assert "was already rejected by <@UBOB>" in bot.replies()[-1]
     assert "rejected by <@UBOB>" in json.dumps(bot.slack.standin.calls_to("chat.update")[-1].args["blocks"])
 
 

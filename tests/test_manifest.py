@@ -13,6 +13,7 @@ MANIFEST = yaml.safe_load((ROOT / "manifest.yml").read_text())
 
 # Web API methods the bot calls (slack_sdk method name -> scope it needs).
 SCOPE_OF: dict[str, str | None] = {
+    "apps_connections_open": None,  # doctor: the app-level token (connections:write), no bot scope
     "chat_postMessage": "chat:write",
     "chat_update": "chat:write",
     "usergroups_users_list": "usergroups:read",

@@ -62,7 +62,7 @@ def test_a_datacenter_in_one_decision_each_datastore_posted_once(timed_bot, simu
     assert states.count(State.FAILED) == 1 and states.count(State.NEEDS_ATTENTION) == 1
     assert states.count(State.REPLICATING) == 37
     assert any("you filed plan" in r for r in bot.replies())
-    assert sum("is already approved" in r for r in bot.replies()) == 2
+    assert sum("is already approved" in r for r in bot.replies()) == 2  # plans say it their way
 
     bot.runtime.service.poll_once()  # the lost answer: its task is found by reading
     simulator.sim.advance(6 * 3600)

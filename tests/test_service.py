@@ -107,9 +107,9 @@ def test_repeated_and_concurrent_approvals_post_once(world):
 def test_reject_is_final(world):
     request = world.file()
     world.service.decisions.reject(request.id, "UBOB")
-    with pytest.raises(Conflict, match="already rejected by UBOB") as caught:
+    with pytest.raises(Conflict, match="was already rejected by UBOB") as caught:
         world.service.decisions.approve(request.id, "UCAROL")
-    assert caught.value.markup == f"request #{request.id} is already rejected by <@UBOB>"
+    assert caught.value.markup == f"request #{request.id} was already rejected by <@UBOB>"
     assert world.gateway.posts == []
     assert world.notifier.updates[-1].state == State.REJECTED
 

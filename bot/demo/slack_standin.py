@@ -42,6 +42,8 @@ class _Failure:
 class SlackStandIn:
     usergroups: dict[str, list[str]] = field(default_factory=dict)
     socket_url: str | None = None  # what apps.connections.open hands out (Socket Mode tests)
+    #: Methods Slack refuses with ok: false and this error code (a revoked token: invalid_auth).
+    refused_methods: dict[str, str] = field(default_factory=dict)
     scopes: tuple[str, ...] = ()  # what auth.test reports in x-oauth-scopes
     users: tuple[str, ...] = ()  # user ids users.info knows
     channels: tuple[str, ...] = ()  # channel ids conversations.info knows
@@ -95,6 +97,9 @@ class SlackStandIn:
             error = "ratelimited" if failure.status == 429 else "internal_error"
             self._record(SlackCall(method, args, failure.status))
             return failure.status, retry, {"ok": False, "error": error}
+        if method in self.refused_methods:
+            self._record(SlackCall(method, args, 401))
+            return 200, {}, {"ok": False, "error": self.refused_methods[method]}
         refusal = self.refused_channels.get(str(args.get("channel")))
         if refusal is not None and method in ("chat.postMessage", "chat.update"):
             self._record(SlackCall(method, args, 400))  # Slack answers 200 with ok: false

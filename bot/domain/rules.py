@@ -7,17 +7,26 @@ from dataclasses import dataclass, field
 from bot.domain.errors import Field
 from bot.domain.inventory import JUDGED_OPTION_STATES, Certifications, Pcc
 
+#: The sites copyFiler (the second generation, 2 April 2021) copies to: Roubaix, Limburg, Erith.
+COPY_FILER_SITES = frozenset({"rbx", "lim", "eri"})
+
 
 @dataclass(frozen=True)
 class ZonePolicy:
     source_zone: str = "sbg1a"
     allowed_zones: frozenset[str] = field(default_factory=frozenset)
+    #: Sites (a zone's first three letters) destinations must be at, when no zone is listed.
+    allowed_sites: frozenset[str] = field(default_factory=frozenset)
 
     def is_source_zone(self, zone: str) -> bool:
         return zone == self.source_zone
 
     def allows_destination(self, zone: str) -> bool:
-        return zone != self.source_zone and (not self.allowed_zones or zone in self.allowed_zones)
+        if zone == self.source_zone:
+            return False
+        if self.allowed_zones:
+            return zone in self.allowed_zones
+        return not self.allowed_sites or zone[:3].lower() in self.allowed_sites
 
 
 def rule_violations(
@@ -41,8 +50,8 @@ def rule_violations(
     if dest.zone == policy.source_zone:
         outside = f"the destination must be outside {policy.source_zone}"
         problems.append((Field.DESTINATION, f"destination {dst} is in {dest.zone}: {outside}"))
-    elif policy.allowed_zones and dest.zone not in policy.allowed_zones:
-        allowed = ", ".join(sorted(policy.allowed_zones))
+    elif not policy.allows_destination(dest.zone):
+        allowed = ", ".join(sorted(policy.allowed_zones or {f"{s}…" for s in policy.allowed_sites}))
         problems.append(
             (
                 Field.DESTINATION,

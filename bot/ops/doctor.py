@@ -38,8 +38,12 @@ def _slack_checks(config: Config) -> list[Check]:
     client = WebClient(token=config.slack_bot_token, base_url=config.slack_api_url, timeout=10)
     try:
         auth = client.auth_test()
-    except (SlackApiError, SlackClientError, OSError) as error:
-        return [Check("Slack auth.test", FAIL, f"{error}".splitlines()[0])]
+    except SlackApiError as error:
+        return [Check("Slack auth.test", FAIL, _slack_refusal("SLACK_BOT_TOKEN", error))]
+    except (SlackClientError, OSError) as error:
+        return [
+            Check("Slack auth.test", FAIL, f"cannot reach {config.slack_api_url}: {error}".splitlines()[0])
+        ]
     checks = [Check("Slack auth.test", OK, f"bot {auth.get('user')} in team {auth.get('team_id')}")]
     granted = {s.strip() for s in str(auth.headers.get("x-oauth-scopes", "")).split(",") if s.strip()}
     missing = sorted(ids.SLACK_SCOPES - granted)
@@ -52,7 +56,7 @@ def _slack_checks(config: Config) -> list[Check]:
             else "all granted",
         )
     )
-    checks += _approver_checks(client, config)
+    checks += [_mode_check(config), *_approver_checks(client, config)]
     channel = config.incident_channel
     if channel:
         checks.append(
@@ -61,6 +65,31 @@ def _slack_checks(config: Config) -> list[Check]:
     else:
         checks.append(Check("Incident channel", WARN, "PCC_INCIDENT_CHANNEL unset: no incident-room notices"))
     return checks
+
+
+def _slack_refusal(variable: str, error: SlackApiError) -> str:
+    code = error.response.get("error") if error.response is not None else "unknown"
+    return f"Slack refused {variable}: {code} (a revoked or mistyped token, or another app's)"
+
+
+def _mode_check(config: Config) -> Check:
+    """Which way Slack reaches the bot, and whether its token works."""
+    if config.slack_app_token:
+        client = WebClient(base_url=config.slack_api_url, timeout=10)
+        try:
+            client.apps_connections_open(app_token=config.slack_app_token)
+        except SlackApiError as error:
+            return Check("Slack mode", FAIL, "Socket Mode: " + _slack_refusal("SLACK_APP_TOKEN", error))
+        except (SlackClientError, OSError) as error:
+            return Check("Slack mode", FAIL, f"Socket Mode: cannot reach Slack: {error}".splitlines()[0])
+        return Check("Slack mode", OK, "Socket Mode (SLACK_APP_TOKEN accepted)")
+    if config.slack_signing_secret:
+        return Check("Slack mode", OK, "HTTP (`pcc-bot serve --http`, SLACK_SIGNING_SECRET set)")
+    return Check(
+        "Slack mode",
+        FAIL,
+        "set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode, `pcc-bot serve --http`)",
+    )
 
 
 def _call_check(name: str, call: Callable[[], Any]) -> Check:
@@ -122,6 +151,7 @@ def _ovh_checks(config: Config) -> list[Check]:
             for r in rules
         )
     ]
+    checks.append(_destinations_check(client, config))
     checks.append(
         Check(
             "OVHcloud rights",
@@ -132,6 +162,28 @@ def _ovh_checks(config: Config) -> list[Check]:
         )
     )
     return checks
+
+
+def _destinations_check(client: Any, config: Config) -> Check:
+    """Approvals are possible only if the account has a PCC in the source zone and one where copies may
+    go (PCC_ALLOWED_ZONES, or copyFiler's sites)."""
+    policy = config.policy
+    try:
+        names = client.get("/dedicatedCloud")
+        zones = {str(client.get(f"/dedicatedCloud/{name}").get("location")) for name in names[:50]}
+    except ovh.exceptions.APIError as error:
+        return Check("Zones", WARN, f"the account's PCCs could not be read: {error.args[0]}")
+    destinations = sorted(z for z in zones if policy.allows_destination(z))
+    if policy.source_zone not in zones:
+        return Check("Zones", WARN, f"no PCC of this account is in {policy.source_zone} (PCC_SOURCE_ZONE)")
+    if not destinations:
+        return Check(
+            "Zones",
+            FAIL,
+            f"no PCC of this account is in a zone copies may go to ({', '.join(sorted(zones))} seen): "
+            "nothing could ever be approved; check PCC_ALLOWED_ZONES",
+        )
+    return Check("Zones", OK, f"sources in {policy.source_zone}; destinations in {', '.join(destinations)}")
 
 
 def _database_check(config: Config) -> Check:
@@ -151,7 +203,7 @@ def _database_check(config: Config) -> Check:
 def run_checks(config: Config) -> list[Check]:
     problems: list[Check] = []
     try:
-        config.require_for_serve(http=not config.slack_app_token)
+        config.require_for_serve(http=not config.slack_app_token, quiet_about_mode=True)
     except PccBotError as error:
         problems = [Check("Configuration", FAIL, line.strip(" -")) for line in str(error).splitlines()[1:]]
     return [

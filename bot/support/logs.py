@@ -89,3 +89,13 @@ def setup(level: str = "INFO", fmt: str = "text", stream: IO[str] | None = None)
     # slack_sdk logs bodies at DEBUG: keep them at WARNING whatever LOG_LEVEL says.
     for noisy in ("slack_bolt", "slack_sdk", "urllib3", "apscheduler", "waitress"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    # Bolt reads SLACK_BOT_TOKEN from the environment by itself, then warns that the client we hand
+    # it (the same token, our base URL) wins: true, expected, and said at every start.
+    logging.getLogger("slack_bolt.App").addFilter(lambda record: "will be unused" not in record.getMessage())
+
+
+def quiet_libraries() -> None:
+    """For a command that prints its own report (doctor): the libraries' own error lines would only
+    repeat, less clearly, what the report says."""
+    for noisy in ("slack_bolt", "slack_sdk", "urllib3", "ovh"):
+        logging.getLogger(noisy).setLevel(logging.CRITICAL)

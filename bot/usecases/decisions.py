@@ -49,10 +49,12 @@ class Decisions:
 
     def _not_pending(self, request_id: int) -> Conflict:
         current = self._d.require(request_id)
-        plain = f"request #{request_id} is already {current.state}"
         if current.decided_by is None:
-            return Conflict(plain)
-        return Conflict(f"{plain} by {current.decided_by}", markup=f"{plain} by <@{current.decided_by}>")
+            return Conflict(f"request #{request_id} is already {current.state}")
+        verb = {State.REJECTED: "rejected", State.CANCELLED: "cancelled"}.get(current.state, "approved")
+        now = "" if verb != "approved" else f"; it is now {current.state}"
+        plain = f"request #{request_id} was already {verb} by "
+        return Conflict(f"{plain}{current.decided_by}{now}", markup=f"{plain}<@{current.decided_by}>{now}")
 
     @about_request
     def approve(self, request_id: int, user: str) -> MigrationRequest:

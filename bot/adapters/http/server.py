@@ -233,9 +233,12 @@ class HttpServer:
     """waitress in a background thread, with a stop that lets the server loop end by itself."""
 
     def __init__(self, wsgi: Callable[..., Iterable[bytes]], host: str, port: int, threads: int = 8) -> None:
-        self._server = waitress.create_server(
-            wsgi, host=host, port=port, threads=threads, ident="pcc-bot", **SERVER_SETTINGS
-        )
+        try:
+            self._server = waitress.create_server(
+                wsgi, host=host, port=port, threads=threads, ident="pcc-bot", **SERVER_SETTINGS
+            )
+        except OSError as error:
+            raise OSError(error.errno, error.strerror, f"{host}:{port}") from error
         self._thread = threading.Thread(target=self._server.run, name="http", daemon=True)
 
     @property

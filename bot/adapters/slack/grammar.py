@@ -100,12 +100,15 @@ def _usage(sub: str, problem: str) -> UsageError:
 
 
 def _service(sub: str, name: str, value: str) -> str:
+    """A PCC service name; OVHcloud's are lower case and it matches them regardless of case."""
     if not _SERVICE.fullmatch(value):
         raise _usage(sub, f"{name} {_show(value)} is not a PCC service name (like pcc-192-0-2-15)")
-    return value
+    return value.lower()
 
 
 def _number(sub: str, name: str, value: str) -> int:
+    if value.isdigit() and len(value) > 18:
+        raise _usage(sub, f"{name} {_show(value)} is too long for an id (at most 18 digits)")
     if not _ID.fullmatch(value):
         raise _usage(sub, f"{name} {_show(value)} is not a number")
     return int(value)

@@ -206,7 +206,10 @@ class _Api:
                     {
                         "id": task.task_id,
                         "filerId": task.filer_id,
-                        "filerName": task.restore_name,
+                        # the schema: "SBG filer name", the source's, not the copy's
+                        "filerName": str(
+                            (self.sim.find_source_filer(task.filer_id or 0) or {}).get("name", "")
+                        ),
                         "domain": sn,
                         "status": view["state"],
                         "progress": view["progress"],
