@@ -1,5 +1,5 @@
 # pcc-bot: Slack chat-ops for OVHcloud PCC datastore copies.
-# Build: docker build -t pcc-bot .   Run: see README ("Container").
+# Build: docker build -t pcc-bot .   Run: see docs/operations.md ("Container").
 FROM python:3.11-slim AS build
 WORKDIR /src
 COPY pyproject.toml README.md constraints.txt ./

@@ -1,7 +1,7 @@
 """`make bench`: pcc-bot's figures, each against a reference measured in the same run.
 
 Everything runs on this machine: the bot serving HTTP on 127.0.0.1, the OVHcloud simulator, the
-local Slack stand-in. Method and latest figures: README, "Benchmarks".
+local Slack stand-in. Method and latest figures: docs/benchmarks.md.
 """
 
 from __future__ import annotations

@@ -164,7 +164,7 @@ def simulator(
     threading.Thread(target=server.serve_forever, name="simulator", daemon=True).start()
     print(
         f"OVHcloud simulator on {server.url} (application key {demo.DEMO_APPLICATION_KEY}, "
-        f"consumer key {demo.DEMO_CONSUMER_KEY}; see README, 'Demo inventory')",
+        f"consumer key {demo.DEMO_CONSUMER_KEY}; see docs/api.md, 'Demo inventory')",
         flush=True,
     )
     stop.wait()

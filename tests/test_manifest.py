@@ -78,10 +78,10 @@ def test_every_subscribed_event_has_a_listener():
     assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True
 
 
-def test_the_readme_route_table_is_the_route_table():
+def test_the_docs_route_table_is_the_route_table():
     from bot.adapters.ovh import routes
 
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / "docs" / "api.md").read_text()
     rows = re.findall(r"^\| (GET|POST) \| `([^`]+)` \|[^|]*\|([^|]*)\| (.+) \|$", readme, re.M)
     assert [(m, p) for m, p, _, _ in rows] == [(r.method, r.template) for r in routes.ROUTES]
     for (_, _, mutating, iam), route in zip(rows, routes.ROUTES, strict=True):

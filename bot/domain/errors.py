@@ -38,7 +38,7 @@ class Field(StrEnum):
 
 
 class RuleViolation(PccBotError):
-    """A migration request breaks one or more of the rules (README, 'Commands')."""
+    """A migration request breaks one or more of the rules (docs/commands.md)."""
 
     def __init__(self, problems: list[tuple[Field, str]]) -> None:
         self.problems = problems

@@ -37,7 +37,7 @@ def rule_violations(
     dest_certs: Certifications,
     policy: ZonePolicy,
 ) -> list[tuple[Field, str]]:
-    """Every rule (README, 'Commands') that the pair breaks, each naming the rule and the values.
+    """Every rule (docs/commands.md) that the pair breaks, each naming the rule and the values.
 
     Existence of the PCCs, datacenters and filer is checked before, by looking them up.
     """

@@ -216,7 +216,7 @@ class SlackWsgi:
         return [payload]
 
 
-#: waitress set for the internet (README, "HTTP mode"): a Content-Length over the limit is answered 413
+#: waitress set for the internet (docs/operations.md, "HTTP mode"): a Content-Length over the limit is answered 413
 #: before the body is read; idle and slow clients cannot exhaust the connections; poll(), not select().
 SERVER_SETTINGS: dict[str, Any] = {
     "max_request_body_size": MAX_BODY + 1,  # waitress refuses a Content-Length >= this

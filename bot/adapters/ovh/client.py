@@ -61,7 +61,7 @@ def make_client(credentials: OvhCredentials, timeout: float | tuple[float, float
     keys: dict[str, Any] = {
         "timeout": timeout,
         # Explicit empty values stop python-ovh from falling back to other sources for what we
-        # deliberately left unset (it still reads ovh.conf, as the README promises, for the rest).
+        # deliberately left unset (it still reads ovh.conf, as docs/configuration.md says, for the rest).
         "application_key": credentials.application_key,
         "application_secret": credentials.application_secret,
         "consumer_key": credentials.consumer_key,

@@ -1,7 +1,7 @@
 """Every OVHcloud route pcc-bot calls: the only place a route is written.
 
 The gateway builds its paths from here, `pcc-bot credentials` asks for exactly these access rules,
-`pcc-bot doctor` checks the consumer key's rules against them, and tests hold the README's IAM list,
+`pcc-bot doctor` checks the consumer key's rules against them, and tests hold the IAM list of docs/api.md,
 the simulator and the public schema captures to them. Pure data: no I/O.
 """
 

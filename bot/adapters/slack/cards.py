@@ -38,7 +38,7 @@ STATE_LABELS = {
     State.REMOVAL_IN_DOUBT: ":warning: copy removal in doubt",
 }
 
-#: What each in-doubt state means, for the card, `/pcc status` and the README.
+#: What each in-doubt state means, for the card, `/pcc status` and docs/commands.md.
 
 
 IN_DOUBT_MEANING = {

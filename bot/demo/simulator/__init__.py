@@ -1,7 +1,7 @@
 """A local OVHcloud API simulator: the real paths and JSON shapes of the public API
 (held to the public schema captures by tests/test_schema_contract.py).
 
-It checks python-ovh's request signatures, serves a documented demo inventory (README, "Demo
+It checks python-ovh's request signatures, serves a documented demo inventory (docs/api.md, "Demo
 inventory"), advances replication tasks over time at a configurable speed, and injects faults.
 Used by `pcc-bot console`, `pcc-bot simulator` and the tests. Nothing here is used against the
 real API.

@@ -1,4 +1,4 @@
-"""The demo inventory the simulator serves (README, "Demo inventory"), and its constants."""
+"""The demo inventory the simulator serves (docs/api.md, "Demo inventory"), and its constants."""
 
 from __future__ import annotations
 
