@@ -43,7 +43,7 @@ CLICKS = {
 #: request's id, and for adopt the task's).
 ABOUT_A_DOUBT = (ids.ADOPT, ids.CLOSE_NOT_STARTED)
 ACTION_OF = {word: action for action, word in CLICKS.items()}
-SHOWN_METHODS = ("chat.postMessage", "chat.update", "response_url")
+SHOWN_METHODS = ("chat.postMessage", "chat.update", "response_url", "file_upload")
 CHANNEL_NAMES = {CHANNEL: "#ops", INCIDENT_CHANNEL: "#incident"}
 APPROVER_GROUP = "SONCALL"
 CONSOLE_HELP = f"""Console commands (you are acting as a Slack user):
@@ -67,8 +67,13 @@ def user_id(name: str) -> str:
 def render(call: SlackCall) -> str:
     """A message the bot sent, as terminal text."""
     args = call.args
+    if call.method == "file_upload":  # a CSV sent by direct message (`filers … csv`, `audit`)
+        rows = str(args.get("content", "")).splitlines()
+        shown = "\n".join(rows[:6]) + (f"\n… ({len(rows)} lines in all)" if len(rows) > 6 else "")
+        return f"\n[a file, in your direct messages]\n{shown}"
     lines: list[str] = []
-    board = str(args.get("text", "")).startswith("Plan #")  # a plan's board: its lines are the news
+    # A board (a plan's, the incident room's): its lines are the news, so an edit shows them all.
+    board = str(args.get("text", "")).startswith(("Plan #", "Datastore copies"))
     for block in args.get("blocks") or [{"type": "section", "text": {"text": args.get("text", "")}}]:
         kind = block.get("type")
         if call.method == "chat.update" and kind not in ("header", "context") and not board:

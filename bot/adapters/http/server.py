@@ -216,8 +216,8 @@ class SlackWsgi:
         return [payload]
 
 
-#: waitress set for the internet (docs/operations.md, "HTTP mode"): a Content-Length over the limit is answered 413
-#: before the body is read; idle and slow clients cannot exhaust the connections; poll(), not select().
+#: waitress set for the internet (docs/operations.md, "HTTP mode"): a Content-Length over the limit is
+#: answered 413 before the body is read; idle and slow clients cannot exhaust the connections; poll().
 SERVER_SETTINGS: dict[str, Any] = {
     "max_request_body_size": MAX_BODY + 1,  # waitress refuses a Content-Length >= this
     "max_request_header_size": 64 * 1024,
