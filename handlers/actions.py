@@ -11,18 +11,20 @@ from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot.adapters.slack import ids
 from bot.adapters.slack.grammar import parse_doubt_value, parse_request_id, parse_user
-from bot.domain import MigrationRequest
-from bot.usecases.decisions import Decisions
-from bot.usecases.plans import Plans
 from bot.usecases.service import PccService
 from handlers.errors import later, user_of
 
-#: Each single-request button and the decision it asks for.
-DECISIONS: dict[str, Callable[[Decisions, int, str], MigrationRequest]] = {
-    ids.APPROVE: Decisions.approve,
-    ids.REJECT: Decisions.reject,
-    ids.RETRY: Decisions.retry,
-    ids.REMOVE_COPY: Decisions.remove_copy,
+Decide = Callable[[PccService, int, str], object]
+
+#: Each button whose value is one id (a request's, or a plan's) and the decision it asks for.
+DECISIONS: dict[str, Decide] = {
+    ids.APPROVE: lambda service, key, user: service.decisions.approve(key, user),
+    ids.REJECT: lambda service, key, user: service.decisions.reject(key, user),
+    ids.RETRY: lambda service, key, user: service.decisions.retry(key, user),
+    ids.REMOVE_COPY: lambda service, key, user: service.decisions.remove_copy(key, user),
+    ids.APPROVE_PLAN: lambda service, key, user: service.plans.approve(key, user),
+    ids.REJECT_PLAN: lambda service, key, user: service.plans.reject(key, user),
+    ids.CANCEL_PLAN_REST: lambda service, key, user: service.plans.cancel_rest(key, user),
 }
 
 
@@ -30,13 +32,13 @@ def on_click(
     ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, context: BoltContext
 ) -> None:
     """A decision button: acked at once, decided on the decisions pool (never behind listings); the
-    card shows the outcome, a refusal is told to the clicker."""
+    card (or the plan's board) shows the outcome, a refusal is told to the clicker."""
     ack()
     service: PccService = context["service"]
     decide = DECISIONS[str(action.get("action_id"))]
 
     def run() -> None:
-        decide(service.decisions, parse_request_id(action.get("value")), parse_user(body))
+        decide(service, parse_request_id(action.get("value")), parse_user(body))
 
     later(context["decisions"], respond, user_of(body), run)
 
@@ -60,32 +62,8 @@ def on_settle(
     later(context["decisions"], respond, user_of(body), run)
 
 
-#: Each button of a plan's board and the decision it asks for (Cancel the rest answers how many).
-PLAN_DECISIONS: dict[str, Callable[[Plans, int, str], object]] = {
-    ids.APPROVE_PLAN: Plans.approve,
-    ids.REJECT_PLAN: Plans.reject,
-    ids.CANCEL_PLAN_REST: Plans.cancel_rest,
-}
-
-
-def on_plan_click(
-    ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, context: BoltContext
-) -> None:
-    """A plan's button: acked at once, decided on the decisions pool; the board shows the outcome."""
-    ack()
-    service: PccService = context["service"]
-    decide = PLAN_DECISIONS[str(action.get("action_id"))]
-
-    def run() -> None:
-        decide(service.plans, parse_request_id(action.get("value")), parse_user(body))
-
-    later(context["decisions"], respond, user_of(body), run)
-
-
 def register(app: App) -> None:
     for action_id in DECISIONS:
         app.action(action_id)(on_click)
-    for action_id in PLAN_DECISIONS:
-        app.action(action_id)(on_plan_click)
     app.action(ids.ADOPT)(on_settle)
     app.action(ids.CLOSE_NOT_STARTED)(on_settle)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Concatenate, ParamSpec, TypeVar
 
-from bot.domain import MigrationRequest, NotAllowed, Plan
+from bot.domain import Field, MigrationRequest, NotAllowed, Pcc, Plan, rule_violations
 from bot.support import logs
 from bot.usecases.chat import ChatDesk, require
 from bot.usecases.ports import Clock, Directory, Notifier, OvhGateway, Repository
@@ -88,6 +88,16 @@ class Deps:
             raise NotAllowed(f"you filed {what} yourself; another approver has to {decision} it")
         if not self.is_approver(user, fresh=True):
             raise NotAllowed(f"only the approvers listed in PCC_APPROVERS can {decision} {what}")
+
+    def pair_problems(self, source: Pcc, dest: Pcc) -> list[tuple[Field, str]]:
+        """The rules on a source and a destination PCC (zones, HDS, PCI-DSS: both sides always read)."""
+        return rule_violations(
+            source=source,
+            source_certs=self.ovh.get_certifications(source.service_name),
+            dest=dest,
+            dest_certs=self.ovh.get_certifications(dest.service_name),
+            policy=self.settings.policy,
+        )
 
     def refuse_if_read_only(self, what: str) -> None:
         if self.settings.read_only:

@@ -19,7 +19,6 @@ from bot.domain import (
     NotFound,
     RequestDraft,
     RuleViolation,
-    rule_violations,
 )
 from bot.usecases import messages
 from bot.usecases.base import Deps
@@ -127,15 +126,7 @@ class Filing:
             )
         if source is None or dest is None or filer is None or problems:
             raise RuleViolation(problems)
-        source_certs = self._d.ovh.get_certifications(spec.source_service)
-        dest_certs = self._d.ovh.get_certifications(spec.dest_service)  # judged on both sides, always
-        problems = rule_violations(
-            source=source,
-            source_certs=source_certs,
-            dest=dest,
-            dest_certs=dest_certs,
-            policy=self._d.settings.policy,
-        )
+        problems = self._d.pair_problems(source, dest)
         if problems:
             raise RuleViolation(problems)
         now = self._d.clock.now()

@@ -34,7 +34,6 @@ from bot.domain import (
     RequestDraft,
     RuleViolation,
     State,
-    rule_violations,
 )
 from bot.usecases import messages
 from bot.usecases.base import Deps
@@ -93,13 +92,7 @@ class Plans:
             look(Field.DESTINATION_DATACENTER, lambda: ovh.get_datacenter(dest, dest_dc))
         if source_pcc is None or dest_pcc is None or listing is None or problems:
             raise RuleViolation(problems)
-        problems = rule_violations(
-            source=source_pcc,
-            source_certs=ovh.get_certifications(source),
-            dest=dest_pcc,
-            dest_certs=ovh.get_certifications(dest),
-            policy=self._d.settings.policy,
-        )
+        problems = self._d.pair_problems(source_pcc, dest_pcc)
         filers = {f.filer_id: f for dc in listing.datacenters for f in dc.filers}
         unknown = [i for i in wanted if i not in filers]
         problems += [
@@ -247,13 +240,7 @@ class Plans:
 
     def _check_rules_again(self, plan: Plan) -> None:
         ovh = self._d.ovh
-        problems = rule_violations(
-            source=ovh.get_pcc(plan.source_service),
-            source_certs=ovh.get_certifications(plan.source_service),
-            dest=ovh.get_pcc(plan.dest_service),
-            dest_certs=ovh.get_certifications(plan.dest_service),
-            policy=self._d.settings.policy,
-        )
+        problems = self._d.pair_problems(ovh.get_pcc(plan.source_service), ovh.get_pcc(plan.dest_service))
         if problems:
             raise RuleViolation(problems)
 
