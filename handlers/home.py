@@ -17,7 +17,8 @@ def on_home_opened(event: dict[str, Any], client: WebClient, context: BoltContex
     service: PccService = context["service"]
     user = parse_user({"user_id": event.get("user")})
     home = service.reading.home(user)
-    client.views_publish(user_id=user, view=listings.home_view(home.mine, home.to_approve, home.active))
+    view = listings.home_view(home.mine, home.to_approve, home.active, home.plans)
+    client.views_publish(user_id=user, view=view)
 
 
 def register(app: App) -> None:

@@ -82,6 +82,8 @@ def test_a_datacenter_in_one_decision_each_datastore_posted_once(timed_bot, simu
     shown = board(bot)
     assert shown.index(":x: failed") < shown.index(":white_check_mark: done")  # failures first
     assert "Injected failure 400" in shown  # the refusal's reason, on its line
+    home = bot.runtime.service.reading.home("UBOB")
+    assert home.plans == () and all(r.plan_id is None for r in home.to_approve)  # ended: off the Home
     bot.command("list", user="UBOB")
     bot.command("audit 1", user="UBOB")
     bot.settle()
@@ -101,6 +103,13 @@ def test_cancel_the_rest_stops_what_is_not_sent_and_a_rejected_plan_sends_nothin
     first, second = sorted(p.id for p in bot.runtime.repo.recent_plans(5))
     assert [i.filer_id for i in bot.runtime.repo.get_plan(first).items] == [20000, 20001]
     assert [x.reason for x in bot.runtime.repo.get_plan(second).left_out] == [f"plan #{first} has it"] * 2
+    from bot.adapters.slack import listings
+
+    home = bot.runtime.service.reading.home("UBOB")
+    shown = json.dumps(
+        listings.home_view(home.mine, home.to_approve, home.active, home.plans), ensure_ascii=False
+    )
+    assert "Plans pending or copying" in shown and f"Plan #{first}" in shown and f"Plan #{second}" in shown
     bot.click(ids.REJECT_PLAN, str(first), user="UBOB")
     bot.settle()
     assert bot.runtime.repo.get_plan(first).state == PlanState.REJECTED

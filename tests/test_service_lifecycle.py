@@ -234,3 +234,24 @@ def test_a_task_that_two_source_pccs_could_have_started_is_left_to_people(world)
     for request in (first, second):
         found = world.repo.get(request.id)
         assert found.state == State.NEEDS_ATTENTION and {t.task_id for t in found.candidates} == {777}
+
+
+def test_a_call_never_sent_returns_the_decision_and_a_plan_resumes_it_later(world):
+    from bot.domain import BudgetSpent, PlanState
+
+    world.gateway.post_error = BudgetSpent("POST /linkFilerFromSbg", None)  # the bot is stopping
+    request = world.file()
+    with pytest.raises(BudgetSpent, match="No call was made"):
+        world.service.decisions.approve(request.id, "UBOB")
+    back = world.repo.get(request.id)
+    assert back.state == State.PENDING and world.gateway.tasks == {}  # no task: nothing ran
+    assert [e.action for e in world.repo.history(request.id)][-1] == "migration not sent"
+    world.service.decisions.cancel(request.id, "UALICE")
+
+    plan = world.service.plans.file_plan("pcc-src", 10, "pcc-dst", 20, (), "UALICE", "COPS")
+    world.service.plans.approve(plan.id, "UBOB")  # its first POST is not sent: the dispatch pauses
+    assert {r.state for r in world.repo.plan_items(plan.id)} == {State.PENDING}
+    world.gateway.post_error = None
+    world.service.poll_once()  # the next tick resumes it
+    assert {r.state for r in world.repo.plan_items(plan.id)} == {State.REPLICATING}
+    assert world.repo.get_plan(plan.id).state == PlanState.APPROVED and len(world.gateway.tasks) == 2

@@ -27,8 +27,9 @@ class State(StrEnum):
 
 TRANSITIONS: dict[State, frozenset[State]] = {
     State.PENDING: frozenset({State.APPROVED, State.REJECTED, State.CANCELLED, State.EXPIRED}),
-    # FAILED from APPROVED: the API refused the POST outright (4xx), so nothing started.
-    State.APPROVED: frozenset({State.REPLICATING, State.FAILED, State.NEEDS_ATTENTION}),
+    # FAILED from APPROVED: the API refused the POST outright (4xx), so nothing started; PENDING: the
+    # POST was never sent (no budget place in time, or the bot stopping): the approval can be given again.
+    State.APPROVED: frozenset({State.REPLICATING, State.FAILED, State.NEEDS_ATTENTION, State.PENDING}),
     State.REPLICATING: frozenset({State.DONE, State.FAILED}),
     # An approver relaunches a task that ended in `error` (resetTaskState); FAILED is final otherwise.
     State.FAILED: frozenset({State.RELAUNCHING}),

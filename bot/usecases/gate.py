@@ -8,6 +8,8 @@ tell the chat. Only the winner of the compare-and-set calls; nothing here ever s
   authentication layer did not run them): ``calling -> refused``, with the reason;
 - an ambiguous outcome (timeout, lost connection, 5xx, invalid answer): ``calling -> in_doubt``, which
   the poller resolves by reading only;
+- the call not sent at all (no budget place in time, or the bot stopping): ``calling -> origin``,
+  and the caller is told (a plan's dispatch resumes it later);
 - the process stopping mid-call leaves ``calling``; the poller moves it to ``in_doubt`` once the call
   can no longer be running (``ServiceSettings.call_timeout``).
 
@@ -19,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from bot.domain import MigrationRequest, Operation, OvhApiError, RequestFields, StartedTask
+from bot.domain import BudgetSpent, MigrationRequest, Operation, OvhApiError, RequestFields, StartedTask
 from bot.usecases.chat import BOT, ChatDesk
 from bot.usecases.ports import Change, Clock, Repository
 
@@ -61,6 +63,14 @@ class Gate:
         self._chat.refresh_card(request.id)
         try:
             started = call()
+        except BudgetSpent as error:  # nothing was sent: the decision goes back to where it was
+            self._chat.move(
+                request,
+                operation.calling,
+                operation.origin,
+                Change(actor=BOT, action=f"{operation.name} not sent", detail=str(error)),
+            )
+            raise
         except OvhApiError as error:
             self._record_failure(request, operation, error, refused if not error.ambiguous else in_doubt)
             return True

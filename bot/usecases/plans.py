@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from bot.domain import (
+    BudgetSpent,
     Conflict,
     Field,
     Filer,
@@ -280,6 +281,9 @@ class Plans:
                 decision = Change(actor=BOT, action="dispatched", detail=f"plan #{plan_id}")
                 try:
                     self._decisions.launch(item, decision)
+                except BudgetSpent as error:  # not sent, back to pending: the next tick resumes
+                    log.warning("plan #%d: dispatch paused at request #%d: %s", plan_id, item.id, error)
+                    return
                 except PccBotError as error:  # this datastore only: the others go on
                     log.error("plan #%d: request #%d not dispatched: %s", plan_id, item.id, error)
         finally:

@@ -20,6 +20,7 @@ from bot.domain import (
     NoticeNotDelivered,
     PccBotError,
     Plan,
+    PlanState,
     PlanTally,
     State,
 )
@@ -38,6 +39,8 @@ class Home:
     mine: tuple[MigrationRequest, ...]
     to_approve: tuple[MigrationRequest, ...]
     active: tuple[MigrationRequest, ...]
+    #: Plans waiting for a decision or being copied, with where their datastores stand.
+    plans: tuple[tuple[Plan, PlanTally], ...] = ()
 
 
 class Reading:
@@ -115,7 +118,9 @@ class Reading:
         if not self._d.may_read(user):
             return Home(mine=mine, to_approve=(), active=())  # PCC_READERS: their own requests only
         pending = self._d.repo.in_states([State.PENDING])
+        plans = self._d.repo.plans_in_states([PlanState.PENDING, PlanState.APPROVED])
         return Home(
+            plans=tuple((p, PlanTally.of(self._d.repo.plan_items(p.id))) for p in plans),
             mine=mine,
             to_approve=tuple(r for r in pending if r.plan_id is None and self._d.may_decide(r, user)),
             active=tuple(self._d.repo.in_states(sorted(IN_FLIGHT_STATES))),

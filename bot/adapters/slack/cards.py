@@ -69,7 +69,7 @@ def _card_fields(request: MigrationRequest) -> str:
 
 def _progress(request: MigrationRequest) -> str:
     parts = [STATE_LABELS[request.state]]
-    if request.decided_by:
+    if request.decided_by and request.state != State.PENDING:  # (an approval whose call was not sent)
         verb = {State.REJECTED: "rejected", State.CANCELLED: "cancelled"}.get(request.state, "approved")
         parts.append(f"{verb} by <@{request.decided_by}> at {when(request.decided_at)}")
     if request.task_id is not None:

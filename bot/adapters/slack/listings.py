@@ -161,9 +161,15 @@ def home_view(
     mine: Sequence[MigrationRequest],
     to_approve: Sequence[MigrationRequest],
     active: Sequence[MigrationRequest],
+    plans: Sequence[tuple[Plan, PlanTally]] = (),
 ) -> dict[str, Any]:
-    """The App Home tab: my requests, requests waiting for my approval, active migrations."""
+    """The App Home tab: plans under way, requests waiting for my approval, active migrations, mine."""
     blocks: list[Block] = [{"type": "header", "text": {"type": "plain_text", "text": "pcc-bot"}}]
+    if plans:
+        lines = [plan_line(*p) for p in plans[:HOME_ROWS]]
+        if len(plans) > HOME_ROWS:
+            lines.append(f"_…and {len(plans) - HOME_ROWS} more: `/pcc list`_")
+        blocks += [{"type": "divider"}, section("*Plans pending or copying*\n" + "\n".join(lines))]
     for title, requests, empty in (
         ("Waiting for your approval", to_approve, "Nothing waits for you."),
         ("Active migrations", active, "No migration in flight."),
