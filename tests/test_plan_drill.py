@@ -10,6 +10,7 @@ import threading
 import time
 from urllib.parse import urlencode
 
+import pytest
 import requests
 
 from bot.adapters.slack import ids
@@ -103,6 +104,7 @@ def plan_state(tmp_path) -> PlanState:
         repo.close()
 
 
+@pytest.mark.timeout(240)  # two process starts, a dispatch, replication: more than the suite's 60 s
 def test_a_plan_killed_mid_dispatch_posts_every_datastore_once(tmp_path, simulator, slack):
     simulator.sim.inventory[BIG] = large_pcc(40)
     simulator.sim.latency = 0.1  # each call a real round trip: the dispatch lasts a few seconds
