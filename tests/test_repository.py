@@ -1,5 +1,6 @@
 """The SQLite repository: migrations, compare-and-set, one active request per filer, the outbox."""
 
+import re
 import sqlite3
 import threading
 from datetime import UTC, datetime, timedelta
@@ -143,3 +144,17 @@ def test_the_database_and_its_wal_are_readable_by_their_owner_only(tmp_path):
         assert all(stat.S_IMODE(os.stat(p).st_mode) == 0o600 for p in files), files
     finally:
         repo.close()
+
+
+def test_the_filers_index_covers_exactly_the_active_states_so_a_new_one_needs_a_migration():
+    """Migrations are frozen (their SQL never reads the live states): when the domain gains an active
+    state, this fails until a new migration rebuilds the index."""
+    from bot.domain import ACTIVE_STATES
+
+    repo = SqliteRepository(":memory:")
+    try:
+        (row,) = repo._rows("SELECT sql FROM sqlite_master WHERE name = 'one_active_request_per_filer'")
+    finally:
+        repo.close()
+    indexed = set(re.findall(r"'([a-z_]+)'", row["sql"]))
+    assert indexed == {state.value for state in ACTIVE_STATES}

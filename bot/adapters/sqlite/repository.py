@@ -17,10 +17,11 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from bot.adapters.sqlite.migrations import ACTIVE_SQL, migrations
+from bot.adapters.sqlite.migrations import migrations
 from bot.adapters.sqlite.plans import PlanTables
 from bot.adapters.sqlite.rows import column, iso, request_row, to_entries, to_notice, to_request
 from bot.domain import (
+    ACTIVE_STATES,
     AuditEntry,
     Conflict,
     MigrationRequest,
@@ -36,6 +37,10 @@ from bot.domain import (
 from bot.usecases.ports import Change
 
 __all__ = ["SqliteRepository", "migrations"]
+
+
+#: The states a request holds its filer in (queries follow the domain; the index follows migrations).
+_ACTIVE = ", ".join(f"'{state.value}'" for state in sorted(ACTIVE_STATES))
 
 
 class SqliteRepository(PlanTables):
@@ -111,7 +116,7 @@ class SqliteRepository(PlanTables):
 
     def active_for_filer(self, source_service: str, filer_id: int) -> MigrationRequest | None:
         rows = self._rows(
-            f"SELECT * FROM requests WHERE source_service = ? AND filer_id = ? AND state IN ({ACTIVE_SQL})",
+            f"SELECT * FROM requests WHERE source_service = ? AND filer_id = ? AND state IN ({_ACTIVE})",
             [source_service, filer_id],
         )
         return to_request(rows[0]) if rows else None
