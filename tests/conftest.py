@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -257,3 +259,24 @@ def offered_value(bot: RunningBot, action_id: str, channel: str = CHANNEL) -> st
                     if element.get("action_id") == action_id:
                         return str(element["value"])
     raise AssertionError(f"no {action_id} button in {channel}")
+
+
+def serve_http(env: dict[str, str], cwd: Path, port: int, *, capture: bool = False) -> subprocess.Popen[str]:
+    """`pcc-bot serve --http` on 127.0.0.1:``port`` as a real process, once its /healthz answers."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--http", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
+        stderr=subprocess.STDOUT if capture else subprocess.DEVNULL,
+        text=True,
+    )
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return proc
+        except requests.ConnectionError:
+            time.sleep(0.05)
+    proc.kill()
+    raise AssertionError("the bot did not become healthy")

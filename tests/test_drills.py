@@ -8,7 +8,6 @@ import json
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 from urllib.parse import urlencode
@@ -26,6 +25,7 @@ from tests.conftest import (
     SIGNING_SECRET,
     free_port,
     process_env,
+    serve_http,
     signed_headers,
 )
 
@@ -44,25 +44,10 @@ class BotProcess:
             PCC_POLL_SECONDS="1",
         )
         self.cwd = tmp_path
-        self.proc: subprocess.Popen[bytes] | None = None
+        self.proc: subprocess.Popen[str] | None = None
 
     def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "serve", "--http", "--host", "127.0.0.1", "--port", str(self.port)],
-            env=self.env,
-            cwd=self.cwd,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"http://127.0.0.1:{self.port}/healthz", timeout=1).status_code == 200:
-                    return
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.05)
-        raise AssertionError("the bot did not start")
+        self.proc = serve_http(self.env, self.cwd, self.port)
 
     def kill9(self) -> None:
         assert self.proc is not None

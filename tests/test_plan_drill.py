@@ -5,7 +5,6 @@ datastore POSTed exactly once, one summary, and never more calls in a minute tha
 import json
 import signal
 import subprocess
-import sys
 import threading
 import time
 from urllib.parse import urlencode
@@ -16,7 +15,7 @@ import requests
 from bot.adapters.slack import ids
 from bot.demo.simulator import busiest_minute, large_pcc
 from bot.domain import PlanState
-from tests.conftest import CHANNEL, INCIDENT, POST_ROUTE, free_port, process_env, signed_headers
+from tests.conftest import CHANNEL, INCIDENT, POST_ROUTE, free_port, process_env, serve_http, signed_headers
 
 BIG = "pcc-192-0-2-99"
 
@@ -37,22 +36,8 @@ class Serving:
         self.cwd, self.slack = tmp_path, slack
         self.proc = self.start()
 
-    def start(self) -> subprocess.Popen[bytes]:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "serve", "--http", "--host", "127.0.0.1", "--port", str(self.port)],
-            env=self.env,
-            cwd=self.cwd,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"http://127.0.0.1:{self.port}/healthz", timeout=1).status_code == 200:
-                    return proc
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        raise AssertionError("the bot did not start")
+    def start(self) -> subprocess.Popen[str]:
+        return serve_http(self.env, self.cwd, self.port)
 
     def post(self, fields: dict[str, str]) -> None:
         body = urlencode(fields)

@@ -3,7 +3,6 @@ steps) all come back, with the poller running, and the process stops on SIGTERM 
 
 import signal
 import subprocess
-import sys
 import threading
 import time
 
@@ -11,7 +10,7 @@ import pytest
 import requests
 
 from bot.support.pools import Pool, WaitOnOwnPool
-from tests.conftest import CHANNEL, free_port, process_env, signed_headers
+from tests.conftest import CHANNEL, free_port, process_env, serve_http, signed_headers
 
 PEOPLE = ["UALICE", "UBOB", "UCAROL", "UDAVE", "UERIN", "UFRANK"]
 
@@ -50,23 +49,7 @@ def start_serving(tmp_path, simulator, slack, rate: int = 600) -> tuple[subproce
         PCC_POLL_SECONDS="1",
         PCC_OVH_RATE=str(rate),
     )
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve", "--http", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc, port
-        except requests.ConnectionError:
-            pass
-        assert time.monotonic() < deadline, "bot did not become healthy"
-        time.sleep(0.1)
+    return serve_http(env, tmp_path, port, capture=True), port
 
 
 def burst(port: int, slack, count: int) -> None:

@@ -5,11 +5,8 @@ import re
 import signal
 import subprocess
 import sys
-import time
 
-import requests
-
-from tests.conftest import free_port, process_env
+from tests.conftest import free_port, process_env, serve_http
 
 
 def test_serve_http_answers_healthz_and_stops_on_sigterm(tmp_path, simulator, slack):
@@ -21,24 +18,8 @@ def test_serve_http_answers_healthz_and_stops_on_sigterm(tmp_path, simulator, sl
         SLACK_BOT_TOKEN="xoxb-test-secret-token",
         SLACK_SIGNING_SECRET="shh",
     )
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve", "--http", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    proc = serve_http(env, tmp_path, port, capture=True)
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert time.monotonic() < deadline, "bot did not become healthy"
-            time.sleep(0.1)
         proc.send_signal(signal.SIGTERM)
         output, _ = proc.communicate(timeout=10)
     finally:
