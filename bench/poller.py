@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bench.common import LATENCY, ROOT, SECRET, Row, credentials, draft, percentile  # noqa: F401
 from bot.adapters.ovh.gateway import OvhGateway, make_client
-from bot.adapters.sqlite.repository import SqliteRepository
+from bot.adapters.sql.repository import SqlRepository
 from bot.demo.simulator import (
     REPLICATION_SECONDS,
     Simulator,
@@ -88,7 +88,7 @@ def bench_poller(
     for name in destinations:
         sim.sim.inventory[name] = copy.deepcopy(sim.sim.inventory["pcc-192-0-2-50"])
     clock = _Clock()
-    repo = SqliteRepository(str(workdir / f"poller-{pccs}-{expansion}.db"))
+    repo = SqlRepository(str(workdir / f"poller-{pccs}-{expansion}.db"))
     gateway = OvhGateway(make_client(credentials(sim)), limiter=SlidingWindow(100_000))
     service = PccService(
         gateway=gateway,

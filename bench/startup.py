@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.common import LATENCY, ROOT, SECRET, Row, credentials, draft, percentile  # noqa: F401
-from bot.adapters.sqlite.repository import SqliteRepository
+from bot.adapters.sql.repository import SqlRepository
 from bot.demo.simulator import (
     SimulatorServer,
 )
@@ -64,7 +64,7 @@ def bench_startup(
     sim: SimulatorServer, slack: SlackStandInServer, workdir: Path, stored: int = 10_000
 ) -> list[Row]:
     db = str(workdir / "startup.db")
-    repo = SqliteRepository(db)
+    repo = SqlRepository(db)
     now = datetime.now(UTC)
     for i in range(stored):
         request = repo.add(

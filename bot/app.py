@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 import handlers
 from bot.adapters.ovh.gateway import OvhGateway, make_client
 from bot.adapters.slack.notifier import SlackDirectory, SlackNotifier
-from bot.adapters.sqlite.repository import SqliteRepository
+from bot.adapters.sql.repository import SqlRepository
 from bot.domain import PccBotError, State
 from bot.ops.config import Config
 from bot.scheduler import Poller
@@ -59,7 +59,7 @@ class Runtime:
     config: Config
     app: App
     service: PccService
-    repo: SqliteRepository
+    repo: SqlRepository
     gateway: OvhGateway
     poller: Poller
     executor: TrackingExecutor  # Bolt's listeners: they only ack and hand over to `work`
@@ -215,7 +215,7 @@ def build_runtime(
             window=OVH_WINDOW_SECONDS,
         ),
     )
-    repo = SqliteRepository(config.db_path, busy_timeout=db_busy_timeout)
+    repo = SqlRepository(config.db_path, busy_timeout=db_busy_timeout)
     service = PccService(
         gateway=gateway,
         repo=repo,

@@ -36,6 +36,8 @@ from bot.ops.config import Config
 from tests.fakes import FakeClock
 from tests.world import World
 
+pytest_plugins = ["tests.databases"]
+
 SIGNING_SECRET = "test-signing-secret"
 CHANNEL = "COPS"
 INCIDENT = "CINCIDENT"

@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from bot.adapters.slack import ids
-from bot.adapters.sqlite.repository import SqliteRepository
+from bot.adapters.sql.repository import SqlRepository
 from bot.domain import State
 from tests.conftest import (
     CHANNEL,
@@ -98,7 +98,7 @@ class BotProcess:
         assert self.post(urlencode({"payload": json.dumps(payload)})).status_code == 200
 
     def request(self, request_id: int = 1):
-        repo = SqliteRepository(self.db)
+        repo = SqlRepository(self.db)
         try:
             return repo.get(request_id)
         finally:

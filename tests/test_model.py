@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from bot.adapters.sqlite.repository import SqliteRepository
+from bot.adapters.sql.repository import SqlRepository
 from bot.domain import (
     OPERATIONS,
     REMOVAL,
@@ -114,7 +114,7 @@ class Lifecycle(RuleBasedStateMachine):
         self.settings = ServiceSettings(
             approvers=frozenset({"UBOB", "SONCALL"}), incident_channel="CINC", call_timeout=CALL_TIMEOUT
         )
-        self.repo = SqliteRepository(self.path)
+        self.repo = SqlRepository(self.path)
         self.service = self._service()
         self.decisions: Counter[tuple[str, int]] = Counter()
 
@@ -250,7 +250,7 @@ class Lifecycle(RuleBasedStateMachine):
     @rule()
     def restart(self) -> None:
         self.repo.close()
-        self.repo = SqliteRepository(self.path)
+        self.repo = SqlRepository(self.path)
         self.service = self._service()
         self.service.reconcile()
 

@@ -79,9 +79,9 @@ class Serving:
 
 
 def plan_state(tmp_path) -> PlanState:
-    from bot.adapters.sqlite.repository import SqliteRepository
+    from bot.adapters.sql.repository import SqlRepository
 
-    repo = SqliteRepository(str(tmp_path / "bot.db"))
+    repo = SqlRepository(str(tmp_path / "bot.db"))
     try:
         plan = repo.get_plan(1)
         return plan.state if plan else PlanState.PENDING

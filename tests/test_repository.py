@@ -1,4 +1,6 @@
-"""The SQLite repository: migrations, compare-and-set, one active request per filer, the outbox."""
+"""The repository's contract, on SQLite and on PostgreSQL alike (the ``database`` fixture runs each
+test on both): compare-and-set, one active request per filer, the outbox, the counts. SQLite's own
+facts (its file, its WAL, databases of the first releases) at the end."""
 
 import re
 import sqlite3
@@ -8,33 +10,36 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlite_utils import Database
 
-from bot.adapters.sqlite.repository import SqliteRepository, migrations
+from bot.adapters.sql.history import HEAD
+from bot.adapters.sql.legacy import migrations
+from bot.adapters.sql.repository import SqlRepository
 from bot.demo.samples import sample_draft
 from bot.domain import Conflict, NoticeDraft, NoticeKind, State
 from bot.usecases.ports import Change
 
 NOW = datetime(2026, 3, 12, 9, 0, tzinfo=UTC)
-ALL_MIGRATIONS = [m.name for m in migrations.pending(Database(memory=True))]
+LEGACY_MIGRATIONS = [m.name for m in migrations.pending(Database(memory=True))]
 
 
 def new(filer_id=1234):
     return sample_draft(filer_id, NOW)
 
 
-def test_migrations_are_recorded_and_reopening_keeps_the_data(tmp_path):
-    path = str(tmp_path / "db.sqlite")
-    repo = SqliteRepository(path)
+def test_migrations_are_recorded_and_reopening_keeps_the_data(database):
+    repo = SqlRepository(database)
     request = repo.add(new(), card_channel="COPS")
     repo.close()
-    reopened = SqliteRepository(path)
-    assert reopened.get(request.id) == request
-    applied = sqlite3.connect(path).execute("SELECT name FROM _sqlite_migrations").fetchall()
-    assert [name for (name,) in applied] == ALL_MIGRATIONS
-    assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    reopened = SqlRepository(database)
+    try:
+        assert reopened.get(request.id) == request
+        assert reopened.revision == HEAD
+        assert reopened._rows("SELECT version_num FROM alembic_version") == [{"version_num": HEAD}]
+    finally:
+        reopened.close()
 
 
-def test_compare_and_set_lets_exactly_one_caller_win(tmp_path):
-    repo = SqliteRepository(str(tmp_path / "db.sqlite"))
+def test_compare_and_set_lets_exactly_one_caller_win(database):
+    repo = SqlRepository(database)
     request = repo.add(new(), card_channel="COPS")
     barrier = threading.Barrier(10)
     wins = []
@@ -55,39 +60,38 @@ def test_compare_and_set_lets_exactly_one_caller_win(tmp_path):
     assert [h.action for h in repo.history(request.id)] == ["requested", "approved"]
 
 
-def test_two_processes_on_one_file_still_have_one_winner(tmp_path):
-    path = str(tmp_path / "db.sqlite")
-    first, second = SqliteRepository(path), SqliteRepository(path)
+def test_two_processes_on_one_database_still_have_one_winner(database):
+    first, second = SqlRepository(database), SqlRepository(database)
     request = first.add(new(), card_channel="COPS")
     change = Change(actor="UBOB", action="approved")
     assert first.transition(request.id, State.PENDING, State.APPROVED, change, NOW)
     assert not second.transition(request.id, State.PENDING, State.APPROVED, change, NOW)
 
 
-def test_the_state_machine_is_enforced_by_the_repository():
-    repo = SqliteRepository(":memory:")
+def test_the_state_machine_is_enforced_by_the_repository(database):
+    repo = SqlRepository(database)
     request = repo.add(new(), card_channel="COPS")
     with pytest.raises(Conflict, match="pending cannot become done"):
         repo.transition(request.id, State.PENDING, State.DONE, Change(actor="x", action="y"), NOW)
     assert repo.get(request.id).state == State.PENDING
 
 
-def test_one_active_request_per_filer_is_a_database_constraint():
-    repo = SqliteRepository(":memory:")
+def test_one_active_request_per_filer_is_a_database_constraint(database):
+    repo = SqlRepository(database)
     first = repo.add(new(), card_channel="COPS")
     with pytest.raises(Conflict, match=f"request #{first.id}, pending"):
         repo.add(new(), card_channel="COPS")
     repo.transition(first.id, State.PENDING, State.REJECTED, Change(actor="UBOB", action="rejected"), NOW)
-    assert repo.add(new(), card_channel="COPS").id == first.id + 1
+    assert repo.add(new(), card_channel="COPS").id > first.id  # (PostgreSQL may skip ids: refused inserts)
 
 
-def test_a_notice_is_queued_once_per_key_and_sent_once():
-    repo = SqliteRepository(":memory:")
+def test_a_notice_is_queued_once_per_key_and_sent_once(database):
+    repo = SqlRepository(database)
     request = repo.add(new(), card_channel="COPS")
     notice = NoticeDraft(NoticeKind.INCIDENT, "done-incident", "CINC", "done")
     change = Change(actor="pcc-bot", action="x", notices=[notice, notice])
     repo.transition(request.id, State.PENDING, State.APPROVED, change, NOW)
-    due = repo.due_notices(NOW, 10)
+    due = repo.claim_notices(NOW, 10, "replica-a", NOW + timedelta(minutes=2))
     assert [n.kind for n in due] == [NoticeKind.CARD, NoticeKind.INCIDENT]
     repo.notice_failed(due[1].id, "429", NOW + timedelta(seconds=30))
     repo.notice_sent(due[0].id, NOW)
@@ -122,13 +126,16 @@ def test_a_database_of_the_first_release_is_upgraded_in_place(tmp_path):
         }
     )
     old.close()
-    first = SqliteRepository(path)  # applies m002 on open
+    first = SqlRepository(path)  # finishes m002..m010 on open, then the Alembic history
     request = first.get(1)
     assert request.state == State.REPLICATING and request.task_id == 5
     assert request.last_check_at is None and request.transferred is None
     first.update_fields(request.id, {"last_check_at": NOW, "transferred": "1024"}, NOW)
     assert first.get(request.id).transferred == "1024"
-    assert first.applied_migrations() == ALL_MIGRATIONS
+    assert first.count_by_state() == {"replicating": 1}  # the counts of m008 picked up the old row
+    applied = sqlite3.connect(path).execute("SELECT name FROM _sqlite_migrations").fetchall()
+    assert [name for (name,) in applied] == LEGACY_MIGRATIONS
+    assert first.revision == HEAD
 
 
 def test_the_database_and_its_wal_are_readable_by_their_owner_only(tmp_path):
@@ -136,7 +143,7 @@ def test_the_database_and_its_wal_are_readable_by_their_owner_only(tmp_path):
     import stat
 
     path = tmp_path / "pcc-bot.db"
-    repo = SqliteRepository(str(path))
+    repo = SqlRepository(str(path))
     try:
         repo.count_by_state()
         files = [p for p in tmp_path.iterdir() if p.name.startswith("pcc-bot.db")]
@@ -146,14 +153,19 @@ def test_the_database_and_its_wal_are_readable_by_their_owner_only(tmp_path):
         repo.close()
 
 
-def test_the_filers_index_covers_exactly_the_active_states_so_a_new_one_needs_a_migration():
+def test_the_filers_index_covers_exactly_the_active_states_so_a_new_one_needs_a_migration(database):
     """Migrations are frozen (their SQL never reads the live states): when the domain gains an active
     state, this fails until a new migration rebuilds the index."""
     from bot.domain import ACTIVE_STATES
 
-    repo = SqliteRepository(":memory:")
+    repo = SqlRepository(database)
+    sql = (
+        "SELECT indexdef AS sql FROM pg_indexes WHERE indexname = 'one_active_request_per_filer'"
+        if repo.engine_name == "postgresql"
+        else "SELECT sql FROM sqlite_master WHERE name = 'one_active_request_per_filer'"
+    )
     try:
-        (row,) = repo._rows("SELECT sql FROM sqlite_master WHERE name = 'one_active_request_per_filer'")
+        (row,) = repo._rows(sql)
     finally:
         repo.close()
     indexed = set(re.findall(r"'([a-z_]+)'", row["sql"]))

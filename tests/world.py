@@ -1,6 +1,6 @@
 """A service wired to in-memory fakes and a real SQLite repository, for the use-case tests."""
 
-from bot.adapters.sqlite.repository import SqliteRepository
+from bot.adapters.sql.repository import SqlRepository
 from bot.domain import MigrationSpec
 from bot.usecases.service import PccService
 from bot.usecases.settings import ServiceSettings
@@ -20,7 +20,7 @@ class World:
         self.settings = ServiceSettings(
             approvers=frozenset({"UBOB", "SONCALL"}), incident_channel=INCIDENT, **settings
         )
-        self.repo = SqliteRepository(path)
+        self.repo = SqlRepository(path)
         self.service = self._service()
 
     def _service(self):
@@ -35,7 +35,7 @@ class World:
 
     def restart(self):
         self.repo.close()
-        self.repo = SqliteRepository(self.path)
+        self.repo = SqlRepository(self.path)
         self.service = self._service()
 
     def file(self, spec=SPEC, user="UALICE"):

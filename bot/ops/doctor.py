@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.adapters.ovh.client import make_client
 from bot.adapters.ovh.routes import access_rules, routes_for
 from bot.adapters.slack import ids
-from bot.adapters.sqlite.repository import SqliteRepository
+from bot.adapters.sql.repository import SqlRepository
 from bot.domain import PccBotError
 from bot.ops.config import Config
 
@@ -188,7 +188,7 @@ def _destinations_check(client: Any, config: Config) -> Check:
 
 def _database_check(config: Config) -> Check:
     try:
-        repo = SqliteRepository(config.db_path)
+        repo = SqlRepository(config.db_path)
     except PccBotError as error:
         return Check("Database", FAIL, str(error))
     try:

@@ -50,14 +50,27 @@ class ChatDesk:
     """Records a change and tells the chat about it; keeps the outbox, the cards and the board."""
 
     def __init__(
-        self, *, repo: Repository, notifier: Notifier, clock: Clock, incident_channel: str | None, batch: int
+        self,
+        *,
+        repo: Repository,
+        notifier: Notifier,
+        clock: Clock,
+        incident_channel: str | None,
+        batch: int,
+        replica: str = "pcc-bot",
+        lease: timedelta = timedelta(minutes=2),
     ) -> None:
         self._repo = repo
         self._notifier = notifier
         self._clock = clock
         self._incident_channel = incident_channel
         self._batch = batch
+        self._replica, self._lease = replica, lease
         self._delivery = threading.Lock()
+        # What the chat accepted but the database refused to record: kept while the database cannot
+        # take it (nothing else can), and retried under this replica's claim, which no other takes
+        # until its lease lapses. A replica that dies in that gap leaves the notice to be sent again
+        # by whoever takes its claim over: at least once, never lost.
         self._accepted: set[int] = set()  # notices the chat accepted whose record failed
         self._unsaved_cards: dict[int, MessageRef] = {}  # cards posted whose ts is not stored yet
         self._plan_edits: dict[int, datetime] = {}  # when each plan's board was last edited
@@ -172,12 +185,13 @@ class ChatDesk:
         self._repo.save_board(channel, ref.ts, board.digest(), self._clock.now())
 
     def deliver(self) -> int:
-        """Send what is due in the outbox, by next attempt time; a notice is marked sent only once the
-        chat accepted it. A notice the chat refuses for good is dead-lettered and reported once."""
+        """Send what is due in the outbox, by next attempt time, under this replica's claim (another
+        replica sends what it claimed); a notice is marked sent only once the chat accepted it. A
+        notice the chat refuses for good is dead-lettered and reported once."""
         sent = 0
         with self._delivery:
             now = self._clock.now()
-            for notice in self._repo.due_notices(now, self._batch):
+            for notice in self._repo.claim_notices(now, self._batch, self._replica, now + self._lease):
                 try:
                     self._send(notice)
                 except NoticeNotDelivered as error:

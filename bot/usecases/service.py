@@ -38,6 +38,8 @@ class PccService:
             clock=clock,
             incident_channel=settings.incident_channel,
             batch=settings.notice_batch,
+            replica=settings.replica,
+            lease=settings.notice_lease,
         )
         deps = Deps(gateway, repo, notifier, directory, settings, clock, chat, WarmLists(background))
         self._chat = chat

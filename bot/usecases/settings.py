@@ -27,6 +27,13 @@ class ServiceSettings:
     #: A mutating call cannot still be running after this (budget wait + connect + read timeouts): a
     #: request left in a calling state longer than that was interrupted, and goes in doubt.
     call_timeout: timedelta = timedelta(minutes=2)
+    #: This process's name among the replicas sharing a database (notices are claimed under it).
+    replica: str = "pcc-bot"
+    #: Other replicas may share the database (PostgreSQL): a call found in a calling state at start may
+    #: be another replica's, still running, so it goes in doubt only after ``call_timeout``.
+    shared_database: bool = False
+    #: A notice claimed by a replica is its own for this long; after that, any replica takes it over.
+    notice_lease: timedelta = timedelta(minutes=2)
 
     @property
     def approver_users(self) -> frozenset[str]:

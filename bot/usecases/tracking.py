@@ -75,8 +75,10 @@ class Tracker:
 
     def reconcile(self) -> None:
         """On start: a request left in a calling state was interrupted mid-call by the stop. It goes in
-        doubt at once (never called again), and is resolved by reading like any call in doubt."""
-        self._doubt.settle_interrupted(at_start=True)
+        doubt at once (never called again), and is resolved by reading like any call in doubt. On a
+        database other replicas share, the call may be another's, still running: it goes in doubt once
+        it cannot be running any more, as during a run."""
+        self._doubt.settle_interrupted(at_start=not self._settings.shared_database)
         self._follow(self._owned())
         self._chat.deliver()
 

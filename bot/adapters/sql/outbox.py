@@ -1,0 +1,130 @@
+"""The outbox of chat notices: queued in the transaction of the change they tell about, claimed by
+one replica at a time with a lease, marked sent once Slack accepted them.
+
+A claim is a lease, not a row lock held during the Slack call: a replica that dies holding claims
+loses them when ``claimed_until`` passes, and another takes them over."""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import Connection, bindparam, text
+
+from bot.adapters.sql.rows import iso, to_notice
+from bot.adapters.sql.store import Store
+from bot.domain import Notice, NoticeDraft, NoticeKind
+
+_DUE = "sent_at IS NULL AND dead_at IS NULL AND next_attempt_at <= :now"
+
+
+def queue_notice(
+    conn: Connection,
+    draft: NoticeDraft,
+    now: datetime,
+    *,
+    request_id: int | None = None,
+    plan_id: int | None = None,
+) -> None:
+    """Queue a notice about a request or a plan: once per (request, key) or (plan, key)."""
+    conn.execute(
+        text(
+            "INSERT INTO notices (request_id, plan_id, kind, key, channel, text, button, attempts, "
+            "next_attempt_at, created_at) VALUES (:request_id, :plan_id, :kind, :key, :channel, :text, "
+            ":button, 0, :now, :now) ON CONFLICT DO NOTHING"
+        ),
+        {
+            "request_id": request_id,
+            "plan_id": plan_id,
+            "kind": draft.kind.value,
+            "key": draft.key,
+            "channel": draft.channel,
+            "text": draft.text,
+            "button": draft.button.value if draft.button else None,
+            "now": iso(now),
+        },
+    )
+
+
+class _Stored(Protocol):
+    _store: Store
+
+    def _rows(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]: ...
+
+
+class Outbox:
+    """Mixed into SqlRepository: the notices' side."""
+
+    def due_notices(self: _Stored, now: datetime, limit: int) -> list[Notice]:
+        """What is due, claimed or not (a look, for tests and tools; delivery claims)."""
+        rows = self._rows(
+            f"SELECT * FROM notices WHERE {_DUE} ORDER BY next_attempt_at, id LIMIT :n",
+            {"now": iso(now), "n": limit},
+        )
+        return [to_notice(row) for row in rows]
+
+    def claim_notices(self: _Stored, now: datetime, limit: int, claimer: str, until: datetime) -> list[Notice]:
+        """Claim up to ``limit`` due notices for ``claimer`` until ``until``: those nobody holds, whose
+        claim lapsed, or that ``claimer`` already holds. Each is claimed by one replica at a time."""
+        lock = " FOR UPDATE SKIP LOCKED" if self._store.postgres else ""
+        with self._store.write() as conn:
+            picked = conn.execute(
+                text(
+                    f"SELECT id FROM notices WHERE {_DUE} AND (claimed_until IS NULL OR claimed_until < :now "
+                    f"OR claimed_by = :me) ORDER BY next_attempt_at, id LIMIT :n{lock}"
+                ),
+                {"now": iso(now), "me": claimer, "n": limit},
+            ).scalars().all()
+            if not picked:
+                return []
+            rows = conn.execute(
+                text(
+                    "UPDATE notices SET claimed_by = :me, claimed_until = :until WHERE id IN :ids RETURNING *"
+                ).bindparams(bindparam("ids", expanding=True)),
+                {"me": claimer, "until": iso(until), "ids": list(picked)},
+            ).mappings().all()
+        return sorted((to_notice(dict(row)) for row in rows), key=lambda n: picked.index(n.id))
+
+    def pending_notice_count(self: _Stored) -> int:
+        rows = self._rows("SELECT count(*) AS n FROM notices WHERE sent_at IS NULL AND dead_at IS NULL")
+        return int(rows[0]["n"])
+
+    def dead_notice_count(self: _Stored) -> int:
+        return int(self._rows("SELECT count(*) AS n FROM notices WHERE dead_at IS NOT NULL")[0]["n"])
+
+    def card_refused(self: _Stored, request_id: int) -> bool:
+        rows = self._rows(
+            "SELECT 1 AS refused FROM notices WHERE request_id = :id AND kind = :kind AND dead_at IS NOT NULL",
+            {"id": request_id, "kind": NoticeKind.CARD.value},
+        )
+        return bool(rows)
+
+    def notice_sent(self: _Stored, notice_id: int, now: datetime) -> None:
+        _settle(self._store, notice_id, "sent_at = :at, last_error = NULL", {"at": iso(now)})
+
+    def notice_failed(self: _Stored, notice_id: int, error: str, retry_at: datetime) -> None:
+        _settle(
+            self._store,
+            notice_id,
+            "attempts = attempts + 1, last_error = :error, next_attempt_at = :at",
+            {"error": error, "at": iso(retry_at)},
+        )
+
+    def notice_dead(self: _Stored, notice_id: int, error: str, now: datetime) -> None:
+        """Slack refused the notice for good: keep it, with why, and never send it again."""
+        _settle(
+            self._store,
+            notice_id,
+            "attempts = attempts + 1, last_error = :error, dead_at = :at",
+            {"error": error, "at": iso(now)},
+        )
+
+
+def _settle(store: Store, notice_id: int, assignments: str, params: dict[str, Any]) -> None:
+    """Record what became of a notice; its claim ends with it."""
+    with store.write() as conn:
+        conn.execute(
+            text(f"UPDATE notices SET {assignments}, claimed_by = NULL, claimed_until = NULL WHERE id = :id"),
+            {**params, "id": notice_id},
+        )

@@ -1,0 +1,183 @@
+"""The plans' side of the repository: a plan, its decision (which creates its datastores' requests in
+the same transaction), its notices, and what a new plan must leave out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import Connection, bindparam, text
+
+from bot.adapters.sql.outbox import queue_notice
+from bot.adapters.sql.rows import iso, left_out_json, plan_row, request_row, to_plan, to_request
+from bot.adapters.sql.store import IntegrityError, Store, insert
+from bot.domain import (
+    COPIED_STATES,
+    LeftOut,
+    MigrationRequest,
+    NoticeDraft,
+    NoticeKind,
+    Plan,
+    PlanDraft,
+    PlanState,
+    RequestDraft,
+    State,
+    check_plan_transition,
+)
+
+
+class _Stored(Protocol):
+    _store: Store
+
+    def _rows(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]: ...
+
+
+class PlanTables:
+    """Mixed into SqlRepository: the same store and units of work."""
+
+    def add_plan(self: _Stored, draft: PlanDraft) -> Plan:
+        with self._store.write() as conn:
+            plan_id = insert(conn, "plans", plan_row(draft))
+            card = NoticeDraft(NoticeKind.CARD, "card", draft.channel, "")
+            queue_notice(conn, card, draft.created_at, plan_id=plan_id)
+        return to_plan(self._rows("SELECT * FROM plans WHERE id = :id", {"id": plan_id})[0])
+
+    def get_plan(self: _Stored, plan_id: int) -> Plan | None:
+        rows = self._rows("SELECT * FROM plans WHERE id = :id", {"id": plan_id})
+        return to_plan(rows[0]) if rows else None
+
+    def plans_in_states(self: _Stored, states: Sequence[PlanState]) -> list[Plan]:
+        sql = text("SELECT * FROM plans WHERE state IN :states ORDER BY id").bindparams(
+            bindparam("states", expanding=True)
+        )
+        with self._store.connection() as conn:
+            rows = conn.execute(sql, {"states": [s.value for s in states]}).mappings().all()
+        return [to_plan(dict(row)) for row in rows]
+
+    def recent_plans(self: _Stored, limit: int) -> list[Plan]:
+        rows = self._rows("SELECT * FROM plans ORDER BY id DESC LIMIT :n", {"n": limit})
+        return [to_plan(row) for row in rows]
+
+    def plan_items(self: _Stored, plan_id: int) -> list[MigrationRequest]:
+        rows = self._rows("SELECT * FROM requests WHERE plan_id = :id ORDER BY id", {"id": plan_id})
+        return [to_request(row) for row in rows]
+
+    def move_plan(
+        self: _Stored,
+        plan_id: int,
+        expected: PlanState,
+        target: PlanState,
+        by: str,
+        now: datetime,
+        notices: Sequence[NoticeDraft] = (),
+    ) -> bool:
+        """Compare-and-set on the plan's state, with its notices in the same transaction."""
+        check_plan_transition(expected, target)
+        decision = ", decided_by = :by, decided_at = :at" if target in (PlanState.REJECTED, PlanState.CANCELLED) else ""
+        with self._store.write() as conn:
+            moved = conn.execute(
+                text(f"UPDATE plans SET state = :target, updated_at = :at{decision} WHERE id = :id AND state = :expected"),
+                {"target": target.value, "at": iso(now), "by": by, "id": plan_id, "expected": expected.value},
+            )
+            if moved.rowcount != 1:
+                return False
+            for draft in notices:
+                queue_notice(conn, draft, now, plan_id=plan_id)
+        return True
+
+    def approve_plan(
+        self: _Stored,
+        plan: Plan,
+        user: str,
+        now: datetime,
+        drafts: Sequence[RequestDraft],
+        notices: Sequence[NoticeDraft] = (),
+    ) -> list[LeftOut] | None:
+        """The plan's compare-and-set ``pending -> approved`` and, in the same transaction, one pending
+        request per datastore (decided by ``user``), each to be dispatched through the gate. None when
+        another click won; else the datastores left out now (another active request has them)."""
+        with self._store.write() as conn:
+            moved = conn.execute(
+                text(
+                    "UPDATE plans SET state = :approved, decided_by = :user, decided_at = :at, updated_at = :at "
+                    "WHERE id = :id AND state = :pending"
+                ),
+                {
+                    "approved": PlanState.APPROVED.value,
+                    "pending": PlanState.PENDING.value,
+                    "user": user,
+                    "at": iso(now),
+                    "id": plan.id,
+                },
+            )
+            if moved.rowcount != 1:
+                return None
+            late = [left for draft in drafts if (left := _add_item(conn, plan, draft, user, now))]
+            if late:
+                conn.execute(
+                    text("UPDATE plans SET left_out = :left WHERE id = :id"),
+                    {"left": left_out_json([*plan.left_out, *late]), "id": plan.id},
+                )
+            for notice in notices:
+                queue_notice(conn, notice, now, plan_id=plan.id)
+        return late
+
+    def set_plan_card(self: _Stored, plan_id: int, channel: str, ts: str) -> None:
+        """The board's message; the plan's requests reply in its thread."""
+        with self._store.write() as conn:
+            params = {"channel": channel, "ts": ts, "id": plan_id}
+            conn.execute(text("UPDATE plans SET card_channel = :channel, card_ts = :ts WHERE id = :id"), params)
+            conn.execute(
+                text("UPDATE requests SET card_channel = :channel, card_ts = :ts WHERE plan_id = :id"), params
+            )
+
+    def queue_plan_notices(self: _Stored, plan_id: int, drafts: Sequence[NoticeDraft], now: datetime) -> None:
+        with self._store.write() as conn:
+            for draft in drafts:
+                queue_notice(conn, draft, now, plan_id=plan_id)
+
+    def copied_filers(
+        self: _Stored, source_service: str, dest_service: str, dest_datacenter_id: int
+    ) -> frozenset[int]:
+        """The source's datastores already copied to that destination datacenter."""
+        sql = text(
+            "SELECT DISTINCT filer_id FROM requests WHERE source_service = :source AND dest_service = :dest "
+            "AND dest_datacenter_id = :dc AND state IN :states"
+        ).bindparams(bindparam("states", expanding=True))
+        params = {
+            "source": source_service,
+            "dest": dest_service,
+            "dc": dest_datacenter_id,
+            "states": sorted(s.value for s in COPIED_STATES),
+        }
+        with self._store.connection() as conn:
+            return frozenset(int(f) for f in conn.execute(sql, params).scalars())
+
+
+def _add_item(conn: Connection, plan: Plan, draft: RequestDraft, user: str, now: datetime) -> LeftOut | None:
+    """One datastore's request, in a savepoint: a filer with another active request is left out."""
+    row = {
+        **request_row(draft),
+        "plan_id": plan.id,
+        "decided_by": user,
+        "decided_at": iso(now),
+        "card_channel": plan.card_channel,
+        "card_ts": plan.card_ts,
+    }
+    try:
+        with conn.begin_nested():
+            request_id = insert(conn, "requests", row)
+            audit = {
+                "request_id": request_id,
+                "at": iso(now),
+                "actor": user,
+                "action": "approved",
+                "from_state": None,
+                "to_state": State.PENDING.value,
+                "detail": f"plan #{plan.id}, filed by {plan.requester}",
+            }
+            insert(conn, "audit", audit)
+    except IntegrityError:
+        return LeftOut(draft.spec.filer_id, draft.filer_name, "another request took it before the approval")
+    return None

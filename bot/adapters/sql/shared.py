@@ -1,0 +1,50 @@
+"""What replicas must agree on beyond requests: signed Slack requests already handled (a replay may
+reach another replica) and the OVHcloud call budget (one per consumer key, so one for all replicas).
+
+Both count on the database's clock, so replicas on hosts whose clocks differ still agree."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from sqlalchemy import text
+
+from bot.adapters.sql.store import Store
+
+
+class _Stored(Protocol):
+    _store: Store
+
+
+class Shared:
+    """Mixed into SqlRepository."""
+
+    def first_sight(self: _Stored, key: str, window: float) -> bool:
+        """True for the first replica to see ``key`` within ``window`` seconds; False for a replay."""
+        now = self._store.epoch_sql()
+        with self._store.write() as conn:
+            conn.execute(text(f"DELETE FROM replays WHERE seen_at < {now} - :window"), {"window": window})
+            added = conn.execute(
+                text(f"INSERT INTO replays (key, seen_at) VALUES (:key, {now}) ON CONFLICT DO NOTHING"),
+                {"key": key},
+            )
+            return added.rowcount == 1
+
+    def take_calls(
+        self: _Stored, count: int, limit: int, window: float, *, mutating: bool, replica: str
+    ) -> float:
+        """Take ``count`` call places at once if every replica together has made fewer than ``limit``
+        calls in the last ``window`` seconds (0.0), or none: then the seconds until enough leave."""
+        with self._store.write() as conn:
+            now = float(conn.execute(text(f"SELECT {self._store.epoch_sql()}")).scalar_one())
+            conn.execute(text("DELETE FROM ovh_calls WHERE at <= :edge"), {"edge": now - window})
+            taken = conn.execute(text("SELECT at FROM ovh_calls ORDER BY at")).scalars().all()
+            over = len(taken) + count - limit
+            if over > 0:
+                return max(0.001, float(taken[over - 1]) + window - now)
+            for _ in range(count):
+                conn.execute(
+                    text("INSERT INTO ovh_calls (at, mutating, replica) VALUES (:at, :mutating, :replica)"),
+                    {"at": now, "mutating": int(mutating), "replica": replica},
+                )
+        return 0.0

@@ -1,0 +1,152 @@
+"""One database, either engine: connections, units of work, and what differs between the engines.
+
+Everything that depends on the engine is decided here, once:
+- SQLite (a file path, or ``:memory:``): one connection shared by the process's threads behind a lock,
+  WAL, foreign keys on, created readable by its owner only. One process writes it.
+- PostgreSQL (a ``postgresql://`` URL): a pool of connections (psycopg 3) with TCP keepalives; every
+  write transaction first takes one transaction-level advisory lock, so writes are serialized across
+  every replica exactly as SQLite serializes them (no deadlock between the counters' rows, and one
+  behaviour to test). Reads take no lock.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, nullcontext
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.pool import StaticPool
+
+from bot.domain import StorageError
+
+__all__ = ["POSTGRES_SCHEMES", "IntegrityError", "Store", "insert", "is_postgres", "redact"]
+
+POSTGRES_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
+
+#: The advisory lock every PostgreSQL write transaction takes first (any constant of our own).
+WRITE_LOCK = 0x50CC_0001
+#: TCP keepalives: a replica whose host vanished is noticed in about a minute, not two hours.
+KEEPALIVES = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
+
+
+def is_postgres(location: str) -> bool:
+    return location.startswith(POSTGRES_SCHEMES)
+
+
+def redact(location: str) -> str:
+    """A database location fit for a log line or a message: never its password."""
+    if not is_postgres(location) or "@" not in location:
+        return location
+    scheme, rest = location.split("://", 1)
+    credentials, host = rest.rsplit("@", 1)
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}" if ":" in credentials else location
+
+
+def _engine(location: str, busy_timeout: float) -> Engine:
+    if is_postgres(location):
+        url = "postgresql+psycopg://" + location.split("://", 1)[1]
+        return create_engine(
+            url,
+            pool_size=5,
+            max_overflow=10,
+            pool_pre_ping=True,  # a connection the server dropped is replaced, not handed out
+            connect_args={"connect_timeout": 5, "application_name": "pcc-bot", **KEEPALIVES},
+        )
+    if location != ":memory:" and not os.path.exists(location):  # owner only: who decided what
+        os.close(os.open(location, os.O_CREAT | os.O_WRONLY, 0o600))  # SQLite's WAL, SHM follow
+    engine = create_engine(
+        "sqlite://" if location == ":memory:" else f"sqlite:///{location}",
+        poolclass=StaticPool,  # one connection; the store's lock keeps its users one at a time
+        connect_args={"check_same_thread": False, "timeout": busy_timeout},
+    )
+
+    # pysqlite opens transactions by itself and breaks savepoints: take that over (SQLAlchemy's
+    # documented recipe), so that BEGIN, SAVEPOINT and COMMIT are exactly the ones we ask for.
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        if location != ":memory:":
+            cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+class Store:
+    """The engine of one database and how to read and write it."""
+
+    def __init__(self, location: str, busy_timeout: float = 5.0) -> None:
+        self.location = location
+        self.postgres = is_postgres(location)
+        self.dialect = "postgresql" if self.postgres else "sqlite"
+        try:
+            self.engine = _engine(location, busy_timeout)
+        except (SQLAlchemyError, OSError) as error:
+            raise StorageError(f"cannot open the database {redact(location)}: {error}") from error
+        # SQLite: the process's threads share one connection, one at a time. PostgreSQL: the pool.
+        self._lock: Any = nullcontext() if self.postgres else threading.RLock()
+
+    def close(self) -> None:
+        with self._lock:
+            self.engine.dispose()
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """One transaction: committed at the end, rolled back on any exception. IntegrityError goes
+        through as such (callers turn it into a Conflict); other database errors become StorageError."""
+        with self._lock:
+            try:
+                with self.engine.begin() as conn:
+                    if self.postgres:
+                        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK})
+                    yield conn
+            except IntegrityError:
+                raise
+            except SQLAlchemyError as error:
+                raise StorageError(f"the database refused the change: {_short(error)}") from error
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """A connection for reads (and DDL at start), outside any unit of work."""
+        with self._lock:
+            try:
+                with self.engine.connect() as conn:
+                    yield conn
+            except SQLAlchemyError as error:
+                raise StorageError(f"the database could not be read: {_short(error)}") from error
+
+    def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        with self.connection() as conn:
+            return [dict(row) for row in conn.execute(text(sql), dict(params or {})).mappings()]
+
+    def epoch_sql(self) -> str:
+        """The database's clock as seconds since the epoch: one clock for every replica."""
+        if self.postgres:
+            return "extract(epoch from clock_timestamp())::float8"
+        return "(julianday('now') - 2440587.5) * 86400.0"
+
+
+def _short(error: SQLAlchemyError) -> str:
+    """The driver's own words, without SQLAlchemy's statement dump and link."""
+    original = getattr(error, "orig", None)
+    return str(original or error).strip().splitlines()[0]
+
+
+def insert(conn: Connection, table: str, row: Mapping[str, Any]) -> int:
+    """Insert one row; its new id (RETURNING: SQLite 3.35+ and PostgreSQL alike)."""
+    names = list(row)
+    sql = (
+        f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(f':{n}' for n in names)}) RETURNING id"
+    )
+    return int(conn.execute(text(sql), dict(row)).scalar_one())
