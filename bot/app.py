@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,7 +17,9 @@ from slack_sdk import WebClient
 import handlers
 from bot.adapters.ovh.gateway import OvhGateway, make_client
 from bot.adapters.slack.notifier import SlackDirectory, SlackNotifier
+from bot.adapters.sql.leader import AdvisoryLeader, Alone, leadership
 from bot.adapters.sql.repository import SqlRepository
+from bot.adapters.sql.shared import DatabaseBudget
 from bot.domain import PccBotError, State
 from bot.ops.config import Config
 from bot.scheduler import Poller
@@ -66,6 +70,7 @@ class Runtime:
     work: TrackingExecutor  # what command listeners do after their ack
     decisions: TrackingExecutor  # what button clicks do after their ack (never behind reads)
     counters: Counters
+    leader: Alone | AdvisoryLeader = field(default_factory=Alone)
     started: bool = field(default=False)
     slack_connected: Callable[[], bool] = field(default=lambda: True)
 
@@ -82,6 +87,10 @@ class Runtime:
             "database": database,
             "poller": self.poller.healthy(),
         }
+
+    def leads(self) -> bool:
+        """This replica runs the scheduled work now (always, on SQLite)."""
+        return self.poller.leading
 
     def metrics(self) -> str:
         by_state = self.repo.count_by_state()
@@ -108,6 +117,12 @@ class Runtime:
                 [({}, float(self.repo.pending_notice_count()))],
             ),
             (
+                "pcc_leader",
+                "gauge",
+                "1 when this replica runs the scheduled work (polling, reminders, boards), else 0.",
+                [({"replica": self.service.replica}, 1.0 if self.leads() else 0.0)],
+            ),
+            (
                 "pcc_notices_dead_total",
                 "counter",
                 "Chat notices Slack refused for good (dead-lettered, never retried).",
@@ -120,8 +135,10 @@ class Runtime:
         return exposition(families)
 
     def start_background(self) -> None:
-        """Reconcile what a previous run left half-done, then start polling."""
-        self.service.reconcile()
+        """Reconcile what a previous run left half-done (the leader does; on a shared database, a
+        follower leaves it to the leader's ticks), then start polling."""
+        if self.poller.take_lead():
+            self.service.reconcile()
         self.poller.start()
         self.started = True
 
@@ -149,6 +166,7 @@ class Runtime:
         settled = self.wait_idle(2.0)
         for pool in (self.executor, self.work, self.decisions):
             pool.shutdown(wait=False, cancel_futures=True)
+        self.leader.close()  # another replica takes the lead at its next tick
         if settled:
             self.repo.close()
         else:
@@ -197,8 +215,13 @@ def build_runtime(
         poll_period=timedelta(seconds=config.poll_seconds),
         poll_budget_per_minute=config.ovh_rate * 0.8,
         stall_after=timedelta(seconds=config.stall_seconds),
+        replica=f"{socket.gethostname()}-{os.getpid()}",
+        shared_database=config.shared_database,
     )
     counters = Counters()
+    repo = SqlRepository(config.database, busy_timeout=db_busy_timeout)
+    # The key's budget is every replica's: on a shared database, counted there too.
+    shared = DatabaseBudget(repo, OVH_WINDOW_SECONDS, settings.replica) if config.shared_database else None
     gateway = OvhGateway(
         ovh_client if ovh_client is not None else make_client(config.ovh),
         migration_route=config.migration_api,
@@ -213,9 +236,9 @@ def build_runtime(
             *(budget_time or (time.monotonic, None)),
             reserve=max(2, config.ovh_rate // 10),
             window=OVH_WINDOW_SECONDS,
+            shared=shared,
         ),
     )
-    repo = SqlRepository(config.db_path, busy_timeout=db_busy_timeout)
     service = PccService(
         gateway=gateway,
         repo=repo,
@@ -226,7 +249,8 @@ def build_runtime(
         background=work.submit,  # the form's lists load there, never on a listener thread
     )
     handlers.register(app, service, work, decisions, allowed_channels=config.allowed_channels)
-    poller = Poller(service, config.poll_seconds, counters)
+    leader = leadership(config.database)
+    poller = Poller(service, config.poll_seconds, counters, leader)
     return Runtime(
         config=config,
         app=app,
@@ -238,4 +262,5 @@ def build_runtime(
         work=work,
         decisions=decisions,
         counters=counters,
+        leader=leader,
     )

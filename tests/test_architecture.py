@@ -53,7 +53,10 @@ def test_the_domain_and_use_cases_know_no_framework():
     for name, text in modules():
         if ring(name) in ("domain", "usecases", "support"):
             assert not re.search(
-                r"^\s*(from|import) (slack_bolt|slack_sdk|ovh|sqlite3|sqlite_utils|sqlalchemy|alembic|psycopg)\b", text, re.M
+                r"^\s*(from|import) "
+                r"(slack_bolt|slack_sdk|ovh|sqlite3|sqlite_utils|sqlalchemy|alembic|psycopg)\b",
+                text,
+                re.M,
             ), name
 
 

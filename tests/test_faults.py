@@ -67,14 +67,20 @@ def test_a_busy_database_is_a_clear_refusal_and_nothing_half_written(fragile, sl
     assert slack.standin.calls_to("chat.postMessage") == []
 
 
+def _pragma(bot, setting):
+    """On the one connection the SQLite store shares (so the setting holds for the bot's next writes)."""
+    with bot.runtime.repo._store.connection() as conn:
+        conn.exec_driver_sql(f"PRAGMA {setting}")
+
+
 def test_a_read_only_database_refuses_an_approval_before_any_post(fragile, slack, simulator):
     request_id = file_request(fragile)
-    fragile.runtime.repo._db.execute("PRAGMA query_only = ON")  # as on a read-only volume
+    _pragma(fragile, "query_only = ON")  # as on a read-only volume
     fragile.click(ids.APPROVE, str(request_id), user="UBOB")
     fragile.settle()
     assert "the database refused the change" in fragile.replies()[-1]
     assert simulator.sim.calls_to("POST", POST_ROUTE) == []
-    fragile.runtime.repo._db.execute("PRAGMA query_only = OFF")
+    _pragma(fragile, "query_only = OFF")
     assert fragile.runtime.repo.get(request_id).state == State.PENDING
 
 

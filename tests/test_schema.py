@@ -19,7 +19,7 @@ BOOKKEEPING = {"alembic_version", "_sqlite_migrations"}
 SQL_WORDS = {"where", "in", "is", "not", "null", "and", "any", "array", "text", "or"}
 
 
-def _type(column: dict[str, Any]) -> str:
+def _type(column: Any) -> str:
     name = str(column["type"]).lower()
     return "integer" if "int" in name else name.replace("double precision", "float").replace("real", "float")
 
@@ -41,7 +41,7 @@ def schema(url: str) -> dict[str, Any]:
         with engine.connect() as conn:
             found = inspect(conn)
             tables = sorted(set(found.get_table_names()) - BOOKKEEPING)
-            described = {
+            described: dict[str, Any] = {
                 table: {
                     "columns": {
                         c["name"]: (_type(c), c["nullable"] or c["name"] in pk, _default(c["default"]))
@@ -49,7 +49,11 @@ def schema(url: str) -> dict[str, Any]:
                     },
                     "primary key": pk,
                     "indexes": {
-                        i["name"]: (tuple(i["column_names"]), bool(i["unique"]), _condition(i["dialect_options"]))
+                        i["name"]: (
+                            tuple(i["column_names"]),
+                            bool(i["unique"]),
+                            _condition(i["dialect_options"]),
+                        )
                         for i in found.get_indexes(table)
                     },
                     "foreign keys": sorted(
@@ -95,5 +99,9 @@ def test_postgresql_has_the_schema_sqlite_has(tmp_path, postgres):
     SqlRepository(str(tmp_path / "new.db")).close()
     on_sqlite, on_postgres = schema(f"sqlite:///{tmp_path / 'new.db'}"), schema(postgres.fresh())
     assert on_postgres == on_sqlite
-    assert on_postgres["triggers"] == ["audit_counted", "requests_counted_on_insert", "requests_counted_on_move"]
+    assert on_postgres["triggers"] == [
+        "audit_counted",
+        "requests_counted_on_insert",
+        "requests_counted_on_move",
+    ]
     assert on_postgres["requests"]["indexes"]["one_active_request_per_filer"][1] is True

@@ -12,6 +12,7 @@ from typing import Any
 from bot.adapters.ovh.client import OvhCredentials
 from bot.domain import COPY_FILER_SITES, PccBotError, ZonePolicy
 from bot.ops.settings import SETTINGS, Invalid, default
+from bot.support.locations import redact
 
 
 class ConfigError(PccBotError):
@@ -28,6 +29,8 @@ class Config:
     slack_api_url: str = default("SLACK_API_URL")
     ovh: OvhCredentials = field(default_factory=lambda: OvhCredentials(endpoint=default("OVH_ENDPOINT")))
     db_path: str = default("PCC_DB_PATH")
+    #: PostgreSQL (several replicas) instead of the SQLite file; holds a password: never printed.
+    database_url: str | None = None
     approvers: frozenset[str] = frozenset()
     #: Who may see requests and the inventory (users and user groups; empty: anyone).
     readers: frozenset[str] = frozenset()
@@ -51,7 +54,22 @@ class Config:
     ops_token: str | None = None
 
     def __repr__(self) -> str:  # never print secrets
-        return f"Config(db_path={self.db_path!r}, ovh_endpoint={self.ovh.endpoint!r}, ...)"
+        return f"Config(database={self.database_shown!r}, ovh_endpoint={self.ovh.endpoint!r}, ...)"
+
+    @property
+    def database(self) -> str:
+        """Where the repository lives: the PostgreSQL URL when set, else the SQLite file."""
+        return self.database_url or self.db_path
+
+    @property
+    def database_shown(self) -> str:
+        """The database, fit for a log line or a message (no password)."""
+        return redact(self.database)
+
+    @property
+    def shared_database(self) -> bool:
+        """Other replicas may use the same database (PostgreSQL)."""
+        return self.database_url is not None
 
     def require_for_serve(self, http: bool, *, quiet_about_mode: bool = False) -> None:
         """What serving needs; ``quiet_about_mode`` leaves the Slack mode to the caller (doctor)."""
@@ -145,6 +163,7 @@ def load(env: Mapping[str, str] | None = None, *, read_dotenv: bool = True) -> C
             client_secret=values["OVH_CLIENT_SECRET"],
         ),
         db_path=values["PCC_DB_PATH"],
+        database_url=values["PCC_DATABASE_URL"],
         approvers=values["PCC_APPROVERS"],
         readers=values["PCC_READERS"],
         incident_channel=values["PCC_INCIDENT_CHANNEL"],

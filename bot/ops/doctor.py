@@ -187,15 +187,26 @@ def _destinations_check(client: Any, config: Config) -> Check:
 
 
 def _database_check(config: Config) -> Check:
+    """Reachable, which server, and migrated to this release's schema (opening it migrates)."""
+    shown = config.database_shown
     try:
-        repo = SqlRepository(config.db_path)
+        repo = SqlRepository(config.database)
     except PccBotError as error:
         return Check("Database", FAIL, str(error))
     try:
-        if config.db_path != ":memory:" and not os.access(config.db_path, os.W_OK):
-            return Check("Database", FAIL, f"{config.db_path} is not writable")
-        applied = len(repo.applied_migrations())
-        return Check("Database", OK, f"{config.db_path}: writable, {applied} migration(s) applied")
+        if (
+            not config.shared_database
+            and config.db_path != ":memory:"
+            and not os.access(config.db_path, os.W_OK)
+        ):
+            return Check("Database", FAIL, f"{shown} is not writable")
+        server = repo.server_version()
+        replicas = "; replicas may share it" if config.shared_database else ""
+        return Check(
+            "Database", OK, f"{shown}: {server}, writable, schema at revision {repo.revision}{replicas}"
+        )
+    except PccBotError as error:
+        return Check("Database", FAIL, f"{shown}: {error}")
     finally:
         repo.close()
 

@@ -110,6 +110,12 @@ def bind(value: str) -> str:
     return value
 
 
+def database_url(value: str) -> str | None:
+    if value and not value.startswith(("postgresql://", "postgres://")):
+        raise Invalid("must be a PostgreSQL URL like postgresql://user:password@host:5432/pcc")
+    return value or None
+
+
 def log_level(value: str) -> str:
     level = value.upper()
     if level not in LOG_LEVELS or not isinstance(logging.getLevelName(level), int):
@@ -151,7 +157,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("OVH_CONSUMER_KEY", "", optional, "signed-request credentials: consumer key", True),
     Setting("OVH_CLIENT_ID", "", optional, "OAuth2 service account instead (ovh-eu/ca/us only): client id"),
     Setting("OVH_CLIENT_SECRET", "", optional, "OAuth2 service account: client secret", True),
-    Setting("PCC_DB_PATH", "./pcc-bot.db", text, "the SQLite file"),
+    Setting("PCC_DB_PATH", "./pcc-bot.db", text, "the SQLite file (the embedded default)"),
+    Setting(
+        "PCC_DATABASE_URL",
+        "",
+        database_url,
+        "`postgresql://…`: PostgreSQL instead of SQLite, for several replicas (`pcc-bot[postgres]`)",
+        True,
+    ),
     Setting(
         "PCC_APPROVERS",
         "",

@@ -7,6 +7,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Protocol
 
 
 class RateLimited(Exception):
@@ -15,6 +16,15 @@ class RateLimited(Exception):
     def __init__(self, seconds: float | None) -> None:
         self.seconds = seconds
         super().__init__("the bot is stopping" if seconds is None else f"next place in {seconds:.0f} s")
+
+
+class SharedBudget(Protocol):
+    """The budget's count across every process using the same consumer key (several replicas)."""
+
+    def take(self, count: int, limit: int, *, mutating: bool) -> float:
+        """Take ``count`` places if all processes together stay within ``limit`` over the window (0.0),
+        or none: then the seconds until enough places free up."""
+        ...
 
 
 class SlidingWindow:
@@ -26,6 +36,10 @@ class SlidingWindow:
     of failing. Between people (``who``) the budget is work-conserving: a person alone may use every
     read place; while several wait, the next place goes to the one who has taken the fewest in the
     window (round robin by person), so one person's burst cannot starve another's.
+
+    With ``shared`` (replicas on one database), a place is also taken in the count every process
+    shares, with the same limits: never more than ``per_minute`` calls in a window for all of them
+    together, reads never into the reserve. Fairness between people holds within each process.
     """
 
     WINDOW = 60.0
@@ -38,6 +52,7 @@ class SlidingWindow:
         *,
         reserve: int = 0,
         window: float = WINDOW,
+        shared: SharedBudget | None = None,
     ) -> None:
         if per_minute < 1:
             raise ValueError("the budget must allow at least one call a minute")
@@ -56,6 +71,8 @@ class SlidingWindow:
         self._sent: deque[tuple[float, str | None]] = deque()
         self._mutations_waiting = 0
         self._lock = threading.Lock()
+        self._shared = shared
+        self._shared_free_at = 0.0  # when the shared count said a place frees up
 
     def close(self) -> None:
         """Nothing waits any more: every waiting and later call is refused (the process is stopping)."""
@@ -93,6 +110,7 @@ class SlidingWindow:
             delays.append(0.05)  # their turn first
         if self._mutations_waiting:
             delays.append(0.05)
+        delays.append(self._shared_free_at - now)
         return max(delays)
 
     def try_acquire(self, count: int = 1, *, mutating: bool = False, who: str | None = None) -> bool:
@@ -104,6 +122,11 @@ class SlidingWindow:
                 fits = len(self._sent) + count <= self.per_minute
             else:
                 fits = self._read_delay(now, count, who) == 0.0
+            if fits and self._shared is not None:
+                limit = self.per_minute if mutating else self._read_places
+                delay = self._shared.take(count, limit, mutating=mutating)
+                self._shared_free_at = now + delay
+                fits = delay == 0.0
             if fits:
                 self._sent.extend([(now, who)] * count)
             return fits
@@ -166,6 +189,7 @@ class SlidingWindow:
                     now = self._clock()
                     self._forget_old(now)
                     delay = self._sent[0][0] + self.window - now if self._sent else 0.0
+                    delay = max(delay, self._shared_free_at - now)
                 if now + delay > deadline:
                     raise RateLimited(delay)
                 self._sleep(max(delay, 0.001))

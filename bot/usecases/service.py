@@ -43,6 +43,7 @@ class PccService:
         )
         deps = Deps(gateway, repo, notifier, directory, settings, clock, chat, WarmLists(background))
         self._chat = chat
+        self.replica = settings.replica
         self._tracker = Tracker(deps)
         self.filing = Filing(deps)
         self.reading = Reading(deps)

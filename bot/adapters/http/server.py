@@ -18,6 +18,8 @@ from slack_bolt.request import BoltRequest
 from slack_bolt.request.internals import build_context
 from slack_sdk.signature import SignatureVerifier
 
+from bot.domain import PccBotError
+
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
 
@@ -81,6 +83,30 @@ def _headers(environ: WSGIEnvironment) -> dict[str, str]:
     return out
 
 
+class Replays(Protocol):
+    def first_sight(self, key: str, window: float) -> bool:
+        """True the first time ``key`` is seen within ``window`` seconds, by any replica."""
+        ...
+
+
+class LocalReplays:
+    """Signed requests seen by this process (a bot with no database, and the tests' own servers)."""
+
+    def __init__(self) -> None:
+        self._seen: OrderedDict[str, float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def first_sight(self, key: str, window: float) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            while self._seen and now - next(iter(self._seen.values())) > window:
+                self._seen.popitem(last=False)
+            if key in self._seen:
+                return False
+            self._seen[key] = now
+            return True
+
+
 class Health(Protocol):
     @property
     def started(self) -> bool: ...
@@ -104,6 +130,7 @@ class SlackWsgi:
         signing_secret: str | None = None,
         ops: bool = False,
         ops_token: str | None = None,
+        replays: Replays | None = None,
     ) -> None:
         self._app = app
         self._health = health
@@ -111,9 +138,9 @@ class SlackWsgi:
         self._ops = ops
         self._ops_token = ops_token
         # Signed requests already handled, for as long as their timestamp is accepted: a replay
-        # (someone who captured one, or a delivery repeated as is) is answered and not handled again.
-        self._seen: OrderedDict[str, float] = OrderedDict()
-        self._seen_lock = threading.Lock()
+        # (someone who captured one, or a delivery repeated as is) is answered and not handled again,
+        # by whichever replica it reaches when they are remembered in the shared database.
+        self._replays = replays or LocalReplays()
 
     def __repr__(self) -> str:  # never print the signing secret or the token
         return f"SlackWsgi(events={self._app is not None}, ops={self._ops})"
@@ -197,13 +224,10 @@ class SlackWsgi:
         if self._verifier is None:
             return False
         key = f"{headers.get('x-slack-request-timestamp')}:{headers.get('x-slack-signature')}"
-        now = time.monotonic()
-        with self._seen_lock:
-            while self._seen and now - next(iter(self._seen.values())) > REPLAY_WINDOW_SECONDS:
-                self._seen.popitem(last=False)
-            if key in self._seen:
-                return True
-            self._seen[key] = now
+        try:
+            return not self._replays.first_sight(key, REPLAY_WINDOW_SECONDS)
+        except PccBotError as error:  # the database is down: handled (decisions are still CAS)
+            log.warning("replay check skipped: %s", error)
             return False
 
     @staticmethod

@@ -8,11 +8,13 @@ the connection, so a survivor takes over at its next tick. Correctness never dep
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from typing import Any
 
-from bot.adapters.sql.store import KEEPALIVES, is_postgres, redact
+from bot.adapters.sql.store import KEEPALIVES
+from bot.support.locations import is_postgres, redact
 
 log = logging.getLogger(__name__)
 
@@ -67,10 +69,8 @@ class AdvisoryLeader:
     def _drop(self) -> None:
         self._leading = False
         if self._conn is not None:
-            try:
+            with contextlib.suppress(Exception):  # already broken: closing is best effort
                 self._conn.close()
-            except Exception:  # noqa: BLE001 - already broken; closing is best effort
-                pass
         self._conn = None
 
     def close(self) -> None:

@@ -6,7 +6,6 @@ loses them when ``claimed_until`` passes, and another takes them over."""
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -64,26 +63,25 @@ class Outbox:
         )
         return [to_notice(row) for row in rows]
 
-    def claim_notices(self: _Stored, now: datetime, limit: int, claimer: str, until: datetime) -> list[Notice]:
+    def claim_notices(
+        self: _Stored, now: datetime, limit: int, claimer: str, until: datetime
+    ) -> list[Notice]:
         """Claim up to ``limit`` due notices for ``claimer`` until ``until``: those nobody holds, whose
         claim lapsed, or that ``claimer`` already holds. Each is claimed by one replica at a time."""
         lock = " FOR UPDATE SKIP LOCKED" if self._store.postgres else ""
+        free = "(claimed_until IS NULL OR claimed_until < :now OR claimed_by = :me)"
+        pick = text(
+            f"SELECT id FROM notices WHERE {_DUE} AND {free} ORDER BY next_attempt_at, id LIMIT :n{lock}"
+        )
+        claim = text(
+            "UPDATE notices SET claimed_by = :me, claimed_until = :until WHERE id IN :ids RETURNING *"
+        ).bindparams(bindparam("ids", expanding=True))
         with self._store.write() as conn:
-            picked = conn.execute(
-                text(
-                    f"SELECT id FROM notices WHERE {_DUE} AND (claimed_until IS NULL OR claimed_until < :now "
-                    f"OR claimed_by = :me) ORDER BY next_attempt_at, id LIMIT :n{lock}"
-                ),
-                {"now": iso(now), "me": claimer, "n": limit},
-            ).scalars().all()
+            picked = list(conn.execute(pick, {"now": iso(now), "me": claimer, "n": limit}).scalars())
             if not picked:
                 return []
-            rows = conn.execute(
-                text(
-                    "UPDATE notices SET claimed_by = :me, claimed_until = :until WHERE id IN :ids RETURNING *"
-                ).bindparams(bindparam("ids", expanding=True)),
-                {"me": claimer, "until": iso(until), "ids": list(picked)},
-            ).mappings().all()
+            params = {"me": claimer, "until": iso(until), "ids": picked}
+            rows = conn.execute(claim, params).mappings().all()
         return sorted((to_notice(dict(row)) for row in rows), key=lambda n: picked.index(n.id))
 
     def pending_notice_count(self: _Stored) -> int:
@@ -95,7 +93,8 @@ class Outbox:
 
     def card_refused(self: _Stored, request_id: int) -> bool:
         rows = self._rows(
-            "SELECT 1 AS refused FROM notices WHERE request_id = :id AND kind = :kind AND dead_at IS NOT NULL",
+            "SELECT 1 AS refused FROM notices WHERE request_id = :id AND kind = :kind "
+            "AND dead_at IS NOT NULL",
             {"id": request_id, "kind": NoticeKind.CARD.value},
         )
         return bool(rows)

@@ -74,10 +74,17 @@ class PlanTables:
     ) -> bool:
         """Compare-and-set on the plan's state, with its notices in the same transaction."""
         check_plan_transition(expected, target)
-        decision = ", decided_by = :by, decided_at = :at" if target in (PlanState.REJECTED, PlanState.CANCELLED) else ""
+        decision = (
+            ", decided_by = :by, decided_at = :at"
+            if target in (PlanState.REJECTED, PlanState.CANCELLED)
+            else ""
+        )
         with self._store.write() as conn:
             moved = conn.execute(
-                text(f"UPDATE plans SET state = :target, updated_at = :at{decision} WHERE id = :id AND state = :expected"),
+                text(
+                    f"UPDATE plans SET state = :target, updated_at = :at{decision} "
+                    "WHERE id = :id AND state = :expected"
+                ),
                 {"target": target.value, "at": iso(now), "by": by, "id": plan_id, "expected": expected.value},
             )
             if moved.rowcount != 1:
@@ -100,8 +107,8 @@ class PlanTables:
         with self._store.write() as conn:
             moved = conn.execute(
                 text(
-                    "UPDATE plans SET state = :approved, decided_by = :user, decided_at = :at, updated_at = :at "
-                    "WHERE id = :id AND state = :pending"
+                    "UPDATE plans SET state = :approved, decided_by = :user, decided_at = :at, "
+                    "updated_at = :at WHERE id = :id AND state = :pending"
                 ),
                 {
                     "approved": PlanState.APPROVED.value,
@@ -127,7 +134,9 @@ class PlanTables:
         """The board's message; the plan's requests reply in its thread."""
         with self._store.write() as conn:
             params = {"channel": channel, "ts": ts, "id": plan_id}
-            conn.execute(text("UPDATE plans SET card_channel = :channel, card_ts = :ts WHERE id = :id"), params)
+            conn.execute(
+                text("UPDATE plans SET card_channel = :channel, card_ts = :ts WHERE id = :id"), params
+            )
             conn.execute(
                 text("UPDATE requests SET card_channel = :channel, card_ts = :ts WHERE plan_id = :id"), params
             )

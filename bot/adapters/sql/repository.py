@@ -57,6 +57,17 @@ class SqlRepository(PlanTables, Outbox, Shared):
     def close(self) -> None:
         self._store.close()
 
+    def server_version(self) -> str:
+        """The database server, as ``doctor`` reports it (it also proves a write works)."""
+        if self._store.postgres:
+            found = self._rows("SELECT current_setting('server_version') AS v")[0]["v"]
+            name = "PostgreSQL"
+        else:
+            found, name = self._rows("SELECT sqlite_version() AS v")[0]["v"], "SQLite"
+        with self._store.write() as conn:
+            conn.execute(text("DELETE FROM replays WHERE key = ''"))  # a write, touching nothing
+        return f"{name} {found}"
+
     def _rows(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         return self._store.rows(sql, params)
 
@@ -90,9 +101,11 @@ class SqlRepository(PlanTables, Outbox, Shared):
             "AND state IN :states"
         ).bindparams(bindparam("states", expanding=True))
         with self._store.connection() as conn:
-            row = conn.execute(
-                sql, {"service": source_service, "filer": filer_id, "states": _ACTIVE}
-            ).mappings().first()
+            row = (
+                conn.execute(sql, {"service": source_service, "filer": filer_id, "states": _ACTIVE})
+                .mappings()
+                .first()
+            )
         return to_request(dict(row)) if row else None
 
     def held_tasks(self, dest_service: str, task_ids: Sequence[int], besides: int) -> frozenset[int]:
@@ -161,7 +174,9 @@ class SqlRepository(PlanTables, Outbox, Shared):
                 for draft in change.notices:
                     queue_notice(conn, draft, now, request_id=request_id)
         except IntegrityError as error:
-            raise Conflict(f"request #{request_id}: the database refused {change.action}: {error.orig}") from error
+            raise Conflict(
+                f"request #{request_id}: the database refused {change.action}: {error.orig}"
+            ) from error
         return True
 
     def update_fields(self, request_id: int, fields: RequestFields, now: datetime) -> None:
@@ -169,7 +184,9 @@ class SqlRepository(PlanTables, Outbox, Shared):
         values["updated_at"] = iso(now)
         assignments = ", ".join(f"{name} = :{name}" for name in values)
         with self._store.write() as conn:
-            conn.execute(text(f"UPDATE requests SET {assignments} WHERE id = :_id"), {**values, "_id": request_id})
+            conn.execute(
+                text(f"UPDATE requests SET {assignments} WHERE id = :_id"), {**values, "_id": request_id}
+            )
 
     def queue_notice(self, request_id: int, draft: NoticeDraft, now: datetime) -> None:
         """Queue a notice that goes with no state change (a reminder, a stall warning); once per key."""
@@ -185,7 +202,8 @@ class SqlRepository(PlanTables, Outbox, Shared):
         with self._store.write() as conn:
             conn.execute(
                 text(
-                    "INSERT INTO board (channel, ts, digest, updated_at) VALUES (:channel, :ts, :digest, :at) "
+                    "INSERT INTO board (channel, ts, digest, updated_at) "
+                    "VALUES (:channel, :ts, :digest, :at) "
                     "ON CONFLICT (channel) DO UPDATE SET ts = excluded.ts, digest = excluded.digest, "
                     "updated_at = excluded.updated_at"
                 ),

@@ -5,11 +5,15 @@ Both count on the database's clock, so replicas on hosts whose clocks differ sti
 
 from __future__ import annotations
 
+import logging
 from typing import Protocol
 
 from sqlalchemy import text
 
 from bot.adapters.sql.store import Store
+from bot.domain import StorageError
+
+log = logging.getLogger(__name__)
 
 
 class _Stored(Protocol):
@@ -48,3 +52,21 @@ class Shared:
                     {"at": now, "mutating": int(mutating), "replica": replica},
                 )
         return 0.0
+
+
+class _Counting(Protocol):
+    def take_calls(self, count: int, limit: int, window: float, *, mutating: bool, replica: str) -> float: ...
+
+
+class DatabaseBudget:
+    """The OVHcloud budget's shared count (support/window.py SharedBudget) in the database."""
+
+    def __init__(self, repo: _Counting, window: float, replica: str) -> None:
+        self._repo, self._window, self._replica = repo, window, replica
+
+    def take(self, count: int, limit: int, *, mutating: bool) -> float:
+        try:
+            return self._repo.take_calls(count, limit, self._window, mutating=mutating, replica=self._replica)
+        except StorageError as error:  # no shared count, no call: the key's budget is everyone's
+            log.warning("OVHcloud budget not counted (%s); calls wait", error)
+            return 1.0

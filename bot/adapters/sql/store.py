@@ -22,29 +22,19 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from bot.domain import StorageError
+from bot.support.locations import is_postgres, redact
 
-__all__ = ["POSTGRES_SCHEMES", "IntegrityError", "Store", "insert", "is_postgres", "redact"]
-
-POSTGRES_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
+__all__ = ["IntegrityError", "Store", "insert"]
 
 #: The advisory lock every PostgreSQL write transaction takes first (any constant of our own).
 WRITE_LOCK = 0x50CC_0001
 #: TCP keepalives: a replica whose host vanished is noticed in about a minute, not two hours.
-KEEPALIVES = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
-
-
-def is_postgres(location: str) -> bool:
-    return location.startswith(POSTGRES_SCHEMES)
-
-
-def redact(location: str) -> str:
-    """A database location fit for a log line or a message: never its password."""
-    if not is_postgres(location) or "@" not in location:
-        return location
-    scheme, rest = location.split("://", 1)
-    credentials, host = rest.rsplit("@", 1)
-    user = credentials.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{host}" if ":" in credentials else location
+KEEPALIVES: dict[str, Any] = {
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+}
 
 
 def _engine(location: str, busy_timeout: float) -> Engine:
@@ -96,16 +86,23 @@ class Store:
             raise StorageError(f"cannot open the database {redact(location)}: {error}") from error
         # SQLite: the process's threads share one connection, one at a time. PostgreSQL: the pool.
         self._lock: Any = nullcontext() if self.postgres else threading.RLock()
+        self._closed = False
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             self.engine.dispose()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StorageError(f"the database {redact(self.location)} is closed (the bot is stopping)")
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """One transaction: committed at the end, rolled back on any exception. IntegrityError goes
         through as such (callers turn it into a Conflict); other database errors become StorageError."""
         with self._lock:
+            self._check_open()
             try:
                 with self.engine.begin() as conn:
                     if self.postgres:
@@ -120,6 +117,7 @@ class Store:
     def connection(self) -> Iterator[Connection]:
         """A connection for reads (and DDL at start), outside any unit of work."""
         with self._lock:
+            self._check_open()
             try:
                 with self.engine.connect() as conn:
                     yield conn

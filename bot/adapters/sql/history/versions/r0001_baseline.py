@@ -15,7 +15,7 @@ INT = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 ACTIVE = "'approved', 'needs_attention', 'pending', 'relaunch_in_doubt', 'relaunching', 'replicating'"
 
 
-def _text(*names: str) -> list[sa.Column]:
+def _text(*names: str) -> list[sa.Column[str]]:
     return [sa.Column(name, sa.Text) for name in names]
 
 
@@ -86,7 +86,11 @@ def upgrade() -> None:
         "CREATE UNIQUE INDEX one_plan_notice_per_key ON notices(plan_id, key) WHERE plan_id IS NOT NULL"
     )
     # The incident-room board: one message per channel, posted once and then edited in place.
-    op.create_table("board", sa.Column("channel", sa.Text, primary_key=True), *_text("ts", "digest", "updated_at"))
+    op.create_table(
+        "board",
+        sa.Column("channel", sa.Text, primary_key=True),
+        *_text("ts", "digest", "updated_at"),
+    )
     _plans()
     _counts()
 
@@ -119,7 +123,7 @@ def _counts() -> None:
         _sqlite_counters()
 
 
-def _n() -> sa.Column:
+def _n() -> sa.Column[int]:
     return sa.Column("n", INT, nullable=False)
 
 
@@ -176,5 +180,6 @@ def _postgres_counters() -> None:
         "FOR EACH ROW EXECUTE FUNCTION pcc_count_request_state()"
     )
     op.execute(
-        "CREATE TRIGGER audit_counted AFTER INSERT ON audit FOR EACH ROW EXECUTE FUNCTION pcc_count_audit_action()"
+        "CREATE TRIGGER audit_counted AFTER INSERT ON audit "
+        "FOR EACH ROW EXECUTE FUNCTION pcc_count_audit_action()"
     )
