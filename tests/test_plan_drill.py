@@ -4,78 +4,18 @@ datastore POSTed exactly once, one summary, and never more calls in a minute tha
 
 import json
 import signal
-import subprocess
 import threading
 import time
-from urllib.parse import urlencode
 
 import pytest
-import requests
 
 from bot.adapters.slack import ids
 from bot.demo.simulator import busiest_minute, large_pcc
 from bot.domain import PlanState
-from tests.conftest import CHANNEL, INCIDENT, POST_ROUTE, free_port, process_env, serve_http, signed_headers
+from tests.conftest import INCIDENT, POST_ROUTE
+from tests.serving import Serving
 
 BIG = "pcc-192-0-2-99"
-
-
-class Serving:
-    def __init__(self, tmp_path, simulator, slack) -> None:
-        self.port = free_port()
-        self.env = process_env(
-            simulator,
-            slack,
-            str(tmp_path / "bot.db"),
-            SLACK_BOT_TOKEN="xoxb-test-token",
-            SLACK_SIGNING_SECRET="shh",
-            PCC_APPROVERS="UBOB,UCAROL",
-            PCC_INCIDENT_CHANNEL=INCIDENT,
-            PCC_POLL_SECONDS="1",
-        )
-        self.cwd, self.slack = tmp_path, slack
-        self.proc = self.start()
-
-    def start(self) -> subprocess.Popen[str]:
-        return serve_http(self.env, self.cwd, self.port)
-
-    def post(self, fields: dict[str, str]) -> None:
-        body = urlencode(fields)
-        url = f"http://127.0.0.1:{self.port}/slack/events"
-        assert requests.post(url, data=body, headers=signed_headers(body, secret="shh"), timeout=10).ok
-
-    def command(self, text: str, user: str = "UALICE") -> None:
-        self.post(
-            {
-                "command": "/pcc",
-                "text": text,
-                "user_id": user,
-                "channel_id": CHANNEL,
-                "team_id": "T0PCC",
-                "response_url": self.slack.response_url(),
-                "trigger_id": "1.2.x",
-            }
-        )
-
-    def click(self, action_id: str, value: str, user: str) -> None:
-        payload = {
-            "type": "block_actions",
-            "user": {"id": user},
-            "team": {"id": "T0PCC"},
-            "api_app_id": "A1",
-            "channel": {"id": CHANNEL},
-            "response_url": self.slack.response_url(),
-            "actions": [
-                {
-                    "action_id": action_id,
-                    "block_id": "b",
-                    "value": value,
-                    "type": "button",
-                    "action_ts": f"{time.time()}",
-                }
-            ],
-        }
-        self.post({"payload": json.dumps(payload)})
 
 
 def plan_state(tmp_path) -> PlanState:
@@ -93,7 +33,7 @@ def plan_state(tmp_path) -> PlanState:
 def test_a_plan_killed_mid_dispatch_posts_every_datastore_once(tmp_path, simulator, slack):
     simulator.sim.inventory[BIG] = large_pcc(40)
     simulator.sim.latency = 0.1  # each call a real round trip: the dispatch lasts a few seconds
-    bot = Serving(tmp_path, simulator, slack)
+    bot = Serving(tmp_path, simulator, slack, PCC_INCIDENT_CHANNEL=INCIDENT)
     try:
         bot.command(f"migrate {BIG} 2001 20007 pcc-192-0-2-50 1515")  # a pending request has one
         time.sleep(1)
