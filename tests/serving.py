@@ -47,7 +47,7 @@ class Serving:
 
     def command(self, text: str, user: str = "UALICE") -> str:
         """Run ``/pcc text``; returns the response_url its answer goes to."""
-        response_url = self.slack.response_url()
+        response_url: str = self.slack.response_url()
         self.post(
             {
                 "command": "/pcc",
