@@ -7,9 +7,10 @@ COPY bot ./bot
 COPY handlers ./handlers
 # The demo pieces (console, simulator, Slack stand-in) stay out of the production image.
 RUN rm -rf bot/demo \
-    && pip install --no-cache-dir --prefix=/install -c constraints.txt .
+    && pip install --no-cache-dir --prefix=/install -c constraints.txt '.[postgres]'
 
 FROM python:3.11-slim
+# SQLite in /data by default; PCC_DATABASE_URL=postgresql://… for several replicas (the driver is here).
 ENV PYTHONUNBUFFERED=1 \
     PCC_DB_PATH=/data/pcc-bot.db \
     PORT=3000

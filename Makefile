@@ -27,10 +27,10 @@ typecheck: $(STAMP)
 test: lint typecheck
 	$(BIN)/pytest
 
-# The model-based test with twenty times the scenarios of `make test` (tests/test_model.py); past the
+# The model-based test with twenty times the scenarios of `make test`, on SQLite and PostgreSQL; past the
 # suite's 60-second limit per test, so with its own.
 soak: $(STAMP)
-	PCC_MODEL_EXAMPLES=500 $(BIN)/pytest -q --timeout 900 tests/test_model.py
+	PCC_MODEL_EXAMPLES=500 $(BIN)/pytest -q --timeout 1800 tests/test_model.py tests/test_model_cases.py
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run

@@ -143,7 +143,8 @@ def bench_ack(sim: SimulatorServer, slack: SlackStandInServer, workdir: Path) ->
     )
     runtime = build_runtime(config)
     runtime.started = True
-    bot = HttpServer(SlackWsgi(runtime.app, runtime, signing_secret=SECRET), "127.0.0.1", 0).start()
+    wsgi = SlackWsgi(runtime.app, runtime, signing_secret=SECRET, replays=runtime.repo)  # as `serve`
+    bot = HttpServer(wsgi, "127.0.0.1", 0).start()
 
     bare = App(
         client=WebClient(token="xoxb-bench", base_url=slack.api_url),

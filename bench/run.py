@@ -16,6 +16,7 @@ from bench.common import Row
 from bench.listing import bench_filers
 from bench.plans import bench_burst, bench_plan
 from bench.poller import bench_poller
+from bench.replicas import bench_replicas
 from bench.startup import bench_startup
 from bot.demo.simulator import Simulator, SimulatorServer
 from bot.demo.slack_standin import SlackStandIn, SlackStandInServer
@@ -38,6 +39,7 @@ def main() -> int:
             lambda: bench_startup(sim, slack, workdir),
             lambda: bench_plan(sim, slack, workdir),
             lambda: bench_burst(sim, slack, workdir),
+            lambda: bench_replicas(sim, slack, workdir),
         ):
             found = step()
             for line in found:  # as they come: a later failure loses nothing

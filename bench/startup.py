@@ -60,21 +60,23 @@ def _measure(script: str) -> tuple[float, int]:
     return float(elapsed), int(rss)
 
 
-def bench_startup(
-    sim: SimulatorServer, slack: SlackStandInServer, workdir: Path, stored: int = 10_000
-) -> list[Row]:
-    db = str(workdir / "startup.db")
-    repo = SqlRepository(db)
+def store_requests(database: str, count: int) -> None:
+    """``count`` decided requests in the database (a SQLite path or a PostgreSQL URL)."""
+    repo = SqlRepository(database)
     now = datetime.now(UTC)
-    for i in range(stored):
-        request = repo.add(
-            draft(i, now),
-            card_channel="COPS",
-        )
+    for i in range(count):
+        request = repo.add(draft(i, now), card_channel="COPS")
         repo.transition(
             request.id, State.PENDING, State.REJECTED, Change(actor="UBOB", action="rejected"), now
         )
     repo.close()
+
+
+def bench_startup(
+    sim: SimulatorServer, slack: SlackStandInServer, workdir: Path, stored: int = 10_000
+) -> list[Row]:
+    db = str(workdir / "startup.db")
+    store_requests(db, stored)
     bot = _measure(_STARTUP.format(root=str(ROOT), body=_BOT.format(api=slack.api_url, ovh=sim.url, db=db)))
     bare = _measure(_STARTUP.format(root=str(ROOT), body=_BARE.format(api=slack.api_url)))
     return [

@@ -45,3 +45,19 @@ def test_the_readme_is_the_newcomers_page():
     assert "make run" in readme and "make test" in readme
     for doc in ("commands", "configuration", "operations", "api", "architecture", "benchmarks"):
         assert f"docs/{doc}.md" in readme and (ROOT / "docs" / f"{doc}.md").exists()
+
+
+def test_the_compose_file_runs_two_http_replicas_on_one_postgresql_with_known_variables():
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    known = {s.name for s in SETTINGS}
+    bots = {name: s for name, s in compose["services"].items() if s.get("image") == "pcc-bot"}
+    assert len(bots) == 2
+    for service in bots.values():
+        assert service["command"][:2] == ["serve", "--http"]
+        assert set(service["environment"]) <= known, set(service["environment"]) - known
+        assert service["environment"]["PCC_DATABASE_URL"].startswith("postgresql://")
+        assert "volumes" not in service  # no disk of its own: everything is in PostgreSQL
+    proxy = compose["services"]["proxy"]["command"]
+    assert all(f"--to {name}:3000" in proxy for name in bots)

@@ -3,7 +3,8 @@ repository through random filings and clicks by random people, task progress, OV
 (accepted, refused, 5xx after running, timeouts before and after running), Slack failures and restarts,
 and checks the invariants after every step.
 
-`make test` runs PCC_MODEL_EXAMPLES scenarios (default 25); `make soak` twenty times more.
+`make test` runs PCC_MODEL_EXAMPLES scenarios (default 25); `make soak` twenty times more. The same
+scenarios on PostgreSQL, and the fixed cases the soak found: tests/test_model_cases.py.
 """
 
 from __future__ import annotations
@@ -37,7 +38,6 @@ from bot.domain import (
 )
 from bot.usecases.service import PccService
 from bot.usecases.settings import ServiceSettings
-from tests.databases import shared_postgres
 from tests.fakes import FakeClock, FakeDirectory, FakeGateway, FakeNotifier
 
 EXAMPLES = int(os.environ.get("PCC_MODEL_EXAMPLES", "25"))
@@ -131,7 +131,7 @@ class Lifecycle(RuleBasedStateMachine):
         )
 
     def where(self) -> str:
-        """The database: a SQLite file here; PostgreSQL in the subclass below."""
+        """The database: a SQLite file here; PostgreSQL in tests/test_model_cases.py."""
         return os.path.join(self.folder, "bot.db")
 
     def teardown(self) -> None:
@@ -339,30 +339,3 @@ Lifecycle.TestCase.settings = settings(
 )
 #: Twice as long as the suite's limit per test: each scenario is a run of up to 40 steps.
 TestLifecycle = pytest.mark.timeout(180)(Lifecycle.TestCase)
-
-
-class LifecycleOnPostgres(Lifecycle):
-    """The same scenarios, every step, on a real PostgreSQL: the repository keeps one contract."""
-
-    def where(self) -> str:
-        return shared_postgres().fresh()
-
-
-LifecycleOnPostgres.TestCase.settings = Lifecycle.TestCase.settings
-TestLifecycleOnPostgres = pytest.mark.timeout(180)(LifecycleOnPostgres.TestCase)
-
-
-def test_a_dispatch_cut_by_a_crash_resumes_at_the_restart_and_sends_nothing_twice():
-    """The scenario the soak finds, kept as a fixed case: the process dies on a plan's first POST."""
-    model = Lifecycle()
-    try:
-        model.file_plan("UALICE", ())
-        (plan,) = model.repo.plans_in_states([PlanState.PENDING])
-        model.gateway.answer = "crash-after-running"
-        model._try(model.service.plans.approve, plan.id, "UBOB")  # dies, and restarts
-        model.every_datastore_of_an_approved_plan_is_sent_cancelled_or_refused()
-        model.no_call_runs_twice_for_one_decision()
-        model.at_most_one_active_request_per_filer()
-        assert sum(model.gateway.executed.values()) == 2  # both datastores' POSTs, once each
-    finally:
-        model.teardown()
