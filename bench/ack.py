@@ -143,7 +143,7 @@ def bench_ack(sim: SimulatorServer, slack: SlackStandInServer, workdir: Path) ->
     )
     runtime = build_runtime(config)
     runtime.started = True
-    wsgi = SlackWsgi(runtime.app, runtime, signing_secret=SECRET, replays=runtime.repo)  # as `serve`
+    wsgi = SlackWsgi(runtime.app, runtime, signing_secret=SECRET)  # as `serve` on SQLite
     bot = HttpServer(wsgi, "127.0.0.1", 0).start()
 
     bare = App(

@@ -31,9 +31,13 @@ def _runtime(sim: SimulatorServer, slack: SlackStandInServer, **database: Any) -
     return runtime
 
 
+def _replays(runtime: Runtime) -> Any:
+    return runtime.repo if runtime.config.shared_database else None  # as `serve`
+
+
 def _serve(runtime: Runtime) -> HttpServer:
     return HttpServer(
-        SlackWsgi(runtime.app, runtime, signing_secret=SECRET, replays=runtime.repo), "127.0.0.1", 0
+        SlackWsgi(runtime.app, runtime, signing_secret=SECRET, replays=_replays(runtime)), "127.0.0.1", 0
     ).start()
 
 

@@ -113,7 +113,9 @@ def listeners(
         runtime.app if http else None,
         runtime,
         signing_secret=cfg.slack_signing_secret,
-        replays=runtime.repo,  # in the database: a replay reaching another replica is caught too
+        # Replicas: in the database, so that a replay reaching another replica is caught too. One
+        # process: in its memory, as good and without a write per request (ack latency).
+        replays=runtime.repo if cfg.shared_database else None,
     )
     ops_host, ops_port = config_module.split_bind(cfg.ops_bind)
     ops = SlackWsgi(None, runtime, ops=True, ops_token=cfg.ops_token)

@@ -40,10 +40,13 @@ class Serving:
         self.proc.kill()
         self.proc.wait(10)
 
-    def post(self, fields: dict[str, str]) -> None:
+    def post(self, fields: dict[str, str], headers: dict[str, str] | None = None) -> dict[str, str]:
+        """Sign and send; returns the headers sent (to send the very same request again)."""
         body = urlencode(fields)
+        headers = headers or signed_headers(body, secret="shh")
         url = f"http://127.0.0.1:{self.port}/slack/events"
-        assert requests.post(url, data=body, headers=signed_headers(body, secret="shh"), timeout=10).ok
+        assert requests.post(url, data=body, headers=headers, timeout=10).ok
+        return headers
 
     def command(self, text: str, user: str = "UALICE") -> str:
         """Run ``/pcc text``; returns the response_url its answer goes to."""

@@ -76,6 +76,21 @@ def test_two_replicas_on_one_postgresql(tmp_path, simulator, slack, postgres):
         time.sleep(2)
         assert len(simulator.sim.calls_to("POST", POST_ROUTE)) == 1
 
+        replayed = {
+            "command": "/pcc",
+            "text": f"migrate {SOURCE} 1236 {DEST}",
+            "user_id": "UALICE",
+            "channel_id": "COPS",
+            "response_url": slack.response_url(),
+            "team_id": "T0PCC",
+        }
+        since = len(slack.standin.calls)
+        b.post(replayed, a.post(replayed))  # the very same signed request, to the other replica
+        _wait(lambda: repo.get(2) is not None, 20, "the replayed filing")
+        time.sleep(2)
+        assert [r.spec.filer_id for r in repo.recent(5)] == [1236, 1234]
+        assert "already has an active request" not in _answers(slack, since)  # b did not handle it
+
         leaders = [name for name, server in replica.items() if server.leads()]
         assert len(leaders) == 1, leaders
 
@@ -94,14 +109,14 @@ def test_two_replicas_on_one_postgresql(tmp_path, simulator, slack, postgres):
         leader.proc.kill()  # kill -9
         killed_at = time.monotonic()
         survivor.command(f"migrate {SOURCE} 1235 {DEST}")
-        _wait(lambda: repo.get(2) is not None, 20, "the survivor filing")
-        survivor.click(ids.APPROVE, "2", "UBOB")
-        _wait(lambda: repo.get(2).state == State.REPLICATING, 20, "the survivor's POST")
+        _wait(lambda: repo.get(3) is not None, 20, "the survivor filing")
+        survivor.click(ids.APPROVE, "3", "UBOB")
+        _wait(lambda: repo.get(3).state == State.REPLICATING, 20, "the survivor's POST")
         simulator.sim.advance(48 * 3600)
-        _wait(lambda: repo.get(2).state == State.DONE, 30, "the survivor's poller")
+        _wait(lambda: repo.get(3).state == State.DONE, 30, "the survivor's poller")
         _wait(
             lambda: any(
-                "Request #2 done" in str(c.args.get("text"))
+                "Request #3 done" in str(c.args.get("text"))
                 for c in slack.standin.calls_to("chat.postMessage")
             ),
             10,
@@ -128,10 +143,10 @@ def test_two_replicas_on_one_postgresql(tmp_path, simulator, slack, postgres):
             server.kill()
         for server in (a, b):
             server.proc = server.start()
-        assert [r.id for r in sorted(repo.recent(10), key=lambda r: r.id)] == [1, 2]
+        assert [r.id for r in sorted(repo.recent(10), key=lambda r: r.id)] == [1, 2, 3]
         since = len(slack.standin.calls)
         a.command("list")
-        _wait(lambda: "#2" in _answers(slack, since), 20, "the restarted replica listing")
+        _wait(lambda: "#3" in _answers(slack, since), 20, "the restarted replica listing")
         assert not list(tmp_path.rglob("*.db")), "a SQLite file was written"
     finally:
         for server in replica.values():
