@@ -45,3 +45,13 @@ def test_serve_lists_every_missing_variable():
 def test_secrets_are_not_in_the_repr():
     shown = repr(load({**GOOD, "SLACK_BOT_TOKEN": "xoxb-SECRET1", "OVH_APPLICATION_SECRET": "SECRET2"}))
     assert "SECRET1" not in shown and "SECRET2" not in shown
+
+
+def test_a_database_url_never_shows_its_password():
+    from bot.ops.config import load
+
+    config = load({"PCC_DATABASE_URL": "postgresql://pcc:s3cret-pw@db.internal:5432/pcc"}, read_dotenv=False)
+    assert config.database == "postgresql://pcc:s3cret-pw@db.internal:5432/pcc" and config.shared_database
+    assert "s3cret-pw" not in repr(config) and "s3cret-pw" not in config.database_shown
+    assert config.database_shown == "postgresql://pcc:***@db.internal:5432/pcc"
+    assert load({}, read_dotenv=False).database == "./pcc-bot.db"  # SQLite unless told otherwise

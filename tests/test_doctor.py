@@ -161,3 +161,12 @@ def test_doctor_fails_when_no_approval_could_ever_happen_and_names_slack_refusal
     doctor.doctor(neither, out)
     assert "set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode" in out.getvalue()
     assert "with --http" not in out.getvalue()
+
+
+def test_doctor_names_the_postgresql_server_and_the_revision_it_migrated_to(healthy, postgres):
+    url = postgres.fresh(migrated=False)
+    found = {c.name: c for c in doctor.run_checks(replace(healthy, database_url=url))}
+    database = found["Database"]
+    assert database.verdict == "ok", database.detail
+    assert "PostgreSQL 18" in database.detail and "revision 0002" in database.detail
+    assert "replicas may share it" in database.detail

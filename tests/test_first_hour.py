@@ -109,3 +109,26 @@ def test_a_database_that_cannot_be_opened_is_one_line(tmp_path, simulator, slack
 
 def test_a_console_speed_that_would_never_move_is_refused(tmp_path):
     assert "--speed must be above 0" in one_line(pcc_bot("console", "--speed", "-5", env=CLEAN, cwd=tmp_path))
+
+
+def test_a_postgresql_server_that_cannot_be_reached_is_one_line_without_its_password(
+    tmp_path, simulator, slack
+):
+    env = process_env(
+        simulator,
+        slack,
+        str(tmp_path / "bot.db"),
+        SLACK_BOT_TOKEN="xoxb-1",
+        SLACK_SIGNING_SECRET="s",
+        PCC_DATABASE_URL="postgresql://pcc:hunter2@127.0.0.1:9/pcc",
+    )
+    said = one_line(pcc_bot("serve", "--http", "--port", "0", env=env, cwd=tmp_path))
+    assert "cannot open the database postgresql://pcc:***@127.0.0.1:9/pcc" in said, said
+    assert "hunter2" not in said
+    assert not (tmp_path / "bot.db").exists()  # no SQLite file on the side
+
+
+def test_a_database_url_that_is_not_postgresql_is_refused_by_name(tmp_path):
+    env = {**CLEAN, "PCC_DATABASE_URL": "mysql://x@y/z"}
+    said = one_line(pcc_bot("doctor", env=env, cwd=tmp_path))
+    assert "PCC_DATABASE_URL must be a PostgreSQL URL" in said and "mysql" not in said

@@ -30,8 +30,10 @@ from bot.domain import (
     RequestDraft,
     RequestFields,
     State,
+    StorageError,
     check_transition,
 )
+from bot.support.locations import redact
 from bot.usecases.ports import Change
 
 __all__ = ["SqlRepository"]
@@ -46,6 +48,9 @@ class SqlRepository(PlanTables, Outbox, Shared):
         self._store = Store(location, busy_timeout)
         try:
             self.revision = migrate(self._store)
+        except StorageError as error:
+            self._store.close()
+            raise StorageError(f"cannot open the database {redact(location)}: {error}") from error
         except BaseException:
             self._store.close()
             raise

@@ -84,6 +84,10 @@ class Store:
         self.dialect = "postgresql" if self.postgres else "sqlite"
         try:
             self.engine = _engine(location, busy_timeout)
+        except ImportError as error:
+            raise StorageError(
+                "PCC_DATABASE_URL needs the PostgreSQL driver: pip install 'pcc-bot[postgres]'"
+            ) from error
         except (SQLAlchemyError, OSError) as error:
             raise StorageError(f"cannot open the database {redact(location)}: {error}") from error
         # SQLite: the process's threads share one connection, one at a time. PostgreSQL: the pool.
