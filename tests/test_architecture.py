@@ -81,3 +81,14 @@ def test_no_task_can_wait_on_the_pool_it_runs_on():
         if name.startswith("bot.adapters.ovh") and re.search(r"\.result\(", text)
     ]
     assert built == [] and waited == []
+
+
+def test_a_requests_state_changes_in_one_place():
+    """`ChatDesk.move` (bot/usecases/chat.py) is the one path of a state change: the compare-and-set
+    with its audit line and notices, then the card and the outbox. Nothing else moves a request."""
+    moving = [
+        name
+        for name, text in modules()
+        if re.search(r"repo\.(transition|amend)\(", text) and name != "bot.usecases.chat"
+    ]
+    assert moving == []

@@ -94,9 +94,20 @@ class ChatDesk:
             notices.append(NoticeDraft(NoticeKind.INCIDENT, f"{key}-incident", channel, text, button))
         return notices
 
-    def move(self, request: MigrationRequest, expected: State, target: State, change: Change) -> bool:
-        """Record ``change`` if the request is still ``expected`` (a transition, or an amendment when
-        ``target`` is the same state), then refresh its card and send its notices."""
+    def move(
+        self,
+        request: MigrationRequest,
+        expected: State,
+        target: State,
+        change: Change,
+        *,
+        deliver: bool = True,
+    ) -> bool:
+        """The one path of a request's state change. If the request is still ``expected``, record
+        ``change`` (a transition, or an amendment when ``target`` is the same state) by compare-and-set,
+        with its audit line and its notices in the same transaction; then refresh its card and, unless
+        ``deliver`` is False (a call about to be made, or delivery itself moving a request), send its
+        notices. False when another change came first (nothing recorded)."""
         now = self._clock.now()
         if expected == target:
             moved = self._repo.amend(request.id, expected, change, now)
@@ -107,7 +118,8 @@ class ChatDesk:
                 "request #%d: %s (%s -> %s) %s", request.id, change.action, expected, target, change.detail
             )
             self.refresh_card(request.id)
-            self.deliver()
+            if deliver:
+                self.deliver()
         else:
             log.info("request #%d was no longer %s; %s skipped", request.id, expected, change.action)
         return moved
@@ -290,7 +302,7 @@ class ChatDesk:
             detail=f"its card could not be posted in {notice.channel} ({error.reason})",
             fields={"decided_by": BOT, "decided_at": now},
         )
-        self._repo.transition(request.id, State.PENDING, State.CANCELLED, change, now)
+        self.move(request, State.PENDING, State.CANCELLED, change, deliver=False)  # within delivery
 
     def _dead_letter(self, notice: Notice, error: NoticeNotDelivered, now: datetime) -> None:
         log.error(

@@ -43,8 +43,7 @@ class Decisions:
         if request.state != State.PENDING or now < request.expires_at:
             return False
         change = Change(actor=BOT, action="expired", detail=f"not approved by {request.expires_at}")
-        if self._d.repo.transition(request.id, State.PENDING, State.EXPIRED, change, now):
-            self._d.chat.refresh_card(request.id)
+        self._d.chat.move(request, State.PENDING, State.EXPIRED, change)
         return True
 
     def _not_pending(self, request_id: int) -> Conflict:
@@ -271,9 +270,8 @@ class Decisions:
         self._d.check_approver(request, user)
         now = self._d.clock.now()
         change = Change(actor=user, action="rejected", fields={"decided_by": user, "decided_at": now})
-        if not self._d.repo.transition(request_id, State.PENDING, State.REJECTED, change, now):
+        if not self._d.chat.move(request, State.PENDING, State.REJECTED, change):
             raise self._not_pending(request_id)
-        self._d.chat.refresh_card(request_id)
         return self._d.require(request_id)
 
     @about_request
@@ -295,7 +293,6 @@ class Decisions:
             )
         now = self._d.clock.now()
         change = Change(actor=user, action="cancelled", fields={"decided_by": user, "decided_at": now})
-        if not self._d.repo.transition(request_id, State.PENDING, State.CANCELLED, change, now):
+        if not self._d.chat.move(request, State.PENDING, State.CANCELLED, change):
             raise self._not_pending(request_id)
-        self._d.chat.refresh_card(request_id)
         return self._d.require(request_id)

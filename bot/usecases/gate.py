@@ -23,7 +23,7 @@ from dataclasses import replace
 
 from bot.domain import BudgetSpent, MigrationRequest, Operation, OvhApiError, RequestFields, StartedTask
 from bot.usecases.chat import BOT, ChatDesk
-from bot.usecases.ports import Change, Clock, Repository
+from bot.usecases.ports import Change, Clock
 
 #: What a successful call records: built from the task the API answered with.
 OnSuccess = Callable[[StartedTask], Change]
@@ -32,8 +32,7 @@ Explain = Callable[[OvhApiError], str]
 
 
 class Gate:
-    def __init__(self, *, repo: Repository, chat: ChatDesk, clock: Clock) -> None:
-        self._repo = repo
+    def __init__(self, *, chat: ChatDesk, clock: Clock) -> None:
         self._chat = chat
         self._clock = clock
 
@@ -56,11 +55,9 @@ class Gate:
             "in_doubt_since": None,
             "candidates": (),
         }
-        if not self._repo.transition(
-            request.id, operation.origin, operation.calling, replace(decision, fields=fields), now
-        ):
+        decided = replace(decision, fields=fields)
+        if not self._chat.move(request, operation.origin, operation.calling, decided, deliver=False):
             return False
-        self._chat.refresh_card(request.id)
         try:
             started = call()
         except BudgetSpent as error:  # nothing was sent: the decision goes back to where it was

@@ -224,11 +224,11 @@ class Plans:
         self._d.check_approver(plan, user, "cancel the rest of")
         if plan.state != PlanState.APPROVED:
             raise Conflict(f"plan #{plan_id} is {plan.state}: there is nothing being dispatched to cancel")
-        now, stopped = self._d.clock.now(), 0
+        stopped = 0
         for item in self._d.repo.plan_items(plan_id):
             change = Change(actor=user, action="cancelled", detail=f"the rest of plan #{plan_id}")
-            if item.state == State.PENDING and self._d.repo.transition(
-                item.id, State.PENDING, State.CANCELLED, change, now
+            if item.state == State.PENDING and self._d.chat.move(
+                item, State.PENDING, State.CANCELLED, change, deliver=False
             ):
                 stopped += 1
         log.info("plan #%d: %d datastore(s) cancelled by %s", plan_id, stopped, user)

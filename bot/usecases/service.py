@@ -47,7 +47,7 @@ class PccService:
         self._tracker = Tracker(deps)
         self.filing = Filing(deps)
         self.reading = Reading(deps)
-        self.decisions = Decisions(deps, Gate(repo=repo, chat=chat, clock=clock), self._tracker.doubt)
+        self.decisions = Decisions(deps, Gate(chat=chat, clock=clock), self._tracker.doubt)
         self._tracker.expire = self.decisions.expire_if_due
         self.plans = Plans(deps, self.decisions, background)
 
