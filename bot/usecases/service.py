@@ -10,6 +10,7 @@ from __future__ import annotations
 from bot.usecases.base import Deps
 from bot.usecases.chat import ChatDesk
 from bot.usecases.decisions import Decisions
+from bot.usecases.doubt import DoubtResolver
 from bot.usecases.filing import Filing
 from bot.usecases.gate import Gate
 from bot.usecases.plans import Plans
@@ -44,11 +45,13 @@ class PccService:
         deps = Deps(gateway, repo, notifier, directory, settings, clock, chat, WarmLists(background))
         self._chat = chat
         self.replica = settings.replica
-        self._tracker = Tracker(deps)
+        # Built in the order they use each other (no family reaches back): doubt, then decisions
+        # (which settle doubts people choose), then the tracker (which expires through decisions).
+        doubt = DoubtResolver(deps)
         self.filing = Filing(deps)
         self.reading = Reading(deps)
-        self.decisions = Decisions(deps, Gate(chat=chat, clock=clock), self._tracker.doubt)
-        self._tracker.expire = self.decisions.expire_if_due
+        self.decisions = Decisions(deps, Gate(chat=chat, clock=clock), doubt)
+        self._tracker = Tracker(deps, doubt, expire=self.decisions.expire_if_due)
         self.plans = Plans(deps, self.decisions, background)
 
     # ------------------------------------------------------------ the scheduler's jobs

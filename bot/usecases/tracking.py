@@ -40,17 +40,18 @@ log = logging.getLogger(__name__)
 class Tracker:
     """What the scheduler runs: one tick of polling, and the reconciliation at start-up."""
 
-    def __init__(self, deps: Deps) -> None:
+    def __init__(
+        self, deps: Deps, doubt: DoubtResolver, expire: Callable[[MigrationRequest], bool]
+    ) -> None:
+        """``expire`` records a pending request past its TTL as expired (True when it was due)."""
         self._ovh, self._repo, self._chat = deps.ovh, deps.repo, deps.chat
         self._settings, self._clock = deps.settings, deps.clock
         settings, clock = deps.settings, deps.clock
-        #: Expires a pending request past its TTL (True when it did); set by the service.
-        self.expire: Callable[[MigrationRequest], bool] = lambda _: False
+        self.expire = expire
         self._planner = PollPlanner(settings.poll_period, settings.poll_budget_per_minute, clock.now())
         self._lists_tasks: dict[str, bool] = {}  # PCC -> its task list expands (False: read task by task)
         self._misses: dict[int, list[str]] = {}  # request -> query ids of the reads that failed in a row
-        self.doubt = DoubtResolver(deps)
-        self._doubt = self.doubt
+        self._doubt = doubt
 
     def poll_once(self) -> None:
         """One scheduler tick: expire, settle interrupted calls, then (within the poller's share of the
