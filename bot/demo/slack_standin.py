@@ -90,6 +90,17 @@ class SlackStandIn:
         return None
 
     def answer(self, method: str, args: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+        refused = self._refused(method, args)
+        if refused is not None:
+            return refused
+        headers, body = self._body(method, args)
+        self._record(SlackCall(method, args, 200))
+        return 200, headers, body
+
+    def _refused(
+        self, method: str, args: dict[str, Any]
+    ) -> tuple[int, dict[str, str], dict[str, Any]] | None:
+        """A failure the test asked for, or a refusal Slack would answer; None: answered normally."""
         failure = self._take_failure(method)
         if failure is not None:
             time.sleep(failure.delay)
@@ -104,6 +115,10 @@ class SlackStandIn:
         if refusal is not None and method in ("chat.postMessage", "chat.update"):
             self._record(SlackCall(method, args, 400))  # Slack answers 200 with ok: false
             return 200, {}, {"ok": False, "error": refusal}
+        return None
+
+    def _body(self, method: str, args: dict[str, Any]) -> tuple[dict[str, str], dict[str, Any]]:
+        """The headers and body of a successful answer to ``method``."""
         body: dict[str, Any] = {"ok": True}
         headers: dict[str, str] = {}
         if method == "auth.test":
@@ -133,8 +148,7 @@ class SlackStandIn:
         elif method == "usergroups.users.list":
             group = args.get("usergroup", "")
             if group not in self.usergroups:
-                self._record(SlackCall(method, args, 200))
-                return 200, {}, {"ok": False, "error": "no_such_subteam"}
+                return headers, {"ok": False, "error": "no_such_subteam"}
             body["users"] = self.usergroups[group]
         elif method == "users.info":
             if args.get("user") not in self.users:
@@ -148,8 +162,7 @@ class SlackStandIn:
                 body = {"ok": False, "error": "channel_not_found"}
             else:
                 body["channel"] = {"id": args["channel"], "name": "incident", "is_archived": False}
-        self._record(SlackCall(method, args, 200))
-        return 200, headers, body
+        return headers, body
 
     def _record(self, call: SlackCall) -> None:
         with self._lock:

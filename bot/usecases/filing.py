@@ -22,6 +22,7 @@ from bot.domain import (
 )
 from bot.usecases import messages
 from bot.usecases.base import Deps
+from bot.usecases.warm_lists import Listed
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,8 @@ T = TypeVar("T")
 
 #: Slack shows at most 100 options; past that the last one says how many more match.
 FORM_OPTIONS = 100
+#: A list as known now, and its (value, label) options.
+_Options = tuple[Listed, list[tuple[str, str]]]
 
 
 class Filing:
@@ -44,38 +47,16 @@ class Filing:
         filtered by what the person typed; never waits on OVHcloud. A list still loading (or that could
         not be loaded) is one option saying so, whose value (``NOT_AN_OPTION``) the submit refuses. A
         field that depends on another one offers nothing until it is chosen."""
-        policy = self._d.settings.policy
+        found: _Options | None
         if field in (Field.SOURCE, Field.DESTINATION):
-            listed = self._d.lists.get("pccs", self._d.ovh.list_pccs)
-            wanted = policy.is_source_zone if field == Field.SOURCE else policy.allows_destination
-            options = [
-                (p.service_name, f"{p.service_name} ({p.zone}) {p.description}")
-                for p in listed.items or []
-                if wanted(p.zone)
-            ]
+            found = self._pcc_options(field)
         elif field in (Field.SOURCE_DATACENTER, Field.DESTINATION_DATACENTER):
-            service = chosen.get(Field.SOURCE if field == Field.SOURCE_DATACENTER else Field.DESTINATION)
-            if not service:
-                return []
-            pcc: str = service
-            listed = self._d.lists.get(("dcs", pcc), lambda: self._d.ovh.list_datacenters(pcc))
-            options = [
-                (str(dc.datacenter_id), f"{dc.datacenter_id} {dc.name} {dc.commercial_name}")
-                for dc in listed.items or []
-            ]
+            found = self._datacenter_options(field, chosen)
         else:
-            service, dc_text = chosen.get(Field.SOURCE), chosen.get(Field.SOURCE_DATACENTER)
-            if not service or not dc_text or not dc_text.isdigit():
-                return []
-            dc = int(dc_text)
-            listed = self._d.lists.get(
-                ("filers", service, dc),
-                lambda: [f for d in self._d.ovh.filer_listing(service, dc).datacenters for f in d.filers],
-            )
-            options = [
-                (str(f.filer_id), f"{f.name} ({f.size}, {'?' if f.vm_total is None else f.vm_total} VMs)")
-                for f in listed.items or []
-            ]
+            found = self._filer_options(chosen)
+        if found is None:
+            return []
+        listed, options = found
         if listed.items is None:
             note = f"Could not load the list: {listed.error}" if listed.error else "Loading from OVHcloud…"
             return [(NOT_AN_OPTION, f"{note} type again in a moment"[:75])]
@@ -85,6 +66,38 @@ class Filing:
             return matching
         more = len(matching) - FORM_OPTIONS + 1
         return [*matching[: FORM_OPTIONS - 1], (NOT_AN_OPTION, f"…{more} more: type to narrow the list")]
+
+    def _pcc_options(self, field: Field) -> _Options:
+        policy = self._d.settings.policy
+        listed = self._d.lists.get("pccs", self._d.ovh.list_pccs)
+        wanted = policy.is_source_zone if field == Field.SOURCE else policy.allows_destination
+        pccs = [p for p in listed.items or [] if wanted(p.zone)]
+        return listed, [(p.service_name, f"{p.service_name} ({p.zone}) {p.description}") for p in pccs]
+
+    def _datacenter_options(self, field: Field, chosen: dict[Field, str]) -> _Options | None:
+        service = chosen.get(Field.SOURCE if field == Field.SOURCE_DATACENTER else Field.DESTINATION)
+        if not service:
+            return None
+        pcc: str = service
+        listed = self._d.lists.get(("dcs", pcc), lambda: self._d.ovh.list_datacenters(pcc))
+        dcs = listed.items or []
+        return listed, [
+            (str(dc.datacenter_id), f"{dc.datacenter_id} {dc.name} {dc.commercial_name}") for dc in dcs
+        ]
+
+    def _filer_options(self, chosen: dict[Field, str]) -> _Options | None:
+        service, dc_text = chosen.get(Field.SOURCE), chosen.get(Field.SOURCE_DATACENTER)
+        if not service or not dc_text or not dc_text.isdigit():
+            return None
+        dc = int(dc_text)
+        listed = self._d.lists.get(
+            ("filers", service, dc),
+            lambda: [f for d in self._d.ovh.filer_listing(service, dc).datacenters for f in d.filers],
+        )
+        return listed, [
+            (str(f.filer_id), f"{f.name} ({f.size}, {'?' if f.vm_total is None else f.vm_total} VMs)")
+            for f in listed.items or []
+        ]
 
     def request_migration(self, spec: MigrationSpec, requester: str, channel: str) -> MigrationRequest:
         """Check every rule, store the request and post its card. Raises RuleViolation or Conflict."""

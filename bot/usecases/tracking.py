@@ -40,9 +40,7 @@ log = logging.getLogger(__name__)
 class Tracker:
     """What the scheduler runs: one tick of polling, and the reconciliation at start-up."""
 
-    def __init__(
-        self, deps: Deps, doubt: DoubtResolver, expire: Callable[[MigrationRequest], bool]
-    ) -> None:
+    def __init__(self, deps: Deps, doubt: DoubtResolver, expire: Callable[[MigrationRequest], bool]) -> None:
         """``expire`` records a pending request past its TTL as expired (True when it was due)."""
         self._ovh, self._repo, self._chat = deps.ovh, deps.repo, deps.chat
         self._settings, self._clock = deps.settings, deps.clock
