@@ -92,3 +92,21 @@ def test_a_requests_state_changes_in_one_place():
         if re.search(r"repo\.(transition|amend)\(", text) and name != "bot.usecases.chat"
     ]
     assert moving == []
+
+
+def test_no_function_is_over_a_complexity_of_20():
+    """Radon's cyclomatic count (it also counts comprehensions, lambdas and boolean operators, which
+    ruff's does not), over the code, the tests and the benchmarks."""
+    from radon.visitors import ComplexityVisitor
+
+    over = []
+    for path in [
+        *ROOT.glob("bot/**/*.py"),
+        *ROOT.glob("handlers/*.py"),
+        *ROOT.glob("tests/*.py"),
+        *ROOT.glob("bench/*.py"),
+    ]:
+        found = ComplexityVisitor.from_code(path.read_text())
+        blocks = [*found.functions, *(m for c in found.classes for m in c.methods)]
+        over += [f"{path.relative_to(ROOT)}: {b.name} {b.complexity}" for b in blocks if b.complexity > 20]
+    assert over == []

@@ -97,6 +97,22 @@ def test_remove_copy_against_an_executed_503_sends_one_removal_then_tracks_it(ti
     assert len(simulator.sim.calls_to("POST", REMOVE)) == 1
 
 
+def _both_tasks_are_offered_never_proven(bot, request_id: int, real: int, decoy: int) -> str:
+    """The poller lists both tasks (neither names the filer); the card and the room offer them."""
+    bot.runtime.service.poll_once()
+    request = bot.runtime.repo.get(request_id)
+    assert request.state == State.NEEDS_ATTENTION  # not proven: no filer id on either task
+    assert {t.task_id for t in request.candidates} == {real, decoy}
+    card = card_of(bot, request_id)
+    call = f"{request_id}:{request.episode}"  # the buttons name the call in doubt
+    assert f'"{call}:{real}"' in card and f'"{call}:{decoy}"' in card
+    (room,) = [m for m in texts(bot, "needs a decision") if m["channel"] == INCIDENT]
+    buttons = [e for b in room["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert {e["value"] for e in buttons} == {f"{call}:{real}", f"{call}:{decoy}", call}
+    assert all("confirm" in e for e in buttons)  # as on the card
+    return call
+
+
 def test_a_lost_migration_with_an_empty_filer_id_is_never_guessed_and_people_adopt_its_task(
     timed_bot, simulator, clock
 ):
@@ -111,17 +127,7 @@ def test_a_lost_migration_with_an_empty_filer_id_is_never_guessed_and_people_ado
     assert bot.runtime.repo.get(request_id).state == State.NEEDS_ATTENTION
     (real,) = [t for t in sim.tasks if t != decoy]
 
-    bot.runtime.service.poll_once()
-    request = bot.runtime.repo.get(request_id)
-    assert request.state == State.NEEDS_ATTENTION  # not proven: no filer id on either task
-    assert {t.task_id for t in request.candidates} == {real, decoy}
-    card = card_of(bot, request_id)
-    call = f"{request_id}:{request.episode}"  # the buttons name the call in doubt
-    assert f'"{call}:{real}"' in card and f'"{call}:{decoy}"' in card
-    (room,) = [m for m in texts(bot, "needs a decision") if m["channel"] == INCIDENT]
-    buttons = [e for b in room["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert {e["value"] for e in buttons} == {f"{call}:{real}", f"{call}:{decoy}", call}
-    assert all("confirm" in e for e in buttons)  # as on the card
+    call = _both_tasks_are_offered_never_proven(bot, request_id, real, decoy)
 
     sim.advance(5 * 3600)  # both tasks are done now
     clock.advance(hours=1)

@@ -29,8 +29,7 @@ def posted_filers(simulator) -> list[int]:
     return [json.loads(c.body)["filerId"] for c in simulator.sim.calls_to("POST", POST_ROUTE)]
 
 
-def test_a_datacenter_in_one_decision_each_datastore_posted_once(timed_bot, simulator, clock):
-    bot = timed_bot
+def _file_a_plan_of_39(bot, simulator) -> int:
     simulator.sim.inventory[BIG] = large_pcc(40)
     taken = file_request(bot, f"migrate {BIG} 2001 20007 pcc-192-0-2-50 1515")  # a single request has one
     bot.command(f"plan {BIG} 2001 pcc-192-0-2-50 1515")
@@ -40,7 +39,10 @@ def test_a_datacenter_in_one_decision_each_datastore_posted_once(timed_bot, simu
     text = json.dumps(card["blocks"], ensure_ascii=False)
     assert "39 datastores" in text and f"request #{taken} has it (pending)" in text
     assert ids.APPROVE_PLAN in text and "confirm" in text
+    return plan_id
 
+
+def _racing_approvals_post_each_datastore_once(bot, simulator, plan_id: int) -> None:
     simulator.sim.inject("POST", POST_ROUTE, 400)  # the first POST is refused
     simulator.sim.inject("POST", POST_ROUTE, 503)  # the second runs, and its answer is lost
     bot.click(ids.APPROVE_PLAN, str(plan_id), user="UALICE")  # the requester cannot
@@ -53,17 +55,17 @@ def test_a_datacenter_in_one_decision_each_datastore_posted_once(timed_bot, simu
     for click in clicks:
         click.join()
     bot.settle()
-    plan = bot.runtime.repo.get_plan(plan_id)
-    assert plan.state == PlanState.APPROVED
+    assert bot.runtime.repo.get_plan(plan_id).state == PlanState.APPROVED
     sent = posted_filers(simulator)
     assert sorted(sent) == sorted(set(sent)) and len(sent) == 39 and 20007 not in sent  # once each
-    items = bot.runtime.repo.plan_items(plan_id)
-    states = sorted(i.state for i in items)
+    states = sorted(i.state for i in bot.runtime.repo.plan_items(plan_id))
     assert states.count(State.FAILED) == 1 and states.count(State.NEEDS_ATTENTION) == 1
     assert states.count(State.REPLICATING) == 37
     assert any("you filed plan" in r for r in bot.replies())
     assert sum("is already approved" in r for r in bot.replies()) == 2  # plans say it their way
 
+
+def _the_plan_ends_with_one_summary(bot, simulator, clock, plan_id: int) -> None:
     bot.runtime.service.poll_once()  # the lost answer: its task is found by reading
     simulator.sim.advance(6 * 3600)
     clock.advance(hours=1)
@@ -71,17 +73,17 @@ def test_a_datacenter_in_one_decision_each_datastore_posted_once(timed_bot, simu
     bot.runtime.service.poll_once()
     assert bot.runtime.repo.get_plan(plan_id).state == PlanState.ENDED
     assert len(posted_filers(simulator)) == 39  # nothing sent again
-    room = [
-        c.args["text"]
-        for c in bot.slack.standin.calls_to("chat.postMessage")
-        if c.args["channel"] == INCIDENT
-    ]
+    calls = bot.slack.standin.calls_to("chat.postMessage")
+    room = [c.args["text"] for c in calls if c.args["channel"] == INCIDENT]
     summaries = [t for t in room if f"Plan #{plan_id} ended" in t]
     assert len(summaries) == 1 and "38 copied, 1 failed" in summaries[0]
     assert len([t for t in room if "ssd-" in t or f"plan #{plan_id}" in t.lower()]) <= 12
     shown = board(bot)
     assert shown.index(":x: failed") < shown.index(":white_check_mark: done")  # failures first
     assert "Injected failure 400" in shown  # the refusal's reason, on its line
+
+
+def _home_list_and_audit_show_the_ended_plan(bot, plan_id: int) -> None:
     home = bot.runtime.service.reading.home("UBOB")
     assert home.plans == () and all(r.plan_id is None for r in home.to_approve)  # ended: off the Home
     bot.command("list", user="UBOB")
@@ -92,6 +94,13 @@ def test_a_datacenter_in_one_decision_each_datastore_posted_once(timed_bot, simu
     (upload,) = bot.slack.standin.calls_to("file_upload")
     rows = list(csv.DictReader(io.StringIO(upload.args["content"])))
     assert {r["plan_id"] for r in rows if r["filer_id"] != "20007"} == {str(plan_id)}
+
+
+def test_a_datacenter_in_one_decision_each_datastore_posted_once(timed_bot, simulator, clock):
+    plan_id = _file_a_plan_of_39(timed_bot, simulator)
+    _racing_approvals_post_each_datastore_once(timed_bot, simulator, plan_id)
+    _the_plan_ends_with_one_summary(timed_bot, simulator, clock, plan_id)
+    _home_list_and_audit_show_the_ended_plan(timed_bot, plan_id)
 
 
 def test_cancel_the_rest_stops_what_is_not_sent_and_a_rejected_plan_sends_nothing(bot, simulator):

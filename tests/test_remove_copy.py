@@ -20,20 +20,33 @@ def finished_request(bot, simulator, clock) -> int:
     return request_id
 
 
+def _the_completion_offers_remove_copy(slack, request_id: int) -> None:
+    cards = [c for c in slack.standin.calls_to("chat.update") if c.args["channel"] == "COPS"]
+    (button,) = cards[-1].args["blocks"][-1]["elements"]
+    assert button["action_id"] == ids.REMOVE_COPY and "cloned" in button["confirm"]["text"]["text"]
+    posted = slack.standin.calls_to("chat.postMessage")
+    for notice in [c for c in posted if "restore-001234" in str(c.args["text"])]:  # the same action
+        (offered,) = notice.args["blocks"][-1]["elements"]
+        assert (offered["action_id"], offered["value"]) == (ids.REMOVE_COPY, str(request_id))
+
+
+def _the_removal_is_told_and_counted_done(slack) -> None:
+    posted = slack.standin.calls_to("chat.postMessage")
+    thread = [str(c.args["text"]) for c in posted if c.args.get("thread_ts")]
+    assert any("approved removing `restore-001234`" in t for t in thread)
+    assert any("is removed" in t for t in thread)
+    cards = [c for c in slack.standin.calls_to("chat.update") if c.args["channel"] == "COPS"]
+    last_card = json.dumps(cards[-1].args["blocks"])
+    assert "copy removed" in last_card and ids.REMOVE_COPY not in last_card
+    room = [c for c in slack.standin.calls if c.args.get("channel") == "CINCIDENT"]
+    boards = [c for c in room if "Datastore copies" in str(c.args.get("text"))]
+    assert boards[-1].args["text"] == "Datastore copies: 0 active, 1 done, 0 failed"  # a removed copy is done
+
+
 def test_an_approver_removes_the_copy_and_the_removal_is_tracked(timed_bot, simulator, slack, clock):
     bot = timed_bot
     request_id = finished_request(bot, simulator, clock)
-    card = [c for c in slack.standin.calls_to("chat.update") if c.args["channel"] == "COPS"][-1].args[
-        "blocks"
-    ]
-    (button,) = card[-1]["elements"]
-    assert button["action_id"] == ids.REMOVE_COPY and "cloned" in button["confirm"]["text"]["text"]
-    done_notices = [
-        c for c in slack.standin.calls_to("chat.postMessage") if "restore-001234" in str(c.args["text"])
-    ]
-    for notice in done_notices:  # the completion notices offer the same action
-        (offered,) = notice.args["blocks"][-1]["elements"]
-        assert (offered["action_id"], offered["value"]) == (ids.REMOVE_COPY, str(request_id))
+    _the_completion_offers_remove_copy(slack, request_id)
     copies = simulator.sim.inventory["pcc-192-0-2-50"]["datacenters"][1515]["filers"]
     assert any(f["name"] == "restore-001234" for f in copies.values())
 
@@ -52,20 +65,7 @@ def test_an_approver_removes_the_copy_and_the_removal_is_tracked(timed_bot, simu
     bot.runtime.service.poll_once()
     assert bot.runtime.repo.get(request_id).state == State.REMOVED
     assert not any(f["name"] == "restore-001234" for f in copies.values())
-    thread = [
-        str(c.args["text"]) for c in slack.standin.calls_to("chat.postMessage") if c.args.get("thread_ts")
-    ]
-    assert any("approved removing `restore-001234`" in t for t in thread)
-    assert any("is removed" in t for t in thread)
-    cards = [c for c in slack.standin.calls_to("chat.update") if c.args["channel"] == "COPS"]
-    last_card = json.dumps(cards[-1].args["blocks"])
-    assert "copy removed" in last_card and ids.REMOVE_COPY not in last_card
-    boards = [
-        c
-        for c in slack.standin.calls
-        if c.args.get("channel") == "CINCIDENT" and "Datastore copies" in str(c.args.get("text"))
-    ]
-    assert boards[-1].args["text"] == "Datastore copies: 0 active, 1 done, 0 failed"  # a removed copy is done
+    _the_removal_is_told_and_counted_done(slack)
 
 
 def test_a_copy_can_only_be_removed_after_completion(bot, simulator):

@@ -71,11 +71,18 @@ def problems(value: Any, type_name: str, where: str) -> list[str]:
         return [] if value in found["enum"] else [f"{where}: {value!r} is not one of {type_name}"]
     if not isinstance(value, dict):
         return [f"{where}: expected an object of {type_name}"]
+    return _field_problems(value, found, type_name, generic.group(2) if generic else None, where)
+
+
+def _field_problems(
+    value: dict[str, Any], found: dict[str, Any], type_name: str, argument: str | None, where: str
+) -> list[str]:
+    """The properties of an object of ``type_name`` (``argument``: what its ``T`` stands for)."""
     out = []
     for name, prop in (found.get("properties") or {}).items():
         kind = prop.get("fullType") or prop.get("type")
-        if kind == "T" and generic:
-            kind = generic.group(2)
+        if kind == "T" and argument:
+            kind = argument
         if name not in value or value[name] is None:
             if not prop["canBeNull"]:
                 out.append(f"{where}.{name}: missing, and {type_name} says it cannot be null")
