@@ -95,7 +95,13 @@ def bench_poller(
         repo=repo,
         notifier=_QuietChat(),
         directory=_NoGroups(),
-        settings=ServiceSettings(approvers=frozenset({"UBOB"}), poll_budget_per_minute=budget),
+        settings=ServiceSettings(
+            approvers=frozenset({"UBOB"}),
+            approval_ttl=timedelta(days=1),
+            poll_period=timedelta(seconds=60),
+            stall_after=timedelta(hours=3),
+            poll_budget_per_minute=budget,
+        ),
         clock=clock,
     )
     finish_at: dict[int, datetime] = {}

@@ -39,6 +39,7 @@ from bot.domain import (
 from bot.usecases.service import PccService
 from bot.usecases.settings import ServiceSettings
 from tests.fakes import FakeClock, FakeDirectory, FakeGateway, FakeNotifier
+from tests.world import TIMES
 
 EXAMPLES = int(os.environ.get("PCC_MODEL_EXAMPLES", "25"))
 PEOPLE = ("UALICE", "UBOB", "UCAROL", "UMALLORY")  # requester, approver, group member, outsider
@@ -114,7 +115,10 @@ class Lifecycle(RuleBasedStateMachine):
         self.gateway = FaultyGateway(now=self.clock.now)
         self.notifier = FakeNotifier()
         self.settings = ServiceSettings(
-            approvers=frozenset({"UBOB", "SONCALL"}), incident_channel="CINC", call_timeout=CALL_TIMEOUT
+            approvers=frozenset({"UBOB", "SONCALL"}),
+            incident_channel="CINC",
+            call_timeout=CALL_TIMEOUT,
+            **TIMES,
         )
         self.repo = SqlRepository(self.path)
         self.service = self._service()

@@ -1,11 +1,21 @@
 """A service wired to in-memory fakes and a real SQLite repository, for the use-case tests."""
 
+from datetime import timedelta
+from typing import Any
+
 from bot.adapters.sql.repository import SqlRepository
 from bot.domain import MigrationSpec
 from bot.usecases.service import PccService
 from bot.usecases.settings import ServiceSettings
 from tests.fakes import FakeClock, FakeDirectory, FakeGateway, FakeNotifier
 
+#: The timings a test's service runs with, unless it says otherwise (a day to approve, a poll a minute,
+#: a stall warning after three hours).
+TIMES: dict[str, Any] = {
+    "approval_ttl": timedelta(days=1),
+    "poll_period": timedelta(seconds=60),
+    "stall_after": timedelta(hours=3),
+}
 SPEC = MigrationSpec("pcc-src", 10, 100, "pcc-dst", 20)
 INCIDENT = "CINC"
 
@@ -18,7 +28,7 @@ class World:
         self.directory = FakeDirectory({"SONCALL": frozenset({"UCAROL"})})
         self.path = path
         self.settings = ServiceSettings(
-            approvers=frozenset({"UBOB", "SONCALL"}), incident_channel=INCIDENT, **settings
+            approvers=frozenset({"UBOB", "SONCALL"}), incident_channel=INCIDENT, **{**TIMES, **settings}
         )
         self.repo = SqlRepository(path)
         self.service = self._service()

@@ -10,18 +10,21 @@ from bot.domain import ZonePolicy
 
 @dataclass(frozen=True)
 class ServiceSettings:
+    """What the use cases are told. The ones people configure have no default here: the composition
+    root passes each from the configuration, whose defaults are written once (bot/ops/settings.py)."""
+
     approvers: frozenset[str]  # Slack user ids (U…/W…) and user group ids (S…)
+    approval_ttl: timedelta  # PCC_APPROVAL_TTL
+    poll_period: timedelta  # PCC_POLL_SECONDS
+    stall_after: timedelta  # PCC_STALL_SECONDS
     #: Who may see requests and the inventory besides the approvers (PCC_READERS); empty: anyone.
     readers: frozenset[str] = frozenset()
     incident_channel: str | None = None
     policy: ZonePolicy = field(default_factory=ZonePolicy)
-    approval_ttl: timedelta = timedelta(days=1)
     notice_batch: int = 50
     read_only: bool = False
-    poll_period: timedelta = timedelta(seconds=60)
     #: The poller's share of the OVHcloud budget; the rest stays for people's commands.
     poll_budget_per_minute: float = 48.0
-    stall_after: timedelta = timedelta(hours=3)
     #: A card is edited when its task moves, and at least this often while it replicates ("last check").
     card_refresh: timedelta = timedelta(minutes=15)
     #: A mutating call cannot still be running after this (budget wait + connect + read timeouts): a
