@@ -26,6 +26,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from bot.adapters.sql.repository import SqlRepository
 from bot.domain import (
+    ACTIVE_STATES,
     OPERATIONS,
     REMOVAL,
     MigrationSpec,
@@ -331,7 +332,7 @@ class Lifecycle(RuleBasedStateMachine):
 
     @invariant()
     def at_most_one_active_request_per_filer(self) -> None:
-        active = Counter(r.spec.filer_id for r in self.repo.recent(50) if r.is_active)
+        active = Counter(r.spec.filer_id for r in self.repo.recent(50) if r.state in ACTIVE_STATES)
         assert all(count == 1 for count in active.values())
 
 

@@ -4,7 +4,7 @@ import pytest
 
 from bot.adapters.ovh.gateway import OvhCredentials, OvhGateway, make_client
 from bot.demo.simulator import DEMO_APPLICATION_KEY, DEMO_APPLICATION_SECRET, DEMO_CONSUMER_KEY
-from bot.domain import MigrationSpec, NotFound, OvhApiError
+from bot.domain import Certifications, MigrationSpec, NotFound, OvhApiError
 
 SPEC = MigrationSpec("pcc-192-0-2-15", 1337, 1234, "pcc-192-0-2-50", 1515)
 
@@ -23,8 +23,8 @@ def test_inventory_reads(simulator):
     gateway = gateway_for(simulator)
     pcc = gateway.get_pcc("pcc-192-0-2-15")
     assert (pcc.zone, pcc.description) == ("sbg1a", "Strasbourg production (HDS)")
-    assert gateway.get_certifications("pcc-192-0-2-15").enabled() == ["HDS"]
-    assert gateway.get_certifications("pcc-192-0-2-17").enabled() == []  # 404: never subscribed
+    assert gateway.get_certifications("pcc-192-0-2-15") == Certifications(hds="enabled")
+    assert gateway.get_certifications("pcc-192-0-2-17") == Certifications()  # 404: never subscribed
     listing = gateway.filer_listing("pcc-192-0-2-15", None)
     assert listing.pcc.zone == "sbg1a"
     dcs = listing.datacenters

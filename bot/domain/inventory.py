@@ -28,9 +28,6 @@ class Certifications:
     def options(self) -> tuple[tuple[str, str], ...]:
         return (("HDS", self.hds), ("PCI-DSS", self.pcidss))
 
-    def enabled(self) -> list[str]:
-        return [name for name, state in self.options() if state == "enabled"]
-
 
 @dataclass(frozen=True)
 class Datacenter:

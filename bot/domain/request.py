@@ -10,7 +10,7 @@ from typing import TypedDict
 
 from bot.domain.estimate import Estimate, Reading, estimate_end
 from bot.domain.inventory import Task
-from bot.domain.states import ACTIVE_STATES, REMOVAL, Operation, State, operation_in_doubt
+from bot.domain.states import REMOVAL, Operation, State, operation_in_doubt
 
 
 @dataclass(frozen=True)
@@ -84,10 +84,6 @@ class MigrationRequest(RequestDraft):
     def can_retry(self) -> bool:
         """Only a task that ended in `error` can be relaunched (resetTaskState)."""
         return self.state == State.FAILED and self.task_state == "error" and self.task_id is not None
-
-    @property
-    def is_active(self) -> bool:
-        return self.state in ACTIVE_STATES
 
     @property
     def uses_copy_filer(self) -> bool:

@@ -144,7 +144,7 @@ def _ovh_checks(config: Config) -> list[Check]:
         checks.append(Check("OVHcloud rights", WARN, "no route list (OAuth2/IAM): check the IAM policy"))
         return checks
     uncovered = [
-        f"{route.method} {route.template}"
+        f"{route.method} {route.template} ({route.purpose})"
         for route in routes_for(config.migration_api)
         if not any(
             r.get("method") == route.method and fnmatch.fnmatchcase(route.rule, r.get("path", ""))

@@ -39,8 +39,6 @@ STATE_LABELS = {
 }
 
 #: What each in-doubt state means, for the card, `/pcc status` and docs/commands.md.
-
-
 IN_DOUBT_MEANING = {
     State.NEEDS_ATTENTION: "the migration call got no clear answer: it may have started",
     State.RELAUNCH_IN_DOUBT: "resetTaskState got no clear answer: the task may have been relaunched",
@@ -243,9 +241,6 @@ def request_line(r: MigrationRequest) -> str:
         f"#{r.id} {STATE_LABELS[r.state]}{progress} · `{esc(r.filer_name)}` {r.spec.source_service} → "
         f"{r.spec.dest_service}/{r.spec.dest_datacenter_id} · <@{r.requester}>"
     )
-
-
-#: Rows per App Home section; the rest are counted, never silently dropped.
 
 
 def status_message(request: MigrationRequest, history: list[AuditEntry]) -> Message:

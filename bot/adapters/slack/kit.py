@@ -121,6 +121,3 @@ def bar(fraction: float) -> str:
 
 def gb(value: float | None) -> str:
     return "?" if value is None else f"{value:,.0f} GB"
-
-
-#: Datastores shown per page of `/pcc filers` (the rest: next page, or the whole list as a CSV file).

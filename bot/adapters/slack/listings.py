@@ -71,6 +71,7 @@ def help_message(source_zone: str = "sbg1a") -> Message:
     return text_message(help_text(source_zone))
 
 
+#: Datastores shown per page of `/pcc filers` (the rest: next page, or the whole list as a CSV file).
 FILERS_PER_PAGE = 100
 
 
@@ -154,6 +155,7 @@ def list_message(
     return text_message(plan_lines + "*Recent requests*\n" + "\n".join(lines) + more)
 
 
+#: Rows per App Home section; the rest are counted, never silently dropped.
 HOME_ROWS = 15
 
 
