@@ -1,10 +1,11 @@
 """Adaptive polling of replication tasks within a call budget. Pure: no I/O.
 
-Each task gets its own next poll time. After every reading the planner estimates when the task will
-end from its progress rate and polls again at half that estimate: a task near its end is polled
-often, one that barely moves is polled at the period (or less often, when the budget cannot cover
-every task each period). A sliding window caps the poller's share of the OVHcloud budget in any
-minute; when it is used up, the tasks whose poll is most overdue go first.
+Each task (or group of tasks read in one call) gets its own next poll time. After every reading the
+planner estimates the task's end from its progress rate and polls again just after it, never later
+than the period: a task about to end is read when it should be done, one that barely moves at the
+period, or less often when the budget cannot cover every task each period (twice the fair share). A
+sliding window caps the poller's share of the OVHcloud budget in any minute; when it is used up, the
+tasks whose poll is most overdue go first, and a first reading of a new state is due at once.
 """
 
 from __future__ import annotations
