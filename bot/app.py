@@ -66,9 +66,9 @@ class Runtime:
     repo: SqlRepository
     gateway: OvhGateway
     poller: Poller
-    executor: TrackingExecutor  # Bolt's listeners: they only ack and hand over to `work`
-    work: TrackingExecutor  # what command listeners do after their ack
-    decisions: TrackingExecutor  # what button clicks do after their ack (never behind reads)
+    listeners: TrackingExecutor  # Bolt's listeners: they only ack and hand over to the two below
+    commands: TrackingExecutor  # what a command does after its ack: reads, filings, the form's lists
+    clicks: TrackingExecutor  # what a button click does after its ack: decisions, never behind reads
     counters: Counters
     leader: Alone | AdvisoryLeader = field(default_factory=Alone)
     started: bool = field(default=False)
@@ -148,9 +148,9 @@ class Runtime:
         while True:
             idle = all(
                 pool.wait_idle(max(0.0, deadline - time.monotonic()))
-                for pool in (self.executor, self.work, self.decisions)
+                for pool in (self.listeners, self.commands, self.clicks)
             )
-            if idle and all(pool.wait_idle(0) for pool in (self.executor, self.work, self.decisions)):
+            if idle and all(pool.wait_idle(0) for pool in (self.listeners, self.commands, self.clicks)):
                 return True  # and none handed work to another meanwhile (a click starting a dispatch)
             if time.monotonic() >= deadline:
                 return False
@@ -164,7 +164,7 @@ class Runtime:
         self.gateway.close()
         self.poller.stop(wait=False)
         settled = self.wait_idle(2.0)
-        for pool in (self.executor, self.work, self.decisions):
+        for pool in (self.listeners, self.commands, self.clicks):
             pool.shutdown(wait=False, cancel_futures=True)
         self.leader.close()  # another replica takes the lead at its next tick
         if settled:
@@ -196,13 +196,13 @@ def build_runtime(
 ) -> Runtime:
     """``budget_time`` (clock, sleep) drives the call budget's window: tests pass a simulated minute."""
     web_client = WebClient(token=config.slack_bot_token, base_url=config.slack_api_url, timeout=slack_timeout)
-    executor = TrackingExecutor(max_workers=8)
-    work = TrackingExecutor(max_workers=work_threads, thread_name_prefix="work")
-    decisions = TrackingExecutor(max_workers=4, thread_name_prefix="decide")
+    listeners = TrackingExecutor(max_workers=8, thread_name_prefix="listener")
+    commands = TrackingExecutor(max_workers=work_threads, thread_name_prefix="command")
+    clicks = TrackingExecutor(max_workers=4, thread_name_prefix="click")
     app = App(
         client=web_client,
         signing_secret=config.slack_signing_secret or "",
-        listener_executor=executor,
+        listener_executor=listeners,
         token_verification_enabled=False,  # auth.test on the first request, not at import or build
     )
     settings = ServiceSettings(
@@ -246,9 +246,9 @@ def build_runtime(
         directory=SlackDirectory(web_client),
         settings=settings,
         clock=clock or SystemClock(),
-        background=work.submit,  # the form's lists load there, never on a listener thread
+        background=commands.submit,  # the form's lists load there, never on a listener thread
     )
-    handlers.register(app, service, work, decisions, allowed_channels=config.allowed_channels)
+    handlers.register(app, service, commands, clicks, allowed_channels=config.allowed_channels)
     leader = leadership(config.database)
     poller = Poller(service, config.poll_seconds, counters, leader)
     return Runtime(
@@ -258,9 +258,9 @@ def build_runtime(
         repo=repo,
         gateway=gateway,
         poller=poller,
-        executor=executor,
-        work=work,
-        decisions=decisions,
+        listeners=listeners,
+        commands=commands,
+        clicks=clicks,
         counters=counters,
         leader=leader,
     )
