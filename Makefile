@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test soak bench lint typecheck clean
+.PHONY: run test unit soak bench lint typecheck clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,10 +27,14 @@ typecheck: $(STAMP)
 test: lint typecheck
 	$(BIN)/pytest
 
+# The unit ring alone (domain, use cases with fakes, listeners, house rules): a few seconds.
+unit: $(STAMP)
+	$(BIN)/pytest -q tests/unit
+
 # The model-based test with twenty times the scenarios of `make test`, on SQLite and PostgreSQL; past the
 # suite's 60-second limit per test, so with its own.
 soak: $(STAMP)
-	PCC_MODEL_EXAMPLES=500 $(BIN)/pytest -q --timeout 1800 tests/test_model.py tests/test_model_cases.py
+	PCC_MODEL_EXAMPLES=500 $(BIN)/pytest -q --timeout 1800 tests/model/test_model.py tests/model/test_model_cases.py
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run

@@ -8,7 +8,7 @@ from sqlite_utils import Database, Migrations
 migrations = Migrations("pcc-bot")
 
 # A released migration's SQL never changes: the active states each index was built for, as literals.
-# (tests/test_repository.py holds the latest index to bot.domain's ACTIVE_STATES: a new active state
+# (tests/contract/test_repository.py holds the latest index to bot.domain's ACTIVE_STATES: a new active state
 # needs a new migration that rebuilds it.)
 M001_ACTIVE = "'approved', 'needs_attention', 'pending', 'replicating'"
 M007_ACTIVE = "'approved', 'needs_attention', 'pending', 'relaunch_in_doubt', 'relaunching', 'replicating'"

@@ -1,5 +1,5 @@
 """A local OVHcloud API simulator: the real paths and JSON shapes of the public API
-(held to the public schema captures by tests/test_schema_contract.py).
+(held to the public schema captures by tests/contract/test_schema_contract.py).
 
 It checks python-ovh's request signatures, serves a documented demo inventory (docs/api.md, "Demo
 inventory"), advances replication tasks over time at a configurable speed, and injects faults.

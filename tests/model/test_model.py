@@ -1,0 +1,346 @@
+"""A model-based test of the whole lifecycle: hypothesis drives the real use cases and the SQLite
+repository through random filings and clicks by random people, task progress, OVHcloud answers
+(accepted, refused, 5xx after running, timeouts before and after running), Slack failures and restarts,
+and checks the invariants after every step.
+
+`make test` runs PCC_MODEL_EXAMPLES scenarios (default 25); `make soak` twenty times more. The same
+scenarios on PostgreSQL, and the fixed cases the soak found: tests/model/test_model_cases.py.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pytest
+from hypothesis import HealthCheck, event, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+from bot.adapters.sql.repository import SqlRepository
+from bot.domain import (
+    ACTIVE_STATES,
+    OPERATIONS,
+    REMOVAL,
+    MigrationSpec,
+    OvhApiError,
+    PccBotError,
+    PlanState,
+    StartedTask,
+    State,
+    StorageError,
+)
+from bot.usecases.service import PccService
+from bot.usecases.settings import ServiceSettings
+from tests.fakes import FakeClock, FakeDirectory, FakeGateway, FakeNotifier
+from tests.world import TIMES
+
+EXAMPLES = int(os.environ.get("PCC_MODEL_EXAMPLES", "25"))
+PEOPLE = ("UALICE", "UBOB", "UCAROL", "UMALLORY")  # requester, approver, group member, outsider
+ANSWERS = (
+    "ok",
+    "refused",
+    "5xx-after-running",
+    "timeout-before-running",
+    "timeout-after-running",
+    "crash-after-running",  # the process stops mid-call: no answer is ever recorded
+    "storage-fails-after-running",  # the call ran, the database could not record its answer
+)
+APPROVERS = ("UBOB", "UCAROL")
+
+
+class ProcessDied(Exception):
+    """The bot stopped while a call was out."""
+
+
+FILERS = (100, 101)
+CALL_TIMEOUT = timedelta(minutes=2)
+OUTCOME = re.compile(r"Request #\d+ done:|of request #\d+ is removed")
+
+
+@dataclass
+class FaultyGateway(FakeGateway):
+    """The fake OVHcloud, answering the next mutating call as told, and counting what really ran."""
+
+    answer: str = "ok"
+    executed: Counter[tuple[str, int]] = field(default_factory=Counter)  # (operation, request key)
+
+    def _mutating(self, kind: str, key: int, run: Callable[[], StartedTask]) -> StartedTask:
+        answer, self.answer = self.answer, "ok"
+        if answer == "refused":
+            raise OvhApiError("refused [400 Client::BadRequest]", status=400, query_id="EU.q")
+        if answer == "timeout-before-running":
+            raise OvhApiError("network failure (timeout)", ambiguous=True)
+        started = run()
+        self.executed[(kind, key)] += 1
+        if answer == "crash-after-running":
+            raise ProcessDied(kind)
+        if answer == "storage-fails-after-running":
+            raise StorageError("the database refused the change: disk I/O error")
+        if answer != "ok":
+            raise OvhApiError("Injected failure [503]", status=503, ambiguous=True)
+        return started
+
+    def start_migration(self, spec: MigrationSpec, route: str) -> StartedTask:
+        return self._mutating(
+            "migration", spec.filer_id, lambda: super(FaultyGateway, self).start_migration(spec, route)
+        )
+
+    def reset_task(self, service: str, task_id: int, reason: str) -> StartedTask:
+        return self._mutating(
+            "relaunch", task_id, lambda: super(FaultyGateway, self).reset_task(service, task_id, reason)
+        )
+
+    def remove_filer(self, service: str, datacenter_id: int, filer_id: int) -> StartedTask:
+        def run() -> StartedTask:
+            started = super(FaultyGateway, self).remove_filer(service, datacenter_id, filer_id)
+            self.copies.pop(filer_id, None)  # gone once its task ends; here at once
+            return started
+
+        return self._mutating("removal", filer_id, run)
+
+
+class Lifecycle(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.folder = tempfile.mkdtemp(prefix="pcc-model-")
+        self.path = self.where()
+        self.clock = FakeClock()
+        self.gateway = FaultyGateway(now=self.clock.now)
+        self.notifier = FakeNotifier()
+        self.settings = ServiceSettings(
+            approvers=frozenset({"UBOB", "SONCALL"}),
+            incident_channel="CINC",
+            call_timeout=CALL_TIMEOUT,
+            **TIMES,
+        )
+        self.repo = SqlRepository(self.path)
+        self.service = self._service()
+        self.decisions: Counter[tuple[str, int]] = Counter()
+
+    def _service(self) -> PccService:
+        return PccService(
+            gateway=self.gateway,
+            repo=self.repo,
+            notifier=self.notifier,
+            directory=FakeDirectory({"SONCALL": frozenset({"UCAROL"})}),
+            settings=self.settings,
+            clock=self.clock,
+        )
+
+    def where(self) -> str:
+        """The database: a SQLite file here; PostgreSQL in tests/model/test_model_cases.py."""
+        return os.path.join(self.folder, "bot.db")
+
+    def teardown(self) -> None:
+        self.repo.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _ids(self) -> list[int]:
+        return [r.id for r in self.repo.recent(50)]
+
+    def _try(self, action: Callable[..., object], *args: object) -> None:
+        try:
+            with contextlib.suppress(PccBotError):  # refusals are answers; the invariants judge them
+                action(*args)
+        except ProcessDied:
+            self.restart()
+
+    # ------------------------------------------------------------ people
+
+    @rule(filer=st.sampled_from(FILERS), user=st.sampled_from(PEOPLE))
+    def file(self, filer: int, user: str) -> None:
+        self._try(
+            self.service.filing.request_migration,
+            MigrationSpec("pcc-src", 10, filer, "pcc-dst", 20),
+            user,
+            "COPS",
+        )
+
+    @precondition(lambda self: self._ids())
+    @rule(
+        data=st.data(),
+        click=st.sampled_from(("approve", "reject", "cancel", "retry", "remove_copy", "close_not_started")),
+        user=st.sampled_from(PEOPLE),
+    )
+    def click(self, data: st.DataObject, click: str, user: str) -> None:
+        request_id = data.draw(st.sampled_from(self._ids()))
+        self._try(getattr(self.service.decisions, click), request_id, user)
+
+    @precondition(lambda self: self._ids())
+    @rule(
+        data=st.data(),
+        decision=st.sampled_from(("approve", "retry", "remove_copy", "close_not_started")),
+        user=st.sampled_from(APPROVERS),
+    )
+    def approver_decides(self, data: st.DataObject, decision: str, user: str) -> None:
+        request_id = data.draw(st.sampled_from(self._ids()))
+        self._try(getattr(self.service.decisions, decision), request_id, user)
+
+    @precondition(lambda self: any(r.candidates for r in self.repo.recent(50)))
+    @rule(data=st.data(), user=st.sampled_from(PEOPLE))
+    def adopt(self, data: st.DataObject, user: str) -> None:
+        request = data.draw(st.sampled_from([r for r in self.repo.recent(50) if r.candidates]))
+        task = data.draw(st.sampled_from(request.candidates))
+        self._try(self.service.decisions.adopt, request.id, task.task_id, user)
+
+    @rule(user=st.sampled_from(PEOPLE), listed=st.sampled_from(((), (100,), (101,), (100, 101))))
+    def file_plan(self, user: str, listed: tuple[int, ...]) -> None:
+        self._try(self.service.plans.file_plan, "pcc-src", 10, "pcc-dst", 20, listed, user, "COPS")
+
+    @precondition(lambda self: self.repo.recent_plans(5))
+    @rule(
+        data=st.data(),
+        decision=st.sampled_from(("approve", "approve", "reject", "cancel_rest")),
+        user=st.sampled_from(PEOPLE),
+    )
+    def plan_decides(self, data: st.DataObject, decision: str, user: str) -> None:
+        plan = data.draw(st.sampled_from(self.repo.recent_plans(5)))
+        self._try(getattr(self.service.plans, decision), plan.id, user)
+
+    @precondition(lambda self: self.repo.plans_in_states([PlanState.PENDING]))
+    @rule(data=st.data(), user=st.sampled_from(APPROVERS), answer=st.sampled_from(ANSWERS))
+    def approver_approves_a_plan(self, data: st.DataObject, user: str, answer: str) -> None:
+        """With its first POST answered as drawn: a refusal, a lost answer or a crash mid-dispatch."""
+        plan = data.draw(st.sampled_from(self.repo.plans_in_states([PlanState.PENDING])))
+        self.gateway.answer = answer
+        self._try(self.service.plans.approve, plan.id, user)
+
+    # ------------------------------------------------------------ the world
+
+    @rule(answer=st.sampled_from(ANSWERS))
+    def next_answer(self, answer: str) -> None:
+        self.gateway.answer = answer
+
+    @precondition(lambda self: self.gateway.tasks)
+    @rule(data=st.data(), state=st.sampled_from(("doing", "done", "error", "todo")))
+    def task_moves(self, data: st.DataObject, state: str) -> None:
+        task_id = data.draw(st.sampled_from(sorted(self.gateway.tasks)))
+        self.gateway.set_task(task_id, state, 100 if state == "done" else 40)
+
+    @precondition(lambda self: self.repo.in_states([State.REPLICATING, State.REMOVING]))
+    @rule(data=st.data(), ending=st.sampled_from(("done", "error")))
+    def a_tracked_task_ends(self, data: st.DataObject, ending: str) -> None:
+        """A task the bot follows ends, and the poller sees it: the lifecycle moves on (to removals and
+        relaunches) more often than random task moves alone would take it."""
+        request = data.draw(st.sampled_from(self.repo.in_states([State.REPLICATING, State.REMOVING])))
+        task_id = request.task_id if request.state == State.REPLICATING else request.removal_task_id
+        if task_id in self.gateway.tasks:
+            self.gateway.set_task(task_id, ending, 100 if ending == "done" else 40)
+        self.clock.advance(hours=2)
+        self.service.poll_once()
+
+    @rule(failures=st.integers(0, 3))
+    def slack_fails(self, failures: int) -> None:
+        self.notifier.failures = failures
+
+    @rule(minutes=st.integers(1, 90))
+    def time_passes(self, minutes: int) -> None:
+        self.clock.advance(minutes=minutes)
+
+    @rule()
+    def poll(self) -> None:
+        self.service.poll_once()
+        now = self.clock.now()
+        for operation in OPERATIONS:
+            for request in self.repo.in_states([operation.calling]):
+                if operation is REMOVAL and request.removal_task_id is not None:
+                    continue
+                started = request.called_at or request.updated_at
+                assert started is not None and now - started < CALL_TIMEOUT, (
+                    f"request #{request.id} left {request.state} with nobody watching"
+                )
+
+    @rule()
+    def restart(self) -> None:
+        self.repo.close()
+        self.repo = SqlRepository(self.path)
+        self.service = self._service()
+        self.service.reconcile()
+
+    # ------------------------------------------------------------ invariants
+
+    @invariant()
+    def states_seen(self) -> None:
+        for request in self.repo.recent(50):
+            event(f"state {request.state.value}")
+
+    @invariant()
+    def no_call_runs_twice_for_one_decision(self) -> None:
+        decided: Counter[tuple[str, int]] = Counter()
+        for request in self.repo.recent(50):
+            for entry in self.repo.history(request.id):
+                if entry.action == "approved":
+                    decided[("migration", request.spec.filer_id)] += 1
+                elif entry.action == "retry approved" and request.task_id is not None:
+                    decided[("relaunch", request.task_id)] += 1
+                elif entry.action == "copy removal approved" and request.copy_filer_id is not None:
+                    decided[("removal", request.copy_filer_id)] += 1
+        for key, runs in self.gateway.executed.items():
+            assert runs <= decided[key], f"{key} ran {runs} times for {decided[key]} decision(s)"
+
+    @invariant()
+    def the_audit_trail_replays_to_the_current_state(self) -> None:
+        for request in self.repo.recent(50):
+            state: str | None = None
+            for entry in self.repo.history(request.id):
+                if entry.to_state is None:
+                    continue  # a change within the state (candidates listed, a removal task found)
+                assert entry.from_state == state, f"#{request.id}: {entry.action} from {entry.from_state}"
+                state = entry.to_state
+            assert state == request.state.value
+
+    @invariant()
+    def each_outcome_is_announced_once_per_channel(self) -> None:
+        seen = Counter(
+            (channel, outcome.group(0))
+            for channel, text, _ in self.notifier.texts
+            if (outcome := OUTCOME.search(text)) is not None
+        )
+        assert all(count == 1 for count in seen.values()), seen
+
+    @invariant()
+    def the_counts_metrics_read_match_the_rows(self) -> None:
+        states = Counter(r.state.value for r in self.repo.recent(1000))
+        assert self.repo.count_by_state() == dict(states)
+        approvals = sum(
+            1 for r in self.repo.recent(1000) for e in self.repo.history(r.id) if e.action == "approved"
+        )
+        assert self.repo.count_actions("approved") == approvals
+
+    @invariant()
+    def every_datastore_of_an_approved_plan_is_sent_cancelled_or_refused(self) -> None:
+        """No dispatch is left half-done: once a step is over (a crash mid-dispatch included: the
+        restart resumes it), no datastore of an approved plan still waits for its POST."""
+        for plan in self.repo.recent_plans(50):
+            items = self.repo.plan_items(plan.id)
+            queued = [r.id for r in items if r.state == State.PENDING]
+            assert not queued, f"plan #{plan.id} ({plan.state}) left {queued} unsent"
+            assert plan.state in (PlanState.APPROVED, PlanState.ENDED) or not items
+
+    @invariant()
+    def plan_states_seen(self) -> None:
+        for plan in self.repo.recent_plans(50):
+            event(f"plan {plan.state.value}")
+
+    @invariant()
+    def at_most_one_active_request_per_filer(self) -> None:
+        active = Counter(r.spec.filer_id for r in self.repo.recent(50) if r.state in ACTIVE_STATES)
+        assert all(count == 1 for count in active.values())
+
+
+Lifecycle.TestCase.settings = settings(
+    max_examples=EXAMPLES,
+    stateful_step_count=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+#: Twice as long as the suite's limit per test: each scenario is a run of up to 40 steps.
+TestLifecycle = pytest.mark.timeout(180)(Lifecycle.TestCase)
