@@ -230,7 +230,7 @@ def serve_http(env: dict[str, str], cwd: Path, port: int, *, capture: bool = Fal
 
 
 class Serving:
-    def __init__(self, folder: Path, simulator, slack, **extra: str) -> None:
+    def __init__(self, folder: Path, simulator, slack, *, capture: bool = False, **extra: str) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.ops_port = free_port()
@@ -245,11 +245,11 @@ class Serving:
             PCC_OPS_BIND=f"127.0.0.1:{self.ops_port}",
             **extra,
         )
-        self.cwd, self.slack = folder, slack
+        self.cwd, self.slack, self.capture = folder, slack, capture
         self.proc = self.start()
 
     def start(self) -> subprocess.Popen[str]:
-        return serve_http(self.env, self.cwd, self.port)
+        return serve_http(self.env, self.cwd, self.port, capture=self.capture)
 
     def kill(self) -> None:
         self.proc.kill()

@@ -7,58 +7,18 @@ import threading
 import time
 
 import pytest
-import requests
 
 from bot.support.pools import Pool, WaitOnOwnPool
-from tests.helpers import CHANNEL, free_port, process_env, serve_http, signed_headers
+from tests.helpers import Serving
 
 PEOPLE = ["UALICE", "UBOB", "UCAROL", "UDAVE", "UERIN", "UFRANK"]
 
 
-def slash(port: int, text: str, user: str, response_url: str) -> None:
-    from urllib.parse import urlencode
-
-    body = urlencode(
-        {
-            "command": "/pcc",
-            "text": text,
-            "user_id": user,
-            "channel_id": CHANNEL,
-            "team_id": "T0PCC",
-            "response_url": response_url,
-            "trigger_id": "1.2.x",
-        }
-    )
-    response = requests.post(
-        f"http://127.0.0.1:{port}/slack/events",
-        data=body,
-        headers=signed_headers(body, secret="shh"),
-        timeout=10,
-    )
-    assert response.status_code == 200
-
-
-def start_serving(tmp_path, simulator, slack, rate: int = 600) -> tuple[subprocess.Popen[str], int]:
-    port = free_port()
-    env = process_env(
-        simulator,
-        slack,
-        str(tmp_path / "bot.db"),
-        SLACK_BOT_TOKEN="xoxb-test-token",
-        SLACK_SIGNING_SECRET="shh",
-        PCC_POLL_SECONDS="1",
-        PCC_OVH_RATE=str(rate),
-    )
-    return serve_http(env, tmp_path, port, capture=True), port
-
-
-def burst(port: int, slack, count: int) -> None:
+def burst(server: Serving, count: int) -> None:
     """``count`` listings at once, two per person, each of a PCC's every datacenter."""
     texts = ["filers pcc-192-0-2-15", "filers pcc-192-0-2-50"]
     threads = [
-        threading.Thread(
-            target=slash, args=(port, texts[i % 2], PEOPLE[i % len(PEOPLE)], slack.response_url())
-        )
+        threading.Thread(target=server.command, args=(texts[i % 2], PEOPLE[i % len(PEOPLE)]))
         for i in range(count)
     ]
     for thread in threads:
@@ -77,13 +37,14 @@ def ids_only(simulator):
 def test_a_dozen_listings_on_an_ids_only_api_all_answer_and_sigterm_stops_the_process(
     tmp_path, ids_only, slack
 ):
-    proc, port = start_serving(tmp_path, ids_only, slack)
+    server = Serving(tmp_path, ids_only, slack, capture=True, PCC_OVH_RATE="600")
+    proc = server.proc
     try:
-        burst(port, slack, 12)
+        burst(server, 12)
         answered = slack.standin.wait_for("response_url", count=12, timeout=30)
         assert len(answered) == 12, [c.args.get("text") for c in answered]
         assert all("datastore" in str(c.args.get("text")) for c in answered)
-        burst(port, slack, 12)  # and while those run, stop
+        burst(server, 12)  # and while those run, stop
         output = stop_within_ten_seconds(proc)
     finally:
         proc.kill()
@@ -99,9 +60,10 @@ def stop_within_ten_seconds(proc: subprocess.Popen[str]) -> str:
 
 
 def test_sigterm_stops_the_process_while_listings_wait_for_the_budget(tmp_path, ids_only, slack):
-    proc, port = start_serving(tmp_path, ids_only, slack, rate=20)
+    server = Serving(tmp_path, ids_only, slack, capture=True, PCC_OVH_RATE="20")
+    proc = server.proc
     try:
-        burst(port, slack, 12)
+        burst(server, 12)
         time.sleep(1)  # the listings are now waiting for budget places that come every few seconds
         output = stop_within_ten_seconds(proc)
     finally:
