@@ -46,6 +46,7 @@ from bot.domain.plan import (
 from bot.domain.request import (
     CLOCK_MARGIN,
     AuditEntry,
+    MigrationApi,
     MigrationRequest,
     MigrationSpec,
     Notice,
@@ -106,6 +107,7 @@ __all__ = [
     "Filer",
     "FilerListing",
     "LeftOut",
+    "MigrationApi",
     "MigrationRequest",
     "MigrationSpec",
     "NotAllowed",

@@ -13,6 +13,14 @@ from bot.domain.inventory import Task
 from bot.domain.states import REMOVAL, Operation, State, operation_in_doubt
 
 
+class MigrationApi(StrEnum):
+    """The two generations of the copy call, by their route's last word (PCC_MIGRATION_API): the one
+    place their names are written."""
+
+    LINK_FILER = "linkFilerFromSbg"  # March 2021: mounts the replicated datastore
+    COPY_FILER = "copyFiler"  # April 2021: consent required, progress in copyFilerStatus
+
+
 @dataclass(frozen=True)
 class MigrationSpec:
     """What a person asked for: the five ids of `/pcc migrate`."""
@@ -88,7 +96,7 @@ class MigrationRequest(RequestDraft):
     @property
     def uses_copy_filer(self) -> bool:
         """Filed under the second API generation: consent to quote, copyFilerStatus to read."""
-        return self.route == "copyFiler"
+        return self.route == MigrationApi.COPY_FILER
 
     @property
     def in_doubt(self) -> Operation | None:

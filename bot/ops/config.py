@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.adapters.ovh.client import OvhCredentials
-from bot.domain import COPY_FILER_SITES, PccBotError, ZonePolicy
+from bot.domain import COPY_FILER_SITES, MigrationApi, PccBotError, ZonePolicy
 from bot.ops.settings import SETTINGS, Invalid, default
 from bot.support.locations import redact
 
@@ -130,7 +130,11 @@ def _policy(values: dict[str, Any], problems: list[str]) -> ZonePolicy:
         problems.append(
             f"PCC_ALLOWED_ZONES lists the source zone {source}: a copy must leave it; remove it from the list"
         )
-    sites = COPY_FILER_SITES if values["PCC_MIGRATION_API"] == "copyFiler" and not zones else frozenset()
+    sites = (
+        COPY_FILER_SITES
+        if values["PCC_MIGRATION_API"] == MigrationApi.COPY_FILER and not zones
+        else frozenset()
+    )
     return ZonePolicy(source_zone=source, allowed_zones=zones, allowed_sites=sites)
 
 

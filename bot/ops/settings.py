@@ -10,13 +10,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bot.domain import MigrationApi
+
 _IDS = re.compile(r"[UWS][A-Z0-9]{2,}")
 _CHANNEL = re.compile(r"[CGD][A-Z0-9]{2,}")
 _BIND = re.compile(r"[A-Za-z0-9.\-]+:[0-9]{1,5}|\[[0-9a-fA-F:]+\]:[0-9]{1,5}")
 _ZONE = re.compile(r"[a-z]{3}[0-9]?[a-z0-9]*")
 OVH_ENDPOINTS = ("ovh-eu", "ovh-ca", "ovh-us")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-MIGRATION_APIS = ("linkFilerFromSbg", "copyFiler")
+MIGRATION_APIS = tuple(api.value for api in MigrationApi)
 
 
 class Invalid(ValueError):
@@ -187,7 +189,10 @@ SETTINGS: tuple[Setting, ...] = (
         "comma list of destination zones; empty: any but the source zone (copyFiler: RBX, LIM or ERI)",
     ),
     Setting(
-        "PCC_MIGRATION_API", "linkFilerFromSbg", choice(*MIGRATION_APIS), "the copy route filed requests use"
+        "PCC_MIGRATION_API",
+        MigrationApi.LINK_FILER.value,
+        choice(*MIGRATION_APIS),
+        "the copy route filed requests use",
     ),
     Setting("PCC_APPROVAL_TTL", "86400", number(60), "seconds a pending request or plan stays approvable"),
     Setting("PCC_STALL_SECONDS", "10800", number(60), "a copy not moving this long gets one stall warning"),

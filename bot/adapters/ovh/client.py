@@ -18,7 +18,7 @@ import ovh.exceptions
 from requests import RequestException
 
 from bot.adapters.ovh import routes
-from bot.domain import Datacenter, Filer, MigrationSpec, OvhApiError, OvhNotFound, Pcc, Task
+from bot.domain import Datacenter, Filer, MigrationApi, MigrationSpec, OvhApiError, OvhNotFound, Pcc, Task
 from bot.support import waits
 
 log = logging.getLogger(__name__)
@@ -247,7 +247,7 @@ def migration_path(spec: MigrationSpec, route: str) -> str:
 
 
 def migration_body(spec: MigrationSpec, route: str) -> dict[str, Any]:
-    if route == "copyFiler":
+    if route == MigrationApi.COPY_FILER:
         return {"filerId": spec.filer_id, "accept": True}
     return {"filerId": spec.filer_id}
 

@@ -28,6 +28,7 @@ from bot.domain import (
     DatacenterFilers,
     Filer,
     FilerListing,
+    MigrationApi,
     MigrationSpec,
     NotFound,
     OvhNotFound,
@@ -41,17 +42,23 @@ __all__ = ["MIGRATION_ROUTES", "OvhCredentials", "OvhGateway", "make_client"]
 MIGRATION_ROUTES = tuple(routes.MIGRATION_ROUTES)
 
 
-class OvhGateway(OvhTransport):
+class OvhGateway:
     """The OvhGateway port over python-ovh."""
 
-    def __init__(self, client: Any, *, migration_route: str = "linkFilerFromSbg", **options: Any) -> None:
+    def __init__(
+        self, client: Any, *, migration_route: str = MigrationApi.LINK_FILER, **options: Any
+    ) -> None:
         if migration_route not in MIGRATION_ROUTES:
             raise ValueError(f"unknown migration route {migration_route!r}")
-        super().__init__(client, **options)
+        self._t = OvhTransport(client, **options)  # signed calls, budget, cache, pools
         self._route = migration_route
 
+    def close(self) -> None:
+        """Refuse every call still waiting for the budget, and stop the transport's pools."""
+        self._t.close()
+
     def __repr__(self) -> str:
-        return f"OvhGateway(client={self._client!r}, route={self._route!r})"
+        return f"OvhGateway(client={self._t.client!r}, route={self._route!r})"
 
     @property
     def migration_route(self) -> str:
@@ -61,14 +68,14 @@ class OvhGateway(OvhTransport):
     # ------------------------------------------------------------ inventory
 
     def get_pcc(self, service: str) -> Pcc:
-        body = self._get_named(
+        body = self._t.named(
             routes.PCC.path(serviceName=service), f"reading PCC {service}", f"PCC {service} not found"
         )
         return to_pcc(body, service)
 
     def _option_state(self, service: str, route: Route, name: str) -> str:
         try:
-            body = self._read(route.path(serviceName=service), f"reading {name} of {service}")
+            body = self._t.cached(route.path(serviceName=service), f"reading {name} of {service}")
         except OvhNotFound:
             return "disabled"  # never subscribed: answered 404 on some accounts, "disabled" on others
         state = body.get("state") if isinstance(body, dict) else None
@@ -76,21 +83,21 @@ class OvhGateway(OvhTransport):
 
     def list_pccs(self) -> list[Pcc]:
         """Every PCC of the account, with its zone (reads cached and fetched concurrently)."""
-        names = self._read(routes.PCCS.path(), "listing PCCs")
-        return self._map(self.get_pcc, [str(name) for name in names])
+        names = self._t.cached(routes.PCCS.path(), "listing PCCs")
+        return self._t.map(self.get_pcc, [str(name) for name in names])
 
     def list_datacenters(self, service: str) -> list[Datacenter]:
         def one(dc: int) -> dict[str, Any]:
             return dict(
-                self._read(
+                self._t.cached(
                     routes.DATACENTER.path(serviceName=service, datacenterId=dc), "reading a datacenter"
                 )
             )
 
         try:
-            bodies = self._cache.get(
+            bodies = self._t.cache.get(
                 ("datacenters", service),
-                lambda: self._objects(
+                lambda: self._t.objects(
                     routes.DATACENTERS, one, f"listing datacenters of {service}", serviceName=service
                 ),
             )
@@ -99,14 +106,14 @@ class OvhGateway(OvhTransport):
         return [to_datacenter(body, int(body.get("datacenterId", 0))) for body in bodies]
 
     def get_certifications(self, service: str) -> Certifications:
-        hds, pcidss = self._map(
+        hds, pcidss = self._t.map(
             lambda option: self._option_state(service, *option),
             [(routes.HDS, "HDS"), (routes.PCIDSS, "PCI-DSS")],
         )
         return Certifications(hds=hds, pcidss=pcidss)
 
     def get_datacenter(self, service: str, datacenter_id: int) -> Datacenter:
-        body = self._get_named(
+        body = self._t.named(
             routes.DATACENTER.path(serviceName=service, datacenterId=datacenter_id),
             f"reading datacenter {datacenter_id} of {service}",
             f"datacenter {datacenter_id} not found in PCC {service}",
@@ -117,12 +124,12 @@ class OvhGateway(OvhTransport):
         """A datastore of the datacenter, or a global one of the PCC (mounted on every datacenter)."""
         path = routes.FILER.path(serviceName=service, datacenterId=datacenter_id, filerId=filer_id)
         try:
-            return to_filer(self._read(path, f"reading filer {filer_id}"), filer_id)
+            return to_filer(self._t.cached(path, f"reading filer {filer_id}"), filer_id)
         except OvhNotFound as error:
             global_path = routes.GLOBAL_FILER.path(serviceName=service, filerId=filer_id)
             try:
                 return to_filer(
-                    self._read(global_path, f"reading global filer {filer_id}"), filer_id, is_global=True
+                    self._t.cached(global_path, f"reading global filer {filer_id}"), filer_id, is_global=True
                 )
             except OvhNotFound:
                 raise NotFound(
@@ -137,10 +144,10 @@ class OvhGateway(OvhTransport):
 
         def one(filer_id: int) -> dict[str, Any]:
             path = routes.FILER.path(serviceName=service, datacenterId=datacenter_id, filerId=filer_id)
-            return dict(self._read(path, f"reading filer {filer_id}"))
+            return dict(self._t.cached(path, f"reading filer {filer_id}"))
 
         def load() -> tuple[list[Any], list[int]]:
-            return self._objects_so_far(
+            return self._t.objects_so_far(
                 routes.FILERS,
                 one,
                 f"listing filers of datacenter {datacenter_id}",
@@ -151,7 +158,7 @@ class OvhGateway(OvhTransport):
             )
 
         key = ("filers", service, datacenter_id)
-        bodies, unread = load() if fresh or now_only else self._cache.get(key, load)
+        bodies, unread = load() if fresh or now_only else self._t.cache.get(key, load)
         return [to_filer(body, int(body.get("filerId", 0))) for body in bodies], unread
 
     def global_filers(self, service: str) -> list[Filer]:
@@ -159,13 +166,15 @@ class OvhGateway(OvhTransport):
 
         def one(filer_id: int) -> dict[str, Any]:
             return dict(
-                self._get(routes.GLOBAL_FILER.path(serviceName=service, filerId=filer_id), "reading a filer")
+                self._t.fresh(
+                    routes.GLOBAL_FILER.path(serviceName=service, filerId=filer_id), "reading a filer"
+                )
             )
 
         try:
-            bodies = self._cache.get(
+            bodies = self._t.cache.get(
                 ("global", service),
-                lambda: self._objects(
+                lambda: self._t.objects(
                     routes.GLOBAL_FILERS, one, f"listing global filers of {service}", serviceName=service
                 ),
             )
@@ -179,26 +188,26 @@ class OvhGateway(OvhTransport):
         """The PCC and its datastores in as few round trips as expansion (or the bound) allows. With
         ``now_only``, datastores whose details the budget has no room for at once are left unread
         (their ids in ``unread``) rather than waited for."""
-        pcc = self._step(self.get_pcc, service)
-        global_filers = self._step(self.global_filers, service)
+        pcc = self._t.step(self.get_pcc, service)
+        global_filers = self._t.step(self.global_filers, service)
         if datacenter_id is not None:  # one datacenter: its details and its datastores together
-            one = self._step(self._datacenter_filers, service, datacenter_id, False, now_only)
+            one = self._t.step(self._datacenter_filers, service, datacenter_id, False, now_only)
             try:
                 datacenters = [self.get_datacenter(service, datacenter_id)]
             except NotFound:
-                self._result(pcc)  # an unknown PCC is named as such, not as an unknown datacenter
+                self._t.outcome(pcc)  # an unknown PCC is named as such, not as an unknown datacenter
                 raise
             per_dc = [one]
         else:
             datacenters = self.list_datacenters(service)
             per_dc = [
-                self._step(self._datacenter_filers, service, dc.datacenter_id, False, now_only)
+                self._t.step(self._datacenter_filers, service, dc.datacenter_id, False, now_only)
                 for dc in datacenters
             ]
-        found = [self._result(step) for step in per_dc]
-        shared: list[Filer] = self._result(global_filers)
+        found = [self._t.outcome(step) for step in per_dc]
+        shared: list[Filer] = self._t.outcome(global_filers)
         return FilerListing(
-            pcc=self._result(pcc),
+            pcc=self._t.outcome(pcc),
             datacenters=tuple(
                 DatacenterFilers(dc, tuple(filers), tuple(unread))
                 for dc, (filers, unread) in zip(datacenters, found, strict=True)
@@ -214,25 +223,25 @@ class OvhGateway(OvhTransport):
 
     def start_migration(self, spec: MigrationSpec, route: str) -> StartedTask:
         """The migration call, on the route the request was filed under."""
-        answer, query_id = self._mutate(migration_path(spec, route), migration_body(spec, route))
+        answer, query_id = self._t.mutate(migration_path(spec, route), migration_body(spec, route))
         return StartedTask(task_id=int(answer["taskId"]), query_id=query_id)
 
     def remove_filer(self, service: str, datacenter_id: int, filer_id: int) -> StartedTask:
         """Remove a datastore: a mutating call, sent once."""
         path = routes.REMOVE_FILER.path(serviceName=service, datacenterId=datacenter_id, filerId=filer_id)
-        answer, query_id = self._mutate(path, None)
+        answer, query_id = self._t.mutate(path, None)
         return StartedTask(task_id=int(answer["taskId"]), query_id=query_id)
 
     def reset_task(self, service: str, task_id: int, reason: str) -> StartedTask:
         """Relaunch a task in `error`: a mutating call, sent once."""
         path = routes.RESET_TASK.path(serviceName=service, taskId=task_id)
-        answer, query_id = self._mutate(path, {"reason": reason})
+        answer, query_id = self._t.mutate(path, {"reason": reason})
         return StartedTask(task_id=int(answer["taskId"]), query_id=query_id)
 
     def copy_status(self, spec: MigrationSpec) -> CopyStatus | None:
         """The newest copyFilerStatus entry for the request's filer, if the API lists one."""
         path = routes.COPY_STATUS.path(serviceName=spec.dest_service, datacenterId=spec.dest_datacenter_id)
-        entries = self._get(path, f"reading copy status on {spec.dest_service}")
+        entries = self._t.fresh(path, f"reading copy status on {spec.dest_service}")
         mine = [e for e in entries or [] if isinstance(e, dict) and e.get("filerId") == spec.filer_id]
         if not mine:
             return None
@@ -253,29 +262,29 @@ class OvhGateway(OvhTransport):
         """Whether the datastore is still there, read now."""
         path = routes.FILER.path(serviceName=service, datacenterId=datacenter_id, filerId=filer_id)
         try:
-            self._get(path, f"reading filer {filer_id}")
+            self._t.fresh(path, f"reading filer {filer_id}")
         except OvhNotFound:
             return False
         return True
 
     def get_task(self, service: str, task_id: int) -> Task:
         return to_task(
-            self._get(routes.TASK.path(serviceName=service, taskId=task_id), f"reading task {task_id}")
+            self._t.fresh(routes.TASK.path(serviceName=service, taskId=task_id), f"reading task {task_id}")
         )
 
     def tasks_of(self, service: str) -> list[Task] | None:
         """Every task of the PCC, fresh, in one expanded call; None where the route does not expand
         (the caller then reads task by task)."""
-        if not self.expands(routes.TASKS):
+        if not self._t.expands(routes.TASKS):
             return None
 
         def no_per_id_reads(task_id: int) -> None:
             return None  # a PCC's whole history, one task at a time, is never worth the budget
 
-        tasks = self._objects(
+        tasks = self._t.objects(
             routes.TASKS, no_per_id_reads, f"listing tasks of {service}", fresh=True, serviceName=service
         )
-        if not self.expands(routes.TASKS):
+        if not self._t.expands(routes.TASKS):
             return None  # it answered ids this time: the caller reads its own tasks, one by one
         return to_tasks(tasks)
 
@@ -286,15 +295,15 @@ class OvhGateway(OvhTransport):
             serviceName=service, datacenterId=datacenter_id, filerId=filer_id, taskId=task_id
         )
         try:
-            return to_task(self._get(path, f"reading task {task_id} of filer {filer_id}"))
+            return to_task(self._t.fresh(path, f"reading task {task_id} of filer {filer_id}"))
         except OvhNotFound:
             return self.get_task(service, task_id)
 
     def find_tasks(self, service: str, datacenter_id: int, since: datetime) -> list[Task]:
         """The PCC's tasks in one datacenter executed since ``since``: a bounded search."""
-        bodies = self._objects(
+        bodies = self._t.objects(
             routes.GLOBAL_TASKS,
-            lambda i: self._get(routes.TASK.path(serviceName=service, taskId=i), f"reading task {i}"),
+            lambda i: self._t.fresh(routes.TASK.path(serviceName=service, taskId=i), f"reading task {i}"),
             f"listing tasks of {service}",
             fresh=True,
             serviceName=service,
@@ -310,9 +319,9 @@ class OvhGateway(OvhTransport):
             path = routes.FILER_TASK.path(
                 serviceName=service, datacenterId=datacenter_id, filerId=filer_id, taskId=task_id
             )
-            return self._get(path, f"reading task {task_id}")
+            return self._t.fresh(path, f"reading task {task_id}")
 
-        bodies = self._objects(
+        bodies = self._t.objects(
             routes.FILER_TASKS,
             one,
             f"listing tasks of filer {filer_id}",

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.domain import MigrationApi
+
 _PARAM = re.compile(r"\{[^}]+\}")
 
 
@@ -99,7 +101,10 @@ RESET_TASK = Route(
 )
 AUTH_DETAILS = Route("GET", "/auth/details", "doctor: the consumer key's rights")
 
-MIGRATION_ROUTES = {"linkFilerFromSbg": LINK_FILER, "copyFiler": COPY_FILER}
+MIGRATION_ROUTES: dict[str, Route] = {
+    MigrationApi.LINK_FILER: LINK_FILER,
+    MigrationApi.COPY_FILER: COPY_FILER,
+}
 
 #: Every route, the migration call of both generations included.
 ROUTES = (
@@ -131,7 +136,7 @@ def routes_for(migration_api: str) -> list[Route]:
     """The routes a bot filing under ``migration_api`` calls (the other generation's call left out)."""
     other = {name: route for name, route in MIGRATION_ROUTES.items() if name != migration_api}
     unused = set(other.values())
-    if migration_api != "copyFiler":
+    if migration_api != MigrationApi.COPY_FILER:
         unused.add(COPY_STATUS)
     return [route for route in ROUTES if route not in unused]
 

@@ -37,7 +37,9 @@ MAX_RETRY_AFTER = 30.0
 
 
 class OvhTransport:
-    """Signed calls to OVHcloud within the budget; the gateway's domain methods sit on top."""
+    """Signed calls to OVHcloud within the budget. The gateway (gateway.py) holds one and asks it for
+    ``fresh`` reads (every task and status), ``cached`` ones (inventory facts, for a while), listings
+    of ``objects`` (expanded or read id by id) and ``mutate`` calls; nothing else of it is public."""
 
     def __init__(
         self,
@@ -55,7 +57,7 @@ class OvhTransport:
         page_size: int = PAGE_SIZE,
         inventory_ttl_seconds: float = 120.0,
     ) -> None:
-        self._client = client
+        self.client = client
         # Two layers, so that no task waits on the pool it runs on: a listing's steps (a PCC, its
         # datastore lists) wait on single reads (one HTTP call each), which never wait on anything.
         self._steps = Pool("ovh-steps", max_concurrency)
@@ -66,7 +68,7 @@ class OvhTransport:
         self._counters = counters or Counters()
         self.limiter = limiter or SlidingWindow(per_minute=60)
         # Inventory facts are shared by commands, forms and plans for a while; a 404 for 30 s.
-        self._cache = cache or ReadCache(
+        self.cache = cache or ReadCache(
             ttl_seconds=inventory_ttl_seconds, remember=(OvhNotFound,), error_ttl_seconds=30
         )
         self._max_wait = max_wait_seconds
@@ -120,7 +122,7 @@ class OvhTransport:
         it once more (a request refused there was not carried out)."""
 
         def call() -> Answer:
-            return send(self._client, method, path, body, headers)
+            return send(self.client, method, path, body, headers)
 
         try:
             return self._counted(method, path, call, mutating)
@@ -129,7 +131,7 @@ class OvhTransport:
             if code is None:
                 raise
             log.warning("OVHcloud refused the request time (%s): resyncing the clock with /auth/time", code)
-            self._client._time_delta = None  # python-ovh recomputes it lazily from /auth/time
+            self.client._time_delta = None  # python-ovh recomputes it lazily from /auth/time
             return self._counted(method, path, call, mutating)
 
     def _answer(self, path: str, what: str, headers: dict[str, str] | None = None) -> Answer:
@@ -149,28 +151,28 @@ class OvhTransport:
                 self._sleep(delay)
         raise AssertionError("unreachable")
 
-    def _get(self, path: str, what: str) -> Any:
+    def fresh(self, path: str, what: str) -> Any:
         return self._answer(path, what)[0]
 
-    def _read(self, path: str, what: str) -> Any:
+    def cached(self, path: str, what: str) -> Any:
         """An inventory read: cached briefly, and shared by identical concurrent callers."""
-        return self._cache.get(path, lambda: self._get(path, what))
+        return self.cache.get(path, lambda: self.fresh(path, what))
 
-    def _get_named(self, path: str, what: str, missing: str) -> Any:
+    def named(self, path: str, what: str, missing: str) -> Any:
         """A GET whose 404 becomes NotFound(``missing``), with the query id for OVHcloud support."""
         try:
-            return self._read(path, what)
+            return self.cached(path, what)
         except OvhNotFound as error:
             raise NotFound(f"{missing} (OVH query id {error.query_id})") from error
 
-    def _objects(
+    def objects(
         self, lister: Route, item: Callable[[int], Any], what: str, *, fresh: bool = False, **params: Any
     ) -> list[Any]:
         """The objects of a list route: in one call (a page per 5,000) when OVHcloud expands it, else
         its ids, then each object read concurrently. A route that answers ids is remembered."""
-        return self._objects_so_far(lister, item, what, fresh=fresh, **params)[0]
+        return self.objects_so_far(lister, item, what, fresh=fresh, **params)[0]
 
-    def _objects_so_far(
+    def objects_so_far(
         self,
         lister: Route,
         item: Callable[[int], Any],
@@ -185,7 +187,7 @@ class OvhTransport:
         query = {k: v for k, v in params.items() if k not in _path_params(lister)}
         path = with_query(lister.path(**params), query)
         if not self.expands(lister):
-            return self._items(item, [int(i) for i in self._get(path, what)], now_only)
+            return self._items(item, [int(i) for i in self.fresh(path, what)], now_only)
         expanded = {"X-Pagination-Mode": "CachedObjectList-Pages", "X-Pagination-Size": str(self._page_size)}
         headers = {**expanded, **({"Pragma": "no-cache"} if fresh else {})}
         answer, response_headers = self._answer(path, what, headers)
@@ -229,10 +231,10 @@ class OvhTransport:
             except BudgetSpent:
                 return None
 
-        found = self._map(read, ids)
+        found = self.map(read, ids)
         return [o for o in found if o is not None], [i for i, o in zip(ids, found, strict=True) if o is None]
 
-    def _mutate(self, path: str, body: dict[str, Any] | None) -> tuple[Any, str | None]:
+    def mutate(self, path: str, body: dict[str, Any] | None) -> tuple[Any, str | None]:
         """A mutating POST: sent once (a clock refusal aside), ahead of reads in the budget, never
         retried; returns the answer and its OVH query id. An answer that does not say clearly whether
         the call ran (timeout, lost connection, 5xx, invalid JSON) raises an ambiguous OvhApiError."""
@@ -245,17 +247,18 @@ class OvhTransport:
             raise OvhApiError(f"POST {path}: the answer holds no taskId", query_id=query_id, ambiguous=True)
         return answer, query_id
 
-    def _map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
+    def map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
         """Single reads (``fn`` makes one call and waits on nothing) run concurrently, in order."""
         return self._reads.map(fn, items)
 
-    def _step(self, fn: Callable[..., R], *args: Any) -> Future[R]:
+    def step(self, fn: Callable[..., R], *args: Any) -> Future[R]:
         """A step of a composite read (it may fan out single reads), started at once; its result is
-        taken with ``_result``. The person it is for (their share of the budget, their "queued"
+        taken with ``outcome``. The person it is for (their share of the budget, their "queued"
         notice) goes along."""
         return self._steps.submit(fn, *args)
 
-    def _result(self, step: Future[R]) -> R:
+    def outcome(self, step: Future[R]) -> R:
+        """What a step returned (waited for through its pool, which refuses a wait from its own threads)."""
         return self._steps.wait(step)
 
 

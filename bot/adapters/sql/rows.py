@@ -12,6 +12,7 @@ from typing import Any
 from bot.domain import (
     AuditEntry,
     LeftOut,
+    MigrationApi,
     MigrationRequest,
     MigrationSpec,
     Notice,
@@ -75,7 +76,7 @@ def to_request(row: dict[str, Any]) -> MigrationRequest:
         transferred=row["transferred"],
         retries=row["retries"] or 0,
         removal_task_id=row["removal_task_id"],
-        route=row["route"] or "linkFilerFromSbg",
+        route=row["route"] or MigrationApi.LINK_FILER.value,
         called_at=parse(row["called_at"]),
         in_doubt_since=parse(row["in_doubt_since"]),
         candidates=_tasks_from_json(row["candidates"]),
