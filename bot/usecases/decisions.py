@@ -18,6 +18,7 @@ from bot.domain import (
     NotAllowed,
     NoticeDraft,
     NoticeKind,
+    Operation,
     StartedTask,
     State,
 )
@@ -25,7 +26,7 @@ from bot.usecases import messages
 from bot.usecases.base import Deps, about_request
 from bot.usecases.chat import BOT
 from bot.usecases.doubt import DoubtResolver
-from bot.usecases.gate import Gate
+from bot.usecases.gate import Call, Gate
 from bot.usecases.ports import Change
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,14 @@ class Decisions:
         self._d = deps
         self._gate = gate
         self._doubt = doubt
+
+    def _gated(
+        self, request: MigrationRequest, operation: Operation, decision: Change, call: Call
+    ) -> MigrationRequest:
+        """The call through the gate, for a click: another click that won first is a Conflict."""
+        if not self._gate.run(request, operation, decision, call):
+            raise Conflict(f"request #{request.id} is already {self._d.require(request.id).state}")
+        return self._d.require(request.id)
 
     def expire_if_due(self, request: MigrationRequest) -> bool:
         """True when the request is past its TTL (and now recorded as expired, its card edited)."""
@@ -101,15 +110,13 @@ class Decisions:
                 ],
             )
 
-        return self._gate.run(
-            request,
-            MIGRATION,
-            decision,
-            lambda: self._d.ovh.start_migration(request.spec, request.route),
+        call = Call(
+            send=lambda: self._d.ovh.start_migration(request.spec, request.route),
             on_success=started,
             refused=lambda error: messages.refused(request, error),
             in_doubt=lambda error: messages.ambiguous(request, error),
         )
+        return self._gate.run(request, MIGRATION, decision, call)
 
     @about_request
     def retry(self, request_id: int, user: str) -> MigrationRequest:
@@ -151,17 +158,13 @@ class Decisions:
             )
 
         reason = f"pcc-bot request #{request_id}: relaunch approved by {user} (attempt {attempt})"
-        if not self._gate.run(
-            request,
-            RELAUNCH,
-            decision,
-            lambda: self._d.ovh.reset_task(request.spec.dest_service, task_id, reason),
+        call = Call(
+            send=lambda: self._d.ovh.reset_task(request.spec.dest_service, task_id, reason),
             on_success=relaunched,
             refused=lambda error: messages.retry_refused(request, error),
             in_doubt=lambda error: messages.relaunch_in_doubt(request, error),
-        ):
-            raise Conflict(f"request #{request_id} is already {self._d.require(request_id).state}")
-        return self._d.require(request_id)
+        )
+        return self._gated(request, RELAUNCH, decision, call)
 
     @about_request
     def remove_copy(self, request_id: int, user: str) -> MigrationRequest:
@@ -202,17 +205,13 @@ class Decisions:
                 ],
             )
 
-        if not self._gate.run(
-            request,
-            REMOVAL,
-            decision,
-            lambda: self._d.ovh.remove_filer(spec.dest_service, spec.dest_datacenter_id, copy.filer_id),
+        call = Call(
+            send=lambda: self._d.ovh.remove_filer(spec.dest_service, spec.dest_datacenter_id, copy.filer_id),
             on_success=removing,
             refused=lambda error: messages.removal_refused(request, error),
             in_doubt=lambda error: messages.removal_in_doubt(request, error),
-        ):
-            raise Conflict(f"request #{request_id} is already {self._d.require(request_id).state}")
-        return self._d.require(request_id)
+        )
+        return self._gated(request, REMOVAL, decision, call)
 
     @staticmethod
     def _check_episode(request: MigrationRequest, episode: str | None) -> None:

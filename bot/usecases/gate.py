@@ -19,7 +19,7 @@ Part of the service layer: no Slack, OVHcloud or SQLite here, only the ports.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from bot.domain import BudgetSpent, MigrationRequest, Operation, OvhApiError, RequestFields, StartedTask
 from bot.usecases.chat import BOT, ChatDesk
@@ -31,22 +31,23 @@ OnSuccess = Callable[[StartedTask], Change]
 Explain = Callable[[OvhApiError], str]
 
 
+@dataclass(frozen=True)
+class Call:
+    """One mutating call as the gate makes it: ``send`` makes it (once), ``on_success`` records the
+    task it answered with, ``refused`` and ``in_doubt`` say what a refusal or an unclear answer means."""
+
+    send: Callable[[], StartedTask]
+    on_success: OnSuccess
+    refused: Explain
+    in_doubt: Explain
+
+
 class Gate:
     def __init__(self, *, chat: ChatDesk, clock: Clock) -> None:
         self._chat = chat
         self._clock = clock
 
-    def run(
-        self,
-        request: MigrationRequest,
-        operation: Operation,
-        decision: Change,
-        call: Callable[[], StartedTask],
-        *,
-        on_success: OnSuccess,
-        refused: Explain,
-        in_doubt: Explain,
-    ) -> bool:
+    def run(self, request: MigrationRequest, operation: Operation, decision: Change, call: Call) -> bool:
         """Returns False when another click won the compare-and-set (nothing was called)."""
         now = self._clock.now()
         fields: RequestFields = {
@@ -59,7 +60,7 @@ class Gate:
         if not self._chat.move(request, operation.origin, operation.calling, decided, deliver=False):
             return False
         try:
-            started = call()
+            started = call.send()
         except BudgetSpent as error:  # nothing was sent: the decision goes back to where it was
             self._chat.move(
                 request,
@@ -69,9 +70,11 @@ class Gate:
             )
             raise
         except OvhApiError as error:
-            self._record_failure(request, operation, error, refused if not error.ambiguous else in_doubt)
+            self._record_failure(
+                request, operation, error, call.in_doubt if error.ambiguous else call.refused
+            )
             return True
-        success = on_success(started)
+        success = call.on_success(started)
         self._chat.move(request, operation.calling, operation.success, success)
         return True
 
