@@ -9,6 +9,21 @@ import sys
 from tests.helpers import free_port, process_env, serve_http
 
 
+def console(script: str, cwd, *, speed: int, timeout: float) -> subprocess.CompletedProcess[str]:
+    """`pcc-bot console` fed ``script``, with none of the environment's Slack, OVHcloud or pcc-bot
+    variables (the built-in simulator, as a newcomer gets it)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "OVH_", "PCC_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "console", "--speed", str(speed)],
+        input=script,
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 def test_serve_http_answers_healthz_and_stops_on_sigterm(tmp_path, simulator, slack):
     port = free_port()
     env = process_env(
@@ -61,16 +76,7 @@ def test_console_tells_the_whole_story(tmp_path):
         )
         + "\n"
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "OVH_", "PCC_"))}
-    proc = subprocess.run(
-        [sys.executable, "-m", "bot", "console", "--speed", "20000"],
-        input=script,
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    proc = console(script, tmp_path, speed=20000, timeout=60)
     out = proc.stdout
     assert proc.returncode == 0, proc.stderr
     assert "ssd-001234" in out and "12 VM(s)" in out
@@ -96,16 +102,7 @@ def test_the_console_shows_bars_a_plans_board_files_and_usage(tmp_path):
             "wait 18",
         ]
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "OVH_", "PCC_"))}
-    proc = subprocess.run(
-        [sys.executable, "-m", "bot", "console", "--speed", "1440"],
-        input=script + "\n",
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=90,
-    )
+    proc = console(script + "\n", tmp_path, speed=1440, timeout=90)
     out = proc.stdout
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
     assert re.search(r"`[█▏▎▍▌▋▊▉]+░*` \d+% · ends ~\d\d:\d\d UTC", out)  # a copy that moved: bar, end
