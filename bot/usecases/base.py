@@ -1,5 +1,6 @@
-"""What every use-case family shares: its ports and settings, who may decide, the read-only switch,
-log lines tagged with the request id.
+"""What the use-case families share: who may see and decide and the read-only switch (Guard), the rules
+on a pair of PCCs, log lines tagged with the request id. Each family is handed, by name, the ports it
+uses (usecases/service.py).
 
 Part of the service layer: no Slack, OVHcloud or SQLite here, only the ports.
 """
@@ -8,15 +9,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Concatenate, ParamSpec, TypeVar
 
-from bot.domain import Field, MigrationRequest, NotAllowed, Pcc, Plan, rule_violations
+from bot.domain import Field, MigrationRequest, NotAllowed, Pcc, Plan, ZonePolicy, rule_violations
 from bot.support import logs
-from bot.usecases.chat import ChatDesk, require
-from bot.usecases.ports import Clock, Directory, Notifier, OvhGateway, Repository
+from bot.usecases.ports import Directory, OvhGateway
 from bot.usecases.settings import ServiceSettings
-from bot.usecases.warm_lists import WarmLists
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -34,21 +32,12 @@ def about_request(method: Callable[Concatenate[S, int, P], T]) -> Callable[Conca
     return tagged
 
 
-@dataclass(frozen=True)
-class Deps:
-    """The ports and settings the use cases work with (wired by the composition root)."""
+class Guard:
+    """Who may see and who may decide (re-checked on every click), and the read-only switch."""
 
-    ovh: OvhGateway
-    repo: Repository
-    notifier: Notifier
-    directory: Directory
-    settings: ServiceSettings
-    clock: Clock
-    chat: ChatDesk
-    lists: WarmLists
-
-    def require(self, request_id: int) -> MigrationRequest:
-        return require(self.repo, request_id)
+    def __init__(self, directory: Directory, settings: ServiceSettings) -> None:
+        self.directory = directory
+        self.settings = settings
 
     def is_approver(self, user: str, *, fresh: bool = False) -> bool:
         """A listed user, or a member of a listed user group (read from Slack: cached briefly for
@@ -89,19 +78,20 @@ class Deps:
         if not self.is_approver(user, fresh=True):
             raise NotAllowed(f"only the approvers listed in PCC_APPROVERS can {decision} {what}")
 
-    def pair_problems(self, source: Pcc, dest: Pcc) -> list[tuple[Field, str]]:
-        """The rules on a source and a destination PCC (zones, HDS, PCI-DSS: both sides always read)."""
-        return rule_violations(
-            source=source,
-            source_certs=self.ovh.get_certifications(source.service_name),
-            dest=dest,
-            dest_certs=self.ovh.get_certifications(dest.service_name),
-            policy=self.settings.policy,
-        )
-
     def refuse_if_read_only(self, what: str) -> None:
         if self.settings.read_only:
             raise NotAllowed(
                 f"pcc-bot is in read-only mode (PCC_READ_ONLY=1): {what} is switched off. Listing, "
                 "status, cancel and reject still work."
             )
+
+
+def pair_problems(ovh: OvhGateway, policy: ZonePolicy, source: Pcc, dest: Pcc) -> list[tuple[Field, str]]:
+    """The rules on a source and a destination PCC (zones, HDS, PCI-DSS: both sides always read)."""
+    return rule_violations(
+        source=source,
+        source_certs=ovh.get_certifications(source.service_name),
+        dest=dest,
+        dest_certs=ovh.get_certifications(dest.service_name),
+        policy=policy,
+    )

@@ -23,18 +23,28 @@ from bot.domain import (
     State,
 )
 from bot.usecases import messages
-from bot.usecases.base import Deps, about_request
-from bot.usecases.chat import BOT
+from bot.usecases.base import Guard, about_request
+from bot.usecases.chat import BOT, ChatDesk, require
 from bot.usecases.doubt import DoubtResolver
 from bot.usecases.gate import Call, Gate
-from bot.usecases.ports import Change
+from bot.usecases.ports import Change, Clock, OvhGateway, Repository
 
 log = logging.getLogger(__name__)
 
 
 class Decisions:
-    def __init__(self, deps: Deps, gate: Gate, doubt: DoubtResolver) -> None:
-        self._d = deps
+    def __init__(
+        self,
+        *,
+        ovh: OvhGateway,
+        repo: Repository,
+        chat: ChatDesk,
+        clock: Clock,
+        guard: Guard,
+        gate: Gate,
+        doubt: DoubtResolver,
+    ) -> None:
+        self._ovh, self._repo, self._chat, self._clock, self._guard = ovh, repo, chat, clock, guard
         self._gate = gate
         self._doubt = doubt
 
@@ -43,20 +53,20 @@ class Decisions:
     ) -> MigrationRequest:
         """The call through the gate, for a click: another click that won first is a Conflict."""
         if not self._gate.run(request, operation, decision, call):
-            raise Conflict(f"request #{request.id} is already {self._d.require(request.id).state}")
-        return self._d.require(request.id)
+            raise Conflict(f"request #{request.id} is already {require(self._repo, request.id).state}")
+        return require(self._repo, request.id)
 
     def expire_if_due(self, request: MigrationRequest) -> bool:
         """True when the request is past its TTL (and now recorded as expired, its card edited)."""
-        now = self._d.clock.now()
+        now = self._clock.now()
         if request.state != State.PENDING or now < request.expires_at:
             return False
         change = Change(actor=BOT, action="expired", detail=f"not approved by {request.expires_at}")
-        self._d.chat.move(request, State.PENDING, State.EXPIRED, change)
+        self._chat.move(request, State.PENDING, State.EXPIRED, change)
         return True
 
     def _not_pending(self, request_id: int) -> Conflict:
-        current = self._d.require(request_id)
+        current = require(self._repo, request_id)
         if current.decided_by is None:
             return Conflict(f"request #{request_id} is already {current.state}")
         verb = {State.REJECTED: "rejected", State.CANCELLED: "cancelled"}.get(current.state, "approved")
@@ -67,12 +77,12 @@ class Decisions:
     @about_request
     def approve(self, request_id: int, user: str) -> MigrationRequest:
         """The first valid click wins (compare-and-set); only the winner calls the API, once."""
-        self._d.refuse_if_read_only("approving a migration")
-        request = self._d.require(request_id)
-        self._d.check_approver(request, user)
+        self._guard.refuse_if_read_only("approving a migration")
+        request = require(self._repo, request_id)
+        self._guard.check_approver(request, user)
         if self.expire_if_due(request):
             raise Conflict(f"request #{request.id} expired at {request.expires_at:%Y-%m-%d %H:%M} UTC")
-        now = self._d.clock.now()
+        now = self._clock.now()
         decision = Change(
             actor=user,
             action="approved",
@@ -82,7 +92,7 @@ class Decisions:
         if not self.launch(request, decision):
             raise self._not_pending(request_id)
         log.info("request #%d approved by %s", request_id, user)
-        return self._d.require(request_id)
+        return require(self._repo, request_id)
 
     def launch(self, request: MigrationRequest, decision: Change) -> bool:
         """The migration POST of a pending request, through the gate: False when another click (or
@@ -111,7 +121,7 @@ class Decisions:
             )
 
         call = Call(
-            send=lambda: self._d.ovh.start_migration(request.spec, request.route),
+            send=lambda: self._ovh.start_migration(request.spec, request.route),
             on_success=started,
             refused=lambda error: messages.refused(request, error),
             in_doubt=lambda error: messages.ambiguous(request, error),
@@ -122,9 +132,9 @@ class Decisions:
     def retry(self, request_id: int, user: str) -> MigrationRequest:
         """Relaunch a task that ended in `error` (resetTaskState), gated like an approval; once per click
         that wins the compare-and-set, and tracked again like the first run."""
-        self._d.refuse_if_read_only("relaunching a task")
-        request = self._d.require(request_id)
-        self._d.check_approver(request, user, "relaunch the task of")
+        self._guard.refuse_if_read_only("relaunching a task")
+        request = require(self._repo, request_id)
+        self._guard.check_approver(request, user, "relaunch the task of")
         if not request.can_retry or request.task_id is None:
             raise Conflict(
                 f"request #{request_id} is {request.state}"
@@ -140,7 +150,7 @@ class Decisions:
         )
 
         def relaunched(answer: StartedTask) -> Change:
-            now = self._d.clock.now()
+            now = self._clock.now()
             return Change(
                 actor=BOT,
                 action="task relaunched",
@@ -159,7 +169,7 @@ class Decisions:
 
         reason = f"pcc-bot request #{request_id}: relaunch approved by {user} (attempt {attempt})"
         call = Call(
-            send=lambda: self._d.ovh.reset_task(request.spec.dest_service, task_id, reason),
+            send=lambda: self._ovh.reset_task(request.spec.dest_service, task_id, reason),
             on_success=relaunched,
             refused=lambda error: messages.retry_refused(request, error),
             in_doubt=lambda error: messages.relaunch_in_doubt(request, error),
@@ -169,13 +179,13 @@ class Decisions:
     @about_request
     def remove_copy(self, request_id: int, user: str) -> MigrationRequest:
         """Remove the read-only `restore-…` copy once the VMs are cloned, gated like an approval."""
-        self._d.refuse_if_read_only("removing a copy")
-        request = self._d.require(request_id)
-        self._d.check_approver(request, user, "remove the copy of")
+        self._guard.refuse_if_read_only("removing a copy")
+        request = require(self._repo, request_id)
+        self._guard.check_approver(request, user, "remove the copy of")
         if request.state != State.DONE:
             raise Conflict(f"request #{request_id} is {request.state}: only a finished copy can be removed")
         spec, name = request.spec, messages.restore_name(request)
-        copy = self._d.ovh.find_filer(spec.dest_service, spec.dest_datacenter_id, name)
+        copy = self._ovh.find_filer(spec.dest_service, spec.dest_datacenter_id, name)
         if copy is None:
             raise Conflict(
                 f"datastore {name} is not mounted in datacenter {spec.dest_datacenter_id} of "
@@ -206,7 +216,7 @@ class Decisions:
             )
 
         call = Call(
-            send=lambda: self._d.ovh.remove_filer(spec.dest_service, spec.dest_datacenter_id, copy.filer_id),
+            send=lambda: self._ovh.remove_filer(spec.dest_service, spec.dest_datacenter_id, copy.filer_id),
             on_success=removing,
             refused=lambda error: messages.removal_refused(request, error),
             in_doubt=lambda error: messages.removal_in_doubt(request, error),
@@ -225,8 +235,8 @@ class Decisions:
     @about_request
     def adopt(self, request_id: int, task_id: int, user: str, episode: str | None = None) -> MigrationRequest:
         """A person decides which task a call in doubt created (four-eyes, like an approval)."""
-        request = self._d.require(request_id)
-        self._d.check_approver(request, user, "choose the task of")
+        request = require(self._repo, request_id)
+        self._guard.check_approver(request, user, "choose the task of")
         self._check_episode(request, episode)
         operation = request.in_doubt
         if operation is None or operation is RELAUNCH:
@@ -236,7 +246,7 @@ class Decisions:
                 f"task {task_id} is not among the candidates of request #{request_id}; see its card"
             )
         self._doubt.adopt(request, operation, task_id, actor=user)
-        return self._d.require(request_id)
+        return require(self._repo, request_id)
 
     @about_request
     def close_not_started(self, request_id: int, user: str, episode: str | None = None) -> MigrationRequest:
@@ -244,8 +254,8 @@ class Decisions:
         the request goes back to where the call left it (failed for a migration or a relaunch, done
         for a removal). The API is not called. ``episode``: the call a button was posted for (a
         typed `/pcc cancel` is about the current one)."""
-        request = self._d.require(request_id)
-        self._d.check_approver(request, user, "close the call in doubt of")
+        request = require(self._repo, request_id)
+        self._guard.check_approver(request, user, "close the call in doubt of")
         self._check_episode(request, episode)
         operation = request.in_doubt
         if operation is None:
@@ -255,30 +265,30 @@ class Decisions:
             action="closed: not started",
             detail=f"{operation.name}: checked at OVHcloud that nothing started",
             fields={"in_doubt_since": None, "candidates": ()},
-            notices=self._d.chat.thread_and_incident(
+            notices=self._chat.thread_and_incident(
                 request, f"closed-{request.state}", messages.closed(request, user, operation.name)
             ),
         )
-        if not self._d.chat.move(request, request.state, operation.not_started, change):
-            raise Conflict(f"request #{request_id} is already {self._d.require(request_id).state}")
-        return self._d.require(request_id)
+        if not self._chat.move(request, request.state, operation.not_started, change):
+            raise Conflict(f"request #{request_id} is already {require(self._repo, request_id).state}")
+        return require(self._repo, request_id)
 
     @about_request
     def reject(self, request_id: int, user: str) -> MigrationRequest:
-        request = self._d.require(request_id)
-        self._d.check_approver(request, user)
-        now = self._d.clock.now()
+        request = require(self._repo, request_id)
+        self._guard.check_approver(request, user)
+        now = self._clock.now()
         change = Change(actor=user, action="rejected", fields={"decided_by": user, "decided_at": now})
-        if not self._d.chat.move(request, State.PENDING, State.REJECTED, change):
+        if not self._chat.move(request, State.PENDING, State.REJECTED, change):
             raise self._not_pending(request_id)
-        return self._d.require(request_id)
+        return require(self._repo, request_id)
 
     @about_request
     def cancel(self, request_id: int, user: str) -> MigrationRequest:
-        request = self._d.require(request_id)
+        request = require(self._repo, request_id)
         if user != request.requester:
             try:
-                self._d.check_approver(request, user)
+                self._guard.check_approver(request, user)
             except NotAllowed:
                 raise NotAllowed(
                     f"only the requester or an approver can cancel request #{request_id}"
@@ -290,8 +300,8 @@ class Decisions:
                 f"request #{request_id} is {request.state}: only a pending request (or one that needs "
                 "attention) can be cancelled"
             )
-        now = self._d.clock.now()
+        now = self._clock.now()
         change = Change(actor=user, action="cancelled", fields={"decided_by": user, "decided_at": now})
-        if not self._d.chat.move(request, State.PENDING, State.CANCELLED, change):
+        if not self._chat.move(request, State.PENDING, State.CANCELLED, change):
             raise self._not_pending(request_id)
-        return self._d.require(request_id)
+        return require(self._repo, request_id)

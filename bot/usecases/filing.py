@@ -21,8 +21,11 @@ from bot.domain import (
     RuleViolation,
 )
 from bot.usecases import messages
-from bot.usecases.base import Deps
-from bot.usecases.warm_lists import Listed
+from bot.usecases.base import Guard, pair_problems
+from bot.usecases.chat import ChatDesk, require
+from bot.usecases.ports import Clock, OvhGateway, Repository
+from bot.usecases.settings import ServiceSettings
+from bot.usecases.warm_lists import Listed, WarmLists
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +38,23 @@ _Options = tuple[Listed, list[tuple[str, str]]]
 
 
 class Filing:
-    def __init__(self, deps: Deps) -> None:
-        self._d = deps
+    def __init__(
+        self,
+        *,
+        ovh: OvhGateway,
+        repo: Repository,
+        chat: ChatDesk,
+        clock: Clock,
+        settings: ServiceSettings,
+        lists: WarmLists,
+        guard: Guard,
+    ) -> None:
+        self._ovh, self._repo, self._chat, self._clock = ovh, repo, chat, clock
+        self._settings, self._lists, self._guard = settings, lists, guard
 
     def warm_form(self) -> None:
         """The form is opening: start loading its first list."""
-        self._d.lists.get("pccs", self._d.ovh.list_pccs)
+        self._lists.get("pccs", self._ovh.list_pccs)
 
     def form_options(self, field: Field, typed: str, chosen: dict[Field, str]) -> list[tuple[str, str]]:
         """(value, label) pairs for one field of the migrate form, from lists kept warm in memory,
@@ -68,8 +82,8 @@ class Filing:
         return [*matching[: FORM_OPTIONS - 1], (NOT_AN_OPTION, f"…{more} more: type to narrow the list")]
 
     def _pcc_options(self, field: Field) -> _Options:
-        policy = self._d.settings.policy
-        listed = self._d.lists.get("pccs", self._d.ovh.list_pccs)
+        policy = self._settings.policy
+        listed = self._lists.get("pccs", self._ovh.list_pccs)
         wanted = policy.is_source_zone if field == Field.SOURCE else policy.allows_destination
         pccs = [p for p in listed.items or [] if wanted(p.zone)]
         return listed, [(p.service_name, f"{p.service_name} ({p.zone}) {p.description}") for p in pccs]
@@ -79,7 +93,7 @@ class Filing:
         if not service:
             return None
         pcc: str = service
-        listed = self._d.lists.get(("dcs", pcc), lambda: self._d.ovh.list_datacenters(pcc))
+        listed = self._lists.get(("dcs", pcc), lambda: self._ovh.list_datacenters(pcc))
         dcs = listed.items or []
         return listed, [
             (str(dc.datacenter_id), f"{dc.datacenter_id} {dc.name} {dc.commercial_name}") for dc in dcs
@@ -90,9 +104,9 @@ class Filing:
         if not service or not dc_text or not dc_text.isdigit():
             return None
         dc = int(dc_text)
-        listed = self._d.lists.get(
+        listed = self._lists.get(
             ("filers", service, dc),
-            lambda: [f for d in self._d.ovh.filer_listing(service, dc).datacenters for f in d.filers],
+            lambda: [f for d in self._ovh.filer_listing(service, dc).datacenters for f in d.filers],
         )
         return listed, [
             (str(f.filer_id), f"{f.name} ({f.size}, {'?' if f.vm_total is None else f.vm_total} VMs)")
@@ -101,8 +115,8 @@ class Filing:
 
     def request_migration(self, spec: MigrationSpec, requester: str, channel: str) -> MigrationRequest:
         """Check every rule, store the request and post its card. Raises RuleViolation or Conflict."""
-        self._d.refuse_if_read_only("filing a migration request")
-        active = self._d.repo.active_for_filer(spec.source_service, spec.filer_id)
+        self._guard.refuse_if_read_only("filing a migration request")
+        active = self._repo.active_for_filer(spec.source_service, spec.filer_id)
         if active is not None:
             taken = (
                 f"filer {spec.filer_id} of {spec.source_service} already has an active request: "
@@ -121,45 +135,45 @@ class Filing:
                 problems.append((field, str(missing)))
                 return None
 
-        source = look(Field.SOURCE, lambda: self._d.ovh.get_pcc(spec.source_service))
-        dest = look(Field.DESTINATION, lambda: self._d.ovh.get_pcc(spec.dest_service))
+        source = look(Field.SOURCE, lambda: self._ovh.get_pcc(spec.source_service))
+        dest = look(Field.DESTINATION, lambda: self._ovh.get_pcc(spec.dest_service))
         filer = None
         if source and look(
             Field.SOURCE_DATACENTER,
-            lambda: self._d.ovh.get_datacenter(spec.source_service, spec.source_datacenter_id),
+            lambda: self._ovh.get_datacenter(spec.source_service, spec.source_datacenter_id),
         ):
             filer = look(
                 Field.FILER,
-                lambda: self._d.ovh.get_filer(spec.source_service, spec.source_datacenter_id, spec.filer_id),
+                lambda: self._ovh.get_filer(spec.source_service, spec.source_datacenter_id, spec.filer_id),
             )
         if dest:
             look(
                 Field.DESTINATION_DATACENTER,
-                lambda: self._d.ovh.get_datacenter(spec.dest_service, spec.dest_datacenter_id),
+                lambda: self._ovh.get_datacenter(spec.dest_service, spec.dest_datacenter_id),
             )
         if source is None or dest is None or filer is None or problems:
             raise RuleViolation(problems)
-        problems = self._d.pair_problems(source, dest)
+        problems = pair_problems(self._ovh, self._settings.policy, source, dest)
         if problems:
             raise RuleViolation(problems)
-        now = self._d.clock.now()
-        request = self._d.repo.add(
+        now = self._clock.now()
+        request = self._repo.add(
             RequestDraft(
                 spec=spec,
                 requester=requester,
                 channel=channel,
                 created_at=now,
-                expires_at=now + self._d.settings.approval_ttl,
+                expires_at=now + self._settings.approval_ttl,
                 filer_name=filer.name,
                 filer_size=filer.size,
                 vm_total=filer.vm_total,
                 source_zone=source.zone,
                 dest_zone=dest.zone,
-                api_call=self._d.ovh.migration_call(spec, self._d.ovh.migration_route),
-                route=self._d.ovh.migration_route,
+                api_call=self._ovh.migration_call(spec, self._ovh.migration_route),
+                route=self._ovh.migration_route,
             ),
             card_channel=channel,
         )
         log.info("request #%d filed by %s: %s", request.id, requester, request.api_call)
-        self._d.chat.deliver()
-        return self._d.require(request.id)
+        self._chat.deliver()
+        return require(self._repo, request.id)

@@ -37,10 +37,11 @@ from bot.domain import (
     State,
 )
 from bot.usecases import messages
-from bot.usecases.base import Deps
-from bot.usecases.chat import BOT
+from bot.usecases.base import Guard, pair_problems
+from bot.usecases.chat import BOT, ChatDesk
 from bot.usecases.decisions import Decisions
-from bot.usecases.ports import Change
+from bot.usecases.ports import Change, Clock, OvhGateway, Repository
+from bot.usecases.settings import ServiceSettings
 from bot.usecases.warm_lists import Background
 
 log = logging.getLogger(__name__)
@@ -49,8 +50,20 @@ T = TypeVar("T")
 
 
 class Plans:
-    def __init__(self, deps: Deps, decisions: Decisions, background: Background) -> None:
-        self._d = deps
+    def __init__(
+        self,
+        *,
+        ovh: OvhGateway,
+        repo: Repository,
+        chat: ChatDesk,
+        clock: Clock,
+        settings: ServiceSettings,
+        guard: Guard,
+        decisions: Decisions,
+        background: Background,
+    ) -> None:
+        self._ovh, self._repo, self._chat, self._clock = ovh, repo, chat, clock
+        self._settings, self._guard = settings, guard
         self._decisions = decisions
         self._background = background
         self._dispatching: set[int] = set()  # plans this process is dispatching now
@@ -70,7 +83,7 @@ class Plans:
     ) -> Plan:
         """Read the source datacenter once, check the rules, and post the plan's card: every datastore
         (or the listed ones) included or left out with its reason."""
-        self._d.refuse_if_read_only("filing a plan")
+        self._guard.refuse_if_read_only("filing a plan")
         wanted = tuple(dict.fromkeys(filer_ids))
         problems: list[tuple[Field, str]] = []
 
@@ -81,7 +94,7 @@ class Plans:
                 problems.append((field, str(missing)))
                 return None
 
-        ovh = self._d.ovh
+        ovh = self._ovh
         source_pcc = look(Field.SOURCE, lambda: ovh.get_pcc(source))
         dest_pcc = look(Field.DESTINATION, lambda: ovh.get_pcc(dest))
         listing = (
@@ -93,7 +106,7 @@ class Plans:
             look(Field.DESTINATION_DATACENTER, lambda: ovh.get_datacenter(dest, dest_dc))
         if source_pcc is None or dest_pcc is None or listing is None or problems:
             raise RuleViolation(problems)
-        problems = self._d.pair_problems(source_pcc, dest_pcc)
+        problems = pair_problems(self._ovh, self._settings.policy, source_pcc, dest_pcc)
         filers = {f.filer_id: f for dc in listing.datacenters for f in dc.filers}
         unknown = [i for i in wanted if i not in filers]
         problems += [
@@ -108,8 +121,8 @@ class Plans:
                 "; ".join(f"{x.name}: {x.reason}" for x in left_out) or "the datacenter has no datastore"
             )
             raise Conflict(f"nothing to copy from datacenter {source_dc} of {source}: {reasons}")
-        now = self._d.clock.now()
-        plan = self._d.repo.add_plan(
+        now = self._clock.now()
+        plan = self._repo.add_plan(
             PlanDraft(
                 source_service=source,
                 source_datacenter_id=source_dc,
@@ -118,7 +131,7 @@ class Plans:
                 requester=requester,
                 channel=channel,
                 created_at=now,
-                expires_at=now + self._d.settings.approval_ttl,
+                expires_at=now + self._settings.approval_ttl,
                 source_zone=source_pcc.zone,
                 dest_zone=dest_pcc.zone,
                 route=ovh.migration_route,
@@ -133,7 +146,7 @@ class Plans:
             len(items),
             len(left_out),
         )
-        self._d.chat.deliver()
+        self._chat.deliver()
         return plan
 
     def _sort(
@@ -141,7 +154,7 @@ class Plans:
     ) -> tuple[list[PlanItem], list[LeftOut]]:
         """Each chosen datastore: included, or left out with why (another request or plan has it, it
         was already copied there)."""
-        repo = self._d.repo
+        repo = self._repo
         copied = repo.copied_filers(source, dest, dest_dc)
         in_plans = {
             item.filer_id: plan.id
@@ -173,7 +186,7 @@ class Plans:
     # ------------------------------------------------------------ decisions
 
     def _require(self, plan_id: int) -> Plan:
-        plan = self._d.repo.get_plan(plan_id)
+        plan = self._repo.get_plan(plan_id)
         if plan is None:
             raise NotFound(f"plan #{plan_id} not found")
         return plan
@@ -181,15 +194,15 @@ class Plans:
     def approve(self, plan_id: int, user: str) -> Plan:
         """Four eyes, as for a request; the winner's click creates the plan's requests and starts their
         dispatch. Rules are checked again now, on what OVHcloud says."""
-        self._d.refuse_if_read_only("approving a plan")
+        self._guard.refuse_if_read_only("approving a plan")
         plan = self._require(plan_id)
-        self._d.check_approver(plan, user, "approve")
+        self._guard.check_approver(plan, user, "approve")
         if self._expire_if_due(plan):
             raise Conflict(f"plan #{plan_id} expired at {plan.expires_at:%Y-%m-%d %H:%M} UTC")
         if plan.state != PlanState.PENDING:
             raise self._already(plan)
         self._check_rules_again(plan)
-        now = self._d.clock.now()
+        now = self._clock.now()
         drafts = [self._draft(plan, item, now) for item in plan.items]
         notices = self._to_room(
             plan,
@@ -198,41 +211,39 @@ class Plans:
             f"{plan.source_datacenter_id} of {plan.source_service} to {plan.dest_service}/"
             f"{plan.dest_datacenter_id}. Progress on its board; failures and the summary here.",
         )
-        late = self._d.repo.approve_plan(plan, user, now, drafts, notices)
+        late = self._repo.approve_plan(plan, user, now, drafts, notices)
         if late is None:
             raise self._already(self._require(plan_id))
         log.info("plan #%d approved by %s (%d left out at approval)", plan_id, user, len(late))
-        self._d.chat.refresh_plan(plan_id, at_once=True)
-        self._d.chat.deliver()
+        self._chat.refresh_plan(plan_id, at_once=True)
+        self._chat.deliver()
         self.dispatch_later(plan_id)
         return self._require(plan_id)
 
     def reject(self, plan_id: int, user: str) -> Plan:
         plan = self._require(plan_id)
-        self._d.check_approver(plan, user)
-        if not self._d.repo.move_plan(
-            plan_id, PlanState.PENDING, PlanState.REJECTED, user, self._d.clock.now()
-        ):
+        self._guard.check_approver(plan, user)
+        if not self._repo.move_plan(plan_id, PlanState.PENDING, PlanState.REJECTED, user, self._clock.now()):
             raise self._already(self._require(plan_id))
-        self._d.chat.refresh_plan(plan_id, at_once=True)
+        self._chat.refresh_plan(plan_id, at_once=True)
         return self._require(plan_id)
 
     def cancel_rest(self, plan_id: int, user: str) -> int:
         """Stop the datastores whose POST is not sent yet (each by compare-and-set: one the dispatcher
         has just taken goes on); returns how many were stopped."""
         plan = self._require(plan_id)
-        self._d.check_approver(plan, user, "cancel the rest of")
+        self._guard.check_approver(plan, user, "cancel the rest of")
         if plan.state != PlanState.APPROVED:
             raise Conflict(f"plan #{plan_id} is {plan.state}: there is nothing being dispatched to cancel")
         stopped = 0
-        for item in self._d.repo.plan_items(plan_id):
+        for item in self._repo.plan_items(plan_id):
             change = Change(actor=user, action="cancelled", detail=f"the rest of plan #{plan_id}")
-            if item.state == State.PENDING and self._d.chat.move(
+            if item.state == State.PENDING and self._chat.move(
                 item, State.PENDING, State.CANCELLED, change, deliver=False
             ):
                 stopped += 1
         log.info("plan #%d: %d datastore(s) cancelled by %s", plan_id, stopped, user)
-        self._d.chat.refresh_plan(plan_id, at_once=True)
+        self._chat.refresh_plan(plan_id, at_once=True)
         return stopped
 
     def _already(self, plan: Plan) -> Conflict:
@@ -240,8 +251,10 @@ class Plans:
         return Conflict(f"plan #{plan.id} is already {plan.state}{by}")
 
     def _check_rules_again(self, plan: Plan) -> None:
-        ovh = self._d.ovh
-        problems = self._d.pair_problems(ovh.get_pcc(plan.source_service), ovh.get_pcc(plan.dest_service))
+        ovh = self._ovh
+        problems = pair_problems(
+            self._ovh, self._settings.policy, ovh.get_pcc(plan.source_service), ovh.get_pcc(plan.dest_service)
+        )
         if problems:
             raise RuleViolation(problems)
 
@@ -252,13 +265,13 @@ class Plans:
             requester=plan.requester,
             channel=plan.channel,
             created_at=now,
-            expires_at=now + self._d.settings.approval_ttl,
+            expires_at=now + self._settings.approval_ttl,
             filer_name=item.name,
             filer_size=item.size,
             vm_total=item.vm_total,
             source_zone=plan.source_zone,
             dest_zone=plan.dest_zone,
-            api_call=self._d.ovh.migration_call(spec, plan.route),
+            api_call=self._ovh.migration_call(spec, plan.route),
             route=plan.route,
         )
 
@@ -275,7 +288,7 @@ class Plans:
 
     def _dispatch(self, plan_id: int) -> None:
         try:
-            for item in self._d.repo.plan_items(plan_id):
+            for item in self._repo.plan_items(plan_id):
                 if item.state != State.PENDING:
                     continue
                 decision = Change(actor=BOT, action="dispatched", detail=f"plan #{plan_id}")
@@ -289,48 +302,48 @@ class Plans:
         finally:
             with self._lock:
                 self._dispatching.discard(plan_id)
-            self._d.chat.refresh_plan(plan_id, at_once=True)
+            self._chat.refresh_plan(plan_id, at_once=True)
 
     def tick(self) -> None:
         """The scheduler's part: expire pending plans, resume dispatches a stop cut, end finished plans
         with their summary, and edit the boards that changed."""
-        for plan in self._d.repo.plans_in_states([PlanState.PENDING]):
+        for plan in self._repo.plans_in_states([PlanState.PENDING]):
             self._expire_if_due(plan)
-        for plan in self._d.repo.plans_in_states([PlanState.APPROVED]):
-            items = self._d.repo.plan_items(plan.id)
+        for plan in self._repo.plans_in_states([PlanState.APPROVED]):
+            items = self._repo.plan_items(plan.id)
             if any(i.state == State.PENDING for i in items):
                 self.dispatch_later(plan.id)
                 continue
             tally = PlanTally.of(items)
             if tally.ended or not items:
                 self._end(plan, tally)
-        self._d.chat.refresh_plans()
+        self._chat.refresh_plans()
 
     def _end(self, plan: Plan, tally: PlanTally) -> None:
-        took = self._d.clock.now() - (plan.decided_at or plan.created_at)
+        took = self._clock.now() - (plan.decided_at or plan.created_at)
         text = messages.plan_summary(plan, tally, took)
-        if self._d.repo.move_plan(
+        if self._repo.move_plan(
             plan.id,
             PlanState.APPROVED,
             PlanState.ENDED,
             BOT,
-            self._d.clock.now(),
+            self._clock.now(),
             self._to_room(plan, "summary", text),
         ):
-            self._d.chat.refresh_plan(plan.id, at_once=True)
+            self._chat.refresh_plan(plan.id, at_once=True)
 
     def _expire_if_due(self, plan: Plan) -> bool:
-        now = self._d.clock.now()
+        now = self._clock.now()
         if plan.state != PlanState.PENDING or now < plan.expires_at:
             return False
-        if self._d.repo.move_plan(plan.id, PlanState.PENDING, PlanState.EXPIRED, BOT, now):
-            self._d.chat.refresh_plan(plan.id, at_once=True)
+        if self._repo.move_plan(plan.id, PlanState.PENDING, PlanState.EXPIRED, BOT, now):
+            self._chat.refresh_plan(plan.id, at_once=True)
         return True
 
     def _to_room(self, plan: Plan, key: str, text: str) -> list[NoticeDraft]:
         """A notice about the plan in its thread and in the incident room."""
         notices = [NoticeDraft(NoticeKind.THREAD, key, plan.channel, text)]
-        room = self._d.settings.incident_channel
+        room = self._settings.incident_channel
         if room:
             notices.append(NoticeDraft(NoticeKind.INCIDENT, f"{key}-incident", room, text))
         return notices

@@ -25,8 +25,11 @@ from bot.domain import (
     State,
 )
 from bot.support import waits
-from bot.usecases.base import Deps
+from bot.usecases.base import Guard
+from bot.usecases.chat import require
 from bot.usecases.exports import audit_csv, filers_csv
+from bot.usecases.ports import Clock, Notifier, OvhGateway, Repository
+from bot.usecases.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
@@ -44,18 +47,28 @@ class Home:
 
 
 class Reading:
-    def __init__(self, deps: Deps) -> None:
-        self._d = deps
+    def __init__(
+        self,
+        *,
+        ovh: OvhGateway,
+        repo: Repository,
+        notifier: Notifier,
+        clock: Clock,
+        settings: ServiceSettings,
+        guard: Guard,
+    ) -> None:
+        self._ovh, self._repo, self._notifier, self._clock = ovh, repo, notifier, clock
+        self._settings, self._guard = settings, guard
 
     @property
     def source_zone(self) -> str:
-        return self._d.settings.policy.source_zone
+        return self._settings.policy.source_zone
 
     def list_filers(self, service: str, datacenter_id: int | None, user: str) -> FilerListing:
         """What can be read at once: with list expansion every datastore; without it, those whose
         details the call budget has room for now (the others are counted, and filled in later)."""
-        self._d.check_reader(user, "the datastores of a PCC")
-        return self._d.ovh.filer_listing(service, datacenter_id, now_only=True)
+        self._guard.check_reader(user, "the datastores of a PCC")
+        return self._ovh.filer_listing(service, datacenter_id, now_only=True)
 
     def fill_filers(self, listing: FilerListing, updates: int = 4) -> Iterator[FilerListing]:
         """Read the datastores a first answer left unread, within the budget (waiting for room), and
@@ -71,7 +84,7 @@ class Reading:
             try:
                 # In the background: waiting is fine, and the person already knows it fills in.
                 with waits.allowance(FILL_WAIT_SECONDS), waits.told_when_queued(lambda _: None):
-                    read[i].append(self._d.ovh.get_filer(service, datacenter_id, filer_id))
+                    read[i].append(self._ovh.get_filer(service, datacenter_id, filer_id))
             except PccBotError as error:
                 log.warning("filer %d of %s not read: %s", filer_id, service, error)
                 failed[i].append(filer_id)
@@ -87,11 +100,11 @@ class Reading:
 
     def send_filers_csv(self, service: str, datacenter_id: int | None, user: str) -> int:
         """Every datastore of the PCC (or datacenter) as a CSV file in the asker's direct messages."""
-        self._d.check_reader(user, "the datastores of a PCC")
-        listing = self._d.ovh.filer_listing(service, datacenter_id)
+        self._guard.check_reader(user, "the datastores of a PCC")
+        listing = self._ovh.filer_listing(service, datacenter_id)
         where = service if datacenter_id is None else f"{service}-{datacenter_id}"
         try:
-            self._d.notifier.upload_private(
+            self._notifier.upload_private(
                 user,
                 f"pcc-bot-filers-{where}.csv",
                 filers_csv(listing),
@@ -103,45 +116,45 @@ class Reading:
 
     def recent(self, user: str, limit: int = 15) -> tuple[list[MigrationRequest], int]:
         """The latest requests, and how many there are in all."""
-        self._d.check_reader(user, "the list of requests")
-        return self._d.repo.recent(limit), sum(self._d.repo.count_by_state().values())
+        self._guard.check_reader(user, "the list of requests")
+        return self._repo.recent(limit), sum(self._repo.count_by_state().values())
 
     def recent_plans(self, user: str, limit: int = 5) -> list[tuple[Plan, PlanTally]]:
         """The latest plans, each with where its datastores stand."""
-        self._d.check_reader(user, "the list of plans")
-        return [(p, PlanTally.of(self._d.repo.plan_items(p.id))) for p in self._d.repo.recent_plans(limit)]
+        self._guard.check_reader(user, "the list of plans")
+        return [(p, PlanTally.of(self._repo.plan_items(p.id))) for p in self._repo.recent_plans(limit)]
 
     def home(self, user: str) -> Home:
         """What the App Home tab shows this person: every request waiting for them, every migration in
         flight, and their latest requests."""
-        mine = tuple(r for r in self._d.repo.recent(200) if r.requester == user)
-        if not self._d.may_read(user):
+        mine = tuple(r for r in self._repo.recent(200) if r.requester == user)
+        if not self._guard.may_read(user):
             return Home(mine=mine, to_approve=(), active=())  # PCC_READERS: their own requests only
-        pending = self._d.repo.in_states([State.PENDING])
-        plans = self._d.repo.plans_in_states([PlanState.PENDING, PlanState.APPROVED])
+        pending = self._repo.in_states([State.PENDING])
+        plans = self._repo.plans_in_states([PlanState.PENDING, PlanState.APPROVED])
         return Home(
-            plans=tuple((p, PlanTally.of(self._d.repo.plan_items(p.id))) for p in plans),
+            plans=tuple((p, PlanTally.of(self._repo.plan_items(p.id))) for p in plans),
             mine=mine,
-            to_approve=tuple(r for r in pending if r.plan_id is None and self._d.may_decide(r, user)),
-            active=tuple(self._d.repo.in_states(sorted(IN_FLIGHT_STATES))),
+            to_approve=tuple(r for r in pending if r.plan_id is None and self._guard.may_decide(r, user)),
+            active=tuple(self._repo.in_states(sorted(IN_FLIGHT_STATES))),
         )
 
     def status(self, request_id: int, user: str) -> tuple[MigrationRequest, list[AuditEntry]]:
-        request = self._d.require(request_id)
+        request = require(self._repo, request_id)
         if user != request.requester:
-            self._d.check_reader(user, f"request #{request_id}")
-        return request, self._d.repo.history(request_id)
+            self._guard.check_reader(user, f"request #{request_id}")
+        return request, self._repo.history(request_id)
 
     def export_audit(self, days: int, user: str) -> int:
         """Send the audit trail of the last ``days`` days, as CSV, to an approver's direct messages;
         returns its lines. The trail names people and decisions: approvers only, never a channel."""
-        if not self._d.is_approver(user):
+        if not self._guard.is_approver(user):
             raise NotAllowed("only the approvers listed in PCC_APPROVERS can export the audit trail")
-        now = self._d.clock.now()
-        rows = self._d.repo.audit_since(now - timedelta(days=days))
+        now = self._clock.now()
+        rows = self._repo.audit_since(now - timedelta(days=days))
         name = f"pcc-bot-audit-{now:%Y%m%d-%H%M}-{days}d.csv"
         try:
-            self._d.notifier.upload_private(
+            self._notifier.upload_private(
                 user, name, audit_csv(rows), f"Audit of the last {days} day(s): {len(rows)} line(s)."
             )
         except NoticeNotDelivered as error:

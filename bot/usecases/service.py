@@ -7,7 +7,7 @@ Slack, OVHcloud or SQLite: the adapters come in through the ports.
 
 from __future__ import annotations
 
-from bot.usecases.base import Deps
+from bot.usecases.base import Guard
 from bot.usecases.chat import ChatDesk
 from bot.usecases.decisions import Decisions
 from bot.usecases.doubt import DoubtResolver
@@ -42,17 +42,33 @@ class PccService:
             replica=settings.replica,
             lease=settings.notice_lease,
         )
-        deps = Deps(gateway, repo, notifier, directory, settings, clock, chat, WarmLists(background))
         self._chat = chat
         self.replica = settings.replica
-        # Built in the order they use each other (no family reaches back): doubt, then decisions
-        # (which settle doubts people choose), then the tracker (which expires through decisions).
-        doubt = DoubtResolver(deps)
-        self.filing = Filing(deps)
-        self.reading = Reading(deps)
-        self.decisions = Decisions(deps, Gate(chat=chat, clock=clock), doubt)
-        self._tracker = Tracker(deps, doubt, expire=self.decisions.expire_if_due)
-        self.plans = Plans(deps, self.decisions, background)
+        guard = Guard(directory, settings)
+        ovh = gateway
+        # Each family is handed what it uses, by name, in the order they use each other (no cycle):
+        # doubt, then decisions (which settle doubts people choose), then the tracker (which expires
+        # pending requests through decisions), then plans (which dispatch through decisions).
+        doubt = DoubtResolver(ovh=ovh, repo=repo, chat=chat, clock=clock, settings=settings)
+        self.filing = Filing(
+            ovh=ovh, repo=repo, chat=chat, clock=clock, settings=settings, lists=WarmLists(background),
+            guard=guard,
+        )  # fmt: skip
+        self.reading = Reading(
+            ovh=ovh, repo=repo, notifier=notifier, clock=clock, settings=settings, guard=guard
+        )
+        self.decisions = Decisions(
+            ovh=ovh, repo=repo, chat=chat, clock=clock, guard=guard, gate=Gate(chat=chat, clock=clock),
+            doubt=doubt,
+        )  # fmt: skip
+        self._tracker = Tracker(
+            ovh=ovh, repo=repo, chat=chat, clock=clock, settings=settings, doubt=doubt,
+            expire=self.decisions.expire_if_due,
+        )  # fmt: skip
+        self.plans = Plans(
+            ovh=ovh, repo=repo, chat=chat, clock=clock, settings=settings, guard=guard,
+            decisions=self.decisions, background=background,
+        )  # fmt: skip
 
     # ------------------------------------------------------------ the scheduler's jobs
 

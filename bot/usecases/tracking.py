@@ -29,10 +29,10 @@ from bot.domain.estimate import remember
 from bot.domain.polling import PollPlanner
 from bot.support import logs
 from bot.usecases import messages
-from bot.usecases.base import Deps
-from bot.usecases.chat import BOT
+from bot.usecases.chat import BOT, ChatDesk
 from bot.usecases.doubt import MAX_CANDIDATES, DoubtResolver
-from bot.usecases.ports import Change
+from bot.usecases.ports import Change, Clock, OvhGateway, Repository
+from bot.usecases.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +40,20 @@ log = logging.getLogger(__name__)
 class Tracker:
     """What the scheduler runs: one tick of polling, and the reconciliation at start-up."""
 
-    def __init__(self, deps: Deps, doubt: DoubtResolver, expire: Callable[[MigrationRequest], bool]) -> None:
+    def __init__(
+        self,
+        *,
+        ovh: OvhGateway,
+        repo: Repository,
+        chat: ChatDesk,
+        clock: Clock,
+        settings: ServiceSettings,
+        doubt: DoubtResolver,
+        expire: Callable[[MigrationRequest], bool],
+    ) -> None:
         """``expire`` records a pending request past its TTL as expired (True when it was due)."""
-        self._ovh, self._repo, self._chat = deps.ovh, deps.repo, deps.chat
-        self._settings, self._clock = deps.settings, deps.clock
-        settings, clock = deps.settings, deps.clock
+        self._ovh, self._repo, self._chat = ovh, repo, chat
+        self._settings, self._clock = settings, clock
         self.expire = expire
         self._planner = PollPlanner(settings.poll_period, settings.poll_budget_per_minute, clock.now())
         self._lists_tasks: dict[str, bool] = {}  # PCC -> its task list expands (False: read task by task)
