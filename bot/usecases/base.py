@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Concatenate, ParamSpec, TypeVar
 
 from bot.domain import Field, MigrationRequest, NotAllowed, Pcc, Plan, ZonePolicy, rule_violations
 from bot.support import logs
-from bot.usecases.ports import Directory, OvhGateway
+from bot.usecases.chat import ChatDesk
+from bot.usecases.ports import Clock, Directory, OvhGateway, Repository
 from bot.usecases.settings import ServiceSettings
 
 T = TypeVar("T")
@@ -30,6 +32,21 @@ def about_request(method: Callable[Concatenate[S, int, P], T]) -> Callable[Conca
             return method(self, request_id, *args, **kwargs)
 
     return tagged
+
+
+@dataclass(frozen=True)
+class Ports:
+    """What every family that changes or follows requests works with: OVHcloud, the repository, the
+    chat (state changes and notices: ChatDesk.move) and the clock. Anything else a family is handed by
+    name (usecases/service.py)."""
+
+    ovh: OvhGateway
+    repo: Repository
+    chat: ChatDesk
+    clock: Clock
+
+    def unpacked(self) -> tuple[OvhGateway, Repository, ChatDesk, Clock]:
+        return self.ovh, self.repo, self.chat, self.clock
 
 
 class Guard:

@@ -23,28 +23,19 @@ from bot.domain import (
     State,
 )
 from bot.usecases import messages
-from bot.usecases.base import Guard, about_request
-from bot.usecases.chat import BOT, ChatDesk, require
+from bot.usecases.base import Guard, Ports, about_request
+from bot.usecases.chat import BOT, require
 from bot.usecases.doubt import DoubtResolver
 from bot.usecases.gate import Call, Gate
-from bot.usecases.ports import Change, Clock, OvhGateway, Repository
+from bot.usecases.ports import Change
 
 log = logging.getLogger(__name__)
 
 
 class Decisions:
-    def __init__(
-        self,
-        *,
-        ovh: OvhGateway,
-        repo: Repository,
-        chat: ChatDesk,
-        clock: Clock,
-        guard: Guard,
-        gate: Gate,
-        doubt: DoubtResolver,
-    ) -> None:
-        self._ovh, self._repo, self._chat, self._clock, self._guard = ovh, repo, chat, clock, guard
+    def __init__(self, ports: Ports, *, guard: Guard, gate: Gate, doubt: DoubtResolver) -> None:
+        self._ovh, self._repo, self._chat, self._clock = ports.unpacked()
+        self._guard = guard
         self._gate = gate
         self._doubt = doubt
 

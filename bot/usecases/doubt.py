@@ -27,8 +27,9 @@ from bot.domain import (
     sort_tasks,
 )
 from bot.usecases import messages
-from bot.usecases.chat import BOT, ChatDesk
-from bot.usecases.ports import Change, Clock, OvhGateway, Repository
+from bot.usecases.base import Ports
+from bot.usecases.chat import BOT
+from bot.usecases.ports import Change
 from bot.usecases.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -44,11 +45,9 @@ def thread_notice(request: MigrationRequest, key: str, text: str) -> NoticeDraft
 class DoubtResolver:
     """Settles calls in doubt by reading, for the poller; adopts a task a person chose."""
 
-    def __init__(
-        self, *, ovh: OvhGateway, repo: Repository, chat: ChatDesk, clock: Clock, settings: ServiceSettings
-    ) -> None:
-        self._ovh, self._repo, self._chat = ovh, repo, chat
-        self._settings, self._clock = settings, clock
+    def __init__(self, ports: Ports, *, settings: ServiceSettings) -> None:
+        self._ovh, self._repo, self._chat, self._clock = ports.unpacked()
+        self._settings = settings
 
     def settle_interrupted(self, *, at_start: bool) -> None:
         """A call whose answer never came back (the bot stopped, or the database refused its outcome)

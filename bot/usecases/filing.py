@@ -21,9 +21,8 @@ from bot.domain import (
     RuleViolation,
 )
 from bot.usecases import messages
-from bot.usecases.base import Guard, pair_problems
-from bot.usecases.chat import ChatDesk, require
-from bot.usecases.ports import Clock, OvhGateway, Repository
+from bot.usecases.base import Guard, Ports, pair_problems
+from bot.usecases.chat import require
 from bot.usecases.settings import ServiceSettings
 from bot.usecases.warm_lists import Listed, WarmLists
 
@@ -38,18 +37,8 @@ _Options = tuple[Listed, list[tuple[str, str]]]
 
 
 class Filing:
-    def __init__(
-        self,
-        *,
-        ovh: OvhGateway,
-        repo: Repository,
-        chat: ChatDesk,
-        clock: Clock,
-        settings: ServiceSettings,
-        lists: WarmLists,
-        guard: Guard,
-    ) -> None:
-        self._ovh, self._repo, self._chat, self._clock = ovh, repo, chat, clock
+    def __init__(self, ports: Ports, *, settings: ServiceSettings, lists: WarmLists, guard: Guard) -> None:
+        self._ovh, self._repo, self._chat, self._clock = ports.unpacked()
         self._settings, self._lists, self._guard = settings, lists, guard
 
     def warm_form(self) -> None:

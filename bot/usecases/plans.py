@@ -37,10 +37,10 @@ from bot.domain import (
     State,
 )
 from bot.usecases import messages
-from bot.usecases.base import Guard, pair_problems
-from bot.usecases.chat import BOT, ChatDesk
+from bot.usecases.base import Guard, Ports, pair_problems
+from bot.usecases.chat import BOT
 from bot.usecases.decisions import Decisions
-from bot.usecases.ports import Change, Clock, OvhGateway, Repository
+from bot.usecases.ports import Change
 from bot.usecases.settings import ServiceSettings
 from bot.usecases.warm_lists import Background
 
@@ -52,17 +52,14 @@ T = TypeVar("T")
 class Plans:
     def __init__(
         self,
+        ports: Ports,
         *,
-        ovh: OvhGateway,
-        repo: Repository,
-        chat: ChatDesk,
-        clock: Clock,
         settings: ServiceSettings,
         guard: Guard,
         decisions: Decisions,
         background: Background,
     ) -> None:
-        self._ovh, self._repo, self._chat, self._clock = ovh, repo, chat, clock
+        self._ovh, self._repo, self._chat, self._clock = ports.unpacked()
         self._settings, self._guard = settings, guard
         self._decisions = decisions
         self._background = background

@@ -7,7 +7,7 @@ Slack, OVHcloud or SQLite: the adapters come in through the ports.
 
 from __future__ import annotations
 
-from bot.usecases.base import Guard
+from bot.usecases.base import Guard, Ports
 from bot.usecases.chat import ChatDesk
 from bot.usecases.decisions import Decisions
 from bot.usecases.doubt import DoubtResolver
@@ -45,30 +45,22 @@ class PccService:
         self._chat = chat
         self.replica = settings.replica
         guard = Guard(directory, settings)
-        ovh = gateway
-        # Each family is handed what it uses, by name, in the order they use each other (no cycle):
-        # doubt, then decisions (which settle doubts people choose), then the tracker (which expires
-        # pending requests through decisions), then plans (which dispatch through decisions).
-        doubt = DoubtResolver(ovh=ovh, repo=repo, chat=chat, clock=clock, settings=settings)
-        self.filing = Filing(
-            ovh=ovh, repo=repo, chat=chat, clock=clock, settings=settings, lists=WarmLists(background),
-            guard=guard,
-        )  # fmt: skip
+        ports = Ports(ovh=gateway, repo=repo, chat=chat, clock=clock)
+        # Each family is handed what it uses, in the order they use each other (no cycle): doubt,
+        # then decisions (which settle doubts people choose), then the tracker (which expires pending
+        # requests through decisions) and plans (which dispatch through decisions).
+        doubt = DoubtResolver(ports, settings=settings)
+        self.filing = Filing(ports, settings=settings, lists=WarmLists(background), guard=guard)
         self.reading = Reading(
-            ovh=ovh, repo=repo, notifier=notifier, clock=clock, settings=settings, guard=guard
+            ovh=gateway, repo=repo, notifier=notifier, clock=clock, settings=settings, guard=guard
         )
-        self.decisions = Decisions(
-            ovh=ovh, repo=repo, chat=chat, clock=clock, guard=guard, gate=Gate(chat=chat, clock=clock),
-            doubt=doubt,
-        )  # fmt: skip
-        self._tracker = Tracker(
-            ovh=ovh, repo=repo, chat=chat, clock=clock, settings=settings, doubt=doubt,
-            expire=self.decisions.expire_if_due,
-        )  # fmt: skip
+        gate = Gate(chat=chat, clock=clock)
+        self.decisions = Decisions(ports, guard=guard, gate=gate, doubt=doubt)
+        expire = self.decisions.expire_if_due
+        self._tracker = Tracker(ports, settings=settings, doubt=doubt, expire=expire)
         self.plans = Plans(
-            ovh=ovh, repo=repo, chat=chat, clock=clock, settings=settings, guard=guard,
-            decisions=self.decisions, background=background,
-        )  # fmt: skip
+            ports, settings=settings, guard=guard, decisions=self.decisions, background=background
+        )
 
     # ------------------------------------------------------------ the scheduler's jobs
 

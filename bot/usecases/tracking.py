@@ -29,9 +29,10 @@ from bot.domain.estimate import remember
 from bot.domain.polling import PollPlanner
 from bot.support import logs
 from bot.usecases import messages
-from bot.usecases.chat import BOT, ChatDesk
+from bot.usecases.base import Ports
+from bot.usecases.chat import BOT
 from bot.usecases.doubt import MAX_CANDIDATES, DoubtResolver
-from bot.usecases.ports import Change, Clock, OvhGateway, Repository
+from bot.usecases.ports import Change
 from bot.usecases.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -42,20 +43,17 @@ class Tracker:
 
     def __init__(
         self,
+        ports: Ports,
         *,
-        ovh: OvhGateway,
-        repo: Repository,
-        chat: ChatDesk,
-        clock: Clock,
         settings: ServiceSettings,
         doubt: DoubtResolver,
         expire: Callable[[MigrationRequest], bool],
     ) -> None:
         """``expire`` records a pending request past its TTL as expired (True when it was due)."""
-        self._ovh, self._repo, self._chat = ovh, repo, chat
-        self._settings, self._clock = settings, clock
+        self._ovh, self._repo, self._chat, self._clock = ports.unpacked()
+        self._settings = settings
         self.expire = expire
-        self._planner = PollPlanner(settings.poll_period, settings.poll_budget_per_minute, clock.now())
+        self._planner = PollPlanner(settings.poll_period, settings.poll_budget_per_minute, self._clock.now())
         self._lists_tasks: dict[str, bool] = {}  # PCC -> its task list expands (False: read task by task)
         self._misses: dict[int, list[str]] = {}  # request -> query ids of the reads that failed in a row
         self._doubt = doubt
