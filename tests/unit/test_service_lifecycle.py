@@ -203,12 +203,17 @@ def test_a_removal_whose_task_id_was_not_stored_finds_its_task_by_reading(world)
     assert world.gateway.removals == [900]
 
 
-def test_two_requests_in_doubt_cannot_hold_the_same_task(world):
+def _two_posts_in_doubt(world, second_spec: MigrationSpec):
+    """Two requests approved whose POSTs both timed out: both in doubt."""
     world.gateway.post_error = OvhApiError("timeout", ambiguous=True)
-    first = world.file()
-    second = world.file(MigrationSpec("pcc-src", 10, 101, "pcc-dst", 20))
+    first, second = world.file(), world.file(second_spec)
     world.service.decisions.approve(first.id, "UBOB")
     world.service.decisions.approve(second.id, "UBOB")
+    return first, second
+
+
+def test_two_requests_in_doubt_cannot_hold_the_same_task(world):
+    first, second = _two_posts_in_doubt(world, MigrationSpec("pcc-src", 10, 101, "pcc-dst", 20))
     world.gateway.tasks[777] = Task(
         777, "linkFilerFromSbg", "doing", 10, datacenter_id=20, executed_at=world.clock.now()
     )
@@ -222,11 +227,7 @@ def test_two_requests_in_doubt_cannot_hold_the_same_task(world):
 
 def test_a_task_that_two_source_pccs_could_have_started_is_left_to_people(world):
     world.gateway.pccs["pcc-sbg"][2][40] = [100]  # another source PCC with a datastore of the same id
-    world.gateway.post_error = OvhApiError("timeout", ambiguous=True)
-    first = world.file()
-    second = world.file(MigrationSpec("pcc-sbg", 40, 100, "pcc-dst", 20))
-    world.service.decisions.approve(first.id, "UBOB")
-    world.service.decisions.approve(second.id, "UBOB")
+    first, second = _two_posts_in_doubt(world, MigrationSpec("pcc-sbg", 40, 100, "pcc-dst", 20))
     world.gateway.tasks[777] = Task(
         777, "linkFilerFromSbg", "doing", 10, filer_id=100, datacenter_id=20, executed_at=world.clock.now()
     )
