@@ -6,14 +6,18 @@ Both count on the database's clock, so replicas on hosts whose clocks differ sti
 from __future__ import annotations
 
 import logging
+import secrets
 from typing import Protocol
 
 from sqlalchemy import text
 
-from bot.adapters.sql.store import Store
+from bot.adapters.sql.store import BUDGET_LOCK, Store
 from bot.domain import StorageError
 
 log = logging.getLogger(__name__)
+
+#: Remembered replays older than the window are deleted by about one insert in this many.
+PRUNE_ONE_IN = 50
 
 
 class _Stored(Protocol):
@@ -24,10 +28,12 @@ class Shared:
     """Mixed into SqlRepository."""
 
     def first_sight(self: _Stored, key: str, window: float) -> bool:
-        """True for the first replica to see ``key`` within ``window`` seconds; False for a replay."""
+        """True for the first replica to see ``key`` within ``window`` seconds; False for a replay.
+        One insert, unserialized (the key's uniqueness decides); the old keys go once in a while."""
         now = self._store.epoch_sql()
-        with self._store.write() as conn:
-            conn.execute(text(f"DELETE FROM replays WHERE seen_at < {now} - :window"), {"window": window})
+        with self._store.write(serialize_on=None) as conn:
+            if secrets.randbelow(PRUNE_ONE_IN) == 0:
+                conn.execute(text(f"DELETE FROM replays WHERE seen_at < {now} - :window"), {"window": window})
             added = conn.execute(
                 text(f"INSERT INTO replays (key, seen_at) VALUES (:key, {now}) ON CONFLICT DO NOTHING"),
                 {"key": key},
@@ -39,7 +45,7 @@ class Shared:
     ) -> float:
         """Take ``count`` call places at once if every replica together has made fewer than ``limit``
         calls in the last ``window`` seconds (0.0), or none: then the seconds until enough leave."""
-        with self._store.write() as conn:
+        with self._store.write(serialize_on=BUDGET_LOCK) as conn:
             now = float(conn.execute(text(f"SELECT {self._store.epoch_sql()}")).scalar_one())
             conn.execute(text("DELETE FROM ovh_calls WHERE at <= :edge"), {"edge": now - window})
             taken = conn.execute(text("SELECT at FROM ovh_calls ORDER BY at")).scalars().all()

@@ -28,6 +28,8 @@ __all__ = ["IntegrityError", "Store", "insert"]
 
 #: The advisory lock every PostgreSQL write transaction takes first (any constant of our own).
 WRITE_LOCK = 0x50CC_0001
+#: The OVHcloud budget's count has a lock of its own: counting a call never waits behind a decision.
+BUDGET_LOCK = 0x50CC_0003
 #: TCP keepalives: a replica whose host vanished is noticed in about a minute, not two hours.
 KEEPALIVES: dict[str, Any] = {
     "keepalives": 1,
@@ -104,15 +106,17 @@ class Store:
             raise StorageError(f"the database {redact(self.location)} is closed (the bot is stopping)")
 
     @contextmanager
-    def write(self) -> Iterator[Connection]:
+    def write(self, serialize_on: int | None = WRITE_LOCK) -> Iterator[Connection]:
         """One transaction: committed at the end, rolled back on any exception. IntegrityError goes
-        through as such (callers turn it into a Conflict); other database errors become StorageError."""
+        through as such (callers turn it into a Conflict); other database errors become StorageError.
+        On PostgreSQL it first takes the advisory lock ``serialize_on`` (None: a write that touches
+        nothing another write could wait on, like remembering a replay, takes none)."""
         with self._lock:
             self._check_open()
             try:
                 with self.engine.connect() as conn, self._writing(conn), conn.begin():
-                    if self.postgres:
-                        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK})
+                    if self.postgres and serialize_on is not None:
+                        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": serialize_on})
                     yield conn
             except IntegrityError:
                 raise
