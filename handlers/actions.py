@@ -12,7 +12,8 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from bot.adapters.slack import ids
 from bot.adapters.slack.grammar import parse_doubt_value, parse_request_id, parse_user
 from bot.usecases.service import PccService
-from handlers.errors import later, user_of
+from handlers.errors import user_of
+from handlers.wiring import wiring
 
 Decide = Callable[[PccService, int, str], object]
 
@@ -34,13 +35,13 @@ def on_click(
     """A decision button: acked at once, decided on the decisions pool (never behind listings); the
     card (or the plan's board) shows the outcome, a refusal is told to the clicker."""
     ack()
-    service: PccService = context["service"]
+    service = wiring(context).service
     decide = DECISIONS[str(action.get("action_id"))]
 
     def run() -> None:
         decide(service, parse_request_id(action.get("value")), parse_user(body))
 
-    later(context["decisions"], respond, user_of(body), run)
+    wiring(context).after_click(respond, user_of(body), run)
 
 
 def on_settle(
@@ -49,7 +50,7 @@ def on_settle(
     """Adopt task N, or Close: not started, on a call in doubt: the button carries the request id, the
     call it is about and (Adopt) the candidate task id."""
     ack()
-    service: PccService = context["service"]
+    service = wiring(context).service
 
     def run() -> None:
         request_id, episode, task_id = parse_doubt_value(action.get("value"))
@@ -59,7 +60,7 @@ def on_settle(
         else:
             service.decisions.adopt(request_id, task_id, user, episode)
 
-    later(context["decisions"], respond, user_of(body), run)
+    wiring(context).after_click(respond, user_of(body), run)
 
 
 def register(app: App) -> None:

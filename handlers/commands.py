@@ -24,7 +24,8 @@ from bot.adapters.slack.grammar import (
     parse_user,
 )
 from bot.usecases.service import PccService
-from handlers.errors import later, user_of
+from handlers.errors import user_of
+from handlers.wiring import wiring
 
 
 def on_pcc(
@@ -32,8 +33,8 @@ def on_pcc(
 ) -> None:
     """`/pcc …`: acked at once (Slack waits 3 s at most), answered from the work pool."""
     ack()
-    service: PccService = context["service"]
-    later(context["work"], respond, user_of(command), lambda: answer(service, command, respond, client))
+    handed = wiring(context)
+    handed.after_command(respond, user_of(command), lambda: answer(handed.service, command, respond, client))
 
 
 def register(app: App) -> None:

@@ -7,7 +7,7 @@ import contextvars
 import logging
 import re
 import uuid
-from concurrent.futures import Executor, Future, wait
+from concurrent.futures import Future, wait
 from concurrent.futures import TimeoutError as WaitedTooLong
 from typing import Any
 
@@ -20,7 +20,7 @@ from bot.adapters.slack.forms import FormField
 from bot.adapters.slack.grammar import parse_channel, parse_user, spec_from_fields
 from bot.domain import Conflict, Field, MigrationRequest, PccBotError, RuleViolation, UsageError
 from bot.support.mrkdwn import esc
-from bot.usecases.service import PccService
+from handlers.wiring import wiring
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def outcome_text(done: Future[MigrationRequest]) -> str:
 
 def on_form_options(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     """Answered from memory at once (Bolt's thread, Slack's 3 s): a list still loading says so."""
-    service: PccService = context["service"]
+    service = wiring(context).service
     asked = FormField.at(str(body.get("action_id")))
     if asked is None:
         ack(options=[])
@@ -82,8 +82,8 @@ def on_form_submitted(
 ) -> None:
     """The values go through the command's parsers; the rules are checked on the work pool for up to 2 s,
     then the form says it is checking and shows the outcome in place. Every refusal lands on a field."""
-    service: PccService = context["service"]
-    work: Executor = context["work"]
+    handed = wiring(context)
+    service, work = handed.service, handed.commands
     try:
         spec = spec_from_fields(chosen_values(view))
         channel = parse_channel({"channel_id": view.get("private_metadata")})

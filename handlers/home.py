@@ -9,12 +9,12 @@ from slack_sdk import WebClient
 
 from bot.adapters.slack import listings
 from bot.adapters.slack.grammar import parse_user
-from bot.usecases.service import PccService
+from handlers.wiring import wiring
 
 
 def on_home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     """Events are acked by Bolt itself; the tab is published for the person who opened it."""
-    service: PccService = context["service"]
+    service = wiring(context).service
     user = parse_user({"user_id": event.get("user")})
     home = service.reading.home(user)
     view = listings.home_view(home.mine, home.to_approve, home.active, home.plans)

@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from bot.adapters.slack import ids
 from bot.domain import State
 from handlers import actions, commands, form, home
+from handlers.wiring import KEY, Wiring
 from tests.world import SPEC, World
 
 
@@ -25,7 +26,7 @@ class Inline(Executor):
 
 
 def context(world: World) -> BoltContext:
-    return BoltContext({"service": world.service, "work": Inline(), "decisions": Inline()})
+    return BoltContext({KEY: Wiring(service=world.service, commands=Inline(), clicks=Inline())})
 
 
 def command(text: str, user: str = "UALICE") -> dict[str, Any]:

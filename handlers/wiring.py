@@ -1,0 +1,36 @@
+"""What every listener is handed, as one typed value on Bolt's context, and where its work runs after
+the ack: commands on one pool, clicks on another, so that a decision never waits behind reads."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass
+
+from slack_bolt import BoltContext, Respond
+
+from bot.usecases.service import PccService
+from handlers.errors import later
+
+#: The one key the middleware sets on Bolt's context.
+KEY = "pcc"
+
+
+@dataclass(frozen=True)
+class Wiring:
+    service: PccService
+    commands: Executor  # after a command's ack: listings, filings, the form's checks
+    clicks: Executor  # after a click's ack: decisions
+
+    def after_command(self, respond: Respond | None, user: str | None, job: Callable[[], None]) -> None:
+        later(self.commands, respond, user, job)
+
+    def after_click(self, respond: Respond | None, user: str | None, job: Callable[[], None]) -> None:
+        later(self.clicks, respond, user, job)
+
+
+def wiring(context: BoltContext) -> Wiring:
+    """What the middleware handed this listener (handlers/__init__.py: provide)."""
+    found = context.get(KEY)
+    assert isinstance(found, Wiring), "the pcc-bot middleware did not run"
+    return found
