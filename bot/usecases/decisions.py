@@ -16,10 +16,7 @@ from bot.domain import (
     Conflict,
     MigrationRequest,
     NotAllowed,
-    NoticeDraft,
-    NoticeKind,
     Operation,
-    StartedTask,
     State,
 )
 from bot.usecases import messages
@@ -89,33 +86,16 @@ class Decisions:
         """The migration POST of a pending request, through the gate: False when another click (or
         dispatcher) won the compare-and-set, and nothing was sent."""
 
-        def started(task: StartedTask) -> Change:
-            return Change(
-                actor=BOT,
-                action="migration started",
-                detail=request.api_call,
-                query_id=task.query_id,
-                fields={
-                    "task_id": task.task_id,
-                    "task_state": "todo",
-                    "progress": 0,
-                    "query_id": task.query_id,
-                },
-                notices=[
-                    NoticeDraft(
-                        NoticeKind.THREAD,
-                        "started",
-                        request.channel,
-                        messages.started(request, task.task_id, task.query_id),
-                    )
-                ],
-            )
-
         call = Call(
             send=lambda: self._ovh.start_migration(request.spec, request.route),
-            on_success=started,
-            refused=lambda error: messages.refused(request, error),
-            in_doubt=lambda error: messages.ambiguous(request, error),
+            action="migration started",
+            detail=request.api_call,
+            records=lambda task: {
+                "task_id": task.task_id,
+                "task_state": "todo",
+                "progress": 0,
+                "query_id": task.query_id,
+            },
         )
         return self._gate.run(request, MIGRATION, decision, call)
 
@@ -140,30 +120,16 @@ class Decisions:
             fields={"retries": attempt},  # task_state stays `error` until OVHcloud says otherwise
         )
 
-        def relaunched(answer: StartedTask) -> Change:
-            now = self._clock.now()
-            return Change(
-                actor=BOT,
-                action="task relaunched",
-                detail=f"resetTaskState on task {task_id}",
-                query_id=answer.query_id,
-                fields={"task_state": "todo", "progress_changed_at": now, "last_error": None},
-                notices=[
-                    NoticeDraft(
-                        NoticeKind.THREAD,
-                        f"retried-{attempt}",
-                        request.channel,
-                        messages.retried(request, task_id, user),
-                    )
-                ],
-            )
-
         reason = f"pcc-bot request #{request_id}: relaunch approved by {user} (attempt {attempt})"
         call = Call(
             send=lambda: self._ovh.reset_task(request.spec.dest_service, task_id, reason),
-            on_success=relaunched,
-            refused=lambda error: messages.retry_refused(request, error),
-            in_doubt=lambda error: messages.relaunch_in_doubt(request, error),
+            action="task relaunched",
+            detail=f"resetTaskState on task {task_id}",
+            records=lambda _: {
+                "task_state": "todo",
+                "progress_changed_at": self._clock.now(),
+                "last_error": None,
+            },
         )
         return self._gated(request, RELAUNCH, decision, call)
 
@@ -189,28 +155,11 @@ class Decisions:
             fields={"copy_filer_id": copy.filer_id, "removal_task_id": None},
         )
 
-        def removing(task: StartedTask) -> Change:
-            return Change(
-                actor=BOT,
-                action="copy removal started",
-                detail=f"task {task.task_id}",
-                query_id=task.query_id,
-                fields={"removal_task_id": task.task_id},
-                notices=[
-                    NoticeDraft(
-                        NoticeKind.THREAD,
-                        f"removing-{task.task_id}",
-                        request.channel,
-                        messages.removing(request, task.task_id, user),
-                    )
-                ],
-            )
-
         call = Call(
             send=lambda: self._ovh.remove_filer(spec.dest_service, spec.dest_datacenter_id, copy.filer_id),
-            on_success=removing,
-            refused=lambda error: messages.removal_refused(request, error),
-            in_doubt=lambda error: messages.removal_in_doubt(request, error),
+            action="copy removal started",
+            detail=f"removeFiler on {name} (filer {copy.filer_id})",
+            records=lambda task: {"removal_task_id": task.task_id},
         )
         return self._gated(request, REMOVAL, decision, call)
 

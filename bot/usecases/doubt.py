@@ -72,7 +72,7 @@ class DoubtResolver:
                         notices=self._chat.thread_and_incident(
                             request,
                             f"interrupted-{operation.name}-{since:%Y%m%dT%H%M%S}",
-                            messages.interrupted(request, operation.name),
+                            messages.in_doubt(request, operation),
                         ),
                     ),
                 )

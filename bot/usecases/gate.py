@@ -21,25 +21,31 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from bot.domain import BudgetSpent, MigrationRequest, Operation, OvhApiError, RequestFields, StartedTask
+from bot.domain import (
+    BudgetSpent,
+    MigrationRequest,
+    NoticeDraft,
+    NoticeKind,
+    Operation,
+    OvhApiError,
+    RequestFields,
+    StartedTask,
+)
+from bot.usecases import messages
 from bot.usecases.chat import BOT, ChatDesk
 from bot.usecases.ports import Change, Clock
-
-#: What a successful call records: built from the task the API answered with.
-OnSuccess = Callable[[StartedTask], Change]
-#: The text of a refusal or of a call in doubt, for the thread and the incident room.
-Explain = Callable[[OvhApiError], str]
 
 
 @dataclass(frozen=True)
 class Call:
-    """One mutating call as the gate makes it: ``send`` makes it (once), ``on_success`` records the
-    task it answered with, ``refused`` and ``in_doubt`` say what a refusal or an unclear answer means."""
+    """One mutating call as the gate makes it: ``send`` makes it (once); its answer is recorded in the
+    audit as ``action`` (with ``detail``) and sets the fields ``records`` gives for the task. The gate
+    tells the thread (`messages.called`), and words a refusal or an unclear answer likewise."""
 
     send: Callable[[], StartedTask]
-    on_success: OnSuccess
-    refused: Explain
-    in_doubt: Explain
+    action: str
+    detail: str
+    records: Callable[[StartedTask], RequestFields]
 
 
 class Gate:
@@ -70,17 +76,26 @@ class Gate:
             )
             raise
         except OvhApiError as error:
-            self._record_failure(
-                request, operation, error, call.in_doubt if error.ambiguous else call.refused
-            )
+            self._record_failure(request, operation, error)
             return True
-        success = call.on_success(started)
+        told = NoticeDraft(
+            NoticeKind.THREAD,
+            f"{operation.name}-called-{now:%Y%m%dT%H%M%S%f}",
+            request.channel,
+            messages.called(request, operation, started, decision.actor),
+        )
+        success = Change(
+            actor=BOT,
+            action=call.action,
+            detail=call.detail,
+            query_id=started.query_id,
+            fields=call.records(started),
+            notices=[told],
+        )
         self._chat.move(request, operation.calling, operation.success, success)
         return True
 
-    def _record_failure(
-        self, request: MigrationRequest, operation: Operation, error: OvhApiError, explain: Explain
-    ) -> None:
+    def _record_failure(self, request: MigrationRequest, operation: Operation, error: OvhApiError) -> None:
         outcome = "in-doubt" if error.ambiguous else "refused"
         key = f"{operation.name}-{outcome}-{self._clock.now():%Y%m%dT%H%M%S%f}"
         fields: RequestFields = {"last_error": str(error)}
@@ -88,6 +103,7 @@ class Gate:
             fields["in_doubt_since"] = self._clock.now()
         target = operation.in_doubt if error.ambiguous else operation.refused
         action = f"{operation.name} outcome unknown" if error.ambiguous else f"{operation.name} refused"
+        explain = messages.in_doubt if error.ambiguous else messages.refused
         self._chat.move(
             request,
             operation.calling,
@@ -98,6 +114,6 @@ class Gate:
                 detail=str(error),
                 query_id=error.query_id,
                 fields=fields,
-                notices=self._chat.thread_and_incident(request, key, explain(error)),
+                notices=self._chat.thread_and_incident(request, key, explain(request, operation, error)),
             ),
         )

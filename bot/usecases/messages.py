@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.domain import TASK_STATE_MEANINGS, MigrationRequest, OvhApiError, Plan, PlanTally, State, Task
+from bot.domain import (
+    MIGRATION,
+    RELAUNCH,
+    REMOVAL,
+    TASK_STATE_MEANINGS,
+    MigrationRequest,
+    Operation,
+    OvhApiError,
+    Plan,
+    PlanTally,
+    StartedTask,
+    Task,
+)
 from bot.support.mrkdwn import esc
 
 
@@ -22,11 +34,23 @@ def restore_name(request: MigrationRequest) -> str:
     return f"restore-{number}" if number.isdigit() else f"restore-{request.spec.filer_id:06d}"
 
 
-def started(request: MigrationRequest, task_id: int, query_id: str | None = None) -> str:
-    query = f" (OVH query id {esc(query_id)})" if query_id else ""
+def called(request: MigrationRequest, operation: Operation, task: StartedTask, user: str) -> str:
+    """A mutating call answered with its task: what runs now, in the request's thread."""
+    if operation is RELAUNCH:
+        return (
+            f":arrows_counterclockwise: <@{user}> relaunched OVHcloud task {task.task_id} of request "
+            f"#{request.id} (resetTaskState); it is tracked again as before."
+        )
+    if operation is REMOVAL:
+        return (
+            f":wastebasket: <@{user}> approved removing `{restore_name(request)}` from "
+            f"{request.spec.dest_service} datacenter {request.spec.dest_datacenter_id} "
+            f"(OVHcloud task {task.task_id})."
+        )
+    query = f" (OVH query id {esc(task.query_id)})" if task.query_id else ""
     return (
-        f"Replication started for request #{request.id}: {_where(request)}. "
-        f"OVHcloud task {task_id}{query}. Progress is shown on the card; completion will be announced here."
+        f"Replication started for request #{request.id}: {_where(request)}. OVHcloud task "
+        f"{task.task_id}{query}. Progress is shown on the card; completion will be announced here."
     )
 
 
@@ -57,21 +81,6 @@ def failed(request: MigrationRequest, task: Task) -> str:
     )
 
 
-def retried(request: MigrationRequest, task_id: int, user: str) -> str:
-    return (
-        f":arrows_counterclockwise: <@{user}> relaunched OVHcloud task {task_id} of request "
-        f"#{request.id} (resetTaskState); it is tracked again as before."
-    )
-
-
-def relaunch_in_doubt(request: MigrationRequest, error: OvhApiError) -> str:
-    return (
-        f":warning: Request #{request.id}: resetTaskState on OVHcloud task {request.task_id} got no clear "
-        f"answer ({esc(error)}). It may have run. pcc-bot will not send it again; it reads the task until it "
-        f"leaves `error` (relaunched), or a person closes the doubt with *Close: not started*."
-    )
-
-
 def relaunch_confirmed(request: MigrationRequest, task: Task) -> str:
     return (
         f":arrows_counterclockwise: OVHcloud task {task.task_id} of request #{request.id} was relaunched "
@@ -79,41 +88,55 @@ def relaunch_confirmed(request: MigrationRequest, task: Task) -> str:
     )
 
 
-def removal_in_doubt(request: MigrationRequest, error: OvhApiError) -> str:
+def _call(request: MigrationRequest, operation: Operation) -> str:
+    """A mutating call as people name it."""
+    return {
+        MIGRATION.name: f"the call `{request.api_call}`",
+        RELAUNCH.name: f"resetTaskState on OVHcloud task {request.task_id}",
+        REMOVAL.name: f"the removal of `{restore_name(request)}`",
+    }[operation.name]
+
+
+#: After a refusal: what is left, and what people can do about it.
+_AFTER_REFUSAL = {
+    MIGRATION.name: "Nothing was started; file a new request once the cause is fixed.",
+    RELAUNCH.name: "The task is still in `error`; *Retry* is offered again once the cause is fixed.",
+    REMOVAL.name: (
+        "The copy is still there. A datastore that still holds VMs cannot be removed: clone or "
+        "unregister them first."
+    ),
+}
+
+#: A call in doubt: what people settle it with, once they have checked at OVHcloud.
+_SETTLED_BY = {
+    MIGRATION.name: "an approver adopts the right task from the card, or closes the request with "
+    "*Close: not started* (or `/pcc cancel {id}`) when nothing started.",
+    RELAUNCH.name: "a person closes the doubt with *Close: not started* when the task was not relaunched.",
+    REMOVAL.name: "an approver adopts the right task from the card, or closes the doubt with "
+    "*Close: not started* when the removal did not start.",
+}
+
+
+def refused(request: MigrationRequest, operation: Operation, error: OvhApiError) -> str:
+    """OVHcloud refused a mutating call: nothing ran."""
     return (
-        f":warning: Request #{request.id}: removing `{restore_name(request)}` got no clear answer "
-        f"({esc(error)}). It may have started. pcc-bot will not send it again; it reads the datastore "
-        f"and its tasks until the removal shows, or a person decides from the candidates."
+        f":x: Request #{request.id}: OVHcloud refused {_call(request, operation)}: {esc(error)}. "
+        f"{_AFTER_REFUSAL[operation.name]}"
     )
 
 
-def retry_refused(request: MigrationRequest, error: OvhApiError) -> str:
-    return f":x: Request #{request.id}: OVHcloud refused to relaunch task {request.task_id}: {esc(error)}."
-
-
-def refused(request: MigrationRequest, error: OvhApiError) -> str:
-    return (
-        f":x: Request #{request.id} was approved but OVHcloud refused the call `{request.api_call}`: "
-        f"{esc(error)}. Nothing was started; file a new request once the cause is fixed."
+def in_doubt(request: MigrationRequest, operation: Operation, error: OvhApiError | None = None) -> str:
+    """A mutating call whose outcome is unknown: an unclear answer (``error``), or none recorded."""
+    answer = (
+        f"got no clear answer ({esc(error)})"
+        if error is not None
+        else "was never answered on record (pcc-bot stopped, or could not store the answer)"
     )
-
-
-def ambiguous(request: MigrationRequest, error: OvhApiError) -> str:
     return (
-        f":warning: Request #{request.id} needs attention: the call `{request.api_call}` got no clear "
-        f"answer ({esc(error)}). It may have started. pcc-bot will not call it again; it keeps looking for "
-        f"the task on {request.spec.dest_service}, and lists what might be it on the card. Check the PCC's "
-        f"tasks before doing anything by hand: an approver adopts the right task, or closes the request "
-        f"with *Close: not started* (or `/pcc cancel {request.id}`) when nothing started."
-    )
-
-
-def interrupted(request: MigrationRequest, operation: str) -> str:
-    return (
-        f":warning: Request #{request.id} needs attention: the {operation} call's answer was never "
-        f"recorded (pcc-bot stopped, or could not store it). It may have run. pcc-bot will not call it "
-        f"again; it reads {request.spec.dest_service} datacenter {request.spec.dest_datacenter_id} to "
-        f"find out, and asks people here when it cannot prove which task is this request's."
+        f":warning: Request #{request.id} needs attention: {_call(request, operation)} {answer}. It may "
+        f"have run. pcc-bot will not send it again; it keeps {checking(request, operation)}. "
+        f"Check at OVHcloud before doing anything by hand: "
+        + _SETTLED_BY[operation.name].format(id=request.id)
     )
 
 
@@ -130,14 +153,16 @@ def task_meaning(state: str | None) -> str:
     return f"{meaning} (`{state}`)" if meaning else f"`{esc(state)}` (a state pcc-bot does not know)"
 
 
-def checking(request: MigrationRequest) -> str:
-    """What the poller reads to settle a call in doubt (shown on the card and by `/pcc status`)."""
+def checking(request: MigrationRequest, operation: Operation | None = None) -> str:
+    """What the poller reads to settle a call in doubt (shown on the card, by `/pcc status` and in the
+    notice of the doubt): ``operation`` is the call's, by default the one the request is in doubt about."""
     spec = request.spec
     since = request.called_at or request.decided_at
     after = f" created after {since:%Y-%m-%d %H:%M} UTC" if since else ""
-    if request.state == State.RELAUNCH_IN_DOUBT:
+    operation = operation or request.in_doubt
+    if operation is RELAUNCH:
         return f"checking task {request.task_id}: relaunched once it leaves `error`"
-    if request.state == State.REMOVAL_IN_DOUBT:
+    if operation is REMOVAL:
         return (
             f"checking whether datastore {request.copy_filer_id} is gone from datacenter "
             f"{spec.dest_datacenter_id}, and for its `removeFiler` task{after}"
@@ -211,22 +236,8 @@ def stalled(request: MigrationRequest, task: Task, since: datetime) -> str:
     )
 
 
-def removing(request: MigrationRequest, task_id: int, user: str) -> str:
-    return (
-        f":wastebasket: <@{user}> approved removing `{restore_name(request)}` from "
-        f"{request.spec.dest_service} datacenter {request.spec.dest_datacenter_id} (OVHcloud task {task_id})."
-    )
-
-
 def removed(request: MigrationRequest) -> str:
     return f":white_check_mark: The copy `{restore_name(request)}` of request #{request.id} is removed."
-
-
-def removal_refused(request: MigrationRequest, error: OvhApiError) -> str:
-    return (
-        f":x: OVHcloud refused to remove `{restore_name(request)}`: {esc(error)}. A datastore that still "
-        f"holds VMs cannot be removed: clone or unregister them first."
-    )
 
 
 def removal_failed(request: MigrationRequest, task: Task) -> str:

@@ -13,6 +13,9 @@ from slack_sdk.models.views import View
 
 from bot.adapters.slack import cards, forms, listings, plan_cards
 from bot.domain import (
+    MIGRATION,
+    RELAUNCH,
+    REMOVAL,
     AuditEntry,
     Datacenter,
     DatacenterFilers,
@@ -123,8 +126,8 @@ def messages_for(value: str) -> list[tuple[str, list[dict[str, object]]]]:
     error = OvhApiError(value, query_id=value)
     texts = [
         messages.failed(request, task),
-        messages.refused(request, error),
-        messages.ambiguous(request, error),
+        *(messages.refused(request, operation, error) for operation in (MIGRATION, RELAUNCH, REMOVAL)),
+        *(messages.in_doubt(request, operation, error) for operation in (MIGRATION, RELAUNCH, REMOVAL)),
         messages.needs_decision(request, request.candidates),
         messages.stalled(request, task, NOW),
         messages.removal_failed(request, task),
