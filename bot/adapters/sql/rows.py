@@ -1,23 +1,24 @@
-"""The one mapping between the domain's dataclasses and the database's rows: UTC ISO-8601 text for
-moments, JSON for task lists, values for states."""
+"""The one mapping between the domain's dataclasses and the database's rows. A column is named like
+its field and read back by the field's type: UTC ISO-8601 text for moments, values for states, JSON for
+task lists, progress readings and a plan's datastores; a nested dataclass (a request's spec) spreads
+its fields beside the others."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import asdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import MISSING, asdict, dataclass, fields, is_dataclass
 from datetime import datetime
-from typing import Any
+from enum import Enum
+from types import UnionType
+from typing import Any, TypeVar, cast, get_args, get_type_hints
 
 from bot.domain import (
     AuditEntry,
     LeftOut,
     MigrationApi,
     MigrationRequest,
-    MigrationSpec,
     Notice,
-    NoticeButton,
-    NoticeKind,
     Plan,
     PlanDraft,
     PlanItem,
@@ -26,6 +27,9 @@ from bot.domain import (
     State,
     Task,
 )
+from bot.domain.estimate import Reading
+
+Record = TypeVar("Record")
 
 
 def iso(moment: datetime) -> str:
@@ -36,132 +40,103 @@ def parse(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def to_request(row: dict[str, Any]) -> MigrationRequest:
-    created_at = parse(row["created_at"])
-    expires_at = parse(row["expires_at"])
-    assert created_at is not None and expires_at is not None
-    return MigrationRequest(
-        id=row["id"],
-        spec=MigrationSpec(
-            source_service=row["source_service"],
-            source_datacenter_id=row["source_datacenter_id"],
-            filer_id=row["filer_id"],
-            dest_service=row["dest_service"],
-            dest_datacenter_id=row["dest_datacenter_id"],
-        ),
-        requester=row["requester"],
-        channel=row["channel"],
-        state=State(row["state"]),
-        created_at=created_at,
-        expires_at=expires_at,
-        filer_name=row["filer_name"],
-        filer_size=row["filer_size"],
-        vm_total=row["vm_total"],
-        source_zone=row["source_zone"],
-        dest_zone=row["dest_zone"],
-        api_call=row["api_call"],
-        decided_by=row["decided_by"],
-        decided_at=parse(row["decided_at"]),
-        task_id=row["task_id"],
-        task_state=row["task_state"],
-        progress=row["progress"],
-        last_error=row["last_error"],
-        query_id=row["query_id"],
-        card_channel=row["card_channel"],
-        card_ts=row["card_ts"],
-        updated_at=parse(row["updated_at"]),
-        last_check_at=parse(row["last_check_at"]),
-        progress_changed_at=parse(row["progress_changed_at"]),
-        card_updated_at=parse(row["card_updated_at"]),
-        transferred=row["transferred"],
-        retries=row["retries"] or 0,
-        removal_task_id=row["removal_task_id"],
-        route=row["route"] or MigrationApi.LINK_FILER.value,
-        called_at=parse(row["called_at"]),
-        in_doubt_since=parse(row["in_doubt_since"]),
-        candidates=_tasks_from_json(row["candidates"]),
-        copy_filer_id=row["copy_filer_id"],
-        plan_id=row.get("plan_id"),
-        progress_log=tuple(
-            (datetime.fromisoformat(at), int(p)) for at, p in json.loads(row.get("progress_log") or "[]")
-        ),
-    )
+def to_request(row: Mapping[str, Any]) -> MigrationRequest:
+    # Requests filed before the route was stored used the first one.
+    return _record(MigrationRequest, row, route=row["route"] or MigrationApi.LINK_FILER.value)
+
+
+def to_plan(row: Mapping[str, Any]) -> Plan:
+    return _record(Plan, row)
+
+
+def to_notice(row: Mapping[str, Any]) -> Notice:
+    return _record(Notice, row)
+
+
+def to_entries(rows: list[dict[str, Any]]) -> list[AuditEntry]:
+    return [_record(AuditEntry, row) for row in rows]
 
 
 def request_row(draft: RequestDraft) -> dict[str, Any]:
     """A new request's row, pending."""
-    spec = draft.spec
-    return {
-        "source_service": spec.source_service,
-        "source_datacenter_id": spec.source_datacenter_id,
-        "filer_id": spec.filer_id,
-        "dest_service": spec.dest_service,
-        "dest_datacenter_id": spec.dest_datacenter_id,
-        "requester": draft.requester,
-        "channel": draft.channel,
-        "state": State.PENDING.value,
-        "created_at": iso(draft.created_at),
-        "expires_at": iso(draft.expires_at),
-        "updated_at": iso(draft.created_at),
-        "filer_name": draft.filer_name,
-        "filer_size": draft.filer_size,
-        "vm_total": draft.vm_total,
-        "source_zone": draft.source_zone,
-        "dest_zone": draft.dest_zone,
-        "api_call": draft.api_call,
-        "route": draft.route,
-    }
+    return {**_columns(draft), "state": State.PENDING.value, "updated_at": iso(draft.created_at)}
 
 
 def plan_row(draft: PlanDraft) -> dict[str, Any]:
-    return {
-        "state": PlanState.PENDING.value,
-        "source_service": draft.source_service,
-        "source_datacenter_id": draft.source_datacenter_id,
-        "dest_service": draft.dest_service,
-        "dest_datacenter_id": draft.dest_datacenter_id,
-        "requester": draft.requester,
-        "channel": draft.channel,
-        "created_at": iso(draft.created_at),
-        "expires_at": iso(draft.expires_at),
-        "updated_at": iso(draft.created_at),
-        "source_zone": draft.source_zone,
-        "dest_zone": draft.dest_zone,
-        "route": draft.route,
-        "items": json.dumps([asdict(i) for i in draft.items]),
-        "left_out": left_out_json(draft.left_out),
-    }
+    """A new plan's row, pending."""
+    return {**_columns(draft), "state": PlanState.PENDING.value, "updated_at": iso(draft.created_at)}
 
 
 def left_out_json(left_out: Sequence[LeftOut]) -> str:
     return json.dumps([asdict(i) for i in left_out])
 
 
-def to_plan(row: dict[str, Any]) -> Plan:
-    created_at, expires_at = parse(row["created_at"]), parse(row["expires_at"])
-    assert created_at is not None and expires_at is not None
-    return Plan(
-        id=row["id"],
-        state=PlanState(row["state"]),
-        source_service=row["source_service"],
-        source_datacenter_id=row["source_datacenter_id"],
-        dest_service=row["dest_service"],
-        dest_datacenter_id=row["dest_datacenter_id"],
-        requester=row["requester"],
-        channel=row["channel"],
-        created_at=created_at,
-        expires_at=expires_at,
-        updated_at=parse(row["updated_at"]),
-        source_zone=row["source_zone"],
-        dest_zone=row["dest_zone"],
-        route=row["route"],
-        items=tuple(PlanItem(**i) for i in json.loads(row["items"] or "[]")),
-        left_out=tuple(LeftOut(**i) for i in json.loads(row["left_out"] or "[]")),
-        decided_by=row["decided_by"],
-        decided_at=parse(row["decided_at"]),
-        card_channel=row["card_channel"],
-        card_ts=row["card_ts"],
-    )
+def _columns(record: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    for field in fields(record):
+        value = getattr(record, field.name)
+        row.update(_columns(value) if is_dataclass(value) else {field.name: column(value)})
+    return row
+
+
+def _record(kind: type[Record], row: Mapping[str, Any], **given: Any) -> Record:
+    """A dataclass from a row: each field from its column, read by its type; a NULL column leaves a
+    field that has a default at it."""
+    values = dict(given)
+    for field in _FIELDS.get(kind) or _FIELDS.setdefault(kind, _fields_of(kind)):
+        if field.name in values:
+            continue
+        if field.nested is not None:  # its fields are columns of the same row
+            values[field.name] = _record(field.nested, row)
+        elif row[field.name] is not None:
+            values[field.name] = field.read(row[field.name])
+        elif not field.has_default:
+            values[field.name] = None
+    return kind(**values)
+
+
+@dataclass(frozen=True)
+class _Field:
+    name: str
+    read: Callable[[Any], Any]
+    has_default: bool
+    nested: type | None = None  # a dataclass whose fields are columns of the same row
+
+
+_FIELDS: dict[type, tuple[_Field, ...]] = {}  # each kind's, worked out once
+_READ_AS: dict[Any, Callable[[Any], Any]] = {
+    datetime: datetime.fromisoformat,
+    tuple[Task, ...]: lambda text: _tasks_from_json(text),
+    tuple[Reading, ...]: lambda text: _readings(text),
+    tuple[PlanItem, ...]: lambda text: tuple(PlanItem(**i) for i in json.loads(text)),
+    tuple[LeftOut, ...]: lambda text: tuple(LeftOut(**i) for i in json.loads(text)),
+}
+
+
+def _fields_of(kind: type) -> tuple[_Field, ...]:
+    """How each field of ``kind`` is read back, from its type."""
+    hints = get_type_hints(kind)
+    found = []
+    for field in fields(kind):
+        hint = hints[field.name]
+        if isinstance(hint, UnionType):  # X | None
+            (hint,) = (arg for arg in get_args(hint) if arg is not type(None))
+        has_default = field.default is not MISSING or field.default_factory is not MISSING
+        if is_dataclass(hint):
+            found.append(_Field(field.name, _same, has_default, nested=cast(type, hint)))
+        elif isinstance(hint, type) and issubclass(hint, Enum):
+            found.append(_Field(field.name, hint, has_default))
+        else:
+            found.append(_Field(field.name, _READ_AS.get(hint, _same), has_default))
+    return tuple(found)
+
+
+def _readings(text: str) -> tuple[Reading, ...]:
+    return tuple((datetime.fromisoformat(at), int(progress)) for at, progress in json.loads(text))
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def _tasks_to_json(tasks: Sequence[Task]) -> str:
@@ -199,43 +174,18 @@ def _tasks_from_json(text: str | None) -> tuple[Task, ...]:
 
 
 def column(value: object) -> object:
-    """A field value as stored: datetimes as UTC ISO-8601 text, task lists as JSON, states by value."""
+    """A field value as stored: moments as UTC ISO-8601 text, states by value, lists (tasks, a plan's
+    datastores, progress readings) as JSON, an empty list as NULL."""
     if isinstance(value, datetime):
         return iso(value)
-    if isinstance(value, tuple) and value and all(isinstance(t, Task) for t in value):
-        return _tasks_to_json(value)
-    if isinstance(value, tuple) and all(isinstance(r, tuple) for r in value):  # progress readings
-        return json.dumps([[iso(at), p] for at, p in value]) if value else None
-    if isinstance(value, State):
+    if isinstance(value, Enum):
         return value.value
-    return value
-
-
-def to_entries(rows: list[dict[str, Any]]) -> list[AuditEntry]:
-    return [
-        AuditEntry(
-            request_id=row["request_id"],
-            at=datetime.fromisoformat(row["at"]),
-            actor=row["actor"],
-            action=row["action"],
-            from_state=row["from_state"],
-            to_state=row["to_state"],
-            detail=row["detail"] or "",
-            query_id=row["query_id"],
-        )
-        for row in rows
-    ]
-
-
-def to_notice(row: dict[str, Any]) -> Notice:
-    return Notice(
-        id=row["id"],
-        request_id=row["request_id"],
-        kind=NoticeKind(row["kind"]),
-        key=row["key"],
-        channel=row["channel"],
-        text=row["text"],
-        attempts=row["attempts"],
-        button=NoticeButton(row["button"]) if row["button"] else None,
-        plan_id=row.get("plan_id"),
-    )
+    if not isinstance(value, tuple):
+        return value
+    if not value:
+        return None
+    if isinstance(value[0], Task):
+        return _tasks_to_json(value)
+    if is_dataclass(value[0]):
+        return json.dumps([asdict(item) for item in value])
+    return json.dumps([[iso(at), progress] for at, progress in value])  # progress readings
