@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,7 @@ class Config:
     poll_seconds: int = default("PCC_POLL_SECONDS")
     policy: ZonePolicy = field(default_factory=ZonePolicy)
     migration_api: str = default("PCC_MIGRATION_API")
-    approval_ttl: timedelta = timedelta(seconds=default("PCC_APPROVAL_TTL"))
+    approval_ttl: timedelta = field(default_factory=lambda: default("PCC_APPROVAL_TTL"))
     log_level: str = default("LOG_LEVEL")
     log_format: str = default("LOG_FORMAT")
     read_only: bool = False
@@ -153,36 +153,18 @@ def load(env: Mapping[str, str] | None = None, *, read_dotenv: bool = True) -> C
     policy = _policy(values, problems)
     if problems:
         raise ConfigError(problems)
+    held = {f.name for f in fields(Config)}
     return Config(
-        slack_bot_token=values["SLACK_BOT_TOKEN"],
-        slack_app_token=values["SLACK_APP_TOKEN"],
-        slack_signing_secret=values["SLACK_SIGNING_SECRET"],
-        slack_api_url=values["SLACK_API_URL"],
+        **{attribute(name): value for name, value in values.items() if attribute(name) in held},
         ovh=OvhCredentials(
-            endpoint=values["OVH_ENDPOINT"],
-            application_key=values["OVH_APPLICATION_KEY"],
-            application_secret=values["OVH_APPLICATION_SECRET"],
-            consumer_key=values["OVH_CONSUMER_KEY"],
-            client_id=values["OVH_CLIENT_ID"],
-            client_secret=values["OVH_CLIENT_SECRET"],
+            **{attribute(name): value for name, value in values.items() if name.startswith("OVH_")}
         ),
-        db_path=values["PCC_DB_PATH"],
-        database_url=values["PCC_DATABASE_URL"],
-        approvers=values["PCC_APPROVERS"],
-        readers=values["PCC_READERS"],
-        incident_channel=values["PCC_INCIDENT_CHANNEL"],
-        poll_seconds=values["PCC_POLL_SECONDS"],
         policy=policy,
-        migration_api=values["PCC_MIGRATION_API"],
-        approval_ttl=timedelta(seconds=values["PCC_APPROVAL_TTL"]),
-        log_level=values["LOG_LEVEL"],
-        log_format=values["LOG_FORMAT"],
-        read_only=values["PCC_READ_ONLY"],
-        ovh_rate=values["PCC_OVH_RATE"],
-        inventory_ttl=values["PCC_INVENTORY_TTL"],
-        stall_seconds=values["PCC_STALL_SECONDS"],
-        allowed_channels=values["PCC_ALLOWED_CHANNELS"],
-        ops_bind=values["PCC_OPS_BIND"],
-        port=values["PORT"],
-        ops_token=values["PCC_OPS_TOKEN"],
     )
+
+
+def attribute(name: str) -> str:
+    """Where a setting's value is held: `PCC_POLL_SECONDS` in `poll_seconds`, `OVH_CLIENT_ID` in the
+    credentials' `client_id`."""
+    lower = name.lower()
+    return lower[4:] if lower.startswith(("pcc_", "ovh_")) else lower

@@ -8,6 +8,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from bot.domain import MigrationApi
@@ -55,6 +56,11 @@ def number(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
         return int(value)
 
     return parse
+
+
+def seconds(minimum: int) -> Callable[[str], timedelta]:
+    whole = number(minimum)
+    return lambda value: timedelta(seconds=whole(value))
 
 
 def switch(value: str) -> bool:
@@ -127,6 +133,10 @@ def log_level(value: str) -> str:
 
 @dataclass(frozen=True)
 class Setting:
+    """One variable. The configuration holds its value under the name in lower case without `PCC_`
+    (`PCC_POLL_SECONDS`: `poll_seconds`); `OVH_…` ones make the credentials (`OVH_CLIENT_ID`:
+    `client_id`), and the zones the zone policy."""
+
     name: str
     default: str  # as it would be written in the environment ("" for unset)
     parse: Callable[[str], Any]
@@ -194,7 +204,7 @@ SETTINGS: tuple[Setting, ...] = (
         choice(*MIGRATION_APIS),
         "the copy route filed requests use",
     ),
-    Setting("PCC_APPROVAL_TTL", "86400", number(60), "seconds a pending request or plan stays approvable"),
+    Setting("PCC_APPROVAL_TTL", "86400", seconds(60), "seconds a pending request or plan stays approvable"),
     Setting("PCC_STALL_SECONDS", "10800", number(60), "a copy not moving this long gets one stall warning"),
     Setting("PCC_OVH_RATE", "60", number(1), "OVHcloud calls allowed in any 60 s, every caller together"),
     Setting(

@@ -1,6 +1,9 @@
+from datetime import timedelta
+
 import pytest
 
 from bot.ops.config import ConfigError, load
+from bot.ops.settings import SETTINGS
 
 GOOD = {
     "SLACK_BOT_TOKEN": "xoxb-1",
@@ -18,6 +21,47 @@ def test_defaults_and_values():
     assert config.poll_seconds == 60 and config.policy.source_zone == "sbg1a"
     assert config.ovh.endpoint == "ovh-eu" and config.migration_api == "linkFilerFromSbg"
     config.require_for_serve(http=False)
+
+
+def test_every_setting_reaches_the_configuration():
+    """A value unlike its default for each variable shows in the Config (or its credentials, or its
+    zone policy): none is read and then dropped."""
+    given = {
+        **GOOD,
+        "SLACK_SIGNING_SECRET": "signing",
+        "SLACK_API_URL": "http://127.0.0.1:1/api/",
+        "OVH_ENDPOINT": "ovh-ca",
+        "OVH_CLIENT_ID": "id",
+        "OVH_CLIENT_SECRET": "secret",
+        "PCC_DB_PATH": "/tmp/other.db",
+        "PCC_DATABASE_URL": "postgresql://pcc:pw@db/pcc",
+        "PCC_READERS": "U9READ",
+        "PCC_INCIDENT_CHANNEL": "C0INCIDENT",
+        "PCC_POLL_SECONDS": "7",
+        "PCC_SOURCE_ZONE": "gra1a",
+        "PCC_ALLOWED_ZONES": "rbx2a",
+        "PCC_MIGRATION_API": "copyFiler",
+        "PCC_APPROVAL_TTL": "120",
+        "PCC_STALL_SECONDS": "600",
+        "PCC_OVH_RATE": "9",
+        "PCC_INVENTORY_TTL": "5",
+        "PCC_ALLOWED_CHANNELS": "C0OPS",
+        "PCC_READ_ONLY": "1",
+        "PORT": "3001",
+        "PCC_OPS_BIND": "127.0.0.1:9",
+        "PCC_OPS_TOKEN": "token",
+        "LOG_LEVEL": "DEBUG",
+        "LOG_FORMAT": "json",
+    }
+    assert set(given) == {s.name for s in SETTINGS}, "a new setting needs a value here"
+    config, default = load(given, read_dotenv=False), load({}, read_dotenv=False)
+    assert config.approval_ttl == timedelta(seconds=120) and config.ovh.client_secret == "secret"
+    assert config.policy.source_zone == "gra1a" and config.policy.allowed_zones == {"rbx2a"}
+    held = {**vars(config), **vars(config.ovh)}
+    unchanged = [
+        name for name, value in held.items() if value == {**vars(default), **vars(default.ovh)}[name]
+    ]
+    assert unchanged == []
 
 
 def test_every_invalid_variable_is_listed_at_once():
