@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
 from enum import StrEnum
 
 from bot.domain.errors import Conflict
-from bot.domain.request import MigrationRequest, MigrationSpec
+from bot.domain.request import Filed, MigrationRequest, MigrationSpec, Recorded
 from bot.domain.states import ACTIVE_STATES, COPIED_STATES, State
 
 
@@ -56,19 +55,12 @@ class LeftOut:
     reason: str
 
 
-@dataclass(frozen=True)
-class PlanDraft:
+@dataclass(frozen=True, kw_only=True)
+class PlanDraft(Filed):
     source_service: str
     source_datacenter_id: int
     dest_service: str
     dest_datacenter_id: int
-    requester: str
-    channel: str
-    created_at: datetime
-    expires_at: datetime
-    source_zone: str
-    dest_zone: str
-    route: str
     items: tuple[PlanItem, ...]
     left_out: tuple[LeftOut, ...]
 
@@ -90,15 +82,10 @@ class PlanDraft:
         return sum(i.space_used_gb or 0.0 for i in self.items)
 
 
-@dataclass(frozen=True)
-class Plan(PlanDraft):
+@dataclass(frozen=True, kw_only=True)
+class Plan(PlanDraft, Recorded):
     id: int
     state: PlanState
-    decided_by: str | None = None
-    decided_at: datetime | None = None
-    card_channel: str | None = None
-    card_ts: str | None = None
-    updated_at: datetime | None = None
 
     @property
     def title(self) -> str:

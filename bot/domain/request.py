@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import TypedDict
+from typing import Protocol, TypedDict
 
 from bot.domain.estimate import Estimate, Reading, estimate_end
 from bot.domain.inventory import Task
@@ -32,39 +32,81 @@ class MigrationSpec:
     dest_datacenter_id: int
 
 
-@dataclass(frozen=True)
-class RequestDraft:
-    """A request as filed, before it is stored: what the card shows and the API call approval makes."""
+@dataclass(frozen=True, kw_only=True)
+class Filed:
+    """What a request and a plan share from their filing: who filed it, in which channel, when, until
+    when it can be approved, and the zones and route checked then."""
 
-    spec: MigrationSpec
     requester: str
     channel: str
     created_at: datetime
     expires_at: datetime
-    filer_name: str
-    filer_size: str
-    vm_total: int | None
     source_zone: str
     dest_zone: str
-    api_call: str
     #: The migration route chosen at filing (linkFilerFromSbg or copyFiler): the card and the call agree.
     route: str
 
+    def filed(self) -> Filed:
+        """Just these fields (of a plan, say, whose datastores are filed alike)."""
+        return Filed(**{name: getattr(self, name) for name in Filed.__dataclass_fields__})
 
-@dataclass(frozen=True)
-class MigrationRequest(RequestDraft):
-    id: int
-    state: State
+
+@dataclass(frozen=True, kw_only=True)
+class Recorded:
+    """What a stored request and a stored plan share after filing: the decision, the card, the last
+    change."""
+
     decided_by: str | None = None
     decided_at: datetime | None = None
+    card_channel: str | None = None
+    card_ts: str | None = None
+    updated_at: datetime | None = None
+
+
+class Datastore(Protocol):
+    """A datastore as a request records it at filing (a filer read from the API, a plan's item)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def size(self) -> str: ...
+
+    @property
+    def vm_total(self) -> int | None: ...
+
+
+@dataclass(frozen=True, kw_only=True)
+class RequestDraft(Filed):
+    """A request as filed, before it is stored: what the card shows and the API call approval makes."""
+
+    spec: MigrationSpec
+    filer_name: str
+    filer_size: str
+    vm_total: int | None
+    api_call: str
+
+    @classmethod
+    def of(cls, filed: Filed, spec: MigrationSpec, datastore: Datastore, api_call: str) -> RequestDraft:
+        return cls(
+            **vars(filed.filed()),
+            spec=spec,
+            filer_name=datastore.name,
+            filer_size=datastore.size,
+            vm_total=datastore.vm_total,
+            api_call=api_call,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class MigrationRequest(RequestDraft, Recorded):
+    id: int
+    state: State
     task_id: int | None = None
     task_state: str | None = None
     progress: int | None = None
     last_error: str | None = None
     query_id: str | None = None
-    card_channel: str | None = None
-    card_ts: str | None = None
-    updated_at: datetime | None = None
     last_check_at: datetime | None = None
     progress_changed_at: datetime | None = None
     card_updated_at: datetime | None = None

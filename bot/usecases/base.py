@@ -12,7 +12,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Concatenate, ParamSpec, TypeVar
 
-from bot.domain import Field, MigrationRequest, NotAllowed, Pcc, Plan, ZonePolicy, rule_violations
+from bot.domain import (
+    Field,
+    Filed,
+    MigrationRequest,
+    NotAllowed,
+    NotFound,
+    Pcc,
+    Plan,
+    ZonePolicy,
+    rule_violations,
+)
 from bot.support import logs
 from bot.usecases.chat import ChatDesk
 from bot.usecases.ports import Clock, Directory, OvhGateway, Repository
@@ -103,6 +113,21 @@ class Guard:
             )
 
 
+class Findings:
+    """Reads of what a person named, each of which may find nothing: a miss becomes a problem under
+    the form field it is about, so that every one is reported at once."""
+
+    def __init__(self) -> None:
+        self.problems: list[tuple[Field, str]] = []
+
+    def look(self, field: Field, read: Callable[[], T]) -> T | None:
+        try:
+            return read()
+        except NotFound as missing:
+            self.problems.append((field, str(missing)))
+            return None
+
+
 def pair_problems(ovh: OvhGateway, policy: ZonePolicy, source: Pcc, dest: Pcc) -> list[tuple[Field, str]]:
     """The rules on a source and a destination PCC (zones, HDS, PCI-DSS: both sides always read)."""
     return rule_violations(
@@ -111,4 +136,22 @@ def pair_problems(ovh: OvhGateway, policy: ZonePolicy, source: Pcc, dest: Pcc) -
         dest=dest,
         dest_certs=ovh.get_certifications(dest.service_name),
         policy=policy,
+    )
+
+
+def filed_now(
+    clock: Clock, settings: ServiceSettings, requester: str, channel: str, pair: tuple[Pcc, Pcc], route: str
+) -> Filed:
+    """A request or a plan filed now by ``requester`` in ``channel``, approvable for the configured time,
+    from the first PCC of ``pair`` to the second by ``route``."""
+    now = clock.now()
+    source, dest = pair
+    return Filed(
+        requester=requester,
+        channel=channel,
+        created_at=now,
+        expires_at=now + settings.approval_ttl,
+        source_zone=source.zone,
+        dest_zone=dest.zone,
+        route=route,
     )

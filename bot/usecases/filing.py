@@ -7,8 +7,6 @@ Part of the service layer: no Slack, OVHcloud or SQLite here, only the ports.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import TypeVar
 
 from bot.domain import (
     NOT_AN_OPTION,
@@ -16,19 +14,17 @@ from bot.domain import (
     Field,
     MigrationRequest,
     MigrationSpec,
-    NotFound,
     RequestDraft,
     RuleViolation,
 )
 from bot.usecases import messages
-from bot.usecases.base import Guard, Ports, pair_problems
+from bot.usecases.base import Findings, Guard, Ports, filed_now, pair_problems
 from bot.usecases.chat import require
 from bot.usecases.settings import ServiceSettings
 from bot.usecases.warm_lists import Listed, WarmLists
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
 
 #: Slack shows at most 100 options; past that the last one says how many more match.
 FORM_OPTIONS = 100
@@ -115,15 +111,8 @@ class Filing:
                 f"{taken}; see `/pcc status {active.id}`",
                 markup=f"{taken}; see {messages.thread_link(active)}",
             )
-        problems: list[tuple[Field, str]] = []
-
-        def look(field: Field, fn: Callable[[], T]) -> T | None:
-            try:
-                return fn()
-            except NotFound as missing:
-                problems.append((field, str(missing)))
-                return None
-
+        findings = Findings()
+        look = findings.look
         source = look(Field.SOURCE, lambda: self._ovh.get_pcc(spec.source_service))
         dest = look(Field.DESTINATION, lambda: self._ovh.get_pcc(spec.dest_service))
         filer = None
@@ -140,27 +129,15 @@ class Filing:
                 Field.DESTINATION_DATACENTER,
                 lambda: self._ovh.get_datacenter(spec.dest_service, spec.dest_datacenter_id),
             )
-        if source is None or dest is None or filer is None or problems:
-            raise RuleViolation(problems)
+        if source is None or dest is None or filer is None or findings.problems:
+            raise RuleViolation(findings.problems)
         problems = pair_problems(self._ovh, self._settings.policy, source, dest)
         if problems:
             raise RuleViolation(problems)
-        now = self._clock.now()
+        route = self._ovh.migration_route
+        filed = filed_now(self._clock, self._settings, requester, channel, (source, dest), route)
         request = self._repo.add(
-            RequestDraft(
-                spec=spec,
-                requester=requester,
-                channel=channel,
-                created_at=now,
-                expires_at=now + self._settings.approval_ttl,
-                filer_name=filer.name,
-                filer_size=filer.size,
-                vm_total=filer.vm_total,
-                source_zone=source.zone,
-                dest_zone=dest.zone,
-                api_call=self._ovh.migration_call(spec, self._ovh.migration_route),
-                route=self._ovh.migration_route,
-            ),
+            RequestDraft.of(filed, spec, filer, self._ovh.migration_call(spec, route)),
             card_channel=channel,
         )
         log.info("request #%d filed by %s: %s", request.id, requester, request.api_call)

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
-from typing import TypeVar
 
 from bot.domain import (
     BudgetSpent,
@@ -37,7 +37,7 @@ from bot.domain import (
     State,
 )
 from bot.usecases import messages
-from bot.usecases.base import Guard, Ports, pair_problems
+from bot.usecases.base import Findings, Guard, Ports, filed_now, pair_problems
 from bot.usecases.chat import BOT
 from bot.usecases.decisions import Decisions
 from bot.usecases.ports import Change
@@ -45,8 +45,6 @@ from bot.usecases.settings import ServiceSettings
 from bot.usecases.warm_lists import Background
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 
 class Plans:
@@ -82,15 +80,8 @@ class Plans:
         (or the listed ones) included or left out with its reason."""
         self._guard.refuse_if_read_only("filing a plan")
         wanted = tuple(dict.fromkeys(filer_ids))
-        problems: list[tuple[Field, str]] = []
-
-        def look(field: Field, fn: Callable[[], T]) -> T | None:
-            try:
-                return fn()
-            except NotFound as missing:
-                problems.append((field, str(missing)))
-                return None
-
+        findings = Findings()
+        look = findings.look
         ovh = self._ovh
         source_pcc = look(Field.SOURCE, lambda: ovh.get_pcc(source))
         dest_pcc = look(Field.DESTINATION, lambda: ovh.get_pcc(dest))
@@ -101,8 +92,8 @@ class Plans:
         )
         if dest_pcc:
             look(Field.DESTINATION_DATACENTER, lambda: ovh.get_datacenter(dest, dest_dc))
-        if source_pcc is None or dest_pcc is None or listing is None or problems:
-            raise RuleViolation(problems)
+        if source_pcc is None or dest_pcc is None or listing is None or findings.problems:
+            raise RuleViolation(findings.problems)
         problems = pair_problems(self._ovh, self._settings.policy, source_pcc, dest_pcc)
         filers = {f.filer_id: f for dc in listing.datacenters for f in dc.filers}
         unknown = [i for i in wanted if i not in filers]
@@ -118,20 +109,16 @@ class Plans:
                 "; ".join(f"{x.name}: {x.reason}" for x in left_out) or "the datacenter has no datastore"
             )
             raise Conflict(f"nothing to copy from datacenter {source_dc} of {source}: {reasons}")
-        now = self._clock.now()
+        filed = filed_now(
+            self._clock, self._settings, requester, channel, (source_pcc, dest_pcc), ovh.migration_route
+        )
         plan = self._repo.add_plan(
             PlanDraft(
+                **vars(filed),
                 source_service=source,
                 source_datacenter_id=source_dc,
                 dest_service=dest,
                 dest_datacenter_id=dest_dc,
-                requester=requester,
-                channel=channel,
-                created_at=now,
-                expires_at=now + self._settings.approval_ttl,
-                source_zone=source_pcc.zone,
-                dest_zone=dest_pcc.zone,
-                route=ovh.migration_route,
                 items=tuple(items),
                 left_out=tuple(left_out),
             )
@@ -257,20 +244,8 @@ class Plans:
 
     def _draft(self, plan: Plan, item: PlanItem, now: datetime) -> RequestDraft:
         spec = plan.spec(item)
-        return RequestDraft(
-            spec=spec,
-            requester=plan.requester,
-            channel=plan.channel,
-            created_at=now,
-            expires_at=now + self._settings.approval_ttl,
-            filer_name=item.name,
-            filer_size=item.size,
-            vm_total=item.vm_total,
-            source_zone=plan.source_zone,
-            dest_zone=plan.dest_zone,
-            api_call=self._ovh.migration_call(spec, plan.route),
-            route=plan.route,
-        )
+        filed = replace(plan.filed(), created_at=now, expires_at=now + self._settings.approval_ttl)
+        return RequestDraft.of(filed, spec, item, self._ovh.migration_call(spec, plan.route))
 
     # ------------------------------------------------------------ dispatch, and the scheduler's part
 
