@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from enum import StrEnum
 
 from bot.domain.errors import Conflict
@@ -72,38 +72,33 @@ class Operation:
     success: State
     refused: State
     in_doubt: State
-    #: What "Close: not started" does to a request in doubt (the call is then known not to have run).
-    not_started: State
+
+    @property
+    def not_started(self) -> State:
+        """What "Close: not started" does to a request in doubt: the call is then known not to have
+        run, as after a refusal."""
+        return self.refused
 
 
-MIGRATION = Operation(
-    "migration",
-    origin=State.PENDING,
-    calling=State.APPROVED,
-    success=State.REPLICATING,
-    refused=State.FAILED,
-    in_doubt=State.NEEDS_ATTENTION,
-    not_started=State.FAILED,
-)
-RELAUNCH = Operation(
-    "relaunch",
-    origin=State.FAILED,
-    calling=State.RELAUNCHING,
-    success=State.REPLICATING,
-    refused=State.FAILED,
-    in_doubt=State.RELAUNCH_IN_DOUBT,
-    not_started=State.FAILED,
-)
-REMOVAL = Operation(
-    "removal",
-    origin=State.DONE,
-    calling=State.REMOVING,  # until the removal task id is stored
-    success=State.REMOVING,
-    refused=State.DONE,
-    in_doubt=State.REMOVAL_IN_DOUBT,
-    not_started=State.DONE,
-)
-OPERATIONS = (MIGRATION, RELAUNCH, REMOVAL)
+#: The three mutating calls, a line each, with the states around the call (the fields of `Operation`).
+#: A removal stays `removing` once called: its task ends it.
+_OPERATIONS = """
+operation   origin   calling      success      refused  in_doubt
+migration   pending  approved     replicating  failed   needs_attention
+relaunch    failed   relaunching  replicating  failed   relaunch_in_doubt
+removal     done     removing     removing     done     removal_in_doubt
+"""
+
+
+def _operations(table: str) -> tuple[Operation, ...]:
+    header, *rows = (line.split() for line in table.strip().splitlines())
+    if header[1:] != [field.name for field in fields(Operation)][1:]:
+        raise ValueError(f"the operations' columns are {header}, not the fields of Operation")
+    return tuple(Operation(name, *(State(state) for state in states)) for name, *states in rows)
+
+
+OPERATIONS = _operations(_OPERATIONS)
+MIGRATION, RELAUNCH, REMOVAL = OPERATIONS
 IN_DOUBT_STATES = frozenset(op.in_doubt for op in OPERATIONS)
 
 

@@ -19,6 +19,7 @@ from bot.domain import (
     AuditEntry,
     Datacenter,
     DatacenterFilers,
+    Filed,
     Filer,
     FilerListing,
     LeftOut,
@@ -55,21 +56,27 @@ RAW_MARKUP = re.compile(r"<!|<@U123|<#C999|<https://evil|[\u202a-\u202e\u2066-\u
 NOW = datetime(2026, 3, 12, 9, 0, tzinfo=UTC)
 
 
-def hostile_request(value: str, state: State = State.PENDING, **changes: Any) -> MigrationRequest:
-    task = Task(77, value, value, 40, value, None, 1515, NOW)
-    base = MigrationRequest(
-        spec=MigrationSpec("pcc-192-0-2-15", 1337, 1234, "pcc-192-0-2-50", 1515),
+def hostile_filing(value: str, route: str) -> Filed:
+    return Filed(
         requester="UALICE",
         channel="COPS",
         created_at=NOW,
         expires_at=NOW,
+        source_zone=value,
+        dest_zone=value,
+        route=route,
+    )
+
+
+def hostile_request(value: str, state: State = State.PENDING, **changes: Any) -> MigrationRequest:
+    task = Task(77, value, value, 40, value, None, 1515, NOW)
+    base = MigrationRequest(
+        spec=MigrationSpec("pcc-192-0-2-15", 1337, 1234, "pcc-192-0-2-50", 1515),
+        **vars(hostile_filing(value, route="linkFilerFromSbg")),
         filer_name=value,
         filer_size=value,
         vm_total=3,
-        source_zone=value,
-        dest_zone=value,
         api_call="POST /dedicatedCloud/pcc-192-0-2-50/datacenter/1515/linkFilerFromSbg",
-        route="linkFilerFromSbg",
         id=7,
         state=state,
         decided_by="UBOB",
@@ -143,13 +150,7 @@ def messages_for(value: str) -> list[tuple[str, list[dict[str, object]]]]:
         source_datacenter_id=1337,
         dest_service="pcc-192-0-2-50",
         dest_datacenter_id=1515,
-        requester="UALICE",
-        channel="COPS",
-        created_at=NOW,
-        expires_at=NOW,
-        source_zone=value,
-        dest_zone=value,
-        route=value,
+        **vars(hostile_filing(value, route=value)),
         items=(item,) * 60,
         left_out=(LeftOut(6, value, value),) * 30,
         id=3,
