@@ -21,6 +21,7 @@ from tests.helpers import (
     APPROVER_GROUP,
     INCIDENT,
     SIGNING_SECRET,
+    Bots,
     RunningBot,
     start_bot,
     stop_bot,
@@ -63,6 +64,14 @@ def bot(config: Config, slack: SlackStandInServer) -> Iterator[RunningBot]:
     running = start_bot(config, slack)
     yield running
     stop_bot(running)
+
+
+@pytest.fixture
+def bots(config: Config, slack: SlackStandInServer) -> Iterator[Bots]:
+    """For tests that stop and start the bot: each start on the same configuration and database."""
+    started = Bots(config, slack)
+    yield started
+    started.stop_all()
 
 
 @pytest.fixture

@@ -146,6 +146,31 @@ def stop_bot(bot: RunningBot) -> None:
     bot.runtime.close()
 
 
+class Bots:
+    """Bots started one after another on one configuration and Slack stand-in (a restart is a stop and
+    a start on the same database); whatever still runs at the end of the test is stopped."""
+
+    def __init__(self, config: Config, slack: SlackStandInServer) -> None:
+        self._config, self._slack = config, slack
+        self._running: list[RunningBot] = []
+
+    def start(self) -> RunningBot:
+        self._running.append(start_bot(self._config, self._slack))
+        return self._running[-1]
+
+    def restart(self, bot: RunningBot) -> RunningBot:
+        self.stop(bot)
+        return self.start()
+
+    def stop(self, bot: RunningBot) -> None:
+        self._running.remove(bot)
+        stop_bot(bot)
+
+    def stop_all(self) -> None:
+        while self._running:
+            self.stop(self._running[-1])
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -59,6 +59,7 @@ from bot.domain.request import (
     RequestDraft,
     RequestFields,
     sort_tasks,
+    task_read,
 )
 from bot.domain.rules import (
     COPY_FILER_SITES,
@@ -148,4 +149,5 @@ __all__ = [
     "operation_in_doubt",
     "rule_violations",
     "sort_tasks",
+    "task_read",
 ]

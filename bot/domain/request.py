@@ -269,3 +269,8 @@ class RequestFields(TypedDict, total=False):
     last_check_at: datetime
     transferred: str
     card_updated_at: datetime
+
+
+def task_read(task: Task) -> RequestFields:
+    """What a reading of the request's task records of it."""
+    return {"task_state": task.state, "progress": task.progress}

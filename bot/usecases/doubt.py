@@ -25,6 +25,7 @@ from bot.domain import (
     State,
     Task,
     sort_tasks,
+    task_read,
 )
 from bot.usecases import messages
 from bot.usecases.base import Ports
@@ -202,8 +203,7 @@ class DoubtResolver:
                 action="relaunch confirmed",
                 detail=f"task {task.task_id} is {task.state}",
                 fields={
-                    "task_state": task.state,
-                    "progress": task.progress,
+                    **task_read(task),
                     "progress_changed_at": self._clock.now(),
                     "in_doubt_since": None,
                     "candidates": (),

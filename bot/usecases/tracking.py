@@ -24,6 +24,7 @@ from bot.domain import (
     RequestFields,
     State,
     Task,
+    task_read,
 )
 from bot.domain.estimate import remember
 from bot.domain.polling import PollPlanner
@@ -202,11 +203,7 @@ class Tracker:
                     actor=BOT,
                     action="replication failed",
                     detail=f"task {task.task_id} {task.state}",
-                    fields={
-                        "task_state": task.state,
-                        "progress": task.progress,
-                        "last_error": task.description,
-                    },
+                    fields={**task_read(task), "last_error": task.description},
                     notices=self._chat.thread_and_incident(
                         request,
                         f"failed-{request.retries}",

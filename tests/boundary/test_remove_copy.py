@@ -66,11 +66,3 @@ def test_an_approver_removes_the_copy_and_the_removal_is_tracked(timed_bot, simu
     assert bot.runtime.repo.get(request_id).state == State.REMOVED
     assert not any(f["name"] == "restore-001234" for f in copies.values())
     _the_removal_is_told_and_counted_done(slack)
-
-
-def test_a_copy_can_only_be_removed_after_completion(bot, simulator):
-    request_id = file_request(bot)
-    bot.click(ids.REMOVE_COPY, str(request_id), user="UBOB")
-    bot.settle()
-    assert "only a finished copy can be removed" in bot.replies()[-1]
-    assert simulator.sim.calls_to("POST", REMOVE) == []

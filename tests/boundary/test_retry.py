@@ -5,7 +5,7 @@ import threading
 
 from bot.adapters.slack import ids
 from bot.domain import State
-from tests.helpers import CHANNEL, POST_ROUTE, failed_request, file_request, offered_value
+from tests.helpers import CHANNEL, POST_ROUTE, failed_request, offered_value
 
 FAILING = "migrate pcc-192-0-2-15 1338 1240 pcc-192-0-2-50 1515"
 RESET = r"/task/\d+/resetTaskState$"
@@ -54,14 +54,6 @@ def test_a_failed_task_offers_retry_and_an_approver_relaunches_it_once(timed_bot
         c for c in bot.slack.standin.calls_to("chat.postMessage") if "restore-001240" in str(c.args["text"])
     ]
     assert {c.args["channel"] for c in done} == {CHANNEL, "CINCIDENT"}
-
-
-def test_only_an_error_task_can_be_retried(bot, simulator):
-    request_id = file_request(bot)
-    bot.click(ids.RETRY, str(request_id), user="UBOB")
-    bot.settle()
-    assert "only a task that ended in `error` can be relaunched" in bot.replies()[-1]
-    assert simulator.sim.calls_to("POST", RESET) == []
 
 
 def test_after_a_relaunch_refused_for_want_of_the_route_retry_is_offered_again_and_works_once(bot, simulator):

@@ -1,13 +1,32 @@
-"""Buttons that settle a call in doubt act on the call they were posted for, and every button that
-makes or settles an OVHcloud call asks for confirmation wherever it is posted."""
+"""Buttons that settle a call in doubt act on the call they were posted for; a button that changes a
+copy acts only in the state it was offered for; and every button that makes or settles an OVHcloud
+call asks for confirmation wherever it is posted."""
 
 import json
 
+import pytest
+
 from bot.adapters.slack import ids
 from bot.domain import State
-from tests.helpers import failed_request, offered_value
+from tests.helpers import failed_request, file_request, offered_value
 
 RESET = r"/task/\d+/resetTaskState$"
+REMOVE = r"/filer/\d+/remove$"
+
+
+@pytest.mark.parametrize(
+    ("action_id", "refusal", "route"),
+    [
+        (ids.RETRY, "only a task that ended in `error` can be relaunched", RESET),
+        (ids.REMOVE_COPY, "only a finished copy can be removed", REMOVE),
+    ],
+)
+def test_a_button_of_another_state_is_refused_and_calls_nothing(bot, simulator, action_id, refusal, route):
+    request_id = file_request(bot)  # pending: neither failed nor done
+    bot.click(action_id, str(request_id), user="UBOB")
+    bot.settle()
+    assert refusal in bot.replies()[-1]
+    assert simulator.sim.calls_to("POST", route) == []
 
 
 def test_a_close_from_an_earlier_doubt_does_nothing_to_the_current_one(bot, simulator):

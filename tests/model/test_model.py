@@ -269,8 +269,11 @@ class Lifecycle(RuleBasedStateMachine):
 
     @invariant()
     def states_seen(self) -> None:
+        """Which states the run reached, requests' and plans' (hypothesis reports the counts)."""
         for request in self.repo.recent(50):
             event(f"state {request.state.value}")
+        for plan in self.repo.recent_plans(50):
+            event(f"plan {plan.state.value}")
 
     @invariant()
     def no_call_runs_twice_for_one_decision(self) -> None:
@@ -324,11 +327,6 @@ class Lifecycle(RuleBasedStateMachine):
             queued = [r.id for r in items if r.state == State.PENDING]
             assert not queued, f"plan #{plan.id} ({plan.state}) left {queued} unsent"
             assert plan.state in (PlanState.APPROVED, PlanState.ENDED) or not items
-
-    @invariant()
-    def plan_states_seen(self) -> None:
-        for plan in self.repo.recent_plans(50):
-            event(f"plan {plan.state.value}")
 
     @invariant()
     def at_most_one_active_request_per_filer(self) -> None:
