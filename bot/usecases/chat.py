@@ -23,6 +23,7 @@ from bot.domain import (
     StorageError,
 )
 from bot.usecases.ports import Board, Change, Clock, MessageRef, Notifier, PlanBoard, Repository
+from bot.usecases.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
@@ -50,22 +51,12 @@ class ChatDesk:
     """Records a change and tells the chat about it; keeps the outbox, the cards and the board."""
 
     def __init__(
-        self,
-        *,
-        repo: Repository,
-        notifier: Notifier,
-        clock: Clock,
-        incident_channel: str | None,
-        batch: int,
-        replica: str = "pcc-bot",
-        lease: timedelta = timedelta(minutes=2),
+        self, *, repo: Repository, notifier: Notifier, clock: Clock, settings: ServiceSettings
     ) -> None:
         self._repo = repo
         self._notifier = notifier
         self._clock = clock
-        self._incident_channel = incident_channel
-        self._batch = batch
-        self._replica, self._lease = replica, lease
+        self._settings = settings
         self._delivery = threading.Lock()
         # What the chat accepted but the database refused to record: kept while the database cannot
         # take it (nothing else can), and retried under this replica's claim, which no other takes
@@ -89,8 +80,8 @@ class ChatDesk:
         """A ``routine`` notice of a plan's datastore (a completion) stays in the plan's thread: the
         incident room gets the plan's start, its failures and one summary."""
         notices = [NoticeDraft(NoticeKind.THREAD, key, request.channel, text, button)]
-        if self._incident_channel and not (routine and request.plan_id is not None):
-            channel = self._incident_channel
+        if self._settings.incident_channel and not (routine and request.plan_id is not None):
+            channel = self._settings.incident_channel
             notices.append(NoticeDraft(NoticeKind.INCIDENT, f"{key}-incident", channel, text, button))
         return notices
 
@@ -170,7 +161,7 @@ class ChatDesk:
 
     def refresh_board(self) -> None:
         """Post the incident-room board once, then edit it whenever what it shows changes."""
-        channel = self._incident_channel
+        channel = self._settings.incident_channel
         if not channel:
             return
         counts = self._repo.count_by_state()
@@ -200,10 +191,11 @@ class ChatDesk:
         """Send what is due in the outbox, by next attempt time, under this replica's claim (another
         replica sends what it claimed); a notice is marked sent only once the chat accepted it. A
         notice the chat refuses for good is dead-lettered and reported once."""
-        sent = 0
+        sent, settings = 0, self._settings
         with self._delivery:
             now = self._clock.now()
-            for notice in self._repo.claim_notices(now, self._batch, self._replica, now + self._lease):
+            until = now + settings.notice_lease
+            for notice in self._repo.claim_notices(now, settings.notice_batch, settings.replica, until):
                 try:
                     self._send(notice)
                 except NoticeNotDelivered as error:
@@ -315,7 +307,7 @@ class ChatDesk:
         self._repo.notice_dead(notice.id, str(error), now)
         if notice.kind == NoticeKind.CARD and notice.request_id is not None:
             self._withdraw_uncarded(notice.request_id, notice, error)
-        room = self._incident_channel
+        room = self._settings.incident_channel
         if room and notice.channel != room and notice.kind != NoticeKind.INCIDENT:
             follow = f"/pcc status {notice.request_id}" if notice.request_id is not None else "/pcc list"
             text = (

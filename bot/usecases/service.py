@@ -33,15 +33,7 @@ class PccService:
         clock: Clock,
         background: Background = inline,
     ) -> None:
-        chat = ChatDesk(
-            repo=repo,
-            notifier=notifier,
-            clock=clock,
-            incident_channel=settings.incident_channel,
-            batch=settings.notice_batch,
-            replica=settings.replica,
-            lease=settings.notice_lease,
-        )
+        chat = ChatDesk(repo=repo, notifier=notifier, clock=clock, settings=settings)
         self._chat = chat
         self.replica = settings.replica
         guard = Guard(directory, settings)
