@@ -4,6 +4,7 @@ table (routes.py beside this file), every call through the transport (transport.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -86,14 +87,16 @@ class OvhGateway:
         names = self._t.cached(routes.PCCS.path(), "listing PCCs")
         return self._t.map(self.get_pcc, [str(name) for name in names])
 
-    def list_datacenters(self, service: str) -> list[Datacenter]:
-        def one(dc: int) -> dict[str, Any]:
-            return dict(
-                self._t.cached(
-                    routes.DATACENTER.path(serviceName=service, datacenterId=dc), "reading a datacenter"
-                )
-            )
+    def _member(
+        self, route: Route, what: str, *, fresh: bool = False, **params: Any
+    ) -> Callable[[int], dict[str, Any]]:
+        """Reads one object of a list by its id (the last parameter of ``route``); ``what`` names it,
+        with ``{}`` for the id."""
+        read, name = (self._t.fresh if fresh else self._t.cached), route.parameters[-1]
+        return lambda member_id: dict(read(route.path(**params, **{name: member_id}), what.format(member_id)))
 
+    def list_datacenters(self, service: str) -> list[Datacenter]:
+        one = self._member(routes.DATACENTER, "reading datacenter {}", serviceName=service)
         try:
             bodies = self._t.cache.get(
                 ("datacenters", service),
@@ -142,9 +145,7 @@ class OvhGateway:
     ) -> tuple[list[Filer], list[int]]:
         """The datacenter's datastores, and (``now_only``, without expansion) the ids not read yet."""
 
-        def one(filer_id: int) -> dict[str, Any]:
-            path = routes.FILER.path(serviceName=service, datacenterId=datacenter_id, filerId=filer_id)
-            return dict(self._t.cached(path, f"reading filer {filer_id}"))
+        one = self._member(routes.FILER, "reading filer {}", serviceName=service, datacenterId=datacenter_id)
 
         def load() -> tuple[list[Any], list[int]]:
             return self._t.objects_so_far(
@@ -164,13 +165,7 @@ class OvhGateway:
     def global_filers(self, service: str) -> list[Filer]:
         """The PCC's global datastores (mounted on every datacenter)."""
 
-        def one(filer_id: int) -> dict[str, Any]:
-            return dict(
-                self._t.fresh(
-                    routes.GLOBAL_FILER.path(serviceName=service, filerId=filer_id), "reading a filer"
-                )
-            )
-
+        one = self._member(routes.GLOBAL_FILER, "reading global filer {}", fresh=True, serviceName=service)
         try:
             bodies = self._t.cache.get(
                 ("global", service),
