@@ -19,11 +19,13 @@ _ID = re.compile(r"[0-9]{1,18}")
 
 @dataclass(frozen=True)
 class Help:
-    pass
+    """`/pcc help` (or an empty `/pcc`)."""
 
 
 @dataclass(frozen=True)
 class ListFilers:
+    """`/pcc filers`: a PCC's datastores, a page at a time or as a CSV file."""
+
     service: str
     datacenter_id: int | None
     page: int = 1
@@ -32,6 +34,8 @@ class ListFilers:
 
 @dataclass(frozen=True)
 class Migrate:
+    """`/pcc migrate` with the five ids."""
+
     spec: MigrationSpec
 
 
@@ -53,21 +57,28 @@ class OpenMigrateForm:
 
 @dataclass(frozen=True)
 class ListRequests:
-    pass
+    """`/pcc list`: the recent requests."""
 
 
 @dataclass(frozen=True)
-class Status:
+class AboutRequest:
+    """A command about one request, by its number."""
+
     request_id: int
 
 
-@dataclass(frozen=True)
-class Cancel:
-    request_id: int
+class Status(AboutRequest):
+    """`/pcc status N`: the request's card and history."""
+
+
+class Cancel(AboutRequest):
+    """`/pcc cancel N`: withdraw a pending request, or close a call in doubt."""
 
 
 @dataclass(frozen=True)
 class Audit:
+    """`/pcc audit [days]`: the decisions of the last days, as a file."""
+
     days: int
 
 

@@ -103,21 +103,17 @@ class Outbox:
         _settle(self._store, notice_id, "sent_at = :at, last_error = NULL", {"at": iso(now)})
 
     def notice_failed(self: _Stored, notice_id: int, error: str, retry_at: datetime) -> None:
-        _settle(
-            self._store,
-            notice_id,
-            "attempts = attempts + 1, last_error = :error, next_attempt_at = :at",
-            {"error": error, "at": iso(retry_at)},
-        )
+        _attempt_failed(self._store, notice_id, error, "next_attempt_at", retry_at)
 
     def notice_dead(self: _Stored, notice_id: int, error: str, now: datetime) -> None:
         """Slack refused the notice for good: keep it, with why, and never send it again."""
-        _settle(
-            self._store,
-            notice_id,
-            "attempts = attempts + 1, last_error = :error, dead_at = :at",
-            {"error": error, "at": iso(now)},
-        )
+        _attempt_failed(self._store, notice_id, error, "dead_at", now)
+
+
+def _attempt_failed(store: Store, notice_id: int, error: str, column: str, at: datetime) -> None:
+    """One more failed attempt, with why; ``column`` says when: the next attempt's, or its death."""
+    assignments = f"attempts = attempts + 1, last_error = :error, {column} = :at"
+    _settle(store, notice_id, assignments, {"error": error, "at": iso(at)})
 
 
 def _settle(store: Store, notice_id: int, assignments: str, params: dict[str, Any]) -> None:
