@@ -5,6 +5,7 @@ facts (its file, its WAL, databases of the first releases) at the end."""
 import re
 import sqlite3
 import threading
+from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,7 +15,18 @@ from bot.adapters.sql.history import HEAD
 from bot.adapters.sql.legacy import migrations
 from bot.adapters.sql.repository import SqlRepository
 from bot.demo.samples import sample_draft
-from bot.domain import Conflict, NoticeDraft, NoticeKind, State
+from bot.domain import (
+    Conflict,
+    LeftOut,
+    NoticeDraft,
+    NoticeKind,
+    PlanDraft,
+    PlanItem,
+    PlanState,
+    RequestFields,
+    State,
+    Task,
+)
 from bot.usecases.ports import Change
 
 NOW = datetime(2026, 3, 12, 9, 0, tzinfo=UTC)
@@ -36,6 +48,51 @@ def test_migrations_are_recorded_and_reopening_keeps_the_data(database):
         assert reopened._rows("SELECT version_num FROM alembic_version") == [{"version_num": HEAD}]
     finally:
         reopened.close()
+
+
+def _picked(record, names):
+    return {name: getattr(record, name) for name in names}
+
+
+def test_a_request_and_a_plan_read_back_as_filed_and_as_changed(database):
+    """Every field through the row mapping and back, lists empty and full, on both engines."""
+    repo = SqlRepository(database)
+    try:
+        draft = new()
+        request = repo.add(draft, card_channel="COPS")
+        filed = [f.name for f in fields(draft)]
+        assert _picked(request, filed) == _picked(draft, filed)
+        assert (request.state, request.candidates, request.progress_log) == (State.PENDING, (), ())
+        task = Task(77, "linkFilerFromSbg", "doing", 40, None, 1234, 1515, NOW)
+        changed: RequestFields = {
+            "candidates": (task,),
+            "progress_log": ((NOW, 10), (NOW + timedelta(minutes=5), 40)),
+            "decided_at": NOW,
+            "in_doubt_since": None,
+        }
+        repo.update_fields(request.id, changed, NOW)
+        assert _picked(repo.get(request.id), changed) == changed
+        repo.update_fields(request.id, {"candidates": (), "progress_log": ()}, NOW)
+        emptied = repo.get(request.id)
+        assert (emptied.candidates, emptied.progress_log) == ((), ())
+
+        items = (PlanItem(1234, "ssd-001234", "3 TB", 12, 1.5), PlanItem(1240, "ssd-001240", "1 TB", None))
+        for left_out in ((), (LeftOut(1250, "ssd-001250", "already copied"),)):
+            plan_draft = PlanDraft(
+                **vars(draft.filed()),
+                source_service="pcc-192-0-2-15",
+                source_datacenter_id=1337,
+                dest_service="pcc-192-0-2-50",
+                dest_datacenter_id=1515,
+                items=items,
+                left_out=left_out,
+            )
+            plan = repo.get_plan(repo.add_plan(plan_draft).id)
+            planned = [f.name for f in fields(plan_draft)]
+            assert _picked(plan, planned) == _picked(plan_draft, planned)
+            assert plan.state == PlanState.PENDING
+    finally:
+        repo.close()
 
 
 def test_compare_and_set_lets_exactly_one_caller_win(database):

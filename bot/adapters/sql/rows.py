@@ -11,7 +11,7 @@ from dataclasses import MISSING, asdict, dataclass, fields, is_dataclass
 from datetime import datetime
 from enum import Enum
 from types import UnionType
-from typing import Any, TypeVar, cast, get_args, get_type_hints
+from typing import Any, TypeVar, cast, get_args, get_origin, get_type_hints
 
 from bot.domain import (
     AuditEntry,
@@ -80,8 +80,8 @@ def _columns(record: Any) -> dict[str, Any]:
 
 
 def _record(kind: type[Record], row: Mapping[str, Any], **given: Any) -> Record:
-    """A dataclass from a row: each field from its column, read by its type; a NULL column leaves a
-    field that has a default at it."""
+    """A dataclass from a row: each field from its column, read by its type. A NULL column leaves a
+    field that has a default at it; a list field without one is empty (an empty list is NULL)."""
     values = dict(given)
     for field in _FIELDS.get(kind) or _FIELDS.setdefault(kind, _fields_of(kind)):
         if field.name in values:
@@ -91,7 +91,7 @@ def _record(kind: type[Record], row: Mapping[str, Any], **given: Any) -> Record:
         elif row[field.name] is not None:
             values[field.name] = field.read(row[field.name])
         elif not field.has_default:
-            values[field.name] = None
+            values[field.name] = field.null
     return kind(**values)
 
 
@@ -101,6 +101,7 @@ class _Field:
     read: Callable[[Any], Any]
     has_default: bool
     nested: type | None = None  # a dataclass whose fields are columns of the same row
+    null: Any = None  # what a NULL column means (an empty list is stored as NULL)
 
 
 _FIELDS: dict[type, tuple[_Field, ...]] = {}  # each kind's, worked out once
@@ -127,7 +128,8 @@ def _fields_of(kind: type) -> tuple[_Field, ...]:
         elif isinstance(hint, type) and issubclass(hint, Enum):
             found.append(_Field(field.name, hint, has_default))
         else:
-            found.append(_Field(field.name, _READ_AS.get(hint, _same), has_default))
+            empty = () if get_origin(hint) is tuple else None
+            found.append(_Field(field.name, _READ_AS.get(hint, _same), has_default, null=empty))
     return tuple(found)
 
 
