@@ -340,5 +340,7 @@ Lifecycle.TestCase.settings = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
-#: Twice as long as the suite's limit per test: each scenario is a run of up to 40 steps.
-TestLifecycle = pytest.mark.timeout(180)(Lifecycle.TestCase)
+#: The limit of one run of the model: three times the suite's limit per test for its 25 scenarios of up
+#: to 40 steps, and as much more as `make soak` asks for more scenarios.
+TIME_LIMIT = 180 * max(1, EXAMPLES // 25)
+TestLifecycle = pytest.mark.timeout(TIME_LIMIT)(Lifecycle.TestCase)

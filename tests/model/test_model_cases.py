@@ -5,7 +5,7 @@ import pytest
 
 from bot.domain import PlanState
 from tests.databases import shared_postgres
-from tests.model.test_model import Lifecycle
+from tests.model.test_model import TIME_LIMIT, Lifecycle
 
 
 class LifecycleOnPostgres(Lifecycle):
@@ -14,8 +14,7 @@ class LifecycleOnPostgres(Lifecycle):
 
 
 LifecycleOnPostgres.TestCase.settings = Lifecycle.TestCase.settings
-#: Three times the suite's limit per test: each scenario is a run of up to 40 steps.
-TestLifecycleOnPostgres = pytest.mark.timeout(180)(LifecycleOnPostgres.TestCase)
+TestLifecycleOnPostgres = pytest.mark.timeout(TIME_LIMIT)(LifecycleOnPostgres.TestCase)
 
 
 def test_a_dispatch_cut_by_a_crash_resumes_at_the_restart_and_sends_nothing_twice():
