@@ -43,7 +43,8 @@ def called(request: MigrationRequest, operation: Operation, task: StartedTask, u
         )
     if operation is REMOVAL:
         return (
-            f":wastebasket: <@{user}> approved removing `{restore_name(request)}` from "
+            f":wastebasket: <@{user}> approved removing `{restore_name(request)}`, the copy of request "
+            f"#{request.id}, from "
             f"{request.spec.dest_service} datacenter {request.spec.dest_datacenter_id} "
             f"(OVHcloud task {task.task_id})."
         )
@@ -163,8 +164,9 @@ def checking(request: MigrationRequest, operation: Operation | None = None) -> s
     if operation is RELAUNCH:
         return f"checking task {request.task_id}: relaunched once it leaves `error`"
     if operation is REMOVAL:
+        filer = f" (filer {request.copy_filer_id})" if request.copy_filer_id is not None else ""
         return (
-            f"checking whether datastore {request.copy_filer_id} is gone from datacenter "
+            f"checking whether `{restore_name(request)}`{filer} is gone from datacenter "
             f"{spec.dest_datacenter_id}, and for its `removeFiler` task{after}"
         )
     return (

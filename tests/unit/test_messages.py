@@ -1,0 +1,36 @@
+"""The notices of a mutating call, as the gate words them from the request it decided on (before the
+decision's fields are stored): each names the call, says what pcc-bot does next, and shows no gap."""
+
+import pytest
+
+from bot.demo.samples import sample_draft
+from bot.domain import OPERATIONS, MigrationRequest, OvhApiError, StartedTask, State
+from bot.usecases import messages
+
+ERROR = OvhApiError("HTTP 503 from OVHcloud", ambiguous=True, query_id="EU.ext-1")
+NAMED = {"migration": "linkFilerFromSbg", "relaunch": "resetTaskState", "removal": "restore-001234"}
+
+
+def as_decided(operation_name: str) -> MigrationRequest:
+    """The request as the gate holds it when the call answers: no copy id, no call time yet."""
+    state = {"migration": State.PENDING, "relaunch": State.FAILED, "removal": State.DONE}[operation_name]
+    task_id = None if operation_name == "migration" else 90001
+    return MigrationRequest(**vars(sample_draft()), id=7, state=state, task_id=task_id)
+
+
+@pytest.mark.parametrize("operation", OPERATIONS, ids=lambda op: op.name)
+def test_each_outcome_of_a_call_names_it_and_leaves_no_gap(operation):
+    request = as_decided(operation.name)
+    texts = {
+        "called": messages.called(request, operation, StartedTask(90002, "q1"), "UBOB"),
+        "refused": messages.refused(request, operation, ERROR),
+        "in doubt": messages.in_doubt(request, operation, ERROR),
+        "unanswered": messages.in_doubt(request, operation),
+    }
+    for outcome, text in texts.items():
+        assert "None" not in text and "{" not in text, (outcome, text)
+        assert f"#{request.id}" in text, (outcome, text)
+    for outcome in ("refused", "in doubt", "unanswered"):
+        assert NAMED[operation.name] in texts[outcome], (outcome, texts[outcome])
+    assert "EU.ext-1" in texts["refused"] and "EU.ext-1" in texts["in doubt"]  # for OVHcloud support
+    assert "Close: not started" in texts["in doubt"] and "will not send it again" in texts["in doubt"]
