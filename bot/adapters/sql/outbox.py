@@ -7,12 +7,12 @@ loses them when ``claimed_until`` passes, and another takes them over."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
-from sqlalchemy import Connection, bindparam, text
+from sqlalchemy import Connection, text
 
 from bot.adapters.sql.rows import iso, to_notice
-from bot.adapters.sql.store import Store
+from bot.adapters.sql.store import Store, Stored, statement
 from bot.domain import Notice, NoticeDraft, NoticeKind
 
 _DUE = "sent_at IS NULL AND dead_at IS NULL AND next_attempt_at <= :now"
@@ -46,26 +46,18 @@ def queue_notice(
     )
 
 
-class _Stored(Protocol):
-    _store: Store
-
-    def _rows(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]: ...
-
-
 class Outbox:
     """Mixed into SqlRepository: the notices' side."""
 
-    def due_notices(self: _Stored, now: datetime, limit: int) -> list[Notice]:
+    def due_notices(self: Stored, now: datetime, limit: int) -> list[Notice]:
         """What is due, claimed or not (a look, for tests and tools; delivery claims)."""
-        rows = self._rows(
+        rows = self._store.rows(
             f"SELECT * FROM notices WHERE {_DUE} ORDER BY next_attempt_at, id LIMIT :n",
             {"now": iso(now), "n": limit},
         )
         return [to_notice(row) for row in rows]
 
-    def claim_notices(
-        self: _Stored, now: datetime, limit: int, claimer: str, until: datetime
-    ) -> list[Notice]:
+    def claim_notices(self: Stored, now: datetime, limit: int, claimer: str, until: datetime) -> list[Notice]:
         """Claim up to ``limit`` due notices for ``claimer`` until ``until``: those nobody holds, whose
         claim lapsed, or that ``claimer`` already holds. Each is claimed by one replica at a time."""
         lock = " FOR UPDATE SKIP LOCKED" if self._store.postgres else ""
@@ -73,39 +65,37 @@ class Outbox:
         pick = text(
             f"SELECT id FROM notices WHERE {_DUE} AND {free} ORDER BY next_attempt_at, id LIMIT :n{lock}"
         )
-        claim = text(
-            "UPDATE notices SET claimed_by = :me, claimed_until = :until WHERE id IN :ids RETURNING *"
-        ).bindparams(bindparam("ids", expanding=True))
+        claim = "UPDATE notices SET claimed_by = :me, claimed_until = :until WHERE id IN :ids RETURNING *"
         with self._store.write() as conn:
             picked = list(conn.execute(pick, {"now": iso(now), "me": claimer, "n": limit}).scalars())
             if not picked:
                 return []
             params = {"me": claimer, "until": iso(until), "ids": picked}
-            rows = conn.execute(claim, params).mappings().all()
+            rows = conn.execute(statement(claim, params), params).mappings().all()
         return sorted((to_notice(dict(row)) for row in rows), key=lambda n: picked.index(n.id))
 
-    def pending_notice_count(self: _Stored) -> int:
-        rows = self._rows("SELECT count(*) AS n FROM notices WHERE sent_at IS NULL AND dead_at IS NULL")
+    def pending_notice_count(self: Stored) -> int:
+        rows = self._store.rows("SELECT count(*) AS n FROM notices WHERE sent_at IS NULL AND dead_at IS NULL")
         return int(rows[0]["n"])
 
-    def dead_notice_count(self: _Stored) -> int:
-        return int(self._rows("SELECT count(*) AS n FROM notices WHERE dead_at IS NOT NULL")[0]["n"])
+    def dead_notice_count(self: Stored) -> int:
+        return int(self._store.rows("SELECT count(*) AS n FROM notices WHERE dead_at IS NOT NULL")[0]["n"])
 
-    def card_refused(self: _Stored, request_id: int) -> bool:
-        rows = self._rows(
+    def card_refused(self: Stored, request_id: int) -> bool:
+        rows = self._store.rows(
             "SELECT 1 AS refused FROM notices WHERE request_id = :id AND kind = :kind "
             "AND dead_at IS NOT NULL",
             {"id": request_id, "kind": NoticeKind.CARD.value},
         )
         return bool(rows)
 
-    def notice_sent(self: _Stored, notice_id: int, now: datetime) -> None:
+    def notice_sent(self: Stored, notice_id: int, now: datetime) -> None:
         _settle(self._store, notice_id, "sent_at = :at, last_error = NULL", {"at": iso(now)})
 
-    def notice_failed(self: _Stored, notice_id: int, error: str, retry_at: datetime) -> None:
+    def notice_failed(self: Stored, notice_id: int, error: str, retry_at: datetime) -> None:
         _attempt_failed(self._store, notice_id, error, "next_attempt_at", retry_at)
 
-    def notice_dead(self: _Stored, notice_id: int, error: str, now: datetime) -> None:
+    def notice_dead(self: Stored, notice_id: int, error: str, now: datetime) -> None:
         """Slack refused the notice for good: keep it, with why, and never send it again."""
         _attempt_failed(self._store, notice_id, error, "dead_at", now)
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Protocol
 
-from sqlalchemy import Connection, bindparam, text
+from sqlalchemy import Connection, text
 
 from bot.adapters.sql.outbox import queue_notice
-from bot.adapters.sql.rows import iso, left_out_json, plan_row, request_row, to_plan, to_request
-from bot.adapters.sql.store import IntegrityError, Store, insert
+from bot.adapters.sql.rows import entry_row, iso, left_out_json, plan_row, request_row, to_plan, to_request
+from bot.adapters.sql.store import IntegrityError, Stored, insert
 from bot.domain import (
     COPIED_STATES,
+    AuditEntry,
     LeftOut,
     MigrationRequest,
     NoticeDraft,
@@ -27,44 +27,36 @@ from bot.domain import (
 )
 
 
-class _Stored(Protocol):
-    _store: Store
-
-    def _rows(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]: ...
-
-
 class PlanTables:
     """Mixed into SqlRepository: the same store and units of work."""
 
-    def add_plan(self: _Stored, draft: PlanDraft) -> Plan:
+    def add_plan(self: Stored, draft: PlanDraft) -> Plan:
         with self._store.write() as conn:
             plan_id = insert(conn, "plans", plan_row(draft))
             card = NoticeDraft(NoticeKind.CARD, "card", draft.channel, "")
             queue_notice(conn, card, draft.created_at, plan_id=plan_id)
-        return to_plan(self._rows("SELECT * FROM plans WHERE id = :id", {"id": plan_id})[0])
+        return to_plan(self._store.rows("SELECT * FROM plans WHERE id = :id", {"id": plan_id})[0])
 
-    def get_plan(self: _Stored, plan_id: int) -> Plan | None:
-        rows = self._rows("SELECT * FROM plans WHERE id = :id", {"id": plan_id})
+    def get_plan(self: Stored, plan_id: int) -> Plan | None:
+        rows = self._store.rows("SELECT * FROM plans WHERE id = :id", {"id": plan_id})
         return to_plan(rows[0]) if rows else None
 
-    def plans_in_states(self: _Stored, states: Sequence[PlanState]) -> list[Plan]:
-        sql = text("SELECT * FROM plans WHERE state IN :states ORDER BY id").bindparams(
-            bindparam("states", expanding=True)
+    def plans_in_states(self: Stored, states: Sequence[PlanState]) -> list[Plan]:
+        rows = self._store.rows(
+            "SELECT * FROM plans WHERE state IN :states ORDER BY id", {"states": [s.value for s in states]}
         )
-        with self._store.connection() as conn:
-            rows = conn.execute(sql, {"states": [s.value for s in states]}).mappings().all()
-        return [to_plan(dict(row)) for row in rows]
-
-    def recent_plans(self: _Stored, limit: int) -> list[Plan]:
-        rows = self._rows("SELECT * FROM plans ORDER BY id DESC LIMIT :n", {"n": limit})
         return [to_plan(row) for row in rows]
 
-    def plan_items(self: _Stored, plan_id: int) -> list[MigrationRequest]:
-        rows = self._rows("SELECT * FROM requests WHERE plan_id = :id ORDER BY id", {"id": plan_id})
+    def recent_plans(self: Stored, limit: int) -> list[Plan]:
+        rows = self._store.rows("SELECT * FROM plans ORDER BY id DESC LIMIT :n", {"n": limit})
+        return [to_plan(row) for row in rows]
+
+    def plan_items(self: Stored, plan_id: int) -> list[MigrationRequest]:
+        rows = self._store.rows("SELECT * FROM requests WHERE plan_id = :id ORDER BY id", {"id": plan_id})
         return [to_request(row) for row in rows]
 
     def move_plan(
-        self: _Stored,
+        self: Stored,
         plan_id: int,
         expected: PlanState,
         target: PlanState,
@@ -94,7 +86,7 @@ class PlanTables:
         return True
 
     def approve_plan(
-        self: _Stored,
+        self: Stored,
         plan: Plan,
         user: str,
         now: datetime,
@@ -130,7 +122,7 @@ class PlanTables:
                 queue_notice(conn, notice, now, plan_id=plan.id)
         return late
 
-    def set_plan_card(self: _Stored, plan_id: int, channel: str, ts: str) -> None:
+    def set_plan_card(self: Stored, plan_id: int, channel: str, ts: str) -> None:
         """The board's message; the plan's requests reply in its thread."""
         with self._store.write() as conn:
             params = {"channel": channel, "ts": ts, "id": plan_id}
@@ -141,27 +133,26 @@ class PlanTables:
                 text("UPDATE requests SET card_channel = :channel, card_ts = :ts WHERE plan_id = :id"), params
             )
 
-    def queue_plan_notices(self: _Stored, plan_id: int, drafts: Sequence[NoticeDraft], now: datetime) -> None:
+    def queue_plan_notices(self: Stored, plan_id: int, drafts: Sequence[NoticeDraft], now: datetime) -> None:
         with self._store.write() as conn:
             for draft in drafts:
                 queue_notice(conn, draft, now, plan_id=plan_id)
 
     def copied_filers(
-        self: _Stored, source_service: str, dest_service: str, dest_datacenter_id: int
+        self: Stored, source_service: str, dest_service: str, dest_datacenter_id: int
     ) -> frozenset[int]:
         """The source's datastores already copied to that destination datacenter."""
-        sql = text(
+        rows = self._store.rows(
             "SELECT DISTINCT filer_id FROM requests WHERE source_service = :source AND dest_service = :dest "
-            "AND dest_datacenter_id = :dc AND state IN :states"
-        ).bindparams(bindparam("states", expanding=True))
-        params = {
-            "source": source_service,
-            "dest": dest_service,
-            "dc": dest_datacenter_id,
-            "states": sorted(s.value for s in COPIED_STATES),
-        }
-        with self._store.connection() as conn:
-            return frozenset(int(f) for f in conn.execute(sql, params).scalars())
+            "AND dest_datacenter_id = :dc AND state IN :states",
+            {
+                "source": source_service,
+                "dest": dest_service,
+                "dc": dest_datacenter_id,
+                "states": sorted(s.value for s in COPIED_STATES),
+            },
+        )
+        return frozenset(int(row["filer_id"]) for row in rows)
 
 
 def _add_item(conn: Connection, plan: Plan, draft: RequestDraft, user: str, now: datetime) -> LeftOut | None:
@@ -177,16 +168,9 @@ def _add_item(conn: Connection, plan: Plan, draft: RequestDraft, user: str, now:
     try:
         with conn.begin_nested():
             request_id = insert(conn, "requests", row)
-            audit = {
-                "request_id": request_id,
-                "at": iso(now),
-                "actor": user,
-                "action": "approved",
-                "from_state": None,
-                "to_state": State.PENDING.value,
-                "detail": f"plan #{plan.id}, filed by {plan.requester}",
-            }
-            insert(conn, "audit", audit)
+            detail = f"plan #{plan.id}, filed by {plan.requester}"
+            entry = AuditEntry(request_id, now, user, "approved", None, State.PENDING, detail)
+            insert(conn, "audit", entry_row(entry))
     except IntegrityError:
         return LeftOut(draft.spec.filer_id, draft.filer_name, "another request took it before the approval")
     return None

@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, text
+from sqlalchemy import text
 
 from bot.adapters.sql.outbox import Outbox, queue_notice
 from bot.adapters.sql.plans import PlanTables
-from bot.adapters.sql.rows import column, iso, request_row, to_entries, to_request
+from bot.adapters.sql.rows import column, entry_row, iso, request_row, to_entries, to_request
 from bot.adapters.sql.schema import migrate
 from bot.adapters.sql.shared import Shared
 from bot.adapters.sql.store import IntegrityError, Store, insert
@@ -83,7 +83,10 @@ class SqlRepository(PlanTables, Outbox, Shared):
         try:
             with self._store.write() as conn:
                 request_id = insert(conn, "requests", request_row(draft))
-                _audit(conn, request_id, draft.requester, "requested", None, State.PENDING, draft.created_at)
+                entry = AuditEntry(
+                    request_id, draft.created_at, draft.requester, "requested", None, State.PENDING
+                )
+                insert(conn, "audit", entry_row(entry))
                 card = NoticeDraft(NoticeKind.CARD, "card", card_channel, "")
                 queue_notice(conn, card, draft.created_at, request_id=request_id)
         except IntegrityError as error:
@@ -101,43 +104,34 @@ class SqlRepository(PlanTables, Outbox, Shared):
         return to_request(rows[0]) if rows else None
 
     def active_for_filer(self, source_service: str, filer_id: int) -> MigrationRequest | None:
-        sql = text(
+        rows = self._rows(
             "SELECT * FROM requests WHERE source_service = :service AND filer_id = :filer "
-            "AND state IN :states"
-        ).bindparams(bindparam("states", expanding=True))
-        with self._store.connection() as conn:
-            row = (
-                conn.execute(sql, {"service": source_service, "filer": filer_id, "states": _ACTIVE})
-                .mappings()
-                .first()
-            )
-        return to_request(dict(row)) if row else None
+            "AND state IN :states",
+            {"service": source_service, "filer": filer_id, "states": _ACTIVE},
+        )
+        return to_request(rows[0]) if rows else None
 
     def held_tasks(self, dest_service: str, task_ids: Sequence[int], besides: int) -> frozenset[int]:
         """Which of ``task_ids`` on ``dest_service`` another request (not ``besides``) already holds."""
         if not task_ids:
             return frozenset()
-        sql = text(
+        rows = self._rows(
             "SELECT task_id, removal_task_id FROM requests WHERE dest_service = :service AND id != :id "
-            "AND (task_id IN :tasks OR removal_task_id IN :tasks)"
-        ).bindparams(bindparam("tasks", expanding=True))
-        with self._store.connection() as conn:
-            params = {"service": dest_service, "id": besides, "tasks": list(task_ids)}
-            rows = conn.execute(sql, params).all()
+            "AND (task_id IN :tasks OR removal_task_id IN :tasks)",
+            {"service": dest_service, "id": besides, "tasks": list(task_ids)},
+        )
         wanted = set(task_ids)
-        return frozenset(v for row in rows for v in row if v in wanted)
+        return frozenset(v for row in rows for v in row.values() if v in wanted)
 
     def recent(self, limit: int) -> list[MigrationRequest]:
         rows = self._rows("SELECT * FROM requests ORDER BY id DESC LIMIT :n", {"n": limit})
         return [to_request(row) for row in rows]
 
     def in_states(self, states: Sequence[State]) -> list[MigrationRequest]:
-        sql = text("SELECT * FROM requests WHERE state IN :states ORDER BY id").bindparams(
-            bindparam("states", expanding=True)
+        rows = self._rows(
+            "SELECT * FROM requests WHERE state IN :states ORDER BY id", {"states": [s.value for s in states]}
         )
-        with self._store.connection() as conn:
-            rows = conn.execute(sql, {"states": [s.value for s in states]}).mappings().all()
-        return [to_request(dict(row)) for row in rows]
+        return [to_request(row) for row in rows]
 
     def transition(
         self, request_id: int, expected: State, target: State, change: Change, now: datetime
@@ -172,10 +166,17 @@ class SqlRepository(PlanTables, Outbox, Shared):
                 if moved.rowcount != 1:
                     return False
                 to_state = target if target != expected else None
-                _audit(
-                    conn, request_id, change.actor, change.action, expected, to_state, now,
-                    change.detail, change.query_id,
-                )  # fmt: skip
+                entry = AuditEntry(
+                    request_id,
+                    now,
+                    change.actor,
+                    change.action,
+                    expected,
+                    to_state,
+                    change.detail,
+                    change.query_id,
+                )
+                insert(conn, "audit", entry_row(entry))
                 for draft in change.notices:
                     queue_notice(conn, draft, now, request_id=request_id)
         except IntegrityError as error:
@@ -232,10 +233,8 @@ class SqlRepository(PlanTables, Outbox, Shared):
         """Every audit line since ``since`` with its request, oldest first."""
         rows = self._rows("SELECT * FROM audit WHERE at >= :since ORDER BY id", {"since": iso(since)})
         ids = sorted({row["request_id"] for row in rows})
-        sql = text("SELECT * FROM requests WHERE id IN :ids").bindparams(bindparam("ids", expanding=True))
-        with self._store.connection() as conn:
-            found = conn.execute(sql, {"ids": ids}).mappings().all() if ids else []
-        requests = {r.id: r for r in (to_request(dict(row)) for row in found)}
+        found = self._rows("SELECT * FROM requests WHERE id IN :ids", {"ids": ids}) if ids else []
+        requests = {r.id: r for r in map(to_request, found)}
         return [(entry, requests[entry.request_id]) for entry in to_entries(rows)]
 
     def count_by_state(self) -> dict[str, int]:
@@ -246,27 +245,3 @@ class SqlRepository(PlanTables, Outbox, Shared):
     def count_actions(self, action: str) -> int:
         rows = self._rows("SELECT n FROM action_counts WHERE action = :action", {"action": action})
         return int(rows[0]["n"]) if rows else 0
-
-
-def _audit(
-    conn: Connection,
-    request_id: int,
-    actor: str,
-    action: str,
-    from_state: State | None,
-    to_state: State | None,
-    now: datetime,
-    detail: str = "",
-    query_id: str | None = None,
-) -> None:
-    row = {
-        "request_id": request_id,
-        "at": iso(now),
-        "actor": actor,
-        "action": action,
-        "from_state": from_state.value if from_state else None,
-        "to_state": to_state.value if to_state else None,
-        "detail": detail,
-        "query_id": query_id,
-    }
-    insert(conn, "audit", row)

@@ -67,6 +67,11 @@ def plan_row(draft: PlanDraft) -> dict[str, Any]:
     return {**_columns(draft), "state": PlanState.PENDING.value, "updated_at": iso(draft.created_at)}
 
 
+def entry_row(entry: AuditEntry) -> dict[str, Any]:
+    """An audit line's row."""
+    return _columns(entry)
+
+
 def left_out_json(left_out: Sequence[LeftOut]) -> str:
     return json.dumps([asdict(i) for i in left_out])
 

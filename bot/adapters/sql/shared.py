@@ -11,7 +11,7 @@ from typing import Protocol
 
 from sqlalchemy import text
 
-from bot.adapters.sql.store import BUDGET_LOCK, Store
+from bot.adapters.sql.store import BUDGET_LOCK, Stored
 from bot.domain import StorageError
 
 log = logging.getLogger(__name__)
@@ -20,14 +20,10 @@ log = logging.getLogger(__name__)
 PRUNE_ONE_IN = 50
 
 
-class _Stored(Protocol):
-    _store: Store
-
-
 class Shared:
     """Mixed into SqlRepository."""
 
-    def first_sight(self: _Stored, key: str, window: float) -> bool:
+    def first_sight(self: Stored, key: str, window: float) -> bool:
         """True for the first replica to see ``key`` within ``window`` seconds; False for a replay.
         One insert, unserialized (the key's uniqueness decides); the old keys go once in a while."""
         now = self._store.epoch_sql()
@@ -41,7 +37,7 @@ class Shared:
             return added.rowcount == 1
 
     def take_calls(
-        self: _Stored, count: int, limit: int, window: float, *, mutating: bool, replica: str
+        self: Stored, count: int, limit: int, window: float, *, mutating: bool, replica: str
     ) -> float:
         """Take ``count`` call places at once if every replica together has made fewer than ``limit``
         calls in the last ``window`` seconds (0.0), or none: then the seconds until enough leave."""

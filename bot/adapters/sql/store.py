@@ -15,16 +15,16 @@ import os
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, nullcontext
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, TextClause, bindparam, create_engine, event, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from bot.domain import StorageError
 from bot.support.locations import is_postgres, redact
 
-__all__ = ["IntegrityError", "Store", "insert"]
+__all__ = ["IntegrityError", "Store", "Stored", "insert", "statement"]
 
 #: The advisory lock every PostgreSQL write transaction takes first (any constant of our own).
 WRITE_LOCK = 0x50CC_0001
@@ -143,14 +143,27 @@ class Store:
                 raise StorageError(f"the database could not be read: {_short(error)}") from error
 
     def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """A read's rows as dicts (a list value binds as the list of ``IN :name``)."""
         with self.connection() as conn:
-            return [dict(row) for row in conn.execute(text(sql), dict(params or {})).mappings()]
+            return [dict(row) for row in conn.execute(statement(sql, params), dict(params or {})).mappings()]
 
     def epoch_sql(self) -> str:
         """The database's clock as seconds since the epoch: one clock for every replica."""
         if self.postgres:
             return "extract(epoch from clock_timestamp())::float8"
         return "(julianday('now') - 2440587.5) * 86400.0"
+
+
+class Stored(Protocol):
+    """What the repository's parts (requests, plans, outbox, shared counts) share: one store."""
+
+    _store: Store
+
+
+def statement(sql: str, params: Mapping[str, Any] | None = None) -> TextClause:
+    """``sql`` with each parameter whose value is a list bound as a list: ``state IN :states``."""
+    lists = [name for name, value in (params or {}).items() if isinstance(value, list)]
+    return text(sql).bindparams(*(bindparam(name, expanding=True) for name in lists))
 
 
 def _short(error: SQLAlchemyError) -> str:
