@@ -29,6 +29,7 @@ from bot.support.window import SlidingWindow
 from bot.usecases.ports import Clock
 from bot.usecases.service import PccService
 from bot.usecases.settings import ServiceSettings
+from handlers.wiring import Wiring
 
 log = logging.getLogger(__name__)
 
@@ -248,7 +249,8 @@ def build_runtime(
         clock=clock or SystemClock(),
         background=commands.submit,  # the form's lists load there, never on a listener thread
     )
-    handlers.register(app, service, commands, clicks, allowed_channels=config.allowed_channels)
+    handed = Wiring(service=service, commands=commands, clicks=clicks)
+    handlers.register(app, handed, allowed_channels=config.allowed_channels)
     leader = leadership(config.database)
     poller = Poller(service, config.poll_seconds, counters, leader)
     return Runtime(
