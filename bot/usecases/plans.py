@@ -18,6 +18,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from bot.domain import (
+    ACTIVE_STATES,
     BudgetSpent,
     Conflict,
     Field,
@@ -146,10 +147,16 @@ class Plans:
             if plan.source_service == source
             for item in plan.items
         }
+        # One read for the lot (a datacenter may hold hundreds of datastores), not one per datastore.
+        requests = {
+            r.spec.filer_id: r
+            for r in repo.in_states(sorted(ACTIVE_STATES))
+            if r.spec.source_service == source
+        }
         items: list[PlanItem] = []
         left_out: list[LeftOut] = []
         for filer in chosen:
-            active = repo.active_for_filer(source, filer.filer_id)
+            active = requests.get(filer.filer_id)
             reason = (
                 f"request #{active.id} has it ({active.state})"
                 if active
@@ -237,7 +244,7 @@ class Plans:
     def _check_rules_again(self, plan: Plan) -> None:
         ovh = self._ovh
         problems = pair_problems(
-            self._ovh, self._settings.policy, ovh.get_pcc(plan.source_service), ovh.get_pcc(plan.dest_service)
+            ovh, self._settings.policy, ovh.get_pcc(plan.source_service), ovh.get_pcc(plan.dest_service)
         )
         if problems:
             raise RuleViolation(problems)
