@@ -206,7 +206,9 @@ class Decisions:
             detail=f"{operation.name}: checked at OVHcloud that nothing started",
             fields={"in_doubt_since": None, "candidates": ()},
             notices=self._chat.thread_and_incident(
-                request, f"closed-{request.state}", messages.closed(request, user, operation.name)
+                request,
+                f"closed-{request.state}-{request.episode}",
+                messages.closed(request, user, operation.name),
             ),
         )
         if not self._chat.move(request, request.state, operation.not_started, change):

@@ -53,6 +53,12 @@ def test_a_close_from_an_earlier_doubt_does_nothing_to_the_current_one(bot, simu
     bot.click(ids.CLOSE_NOT_STARTED, current, user="UCAROL")
     bot.settle()
     assert bot.runtime.repo.get(request_id).state == State.FAILED
+    told = [
+        c
+        for c in bot.slack.standin.calls_to("chat.postMessage")
+        if "closed by" in str(c.args.get("text")) and c.args.get("thread_ts")
+    ]
+    assert len(told) == 2  # each doubt closed is told in the thread, the second as well as the first
 
 
 def test_every_button_that_calls_ovhcloud_asks_first_on_cards_and_notices(bot, simulator):
