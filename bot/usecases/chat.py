@@ -79,10 +79,18 @@ class ChatDesk:
     ) -> list[NoticeDraft]:
         """A ``routine`` notice of a plan's datastore (a completion) stays in the plan's thread: the
         incident room gets the plan's start, its failures and one summary."""
-        notices = [NoticeDraft(NoticeKind.THREAD, key, request.channel, text, button)]
-        if self._settings.incident_channel and not (routine and request.plan_id is not None):
-            channel = self._settings.incident_channel
-            notices.append(NoticeDraft(NoticeKind.INCIDENT, f"{key}-incident", channel, text, button))
+        to_room = not (routine and request.plan_id is not None)
+        return self.thread_and_room(request.channel, key, text, button, to_room=to_room)
+
+    def thread_and_room(
+        self, channel: str, key: str, text: str, button: NoticeButton | None = None, *, to_room: bool = True
+    ) -> list[NoticeDraft]:
+        """A notice in the thread of the card in ``channel`` (a request's or a plan's) and, when there is
+        one, in the incident room."""
+        notices = [NoticeDraft(NoticeKind.THREAD, key, channel, text, button)]
+        room = self._settings.incident_channel
+        if room and to_room:
+            notices.append(NoticeDraft(NoticeKind.INCIDENT, f"{key}-incident", room, text, button))
         return notices
 
     def move(

@@ -25,8 +25,6 @@ from bot.domain import (
     Filer,
     LeftOut,
     NotFound,
-    NoticeDraft,
-    NoticeKind,
     PccBotError,
     Plan,
     PlanDraft,
@@ -195,8 +193,8 @@ class Plans:
         self._check_rules_again(plan)
         now = self._clock.now()
         drafts = [self._draft(plan, item, now) for item in plan.items]
-        notices = self._to_room(
-            plan,
+        notices = self._chat.thread_and_room(
+            plan.channel,
             "started",
             f":rocket: <@{user}> approved plan #{plan.id}: {len(plan.items)} datastore(s) of datacenter "
             f"{plan.source_datacenter_id} of {plan.source_service} to {plan.dest_service}/"
@@ -307,7 +305,7 @@ class Plans:
             PlanState.ENDED,
             BOT,
             self._clock.now(),
-            self._to_room(plan, "summary", text),
+            self._chat.thread_and_room(plan.channel, "summary", text),
         ):
             self._chat.refresh_plan(plan.id, at_once=True)
 
@@ -318,11 +316,3 @@ class Plans:
         if self._repo.move_plan(plan.id, PlanState.PENDING, PlanState.EXPIRED, BOT, now):
             self._chat.refresh_plan(plan.id, at_once=True)
         return True
-
-    def _to_room(self, plan: Plan, key: str, text: str) -> list[NoticeDraft]:
-        """A notice about the plan in its thread and in the incident room."""
-        notices = [NoticeDraft(NoticeKind.THREAD, key, plan.channel, text)]
-        room = self._settings.incident_channel
-        if room:
-            notices.append(NoticeDraft(NoticeKind.INCIDENT, f"{key}-incident", room, text))
-        return notices
