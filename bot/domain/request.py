@@ -10,7 +10,7 @@ from typing import Protocol, TypedDict
 
 from bot.domain.estimate import Estimate, Reading, estimate_end
 from bot.domain.inventory import Task
-from bot.domain.states import REMOVAL, Operation, State, operation_in_doubt
+from bot.domain.states import LAUNCHES, MIGRATION, REMOVAL, Operation, State, operation_in_doubt
 
 
 class MigrationApi(StrEnum):
@@ -85,6 +85,8 @@ class RequestDraft(Filed):
     filer_size: str
     vm_total: int | None
     api_call: str
+    #: A batch restore's Veeam backup job (its repository is ``filer_name``), when one was named.
+    backup_job_name: str | None = None
 
     @classmethod
     def of(cls, filed: Filed, spec: MigrationSpec, datastore: Datastore, api_call: str) -> RequestDraft:
@@ -141,8 +143,13 @@ class MigrationRequest(RequestDraft, Recorded):
         return self.route == MigrationApi.COPY_FILER
 
     @property
+    def launch(self) -> Operation:
+        """The call an approval of this request makes (the copy, or another operation's route)."""
+        return LAUNCHES.get(self.route, MIGRATION)
+
+    @property
     def in_doubt(self) -> Operation | None:
-        return operation_in_doubt(self.state)
+        return operation_in_doubt(self.state, self.launch)
 
     @property
     def episode(self) -> str:

@@ -17,6 +17,7 @@ from bot.adapters.slack.kit import (
     when,
 )
 from bot.domain import COPY_FILER_CONSENT, AuditEntry, MigrationRequest, NoticeButton, State
+from bot.domain.restore import words_of
 from bot.support.mrkdwn import esc
 from bot.usecases import messages
 from bot.usecases.ports import Board
@@ -47,6 +48,9 @@ IN_DOUBT_MEANING = {
 
 
 def _card_fields(request: MigrationRequest) -> str:
+    own = words_of(request.launch)
+    if own is not None:
+        return own.card_lines(request)
     spec = request.spec
     vms = "?" if request.vm_total is None else request.vm_total
     source_zone, dest_zone = esc(request.source_zone), esc(request.dest_zone)
@@ -183,14 +187,21 @@ def _actions_of(request: MigrationRequest) -> list[Block]:
         return [actions(f"decide-{request.id}", approve, reject)]
     if request.can_retry:
         return [actions(f"{ids.RETRY}-{request.id}", _confirmed(ids.RETRY, "Retry", request))]
-    if request.state == State.DONE:
+    if request.state == State.DONE and _offers_removal(request):
         remove = _confirmed(ids.REMOVE_COPY, "Remove copy", request)
         return [actions(f"{ids.REMOVE_COPY}-{request.id}", remove)]
     return []
 
 
+def _offers_removal(request: MigrationRequest) -> bool:
+    own = words_of(request.launch)
+    return own is None or own.done_button == NoticeButton.REMOVE_COPY
+
+
 def card_message(request: MigrationRequest) -> Message:
-    title = f"Datastore copy request #{request.id}: {request.filer_name} → {request.spec.dest_service}"
+    own = words_of(request.launch)
+    kind = own.title if own is not None else "Datastore copy request"
+    title = f"{kind} #{request.id}: {request.filer_name} → {request.spec.dest_service}"
     blocks: list[Block] = [header(title), section(_card_fields(request)), context(_progress(request))]
     if request.uses_copy_filer and request.state == State.PENDING:
         blocks.append(

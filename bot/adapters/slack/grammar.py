@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from bot.domain import NOT_AN_OPTION, Field, MigrationSpec, RuleViolation, UsageError
+from bot.domain.restore import RestoreSpec
 
 T = TypeVar("T")
 
@@ -15,6 +16,8 @@ MAX_TEXT = 500
 # OVHcloud service names: pcc-192-0-2-15, or older style names with dots.
 _SERVICE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 _ID = re.compile(r"[0-9]{1,18}")
+# Veeam repository and job names: one word, nothing Slack's mrkdwn or a JSON body would mangle.
+_NAME = re.compile(r"[A-Za-z0-9][^\s`*<>&|\\\"/]{0,99}")
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,33 @@ class Audit:
     days: int
 
 
-Command = Help | ListFilers | Migrate | FilePlan | OpenMigrateForm | ListRequests | Status | Cancel | Audit
+@dataclass(frozen=True)
+class ListRepositories:
+    """`/pcc repositories <service>`: the PCC's Veeam backup repositories."""
+
+    service: str
+
+
+@dataclass(frozen=True)
+class Restore:
+    """`/pcc restore`: every VM of a backup repository restored into a datacenter."""
+
+    spec: RestoreSpec
+
+
+Command = (
+    Help
+    | ListFilers
+    | Migrate
+    | FilePlan
+    | OpenMigrateForm
+    | ListRequests
+    | Status
+    | Cancel
+    | Audit
+    | ListRepositories
+    | Restore
+)
 #: Datastores a plan may list by id (a whole datacenter: list none).
 PLAN_MAX_LISTED = 100
 AUDIT_DEFAULT_DAYS = 30
@@ -96,6 +125,8 @@ USAGE = {
     "status": "status <requestId>",
     "cancel": "cancel <requestId>",
     "audit": "audit [days]",
+    "repositories": "repositories <service>",
+    "restore": "restore <service> <datacenterId> [<repositoryService>/]<repositoryName> [<backupJobName>]",
     "help": "help",
 }
 
@@ -144,6 +175,8 @@ def parse(text: str) -> Command:
         "status": (1, 1),
         "cancel": (1, 1),
         "audit": (0, 1),
+        "repositories": (1, 1),
+        "restore": (3, 4),
         "help": (0, 0),
     }[sub]
     if sub == "migrate" and not args:
@@ -177,16 +210,43 @@ def parse(text: str) -> Command:
             )
         case "list":
             return ListRequests()
-        case "status":
-            return Status(_number(sub, "requestId", args[0].lstrip("#")))
-        case "cancel":
-            return Cancel(_number(sub, "requestId", args[0].lstrip("#")))
+        case "status" | "cancel":
+            about = Status if sub == "status" else Cancel
+            return about(_number(sub, "requestId", args[0].lstrip("#")))
         case "audit":
-            days = _number(sub, "days", args[0]) if args else AUDIT_DEFAULT_DAYS
-            if not 1 <= days <= AUDIT_MAX_DAYS:
-                raise _usage(sub, f"days must be between 1 and {AUDIT_MAX_DAYS}, got {days}")
-            return Audit(days)
+            return _audit(args)
+        case "repositories":
+            return ListRepositories(_service(sub, "service", args[0]))
+        case "restore":
+            return Restore(_restore(args))
     return Help()
+
+
+def _audit(args: list[str]) -> Audit:
+    days = _number("audit", "days", args[0]) if args else AUDIT_DEFAULT_DAYS
+    if not 1 <= days <= AUDIT_MAX_DAYS:
+        raise _usage("audit", f"days must be between 1 and {AUDIT_MAX_DAYS}, got {days}")
+    return Audit(days)
+
+
+def _name(sub: str, name: str, value: str) -> str:
+    if not _NAME.fullmatch(value):
+        raise _usage(sub, f"{name} {_show(value)} is not a Veeam name (one word, letters and digits first)")
+    return value
+
+
+def _restore(args: list[str]) -> RestoreSpec:
+    """`restore <service> <datacenterId> [<repositoryService>/]<repositoryName> [<backupJobName>]`."""
+    repository_service, _, repository = args[2].rpartition("/")
+    return RestoreSpec(
+        service=_service("restore", "service", args[0]),
+        datacenter_id=_number("restore", "datacenterId", args[1]),
+        repository_name=_name("restore", "repositoryName", repository),
+        backup_job_name=_name("restore", "backupJobName", args[3]) if len(args) > 3 else None,
+        repository_service=_service("restore", "repositoryService", repository_service)
+        if repository_service
+        else None,
+    )
 
 
 def spec_from_fields(picked: dict[Field, str]) -> MigrationSpec:
