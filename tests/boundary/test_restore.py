@@ -1,0 +1,93 @@
+"""The Veeam batch restore end to end: signed HTTP to the bot, real signed calls to the simulator, the
+Slack stand-in; and the console a newcomer types it in."""
+
+import json
+
+from bot.adapters.slack import ids
+from bot.domain import State
+from tests.boundary.test_process import console
+from tests.helpers import file_request
+
+RESTORE = r"/datacenter/1515/backup/batchRestore$"
+INCIDENT = "CINCIDENT"
+
+
+def _posted(slack, words: str) -> list[tuple[str, bool]]:
+    """(channel, in a thread) of every message holding ``words``."""
+    return [
+        (c.args["channel"], bool(c.args.get("thread_ts")))
+        for c in slack.standin.calls_to("chat.postMessage")
+        if words in str(c.args.get("text"))
+    ]
+
+
+def test_repositories_then_a_restore_approved_once_and_followed_to_done(timed_bot, simulator, slack, clock):
+    bot = timed_bot
+    bot.command("repositories pcc-192-0-2-50")
+    bot.settle()
+    listed = bot.replies()[-1]
+    assert "veeam-rbx-01" in listed and "sync `ok`" in listed and "2021-03-10 01:00 UTC" in listed
+    assert "veeam-rbx-02" in listed and "last successful replication never" in listed
+
+    request_id = file_request(bot, "restore pcc-192-0-2-50 1515 veeam-rbx-01")
+    card = slack.standin.calls_to("chat.postMessage")[-1].args
+    assert "Veeam batch restore request" in card["text"]
+    assert '{\\"backupRepositoryName\\": \\"veeam-rbx-01\\"}' in json.dumps(card["blocks"])
+    for user in ("UALICE", "UBOB", "UCAROL", "UBOB"):  # the requester, then three approving clicks
+        bot.click(ids.APPROVE, str(request_id), user=user)
+        bot.settle()
+    (post,) = simulator.sim.calls_to("POST", RESTORE)
+    assert json.loads(post.body) == {"backupRepositoryName": "veeam-rbx-01"}
+    assert any("you filed request" in r for r in bot.replies())
+
+    simulator.sim.advance(3600)
+    clock.advance(hours=1)
+    bot.runtime.service.poll_once()
+    assert bot.runtime.repo.get(request_id).state == State.DONE
+    assert _posted(slack, "powered off") == [("COPS", True), (INCIDENT, False)]
+    assert any("BatchRestore" in str(c.args.get("text")) for c in slack.standin.calls_to("chat.postMessage"))
+
+
+def test_a_restore_ovhcloud_cancels_for_lack_of_space_is_reported_failed(timed_bot, simulator, slack, clock):
+    bot = timed_bot
+    request_id = file_request(bot, "restore pcc-192-0-2-50 1515 veeam-rbx-big")
+    bot.click(ids.APPROVE, str(request_id), user="UBOB")
+    bot.settle()
+    simulator.sim.advance(600)
+    clock.advance(minutes=10)
+    bot.runtime.service.poll_once()
+    failed = bot.runtime.repo.get(request_id)
+    assert failed.state == State.FAILED and "not enough free space" in (failed.last_error or "")
+    assert _posted(slack, "not enough free space") == [("COPS", True), (INCIDENT, False)]
+
+
+def test_a_restore_breaking_a_rule_is_refused_up_front_with_the_rule_named(timed_bot, simulator):
+    bot = timed_bot
+    bot.command("restore pcc-192-0-2-50 1516 veeam-rbx-01")  # backup disabled on 1516
+    bot.command("restore pcc-192-0-2-50 1515 veeam-rbx-02")  # never replicated
+    bot.settle()
+    replies = " ".join(bot.replies())
+    assert "backup enabled on the target" in replies and "`disabled`" in replies
+    assert "replicated repository" in replies and "never succeeded" in replies
+    assert simulator.sim.calls_to("POST", r"batchRestore") == []
+    assert bot.runtime.repo.recent(5) == []
+
+
+def test_the_console_lists_files_approves_and_follows_a_restore(tmp_path):
+    script = "\n".join(
+        [
+            "repositories pcc-192-0-2-50",
+            "restore pcc-192-0-2-50 1515 veeam-rbx-01",
+            "as carol",
+            "approve 1",
+            "wait 6",
+            "status 1",
+        ]
+    )
+    proc = console(script + "\n", tmp_path, speed=20000, timeout=90)
+    out = proc.stdout
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert "veeam-rbx-02" in out and "Veeam batch restore request #1" in out
+    assert "Batch restore started for request #1" in out
+    assert "powered off" in out and "[#incident]" in out
+    assert "replication done (replicating → done)" in out
