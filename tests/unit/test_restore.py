@@ -96,7 +96,9 @@ def test_the_grammar_reads_a_restore_and_names_a_bad_word():
     assert parse("restore pcc-dst 20 veeam-01 job-a") == Restore(
         RestoreSpec("pcc-dst", 20, "veeam-01", "job-a")
     )
-    assert parse("restore pcc-dst 20 pcc-src/veeam-sbg").spec.repository_service == "pcc-src"
+    assert parse("restore pcc-dst 20 pcc-src/veeam-sbg") == Restore(
+        RestoreSpec("pcc-dst", 20, "veeam-sbg", repository_service="pcc-src")
+    )
     with pytest.raises(UsageError, match="repositoryName '<!channel>' is not a Veeam name"):
         parse("restore pcc-dst 20 <!channel>")
     with pytest.raises(UsageError, match="takes 3 or 4 argument"):
