@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import ClassVar
 
 from bot.domain.inventory import Task
 from bot.domain.request import MigrationRequest, NoticeButton
-from bot.domain.states import RESTORE, Operation
+from bot.domain.states import RESTORE, Operation, State
 from bot.support.mrkdwn import esc
 
 #: The route's last word, stored as the request's route (`states.LAUNCHES` maps it to RESTORE).
@@ -120,6 +121,21 @@ class RestoreWords:
     title = "Veeam batch restore request"
     #: A restore leaves nothing to remove: no button after it is done.
     done_button: NoticeButton | None = None
+    #: The card's words for the states whose copy's words would mislead.
+    labels: ClassVar[dict[State, str]] = {
+        State.APPROVED: ":arrow_forward: approved, calling batchRestore",
+        State.REPLICATING: ":arrows_counterclockwise: restoring",
+        State.NEEDS_ATTENTION: ":warning: restore in doubt",
+    }
+    in_doubt_meaning = "the batchRestore call got no clear answer: the restore may have started"
+    confirm_note = "every VM of the repository comes back powered off, with the BatchRestore suffix"
+
+    def checking(self, request: MigrationRequest, since: str) -> str:
+        spec = request.spec
+        return (
+            f"checking the tasks of {spec.dest_service} datacenter {spec.dest_datacenter_id} for a "
+            f"`batchRestore` task{since} (its tasks name no datastore)"
+        )
 
     def card_lines(self, request: MigrationRequest) -> str:
         spec = request.spec

@@ -190,6 +190,9 @@ def checking(request: MigrationRequest, operation: Operation | None = None) -> s
     since = request.called_at or request.decided_at
     after = f" created after {since:%Y-%m-%d %H:%M} UTC" if since else ""
     operation = operation or request.in_doubt
+    own = words_of(operation) if operation is not None else None
+    if own is not None:
+        return own.checking(request, after)
     if operation is RELAUNCH:
         return f"checking task {request.task_id}: relaunched once it leaves `error`"
     if operation is REMOVAL:

@@ -3,7 +3,7 @@ the repository's name, the task followed to its end, the notices in the thread a
 
 import pytest
 
-from bot.adapters.slack import cards
+from bot.adapters.slack import cards, ids
 from bot.adapters.slack.grammar import Restore, parse
 from bot.domain import RESTORE, NotAllowed, OvhApiError, RuleViolation, State, UsageError
 from bot.domain.restore import BackupState, RestoreSpec
@@ -90,6 +90,16 @@ def test_a_refused_restore_fails_and_an_unclear_answer_leaves_it_in_doubt_as_a_r
     doubt = world.service.decisions.approve(restore(world, RestoreSpec("pcc-dst", 20, "veeam-01")).id, "UBOB")
     assert doubt.state == State.NEEDS_ATTENTION and doubt.in_doubt is RESTORE
     assert [e.action for e in world.repo.history(doubt.id)][-1] == "restore outcome unknown"
+    card = str(cards.card_message(doubt)[1])
+    assert "restore in doubt" in card and "batchRestore call got no clear answer" in card
+    assert (
+        "for a `batchRestore` task" in card and "filer" not in card.split("In doubt")[1].split("Candidate")[0]
+    )
+
+
+def test_the_approve_confirm_says_what_the_restore_does(world):
+    title, text = cards.confirm_of(ids.APPROVE, restore(world))
+    assert "batchRestore" in text and "powered off" in text and "replication" not in text
 
 
 def test_the_grammar_reads_a_restore_and_names_a_bad_word():
