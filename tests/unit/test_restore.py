@@ -98,7 +98,7 @@ def test_a_refused_restore_fails_and_an_unclear_answer_leaves_it_in_doubt_as_a_r
 
 
 def test_the_approve_confirm_says_what_the_restore_does(world):
-    title, text = cards.confirm_of(ids.APPROVE, restore(world))
+    _title, text = cards.confirm_of(ids.APPROVE, restore(world))
     assert "batchRestore" in text and "powered off" in text and "replication" not in text
 
 
