@@ -18,6 +18,7 @@ from bot.adapters.slack.grammar import (
     ListRequests,
     Migrate,
     OpenMigrateForm,
+    OpenRestoreForm,
     Restore,
     Status,
     parse,
@@ -52,6 +53,9 @@ def answer(service: PccService, command: dict[str, Any], respond: Respond, clien
         case OpenMigrateForm():
             client.views_open(trigger_id=parse_trigger(command), view=forms.migrate_form(channel))
             service.filing.warm_form()
+            return
+        case OpenRestoreForm():
+            client.views_open(trigger_id=parse_trigger(command), view=forms.restore_form(channel))
             return
         case ListFilers(service=pcc, datacenter_id=dc, as_csv=True):
             count = service.reading.send_filers_csv(pcc, dc, user)

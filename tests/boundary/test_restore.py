@@ -5,6 +5,7 @@ import json
 
 from bot.adapters.slack import ids
 from bot.domain import State
+from tests.boundary.test_form import submit_view
 from tests.boundary.test_process import console
 from tests.helpers import file_request
 
@@ -91,3 +92,41 @@ def test_the_console_lists_files_approves_and_follows_a_restore(tmp_path):
     assert "Batch restore started for request #1" in out
     assert "powered off" in out and "[#incident]" in out
     assert "replication done (replicating → done)" in out
+
+
+def restore_view(**typed: str) -> dict[str, object]:
+    values = {block: {block: {"type": "plain_text_input", "value": v}} for block, v in typed.items()}
+    return {
+        "id": "V2",
+        "type": "modal",
+        "callback_id": "pcc_restore_form",
+        "private_metadata": "COPS",
+        "state": {"values": values},
+    }
+
+
+def test_restore_without_arguments_opens_a_form_that_files_or_names_each_problem(bot, simulator):
+    assert bot.command("restore").status_code == 200
+    bot.settle()
+    (opened,) = bot.slack.standin.calls_to("views.open")
+    form = opened.args["view"]
+    assert form["callback_id"] == "pcc_restore_form"
+    inputs = [(b["block_id"], b["optional"]) for b in form["blocks"] if b["type"] == "input"]
+    assert inputs == [("rs_pcc", False), ("rs_dc", False), ("rs_repo", False), ("rs_job", True)]
+
+    refused = submit_view(bot, restore_view(rs_pcc="pcc-192-0-2-50", rs_dc="1516", rs_repo="veeam-rbx-02"))
+    errors = refused.json()["errors"]
+    assert list(errors) == ["rs_repo"] and "backup enabled on the target" in errors["rs_repo"]
+    bad = submit_view(bot, restore_view(rs_pcc="pcc-192-0-2-50", rs_dc="x", rs_job="<!here>")).json()[
+        "errors"
+    ]
+    assert set(bad) == {"rs_dc", "rs_repo", "rs_job"} and "not a number" in bad["rs_dc"]
+
+    filed = submit_view(
+        bot, restore_view(rs_pcc="pcc-192-0-2-50", rs_dc="1515", rs_repo="veeam-rbx-01", rs_job="job-a")
+    )
+    assert filed.status_code == 200 and filed.text == ""  # the modal closes
+    bot.settle()
+    (request,) = bot.runtime.repo.recent(5)
+    assert request.route == "batchRestore" and request.backup_job_name == "job-a"
+    assert simulator.sim.calls_to("POST", r"batchRestore") == []  # filed, not called

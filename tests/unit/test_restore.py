@@ -111,7 +111,7 @@ def test_the_grammar_reads_a_restore_and_names_a_bad_word():
     )
     with pytest.raises(UsageError, match="repositoryName '<!channel>' is not a Veeam name"):
         parse("restore pcc-dst 20 <!channel>")
-    with pytest.raises(UsageError, match="takes 3 or 4 argument"):
+    with pytest.raises(UsageError, match=r"takes 3 or 4 \(or none, to open a form\) argument"):
         parse("restore pcc-dst 20")
 
 
