@@ -42,6 +42,10 @@ def test_a_restore_is_filed_approved_once_and_followed_to_done_with_its_own_noti
     assert "Remove copy" not in str(cards.card_message(done)[1])  # nothing to remove after a restore
     actions = [e.action for e in world.repo.history(filed.id)]
     assert "batch restore started" in actions and "replication done" in actions
+    world.service.reading.export_audit(1, "UBOB")
+    (_, _, audit), *_ = world.notifier.uploads
+    started = next(line for line in audit.splitlines() if "batch restore started" in line)
+    assert "veeam-01" in started and "backup/batchRestore" in started and "EU.q3" in started
 
 
 def test_a_restore_cancelled_by_ovhcloud_is_reported_failed_with_the_reason(world):
@@ -95,6 +99,9 @@ def test_a_refused_restore_fails_and_an_unclear_answer_leaves_it_in_doubt_as_a_r
     assert (
         "for a `batchRestore` task" in card and "filer" not in card.split("In doubt")[1].split("Candidate")[0]
     )
+    closed = world.service.decisions.close_not_started(doubt.id, "UBOB")
+    assert closed.state == State.FAILED
+    assert any("Repository `veeam-01` can be restored again" in t for _, t, _ in world.notifier.texts)
 
 
 def test_the_approve_confirm_says_what_the_restore_does(world):
