@@ -2,6 +2,9 @@
 Slack stand-in; and the console a newcomer types it in."""
 
 import json
+import re
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 from bot.adapters.slack import ids
 from bot.domain import State
@@ -47,6 +50,35 @@ def test_repositories_then_a_restore_approved_once_and_followed_to_done(timed_bo
     assert bot.runtime.repo.get(request_id).state == State.DONE
     assert _posted(slack, "powered off") == [("COPS", True), (INCIDENT, False)]
     assert any("BatchRestore" in str(c.args.get("text")) for c in slack.standin.calls_to("chat.postMessage"))
+    assert len(simulator.sim.calls) > 5 and _undeclared(simulator.sim.calls) == []
+
+
+SCHEMA_2024 = Path(__file__).resolve().parents[1] / "schemas" / "dedicatedCloud-2024-06.json"
+
+
+def _undeclared(calls) -> list[str]:
+    """The calls that are not a route of the 2024 schema with the parameters it declares (path, query
+    and body), the account-level /auth routes aside."""
+    apis = json.loads(SCHEMA_2024.read_text())["apis"]
+    routes = [
+        (op["httpMethod"], re.compile(re.sub(r"\{[^}]+\}", "[^/]+", api["path"])), op)
+        for api in apis
+        for op in api["operations"]
+    ]
+    wrong = []
+    for call in calls:
+        split = urlsplit(call.path)
+        if split.path.startswith("/auth/"):
+            continue
+        sent = set(parse_qs(split.query)) | set(json.loads(call.body) if call.body else {})
+        if not any(
+            method == call.method
+            and pattern.fullmatch(split.path)
+            and sent <= {p["name"] for p in op["parameters"] if p["paramType"] in ("query", "body")}
+            for method, pattern, op in routes
+        ):
+            wrong.append(f"{call.method} {call.path} {call.body}")
+    return wrong
 
 
 def test_a_restore_ovhcloud_cancels_for_lack_of_space_is_reported_failed(timed_bot, simulator, slack, clock):
