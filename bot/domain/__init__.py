@@ -81,6 +81,7 @@ from bot.domain.states import (
     State,
     can_transition,
     check_transition,
+    operation_calling,
     operation_in_doubt,
 )
 
@@ -148,6 +149,7 @@ __all__ = [
     "can_transition",
     "check_plan_transition",
     "check_transition",
+    "operation_calling",
     "operation_in_doubt",
     "rule_violations",
     "sort_tasks",

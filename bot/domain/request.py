@@ -10,7 +10,16 @@ from typing import Protocol, TypedDict
 
 from bot.domain.estimate import Estimate, Reading, estimate_end
 from bot.domain.inventory import Task
-from bot.domain.states import LAUNCHES, MIGRATION, REMOVAL, Operation, State, operation_in_doubt
+from bot.domain.states import (
+    LAUNCHES,
+    MIGRATION,
+    REMOVAL,
+    TASKS_WITHOUT_FILER,
+    Operation,
+    State,
+    operation_calling,
+    operation_in_doubt,
+)
 
 
 class MigrationApi(StrEnum):
@@ -152,6 +161,11 @@ class MigrationRequest(RequestDraft, Recorded):
         return operation_in_doubt(self.state, self.launch)
 
     @property
+    def calling(self) -> Operation | None:
+        """The operation whose call is under way, when the request is in a calling state."""
+        return operation_calling(self.state, self.launch)
+
+    @property
     def episode(self) -> str:
         """Which mutating call the request is about now (the moment it went out): carried by the
         buttons that settle a call in doubt, so that a button of an earlier call does nothing."""
@@ -176,6 +190,8 @@ def sort_tasks(
     filer id, no other datacenter, not older than the decision): a person chooses among them.
     """
     filer = request.copy_filer_id if operation is REMOVAL else request.spec.filer_id
+    if operation in TASKS_WITHOUT_FILER:
+        filer = None
     names = request.operation_task_names(operation)
     datacenter = request.spec.dest_datacenter_id
     since = (request.called_at or request.decided_at or request.created_at) - CLOCK_MARGIN

@@ -105,10 +105,20 @@ IN_DOUBT_STATES = frozenset(op.in_doubt for op in OPERATIONS)
 LAUNCHES: dict[str, Operation] = {"batchRestore": RESTORE}
 
 
+#: The operations whose tasks name no datastore: a task is theirs by its name, datacenter and time.
+TASKS_WITHOUT_FILER = frozenset({RESTORE})
+
+
 def operation_in_doubt(state: State, launched_by: Operation = MIGRATION) -> Operation | None:
     """The operation whose outcome is unknown when a request is in ``state``: the call that launched
     the request first (operations may share their states)."""
     return next((op for op in (launched_by, *OPERATIONS) if op.in_doubt == state), None)
+
+
+def operation_calling(state: State, launched_by: Operation = MIGRATION) -> Operation | None:
+    """The operation being called when a request is in ``state`` (the call that launched the request
+    first, as for ``operation_in_doubt``)."""
+    return next((op for op in (launched_by, *OPERATIONS) if op.calling == state), None)
 
 
 def can_transition(source: State, target: State) -> bool:

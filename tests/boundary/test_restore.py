@@ -162,3 +162,29 @@ def test_restore_without_arguments_opens_a_form_that_files_or_names_each_problem
     (request,) = bot.runtime.repo.recent(5)
     assert request.route == "batchRestore" and request.backup_job_name == "job-a"
     assert simulator.sim.calls_to("POST", r"batchRestore") == []  # filed, not called
+
+
+def test_a_restore_whose_answer_is_lost_is_found_by_reading_and_followed(timed_bot, simulator, slack, clock):
+    """OVHcloud ran the batch restore but its answer was lost: the request is in doubt as a restore,
+    never sent again; the poller finds the one batchRestore task of its datacenter since the call and
+    follows it to the end."""
+    bot = timed_bot
+    simulator.sim.add_task("pcc-192-0-2-50", 1516, "batchRestore")  # another datacenter: not this one
+    request_id = file_request(bot, "restore pcc-192-0-2-50 1515 veeam-rbx-01")
+    simulator.sim.inject("POST", RESTORE, 503)
+    bot.click(ids.APPROVE, str(request_id), user="UBOB")
+    bot.settle()
+    doubt = bot.runtime.repo.get(request_id)
+    assert doubt.state == State.NEEDS_ATTENTION and doubt.in_doubt is not None
+    assert doubt.in_doubt.name == "restore"
+    assert any("the restore may have started" in str(c.args) for c in slack.standin.calls_to("chat.update"))
+    bot.runtime.service.poll_once()
+    found = bot.runtime.repo.get(request_id)
+    assert found.state == State.REPLICATING, [e.action for e in bot.runtime.repo.history(request_id)]
+    (task,) = [t for t in simulator.sim.tasks.values() if t.restores == "veeam-rbx-01"]
+    assert found.task_id == task.task_id
+    simulator.sim.advance(3600)
+    clock.advance(hours=1)
+    bot.runtime.service.poll_once()
+    assert bot.runtime.repo.get(request_id).state == State.DONE
+    assert len(simulator.sim.calls_to("POST", RESTORE)) == 1

@@ -42,6 +42,10 @@ def test_a_restore_is_filed_approved_once_and_followed_to_done_with_its_own_noti
     assert "Remove copy" not in str(cards.card_message(done)[1])  # nothing to remove after a restore
     actions = [e.action for e in world.repo.history(filed.id)]
     assert "batch restore started" in actions and "replication done" in actions
+
+
+def test_the_audit_csv_carries_the_restores_call_and_repository(world):
+    world.service.decisions.approve(restore(world).id, "UBOB")
     world.service.reading.export_audit(1, "UBOB")
     (_, _, audit), *_ = world.notifier.uploads
     started = next(line for line in audit.splitlines() if "batch restore started" in line)
