@@ -130,3 +130,20 @@ def test_repositories_are_listed_with_their_replication(world):
     listed = world.service.restores.repositories("pcc-dst", "UALICE")
     assert [r.name for r in listed] == ["veeam-01", "veeam-02"]
     assert listed[0].replicated and not listed[1].replicated
+
+
+def test_a_restore_interrupted_mid_call_is_put_in_doubt_as_a_restore(tmp_path):
+    from bot.usecases.ports import Change
+    from tests.world import World
+
+    world = World(str(tmp_path / "bot.db"))
+    request = restore(world)
+    approved = Change(actor="UBOB", action="approved")
+    assert world.repo.transition(request.id, State.PENDING, State.APPROVED, approved, world.clock.now())
+    world.restart()  # the process died before calling the API
+    world.service.reconcile()
+    stuck = world.repo.get(request.id)
+    assert stuck.state == State.NEEDS_ATTENTION and stuck.in_doubt is RESTORE
+    interrupted = [e for e in world.repo.history(request.id) if e.action == "interrupted"]
+    assert [e.detail.split(":")[0] for e in interrupted] == ["restore"]
+    assert world.gateway.restores == []
