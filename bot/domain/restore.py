@@ -166,6 +166,10 @@ class RestoreWords:
         "*Close: not started* (or `/pcc cancel {id}`) when nothing started."
     )
 
+    def about(self, request: MigrationRequest) -> str:
+        """What OVHcloud support is told the task is about."""
+        return f"batch restore of repository {request.filer_name} of {request.spec.source_service}"
+
     def after_close(self, request: MigrationRequest) -> str:
         return f"Repository `{esc(request.filer_name)}` can be restored again."
 

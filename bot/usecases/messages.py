@@ -261,12 +261,17 @@ def reminder(request: MigrationRequest) -> str:
 
 def stalled(request: MigrationRequest, task: Task, since: datetime) -> str:
     progress = "?" if task.progress is None else f"{task.progress}%"
+    own = words_of(request.launch)
+    about = (
+        own.about(request)
+        if own is not None
+        else f"copy of filer {request.spec.filer_id} from {request.spec.source_service}"
+    )
     return (
         f":hourglass: Request #{request.id} may be stalled: OVHcloud task {task.task_id} on "
         f"{request.spec.dest_service} has stayed at {progress} (`{esc(task.state)}`) since "
         f"{since:%Y-%m-%d %H:%M} UTC. Tell OVHcloud support: PCC {request.spec.dest_service}, "
-        f"datacenter {request.spec.dest_datacenter_id}, task {task.task_id}, copy of filer "
-        f"{request.spec.filer_id} from {request.spec.source_service}."
+        f"datacenter {request.spec.dest_datacenter_id}, task {task.task_id}, {esc(about)}."
     )
 
 

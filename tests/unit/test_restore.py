@@ -147,3 +147,14 @@ def test_a_restore_interrupted_mid_call_is_put_in_doubt_as_a_restore(tmp_path):
     interrupted = [e for e in world.repo.history(request.id) if e.action == "interrupted"]
     assert [e.detail.split(":")[0] for e in interrupted] == ["restore"]
     assert world.gateway.restores == []
+
+
+def test_a_stalled_restore_tells_support_what_the_task_is_about(world):
+    request = world.service.decisions.approve(restore(world).id, "UBOB")
+    world.gateway.set_task(request.task_id, "doing", 10)
+    world.service.poll_once()
+    world.clock.advance(hours=4)
+    world.service.poll_once()
+    stalls = [t for _, t, _ in world.notifier.texts if "may be stalled" in t]
+    assert stalls and "batch restore of repository veeam-01 of pcc-dst" in stalls[0]
+    assert "copy of filer" not in stalls[0]
