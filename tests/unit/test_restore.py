@@ -158,3 +158,11 @@ def test_a_stalled_restore_tells_support_what_the_task_is_about(world):
     stalls = [t for _, t, _ in world.notifier.texts if "may be stalled" in t]
     assert stalls and "batch restore of repository veeam-01 of pcc-dst" in stalls[0]
     assert "copy of filer" not in stalls[0]
+
+
+def test_lists_and_boards_say_a_restore_is_restoring(world):
+    from bot.adapters.slack import listings
+
+    running = world.service.decisions.approve(restore(world).id, "UBOB")
+    assert "restoring" in str(listings.list_message([running]))
+    assert "restoring" in cards.request_line(running) and "replicating" not in cards.request_line(running)

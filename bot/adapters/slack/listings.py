@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bot.adapters.slack.cards import STATE_LABELS, progress_of, request_line
+from bot.adapters.slack.cards import label_of, progress_of, request_line
 from bot.adapters.slack.grammar import USAGE
 from bot.adapters.slack.kit import (
     MAX_BLOCKS,
@@ -176,7 +176,7 @@ def list_message(
         return text_message(plan_lines + "No requests yet. File one with `/pcc migrate …` (see `/pcc help`).")
     total = len(requests) if total is None else total
     lines = [
-        f"#{r.id} {STATE_LABELS[r.state]}{progress_of(r)} · `{esc(r.filer_name)}` {r.spec.source_service} → "
+        f"#{r.id} {label_of(r)}{progress_of(r)} · `{esc(r.filer_name)}` {r.spec.source_service} → "
         f"{r.spec.dest_service}/{r.spec.dest_datacenter_id} · <@{r.requester}> · {when(r.created_at)}"
         for r in requests
     ]
