@@ -104,6 +104,11 @@ def test_a_restore_breaking_a_rule_is_refused_up_front_with_the_rule_named(timed
     assert "replicated repository" in replies and "never succeeded" in replies
     assert simulator.sim.calls_to("POST", r"batchRestore") == []
     assert bot.runtime.repo.recent(5) == []
+    bot.command("repositories pcc-192-0-2-51")  # no Veeam there
+    bot.command("repositories pcc-192-0-2-99")
+    bot.settle()
+    replies = " ".join(bot.replies())  # the commands run side by side: in any order
+    assert "No repository" in replies and "PCC pcc-192-0-2-99 not found" in replies
 
 
 def test_the_console_lists_files_approves_and_follows_a_restore(tmp_path):

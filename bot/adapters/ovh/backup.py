@@ -8,7 +8,7 @@ from typing import Any
 from bot.adapters.ovh import routes
 from bot.adapters.ovh.client import when
 from bot.adapters.ovh.transport import OvhTransport
-from bot.domain import NotFound, OvhNotFound, StartedTask
+from bot.domain import OvhNotFound, StartedTask
 from bot.domain.restore import BackupRepository, BackupState, restore_body
 
 
@@ -44,8 +44,8 @@ class BackupCalls:
                 fresh=True,
                 serviceName=service,
             )
-        except OvhNotFound as error:
-            raise NotFound(f"PCC {service} not found (OVH query id {error.query_id})") from error
+        except OvhNotFound:
+            return []  # no Veeam Managed Backup on this PCC (callers name an unknown PCC themselves)
         return [to_repository(body, 0) for body in bodies if isinstance(body, dict)]
 
     def datacenter_backup(self, service: str, datacenter_id: int) -> BackupState | None:
