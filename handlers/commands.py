@@ -14,9 +14,12 @@ from bot.adapters.slack.grammar import (
     FilePlan,
     Help,
     ListFilers,
+    ListRepositories,
     ListRequests,
     Migrate,
     OpenMigrateForm,
+    OpenRestoreForm,
+    Restore,
     Status,
     parse,
     parse_channel,
@@ -50,6 +53,9 @@ def answer(service: PccService, command: dict[str, Any], respond: Respond, clien
         case OpenMigrateForm():
             client.views_open(trigger_id=parse_trigger(command), view=forms.migrate_form(channel))
             service.filing.warm_form()
+            return
+        case OpenRestoreForm():
+            client.views_open(trigger_id=parse_trigger(command), view=forms.restore_form(channel))
             return
         case ListFilers(service=pcc, datacenter_id=dc, as_csv=True):
             count = service.reading.send_filers_csv(pcc, dc, user)
@@ -91,6 +97,14 @@ def answer(service: PccService, command: dict[str, Any], respond: Respond, clien
             lines = service.reading.export_audit(days, user)
             text, body = kit.text_message(
                 f"Audit of the last {days} day(s) ({lines} line(s)) sent to you in a direct message."
+            )
+        case ListRepositories(service=pcc):
+            text, body = listings.repositories_message(pcc, service.restores.repositories(pcc, user))
+        case Restore(spec=spec):
+            request = service.restores.request_restore(spec, requester=user, channel=channel)
+            text, body = kit.text_message(
+                f"Restore request #{request.id} filed and posted in <#{channel}>; an approver has to "
+                "approve it."
             )
         case Cancel(request_id=request_id):
             request = service.decisions.cancel(request_id, user)

@@ -7,8 +7,10 @@ import contextvars
 import logging
 import re
 import uuid
+from collections.abc import Callable
 from concurrent.futures import Future, wait
 from concurrent.futures import TimeoutError as WaitedTooLong
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -16,8 +18,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
 from bot.adapters.slack import forms, ids
-from bot.adapters.slack.forms import FormField
-from bot.adapters.slack.grammar import parse_channel, parse_user, spec_from_fields
+from bot.adapters.slack.form_values import restore_from_fields, spec_from_fields
+from bot.adapters.slack.forms import FormField, RestoreFormField
+from bot.adapters.slack.grammar import parse_channel, parse_user
 from bot.domain import Conflict, Field, MigrationRequest, PccBotError, RuleViolation, UsageError
 from bot.support.mrkdwn import esc
 from handlers.wiring import wiring
@@ -39,20 +42,47 @@ def chosen_values(view: dict[str, Any]) -> dict[Field, str]:
     return picked
 
 
-def refusal_errors(error: BaseException) -> dict[str, str]:
+@dataclass(frozen=True)
+class FormShape:
+    """What differs between the forms: where each problem lands, how an outcome is told."""
+
+    callback_id: str
+    block_of: Callable[[Field], str]
+    conflict_block: str  # where "already has an active request" lands
+    other_block: str  # where any other refusal lands
+    command: str
+
+
+MIGRATE = FormShape(
+    ids.MIGRATE_FORM,
+    lambda f: FormField.of(f).block,
+    FormField.FILER.block,
+    FormField.SOURCE.block,
+    "migrate",
+)
+RESTORE = FormShape(
+    ids.RESTORE_FORM,
+    lambda f: RestoreFormField.of(f).block,
+    RestoreFormField.REPOSITORY.block,
+    RestoreFormField.SERVICE.block,
+    "restore",
+)
+
+
+def refusal_errors(error: BaseException, shape: FormShape = MIGRATE) -> dict[str, str]:
     """A refusal as Slack's `response_action: errors`, each text on the field it is about."""
     if isinstance(error, RuleViolation) and error.problems:
-        return {FormField.of(f).block: text[:150] for f, text in error.by_field().items()}
+        return {shape.block_of(f): text[:150] for f, text in error.by_field().items()}
     if isinstance(error, Conflict):
-        return {FormField.FILER.block: str(error)[:150]}
+        return {shape.conflict_block: str(error)[:150]}
     if isinstance(error, PccBotError):
-        return {FormField.SOURCE.block: str(error)[:150]}
+        return {shape.other_block: str(error)[:150]}
     error_id = uuid.uuid4().hex[:8]
     log.error("form submit failed (error id %s)", error_id, exc_info=error)
-    return {FormField.SOURCE.block: f"pcc-bot hit an unexpected error (error id {error_id}); try again"}
+    return {shape.other_block: f"pcc-bot hit an unexpected error (error id {error_id}); try again"}
 
 
-def outcome_text(done: Future[MigrationRequest]) -> str:
+def outcome_text(done: Future[MigrationRequest], shape: FormShape = MIGRATE) -> str:
     """What the form says once a slow check finished."""
     error = done.exception()
     if error is None:
@@ -60,7 +90,7 @@ def outcome_text(done: Future[MigrationRequest]) -> str:
         return (
             f"Request #{request.id} filed and posted in <#{request.channel}>; an approver has to approve it."
         )
-    return ":warning: " + "\n".join(esc(text) for text in refusal_errors(error).values())
+    return ":warning: " + "\n".join(esc(text) for text in refusal_errors(error, shape).values())
 
 
 def on_form_options(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
@@ -82,41 +112,77 @@ def on_form_submitted(
 ) -> None:
     """The values go through the command's parsers; the rules are checked on the work pool for up to 2 s,
     then the form says it is checking and shows the outcome in place. Every refusal lands on a field."""
+    _submitted(ack, body, view, client, context, MIGRATE)
+
+
+def on_restore_submitted(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """The restore form, submitted: as the migrate form's."""
+    _submitted(ack, body, view, client, context, RESTORE)
+
+
+def typed_values(view: dict[str, Any]) -> dict[Field, str]:
+    """What was typed in the restore form, by the request field it stands for."""
+    values = (view.get("state") or {}).get("values") or {}
+    typed = {f.field: ((values.get(f.block) or {}).get(f.block) or {}).get("value") for f in RestoreFormField}
+    return {field: value for field, value in typed.items() if isinstance(value, str)}
+
+
+def _submitted(
+    ack: Ack,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    shape: FormShape,
+) -> None:
     handed = wiring(context)
     service, work = handed.service, handed.commands
     try:
-        spec = spec_from_fields(chosen_values(view))
         channel = parse_channel({"channel_id": view.get("private_metadata")})
         user = parse_user(body)
+        if shape is RESTORE:
+            spec = restore_from_fields(typed_values(view))
+            filing = work.submit(
+                contextvars.copy_context().run, service.restores.request_restore, spec, user, channel
+            )
+        else:
+            migration = spec_from_fields(chosen_values(view))
+            filing = work.submit(
+                contextvars.copy_context().run, service.filing.request_migration, migration, user, channel
+            )
     except RuleViolation as bad:
-        ack(response_action="errors", errors=refusal_errors(bad))
+        ack(response_action="errors", errors=refusal_errors(bad, shape))
         return
     except UsageError:
-        lost = "This form lost the channel it was opened in: close it and type `/pcc migrate` again."
-        ack(response_action="errors", errors={FormField.SOURCE.block: lost})
+        lost = f"This form lost the channel it was opened in: close it and type `/pcc {shape.command}` again."
+        ack(response_action="errors", errors={shape.other_block: lost})
         return
-    filing = work.submit(
-        contextvars.copy_context().run, service.filing.request_migration, spec, user, channel
-    )
     try:
         filing.result(timeout=SUBMIT_WAIT_SECONDS)
     except WaitedTooLong:
-        ack(response_action="update", view=forms.form_note("Checking the rules with OVHcloud…"))
+        ack(
+            response_action="update",
+            view=forms.form_note("Checking the rules with OVHcloud…", shape.callback_id),
+        )
         view_id = str(view.get("id") or "")
-        work.submit(_tell_when_done, client, view_id, filing)
+        work.submit(_tell_when_done, client, view_id, filing, shape)
         return
     except Exception as error:  # noqa: BLE001 - every refusal goes back on a field, never as a 500
-        ack(response_action="errors", errors=refusal_errors(error))
+        ack(response_action="errors", errors=refusal_errors(error, shape))
         return
     ack()
 
 
-def _tell_when_done(client: WebClient, view_id: str, filing: Future[MigrationRequest]) -> None:
+def _tell_when_done(
+    client: WebClient, view_id: str, filing: Future[MigrationRequest], shape: FormShape = MIGRATE
+) -> None:
     """Once the checks are over, replace the "checking" form with the outcome."""
     wait([filing])
-    text = outcome_text(filing)
+    text = outcome_text(filing, shape)
     try:
-        client.views_update(view_id=view_id, view=forms.form_note(text))
+        client.views_update(view_id=view_id, view=forms.form_note(text, shape.callback_id))
     except SlackClientError as error:
         log.warning("the form could not be updated with its outcome (%s): %s", error, text)
 
@@ -124,3 +190,4 @@ def _tell_when_done(client: WebClient, view_id: str, filing: Future[MigrationReq
 def register(app: App) -> None:
     app.options(re.compile("^(" + "|".join(f.block for f in FormField) + ")$"))(on_form_options)
     app.view(ids.MIGRATE_FORM)(on_form_submitted)
+    app.view(ids.RESTORE_FORM)(on_restore_submitted)

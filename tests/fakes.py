@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from bot import domain
+from bot.domain.restore import BackupRepository, BackupState
 from bot.usecases.ports import Board, MessageRef, Offer, PlanBoard
 
 
@@ -57,6 +58,22 @@ class FakeGateway:
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     route: str = "linkFilerFromSbg"
     expands: bool = False  # task lists answer whole objects (list expansion)
+    #: Veeam: repositories by PCC, backup state by (PCC, datacenter) (absent: never subscribed).
+    repositories: dict[str, list[BackupRepository]] = field(
+        default_factory=lambda: {
+            "pcc-dst": [
+                BackupRepository(7, "veeam-01", "enabled", "gra", "ok", datetime(2021, 3, 10, tzinfo=UTC)),
+                BackupRepository(8, "veeam-02", "enabled", "gra", "sync-required", None),
+            ],
+            "pcc-src": [
+                BackupRepository(9, "veeam-sbg", "enabled", "rbx", "ok", datetime(2021, 3, 9, tzinfo=UTC))
+            ],
+        }
+    )
+    backups: dict[tuple[str, int], BackupState] = field(
+        default_factory=lambda: {("pcc-dst", 20): BackupState("enabled", "advanced", "gra")}
+    )
+    restores: list[tuple[str, int, str, str | None]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(500))
 
     def _pcc(self, service: str) -> tuple[str, domain.Certifications, dict[int, list[int]]]:
@@ -159,6 +176,24 @@ class FakeGateway:
 
     def filer_tasks(self, service: str, datacenter_id: int, filer_id: int) -> list[domain.Task]:
         return [t for t in self.tasks.values() if t.filer_id in (filer_id, None)]
+
+    def backup_repositories(self, service: str) -> list[BackupRepository]:
+        self._pcc(service)
+        return list(self.repositories.get(service, []))
+
+    def datacenter_backup(self, service: str, datacenter_id: int) -> BackupState | None:
+        return self.backups.get((service, datacenter_id))
+
+    def restore_call(self, service: str, datacenter_id: int, repository: str, job: str | None) -> str:
+        return f"POST /dedicatedCloud/{service}/datacenter/{datacenter_id}/backup/batchRestore {repository}"
+
+    def batch_restore(
+        self, service: str, datacenter_id: int, repository: str, job: str | None
+    ) -> domain.StartedTask:
+        self.restores.append((service, datacenter_id, repository, job))
+        if self.post_error is not None:
+            raise self.post_error
+        return domain.StartedTask(self._new_task("batchRestore", None, datacenter_id), "EU.q3")
 
     def set_task(self, task_id: int, state: str, progress: int | None = None) -> None:
         old = self.tasks[task_id]

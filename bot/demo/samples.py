@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -34,6 +35,24 @@ def sample_draft(
         dest_zone="rbx2a",
         api_call=f"POST /dedicatedCloud/{dest}/datacenter/{datacenters[1]}/linkFilerFromSbg",
         route="linkFilerFromSbg",
+    )
+
+
+def sample_restore(now: datetime | None = None, *, job: str | None = None) -> RequestDraft:
+    """A Veeam batch restore of repository veeam-rbx-01 into pcc-192-0-2-50/1515, as filed."""
+    call = (
+        "POST /dedicatedCloud/pcc-192-0-2-50/datacenter/1515/backup/batchRestore "
+        '{"backupRepositoryName": "veeam-rbx-01"}'
+    )
+    return replace(
+        sample_draft(3101, now, source="pcc-192-0-2-50", datacenters=(1515, 1515)),
+        filer_name="veeam-rbx-01",
+        filer_size="gra",
+        vm_total=None,
+        source_zone="rbx2a",
+        api_call=call,
+        route="batchRestore",
+        backup_job_name=job,
     )
 
 

@@ -10,7 +10,16 @@ from typing import Protocol, TypedDict
 
 from bot.domain.estimate import Estimate, Reading, estimate_end
 from bot.domain.inventory import Task
-from bot.domain.states import REMOVAL, Operation, State, operation_in_doubt
+from bot.domain.states import (
+    LAUNCHES,
+    MIGRATION,
+    REMOVAL,
+    TASKS_WITHOUT_FILER,
+    Operation,
+    State,
+    operation_calling,
+    operation_in_doubt,
+)
 
 
 class MigrationApi(StrEnum):
@@ -85,6 +94,8 @@ class RequestDraft(Filed):
     filer_size: str
     vm_total: int | None
     api_call: str
+    #: A batch restore's Veeam backup job (its repository is ``filer_name``), when one was named.
+    backup_job_name: str | None = None
 
     @classmethod
     def of(cls, filed: Filed, spec: MigrationSpec, datastore: Datastore, api_call: str) -> RequestDraft:
@@ -141,8 +152,18 @@ class MigrationRequest(RequestDraft, Recorded):
         return self.route == MigrationApi.COPY_FILER
 
     @property
+    def launch(self) -> Operation:
+        """The call an approval of this request makes (the copy, or another operation's route)."""
+        return LAUNCHES.get(self.route, MIGRATION)
+
+    @property
     def in_doubt(self) -> Operation | None:
-        return operation_in_doubt(self.state)
+        return operation_in_doubt(self.state, self.launch)
+
+    @property
+    def calling(self) -> Operation | None:
+        """The operation whose call is under way, when the request is in a calling state."""
+        return operation_calling(self.state, self.launch)
 
     @property
     def episode(self) -> str:
@@ -169,6 +190,8 @@ def sort_tasks(
     filer id, no other datacenter, not older than the decision): a person chooses among them.
     """
     filer = request.copy_filer_id if operation is REMOVAL else request.spec.filer_id
+    if operation in TASKS_WITHOUT_FILER:
+        filer = None
     names = request.operation_task_names(operation)
     datacenter = request.spec.dest_datacenter_id
     since = (request.called_at or request.decided_at or request.created_at) - CLOCK_MARGIN

@@ -80,13 +80,14 @@ class Operation:
         return self.refused
 
 
-#: The three mutating calls, a line each, with the states around the call (the fields of `Operation`).
+#: The mutating calls, a line each, with the states around the call (the fields of `Operation`).
 #: A removal stays `removing` once called: its task ends it.
 _OPERATIONS = """
 operation   origin   calling      success      refused  in_doubt
 migration   pending  approved     replicating  failed   needs_attention
 relaunch    failed   relaunching  replicating  failed   relaunch_in_doubt
 removal     done     removing     removing     done     removal_in_doubt
+restore     pending  approved     replicating  failed   needs_attention
 """
 
 
@@ -98,13 +99,26 @@ def _operations(table: str) -> tuple[Operation, ...]:
 
 
 OPERATIONS = _operations(_OPERATIONS)
-MIGRATION, RELAUNCH, REMOVAL = OPERATIONS
+MIGRATION, RELAUNCH, REMOVAL, RESTORE = OPERATIONS
 IN_DOUBT_STATES = frozenset(op.in_doubt for op in OPERATIONS)
+#: The call an approval makes, by the route a request is filed under (the copy's, by default).
+LAUNCHES: dict[str, Operation] = {"batchRestore": RESTORE}
 
 
-def operation_in_doubt(state: State) -> Operation | None:
-    """The operation whose outcome is unknown when a request is in ``state``."""
-    return next((op for op in OPERATIONS if op.in_doubt == state), None)
+#: The operations whose tasks name no datastore: a task is theirs by its name, datacenter and time.
+TASKS_WITHOUT_FILER = frozenset({RESTORE})
+
+
+def operation_in_doubt(state: State, launched_by: Operation = MIGRATION) -> Operation | None:
+    """The operation whose outcome is unknown when a request is in ``state``: the call that launched
+    the request first (operations may share their states)."""
+    return next((op for op in (launched_by, *OPERATIONS) if op.in_doubt == state), None)
+
+
+def operation_calling(state: State, launched_by: Operation = MIGRATION) -> Operation | None:
+    """The operation being called when a request is in ``state`` (the call that launched the request
+    first, as for ``operation_in_doubt``)."""
+    return next((op for op in (launched_by, *OPERATIONS) if op.calling == state), None)
 
 
 def can_transition(source: State, target: State) -> bool:

@@ -8,6 +8,7 @@ Part of the service layer: no Slack, OVHcloud or SQLite here, only the ports.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
 
 from bot.domain import (
     MIGRATION,
@@ -30,11 +31,22 @@ log = logging.getLogger(__name__)
 
 
 class Decisions:
-    def __init__(self, ports: Ports, *, guard: Guard, gate: Gate, doubt: DoubtResolver) -> None:
+    def __init__(
+        self,
+        ports: Ports,
+        *,
+        guard: Guard,
+        gate: Gate,
+        doubt: DoubtResolver,
+        calls: Mapping[str, Callable[[MigrationRequest], Call]] | None = None,
+    ) -> None:
+        """``calls``: the call an approval makes for a request filed under a route of another
+        operation than the copy (its module builds it), by route."""
         self._ovh, self._repo, self._chat, self._clock = ports.unpacked()
         self._guard = guard
         self._gate = gate
         self._doubt = doubt
+        self._calls = dict(calls or {})
 
     def _gated(
         self, request: MigrationRequest, operation: Operation, decision: Change, call: Call
@@ -83,9 +95,11 @@ class Decisions:
         return require(self._repo, request_id)
 
     def launch(self, request: MigrationRequest, decision: Change) -> bool:
-        """The migration POST of a pending request, through the gate: False when another click (or
-        dispatcher) won the compare-and-set, and nothing was sent."""
-
+        """The POST of a pending request (the copy's, or its operation's), through the gate: False when
+        another click (or dispatcher) won the compare-and-set, and nothing was sent."""
+        own = self._calls.get(request.route)
+        if own is not None:
+            return self._gate.run(request, request.launch, decision, own(request))
         call = Call(
             send=lambda: self._ovh.start_migration(request.spec, request.route),
             action="migration started",

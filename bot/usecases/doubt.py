@@ -56,6 +56,8 @@ class DoubtResolver:
         now = self._clock.now()
         for operation in OPERATIONS:
             for request in self._repo.in_states([operation.calling]):
+                if request.calling is not operation:
+                    continue  # a state operations share: the request's own call says it
                 if operation is REMOVAL and request.removal_task_id is not None:
                     continue  # its task is known: tracked
                 since = request.called_at or request.decided_at or request.updated_at or request.created_at
@@ -102,7 +104,7 @@ class DoubtResolver:
                 )
                 return
             tasks = self._ovh.filer_tasks(spec.dest_service, spec.dest_datacenter_id, request.copy_filer_id)
-        elif operation is MIGRATION:
+        elif operation is request.launch:  # the call that launched the request (a copy, a restore)
             since = (request.called_at or request.decided_at or request.created_at) - CLOCK_MARGIN
             tasks = self._ovh.find_tasks(spec.dest_service, spec.dest_datacenter_id, since)
         else:
@@ -168,7 +170,7 @@ class DoubtResolver:
             fields["removal_task_id"] = task_id
         else:
             fields["task_id"] = task_id
-        if operation is MIGRATION:
+        if operation is request.launch:
             fields["task_state"] = task.state if task else "unknown"
             fields["progress"] = task.progress if task else None
         return self._chat.move(

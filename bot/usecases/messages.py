@@ -10,6 +10,7 @@ from bot.domain import (
     REMOVAL,
     TASK_STATE_MEANINGS,
     MigrationRequest,
+    NoticeButton,
     Operation,
     OvhApiError,
     Plan,
@@ -17,6 +18,7 @@ from bot.domain import (
     StartedTask,
     Task,
 )
+from bot.domain.restore import words_of
 from bot.support.mrkdwn import esc
 
 
@@ -36,6 +38,9 @@ def restore_name(request: MigrationRequest) -> str:
 
 def called(request: MigrationRequest, operation: Operation, task: StartedTask, user: str) -> str:
     """A mutating call answered with its task: what runs now, in the request's thread."""
+    own = words_of(operation)
+    if own is not None:
+        return own.called(request, task.task_id, task.query_id)
     if operation is RELAUNCH:
         return (
             f":arrows_counterclockwise: <@{user}> relaunched OVHcloud task {task.task_id} of request "
@@ -56,6 +61,9 @@ def called(request: MigrationRequest, operation: Operation, task: StartedTask, u
 
 
 def completed(request: MigrationRequest) -> str:
+    own = words_of(request.launch)
+    if own is not None:
+        return own.completed(request)
     copy = restore_name(request)
     return (
         f":white_check_mark: Request #{request.id} done: {_where(request)}.\n"
@@ -69,7 +77,16 @@ def completed(request: MigrationRequest) -> str:
     )
 
 
+def done_button(request: MigrationRequest) -> NoticeButton | None:
+    """What the notice of a finished request offers: the copy's removal, unless its operation says."""
+    own = words_of(request.launch)
+    return own.done_button if own is not None else NoticeButton.REMOVE_COPY
+
+
 def failed(request: MigrationRequest, task: Task) -> str:
+    own = words_of(request.launch)
+    if own is not None:
+        return own.failed(request, task)
     detail = f": {esc(task.description)}" if task.description else ""
     retry = (
         " An approver can relaunch it with *Retry* on the card (resetTaskState)."
@@ -91,6 +108,9 @@ def relaunch_confirmed(request: MigrationRequest, task: Task) -> str:
 
 def _call(request: MigrationRequest, operation: Operation) -> str:
     """A mutating call as people name it."""
+    own = words_of(operation)
+    if own is not None:
+        return own.call(request)
     return {
         MIGRATION.name: f"the call `{request.api_call}`",
         RELAUNCH.name: f"resetTaskState on OVHcloud task {request.task_id}",
@@ -118,11 +138,21 @@ _SETTLED_BY = {
 }
 
 
+def _after_refusal(operation: Operation) -> str:
+    own = words_of(operation)
+    return own.after_refusal if own is not None else _AFTER_REFUSAL[operation.name]
+
+
+def _settled_by(operation: Operation) -> str:
+    own = words_of(operation)
+    return own.settled_by if own is not None else _SETTLED_BY[operation.name]
+
+
 def refused(request: MigrationRequest, operation: Operation, error: OvhApiError) -> str:
     """OVHcloud refused a mutating call: nothing ran."""
     return (
         f":x: Request #{request.id}: OVHcloud refused {_call(request, operation)}: {esc(error)}. "
-        f"{_AFTER_REFUSAL[operation.name]}"
+        f"{_after_refusal(operation)}"
     )
 
 
@@ -136,8 +166,7 @@ def in_doubt(request: MigrationRequest, operation: Operation, error: OvhApiError
     return (
         f":warning: Request #{request.id} needs attention: {_call(request, operation)} {answer}. It may "
         f"have run. pcc-bot will not send it again; it keeps {checking(request, operation)}. "
-        f"Check at OVHcloud before doing anything by hand: "
-        + _SETTLED_BY[operation.name].format(id=request.id)
+        f"Check at OVHcloud before doing anything by hand: " + _settled_by(operation).format(id=request.id)
     )
 
 
@@ -161,6 +190,9 @@ def checking(request: MigrationRequest, operation: Operation | None = None) -> s
     since = request.called_at or request.decided_at
     after = f" created after {since:%Y-%m-%d %H:%M} UTC" if since else ""
     operation = operation or request.in_doubt
+    own = words_of(operation) if operation is not None else None
+    if own is not None:
+        return own.checking(request, after)
     if operation is RELAUNCH:
         return f"checking task {request.task_id}: relaunched once it leaves `error`"
     if operation is REMOVAL:
@@ -229,12 +261,17 @@ def reminder(request: MigrationRequest) -> str:
 
 def stalled(request: MigrationRequest, task: Task, since: datetime) -> str:
     progress = "?" if task.progress is None else f"{task.progress}%"
+    own = words_of(request.launch)
+    about = (
+        own.about(request)
+        if own is not None
+        else f"copy of filer {request.spec.filer_id} from {request.spec.source_service}"
+    )
     return (
         f":hourglass: Request #{request.id} may be stalled: OVHcloud task {task.task_id} on "
         f"{request.spec.dest_service} has stayed at {progress} (`{esc(task.state)}`) since "
         f"{since:%Y-%m-%d %H:%M} UTC. Tell OVHcloud support: PCC {request.spec.dest_service}, "
-        f"datacenter {request.spec.dest_datacenter_id}, task {task.task_id}, copy of filer "
-        f"{request.spec.filer_id} from {request.spec.source_service}."
+        f"datacenter {request.spec.dest_datacenter_id}, task {task.task_id}, {esc(about)}."
     )
 
 
@@ -250,11 +287,16 @@ def removal_failed(request: MigrationRequest, task: Task) -> str:
 
 
 def closed(request: MigrationRequest, user: str, operation: str) -> str:
-    after = {
-        "migration": f"The filer {request.spec.filer_id} can be requested again.",
-        "relaunch": "The task can be relaunched again with *Retry*.",
-        "removal": "The copy is still there; *Remove copy* is offered again.",
-    }[operation]
+    own = words_of(request.launch) if operation == request.launch.name else None
+    after = (
+        own.after_close(request)
+        if own is not None
+        else {
+            "migration": f"The filer {request.spec.filer_id} can be requested again.",
+            "relaunch": "The task can be relaunched again with *Retry*.",
+            "removal": "The copy is still there; *Remove copy* is offered again.",
+        }[operation]
+    )
     return (
         f"Request #{request.id} closed by <@{user}>, who checked at OVHcloud that the {operation} call "
         f"started nothing. {after}"

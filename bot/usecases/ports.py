@@ -30,6 +30,7 @@ from bot.domain import (
     State,
     Task,
 )
+from bot.domain.restore import BackupRepository, BackupState
 
 
 class OvhGateway(Protocol):
@@ -72,6 +73,19 @@ class OvhGateway(Protocol):
     def filer_tasks(self, service: str, datacenter_id: int, filer_id: int) -> list[Task]: ...
 
     def get_filer_task(self, service: str, datacenter_id: int, filer_id: int, task_id: int) -> Task: ...
+
+    # The Veeam batch restore (bot/domain/restore.py)
+    def backup_repositories(self, service: str) -> list[BackupRepository]: ...
+
+    def datacenter_backup(self, service: str, datacenter_id: int) -> BackupState | None: ...
+
+    def restore_call(
+        self, service: str, datacenter_id: int, repository_name: str, backup_job_name: str | None
+    ) -> str: ...
+
+    def batch_restore(
+        self, service: str, datacenter_id: int, repository_name: str, backup_job_name: str | None
+    ) -> StartedTask: ...
 
     @property
     def migration_route(self) -> str: ...

@@ -7,6 +7,7 @@ Slack, OVHcloud or SQLite: the adapters come in through the ports.
 
 from __future__ import annotations
 
+from bot.domain.restore import RESTORE_ROUTE
 from bot.usecases.base import Guard, Ports
 from bot.usecases.chat import ChatDesk
 from bot.usecases.decisions import Decisions
@@ -16,6 +17,7 @@ from bot.usecases.gate import Gate
 from bot.usecases.plans import Plans
 from bot.usecases.ports import Clock, Directory, Notifier, OvhGateway, Repository
 from bot.usecases.reading import Reading
+from bot.usecases.restore import Restores
 from bot.usecases.settings import ServiceSettings
 from bot.usecases.tracking import Tracker
 from bot.usecases.warm_lists import Background, WarmLists, inline
@@ -47,7 +49,9 @@ class PccService:
             ovh=gateway, repo=repo, notifier=notifier, clock=clock, settings=settings, guard=guard
         )
         gate = Gate(chat=chat, clock=clock)
-        self.decisions = Decisions(ports, guard=guard, gate=gate, doubt=doubt)
+        self.restores = Restores(ports, settings=settings, guard=guard)
+        calls = {RESTORE_ROUTE: self.restores.call}
+        self.decisions = Decisions(ports, guard=guard, gate=gate, doubt=doubt, calls=calls)
         expire = self.decisions.expire_if_due
         self._tracker = Tracker(ports, settings=settings, doubt=doubt, expire=expire)
         self.plans = Plans(

@@ -190,7 +190,11 @@ class Tracker:
                     detail=f"task {task.task_id}",
                     fields={"task_state": task.state, "progress": 100},
                     notices=self._chat.thread_and_incident(
-                        request, "done", messages.completed(request), NoticeButton.REMOVE_COPY, routine=True
+                        request,
+                        "done",
+                        messages.completed(request),
+                        messages.done_button(request),
+                        routine=True,
                     ),
                 ),
             )

@@ -9,6 +9,7 @@ import pytest
 
 from bot.adapters.ovh.routes import access_rules
 from bot.adapters.slack import ids
+from bot.adapters.sql.history import HEAD
 from bot.demo.simulator import DEMO_CONSUMER_KEY
 from bot.domain import PccBotError, State
 from bot.ops import doctor
@@ -93,6 +94,8 @@ def test_credentials_requests_exactly_the_routes_the_bot_uses(healthy, simulator
     assert rules == [{"method": m, "path": p} for m, p in access_rules("linkFilerFromSbg")]
     assert {"method": "POST", "path": "/dedicatedCloud/*/task/*/resetTaskState"} in rules
     assert {"method": "POST", "path": "/dedicatedCloud/*/datacenter/*/filer/*/remove"} in rules
+    assert {"method": "POST", "path": "/dedicatedCloud/*/datacenter/*/backup/batchRestore"} in rules
+    assert {"method": "GET", "path": "/dedicatedCloud/*/backupRepository/*"} in rules
     assert not any(r["path"].endswith("/copyFiler") for r in rules)
     text = out.getvalue()
     assert "OVH_CONSUMER_KEY=sim-ck-1" in text and "/auth/?credentialToken=sim-ck-1" in text
@@ -125,6 +128,11 @@ def test_a_key_made_by_credentials_makes_every_call_and_doctor_fails_when_one_is
         bot.click(ids.REMOVE_COPY, str(request_id), user="UBOB")
         bot.settle()
         assert bot.runtime.repo.get(request_id).state == State.REMOVING
+        bot.command("repositories pcc-192-0-2-50")  # and the batch restore's calls
+        restore_id = file_request(bot, "restore pcc-192-0-2-50 1515 veeam-rbx-01")
+        bot.click(ids.APPROVE, str(restore_id), user="UBOB")
+        bot.settle()
+        assert bot.runtime.repo.get(restore_id).state == State.REPLICATING
         assert [c for c in simulator.sim.calls if c.status == 403] == []
     finally:
         stop_bot(bot)
@@ -168,5 +176,5 @@ def test_doctor_names_the_postgresql_server_and_the_revision_it_migrated_to(heal
     found = {c.name: c for c in doctor.run_checks(replace(healthy, database_url=url))}
     database = found["Database"]
     assert database.verdict == "ok", database.detail
-    assert "PostgreSQL 18" in database.detail and "revision 0002" in database.detail
+    assert "PostgreSQL 18" in database.detail and f"revision {HEAD}" in database.detail
     assert "replicas may share it" in database.detail

@@ -115,6 +115,9 @@ def api() -> _Api:
     api = _Api(sim)
     sim.start_copy("pcc-192-0-2-50", 1515, 1234, "copyFiler")
     sim.start_removal("pcc-192-0-2-50", 1515, 5001)
+    sim.start_restore("pcc-192-0-2-50", 1515, "veeam-rbx-01")
+    sim.start_restore("pcc-192-0-2-50", 1515, "veeam-rbx-big")
+    sim.advance(600)  # the second one cancelled for lack of space
     return api
 
 
@@ -146,6 +149,11 @@ def served(api: _Api) -> list[tuple[str, str, Any]]:
                 get(routes.FILER_TASKS, serviceName=sn, datacenterId=dc, filerId=filer_id)
         get(routes.TASKS, serviceName=sn)
         get(routes.GLOBAL_TASKS, serviceName=sn)
+        get(routes.BACKUP_REPOSITORIES, serviceName=sn)
+        for repository_id in sim.backups.get(sn, {}).get("repositories", {}):
+            get(routes.BACKUP_REPOSITORY, serviceName=sn, repositoryId=repository_id)
+        for dc in sim.backups.get(sn, {}).get("datacenters", {}):
+            get(routes.DATACENTER_BACKUP, serviceName=sn, datacenterId=dc)
     get(routes.PCCS)
     for task in sim.tasks.values():
         get(routes.TASK, serviceName=task.service, taskId=task.task_id)
@@ -192,3 +200,46 @@ def _template_matches(pattern: re.Pattern[str], route: routes.Route) -> bool:
         **{name: "1" if name != "serviceName" else "pcc-192-0-2-15" for name in route.parameters}
     )
     return pattern.fullmatch(sample) is not None
+
+
+def test_the_restore_calls_are_routes_of_the_2024_schema_with_their_declared_parameters():
+    """Every call of the batch restore's flow: in the 2024 capture, in production, and the POST's body
+    (with and without a backup job) made only of the body parameters the schema declares, the required
+    ones included."""
+    from bot.domain.restore import restore_body
+
+    restore_routes = [
+        routes.BACKUP_REPOSITORIES,
+        routes.BACKUP_REPOSITORY,
+        routes.DATACENTER_BACKUP,
+        routes.BATCH_RESTORE,
+        routes.TASK,
+        routes.TASKS,
+        routes.GLOBAL_TASKS,
+    ]
+    for route in restore_routes:
+        ops = [
+            op
+            for api in CAPTURES[0]["apis"]
+            if api["path"] == route.template
+            for op in api["operations"]
+            if op["httpMethod"] == route.method
+        ]
+        assert len(ops) == 1 and ops[0]["apiStatus"] == "PRODUCTION", route
+        path_params = {p["name"] for p in ops[0]["parameters"] if p["paramType"] == "path"}
+        assert set(route.parameters) == path_params, route
+    post = operation("POST", routes.BATCH_RESTORE.template)
+    assert post is not None and post["responseType"] == "dedicatedCloud.Task"
+    body = {p["name"]: p for p in post["parameters"] if p["paramType"] == "body"}
+    required = {name for name, p in body.items() if p["required"]}
+    for sent in (restore_body("veeam-rbx-01", None), restore_body("veeam-rbx-01", "job-1")):
+        assert required <= set(sent) <= set(body)
+        assert all(body[name]["dataType"] == "string" and isinstance(v, str) for name, v in sent.items())
+
+
+def test_the_simulated_restore_tasks_fit_the_schema_and_one_is_cancelled_for_space(api):
+    views = [api.sim.task_view(t) for t in api.sim.tasks.values() if t.restores is not None]
+    assert [v["state"] for v in views] == ["doing", "canceled"]
+    assert "space" in views[1]["description"]
+    for view in views:
+        assert problems(view, "dedicatedCloud.Task", "task") == []

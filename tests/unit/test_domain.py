@@ -62,7 +62,7 @@ def test_every_mutating_operation_has_an_in_doubt_state_the_poller_owns():
         assert operation.in_doubt in IN_DOUBT_STATES
         assert can_transition(operation.in_doubt, operation.success)
         assert can_transition(operation.in_doubt, operation.not_started)
-        assert operation_in_doubt(operation.in_doubt) is operation
+        assert operation_in_doubt(operation.in_doubt, operation) is operation
 
 
 def test_an_approval_cannot_skip_pending_or_come_back():

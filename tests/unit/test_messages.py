@@ -3,19 +3,25 @@ decision's fields are stored): each names the call, says what pcc-bot does next,
 
 import pytest
 
-from bot.demo.samples import sample_draft
+from bot.demo.samples import sample_draft, sample_restore
 from bot.domain import OPERATIONS, MigrationRequest, OvhApiError, StartedTask, State
 from bot.usecases import messages
 
 ERROR = OvhApiError("HTTP 503 from OVHcloud", ambiguous=True, query_id="EU.ext-1")
-NAMED = {"migration": "linkFilerFromSbg", "relaunch": "resetTaskState", "removal": "restore-001234"}
+NAMED = {
+    "migration": "linkFilerFromSbg",
+    "relaunch": "resetTaskState",
+    "removal": "restore-001234",
+    "restore": "batchRestore",
+}
 
 
 def as_decided(operation_name: str) -> MigrationRequest:
     """The request as the gate holds it when the call answers: no copy id, no call time yet."""
-    state = {"migration": State.PENDING, "relaunch": State.FAILED, "removal": State.DONE}[operation_name]
-    task_id = None if operation_name == "migration" else 90001
-    return MigrationRequest(**vars(sample_draft()), id=7, state=state, task_id=task_id)
+    state = {"relaunch": State.FAILED, "removal": State.DONE}.get(operation_name, State.PENDING)
+    task_id = None if operation_name in ("migration", "restore") else 90001
+    draft = sample_restore() if operation_name == "restore" else sample_draft()
+    return MigrationRequest(**vars(draft), id=7, state=state, task_id=task_id)
 
 
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda op: op.name)
@@ -28,7 +34,8 @@ def test_each_outcome_of_a_call_names_it_and_leaves_no_gap(operation):
         "unanswered": messages.in_doubt(request, operation),
     }
     for outcome, text in texts.items():
-        assert "None" not in text and "{" not in text, (outcome, text)
+        unfilled = text.replace(request.api_call, "")  # the call's JSON body has braces of its own
+        assert "None" not in text and "{" not in unfilled, (outcome, text)
         assert f"#{request.id}" in text, (outcome, text)
     for outcome in ("refused", "in doubt", "unanswered"):
         assert NAMED[operation.name] in texts[outcome], (outcome, texts[outcome])

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.adapters.ovh import routes
+from bot.adapters.ovh.backup import BackupCalls
 from bot.adapters.ovh.client import (
     OvhCredentials,
     make_client,
@@ -43,7 +44,7 @@ __all__ = ["MIGRATION_ROUTES", "OvhCredentials", "OvhGateway", "make_client"]
 MIGRATION_ROUTES = tuple(routes.MIGRATION_ROUTES)
 
 
-class OvhGateway:
+class OvhGateway(BackupCalls):
     """The OvhGateway port over python-ovh."""
 
     def __init__(

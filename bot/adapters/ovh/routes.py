@@ -99,6 +99,28 @@ REMOVE_FILER = Route(
 RESET_TASK = Route(
     "POST", _PCC + "/task/{taskId}/resetTaskState", "Retry", mutating=True, iam_action="task/resetTaskState"
 )
+BACKUP_REPOSITORIES = Route(
+    "GET", _PCC + "/backupRepository", "list the Veeam backup repositories", iam_action="backupRepository/get"
+)
+BACKUP_REPOSITORY = Route(
+    "GET",
+    _PCC + "/backupRepository/{repositoryId}",
+    "a repository's replication and sync status",
+    iam_action="backupRepository/get",
+)
+DATACENTER_BACKUP = Route(
+    "GET",
+    _DC + "/backup",
+    "whether backup is enabled on a restore's target",
+    iam_action="datacenter/backup/get",
+)
+BATCH_RESTORE = Route(
+    "POST",
+    _DC + "/backup/batchRestore",
+    "the Veeam batch restore call",
+    mutating=True,
+    iam_action="datacenter/backup/batchRestore",
+)
 AUTH_DETAILS = Route("GET", "/auth/details", "doctor: the consumer key's rights")
 
 MIGRATION_ROUTES: dict[str, Route] = {
@@ -128,6 +150,10 @@ ROUTES = (
     COPY_FILER,
     REMOVE_FILER,
     RESET_TASK,
+    BACKUP_REPOSITORIES,
+    BACKUP_REPOSITORY,
+    DATACENTER_BACKUP,
+    BATCH_RESTORE,
     AUTH_DETAILS,
 )
 

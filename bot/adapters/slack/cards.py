@@ -17,6 +17,7 @@ from bot.adapters.slack.kit import (
     when,
 )
 from bot.domain import COPY_FILER_CONSENT, AuditEntry, MigrationRequest, NoticeButton, State
+from bot.domain.restore import words_of
 from bot.support.mrkdwn import esc
 from bot.usecases import messages
 from bot.usecases.ports import Board
@@ -46,7 +47,16 @@ IN_DOUBT_MEANING = {
 }
 
 
+def label_of(request: MigrationRequest) -> str:
+    """The request's state as its card and lists say it (an operation may word some states its way)."""
+    own = words_of(request.launch)
+    return own.labels.get(request.state, STATE_LABELS[request.state]) if own else STATE_LABELS[request.state]
+
+
 def _card_fields(request: MigrationRequest) -> str:
+    own = words_of(request.launch)
+    if own is not None:
+        return own.card_lines(request)
     spec = request.spec
     vms = "?" if request.vm_total is None else request.vm_total
     source_zone, dest_zone = esc(request.source_zone), esc(request.dest_zone)
@@ -66,7 +76,7 @@ def _card_fields(request: MigrationRequest) -> str:
 
 
 def _progress(request: MigrationRequest) -> str:
-    parts = [STATE_LABELS[request.state]]
+    parts = [label_of(request)]
     if request.decided_by and request.state != State.PENDING:  # (an approval whose call was not sent)
         verb = {State.REJECTED: "rejected", State.CANCELLED: "cancelled"}.get(request.state, "approved")
         parts.append(f"{verb} by <@{request.decided_by}> at {when(request.decided_at)}")
@@ -92,7 +102,9 @@ def _progress(request: MigrationRequest) -> str:
 
 def _confirm_text(request: MigrationRequest) -> str:
     """The confirm dialog (Slack caps it at 300 characters): what the click does and accepts."""
-    text = f"This calls `{request.api_call}` once; replication takes hours."
+    own = words_of(request.launch)
+    after = own.confirm_note if own is not None else "replication takes hours"
+    text = f"This calls `{request.api_call}` once; {after}."
     if request.uses_copy_filer:
         text += " Your click is recorded as the acceptance of the conditions quoted on the card."
     return text[:300]
@@ -183,14 +195,21 @@ def _actions_of(request: MigrationRequest) -> list[Block]:
         return [actions(f"decide-{request.id}", approve, reject)]
     if request.can_retry:
         return [actions(f"{ids.RETRY}-{request.id}", _confirmed(ids.RETRY, "Retry", request))]
-    if request.state == State.DONE:
+    if request.state == State.DONE and _offers_removal(request):
         remove = _confirmed(ids.REMOVE_COPY, "Remove copy", request)
         return [actions(f"{ids.REMOVE_COPY}-{request.id}", remove)]
     return []
 
 
+def _offers_removal(request: MigrationRequest) -> bool:
+    own = words_of(request.launch)
+    return own is None or own.done_button == NoticeButton.REMOVE_COPY
+
+
 def card_message(request: MigrationRequest) -> Message:
-    title = f"Datastore copy request #{request.id}: {request.filer_name} → {request.spec.dest_service}"
+    own = words_of(request.launch)
+    kind = own.title if own is not None else "Datastore copy request"
+    title = f"{kind} #{request.id}: {request.filer_name} → {request.spec.dest_service}"
     blocks: list[Block] = [header(title), section(_card_fields(request)), context(_progress(request))]
     if request.uses_copy_filer and request.state == State.PENDING:
         blocks.append(
@@ -200,7 +219,8 @@ def card_message(request: MigrationRequest) -> Message:
             )
         )
     if request.in_doubt is not None:
-        meaning = IN_DOUBT_MEANING[request.state]
+        own = words_of(request.launch)
+        meaning = own.in_doubt_meaning if own is not None else IN_DOUBT_MEANING[request.state]
         found = "\n".join(f"• {messages.task_line(t)}" for t in request.candidates)
         listed = f"\n*Candidate tasks* (none is provably this request's):\n{found}" if found else ""
         blocks.append(section(f"*In doubt*: {meaning}. pcc-bot is {messages.checking(request)}.{listed}"))
@@ -238,7 +258,7 @@ def progress_of(r: MigrationRequest) -> str:
 def request_line(r: MigrationRequest) -> str:
     progress = progress_of(r)
     return (
-        f"#{r.id} {STATE_LABELS[r.state]}{progress} · `{esc(r.filer_name)}` {r.spec.source_service} → "
+        f"#{r.id} {label_of(r)}{progress} · `{esc(r.filer_name)}` {r.spec.source_service} → "
         f"{r.spec.dest_service}/{r.spec.dest_datacenter_id} · <@{r.requester}>"
     )
 

@@ -67,12 +67,63 @@ def migrate_form(channel: str) -> dict[str, Any]:
     }
 
 
-def form_note(text: str) -> dict[str, Any]:
-    """The migrate form once submitted and still being checked, or with the outcome."""
+class RestoreFormField(Enum):
+    """The restore form's fields: the request field a problem about it lands on, its block id (also its
+    action id), its label, whether it may stay empty."""
+
+    SERVICE = (Field.DESTINATION, "rs_pcc", "PCC the VMs are restored into", False)
+    DATACENTER = (Field.DESTINATION_DATACENTER, "rs_dc", "Datacenter id (backup enabled)", False)
+    REPOSITORY = (Field.FILER, "rs_repo", "Backup repository name (or pcc/name)", False)
+    JOB = (Field.SOURCE_DATACENTER, "rs_job", "Backup job name (empty: every job)", True)
+
+    def __init__(self, field: Field, block: str, label: str, optional: bool) -> None:
+        self.field = field
+        self.block = block
+        self.label = label
+        self.optional = optional
+
+    @classmethod
+    def of(cls, field: Field) -> RestoreFormField:
+        return next((f for f in cls if f.field == field), cls.SERVICE)
+
+
+def restore_form(channel: str) -> dict[str, Any]:
+    """The `/pcc restore` modal: what the command takes, typed (`/pcc repositories` lists the names)."""
+    inputs = [
+        {
+            "type": "input",
+            "block_id": f.block,
+            "optional": f.optional,
+            "label": {"type": "plain_text", "text": f.label},
+            "element": {"type": "plain_text_input", "action_id": f.block, "max_length": 100},
+        }
+        for f in RestoreFormField
+    ]
     return {
         "type": "modal",
-        "callback_id": ids.MIGRATE_FORM,
-        "title": {"type": "plain_text", "text": "Copy a datastore"},
+        "callback_id": ids.RESTORE_FORM,
+        "private_metadata": channel,  # where the request's card goes
+        "title": {"type": "plain_text", "text": "Veeam batch restore"},
+        "submit": {"type": "plain_text", "text": "File request"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            context(
+                "Every VM of the repository is restored into the datacenter, powered off. "
+                "`/pcc repositories <service>` lists the repositories. The rules are checked when you "
+                "file; an approver then approves from the card."
+            ),
+            *inputs,
+        ],
+    }
+
+
+def form_note(text: str, callback_id: str = ids.MIGRATE_FORM) -> dict[str, Any]:
+    """A form once submitted and still being checked, or with the outcome."""
+    title = "Veeam batch restore" if callback_id == ids.RESTORE_FORM else "Copy a datastore"
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": {"type": "plain_text", "text": title},
         "close": {"type": "plain_text", "text": "Close"},
         "blocks": [section(text)],
     }

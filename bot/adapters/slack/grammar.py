@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from bot.domain import NOT_AN_OPTION, Field, MigrationSpec, RuleViolation, UsageError
+from bot.domain import MigrationSpec, UsageError
+from bot.domain.restore import RestoreSpec
 
 T = TypeVar("T")
 
@@ -15,6 +15,8 @@ MAX_TEXT = 500
 # OVHcloud service names: pcc-192-0-2-15, or older style names with dots.
 _SERVICE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 _ID = re.compile(r"[0-9]{1,18}")
+# Veeam repository and job names: one word, nothing Slack's mrkdwn or a JSON body would mangle.
+_NAME = re.compile(r"[A-Za-z0-9][^\s`*<>&|\\\"/]{0,99}")
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,44 @@ class Audit:
     days: int
 
 
-Command = Help | ListFilers | Migrate | FilePlan | OpenMigrateForm | ListRequests | Status | Cancel | Audit
+@dataclass(frozen=True)
+class OpenRestoreForm:
+    """`/pcc restore` with no argument: a form to fill."""
+
+
+@dataclass(frozen=True)
+class ListRepositories:
+    """`/pcc repositories <service>`: the PCC's Veeam backup repositories."""
+
+    service: str
+
+
+@dataclass(frozen=True)
+class Restore:
+    """`/pcc restore`: every VM of a backup repository restored into a datacenter."""
+
+    spec: RestoreSpec
+
+
+Command = (
+    Help
+    | ListFilers
+    | Migrate
+    | FilePlan
+    | OpenMigrateForm
+    | ListRequests
+    | Status
+    | Cancel
+    | Audit
+    | ListRepositories
+    | Restore
+    | OpenRestoreForm
+)
+#: The subcommands that open a form when given no argument.
+FORMS: dict[str, type[OpenMigrateForm | OpenRestoreForm]] = {
+    "migrate": OpenMigrateForm,
+    "restore": OpenRestoreForm,
+}
 #: Datastores a plan may list by id (a whole datacenter: list none).
 PLAN_MAX_LISTED = 100
 AUDIT_DEFAULT_DAYS = 30
@@ -96,6 +135,8 @@ USAGE = {
     "status": "status <requestId>",
     "cancel": "cancel <requestId>",
     "audit": "audit [days]",
+    "repositories": "repositories <service>",
+    "restore": "restore <service> <datacenterId> [<repositoryService>/]<repositoryName> [<backupJobName>]",
     "help": "help",
 }
 
@@ -144,15 +185,17 @@ def parse(text: str) -> Command:
         "status": (1, 1),
         "cancel": (1, 1),
         "audit": (0, 1),
+        "repositories": (1, 1),
+        "restore": (3, 4),
         "help": (0, 0),
     }[sub]
-    if sub == "migrate" and not args:
-        return OpenMigrateForm()
+    if sub in FORMS and not args:
+        return FORMS[sub]()
     if not expected[0] <= len(args) <= expected[1]:
         low, high = expected
         want = str(low) if low == high else f"{low} or {high}" if high == low + 1 else f"{low} to {high}"
-        if sub == "migrate":
-            want = "5 (or none, to open a form)"
+        if sub in FORMS:
+            want += " (or none, to open a form)"
         raise _usage(sub, f"`{sub}` takes {want} argument(s), got {len(args)}")
     match sub:
         case "filers":
@@ -177,41 +220,47 @@ def parse(text: str) -> Command:
             )
         case "list":
             return ListRequests()
-        case "status":
-            return Status(_number(sub, "requestId", args[0].lstrip("#")))
-        case "cancel":
-            return Cancel(_number(sub, "requestId", args[0].lstrip("#")))
+        case "status" | "cancel":
+            about = Status if sub == "status" else Cancel
+            return about(_number(sub, "requestId", args[0].lstrip("#")))
         case "audit":
-            days = _number(sub, "days", args[0]) if args else AUDIT_DEFAULT_DAYS
-            if not 1 <= days <= AUDIT_MAX_DAYS:
-                raise _usage(sub, f"days must be between 1 and {AUDIT_MAX_DAYS}, got {days}")
-            return Audit(days)
+            return _audit(args)
+        case "repositories":
+            return ListRepositories(_service(sub, "service", args[0]))
+        case "restore":
+            return Restore(_restore(args))
     return Help()
 
 
-def spec_from_fields(picked: dict[Field, str]) -> MigrationSpec:
-    """The form's five values, checked with the slash command's parsers; every problem on its field."""
-    problems: list[tuple[Field, str]] = []
+def _audit(args: list[str]) -> Audit:
+    days = _number("audit", "days", args[0]) if args else AUDIT_DEFAULT_DAYS
+    if not 1 <= days <= AUDIT_MAX_DAYS:
+        raise _usage("audit", f"days must be between 1 and {AUDIT_MAX_DAYS}, got {days}")
+    return Audit(days)
 
-    def take(field: Field, name: str, parse: Callable[[str, str, str], T]) -> T | None:
-        raw = picked.get(field)
-        if raw is None or raw == NOT_AN_OPTION:  # nothing picked, or the "loading" option
-            problems.append((field, "Pick one from the list"))
-            return None
-        try:
-            return parse("migrate", name, raw)
-        except UsageError as error:
-            problems.append((field, str(error).split(". Usage")[0]))
-            return None
 
-    source = take(Field.SOURCE, "sourceService", _service)
-    source_dc = take(Field.SOURCE_DATACENTER, "sourceDatacenterId", _number)
-    filer = take(Field.FILER, "filerId", _number)
-    dest = take(Field.DESTINATION, "destService", _service)
-    dest_dc = take(Field.DESTINATION_DATACENTER, "destDatacenterId", _number)
-    if source is None or source_dc is None or filer is None or dest is None or dest_dc is None:
-        raise RuleViolation(problems)
-    return MigrationSpec(source, source_dc, filer, dest, dest_dc)
+def _name(sub: str, name: str, value: str) -> str:
+    if not _NAME.fullmatch(value):
+        raise _usage(sub, f"{name} {_show(value)} is not a Veeam name (one word, letters and digits first)")
+    return value
+
+
+def _repository(sub: str, name: str, value: str) -> tuple[str | None, str]:
+    """``[<repositoryService>/]<repositoryName>``: the repository's PCC (None: the target's) and name."""
+    service, _, repository = value.rpartition("/")
+    return (_service(sub, "repositoryService", service) if service else None), _name(sub, name, repository)
+
+
+def _restore(args: list[str]) -> RestoreSpec:
+    """`restore <service> <datacenterId> [<repositoryService>/]<repositoryName> [<backupJobName>]`."""
+    repository_service, repository = _repository("restore", "repositoryName", args[2])
+    return RestoreSpec(
+        service=_service("restore", "service", args[0]),
+        datacenter_id=_number("restore", "datacenterId", args[1]),
+        repository_name=repository,
+        backup_job_name=_name("restore", "backupJobName", args[3]) if len(args) > 3 else None,
+        repository_service=repository_service,
+    )
 
 
 def _filers(args: list[str]) -> ListFilers:

@@ -32,6 +32,8 @@ CONFIRMED = frozenset({APPROVE, RETRY, REMOVE_COPY, ADOPT, CLOSE_NOT_STARTED, AP
 
 #: The `/pcc migrate` modal's callback id (its fields: bot/adapters/slack/forms.py, FormField).
 MIGRATE_FORM = "pcc_migrate_form"
+#: The `/pcc restore` modal's callback id (its fields: RestoreFormField in forms.py).
+RESTORE_FORM = "pcc_restore_form"
 
 #: Bot scopes the code needs (manifest.yml must list exactly these; a test checks it).
 SLACK_SCOPES = frozenset(

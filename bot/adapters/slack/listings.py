@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bot.adapters.slack.cards import STATE_LABELS, progress_of, request_line
+from bot.adapters.slack.cards import label_of, progress_of, request_line
 from bot.adapters.slack.grammar import USAGE
 from bot.adapters.slack.kit import (
     MAX_BLOCKS,
@@ -20,6 +20,7 @@ from bot.adapters.slack.kit import (
 )
 from bot.adapters.slack.plan_cards import PLAN_LABELS
 from bot.domain import Filer, FilerListing, MigrationRequest, Plan, PlanTally
+from bot.domain.restore import BackupRepository
 from bot.support.mrkdwn import esc
 
 HELP_LINES = (
@@ -52,6 +53,17 @@ HELP_LINES = (
         "approvers: the audit trail of the last days (default 30) as a CSV, sent to you privately",
         "/pcc audit 7",
     ),
+    (
+        "repositories",
+        "the Veeam backup repositories of a PCC: replication zone, sync status, last successful replication",
+        "/pcc repositories pcc-192-0-2-50",
+    ),
+    (
+        "restore",
+        "restore every VM of a backup repository into a datacenter (Veeam batch restore); an approver "
+        "clicks Approve",
+        "/pcc restore pcc-192-0-2-50 1515 veeam-rbx-01",
+    ),
     ("help", "this text", "/pcc help"),
 )
 
@@ -69,6 +81,27 @@ def help_text(source_zone: str) -> str:
 
 def help_message(source_zone: str = "sbg1a") -> Message:
     return text_message(help_text(source_zone))
+
+
+#: Repositories a `/pcc repositories` answer lists (a section holds 3,000 characters).
+REPOSITORIES_SHOWN = 15
+
+
+def repositories_message(service: str, repositories: list[BackupRepository]) -> Message:
+    """`/pcc repositories`: each repository with what a restore needs of it."""
+    lines = [f"*Veeam backup repositories of {esc(service)}* ({len(repositories)})"]
+    for r in repositories[:REPOSITORIES_SHOWN]:
+        last = f"{r.last_replication:%Y-%m-%d %H:%M} UTC" if r.last_replication else "never"
+        zone = esc(r.replication_zone) if r.replication_zone else "none"
+        lines.append(
+            f"• `{esc(r.name)}` id {r.repository_id}: replication `{esc(r.replication)}` to {zone}, "
+            f"sync `{esc(r.sync_status)}`, last successful replication {last}"
+        )
+    if len(repositories) > REPOSITORIES_SHOWN:
+        lines.append(f"…and {len(repositories) - REPOSITORIES_SHOWN} more (Slack's size limit)")
+    if not repositories:
+        lines.append("_No repository: is Veeam Managed Backup enabled on this PCC?_")
+    return text_message("\n".join(lines))
 
 
 #: Datastores shown per page of `/pcc filers` (the rest: next page, or the whole list as a CSV file).
@@ -143,7 +176,7 @@ def list_message(
         return text_message(plan_lines + "No requests yet. File one with `/pcc migrate …` (see `/pcc help`).")
     total = len(requests) if total is None else total
     lines = [
-        f"#{r.id} {STATE_LABELS[r.state]}{progress_of(r)} · `{esc(r.filer_name)}` {r.spec.source_service} → "
+        f"#{r.id} {label_of(r)}{progress_of(r)} · `{esc(r.filer_name)}` {r.spec.source_service} → "
         f"{r.spec.dest_service}/{r.spec.dest_datacenter_id} · <@{r.requester}> · {when(r.created_at)}"
         for r in requests
     ]

@@ -63,6 +63,10 @@ class _Api:
             ("GET", pcc + r"/task/(?P<task>\d+)", self.get_task, None, ""),
             ("POST", pcc + r"/task/(?P<task>\d+)/resetTaskState", self.reset_task, None, ""),
             ("GET", pcc + r"/globalTasks", self.task_list, self.get_task, "task"),
+            ("GET", pcc + r"/backupRepository", self.repositories, self.get_repository, "repo"),
+            ("GET", pcc + r"/backupRepository/(?P<repo>\d+)", self.get_repository, None, ""),
+            ("GET", dc + r"/backup", self.get_backup, None, ""),
+            ("POST", dc + r"/backup/batchRestore", self.batch_restore, None, ""),
         ]
         self.routes: list[Route] = [(m, re.compile(p), h, item, key) for m, p, h, item, key in table]
 
@@ -260,6 +264,40 @@ class _Api:
         found.fails = False
         found.started = self.sim.task_clock() - self.sim.replication_seconds / 2
         return self.sim.task_view(found)
+
+    def _backups(self, sn: str) -> dict[str, Any]:
+        self._pcc(sn)
+        return self.sim.backups.get(sn, {})
+
+    def repositories(self, sn: str, **_: Any) -> Any:
+        return sorted(self._backups(sn).get("repositories", {}))
+
+    def get_repository(self, sn: str, repo: str, **_: Any) -> Any:
+        found = self._backups(sn).get("repositories", {}).get(int(repo))
+        if found is None:
+            raise _not_found(f"backupRepository {repo}")
+        return found
+
+    def get_backup(self, sn: str, dc: str, **_: Any) -> Any:
+        self._dc(sn, dc)
+        found = self._backups(sn).get("datacenters", {}).get(int(dc))
+        if found is None:
+            raise _not_found(f"backup of datacenter {dc}")
+        return found
+
+    def batch_restore(self, sn: str, dc: str, body: Any, **_: Any) -> Any:
+        """Every VM of a repository (of any PCC of the account) restored into the datacenter."""
+        name = body.get("backupRepositoryName") if isinstance(body, dict) else None
+        if not isinstance(name, str) or not isinstance(body.get("backupJobName", ""), str):
+            raise _classic(
+                400, "Client::BadRequest", "Invalid signature... missing parameter backupRepositoryName"
+            )
+        if self.get_backup(sn, dc)["state"] != "enabled":
+            raise _classic(403, "Client::Forbidden", f"Backup is not enabled on datacenter {dc}")
+        known = {r["repositoryName"] for b in self.sim.backups.values() for r in b["repositories"].values()}
+        if name not in known:
+            raise _classic(404, "Client::NotFound", f"Backup repository {name} not found")
+        return self.sim.start_restore(sn, int(dc), name)
 
     def dispatch(
         self,

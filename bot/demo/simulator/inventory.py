@@ -14,6 +14,10 @@ REPLICATION_SECONDS = 4 * 3600
 REMOVAL_SECONDS = 600
 #: A filer whose replication ends in `error`, to show the failure path.
 FAILING_FILER_ID = 1240
+#: Simulated seconds a batch restore takes.
+RESTORE_SECONDS = 1800
+#: A repository whose restore OVHcloud cancels after the call: the target's datastores lack space.
+NO_SPACE_REPOSITORY = "veeam-rbx-big"
 #: Seconds a signed request's timestamp may differ from the simulator's clock.
 MAX_CLOCK_SKEW = 180
 
@@ -38,6 +42,47 @@ def filer_record(
         "master": f"nfs-{filer_id}.sbg.ovh.net",
         "billingType": "monthly",
         "isManagedByOvh": False,
+    }
+
+
+def repository(repository_id: int, name: str, zone: str | None, last: str | None) -> dict[str, Any]:
+    """A `dedicatedCloud.BackupRepository`: replicated to ``zone``, last successfully at ``last``."""
+    return {
+        "repositoryId": repository_id,
+        "repositoryName": name,
+        "replication": "enabled" if zone else "disabled",
+        "replicationZone": zone,
+        "syncStatus": "ok" if last else "sync-required" if zone else "unknown",
+        "lastSuccessfulReplicationDate": last,
+    }
+
+
+def backup(state: str, zone: str | None = None) -> dict[str, Any]:
+    """A datacenter's `dedicatedCloud.Backup` (Veeam Managed Backup)."""
+    return {
+        "state": state,
+        "backupOffer": "advanced" if state == "enabled" else None,
+        "replicationZone": zone,
+    }
+
+
+def demo_backups() -> dict[str, dict[str, Any]]:
+    """Veeam Managed Backup of the demo PCCs: repositories, and each datacenter's backup (a datacenter
+    not listed has never subscribed: the API answers 404)."""
+    return {
+        "pcc-192-0-2-15": {
+            "repositories": {3001: repository(3001, "veeam-sbg-01", "rbx", "2021-03-09T23:10:00+00:00")},
+            "datacenters": {1337: backup("enabled", "rbx")},
+        },
+        "pcc-192-0-2-50": {
+            "repositories": {
+                3101: repository(3101, "veeam-rbx-01", "gra", "2021-03-10T01:00:00+00:00"),
+                3102: repository(3102, "veeam-rbx-02", "gra", None),
+                3103: repository(3103, NO_SPACE_REPOSITORY, "gra", "2021-03-10T01:30:00+00:00"),
+                3104: repository(3104, "veeam-rbx-local", None, None),
+            },
+            "datacenters": {1515: backup("enabled", "gra"), 1516: backup("disabled")},
+        },
     }
 
 

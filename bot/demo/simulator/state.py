@@ -42,6 +42,8 @@ class SimTask:
     duration: float | None = None  # None: a replication (replication_seconds)
     removes: int | None = None  # a removeFiler task: the filer it deletes when done
     shows_filer_id: bool = True  # False: the API leaves filerId empty (the schema allows it)
+    restores: str | None = None  # a batchRestore task: the repository it restores
+    lacks_space: bool = False  # a batchRestore OVHcloud cancels after the call (datastores too full)
 
 
 @dataclass
@@ -79,6 +81,8 @@ class Simulator:
     consumer_keys: frozenset[str] = frozenset({catalogue.DEMO_CONSUMER_KEY})
     wall_clock: Callable[[], float] = time.time
     inventory: dict[str, dict[str, Any]] = field(default_factory=catalogue.demo_inventory)
+    #: Veeam Managed Backup by PCC: its repositories, and the datacenters' backup state.
+    backups: dict[str, dict[str, Any]] = field(default_factory=catalogue.demo_backups)
     calls: list[Call] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
     tasks: dict[int, SimTask] = field(default_factory=dict)
@@ -207,6 +211,8 @@ class Simulator:
                 self.inventory[task.service]["datacenters"][task.datacenter_id]["filers"].pop(
                     task.removes, None
                 )
+        elif task.restores is not None:
+            state, progress, description = _restore_view(task, share)
         elif task.restore_name == "decoy":
             state = "done" if share >= 1.0 else "doing"
             progress, description = int(share * 100), "Another operation"
@@ -270,6 +276,21 @@ class Simulator:
             )
             return self.task_view(task)
 
+    def start_restore(self, service: str, datacenter_id: int, repository: str) -> dict[str, Any]:
+        with self._lock:
+            task = self._new_task(
+                service,
+                datacenter_id,
+                0,
+                "batchRestore",
+                restore_name=repository,
+                duration=catalogue.RESTORE_SECONDS,
+                shows_filer_id=False,
+                restores=repository,
+                lacks_space=repository == catalogue.NO_SPACE_REPOSITORY,
+            )
+            return self.task_view(task)
+
     def start_copy(self, service: str, datacenter_id: int, filer_id: int, route: str) -> dict[str, Any]:
         with self._lock:
             source = self.find_source_filer(filer_id) or {}
@@ -284,3 +305,13 @@ class Simulator:
                 shows_filer_id=self.task_filer_ids,
             )
             return self.task_view(task)
+
+
+def _restore_view(task: SimTask, share: float) -> tuple[str, int, str]:
+    """A batch restore: done with its VMs powered off, or cancelled for lack of space (as OVHcloud does
+    after the call, the guide says)."""
+    if task.lacks_space and share >= 0.1:
+        return "canceled", 10, "Batch restore cancelled: not enough free space on the datastores"
+    if share >= 1.0:
+        return "done", 100, f"Batch restore of {task.restores} done: VMs restored powered off"
+    return "doing", int(share * 100), f"Restoring the VMs of {task.restores}"

@@ -1,0 +1,203 @@
+"""The Veeam batch restore (guide of 29 March 2021): every VM of a backup repository restored into a
+datacenter, with one POST. Its facts, its rules and its words, in one place; the use case is
+`bot/usecases/restore.py`, the call `POST …/datacenter/{datacenterId}/backup/batchRestore`.
+
+Pure: no Slack, OVHcloud or SQL here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar
+
+from bot.domain.inventory import Task
+from bot.domain.request import MigrationRequest, NoticeButton
+from bot.domain.states import RESTORE, Operation, State
+from bot.support.mrkdwn import esc
+
+#: The route's last word, stored as the request's route (`states.LAUNCHES` maps it to RESTORE).
+RESTORE_ROUTE = "batchRestore"
+
+#: What the restored VMs are called (the guide): their name with this suffix.
+RESTORED_SUFFIX = "BatchRestore"
+
+#: The card's word on space: the API tells neither what a restore needs nor what it will write where.
+SPACE_UNCHECKED = (
+    "*Space* cannot be checked before the call: the API tells neither the size of the restore nor the "
+    "datastores it writes to. OVHcloud cancels the restore after the call if space runs short."
+)
+
+
+@dataclass(frozen=True)
+class BackupRepository:
+    """`dedicatedCloud.BackupRepository`: a Veeam repository and its off-site replication."""
+
+    repository_id: int
+    name: str
+    replication: str  # dedicatedCloud.option.StateEnum
+    replication_zone: str | None
+    sync_status: str  # dedicatedCloud.backup.ReplicationSyncStatus
+    last_replication: datetime | None  # lastSuccessfulReplicationDate
+
+    @property
+    def replicated(self) -> bool:
+        """A replication that succeeded at least once: what a burned site restores from."""
+        return self.last_replication is not None
+
+
+@dataclass(frozen=True)
+class BackupState:
+    """`dedicatedCloud.Backup` of a datacenter: whether Veeam Managed Backup runs there."""
+
+    state: str  # dedicatedCloud.BackupStateEnum
+    offer: str | None
+    replication_zone: str | None
+
+    @property
+    def enabled(self) -> bool:
+        return self.state == "enabled"
+
+
+@dataclass(frozen=True)
+class RestoreSpec:
+    """What `/pcc restore` names: where the VMs land, and the repository (of the same PCC unless
+    ``repository_service`` says otherwise: whether another PCC's repository can be named is not
+    confirmed, so the rules apply the copy's zone and certification checks when it differs)."""
+
+    service: str
+    datacenter_id: int
+    repository_name: str
+    backup_job_name: str | None = None
+    repository_service: str | None = None
+
+    @property
+    def source_service(self) -> str:
+        return self.repository_service or self.service
+
+
+def restore_problems(
+    spec: RestoreSpec, backup: BackupState | None, repository: BackupRepository
+) -> list[str]:
+    """The rules checked before anyone can approve, each naming itself."""
+    problems = []
+    if backup is None or not backup.enabled:
+        state = "not subscribed" if backup is None else f"`{backup.state}`"
+        problems.append(
+            f"rule *backup enabled on the target*: Veeam Managed Backup is {state} on datacenter "
+            f"{spec.datacenter_id} of {spec.service}; a batch restore lands only where it is enabled"
+        )
+    if not repository.replicated:
+        problems.append(
+            f"rule *replicated repository*: the replication of repository `{repository.name}` never "
+            f"succeeded (replication `{repository.replication}`, sync `{repository.sync_status}`): "
+            "there is no off-site copy to restore from"
+        )
+    return problems
+
+
+def restore_body(repository_name: str, backup_job_name: str | None) -> dict[str, str]:
+    """The POST's body: the repository by its name, and the job when one was named."""
+    body = {"backupRepositoryName": repository_name}
+    if backup_job_name:
+        body["backupJobName"] = backup_job_name
+    return body
+
+
+def _where(request: MigrationRequest) -> str:
+    spec = request.spec
+    origin = f" of {spec.source_service}" if spec.source_service != spec.dest_service else ""
+    job = f", job `{esc(request.backup_job_name)}`" if request.backup_job_name else ""
+    return (
+        f"repository *{esc(request.filer_name)}*{origin}{job} → {spec.dest_service} datacenter "
+        f"{spec.dest_datacenter_id} ({esc(request.dest_zone)})"
+    )
+
+
+class RestoreWords:
+    """How the restore speaks: its card, its notices. `usecases/messages.py`, `adapters/slack/cards.py`
+    and the poller ask the operation's words (``OPERATION_WORDS``) instead of branching on it."""
+
+    title = "Veeam batch restore request"
+    #: A restore leaves nothing to remove: no button after it is done.
+    done_button: NoticeButton | None = None
+    #: The card's words for the states whose copy's words would mislead.
+    labels: ClassVar[dict[State, str]] = {
+        State.APPROVED: ":arrow_forward: approved, calling batchRestore",
+        State.REPLICATING: ":arrows_counterclockwise: restoring",
+        State.NEEDS_ATTENTION: ":warning: restore in doubt",
+    }
+    in_doubt_meaning = "the batchRestore call got no clear answer: the restore may have started"
+    confirm_note = "every VM of the repository comes back powered off, with the BatchRestore suffix"
+
+    def checking(self, request: MigrationRequest, since: str) -> str:
+        spec = request.spec
+        return (
+            f"checking the tasks of {spec.dest_service} datacenter {spec.dest_datacenter_id} for a "
+            f"`batchRestore` task{since} (its tasks name no datastore)"
+        )
+
+    def card_lines(self, request: MigrationRequest) -> str:
+        spec = request.spec
+        job = esc(request.backup_job_name) if request.backup_job_name else "every job of the repository"
+        return (
+            f"*Requested by* <@{request.requester}>\n"
+            f"*Repository* `{esc(request.filer_name)}` (id {spec.filer_id}) of {spec.source_service} · "
+            f"replicated to {esc(request.filer_size)}\n"
+            f"*Backup job* {job}\n"
+            f"*Target* {spec.dest_service} · datacenter {spec.dest_datacenter_id} · "
+            f"{esc(request.dest_zone)}\n"
+            f"*Approval will call* `{request.api_call}`\n{SPACE_UNCHECKED}"
+        )
+
+    def call(self, request: MigrationRequest) -> str:
+        return f"the call `{request.api_call}`"
+
+    def called(self, request: MigrationRequest, task_id: int, query_id: str | None) -> str:
+        query = f" (OVH query id {esc(query_id)})" if query_id else ""
+        return (
+            f"Batch restore started for request #{request.id}: {_where(request)}. OVHcloud task "
+            f"{task_id}{query}. Progress is shown on the card; the end will be announced here."
+        )
+
+    after_refusal = "Nothing was restored; file a new request once the cause is fixed."
+    settled_by = (
+        "an approver adopts the right task from the card, or closes the request with "
+        "*Close: not started* (or `/pcc cancel {id}`) when nothing started."
+    )
+
+    def about(self, request: MigrationRequest) -> str:
+        """What OVHcloud support is told the task is about."""
+        return f"batch restore of repository {request.filer_name} of {request.spec.source_service}"
+
+    def after_close(self, request: MigrationRequest) -> str:
+        return f"Repository `{esc(request.filer_name)}` can be restored again."
+
+    def completed(self, request: MigrationRequest) -> str:
+        return (
+            f":white_check_mark: Request #{request.id} done: {_where(request)}.\n"
+            f"The VMs are restored *powered off*, each named with the suffix `{RESTORED_SUFFIX}`. Next: "
+            "check each VM's network and disks in vSphere, power them on, then rename them and put them "
+            f"back under backup (the restored VMs are new VMs). (OVHcloud task {request.task_id})"
+        )
+
+    def failed(self, request: MigrationRequest, task: Task) -> str:
+        detail = f": {esc(task.description)}" if task.description else ""
+        space = (
+            " OVHcloud cancels a batch restore when the target's datastores lack space: free or add "
+            "space in the datacenter, then file a new request."
+            if task.state == "canceled"
+            else ""
+        )
+        return (
+            f":x: Request #{request.id} failed: {_where(request)}. OVHcloud task {task.task_id} ended "
+            f"`{esc(task.state)}`{detail}.{space} Give OVHcloud support the task id {task.task_id}."
+        )
+
+
+#: The words of the operations that have their own (the copy's stay in usecases/messages.py).
+OPERATION_WORDS: dict[str, RestoreWords] = {RESTORE.name: RestoreWords()}
+
+
+def words_of(operation: Operation) -> RestoreWords | None:
+    return OPERATION_WORDS.get(operation.name)
