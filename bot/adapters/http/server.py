@@ -113,6 +113,8 @@ class Health(Protocol):
 
     def readiness(self) -> dict[str, bool]: ...
 
+    def warnings(self) -> list[str]: ...
+
     def metrics(self) -> str: ...
 
 
@@ -170,7 +172,8 @@ class SlackWsgi:
         if path == "/readyz":
             checks = self._health.readiness()
             ok = all(checks.values())
-            return self._reply(start_response, 200 if ok else 503, {"ok": ok, **checks})
+            body: dict[str, Any] = {"ok": ok, **checks, "warnings": self._health.warnings()}
+            return self._reply(start_response, 200 if ok else 503, body)
         payload = self._health.metrics().encode()
         start_response(
             "200 OK",
