@@ -170,3 +170,16 @@ def test_a_replay_is_caught_as_long_as_its_timestamp_is_accepted(bot):
         assert again.ok and again.json().get("duplicate") is True
     finally:
         server.stop()
+
+
+def test_doctor_warns_when_this_hosts_clock_is_off_the_databases(postgres):
+    from bot.ops.doctor import OK, WARN, database_clock_check
+
+    repo = SqlRepository(postgres.fresh())
+    try:
+        on_time = database_clock_check(repo)
+        assert on_time.verdict == OK and "off the database's clock" in on_time.detail
+        ahead = database_clock_check(repo, host_time=lambda: time.time() + 180)
+        assert ahead.verdict == WARN and "+180." in ahead.detail and "fix NTP" in ahead.detail
+    finally:
+        repo.close()
