@@ -127,6 +127,9 @@ class _NoHealth:
     def readiness(self) -> dict[str, bool]:
         return {"started": True}
 
+    def warnings(self) -> list[str]:
+        return []
+
     def metrics(self) -> str:
         return ""
 

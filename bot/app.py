@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 import handlers
 from bot.adapters.ovh.gateway import OvhGateway, make_client
 from bot.adapters.slack.notifier import SlackDirectory, SlackNotifier
+from bot.adapters.sql.clock import MAX_SKEW_SECONDS, DatabaseClock
 from bot.adapters.sql.leader import AdvisoryLeader, Alone, leadership
 from bot.adapters.sql.repository import SqlRepository
 from bot.adapters.sql.shared import DatabaseBudget
@@ -72,6 +73,7 @@ class Runtime:
     clicks: TrackingExecutor  # what a button click does after its ack: decisions, never behind reads
     counters: Counters
     leader: Alone | AdvisoryLeader = field(default_factory=Alone)
+    database_clock: DatabaseClock | None = None  # replicas on PostgreSQL: the service's clock
     started: bool = field(default=False)
     slack_connected: Callable[[], bool] = field(default=lambda: True)
 
@@ -88,6 +90,16 @@ class Runtime:
             "database": database,
             "poller": self.poller.healthy(),
         }
+
+    def warnings(self) -> list[str]:
+        """What /readyz reports without failing: the bot works, but something wants fixing."""
+        clock = self.database_clock
+        if clock is None or clock.in_step():
+            return []
+        return [
+            f"this host's clock is {clock.skew or 0.0:+.1f} s off the database's (over "
+            f"{MAX_SKEW_SECONDS:.0f} s): pcc-bot follows the database's; fix NTP on this host"
+        ]
 
     def leads(self) -> bool:
         """This replica runs the scheduled work now (always, on SQLite)."""
@@ -187,6 +199,7 @@ def build_runtime(
     config: Config,
     *,
     clock: Clock | None = None,
+    host_clock: Clock | None = None,
     ovh_client: Any = None,
     work_threads: int = 32,
     slack_timeout: int = 10,
@@ -195,7 +208,9 @@ def build_runtime(
     read_wait_seconds: float = READ_WAIT_SECONDS,
     budget_time: tuple[Callable[[], float], Callable[[float], None]] | None = None,
 ) -> Runtime:
-    """``budget_time`` (clock, sleep) drives the call budget's window: tests pass a simulated minute."""
+    """``clock``: the service's clock as given (tests drive time with it); by default this host's, or on
+    a shared database the database's, followed through ``host_clock`` (this host's unless given).
+    ``budget_time`` (clock, sleep) drives the call budget's window: tests pass a simulated minute."""
     web_client = WebClient(token=config.slack_bot_token, base_url=config.slack_api_url, timeout=slack_timeout)
     listeners = TrackingExecutor(max_workers=8, thread_name_prefix="listener")
     commands = TrackingExecutor(max_workers=work_threads, thread_name_prefix="command")
@@ -221,6 +236,11 @@ def build_runtime(
     )
     counters = Counters()
     repo = SqlRepository(config.database, busy_timeout=db_busy_timeout)
+    # Replicas compare each other's times (calls, doubts, claims): on a shared database, one clock.
+    database_clock = None
+    if clock is None and config.shared_database:
+        database_clock = DatabaseClock(host_clock or SystemClock(), repo.database_time)
+        database_clock.sync()
     # The key's budget is every replica's: on a shared database, counted there too.
     shared = DatabaseBudget(repo, OVH_WINDOW_SECONDS, settings.replica) if config.shared_database else None
     gateway = OvhGateway(
@@ -246,13 +266,15 @@ def build_runtime(
         notifier=SlackNotifier(web_client),
         directory=SlackDirectory(web_client),
         settings=settings,
-        clock=clock or SystemClock(),
+        clock=clock or database_clock or host_clock or SystemClock(),
         background=commands.submit,  # the form's lists load there, never on a listener thread
     )
     handed = Wiring(service=service, commands=commands, clicks=clicks)
     handlers.register(app, handed, allowed_channels=config.allowed_channels)
     leader = leadership(config.database)
-    poller = Poller(service, config.poll_seconds, counters, leader)
+    poller = Poller(
+        service, config.poll_seconds, counters, leader, sync=database_clock.sync if database_clock else None
+    )
     return Runtime(
         config=config,
         app=app,
@@ -265,4 +287,5 @@ def build_runtime(
         clicks=clicks,
         counters=counters,
         leader=leader,
+        database_clock=database_clock,
     )

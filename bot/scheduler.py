@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -29,11 +30,17 @@ class Leadership(Protocol):
 
 class Poller:
     def __init__(
-        self, service: PccService, poll_seconds: int, counters: Counters, leader: Leadership
+        self,
+        service: PccService,
+        poll_seconds: int,
+        counters: Counters,
+        leader: Leadership,
+        sync: Callable[[], object] | None = None,
     ) -> None:
         self._service = service
         self._counters = counters
         self._leader = leader
+        self._sync = sync
         self.poll_seconds = poll_seconds
         self.leading = False
         self._scheduler = BackgroundScheduler(timezone="UTC")
@@ -48,6 +55,7 @@ class Poller:
             self._poll, "interval", seconds=tick, id="poll", next_run_time=first, **options
         )
         self._scheduler.add_job(self._deliver, "interval", seconds=DELIVERY_SECONDS, id="deliver", **options)
+        self._scheduler.add_job(self._keep_time, "interval", seconds=TICK_SECONDS, id="clock", **options)
 
     def take_lead(self) -> bool:
         """Ask for the lead (kept while held); True when this process runs the scheduled work."""
@@ -70,6 +78,13 @@ class Poller:
         """The ticker ran within three periods (or the bot started less than three periods ago)."""
         reference = self.last_poll if self.last_poll is not None else self._created
         return time.monotonic() - reference < 3 * self.poll_seconds + 30
+
+    def _keep_time(self) -> None:
+        """Follow the database's clock (replicas), and ask for the lead even while a long poll runs:
+        the leader's session is never idle long enough for the server to end it."""
+        if self._sync is not None:
+            self._sync()
+        self.take_lead()
 
     def _deliver(self) -> None:
         self._service.deliver_notices()

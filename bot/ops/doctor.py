@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.adapters.ovh.client import make_client
 from bot.adapters.ovh.routes import access_rules, routes_for
 from bot.adapters.slack import ids
+from bot.adapters.sql.clock import MAX_SKEW_SECONDS as MAX_DATABASE_SKEW_SECONDS
 from bot.adapters.sql.repository import SqlRepository
 from bot.domain import PccBotError
 from bot.ops.config import Config
@@ -186,13 +187,41 @@ def _destinations_check(client: Any, config: Config) -> Check:
     return Check("Zones", OK, f"sources in {policy.source_zone}; destinations in {', '.join(destinations)}")
 
 
-def _database_check(config: Config) -> Check:
-    """Reachable, which server, and migrated to this release's schema (opening it migrates)."""
-    shown = config.database_shown
+def _database_checks(config: Config) -> list[Check]:
+    """Reachable, which server, and migrated to this release's schema (opening it migrates); on a
+    shared database, this host's clock against the database's (the one every replica follows)."""
     try:
         repo = SqlRepository(config.database)
     except PccBotError as error:
-        return Check("Database", FAIL, str(error))
+        return [Check("Database", FAIL, str(error))]
+    try:
+        checks = [_database_check(config, repo)]
+        if config.shared_database and checks[0].verdict == OK:
+            checks.append(database_clock_check(repo))
+        return checks
+    finally:
+        repo.close()
+
+
+def database_clock_check(repo: SqlRepository, host_time: Callable[[], float] = time.time) -> Check:
+    """This host's clock against the database's: a warning past MAX_DATABASE_SKEW_SECONDS."""
+    before = host_time()
+    try:
+        database = repo.database_time()
+    except PccBotError as error:
+        return Check("Database clock", WARN, f"the database's clock could not be read: {error}")
+    skew = (before + host_time()) / 2 - database
+    off = abs(skew) > MAX_DATABASE_SKEW_SECONDS
+    detail = f"this host is {skew:+.1f} s off the database's clock"
+    if off:
+        detail += (
+            f" (over {MAX_DATABASE_SKEW_SECONDS:.0f} s): pcc-bot follows the database's, but fix NTP here"
+        )
+    return Check("Database clock", WARN if off else OK, detail)
+
+
+def _database_check(config: Config, repo: SqlRepository) -> Check:
+    shown = config.database_shown
     try:
         if (
             not config.shared_database
@@ -207,8 +236,6 @@ def _database_check(config: Config) -> Check:
         )
     except PccBotError as error:
         return Check("Database", FAIL, f"{shown}: {error}")
-    finally:
-        repo.close()
 
 
 def run_checks(config: Config) -> list[Check]:
@@ -221,7 +248,7 @@ def run_checks(config: Config) -> list[Check]:
         *(problems or [Check("Configuration", OK, "every required variable is set")]),
         *_slack_checks(config),
         *_ovh_checks(config),
-        _database_check(config),
+        *_database_checks(config),
     ]
 
 

@@ -131,6 +131,10 @@ class SlidingWindow:
                 self._sent.extend([(now, who)] * count)
             return fits
 
+    def now(self) -> float:
+        """The clock the window counts its waits on."""
+        return self._clock()
+
     def wait_time(self, who: str | None = None) -> float:
         with self._lock:
             now = self._clock()

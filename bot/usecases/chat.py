@@ -204,6 +204,8 @@ class ChatDesk:
             now = self._clock.now()
             until = now + settings.notice_lease
             for notice in self._repo.claim_notices(now, settings.notice_batch, settings.replica, until):
+                if not self._still_ours(notice):
+                    continue
                 try:
                     self._send(notice)
                 except NoticeNotDelivered as error:
@@ -219,6 +221,16 @@ class ChatDesk:
                 self._accepted.discard(notice.id)
                 sent += 1
         return sent
+
+    def _still_ours(self, notice: Notice) -> bool:
+        """Renew the claim's lease just before the send: a batch slower than its lease (a slow Slack)
+        never sends what another replica took over meanwhile."""
+        until = self._clock.now() + self._settings.notice_lease
+        try:
+            return self._repo.renew_notice_claim(notice.id, self._settings.replica, until)
+        except StorageError as error:  # still claimed by this replica: sent at a later delivery
+            log.warning("notice %d not sent now: its claim could not be renewed (%s)", notice.id, error)
+            return False
 
     def _send(self, notice: Notice) -> None:
         """Post one notice, unless the chat already accepted it and only its record is missing."""

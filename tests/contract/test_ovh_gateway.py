@@ -176,3 +176,35 @@ def test_a_list_that_misstates_its_size_is_read_in_a_bounded_number_of_pages(sim
     listing = gateway.filer_listing("pcc-192-0-2-99", 2001)
     assert len(listing.datacenters[0].filers) == 50  # the one page the API really gave
     assert len(simulator.sim.calls_to("GET", filers)) == 2  # the second page repeated the first: stop
+
+
+def test_a_clock_refusal_is_never_resent_after_the_calls_deadline(simulator):
+    """Low 3: the POST waited 40 s of its 50 s for the budget, then OVHcloud refused its time; its
+    resend would leave 60 s after the call began, past the 50 s allowed: it is not sent at all."""
+    from bot.domain import BudgetSpent
+    from bot.support.window import SlidingWindow
+    from tests.helpers import BudgetTime
+
+    time = BudgetTime()
+    limiter = SlidingWindow(2, time.clock, time.sleep, reserve=1, window=60)
+    client = make_client(
+        OvhCredentials(simulator.url, DEMO_APPLICATION_KEY, DEMO_APPLICATION_SECRET, DEMO_CONSUMER_KEY)
+    )
+    gateway = OvhGateway(
+        client, migration_route="linkFilerFromSbg", limiter=limiter, mutation_wait_seconds=50
+    )
+    assert limiter.try_acquire(mutating=True)
+    time.sleep(20)
+    assert limiter.try_acquire(mutating=True)  # the minute is full: the POST waits 40 s, a resend 20 more
+    started = time.now
+    refusal = {
+        "errorCode": "INVALID_SIGNATURE",
+        "httpCode": "400 Bad Request",
+        "message": "Invalid signature",
+    }
+    simulator.sim.inject("POST", r"linkFilerFromSbg$", 400, body=refusal)
+    with pytest.raises(BudgetSpent) as caught:
+        gateway.start_migration(SPEC, gateway.migration_route)
+    assert not caught.value.ambiguous  # said as not sent
+    assert len(simulator.sim.calls_to("POST", r"linkFilerFromSbg$")) == 1  # the refused one only
+    assert time.now - started <= 50

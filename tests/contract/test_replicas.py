@@ -9,12 +9,16 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import text
 
+from bot.adapters.sql import store as store_module
+from bot.adapters.sql.clock import DatabaseClock
 from bot.adapters.sql.leader import AdvisoryLeader, Alone, leadership
 from bot.adapters.sql.repository import SqlRepository
 from bot.adapters.sql.shared import DatabaseBudget
+from bot.adapters.sql.store import SESSION_SETTINGS, WRITE_LOCK, Store, session_options
 from bot.demo.samples import sample_draft
-from bot.domain import NoticeDraft, NoticeKind, State
+from bot.domain import NoticeDraft, NoticeKind, State, StorageError
 from bot.support.window import SlidingWindow
 from bot.usecases.ports import Change
 
@@ -139,3 +143,105 @@ def test_a_leader_whose_server_is_unreachable_steps_down_without_raising():
 def test_sqlite_has_one_process_and_it_leads(tmp_path):
     assert isinstance(leadership(str(tmp_path / "bot.db")), Alone)
     assert Alone().leads()
+
+
+class _HostClock:
+    """A host's clock ``ahead`` of the real time (a replica whose NTP is off), in this process."""
+
+    def __init__(self, ahead: timedelta) -> None:
+        self.ahead = ahead
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.ahead
+
+
+def test_a_replica_whose_clock_is_3_minutes_ahead_keeps_the_databases_time(replicas):
+    first, _ = replicas
+    clock = DatabaseClock(_HostClock(timedelta(minutes=3)), first.database_time)
+    assert clock.in_step()  # nothing measured yet: nothing to report
+    clock.sync()
+    database = datetime.fromtimestamp(first.database_time(), UTC)
+    assert abs((clock.now() - database).total_seconds()) < 1
+    assert 179 < (clock.skew or 0) < 181 and not clock.in_step()
+    assert DatabaseClock(_HostClock(timedelta(seconds=2)), first.database_time).sync() is not None
+
+
+def test_a_batch_slower_than_its_lease_never_sends_what_another_replica_took_over(replicas):
+    first, second = replicas
+    _queue_notices(first, 1)
+    held = first.claim_notices(NOW, 10, "slow", NOW + LEASE)
+    assert first.renew_notice_claim(held[0].id, "slow", NOW + 2 * LEASE)  # still its own: renewed
+    later = NOW + LEASE + timedelta(seconds=1)  # the second notice's lease lapsed meanwhile
+    taken = second.claim_notices(later, 10, "fast", later + LEASE)
+    assert [n.id for n in taken] == [held[1].id]
+    assert not first.renew_notice_claim(held[1].id, "slow", later + LEASE)  # the slow one skips it
+    assert second.renew_notice_claim(held[1].id, "fast", later + LEASE)
+    second.notice_sent(held[1].id, later)
+    assert not second.renew_notice_claim(held[1].id, "fast", later + LEASE)  # sent: never again
+
+
+def test_every_session_carries_the_timeouts_that_free_a_frozen_replicas_locks(postgres):
+    url = postgres.fresh()
+    store, leader = Store(url), AdvisoryLeader(url)
+    try:
+        with store.connection() as conn:
+            shown = {
+                name: conn.execute(text(f"SHOW {name}")).scalar()
+                for name in ("lock_timeout", "idle_in_transaction_session_timeout")
+            }  # (the keepalives show 0 on the tests' Unix socket: they apply to TCP only)
+        assert shown == {"lock_timeout": "3s", "idle_in_transaction_session_timeout": "10s"}
+        assert leader.leads()
+        assert leader._conn.execute("SHOW idle_session_timeout").fetchone()[0] == "20s"
+    finally:
+        store.close()
+        leader.close()
+
+
+def _hold_the_write_lock(url: str, seconds: float, *, commit: bool) -> threading.Thread:
+    """Another replica's write transaction holding the write lock for ``seconds`` (then committed, or
+    left open as by a frozen process). Returns once the lock is held."""
+    import psycopg
+
+    held = threading.Event()
+
+    def hold() -> None:
+        with psycopg.connect(url, options=session_options(SESSION_SETTINGS)) as conn:
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
+            held.set()
+            time.sleep(seconds)
+            if commit:
+                conn.commit()
+
+    thread = threading.Thread(target=hold, daemon=True)
+    thread.start()
+    assert held.wait(10)
+    return thread
+
+
+def test_a_write_waits_again_past_lock_timeout_and_goes_through(postgres):
+    url = postgres.fresh()
+    repo = SqlRepository(url)
+    try:
+        holder = _hold_the_write_lock(url, 4.5, commit=True)  # longer than lock_timeout (3 s)
+        request = repo.add(sample_draft(4243, NOW), card_channel="COPS")
+        assert repo.get(request.id) is not None
+        holder.join(10)
+    finally:
+        repo.close()
+
+
+def test_a_frozen_replica_inside_a_write_loses_its_lock_and_a_write_never_waits_forever(
+    postgres, monkeypatch
+):
+    url = postgres.fresh()
+    repo = SqlRepository(url)
+    try:
+        _hold_the_write_lock(url, 60, commit=False)  # frozen: the server ends it after 10 s idle
+        request = repo.add(sample_draft(4244, NOW), card_channel="COPS")  # waits, then goes through
+        assert repo.get(request.id) is not None
+        monkeypatch.setattr(store_module, "LOCK_PATIENCE", 0.5)
+        _hold_the_write_lock(url, 5, commit=True)
+        with pytest.raises(StorageError, match=r"the database is busy .*nothing was changed, try again"):
+            repo.add(sample_draft(4245, NOW), card_channel="COPS")
+    finally:
+        repo.close()

@@ -99,3 +99,22 @@ def test_a_database_url_never_shows_its_password():
     assert "s3cret-pw" not in repr(config) and "s3cret-pw" not in config.database_shown
     assert config.database_shown == "postgresql://pcc:***@db.internal:5432/pcc"
     assert load({}, read_dotenv=False).database == "./pcc-bot.db"  # SQLite unless told otherwise
+
+
+def test_a_database_url_with_its_password_in_the_query_never_shows_it():
+    """libpq's other form (``?password=``): doctor, the start-up error and the leader's log line all
+    show the location through ``redact``."""
+    from bot.ops.config import load
+    from bot.support.locations import redact
+
+    url = "postgresql://pcc@db.internal/pcc?sslmode=require&password=s3cret-pw&sslpassword=k3y-pw"
+    config = load({"PCC_DATABASE_URL": url}, read_dotenv=False)
+    assert "s3cret-pw" not in config.database_shown and "k3y-pw" not in repr(config)
+    assert (
+        config.database_shown
+        == "postgresql://pcc@db.internal/pcc?sslmode=require&password=***&sslpassword=***"
+    )
+    assert (
+        redact("postgres:///pcc?host=/run/pg&password=x%40y") == "postgres:///pcc?host=/run/pg&password=***"
+    )
+    assert redact("postgresql://pcc:p@ss@db/pcc") == "postgresql://pcc:***@db/pcc"

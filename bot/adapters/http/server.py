@@ -16,9 +16,11 @@ import waitress
 from slack_bolt import App, BoltContext
 from slack_bolt.request import BoltRequest
 from slack_bolt.request.internals import build_context
+from slack_sdk.signature import Clock as SignatureClock
 from slack_sdk.signature import SignatureVerifier
 
 from bot.domain import PccBotError
+from bot.usecases.ports import Clock
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
@@ -55,8 +57,10 @@ class SlackHttpRequest(BoltRequest):
 
 
 EVENTS_PATH = "/slack/events"
-#: Slack's signature check refuses a timestamp older than this; a replay is caught within it.
-REPLAY_WINDOW_SECONDS = 5 * 60 + 30
+#: Slack's signature check accepts a timestamp from 5 minutes before it to 5 minutes after it: a request
+#: first seen 5 minutes early is still accepted 10 minutes later, so a replay is remembered that long
+#: (and a margin for the clock the replicas share, the database's).
+REPLAY_WINDOW_SECONDS = 2 * 5 * 60 + 30
 MAX_BODY = 1024 * 1024
 
 _REASONS = {
@@ -92,12 +96,13 @@ class Replays(Protocol):
 class LocalReplays:
     """Signed requests seen by this process (a bot with no database, and the tests' own servers)."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._seen: OrderedDict[str, float] = OrderedDict()
         self._lock = threading.Lock()
+        self._clock = clock
 
     def first_sight(self, key: str, window: float) -> bool:
-        now = time.monotonic()
+        now = self._clock()
         with self._lock:
             while self._seen and now - next(iter(self._seen.values())) > window:
                 self._seen.popitem(last=False)
@@ -107,11 +112,23 @@ class LocalReplays:
             return True
 
 
+class _EpochClock(SignatureClock):
+    """The signature check's clock: the service's (on replicas, the database's time)."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+
+    def now(self) -> float:
+        return self._clock.now().timestamp()
+
+
 class Health(Protocol):
     @property
     def started(self) -> bool: ...
 
     def readiness(self) -> dict[str, bool]: ...
+
+    def warnings(self) -> list[str]: ...
 
     def metrics(self) -> str: ...
 
@@ -131,10 +148,14 @@ class SlackWsgi:
         ops: bool = False,
         ops_token: str | None = None,
         replays: Replays | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self._app = app
         self._health = health
-        self._verifier = SignatureVerifier(signing_secret) if signing_secret else None
+        # Replicas check a timestamp on the clock they share (the database's), so that the replay
+        # memory (on that clock too) covers every replica's window of acceptance.
+        verifier_clock = _EpochClock(clock) if clock is not None else SignatureClock()
+        self._verifier = SignatureVerifier(signing_secret, clock=verifier_clock) if signing_secret else None
         self._ops = ops
         self._ops_token = ops_token
         # Signed requests already handled, for as long as their timestamp is accepted: a replay
@@ -170,7 +191,8 @@ class SlackWsgi:
         if path == "/readyz":
             checks = self._health.readiness()
             ok = all(checks.values())
-            return self._reply(start_response, 200 if ok else 503, {"ok": ok, **checks})
+            body: dict[str, Any] = {"ok": ok, **checks, "warnings": self._health.warnings()}
+            return self._reply(start_response, 200 if ok else 503, body)
         payload = self._health.metrics().encode()
         start_response(
             "200 OK",

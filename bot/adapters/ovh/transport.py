@@ -92,10 +92,15 @@ class OvhTransport:
 
     # ------------------------------------------------------------ plumbing
 
-    def _counted(self, method: str, path: str, call: Callable[[], Answer], mutating: bool) -> Answer:
+    def _counted(
+        self, method: str, path: str, call: Callable[[], Answer], mutating: bool, wait: float
+    ) -> Answer:
+        """One call within the budget, waiting for a place up to ``wait`` seconds (below 0: a resend
+        already past its call's deadline, not sent at all)."""
         route = route_of(path)
-        wait = self._mutation_wait if mutating else waits.max_wait(self._max_wait)
         try:
+            if wait < 0:
+                raise RateLimited(self.limiter.wait_time())
             self.limiter.acquire(wait, mutating=mutating, who=logs.current_user(), on_wait=waits.current())
         except RateLimited as error:
             self._counters.inc("pcc_ovh_throttled_total", method=method, route=route)
@@ -124,15 +129,18 @@ class OvhTransport:
         def call() -> Answer:
             return send(self.client, method, path, body, headers)
 
+        # One deadline for the call and its resend: a resend waits only for what is left of it.
+        wait = self._mutation_wait if mutating else waits.max_wait(self._max_wait)
+        deadline = self.limiter.now() + wait
         try:
-            return self._counted(method, path, call, mutating)
+            return self._counted(method, path, call, mutating, wait)
         except ovh.exceptions.APIError as raw:
             code = clock_refusal(raw)
             if code is None:
                 raise
             log.warning("OVHcloud refused the request time (%s): resyncing the clock with /auth/time", code)
             self.client._time_delta = None  # python-ovh recomputes it lazily from /auth/time
-            return self._counted(method, path, call, mutating)
+            return self._counted(method, path, call, mutating, deadline - self.limiter.now())
 
     def _answer(self, path: str, what: str, headers: dict[str, str] | None = None) -> Answer:
         """A signed GET, retried with exponential backoff on 5xx, 429 (as long as Retry-After asks,

@@ -1,10 +1,13 @@
 """Which replica runs the scheduled work (polling, reminders, expiry, boards): one at a time.
 
 SQLite: the one process leads. PostgreSQL: whoever holds a session-level advisory lock, taken on a
-connection of its own (outside the pool, autocommit, never idle in a transaction, TCP keepalives on)
-and checked at every tick: an error on that connection steps down at once, and the lock dies with
-the connection, so a survivor takes over at its next tick. Correctness never depends on the leader
-(decisions are compare-and-set in the database); the lock only keeps the work from being done twice."""
+connection of its own (outside the pool, autocommit, never idle in a transaction, TCP keepalives on
+both sides) and checked at every tick: an error on that connection steps down at once, and the lock
+dies with the connection, so a survivor takes over at its next tick. A leader that stops ticking (a
+frozen process, a paused VM: its kernel still answers keepalives) loses the session, and the lock,
+after ``idle_session_timeout`` (PostgreSQL 14 or later): the others take over within seconds.
+Correctness never depends on the leader (decisions are compare-and-set in the database); the lock
+only keeps the work from being done twice."""
 
 from __future__ import annotations
 
@@ -13,13 +16,16 @@ import logging
 import threading
 from typing import Any
 
-from bot.adapters.sql.store import KEEPALIVES
+from bot.adapters.sql.store import KEEPALIVES, SESSION_SETTINGS, session_options
 from bot.support.locations import is_postgres, redact
 
 log = logging.getLogger(__name__)
 
 #: The advisory lock of leadership (any constant of our own, apart from the write lock).
 LEADER_LOCK = 0x50CC_0002
+#: The leader's session: ended by the server once idle this long. A live leader asks at every tick
+#: (every few seconds); a frozen one loses the lead to a survivor's next tick.
+LEADER_SESSION: dict[str, str] = {**SESSION_SETTINGS, "idle_session_timeout": "20s"}
 
 
 class Alone:
@@ -48,7 +54,7 @@ class AdvisoryLeader:
                 if self._conn is None or self._conn.closed:
                     self._conn = psycopg.connect(
                         self._url, autocommit=True, connect_timeout=5, application_name="pcc-bot-leader",
-                        **KEEPALIVES,
+                        options=session_options(LEADER_SESSION), **KEEPALIVES,
                     )  # fmt: skip
                     self._leading = False
                 if self._leading:

@@ -74,6 +74,20 @@ class Outbox:
             rows = conn.execute(statement(claim, params), params).mappings().all()
         return sorted((to_notice(dict(row)) for row in rows), key=lambda n: picked.index(n.id))
 
+    def renew_notice_claim(self: Stored, notice_id: int, claimer: str, until: datetime) -> bool:
+        """Extend ``claimer``'s claim on a notice until ``until`` just before it is sent; False when the
+        claim is no longer ``claimer``'s (its lease lapsed and another replica took it over) or the
+        notice was settled meanwhile: then it must not be sent."""
+        with self._store.write() as conn:
+            renewed = conn.execute(
+                text(
+                    "UPDATE notices SET claimed_until = :until WHERE id = :id AND claimed_by = :me "
+                    "AND sent_at IS NULL AND dead_at IS NULL RETURNING id"
+                ),
+                {"until": iso(until), "id": notice_id, "me": claimer},
+            ).first()
+        return renewed is not None
+
     def pending_notice_count(self: Stored) -> int:
         rows = self._store.rows("SELECT count(*) AS n FROM notices WHERE sent_at IS NULL AND dead_at IS NULL")
         return int(rows[0]["n"])

@@ -23,6 +23,10 @@ PRUNE_ONE_IN = 50
 class Shared:
     """Mixed into SqlRepository."""
 
+    def database_time(self: Stored) -> float:
+        """The database's clock, as seconds since the epoch (what the replicas' clocks follow)."""
+        return float(self._store.rows(f"SELECT {self._store.epoch_sql()} AS t")[0]["t"])
+
     def first_sight(self: Stored, key: str, window: float) -> bool:
         """True for the first replica to see ``key`` within ``window`` seconds; False for a replay.
         One insert, unserialized (the key's uniqueness decides); the old keys go once in a while."""

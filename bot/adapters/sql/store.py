@@ -7,18 +7,24 @@ Everything that depends on the engine is decided here, once:
   write transaction first takes one transaction-level advisory lock, so writes are serialized across
   every replica exactly as SQLite serializes them (no deadlock between the counters' rows, and one
   behaviour to test). Reads take no lock.
+- A frozen replica (SIGSTOP, a paused VM) never holds the others: its sessions carry
+  ``idle_in_transaction_session_timeout`` (the server ends a transaction left open, and its locks go
+  with it), ``lock_timeout`` (a wait for a lock ends, and the write waits again from the start, for
+  ``LOCK_PATIENCE`` seconds in all, before it is answered as refused) and server-side TCP keepalives
+  (a vanished host is noticed in seconds, not two hours).
 """
 
 from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine, TextClause, bindparam, create_engine, event, text
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from bot.domain import StorageError
@@ -37,6 +43,28 @@ KEEPALIVES: dict[str, Any] = {
     "keepalives_interval": 10,
     "keepalives_count": 3,
 }
+#: What every session of ours carries on the server's side (PostgreSQL's own settings).
+SESSION_SETTINGS: dict[str, str] = {
+    "lock_timeout": "3s",  # a lock held by a frozen replica: stop waiting, wait again (LOCK_PATIENCE)
+    "idle_in_transaction_session_timeout": "10s",  # a transaction left open: ended, its locks freed
+    "tcp_keepalives_idle": "10",  # the server notices a vanished client in about 25 s
+    "tcp_keepalives_interval": "5",
+    "tcp_keepalives_count": "3",
+}
+#: A write waits this long in all for the write lock (longer than a frozen holder keeps it: the
+#: server ends its transaction after idle_in_transaction_session_timeout) before it is refused.
+LOCK_PATIENCE = 25.0
+#: PostgreSQL's "lock_not_available": lock_timeout ended a wait.
+LOCK_NOT_AVAILABLE = "55P03"
+
+
+def session_options(settings: Mapping[str, str]) -> str:
+    """libpq's ``options``: server settings for every session of a connection."""
+    return " ".join(f"-c {name}={value}" for name, value in settings.items())
+
+
+def lock_not_available(error: BaseException) -> bool:
+    return getattr(getattr(error, "orig", None), "sqlstate", None) == LOCK_NOT_AVAILABLE
 
 
 def _engine(location: str, busy_timeout: float) -> Engine:
@@ -47,7 +75,12 @@ def _engine(location: str, busy_timeout: float) -> Engine:
             pool_size=5,
             max_overflow=10,
             pool_pre_ping=True,  # a connection the server dropped is replaced, not handed out
-            connect_args={"connect_timeout": 5, "application_name": "pcc-bot", **KEEPALIVES},
+            connect_args={
+                "connect_timeout": 5,
+                "application_name": "pcc-bot",
+                "options": session_options(SESSION_SETTINGS),
+                **KEEPALIVES,
+            },
         )
     if location != ":memory:" and not os.path.exists(location):  # owner only: who decided what
         os.close(os.open(location, os.O_CREAT | os.O_WRONLY, 0o600))  # SQLite's WAL, SHM follow
@@ -114,14 +147,38 @@ class Store:
         with self._lock:
             self._check_open()
             try:
-                with self.engine.connect() as conn, self._writing(conn), conn.begin():
-                    if self.postgres and serialize_on is not None:
-                        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": serialize_on})
+                with self._serialized(serialize_on) as conn:
                     yield conn
             except IntegrityError:
                 raise
             except SQLAlchemyError as error:
+                if lock_not_available(error):
+                    raise StorageError(
+                        "the database is busy (a lock held by another replica did not come free): "
+                        "nothing was changed, try again"
+                    ) from error
                 raise StorageError(f"the database refused the change: {_short(error)}") from error
+
+    @contextmanager
+    def _serialized(self, serialize_on: int | None) -> Iterator[Connection]:
+        """A transaction holding the advisory lock ``serialize_on`` (PostgreSQL). A wait that
+        lock_timeout ends is rolled back and started again (nothing was done yet) until
+        ``LOCK_PATIENCE`` has passed: a frozen holder loses its transaction long before that."""
+        deadline = time.monotonic() + LOCK_PATIENCE
+        while True:
+            with self.engine.connect() as conn, self._writing(conn):
+                transaction = conn.begin()
+                try:
+                    if self.postgres and serialize_on is not None:
+                        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": serialize_on})
+                except OperationalError as error:
+                    transaction.rollback()
+                    if lock_not_available(error) and time.monotonic() < deadline:
+                        continue
+                    raise
+                with transaction:
+                    yield conn
+                return
 
     @contextmanager
     def _writing(self, conn: Connection) -> Iterator[None]:
