@@ -6,6 +6,9 @@ whose messages are printed here; OVHcloud is the built-in simulator, called with
 
 from __future__ import annotations
 
+import contextlib
+import html
+import os
 import re
 import sys
 import tempfile
@@ -56,6 +59,8 @@ CONSOLE_HELP = f"""Console commands (you are acting as a Slack user):
   quit
 Approvers: bob (listed by id) and carol (member of user group {APPROVER_GROUP})."""
 
+#: The console's own commands (not slash commands) and their usage.
+CONSOLE_WORDS = {"as": "as NAME", "wait": "wait SECONDS"}
 _MENTION = re.compile(r"<@U([A-Z0-9]+)>")
 _CHANNEL_REF = re.compile(r"<#([A-Z0-9]+)(\|[^>]*)?>")
 
@@ -94,6 +99,7 @@ def render(call: SlackCall) -> str:
     text = "\n".join(lines)
     text = _MENTION.sub(lambda m: "@" + m.group(1).lower(), text)
     text = _CHANNEL_REF.sub(lambda m: CHANNEL_NAMES.get(m.group(1), "#" + m.group(1)), text)
+    text = html.unescape(text)  # Slack's mrkdwn escapes <, > and &; a terminal shows them as typed
     if call.method == "response_url":
         where = "only you see this"
     else:
@@ -174,6 +180,8 @@ class Console:
             out(f"usage: {usage} (type ? for console commands)")
         elif head == "wait" and len(words) == 2 and words[1].isdigit():
             time.sleep(min(int(words[1]), 600))
+        elif head in CONSOLE_WORDS:  # a console command with a bad argument is not a slash command
+            out(f"usage: {CONSOLE_WORDS[head]} (type ? for console commands)")
         elif head in ("?", "console-help"):
             out(CONSOLE_HELP)
         else:
@@ -187,9 +195,18 @@ def run(
     speed: float, user: str, db_path: str | None, stdin: IO[str] = sys.stdin, stdout: IO[str] = sys.stdout
 ) -> int:
     interactive = stdin.isatty()
+    reader_gone = False
 
     def out(text: str) -> None:
-        print(text, file=stdout, flush=True)
+        """Print; when the reader has gone (`… | head -3`), stop printing quietly and end."""
+        nonlocal reader_gone
+        if reader_gone:
+            return
+        try:
+            print(text, file=stdout, flush=True)
+        except BrokenPipeError:
+            reader_gone = True
+            _silence(stdout)
 
     sim = SimulatorServer(Simulator(speed=speed)).start()
 
@@ -223,11 +240,11 @@ def run(
                 stdout.write(f"{console.user}> ")
                 stdout.flush()
             line = stdin.readline()
-            if not line:
+            if not line or reader_gone:
                 break
             if not interactive and line.strip():
                 out(f"\n{console.user}> {line.strip()}")
-            if not console.handle(line, out):
+            if not console.handle(line, out) or reader_gone:
                 break
     except KeyboardInterrupt:
         out("")
@@ -237,3 +254,12 @@ def run(
         sim.stop()
         workdir.cleanup()
     return 0
+
+
+def _silence(stream: IO[str]) -> None:
+    """Point a stream whose reader left at /dev/null, so that nothing (not even the interpreter's last
+    flush) raises BrokenPipeError."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
