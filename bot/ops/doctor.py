@@ -281,6 +281,11 @@ def request_consumer_key(config: Config, out: IO[str]) -> int:
         request.add_rule(method, path)
     try:
         answer = request.request()
+    except ovh.exceptions.HTTPError as error:
+        detail = error.args[1] if len(error.args) > 1 else error
+        raise PccBotError(
+            f"cannot reach OVHcloud at {config.ovh.endpoint}: {description.unreachable(detail)}"
+        ) from error
     except ovh.exceptions.APIError as error:
         raise PccBotError(f"OVHcloud refused the consumer key request: {error}") from error
     print("Consumer key requested, limited to:", file=out)
