@@ -54,8 +54,9 @@ def _parser() -> argparse.ArgumentParser:
     console.add_argument(
         "--speed",
         type=float,
-        default=720.0,
-        help="simulated replication speed-up (default 720: 4 hours in 20 s)",
+        default=cli_setup.DEMO_SPEED,
+        help=f"simulated replication speed-up (default {cli_setup.DEMO_SPEED:g}: a 4-hour copy in a minute, "
+        "long enough to see its expected end)",
     )
     console.add_argument("--db", default=None, help="SQLite file (default: a fresh temporary one)")
     sim = sub.add_parser("simulator", help="the OVHcloud API simulator as an HTTP server")
@@ -225,7 +226,7 @@ def run(cfg: Config) -> int:
         file=sys.stderr,
     )
     logs.setup("WARNING")
-    return int(_demo("console").run(speed=720.0, user="alice", db_path=None))
+    return int(_demo("console").run(speed=cli_setup.DEMO_SPEED, user="alice", db_path=None))
 
 
 def _dispatch(args: argparse.Namespace) -> int:

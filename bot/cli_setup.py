@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import argparse
 
+#: The console's and the rehearsal's replication speed-up: a 4-hour copy takes a minute, long enough
+#: for its card to show an expected end (the poller needs two readings that moved).
+DEMO_SPEED = 240.0
+
 
 def add_setup_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sub.add_parser(
@@ -49,5 +53,8 @@ def _rehearse_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     )
     rehearse.add_argument("--as", dest="user", default="alice", help="act as this user (default alice)")
     rehearse.add_argument(
-        "--speed", type=float, default=720.0, help="simulated replication speed-up (default 720)"
+        "--speed",
+        type=float,
+        default=DEMO_SPEED,
+        help=f"simulated replication speed-up (default {DEMO_SPEED:g})",
     )

@@ -111,10 +111,12 @@ def render(call: SlackCall) -> str:
 
 
 @dataclass
-class Console:
-    runtime: Runtime
+class Terminal:
+    """Typed lines made into what Slack would send: slash commands and button clicks. How they reach
+    the bot is the subclass's: in process (the console) or signed over HTTP (the rehearsal)."""
+
     standin: SlackStandInServer
-    user: str = "alice"
+    user: str
 
     def _slash(self, text: str) -> dict[str, Any]:
         return {
@@ -150,15 +152,21 @@ class Console:
 
     def _value(self, action_id: str, typed: str) -> str:
         """What the button the person means carries: for those about a call in doubt, the request id
-        and the call, as on its card."""
+        and the call, as on the last card that offered it."""
         if action_id not in ABOUT_A_DOUBT or not typed.isdigit():
             return typed
-        request = self.runtime.repo.get(int(typed))
-        return f"{typed}:{request.episode}" if request else typed
+        for call in reversed(
+            self.standin.standin.calls_to("chat.update") + self.standin.standin.calls_to("chat.postMessage")
+        ):
+            for block in call.args.get("blocks") or []:
+                for element in block.get("elements", []) if block.get("type") == "actions" else []:
+                    value = str(element.get("value", ""))
+                    if element.get("action_id") == action_id and value.split(":")[0] == typed:
+                        return ":".join(value.split(":")[:2])
+        return typed
 
     def _dispatch(self, body: dict[str, Any]) -> None:
-        self.runtime.app.dispatch(BoltRequest(body=body, mode="socket_mode"))
-        self.runtime.wait_idle(timeout=120)
+        raise NotImplementedError
 
     def handle(self, line: str, out: Callable[[str], None]) -> bool:
         """Run one console line; False means quit."""
@@ -191,31 +199,70 @@ class Console:
         return True
 
 
+@dataclass
+class Console(Terminal):
+    runtime: Runtime | None = None
+
+    def _value(self, action_id: str, typed: str) -> str:
+        if action_id not in ABOUT_A_DOUBT or not typed.isdigit() or self.runtime is None:
+            return typed
+        request = self.runtime.repo.get(int(typed))
+        return f"{typed}:{request.episode}" if request else typed
+
+    def _dispatch(self, body: dict[str, Any]) -> None:
+        assert self.runtime is not None
+        self.runtime.app.dispatch(BoltRequest(body=body, mode="socket_mode"))
+        self.runtime.wait_idle(timeout=120)
+
+
+class Screen:
+    """Where the terminal prints; when the reader has gone (`… | head -3`), it stops quietly."""
+
+    def __init__(self, stdout: IO[str]) -> None:
+        self.stdout = stdout
+        self.gone = False
+
+    def out(self, text: str) -> None:
+        if self.gone:
+            return
+        try:
+            print(text, file=self.stdout, flush=True)
+        except BrokenPipeError:
+            self.gone = True
+            _silence(self.stdout)
+
+    def show(self, call: SlackCall) -> None:
+        """A message the bot sent to Slack."""
+        if call.method in SHOWN_METHODS:
+            self.out(render(call))
+
+
+def repl(terminal: Terminal, screen: Screen, stdin: IO[str]) -> None:
+    """Read lines until the end of the input, `quit`, Ctrl-C or a reader gone."""
+    interactive = stdin.isatty()
+    try:
+        while not screen.gone:
+            if interactive:
+                screen.stdout.write(f"{terminal.user}> ")
+                screen.stdout.flush()
+            line = stdin.readline()
+            if not line or screen.gone:
+                break
+            if not interactive and line.strip():
+                screen.out(f"\n{terminal.user}> {line.strip()}")
+            if not terminal.handle(line, screen.out):
+                break
+    except KeyboardInterrupt:
+        screen.out("")
+
+
 def run(
     speed: float, user: str, db_path: str | None, stdin: IO[str] = sys.stdin, stdout: IO[str] = sys.stdout
 ) -> int:
-    interactive = stdin.isatty()
-    reader_gone = False
-
-    def out(text: str) -> None:
-        """Print; when the reader has gone (`… | head -3`), stop printing quietly and end."""
-        nonlocal reader_gone
-        if reader_gone:
-            return
-        try:
-            print(text, file=stdout, flush=True)
-        except BrokenPipeError:
-            reader_gone = True
-            _silence(stdout)
-
+    screen = Screen(stdout)
     sim = SimulatorServer(Simulator(speed=speed)).start()
-
-    def show(call: SlackCall) -> None:
-        if call.method in SHOWN_METHODS:
-            out(render(call))
-
     standin = SlackStandInServer(
-        SlackStandIn(usergroups={APPROVER_GROUP: [user_id("carol")]}, listener=show)
+        SlackStandIn(usergroups={APPROVER_GROUP: [user_id("carol")]}, listener=screen.show)
     ).start()
     workdir = tempfile.TemporaryDirectory(prefix="pcc-console-")
     config = simulator_config(
@@ -229,25 +276,12 @@ def run(
     )
     runtime = build_runtime(config)
     runtime.start_background()
-    console = Console(runtime, standin, user)
-    out(
+    screen.out(
         f"pcc-bot console: OVHcloud simulator at {sim.url} (replication x{speed:g}), Slack stand-in.\n"
         f"You are {user}. Try: filers pcc-192-0-2-15 · type ? for console commands."
     )
     try:
-        while True:
-            if interactive:
-                stdout.write(f"{console.user}> ")
-                stdout.flush()
-            line = stdin.readline()
-            if not line or reader_gone:
-                break
-            if not interactive and line.strip():
-                out(f"\n{console.user}> {line.strip()}")
-            if not console.handle(line, out) or reader_gone:
-                break
-    except KeyboardInterrupt:
-        out("")
+        repl(Console(standin, user, runtime), screen, stdin)
     finally:
         runtime.close()
         standin.stop()

@@ -143,3 +143,43 @@ def test_the_http_manifest_is_the_socket_mode_one_with_the_four_edits(tmp_path):
     assert made["oauth_config"] == original["oauth_config"] and made["features"]["bot_user"]
     done = pcc_bot("manifest", "--http", "http://pcc.example.com", env=CLEAN, cwd=tmp_path)
     assert done.returncode == 2 and "wants the public https URL" in done.stderr
+
+
+def test_the_rehearsal_runs_the_real_http_server_between_the_simulator_and_the_slack_stand_in(tmp_path):
+    script = "\n".join(
+        [
+            "filers pcc-192-0-2-15",
+            "migrate pcc-192-0-2-15 1337 1234 pcc-192-0-2-50 1515",
+            "approve 1",
+            "as bob",
+            "approve 1",
+            "wait soon",
+        ]
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "rehearse"],
+        input=script + "\n",
+        env={**CLEAN, "PCC_APPROVERS": "UNOBODY"},  # the shell's settings are not the rehearsal's
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "`pcc-bot serve --http` (pid " in out and "checking every request's signature" in out
+    assert out.count("(signed POST /slack/events: the server answered 200)") == 4
+    assert "`ssd-001234` id 1234" in out and "[only you see this]" in out  # the listing, by response_url
+    assert "== Datastore copy request #1: ssd-001234 → pcc-192-0-2-50 ==" in out and "[#ops]" in out
+    assert "you filed request #1 yourself" in out  # alice's own click, refused
+    assert "Replication started for request #1" in out  # bob's click: the one POST
+    assert "usage: wait SECONDS" in out
+    assert list(tmp_path.iterdir()) == []  # its database and log lived in a folder of its own
+
+
+def test_the_demo_copy_lasts_long_enough_for_its_card_to_show_an_expected_end(tmp_path):
+    script = "migrate pcc-192-0-2-15 1337 1234 pcc-192-0-2-50 1515\nas bob\napprove 1\nwait 12\nstatus 1\n"
+    done = console(script, tmp_path)  # the default speed, as `make run` starts it
+    assert done.returncode == 0, done.stderr
+    status = done.stdout.rsplit("bob> status 1", 1)[1]
+    assert "replicating" in status and "ends ~" in status and "done" not in status
