@@ -1,6 +1,7 @@
 """The rough edges a newcomer met in the first hour (issue 29), each tried again at the process boundary:
 the command line as a subprocess, the bot over signed HTTP."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -183,3 +184,33 @@ def test_the_demo_copy_lasts_long_enough_for_its_card_to_show_an_expected_end(tm
     assert done.returncode == 0, done.stderr
     status = done.stdout.rsplit("bob> status 1", 1)[1]
     assert "replicating" in status and "ends ~" in status and "done" not in status
+
+
+def test_the_card_says_so_before_anyone_approves_when_the_route_is_absent(bot, simulator):
+    def card_of(request_id: int) -> str:
+        cards = bot.slack.standin.calls_to("chat.postMessage")
+        return next(
+            json.dumps(c.args["blocks"], ensure_ascii=False)
+            for c in cards
+            if f"request #{request_id}:" in str(c.args.get("text"))
+        )
+
+    simulator.sim.describes_copy_routes = False
+    first = file_request(bot)
+    card = card_of(first)
+    assert "OVHcloud's published API description no longer lists this route" in card
+    assert 'linkFilerFromSbg {\\"filerId\\": 1234} (route absent from OVHcloud\'s API description)' in card
+    simulator.sim.describes_copy_routes = True
+    second = file_request(bot, "migrate pcc-192-0-2-15 1337 1235 pcc-192-0-2-50 1515")
+    assert "no longer lists this route" in card_of(second)  # the read is kept for an hour
+    assert len(simulator.sim.calls_to("GET", r"^/dedicatedCloud\.json$")) == 1
+
+
+def test_the_card_says_nothing_when_the_route_is_described(bot, simulator):
+    request_id = file_request(bot)
+    (card,) = [
+        c for c in bot.slack.standin.calls_to("chat.postMessage") if "request #" in str(c.args["text"])
+    ]
+    assert f"request #{request_id}" in card.args["text"]
+    assert "no longer lists this route" not in json.dumps(card.args["blocks"])
+    assert "route absent" not in json.dumps(card.args["blocks"])

@@ -7,6 +7,8 @@ description tells before any POST. `pcc-bot doctor` prints it; the gateway cache
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -15,11 +17,13 @@ import ovh.client
 import requests
 from requests import RequestException
 
-from bot.adapters.ovh.routes import AUTH_DETAILS, Route
+from bot.adapters.ovh.routes import AUTH_DETAILS, MIGRATION_ROUTES, Route
 from bot.domain import PccBotError
 
 DESCRIPTION_PATH = "/dedicatedCloud.json"
 PRESENT, ABSENT, UNREAD = "present", "absent", "could not read"
+#: How long a read of the description (or its failure) is reused by the filing path.
+CACHE_SECONDS = 3600.0
 
 
 class Unreadable(PccBotError):
@@ -110,3 +114,28 @@ def unreachable(error: BaseException) -> str:
     if "timed out" in lowered or "timeout" in lowered:
         return "no answer in time: check the network (proxy, firewall)"
     return "it could not be reached: check the network and the endpoint"
+
+
+class RouteDirectory:
+    """The description read at most once per CACHE_SECONDS (a failure too: filing never waits on it
+    twice), for the gateway's question: is this copy route absent?"""
+
+    def __init__(self, endpoint: str, seconds: float = CACHE_SECONDS) -> None:
+        self._endpoint = endpoint
+        self._seconds = seconds
+        self._lock = threading.Lock()
+        self._read: tuple[float, dict[tuple[str, str], tuple[str, ...]] | None] | None = None
+
+    def absent(self, migration_route: str) -> bool:
+        """True when the description was read and does not list the route; False when it lists it or
+        could not be read (nothing is claimed then)."""
+        with self._lock:
+            now = time.monotonic()
+            if self._read is None or now - self._read[0] > self._seconds:
+                try:
+                    self._read = (now, described(read(self._endpoint, timeout=5.0)))
+                except PccBotError:
+                    self._read = (now, None)
+            operations = self._read[1]
+        route = MIGRATION_ROUTES[migration_route]
+        return operations is not None and (route.method, route.template) not in operations
