@@ -1,6 +1,7 @@
 """`pcc-bot manifest --http https://host`: the Slack app manifest for HTTP mode, made from manifest.yml
-(Socket Mode) by the four edits HTTP mode needs: Socket Mode off, and the one public URL
-(`/slack/events`) for the slash command, the interactivity and the event subscriptions."""
+(Socket Mode) by the edits HTTP mode needs: Socket Mode off, and the one public URL (`/slack/events`)
+for the slash command, the interactivity, the options load URL (the migrate form's lists) and the event
+subscriptions."""
 
 from __future__ import annotations
 
@@ -49,6 +50,8 @@ def for_http(socket_manifest: str, base: str) -> str:
         elif stripped in ("event_subscriptions:", "interactivity:"):
             out.append(f"{indent}  request_url: {url}")
             edits += 1
+        if stripped == "interactivity:":
+            out.append(f"{indent}  message_menu_options_url: {url}")
     if edits != 4:
         raise PccBotError("manifest.yml is not the Socket Mode manifest this release knows: edit it by hand")
     return "\n".join(out) + "\n"

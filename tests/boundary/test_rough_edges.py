@@ -128,7 +128,7 @@ def test_refusals_name_people_and_every_click_is_answered(bot, simulator):
     assert "nothing left to cancel, every datastore's call was already sent" in bot.replies()[-1]
 
 
-def test_the_http_manifest_is_the_socket_mode_one_with_the_four_edits(tmp_path):
+def test_the_http_manifest_is_the_socket_mode_one_with_the_http_edits(tmp_path):
     import yaml
 
     done = pcc_bot("manifest", "--http", "https://pcc.example.com", env=CLEAN, cwd=tmp_path)
@@ -137,6 +137,7 @@ def test_the_http_manifest_is_the_socket_mode_one_with_the_four_edits(tmp_path):
     url = "https://pcc.example.com/slack/events"
     assert made["settings"]["socket_mode_enabled"] is False
     assert made["settings"]["interactivity"]["request_url"] == url
+    assert made["settings"]["interactivity"]["message_menu_options_url"] == url
     assert made["settings"]["event_subscriptions"]["request_url"] == url
     assert made["features"]["slash_commands"][0]["url"] == url
     with open(Path(__file__).resolve().parents[2] / "manifest.yml") as socket_mode:
