@@ -55,8 +55,8 @@ def _parser() -> argparse.ArgumentParser:
         "--speed",
         type=float,
         default=cli_setup.DEMO_SPEED,
-        help=f"simulated replication speed-up (default {cli_setup.DEMO_SPEED:g}: a 4-hour copy in a minute, "
-        "long enough to see its expected end)",
+        help=f"simulated replication speed-up (default {cli_setup.DEMO_SPEED:g}: a 4-hour copy in two "
+        "minutes, long enough to see its expected end)",
     )
     console.add_argument("--db", default=None, help="SQLite file (default: a fresh temporary one)")
     sim = sub.add_parser("simulator", help="the OVHcloud API simulator as an HTTP server")

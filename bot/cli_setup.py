@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import argparse
 
-#: The console's and the rehearsal's replication speed-up: a 4-hour copy takes a minute, long enough
-#: for its card to show an expected end (the poller needs two readings that moved).
-DEMO_SPEED = 240.0
+#: The console's and the rehearsal's replication speed-up: a 4-hour copy takes two minutes, long
+#: enough for its card to show an expected end minutes ahead (the poller needs two readings that moved).
+DEMO_SPEED = 120.0
 
 
 def add_setup_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

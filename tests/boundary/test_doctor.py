@@ -228,3 +228,17 @@ def test_an_unreadable_api_description_is_said_once(healthy, simulator):
     (unread,) = [c for c in checks if c.name == "API description"]
     assert unread.verdict == "warn" and "could not read" in unread.detail and "answered 503" in unread.detail
     assert not [c for c in checks if c.name == "Route"]
+
+
+def test_the_credentials_flow_completes_against_the_simulator(healthy, simulator):
+    import re
+
+    import requests
+
+    out = io.StringIO()
+    doctor.request_consumer_key(healthy, out)
+    url = re.search(r"Open (\S+) and log in", out.getvalue()).group(1)
+    assert requests.get(url, timeout=5).status_code == 200  # the account owner's validation
+    assert requests.get(url, timeout=5).status_code == 403  # once only
+    config = replace(healthy, ovh=replace(healthy.ovh, consumer_key="sim-ck-1"))
+    assert verdicts(config)["OVHcloud rights"] == "ok"
