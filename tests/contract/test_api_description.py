@@ -46,3 +46,21 @@ def test_the_docs_name_every_log_level_the_code_takes():
     text = (Path(__file__).resolve().parents[2] / "docs" / "configuration.md").read_text()
     (row,) = [line for line in text.splitlines() if line.startswith("| `LOG_LEVEL` |")]
     assert all(level in row for level in LOG_LEVELS), row
+
+
+class _SpentBudget:
+    def acquire(self, max_wait: float, **_: object) -> None:
+        from bot.support.window import RateLimited
+
+        raise RateLimited(30.0)
+
+
+def test_the_description_read_takes_a_place_in_the_budget_and_is_kept(simulator):
+    read = lambda: simulator.sim.calls_to("GET", r"^/dedicatedCloud\.json$")  # noqa: E731
+    spent = description.RouteDirectory(simulator.url, _SpentBudget())
+    assert spent.absent("linkFilerFromSbg") is False and read() == []  # no place: nothing read, claimed
+    simulator.sim.describes_copy_routes = False
+    kept = description.RouteDirectory(simulator.url)
+    assert kept.absent("linkFilerFromSbg") and kept.absent("copyFiler") and len(read()) == 1
+    unreachable = description.RouteDirectory("http://127.0.0.1:9/1.0")
+    assert unreachable.absent("linkFilerFromSbg") is False  # could not read: nothing claimed

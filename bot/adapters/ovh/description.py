@@ -19,6 +19,7 @@ from requests import RequestException
 
 from bot.adapters.ovh.routes import AUTH_DETAILS, MIGRATION_ROUTES, Route
 from bot.domain import PccBotError
+from bot.support.window import RateLimited
 
 DESCRIPTION_PATH = "/dedicatedCloud.json"
 PRESENT, ABSENT, UNREAD = "present", "absent", "could not read"
@@ -120,8 +121,9 @@ class RouteDirectory:
     """The description read at most once per CACHE_SECONDS (a failure too: filing never waits on it
     twice), for the gateway's question: is this copy route absent?"""
 
-    def __init__(self, endpoint: str, seconds: float = CACHE_SECONDS) -> None:
+    def __init__(self, endpoint: str, limiter: Any = None, seconds: float = CACHE_SECONDS) -> None:
         self._endpoint = endpoint
+        self._limiter = limiter  # the call budget: a read takes a place like any call, or waits an hour
         self._seconds = seconds
         self._lock = threading.Lock()
         self._read: tuple[float, dict[tuple[str, str], tuple[str, ...]] | None] | None = None
@@ -132,6 +134,8 @@ class RouteDirectory:
         with self._lock:
             now = time.monotonic()
             if self._read is None or now - self._read[0] > self._seconds:
+                if not self._spend():
+                    return False  # no place in the budget now: claim nothing, read at the next filing
                 try:
                     self._read = (now, described(read(self._endpoint, timeout=5.0)))
                 except PccBotError:
@@ -139,3 +143,12 @@ class RouteDirectory:
             operations = self._read[1]
         route = MIGRATION_ROUTES[migration_route]
         return operations is not None and (route.method, route.template) not in operations
+
+    def _spend(self) -> bool:
+        if self._limiter is None:
+            return True
+        try:
+            self._limiter.acquire(0.0)
+        except RateLimited:
+            return False
+        return True
