@@ -218,9 +218,10 @@ class Console(Terminal):
 class Screen:
     """Where the terminal prints; when the reader has gone (`… | head -3`), it stops quietly."""
 
-    def __init__(self, stdout: IO[str]) -> None:
+    def __init__(self, stdout: IO[str], *, methods: bool = False) -> None:
         self.stdout = stdout
         self.gone = False
+        self.methods = methods  # name the Web API method each message came by (the rehearsal)
 
     def out(self, text: str) -> None:
         if self.gone:
@@ -234,7 +235,8 @@ class Screen:
     def show(self, call: SlackCall) -> None:
         """A message the bot sent to Slack."""
         if call.method in SHOWN_METHODS:
-            self.out(render(call))
+            shown = render(call)
+            self.out(shown.replace("\n[", f"\n[{call.method} → ", 1) if self.methods else shown)
 
 
 def repl(terminal: Terminal, screen: Screen, stdin: IO[str]) -> None:

@@ -149,7 +149,7 @@ def stop_server(server: subprocess.Popen[bytes]) -> None:
 
 
 def run(speed: float, user: str, stdin: IO[str] = sys.stdin, stdout: IO[str] = sys.stdout) -> int:
-    screen = Screen(stdout)
+    screen = Screen(stdout, methods=True)
     sim = SimulatorServer(Simulator(speed=speed)).start()
     standin = SlackStandInServer(
         SlackStandIn(usergroups={APPROVER_GROUP: [user_id("carol")]}, listener=screen.show)

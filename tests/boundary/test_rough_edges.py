@@ -172,8 +172,9 @@ def test_the_rehearsal_runs_the_real_http_server_between_the_simulator_and_the_s
     out = done.stdout
     assert "`pcc-bot serve --http` (pid " in out and "checking every request's signature" in out
     assert out.count("(signed POST /slack/events: the server answered 200)") == 4
-    assert "`ssd-001234` id 1234" in out and "[only you see this]" in out  # the listing, by response_url
-    assert "== Datastore copy request #1: ssd-001234 → pcc-192-0-2-50 ==" in out and "[#ops]" in out
+    assert "`ssd-001234` id 1234" in out  # the listing, by response_url
+    assert "== Datastore copy request #1: ssd-001234 → pcc-192-0-2-50 ==" in out
+    assert "[chat.postMessage → #ops]" in out and "[response_url → only you see this]" in out
     assert "you filed request #1 yourself" in out  # alice's own click, refused
     assert "Replication started for request #1" in out  # bob's click: the one POST
     assert "usage: wait SECONDS" in out
