@@ -54,7 +54,7 @@ class OvhGateway:
             raise ValueError(f"unknown migration route {migration_route!r}")
         self._t = OvhTransport(client, **options)  # signed calls, budget, cache, pools
         self._route = migration_route
-        self._described = RouteDirectory(str(client._endpoint), self._t.limiter)  # cached an hour
+        self._described = RouteDirectory(str(getattr(client, "_endpoint", "")), self._t.limiter)
 
     def close(self) -> None:
         """Refuse every call still waiting for the budget, and stop the transport's pools."""
