@@ -1,4 +1,4 @@
-"""Command line: `pcc-bot serve | console | simulator | run | doctor | credentials`."""
+"""Command line: `pcc-bot serve | console | simulator | rehearse | run | doctor | credentials | manifest`."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from types import FrameType, ModuleType
 from typing import TYPE_CHECKING
 
+from bot import cli_setup
 from bot.domain import PccBotError
 from bot.ops import config as config_module
 from bot.support import logs
@@ -34,12 +35,18 @@ def _port(value: str) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pcc-bot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="run the Slack bot (Socket Mode, or HTTP with --http)")
+    serve = sub.add_parser(
+        "serve",
+        help="run the Slack bot (Socket Mode, or HTTP with --http)",
+        description="Run the Slack bot. Its public listener (--host, --port) serves /healthz, and in HTTP "
+        "mode POST /slack/events; /readyz and /metrics are on the operations listener only "
+        "(PCC_OPS_BIND, default 127.0.0.1:9102), in both modes.",
+    )
     serve.add_argument("--http", action="store_true", help="serve POST /slack/events over HTTP")
     serve.add_argument(
         "--host",
         default="0.0.0.0",
-        help="HTTP bind address (default 0.0.0.0); in Socket Mode it serves /healthz, /readyz and /metrics",
+        help="bind address of the public listener (default 0.0.0.0): /healthz, and Slack's POSTs with --http",
     )
     serve.add_argument("--port", type=_port, default=None, help="HTTP port (default $PORT, else 3000)")
     console = sub.add_parser("console", help="the bot in a terminal, against the built-in simulator")
@@ -47,8 +54,9 @@ def _parser() -> argparse.ArgumentParser:
     console.add_argument(
         "--speed",
         type=float,
-        default=720.0,
-        help="simulated replication speed-up (default 720: 4 hours in 20 s)",
+        default=cli_setup.DEMO_SPEED,
+        help=f"simulated replication speed-up (default {cli_setup.DEMO_SPEED:g}: a 4-hour copy in two "
+        "minutes, long enough to see its expected end)",
     )
     console.add_argument("--db", default=None, help="SQLite file (default: a fresh temporary one)")
     sim = sub.add_parser("simulator", help="the OVHcloud API simulator as an HTTP server")
@@ -62,11 +70,14 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument(
         "--ids-only", action="store_true", help="list routes answer ids only (no list expansion)"
     )
-    sub.add_parser("run", help="serve when Slack tokens are set, else the console (`make run`)")
-    sub.add_parser(
-        "doctor", help="check Slack, OVHcloud, the database and the approvers; say what is missing"
+    sim.add_argument(
+        "--without-copy-routes",
+        action="store_true",
+        help="its API description (/1.0/dedicatedCloud.json) leaves out linkFilerFromSbg, copyFiler and "
+        "copyFilerStatus, as OVHcloud may one day: `pcc-bot doctor` then says they are absent",
     )
-    sub.add_parser("credentials", help="request an OVHcloud consumer key limited to the routes pcc-bot calls")
+    sub.add_parser("run", help="serve when Slack tokens are set, else the console (`make run`)")
+    cli_setup.add_setup_commands(sub)
     return parser
 
 
@@ -159,12 +170,12 @@ def serve(http: bool, host: str, port: int | None, cfg: Config | None = None) ->
     return 0
 
 
-def simulator(
-    host: str, port: int, speed: float, latency: float, filers: int = 0, ids_only: bool = False
-) -> int:
+def simulator(args: argparse.Namespace) -> int:
     demo = _demo("simulator")
     logs.setup("INFO")
-    sim = demo.Simulator(speed=speed, latency=latency, expansion=not ids_only)
+    sim = demo.Simulator(speed=args.speed, latency=args.latency, expansion=not args.ids_only)
+    sim.describes_copy_routes = not args.without_copy_routes
+    filers, host, port = args.filers, args.host, args.port
     if filers:
         sim.inventory["pcc-192-0-2-99"] = demo.large_pcc(filers)
     server = demo.SimulatorServer(sim, host=host, port=port)
@@ -192,25 +203,46 @@ def _demo(name: str) -> ModuleType:
 
 
 def run(cfg: Config) -> int:
-    """`make run`: Slack when its tokens are set, else the console; says which, and why."""
+    """`make run`: Slack when its tokens are set, the console when none is; half of them is an error
+    naming what is missing (never the demo by surprise)."""
     if cfg.slack_bot_token and cfg.slack_app_token:
         print(f"pcc-bot: serving Slack in Socket Mode (/healthz on port {cfg.port})", file=sys.stderr)
         return serve(False, "0.0.0.0", None, cfg)
     if cfg.slack_bot_token and cfg.slack_signing_secret:
         print(f"pcc-bot: serving Slack over HTTP on port {cfg.port} (POST /slack/events)", file=sys.stderr)
         return serve(True, "0.0.0.0", None, cfg)
-    why = (
-        "SLACK_BOT_TOKEN is set, but neither SLACK_APP_TOKEN (Socket Mode) nor SLACK_SIGNING_SECRET (HTTP)"
-        if cfg.slack_bot_token
-        else "no SLACK_BOT_TOKEN"
+    if cfg.slack_bot_token:
+        raise PccBotError(
+            "SLACK_BOT_TOKEN is set, but neither SLACK_APP_TOKEN (Socket Mode) nor SLACK_SIGNING_SECRET "
+            "(HTTP mode): set one to serve Slack, or unset SLACK_BOT_TOKEN for the console"
+        )
+    if cfg.slack_app_token or cfg.slack_signing_secret:
+        which = "SLACK_APP_TOKEN" if cfg.slack_app_token else "SLACK_SIGNING_SECRET"
+        raise PccBotError(
+            f"{which} is set, but SLACK_BOT_TOKEN (xoxb-) is missing: set it to serve Slack, or unset "
+            f"{which} for the console"
+        )
+    print(
+        "pcc-bot: no Slack token set: running the console against the built-in OVHcloud simulator",
+        file=sys.stderr,
     )
-    print(f"pcc-bot: {why}: running the console against the built-in OVHcloud simulator", file=sys.stderr)
     logs.setup("WARNING")
-    return int(_demo("console").run(speed=720.0, user="alice", db_path=None))
+    return int(_demo("console").run(speed=cli_setup.DEMO_SPEED, user="alice", db_path=None))
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "manifest":
+        from bot.ops.manifest import http_manifest
+
+        sys.stdout.write(http_manifest(args.http))
+        return 0
     cfg = config_module.load()  # checked once, whatever the command: every problem listed at once
+    for warning in config_module.unknown_variables():
+        print(f"pcc-bot: warning: {warning}", file=sys.stderr)
+    if args.command == "rehearse":
+        if args.speed <= 0:
+            raise PccBotError(f"--speed must be above 0, got {args.speed:g}")
+        return int(_demo("rehearse").run(speed=args.speed, user=args.user))
     if args.command == "run":
         return run(cfg)
     if args.command in ("doctor", "credentials"):
@@ -229,7 +261,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         return int(_demo("console").run(speed=args.speed, user=args.user, db_path=args.db))
     if args.speed <= 0 or args.latency < 0:
         raise PccBotError("--speed must be above 0 and --latency at least 0")
-    return simulator(args.host, args.port, args.speed, args.latency, args.filers, args.ids_only)
+    return simulator(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -125,6 +125,9 @@ class FakeGateway:
     def migration_call(self, spec: domain.MigrationSpec, route: str) -> str:
         return f"POST /dedicatedCloud/{spec.dest_service}/datacenter/{spec.dest_datacenter_id}/{route}"
 
+    def route_absent(self, route: str) -> bool:
+        return False
+
     def _new_task(self, name: str, filer_id: int | None, datacenter_id: int) -> int:
         task_id = next(self._ids)
         self.tasks[task_id] = domain.Task(

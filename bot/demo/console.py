@@ -6,6 +6,9 @@ whose messages are printed here; OVHcloud is the built-in simulator, called with
 
 from __future__ import annotations
 
+import contextlib
+import html
+import os
 import re
 import sys
 import tempfile
@@ -56,6 +59,8 @@ CONSOLE_HELP = f"""Console commands (you are acting as a Slack user):
   quit
 Approvers: bob (listed by id) and carol (member of user group {APPROVER_GROUP})."""
 
+#: The console's own commands (not slash commands) and their usage.
+CONSOLE_WORDS = {"as": "as NAME", "wait": "wait SECONDS"}
 _MENTION = re.compile(r"<@U([A-Z0-9]+)>")
 _CHANNEL_REF = re.compile(r"<#([A-Z0-9]+)(\|[^>]*)?>")
 
@@ -94,6 +99,7 @@ def render(call: SlackCall) -> str:
     text = "\n".join(lines)
     text = _MENTION.sub(lambda m: "@" + m.group(1).lower(), text)
     text = _CHANNEL_REF.sub(lambda m: CHANNEL_NAMES.get(m.group(1), "#" + m.group(1)), text)
+    text = html.unescape(text)  # Slack's mrkdwn escapes <, > and &; a terminal shows them as typed
     if call.method == "response_url":
         where = "only you see this"
     else:
@@ -105,10 +111,12 @@ def render(call: SlackCall) -> str:
 
 
 @dataclass
-class Console:
-    runtime: Runtime
+class Terminal:
+    """Typed lines made into what Slack would send: slash commands and button clicks. How they reach
+    the bot is the subclass's: in process (the console) or signed over HTTP (the rehearsal)."""
+
     standin: SlackStandInServer
-    user: str = "alice"
+    user: str
 
     def _slash(self, text: str) -> dict[str, Any]:
         return {
@@ -144,15 +152,21 @@ class Console:
 
     def _value(self, action_id: str, typed: str) -> str:
         """What the button the person means carries: for those about a call in doubt, the request id
-        and the call, as on its card."""
+        and the call, as on the last card that offered it."""
         if action_id not in ABOUT_A_DOUBT or not typed.isdigit():
             return typed
-        request = self.runtime.repo.get(int(typed))
-        return f"{typed}:{request.episode}" if request else typed
+        for call in reversed(
+            self.standin.standin.calls_to("chat.update") + self.standin.standin.calls_to("chat.postMessage")
+        ):
+            for block in call.args.get("blocks") or []:
+                for element in block.get("elements", []) if block.get("type") == "actions" else []:
+                    value = str(element.get("value", ""))
+                    if element.get("action_id") == action_id and value.split(":")[0] == typed:
+                        return ":".join(value.split(":")[:2])
+        return typed
 
     def _dispatch(self, body: dict[str, Any]) -> None:
-        self.runtime.app.dispatch(BoltRequest(body=body, mode="socket_mode"))
-        self.runtime.wait_idle(timeout=120)
+        raise NotImplementedError
 
     def handle(self, line: str, out: Callable[[str], None]) -> bool:
         """Run one console line; False means quit."""
@@ -174,6 +188,8 @@ class Console:
             out(f"usage: {usage} (type ? for console commands)")
         elif head == "wait" and len(words) == 2 and words[1].isdigit():
             time.sleep(min(int(words[1]), 600))
+        elif head in CONSOLE_WORDS:  # a console command with a bad argument is not a slash command
+            out(f"usage: {CONSOLE_WORDS[head]} (type ? for console commands)")
         elif head in ("?", "console-help"):
             out(CONSOLE_HELP)
         else:
@@ -183,22 +199,72 @@ class Console:
         return True
 
 
+@dataclass
+class Console(Terminal):
+    runtime: Runtime | None = None
+
+    def _value(self, action_id: str, typed: str) -> str:
+        if action_id not in ABOUT_A_DOUBT or not typed.isdigit() or self.runtime is None:
+            return typed
+        request = self.runtime.repo.get(int(typed))
+        return f"{typed}:{request.episode}" if request else typed
+
+    def _dispatch(self, body: dict[str, Any]) -> None:
+        assert self.runtime is not None
+        self.runtime.app.dispatch(BoltRequest(body=body, mode="socket_mode"))
+        self.runtime.wait_idle(timeout=120)
+
+
+class Screen:
+    """Where the terminal prints; when the reader has gone (`… | head -3`), it stops quietly."""
+
+    def __init__(self, stdout: IO[str], *, methods: bool = False) -> None:
+        self.stdout = stdout
+        self.gone = False
+        self.methods = methods  # name the Web API method each message came by (the rehearsal)
+
+    def out(self, text: str) -> None:
+        if self.gone:
+            return
+        try:
+            print(text, file=self.stdout, flush=True)
+        except BrokenPipeError:
+            self.gone = True
+            _silence(self.stdout)
+
+    def show(self, call: SlackCall) -> None:
+        """A message the bot sent to Slack."""
+        if call.method in SHOWN_METHODS:
+            shown = render(call)
+            self.out(shown.replace("\n[", f"\n[{call.method} → ", 1) if self.methods else shown)
+
+
+def repl(terminal: Terminal, screen: Screen, stdin: IO[str]) -> None:
+    """Read lines until the end of the input, `quit`, Ctrl-C or a reader gone."""
+    interactive = stdin.isatty()
+    try:
+        while not screen.gone:
+            if interactive:
+                screen.stdout.write(f"{terminal.user}> ")
+                screen.stdout.flush()
+            line = stdin.readline()
+            if not line or screen.gone:
+                break
+            if not interactive and line.strip():
+                screen.out(f"\n{terminal.user}> {line.strip()}")
+            if not terminal.handle(line, screen.out):
+                break
+    except KeyboardInterrupt:
+        screen.out("")
+
+
 def run(
     speed: float, user: str, db_path: str | None, stdin: IO[str] = sys.stdin, stdout: IO[str] = sys.stdout
 ) -> int:
-    interactive = stdin.isatty()
-
-    def out(text: str) -> None:
-        print(text, file=stdout, flush=True)
-
+    screen = Screen(stdout)
     sim = SimulatorServer(Simulator(speed=speed)).start()
-
-    def show(call: SlackCall) -> None:
-        if call.method in SHOWN_METHODS:
-            out(render(call))
-
     standin = SlackStandInServer(
-        SlackStandIn(usergroups={APPROVER_GROUP: [user_id("carol")]}, listener=show)
+        SlackStandIn(usergroups={APPROVER_GROUP: [user_id("carol")]}, listener=screen.show)
     ).start()
     workdir = tempfile.TemporaryDirectory(prefix="pcc-console-")
     config = simulator_config(
@@ -212,28 +278,24 @@ def run(
     )
     runtime = build_runtime(config)
     runtime.start_background()
-    console = Console(runtime, standin, user)
-    out(
+    screen.out(
         f"pcc-bot console: OVHcloud simulator at {sim.url} (replication x{speed:g}), Slack stand-in.\n"
         f"You are {user}. Try: filers pcc-192-0-2-15 · type ? for console commands."
     )
     try:
-        while True:
-            if interactive:
-                stdout.write(f"{console.user}> ")
-                stdout.flush()
-            line = stdin.readline()
-            if not line:
-                break
-            if not interactive and line.strip():
-                out(f"\n{console.user}> {line.strip()}")
-            if not console.handle(line, out):
-                break
-    except KeyboardInterrupt:
-        out("")
+        repl(Console(standin, user, runtime), screen, stdin)
     finally:
         runtime.close()
         standin.stop()
         sim.stop()
         workdir.cleanup()
     return 0
+
+
+def _silence(stream: IO[str]) -> None:
+    """Point a stream whose reader left at /dev/null, so that nothing (not even the interpreter's last
+    flush) raises BrokenPipeError."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)

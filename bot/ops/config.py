@@ -163,6 +163,28 @@ def load(env: Mapping[str, str] | None = None, *, read_dotenv: bool = True) -> C
     )
 
 
+#: Variables with our prefixes that something other than the bot reads (the test suite).
+NOT_OURS = frozenset({"PCC_MODEL_EXAMPLES"})
+PREFIXES = ("PCC_", "SLACK_", "OVH_")
+
+
+def unknown_variables(env: Mapping[str, str] | None = None) -> list[str]:
+    """A warning for each set `PCC_`, `SLACK_` or `OVH_` variable the bot does not read (a typo is
+    otherwise silently ignored), naming the closest one it reads."""
+    import difflib
+
+    known = [setting.name for setting in SETTINGS]
+    found = os.environ if env is None else env
+    warnings = []
+    for name in sorted(found):
+        if not name.startswith(PREFIXES) or name in known or name in NOT_OURS:
+            continue
+        closest = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        hint = f"; did you mean {closest[0]}?" if closest else " (docs/configuration.md lists them)"
+        warnings.append(f"{name} is set but pcc-bot reads no such variable: it is ignored{hint}")
+    return warnings
+
+
 def attribute(name: str) -> str:
     """Where a setting's value is held: `PCC_POLL_SECONDS` in `poll_seconds`, `OVH_CLIENT_ID` in the
     credentials' `client_id`."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import fnmatch
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -14,13 +13,14 @@ import ovh.exceptions
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.adapters.ovh import description
 from bot.adapters.ovh.client import make_client
 from bot.adapters.ovh.routes import access_rules, routes_for
 from bot.adapters.slack import ids
 from bot.adapters.sql.clock import MAX_SKEW_SECONDS as MAX_DATABASE_SKEW_SECONDS
-from bot.adapters.sql.repository import SqlRepository
+from bot.adapters.sql.inspection import database_time, inspect_database
 from bot.domain import PccBotError
-from bot.ops.config import Config
+from bot.ops.config import Config, ConfigError
 
 OK, WARN, FAIL = "ok", "warn", "FAIL"
 MAX_SKEW_SECONDS = 30
@@ -104,8 +104,8 @@ def _call_check(name: str, call: Callable[[], Any]) -> Check:
 
 
 def _approver_checks(client: WebClient, config: Config) -> list[Check]:
-    if not config.approvers:
-        return [Check("Approvers", FAIL, "PCC_APPROVERS is empty: nobody could approve")]
+    if not config.approvers:  # the Configuration line says it
+        return []
     checks = []
     for approver in sorted(config.approvers):
         if approver.startswith("S"):
@@ -116,15 +116,12 @@ def _approver_checks(client: WebClient, config: Config) -> list[Check]:
     return checks
 
 
-def _ovh_checks(config: Config) -> list[Check]:
+def _ovh_checks(config: Config, credentials_set: bool) -> list[Check]:
+    """Reachable, the clock, the API description (none of which needs credentials), then the rights."""
     try:
-        client = make_client(config.ovh)
+        server_time = description.public_get(config.ovh.endpoint, "/auth/time")
     except PccBotError as error:
-        return [Check("OVHcloud credentials", FAIL, str(error))]
-    try:
-        server_time = client.get("/auth/time", _need_auth=False)
-    except ovh.exceptions.APIError as error:
-        return [Check("OVHcloud reachable", FAIL, f"{config.ovh.endpoint}: {error}".splitlines()[0])]
+        return [Check("OVHcloud reachable", FAIL, str(error))]
     skew = int(server_time) - int(time.time())
     checks = [
         Check("OVHcloud reachable", OK, config.ovh.endpoint),
@@ -134,12 +131,49 @@ def _ovh_checks(config: Config) -> list[Check]:
             f"{skew:+d} s against /auth/time"
             + ("" if abs(skew) <= MAX_SKEW_SECONDS else ": signed calls resync, but fix NTP"),
         ),
+        *_route_checks(config),
     ]
+    if not credentials_set:  # the Configuration line says which variables to set
+        return checks
+    try:
+        client = make_client(config.ovh)
+    except PccBotError as error:
+        return [*checks, Check("OVHcloud credentials", FAIL, str(error))]
+    return [*checks, *_rights_checks(client, config)]
+
+
+def _route_checks(config: Config) -> list[Check]:
+    """Each route pcc-bot calls, in OVHcloud's published API description: present or absent (the copy
+    routes were published in March 2021 and may be withdrawn)."""
+    needed = routes_for(config.migration_api)
+    try:
+        found = description.states(description.read(config.ovh.endpoint), needed)
+    except PccBotError as error:
+        return [
+            Check("API description", WARN, f"could not read {error}: whether the routes exist is unknown")
+        ]
+    checks = []
+    for state in found:
+        iam = f" (IAM: {', '.join(state.iam_actions)})" if state.iam_actions else ""
+        absent = state.state == description.ABSENT
+        detail = f"{state.state}: {state.route}" + (
+            " (OVHcloud's API description no longer lists it)" if absent else iam
+        )
+        checks.append(Check("Route", FAIL if absent else OK, detail))
+    return checks
+
+
+def _rights_checks(client: Any, config: Config) -> list[Check]:
+    checks: list[Check] = []
     try:
         details = client.get("/auth/details")
+    except ovh.exceptions.HTTPError as error:
+        return [
+            Check("OVHcloud credentials", FAIL, f"{config.ovh.endpoint}: {description.unreachable(error)}")
+        ]
     except ovh.exceptions.APIError as error:
         query_id = getattr(error, "query_id", None)
-        return [*checks, Check("OVHcloud credentials", FAIL, f"{error.args[0]} (OVH query id {query_id})")]
+        return [Check("OVHcloud credentials", FAIL, f"{error.args[0]} (OVH query id {query_id})")]
     rules = details.get("allowedRoutes")
     if rules is None:
         checks.append(Check("OVHcloud rights", WARN, "no route list (OAuth2/IAM): check the IAM policy"))
@@ -188,26 +222,21 @@ def _destinations_check(client: Any, config: Config) -> Check:
 
 
 def _database_checks(config: Config) -> list[Check]:
-    """Reachable, which server, and migrated to this release's schema (opening it migrates); on a
-    shared database, this host's clock against the database's (the one every replica follows)."""
-    try:
-        repo = SqlRepository(config.database)
-    except PccBotError as error:
-        return [Check("Database", FAIL, str(error))]
-    try:
-        checks = [_database_check(config, repo)]
-        if config.shared_database and checks[0].verdict == OK:
-            checks.append(database_clock_check(repo))
-        return checks
-    finally:
-        repo.close()
+    """The database (read only), and on a shared one this host's clock against the database's (the
+    clock every replica follows)."""
+    found = _database_check(config)
+    if config.shared_database and found.verdict == OK and "does not exist" not in found.detail:
+        return [found, database_clock_check(partial(database_time, config.database))]
+    return [found]
 
 
-def database_clock_check(repo: SqlRepository, host_time: Callable[[], float] = time.time) -> Check:
+def database_clock_check(
+    read_database_time: Callable[[], float], host_time: Callable[[], float] = time.time
+) -> Check:
     """This host's clock against the database's: a warning past MAX_DATABASE_SKEW_SECONDS."""
     before = host_time()
     try:
-        database = repo.database_time()
+        database = read_database_time()
     except PccBotError as error:
         return Check("Database clock", WARN, f"the database's clock could not be read: {error}")
     skew = (before + host_time()) / 2 - database
@@ -220,34 +249,40 @@ def database_clock_check(repo: SqlRepository, host_time: Callable[[], float] = t
     return Check("Database clock", WARN if off else OK, detail)
 
 
-def _database_check(config: Config, repo: SqlRepository) -> Check:
+def _database_check(config: Config) -> Check:
+    """Reachable, which server, and at which schema revision; read only (`serve` creates and migrates)."""
     shown = config.database_shown
     try:
-        if (
-            not config.shared_database
-            and config.db_path != ":memory:"
-            and not os.access(config.db_path, os.W_OK)
-        ):
-            return Check("Database", FAIL, f"{shown} is not writable")
-        server = repo.server_version()
-        replicas = "; replicas may share it" if config.shared_database else ""
-        return Check(
-            "Database", OK, f"{shown}: {server}, writable, schema at revision {repo.revision}{replicas}"
-        )
+        found = inspect_database(config.database)
     except PccBotError as error:
-        return Check("Database", FAIL, f"{shown}: {error}")
+        return Check("Database", FAIL, f"{shown}: {error}" if shown not in str(error) else str(error))
+    if not found.server:
+        return Check("Database", OK, f"{shown} does not exist yet: `pcc-bot serve` creates it")
+    replicas = "; replicas may share it" if config.shared_database else ""
+    schema = (
+        f"schema at revision {found.revision}"
+        if found.current
+        else f"schema at revision {found.revision or 'none'}: `pcc-bot serve` upgrades it to {found.head}"
+    )
+    return Check("Database", OK, f"{shown}: {found.server}, {schema}{replicas}")
 
 
 def run_checks(config: Config) -> list[Check]:
-    problems: list[Check] = []
+    """Every check, each cause said once: what the Configuration line names missing is not tried."""
+    problems: list[str] = []
     try:
         config.require_for_serve(http=not config.slack_app_token, quiet_about_mode=True)
-    except PccBotError as error:
-        problems = [Check("Configuration", FAIL, line.strip(" -")) for line in str(error).splitlines()[1:]]
+    except ConfigError as error:
+        problems = error.problems
+    slack_said = any(p.startswith("SLACK_BOT_TOKEN") for p in problems)
+    ovh_said = any(p.startswith("OVHcloud credentials") for p in problems)
     return [
-        *(problems or [Check("Configuration", OK, "every required variable is set")]),
-        *_slack_checks(config),
-        *_ovh_checks(config),
+        *(
+            [Check("Configuration", FAIL, p) for p in problems]
+            or [Check("Configuration", OK, "every required variable is set")]
+        ),
+        *([] if slack_said else _slack_checks(config)),
+        *_ovh_checks(config, credentials_set=not ovh_said),
         *_database_checks(config),
     ]
 
@@ -275,6 +310,11 @@ def request_consumer_key(config: Config, out: IO[str]) -> int:
         request.add_rule(method, path)
     try:
         answer = request.request()
+    except ovh.exceptions.HTTPError as error:
+        detail = error.args[1] if len(error.args) > 1 else error
+        raise PccBotError(
+            f"cannot reach OVHcloud at {config.ovh.endpoint}: {description.unreachable(detail)}"
+        ) from error
     except ovh.exceptions.APIError as error:
         raise PccBotError(f"OVHcloud refused the consumer key request: {error}") from error
     print("Consumer key requested, limited to:", file=out)

@@ -230,7 +230,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("PCC_OPS_BIND", "127.0.0.1:9102", bind, "`host:port` of `/healthz`, `/readyz`, `/metrics`"),
     Setting("PCC_OPS_TOKEN", "", optional, "bearer token `/readyz` and `/metrics` want, when set", True),
-    Setting("LOG_LEVEL", "INFO", log_level, "DEBUG, INFO, WARNING, ERROR (DEBUG adds full tracebacks)"),
+    Setting("LOG_LEVEL", "INFO", log_level, f"{', '.join(LOG_LEVELS)} (DEBUG adds full tracebacks)"),
     Setting("LOG_FORMAT", "text", choice("text", "json"), "`text`, or `json` (one object per line)"),
 )
 

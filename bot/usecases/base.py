@@ -101,7 +101,9 @@ class Guard:
         never the requester. ``decision`` says what the click asked for, in the refusal."""
         what = f"plan #{request.id}" if isinstance(request, Plan) else f"request #{request.id}"
         if user == request.requester:
-            raise NotAllowed(f"you filed {what} yourself; another approver has to {decision} it")
+            raise NotAllowed(
+                f"you filed {what} yourself: someone else, listed in PCC_APPROVERS, has to {decision} it"
+            )
         if not self.is_approver(user, fresh=True):
             raise NotAllowed(f"only the approvers listed in PCC_APPROVERS can {decision} {what}")
 

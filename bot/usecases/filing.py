@@ -136,10 +136,10 @@ class Filing:
             raise RuleViolation(problems)
         route = self._ovh.migration_route
         filed = filed_now(self._clock, self._settings, requester, channel, (source, dest), route)
-        request = self._repo.add(
-            RequestDraft.of(filed, spec, filer, self._ovh.migration_call(spec, route)),
-            card_channel=channel,
-        )
+        call = self._ovh.migration_call(spec, route)
+        if self._ovh.route_absent(route):  # said on the card, in the call it shows, before any click
+            call += messages.ROUTE_ABSENT
+        request = self._repo.add(RequestDraft.of(filed, spec, filer, call), card_channel=channel)
         log.info("request #%d filed by %s: %s", request.id, requester, request.api_call)
         self._chat.deliver()
         return require(self._repo, request.id)

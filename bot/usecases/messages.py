@@ -21,6 +21,14 @@ from bot.domain import (
 from bot.domain.restore import words_of
 from bot.support.mrkdwn import esc
 
+#: Appended to a request's call when OVHcloud's API description did not list its route at filing.
+ROUTE_ABSENT = " (route absent from OVHcloud's API description)"
+#: What the card then says, before anyone approves.
+ROUTE_ABSENT_SAID = (
+    ":warning: OVHcloud's published API description no longer lists this route: approving will very "
+    "probably fail (404). `pcc-bot doctor` checks every route."
+)
+
 
 def _where(request: MigrationRequest) -> str:
     spec = request.spec

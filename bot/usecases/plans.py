@@ -232,12 +232,18 @@ class Plans:
             ):
                 stopped += 1
         log.info("plan #%d: %d datastore(s) cancelled by %s", plan_id, stopped, user)
+        if not stopped:  # the click is answered: nothing changed on the board
+            raise Conflict(
+                f"plan #{plan_id}: nothing left to cancel, every datastore's call was already sent"
+            )
         self._chat.refresh_plan(plan_id, at_once=True)
         return stopped
 
     def _already(self, plan: Plan) -> Conflict:
-        by = f" by {plan.decided_by}" if plan.decided_by else ""
-        return Conflict(f"plan #{plan.id} is already {plan.state}{by}")
+        plain = f"plan #{plan.id} is already {plan.state}"
+        if not plan.decided_by:
+            return Conflict(plain)
+        return Conflict(f"{plain} by {plan.decided_by}", markup=f"{plain} by <@{plan.decided_by}>")
 
     def _check_rules_again(self, plan: Plan) -> None:
         ovh = self._ovh

@@ -92,6 +92,10 @@ class OvhGateway(Protocol):
 
     def migration_call(self, spec: MigrationSpec, route: str) -> str: ...
 
+    def route_absent(self, route: str) -> bool:
+        """True when OVHcloud's published API description no longer lists this migration route."""
+        ...
+
 
 @dataclass(frozen=True)
 class Change:

@@ -77,9 +77,12 @@ def test_missing_configuration_and_bad_secrets(healthy, tmp_path):
         ovh=replace(healthy.ovh, application_secret="wrong"),
     )
     found = verdicts(config)
-    assert found["Slack token"] == "FAIL"
+    assert "Slack token" not in found and "Approvers" not in found  # said once, by Configuration
     assert found["OVHcloud credentials"] == "FAIL"
     assert found["Configuration"] == "FAIL"
+    out = io.StringIO()
+    doctor.doctor(config, out)
+    assert out.getvalue().count("SLACK_BOT_TOKEN") == 1 and out.getvalue().count("PCC_APPROVERS") == 1
 
 
 def test_an_unwritable_database_is_reported(healthy, tmp_path):
@@ -171,10 +174,79 @@ def test_doctor_fails_when_no_approval_could_ever_happen_and_names_slack_refusal
     assert "with --http" not in out.getvalue()
 
 
-def test_doctor_names_the_postgresql_server_and_the_revision_it_migrated_to(healthy, postgres):
+def test_doctor_names_the_postgresql_server_and_the_revision_without_migrating(healthy, postgres):
+    from bot.adapters.sql.repository import SqlRepository
+
     url = postgres.fresh(migrated=False)
     found = {c.name: c for c in doctor.run_checks(replace(healthy, database_url=url))}
     database = found["Database"]
     assert database.verdict == "ok", database.detail
-    assert "PostgreSQL 18" in database.detail and f"revision {HEAD}" in database.detail
-    assert "replicas may share it" in database.detail
+    assert "PostgreSQL 18" in database.detail and "replicas may share it" in database.detail
+    assert "revision none: `pcc-bot serve` upgrades it" in database.detail  # a check does not write
+    SqlRepository(url).close()  # what serve does at start
+    database = {c.name: c for c in doctor.run_checks(replace(healthy, database_url=url))}["Database"]
+    assert f"schema at revision {HEAD}" in database.detail and "upgrades" not in database.detail
+
+
+def test_doctor_neither_creates_nor_migrates_a_sqlite_database(healthy, tmp_path):
+    path = tmp_path / "new.db"
+    out = io.StringIO()
+    assert doctor.doctor(replace(healthy, db_path=str(path)), out) == 0
+    assert f"{path} does not exist yet: `pcc-bot serve` creates it" in out.getvalue()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_doctor_reads_the_api_description_and_says_which_routes_are_absent(healthy, simulator):
+    out = io.StringIO()
+    assert doctor.doctor(healthy, out) == 0
+    linked = "present: POST /dedicatedCloud/{serviceName}/datacenter/{datacenterId}/linkFilerFromSbg"
+    assert linked in out.getvalue()
+    assert "(IAM: pccVMware:apiovh:datacenter/filer/remove)" in out.getvalue()
+    simulator.sim.describes_copy_routes = False
+    out = io.StringIO()
+    assert doctor.doctor(healthy, out) == 1
+    absent = [line.split() for line in out.getvalue().splitlines() if "absent" in line]
+    assert absent == [
+        [
+            "Route",
+            "FAIL",
+            "absent:",
+            "POST",
+            "/dedicatedCloud/{serviceName}/datacenter/{datacenterId}/linkFilerFromSbg",
+            "(OVHcloud's",
+            "API",
+            "description",
+            "no",
+            "longer",
+            "lists",
+            "it)",
+        ]
+    ]
+    copy_filer = replace(healthy, migration_api="copyFiler")
+    found = [c for c in doctor.run_checks(copy_filer) if c.verdict == "FAIL"]
+    assert [c.detail.split(" (")[0] for c in found] == [
+        "absent: GET /dedicatedCloud/{serviceName}/datacenter/{datacenterId}/copyFilerStatus",
+        "absent: POST /dedicatedCloud/{serviceName}/datacenter/{datacenterId}/copyFiler",
+    ]
+
+
+def test_an_unreadable_api_description_is_said_once(healthy, simulator):
+    simulator.sim.inject("GET", r"^/dedicatedCloud\.json$", 503)
+    checks = doctor.run_checks(healthy)
+    (unread,) = [c for c in checks if c.name == "API description"]
+    assert unread.verdict == "warn" and "could not read" in unread.detail and "answered 503" in unread.detail
+    assert not [c for c in checks if c.name == "Route"]
+
+
+def test_the_credentials_flow_completes_against_the_simulator(healthy, simulator):
+    import re
+
+    import requests
+
+    out = io.StringIO()
+    doctor.request_consumer_key(healthy, out)
+    url = re.search(r"Open (\S+) and log in", out.getvalue()).group(1)
+    assert requests.get(url, timeout=5).status_code == 200  # the account owner's validation
+    assert requests.get(url, timeout=5).status_code == 403  # once only
+    config = replace(healthy, ovh=replace(healthy.ovh, consumer_key="sim-ck-1"))
+    assert verdicts(config)["OVHcloud rights"] == "ok"

@@ -146,7 +146,7 @@ def test_a_lost_migration_with_an_empty_filer_id_is_never_guessed_and_people_ado
     bot.settle()
     request = bot.runtime.repo.get(request_id)
     assert request.state == State.REPLICATING and request.task_id == real
-    assert any("another approver" in r for r in bot.replies())
+    assert any("someone else, listed in PCC_APPROVERS, has to" in r for r in bot.replies())
     assert any("not among the candidates" in r for r in bot.replies())
     clock.advance(hours=1)
     bot.runtime.service.poll_once()

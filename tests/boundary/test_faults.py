@@ -93,8 +93,11 @@ def _gateway(url: str, timeout: float = 5.0) -> OvhGateway:
 
 def test_connection_refused_is_a_clear_error_after_retries():
     gateway = _gateway("http://127.0.0.1:9/1.0")
-    with pytest.raises(OvhApiError, match="network failure"):
+    with pytest.raises(OvhApiError, match="network failure") as raised:
         gateway.get_pcc("pcc-192-0-2-15")
+    said = str(raised.value)
+    assert "the connection was refused: nothing listens at that address" in said
+    assert "HTTPConnectionPool" not in said and "object at 0x" not in said  # a sentence, not a repr
 
 
 def test_a_read_that_times_out_is_retried(simulator):

@@ -177,9 +177,9 @@ def test_doctor_warns_when_this_hosts_clock_is_off_the_databases(postgres):
 
     repo = SqlRepository(postgres.fresh())
     try:
-        on_time = database_clock_check(repo)
+        on_time = database_clock_check(repo.database_time)
         assert on_time.verdict == OK and "off the database's clock" in on_time.detail
-        ahead = database_clock_check(repo, host_time=lambda: time.time() + 180)
+        ahead = database_clock_check(repo.database_time, host_time=lambda: time.time() + 180)
         assert ahead.verdict == WARN and "+180." in ahead.detail and "fix NTP" in ahead.detail
     finally:
         repo.close()

@@ -93,8 +93,10 @@ def translate(error: ovh.exceptions.APIError, what: str) -> OvhApiError:
             error_class = body.get("class") or body.get("errorCode")
             message = str(body.get("message") or message)
     if isinstance(error, ovh.exceptions.HTTPError):
+        from bot.adapters.ovh.description import unreachable  # a sentence, never the exception's repr
+
         detail = error.args[1] if len(error.args) > 1 else error
-        return OvhApiError(f"{what}: network failure ({detail})", ambiguous=True)
+        return OvhApiError(f"{what}: network failure: {unreachable(detail)}", ambiguous=True)
     if isinstance(error, ovh.exceptions.InvalidResponse):
         return OvhApiError(f"{what}: the answer was not valid JSON", status=status, ambiguous=True)
     text = f"{what}: {message}" + (f" [{status} {error_class}]" if error_class else f" [{status}]")

@@ -21,6 +21,7 @@ from bot.adapters.ovh.client import (
     to_task,
     to_tasks,
 )
+from bot.adapters.ovh.description import RouteDirectory
 from bot.adapters.ovh.routes import Route
 from bot.adapters.ovh.transport import OvhTransport
 from bot.domain import (
@@ -54,6 +55,7 @@ class OvhGateway(BackupCalls):
             raise ValueError(f"unknown migration route {migration_route!r}")
         self._t = OvhTransport(client, **options)  # signed calls, budget, cache, pools
         self._route = migration_route
+        self._described = RouteDirectory(str(getattr(client, "_endpoint", "")), self._t.limiter)
 
     def close(self) -> None:
         """Refuse every call still waiting for the budget, and stop the transport's pools."""
@@ -216,6 +218,9 @@ class OvhGateway(BackupCalls):
     def migration_call(self, spec: MigrationSpec, route: str) -> str:
         body = ", ".join(f'"{k}": {str(v).lower()}' for k, v in migration_body(spec, route).items())
         return f"POST {migration_path(spec, route)} {{{body}}}"
+
+    def route_absent(self, route: str) -> bool:
+        return self._described.absent(route)
 
     def start_migration(self, spec: MigrationSpec, route: str) -> StartedTask:
         """The migration call, on the route the request was filed under."""

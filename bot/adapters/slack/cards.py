@@ -67,6 +67,7 @@ def _card_fields(request: MigrationRequest) -> str:
         f"{vms} VM(s)\n"
         f"*Destination* {spec.dest_service} · datacenter {spec.dest_datacenter_id} · {dest_zone}\n"
         f"*Approval will call* `{request.api_call}`"
+        + (f"\n{messages.ROUTE_ABSENT_SAID}" if request.api_call.endswith(messages.ROUTE_ABSENT) else "")
         + (
             f"\n*Part of plan #{request.plan_id}*: approved with it, its board is in <#{request.channel}>"
             if request.plan_id

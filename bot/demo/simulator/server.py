@@ -11,7 +11,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from bot.adapters.ovh.description import DESCRIPTION_PATH
 from bot.demo.simulator.api import _Api, _ApiError, _auth_layer
+from bot.demo.simulator.description import api_description
 from bot.demo.simulator.inventory import MAX_CLOCK_SKEW
 from bot.demo.simulator.state import Call, Simulator
 
@@ -99,6 +101,9 @@ class _Handler(BaseHTTPRequestHandler):
                 return 200, json.dumps(int(sim.wall_clock())).encode(), {}
             if path == "/auth/credential" and method == "POST":
                 return 200, json.dumps(self._new_credential(raw)).encode(), {}
+            public = self._public(method, path, query)
+            if public is not None:
+                return 200, public, {}
             self._check_signature(method, raw)
             consumer = str(self.headers.get("X-Ovh-Consumer"))
             if not sim.allowed(consumer, method, path):
@@ -112,6 +117,20 @@ class _Handler(BaseHTTPRequestHandler):
         except json.JSONDecodeError:
             body = {"class": "Client::BadRequest", "message": "Invalid JSON body"}
             return 400, json.dumps(body).encode(), {}
+
+    def _public(self, method: str, path: str, query: str) -> bytes | None:
+        """The unauthenticated pages: the API description, and the consumer key's validation URL
+        (opening it validates the key, as the account owner's login does)."""
+        sim = self.server.sim
+        if method == "GET" and path == DESCRIPTION_PATH:
+            return json.dumps(api_description(sim.describes_copy_routes)).encode()
+        if method == "GET" and path.rstrip("/") == "/auth":
+            token = (parse_qs(query).get("credentialToken") or [""])[0]
+            if token not in sim.pending_credentials:
+                raise _auth_layer(403, "INVALID_CREDENTIAL", "This credential token is unknown or validated")
+            sim.validate(token)
+            return json.dumps({"state": "validated", "consumerKey": token}).encode()
+        return None
 
     def _pages(self) -> tuple[int, int] | None:
         """(page size, page number) when the call asks for whole objects (list expansion)."""

@@ -100,6 +100,8 @@ class Simulator:
     expansion: bool = True
     #: False: new tasks leave their filerId empty, as the API may.
     task_filer_ids: bool = True
+    #: False: the API description (GET /1.0/dedicatedCloud.json) leaves the copy routes out.
+    describes_copy_routes: bool = True
     _offset: float = 0.0
     _origin: float = field(default_factory=time.monotonic)
     _lock: threading.RLock = field(default_factory=threading.RLock)
