@@ -14,7 +14,7 @@ from typing import Protocol
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot.support.metrics import Counters
+from bot.support.metrics import Metrics
 from bot.usecases.service import PccService
 
 log = logging.getLogger(__name__)
@@ -28,11 +28,9 @@ class Leadership(Protocol):
 
 
 class Poller:
-    def __init__(
-        self, service: PccService, poll_seconds: int, counters: Counters, leader: Leadership
-    ) -> None:
+    def __init__(self, service: PccService, poll_seconds: int, metrics: Metrics, leader: Leadership) -> None:
         self._service = service
-        self._counters = counters
+        self._metrics = metrics
         self._leader = leader
         self.poll_seconds = poll_seconds
         self.leading = False
@@ -63,8 +61,8 @@ class Poller:
                 self._service.poll_once()
         finally:
             self.last_poll = time.monotonic()
-            self._counters.set("pcc_poll_duration_seconds", self.last_poll - started)
-            self._counters.inc("pcc_poll_cycles_total")
+            self._metrics.poll_duration.set(self.last_poll - started)
+            self._metrics.poll_cycles.inc()
 
     def healthy(self) -> bool:
         """The ticker ran within three periods (or the bot started less than three periods ago)."""
