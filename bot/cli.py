@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from bot.domain import PccBotError
 from bot.ops import config as config_module
 from bot.support import logs
+from bot.support.version import version
 
 if TYPE_CHECKING:  # the entry point imports the heavy pieces only when a command needs them
     from bot.adapters.http.server import HttpServer
@@ -33,6 +34,7 @@ def _port(value: str) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pcc-bot", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"pcc-bot {version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the Slack bot (Socket Mode, or HTTP with --http)")
     serve.add_argument("--http", action="store_true", help="serve POST /slack/events over HTTP")

@@ -21,6 +21,7 @@ from bot.adapters.slack.kit import (
 from bot.adapters.slack.plan_cards import PLAN_LABELS
 from bot.domain import Filer, FilerListing, MigrationRequest, Plan, PlanTally
 from bot.support.mrkdwn import esc
+from bot.support.version import version
 
 HELP_LINES = (
     (
@@ -184,6 +185,7 @@ def home_view(
     blocks.append(
         context(
             "Approve or reject from each request's card in its channel; `/pcc status <id>` shows its history."
+            f" pcc-bot {version()}."
         )
     )
     return {"type": "home", "blocks": blocks}
