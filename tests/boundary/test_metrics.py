@@ -4,19 +4,26 @@ deploy-check`), and the database-wide figures exported once over two replicas.""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import replace
+from pathlib import Path
 
+import pytest
 import requests
+import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.adapters.slack import ids
+from bot.demo.simulator import Simulator, SimulatorServer
+from bot.demo.slack_standin import SlackStandIn, SlackStandInServer
 from bot.domain import State
 from bot.support.version import version
 from tests import scrape
 from tests.helpers import file_request, start_bot, stop_bot
 from tests.live_scrape import scrape_of_a_running_bot
 
+ROOT = Path(__file__).resolve().parents[2]
 NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
 
 
@@ -29,9 +36,19 @@ def test_counters_past_a_million_are_exact(bot):
     assert "e+06 " not in text.replace("1.234567e+06", "")  # never six significant digits
 
 
-def test_a_scrape_follows_the_conventions(simulator, slack, tmp_path):
-    text = scrape_of_a_running_bot(simulator, slack, tmp_path)
-    families = list(text_string_to_metric_families(text))  # the client's parser: well-formed
+@pytest.fixture(scope="module")
+def scraped(tmp_path_factory) -> str:
+    simulator = SimulatorServer(Simulator()).start()
+    slack = SlackStandInServer(SlackStandIn()).start()
+    try:
+        return scrape_of_a_running_bot(simulator, slack, tmp_path_factory.mktemp("scrape"))
+    finally:
+        slack.stop()
+        simulator.stop()
+
+
+def test_a_scrape_follows_the_conventions(scraped):
+    families = list(text_string_to_metric_families(scraped))  # the client's parser: well-formed
     ours = [family for family in families if family.name.startswith("pcc_")]
     assert {"process", "python"} <= {family.name.split("_")[0] for family in families}
     for family in ours:
@@ -70,3 +87,37 @@ def test_two_replicas_export_each_database_figure_once(config, slack, postgres):
     finally:
         stop_bot(a)
         stop_bot(b)
+
+
+def exported(text: str) -> set[str]:
+    """Every series name a scrape can show, counting a labelled family before its first count."""
+    names = set()
+    for family in text_string_to_metric_families(text):
+        names |= {sample.name for sample in family.samples} | {family.name}
+        names |= {family.name + end for end in SUFFIXES.get(family.type, ())}
+    return names
+
+
+SUFFIXES = {"counter": ("_total",), "histogram": ("_bucket", "_sum", "_count")}
+#: What PromQL may name besides series: functions, keywords, and what Prometheus itself records.
+NOT_METRICS = {"by", "without", "on", "ignoring", "group_left", "group_right", "and", "or", "unless", "bool"}
+PROMETHEUS_OWN = {"up"}
+
+
+def metrics_named(expr: str) -> set[str]:
+    expr = re.sub(r'"[^"]*"', "", expr)  # strings, then label matchers, ranges and by-clauses
+    expr = re.sub(r"\{[^}]*\}|\[[^\]]*\]|\b(by|without|on|ignoring)\s*\([^)]*\)", " ", expr)
+    names = set(re.findall(r"\b([a-zA-Z_:][a-zA-Z0-9_:]*)\b(?!\s*\()", expr))
+    return names - NOT_METRICS
+
+
+def test_the_dashboard_and_the_alerts_name_only_metrics_the_bot_exports(scraped):
+    known = exported(scraped) | PROMETHEUS_OWN
+    dashboard = json.loads((ROOT / "deploy/grafana/pcc-bot.json").read_text())
+    queries = [target["expr"] for panel in dashboard["panels"] for target in panel["targets"]]
+    rules = yaml.safe_load((ROOT / "deploy/prometheus/alerts.yml").read_text())
+    queries += [rule["expr"] for group in rules["groups"] for rule in group["rules"]]
+    named = {name: expr for expr in queries for name in metrics_named(expr)}
+    assert len(queries) > 20 and {"pcc_ovh_throttled_total", "pcc_slack_ack_seconds_bucket"} <= set(named)
+    assert {name: expr for name, expr in named.items() if name not in known} == {}
+    assert metrics_named('sum by (le) (rate(x_bucket{job="a"}[5m])) > 0 unless y') == {"x_bucket", "y"}
