@@ -53,5 +53,8 @@ deploy-check: $(STAMP) ## promtool: check and test the alert rules, check a live
 	$(BIN)/python -m tests.live_scrape > $(VENV)/scrape.txt
 	$(PROMTOOL) check metrics < $(VENV)/scrape.txt
 
+env-example: $(STAMP) ## rewrite .env.example from the settings' table (bot/ops/settings.py)
+	$(BIN)/python -m bot.ops.envfile > .env.example
+
 clean: ## remove .venv and the caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

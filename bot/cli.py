@@ -41,7 +41,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--host",
         default="0.0.0.0",
-        help="HTTP bind address (default 0.0.0.0); in Socket Mode it serves /healthz, /readyz and /metrics",
+        help="bind address of the public listener (default 0.0.0.0): /healthz, and POST /slack/events "
+        "with --http; /readyz and /metrics listen on PCC_OPS_BIND",
     )
     serve.add_argument("--port", type=_port, default=None, help="HTTP port (default $PORT, else 3000)")
     console = sub.add_parser("console", help="the bot in a terminal, against the built-in simulator")

@@ -64,6 +64,13 @@ def test_the_deployment_runs_two_http_replicas_with_probes_and_secrets_by_refere
     assert pod["metadata"]["annotations"]["prometheus.io/port"] == str(ports["ops"])
     # `pcc-bot serve` stops within 10 s of SIGTERM: the grace period covers it.
     assert pod["spec"]["terminationGracePeriodSeconds"] > 10
+
+
+def test_the_service_and_the_budget_select_the_pods_and_their_ports():
+    found = manifests()
+    pod = found["Deployment"]["spec"]["template"]
+    (container,) = pod["spec"]["containers"]
+    ports = {port["name"]: port["containerPort"] for port in container["ports"]}
     labels = pod["metadata"]["labels"]
     for kind in ("Service", "PodDisruptionBudget"):
         spec = found[kind]["spec"]

@@ -42,3 +42,12 @@ def test_the_changelog_opens_with_this_release():
     text = (ROOT / "CHANGELOG.md").read_text()
     releases = re.findall(r"^## \[(\d+\.\d+\.\d+)\] - \d{4}-\d{2}-\d{2}$", text, re.M)
     assert releases and releases[0] == declared()
+
+
+def test_the_host_help_says_what_the_public_listener_serves(capsys):
+    with pytest.raises(SystemExit):
+        main(["serve", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    host = text[text.rindex("--host HOST") :].split("--port")[0]
+    assert "/healthz" in host and "/slack/events" in host
+    assert "/readyz and /metrics listen on PCC_OPS_BIND" in host
