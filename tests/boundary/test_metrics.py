@@ -121,3 +121,14 @@ def test_the_dashboard_and_the_alerts_name_only_metrics_the_bot_exports(scraped)
     assert len(queries) > 20 and {"pcc_ovh_throttled_total", "pcc_slack_ack_seconds_bucket"} <= set(named)
     assert {name: expr for name, expr in named.items() if name not in known} == {}
     assert metrics_named('sum by (le) (rate(x_bucket{job="a"}[5m])) > 0 unless y') == {"x_bucket", "y"}
+
+
+def test_the_operations_page_lists_every_metric_the_bot_exports(scraped):
+    text = (ROOT / "docs/operations.md").read_text()
+    documented = re.findall(r"^\| `(pcc_\w+)` \| (\w+) \|", text, re.M)
+    exposed = [
+        (family.name + ("_total" if family.type == "counter" else ""), family.type)
+        for family in text_string_to_metric_families(scraped)
+        if family.name.startswith("pcc_")
+    ]
+    assert sorted(documented) == sorted(exposed)
