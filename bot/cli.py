@@ -1,4 +1,4 @@
-"""Command line: `pcc-bot serve | console | simulator | run | doctor | credentials`."""
+"""Command line: `pcc-bot serve | console | simulator | run | doctor | credentials | db`."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from bot.domain import PccBotError
 from bot.ops import config as config_module
+from bot.ops import dbtools
 from bot.support import logs
 from bot.support.version import version
 
@@ -70,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
         "doctor", help="check Slack, OVHcloud, the database and the approvers; say what is missing"
     )
     sub.add_parser("credentials", help="request an OVHcloud consumer key limited to the routes pcc-bot calls")
+    dbtools.add_parser(sub)
     return parser
 
 
@@ -224,6 +226,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return action(cfg, sys.stdout)
     if args.command == "serve":
         return serve(args.http, args.host, args.port, cfg)
+    if args.command == "db":
+        return dbtools.run(args, cfg, sys.stdout)
     if args.command == "console":
         if args.speed <= 0:
             raise PccBotError(f"--speed must be above 0, got {args.speed:g}")
