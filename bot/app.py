@@ -44,6 +44,23 @@ READ_WAIT_SECONDS = 300.0
 OVH_WINDOW_SECONDS = 61.0
 
 
+class MeasuredRepository(SqlRepository):
+    """The repository, timing each notice from its queueing to Slack's acceptance
+    (``pcc_notice_delivery_seconds``): one read by primary key after each notice sent."""
+
+    def __init__(self, location: str, busy_timeout: float, meters: Metrics, clock: Clock) -> None:
+        super().__init__(location, busy_timeout=busy_timeout)
+        self._meters = meters
+        self._clock = clock
+
+    def notice_sent(self, notice_id: int, *args: Any, **kwargs: Any) -> None:
+        super().notice_sent(notice_id, *args, **kwargs)
+        queued = self.notice_queued_at(notice_id)
+        if queued is not None:
+            waited = (self._clock.now() - queued).total_seconds()
+            self._meters.notice_delivery_seconds.observe(max(0.0, waited))
+
+
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
@@ -177,7 +194,7 @@ def build_runtime(
     )
     meters = Metrics(version(), settings.replica)
     service_clock = clock or SystemClock()
-    repo = SqlRepository(config.database, busy_timeout=db_busy_timeout)
+    repo = MeasuredRepository(config.database, db_busy_timeout, meters, service_clock)
     # The key's budget is every replica's: on a shared database, counted there too.
     shared = DatabaseBudget(repo, OVH_WINDOW_SECONDS, settings.replica) if config.shared_database else None
     gateway = OvhGateway(

@@ -37,6 +37,8 @@ _SERVICE = re.compile(r"^/dedicatedCloud/[^/]+")
 
 #: Ack time: Slack wants an answer within 3 s.
 ACK_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0)
+#: A notice, from its queueing to Slack's acceptance: at once, or after retries and Slack's Retry-After.
+NOTICE_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 900.0, 3600.0)
 #: An OVHcloud call: tens of milliseconds to the read timeout.
 CALL_BUCKETS = (0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0)
 
@@ -87,6 +89,12 @@ class Metrics:
             "pcc_slack_ack_seconds",
             "Time to answer a signed Slack request over HTTP (the ack Slack waits 3 s for).",
             buckets=ACK_BUCKETS,
+            registry=self.registry,
+        )
+        self.notice_delivery_seconds = Histogram(
+            "pcc_notice_delivery_seconds",
+            "Time from a chat notice's queueing to Slack's acceptance, for the notices this replica sent.",
+            buckets=NOTICE_BUCKETS,
             registry=self.registry,
         )
         self.poll_cycles = Counter("pcc_poll_cycles", "Task polling cycles run.", registry=self.registry)

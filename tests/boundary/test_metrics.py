@@ -60,6 +60,7 @@ def test_a_scrape_follows_the_conventions(scraped):
             assert not any(name.endswith("_total") for name in names), family.name
         if family.type == "histogram":
             assert family.name.endswith("_seconds"), family.name
+    assert scrape.value(scraped, "pcc_notice_delivery_seconds_count") >= 1  # the card, at least
     (build,) = [sample for family in ours for sample in family.samples if sample.name == "pcc_build_info"]
     assert build.labels["version"] == version() and build.value == 1
 

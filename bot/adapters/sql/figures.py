@@ -35,6 +35,11 @@ class Figures:
         )
         return Waiting(int(row["n"]), parse(row["since"]))
 
+    def notice_queued_at(self: Stored, notice_id: int) -> datetime | None:
+        """When a notice was queued (None: no such notice)."""
+        rows = self._store.rows("SELECT created_at FROM notices WHERE id = :id", {"id": notice_id})
+        return parse(rows[0]["created_at"]) if rows else None
+
     def dispatch_waiting(self: Stored) -> Waiting:
         """Datastores of approved plans whose copy is not sent yet, since their plan's approval."""
         (row,) = self._store.rows(
