@@ -20,7 +20,7 @@ from bot.adapters.slack.notifier import SlackDirectory, SlackNotifier
 from bot.adapters.sql.leader import AdvisoryLeader, Alone, leadership
 from bot.adapters.sql.repository import SqlRepository
 from bot.adapters.sql.shared import DatabaseBudget
-from bot.domain import PccBotError
+from bot.domain import PccBotError, State
 from bot.ops.config import Config
 from bot.ops.figures import DatabaseFigures
 from bot.scheduler import Poller
@@ -28,7 +28,7 @@ from bot.support.executor import TrackingExecutor
 from bot.support.metrics import Metrics
 from bot.support.version import version
 from bot.support.window import SlidingWindow
-from bot.usecases.ports import Clock
+from bot.usecases.ports import Change, Clock
 from bot.usecases.service import PccService
 from bot.usecases.settings import ServiceSettings
 from handlers.wiring import Wiring
@@ -46,12 +46,25 @@ OVH_WINDOW_SECONDS = 61.0
 
 class MeasuredRepository(SqlRepository):
     """The repository, timing each notice from its queueing to Slack's acceptance
-    (``pcc_notice_delivery_seconds``): one read by primary key after each notice sent."""
+    (``pcc_notice_delivery_seconds``) and each plan's datastore from the plan's approval to its dispatch
+    (``pcc_dispatch_seconds``): a read by primary key or two after each of those writes."""
 
     def __init__(self, location: str, busy_timeout: float, meters: Metrics, clock: Clock) -> None:
         super().__init__(location, busy_timeout=busy_timeout)
         self._meters = meters
         self._clock = clock
+
+    def transition(
+        self, request_id: int, expected: State, target: State, change: Change, now: datetime
+    ) -> bool:
+        moved = super().transition(request_id, expected, target, change, now)
+        if moved and target == State.APPROVED:  # a plan's datastore is dispatched by this move
+            request = self.get(request_id)
+            plan = self.get_plan(request.plan_id) if request and request.plan_id is not None else None
+            if plan is not None and plan.decided_at is not None:
+                waited = (now - plan.decided_at).total_seconds()
+                self._meters.dispatch_seconds.observe(max(0.0, waited))
+        return moved
 
     def notice_sent(self, notice_id: int, *args: Any, **kwargs: Any) -> None:
         super().notice_sent(notice_id, *args, **kwargs)

@@ -39,6 +39,8 @@ _SERVICE = re.compile(r"^/dedicatedCloud/[^/]+")
 ACK_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0)
 #: A notice, from its queueing to Slack's acceptance: at once, or after retries and Slack's Retry-After.
 NOTICE_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 900.0, 3600.0)
+#: A plan's datastore, from the plan's approval to its dispatch: a second a call, then the budget's pace.
+DISPATCH_BUCKETS = (1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, 7200.0, 21600.0)
 #: An OVHcloud call: tens of milliseconds to the read timeout.
 CALL_BUCKETS = (0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0)
 
@@ -95,6 +97,12 @@ class Metrics:
             "pcc_notice_delivery_seconds",
             "Time from a chat notice's queueing to Slack's acceptance, for the notices this replica sent.",
             buckets=NOTICE_BUCKETS,
+            registry=self.registry,
+        )
+        self.dispatch_seconds = Histogram(
+            "pcc_dispatch_seconds",
+            "Time from a plan's approval to the dispatch of each of its datastores (their call let through).",
+            buckets=DISPATCH_BUCKETS,
             registry=self.registry,
         )
         self.poll_cycles = Counter("pcc_poll_cycles", "Task polling cycles run.", registry=self.registry)

@@ -15,7 +15,7 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.adapters.slack import ids
-from bot.demo.simulator import Simulator, SimulatorServer
+from bot.demo.simulator import Simulator, SimulatorServer, large_pcc
 from bot.demo.slack_standin import SlackStandIn, SlackStandInServer
 from bot.domain import State
 from bot.support.version import version
@@ -133,3 +133,17 @@ def test_the_operations_page_lists_every_metric_the_bot_exports(scraped):
         if family.name.startswith("pcc_")
     ]
     assert sorted(documented) == sorted(exposed)
+
+
+def test_a_plans_dispatch_is_timed_per_datastore(bot, simulator):
+    simulator.sim.inventory["pcc-192-0-2-99"] = large_pcc(6)
+    bot.command("plan pcc-192-0-2-99 2001 pcc-192-0-2-50 1515")
+    bot.settle()
+    (plan,) = bot.runtime.repo.recent_plans(1)
+    bot.click(ids.APPROVE_PLAN, str(plan.id), user="UBOB")
+    bot.settle()
+    items = bot.runtime.repo.plan_items(plan.id)
+    assert items and all(item.state != State.PENDING for item in items)
+    text = requests.get(f"{bot.url}/metrics", timeout=5).text
+    assert scrape.value(text, "pcc_dispatch_seconds_count") == len(items)
+    assert scrape.value(text, "pcc_dispatch_waiting") == 0
