@@ -59,15 +59,28 @@ class MeasuredRepository(SqlRepository):
     ) -> bool:
         moved = super().transition(request_id, expected, target, change, now)
         if moved and target == State.APPROVED:  # a plan's datastore is dispatched by this move
-            request = self.get(request_id)
-            plan = self.get_plan(request.plan_id) if request and request.plan_id is not None else None
-            if plan is not None and plan.decided_at is not None:
-                waited = (now - plan.decided_at).total_seconds()
-                self._meters.dispatch_seconds.observe(max(0.0, waited))
+            self._measured(lambda: self._dispatched(request_id, now))
         return moved
 
     def notice_sent(self, notice_id: int, *args: Any, **kwargs: Any) -> None:
         super().notice_sent(notice_id, *args, **kwargs)
+        self._measured(lambda: self._delivered(notice_id))
+
+    @staticmethod
+    def _measured(measure: Callable[[], None]) -> None:
+        """A figure is never worth a failure: the change is recorded whatever its measure does."""
+        try:
+            measure()
+        except PccBotError as error:
+            log.debug("a metric was not measured: %s", error)
+
+    def _dispatched(self, request_id: int, now: datetime) -> None:
+        request = self.get(request_id)
+        plan = self.get_plan(request.plan_id) if request and request.plan_id is not None else None
+        if plan is not None and plan.decided_at is not None:
+            self._meters.dispatch_seconds.observe(max(0.0, (now - plan.decided_at).total_seconds()))
+
+    def _delivered(self, notice_id: int) -> None:
         queued = self.notice_queued_at(notice_id)
         if queued is not None:
             waited = (self._clock.now() - queued).total_seconds()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,10 +16,14 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.adapters.slack import ids
+from bot.app import MeasuredRepository
+from bot.demo.samples import sample_draft
 from bot.demo.simulator import Simulator, SimulatorServer, large_pcc
 from bot.demo.slack_standin import SlackStandIn, SlackStandInServer
-from bot.domain import State
+from bot.domain import State, StorageError
+from bot.support.metrics import Metrics
 from bot.support.version import version
+from bot.usecases.ports import Change
 from tests import scrape
 from tests.helpers import file_request, start_bot, stop_bot
 from tests.live_scrape import scrape_of_a_running_bot
@@ -147,3 +152,26 @@ def test_a_plans_dispatch_is_timed_per_datastore(bot, simulator):
     text = requests.get(f"{bot.url}/metrics", timeout=5).text
     assert scrape.value(text, "pcc_dispatch_seconds_count") == len(items)
     assert scrape.value(text, "pcc_dispatch_waiting") == 0
+
+
+def test_a_measure_that_fails_never_fails_the_change(tmp_path, monkeypatch):
+    now = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+    clock = type("Clock", (), {"now": staticmethod(lambda: now)})()
+    meters = Metrics()
+    repo = MeasuredRepository(str(tmp_path / "m.db"), 5.0, meters, clock)
+    try:
+        request = repo.add(sample_draft(1234, now), card_channel="COPS")
+        (notice,) = repo.due_notices(now, 10)
+
+        def down(*_args):
+            raise StorageError("the database could not be read: gone")
+
+        monkeypatch.setattr(repo, "get", down)
+        monkeypatch.setattr(repo, "notice_queued_at", down)
+        change = Change(actor="UBOB", action="approved")
+        assert repo.transition(request.id, State.PENDING, State.APPROVED, change, now)
+        repo.notice_sent(notice.id, now)
+        assert repo.due_notices(now, 10) == []  # recorded all the same
+        assert meters.registry.get_sample_value("pcc_notice_delivery_seconds_count") == 0  # unmeasured
+    finally:
+        repo.close()
