@@ -1,43 +1,60 @@
 # Quick start: `make run` (console against the built-in simulator, or the Slack bot when tokens are set)
-# and `make test`. Each target installs what it needs into .venv on first use.
+# and `make test`. Each target installs what it needs into .venv on first use; bare `make` lists them.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test unit soak bench lint typecheck clean
+.PHONY: help run test unit soak bench lint typecheck deploy-check env-example clean
+.DEFAULT_GOAL := help
 
-$(STAMP): pyproject.toml
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /  make \1\t/' | expand -t 24
+
+# The versions of constraints.txt (the image's dependencies and the dev tools): the same for everyone.
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) ## the console against the built-in simulator, or the Slack bot when its tokens are set
 	$(BIN)/python -m bot run
 
-lint: $(STAMP)
+lint: $(STAMP) ## ruff, its formatter, hadolint on the Dockerfile
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/hadolint Dockerfile
 
-typecheck: $(STAMP)
+typecheck: $(STAMP) ## mypy, strict, on the whole tree
 	$(BIN)/mypy
 
-test: lint typecheck
+test: lint typecheck ## lint, typecheck, then every test (SQLite and an embedded PostgreSQL)
 	$(BIN)/pytest
 
 # The unit ring alone (domain, use cases with fakes, listeners, house rules): a few seconds.
-unit: $(STAMP)
+unit: $(STAMP) ## the unit ring alone: a few seconds
 	$(BIN)/pytest -q tests/unit
 
 # The model-based test with twenty times the scenarios of `make test`, on SQLite and PostgreSQL (its time
 # limit grows with the scenarios: tests/model/test_model.py, TIME_LIMIT).
-soak: $(STAMP)
+soak: $(STAMP) ## the model-based test with twenty times the scenarios
 	PCC_MODEL_EXAMPLES=500 $(BIN)/pytest -q tests/model/test_model.py tests/model/test_model_cases.py
 
-bench: $(STAMP)
+bench: $(STAMP) ## the benchmarks (docs/benchmarks.md)
 	$(BIN)/python -m bench.run
 
-clean:
+# promtool (Debian: `apt-get install prometheus`) on the shipped alerts, their unit tests, and the scrape
+# of a running bot (against the simulator); `.ci/run` installs promtool when it is missing.
+PROMTOOL ?= promtool
+deploy-check: $(STAMP) ## promtool: check and test the alert rules, check a live scrape's metrics
+	$(PROMTOOL) check rules deploy/prometheus/alerts.yml
+	cd deploy/prometheus && $(PROMTOOL) test rules alerts.test.yml
+	$(BIN)/python -m tests.live_scrape > $(VENV)/scrape.txt
+	$(PROMTOOL) check metrics < $(VENV)/scrape.txt
+
+env-example: $(STAMP) ## rewrite .env.example from the settings' table (bot/ops/settings.py)
+	$(BIN)/python -m bot.ops.envfile > .env.example
+
+clean: ## remove .venv and the caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -23,11 +23,13 @@ from bot.adapters.sql.repository import SqlRepository
 from bot.adapters.sql.shared import DatabaseBudget
 from bot.domain import PccBotError, State
 from bot.ops.config import Config
+from bot.ops.figures import DatabaseFigures
 from bot.scheduler import Poller
 from bot.support.executor import TrackingExecutor
-from bot.support.metrics import Counters, Family, exposition
+from bot.support.metrics import Metrics
+from bot.support.version import version
 from bot.support.window import SlidingWindow
-from bot.usecases.ports import Clock
+from bot.usecases.ports import Change, Clock
 from bot.usecases.service import PccService
 from bot.usecases.settings import ServiceSettings
 from handlers.wiring import Wiring
@@ -42,17 +44,48 @@ READ_WAIT_SECONDS = 300.0
 #: latency jitter from putting one call too many in some minute of theirs.
 OVH_WINDOW_SECONDS = 61.0
 
-#: What this process counts (bot/support/metrics.py Counters), each exported with its kind and meaning.
-PROCESS_METRICS: dict[str, tuple[str, str]] = {
-    "pcc_ovh_calls_total": ("counter", "OVHcloud API calls by method and route."),
-    "pcc_ovh_errors_total": ("counter", "OVHcloud API errors by method, route and status."),
-    "pcc_ovh_throttled_total": (
-        "counter",
-        "OVHcloud calls not sent because the call budget had no room in time, by method and route.",
-    ),
-    "pcc_poll_cycles_total": ("counter", "Task polling cycles run."),
-    "pcc_poll_duration_seconds": ("gauge", "Duration of the last task polling cycle."),
-}
+
+class MeasuredRepository(SqlRepository):
+    """The repository, timing each notice from its queueing to Slack's acceptance
+    (``pcc_notice_delivery_seconds``) and each plan's datastore from the plan's approval to its dispatch
+    (``pcc_dispatch_seconds``): a read by primary key or two after each of those writes."""
+
+    def __init__(self, location: str, busy_timeout: float, meters: Metrics, clock: Clock) -> None:
+        super().__init__(location, busy_timeout=busy_timeout)
+        self._meters = meters
+        self._clock = clock
+
+    def transition(
+        self, request_id: int, expected: State, target: State, change: Change, now: datetime
+    ) -> bool:
+        moved = super().transition(request_id, expected, target, change, now)
+        if moved and target == State.APPROVED:  # a plan's datastore is dispatched by this move
+            self._measured(lambda: self._dispatched(request_id, now))
+        return moved
+
+    def notice_sent(self, notice_id: int, *args: Any, **kwargs: Any) -> None:
+        super().notice_sent(notice_id, *args, **kwargs)
+        self._measured(lambda: self._delivered(notice_id))
+
+    @staticmethod
+    def _measured(measure: Callable[[], None]) -> None:
+        """A figure is never worth a failure: the change is recorded whatever its measure does."""
+        try:
+            measure()
+        except PccBotError as error:
+            log.debug("a metric was not measured: %s", error)
+
+    def _dispatched(self, request_id: int, now: datetime) -> None:
+        request = self.get(request_id)
+        plan = self.get_plan(request.plan_id) if request and request.plan_id is not None else None
+        if plan is not None and plan.decided_at is not None:
+            self._meters.dispatch_seconds.observe(max(0.0, (now - plan.decided_at).total_seconds()))
+
+    def _delivered(self, notice_id: int) -> None:
+        queued = self.notice_queued_at(notice_id)
+        if queued is not None:
+            waited = (self._clock.now() - queued).total_seconds()
+            self._meters.notice_delivery_seconds.observe(max(0.0, waited))
 
 
 class SystemClock:
@@ -71,7 +104,7 @@ class Runtime:
     listeners: TrackingExecutor  # Bolt's listeners: they only ack and hand over to the two below
     commands: TrackingExecutor  # what a command does after its ack: reads, filings, the form's lists
     clicks: TrackingExecutor  # what a button click does after its ack: decisions, never behind reads
-    counters: Counters
+    meters: Metrics  # this process' metrics, and the leader's database-wide figures
     leader: Alone | AdvisoryLeader = field(default_factory=Alone)
     database_clock: DatabaseClock | None = None  # replicas on PostgreSQL: the service's clock
     started: bool = field(default=False)
@@ -106,46 +139,12 @@ class Runtime:
         return self.poller.leading
 
     def metrics(self) -> str:
-        by_state = self.repo.count_by_state()
-        counted: dict[str, list[tuple[dict[str, str], float]]] = {}
-        for name, labels, value in self.counters.samples():
-            counted.setdefault(name, []).append((labels, value))
-        families: list[Family] = [
-            (
-                "pcc_requests",
-                "gauge",
-                "Requests by state.",
-                [({"state": state.value}, float(by_state.get(state.value, 0))) for state in State],
-            ),
-            (
-                "pcc_approvals_total",
-                "counter",
-                "Requests approved since the database was created.",
-                [({}, float(self.repo.count_actions("approved")))],
-            ),
-            (
-                "pcc_notice_backlog",
-                "gauge",
-                "Chat notices queued and not yet accepted by Slack.",
-                [({}, float(self.repo.pending_notice_count()))],
-            ),
-            (
-                "pcc_leader",
-                "gauge",
-                "1 when this replica runs the scheduled work (polling, reminders, boards), else 0.",
-                [({"replica": self.service.replica}, 1.0 if self.leads() else 0.0)],
-            ),
-            (
-                "pcc_notices_dead_total",
-                "counter",
-                "Chat notices Slack refused for good (dead-lettered, never retried).",
-                [({}, float(self.repo.dead_notice_count()))],
-            ),
-        ]
-        for name, (kind, text) in PROCESS_METRICS.items():  # every one, even before its first count
-            families.append((name, kind, text, counted.pop(name, [({}, 0.0)])))
-        families.extend((name, "counter", name, samples) for name, samples in sorted(counted.items()))
-        return exposition(families)
+        """The Prometheus text of /metrics."""
+        return self.meters.exposition().decode()
+
+    def observe_ack(self, seconds: float) -> None:
+        """A signed Slack request answered over HTTP in ``seconds`` (bot/adapters/http/server.py)."""
+        self.meters.ack_seconds.observe(seconds)
 
     def start_background(self) -> None:
         """Reconcile what a previous run left half-done (the leader does; on a shared database, a
@@ -234,12 +233,15 @@ def build_runtime(
         replica=f"{socket.gethostname()}-{os.getpid()}",
         shared_database=config.shared_database,
     )
-    counters = Counters()
-    repo = SqlRepository(config.database, busy_timeout=db_busy_timeout)
+    meters = Metrics(version(), settings.replica)
+    host = host_clock or SystemClock()
     # Replicas compare each other's times (calls, doubts, claims): on a shared database, one clock.
     database_clock = None
     if clock is None and config.shared_database:
-        database_clock = DatabaseClock(host_clock or SystemClock(), repo.database_time)
+        database_clock = DatabaseClock(host, lambda: repo.database_time())
+    service_clock = clock or database_clock or host
+    repo = MeasuredRepository(config.database, db_busy_timeout, meters, service_clock)
+    if database_clock is not None:
         database_clock.sync()
     # The key's budget is every replica's: on a shared database, counted there too.
     shared = DatabaseBudget(repo, OVH_WINDOW_SECONDS, settings.replica) if config.shared_database else None
@@ -250,7 +252,7 @@ def build_runtime(
         max_wait_seconds=read_wait_seconds,
         mutation_wait_seconds=settings.call_timeout.total_seconds() * 0.75,
         inventory_ttl_seconds=config.inventory_ttl,
-        counters=counters,
+        metrics=meters,
         # A reserve for mutating calls; between people, work-conserving round robin.
         limiter=SlidingWindow(
             config.ovh_rate,
@@ -266,15 +268,18 @@ def build_runtime(
         notifier=SlackNotifier(web_client),
         directory=SlackDirectory(web_client),
         settings=settings,
-        clock=clock or database_clock or host_clock or SystemClock(),
+        clock=service_clock,
         background=commands.submit,  # the form's lists load there, never on a listener thread
     )
     handed = Wiring(service=service, commands=commands, clicks=clicks)
     handlers.register(app, handed, allowed_channels=config.allowed_channels)
     leader = leadership(config.database)
     poller = Poller(
-        service, config.poll_seconds, counters, leader, sync=database_clock.sync if database_clock else None
+        service, config.poll_seconds, meters, leader, sync=database_clock.sync if database_clock else None
     )
+    # On a shared database, the leader alone exports what every replica would read alike.
+    leads = (lambda: poller.leading) if config.shared_database else (lambda: True)
+    meters.register(DatabaseFigures(repo, settings.replica, leads, service_clock.now))
     return Runtime(
         config=config,
         app=app,
@@ -285,7 +290,7 @@ def build_runtime(
         listeners=listeners,
         commands=commands,
         clicks=clicks,
-        counters=counters,
+        meters=meters,
         leader=leader,
         database_clock=database_clock,
     )

@@ -1,4 +1,5 @@
-"""Command line: `pcc-bot serve | console | simulator | rehearse | run | doctor | credentials | manifest`."""
+"""Command line: `pcc-bot serve | console | simulator | rehearse | run | doctor | credentials | manifest
+| db`."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ from typing import TYPE_CHECKING
 from bot import cli_setup
 from bot.domain import PccBotError
 from bot.ops import config as config_module
+from bot.ops import dbtools
 from bot.support import logs
+from bot.support.version import version
 
 if TYPE_CHECKING:  # the entry point imports the heavy pieces only when a command needs them
     from bot.adapters.http.server import HttpServer
@@ -34,6 +37,7 @@ def _port(value: str) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pcc-bot", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"pcc-bot {version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser(
         "serve",
@@ -46,7 +50,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--host",
         default="0.0.0.0",
-        help="bind address of the public listener (default 0.0.0.0): /healthz, and Slack's POSTs with --http",
+        help="bind address of the public listener (default 0.0.0.0): /healthz, and POST /slack/events "
+        "with --http; /readyz and /metrics listen on PCC_OPS_BIND",
     )
     serve.add_argument("--port", type=_port, default=None, help="HTTP port (default $PORT, else 3000)")
     console = sub.add_parser("console", help="the bot in a terminal, against the built-in simulator")
@@ -78,6 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub.add_parser("run", help="serve when Slack tokens are set, else the console (`make run`)")
     cli_setup.add_setup_commands(sub)
+    dbtools.add_parser(sub)
     return parser
 
 
@@ -254,6 +260,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return action(cfg, sys.stdout)
     if args.command == "serve":
         return serve(args.http, args.host, args.port, cfg)
+    if args.command == "db":
+        return dbtools.run(args, cfg, sys.stdout)
     if args.command == "console":
         if args.speed <= 0:
             raise PccBotError(f"--speed must be above 0, got {args.speed:g}")

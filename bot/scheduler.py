@@ -15,7 +15,7 @@ from typing import Protocol
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot.support.metrics import Counters
+from bot.support.metrics import Metrics
 from bot.usecases.service import PccService
 
 log = logging.getLogger(__name__)
@@ -33,12 +33,12 @@ class Poller:
         self,
         service: PccService,
         poll_seconds: int,
-        counters: Counters,
+        metrics: Metrics,
         leader: Leadership,
         sync: Callable[[], object] | None = None,
     ) -> None:
         self._service = service
-        self._counters = counters
+        self._metrics = metrics
         self._leader = leader
         self._sync = sync
         self.poll_seconds = poll_seconds
@@ -71,8 +71,8 @@ class Poller:
                 self._service.poll_once()
         finally:
             self.last_poll = time.monotonic()
-            self._counters.set("pcc_poll_duration_seconds", self.last_poll - started)
-            self._counters.inc("pcc_poll_cycles_total")
+            self._metrics.poll_duration.set(self.last_poll - started)
+            self._metrics.poll_cycles.inc()
 
     def healthy(self) -> bool:
         """The ticker ran within three periods (or the bot started less than three periods ago)."""

@@ -30,6 +30,7 @@ from bot.demo.simulator import (
 from bot.demo.slack_standin import SlackStandInServer
 from bot.domain import State
 from bot.ops.config import Config
+from tests import scrape
 
 SIGNING_SECRET = "test-signing-secret"
 
@@ -328,9 +329,7 @@ class Serving:
         return requests.get(f"http://127.0.0.1:{self.ops_port}/metrics", timeout=5).text
 
     def leads(self) -> bool:
-        return any(
-            line.startswith("pcc_leader{") and line.endswith(" 1") for line in self.metrics().splitlines()
-        )
+        return scrape.total(self.metrics(), "pcc_leader") == 1
 
 
 class BudgetTime:

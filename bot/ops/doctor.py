@@ -21,6 +21,7 @@ from bot.adapters.sql.clock import MAX_SKEW_SECONDS as MAX_DATABASE_SKEW_SECONDS
 from bot.adapters.sql.inspection import database_time, inspect_database
 from bot.domain import PccBotError
 from bot.ops.config import Config, ConfigError
+from bot.support.version import version
 
 OK, WARN, FAIL = "ok", "warn", "FAIL"
 MAX_SKEW_SECONDS = 30
@@ -290,6 +291,7 @@ def run_checks(config: Config) -> list[Check]:
 def render(checks: list[Check], out: IO[str]) -> int:
     """Print the table; the exit status is 1 when any line failed."""
     width = max(len(c.name) for c in checks)
+    print(f"pcc-bot {version()}\n", file=out)
     for check in checks:
         print(f"{check.name:<{width}}  {check.verdict:<4}  {check.detail}", file=out)
     failed = sum(c.verdict == FAIL for c in checks)

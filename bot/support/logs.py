@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import UTC, datetime
 from typing import IO
 
 _SECRETS = re.compile(
@@ -63,16 +64,35 @@ class TextFormatter(logging.Formatter):
         return redact(line)
 
 
+#: What every LogRecord has: anything else on a record came from ``extra=`` and is logged as a field.
+_STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "slack_user", "request_id"}
+
+
+def _field(value: object) -> object:
+    if isinstance(value, str):
+        return redact(value)
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return redact(str(value))
+
+
 class JsonFormatter(logging.Formatter):
+    """One JSON object per line: UTC time to the millisecond, level, logger, message, the Slack user and
+    request id, every ``extra=`` field (secrets masked), and the traceback as ``error``."""
+
     def format(self, record: logging.LogRecord) -> str:
+        moment = datetime.fromtimestamp(record.created, UTC)
         entry: dict[str, object] = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "time": moment.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             "level": record.levelname,
             "logger": record.name,
             "message": redact(record.getMessage()),
             "user": getattr(record, "slack_user", None),
             "request_id": getattr(record, "request_id", None),
         }
+        for name, value in record.__dict__.items():
+            if name not in _STANDARD and name not in entry:
+                entry[name] = _field(value)
         if record.exc_info:
             entry["error"] = redact(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False)

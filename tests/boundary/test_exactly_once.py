@@ -9,6 +9,7 @@ import requests
 
 from bot.adapters.slack import ids
 from bot.domain import State, StorageError
+from tests import scrape
 from tests.helpers import (
     CHANNEL,
     INCIDENT,
@@ -233,8 +234,9 @@ def test_a_notice_slack_refuses_for_good_is_dead_lettered_and_reported_once(bot,
     assert len(refused) == 1  # tried once, never again
     (report,) = [m for m in texts(bot, "could not be delivered") if m["channel"] == INCIDENT]
     assert "not_in_channel" in report["text"] and "<#CPRIVATE>" in report["text"]
-    metrics = requests.get(f"{bot.url}/metrics", timeout=5).text.splitlines()
-    assert "pcc_notices_dead_total 1" in metrics and "pcc_notice_backlog 0" in metrics
+    metrics = requests.get(f"{bot.url}/metrics", timeout=5).text
+    assert scrape.value(metrics, "pcc_notices_dead_total") == 1
+    assert scrape.value(metrics, "pcc_notice_backlog") == 0
     file_request(bot, "migrate pcc-192-0-2-15 1337 1235 pcc-192-0-2-50 1515")  # later notices still flow
 
 

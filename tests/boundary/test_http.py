@@ -1,6 +1,7 @@
 """The bot over HTTP: signed slash commands and clicks in, fake Slack Web API and simulator out."""
 
 import json
+import platform
 import time
 from dataclasses import replace
 from urllib.parse import urlencode
@@ -8,6 +9,8 @@ from urllib.parse import urlencode
 import pytest
 
 from bot.adapters.slack import ids
+from bot.support.version import version
+from tests import scrape
 from tests.helpers import CHANNEL, MIGRATE, file_request, signed_headers, start_bot, stop_bot
 
 
@@ -27,17 +30,41 @@ def test_health_readiness_and_metrics(bot, simulator):
     bot.runtime.poller._poll()  # one cycle, as the scheduler runs it
     metrics = requests.get(f"{bot.url}/metrics", timeout=5)
     assert metrics.headers["Content-Type"].startswith("text/plain; version=0.0.4")
-    lines = metrics.text.splitlines()
-    assert 'pcc_requests{state="replicating"} 1' in lines
-    assert 'pcc_requests{state="pending"} 0' in lines
-    assert "pcc_approvals_total 1" in lines
-    assert "pcc_notice_backlog 0" in lines
-    assert "pcc_poll_cycles_total 1" in lines
+    text = metrics.text  # read with prometheus_client's own parser, as a Prometheus server would
+    assert scrape.value(text, "pcc_requests", state="replicating") == 1
+    assert scrape.value(text, "pcc_requests", state="pending") == 0
+    assert scrape.value(text, "pcc_approvals_total") == 1
+    assert scrape.value(text, "pcc_notice_backlog") == 0
+    assert scrape.value(text, "pcc_poll_cycles_total") == 1
+    post = "/dedicatedCloud/{sn}/datacenter/{id}/linkFilerFromSbg"
+    assert scrape.value(text, "pcc_ovh_calls_total", method="POST", route=post) == 1
+    assert scrape.value(text, "pcc_ovh_call_seconds_count", method="POST", route=post) == 1
+    task = "/dedicatedCloud/{sn}/task"
+    assert scrape.value(text, "pcc_ovh_errors_total", method="GET", route=task, status="503") == 3
+    assert scrape.value(text, "pcc_slack_ack_seconds_count") == 2  # the command and the click
     assert (
-        'pcc_ovh_calls_total{method="POST",route="/dedicatedCloud/{sn}/datacenter/{id}/linkFilerFromSbg"} 1'
-        in lines
+        scrape.value(
+            text,
+            "pcc_build_info",
+            version=version(),
+            python=platform.python_version(),
+            replica=bot.runtime.service.replica,
+        )
+        == 1
     )
-    assert 'pcc_ovh_errors_total{method="GET",route="/dedicatedCloud/{sn}/task",status="503"} 3' in lines
+    assert scrape.value(text, "process_cpu_seconds_total") is not None  # the client's own collectors
+    assert scrape.value(text, "python_info", **_python_labels()) == 1
+
+
+def _python_labels() -> dict[str, str]:
+    major, minor, patch = platform.python_version_tuple()
+    return {
+        "implementation": platform.python_implementation(),
+        "major": major,
+        "minor": minor,
+        "patchlevel": patch,
+        "version": platform.python_version(),
+    }
 
 
 def test_readyz_fails_when_the_database_is_gone(bot):

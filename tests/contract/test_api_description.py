@@ -8,13 +8,19 @@ from pathlib import Path
 from bot.adapters.ovh import description, routes
 from bot.demo.simulator.description import COPY_ROUTES, api_description
 
-CAPTURE = json.loads(
-    (Path(__file__).resolve().parents[1] / "schemas" / "dedicatedCloud-2021-04.json").read_text()
-)
+SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
+CAPTURE = json.loads((SCHEMAS / "dedicatedCloud-2021-04.json").read_text())
+TODAY = json.loads((SCHEMAS / "dedicatedCloud-2024-06.json").read_text())
 
 
-def test_every_described_route_is_in_the_2021_capture_with_its_path_parameters():
-    captured = {(op["httpMethod"], api["path"]): op for api in CAPTURE["apis"] for op in api["operations"]}
+def test_every_described_route_is_in_a_capture_with_its_parameters():
+    """The copy routes as the 2021 capture has them; the Veeam restore's, which it lacks, as today's."""
+    captured = {
+        (op["httpMethod"], api["path"]): op
+        for capture in (TODAY, CAPTURE)
+        for api in capture["apis"]
+        for op in api["operations"]
+    }
     served = description.described(api_description())
     assert (routes.LINK_FILER.method, routes.LINK_FILER.template) in served
     for (method, path), actions in served.items():
@@ -31,6 +37,10 @@ def test_every_described_route_is_in_the_2021_capture_with_its_path_parameters()
             if op["httpMethod"] == method
         )
         assert {p["name"] for p in served_op["parameters"] if p["paramType"] == "path"} == names
+        declared = {
+            (p["name"], p["paramType"], p["dataType"]) for p in captured[(method, path)]["parameters"]
+        }
+        assert {(p["name"], p["paramType"], p["dataType"]) for p in served_op["parameters"]} <= declared
 
 
 def test_without_the_copy_routes_only_they_are_absent():

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.adapters.slack import ids
+from bot.adapters.slack import grammar, ids
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = yaml.safe_load((ROOT / "manifest.yml").read_text())
@@ -50,10 +50,14 @@ def test_scopes_cover_every_method_and_nothing_more():
     assert set(MANIFEST["oauth_config"]["scopes"]["bot"]) == needed == ids.SLACK_SCOPES
 
 
-def test_usage_hint_names_every_subcommand():
-    hint = MANIFEST["features"]["slash_commands"][0]["usage_hint"]
-    for sub in ("filers", "migrate", "list", "status", "cancel", "audit", "help"):
-        assert sub in hint
+def test_the_command_texts_follow_the_grammar():
+    """The slash command's description names every subcommand of the grammar, and its usage hint
+    gives one form per subcommand, in the grammar's order (grammar.USAGE, what `/pcc help` lists)."""
+    (command,) = MANIFEST["features"]["slash_commands"]
+    named = re.findall(r"[a-z]+", command["description"].partition("(")[2])
+    assert named == list(grammar.USAGE)
+    forms = [form.split()[0] for form in command["usage_hint"].split(" | ")]
+    assert forms == list(grammar.USAGE)
 
 
 @pytest.mark.parametrize("action_id", ids.ACTIONS)

@@ -162,6 +162,9 @@ class SlackWsgi:
         # (someone who captured one, or a delivery repeated as is) is answered and not handled again,
         # by whichever replica it reaches when they are remembered in the shared database.
         self._replays = replays or LocalReplays()
+        # The time each signed Slack request took to be answered (its ack), when the health has a place
+        # for it (the runtime's metrics: pcc_slack_ack_seconds).
+        self._observe_ack: Callable[[float], None] | None = getattr(health, "observe_ack", None)
 
     def __repr__(self) -> str:  # never print the signing secret or the token
         return f"SlackWsgi(events={self._app is not None}, ops={self._ops})"
@@ -179,7 +182,11 @@ class SlackWsgi:
             return self._reply(start_response, 404, {"error": "not found"})
         if method != "POST":
             return self._reply(start_response, 405, {"error": "use POST"})
-        return self._events(environ, start_response)
+        arrived = time.perf_counter()
+        answer = self._events(environ, start_response)
+        if self._observe_ack is not None:
+            self._observe_ack(time.perf_counter() - arrived)
+        return answer
 
     def _authorized(self, environ: WSGIEnvironment) -> bool:
         if not self._ops_token:

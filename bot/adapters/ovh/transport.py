@@ -20,7 +20,7 @@ from bot.adapters.ovh.routes import Route
 from bot.domain import BudgetSpent, NotFound, OvhApiError, OvhNotFound
 from bot.support import logs, waits
 from bot.support.cache import ReadCache
-from bot.support.metrics import Counters, route_of
+from bot.support.metrics import Metrics, route_of
 from bot.support.pools import Pool
 from bot.support.window import RateLimited, SlidingWindow
 
@@ -49,7 +49,7 @@ class OvhTransport:
         get_attempts: int = 3,
         backoff_seconds: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
-        counters: Counters | None = None,
+        metrics: Metrics | None = None,
         limiter: SlidingWindow | None = None,
         cache: ReadCache | None = None,
         max_wait_seconds: float = 30.0,
@@ -65,7 +65,7 @@ class OvhTransport:
         self._attempts = get_attempts
         self._backoff = backoff_seconds
         self._sleep = sleep
-        self._counters = counters or Counters()
+        self._metrics = metrics or Metrics()
         self.limiter = limiter or SlidingWindow(per_minute=60)
         # Inventory facts are shared by commands, forms and plans for a while; a 404 for 30 s.
         self.cache = cache or ReadCache(
@@ -103,15 +103,15 @@ class OvhTransport:
                 raise RateLimited(self.limiter.wait_time())
             self.limiter.acquire(wait, mutating=mutating, who=logs.current_user(), on_wait=waits.current())
         except RateLimited as error:
-            self._counters.inc("pcc_ovh_throttled_total", method=method, route=route)
+            self._metrics.ovh_throttled.labels(method, route).inc()
             retry_at = None if error.seconds is None else datetime.now(UTC) + timedelta(seconds=error.seconds)
             raise BudgetSpent(f"{method} {path}", retry_at) from error
-        self._counters.inc("pcc_ovh_calls_total", method=method, route=route)
         try:
-            return call()
+            with self._metrics.ovh_call(method, route):
+                return call()
         except ovh.exceptions.APIError as raw:
             status = getattr(getattr(raw, "response", None), "status_code", None)
-            self._counters.inc("pcc_ovh_errors_total", method=method, route=route, status=str(status or 0))
+            self._metrics.ovh_errors.labels(method, route, str(status or 0)).inc()
             raise
 
     def _signed(

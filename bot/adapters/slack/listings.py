@@ -22,6 +22,7 @@ from bot.adapters.slack.plan_cards import PLAN_LABELS
 from bot.domain import Filer, FilerListing, MigrationRequest, Plan, PlanTally
 from bot.domain.restore import BackupRepository
 from bot.support.mrkdwn import esc
+from bot.support.version import version
 
 HELP_LINES = (
     (
@@ -217,6 +218,7 @@ def home_view(
     blocks.append(
         context(
             "Approve or reject from each request's card in its channel; `/pcc status <id>` shows its history."
+            f" pcc-bot {version()}."
         )
     )
     return {"type": "home", "blocks": blocks}

@@ -1,7 +1,8 @@
 """The simulator's `GET /1.0/dedicatedCloud.json`: OVHcloud's API description, in its published format
 (`apis`: path, operations with method, parameters, response type and IAM actions), for the routes the
-simulator implements; those of the 2021-04 capture (tests/contract/test_schema_contract.py holds them
-to it), and `linkFilerFromSbg`, which the guide of 24 March 2021 names and no capture has.
+simulator implements; those of the 2021-04 capture and, for the Veeam restore, of the 2024-06 one
+(tests/contract/test_api_description.py holds them to those), and `linkFilerFromSbg`, which the guide
+of 24 March 2021 names and no capture has.
 
 ``copy_routes=False`` leaves the copy routes out, as OVHcloud's description may one day."""
 
@@ -28,12 +29,18 @@ _RESPONSES = {
     routes.DATACENTER: "dedicatedCloud.Datacenter",
     routes.FILER: "dedicatedCloud.Filer",
     routes.GLOBAL_FILER: "dedicatedCloud.Filer",
+    routes.BACKUP_REPOSITORIES: "long[]",
+    routes.BACKUP_REPOSITORY: "dedicatedCloud.BackupRepository",
+    routes.DATACENTER_BACKUP: "dedicatedCloud.Backup",
 }
 _BODIES = {
     routes.LINK_FILER: ("filerId",),
     routes.COPY_FILER: ("filerId", "accept"),
     routes.RESET_TASK: ("reason",),
+    routes.BATCH_RESTORE: ("backupRepositoryName", "backupJobName"),
 }
+_STRING_BODIES = {"reason", "backupRepositoryName", "backupJobName"}
+_OPTIONAL_BODIES = {"backupJobName"}
 
 
 def _operation(route: routes.Route) -> dict[str, Any]:
@@ -49,14 +56,12 @@ def _operation(route: routes.Route) -> dict[str, Any]:
     parameters += [
         {
             "name": name,
-            "dataType": "boolean" if name == "accept" else "long",
+            "dataType": "boolean" if name == "accept" else "string" if name in _STRING_BODIES else "long",
             "paramType": "body",
-            "required": True,
+            "required": name not in _OPTIONAL_BODIES,
         }
         for name in _BODIES.get(route, ())
     ]
-    if route is routes.RESET_TASK:
-        parameters[-1]["dataType"] = "string"
     return {
         "apiStatus": "PRODUCTION",
         "httpMethod": route.method,
