@@ -11,6 +11,7 @@ from bot.adapters.slack.kit import (
     button,
     context,
     duration,
+    fitted,
     header,
     section,
     size_of,
@@ -208,15 +209,38 @@ def card_message(request: MigrationRequest) -> Message:
     return f"{esc(title)} ({request.state})", blocks  # the fallback text is read as mrkdwn
 
 
+#: The incident board's order: what needs a person first, then what moves.
+_BOARD_ORDER = [*sorted(IN_DOUBT_MEANING), State.FAILED, State.APPROVED, State.RELAUNCHING, State.REMOVING]
+
+
+def _state_rank(state: State) -> int:
+    return _BOARD_ORDER.index(state) if state in _BOARD_ORDER else len(_BOARD_ORDER)
+
+
+def _board_more(hidden: int) -> str:
+    return (
+        f"_{hidden} more in flight not shown: one Slack message holds no more. The counts above cover "
+        "them all; `/pcc list` lists the recent ones, each plan's board its own._"
+    )
+
+
 def board_message(board: Board) -> Message:
-    """The incident-room board: edited in place as migrations move."""
+    """The incident-room board: edited in place as migrations move. At any size, it fits one Slack
+    message: the counts by state, the requests that need a person first, and what is not shown said."""
     title = f"Datastore copies: {len(board.active)} active, {board.done} done, {board.failed} failed"
-    body = "\n".join(request_line(r) for r in board.active) or "_No migration in flight._"
-    return title, [
-        header(title),
-        section(body),
-        context("Completions and failures are posted as separate messages in this channel."),
+    head = [header(title)]
+    if board.active:
+        counts: dict[State, int] = {}
+        for r in board.active:
+            counts[r.state] = counts.get(r.state, 0) + 1
+        ordered = sorted(counts.items(), key=lambda kv: _state_rank(kv[0]))
+        shown = (f"{STATE_LABELS[s].split(' ')[0]} {n} {s.value.replace('_', ' ')}" for s, n in ordered)
+        head.append(context(" · ".join(shown)))
+    lines = [request_line(r) for r in sorted(board.active, key=lambda r: (_state_rank(r.state), r.id))] or [
+        "_No migration in flight._"
     ]
+    note = context("Completions and failures are posted as separate messages in this channel.")
+    return title, fitted(head, [("*In flight*", lines)], [note], _board_more)
 
 
 def expected_end(request: MigrationRequest) -> str:
