@@ -11,18 +11,52 @@ import pytest
 
 from bot.adapters.slack import ids
 from bot.demo.simulator import large_pcc
+from bot.demo.slack_standin import SlackCall
 from bot.domain import State
 from tests.helpers import INCIDENT, start_bot, stop_bot
 
 BIG = "pcc-192-0-2-99"
 
 
-def plan_calls(slack, method: str, status: int = 200) -> list:
+def plan_calls(slack, method: str, status: int = 200) -> list[SlackCall]:
     return [
         c
         for c in list(slack.standin.calls)
         if c.method == method and c.status == status and str(c.args.get("text", "")).startswith("Plan #")
     ]
+
+
+def _file_400(bot, slack) -> int:
+    """The card fits, says how much it does not show and where: the whole list is in its thread."""
+    bot.command(f"plan {BIG} 2001 pcc-192-0-2-50 1515")
+    bot.settle()
+    bot.runtime.service.deliver_notices()
+    (card,) = plan_calls(slack, "chat.postMessage")
+    shown = json.dumps(card.args["blocks"], ensure_ascii=False)
+    assert "more line(s) not shown" in shown and "the whole list as filed is in this card's thread" in shown
+    plan_id = int(re.search(r"Plan #(\d+)", card.args["text"]).group(1))
+    card_ts = bot.runtime.repo.get_plan(plan_id).card_ts
+    replies = [
+        c.args
+        for c in slack.standin.calls_to("chat.postMessage")
+        if str(c.args["text"]).startswith("Every datastore of plan #")
+    ]
+    assert replies and all(r["thread_ts"] == card_ts for r in replies)
+    listed = [int(i) for r in replies for i in re.findall(r"` id (\d+)", r["text"])]
+    assert sorted(listed) == list(range(20000, 20400))  # every datastore, once, in the thread
+    return plan_id
+
+
+def _dispatch_then_fail_some(bot, simulator, plan_id: int) -> None:
+    bot.click(ids.APPROVE_PLAN, str(plan_id), user="UBOB")
+    started = time.monotonic()
+    while not bot.runtime.wait_idle(timeout=10):  # 400 POSTs, each with its notices
+        assert time.monotonic() - started < 400, "the dispatch did not end"
+    for task in list(simulator.sim.tasks.values())[::7]:
+        task.fails = True  # some copies end in error: Retry is offered
+    simulator.sim.advance(3 * 3600)
+    for _ in range(3):
+        bot.runtime.service.poll_once()
 
 
 @pytest.mark.timeout(480)  # 400 POSTs on a shared machine
@@ -31,35 +65,8 @@ def test_a_400_datastore_plan_card_and_board_are_accepted_with_their_buttons(con
     simulator.sim.inventory[BIG] = large_pcc(400)
     bot = start_bot(replace(config, ovh_rate=6000), slack)
     try:
-        bot.command(f"plan {BIG} 2001 pcc-192-0-2-50 1515")
-        bot.settle()
-        bot.runtime.service.deliver_notices()
-        (card,) = plan_calls(slack, "chat.postMessage")
-        shown = json.dumps(card.args["blocks"], ensure_ascii=False)
-        assert (
-            "more line(s) not shown" in shown and "the whole list as filed is in this card's thread" in shown
-        )
-        replies = [
-            c.args
-            for c in slack.standin.calls_to("chat.postMessage")
-            if str(c.args["text"]).startswith("Every datastore of plan #")
-        ]
-        plan_id = int(re.search(r"Plan #(\d+)", card.args["text"]).group(1))
-        card_ts = bot.runtime.repo.get_plan(plan_id).card_ts
-        assert replies and all(r["thread_ts"] == card_ts for r in replies)
-        listed = [int(i) for r in replies for i in re.findall(r"` id (\d+)", r["text"])]
-        assert sorted(listed) == list(range(20000, 20400))  # every datastore, once, in the thread
-
-        bot.click(ids.APPROVE_PLAN, str(plan_id), user="UBOB")
-        started = time.monotonic()
-        while not bot.runtime.wait_idle(timeout=10):  # 400 POSTs, each with its notices
-            assert time.monotonic() - started < 400, "the dispatch did not end"
-        print(f"dispatch took {time.monotonic() - started:.0f} s")
-        for task in list(simulator.sim.tasks.values())[::7]:
-            task.fails = True  # some copies end in error: Retry is offered
-        simulator.sim.advance(3 * 3600)
-        for _ in range(3):
-            bot.runtime.service.poll_once()
+        plan_id = _file_400(bot, slack)
+        _dispatch_then_fail_some(bot, simulator, plan_id)
         items = bot.runtime.repo.plan_items(plan_id)
     finally:
         stop_bot(bot)
