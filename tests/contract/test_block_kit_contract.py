@@ -52,6 +52,7 @@ HOSTILE = (
     "@here #general https://evil.example/x",
     "🔥" * 20,
     "n" * 3000,
+    "ssd`<!here>` *x*`",  # a backtick would close the code span the name is shown in
 )
 # What must never reach Slack from data: a broadcast, a mention of U123, a link to the evil site, a
 # direction override that makes a datastore's name display as another.
@@ -175,6 +176,7 @@ def test_every_builder_is_valid_block_kit_and_escapes_data(value):
         for shown in [text, *mrkdwn_texts(body)]:  # the fallback text is mrkdwn too
             assert not RAW_MARKUP.search(shown), shown[:200]
             assert " & b" not in shown  # a bare & would start an entity
+            assert "`" not in value or "ssd`" not in shown  # a backtick in data never reaches Slack
 
 
 @pytest.mark.parametrize("value", HOSTILE, ids=lambda v: repr(v[:12]))
@@ -307,3 +309,11 @@ def test_the_incident_board_is_summarised_not_cut_silently():
     assert listed < 200 and f"{200 - listed} more" in shown and "/pcc list" in shown
     assert shown.index(":warning: needs attention") < shown.index(":arrows_counterclockwise: replicating")
     assert "100 replicating" in shown and "100 needs attention" in shown  # the counts cover them all
+
+
+def test_a_backtick_in_a_name_stays_inside_its_code_span():
+    _, body = cards.card_message(hostile_request("ssd`x` and `more"))
+    filer = next(
+        line for b in body for line in mrkdwn_texts(b) for line in line.split("\n") if "*Filer*" in line
+    )
+    assert filer.count("`") == 2 and "`ssd\u02cbx\u02cb and \u02cbmore`" in filer
