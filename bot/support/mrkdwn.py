@@ -11,11 +11,17 @@ as U+FFFD instead. Emoji, right-to-left text and other characters pass unchanged
 from __future__ import annotations
 
 _BIDI_CONTROLS = [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]
-_ESCAPES = str.maketrans(
-    {"&": "&amp;", "<": "&lt;", ">": "&gt;", "`": "\u02cb", **{chr(c): "\ufffd" for c in _BIDI_CONTROLS}}
-)
+_MARKUP = {"&": "&amp;", "<": "&lt;", ">": "&gt;", **{chr(c): "\ufffd" for c in _BIDI_CONTROLS}}
+_ESCAPES = str.maketrans({**_MARKUP, "`": "\u02cb"})
+_MESSAGE_ESCAPES = str.maketrans(_MARKUP)
 
 
 def esc(value: object) -> str:
     """``value`` as literal text in mrkdwn: no link, mention or broadcast can come out of it."""
     return str(value).translate(_ESCAPES)
+
+
+def esc_message(value: object) -> str:
+    """One of pcc-bot's own messages (a refusal) that may quote data: no link, mention or broadcast
+    can come out of it; its code spans (around its own words) are kept."""
+    return str(value).translate(_MESSAGE_ESCAPES)

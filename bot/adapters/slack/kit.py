@@ -165,7 +165,7 @@ def _pack(groups: Sequence[tuple[str, Sequence[str]]], room: _Room) -> tuple[lis
     shown = 0
     for title, lines in groups:
         for n, line in enumerate(lines):
-            add = [title, clip(line)] if n == 0 else [clip(line)]
+            add = [title, clip(line)] if n == 0 and title else [clip(line)]
             cost = size("\n".join(add))
             chunk = chunks[-1] if chunks else None
             if chunk is not None and size("\n".join(chunk)) + 1 + cost <= MAX_TEXT and cost + 1 <= room.text:

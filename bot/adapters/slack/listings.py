@@ -8,12 +8,11 @@ from typing import Any
 from bot.adapters.slack.cards import STATE_LABELS, progress_of, request_line
 from bot.adapters.slack.grammar import USAGE
 from bot.adapters.slack.kit import (
-    MAX_BLOCKS,
     Block,
     Message,
     context,
+    fitted,
     gb,
-    packed,
     section,
     text_message,
     when,
@@ -103,27 +102,37 @@ def filers_message(listing: FilerListing, page: int = 1, command: str = "") -> M
     if listing.global_filers:
         groups.append(("*Global datastores* (mounted on every datacenter)", listing.global_filers))
     first, last = (page - 1) * FILERS_PER_PAGE, page * FILERS_PER_PAGE
-    shown: list[str] = []
+    shown: list[tuple[str, list[str]]] = []
     index = 0
     for heading, filers in groups:
         on_page = [f for i, f in enumerate(filers, start=index) if first <= i < last]
         if on_page or (not filers and page == 1):
-            shown += [heading, *([_filer_line(f) for f in on_page] or ["_no datastore_"])]
+            shown.append((heading, [_filer_line(f) for f in on_page] or ["_no datastore_"]))
         index += len(filers)
+    notes: list[Block] = []
     if unread:
-        shown.append(
-            f"_{unread} more datastore(s) known by id, still being read within OVHcloud's call budget: "
-            "this message fills in by itself._"
+        notes.append(
+            context(
+                f"_{unread} more datastore(s) known by id, still being read within OVHcloud's call budget: "
+                "this message fills in by itself._"
+            )
         )
-    blocks: list[Block] = [section(title), *packed(shown or ["_nothing on this page_"])]
     if index > FILERS_PER_PAGE or page > 1:
         end = min(last, index)
         more = f"Datastores {first + 1} to {end} of {index}." if first < index else f"No page {page}."
         if end < index:
             more += f" Next: `/pcc {command} page {page + 1}`."
         more += f" The whole list as a CSV file, sent to you: `/pcc {command} csv`."
-        blocks.append(context(more))
-    return title, blocks[:MAX_BLOCKS]
+        notes.append(context(more))
+
+    def not_shown(hidden: int) -> str:
+        return (
+            f"_{hidden} more line(s) of this page not shown: one Slack message holds no more. The whole "
+            f"list as a CSV file, sent to you: `/pcc {command} csv`._"
+        )
+
+    body = shown or [("", ["_nothing on this page_"])]
+    return title, fitted([section(title)], body, notes, not_shown)
 
 
 def plan_line(plan: Plan, tally: PlanTally) -> str:
