@@ -147,9 +147,11 @@ def plan_line(plan: Plan, tally: PlanTally) -> str:
 def list_message(
     requests: list[MigrationRequest], total: int | None = None, plans: Sequence[tuple[Plan, PlanTally]] = ()
 ) -> Message:
-    plan_lines = "*Recent plans*\n" + "\n".join(plan_line(*p) for p in plans) + "\n\n" if plans else ""
+    plan_lines = [plan_line(*p) for p in plans]
     if not requests:
-        return text_message(plan_lines + "No requests yet. File one with `/pcc migrate …` (see `/pcc help`).")
+        empty = "No requests yet. File one with `/pcc migrate …` (see `/pcc help`)."
+        text = "\n".join(["*Recent plans*", *plan_lines, "", empty]) if plans else empty
+        return text, fitted([], [("*Recent plans*", plan_lines)], [section(empty)], _list_more)
     total = len(requests) if total is None else total
     lines = [
         f"#{r.id} {STATE_LABELS[r.state]}{progress_of(r)} · `{esc(r.filer_name)}` {r.spec.source_service} → "
@@ -157,11 +159,21 @@ def list_message(
         for r in requests
     ]
     more = (
-        f"\n_The {len(requests)} most recent of {total} requests; `/pcc status <id>` shows any of them._"
+        [f"_The {len(requests)} most recent of {total} requests; `/pcc status <id>` shows any of them._"]
         if total > len(requests)
-        else ""
+        else []
     )
-    return text_message(plan_lines + "*Recent requests*\n" + "\n".join(lines) + more)
+    groups = [("*Recent plans*", plan_lines), ("*Recent requests*", lines)]
+    text = "\n".join(
+        [*(["*Recent plans*", *plan_lines, ""] if plans else []), "*Recent requests*", *lines, *more]
+    )
+    return text, fitted([], groups, [context(m) for m in more], _list_more)
+
+
+def _list_more(hidden: int) -> str:
+    return (
+        f"_{hidden} more line(s) not shown: one Slack message holds no more; `/pcc status <id>` shows any._"
+    )
 
 
 #: Rows per App Home section; the rest are counted, never silently dropped.
