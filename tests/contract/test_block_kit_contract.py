@@ -317,3 +317,15 @@ def test_a_backtick_in_a_name_stays_inside_its_code_span():
         line for b in body for line in mrkdwn_texts(b) for line in line.split("\n") if "*Filer*" in line
     )
     assert filer.count("`") == 2 and "`ssd\u02cbx\u02cb and \u02cbmore`" in filer
+
+
+def test_a_long_list_says_how_many_lines_it_does_not_show():
+    requests = [
+        hostile_request("sbg1a", State.REPLICATING, id=n, filer_name=f"ssd-{n:06d}") for n in range(120)
+    ]
+    _, body = listings.list_message(requests, 500)
+    assert_fits(body)
+    shown = json.dumps(body, ensure_ascii=False)
+    listed = shown.count("`ssd-")
+    assert listed == 120 or f"{120 - listed} more line(s) not shown" in shown
+    assert "The 120 most recent of 500 requests" in shown
