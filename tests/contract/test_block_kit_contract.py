@@ -329,3 +329,10 @@ def test_a_long_list_says_how_many_lines_it_does_not_show():
     listed = shown.count("`ssd-")
     assert listed == 120 or f"{120 - listed} more line(s) not shown" in shown
     assert "The 120 most recent of 500 requests" in shown
+
+
+def test_the_app_home_shows_every_row_it_promises():
+    requests = [hostile_request("sbg1a", id=n, filer_name=f"ssd-{n:03d}-" + "x" * 200) for n in range(15)]
+    view = listings.home_view(requests, requests, requests)
+    assert View(**view).to_dict()["type"] == "home" and len(view["blocks"]) <= 100
+    assert json.dumps(view["blocks"]).count("`ssd-") == 45  # 15 rows in each of three sections, none clipped

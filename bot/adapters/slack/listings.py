@@ -13,6 +13,7 @@ from bot.adapters.slack.kit import (
     context,
     fitted,
     gb,
+    packed,
     section,
     text_message,
     when,
@@ -192,7 +193,7 @@ def home_view(
         lines = [plan_line(*p) for p in plans[:HOME_ROWS]]
         if len(plans) > HOME_ROWS:
             lines.append(f"_…and {len(plans) - HOME_ROWS} more: `/pcc list`_")
-        blocks += [{"type": "divider"}, section("*Plans pending or copying*\n" + "\n".join(lines))]
+        blocks += [{"type": "divider"}, *packed(["*Plans pending or copying*", *lines])]
     for title, requests, empty in (
         ("Waiting for your approval", to_approve, "Nothing waits for you."),
         ("Active migrations", active, "No migration in flight."),
@@ -201,7 +202,7 @@ def home_view(
         lines = [request_line(r) for r in requests[:HOME_ROWS]] or [f"_{empty}_"]
         if len(requests) > HOME_ROWS:
             lines.append(f"_…and {len(requests) - HOME_ROWS} more: `/pcc list`, `/pcc status <id>`_")
-        blocks += [{"type": "divider"}, section(f"*{title}*\n" + "\n".join(lines))]
+        blocks += [{"type": "divider"}, *packed([f"*{title}*", *lines])]  # never clipped
     blocks.append(
         context(
             "Approve or reject from each request's card in its channel; `/pcc status <id>` shows its history."
