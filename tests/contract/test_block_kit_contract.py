@@ -336,3 +336,12 @@ def test_the_app_home_shows_every_row_it_promises():
     view = listings.home_view(requests, requests, requests)
     assert View(**view).to_dict()["type"] == "home" and len(view["blocks"]) <= 100
     assert json.dumps(view["blocks"]).count("`ssd-") == 45  # 15 rows in each of three sections, none clipped
+
+
+def test_a_plans_list_in_its_thread_names_every_datastore_in_replies_that_fit():
+    plan = sized_board(400, FIT_STATES["pending"], "sauvegarde-été", PlanState.PENDING).plan
+    replies = messages.plan_list(plan)
+    assert len(replies) > 1 and all(len(r) <= messages.PLAN_LIST_REPLY + 80 for r in replies)
+    assert all(f"part {n} of {len(replies)}" in r for n, r in enumerate(replies, start=1))
+    listed = [line for r in replies for line in r.split("\n") if line.startswith("• ")]
+    assert len(listed) == 400 + 9  # every datastore and every one left out, once
