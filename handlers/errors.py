@@ -20,7 +20,7 @@ from slack_bolt import App, Respond
 
 from bot.domain import PccBotError
 from bot.support import logs, waits
-from bot.support.mrkdwn import esc
+from bot.support.mrkdwn import esc_message
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 def tell(error: Exception, respond: Respond | None) -> None:
     if isinstance(error, PccBotError):
         log.info("refused: %s", error)
-        text = f":warning: {error.markup or esc(error)}"
+        text = f":warning: {error.markup or esc_message(error)}"
     else:
         error_id = uuid.uuid4().hex[:8]
         log.error("unexpected error %s", error_id, exc_info=error)

@@ -22,7 +22,7 @@ from bot.adapters.slack.form_values import restore_from_fields, spec_from_fields
 from bot.adapters.slack.forms import FormField, RestoreFormField
 from bot.adapters.slack.grammar import parse_channel, parse_user
 from bot.domain import Conflict, Field, MigrationRequest, PccBotError, RuleViolation, UsageError
-from bot.support.mrkdwn import esc
+from bot.support.mrkdwn import esc_message
 from handlers.wiring import wiring
 
 log = logging.getLogger(__name__)
@@ -90,7 +90,7 @@ def outcome_text(done: Future[MigrationRequest], shape: FormShape = MIGRATE) -> 
         return (
             f"Request #{request.id} filed and posted in <#{request.channel}>; an approver has to approve it."
         )
-    return ":warning: " + "\n".join(esc(text) for text in refusal_errors(error, shape).values())
+    return ":warning: " + "\n".join(esc_message(text) for text in refusal_errors(error, shape).values())
 
 
 def on_form_options(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:

@@ -50,6 +50,8 @@ class SlackStandIn:
     upload_base: str = ""  # where files.getUploadURLExternal sends uploads (this server)
     #: Channels whose messages Slack refuses for good, with the error it gives (not_in_channel...).
     refused_channels: dict[str, str] = field(default_factory=dict)
+    #: Slack refuses a message whose blocks carry more text than this (msg_blocks_too_long); None: any.
+    max_block_text: int | None = None
     listener: Callable[[SlackCall], None] | None = None
     calls: list[SlackCall] = field(default_factory=list)
     _failures: list[_Failure] = field(default_factory=list)
@@ -112,6 +114,12 @@ class SlackStandIn:
             self._record(SlackCall(method, args, 401))
             return 200, {}, {"ok": False, "error": self.refused_methods[method]}
         refusal = self.refused_channels.get(str(args.get("channel")))
+        if (
+            refusal is None
+            and self.max_block_text is not None
+            and block_text(args.get("blocks")) > self.max_block_text
+        ):
+            refusal = "msg_blocks_too_long"
         if refusal is not None and method in ("chat.postMessage", "chat.update"):
             self._record(SlackCall(method, args, 400))  # Slack answers 200 with ok: false
             return 200, {}, {"ok": False, "error": refusal}
@@ -169,6 +177,15 @@ class SlackStandIn:
             self.calls.append(call)
         if self.listener is not None and call.status == 200:
             self.listener(call)
+
+
+def block_text(node: object) -> int:
+    """The characters of every ``text`` string in a message's blocks (what Slack limits in total)."""
+    if isinstance(node, list):
+        return sum(block_text(item) for item in node)
+    if not isinstance(node, dict):
+        return 0
+    return sum(len(v) if k == "text" and isinstance(v, str) else block_text(v) for k, v in node.items())
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -48,9 +48,16 @@ def prefixed(prefix: str, what: str) -> Callable[[str], str | None]:
     return parse
 
 
+#: The most digits a number setting may have: no setting needs more, and none overflows a date.
+_DIGITS = 12
+
+
 def number(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
+    """A whole number in ASCII digits (``²`` or ``١٢`` are not read as numbers), within bounds."""
+
     def parse(value: str) -> int:
-        if not value.isdigit() or int(value) < minimum or (maximum is not None and int(value) > maximum):
+        whole = value.isascii() and value.isdigit() and len(value) <= _DIGITS
+        if not whole or int(value) < minimum or (maximum is not None and int(value) > maximum):
             upper = f" and ≤ {maximum}" if maximum is not None else ""
             raise Invalid(f"must be a whole number ≥ {minimum}{upper}")
         return int(value)
@@ -58,8 +65,13 @@ def number(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
     return parse
 
 
-def seconds(minimum: int) -> Callable[[str], timedelta]:
-    whole = number(minimum)
+#: Upper bounds of the settings counted in seconds: the longest any of them is meaningful, and far
+#: below what a date can hold (a pending request expiring in a million years overflowed, issue 24).
+HOUR, DAY = 3600, 86400
+
+
+def seconds(minimum: int, maximum: int) -> Callable[[str], timedelta]:
+    whole = number(minimum, maximum)
     return lambda value: timedelta(seconds=whole(value))
 
 
@@ -190,7 +202,7 @@ SETTINGS: tuple[Setting, ...] = (
         "who may see requests and the inventory besides the approvers (users and groups); empty: anyone",
     ),
     Setting("PCC_INCIDENT_CHANNEL", "", channel, "channel id of the incident room; empty: none"),
-    Setting("PCC_POLL_SECONDS", "60", number(1), "task polling period in seconds"),
+    Setting("PCC_POLL_SECONDS", "60", number(1, HOUR), "task polling period in seconds (at most 3600)"),
     Setting("PCC_SOURCE_ZONE", "sbg1a", matching(_ZONE, "a zone like sbg1a"), "the zone sources must be in"),
     Setting(
         "PCC_ALLOWED_ZONES",
@@ -204,14 +216,24 @@ SETTINGS: tuple[Setting, ...] = (
         choice(*MIGRATION_APIS),
         "the copy route filed requests use",
     ),
-    Setting("PCC_APPROVAL_TTL", "86400", seconds(60), "seconds a pending request or plan stays approvable"),
-    Setting("PCC_STALL_SECONDS", "10800", number(60), "a copy not moving this long gets one stall warning"),
+    Setting(
+        "PCC_APPROVAL_TTL",
+        "86400",
+        seconds(60, 30 * DAY),
+        "seconds a pending request or plan stays approvable (at most 30 days)",
+    ),
+    Setting(
+        "PCC_STALL_SECONDS",
+        "10800",
+        number(60, 7 * DAY),
+        "a copy not moving this long (seconds, at most 7 days) gets one stall warning",
+    ),
     Setting("PCC_OVH_RATE", "60", number(1), "OVHcloud calls allowed in any 60 s, every caller together"),
     Setting(
         "PCC_INVENTORY_TTL",
         "120",
-        number(0),
-        "seconds inventory facts (zones, options, datastore lists) are reused",
+        number(0, DAY),
+        "seconds inventory facts (zones, options, datastore lists) are reused (at most a day)",
     ),
     Setting(
         "PCC_ALLOWED_CHANNELS",

@@ -22,6 +22,7 @@ from bot.domain import (
     State,
     StorageError,
 )
+from bot.usecases import messages
 from bot.usecases.ports import Board, Change, Clock, MessageRef, Notifier, PlanBoard, Repository
 from bot.usecases.settings import ServiceSettings
 
@@ -156,10 +157,11 @@ class ChatDesk:
             return
         try:
             self._notifier.update_plan(board)
-        except NoticeNotDelivered as error:
-            log.warning("plan #%d: board not edited (%s); the next tick retries", plan_id, error)
-            self._plans_due.add(plan_id)
-            return
+        except NoticeNotDelivered as error:  # refused for good: not tried again until the board changes
+            log.warning("plan #%d: board not edited (%s; for good: %s)", plan_id, error, error.permanent)
+            if not error.permanent:
+                self._plans_due.add(plan_id)
+                return
         self._plan_edits[plan_id], self._plan_digests[plan_id] = now, board.digest()
         self._plans_due.discard(plan_id)
 
@@ -191,8 +193,10 @@ class ChatDesk:
                 ref = MessageRef(channel, saved[0])
                 self._notifier.update_board(ref, board)
         except NoticeNotDelivered as error:
-            log.warning("incident board not updated (%s); the next poll retries", error)
-            return
+            if not (error.permanent and saved is not None):
+                log.warning("incident board not updated (%s); the next poll retries", error)
+                return
+            log.error("incident board refused for good (%s); edited again when it changes", error)
         self._repo.save_board(channel, ref.ts, board.digest(), self._clock.now())
 
     def deliver(self) -> int:
@@ -263,6 +267,7 @@ class ChatDesk:
                 self._repo.set_plan_card(notice.plan_id, ref.channel, ref.ts)
                 self._plan_edits[notice.plan_id] = self._clock.now()
                 self._plan_digests[notice.plan_id] = board.digest()
+                self._queue_plan_list(board)
         elif notice.kind == NoticeKind.THREAD:
             plan = self.plan_board(notice.plan_id).plan
             if plan.card_ts is None or plan.card_channel is None:
@@ -270,6 +275,16 @@ class ChatDesk:
             self._notifier.post_text(plan.card_channel, notice.text, plan.card_ts)
         else:
             self._notifier.post_text(notice.channel, notice.text)
+
+    def _queue_plan_list(self, board: PlanBoard) -> None:
+        """The plan's whole list as filed, in its card's thread: the card shows what one Slack message
+        holds and says that the rest is there."""
+        plan = board.plan
+        drafts = [
+            NoticeDraft(NoticeKind.THREAD, f"list-{n}", plan.channel, text)
+            for n, text in enumerate(messages.plan_list(plan), start=1)
+        ]
+        self._repo.queue_plan_notices(plan.id, drafts, self._clock.now())
 
     def _post_card_once(self, request: MigrationRequest) -> None:
         """A request has one live card: a card Slack accepted whose ts could not be stored is not

@@ -33,8 +33,11 @@ COLUMNS = (
     "plan_id",
 )
 #: A formula starts a cell, or follows a separator some spreadsheet locale splits on (`;` where the
-#: decimal mark is a comma), after any blanks; the full-width signs count as well.
-_FORMULA = re.compile(r"(^|[;,\t\r\n|])([ \t\r\n]*)(?=[=+\-@\uff1d\uff0b\uff0d\uff20])")
+#: decimal mark is a comma), after any blanks: every Unicode white space (a no-break space too) and the
+#: zero-width characters a spreadsheet may drop; the full-width signs count as well.
+_FORMULA = re.compile(
+    r"(^|[;,\t\r\n|])([\s\u180e\u200b-\u200d\u2060\ufeff]*)(?=[=+\-@\uff1d\uff0b\uff0d\uff20])"
+)
 #: Control characters spreadsheets mishandle (NUL ends a cell in some readers), tab and newlines aside.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 

@@ -126,9 +126,10 @@ def test_one_leader_at_a_time_and_a_survivor_takes_over(postgres):
         assert first.leads() and not second.leads()
         assert first.leads() and not second.leads()  # kept while held
         first.close()  # its connection gone, as with kill -9
-        started = time.monotonic()
-        assert second.leads()
-        assert time.monotonic() - started < 1
+        deadline = time.monotonic() + 5  # the server frees the lock once it has seen the session end
+        while not second.leads():
+            assert time.monotonic() < deadline, "the survivor never led"
+            time.sleep(0.05)
         assert not first.leads()
     finally:
         first.close()
@@ -205,12 +206,15 @@ def _hold_the_write_lock(url: str, seconds: float, *, commit: bool) -> threading
     held = threading.Event()
 
     def hold() -> None:
-        with psycopg.connect(url, options=session_options(SESSION_SETTINGS)) as conn:
+        conn = psycopg.connect(url, options=session_options(SESSION_SETTINGS))
+        try:
             conn.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
             held.set()
             time.sleep(seconds)
             if commit:
                 conn.commit()
+        finally:
+            conn.close()  # a frozen one's session was ended by the server meanwhile: nothing to commit
 
     thread = threading.Thread(target=hold, daemon=True)
     thread.start()
@@ -236,12 +240,13 @@ def test_a_frozen_replica_inside_a_write_loses_its_lock_and_a_write_never_waits_
     url = postgres.fresh()
     repo = SqlRepository(url)
     try:
-        _hold_the_write_lock(url, 60, commit=False)  # frozen: the server ends it after 10 s idle
+        _hold_the_write_lock(url, 15, commit=False)  # frozen: the server ends it after 10 s idle
         request = repo.add(sample_draft(4244, NOW), card_channel="COPS")  # waits, then goes through
         assert repo.get(request.id) is not None
         monkeypatch.setattr(store_module, "LOCK_PATIENCE", 0.5)
-        _hold_the_write_lock(url, 5, commit=True)
+        busy = _hold_the_write_lock(url, 5, commit=True)
         with pytest.raises(StorageError, match=r"the database is busy .*nothing was changed, try again"):
             repo.add(sample_draft(4245, NOW), card_channel="COPS")
+        busy.join(10)  # its commit lands before the server goes with the test
     finally:
         repo.close()

@@ -106,6 +106,10 @@ def test_audit_csv_quotes_cells_a_spreadsheet_would_run():
         ("name;=cmd()", "name;'=cmd()"),
         ("a\x00=b", "a=b"),  # NUL dropped; `=` mid-word starts nothing
         ("ssd-001234", "ssd-001234"),
+        ("\u00a0=cmd()", "\u00a0'=cmd()"),  # a no-break space before the sign (issue 24)
+        ("\u3000@SUM(A1)", "\u3000'@SUM(A1)"),  # any Unicode blank
+        ("name;\u2003-1", "name;\u2003'-1"),
+        ("\u200b\ufeff+1", "\u200b\ufeff'+1"),  # zero-width characters some spreadsheets drop
     ],
 )
 def test_every_csv_cell_a_spreadsheet_would_run_is_defused(raw, safe):

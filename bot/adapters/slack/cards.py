@@ -11,6 +11,7 @@ from bot.adapters.slack.kit import (
     button,
     context,
     duration,
+    fitted,
     header,
     section,
     size_of,
@@ -178,7 +179,7 @@ def _decision_blocks(request: MigrationRequest) -> list[Block]:
         return []
     blocks: list[Block] = []
     if operation.name != "relaunch":
-        for task in request.candidates:
+        for task in request.candidates[:MAX_CANDIDATES_SHOWN]:
             adopt = _confirmed(ids.ADOPT, f"Adopt task {task.task_id}", request, task_id=task.task_id)
             blocks.append(actions(f"adopt-{request.id}-{task.task_id}", adopt))
     closing = _confirmed(ids.CLOSE_NOT_STARTED, "Close: not started", request)
@@ -222,22 +223,57 @@ def card_message(request: MigrationRequest) -> Message:
     if request.in_doubt is not None:
         own = words_of(request.launch)
         meaning = own.in_doubt_meaning if own is not None else IN_DOUBT_MEANING[request.state]
-        found = "\n".join(f"• {messages.task_line(t)}" for t in request.candidates)
-        listed = f"\n*Candidate tasks* (none is provably this request's):\n{found}" if found else ""
-        blocks.append(section(f"*In doubt*: {meaning}. pcc-bot is {messages.checking(request)}.{listed}"))
-    blocks.extend(_actions_of(request))
+        blocks.append(section(f"*In doubt*: {meaning}. pcc-bot is {messages.checking(request)}."))
+        found = [f"• {messages.task_line(t)}" for t in request.candidates[:MAX_CANDIDATES_SHOWN]]
+        total = len(request.candidates)
+        shown = f"; the first {len(found)} of {total}" if total > len(found) else ""
+        candidates = [(f"*Candidate tasks* (none is provably this request's{shown}):", found)]
+    else:
+        candidates = []
+    blocks = fitted(blocks, candidates, _actions_of(request), _candidates_more)
     return f"{esc(title)} ({request.state})", blocks  # the fallback text is read as mrkdwn
 
 
+#: Candidate tasks a card of a call in doubt lists, each with its Adopt button (one block each).
+MAX_CANDIDATES_SHOWN = 10
+
+
+def _candidates_more(hidden: int) -> str:
+    return f"_{hidden} more candidate task(s) not shown: one Slack message holds no more._"
+
+
+#: The incident board's order: what needs a person first, then what moves.
+_BOARD_ORDER = [*sorted(IN_DOUBT_MEANING), State.FAILED, State.APPROVED, State.RELAUNCHING, State.REMOVING]
+
+
+def _state_rank(state: State) -> int:
+    return _BOARD_ORDER.index(state) if state in _BOARD_ORDER else len(_BOARD_ORDER)
+
+
+def _board_more(hidden: int) -> str:
+    return (
+        f"_{hidden} more in flight not shown: one Slack message holds no more. The counts above cover "
+        "them all; `/pcc list` lists the recent ones, each plan's board its own._"
+    )
+
+
 def board_message(board: Board) -> Message:
-    """The incident-room board: edited in place as migrations move."""
+    """The incident-room board: edited in place as migrations move. At any size, it fits one Slack
+    message: the counts by state, the requests that need a person first, and what is not shown said."""
     title = f"Datastore copies: {len(board.active)} active, {board.done} done, {board.failed} failed"
-    body = "\n".join(request_line(r) for r in board.active) or "_No migration in flight._"
-    return title, [
-        header(title),
-        section(body),
-        context("Completions and failures are posted as separate messages in this channel."),
+    head = [header(title)]
+    if board.active:
+        counts: dict[State, int] = {}
+        for r in board.active:
+            counts[r.state] = counts.get(r.state, 0) + 1
+        ordered = sorted(counts.items(), key=lambda kv: _state_rank(kv[0]))
+        shown = (f"{STATE_LABELS[s].split(' ')[0]} {n} {s.value.replace('_', ' ')}" for s, n in ordered)
+        head.append(context(" · ".join(shown)))
+    lines = [request_line(r) for r in sorted(board.active, key=lambda r: (_state_rank(r.state), r.id))] or [
+        "_No migration in flight._"
     ]
+    note = context("Completions and failures are posted as separate messages in this channel.")
+    return title, fitted(head, [("*In flight*", lines)], [note], _board_more)
 
 
 def expected_end(request: MigrationRequest) -> str:
@@ -265,14 +301,19 @@ def request_line(r: MigrationRequest) -> str:
 
 
 def status_message(request: MigrationRequest, history: list[AuditEntry]) -> Message:
+    """The card without its buttons, then its history, newest first (the oldest lines are the ones
+    left out, and counted, when one message cannot hold them all)."""
     text, blocks = card_message(request)
     blocks = [b for b in blocks if b["type"] != "actions"]
     lines = []
-    for entry in history:
+    for entry in reversed(history):
         move = f" ({entry.from_state or 'new'} → {entry.to_state})" if entry.to_state else ""
         actor = entry.actor if entry.actor == "pcc-bot" else f"<@{entry.actor}>"
         qid = f" · OVH query id {esc(entry.query_id)}" if entry.query_id else ""
         detail = f": {esc(entry.detail)}" if entry.detail else ""
         lines.append(f"{when(entry.at)} · {actor} · {esc(entry.action)}{move}{detail}{qid}")
-    blocks.append(section("*History*\n" + "\n".join(lines[-30:])))
-    return text, blocks
+    return text, fitted(blocks, [("*History* (newest first)", lines)], [], _history_more)
+
+
+def _history_more(hidden: int) -> str:
+    return f"_{hidden} older line(s) not shown: `/pcc audit` (approvers) has the whole trail as a CSV._"

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 Block = dict[str, Any]
 Message = tuple[str, list[Block]]
 
-# Slack refuses a section text over 3,000 characters and a message over 50 blocks.
+# Slack's limits, in one place (../docs: "Messages that fit"). Slack refuses a section text over 3,000
+# characters, a message over 50 blocks, and (undocumented, reported near 13,200) a message whose blocks
+# carry too much text in total: `msg_blocks_too_long`. Every card and board is fitted under these.
 MAX_TEXT = 2900
 MAX_BLOCKS = 50
+MAX_MESSAGE_TEXT = 12_000
 
 
 def when(moment: datetime | None) -> str:
@@ -121,3 +125,77 @@ def bar(fraction: float) -> str:
 
 def gb(value: float | None) -> str:
     return "?" if value is None else f"{value:,.0f} GB"
+
+
+def size(text: str) -> int:
+    """Characters as Slack's clients count them (UTF-16 code units): an accented letter is one, an
+    emoji outside the Basic Multilingual Plane two; never bytes, never an ASCII assumption."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def text_size(node: object) -> int:
+    """The block text a message carries: every ``text`` string in it, plain or mrkdwn, buttons and
+    confirm dialogs included (more than Slack may count: a margin, not a shortfall)."""
+    if isinstance(node, list):
+        return sum(text_size(item) for item in node)
+    if not isinstance(node, dict):
+        return 0
+    own = size(node["text"]) if isinstance(node.get("text"), str) else 0
+    return own + sum(text_size(v) for k, v in node.items() if not (k == "text" and isinstance(v, str)))
+
+
+class _Room:
+    """What is left of a message's limits while it is filled."""
+
+    def __init__(self, blocks: int, text: int) -> None:
+        self.blocks, self.text = blocks, text
+
+    def take(self, block: Block) -> bool:
+        cost = text_size(block)
+        if self.blocks < 1 or cost > self.text:
+            return False
+        self.blocks, self.text = self.blocks - 1, self.text - cost
+        return True
+
+
+def _pack(groups: Sequence[tuple[str, Sequence[str]]], room: _Room) -> tuple[list[Block], int]:
+    """As many lines as fit, in order, each group under its title (a title only with a line after it);
+    sections of at most MAX_TEXT characters. Returns the sections and how many lines they show."""
+    chunks: list[list[str]] = []
+    shown = 0
+    for title, lines in groups:
+        for n, line in enumerate(lines):
+            add = [title, clip(line)] if n == 0 and title else [clip(line)]
+            cost = size("\n".join(add))
+            chunk = chunks[-1] if chunks else None
+            if chunk is not None and size("\n".join(chunk)) + 1 + cost <= MAX_TEXT and cost + 1 <= room.text:
+                chunk.extend(add)
+                room.text -= cost + 1
+            elif room.blocks >= 1 and cost <= room.text:
+                chunks.append(add)
+                room.blocks, room.text = room.blocks - 1, room.text - cost
+            else:
+                return [section("\n".join(c)) for c in chunks], shown
+            shown += 1
+    return [section("\n".join(c)) for c in chunks], shown
+
+
+def fitted(
+    head: Sequence[Block],
+    groups: Sequence[tuple[str, Sequence[str]]],
+    tail: Sequence[Block],
+    more: Callable[[int], str],
+) -> list[Block]:
+    """The one rule that fits a message to Slack's limits, whatever its size: ``head`` (what the
+    message is), then ``tail`` (its buttons, in order of importance) keep their place first; then as
+    many of the groups' lines as fit, in order (callers put what needs a person first); the lines left
+    out are never cut silently: ``more(n)`` says how many and where they are. Under MAX_BLOCKS blocks
+    and MAX_MESSAGE_TEXT characters of block text (``text_size``). Pure."""
+    total = sum(len(lines) for _, lines in groups)
+    note = context(more(total))
+    room = _Room(MAX_BLOCKS - 1, MAX_MESSAGE_TEXT - text_size(note))  # the note's place, kept
+    kept_head = [b for b in head if room.take(b)]
+    kept_tail = [b for b in tail if room.take(b)]
+    lines, shown = _pack(groups, room)
+    notes = [context(more(total - shown))] if shown < total else []
+    return [*kept_head, *lines, *notes, *kept_tail]

@@ -8,10 +8,10 @@ from typing import Any
 from bot.adapters.slack.cards import label_of, progress_of, request_line
 from bot.adapters.slack.grammar import USAGE
 from bot.adapters.slack.kit import (
-    MAX_BLOCKS,
     Block,
     Message,
     context,
+    fitted,
     gb,
     packed,
     section,
@@ -137,27 +137,37 @@ def filers_message(listing: FilerListing, page: int = 1, command: str = "") -> M
     if listing.global_filers:
         groups.append(("*Global datastores* (mounted on every datacenter)", listing.global_filers))
     first, last = (page - 1) * FILERS_PER_PAGE, page * FILERS_PER_PAGE
-    shown: list[str] = []
+    shown: list[tuple[str, list[str]]] = []
     index = 0
     for heading, filers in groups:
         on_page = [f for i, f in enumerate(filers, start=index) if first <= i < last]
         if on_page or (not filers and page == 1):
-            shown += [heading, *([_filer_line(f) for f in on_page] or ["_no datastore_"])]
+            shown.append((heading, [_filer_line(f) for f in on_page] or ["_no datastore_"]))
         index += len(filers)
+    notes: list[Block] = []
     if unread:
-        shown.append(
-            f"_{unread} more datastore(s) known by id, still being read within OVHcloud's call budget: "
-            "this message fills in by itself._"
+        notes.append(
+            context(
+                f"_{unread} more datastore(s) known by id, still being read within OVHcloud's call budget: "
+                "this message fills in by itself._"
+            )
         )
-    blocks: list[Block] = [section(title), *packed(shown or ["_nothing on this page_"])]
     if index > FILERS_PER_PAGE or page > 1:
         end = min(last, index)
         more = f"Datastores {first + 1} to {end} of {index}." if first < index else f"No page {page}."
         if end < index:
             more += f" Next: `/pcc {command} page {page + 1}`."
         more += f" The whole list as a CSV file, sent to you: `/pcc {command} csv`."
-        blocks.append(context(more))
-    return title, blocks[:MAX_BLOCKS]
+        notes.append(context(more))
+
+    def not_shown(hidden: int) -> str:
+        return (
+            f"_{hidden} more line(s) of this page not shown: one Slack message holds no more. The whole "
+            f"list as a CSV file, sent to you: `/pcc {command} csv`._"
+        )
+
+    body = shown or [("", ["_nothing on this page_"])]
+    return title, fitted([section(title)], body, notes, not_shown)
 
 
 def plan_line(plan: Plan, tally: PlanTally) -> str:
@@ -172,9 +182,11 @@ def plan_line(plan: Plan, tally: PlanTally) -> str:
 def list_message(
     requests: list[MigrationRequest], total: int | None = None, plans: Sequence[tuple[Plan, PlanTally]] = ()
 ) -> Message:
-    plan_lines = "*Recent plans*\n" + "\n".join(plan_line(*p) for p in plans) + "\n\n" if plans else ""
+    plan_lines = [plan_line(*p) for p in plans]
     if not requests:
-        return text_message(plan_lines + "No requests yet. File one with `/pcc migrate …` (see `/pcc help`).")
+        empty = "No requests yet. File one with `/pcc migrate …` (see `/pcc help`)."
+        text = "\n".join(["*Recent plans*", *plan_lines, "", empty]) if plans else empty
+        return text, fitted([], [("*Recent plans*", plan_lines)], [section(empty)], _list_more)
     total = len(requests) if total is None else total
     lines = [
         f"#{r.id} {label_of(r)}{progress_of(r)} · `{esc(r.filer_name)}` {r.spec.source_service} → "
@@ -182,11 +194,21 @@ def list_message(
         for r in requests
     ]
     more = (
-        f"\n_The {len(requests)} most recent of {total} requests; `/pcc status <id>` shows any of them._"
+        [f"_The {len(requests)} most recent of {total} requests; `/pcc status <id>` shows any of them._"]
         if total > len(requests)
-        else ""
+        else []
     )
-    return text_message(plan_lines + "*Recent requests*\n" + "\n".join(lines) + more)
+    groups = [("*Recent plans*", plan_lines), ("*Recent requests*", lines)]
+    text = "\n".join(
+        [*(["*Recent plans*", *plan_lines, ""] if plans else []), "*Recent requests*", *lines, *more]
+    )
+    return text, fitted([], groups, [context(m) for m in more], _list_more)
+
+
+def _list_more(hidden: int) -> str:
+    return (
+        f"_{hidden} more line(s) not shown: one Slack message holds no more; `/pcc status <id>` shows any._"
+    )
 
 
 #: Rows per App Home section; the rest are counted, never silently dropped.
@@ -205,7 +227,7 @@ def home_view(
         lines = [plan_line(*p) for p in plans[:HOME_ROWS]]
         if len(plans) > HOME_ROWS:
             lines.append(f"_…and {len(plans) - HOME_ROWS} more: `/pcc list`_")
-        blocks += [{"type": "divider"}, section("*Plans pending or copying*\n" + "\n".join(lines))]
+        blocks += [{"type": "divider"}, *packed(["*Plans pending or copying*", *lines])]
     for title, requests, empty in (
         ("Waiting for your approval", to_approve, "Nothing waits for you."),
         ("Active migrations", active, "No migration in flight."),
@@ -214,7 +236,7 @@ def home_view(
         lines = [request_line(r) for r in requests[:HOME_ROWS]] or [f"_{empty}_"]
         if len(requests) > HOME_ROWS:
             lines.append(f"_…and {len(requests) - HOME_ROWS} more: `/pcc list`, `/pcc status <id>`_")
-        blocks += [{"type": "divider"}, section(f"*{title}*\n" + "\n".join(lines))]
+        blocks += [{"type": "divider"}, *packed([f"*{title}*", *lines])]  # never clipped
     blocks.append(
         context(
             "Approve or reject from each request's card in its channel; `/pcc status <id>` shows its history."

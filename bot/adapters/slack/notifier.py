@@ -16,7 +16,9 @@ from bot.domain import MigrationRequest, NoticeNotDelivered, PccBotError
 from bot.support import waits
 from bot.usecases.ports import Board, MessageRef, Offer, PlanBoard
 
-#: Slack errors that sending the same message again cannot cure: the notice is dead-lettered.
+#: Slack errors that sending the same message again cannot cure: the notice is dead-lettered (an edit
+#: is not tried again until what it shows changes). msg_blocks_too_long is undocumented (a message's
+#: blocks carry too much text in total): the builders keep under it (kit.fitted), and it is never retried.
 PERMANENT_ERRORS = frozenset(
     {
         "channel_not_found",
@@ -25,6 +27,9 @@ PERMANENT_ERRORS = frozenset(
         "invalid_blocks",
         "invalid_blocks_format",
         "msg_too_long",
+        "msg_blocks_too_long",
+        "invalid_arguments",
+        "invalid_attachments",
         "no_text",
         "restricted_action",
         "cannot_reply_to_message",

@@ -12,8 +12,8 @@ from bot.adapters.slack.kit import (
     bar,
     button,
     context,
+    fitted,
     header,
-    packed,
     section,
     when,
 )
@@ -100,7 +100,8 @@ def _progress(board: PlanBoard) -> list[Block]:
     return blocks
 
 
-def _lines(board: PlanBoard) -> list[Block]:
+def _groups(board: PlanBoard) -> list[tuple[str, list[str]]]:
+    """The board's lines: every datastore (what needs a person first), then what was left out."""
     plan = board.plan
     if board.items:
         lines = [item_line(r) for r in sorted(board.items, key=_rank)]
@@ -111,10 +112,14 @@ def _lines(board: PlanBoard) -> list[Block]:
             for i, n in zip(plan.items, vms, strict=True)
         ]
     left = [f"• `{esc(x.name)}` id {x.filer_id}: {esc(x.reason)}" for x in plan.left_out]
-    blocks = packed(["*Datastores*", *lines])
-    if left:
-        blocks += packed(["*Left out*", *left])
-    return blocks
+    return [("*Datastores*", lines), ("*Left out*", left)]
+
+
+def _more(hidden: int) -> str:
+    return (
+        f"_{hidden} more line(s) not shown: one Slack message holds no more. The counts above cover "
+        "every datastore; the whole list as filed is in this card's thread._"
+    )
 
 
 def _buttons(board: PlanBoard) -> list[Block]:
@@ -145,11 +150,6 @@ def _buttons(board: PlanBoard) -> list[Block]:
 def plan_message(board: PlanBoard) -> Message:
     plan = board.plan
     title = f"{plan.title} ({len(plan.items)} datastores)"
-    blocks = [header(title), section(_summary(plan)), *_progress(board), *_lines(board), *_buttons(board)]
-    if len(blocks) > 50:  # never silently: the lines are what gets shortened, and it says so
-        blocks = [
-            *blocks[:48],
-            context("The board is too long for one Slack message: `/pcc list` has every request."),
-            blocks[-1],
-        ]
+    head = [header(title), section(_summary(plan)), *_progress(board)]
+    blocks = fitted(head, _groups(board), _buttons(board), _more)
     return f"{esc(title)} ({plan.state})", blocks
