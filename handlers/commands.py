@@ -17,6 +17,7 @@ from bot.adapters.slack.grammar import (
     ListRequests,
     Migrate,
     OpenMigrateForm,
+    ShowPolicy,
     Status,
     parse,
     parse_channel,
@@ -92,6 +93,8 @@ def answer(service: PccService, command: dict[str, Any], respond: Respond, clien
             text, body = kit.text_message(
                 f"Audit of the last {days} day(s) ({lines} line(s)) sent to you in a direct message."
             )
+        case ShowPolicy(request_id=request_id):
+            text, body = kit.text_message(service.approvals.describe(user, request_id))
         case Cancel(request_id=request_id):
             request = service.decisions.cancel(request_id, user)
             text, body = kit.text_message(f"Request #{request.id} is now {request.state}.")

@@ -125,6 +125,8 @@ class MigrationRequest(RequestDraft, Recorded):
     plan_id: int | None = None
     #: The task's recent progress changes (moment, percent), for its expected end.
     progress_log: tuple[Reading, ...] = ()
+    #: Where an approval policy's quorum stands ("1 of 2 approvals: @bob · waiting for …"), if one gathers.
+    quorum: str | None = None
 
     def expected_end(self) -> Estimate:
         """When the copy should end, from its recent pace, as of the last check."""
@@ -269,6 +271,7 @@ class RequestFields(TypedDict, total=False):
     last_check_at: datetime
     transferred: str
     card_updated_at: datetime
+    quorum: str | None
 
 
 def task_read(task: Task) -> RequestFields:

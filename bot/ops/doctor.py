@@ -211,6 +211,15 @@ def _database_check(config: Config) -> Check:
         repo.close()
 
 
+def _policy_check(config: Config) -> Check:
+    """A policy file with problems stops the start (and doctor) before this: here, what is in force."""
+    policy = config.approval_policy
+    if policy is None:
+        return Check("Approval policy", OK, "none (PCC_POLICY unset): one approver from PCC_APPROVERS")
+    rules = "; ".join(f"{r.name}: {r.approvals} approval(s)" for r in policy.rules)
+    return Check("Approval policy", OK, f"{len(policy.rules)} rule(s), checked: {rules}")
+
+
 def run_checks(config: Config) -> list[Check]:
     problems: list[Check] = []
     try:
@@ -219,6 +228,7 @@ def run_checks(config: Config) -> list[Check]:
         problems = [Check("Configuration", FAIL, line.strip(" -")) for line in str(error).splitlines()[1:]]
     return [
         *(problems or [Check("Configuration", OK, "every required variable is set")]),
+        _policy_check(config),
         *_slack_checks(config),
         *_ovh_checks(config),
         _database_check(config),

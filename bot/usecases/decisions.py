@@ -20,6 +20,7 @@ from bot.domain import (
     State,
 )
 from bot.usecases import messages
+from bot.usecases.approvals import COPY, REMOVE_COPY, RETRY, Approvals, approval_subject
 from bot.usecases.base import Guard, Ports, about_request
 from bot.usecases.chat import BOT, require
 from bot.usecases.doubt import DoubtResolver
@@ -30,9 +31,12 @@ log = logging.getLogger(__name__)
 
 
 class Decisions:
-    def __init__(self, ports: Ports, *, guard: Guard, gate: Gate, doubt: DoubtResolver) -> None:
+    def __init__(
+        self, ports: Ports, *, guard: Guard, gate: Gate, doubt: DoubtResolver, approvals: Approvals
+    ) -> None:
         self._ovh, self._repo, self._chat, self._clock = ports.unpacked()
         self._guard = guard
+        self._approvals = approvals  # the policy's rules and quorum (PCC_POLICY); else the guard's
         self._gate = gate
         self._doubt = doubt
 
@@ -67,15 +71,19 @@ class Decisions:
         """The first valid click wins (compare-and-set); only the winner calls the API, once."""
         self._guard.refuse_if_read_only("approving a migration")
         request = require(self._repo, request_id)
-        self._guard.check_approver(request, user)
+        rule = self._approvals.check(request, COPY, user)  # policy: its approvers (else the guard's)
         if self.expire_if_due(request):
             raise Conflict(f"request #{request.id} expired at {request.expires_at:%Y-%m-%d %H:%M} UTC")
+        subject = approval_subject(request, COPY)
+        quorum = self._approvals.gather(request, rule, subject, user, expected=State.PENDING)
+        if quorum is None:  # counted; the quorum is not reached yet: nothing is sent
+            return require(self._repo, request_id)
         now = self._clock.now()
         decision = Change(
             actor=user,
             action="approved",
             detail="accepted the copyFiler conditions quoted on the card" if request.uses_copy_filer else "",
-            fields={"decided_by": user, "decided_at": now},
+            fields={"decided_by": user, "decided_at": now, **quorum},
         )
         if not self.launch(request, decision):
             raise self._not_pending(request_id)
@@ -105,19 +113,23 @@ class Decisions:
         that wins the compare-and-set, and tracked again like the first run."""
         self._guard.refuse_if_read_only("relaunching a task")
         request = require(self._repo, request_id)
-        self._guard.check_approver(request, user, "relaunch the task of")
+        rule = self._approvals.check(request, RETRY, user, "relaunch the task of")
         if not request.can_retry or request.task_id is None:
             raise Conflict(
                 f"request #{request_id} is {request.state}"
                 + (f" (task {request.task_state})" if request.task_state else "")
                 + ": only a task that ended in `error` can be relaunched"
             )
+        subject = approval_subject(request, RETRY)
+        quorum = self._approvals.gather(request, rule, subject, user, expected=State.FAILED)
+        if quorum is None:
+            return require(self._repo, request_id)
         task_id, attempt = request.task_id, request.retries + 1
         decision = Change(
             actor=user,
             action="retry approved",
             detail=f"resetTaskState on task {task_id}",
-            fields={"retries": attempt},  # task_state stays `error` until OVHcloud says otherwise
+            fields={"retries": attempt, **quorum},  # task_state stays `error` until OVHcloud says otherwise
         )
 
         reason = f"pcc-bot request #{request_id}: relaunch approved by {user} (attempt {attempt})"
@@ -138,7 +150,7 @@ class Decisions:
         """Remove the read-only `restore-…` copy once the VMs are cloned, gated like an approval."""
         self._guard.refuse_if_read_only("removing a copy")
         request = require(self._repo, request_id)
-        self._guard.check_approver(request, user, "remove the copy of")
+        rule = self._approvals.check(request, REMOVE_COPY, user, "remove the copy of")
         if request.state != State.DONE:
             raise Conflict(f"request #{request_id} is {request.state}: only a finished copy can be removed")
         spec, name = request.spec, messages.restore_name(request)
@@ -148,11 +160,15 @@ class Decisions:
                 f"datastore {name} is not mounted in datacenter {spec.dest_datacenter_id} of "
                 f"{spec.dest_service}: nothing to remove"
             )
+        subject = approval_subject(request, REMOVE_COPY)
+        quorum = self._approvals.gather(request, rule, subject, user, expected=State.DONE)
+        if quorum is None:
+            return require(self._repo, request_id)
         decision = Change(
             actor=user,
             action="copy removal approved",
             detail=f"{name} (filer {copy.filer_id})",
-            fields={"copy_filer_id": copy.filer_id, "removal_task_id": None},
+            fields={"copy_filer_id": copy.filer_id, "removal_task_id": None, **quorum},
         )
 
         call = Call(
@@ -218,7 +234,7 @@ class Decisions:
     @about_request
     def reject(self, request_id: int, user: str) -> MigrationRequest:
         request = require(self._repo, request_id)
-        self._guard.check_approver(request, user)
+        self._approvals.check(request, COPY, user)  # any approver who counts ends it
         now = self._clock.now()
         change = Change(actor=user, action="rejected", fields={"decided_by": user, "decided_at": now})
         if not self._chat.move(request, State.PENDING, State.REJECTED, change):

@@ -36,6 +36,7 @@ from bot.domain import (
     State,
 )
 from bot.usecases import messages
+from bot.usecases.approvals import Approvals
 from bot.usecases.base import Findings, Guard, Ports, filed_now, pair_problems
 from bot.usecases.chat import BOT
 from bot.usecases.decisions import Decisions
@@ -55,10 +56,12 @@ class Plans:
         guard: Guard,
         decisions: Decisions,
         background: Background,
+        approvals: Approvals,
     ) -> None:
         self._ovh, self._repo, self._chat, self._clock = ports.unpacked()
         self._settings, self._guard = settings, guard
         self._decisions = decisions
+        self._approvals = approvals  # the policy's strictest rule among its datastores (PCC_POLICY)
         self._background = background
         self._dispatching: set[int] = set()  # plans this process is dispatching now
         self._lock = threading.Lock()
@@ -185,12 +188,14 @@ class Plans:
         dispatch. Rules are checked again now, on what OVHcloud says."""
         self._guard.refuse_if_read_only("approving a plan")
         plan = self._require(plan_id)
-        self._guard.check_approver(plan, user, "approve")
+        rule = self._approvals.check_plan(plan, user, "approve")  # policy: its approvers (else the guard's)
         if self._expire_if_due(plan):
             raise Conflict(f"plan #{plan_id} expired at {plan.expires_at:%Y-%m-%d %H:%M} UTC")
         if plan.state != PlanState.PENDING:
             raise self._already(plan)
         self._check_rules_again(plan)
+        if not self._approvals.gather_plan(plan, rule, user):  # counted; the quorum is not reached yet
+            return self._require(plan_id)
         now = self._clock.now()
         drafts = [self._draft(plan, item, now) for item in plan.items]
         notices = self._chat.thread_and_room(
@@ -211,7 +216,7 @@ class Plans:
 
     def reject(self, plan_id: int, user: str) -> Plan:
         plan = self._require(plan_id)
-        self._guard.check_approver(plan, user)
+        self._approvals.check_plan(plan, user)  # any approver who counts ends it
         if not self._repo.move_plan(plan_id, PlanState.PENDING, PlanState.REJECTED, user, self._clock.now()):
             raise self._already(self._require(plan_id))
         self._chat.refresh_plan(plan_id, at_once=True)

@@ -30,6 +30,7 @@ from bot.domain import (
     State,
     Task,
 )
+from bot.domain.policy import Approval
 
 
 class OvhGateway(Protocol):
@@ -139,6 +140,16 @@ class Repository(Protocol):
     def count_by_state(self) -> dict[str, int]: ...
 
     def queue_notice(self, request_id: int, draft: NoticeDraft, now: datetime) -> None: ...
+
+    # approvals under a policy's quorum (bot/domain/policy.py; usecases/approvals.py)
+
+    def add_approval(
+        self, subject: str, request_id: int | None, approver: str, at: datetime, reason: str
+    ) -> bool:
+        """One approval of ``subject`` by ``approver``: False when they already approved it."""
+        ...
+
+    def approvals(self, subject: str) -> list[Approval]: ...
 
     # plans: a datacenter under one decision (bot/domain/plan.py)
 

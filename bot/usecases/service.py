@@ -7,6 +7,7 @@ Slack, OVHcloud or SQLite: the adapters come in through the ports.
 
 from __future__ import annotations
 
+from bot.usecases.approvals import Approvals
 from bot.usecases.base import Guard, Ports
 from bot.usecases.chat import ChatDesk
 from bot.usecases.decisions import Decisions
@@ -47,11 +48,17 @@ class PccService:
             ovh=gateway, repo=repo, notifier=notifier, clock=clock, settings=settings, guard=guard
         )
         gate = Gate(chat=chat, clock=clock)
-        self.decisions = Decisions(ports, guard=guard, gate=gate, doubt=doubt)
+        self.approvals = Approvals(ports, guard=guard, settings=settings)
+        self.decisions = Decisions(ports, guard=guard, gate=gate, doubt=doubt, approvals=self.approvals)
         expire = self.decisions.expire_if_due
         self._tracker = Tracker(ports, settings=settings, doubt=doubt, expire=expire)
         self.plans = Plans(
-            ports, settings=settings, guard=guard, decisions=self.decisions, background=background
+            ports,
+            settings=settings,
+            guard=guard,
+            decisions=self.decisions,
+            background=background,
+            approvals=self.approvals,
         )
 
     # ------------------------------------------------------------ the scheduler's jobs

@@ -82,7 +82,25 @@ class Audit:
     days: int
 
 
-Command = Help | ListFilers | Migrate | FilePlan | OpenMigrateForm | ListRequests | Status | Cancel | Audit
+@dataclass(frozen=True)
+class ShowPolicy:
+    """`/pcc policy [requestId]`: the approval rules in force, and the one a request falls under."""
+
+    request_id: int | None = None
+
+
+Command = (
+    Help
+    | ListFilers
+    | Migrate
+    | FilePlan
+    | OpenMigrateForm
+    | ListRequests
+    | Status
+    | Cancel
+    | Audit
+    | ShowPolicy
+)
 #: Datastores a plan may list by id (a whole datacenter: list none).
 PLAN_MAX_LISTED = 100
 AUDIT_DEFAULT_DAYS = 30
@@ -96,6 +114,7 @@ USAGE = {
     "status": "status <requestId>",
     "cancel": "cancel <requestId>",
     "audit": "audit [days]",
+    "policy": "policy [requestId]",
     "help": "help",
 }
 
@@ -144,6 +163,7 @@ def parse(text: str) -> Command:
         "status": (1, 1),
         "cancel": (1, 1),
         "audit": (0, 1),
+        "policy": (0, 1),
         "help": (0, 0),
     }[sub]
     if sub == "migrate" and not args:
@@ -182,11 +202,17 @@ def parse(text: str) -> Command:
         case "cancel":
             return Cancel(_number(sub, "requestId", args[0].lstrip("#")))
         case "audit":
-            days = _number(sub, "days", args[0]) if args else AUDIT_DEFAULT_DAYS
-            if not 1 <= days <= AUDIT_MAX_DAYS:
-                raise _usage(sub, f"days must be between 1 and {AUDIT_MAX_DAYS}, got {days}")
-            return Audit(days)
+            return _audit(args)
+        case "policy":
+            return ShowPolicy(_number(sub, "requestId", args[0].lstrip("#")) if args else None)
     return Help()
+
+
+def _audit(args: list[str]) -> Audit:
+    days = _number("audit", "days", args[0]) if args else AUDIT_DEFAULT_DAYS
+    if not 1 <= days <= AUDIT_MAX_DAYS:
+        raise _usage("audit", f"days must be between 1 and {AUDIT_MAX_DAYS}, got {days}")
+    return Audit(days)
 
 
 def spec_from_fields(picked: dict[Field, str]) -> MigrationSpec:

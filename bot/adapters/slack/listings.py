@@ -52,6 +52,11 @@ HELP_LINES = (
         "approvers: the audit trail of the last days (default 30) as a CSV, sent to you privately",
         "/pcc audit 7",
     ),
+    (
+        "policy",
+        "the approval rules in force (PCC_POLICY), and the one a request falls under with its approvals",
+        "/pcc policy 3",
+    ),
     ("help", "this text", "/pcc help"),
 )
 

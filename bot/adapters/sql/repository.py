@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from bot.adapters.sql.approvals import ApprovalTables
 from bot.adapters.sql.outbox import Outbox, queue_notice
 from bot.adapters.sql.plans import PlanTables
 from bot.adapters.sql.rows import column, entry_row, iso, request_row, to_entries, to_request
@@ -41,7 +42,7 @@ __all__ = ["SqlRepository"]
 _ACTIVE = [state.value for state in sorted(ACTIVE_STATES)]
 
 
-class SqlRepository(PlanTables, Outbox, Shared):
+class SqlRepository(PlanTables, Outbox, Shared, ApprovalTables):
     """The Repository port on SQLite (a file path, or ``:memory:``) or PostgreSQL (a URL)."""
 
     def __init__(self, location: str, busy_timeout: float = 5.0) -> None:

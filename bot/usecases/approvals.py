@@ -1,0 +1,239 @@
+"""Approvals under the policy (`PCC_POLICY`): which rule a decision falls under, who counts, and the
+quorum's tally. Without a policy every decision keeps today's rule: one approver from `PCC_APPROVERS`
+who is not the requester (the Guard's).
+
+Each approval is its own row, inserted once (the database refuses a second one by the same person);
+the tally is read back after each, with every approver's membership read now, so that a person removed
+from a group stops counting. The mutating call itself still goes through the gate, whose
+compare-and-set lets it out once however many last approvals race.
+
+Part of the service layer: no Slack, OVHcloud or SQLite here, only the ports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.domain import Conflict, MigrationRequest, NotAllowed, Plan, RequestFields, State
+from bot.domain.policy import DEFAULT_RULE, Approval, Facts, Rule
+from bot.usecases.base import Guard, Ports
+from bot.usecases.chat import require
+from bot.usecases.ports import Change
+from bot.usecases.settings import ServiceSettings
+
+#: The policy's name of each decision (`match.operation`).
+COPY, PLAN, RETRY, REMOVE_COPY = "copy", "plan", "retry", "remove copy"
+
+
+def mention(ident: str) -> str:
+    return f"<!subteam^{ident}>" if ident.startswith("S") else f"<@{ident}>"
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Where a quorum stands: the approvals that count now, and what is still missing."""
+
+    rule: Rule
+    counted: tuple[Approval, ...]
+    group_missing: bool
+
+    @property
+    def reached(self) -> bool:
+        return len(self.counted) >= self.rule.approvals and not self.group_missing
+
+    def _text(self, marked: bool) -> str:
+        def shown(ident: str) -> str:
+            return mention(ident) if marked else ident
+
+        people = ", ".join(shown(a.approver) for a in self.counted)
+        head = f"{len(self.counted)} of {self.rule.approvals} approval(s)" + (f": {people}" if people else "")
+        more = self.rule.approvals - len(self.counted)
+        named = ", ".join(shown(g) for g in sorted(self.rule.at_least_one_of))
+        if self.group_missing and more <= 1:
+            return f"{head} · waiting for one from {named}"
+        if self.group_missing:
+            return f"{head} · waiting for {more} more, one of them from {named}"
+        return f"{head} · waiting for {more} more" if more > 0 else head
+
+    @property
+    def markup(self) -> str:
+        """For the card: people mentioned."""
+        return self._text(True)
+
+    @property
+    def plain(self) -> str:
+        """For the audit trail and the logs: ids."""
+        return self._text(False)
+
+
+class Approvals:
+    def __init__(self, ports: Ports, *, guard: Guard, settings: ServiceSettings) -> None:
+        self._ovh, self._repo, self._chat, self._clock = ports.unpacked()
+        self._guard = guard
+        self._settings = settings
+
+    # ------------------------------------------------------------ which rule
+
+    def _certifications(self, service: str) -> frozenset[str]:
+        certs = self._ovh.get_certifications(service)
+        return frozenset(
+            n for n, state in (("hds", certs.hds), ("pci-dss", certs.pcidss)) if state == "enabled"
+        )
+
+    def rule(self, request: MigrationRequest, operation: str) -> Rule | None:
+        """The rule a decision on ``request`` falls under; None without a policy (today's rule)."""
+        policy = self._settings.approval_policy
+        if policy is None:
+            return None
+        spec = request.spec
+        certs = self._certifications(spec.source_service)
+        return policy.rule_for(
+            Facts(operation, certs, request.filer_size, spec.source_service, spec.dest_service)
+        )
+
+    def plan_rule(self, plan: Plan) -> Rule | None:
+        """A plan's rule: the strictest among its datastores' (a plan holding an HDS datastore needs the
+        HDS rule); None without a policy."""
+        policy = self._settings.approval_policy
+        if policy is None:
+            return None
+        certs = self._certifications(plan.source_service)
+        src, dst = plan.source_service, plan.dest_service
+        return policy.strictest(Facts(PLAN, certs, item.size, src, dst) for item in plan.items)
+
+    # ------------------------------------------------------------ who counts
+
+    def _among(self, user: str, ids: Iterable[str]) -> bool:
+        """``user`` is one of ``ids`` or a member (read now) of one of its groups."""
+        listed = frozenset(ids)
+        if user in listed:
+            return True
+        return any(
+            user in self._guard.directory.group_members(g, fresh=True) for g in sorted(listed) if g[0] == "S"
+        )
+
+    def counts(self, rule: Rule, user: str) -> bool:
+        return self._among(user, rule.approvers if rule.approvers is not None else self._settings.approvers)
+
+    def check(
+        self, request: MigrationRequest, operation: str, user: str, decision: str = "approve or reject"
+    ) -> Rule | None:
+        """Who may decide, re-checked on every click: the rule's approvers (the Guard's check without a
+        policy), never the requester. The rule, for ``gather``."""
+        return self._check(request, self.rule(request, operation), user, decision)
+
+    def check_plan(self, plan: Plan, user: str, decision: str = "approve or reject") -> Rule | None:
+        return self._check(plan, self.plan_rule(plan), user, decision)
+
+    def _check(
+        self, item: MigrationRequest | Plan, rule: Rule | None, user: str, decision: str
+    ) -> Rule | None:
+        if rule is None:
+            self._guard.check_approver(item, user, decision)
+            return None
+        what = f"plan #{item.id}" if isinstance(item, Plan) else f"request #{item.id}"
+        if user == item.requester:
+            raise NotAllowed(f"you filed {what} yourself; another approver has to {decision} it")
+        if not self.counts(rule, user):
+            who = ", ".join(sorted(rule.approvers or self._settings.approvers))
+            raise NotAllowed(f"under the rule {rule.name!r}, only {who} can {decision} {what}")
+        return rule
+
+    # ------------------------------------------------------------ the quorum
+
+    def tally(self, item: MigrationRequest | Plan, rule: Rule, subject: str) -> Tally:
+        """The approvals of ``subject`` that count now: never the requester's, and only of people the
+        rule lists or who are (now) in a group it lists."""
+        counted = tuple(
+            a
+            for a in self._repo.approvals(subject)
+            if a.approver != item.requester and self.counts(rule, a.approver)
+        )
+        group_missing = bool(rule.at_least_one_of) and not any(
+            self._among(a.approver, rule.at_least_one_of) for a in counted
+        )
+        return Tally(rule, counted, group_missing)
+
+    def gather(
+        self,
+        request: MigrationRequest,
+        rule: Rule | None,
+        subject: str,
+        user: str,
+        *,
+        expected: State,
+        reason: str = "",
+    ) -> RequestFields | None:
+        """Count ``user``'s approval of ``subject``. The fields the decision sets when the quorum is
+        reached (the caller then sends its call through the gate); None while it is not (the card
+        says who is still needed). Without a policy (``rule`` None), reached at once."""
+        if rule is None:
+            return {}
+        if not self._repo.add_approval(subject, request.id, user, self._clock.now(), reason):
+            tally = self.tally(request, rule, subject)
+            raise Conflict(f"you already approved request #{request.id}: {tally.plain}")
+        tally = self.tally(request, rule, subject)
+        if tally.reached:
+            return {"quorum": tally.markup}
+        change = Change(
+            actor=user,
+            action="approval counted",
+            detail=f"rule {rule.name!r}: {tally.plain}" + (f"; reason: {reason}" if reason else ""),
+            fields={"quorum": tally.markup},
+        )
+        if not self._chat.move(request, expected, expected, change):
+            raise Conflict(f"request #{request.id} is already {require(self._repo, request.id).state}")
+        return None
+
+    def gather_plan(self, plan: Plan, rule: Rule | None, user: str) -> bool:
+        """A plan's quorum, like a request's: True once it is reached (the caller then approves the
+        plan by its compare-and-set); while it is not, the plan's thread says who is still needed."""
+        if rule is None:
+            return True
+        subject = f"plan-{plan.id}"
+        if not self._repo.add_approval(subject, None, user, self._clock.now(), ""):
+            raise Conflict(f"you already approved plan #{plan.id}: {self.tally(plan, rule, subject).plain}")
+        tally = self.tally(plan, rule, subject)
+        if tally.reached:
+            return True
+        text = (
+            f":ballot_box_with_check: <@{user}> approved plan #{plan.id} (rule {rule.name}): {tally.markup}"
+        )
+        drafts = self._chat.thread_and_room(plan.channel, f"approval-{user}", text, to_room=False)
+        self._repo.queue_plan_notices(plan.id, drafts, self._clock.now())
+        self._chat.deliver()
+        return False
+
+    # ------------------------------------------------------------ `/pcc policy`
+
+    def describe(self, user: str, request_id: int | None = None) -> str:
+        """The rules in force, in order; with a request, the one it falls under and its tally."""
+        self._guard.check_reader(user, "the approval policy")
+        policy = self._settings.approval_policy
+        approvers = self._settings.approvers
+        if policy is None:
+            lines = [
+                "No approval policy (PCC_POLICY is unset): every decision needs one approver from "
+                "PCC_APPROVERS who is not the requester."
+            ]
+        else:
+            lines = ["Approval policy: rules tried in order, the first that matches decides."]
+            lines += [f"{n}. {rule.describe(approvers)}" for n, rule in enumerate(policy.rules, start=1)]
+            lines.append(f"Otherwise: {DEFAULT_RULE.describe(approvers)}")
+        if request_id is not None:
+            request = require(self._repo, request_id)
+            rule = self.rule(request, COPY) or DEFAULT_RULE
+            lines.append(f"Request #{request.id} falls under {rule.describe(approvers)}")
+            if request.state == State.PENDING and policy is not None:
+                lines.append(f"Now: {self.tally(request, rule, approval_subject(request, COPY)).markup}")
+        return "\n".join(lines)
+
+
+def approval_subject(request: MigrationRequest, operation: str) -> str:
+    """What an approval approves: the copy of a request, one relaunch attempt, one removal."""
+    if operation == RETRY:
+        return f"retry-{request.id}-{request.retries + 1}"
+    if operation == REMOVE_COPY:
+        return f"remove-{request.id}-{request.episode}"
+    return f"approve-{request.id}"

@@ -1,0 +1,204 @@
+"""The approval policy (PCC_POLICY): parsed and checked at start, one line per problem; matched per
+decision; a quorum of distinct approvers who count now, one POST when the last needed one lands."""
+
+import pytest
+
+from bot.domain import Conflict, NotAllowed, State
+from bot.domain.policy import DEFAULT_RULE, Facts, Policy, Reason
+from bot.domain.policy_file import parse_policy
+from bot.ops.config import ConfigError, load
+from tests.world import World
+
+HDS_POLICY = """
+[[rule]]
+name = "health data"
+match = { certification = ["hds", "pci-dss"], operation = ["copy", "plan"] }
+approvals = 2
+approvers = ["UBOB", "UDAVE", "SOPS", "SSECURITY"]
+at_least_one_of = ["SSECURITY"]
+reason = { approve = "optional", reject = "required" }
+ttl = "24h"
+remind_after = "2h"
+escalate_to = ["SONCALL"]
+
+[[rule]]
+name = "everything else"
+approvals = 1
+"""
+
+
+def _policy(text: str = HDS_POLICY) -> Policy:
+    policy, problems = parse_policy(text)
+    assert problems == []
+    return policy
+
+
+def test_the_design_example_parses_and_the_first_matching_rule_decides():
+    policy = _policy()
+    hds = Facts("copy", frozenset({"hds"}), "2 TB", "pcc-src", "pcc-dst")
+    rule = policy.rule_for(hds)
+    assert rule.name == "health data" and rule.approvals == 2 and rule.at_least_one_of == {"SSECURITY"}
+    assert rule.approve_reason == Reason.OPTIONAL and rule.reject_reason == Reason.REQUIRED
+    assert rule.remind_after is not None and rule.remind_after.total_seconds() == 7200
+    assert policy.rule_for(Facts("copy", frozenset(), "2 TB", "a", "b")).name == "everything else"
+    assert policy.rule_for(Facts("retry", frozenset({"hds"}), "2 TB", "a", "b")).name == "everything else"
+
+
+def test_a_plan_takes_the_strictest_rule_among_its_datastores():
+    policy = _policy(
+        '[[rule]]\nname = "big"\nmatch = { min_size_gb = 1000 }\napprovals = 3\n'
+        '[[rule]]\nname = "small"\napprovals = 1\n'
+    )
+    small = Facts("plan", frozenset(), "500 GB", "a", "b")
+    big = Facts("plan", frozenset(), "2 TB", "a", "b")
+    assert policy.strictest([small, small]).name == "small"
+    assert policy.strictest([small, big, small]).name == "big"
+    assert Policy().strictest([small]) is DEFAULT_RULE
+
+
+def test_globs_on_source_and_destination():
+    policy = _policy('[[rule]]\nname = "to lim"\nmatch = { destination = "pcc-*-lim" }\napprovals = 2\n')
+    assert policy.rule_for(Facts("copy", frozenset(), "1 TB", "pcc-a", "pcc-x-lim")).name == "to lim"
+    assert policy.rule_for(Facts("copy", frozenset(), "1 TB", "pcc-a", "pcc-x-rbx")) is DEFAULT_RULE
+
+
+def test_a_malformed_policy_is_every_problem_one_line_each():
+    _, problems = parse_policy(
+        """
+        colour = "blue"
+        [[rule]]
+        name = "a"
+        match = { certification = ["hds", "iso"], weekday = "monday", min_size_gb = -1 }
+        approvals = 0
+        approvers = ["bob"]
+        reason = { approve = "maybe" }
+        ttl = "soon"
+        escalte_to = ["SONCALL"]
+        """
+    )
+    assert len(problems) == 9, problems
+    assert all("\n" not in p for p in problems)
+    joined = "\n".join(problems)
+    for fragment in (
+        "colour",
+        "iso",
+        "weekday",
+        "min_size_gb",
+        "approvals",
+        "'bob'",
+        "maybe",
+        "ttl",
+        "escalte_to",
+    ):
+        assert fragment in joined
+    assert parse_policy("[[rule]\nname=")[1][0].startswith("not valid TOML")
+    _, unreachable = parse_policy('[[rule]]\nname = "all"\n[[rule]]\nname = "never"\n')
+    assert unreachable == ["rule 1 (all) matches every request: the rules after it never apply"]
+
+
+def test_a_bad_policy_file_is_refused_at_start_with_the_other_problems(tmp_path):
+    path = tmp_path / "policy.toml"
+    path.write_text('[[rule]]\napprovals = 3\napprovers = ["UBOB", "UDAVE"]\n')
+    with pytest.raises(ConfigError) as caught:
+        load({"PCC_POLICY": str(path), "PCC_POLL_SECONDS": "soon"}, read_dotenv=False)
+    assert len(caught.value.problems) == 2
+    assert "asks 3 approvals but its approvers are only 2 people" in caught.value.problems[1]
+    with pytest.raises(ConfigError, match="cannot read"):
+        load({"PCC_POLICY": str(tmp_path / "missing.toml")}, read_dotenv=False)
+    path.write_text(HDS_POLICY)
+    assert load({"PCC_POLICY": str(path)}, read_dotenv=False).approval_policy == _policy()
+
+
+# ------------------------------------------------------------ the quorum, on the use cases
+
+
+def _world() -> World:
+    world = World(approval_policy=_policy())
+    world.directory.groups.update({"SSECURITY": frozenset({"USEC", "UERIN"}), "SOPS": frozenset({"UOPS"})})
+    return world
+
+
+def test_no_policy_keeps_todays_rule():
+    world = World()
+    request = world.file()
+    world.service.decisions.approve(request.id, "UBOB")
+    assert len(world.gateway.posts) == 1 and world.repo.approvals(f"approve-{request.id}") == []
+
+
+def test_two_approvals_one_from_security_then_one_post():
+    world = _world()
+    request = world.file()
+    decide = world.service.decisions
+    after = decide.approve(request.id, "UBOB")
+    assert after.state == State.PENDING and world.gateway.posts == []
+    assert after.quorum == "1 of 2 approval(s): <@UBOB> · waiting for one from <!subteam^SSECURITY>"
+    assert "waiting for one from" in world.notifier.updates[-1].quorum  # the card was edited
+    with pytest.raises(Conflict, match="already approved"):
+        decide.approve(request.id, "UBOB")  # the same person again
+    with pytest.raises(NotAllowed, match="yourself"):
+        decide.approve(request.id, "UALICE")
+    with pytest.raises(NotAllowed, match="health data"):
+        decide.approve(request.id, "UCAROL")  # an approver of PCC_APPROVERS, not of this rule
+    after = decide.approve(request.id, "UOPS")  # a second approval, but nobody from security yet
+    assert after.state == State.PENDING and world.gateway.posts == []
+    assert after.quorum.startswith("2 of 2 approval(s)") and "waiting for one from" in after.quorum
+    after = decide.approve(request.id, "USEC")
+    assert after.state == State.REPLICATING and len(world.gateway.posts) == 1
+    actions = [e.action for e in world.repo.history(request.id)]
+    assert actions.count("approval counted") == 2 and "approved" in actions
+
+
+def test_a_member_removed_from_the_group_stops_counting():
+    world = _world()
+    request = world.file()
+    world.service.decisions.approve(request.id, "USEC")
+    world.directory.groups["SSECURITY"] = frozenset({"UERIN"})  # USEC leaves the security group
+    after = world.service.decisions.approve(request.id, "UBOB")
+    assert after.state == State.PENDING and world.gateway.posts == []
+    assert after.quorum == "1 of 2 approval(s): <@UBOB> · waiting for one from <!subteam^SSECURITY>"
+    assert world.service.decisions.approve(request.id, "UERIN").state == State.REPLICATING
+    assert len(world.gateway.posts) == 1
+
+
+def test_any_counted_approver_rejects_and_an_outsider_cannot():
+    world = _world()
+    request = world.file()
+    world.service.decisions.approve(request.id, "UBOB")
+    with pytest.raises(NotAllowed):
+        world.service.decisions.reject(request.id, "UCAROL")
+    assert world.service.decisions.reject(request.id, "UDAVE").state == State.REJECTED
+    with pytest.raises(Conflict):
+        world.service.decisions.approve(request.id, "USEC")
+    assert world.gateway.posts == []
+
+
+def test_policy_command_shows_the_rules_and_the_one_a_request_falls_under():
+    world = _world()
+    request = world.file()
+    world.service.decisions.approve(request.id, "UBOB")
+    text = world.service.approvals.describe("UBOB", request.id)
+    assert "1. *health data*" in text and "2. *everything else*" in text
+    assert f"Request #{request.id} falls under *health data*" in text
+    assert "Now: 1 of 2 approval(s): <@UBOB>" in text
+    assert "No approval policy" in World().service.approvals.describe("UBOB")
+
+
+def test_retry_and_remove_copy_follow_their_own_rules():
+    policy = (
+        '[[rule]]\nname = "irreversible"\nmatch = { operation = ["retry", "remove copy"] }\napprovals = 2\n'
+    )
+    world = World(approval_policy=_policy(policy))
+    decide = world.service.decisions
+    request = decide.approve(world.file().id, "UBOB")  # the copy: no rule matches, one approval
+    assert len(world.gateway.posts) == 1
+    world.gateway.set_task(request.task_id, "error")
+    world.service.poll_once()
+    assert decide.retry(request.id, "UBOB").state == State.FAILED and world.gateway.resets == []
+    assert decide.retry(request.id, "UCAROL").state == State.REPLICATING and len(world.gateway.resets) == 1
+    world.gateway.set_task(request.task_id, "done", 100)
+    for _ in range(2):
+        world.clock.advance(seconds=60)
+        world.service.poll_once()
+    assert world.repo.get(request.id).state == State.DONE
+    assert decide.remove_copy(request.id, "UCAROL").state == State.DONE and world.gateway.removals == []
+    assert decide.remove_copy(request.id, "UBOB").state == State.REMOVING and world.gateway.removals == [900]
