@@ -1,12 +1,16 @@
 """The approval policy (PCC_POLICY): parsed and checked at start, one line per problem; matched per
 decision; a quorum of distinct approvers who count now, one POST when the last needed one lands."""
 
+import threading
+
 import pytest
 
-from bot.domain import Conflict, NotAllowed, State
+from bot.adapters.sql.repository import SqlRepository
+from bot.domain import Conflict, NotAllowed, PlanState, State
 from bot.domain.policy import DEFAULT_RULE, Facts, Policy, Reason
 from bot.domain.policy_file import parse_policy
 from bot.ops.config import ConfigError, load
+from bot.usecases.service import PccService
 from tests.world import World
 
 HDS_POLICY = """
@@ -202,3 +206,50 @@ def test_retry_and_remove_copy_follow_their_own_rules():
     assert world.repo.get(request.id).state == State.DONE
     assert decide.remove_copy(request.id, "UCAROL").state == State.DONE and world.gateway.removals == []
     assert decide.remove_copy(request.id, "UBOB").state == State.REMOVING and world.gateway.removals == [900]
+
+
+def test_six_racing_last_clicks_over_two_replicas_send_one_post(tmp_path):
+    world = World(path=str(tmp_path / "pcc.db"), approval_policy=_policy())
+    world.directory.groups.update({"SSECURITY": frozenset({"USEC", "UERIN"}), "SOPS": frozenset({"UOPS"})})
+    other = PccService(
+        gateway=world.gateway,
+        repo=SqlRepository(world.path),
+        notifier=world.notifier,
+        directory=world.directory,
+        settings=world.settings,
+        clock=world.clock,
+    )
+    request = world.file()
+    world.service.decisions.approve(request.id, "UBOB")
+    clicks = [(world.service, "USEC"), (other, "UERIN"), (world.service, "UOPS"), (other, "USEC")]
+    clicks += [(other, "UDAVE"), (world.service, "UERIN")]
+    barrier, outcomes = threading.Barrier(len(clicks)), []
+
+    def click(service, user):
+        barrier.wait()
+        try:
+            outcomes.append(service.decisions.approve(request.id, user).state)
+        except Conflict:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=click, args=c) for c in clicks]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(world.gateway.posts) == 1 and len(outcomes) == 6
+    assert world.repo.get(request.id).state == State.REPLICATING
+    assert [e.action for e in world.repo.history(request.id)].count("approved") == 1
+
+
+def test_a_plan_holding_an_hds_datastore_needs_the_hds_rule():
+    world = _world()
+    plan = world.service.plans.file_plan("pcc-src", 10, "pcc-dst", 20, (), "UALICE", "COPS")
+    assert world.service.plans.approve(plan.id, "USEC").state == PlanState.PENDING
+    assert world.gateway.posts == []
+    said = [t for _, t, ts in world.notifier.texts if ts is not None and f"plan #{plan.id}" in t]
+    assert said and "1 of 2 approval(s): <@USEC> · waiting for 1 more" in said[-1]
+    with pytest.raises(NotAllowed, match="health data"):
+        world.service.plans.approve(plan.id, "UCAROL")
+    assert world.service.plans.approve(plan.id, "UDAVE").state == PlanState.APPROVED
+    assert len(world.gateway.posts) == 2  # its two datastores, one POST each
