@@ -127,6 +127,8 @@ class MigrationRequest(RequestDraft, Recorded):
     progress_log: tuple[Reading, ...] = ()
     #: Where an approval policy's quorum stands ("1 of 2 approvals: @bob · waiting for …"), if one gathers.
     quorum: str | None = None
+    #: The reason the last person who approved or rejected gave, when they gave one.
+    decision_reason: str | None = None
 
     def expected_end(self) -> Estimate:
         """When the copy should end, from its recent pace, as of the last check."""
@@ -209,6 +211,7 @@ class NoticeKind(StrEnum):
     CARD = "card"  # the request's (or the plan's) card, posted in its channel
     THREAD = "thread"  # a reply in the card's thread
     INCIDENT = "incident"  # a message in the incident room
+    DIRECT = "direct"  # a direct message to one person (its channel is their user id)
 
 
 class NoticeButton(StrEnum):
@@ -272,6 +275,7 @@ class RequestFields(TypedDict, total=False):
     transferred: str
     card_updated_at: datetime
     quorum: str | None
+    decision_reason: str | None
 
 
 def task_read(task: Task) -> RequestFields:

@@ -15,8 +15,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.domain import Conflict, MigrationRequest, NotAllowed, Plan, RequestFields, State
-from bot.domain.policy import DEFAULT_RULE, Approval, Facts, Rule
+from bot.domain import (
+    Conflict,
+    MigrationRequest,
+    NotAllowed,
+    NoticeDraft,
+    NoticeKind,
+    Plan,
+    RequestFields,
+    State,
+    UsageError,
+)
+from bot.domain.policy import DEFAULT_RULE, Approval, Facts, Reason, Rule
+from bot.usecases import messages
 from bot.usecases.base import Guard, Ports
 from bot.usecases.chat import require
 from bot.usecases.ports import Change
@@ -140,6 +151,57 @@ class Approvals:
             raise NotAllowed(f"under the rule {rule.name!r}, only {who} can {decision} {what}")
         return rule
 
+    @staticmethod
+    def reason_asked(rule: Rule | None, decision: str) -> Reason:
+        """Whether ``decision`` ("approve" or "reject") asks for a reason under ``rule``."""
+        if rule is None:
+            return Reason.NONE
+        return rule.approve_reason if decision == "approve" else rule.reject_reason
+
+    def check_reason(self, rule: Rule | None, decision: str, reason: str, what: str) -> str:
+        """The reason given, trimmed; refused when the rule requires one and none was given."""
+        given = " ".join(reason.split())[:500]
+        if not given and self.reason_asked(rule, decision) == Reason.REQUIRED:
+            assert rule is not None
+            raise UsageError(
+                f"the rule {rule.name!r} requires a reason to {decision} {what}: use the card's button"
+            )
+        return given
+
+    def reason_for_click(self, request_id: int, decision: str) -> Reason:
+        """What a click on Approve or Reject of request ``request_id`` asks for before it decides."""
+        if self._settings.approval_policy is None:
+            return Reason.NONE
+        return self.reason_asked(self.rule(require(self._repo, request_id), COPY), decision)
+
+    def told(self, request: MigrationRequest, key: str, text: str) -> list[NoticeDraft]:
+        """A notice in the request's thread, under a policy (without one, today's notices only)."""
+        if self._settings.approval_policy is None:
+            return []
+        return self._chat.thread_and_room(request.channel, key, text, to_room=False)
+
+    def decided(self, request: MigrationRequest, user: str, verb: str, reason: str) -> list[NoticeDraft]:
+        """Under a policy: the requester told by direct message (approved, rejected with the reason,
+        expired), and a reason given also in the thread."""
+        if self._settings.approval_policy is None:
+            return []
+        quoted = f"\n> {reason}" if reason else ""
+        what = f"request #{request.id} (`{request.filer_name}` to {request.spec.dest_service})"
+        by = "" if verb == "expired" else f" by <@{user}>"
+        link = messages.thread_link(request)
+        dm = NoticeDraft(
+            NoticeKind.DIRECT,
+            f"dm-{verb}-{request.requester}",
+            request.requester,
+            f"Your {what} was {verb}{by}; see {link}.{quoted}",
+        )
+        told = (
+            self.told(request, f"reason-{verb}", f"<@{user}> {verb} request #{request.id}:{quoted}")
+            if reason
+            else []
+        )
+        return [dm, *told]
+
     # ------------------------------------------------------------ the quorum
 
     def tally(self, item: MigrationRequest | Plan, rule: Rule, subject: str) -> Tally:
@@ -175,12 +237,14 @@ class Approvals:
             raise Conflict(f"you already approved request #{request.id}: {tally.plain}")
         tally = self.tally(request, rule, subject)
         if tally.reached:
-            return {"quorum": tally.markup}
+            return {"quorum": tally.markup, "decision_reason": reason or None}
+        said = f":ballot_box_with_check: <@{user}> approved request #{request.id}: {tally.markup}"
         change = Change(
             actor=user,
             action="approval counted",
             detail=f"rule {rule.name!r}: {tally.plain}" + (f"; reason: {reason}" if reason else ""),
-            fields={"quorum": tally.markup},
+            fields={"quorum": tally.markup, "decision_reason": reason or None},
+            notices=self.told(request, f"{subject}-{user}", said + (f"\n> {reason}" if reason else "")),
         )
         if not self._chat.move(request, expected, expected, change):
             raise Conflict(f"request #{request.id} is already {require(self._repo, request.id).state}")

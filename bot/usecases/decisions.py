@@ -53,7 +53,12 @@ class Decisions:
         now = self._clock.now()
         if request.state != State.PENDING or now < request.expires_at:
             return False
-        change = Change(actor=BOT, action="expired", detail=f"not approved by {request.expires_at}")
+        change = Change(
+            actor=BOT,
+            action="expired",
+            detail=f"not approved by {request.expires_at}",
+            notices=self._approvals.decided(request, BOT, "expired", ""),
+        )
         self._chat.move(request, State.PENDING, State.EXPIRED, change)
         return True
 
@@ -67,23 +72,26 @@ class Decisions:
         return Conflict(f"{plain}{current.decided_by}{now}", markup=f"{plain}<@{current.decided_by}>{now}")
 
     @about_request
-    def approve(self, request_id: int, user: str) -> MigrationRequest:
+    def approve(self, request_id: int, user: str, reason: str = "") -> MigrationRequest:
         """The first valid click wins (compare-and-set); only the winner calls the API, once."""
         self._guard.refuse_if_read_only("approving a migration")
         request = require(self._repo, request_id)
         rule = self._approvals.check(request, COPY, user)  # policy: its approvers (else the guard's)
+        reason = self._approvals.check_reason(rule, "approve", reason, f"request #{request_id}")
         if self.expire_if_due(request):
             raise Conflict(f"request #{request.id} expired at {request.expires_at:%Y-%m-%d %H:%M} UTC")
         subject = approval_subject(request, COPY)
-        quorum = self._approvals.gather(request, rule, subject, user, expected=State.PENDING)
+        quorum = self._approvals.gather(request, rule, subject, user, expected=State.PENDING, reason=reason)
         if quorum is None:  # counted; the quorum is not reached yet: nothing is sent
             return require(self._repo, request_id)
         now = self._clock.now()
+        consent = "accepted the copyFiler conditions quoted on the card" if request.uses_copy_filer else ""
         decision = Change(
             actor=user,
             action="approved",
-            detail="accepted the copyFiler conditions quoted on the card" if request.uses_copy_filer else "",
+            detail="; ".join(filter(None, [consent, f"reason: {reason}" if reason else ""])),
             fields={"decided_by": user, "decided_at": now, **quorum},
+            notices=self._approvals.decided(request, user, "approved", reason),
         )
         if not self.launch(request, decision):
             raise self._not_pending(request_id)
@@ -232,11 +240,18 @@ class Decisions:
         return require(self._repo, request_id)
 
     @about_request
-    def reject(self, request_id: int, user: str) -> MigrationRequest:
+    def reject(self, request_id: int, user: str, reason: str = "") -> MigrationRequest:
         request = require(self._repo, request_id)
-        self._approvals.check(request, COPY, user)  # any approver who counts ends it
+        rule = self._approvals.check(request, COPY, user)  # any approver who counts ends it
+        reason = self._approvals.check_reason(rule, "reject", reason, f"request #{request_id}")
         now = self._clock.now()
-        change = Change(actor=user, action="rejected", fields={"decided_by": user, "decided_at": now})
+        change = Change(
+            actor=user,
+            action="rejected",
+            detail=f"reason: {reason}" if reason else "",
+            fields={"decided_by": user, "decided_at": now, "decision_reason": reason or None},
+            notices=self._approvals.decided(request, user, "rejected", reason),
+        )
         if not self._chat.move(request, State.PENDING, State.REJECTED, change):
             raise self._not_pending(request_id)
         return require(self._repo, request_id)

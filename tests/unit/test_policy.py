@@ -5,13 +5,19 @@ import threading
 
 import pytest
 
+from bot.adapters.slack.cards import card_message
 from bot.adapters.sql.repository import SqlRepository
-from bot.domain import Conflict, NotAllowed, PlanState, State
+from bot.domain import Conflict, MigrationSpec, NotAllowed, PlanState, State, UsageError
 from bot.domain.policy import DEFAULT_RULE, Facts, Policy, Reason
 from bot.domain.policy_file import parse_policy
 from bot.ops.config import ConfigError, load
 from bot.usecases.service import PccService
 from tests.world import World
+
+
+def card_text(request) -> str:
+    return str(card_message(request))
+
 
 HDS_POLICY = """
 [[rule]]
@@ -170,7 +176,7 @@ def test_any_counted_approver_rejects_and_an_outsider_cannot():
     world.service.decisions.approve(request.id, "UBOB")
     with pytest.raises(NotAllowed):
         world.service.decisions.reject(request.id, "UCAROL")
-    assert world.service.decisions.reject(request.id, "UDAVE").state == State.REJECTED
+    assert world.service.decisions.reject(request.id, "UDAVE", "not now").state == State.REJECTED
     with pytest.raises(Conflict):
         world.service.decisions.approve(request.id, "USEC")
     assert world.gateway.posts == []
@@ -253,3 +259,43 @@ def test_a_plan_holding_an_hds_datastore_needs_the_hds_rule():
         world.service.plans.approve(plan.id, "UCAROL")
     assert world.service.plans.approve(plan.id, "UDAVE").state == PlanState.APPROVED
     assert len(world.gateway.posts) == 2  # its two datastores, one POST each
+
+
+def test_a_required_reason_to_reject_reaches_the_card_the_thread_the_requester_and_the_audit():
+    world = _world()
+    request = world.file()
+    with pytest.raises(UsageError, match="requires a reason to reject"):
+        world.service.decisions.reject(request.id, "UBOB")
+    assert world.repo.get(request.id).state == State.PENDING
+    rejected = world.service.decisions.reject(
+        request.id, "UBOB", "  the destination is not\nHDS-audited yet "
+    )
+    assert (
+        rejected.state == State.REJECTED
+        and rejected.decision_reason == "the destination is not HDS-audited yet"
+    )
+    assert "reason: the destination is not HDS-audited yet" in card_text(world.notifier.updates[-1])
+    dms = [t for c, t, _ in world.notifier.texts if c == "UALICE"]
+    assert len(dms) == 1 and "was rejected by <@UBOB>" in dms[0] and "HDS-audited" in dms[0]
+    assert any(ts == request.card_ts and "HDS-audited" in t for _, t, ts in world.notifier.texts)
+    (line,) = [e for e in world.repo.history(request.id) if e.action == "rejected"]
+    assert line.detail == "reason: the destination is not HDS-audited yet"
+    world.service.reading.export_audit(30, "UBOB")
+    (_, _, csv) = world.notifier.uploads[-1]
+    assert "reason: the destination is not HDS-audited yet" in csv
+
+
+def test_the_requester_is_told_by_direct_message_of_each_decision_once():
+    world = _world()
+    request = world.file()
+    world.service.decisions.approve(request.id, "UBOB", "ok for me")
+    world.service.decisions.approve(request.id, "USEC")
+    world.service.deliver_notices()
+    dms = [t for c, t, _ in world.notifier.texts if c == "UALICE"]
+    assert len(dms) == 1 and "was approved by <@USEC>" in dms[0]
+    expiring = world.file(MigrationSpec("pcc-src", 10, 101, "pcc-dst", 20))
+    world.clock.advance(seconds=2 * 86400)
+    world.service.poll_once()
+    assert world.repo.get(expiring.id).state == State.EXPIRED
+    dms = [t for c, t, _ in world.notifier.texts if c == "UALICE"]
+    assert len(dms) == 2 and f"request #{expiring.id}" in dms[1] and "expired" in dms[1]

@@ -21,3 +21,5 @@ def upgrade() -> None:
     op.create_index("approvals_by_request", "approvals", ["request_id"])
     # "1 of 2 approvals: @bob · waiting for one from @security", while a quorum gathers.
     op.add_column("requests", sa.Column("quorum", sa.Text))
+    # The reason the last approver or rejecter gave (a policy may require one).
+    op.add_column("requests", sa.Column("decision_reason", sa.Text))
