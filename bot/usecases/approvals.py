@@ -168,11 +168,25 @@ class Approvals:
             )
         return given
 
-    def reason_for_click(self, request_id: int, decision: str) -> Reason:
-        """What a click on Approve or Reject of request ``request_id`` asks for before it decides."""
+    def asks_first(self, request_id: int, decision: str) -> tuple[bool, str | None] | None:
+        """What a click asks in a modal before it decides, under a policy: None (decide at once), or
+        (whether the text is required, the name to type again: Remove copy's step-up). ``decision``:
+        "approve", "reject" or REMOVE_COPY."""
         if self._settings.approval_policy is None:
-            return Reason.NONE
-        return self.reason_asked(self.rule(require(self._repo, request_id), COPY), decision)
+            return None
+        request = require(self._repo, request_id)
+        if decision == REMOVE_COPY:
+            return True, messages.restore_name(request)
+        asked = self.reason_asked(self.rule(request, COPY), decision)
+        return None if asked == Reason.NONE else (asked == Reason.REQUIRED, None)
+
+    def check_step_up(self, request: MigrationRequest, typed: str | None) -> None:
+        """Under a policy, Remove copy goes on only with the `restore-…` name typed again."""
+        expected = messages.restore_name(request)
+        if self._settings.approval_policy is not None and typed != expected:
+            raise UsageError(
+                f"type {expected} exactly to remove the copy of request #{request.id}; nothing was done"
+            )
 
     def told(self, request: MigrationRequest, key: str, text: str) -> list[NoticeDraft]:
         """A notice in the request's thread, under a policy (without one, today's notices only)."""

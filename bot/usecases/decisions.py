@@ -154,13 +154,14 @@ class Decisions:
         return self._gated(request, RELAUNCH, decision, call)
 
     @about_request
-    def remove_copy(self, request_id: int, user: str) -> MigrationRequest:
+    def remove_copy(self, request_id: int, user: str, typed_name: str | None = None) -> MigrationRequest:
         """Remove the read-only `restore-…` copy once the VMs are cloned, gated like an approval."""
         self._guard.refuse_if_read_only("removing a copy")
         request = require(self._repo, request_id)
         rule = self._approvals.check(request, REMOVE_COPY, user, "remove the copy of")
         if request.state != State.DONE:
             raise Conflict(f"request #{request_id} is {request.state}: only a finished copy can be removed")
+        self._approvals.check_step_up(request, typed_name)  # policy: the name typed again
         spec, name = request.spec, messages.restore_name(request)
         copy = self._ovh.find_filer(spec.dest_service, spec.dest_datacenter_id, name)
         if copy is None:

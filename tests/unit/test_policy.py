@@ -2,9 +2,13 @@
 decision; a quorum of distinct approvers who count now, one POST when the last needed one lands."""
 
 import threading
+from unittest.mock import Mock
 
 import pytest
+from slack_bolt import Ack, Respond
+from slack_sdk import WebClient
 
+from bot.adapters.slack import ids
 from bot.adapters.slack.cards import card_message
 from bot.adapters.sql.repository import SqlRepository
 from bot.domain import Conflict, MigrationSpec, NotAllowed, PlanState, State, UsageError
@@ -12,6 +16,8 @@ from bot.domain.policy import DEFAULT_RULE, Facts, Policy, Reason
 from bot.domain.policy_file import parse_policy
 from bot.ops.config import ConfigError, load
 from bot.usecases.service import PccService
+from handlers import actions, reasons
+from tests.unit.test_listeners import context
 from tests.world import World
 
 
@@ -210,8 +216,12 @@ def test_retry_and_remove_copy_follow_their_own_rules():
         world.clock.advance(seconds=60)
         world.service.poll_once()
     assert world.repo.get(request.id).state == State.DONE
-    assert decide.remove_copy(request.id, "UCAROL").state == State.DONE and world.gateway.removals == []
-    assert decide.remove_copy(request.id, "UBOB").state == State.REMOVING and world.gateway.removals == [900]
+    with pytest.raises(UsageError, match="type restore-000100 exactly"):
+        decide.remove_copy(request.id, "UCAROL", "restore-000101")  # the step-up: the name typed again
+    assert decide.remove_copy(request.id, "UCAROL", "restore-000100").state == State.DONE
+    assert world.gateway.removals == []
+    assert decide.remove_copy(request.id, "UBOB", "restore-000100").state == State.REMOVING
+    assert world.gateway.removals == [900]
 
 
 def test_six_racing_last_clicks_over_two_replicas_send_one_post(tmp_path):
@@ -299,3 +309,42 @@ def test_the_requester_is_told_by_direct_message_of_each_decision_once():
     assert world.repo.get(expiring.id).state == State.EXPIRED
     dms = [t for c, t, _ in world.notifier.texts if c == "UALICE"]
     assert len(dms) == 2 and f"request #{expiring.id}" in dms[1] and "expired" in dms[1]
+
+
+def test_a_click_whose_rule_asks_a_reason_opens_a_modal_whose_submission_decides():
+    world = _world()
+    request = world.file()
+    ack, respond, client = Mock(spec=Ack), Mock(spec=Respond), Mock(spec=WebClient)
+    body = {"user": {"id": "UBOB"}, "trigger_id": "1.2.y", "response_url": "http://127.0.0.1:1/r"}
+    action = {"action_id": ids.REJECT, "value": str(request.id)}
+    actions.on_click(
+        ack=ack, body=body, action=action, respond=respond, context=context(world), client=client
+    )
+    assert world.repo.get(request.id).state == State.PENDING  # nothing decided yet
+    view = client.views_open.call_args.kwargs["view"]
+    (field,) = [b for b in view["blocks"] if b["type"] == "input"]
+    assert field["optional"] is False and view["callback_id"] == ids.REASON_FORM  # Slack refuses it empty
+    view["state"] = {"values": {ids.REASON_INPUT: {ids.REASON_INPUT: {"value": "wrong destination"}}}}
+    ack = Mock(spec=Ack)
+    reasons.on_reason(ack=ack, body={"user": {"id": "UBOB"}}, view=view, context=context(world))
+    ack.assert_called_once_with()
+    rejected = world.repo.get(request.id)
+    assert rejected.state == State.REJECTED and rejected.decision_reason == "wrong destination"
+
+
+def test_no_policy_no_modal():
+    world = World()
+    request = world.file()
+    client = Mock(spec=WebClient)
+    body = {"user": {"id": "UBOB"}, "trigger_id": "1.2.y"}
+    action = {"action_id": ids.APPROVE, "value": str(request.id)}
+    actions.on_click(
+        ack=Mock(spec=Ack),
+        body=body,
+        action=action,
+        respond=Mock(spec=Respond),
+        context=context(world),
+        client=client,
+    )
+    client.views_open.assert_not_called()
+    assert world.repo.get(request.id).state == State.REPLICATING
