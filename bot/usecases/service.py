@@ -14,6 +14,7 @@ from bot.usecases.decisions import Decisions
 from bot.usecases.doubt import DoubtResolver
 from bot.usecases.filing import Filing
 from bot.usecases.gate import Gate
+from bot.usecases.nudges import Nudges
 from bot.usecases.plans import Plans
 from bot.usecases.ports import Clock, Directory, Notifier, OvhGateway, Repository
 from bot.usecases.reading import Reading
@@ -50,6 +51,7 @@ class PccService:
         gate = Gate(chat=chat, clock=clock)
         self.approvals = Approvals(ports, guard=guard, settings=settings)
         self.decisions = Decisions(ports, guard=guard, gate=gate, doubt=doubt, approvals=self.approvals)
+        self._nudges = Nudges(ports, guard=guard, settings=settings, approvals=self.approvals)
         expire = self.decisions.expire_if_due
         self._tracker = Tracker(ports, settings=settings, doubt=doubt, expire=expire)
         self.plans = Plans(
@@ -68,6 +70,7 @@ class PccService:
         then the plans: resume dispatches, end finished plans with their summary, edit their boards."""
         self._tracker.poll_once()
         self.plans.tick()
+        self._nudges.tick()  # under an approval policy: approvers told, reminded, escalated
 
     def reconcile(self) -> None:
         """On start: settle requests a stopped bot left between the approval and the API's answer, and
