@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from bot.domain import (
     Conflict,
     MigrationRequest,
+    MigrationSpec,
     NotAllowed,
     NoticeDraft,
     NoticeKind,
@@ -94,14 +95,14 @@ class Approvals:
 
     def rule(self, request: MigrationRequest, operation: str) -> Rule | None:
         """The rule a decision on ``request`` falls under; None without a policy (today's rule)."""
+        return self.rule_of(request.spec, request.filer_size, operation)
+
+    def rule_of(self, spec: MigrationSpec, size: str, operation: str) -> Rule | None:
         policy = self._settings.approval_policy
         if policy is None:
             return None
-        spec = request.spec
         certs = self._certifications(spec.source_service)
-        return policy.rule_for(
-            Facts(operation, certs, request.filer_size, spec.source_service, spec.dest_service)
-        )
+        return policy.rule_for(Facts(operation, certs, size, spec.source_service, spec.dest_service))
 
     def plan_rule(self, plan: Plan) -> Rule | None:
         """A plan's rule: the strictest among its datastores' (a plan holding an HDS datastore needs the

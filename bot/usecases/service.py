@@ -44,12 +44,14 @@ class PccService:
         # then decisions (which settle doubts people choose), then the tracker (which expires pending
         # requests through decisions) and plans (which dispatch through decisions).
         doubt = DoubtResolver(ports, settings=settings)
-        self.filing = Filing(ports, settings=settings, lists=WarmLists(background), guard=guard)
+        self.approvals = Approvals(ports, guard=guard, settings=settings)
+        self.filing = Filing(
+            ports, settings=settings, lists=WarmLists(background), guard=guard, approvals=self.approvals
+        )
         self.reading = Reading(
             ovh=gateway, repo=repo, notifier=notifier, clock=clock, settings=settings, guard=guard
         )
         gate = Gate(chat=chat, clock=clock)
-        self.approvals = Approvals(ports, guard=guard, settings=settings)
         self.decisions = Decisions(ports, guard=guard, gate=gate, doubt=doubt, approvals=self.approvals)
         self._nudges = Nudges(ports, guard=guard, settings=settings, approvals=self.approvals)
         expire = self.decisions.expire_if_due

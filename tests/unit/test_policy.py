@@ -2,6 +2,7 @@
 decision; a quorum of distinct approvers who count now, one POST when the last needed one lands."""
 
 import threading
+from datetime import timedelta
 from unittest.mock import Mock
 
 import pytest
@@ -299,3 +300,16 @@ def test_approvers_are_told_once_reminded_then_the_escalation_asked_on_the_fake_
     world.service.poll_once()
     world.service.poll_once()
     assert dms() == sorted([*waiting, *reminded, ("UCAROL", ":rotating_light:")])
+
+
+def test_a_rules_ttl_sets_how_long_its_requests_stay_approvable():
+    world = World(
+        approval_policy=_policy('[[rule]]\nname = "short"\nmatch = { certification = "hds" }\nttl = "2h"\n')
+    )
+    request = world.file()
+    assert request.expires_at - request.created_at == timedelta(hours=2)
+    plain = World(
+        approval_policy=_policy('[[rule]]\nname = "short"\nmatch = { certification = "none" }\nttl = "2h"\n')
+    )
+    other = plain.file()
+    assert other.expires_at - other.created_at == timedelta(days=1)  # PCC_APPROVAL_TTL
