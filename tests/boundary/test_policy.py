@@ -12,6 +12,8 @@ from urllib.parse import urlencode
 import pytest
 
 from bot.adapters.slack import ids
+from bot.demo.simulator.server import SimulatorServer
+from bot.demo.simulator.state import Call
 from bot.domain.policy import Policy, Reason, Rule
 from tests.helpers import file_request, start_bot, stop_bot
 
@@ -85,7 +87,7 @@ def policy_bot(config, slack):
     stop_bot(running)
 
 
-def posts(simulator) -> list[object]:
+def posts(simulator: SimulatorServer) -> list[Call]:
     return simulator.sim.calls_to("POST", r"/(linkFilerFromSbg|copyFiler)$")
 
 
