@@ -33,7 +33,22 @@ DECISIONS: dict[str, Decide] = {
 
 
 #: The buttons that, under an approval policy, may first open a modal (reasons.py gets its answer).
-ASKS_FIRST = {ids.APPROVE: "approve", ids.REJECT: "reject", ids.REMOVE_COPY: REMOVE_COPY}
+ASKS_FIRST = {
+    ids.APPROVE: "approve",
+    ids.REJECT: "reject",
+    ids.REMOVE_COPY: REMOVE_COPY,
+    ids.APPROVE_PLAN: "approve",
+    ids.REJECT_PLAN: "reject",
+}
+PLAN_BUTTONS = frozenset({ids.APPROVE_PLAN, ids.REJECT_PLAN})
+
+
+def _asks_first(service: PccService, action_id: str, key: int) -> tuple[bool, str | None] | None:
+    if action_id not in ASKS_FIRST:
+        return None
+    if action_id in PLAN_BUTTONS:
+        return service.plans.asks_first(key, ASKS_FIRST[action_id])
+    return service.approvals.asks_first(key, ASKS_FIRST[action_id])
 
 
 def on_click(
@@ -64,7 +79,8 @@ def on_click(
             return
         required, expected = asked
         carried = Asked(action_id, request_id, body.get("response_url"), expected)
-        what = f"{ASKS_FIRST[action_id].capitalize()} request #{request_id}"
+        thing = "plan" if action_id in PLAN_BUTTONS else "request"
+        what = f"{ASKS_FIRST[action_id].capitalize()} {thing} #{request_id}"
         client.views_open(
             trigger_id=parse_trigger(body), view=reason_modal(carried, required=required, what=what)
         )

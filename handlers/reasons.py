@@ -22,6 +22,8 @@ DECISIONS: dict[str, Decide] = {
     ids.APPROVE: lambda service, key, user, typed: service.decisions.approve(key, user, typed),
     ids.REJECT: lambda service, key, user, typed: service.decisions.reject(key, user, typed),
     ids.REMOVE_COPY: lambda service, key, user, typed: service.decisions.remove_copy(key, user, typed),
+    ids.APPROVE_PLAN: lambda service, key, user, typed: service.plans.approve(key, user, typed),
+    ids.REJECT_PLAN: lambda service, key, user, typed: service.plans.reject(key, user, typed),
 }
 
 

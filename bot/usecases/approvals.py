@@ -265,24 +265,46 @@ class Approvals:
             raise Conflict(f"request #{request.id} is already {require(self._repo, request.id).state}")
         return None
 
-    def gather_plan(self, plan: Plan, rule: Rule | None, user: str) -> bool:
+    def gather_plan(self, plan: Plan, rule: Rule | None, user: str, reason: str = "") -> bool:
         """A plan's quorum, like a request's: True once it is reached (the caller then approves the
         plan by its compare-and-set); while it is not, the plan's thread says who is still needed."""
         if rule is None:
             return True
         subject = f"plan-{plan.id}"
-        if not self._repo.add_approval(subject, None, user, self._clock.now(), ""):
+        if not self._repo.add_approval(subject, None, user, self._clock.now(), reason):
             raise Conflict(f"you already approved plan #{plan.id}: {self.tally(plan, rule, subject).plain}")
         tally = self.tally(plan, rule, subject)
         if tally.reached:
             return True
         text = (
             f":ballot_box_with_check: <@{user}> approved plan #{plan.id} (rule {rule.name}): {tally.markup}"
-        )
+        ) + (f"\n> {reason}" if reason else "")
         drafts = self._chat.thread_and_room(plan.channel, f"approval-{user}", text, to_room=False)
         self._repo.queue_plan_notices(plan.id, drafts, self._clock.now())
         self._chat.deliver()
         return False
+
+    def plan_decided(self, plan: Plan, user: str, verb: str, reason: str) -> list[NoticeDraft]:
+        """Under a policy: the plan's requester told by direct message, a reason also in its thread."""
+        if self._settings.approval_policy is None:
+            return []
+        quoted = f"\n> {reason}" if reason else ""
+        text = f"Your plan #{plan.id} ({len(plan.items)} datastore(s)) was {verb} by <@{user}>."
+        dm = NoticeDraft(NoticeKind.DIRECT, f"dm-{verb}-{plan.requester}", plan.requester, text + quoted)
+        said = f"<@{user}> {verb} plan #{plan.id}:{quoted}"
+        return [
+            dm,
+            *(
+                self._chat.thread_and_room(plan.channel, f"reason-{verb}", said, to_room=False)
+                if reason
+                else []
+            ),
+        ]
+
+    def asks_first_plan(self, plan: Plan, decision: str) -> tuple[bool, str | None] | None:
+        """Like ``asks_first``, for a plan's Approve plan and Reject."""
+        asked = self.reason_asked(self.plan_rule(plan), decision)
+        return None if asked == Reason.NONE else (asked == Reason.REQUIRED, None)
 
     # ------------------------------------------------------------ `/pcc policy`
 

@@ -313,3 +313,14 @@ def test_a_rules_ttl_sets_how_long_its_requests_stay_approvable():
     )
     other = plain.file()
     assert other.expires_at - other.created_at == timedelta(days=1)  # PCC_APPROVAL_TTL
+
+
+def test_a_plans_reject_asks_its_reason_and_tells_the_requester():
+    world = _world()
+    plan = world.service.plans.file_plan("pcc-src", 10, "pcc-dst", 20, (), "UALICE", "COPS")
+    assert world.service.plans.asks_first(plan.id, "reject") == (True, None)
+    with pytest.raises(UsageError, match="requires a reason to reject plan"):
+        world.service.plans.reject(plan.id, "UBOB")
+    assert world.service.plans.reject(plan.id, "UBOB", "not this week").state == PlanState.REJECTED
+    dms = [t for c, t, _ in world.notifier.texts if c == "UALICE"]
+    assert len(dms) == 1 and "was rejected by <@UBOB>" in dms[0] and "not this week" in dms[0]
