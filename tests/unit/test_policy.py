@@ -1,7 +1,6 @@
 """The approval policy (PCC_POLICY): parsed and checked at start, one line per problem; matched per
 decision; a quorum of distinct approvers who count now, one POST when the last needed one lands."""
 
-import threading
 from datetime import timedelta
 from unittest.mock import Mock
 
@@ -11,11 +10,9 @@ from slack_sdk import WebClient
 
 from bot.adapters.slack import ids
 from bot.adapters.slack.cards import card_message
-from bot.adapters.sql.repository import SqlRepository
 from bot.domain import Conflict, MigrationSpec, NotAllowed, PlanState, State, UsageError
 from bot.domain.policy import Policy
 from bot.domain.policy_file import parse_policy
-from bot.usecases.service import PccService
 from handlers import actions, reasons
 from tests.unit.test_listeners import context
 from tests.world import World
@@ -146,40 +143,6 @@ def test_retry_and_remove_copy_follow_their_own_rules():
     assert world.gateway.removals == []
     assert decide.remove_copy(request.id, "UBOB", "restore-000100").state == State.REMOVING
     assert world.gateway.removals == [900]
-
-
-def test_six_racing_last_clicks_over_two_replicas_send_one_post(tmp_path):
-    world = World(path=str(tmp_path / "pcc.db"), approval_policy=_policy())
-    world.directory.groups.update({"SSECURITY": frozenset({"USEC", "UERIN"}), "SOPS": frozenset({"UOPS"})})
-    other = PccService(
-        gateway=world.gateway,
-        repo=SqlRepository(world.path),
-        notifier=world.notifier,
-        directory=world.directory,
-        settings=world.settings,
-        clock=world.clock,
-    )
-    request = world.file()
-    world.service.decisions.approve(request.id, "UBOB")
-    clicks = [(world.service, "USEC"), (other, "UERIN"), (world.service, "UOPS"), (other, "USEC")]
-    clicks += [(other, "UDAVE"), (world.service, "UERIN")]
-    barrier, outcomes = threading.Barrier(len(clicks)), []
-
-    def click(service, user):
-        barrier.wait()
-        try:
-            outcomes.append(service.decisions.approve(request.id, user).state)
-        except Conflict:
-            outcomes.append("refused")
-
-    threads = [threading.Thread(target=click, args=c) for c in clicks]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert len(world.gateway.posts) == 1 and len(outcomes) == 6
-    assert world.repo.get(request.id).state == State.REPLICATING
-    assert [e.action for e in world.repo.history(request.id)].count("approved") == 1
 
 
 def test_a_plan_holding_an_hds_datastore_needs_the_hds_rule():
