@@ -9,6 +9,7 @@ import pytest
 
 from bot.adapters.ovh.routes import access_rules
 from bot.adapters.slack import ids
+from bot.adapters.sql.history import HEAD
 from bot.demo.simulator import DEMO_CONSUMER_KEY
 from bot.domain import PccBotError, State
 from bot.ops import doctor
@@ -168,5 +169,5 @@ def test_doctor_names_the_postgresql_server_and_the_revision_it_migrated_to(heal
     found = {c.name: c for c in doctor.run_checks(replace(healthy, database_url=url))}
     database = found["Database"]
     assert database.verdict == "ok", database.detail
-    assert "PostgreSQL 18" in database.detail and "revision 0002" in database.detail
+    assert "PostgreSQL 18" in database.detail and f"revision {HEAD}" in database.detail
     assert "replicas may share it" in database.detail
