@@ -181,6 +181,10 @@ class Approvals:
         asked = self.reason_asked(self.rule(request, COPY), decision)
         return None if asked == Reason.NONE else (asked == Reason.REQUIRED, None)
 
+    def step_up_name(self, request_id: int) -> str:
+        """The name Remove copy's modal wants typed: the `restore-…` datastore's."""
+        return messages.restore_name(require(self._repo, request_id))
+
     def check_step_up(self, request: MigrationRequest, typed: str | None) -> None:
         """Under a policy, Remove copy goes on only with the `restore-…` name typed again."""
         expected = messages.restore_name(request)

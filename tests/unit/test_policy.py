@@ -287,3 +287,31 @@ def test_a_plans_reject_asks_its_reason_and_tells_the_requester():
     assert world.service.plans.reject(plan.id, "UBOB", "not this week").state == PlanState.REJECTED
     dms = [t for c, t, _ in world.notifier.texts if c == "UALICE"]
     assert len(dms) == 1 and "was rejected by <@UBOB>" in dms[0] and "not this week" in dms[0]
+
+
+def test_remove_copy_under_a_policy_asks_the_name_typed_again_in_a_modal():
+    world = World(approval_policy=_policy('[[rule]]\nname = "all"\n'))
+    request = world.service.decisions.approve(world.file().id, "UBOB")
+    world.gateway.set_task(request.task_id, "done", 100)
+    for _ in range(2):
+        world.clock.advance(seconds=60)
+        world.service.poll_once()
+    client = Mock(spec=WebClient)
+    body = {"user": {"id": "UBOB"}, "trigger_id": "1.2.y"}
+    action = {"action_id": ids.REMOVE_COPY, "value": str(request.id)}
+    actions.on_click(
+        ack=Mock(spec=Ack),
+        body=body,
+        action=action,
+        respond=Mock(spec=Respond),
+        context=context(world),
+        client=client,
+    )
+    view = client.views_open.call_args.kwargs["view"]
+    assert "Type restore-000100 to confirm" in str(view) and world.gateway.removals == []
+    for typed, said, removed in (("restore-000101", "errors", []), ("restore-000100", None, [900])):
+        view["state"] = {"values": {ids.REASON_INPUT: {ids.REASON_INPUT: {"value": typed}}}}
+        ack = Mock(spec=Ack)
+        reasons.on_reason(ack=ack, body={"user": {"id": "UBOB"}}, view=view, context=context(world))
+        assert ack.call_args.kwargs.get("response_action") == said  # a wrong name: shown on the field
+        assert world.gateway.removals == removed

@@ -21,7 +21,9 @@ class Asked:
     action_id: str
     request_id: int
     response_url: str | None  # the click's: refusals are told to the person who clicked, as for a click
-    expected: str | None = None  # Remove copy: the name to type
+    #: Remove copy: the name to type (only whether there is one travels in the modal, which holds 3000
+    #: characters: the listener reads the name again)
+    expected: str | None = None
 
 
 def reason_modal(asked: Asked, *, required: bool, what: str) -> dict[str, Any]:
@@ -36,13 +38,18 @@ def reason_modal(asked: Asked, *, required: bool, what: str) -> dict[str, Any]:
         "type": "modal",
         "callback_id": ids.REASON_FORM,
         "private_metadata": json.dumps(
-            {"a": asked.action_id, "r": asked.request_id, "u": asked.response_url, "e": asked.expected}
+            {
+                "a": asked.action_id,
+                "r": asked.request_id,
+                "u": asked.response_url,
+                "e": asked.expected is not None,
+            }
         ),
         "title": {"type": "plain_text", "text": "pcc-bot"},
         "submit": {"type": "plain_text", "text": "Confirm"},
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": [
-            {"type": "section", "text": {"type": "mrkdwn", "text": f"*{what}*"}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"*{what}*", "verbatim": True}},
             {
                 "type": "input",
                 "block_id": ids.REASON_INPUT,
@@ -61,10 +68,11 @@ def reason_modal(asked: Asked, *, required: bool, what: str) -> dict[str, Any]:
 
 
 def parse_reason_view(view: dict[str, Any]) -> tuple[Asked, str]:
-    """The modal's submission: what it was opened for, and the text typed ("" when none)."""
+    """The modal's submission: what it was opened for (``expected`` is "" when a name must be typed:
+    the caller reads which), and the text typed ("" when none)."""
     try:
         meta = json.loads(str(view.get("private_metadata") or ""))
-        asked = Asked(str(meta["a"]), int(meta["r"]), meta.get("u"), meta.get("e"))
+        asked = Asked(str(meta["a"]), int(meta["r"]), meta.get("u"), "" if meta.get("e") else None)
     except (ValueError, KeyError, TypeError):
         raise UsageError("this form does not say which request it is about; use the card's buttons") from None
     values = (view.get("state") or {}).get("values") or {}
