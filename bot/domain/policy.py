@@ -172,3 +172,40 @@ def _duration(value: timedelta) -> str:
         if seconds % _UNITS[unit] == 0:
             return f"{seconds // _UNITS[unit]}{unit}"
     return f"{seconds}s"
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Where a quorum stands: the approvals that count now, and what is still missing."""
+
+    rule: Rule
+    counted: tuple[Approval, ...]
+    group_missing: bool
+
+    @property
+    def reached(self) -> bool:
+        return len(self.counted) >= self.rule.approvals and not self.group_missing
+
+    def _text(self, marked: bool) -> str:
+        def shown(ident: str) -> str:
+            return _mention(ident) if marked else ident
+
+        people = ", ".join(shown(a.approver) for a in self.counted)
+        head = f"{len(self.counted)} of {self.rule.approvals} approval(s)" + (f": {people}" if people else "")
+        more = self.rule.approvals - len(self.counted)
+        named = ", ".join(shown(g) for g in sorted(self.rule.at_least_one_of))
+        if self.group_missing and more <= 1:
+            return f"{head} · waiting for one from {named}"
+        if self.group_missing:
+            return f"{head} · waiting for {more} more, one of them from {named}"
+        return f"{head} · waiting for {more} more" if more > 0 else head
+
+    @property
+    def markup(self) -> str:
+        """For the card: people mentioned."""
+        return self._text(True)
+
+    @property
+    def plain(self) -> str:
+        """For the audit trail and the logs: ids."""
+        return self._text(False)

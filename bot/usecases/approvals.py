@@ -13,7 +13,6 @@ Part of the service layer: no Slack, OVHcloud or SQLite here, only the ports.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from bot.domain import (
     Conflict,
@@ -27,7 +26,7 @@ from bot.domain import (
     State,
     UsageError,
 )
-from bot.domain.policy import DEFAULT_RULE, Approval, Facts, Reason, Rule
+from bot.domain.policy import DEFAULT_RULE, Facts, Reason, Rule, Tally
 from bot.usecases import messages
 from bot.usecases.base import Guard, Ports
 from bot.usecases.chat import require
@@ -36,47 +35,6 @@ from bot.usecases.settings import ServiceSettings
 
 #: The policy's name of each decision (`match.operation`).
 COPY, PLAN, RETRY, REMOVE_COPY = "copy", "plan", "retry", "remove copy"
-
-
-def mention(ident: str) -> str:
-    return f"<!subteam^{ident}>" if ident.startswith("S") else f"<@{ident}>"
-
-
-@dataclass(frozen=True)
-class Tally:
-    """Where a quorum stands: the approvals that count now, and what is still missing."""
-
-    rule: Rule
-    counted: tuple[Approval, ...]
-    group_missing: bool
-
-    @property
-    def reached(self) -> bool:
-        return len(self.counted) >= self.rule.approvals and not self.group_missing
-
-    def _text(self, marked: bool) -> str:
-        def shown(ident: str) -> str:
-            return mention(ident) if marked else ident
-
-        people = ", ".join(shown(a.approver) for a in self.counted)
-        head = f"{len(self.counted)} of {self.rule.approvals} approval(s)" + (f": {people}" if people else "")
-        more = self.rule.approvals - len(self.counted)
-        named = ", ".join(shown(g) for g in sorted(self.rule.at_least_one_of))
-        if self.group_missing and more <= 1:
-            return f"{head} · waiting for one from {named}"
-        if self.group_missing:
-            return f"{head} · waiting for {more} more, one of them from {named}"
-        return f"{head} · waiting for {more} more" if more > 0 else head
-
-    @property
-    def markup(self) -> str:
-        """For the card: people mentioned."""
-        return self._text(True)
-
-    @property
-    def plain(self) -> str:
-        """For the audit trail and the logs: ids."""
-        return self._text(False)
 
 
 class Approvals:
@@ -116,17 +74,23 @@ class Approvals:
 
     # ------------------------------------------------------------ who counts
 
-    def _among(self, user: str, ids: Iterable[str]) -> bool:
-        """``user`` is one of ``ids`` or a member (read now) of one of its groups."""
+    def _among(self, user: str, ids: Iterable[str], read: dict[str, frozenset[str]] | None = None) -> bool:
+        """``user`` is one of ``ids`` or a member (read now) of one of its groups. ``read``: groups
+        already read for this decision, each read once (None: read fresh, every group)."""
         listed = frozenset(ids)
         if user in listed:
             return True
-        return any(
-            user in self._guard.directory.group_members(g, fresh=True) for g in sorted(listed) if g[0] == "S"
-        )
+        seen: dict[str, frozenset[str]] = {} if read is None else read
+        for group in sorted(g for g in listed if g[0] == "S"):
+            if group not in seen:
+                seen[group] = self._guard.directory.group_members(group, fresh=True)
+            if user in seen[group]:
+                return True
+        return False
 
-    def counts(self, rule: Rule, user: str) -> bool:
-        return self._among(user, rule.approvers if rule.approvers is not None else self._settings.approvers)
+    def counts(self, rule: Rule, user: str, read: dict[str, frozenset[str]] | None = None) -> bool:
+        people = rule.approvers if rule.approvers is not None else self._settings.approvers
+        return self._among(user, people, read)
 
     def check(
         self, request: MigrationRequest, operation: str, user: str, decision: str = "approve or reject"
@@ -225,14 +189,15 @@ class Approvals:
 
     def tally(self, item: MigrationRequest | Plan, rule: Rule, subject: str) -> Tally:
         """The approvals of ``subject`` that count now: never the requester's, and only of people the
-        rule lists or who are (now) in a group it lists."""
+        rule lists or who are (now) in a group it lists. Each group is read once per tally."""
+        read: dict[str, frozenset[str]] = {}
         counted = tuple(
             a
             for a in self._repo.approvals(subject)
-            if a.approver != item.requester and self.counts(rule, a.approver)
+            if a.approver != item.requester and self.counts(rule, a.approver, read)
         )
         group_missing = bool(rule.at_least_one_of) and not any(
-            self._among(a.approver, rule.at_least_one_of) for a in counted
+            self._among(a.approver, rule.at_least_one_of, read) for a in counted
         )
         return Tally(rule, counted, group_missing)
 
