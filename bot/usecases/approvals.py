@@ -74,7 +74,14 @@ class Approvals:
 
     # ------------------------------------------------------------ who counts
 
-    def _among(self, user: str, ids: Iterable[str], read: dict[str, frozenset[str]] | None = None) -> bool:
+    def _among(
+        self,
+        user: str,
+        ids: Iterable[str],
+        read: dict[str, frozenset[str]] | None = None,
+        *,
+        fresh: bool = True,
+    ) -> bool:
         """``user`` is one of ``ids`` or a member (read now) of one of its groups. ``read``: groups
         already read for this decision, each read once (None: read fresh, every group)."""
         listed = frozenset(ids)
@@ -83,14 +90,16 @@ class Approvals:
         seen: dict[str, frozenset[str]] = {} if read is None else read
         for group in sorted(g for g in listed if g[0] == "S"):
             if group not in seen:
-                seen[group] = self._guard.directory.group_members(group, fresh=True)
+                seen[group] = self._guard.directory.group_members(group, fresh=fresh)
             if user in seen[group]:
                 return True
         return False
 
-    def counts(self, rule: Rule, user: str, read: dict[str, frozenset[str]] | None = None) -> bool:
+    def counts(
+        self, rule: Rule, user: str, read: dict[str, frozenset[str]] | None = None, *, fresh: bool = True
+    ) -> bool:
         people = rule.approvers if rule.approvers is not None else self._settings.approvers
-        return self._among(user, people, read)
+        return self._among(user, people, read, fresh=fresh)
 
     def check(
         self, request: MigrationRequest, operation: str, user: str, decision: str = "approve or reject"
@@ -187,17 +196,18 @@ class Approvals:
 
     # ------------------------------------------------------------ the quorum
 
-    def tally(self, item: MigrationRequest | Plan, rule: Rule, subject: str) -> Tally:
+    def tally(self, item: MigrationRequest | Plan, rule: Rule, subject: str, *, fresh: bool = True) -> Tally:
         """The approvals of ``subject`` that count now: never the requester's, and only of people the
-        rule lists or who are (now) in a group it lists. Each group is read once per tally."""
+        rule lists or who are (now) in a group it lists. Each group is read once per tally (``fresh``
+        for a decision; as cached briefly for what is only shown or told)."""
         read: dict[str, frozenset[str]] = {}
         counted = tuple(
             a
             for a in self._repo.approvals(subject)
-            if a.approver != item.requester and self.counts(rule, a.approver, read)
+            if a.approver != item.requester and self.counts(rule, a.approver, read, fresh=fresh)
         )
         group_missing = bool(rule.at_least_one_of) and not any(
-            self._among(a.approver, rule.at_least_one_of, read) for a in counted
+            self._among(a.approver, rule.at_least_one_of, read, fresh=fresh) for a in counted
         )
         return Tally(rule, counted, group_missing)
 

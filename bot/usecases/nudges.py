@@ -80,7 +80,7 @@ class Nudges:
         if rule is None:
             return
         subject = approval_subject(request, COPY)
-        tally = self._approvals.tally(request, rule, subject)
+        tally = self._approvals.tally(request, rule, subject, fresh=False)
         approved = {a.approver for a in tally.counted}
         spec = request.spec
         what = (
@@ -99,7 +99,7 @@ class Nudges:
         if rule is None:
             return
         subject = f"plan-{plan.id}"
-        tally = self._approvals.tally(plan, rule, subject)
+        tally = self._approvals.tally(plan, rule, subject, fresh=False)
         approved = {a.approver for a in tally.counted}
         url = f"https://slack.com/archives/{plan.card_channel}/p{(plan.card_ts or '').replace('.', '')}"
         what = f"Plan #{plan.id} ({len(plan.items)} datastore(s) of {plan.source_service} to "
