@@ -8,15 +8,18 @@ Part of the service layer: no Slack, OVHcloud or SQLite here, only the ports.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import datetime
 
-from bot.domain import MigrationRequest, NoticeDraft, NoticeKind, Plan, PlanState, State
+from bot.domain import MigrationRequest, NoticeDraft, NoticeKind, PccBotError, Plan, PlanState, State
 from bot.domain.policy import Rule
 from bot.usecases import messages
 from bot.usecases.approvals import COPY, Approvals, approval_subject
 from bot.usecases.base import Guard, Ports
 from bot.usecases.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
 
 
 class Nudges:
@@ -41,12 +44,17 @@ class Nudges:
         if self._settings.approval_policy is None:
             return
         now = self._clock.now()
-        for request in self._repo.in_states([State.PENDING]):
-            if request.plan_id is None and request.card_ts is not None:  # a plan's item waits for its POST
-                self._request(request, now)
-        for plan in self._repo.plans_in_states([PlanState.PENDING]):
-            if plan.card_ts is not None:
-                self._plan(plan, now)
+        try:
+            for request in self._repo.in_states([State.PENDING]):
+                if (
+                    request.plan_id is None and request.card_ts is not None
+                ):  # a plan's item waits for its POST
+                    self._request(request, now)
+            for plan in self._repo.plans_in_states([PlanState.PENDING]):
+                if plan.card_ts is not None:
+                    self._plan(plan, now)
+        except PccBotError as error:  # OVHcloud or Slack not answering: the next tick tries again
+            log.warning("approvers not told yet (%s); the next tick retries", error)
         self._chat.deliver()
 
     def _due(

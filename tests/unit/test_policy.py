@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 
 from bot.adapters.slack import ids
 from bot.adapters.slack.cards import card_message
-from bot.domain import Conflict, MigrationSpec, NotAllowed, PlanState, State, UsageError
+from bot.domain import Conflict, MigrationSpec, NotAllowed, OvhApiError, PlanState, State, UsageError
 from bot.domain.policy import Policy
 from bot.domain.policy_file import parse_policy
 from handlers import actions, reasons
@@ -315,3 +315,18 @@ def test_remove_copy_under_a_policy_asks_the_name_typed_again_in_a_modal():
         reasons.on_reason(ack=ack, body={"user": {"id": "UBOB"}}, view=view, context=context(world))
         assert ack.call_args.kwargs.get("response_action") == said  # a wrong name: shown on the field
         assert world.gateway.removals == removed
+
+
+def test_an_unreachable_ovhcloud_delays_the_approvers_messages_and_stops_nothing(monkeypatch):
+    world = _world()
+    world.file()
+
+    def down(service):
+        raise OvhApiError("network failure (timeout)", ambiguous=True)
+
+    monkeypatch.setattr(world.gateway, "get_certifications", down)
+    world.service.poll_once()  # the rest of the tick runs; the messages wait
+    assert not [c for c, _, _ in world.notifier.texts if c.startswith("U")]
+    monkeypatch.undo()
+    world.service.poll_once()
+    assert len([c for c, _, _ in world.notifier.texts if c.startswith("U")]) == 5
