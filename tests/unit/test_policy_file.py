@@ -83,3 +83,15 @@ def test_a_bad_policy_file_is_refused_at_start_with_the_other_problems(tmp_path)
         load({"PCC_POLICY": str(tmp_path / "missing.toml")}, read_dotenv=False)
     path.write_text(HDS_POLICY)
     assert load({"PCC_POLICY": str(path)}, read_dotenv=False).approval_policy == _policy()
+
+
+def test_the_documented_policies_parse_without_a_problem():
+    """The examples in docs/commands.md stay valid policies."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "commands.md").read_text()
+    examples = [block.split("```", 1)[0] for block in text.split("```toml\n")[1:]]
+    assert examples
+    for example in examples:
+        policy, problems = parse_policy(example)
+        assert problems == [] and policy.rules
