@@ -24,6 +24,7 @@ from bot.adapters.slack.grammar import (
     parse_trigger,
     parse_user,
 )
+from bot.adapters.slack.policy_view import policy_message
 from bot.usecases.service import PccService
 from handlers.errors import user_of
 from handlers.wiring import wiring
@@ -94,7 +95,7 @@ def answer(service: PccService, command: dict[str, Any], respond: Respond, clien
                 f"Audit of the last {days} day(s) ({lines} line(s)) sent to you in a direct message."
             )
         case ShowPolicy(request_id=request_id):
-            text, body = kit.text_message(service.approvals.describe(user, request_id))
+            text, body = policy_message(service.approvals.describe(user, request_id))
         case Cancel(request_id=request_id):
             request = service.decisions.cancel(request_id, user)
             text, body = kit.text_message(f"Request #{request.id} is now {request.state}.")

@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from fnmatch import fnmatchcase
 
+from bot.support.mrkdwn import esc
+
 CERTIFICATIONS = ("none", "hds", "pci-dss")
 OPERATIONS = ("copy", "plan", "retry", "remove copy")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -120,7 +122,9 @@ class Rule:
 
     def describe(self, default_approvers: Iterable[str]) -> str:
         people = ", ".join(_mention(i) for i in sorted(self.approvers or default_approvers))
-        text = f"*{self.name}* ({self.match.describe()}): {self.approvals} approval(s) from {people}"
+        text = (
+            f"*{esc(self.name)}* ({esc(self.match.describe())}): {self.approvals} approval(s) from {people}"
+        )
         if self.at_least_one_of:
             text += f", at least one from {', '.join(_mention(i) for i in sorted(self.at_least_one_of))}"
         text += f"; reason to approve {self.approve_reason}, to reject {self.reject_reason}"

@@ -95,3 +95,21 @@ def test_the_documented_policies_parse_without_a_problem():
     for example in examples:
         policy, problems = parse_policy(example)
         assert problems == [] and policy.rules
+
+
+def test_a_long_policy_is_shown_within_slacks_limits_and_its_names_escaped():
+    from slack_sdk.models.blocks import Block
+
+    from bot.adapters.slack.policy_view import policy_message
+
+    rules = "".join(
+        f'[[rule]]\nname = "<!channel> rule {n}"\nmatch = {{ source = "pcc-{n}-*" }}\napprovals = 2\n'
+        for n in range(80)
+    )
+    policy = _policy(rules)
+    text = "\n".join(f"{n}. {rule.describe({'UBOB', 'SONCALL'})}" for n, rule in enumerate(policy.rules, 1))
+    _, blocks = policy_message(text)
+    assert len(blocks) == 50 and "31 more line(s)" in blocks[-1]["text"]["text"]
+    for block in blocks:
+        assert Block.parse(block).to_dict() == block and len(block["text"]["text"]) <= 3000
+        assert "<!channel>" not in block["text"]["text"]
