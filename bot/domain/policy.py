@@ -121,19 +121,19 @@ class Rule:
         return self.approvals > 1 or bool(self.at_least_one_of) or self.approvers is not None
 
     def describe(self, default_approvers: Iterable[str]) -> str:
-        people = ", ".join(_mention(i) for i in sorted(self.approvers or default_approvers))
+        people = ", ".join(mention(i) for i in sorted(self.approvers or default_approvers))
         text = (
             f"*{esc(self.name)}* ({esc(self.match.describe())}): {self.approvals} approval(s) from {people}"
         )
         if self.at_least_one_of:
-            text += f", at least one from {', '.join(_mention(i) for i in sorted(self.at_least_one_of))}"
+            text += f", at least one from {', '.join(mention(i) for i in sorted(self.at_least_one_of))}"
         text += f"; reason to approve {self.approve_reason}, to reject {self.reject_reason}"
         if self.ttl:
             text += f"; approvable for {_duration(self.ttl)}"
         if self.remind_after:
             text += f"; reminder after {_duration(self.remind_after)}"
         if self.escalate_to:
-            text += f", then {', '.join(_mention(i) for i in sorted(self.escalate_to))}"
+            text += f", then {', '.join(mention(i) for i in sorted(self.escalate_to))}"
         return text
 
 
@@ -166,7 +166,8 @@ class Policy:
         return problems
 
 
-def _mention(ident: str) -> str:
+def mention(ident: str) -> str:
+    """A user or a user group, as Slack shows it."""
     return f"<!subteam^{ident}>" if ident.startswith("S") else f"<@{ident}>"
 
 
@@ -192,7 +193,7 @@ class Tally:
 
     def _text(self, marked: bool) -> str:
         def shown(ident: str) -> str:
-            return _mention(ident) if marked else ident
+            return mention(ident) if marked else ident
 
         people = ", ".join(shown(a.approver) for a in self.counted)
         head = f"{len(self.counted)} of {self.rule.approvals} approval(s)" + (f": {people}" if people else "")

@@ -26,7 +26,8 @@ from bot.domain import (
     State,
     UsageError,
 )
-from bot.domain.policy import DEFAULT_RULE, Facts, Reason, Rule, Tally
+from bot.domain.policy import DEFAULT_RULE, Facts, Reason, Rule, Tally, mention
+from bot.support.mrkdwn import esc
 from bot.usecases import messages
 from bot.usecases.base import Guard, Ports
 from bot.usecases.chat import require
@@ -121,8 +122,12 @@ class Approvals:
         if user == item.requester:
             raise NotAllowed(f"you filed {what} yourself; another approver has to {decision} it")
         if not self.counts(rule, user):
-            who = ", ".join(sorted(rule.approvers or self._settings.approvers))
-            raise NotAllowed(f"under the rule {rule.name!r}, only {who} can {decision} {what}")
+            listed = sorted(rule.approvers or self._settings.approvers)
+            head, tail = f"under the rule {rule.name!r}, only ", f" can {decision} {what}"
+            raise NotAllowed(
+                head + ", ".join(listed) + tail,
+                markup=esc(head) + ", ".join(mention(i) for i in listed) + esc(tail),
+            )
         return rule
 
     @staticmethod
