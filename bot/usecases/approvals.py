@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bot.domain import (
+    AuditEntry,
     Conflict,
     MigrationRequest,
     MigrationSpec,
@@ -31,7 +32,6 @@ from bot.support.mrkdwn import esc
 from bot.usecases import messages
 from bot.usecases.base import Guard, Ports
 from bot.usecases.chat import require
-from bot.usecases.ports import Change
 from bot.usecases.settings import ServiceSettings
 
 #: The policy's name of each decision (`match.operation`).
@@ -231,22 +231,23 @@ class Approvals:
         says who is still needed). Without a policy (``rule`` None), reached at once."""
         if rule is None:
             return {}
-        if not self._repo.add_approval(subject, request.id, user, self._clock.now(), reason):
+        now = self._clock.now()
+        detail = f"rule {rule.name!r}" + (f"; reason: {reason}" if reason else "")
+        line = AuditEntry(request.id, now, user, "approval counted", expected, None, detail)
+        if not self._repo.add_approval(subject, request.id, user, now, reason, line):  # with its audit line
             tally = self.tally(request, rule, subject)
             raise Conflict(f"you already approved request #{request.id}: {tally.plain}")
         tally = self.tally(request, rule, subject)
         if tally.reached:
             return {"quorum": tally.markup, "decision_reason": reason or None}
-        said = f":ballot_box_with_check: <@{user}> approved request #{request.id}: {tally.markup}"
-        change = Change(
-            actor=user,
-            action="approval counted",
-            detail=f"rule {rule.name!r}: {tally.plain}" + (f"; reason: {reason}" if reason else ""),
-            fields={"quorum": tally.markup, "decision_reason": reason or None},
-            notices=self.told(request, f"{subject}-{user}", said + (f"\n> {reason}" if reason else "")),
-        )
-        if not self._chat.move(request, expected, expected, change):
+        if require(self._repo, request.id).state != expected:
             raise Conflict(f"request #{request.id} is already {require(self._repo, request.id).state}")
+        self._repo.update_fields(request.id, {"quorum": tally.markup, "decision_reason": reason or None}, now)
+        said = f":ballot_box_with_check: <@{user}> approved request #{request.id}: {tally.markup}"
+        for draft in self.told(request, f"{subject}-{user}", said + (f"\n> {reason}" if reason else "")):
+            self._repo.queue_notice(request.id, draft, now)
+        self._chat.refresh_card(request.id)  # the card says who approved and who is still needed
+        self._chat.deliver()
         return None
 
     def gather_plan(self, plan: Plan, rule: Rule | None, user: str, reason: str = "") -> bool:
@@ -255,7 +256,7 @@ class Approvals:
         if rule is None:
             return True
         subject = f"plan-{plan.id}"
-        if not self._repo.add_approval(subject, None, user, self._clock.now(), reason):
+        if not self._repo.add_approval(subject, None, user, self._clock.now(), reason, None):
             raise Conflict(f"you already approved plan #{plan.id}: {self.tally(plan, rule, subject).plain}")
         tally = self.tally(plan, rule, subject)
         if tally.reached:

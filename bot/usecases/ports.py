@@ -144,9 +144,16 @@ class Repository(Protocol):
     # approvals under a policy's quorum (bot/domain/policy.py; usecases/approvals.py)
 
     def add_approval(
-        self, subject: str, request_id: int | None, approver: str, at: datetime, reason: str
+        self,
+        subject: str,
+        request_id: int | None,
+        approver: str,
+        at: datetime,
+        reason: str,
+        line: AuditEntry | None,
     ) -> bool:
-        """One approval of ``subject`` by ``approver``: False when they already approved it."""
+        """One approval of ``subject`` by ``approver``, with its audit ``line`` in the same transaction:
+        False when they already approved it (nothing written)."""
         ...
 
     def approvals(self, subject: str) -> list[Approval]: ...

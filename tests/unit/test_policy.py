@@ -82,7 +82,7 @@ def test_two_approvals_one_from_security_then_one_post():
     after = decide.approve(request.id, "USEC")
     assert after.state == State.REPLICATING and len(world.gateway.posts) == 1
     actions = [e.action for e in world.repo.history(request.id)]
-    assert actions.count("approval counted") == 2 and "approved" in actions
+    assert actions.count("approval counted") == 3 and actions[-2:] == ["approved", "migration started"]
 
 
 def test_a_member_removed_from_the_group_stops_counting():

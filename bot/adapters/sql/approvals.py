@@ -8,8 +8,9 @@ from datetime import datetime
 
 from sqlalchemy import text
 
-from bot.adapters.sql.rows import iso, parse
-from bot.adapters.sql.store import IntegrityError, Stored
+from bot.adapters.sql.rows import entry_row, iso, parse
+from bot.adapters.sql.store import IntegrityError, Stored, insert
+from bot.domain import AuditEntry
 from bot.domain.policy import Approval
 
 
@@ -17,9 +18,16 @@ class ApprovalTables:
     """Mixed into SqlRepository: the same store and units of work."""
 
     def add_approval(
-        self: Stored, subject: str, request_id: int | None, approver: str, at: datetime, reason: str
+        self: Stored,
+        subject: str,
+        request_id: int | None,
+        approver: str,
+        at: datetime,
+        reason: str,
+        line: AuditEntry | None,
     ) -> bool:
-        """Record one approval: False when this approver already approved ``subject``."""
+        """Record one approval with its audit line, in one transaction: False when this approver already
+        approved ``subject`` (nothing is written)."""
         try:
             with self._store.write() as conn:
                 conn.execute(
@@ -35,6 +43,8 @@ class ApprovalTables:
                         "reason": reason,
                     },
                 )
+                if line is not None:
+                    insert(conn, "audit", entry_row(line))
         except IntegrityError:
             return False
         return True
