@@ -39,7 +39,7 @@ unit: $(STAMP) ## the unit ring alone: a few seconds
 # The model-based test with twenty times the scenarios of `make test`, on SQLite and PostgreSQL (its time
 # limit grows with the scenarios: tests/model/test_model.py, TIME_LIMIT).
 soak: $(STAMP) ## the model-based test with twenty times the scenarios
-	PCC_MODEL_EXAMPLES=500 $(BIN)/pytest -q tests/model/test_model.py tests/model/test_model_cases.py
+	PCC_MODEL_EXAMPLES=500 $(BIN)/pytest -q tests/model/test_model.py tests/model/test_model_cases.py tests/model/test_model_quorum.py
 
 bench: $(STAMP) ## the benchmarks (docs/benchmarks.md)
 	$(BIN)/python -m bench.run

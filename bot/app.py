@@ -225,6 +225,7 @@ def build_runtime(
         readers=config.readers,
         incident_channel=config.incident_channel,
         policy=config.policy,
+        approval_policy=config.approval_policy,
         approval_ttl=config.approval_ttl,
         read_only=config.read_only,
         poll_period=timedelta(seconds=config.poll_seconds),

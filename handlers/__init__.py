@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 from slack_bolt import App, BoltContext
 
-from handlers import actions, channels, commands, errors, form, home
+from handlers import actions, channels, commands, errors, form, home, reasons
 from handlers.wiring import KEY, Wiring
 
 
@@ -14,7 +14,7 @@ def register(app: App, handed: Wiring, allowed_channels: frozenset[str] = frozen
     app.middleware(provide(handed))
     errors.register(app)
     channels.register(app, allowed_channels)
-    for module in (commands, actions, home, form):
+    for module in (commands, actions, home, form, reasons):
         module.register(app)
 
 

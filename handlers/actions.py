@@ -8,9 +8,12 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
 
 from bot.adapters.slack import ids
-from bot.adapters.slack.grammar import parse_doubt_value, parse_request_id, parse_user
+from bot.adapters.slack.grammar import parse_doubt_value, parse_request_id, parse_trigger, parse_user
+from bot.adapters.slack.reason_form import Asked, reason_modal
+from bot.usecases.approvals import REMOVE_COPY
 from bot.usecases.service import PccService
 from handlers.errors import user_of
 from handlers.wiring import wiring
@@ -29,17 +32,58 @@ DECISIONS: dict[str, Decide] = {
 }
 
 
+#: The buttons that, under an approval policy, may first open a modal (reasons.py gets its answer).
+ASKS_FIRST = {
+    ids.APPROVE: "approve",
+    ids.REJECT: "reject",
+    ids.REMOVE_COPY: REMOVE_COPY,
+    ids.APPROVE_PLAN: "approve",
+    ids.REJECT_PLAN: "reject",
+}
+PLAN_BUTTONS = frozenset({ids.APPROVE_PLAN, ids.REJECT_PLAN})
+
+
+def _asks_first(service: PccService, action_id: str, key: int) -> tuple[bool, str | None] | None:
+    if action_id not in ASKS_FIRST:
+        return None
+    if action_id in PLAN_BUTTONS:
+        return service.plans.asks_first(key, ASKS_FIRST[action_id])
+    return service.approvals.asks_first(key, ASKS_FIRST[action_id])
+
+
 def on_click(
-    ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, context: BoltContext
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    context: BoltContext,
+    client: WebClient,
 ) -> None:
     """A decision button: acked at once, decided on the decisions pool (never behind listings); the
-    card (or the plan's board) shows the outcome, a refusal is told to the clicker."""
+    card (or the plan's board) shows the outcome, a refusal is told to the clicker. Under a policy that
+    asks a reason (or Remove copy's name typed again), a modal opens instead and decides on submit."""
     ack()
     service = wiring(context).service
-    decide = DECISIONS[str(action.get("action_id"))]
+    action_id = str(action.get("action_id"))
+    decide = DECISIONS[action_id]
 
     def run() -> None:
-        decide(service, parse_request_id(action.get("value")), parse_user(body))
+        request_id = parse_request_id(action.get("value"))
+        asked = (
+            service.approvals.asks_first(request_id, ASKS_FIRST[action_id])
+            if action_id in ASKS_FIRST
+            else None
+        )
+        if asked is None:
+            decide(service, request_id, parse_user(body))
+            return
+        required, expected = asked
+        carried = Asked(action_id, request_id, body.get("response_url"), expected)
+        thing = "plan" if action_id in PLAN_BUTTONS else "request"
+        what = f"{ASKS_FIRST[action_id].capitalize()} {thing} #{request_id}"
+        client.views_open(
+            trigger_id=parse_trigger(body), view=reason_modal(carried, required=required, what=what)
+        )
 
     wiring(context).after_click(respond, user_of(body), run)
 

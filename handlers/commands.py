@@ -20,12 +20,14 @@ from bot.adapters.slack.grammar import (
     OpenMigrateForm,
     OpenRestoreForm,
     Restore,
+    ShowPolicy,
     Status,
     parse,
     parse_channel,
     parse_trigger,
     parse_user,
 )
+from bot.adapters.slack.policy_view import policy_message
 from bot.usecases.service import PccService
 from handlers.errors import user_of
 from handlers.wiring import wiring
@@ -106,6 +108,8 @@ def answer(service: PccService, command: dict[str, Any], respond: Respond, clien
                 f"Restore request #{request.id} filed and posted in <#{channel}>; an approver has to "
                 "approve it."
             )
+        case ShowPolicy(request_id=request_id):
+            text, body = policy_message(service.approvals.describe(user, request_id))
         case Cancel(request_id=request_id):
             request = service.decisions.cancel(request_id, user)
             text, body = kit.text_message(f"Request #{request.id} is now {request.state}.")

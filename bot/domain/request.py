@@ -136,6 +136,10 @@ class MigrationRequest(RequestDraft, Recorded):
     plan_id: int | None = None
     #: The task's recent progress changes (moment, percent), for its expected end.
     progress_log: tuple[Reading, ...] = ()
+    #: Where an approval policy's quorum stands ("1 of 2 approvals: @bob · waiting for …"), if one gathers.
+    quorum: str | None = None
+    #: The reason the last person who approved or rejected gave, when they gave one.
+    decision_reason: str | None = None
 
     def expected_end(self) -> Estimate:
         """When the copy should end, from its recent pace, as of the last check."""
@@ -230,6 +234,7 @@ class NoticeKind(StrEnum):
     CARD = "card"  # the request's (or the plan's) card, posted in its channel
     THREAD = "thread"  # a reply in the card's thread
     INCIDENT = "incident"  # a message in the incident room
+    DIRECT = "direct"  # a direct message to one person (its channel is their user id)
 
 
 class NoticeButton(StrEnum):
@@ -292,6 +297,8 @@ class RequestFields(TypedDict, total=False):
     last_check_at: datetime
     transferred: str
     card_updated_at: datetime
+    quorum: str | None
+    decision_reason: str | None
 
 
 def task_read(task: Task) -> RequestFields:

@@ -11,6 +11,8 @@ from typing import Any
 
 from bot.adapters.ovh.client import OvhCredentials
 from bot.domain import COPY_FILER_SITES, MigrationApi, PccBotError, ZonePolicy
+from bot.domain.policy import Policy
+from bot.domain.policy_file import parse_policy
 from bot.ops.settings import SETTINGS, Invalid, default
 from bot.support.locations import redact
 
@@ -42,6 +44,8 @@ class Config:
     log_level: str = default("LOG_LEVEL")
     log_format: str = default("LOG_FORMAT")
     read_only: bool = False
+    #: The approval policy read from PCC_POLICY (None: one approver from PCC_APPROVERS).
+    approval_policy: Policy | None = None
     ovh_rate: int = default("PCC_OVH_RATE")
     #: Seconds inventory facts (zones, options, datacenters, datastore lists) are reused.
     inventory_ttl: int = default("PCC_INVENTORY_TTL")
@@ -151,6 +155,7 @@ def load(env: Mapping[str, str] | None = None, *, read_dotenv: bool = True) -> C
     if len(values["PCC_SOURCE_ZONE"]) > 1:
         problems.append("PCC_SOURCE_ZONE must be one zone, like sbg1a")
     policy = _policy(values, problems)
+    approval_policy = read_policy(values.pop("PCC_POLICY"), values["PCC_APPROVERS"], problems)
     if problems:
         raise ConfigError(problems)
     held = {f.name for f in fields(Config)}
@@ -160,6 +165,7 @@ def load(env: Mapping[str, str] | None = None, *, read_dotenv: bool = True) -> C
             **{attribute(name): value for name, value in values.items() if name.startswith("OVH_")}
         ),
         policy=policy,
+        approval_policy=approval_policy,
     )
 
 
@@ -185,8 +191,26 @@ def unknown_variables(env: Mapping[str, str] | None = None) -> list[str]:
     return warnings
 
 
+def read_policy(path: str | None, approvers: frozenset[str], problems: list[str]) -> Policy | None:
+    """The approval policy at ``path`` (PCC_POLICY), each of its problems one line in ``problems``."""
+    if path is None:
+        return None
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        why = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        problems.append(f"PCC_POLICY: cannot read {path}: {why}")
+        return None
+    policy, found = parse_policy(text)
+    found += policy.unreachable(approvers)
+    problems.extend(f"PCC_POLICY {path}: {problem}" for problem in found)
+    return policy
+
+
 def attribute(name: str) -> str:
     """Where a setting's value is held: `PCC_POLL_SECONDS` in `poll_seconds`, `OVH_CLIENT_ID` in the
     credentials' `client_id`."""
+    if name == "PCC_POLICY":
+        return "approval_policy"  # `policy` is the zone policy
     lower = name.lower()
     return lower[4:] if lower.startswith(("pcc_", "ovh_")) else lower

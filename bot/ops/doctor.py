@@ -268,6 +268,15 @@ def _database_check(config: Config) -> Check:
     return Check("Database", OK, f"{shown}: {found.server}, {schema}{replicas}")
 
 
+def _policy_check(config: Config) -> Check:
+    """A policy file with problems stops the start (and doctor) before this: here, what is in force."""
+    policy = config.approval_policy
+    if policy is None:
+        return Check("Approval policy", OK, "none (PCC_POLICY unset): one approver from PCC_APPROVERS")
+    rules = "; ".join(f"{r.name}: {r.approvals} approval(s)" for r in policy.rules)
+    return Check("Approval policy", OK, f"{len(policy.rules)} rule(s), checked: {rules}")
+
+
 def run_checks(config: Config) -> list[Check]:
     """Every check, each cause said once: what the Configuration line names missing is not tried."""
     problems: list[str] = []
@@ -282,6 +291,7 @@ def run_checks(config: Config) -> list[Check]:
             [Check("Configuration", FAIL, p) for p in problems]
             or [Check("Configuration", OK, "every required variable is set")]
         ),
+        _policy_check(config),
         *([] if slack_said else _slack_checks(config)),
         *_ovh_checks(config, credentials_set=not ovh_said),
         *_database_checks(config),

@@ -248,6 +248,12 @@ SETTINGS: tuple[Setting, ...] = (
         "`1`: kill switch; filing and every mutating click refused with the reason",
     ),
     Setting(
+        "PCC_POLICY",
+        "",
+        optional,
+        "path of a TOML approval policy (docs/policy.md); unset: one approver from `PCC_APPROVERS`",
+    ),
+    Setting(
         "PORT", "3000", number(1, 65535), "the public HTTP port: `/slack/events` (HTTP mode) and `/healthz`"
     ),
     Setting("PCC_OPS_BIND", "127.0.0.1:9102", bind, "`host:port` of `/healthz`, `/readyz`, `/metrics`"),

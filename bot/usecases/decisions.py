@@ -21,6 +21,7 @@ from bot.domain import (
     State,
 )
 from bot.usecases import messages
+from bot.usecases.approvals import COPY, REMOVE_COPY, RETRY, Approvals, approval_subject
 from bot.usecases.base import Guard, Ports, about_request
 from bot.usecases.chat import BOT, require
 from bot.usecases.doubt import DoubtResolver
@@ -38,12 +39,14 @@ class Decisions:
         guard: Guard,
         gate: Gate,
         doubt: DoubtResolver,
+        approvals: Approvals,
         calls: Mapping[str, Callable[[MigrationRequest], Call]] | None = None,
     ) -> None:
         """``calls``: the call an approval makes for a request filed under a route of another
         operation than the copy (its module builds it), by route."""
         self._ovh, self._repo, self._chat, self._clock = ports.unpacked()
         self._guard = guard
+        self._approvals = approvals  # the policy's rules and quorum (PCC_POLICY); else the guard's
         self._gate = gate
         self._doubt = doubt
         self._calls = dict(calls or {})
@@ -61,7 +64,12 @@ class Decisions:
         now = self._clock.now()
         if request.state != State.PENDING or now < request.expires_at:
             return False
-        change = Change(actor=BOT, action="expired", detail=f"not approved by {request.expires_at}")
+        change = Change(
+            actor=BOT,
+            action="expired",
+            detail=f"not approved by {request.expires_at}",
+            notices=self._approvals.decided(request, BOT, "expired", ""),
+        )
         self._chat.move(request, State.PENDING, State.EXPIRED, change)
         return True
 
@@ -75,19 +83,26 @@ class Decisions:
         return Conflict(f"{plain}{current.decided_by}{now}", markup=f"{plain}<@{current.decided_by}>{now}")
 
     @about_request
-    def approve(self, request_id: int, user: str) -> MigrationRequest:
+    def approve(self, request_id: int, user: str, reason: str = "") -> MigrationRequest:
         """The first valid click wins (compare-and-set); only the winner calls the API, once."""
         self._guard.refuse_if_read_only("approving a migration")
         request = require(self._repo, request_id)
-        self._guard.check_approver(request, user)
+        rule = self._approvals.check(request, COPY, user)  # policy: its approvers (else the guard's)
+        reason = self._approvals.check_reason(rule, "approve", reason, f"request #{request_id}")
         if self.expire_if_due(request):
             raise Conflict(f"request #{request.id} expired at {request.expires_at:%Y-%m-%d %H:%M} UTC")
+        subject = approval_subject(request, COPY)
+        quorum = self._approvals.gather(request, rule, subject, user, expected=State.PENDING, reason=reason)
+        if quorum is None:  # counted; the quorum is not reached yet: nothing is sent
+            return require(self._repo, request_id)
         now = self._clock.now()
+        consent = "accepted the copyFiler conditions quoted on the card" if request.uses_copy_filer else ""
         decision = Change(
             actor=user,
             action="approved",
-            detail="accepted the copyFiler conditions quoted on the card" if request.uses_copy_filer else "",
-            fields={"decided_by": user, "decided_at": now},
+            detail="; ".join(filter(None, [consent, f"reason: {reason}" if reason else ""])),
+            fields={"decided_by": user, "decided_at": now, **quorum},
+            notices=self._approvals.decided(request, user, "approved", reason),
         )
         if not self.launch(request, decision):
             raise self._not_pending(request_id)
@@ -119,19 +134,23 @@ class Decisions:
         that wins the compare-and-set, and tracked again like the first run."""
         self._guard.refuse_if_read_only("relaunching a task")
         request = require(self._repo, request_id)
-        self._guard.check_approver(request, user, "relaunch the task of")
+        rule = self._approvals.check(request, RETRY, user, "relaunch the task of")
         if not request.can_retry or request.task_id is None:
             raise Conflict(
                 f"request #{request_id} is {request.state}"
                 + (f" (task {request.task_state})" if request.task_state else "")
                 + ": only a task that ended in `error` can be relaunched"
             )
+        subject = approval_subject(request, RETRY)
+        quorum = self._approvals.gather(request, rule, subject, user, expected=State.FAILED)
+        if quorum is None:
+            return require(self._repo, request_id)
         task_id, attempt = request.task_id, request.retries + 1
         decision = Change(
             actor=user,
             action="retry approved",
             detail=f"resetTaskState on task {task_id}",
-            fields={"retries": attempt},  # task_state stays `error` until OVHcloud says otherwise
+            fields={"retries": attempt, **quorum},  # task_state stays `error` until OVHcloud says otherwise
         )
 
         reason = f"pcc-bot request #{request_id}: relaunch approved by {user} (attempt {attempt})"
@@ -148,13 +167,14 @@ class Decisions:
         return self._gated(request, RELAUNCH, decision, call)
 
     @about_request
-    def remove_copy(self, request_id: int, user: str) -> MigrationRequest:
+    def remove_copy(self, request_id: int, user: str, typed_name: str | None = None) -> MigrationRequest:
         """Remove the read-only `restore-…` copy once the VMs are cloned, gated like an approval."""
         self._guard.refuse_if_read_only("removing a copy")
         request = require(self._repo, request_id)
-        self._guard.check_approver(request, user, "remove the copy of")
+        rule = self._approvals.check(request, REMOVE_COPY, user, "remove the copy of")
         if request.state != State.DONE:
             raise Conflict(f"request #{request_id} is {request.state}: only a finished copy can be removed")
+        self._approvals.check_step_up(request, typed_name)  # policy: the name typed again
         spec, name = request.spec, messages.restore_name(request)
         copy = self._ovh.find_filer(spec.dest_service, spec.dest_datacenter_id, name)
         if copy is None:
@@ -162,11 +182,15 @@ class Decisions:
                 f"datastore {name} is not mounted in datacenter {spec.dest_datacenter_id} of "
                 f"{spec.dest_service}: nothing to remove"
             )
+        subject = approval_subject(request, REMOVE_COPY)
+        quorum = self._approvals.gather(request, rule, subject, user, expected=State.DONE)
+        if quorum is None:
+            return require(self._repo, request_id)
         decision = Change(
             actor=user,
             action="copy removal approved",
             detail=f"{name} (filer {copy.filer_id})",
-            fields={"copy_filer_id": copy.filer_id, "removal_task_id": None},
+            fields={"copy_filer_id": copy.filer_id, "removal_task_id": None, **quorum},
         )
 
         call = Call(
@@ -230,11 +254,18 @@ class Decisions:
         return require(self._repo, request_id)
 
     @about_request
-    def reject(self, request_id: int, user: str) -> MigrationRequest:
+    def reject(self, request_id: int, user: str, reason: str = "") -> MigrationRequest:
         request = require(self._repo, request_id)
-        self._guard.check_approver(request, user)
+        rule = self._approvals.check(request, COPY, user)  # any approver who counts ends it
+        reason = self._approvals.check_reason(rule, "reject", reason, f"request #{request_id}")
         now = self._clock.now()
-        change = Change(actor=user, action="rejected", fields={"decided_by": user, "decided_at": now})
+        change = Change(
+            actor=user,
+            action="rejected",
+            detail=f"reason: {reason}" if reason else "",
+            fields={"decided_by": user, "decided_at": now, "decision_reason": reason or None},
+            notices=self._approvals.decided(request, user, "rejected", reason),
+        )
         if not self._chat.move(request, State.PENDING, State.REJECTED, change):
             raise self._not_pending(request_id)
         return require(self._repo, request_id)

@@ -7,6 +7,7 @@ Part of the service layer: no Slack, OVHcloud or SQLite here, only the ports.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from bot.domain import (
     NOT_AN_OPTION,
@@ -18,6 +19,7 @@ from bot.domain import (
     RuleViolation,
 )
 from bot.usecases import messages
+from bot.usecases.approvals import COPY, Approvals
 from bot.usecases.base import Findings, Guard, Ports, filed_now, pair_problems
 from bot.usecases.chat import require
 from bot.usecases.settings import ServiceSettings
@@ -33,9 +35,12 @@ _Options = tuple[Listed, list[tuple[str, str]]]
 
 
 class Filing:
-    def __init__(self, ports: Ports, *, settings: ServiceSettings, lists: WarmLists, guard: Guard) -> None:
+    def __init__(
+        self, ports: Ports, *, settings: ServiceSettings, lists: WarmLists, guard: Guard, approvals: Approvals
+    ) -> None:
         self._ovh, self._repo, self._chat, self._clock = ports.unpacked()
         self._settings, self._lists, self._guard = settings, lists, guard
+        self._approvals = approvals  # a policy rule's own ttl (PCC_POLICY)
 
     def warm_form(self) -> None:
         """The form is opening: start loading its first list."""
@@ -136,6 +141,9 @@ class Filing:
             raise RuleViolation(problems)
         route = self._ovh.migration_route
         filed = filed_now(self._clock, self._settings, requester, channel, (source, dest), route)
+        rule = self._approvals.rule_of(spec, filer.size, COPY)
+        if rule is not None and rule.ttl is not None:  # the policy's rule says how long it stays approvable
+            filed = replace(filed, expires_at=filed.created_at + rule.ttl)
         call = self._ovh.migration_call(spec, route)
         if self._ovh.route_absent(route):  # said on the card, in the call it shows, before any click
             call += messages.ROUTE_ABSENT

@@ -36,6 +36,7 @@ from bot.domain import (
     State,
 )
 from bot.usecases import messages
+from bot.usecases.approvals import Approvals
 from bot.usecases.base import Findings, Guard, Ports, filed_now, pair_problems
 from bot.usecases.chat import BOT
 from bot.usecases.decisions import Decisions
@@ -55,10 +56,12 @@ class Plans:
         guard: Guard,
         decisions: Decisions,
         background: Background,
+        approvals: Approvals,
     ) -> None:
         self._ovh, self._repo, self._chat, self._clock = ports.unpacked()
         self._settings, self._guard = settings, guard
         self._decisions = decisions
+        self._approvals = approvals  # the policy's strictest rule among its datastores (PCC_POLICY)
         self._background = background
         self._dispatching: set[int] = set()  # plans this process is dispatching now
         self._lock = threading.Lock()
@@ -180,17 +183,20 @@ class Plans:
             raise NotFound(f"plan #{plan_id} not found")
         return plan
 
-    def approve(self, plan_id: int, user: str) -> Plan:
+    def approve(self, plan_id: int, user: str, reason: str = "") -> Plan:
         """Four eyes, as for a request; the winner's click creates the plan's requests and starts their
         dispatch. Rules are checked again now, on what OVHcloud says."""
         self._guard.refuse_if_read_only("approving a plan")
         plan = self._require(plan_id)
-        self._guard.check_approver(plan, user, "approve")
+        rule = self._approvals.check_plan(plan, user, "approve")  # policy: its approvers (else the guard's)
+        reason = self._approvals.check_reason(rule, "approve", reason, f"plan #{plan_id}")
         if self._expire_if_due(plan):
             raise Conflict(f"plan #{plan_id} expired at {plan.expires_at:%Y-%m-%d %H:%M} UTC")
         if plan.state != PlanState.PENDING:
             raise self._already(plan)
         self._check_rules_again(plan)
+        if not self._approvals.gather_plan(plan, rule, user, reason):  # counted; no quorum yet
+            return self._require(plan_id)
         now = self._clock.now()
         drafts = [self._draft(plan, item, now) for item in plan.items]
         notices = self._chat.thread_and_room(
@@ -200,6 +206,7 @@ class Plans:
             f"{plan.source_datacenter_id} of {plan.source_service} to {plan.dest_service}/"
             f"{plan.dest_datacenter_id}. Progress on its board; failures and the summary here.",
         )
+        notices += self._approvals.plan_decided(plan, user, "approved", reason)
         late = self._repo.approve_plan(plan, user, now, drafts, notices)
         if late is None:
             raise self._already(self._require(plan_id))
@@ -209,12 +216,23 @@ class Plans:
         self.dispatch_later(plan_id)
         return self._require(plan_id)
 
-    def reject(self, plan_id: int, user: str) -> Plan:
+    def asks_first(self, plan_id: int, decision: str) -> tuple[bool, str | None] | None:
+        """Under a policy whose rule asks a reason: what the plan's button asks in a modal first."""
+        if self._settings.approval_policy is None:
+            return None
+        return self._approvals.asks_first_plan(self._require(plan_id), decision)
+
+    def reject(self, plan_id: int, user: str, reason: str = "") -> Plan:
         plan = self._require(plan_id)
-        self._guard.check_approver(plan, user)
-        if not self._repo.move_plan(plan_id, PlanState.PENDING, PlanState.REJECTED, user, self._clock.now()):
+        rule = self._approvals.check_plan(plan, user)  # any approver who counts ends it
+        reason = self._approvals.check_reason(rule, "reject", reason, f"plan #{plan_id}")
+        told = self._approvals.plan_decided(plan, user, "rejected", reason)
+        if not self._repo.move_plan(
+            plan_id, PlanState.PENDING, PlanState.REJECTED, user, self._clock.now(), told
+        ):
             raise self._already(self._require(plan_id))
         self._chat.refresh_plan(plan_id, at_once=True)
+        self._chat.deliver()
         return self._require(plan_id)
 
     def cancel_rest(self, plan_id: int, user: str) -> int:

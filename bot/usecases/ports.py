@@ -30,6 +30,7 @@ from bot.domain import (
     State,
     Task,
 )
+from bot.domain.policy import Approval
 from bot.domain.restore import BackupRepository, BackupState
 
 
@@ -161,6 +162,23 @@ class Repository(Protocol):
     def count_by_state(self) -> dict[str, int]: ...
 
     def queue_notice(self, request_id: int, draft: NoticeDraft, now: datetime) -> None: ...
+
+    # approvals under a policy's quorum (bot/domain/policy.py; usecases/approvals.py)
+
+    def add_approval(
+        self,
+        subject: str,
+        request_id: int | None,
+        approver: str,
+        at: datetime,
+        reason: str,
+        line: AuditEntry | None,
+    ) -> bool:
+        """One approval of ``subject`` by ``approver``, with its audit ``line`` in the same transaction:
+        False when they already approved it (nothing written)."""
+        ...
+
+    def approvals(self, subject: str) -> list[Approval]: ...
 
     # plans: a datacenter under one decision (bot/domain/plan.py)
 

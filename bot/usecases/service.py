@@ -8,12 +8,14 @@ Slack, OVHcloud or SQLite: the adapters come in through the ports.
 from __future__ import annotations
 
 from bot.domain.restore import RESTORE_ROUTE
+from bot.usecases.approvals import Approvals
 from bot.usecases.base import Guard, Ports
 from bot.usecases.chat import ChatDesk
 from bot.usecases.decisions import Decisions
 from bot.usecases.doubt import DoubtResolver
 from bot.usecases.filing import Filing
 from bot.usecases.gate import Gate
+from bot.usecases.nudges import Nudges
 from bot.usecases.plans import Plans
 from bot.usecases.ports import Clock, Directory, Notifier, OvhGateway, Repository
 from bot.usecases.reading import Reading
@@ -44,18 +46,29 @@ class PccService:
         # then decisions (which settle doubts people choose), then the tracker (which expires pending
         # requests through decisions) and plans (which dispatch through decisions).
         doubt = DoubtResolver(ports, settings=settings)
-        self.filing = Filing(ports, settings=settings, lists=WarmLists(background), guard=guard)
+        self.approvals = Approvals(ports, guard=guard, settings=settings)
+        self.filing = Filing(
+            ports, settings=settings, lists=WarmLists(background), guard=guard, approvals=self.approvals
+        )
         self.reading = Reading(
             ovh=gateway, repo=repo, notifier=notifier, clock=clock, settings=settings, guard=guard
         )
         gate = Gate(chat=chat, clock=clock)
         self.restores = Restores(ports, settings=settings, guard=guard)
         calls = {RESTORE_ROUTE: self.restores.call}
-        self.decisions = Decisions(ports, guard=guard, gate=gate, doubt=doubt, calls=calls)
+        self.decisions = Decisions(
+            ports, guard=guard, gate=gate, doubt=doubt, approvals=self.approvals, calls=calls
+        )
+        self._nudges = Nudges(ports, guard=guard, settings=settings, approvals=self.approvals)
         expire = self.decisions.expire_if_due
         self._tracker = Tracker(ports, settings=settings, doubt=doubt, expire=expire)
         self.plans = Plans(
-            ports, settings=settings, guard=guard, decisions=self.decisions, background=background
+            ports,
+            settings=settings,
+            guard=guard,
+            decisions=self.decisions,
+            background=background,
+            approvals=self.approvals,
         )
 
     # ------------------------------------------------------------ the scheduler's jobs
@@ -65,6 +78,7 @@ class PccService:
         then the plans: resume dispatches, end finished plans with their summary, edit their boards."""
         self._tracker.poll_once()
         self.plans.tick()
+        self._nudges.tick()  # under an approval policy: approvers told, reminded, escalated
 
     def reconcile(self) -> None:
         """On start: settle requests a stopped bot left between the approval and the API's answer, and

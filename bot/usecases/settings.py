@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from bot.domain import ZonePolicy
+from bot.domain.policy import Policy
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,8 @@ class ServiceSettings:
     incident_channel: str | None = None
     policy: ZonePolicy = field(default_factory=ZonePolicy)
     notice_batch: int = 50
+    #: The approval policy (PCC_POLICY); None: one approver from ``approvers``, not the requester.
+    approval_policy: Policy | None = None
     read_only: bool = False
     #: The poller's share of the OVHcloud budget; the rest stays for people's commands.
     poll_budget_per_minute: float = 48.0

@@ -15,6 +15,7 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from bot.adapters.slack import cards, forms, ids, kit, listings, plan_cards
+from bot.adapters.slack.reason_form import Asked, reason_modal
 from bot.domain import (
     MIGRATION,
     RELAUNCH,
@@ -94,6 +95,7 @@ def hostile_request(value: str, state: State = State.PENDING, **changes: Any) ->
         candidates=(task, replace(task, task_id=78)),
         called_at=NOW,
         copy_filer_id=800,
+        decision_reason=value,  # a person's reason, shown on the card
     )
     return replace(base, **changes)
 
@@ -186,6 +188,10 @@ def test_views_are_valid(value):
         listings.home_view([request] * 20, [request] * 20, [request] * 20),
         forms.migrate_form("COPS"),
         forms.form_note(esc(value)),  # its text is mrkdwn: the caller escapes data
+        reason_modal(
+            Asked(ids.REJECT, 7, "https://hooks.slack.com/x", None), required=True, what="Reject #7"
+        ),
+        reason_modal(Asked(ids.REMOVE_COPY, 7, None, f"restore-{value}"), required=True, what="Remove #7"),
     ):
         assert View(**view).to_dict()["type"] == view["type"]
         for shown in mrkdwn_texts(view["blocks"]):

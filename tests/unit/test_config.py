@@ -23,7 +23,7 @@ def test_defaults_and_values():
     config.require_for_serve(http=False)
 
 
-def test_every_setting_reaches_the_configuration():
+def test_every_setting_reaches_the_configuration(tmp_path):
     """A value unlike its default for each variable shows in the Config (or its credentials, or its
     zone policy): none is read and then dropped."""
     given = {
@@ -47,6 +47,7 @@ def test_every_setting_reaches_the_configuration():
         "PCC_INVENTORY_TTL": "5",
         "PCC_ALLOWED_CHANNELS": "C0OPS",
         "PCC_READ_ONLY": "1",
+        "PCC_POLICY": str(tmp_path / "policy.toml"),
         "PORT": "3001",
         "PCC_OPS_BIND": "127.0.0.1:9",
         "PCC_OPS_TOKEN": "token",
@@ -54,6 +55,7 @@ def test_every_setting_reaches_the_configuration():
         "LOG_FORMAT": "json",
     }
     assert set(given) == {s.name for s in SETTINGS}, "a new setting needs a value here"
+    (tmp_path / "policy.toml").write_text('[[rule]]\nname = "two"\napprovals = 2\n')
     config, default = load(given, read_dotenv=False), load({}, read_dotenv=False)
     assert config.approval_ttl == timedelta(seconds=120) and config.ovh.client_secret == "secret"
     assert config.policy.source_zone == "gra1a" and config.policy.allowed_zones == {"rbx2a"}

@@ -57,7 +57,15 @@ def click(world: World, listener: Callable[..., None], action_id: str, value: st
     """UBOB clicks: the listener must ack once; returns the mocked respond."""
     ack, respond = Mock(spec=Ack), Mock(spec=Respond)
     action = {"action_id": action_id, "value": value}
-    listener(ack=ack, body={"user": {"id": "UBOB"}}, action=action, respond=respond, context=context(world))
+    client = {"client": Mock(spec=WebClient)} if listener is actions.on_click else {}
+    listener(
+        ack=ack,
+        body={"user": {"id": "UBOB"}},
+        action=action,
+        respond=respond,
+        context=context(world),
+        **client,
+    )
     ack.assert_called_once_with()
     return respond
 

@@ -97,6 +97,10 @@ def _progress(request: MigrationRequest) -> str:
         parts.append(f"took {duration(request.updated_at - request.decided_at)}")
     if request.state == State.PENDING:
         parts.append(f"expires {when(request.expires_at)}")
+    if request.quorum:  # an approval policy's quorum (usecases/approvals.py): who approved, who is needed
+        parts.append(request.quorum)
+    if request.decision_reason:
+        parts.append(f"reason: {esc(request.decision_reason)}")
     if request.last_error and (request.state == State.FAILED or request.in_doubt is not None):
         parts.append(esc(request.last_error))
     return " · ".join(parts)

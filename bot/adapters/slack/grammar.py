@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -103,6 +104,13 @@ class Restore:
     spec: RestoreSpec
 
 
+@dataclass(frozen=True)
+class ShowPolicy:
+    """`/pcc policy [requestId]`: the approval rules in force, and the one a request falls under."""
+
+    request_id: int | None = None
+
+
 Command = (
     Help
     | ListFilers
@@ -113,6 +121,7 @@ Command = (
     | Status
     | Cancel
     | Audit
+    | ShowPolicy
     | ListRepositories
     | Restore
     | OpenRestoreForm
@@ -135,6 +144,7 @@ USAGE = {
     "status": "status <requestId>",
     "cancel": "cancel <requestId>",
     "audit": "audit [days]",
+    "policy": "policy [requestId]",
     "repositories": "repositories <service>",
     "restore": "restore <service> <datacenterId> [<repositoryService>/]<repositoryName> [<backupJobName>]",
     "help": "help",
@@ -177,59 +187,59 @@ def parse(text: str) -> Command:
     if sub not in USAGE:
         known = ", ".join(USAGE)
         raise UsageError(f"unknown subcommand {_show(words[0])}; known: {known}. Try `/pcc help`")
-    expected = {
-        "filers": (1, 4),
-        "migrate": (5, 5),
-        "plan": (4, 4 + PLAN_MAX_LISTED),
-        "list": (0, 0),
-        "status": (1, 1),
-        "cancel": (1, 1),
-        "audit": (0, 1),
-        "repositories": (1, 1),
-        "restore": (3, 4),
-        "help": (0, 0),
-    }[sub]
+    low, high, parsed = _SUBCOMMANDS[sub]
     if sub in FORMS and not args:
         return FORMS[sub]()
-    if not expected[0] <= len(args) <= expected[1]:
-        low, high = expected
+    if not low <= len(args) <= high:
         want = str(low) if low == high else f"{low} or {high}" if high == low + 1 else f"{low} to {high}"
         if sub in FORMS:
             want += " (or none, to open a form)"
         raise _usage(sub, f"`{sub}` takes {want} argument(s), got {len(args)}")
-    match sub:
-        case "filers":
-            return _filers(args)
-        case "migrate":
-            return Migrate(
-                MigrationSpec(
-                    source_service=_service(sub, "sourceService", args[0]),
-                    source_datacenter_id=_number(sub, "sourceDatacenterId", args[1]),
-                    filer_id=_number(sub, "filerId", args[2]),
-                    dest_service=_service(sub, "destService", args[3]),
-                    dest_datacenter_id=_number(sub, "destDatacenterId", args[4]),
-                )
-            )
-        case "plan":
-            return FilePlan(
-                _service(sub, "sourceService", args[0]),
-                _number(sub, "sourceDatacenterId", args[1]),
-                _service(sub, "destService", args[2]),
-                _number(sub, "destDatacenterId", args[3]),
-                tuple(_number(sub, "filerId", a) for a in args[4:]),
-            )
-        case "list":
-            return ListRequests()
-        case "status" | "cancel":
-            about = Status if sub == "status" else Cancel
-            return about(_number(sub, "requestId", args[0].lstrip("#")))
-        case "audit":
-            return _audit(args)
-        case "repositories":
-            return ListRepositories(_service(sub, "service", args[0]))
-        case "restore":
-            return Restore(_restore(args))
-    return Help()
+    return parsed(args)
+
+
+def _migrate(args: list[str]) -> Migrate:
+    sub = "migrate"
+    return Migrate(
+        MigrationSpec(
+            source_service=_service(sub, "sourceService", args[0]),
+            source_datacenter_id=_number(sub, "sourceDatacenterId", args[1]),
+            filer_id=_number(sub, "filerId", args[2]),
+            dest_service=_service(sub, "destService", args[3]),
+            dest_datacenter_id=_number(sub, "destDatacenterId", args[4]),
+        )
+    )
+
+
+def _plan(args: list[str]) -> FilePlan:
+    sub = "plan"
+    return FilePlan(
+        _service(sub, "sourceService", args[0]),
+        _number(sub, "sourceDatacenterId", args[1]),
+        _service(sub, "destService", args[2]),
+        _number(sub, "destDatacenterId", args[3]),
+        tuple(_number(sub, "filerId", a) for a in args[4:]),
+    )
+
+
+def _request_id(sub: str, value: str) -> int:
+    return _number(sub, "requestId", value.lstrip("#"))
+
+
+#: Each subcommand: its least and most arguments, and its parser (the arguments counted already).
+_SUBCOMMANDS: dict[str, tuple[int, int, Callable[[list[str]], Command]]] = {
+    "filers": (1, 4, lambda args: _filers(args)),
+    "migrate": (5, 5, lambda args: _migrate(args)),
+    "plan": (4, 4 + PLAN_MAX_LISTED, lambda args: _plan(args)),
+    "list": (0, 0, lambda args: ListRequests()),
+    "status": (1, 1, lambda args: Status(_request_id("status", args[0]))),
+    "cancel": (1, 1, lambda args: Cancel(_request_id("cancel", args[0]))),
+    "audit": (0, 1, lambda args: _audit(args)),
+    "policy": (0, 1, lambda args: ShowPolicy(_request_id("policy", args[0]) if args else None)),
+    "repositories": (1, 1, lambda args: ListRepositories(_service("repositories", "service", args[0]))),
+    "restore": (3, 4, lambda args: Restore(_restore(args))),
+    "help": (0, 0, lambda args: Help()),
+}
 
 
 def _audit(args: list[str]) -> Audit:

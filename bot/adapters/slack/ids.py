@@ -30,6 +30,11 @@ ACTIONS = (
 #: The buttons that make or settle OVHcloud calls: each asks for confirmation wherever it is posted.
 CONFIRMED = frozenset({APPROVE, RETRY, REMOVE_COPY, ADOPT, CLOSE_NOT_STARTED, APPROVE_PLAN, CANCEL_PLAN_REST})
 
+#: The modal a click opens when the approval policy asks for a reason (Approve, Reject) or, for Remove
+#: copy, the datastore's name typed again; its one text input's block and action id.
+REASON_FORM = "pcc_reason_form"
+REASON_INPUT = "pcc_reason"
+
 #: The `/pcc migrate` modal's callback id (its fields: bot/adapters/slack/forms.py, FormField).
 MIGRATE_FORM = "pcc_migrate_form"
 #: The `/pcc restore` modal's callback id (its fields: RestoreFormField in forms.py).

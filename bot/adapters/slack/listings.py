@@ -55,6 +55,11 @@ HELP_LINES = (
         "/pcc audit 7",
     ),
     (
+        "policy",
+        "the approval rules in force (PCC_POLICY), and the one a request falls under with its approvals",
+        "/pcc policy 3",
+    ),
+    (
         "repositories",
         "the Veeam backup repositories of a PCC: replication zone, sync status, last successful replication",
         "/pcc repositories pcc-192-0-2-50",

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from bot.adapters.sql.approvals import ApprovalTables
 from bot.adapters.sql.figures import Figures
 from bot.adapters.sql.outbox import Outbox, queue_notice
 from bot.adapters.sql.plans import PlanTables
@@ -42,7 +43,7 @@ __all__ = ["SqlRepository"]
 _ACTIVE = [state.value for state in sorted(ACTIVE_STATES)]
 
 
-class SqlRepository(PlanTables, Outbox, Shared, Figures):
+class SqlRepository(PlanTables, Outbox, Shared, Figures, ApprovalTables):
     """The Repository port on SQLite (a file path, or ``:memory:``) or PostgreSQL (a URL)."""
 
     def __init__(self, location: str, busy_timeout: float = 5.0) -> None:

@@ -1,0 +1,325 @@
+"""Approvals under the policy (`PCC_POLICY`): which rule a decision falls under, who counts, and the
+quorum's tally. Without a policy every decision keeps today's rule: one approver from `PCC_APPROVERS`
+who is not the requester (the Guard's).
+
+Each approval is its own row, inserted once (the database refuses a second one by the same person);
+the tally is read back after each, with every approver's membership read now, so that a person removed
+from a group stops counting. The mutating call itself still goes through the gate, whose
+compare-and-set lets it out once however many last approvals race.
+
+Part of the service layer: no Slack, OVHcloud or SQLite here, only the ports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bot.domain import (
+    AuditEntry,
+    Conflict,
+    MigrationRequest,
+    MigrationSpec,
+    NotAllowed,
+    NoticeDraft,
+    NoticeKind,
+    Plan,
+    RequestFields,
+    State,
+    UsageError,
+)
+from bot.domain.policy import DEFAULT_RULE, Facts, Reason, Rule, Tally, mention
+from bot.support.mrkdwn import esc
+from bot.usecases import messages
+from bot.usecases.base import Guard, Ports
+from bot.usecases.chat import require
+from bot.usecases.settings import ServiceSettings
+
+#: The policy's name of each decision (`match.operation`).
+COPY, PLAN, RETRY, REMOVE_COPY = "copy", "plan", "retry", "remove copy"
+
+
+class Approvals:
+    def __init__(self, ports: Ports, *, guard: Guard, settings: ServiceSettings) -> None:
+        self._ovh, self._repo, self._chat, self._clock = ports.unpacked()
+        self._guard = guard
+        self._settings = settings
+
+    # ------------------------------------------------------------ which rule
+
+    def _certifications(self, service: str) -> frozenset[str]:
+        certs = self._ovh.get_certifications(service)
+        return frozenset(
+            n for n, state in (("hds", certs.hds), ("pci-dss", certs.pcidss)) if state == "enabled"
+        )
+
+    def rule(self, request: MigrationRequest, operation: str) -> Rule | None:
+        """The rule a decision on ``request`` falls under; None without a policy (today's rule)."""
+        return self.rule_of(request.spec, request.filer_size, operation)
+
+    def rule_of(self, spec: MigrationSpec, size: str, operation: str) -> Rule | None:
+        policy = self._settings.approval_policy
+        if policy is None:
+            return None
+        certs = self._certifications(spec.source_service)
+        return policy.rule_for(Facts(operation, certs, size, spec.source_service, spec.dest_service))
+
+    def plan_rule(self, plan: Plan) -> Rule | None:
+        """A plan's rule: the strictest among its datastores' (a plan holding an HDS datastore needs the
+        HDS rule); None without a policy."""
+        policy = self._settings.approval_policy
+        if policy is None:
+            return None
+        certs = self._certifications(plan.source_service)
+        src, dst = plan.source_service, plan.dest_service
+        return policy.strictest(Facts(PLAN, certs, item.size, src, dst) for item in plan.items)
+
+    # ------------------------------------------------------------ who counts
+
+    def _among(
+        self,
+        user: str,
+        ids: Iterable[str],
+        read: dict[str, frozenset[str]] | None = None,
+        *,
+        fresh: bool = True,
+    ) -> bool:
+        """``user`` is one of ``ids`` or a member (read now) of one of its groups. ``read``: groups
+        already read for this decision, each read once (None: read fresh, every group)."""
+        listed = frozenset(ids)
+        if user in listed:
+            return True
+        seen: dict[str, frozenset[str]] = {} if read is None else read
+        for group in sorted(g for g in listed if g[0] == "S"):
+            if group not in seen:
+                seen[group] = self._guard.directory.group_members(group, fresh=fresh)
+            if user in seen[group]:
+                return True
+        return False
+
+    def counts(
+        self, rule: Rule, user: str, read: dict[str, frozenset[str]] | None = None, *, fresh: bool = True
+    ) -> bool:
+        people = rule.approvers if rule.approvers is not None else self._settings.approvers
+        return self._among(user, people, read, fresh=fresh)
+
+    def check(
+        self, request: MigrationRequest, operation: str, user: str, decision: str = "approve or reject"
+    ) -> Rule | None:
+        """Who may decide, re-checked on every click: the rule's approvers (the Guard's check without a
+        policy), never the requester. The rule, for ``gather``."""
+        return self._check(request, self.rule(request, operation), user, decision)
+
+    def check_plan(self, plan: Plan, user: str, decision: str = "approve or reject") -> Rule | None:
+        return self._check(plan, self.plan_rule(plan), user, decision)
+
+    def _check(
+        self, item: MigrationRequest | Plan, rule: Rule | None, user: str, decision: str
+    ) -> Rule | None:
+        if rule is None:
+            self._guard.check_approver(item, user, decision)
+            return None
+        what = f"plan #{item.id}" if isinstance(item, Plan) else f"request #{item.id}"
+        if user == item.requester:
+            raise NotAllowed(f"you filed {what} yourself; another approver has to {decision} it")
+        if not self.counts(rule, user):
+            listed = sorted(rule.approvers or self._settings.approvers)
+            head, tail = f"under the rule {rule.name!r}, only ", f" can {decision} {what}"
+            raise NotAllowed(
+                head + ", ".join(listed) + tail,
+                markup=esc(head) + ", ".join(mention(i) for i in listed) + esc(tail),
+            )
+        return rule
+
+    @staticmethod
+    def reason_asked(rule: Rule | None, decision: str) -> Reason:
+        """Whether ``decision`` ("approve" or "reject") asks for a reason under ``rule``."""
+        if rule is None:
+            return Reason.NONE
+        return rule.approve_reason if decision == "approve" else rule.reject_reason
+
+    def check_reason(self, rule: Rule | None, decision: str, reason: str, what: str) -> str:
+        """The reason given, trimmed; refused when the rule requires one and none was given."""
+        given = " ".join(reason.split())[:500]
+        if not given and self.reason_asked(rule, decision) == Reason.REQUIRED:
+            assert rule is not None
+            raise UsageError(
+                f"the rule {rule.name!r} requires a reason to {decision} {what}: use the card's button"
+            )
+        return given
+
+    def asks_first(self, request_id: int, decision: str) -> tuple[bool, str | None] | None:
+        """What a click asks in a modal before it decides, under a policy: None (decide at once), or
+        (whether the text is required, the name to type again: Remove copy's step-up). ``decision``:
+        "approve", "reject" or REMOVE_COPY."""
+        if self._settings.approval_policy is None:
+            return None
+        request = require(self._repo, request_id)
+        if decision == REMOVE_COPY:
+            return True, messages.restore_name(request)
+        asked = self.reason_asked(self.rule(request, COPY), decision)
+        return None if asked == Reason.NONE else (asked == Reason.REQUIRED, None)
+
+    def step_up_name(self, request_id: int) -> str:
+        """The name Remove copy's modal wants typed: the `restore-…` datastore's."""
+        return messages.restore_name(require(self._repo, request_id))
+
+    def check_step_up(self, request: MigrationRequest, typed: str | None) -> None:
+        """Under a policy, Remove copy goes on only with the `restore-…` name typed again."""
+        expected = messages.restore_name(request)
+        if self._settings.approval_policy is not None and typed != expected:
+            raise UsageError(
+                f"type {expected} exactly to remove the copy of request #{request.id}; nothing was done"
+            )
+
+    def told(self, request: MigrationRequest, key: str, text: str) -> list[NoticeDraft]:
+        """A notice in the request's thread, under a policy (without one, today's notices only)."""
+        if self._settings.approval_policy is None:
+            return []
+        return self._chat.thread_and_room(request.channel, key, text, to_room=False)
+
+    def decided(self, request: MigrationRequest, user: str, verb: str, reason: str) -> list[NoticeDraft]:
+        """Under a policy: the requester told by direct message (approved, rejected with the reason,
+        expired), and a reason given also in the thread."""
+        if self._settings.approval_policy is None:
+            return []
+        quoted = f"\n> {reason}" if reason else ""
+        what = f"request #{request.id} (`{request.filer_name}` to {request.spec.dest_service})"
+        by = "" if verb == "expired" else f" by <@{user}>"
+        link = messages.thread_link(request)
+        dm = NoticeDraft(
+            NoticeKind.DIRECT,
+            f"dm-{verb}-{request.requester}",
+            request.requester,
+            f"Your {what} was {verb}{by}; see {link}.{quoted}",
+        )
+        told = (
+            self.told(request, f"reason-{verb}", f"<@{user}> {verb} request #{request.id}:{quoted}")
+            if reason
+            else []
+        )
+        return [dm, *told]
+
+    # ------------------------------------------------------------ the quorum
+
+    def tally(self, item: MigrationRequest | Plan, rule: Rule, subject: str, *, fresh: bool = True) -> Tally:
+        """The approvals of ``subject`` that count now: never the requester's, and only of people the
+        rule lists or who are (now) in a group it lists. Each group is read once per tally (``fresh``
+        for a decision; as cached briefly for what is only shown or told)."""
+        read: dict[str, frozenset[str]] = {}
+        counted = tuple(
+            a
+            for a in self._repo.approvals(subject)
+            if a.approver != item.requester and self.counts(rule, a.approver, read, fresh=fresh)
+        )
+        group_missing = bool(rule.at_least_one_of) and not any(
+            self._among(a.approver, rule.at_least_one_of, read, fresh=fresh) for a in counted
+        )
+        return Tally(rule, counted, group_missing)
+
+    def gather(
+        self,
+        request: MigrationRequest,
+        rule: Rule | None,
+        subject: str,
+        user: str,
+        *,
+        expected: State,
+        reason: str = "",
+    ) -> RequestFields | None:
+        """Count ``user``'s approval of ``subject``. The fields the decision sets when the quorum is
+        reached (the caller then sends its call through the gate); None while it is not (the card
+        says who is still needed). Without a policy (``rule`` None), reached at once."""
+        if rule is None:
+            return {}
+        now = self._clock.now()
+        detail = f"rule {rule.name!r}" + (f"; reason: {reason}" if reason else "")
+        line = AuditEntry(request.id, now, user, "approval counted", expected, None, detail)
+        if not self._repo.add_approval(subject, request.id, user, now, reason, line):  # with its audit line
+            tally = self.tally(request, rule, subject)
+            raise Conflict(f"you already approved request #{request.id}: {tally.plain}")
+        tally = self.tally(request, rule, subject)
+        if tally.reached:
+            return {"quorum": tally.markup, "decision_reason": reason or None}
+        if require(self._repo, request.id).state != expected:
+            raise Conflict(f"request #{request.id} is already {require(self._repo, request.id).state}")
+        self._repo.update_fields(request.id, {"quorum": tally.markup, "decision_reason": reason or None}, now)
+        said = f":ballot_box_with_check: <@{user}> approved request #{request.id}: {tally.markup}"
+        for draft in self.told(request, f"{subject}-{user}", said + (f"\n> {reason}" if reason else "")):
+            self._repo.queue_notice(request.id, draft, now)
+        self._chat.refresh_card(request.id)  # the card says who approved and who is still needed
+        self._chat.deliver()
+        return None
+
+    def gather_plan(self, plan: Plan, rule: Rule | None, user: str, reason: str = "") -> bool:
+        """A plan's quorum, like a request's: True once it is reached (the caller then approves the
+        plan by its compare-and-set); while it is not, the plan's thread says who is still needed."""
+        if rule is None:
+            return True
+        subject = f"plan-{plan.id}"
+        if not self._repo.add_approval(subject, None, user, self._clock.now(), reason, None):
+            raise Conflict(f"you already approved plan #{plan.id}: {self.tally(plan, rule, subject).plain}")
+        tally = self.tally(plan, rule, subject)
+        if tally.reached:
+            return True
+        text = (
+            f":ballot_box_with_check: <@{user}> approved plan #{plan.id} (rule {rule.name}): {tally.markup}"
+        ) + (f"\n> {reason}" if reason else "")
+        drafts = self._chat.thread_and_room(plan.channel, f"approval-{user}", text, to_room=False)
+        self._repo.queue_plan_notices(plan.id, drafts, self._clock.now())
+        self._chat.deliver()
+        return False
+
+    def plan_decided(self, plan: Plan, user: str, verb: str, reason: str) -> list[NoticeDraft]:
+        """Under a policy: the plan's requester told by direct message, a reason also in its thread."""
+        if self._settings.approval_policy is None:
+            return []
+        quoted = f"\n> {reason}" if reason else ""
+        text = f"Your plan #{plan.id} ({len(plan.items)} datastore(s)) was {verb} by <@{user}>."
+        dm = NoticeDraft(NoticeKind.DIRECT, f"dm-{verb}-{plan.requester}", plan.requester, text + quoted)
+        said = f"<@{user}> {verb} plan #{plan.id}:{quoted}"
+        return [
+            dm,
+            *(
+                self._chat.thread_and_room(plan.channel, f"reason-{verb}", said, to_room=False)
+                if reason
+                else []
+            ),
+        ]
+
+    def asks_first_plan(self, plan: Plan, decision: str) -> tuple[bool, str | None] | None:
+        """Like ``asks_first``, for a plan's Approve plan and Reject."""
+        asked = self.reason_asked(self.plan_rule(plan), decision)
+        return None if asked == Reason.NONE else (asked == Reason.REQUIRED, None)
+
+    # ------------------------------------------------------------ `/pcc policy`
+
+    def describe(self, user: str, request_id: int | None = None) -> str:
+        """The rules in force, in order; with a request, the one it falls under and its tally."""
+        self._guard.check_reader(user, "the approval policy")
+        policy = self._settings.approval_policy
+        approvers = self._settings.approvers
+        if policy is None:
+            lines = [
+                "No approval policy (PCC_POLICY is unset): every decision needs one approver from "
+                "PCC_APPROVERS who is not the requester."
+            ]
+        else:
+            lines = ["Approval policy: rules tried in order, the first that matches decides."]
+            lines += [f"{n}. {rule.describe(approvers)}" for n, rule in enumerate(policy.rules, start=1)]
+            lines.append(f"Otherwise: {DEFAULT_RULE.describe(approvers)}")
+        if request_id is not None:
+            request = require(self._repo, request_id)
+            rule = self.rule(request, COPY) or DEFAULT_RULE
+            lines.append(f"Request #{request.id} falls under {rule.describe(approvers)}")
+            if request.state == State.PENDING and policy is not None:
+                lines.append(f"Now: {self.tally(request, rule, approval_subject(request, COPY)).markup}")
+        return "\n".join(lines)
+
+
+def approval_subject(request: MigrationRequest, operation: str) -> str:
+    """What an approval approves: the copy of a request, one relaunch attempt, one removal."""
+    if operation == RETRY:
+        return f"retry-{request.id}-{request.retries + 1}"
+    if operation == REMOVE_COPY:
+        return f"remove-{request.id}-{request.episode}"
+    return f"approve-{request.id}"

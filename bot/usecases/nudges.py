@@ -1,0 +1,121 @@
+"""Under an approval policy, approvers are told: each person who counts gets one direct message when a
+request or a plan waits for them, a reminder once its rule's `remind_after` has passed, and the rule's
+`escalate_to` people are asked once twice that time has passed. Every message is a notice in the
+outbox (once per person and kind, never lost), queued by the scheduler's tick.
+
+Part of the service layer: no Slack, OVHcloud or SQLite here, only the ports.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+
+from bot.domain import MigrationRequest, NoticeDraft, NoticeKind, PccBotError, Plan, PlanState, State
+from bot.domain.policy import Rule
+from bot.usecases import messages
+from bot.usecases.approvals import COPY, Approvals, approval_subject
+from bot.usecases.base import Guard, Ports
+from bot.usecases.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+
+class Nudges:
+    def __init__(
+        self, ports: Ports, *, guard: Guard, settings: ServiceSettings, approvals: Approvals
+    ) -> None:
+        self._ovh, self._repo, self._chat, self._clock = ports.unpacked()
+        self._guard, self._settings, self._approvals = guard, settings, approvals
+        self._queued: set[tuple[str, str]] = set()  # (subject, key) this process queued: not again
+
+    def _people(self, ids: Iterable[str]) -> set[str]:
+        """Users listed, and the members of groups listed (as cached for what is shown)."""
+        people: set[str] = set()
+        for ident in ids:
+            if ident.startswith("S"):
+                people |= self._guard.directory.group_members(ident)
+            else:
+                people.add(ident)
+        return people
+
+    def tick(self) -> None:
+        if self._settings.approval_policy is None:
+            return
+        now = self._clock.now()
+        try:
+            for request in self._repo.in_states([State.PENDING]):
+                if (
+                    request.plan_id is None and request.card_ts is not None
+                ):  # a plan's item waits for its POST
+                    self._request(request, now)
+            for plan in self._repo.plans_in_states([PlanState.PENDING]):
+                if plan.card_ts is not None:
+                    self._plan(plan, now)
+        except PccBotError as error:  # OVHcloud or Slack not answering: the next tick tries again
+            log.warning("approvers not told yet (%s); the next tick retries", error)
+        self._chat.deliver()
+
+    def _due(
+        self, rule: Rule, requester: str, created: datetime, now: datetime, approved: set[str]
+    ) -> list[tuple[str, str]]:
+        """(kind, person) of every message due now: waiting, reminder, escalation."""
+        counting = self._people(rule.approvers if rule.approvers is not None else self._settings.approvers)
+        waiting = sorted(counting - approved - {requester})
+        due = [("waiting", p) for p in waiting]
+        if rule.remind_after is not None and now >= created + rule.remind_after:
+            due += [("reminder", p) for p in waiting]
+            if now >= created + 2 * rule.remind_after:
+                due += [
+                    ("escalation", p) for p in sorted(self._people(rule.escalate_to) - approved - {requester})
+                ]
+        return due
+
+    @staticmethod
+    def _text(kind: str, what: str, rule: Rule, link: str, since: datetime) -> str:
+        filed = f"{since:%Y-%m-%d %H:%M} UTC"
+        lead = {
+            "waiting": f":inbox_tray: {what} waits for your approval",
+            "reminder": f":alarm_clock: Reminder: {what} still waits for your approval (filed {filed})",
+            "escalation": f":rotating_light: {what} has waited since {filed}; its approvers have not "
+            "answered: you are asked",
+        }[kind]
+        return f"{lead} (rule *{rule.name}*). See {link}."
+
+    def _request(self, request: MigrationRequest, now: datetime) -> None:
+        rule = self._approvals.rule(request, COPY)
+        if rule is None:
+            return
+        subject = approval_subject(request, COPY)
+        tally = self._approvals.tally(request, rule, subject, fresh=False)
+        approved = {a.approver for a in tally.counted}
+        spec = request.spec
+        what = (
+            f"Request #{request.id} (`{request.filer_name}` of {spec.source_service} to {spec.dest_service})"
+        )
+        for kind, person in self._due(rule, request.requester, request.created_at, now, approved):
+            key = f"dm-{kind}-{person}"
+            if (subject, key) in self._queued:
+                continue
+            text = self._text(kind, what, rule, messages.thread_link(request), request.created_at)
+            self._repo.queue_notice(request.id, NoticeDraft(NoticeKind.DIRECT, key, person, text), now)
+            self._queued.add((subject, key))
+
+    def _plan(self, plan: Plan, now: datetime) -> None:
+        rule = self._approvals.plan_rule(plan)
+        if rule is None:
+            return
+        subject = f"plan-{plan.id}"
+        tally = self._approvals.tally(plan, rule, subject, fresh=False)
+        approved = {a.approver for a in tally.counted}
+        url = f"https://slack.com/archives/{plan.card_channel}/p{(plan.card_ts or '').replace('.', '')}"
+        what = f"Plan #{plan.id} ({len(plan.items)} datastore(s) of {plan.source_service} to "
+        what += f"{plan.dest_service})"
+        for kind, person in self._due(rule, plan.requester, plan.created_at, now, approved):
+            key = f"dm-{kind}-{person}"
+            if (subject, key) in self._queued:
+                continue
+            text = self._text(kind, what, rule, f"<{url}|its card>", plan.created_at)
+            self._repo.queue_plan_notices(plan.id, [NoticeDraft(NoticeKind.DIRECT, key, person, text)], now)
+            self._queued.add((subject, key))
