@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help run test unit soak bench lint typecheck deploy-check env-example clean
+.PHONY: help run test unit soak bench lint typecheck deploy-check env-example messages clean
 .DEFAULT_GOAL := help
 
 help: ## list the targets
@@ -55,6 +55,14 @@ deploy-check: $(STAMP) ## promtool: check and test the alert rules, check a live
 
 env-example: $(STAMP) ## rewrite .env.example from the settings' table (bot/ops/settings.py)
 	$(BIN)/python -m bot.ops.envfile > .env.example
+
+# The catalogue: every _("…") / _n("…", "…", n) extracted into bot/locale/pcc_bot.pot, then each
+# language's .po updated (new texts come empty; the catalogue test then names what lacks French).
+# The .po files are compiled at first use (bot/support/i18n.py); no .mo is kept.
+messages: $(STAMP) ## extract the texts to translate and update each language's catalogue
+	$(BIN)/pybabel extract -F babel.cfg -k _n:1,2 --no-wrap --sort-by-file \
+		--no-location --project pcc-bot --omit-header -o bot/locale/pcc_bot.pot .
+	$(BIN)/pybabel update --no-wrap --ignore-pot-creation-date -i bot/locale/pcc_bot.pot -d bot/locale -D pcc_bot
 
 clean: ## remove .venv and the caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 import handlers
 from bot.adapters.ovh.gateway import OvhGateway, make_client
 from bot.adapters.slack.notifier import SlackDirectory, SlackNotifier
+from bot.adapters.slack.people import SlackPeople
 from bot.adapters.sql.clock import MAX_SKEW_SECONDS, DatabaseClock
 from bot.adapters.sql.leader import AdvisoryLeader, Alone, leadership
 from bot.adapters.sql.repository import SqlRepository
@@ -233,6 +234,7 @@ def build_runtime(
         stall_after=timedelta(seconds=config.stall_seconds),
         replica=f"{socket.gethostname()}-{os.getpid()}",
         shared_database=config.shared_database,
+        locale=config.locale,
     )
     meters = Metrics(version(), settings.replica)
     host = host_clock or SystemClock()
@@ -272,7 +274,8 @@ def build_runtime(
         clock=service_clock,
         background=commands.submit,  # the form's lists load there, never on a listener thread
     )
-    handed = Wiring(service=service, commands=commands, clicks=clicks)
+    people = SlackPeople(web_client, fallback=config.locale)
+    handed = Wiring(service=service, commands=commands, clicks=clicks, locale_of=people.locale)
     handlers.register(app, handed, allowed_channels=config.allowed_channels)
     leader = leadership(config.database)
     poller = Poller(

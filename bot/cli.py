@@ -19,6 +19,7 @@ from bot.domain import PccBotError
 from bot.ops import config as config_module
 from bot.ops import dbtools
 from bot.support import logs
+from bot.support.i18n import LOCALES
 from bot.support.version import version
 
 if TYPE_CHECKING:  # the entry point imports the heavy pieces only when a command needs them
@@ -64,6 +65,9 @@ def _parser() -> argparse.ArgumentParser:
         "minutes, long enough to see its expected end)",
     )
     console.add_argument("--db", default=None, help="SQLite file (default: a fresh temporary one)")
+    console.add_argument(
+        "--locale", choices=LOCALES, default=None, help="the bot's language (default $PCC_LOCALE, else en)"
+    )
     sim = sub.add_parser("simulator", help="the OVHcloud API simulator as an HTTP server")
     sim.add_argument("--host", default="127.0.0.1")
     sim.add_argument("--port", type=_port, default=8080)
@@ -233,7 +237,9 @@ def run(cfg: Config) -> int:
         file=sys.stderr,
     )
     logs.setup("WARNING")
-    return int(_demo("console").run(speed=cli_setup.DEMO_SPEED, user="alice", db_path=None))
+    return int(
+        _demo("console").run(speed=cli_setup.DEMO_SPEED, user="alice", db_path=None, locale=cfg.locale)
+    )
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -266,7 +272,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         if args.speed <= 0:
             raise PccBotError(f"--speed must be above 0, got {args.speed:g}")
         logs.setup("WARNING")
-        return int(_demo("console").run(speed=args.speed, user=args.user, db_path=args.db))
+        console = _demo("console")
+        return int(
+            console.run(speed=args.speed, user=args.user, db_path=args.db, locale=args.locale or cfg.locale)
+        )
     if args.speed <= 0 or args.latency < 0:
         raise PccBotError("--speed must be above 0 and --latency at least 0")
     return simulator(args)

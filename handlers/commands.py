@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -39,19 +40,30 @@ def on_pcc(
     """`/pcc …`: acked at once (Slack waits 3 s at most), answered from the work pool."""
     ack()
     handed = wiring(context)
-    handed.after_command(respond, user_of(command), lambda: answer(handed.service, command, respond, client))
+    handed.after_command(
+        respond,
+        user_of(command),
+        lambda: answer(handed.service, command, respond, client, handed.locale_of),
+    )
 
 
 def register(app: App) -> None:
     app.command(ids.COMMAND)(on_pcc)
 
 
-def answer(service: PccService, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
-    """Parse the command text, call one use case, render the answer."""
+def answer(
+    service: PccService,
+    command: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    locale_of: Callable[[str | None], str],
+) -> None:
+    """Parse the command text, call one use case, render the answer (what only the person sees: in
+    their locale)."""
     user, channel = parse_user(command), parse_channel(command)
     match parse(command.get("text") or ""):
         case Help():
-            text, body = listings.help_message(service.reading.source_zone)
+            text, body = listings.help_message(service.reading.source_zone, locale_of(user))
         case OpenMigrateForm():
             client.views_open(trigger_id=parse_trigger(command), view=forms.migrate_form(channel))
             service.filing.warm_form()

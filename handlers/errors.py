@@ -20,37 +20,45 @@ from slack_bolt import App, Respond
 
 from bot.domain import PccBotError
 from bot.support import logs, waits
+from bot.support.i18n import DEFAULT_LOCALE, _
 from bot.support.mrkdwn import esc_message
 
 log = logging.getLogger(__name__)
 
 
-def tell(error: Exception, respond: Respond | None) -> None:
+def tell(error: Exception, respond: Respond | None, locale: str = DEFAULT_LOCALE) -> None:
+    """``error`` told to the person, in their ``locale`` when it carries its words untranslated."""
     if isinstance(error, PccBotError):
         log.info("refused: %s", error)
-        text = f":warning: {error.markup or esc_message(error)}"
+        said = esc_message(error.text.render(locale)) if error.text is not None else None
+        text = f":warning: {error.markup or said or esc_message(error)}"
     else:
         error_id = uuid.uuid4().hex[:8]
         log.error("unexpected error %s", error_id, exc_info=error)
-        text = (
-            f":boom: pcc-bot hit an unexpected error (error id {error_id}). "
-            "Check the request's card or `/pcc status` before trying again."
-        )
+        text = ":boom: " + _(
+            "pcc-bot hit an unexpected error (error id {error_id}). "
+            "Check the request's card or `/pcc status` before trying again.",
+            error_id=error_id,
+        ).render(locale)
     if respond is not None:
         respond(text=text, response_type="ephemeral", replace_original=False)
 
 
-def _queued(respond: Respond | None) -> waits.OnWait:
-    """What a person is told when their request has to wait for the OVHcloud call budget."""
+def _queued(respond: Respond | None, locale: Callable[[], str]) -> waits.OnWait:
+    """What a person is told, in their ``locale``, when their request has to wait for the OVHcloud call
+    budget."""
 
     told: list[float] = []
 
     def tell_queued(seconds: float) -> None:
         if respond is not None and not told:  # once per request: Slack allows five answers
             told.append(seconds)
+            said = _(
+                "Queued: pcc-bot is within OVHcloud's call budget; your answer comes in about {seconds} s.",
+                seconds=max(1, round(seconds)),
+            )
             respond(
-                text=f":hourglass: Queued: pcc-bot is within OVHcloud's call budget; your answer comes in "
-                f"about {max(1, round(seconds))} s.",
+                text=f":hourglass: {said.render(locale())}",
                 response_type="ephemeral",
                 replace_original=False,
             )
@@ -58,17 +66,27 @@ def _queued(respond: Respond | None) -> waits.OnWait:
     return tell_queued
 
 
-def later(pool: Executor, respond: Respond | None, user: str | None, job: Callable[[], None]) -> None:
+def later(
+    pool: Executor,
+    respond: Respond | None,
+    user: str | None,
+    job: Callable[[], None],
+    locale_of: Callable[[str | None], str] | None = None,
+) -> None:
     """Run ``job`` on ``pool``, after the listener acked on Bolt's thread: a slow OVHcloud call, or a wait
     for the call budget, never holds a Bolt thread, so acks stay fast however many requests are in
-    flight. What ``job`` raises is told to the person; its log lines carry the Slack user."""
+    flight. What ``job`` raises is told to the person, in their locale (``locale_of``); its log lines
+    carry the Slack user."""
+
+    def locale() -> str:
+        return locale_of(user) if locale_of else DEFAULT_LOCALE
 
     def run() -> None:
-        with logs.context(user=user), waits.told_when_queued(_queued(respond)):
+        with logs.context(user=user), waits.told_when_queued(_queued(respond, locale)):
             try:
                 job()
             except Exception as error:  # noqa: BLE001 - the one place that turns failures into replies
-                tell(error, respond)
+                tell(error, respond, locale())
 
     pool.submit(contextvars.copy_context().run, run)
 

@@ -21,6 +21,7 @@ from typing import IO, Any
 from slack_bolt.request import BoltRequest
 
 from bot.adapters.slack import ids
+from bot.adapters.slack.dates import fallbacks
 from bot.app import Runtime, build_runtime
 from bot.demo.samples import simulator_config
 from bot.demo.simulator import (
@@ -28,6 +29,7 @@ from bot.demo.simulator import (
     SimulatorServer,
 )
 from bot.demo.slack_standin import TEAM_ID, SlackCall, SlackStandIn, SlackStandInServer
+from bot.support.i18n import DEFAULT_LOCALE
 
 CHANNEL = "COPS"
 INCIDENT_CHANNEL = "CINCIDENT"
@@ -96,7 +98,7 @@ def render(call: SlackCall) -> str:
                 for e in block["elements"]
             )
             lines.append(f"{buttons}   type: {hints}")
-    text = "\n".join(lines)
+    text = fallbacks("\n".join(lines))  # a terminal renders no date token: its UTC text
     text = _MENTION.sub(lambda m: "@" + m.group(1).lower(), text)
     text = _CHANNEL_REF.sub(lambda m: CHANNEL_NAMES.get(m.group(1), "#" + m.group(1)), text)
     text = html.unescape(text)  # Slack's mrkdwn escapes <, > and &; a terminal shows them as typed
@@ -259,8 +261,15 @@ def repl(terminal: Terminal, screen: Screen, stdin: IO[str]) -> None:
 
 
 def run(
-    speed: float, user: str, db_path: str | None, stdin: IO[str] = sys.stdin, stdout: IO[str] = sys.stdout
+    speed: float,
+    user: str,
+    db_path: str | None,
+    stdin: IO[str] = sys.stdin,
+    stdout: IO[str] = sys.stdout,
+    locale: str = DEFAULT_LOCALE,
 ) -> int:
+    """The console; ``locale`` is the bot's language for the channel and for every console user (the
+    stand-in's users.info knows none of them, so each falls back to it)."""
     screen = Screen(stdout)
     sim = SimulatorServer(Simulator(speed=speed)).start()
     standin = SlackStandInServer(
@@ -275,6 +284,7 @@ def run(
         approvers=frozenset({user_id("bob"), APPROVER_GROUP}),
         incident_channel=INCIDENT_CHANNEL,
         poll_seconds=2,
+        locale=locale,
     )
     runtime = build_runtime(config)
     runtime.start_background()

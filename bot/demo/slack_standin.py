@@ -46,6 +46,9 @@ class SlackStandIn:
     refused_methods: dict[str, str] = field(default_factory=dict)
     scopes: tuple[str, ...] = ()  # what auth.test reports in x-oauth-scopes
     users: tuple[str, ...] = ()  # user ids users.info knows
+    #: A person's Slack locale (``fr-FR``), which users.info gives with ``include_locale`` (they are
+    #: known to users.info too); a known person without one is ``en-US``.
+    locales: dict[str, str] = field(default_factory=dict)
     channels: tuple[str, ...] = ()  # channel ids conversations.info knows
     upload_base: str = ""  # where files.getUploadURLExternal sends uploads (this server)
     #: Channels whose messages Slack refuses for good, with the error it gives (not_in_channel...).
@@ -159,10 +162,13 @@ class SlackStandIn:
                 return headers, {"ok": False, "error": "no_such_subteam"}
             body["users"] = self.usergroups[group]
         elif method == "users.info":
-            if args.get("user") not in self.users:
+            user = str(args.get("user"))
+            if user not in self.users and user not in self.locales:
                 body = {"ok": False, "error": "user_not_found"}
             else:
-                body["user"] = {"id": args["user"], "name": str(args["user"]).lower(), "deleted": False}
+                body["user"] = {"id": user, "name": user.lower(), "deleted": False}
+                if str(args.get("include_locale")).lower() in ("1", "true"):
+                    body["user"]["locale"] = self.locales.get(user, "en-US")
         elif method == "conversations.open":
             body["channel"] = {"id": "D" + str(args.get("users", "X"))[1:]}
         elif method == "conversations.info":

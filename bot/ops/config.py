@@ -56,6 +56,8 @@ class Config:
     port: int = default("PORT")
     #: When set, /readyz and /metrics want `Authorization: Bearer <token>`.
     ops_token: str | None = None
+    #: The language of what a channel sees; a person's own answers follow their Slack locale.
+    locale: str = default("PCC_LOCALE")
 
     def __repr__(self) -> str:  # never print secrets
         return f"Config(database={self.database_shown!r}, ovh_endpoint={self.ovh.endpoint!r}, ...)"

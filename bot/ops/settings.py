@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot.domain import MigrationApi
+from bot.support.i18n import LOCALES
 
 _IDS = re.compile(r"[UWS][A-Z0-9]{2,}")
 _CHANNEL = re.compile(r"[CGD][A-Z0-9]{2,}")
@@ -252,6 +253,12 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         optional,
         "path of a TOML approval policy (docs/policy.md); unset: one approver from `PCC_APPROVERS`",
+    ),
+    Setting(
+        "PCC_LOCALE",
+        "en",
+        choice(*LOCALES),
+        "language of what a channel sees (`en`, `fr`); each person's own answers follow their Slack locale",
     ),
     Setting(
         "PORT", "3000", number(1, 65535), "the public HTTP port: `/slack/events` (HTTP mode) and `/healthz`"

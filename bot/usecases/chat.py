@@ -22,6 +22,7 @@ from bot.domain import (
     State,
     StorageError,
 )
+from bot.support.i18n import shown
 from bot.usecases import messages
 from bot.usecases.ports import Board, Change, Clock, MessageRef, Notifier, PlanBoard, Repository
 from bot.usecases.settings import ServiceSettings
@@ -253,10 +254,14 @@ class ChatDesk:
                 if self._repo.card_refused(request.id):
                     raise NoticeNotDelivered("its request's card was refused by Slack", permanent=True)
                 raise NoticeNotDelivered("the card is not posted yet", retry_after=5)
-            self._notifier.post_text(request.card_channel, notice.text, request.card_ts, offer)
+            self._notifier.post_text(request.card_channel, self._words(notice), request.card_ts, offer)
         else:
-            self._notifier.post_text(notice.channel, notice.text, None, offer)
+            self._notifier.post_text(notice.channel, self._words(notice), None, offer)
         self._accepted.add(notice.id)
+
+    def _words(self, notice: Notice) -> str:
+        """A notice's text in the channel's language (stored untranslated: bot/support/i18n.py)."""
+        return shown(notice.text, self._settings.locale)
 
     def _send_about_plan(self, notice: Notice) -> None:
         assert notice.plan_id is not None
@@ -272,9 +277,9 @@ class ChatDesk:
             plan = self.plan_board(notice.plan_id).plan
             if plan.card_ts is None or plan.card_channel is None:
                 raise NoticeNotDelivered("the plan's card is not posted yet", retry_after=5)
-            self._notifier.post_text(plan.card_channel, notice.text, plan.card_ts)
+            self._notifier.post_text(plan.card_channel, self._words(notice), plan.card_ts)
         else:
-            self._notifier.post_text(notice.channel, notice.text)
+            self._notifier.post_text(notice.channel, self._words(notice))
 
     def _queue_plan_list(self, board: PlanBoard) -> None:
         """The plan's whole list as filed, in its card's thread: the card shows what one Slack message

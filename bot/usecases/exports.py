@@ -38,6 +38,9 @@ COLUMNS = (
 _FORMULA = re.compile(
     r"(^|[;,\t\r\n|])([\s\u180e\u200b-\u200d\u2060\ufeff]*)(?=[=+\-@\uff1d\uff0b\uff0d\uff20])"
 )
+#: A spreadsheet reads a CSV file as UTF-8 (not the system's code page: accents, `→`) when it starts
+#: with a byte order mark. Dates are ISO 8601 with their offset; numbers are never localised here.
+BOM = "\ufeff"
 #: Control characters spreadsheets mishandle (NUL ends a cell in some readers), tab and newlines aside.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -83,7 +86,7 @@ def audit_csv(rows: list[tuple[AuditEntry, MigrationRequest]]) -> str:
                 request.plan_id,
             )
         )
-    return csv_text(lines)
+    return BOM + csv_text(lines)
 
 
 def filers_csv(listing: FilerListing) -> str:
@@ -94,7 +97,7 @@ def filers_csv(listing: FilerListing) -> str:
     for dc in listing.datacenters:
         rows += [_csv_row(str(dc.datacenter.datacenter_id), f) for f in dc.filers]
     rows += [_csv_row("", f) for f in listing.global_filers]
-    return csv_text(rows)
+    return BOM + csv_text(rows)
 
 
 def _csv_row(datacenter: str, f: Filer) -> tuple[str, ...]:

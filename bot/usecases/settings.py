@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from bot.domain import ZonePolicy
 from bot.domain.policy import Policy
+from bot.support.i18n import DEFAULT_LOCALE
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,8 @@ class ServiceSettings:
     shared_database: bool = False
     #: A notice claimed by a replica is its own for this long; after that, any replica takes it over.
     notice_lease: timedelta = timedelta(minutes=2)
+    #: The language of what a channel sees (PCC_LOCALE): stored notices are rendered in it when sent.
+    locale: str = DEFAULT_LOCALE
 
     @property
     def approver_users(self) -> frozenset[str]:

@@ -9,12 +9,14 @@ import sys
 from tests.helpers import free_port, process_env, serve_http
 
 
-def console(script: str, cwd, *, speed: int, timeout: float) -> subprocess.CompletedProcess[str]:
+def console(
+    script: str, cwd, *, speed: int, timeout: float, options: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[str]:
     """`pcc-bot console` fed ``script``, with none of the environment's Slack, OVHcloud or pcc-bot
     variables (the built-in simulator, as a newcomer gets it)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "OVH_", "PCC_"))}
     return subprocess.run(
-        [sys.executable, "-m", "bot", "console", "--speed", str(speed)],
+        [sys.executable, "-m", "bot", "console", "--speed", str(speed), *options],
         input=script,
         env=env,
         cwd=cwd,
@@ -112,3 +114,13 @@ def test_the_console_shows_bars_a_plans_board_files_and_usage(tmp_path):
     assert "Plan #1 ended: 1 copied, 1 failed" in out
     assert "usage: approve N" in out
     assert "[a file, in your direct messages]" in out and "ssd-001234" in out
+
+
+def test_the_console_speaks_french_with_locale_fr(tmp_path):
+    proc = console("help\nfilers\nbogus\n", tmp_path, speed=20000, timeout=60, options=("--locale", "fr"))
+    out = proc.stdout
+    assert proc.returncode == 0, proc.stderr
+    assert "*pcc-bot* : copie les datastores (filers)" in out and "ex. `/pcc filers" in out
+    assert "`filers` attend de 1 à 4 argument(s), 0 reçu. Syntaxe : `/pcc filers" in out
+    assert "sous-commande 'bogus' inconnue" in out
+    assert "copy datastores" not in out and "Usage:" not in out

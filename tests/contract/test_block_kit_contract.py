@@ -126,7 +126,11 @@ def messages_for(value: str) -> list[tuple[str, list[dict[str, object]]]]:
         (replace(filer, is_global=True),),
     )
     audit = [AuditEntry(7, NOW, "UBOB", value, "pending", "approved", value, value)]
-    built = [listings.filers_message(listing), listings.help_message(value)]
+    built = [
+        listings.filers_message(listing),
+        listings.help_message(value),
+        listings.help_message(value, "fr"),
+    ]
     for state in State:
         request = hostile_request(value, state)
         built += [cards.card_message(request), cards.status_message(request, audit)]
@@ -199,8 +203,9 @@ def test_views_are_valid(value):
 
 
 def test_the_help_shows_its_placeholders_as_text():
-    text, _ = listings.help_message("sbg1a")
-    assert "&lt;service&gt;" in text and "<service>" not in text
+    for locale in ("en", "fr"):
+        text, _ = listings.help_message("sbg1a", locale)
+        assert "&lt;service&gt;" in text and "<service>" not in text
 
 
 # Messages that fit: every card and board under Slack's limits at any size (kit.fitted).

@@ -77,6 +77,16 @@ def test_list_message_shows_each_request():
     assert listings.list_message([])[0].startswith("No requests yet")
 
 
+def test_the_datastore_csv_starts_with_a_byte_order_mark_and_keeps_raw_numbers():
+    from bot.usecases.exports import filers_csv
+    from tests.fakes import FakeGateway
+
+    text = filers_csv(FakeGateway().filer_listing("pcc-src", None))
+    assert text.startswith("\ufeffdatacenter,filer_id,name,")
+    assert text.encode("utf-8").startswith(b"\xef\xbb\xbf")
+    assert "," in text and not any(" Go" in row or "\u202f" in row for row in text.splitlines())
+
+
 def test_audit_csv_quotes_cells_a_spreadsheet_would_run():
     from bot.domain import AuditEntry
     from bot.usecases.exports import audit_csv
@@ -92,7 +102,8 @@ def test_audit_csv_quotes_cells_a_spreadsheet_would_run():
     )
     text = audit_csv([(entry, request())])
     header, line = text.splitlines()
-    assert header.startswith("request_id,at_utc,actor,action")
+    assert header.startswith("\ufeffrequest_id,at_utc,actor,action")  # UTF-8 for every spreadsheet
+    assert ",2026-03-12T00:00:00+00:00," in line  # ISO 8601, with its offset
     assert "'=HYPERLINK(1)" in line and "'+cmd" in line and line.endswith(",pending,")  # no plan
 
 

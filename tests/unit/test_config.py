@@ -48,6 +48,7 @@ def test_every_setting_reaches_the_configuration(tmp_path):
         "PCC_ALLOWED_CHANNELS": "C0OPS",
         "PCC_READ_ONLY": "1",
         "PCC_POLICY": str(tmp_path / "policy.toml"),
+        "PCC_LOCALE": "fr",
         "PORT": "3001",
         "PCC_OPS_BIND": "127.0.0.1:9",
         "PCC_OPS_TOKEN": "token",

@@ -7,8 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from bot.adapters.slack import refusals
 from bot.domain import MigrationSpec, UsageError
 from bot.domain.restore import RestoreSpec
+from bot.support.i18n import Text, _
 
 T = TypeVar("T")
 
@@ -151,50 +153,40 @@ USAGE = {
 }
 
 
-def _show(value: str) -> str:
-    """A user's token, quoted and shortened, safe to echo back."""
-    printable = "".join(ch if ch.isprintable() else "?" for ch in value)
-    return repr(printable[:40] + ("…" if len(printable) > 40 else ""))
-
-
-def _usage(sub: str, problem: str) -> UsageError:
-    return UsageError(f"{problem}. Usage: `/pcc {USAGE[sub]}` (see `/pcc help`)")
+def _usage(sub: str, problem: Text) -> UsageError:
+    return refusals.with_usage(USAGE[sub], problem)
 
 
 def _service(sub: str, name: str, value: str) -> str:
     """A PCC service name; OVHcloud's are lower case and it matches them regardless of case."""
     if not _SERVICE.fullmatch(value):
-        raise _usage(sub, f"{name} {_show(value)} is not a PCC service name (like pcc-192-0-2-15)")
+        raise _usage(sub, refusals.not_a_service(name, value))
     return value.lower()
 
 
 def _number(sub: str, name: str, value: str) -> int:
     if value.isdigit() and len(value) > 18:
-        raise _usage(sub, f"{name} {_show(value)} is too long for an id (at most 18 digits)")
+        raise _usage(sub, refusals.too_long_an_id(name, value))
     if not _ID.fullmatch(value):
-        raise _usage(sub, f"{name} {_show(value)} is not a number")
+        raise _usage(sub, refusals.not_a_number(name, value))
     return int(value)
 
 
 def parse(text: str) -> Command:
     """Turn the text after `/pcc` into a Command, or raise UsageError naming the problem."""
     if len(text) > MAX_TEXT:
-        raise UsageError(f"the command is {len(text)} characters long; the limit is {MAX_TEXT}")
+        raise refusals.too_long(len(text), MAX_TEXT)
     words = text.split()
     if not words:
         return Help()
     sub, args = words[0].lower(), words[1:]
     if sub not in USAGE:
-        known = ", ".join(USAGE)
-        raise UsageError(f"unknown subcommand {_show(words[0])}; known: {known}. Try `/pcc help`")
+        raise refusals.unknown(words[0], ", ".join(USAGE))
     low, high, parsed = _SUBCOMMANDS[sub]
     if sub in FORMS and not args:
         return FORMS[sub]()
     if not low <= len(args) <= high:
-        want = str(low) if low == high else f"{low} or {high}" if high == low + 1 else f"{low} to {high}"
-        if sub in FORMS:
-            want += " (or none, to open a form)"
-        raise _usage(sub, f"`{sub}` takes {want} argument(s), got {len(args)}")
+        raise _usage(sub, refusals.arity(sub, low, high, len(args), opens_a_form=sub in FORMS))
     return parsed(args)
 
 
@@ -245,13 +237,15 @@ _SUBCOMMANDS: dict[str, tuple[int, int, Callable[[list[str]], Command]]] = {
 def _audit(args: list[str]) -> Audit:
     days = _number("audit", "days", args[0]) if args else AUDIT_DEFAULT_DAYS
     if not 1 <= days <= AUDIT_MAX_DAYS:
-        raise _usage("audit", f"days must be between 1 and {AUDIT_MAX_DAYS}, got {days}")
+        raise _usage(
+            "audit", _("days must be between 1 and {most}, got {days}", most=AUDIT_MAX_DAYS, days=days)
+        )
     return Audit(days)
 
 
 def _name(sub: str, name: str, value: str) -> str:
     if not _NAME.fullmatch(value):
-        raise _usage(sub, f"{name} {_show(value)} is not a Veeam name (one word, letters and digits first)")
+        raise _usage(sub, refusals.not_a_veeam_name(name, value))
     return value
 
 
@@ -285,22 +279,22 @@ def _filers(args: list[str]) -> ListFilers:
         case ["page", number]:
             page = _number("filers", "page", number)
             if page < 1:
-                raise _usage("filers", "pages start at 1")
+                raise _usage("filers", _("pages start at 1"))
             return ListFilers(service, datacenter, page=page)
-    raise _usage("filers", f"{_show(' '.join(rest))} is not `page <n>` or `csv`")
+    raise _usage("filers", _("{words} is not `page <n>` or `csv`", words=refusals.show(" ".join(rest))))
 
 
 _SLACK_ID = re.compile(r"[A-Z0-9]{2,20}")
 
 
-def _slack_id(body: dict[str, Any], flat: str, nested: str, what: str) -> str:
+def _slack_id(body: dict[str, Any], flat: str, nested: str, what: Text) -> str:
     """``body[flat]`` (slash commands) or ``body[nested]["id"]`` (interactions), checked."""
     value = body.get(flat)
     container = body.get(nested)
     if value is None and isinstance(container, dict):
         value = container.get("id")
     if not isinstance(value, str) or not _SLACK_ID.fullmatch(value):
-        raise UsageError(f"this request carries no valid Slack {what} id")
+        raise refusals.refused(_("this request carries no valid Slack {what} id", what=what))
     return value
 
 
@@ -308,16 +302,18 @@ def parse_trigger(body: dict[str, Any]) -> str:
     """The trigger id that lets the bot open a form (valid 3 seconds)."""
     trigger = body.get("trigger_id")
     if not isinstance(trigger, str) or not trigger:
-        raise UsageError("this request carries no trigger id, so no form can be opened; give the 5 arguments")
+        raise refusals.refused(
+            _("this request carries no trigger id, so no form can be opened; give the 5 arguments")
+        )
     return trigger
 
 
 def parse_user(body: dict[str, Any]) -> str:
-    return _slack_id(body, "user_id", "user", "user")
+    return _slack_id(body, "user_id", "user", _("user"))
 
 
 def parse_channel(body: dict[str, Any]) -> str:
-    return _slack_id(body, "channel_id", "channel", "channel")
+    return _slack_id(body, "channel_id", "channel", _("channel"))
 
 
 def parse_doubt_value(value: object) -> tuple[int, str, int | None]:
@@ -326,17 +322,19 @@ def parse_doubt_value(value: object) -> tuple[int, str, int | None]:
     request, episode, *task = [*str(value or "").split(":"), ""]
     task = [t for t in task if t]
     if not _ID.fullmatch(request) or not episode.isdigit() or len(task) > 1:
-        raise UsageError(
-            "this button does not carry a request id and the call it is about (a button of an older "
-            "version?): use the request's card, or `/pcc cancel <requestId>` to close a call in doubt"
+        raise refusals.refused(
+            _(
+                "this button does not carry a request id and the call it is about (a button of an older "
+                "version?): use the request's card, or `/pcc cancel <requestId>` to close a call in doubt"
+            )
         )
     if task and not _ID.fullmatch(task[0]):
-        raise UsageError("this button does not carry a valid task id")
+        raise refusals.refused(_("this button does not carry a valid task id"))
     return int(request), episode, int(task[0]) if task else None
 
 
 def parse_request_id(value: object) -> int:
     """The request id carried by a button's value."""
     if not isinstance(value, str) or not _ID.fullmatch(value):
-        raise UsageError("this button does not carry a valid request id")
+        raise refusals.refused(_("this button does not carry a valid request id"))
     return int(value)

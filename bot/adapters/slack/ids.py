@@ -47,7 +47,7 @@ SLACK_SCOPES = frozenset(
         "chat:write",  # cards and notices: chat.postMessage, chat.update
         "chat:write.public",  # post in the incident room without an invitation
         "usergroups:read",  # approver user groups: usergroups.users.list
-        "users:read",  # doctor: approver user ids exist (users.info)
+        "users:read",  # users.info: a person's locale; doctor: approver user ids exist
         "channels:read",  # doctor: the incident channel exists (conversations.info)
         "files:write",  # /pcc audit and `/pcc filers … csv` upload a CSV (files_upload_v2)
         "im:write",  # ... to the asker's direct messages (conversations.open)

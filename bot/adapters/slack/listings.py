@@ -21,72 +21,86 @@ from bot.adapters.slack.kit import (
 from bot.adapters.slack.plan_cards import PLAN_LABELS
 from bot.domain import Filer, FilerListing, MigrationRequest, Plan, PlanTally
 from bot.domain.restore import BackupRepository
+from bot.support.i18n import DEFAULT_LOCALE, _
 from bot.support.mrkdwn import esc
 from bot.support.version import version
 
 HELP_LINES = (
     (
         "filers",
-        "list the datastores of a PCC (or of one datacenter); `csv` sends the whole list as a file",
+        _("list the datastores of a PCC (or of one datacenter); `csv` sends the whole list as a file"),
         "/pcc filers pcc-192-0-2-15 1337",
     ),
     (
         "migrate",
-        "ask for a copy (no argument: a form); an approver clicks Approve",
+        _("ask for a copy (no argument: a form); an approver clicks Approve"),
         "/pcc migrate pcc-192-0-2-15 1337 1234 pcc-192-0-2-50 1515",
     ),
     (
         "plan",
-        "copy a whole datacenter (or the datastores listed) under one decision: one card, one Approve "
-        "plan, then one POST per datastore; its card is the board",
+        _(
+            "copy a whole datacenter (or the datastores listed) under one decision: one card, one Approve "
+            "plan, then one POST per datastore; its card is the board"
+        ),
         "/pcc plan pcc-192-0-2-15 1337 pcc-192-0-2-50 1515",
     ),
-    ("list", "recent requests and their state", "/pcc list"),
-    ("status", "one request with its history", "/pcc status 3"),
+    ("list", _("recent requests and their state"), "/pcc list"),
+    ("status", _("one request with its history"), "/pcc status 3"),
     (
         "cancel",
-        "withdraw a request before it is approved (requester or approver), or close a call in doubt "
-        "as not started once you checked at OVHcloud that nothing started (approver)",
+        _(
+            "withdraw a request before it is approved (requester or approver), or close a call in doubt "
+            "as not started once you checked at OVHcloud that nothing started (approver)"
+        ),
         "/pcc cancel 3",
     ),
     (
         "audit",
-        "approvers: the audit trail of the last days (default 30) as a CSV, sent to you privately",
+        _("approvers: the audit trail of the last days (default 30) as a CSV, sent to you privately"),
         "/pcc audit 7",
     ),
     (
         "policy",
-        "the approval rules in force (PCC_POLICY), and the one a request falls under with its approvals",
+        _("the approval rules in force (PCC_POLICY), and the one a request falls under with its approvals"),
         "/pcc policy 3",
     ),
     (
         "repositories",
-        "the Veeam backup repositories of a PCC: replication zone, sync status, last successful replication",
+        _(
+            "the Veeam backup repositories of a PCC: replication zone, sync status, last successful "
+            "replication"
+        ),
         "/pcc repositories pcc-192-0-2-50",
     ),
     (
         "restore",
-        "restore every VM of a backup repository into a datacenter (Veeam batch restore); an approver "
-        "clicks Approve",
+        _(
+            "restore every VM of a backup repository into a datacenter (Veeam batch restore); an approver "
+            "clicks Approve"
+        ),
         "/pcc restore pcc-192-0-2-50 1515 veeam-rbx-01",
     ),
-    ("help", "this text", "/pcc help"),
+    ("help", _("this text"), "/pcc help"),
 )
 
 
-def help_text(source_zone: str) -> str:
-    """The help, built from the command grammar; placeholders like <service> escaped for mrkdwn."""
-    zone = esc(source_zone)
-    lines = [f"*pcc-bot*: copy datastores (filers) of a PCC in {zone} to a PCC elsewhere, with approval."]
+def help_text(source_zone: str, locale: str = DEFAULT_LOCALE) -> str:
+    """The help, built from the command grammar, in ``locale``; placeholders like <service> escaped for
+    mrkdwn."""
+    title = _(
+        "*pcc-bot*: copy datastores (filers) of a PCC in {zone} to a PCC elsewhere, with approval.",
+        zone=esc(source_zone),
+    )
+    lines = [title.render(locale)]
     for sub, what, example in HELP_LINES:
-        lines.append(f"• `/pcc {esc(USAGE[sub])}`: {what}")
+        lines.append(f"• `/pcc {esc(USAGE[sub])}`: {what.render(locale)}")
         if example != "/pcc help":
-            lines.append(f"   e.g. `{example}`")
+            lines.append("   " + _("e.g. {example}", example=f"`{example}`").render(locale))
     return "\n".join(lines)
 
 
-def help_message(source_zone: str = "sbg1a") -> Message:
-    return text_message(help_text(source_zone))
+def help_message(source_zone: str = "sbg1a", locale: str = DEFAULT_LOCALE) -> Message:
+    return text_message(help_text(source_zone, locale))
 
 
 #: Repositories a `/pcc repositories` answer lists (a section holds 3,000 characters).
