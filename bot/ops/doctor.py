@@ -272,7 +272,9 @@ def _policy_check(config: Config) -> Check:
     """A policy file with problems stops the start (and doctor) before this: here, what is in force."""
     policy = config.approval_policy
     if policy is None:
-        return Check("Approval policy", OK, "none (PCC_POLICY unset): one approver from PCC_APPROVERS")
+        return Check(
+            "Approval policy", OK, "none (PCC_POLICY unset): any one listed approver who is not the requester"
+        )
     rules = "; ".join(f"{r.name}: {r.approvals} approval(s)" for r in policy.rules)
     return Check("Approval policy", OK, f"{len(policy.rules)} rule(s), checked: {rules}")
 

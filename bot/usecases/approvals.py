@@ -31,7 +31,7 @@ from bot.domain.policy import DEFAULT_RULE, Facts, Reason, Rule, Tally, mention
 from bot.support.mrkdwn import esc
 from bot.usecases import messages
 from bot.usecases.base import Guard, Ports
-from bot.usecases.chat import require
+from bot.usecases.records import require
 from bot.usecases.settings import ServiceSettings
 
 #: The policy's name of each decision (`match.operation`).

@@ -23,10 +23,10 @@ from bot.domain import (
 from bot.usecases import messages
 from bot.usecases.approvals import COPY, REMOVE_COPY, RETRY, Approvals, approval_subject
 from bot.usecases.base import Guard, Ports, about_request
-from bot.usecases.chat import BOT, require
 from bot.usecases.doubt import DoubtResolver
 from bot.usecases.gate import Call, Gate
 from bot.usecases.ports import Change
+from bot.usecases.records import BOT, require
 
 log = logging.getLogger(__name__)
 

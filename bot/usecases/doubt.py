@@ -29,8 +29,8 @@ from bot.domain import (
 )
 from bot.usecases import messages
 from bot.usecases.base import Ports
-from bot.usecases.chat import BOT
 from bot.usecases.ports import Change
+from bot.usecases.records import BOT
 from bot.usecases.settings import ServiceSettings
 
 log = logging.getLogger(__name__)

@@ -21,7 +21,7 @@ from bot.domain import (
 from bot.usecases import messages
 from bot.usecases.approvals import COPY, Approvals
 from bot.usecases.base import Findings, Guard, Ports, filed_now, pair_problems
-from bot.usecases.chat import require
+from bot.usecases.records import require
 from bot.usecases.settings import ServiceSettings
 from bot.usecases.warm_lists import Listed, WarmLists
 

@@ -32,8 +32,9 @@ from bot.domain import (
     StartedTask,
 )
 from bot.usecases import messages
-from bot.usecases.chat import BOT, ChatDesk
+from bot.usecases.chat import ChatDesk
 from bot.usecases.ports import Change, Clock
+from bot.usecases.records import BOT
 
 
 @dataclass(frozen=True)

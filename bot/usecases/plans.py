@@ -35,12 +35,12 @@ from bot.domain import (
     RuleViolation,
     State,
 )
-from bot.usecases import messages
+from bot.usecases import plan_messages
 from bot.usecases.approvals import Approvals
 from bot.usecases.base import Findings, Guard, Ports, filed_now, pair_problems
-from bot.usecases.chat import BOT
 from bot.usecases.decisions import Decisions
 from bot.usecases.ports import Change
+from bot.usecases.records import BOT
 from bot.usecases.settings import ServiceSettings
 from bot.usecases.warm_lists import Background
 
@@ -322,7 +322,7 @@ class Plans:
 
     def _end(self, plan: Plan, tally: PlanTally) -> None:
         took = self._clock.now() - (plan.decided_at or plan.created_at)
-        text = messages.plan_summary(plan, tally, took)
+        text = plan_messages.plan_summary(plan, tally, took)
         if self._repo.move_plan(
             plan.id,
             PlanState.APPROVED,

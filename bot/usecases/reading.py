@@ -26,9 +26,9 @@ from bot.domain import (
 )
 from bot.support import waits
 from bot.usecases.base import Guard
-from bot.usecases.chat import require
 from bot.usecases.exports import audit_csv, filers_csv
 from bot.usecases.ports import Clock, Notifier, OvhGateway, Repository
+from bot.usecases.records import require
 from bot.usecases.settings import ServiceSettings
 
 log = logging.getLogger(__name__)

@@ -26,8 +26,8 @@ from bot.domain.restore import (
 )
 from bot.usecases import messages
 from bot.usecases.base import Findings, Guard, Ports, filed_now, pair_problems
-from bot.usecases.chat import require
 from bot.usecases.gate import Call
+from bot.usecases.records import require
 from bot.usecases.settings import ServiceSettings
 
 log = logging.getLogger(__name__)

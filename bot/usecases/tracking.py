@@ -31,9 +31,9 @@ from bot.domain.polling import PollPlanner
 from bot.support import logs
 from bot.usecases import messages
 from bot.usecases.base import Ports
-from bot.usecases.chat import BOT
 from bot.usecases.doubt import MAX_CANDIDATES, DoubtResolver
 from bot.usecases.ports import Change
+from bot.usecases.records import BOT
 from bot.usecases.settings import ServiceSettings
 
 log = logging.getLogger(__name__)

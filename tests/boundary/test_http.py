@@ -20,7 +20,14 @@ def test_health_readiness_and_metrics(bot, simulator):
     assert requests.get(f"{bot.url}/healthz", timeout=5).json() == {"ok": True, "started": True}
     ready = requests.get(f"{bot.url}/readyz", timeout=5)
     assert ready.status_code == 200
-    assert ready.json() == {"ok": True, "started": True, "slack": True, "database": True, "poller": True}
+    assert ready.json() == {
+        "ok": True,
+        "started": True,
+        "slack": True,
+        "database": True,
+        "poller": True,
+        "warnings": [],
+    }
     assert requests.get(f"{bot.url}/nowhere", timeout=5).status_code == 404
 
     request_id = file_request(bot)

@@ -130,7 +130,7 @@ def gb(value: float | None) -> str:
 def size(text: str) -> int:
     """Characters as Slack's clients count them (UTF-16 code units): an accented letter is one, an
     emoji outside the Basic Multilingual Plane two; never bytes, never an ASCII assumption."""
-    return len(text.encode("utf-16-le")) // 2
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2  # a lone surrogate (from JSON) counts one
 
 
 def text_size(node: object) -> int:

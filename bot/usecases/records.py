@@ -1,0 +1,16 @@
+"""What every use-case family names: the bot as an actor, and a request that must exist."""
+
+from __future__ import annotations
+
+from bot.domain import MigrationRequest, NotFound
+from bot.usecases.ports import Repository
+
+#: The actor of what pcc-bot does by itself, in the audit trail.
+BOT = "pcc-bot"
+
+
+def require(repo: Repository, request_id: int) -> MigrationRequest:
+    request = repo.get(request_id)
+    if request is None:
+        raise NotFound(f"request #{request_id} not found")
+    return request
