@@ -122,15 +122,20 @@ class Lifecycle(RuleBasedStateMachine):
             **TIMES,
         )
         self.repo = SqlRepository(self.path)
+        self.directory = self.groups()
         self.service = self._service()
         self.decisions: Counter[tuple[str, int]] = Counter()
+
+    def groups(self) -> FakeDirectory:
+        """The user groups the approvers name (a policy's model adds a security group)."""
+        return FakeDirectory({"SONCALL": frozenset({"UCAROL"})})
 
     def _service(self) -> PccService:
         return PccService(
             gateway=self.gateway,
             repo=self.repo,
             notifier=self.notifier,
-            directory=FakeDirectory({"SONCALL": frozenset({"UCAROL"})}),
+            directory=self.directory,
             settings=self.settings,
             clock=self.clock,
         )
