@@ -146,10 +146,12 @@ def listeners(
 
 def serve(http: bool, host: str, port: int | None, cfg: Config | None = None) -> int:
     from bot.app import build_runtime
+    from bot.ops import preflight
 
     cfg = cfg or config_module.load()
     logs.setup(cfg.log_level, cfg.log_format)
     cfg.require_for_serve(http)
+    preflight.check_credentials(cfg)  # made-up credentials stop here, not at the first call
     port = cfg.port if port is None else port
     runtime = build_runtime(cfg)
     stop = _stop_event()
