@@ -103,7 +103,7 @@ class Restores:
         return require(self._repo, request.id)
 
     def _refuse_if_active(self, spec: RestoreSpec, repository: BackupRepository) -> None:
-        active = self._repo.active_for_filer(spec.source_service, repository.repository_id)
+        active = self._repo.active_for_filer(spec.source_service, repository.repository_id, restore=True)
         if active is None:
             return
         taken = f"repository `{repository.name}` already has an active request: #{active.id} ({active.state})"

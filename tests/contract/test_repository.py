@@ -5,7 +5,7 @@ facts (its file, its WAL, databases of the first releases) at the end."""
 import re
 import sqlite3
 import threading
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -140,6 +140,22 @@ def test_one_active_request_per_filer_is_a_database_constraint(database):
         repo.add(new(), card_channel="COPS")
     repo.transition(first.id, State.PENDING, State.REJECTED, Change(actor="UBOB", action="rejected"), NOW)
     assert repo.add(new(), card_channel="COPS").id > first.id  # (PostgreSQL may skip ids: refused inserts)
+
+
+def test_a_restore_and_a_copy_of_the_same_number_are_apart(database):
+    """A restore's filer_id is its backup repository's id: repository 1234 does not hold datastore 1234,
+    nor the other way round; two restores of one repository still conflict."""
+    repo = SqlRepository(database)
+    try:
+        restore = replace(new(), route="batchRestore")
+        first = repo.add(restore, card_channel="COPS")
+        copy = repo.add(new(), card_channel="COPS")
+        assert repo.active_for_filer("pcc-192-0-2-15", 1234).id == copy.id
+        assert repo.active_for_filer("pcc-192-0-2-15", 1234, restore=True).id == first.id
+        with pytest.raises(Conflict, match=f"request #{first.id}, pending"):
+            repo.add(restore, card_channel="COPS")
+    finally:
+        repo.close()
 
 
 def test_a_notice_is_queued_once_per_key_and_sent_once(database):

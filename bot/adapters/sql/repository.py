@@ -35,6 +35,7 @@ from bot.domain import (
     StorageError,
     check_transition,
 )
+from bot.domain.restore import RESTORE_ROUTE
 from bot.support.locations import redact
 from bot.usecases.ports import Change
 
@@ -92,7 +93,9 @@ class SqlRepository(PlanTables, Outbox, Shared, Figures, ApprovalTables):
                 card = NoticeDraft(NoticeKind.CARD, "card", card_channel, "")
                 queue_notice(conn, card, draft.created_at, request_id=request_id)
         except IntegrityError as error:
-            active = self.active_for_filer(spec.source_service, spec.filer_id)
+            active = self.active_for_filer(
+                spec.source_service, spec.filer_id, restore=draft.route == RESTORE_ROUTE
+            )
             where = f" (request #{active.id}, {active.state})" if active else ""
             raise Conflict(
                 f"filer {spec.filer_id} of {spec.source_service} already has an active request{where}"
@@ -105,11 +108,20 @@ class SqlRepository(PlanTables, Outbox, Shared, Figures, ApprovalTables):
         rows = self._rows("SELECT * FROM requests WHERE id = :id", {"id": request_id})
         return to_request(rows[0]) if rows else None
 
-    def active_for_filer(self, source_service: str, filer_id: int) -> MigrationRequest | None:
+    def active_for_filer(
+        self, source_service: str, filer_id: int, *, restore: bool = False
+    ) -> MigrationRequest | None:
+        """The live request on this datastore (a copy), or on this backup repository (``restore``)."""
         rows = self._rows(
             "SELECT * FROM requests WHERE source_service = :service AND filer_id = :filer "
-            "AND state IN :states",
-            {"service": source_service, "filer": filer_id, "states": _ACTIVE},
+            "AND state IN :states AND (COALESCE(route, '') = :restore_route) = :restore",
+            {
+                "service": source_service,
+                "filer": filer_id,
+                "states": _ACTIVE,
+                "restore_route": RESTORE_ROUTE,
+                "restore": restore,
+            },
         )
         return to_request(rows[0]) if rows else None
 
