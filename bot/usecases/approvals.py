@@ -28,14 +28,15 @@ from bot.domain import (
     UsageError,
 )
 from bot.domain.policy import DEFAULT_RULE, Facts, Reason, Rule, Tally, mention
+from bot.domain.restore import RESTORE_ROUTE
 from bot.support.mrkdwn import esc
 from bot.usecases import messages
 from bot.usecases.base import Guard, Ports
 from bot.usecases.records import require
 from bot.usecases.settings import ServiceSettings
 
-#: The policy's name of each decision (`match.operation`).
-COPY, PLAN, RETRY, REMOVE_COPY = "copy", "plan", "retry", "remove copy"
+#: The policy's name of each decision (`match.operation`); a batch restore's approval is RESTORE.
+COPY, RESTORE, PLAN, RETRY, REMOVE_COPY = "copy", "restore", "plan", "retry", "remove copy"
 
 
 class Approvals:
@@ -53,7 +54,10 @@ class Approvals:
         )
 
     def rule(self, request: MigrationRequest, operation: str) -> Rule | None:
-        """The rule a decision on ``request`` falls under; None without a policy (today's rule)."""
+        """The rule a decision on ``request`` falls under; None without a policy (today's rule). The
+        approval of a batch restore (asked as COPY, the request's first decision) matches RESTORE."""
+        if operation == COPY and request.route == RESTORE_ROUTE:
+            operation = RESTORE
         return self.rule_of(request.spec, request.filer_size, operation)
 
     def rule_of(self, spec: MigrationSpec, size: str, operation: str) -> Rule | None:

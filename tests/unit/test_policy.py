@@ -13,6 +13,7 @@ from bot.adapters.slack.cards import card_message
 from bot.domain import Conflict, MigrationSpec, NotAllowed, OvhApiError, PlanState, State, UsageError
 from bot.domain.policy import Policy
 from bot.domain.policy_file import parse_policy
+from bot.domain.restore import RestoreSpec
 from handlers import actions, reasons
 from tests.unit.test_listeners import context
 from tests.world import World
@@ -159,6 +160,18 @@ def test_retry_and_remove_copy_follow_their_own_rules():
     assert world.gateway.removals == []
     assert decide.remove_copy(request.id, "UBOB", "restore-000100").state == State.REMOVING
     assert world.gateway.removals == [900]
+
+
+def test_a_batch_restore_follows_the_restore_rule_and_a_copy_does_not():
+    policy = '[[rule]]\nname = "restores"\nmatch = { operation = ["restore"] }\napprovals = 2\n'
+    world = World(approval_policy=_policy(policy))
+    decide = world.service.decisions
+    spec = RestoreSpec("pcc-dst", 20, "veeam-01")
+    restore = world.service.restores.request_restore(spec, requester="UALICE", channel="COPS")
+    assert decide.approve(restore.id, "UBOB").state == State.PENDING and world.gateway.restores == []
+    assert decide.approve(restore.id, "UCAROL").state == State.REPLICATING
+    assert len(world.gateway.restores) == 1
+    assert decide.approve(world.file().id, "UBOB").state == State.REPLICATING  # a copy: one approval
 
 
 def test_a_plan_holding_an_hds_datastore_needs_the_hds_rule():
