@@ -276,7 +276,13 @@ def _dispatch(args: argparse.Namespace) -> int:
         logs.setup("WARNING")
         console = _demo("console")
         return int(
-            console.run(speed=args.speed, user=args.user, db_path=args.db, locale=args.locale or cfg.locale)
+            console.run(
+                speed=args.speed,
+                user=args.user,
+                db_path=args.db,
+                locale=args.locale or cfg.locale,
+                policy=cfg.approval_policy,
+            )
         )
     if args.speed <= 0 or args.latency < 0:
         raise PccBotError("--speed must be above 0 and --latency at least 0")

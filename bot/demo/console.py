@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import html
+import json
 import os
 import re
 import sys
@@ -29,6 +30,7 @@ from bot.demo.simulator import (
     SimulatorServer,
 )
 from bot.demo.slack_standin import TEAM_ID, SlackCall, SlackStandIn, SlackStandInServer
+from bot.domain.policy import Policy
 from bot.support.i18n import DEFAULT_LOCALE
 
 CHANNEL = "COPS"
@@ -48,7 +50,7 @@ CLICKS = {
 #: request's id, and for adopt the task's).
 ABOUT_A_DOUBT = (ids.ADOPT, ids.CLOSE_NOT_STARTED)
 ACTION_OF = {word: action for action, word in CLICKS.items()}
-SHOWN_METHODS = ("chat.postMessage", "chat.update", "response_url", "file_upload")
+SHOWN_METHODS = ("chat.postMessage", "chat.update", "response_url", "file_upload", "views.open")
 CHANNEL_NAMES = {CHANNEL: "#ops", INCIDENT_CHANNEL: "#incident"}
 APPROVER_GROUP = "SONCALL"
 CONSOLE_HELP = f"""Console commands (you are acting as a Slack user):
@@ -56,13 +58,14 @@ CONSOLE_HELP = f"""Console commands (you are acting as a Slack user):
   approve N | reject N    click a request card's button (also: retry N, remove N, close N)
   adopt N TASK            adopt a candidate task for request N (a call in doubt)
   approve-plan P | reject-plan P | cancel-rest P   click a plan's button
+  answer TEXT             submit the form a click opened (a reason, or the name Remove copy asks)
   as NAME                 act as another user (alice files; bob and carol approve)
   wait SECONDS            let time pass and watch the replication (polled every 2 s)
   quit
 Approvers: bob (listed by id) and carol (member of user group {APPROVER_GROUP})."""
 
 #: The console's own commands (not slash commands) and their usage.
-CONSOLE_WORDS = {"as": "as NAME", "wait": "wait SECONDS"}
+CONSOLE_WORDS = {"as": "as NAME", "wait": "wait SECONDS", "answer": "answer TEXT"}
 _MENTION = re.compile(r"<@U([A-Z0-9]+)>")
 _CHANNEL_REF = re.compile(r"<#([A-Z0-9]+)(\|[^>]*)?>")
 
@@ -71,9 +74,26 @@ def user_id(name: str) -> str:
     return "U" + re.sub(r"[^A-Z0-9]", "", name.upper())
 
 
+def opened_view(call: SlackCall) -> dict[str, Any]:
+    """The modal a ``views.open`` carried (slack_sdk sends it as JSON text)."""
+    view = call.args.get("view") or {}
+    return dict(json.loads(view) if isinstance(view, str) else view)
+
+
+def _render_form(view: dict[str, Any]) -> str:
+    said = [
+        b["text"]["text"].strip("*") if b.get("type") == "section" else b.get("label", {}).get("text", "")
+        for b in view.get("blocks", [])
+        if b.get("type") in ("section", "input")
+    ]
+    return f"\n[a form opened, only you see it] {': '.join(said)}\n  type: answer TEXT"
+
+
 def render(call: SlackCall) -> str:
     """A message the bot sent, as terminal text."""
     args = call.args
+    if call.method == "views.open":
+        return _render_form(opened_view(call))
     if call.method == "file_upload":  # a CSV sent by direct message (`filers … csv`, `audit`)
         rows = str(args.get("content", "")).splitlines()
         shown = "\n".join(rows[:6]) + (f"\n… ({len(rows)} lines in all)" if len(rows) > 6 else "")
@@ -167,7 +187,38 @@ class Terminal:
                         return ":".join(value.split(":")[:2])
         return typed
 
-    def _dispatch(self, body: dict[str, Any]) -> None:
+    def _submit(self, typed: str) -> dict[str, Any] | None:
+        """The last form opened, submitted with ``typed`` in its field (a ``view_submission``)."""
+        opened = self.standin.standin.calls_to("views.open")
+        if not opened:
+            return None
+        view = opened_view(opened[-1])
+        field = next(b for b in view.get("blocks", []) if b.get("type") == "input")
+        element = field["element"]
+        value = {"type": element.get("type"), "value": typed}
+        view["state"] = {"values": {field["block_id"]: {element["action_id"]: value}}}
+        return {
+            "type": "view_submission",
+            "token": "console",
+            "api_app_id": "ACONSOLE",
+            "team": {"id": TEAM_ID, "domain": "console"},
+            "user": {"id": user_id(self.user), "username": self.user, "team_id": TEAM_ID},
+            "trigger_id": "console",
+            "view": view,
+        }
+
+    def _answer(self, typed: str, out: Callable[[str], None]) -> None:
+        body = self._submit(typed)
+        if body is None:
+            out("(no form is open: a click whose rule asks a reason opens one)")
+            return
+        said = self._dispatch(body)
+        errors = json.loads(said).get("errors") if said.startswith("{") else None
+        if errors:
+            out("(the form says: " + "; ".join(str(e) for e in errors.values()) + ")")
+
+    def _dispatch(self, body: dict[str, Any]) -> str:
+        """Send what Slack would; the immediate answer's body (a form's errors), else ""."""
         raise NotImplementedError
 
     def handle(self, line: str, out: Callable[[str], None]) -> bool:
@@ -188,6 +239,8 @@ class Terminal:
         elif head in ACTION_OF:
             usage = "adopt N TASK" if head == "adopt" else f"{head} N"
             out(f"usage: {usage} (type ? for console commands)")
+        elif head == "answer" and len(words) > 1:
+            self._answer(line.strip()[len(words[0]) :].strip(), out)
         elif head == "wait" and len(words) == 2 and words[1].isdigit():
             time.sleep(min(int(words[1]), 600))
         elif head in CONSOLE_WORDS:  # a console command with a bad argument is not a slash command
@@ -211,10 +264,11 @@ class Console(Terminal):
         request = self.runtime.repo.get(int(typed))
         return f"{typed}:{request.episode}" if request else typed
 
-    def _dispatch(self, body: dict[str, Any]) -> None:
+    def _dispatch(self, body: dict[str, Any]) -> str:
         assert self.runtime is not None
-        self.runtime.app.dispatch(BoltRequest(body=body, mode="socket_mode"))
+        answer = self.runtime.app.dispatch(BoltRequest(body=body, mode="socket_mode"))
         self.runtime.wait_idle(timeout=120)
+        return str(answer.body or "")
 
 
 class Screen:
@@ -267,9 +321,11 @@ def run(
     stdin: IO[str] = sys.stdin,
     stdout: IO[str] = sys.stdout,
     locale: str = DEFAULT_LOCALE,
+    policy: Policy | None = None,
 ) -> int:
     """The console; ``locale`` is the bot's language for the channel and for every console user (the
-    stand-in's users.info knows none of them, so each falls back to it)."""
+    stand-in's users.info knows none of them, so each falls back to it); ``policy`` is PCC_POLICY's
+    (a click whose rule asks a reason opens a form: `answer TEXT` submits it)."""
     screen = Screen(stdout)
     sim = SimulatorServer(Simulator(speed=speed)).start()
     standin = SlackStandInServer(
@@ -285,6 +341,7 @@ def run(
         incident_channel=INCIDENT_CHANNEL,
         poll_seconds=2,
         locale=locale,
+        approval_policy=policy,
     )
     runtime = build_runtime(config)
     runtime.start_background()

@@ -71,8 +71,8 @@ class Rehearsal(Terminal):
     out: Any = None
     session: requests.Session = field(default_factory=requests.Session)
 
-    def _dispatch(self, body: dict[str, Any]) -> None:
-        if body.get("type") == "block_actions":
+    def _dispatch(self, body: dict[str, Any]) -> str:
+        if body.get("type") in ("block_actions", "view_submission"):
             form = urlencode({"payload": json.dumps(body)})
         else:
             form = urlencode(body)
@@ -88,6 +88,7 @@ class Rehearsal(Terminal):
         if self.out is not None:
             self.out(f"(signed POST /slack/events: the server answered {answer.status_code}{shown})")
         self._wait_quiet(before)
+        return answer.text.strip()
 
     def _wait_quiet(self, before: int, longest: float = 20.0) -> None:
         """Until the stand-in has received something and then nothing for QUIET_SECONDS."""
