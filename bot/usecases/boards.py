@@ -7,6 +7,7 @@ Part of the service layer: it speaks to the chat only through the Notifier port.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from bot.domain import (
@@ -15,6 +16,8 @@ from bot.domain import (
     MigrationRequest,
     NotFound,
     NoticeNotDelivered,
+    Pause,
+    PlanState,
     State,
     StorageError,
 )
@@ -32,9 +35,18 @@ class Boards:
     """Posts and edits what stands in a channel: request cards, plan boards, the incident board."""
 
     def __init__(
-        self, *, repo: Repository, notifier: Notifier, clock: Clock, settings: ServiceSettings
+        self,
+        *,
+        repo: Repository,
+        notifier: Notifier,
+        clock: Clock,
+        settings: ServiceSettings,
+        paused: Callable[[], Pause | None] = lambda: None,
     ) -> None:
+        """``paused``: the pause in force (usecases/pause.py), which every board shows."""
         self._repo = repo
+        self._paused = paused
+        self._paused_shown = ""  # what the boards said of the pause when last refreshed
         self._notifier = notifier
         self._clock = clock
         self._settings = settings
@@ -74,7 +86,9 @@ class Boards:
         plan = self._repo.get_plan(plan_id)
         if plan is None:
             raise NotFound(f"plan #{plan_id} not found")
-        return PlanBoard(plan, tuple(self._repo.plan_items(plan_id)), self._clock.now())
+        live = plan.state in (PlanState.PENDING, PlanState.APPROVED)
+        paused = self.paused_words() if live else ""
+        return PlanBoard(plan, tuple(self._repo.plan_items(plan_id)), self._clock.now(), paused)
 
     def post_plan_once(self, plan_id: int) -> PlanBoard | None:
         """Post a plan's board unless it stands already; the board posted, or None."""
@@ -108,7 +122,20 @@ class Boards:
         self._plan_edits[plan_id], self._plan_digests[plan_id] = now, board.digest()
         self._plans_due.discard(plan_id)
 
+    def paused_words(self) -> str:
+        """What the boards say of the pause (empty: not paused), in the channel's language."""
+        pause = self._paused()
+        return pause.words(markup=True).render(self._settings.locale) if pause else ""
+
     def refresh_plans(self) -> None:
+        """The boards waiting for their next edit; every live board when the pause began or ended
+        (on this replica or another: read at each tick)."""
+        paused = self.paused_words()
+        if paused != self._paused_shown:
+            self._paused_shown = paused
+            live = self._repo.plans_in_states([PlanState.PENDING, PlanState.APPROVED])
+            self._plans_due.update(plan.id for plan in live)
+            self.refresh_board()
         for plan_id in sorted(self._plans_due):
             self.refresh_plan(plan_id, at_once=True)
 
@@ -123,6 +150,7 @@ class Boards:
             active=tuple(active),
             done=sum(counts.get(s.value, 0) for s in COPIED_STATES),
             failed=counts.get(State.FAILED.value, 0),
+            paused=self.paused_words(),
         )
         saved = self._repo.board(channel)
         if saved is None and not (board.active or board.done or board.failed):

@@ -266,6 +266,8 @@ def board_message(board: Board) -> Message:
     message: the counts by state, the requests that need a person first, and what is not shown said."""
     title = f"Datastore copies: {len(board.active)} active, {board.done} done, {board.failed} failed"
     head = [header(title)]
+    if board.paused:  # nothing is sent until an approver resumes: said first
+        head.append(section(f":double_vertical_bar: *{board.paused}*"))
     if board.active:
         counts: dict[State, int] = {}
         for r in board.active:

@@ -1,0 +1,193 @@
+"""The runtime pause at the process boundary: a plan of 40 paused mid-dispatch by `/pcc pause`, or
+restarted with PCC_READ_ONLY=1 after its dispatch was cut, sends nothing more (POSTs counted at the
+simulator) until it is resumed; its board says who paused and why; then the rest is sent, each once."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.adapters.slack import ids
+from bot.adapters.sql.repository import SqlRepository
+from bot.demo.simulator import large_pcc
+from bot.domain import AuditEntry, Pause, PlanState, State
+from tests.helpers import INCIDENT, POST_ROUTE, Bots, RunningBot, file_request, start_bot, stop_bot
+
+BIG = "pcc-192-0-2-99"
+CUT_AT = 10  # POSTs sent when the pause comes
+LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class AfterPost(list):  # type: ignore[type-arg]
+    """The simulator's call log, calling ``hook`` once when the ``at``-th POST has run (before its
+    answer leaves): what a person does while that POST is in flight."""
+
+    def __init__(self, at: int, hook: Callable[[], None]) -> None:
+        super().__init__()
+        self._at, self._hook = at, hook
+
+    def append(self, call) -> None:
+        super().append(call)
+        posts = [c for c in self if c.method == "POST" and re.search(POST_ROUTE, c.path)]
+        if call.method == "POST" and len(posts) == self._at:
+            self._hook()
+
+
+def posted(simulator) -> list[int]:
+    return [json.loads(c.body)["filerId"] for c in simulator.sim.calls_to("POST", POST_ROUTE)]
+
+
+def plan_boards(bot: RunningBot) -> list[str]:
+    """Each plan card posted or edited, in order."""
+    calls = [c for c in bot.slack.standin.calls if c.method in ("chat.postMessage", "chat.update")]
+    return [
+        json.dumps(c.args.get("blocks"), ensure_ascii=False)
+        for c in calls
+        if c.status == 200 and "Plan #" in str(c.args.get("text"))
+    ]
+
+
+def until(check: Callable[[], bool], seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "not reached in time"
+        time.sleep(0.05)
+
+
+def file_plan_of_40(bot: RunningBot, simulator) -> int:
+    simulator.sim.inventory[BIG] = large_pcc(40)
+    bot.command(f"plan {BIG} 2001 pcc-192-0-2-50 1515")
+    bot.settle()
+    (plan,) = bot.runtime.repo.recent_plans(1)
+    assert len(plan.items) == 40
+    return plan.id
+
+
+def queued(bot: RunningBot, plan_id: int) -> int:
+    return sum(i.state == State.PENDING for i in bot.runtime.repo.plan_items(plan_id))
+
+
+@pytest.fixture
+def roomy(config):
+    """The bot's configuration with room in the OVHcloud budget: these tests are not about pacing."""
+    return replace(config, ovh_rate=600)
+
+
+@pytest.fixture
+def bot(roomy, slack):
+    running = start_bot(roomy, slack)
+    yield running
+    stop_bot(running)
+
+
+@pytest.fixture
+def bots(roomy, slack):
+    started = Bots(roomy, slack)
+    yield started
+    started.stop_all()
+
+
+def test_pcc_pause_stops_an_approved_plan_mid_dispatch_until_pcc_resume(bot, simulator):
+    plan_id = file_plan_of_40(bot, simulator)
+    single = file_request(bot)  # a request of its own, to be approved while paused
+
+    def pause_now() -> None:  # a person pauses while the 10th POST is in flight
+        threading.Thread(
+            target=bot.command, args=("pause IAM rights being checked",), kwargs={"user": "UBOB"}
+        ).start()
+        until(lambda: bot.runtime.repo.pause() is not None)
+
+    simulator.sim.calls = AfterPost(CUT_AT, pause_now)
+    bot.click(ids.APPROVE_PLAN, str(plan_id), user="UBOB")
+    bot.settle()
+    assert len(posted(simulator)) == CUT_AT and queued(bot, plan_id) == 40 - CUT_AT
+
+    for _ in range(3):  # ticks while paused resume nothing
+        bot.runtime.service.poll_once()
+        bot.settle()
+    assert len(posted(simulator)) == CUT_AT
+    paused = "paused by <@UBOB> since"
+    assert paused in plan_boards(bot)[-1] and "IAM rights being checked" in plan_boards(bot)[-1]
+    assert any(f"pcc-bot is {paused}" in r for r in bot.replies())
+
+    bot.click(ids.APPROVE, str(single), user="UBOB")  # a person's click is refused, and says why
+    bot.command("resume", user="UALICE")  # not an approver
+    bot.settle()
+    assert bot.runtime.repo.get(single).state == State.PENDING and len(posted(simulator)) == CUT_AT
+    refusals = bot.replies()[-2:]
+    assert "paused by UBOB since" in refusals[0] and "IAM rights being checked" in refusals[0]
+    assert "only the approvers listed in PCC_APPROVERS can resume" in refusals[1]
+
+    bot.command("resume", user="UCAROL")  # a member of the approvers' group
+    bot.settle()
+    assert "pcc-bot resumed" in bot.replies()[-1]
+    bot.runtime.service.poll_once()  # the next tick resumes the dispatch
+    bot.settle()
+    until(lambda: queued(bot, plan_id) == 0)
+    sent = posted(simulator)
+    assert len(sent) == 40 and sorted(sent) == sorted(set(sent))  # the rest, each exactly once
+    assert "paused by" not in plan_boards(bot)[-1]
+    lines = [
+        (e.actor, e.action, e.detail) for e, about in bot.runtime.repo.audit_since(LONG_AGO) if about is None
+    ]
+    assert lines[0] == ("UBOB", "paused", "IAM rights being checked") and lines[1][:2] == (
+        "UCAROL",
+        "resumed",
+    )
+
+
+def test_a_restart_with_pcc_read_only_sends_nothing_until_restarted_without_it(bots: Bots, roomy, simulator):
+    bot = bots.start()
+    plan_id = file_plan_of_40(bot, simulator)
+
+    def stop_dispatch() -> None:  # the process stops mid-dispatch: its dispatch is cut after 10 POSTs
+        repo = SqlRepository(roomy.db_path)
+        try:
+            repo.start_pause(
+                Pause("UTEST", "cut", now()), AuditEntry(None, now(), "UTEST", "paused", None, None)
+            )
+        finally:
+            repo.close()
+
+    simulator.sim.calls = AfterPost(CUT_AT, stop_dispatch)
+    bot.click(ids.APPROVE_PLAN, str(plan_id), user="UBOB")
+    bot.settle()
+    bots.stop(bot)
+    repo = SqlRepository(roomy.db_path)
+    repo.end_pause(AuditEntry(None, now(), "UTEST", "resumed", None, None))  # as after a crash
+    repo.close()
+    assert len(posted(simulator)) == CUT_AT
+
+    read_only = Bots(replace(roomy, read_only=True), bots._slack)
+    try:
+        bot = read_only.start()  # reconcile and ticks: the dispatch is not resumed
+        bot.runtime.service.poll_once()
+        bot.settle()
+        assert len(posted(simulator)) == CUT_AT
+        assert queued(bot, plan_id) == 40 - CUT_AT
+        assert "paused by `PCC_READ_ONLY` since" in plan_boards(bot)[-1]
+        bot.command("resume", user="UBOB")
+        bot.settle()
+        assert "only a restart without it resumes this process" in bot.replies()[-1]
+    finally:
+        read_only.stop_all()
+
+    bot = bots.start()  # without the switch: the dispatch resumes by itself
+    bot.settle()
+    until(lambda: queued(bot, plan_id) == 0)
+    sent = posted(simulator)
+    assert len(sent) == 40 and sorted(sent) == sorted(set(sent))
+    assert bot.runtime.repo.get_plan(plan_id).state == PlanState.APPROVED
+    room = [c for c in bot.slack.standin.calls_to("chat.postMessage") if c.args["channel"] == INCIDENT]
+    assert room
