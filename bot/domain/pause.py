@@ -47,10 +47,18 @@ class Paused(PccBotError):
 
     def __init__(self, pause: Pause, what: Text) -> None:
         self.pause = pause
-        said = _(
-            "pcc-bot is {paused}: {what} waits, nothing was sent to OVHcloud. An approver resumes it with "
-            "`/pcc resume`.",
-            paused=pause.words(),
-            what=what,
+        said = (
+            _(
+                "pcc-bot is in read-only mode (`PCC_READ_ONLY=1`): {what} is switched off, nothing was sent "
+                "to OVHcloud. Listing, status, cancel and reject still work.",
+                what=what,
+            )
+            if pause.by_switch
+            else _(
+                "pcc-bot is {paused}: {what} waits, nothing was sent to OVHcloud. An approver resumes it "
+                "with `/pcc resume`.",
+                paused=pause.words(),
+                what=what,
+            )
         )
         super().__init__(str(said), markup=None, text=said)

@@ -5,8 +5,9 @@ one rule of every mutating call, asked before each POST:
   and the plans' tick resumes it only once pcc-bot is resumed;
 - the expiry: a datastore still queued past its ``expires_at`` (set at approval from the TTL) is expired
   with its reason on the board, never sent;
-- the rules, on fresh reads (not the inventory cache), when a dispatch starts and again every
-  ``RULES_FRESH_FOR`` while it runs: a destination that lost HDS or PCI-DSS meanwhile gets nothing, and
+- the rules, on fresh reads (not the inventory cache), when a dispatch starts (unless the approval
+  checked them less than ``RULES_FRESH_FOR`` ago) and again every ``RULES_FRESH_FOR`` while it runs:
+  a destination that lost HDS or PCI-DSS meanwhile gets nothing, and
   each datastore still queued is cancelled with the rule's words on the board;
 - ``SAME_REFUSALS`` identical refusals in a row (the same OVHcloud error, a missing IAM right say):
   the dispatch stops, says so once in the plan's thread and the incident room, and holds the rest
@@ -20,7 +21,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from bot.domain import (
     BudgetSpent,
@@ -88,7 +89,10 @@ class Dispatch:
         queued = self.sendable(self._repo.plan_items(plan.id))
         if not queued or self.paused():
             return
-        rules_read: datetime | None = None
+        # The approval checked the rules a moment ago: a pass that starts later (resumed after a pause,
+        # a restart, a budget stop) reads them again, fresh, and so does a pass every minute it runs.
+        decided = plan.decided_at
+        rules_read = decided if decided and self._clock.now() - decided < RULES_FRESH_FOR else None
         problems: list[str] = []
         last, streak = None, 0  # the last refusal, and how many times in a row
         for item in queued:
