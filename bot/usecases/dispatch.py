@@ -89,10 +89,12 @@ class Dispatch:
         queued = self.sendable(self._repo.plan_items(plan.id))
         if not queued or self.paused():
             return
-        # The approval checked the rules a moment ago: a pass that starts later (resumed after a pause,
-        # a restart, a budget stop) reads them again, fresh, and so does a pass every minute it runs.
-        decided = plan.decided_at
-        rules_read = decided if decided and self._clock.now() - decided < RULES_FRESH_FOR else None
+        # The approval checked the rules a moment ago: the pass it starts relies on that; a pass that
+        # resumes (after a pause, a restart, a budget stop) reads them again, fresh, and so does a pass
+        # every minute it runs.
+        decided, untouched = plan.decided_at, len(queued) == len(plan.items)
+        just_approved = untouched and decided is not None and self._clock.now() - decided < RULES_FRESH_FOR
+        rules_read = decided if just_approved else None
         problems: list[str] = []
         last, streak = None, 0  # the last refusal, and how many times in a row
         for item in queued:
