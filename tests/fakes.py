@@ -221,12 +221,12 @@ class FakeNotifier:
             self.failures -= 1
             raise domain.NoticeNotDelivered("Slack answered 429 ratelimited", retry_after=2)
 
-    def post_card(self, request: domain.MigrationRequest) -> MessageRef:
+    def post_card(self, request: domain.MigrationRequest, paused: str = "") -> MessageRef:
         self._maybe_fail()
         self.cards.append(request)
         return MessageRef(request.channel, f"100.{next(self._ts)}")
 
-    def update_card(self, request: domain.MigrationRequest) -> None:
+    def update_card(self, request: domain.MigrationRequest, paused: str = "") -> None:
         self._maybe_fail()
         self.updates.append(request)
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from bot.domain import (
+    ACTIVE_STATES,
     COPIED_STATES,
     IN_FLIGHT_STATES,
     MigrationRequest,
@@ -27,6 +28,8 @@ from bot.usecases.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
+#: The cards that say when pcc-bot is paused: those whose next step is a mutating call.
+_PAUSE_SHOWN = ACTIVE_STATES | {State.FAILED}
 #: A plan's board is edited at most this often while its datastores move (Slack's chat.update is tier 3).
 PLAN_EDIT_EVERY = timedelta(seconds=3)
 
@@ -63,7 +66,7 @@ class Boards:
         if request.card_ts is None:
             return  # the card is still queued; it will be posted with the current state
         try:
-            self._notifier.update_card(request)
+            self._notifier.update_card(request, self._card_paused(request))
         except NoticeNotDelivered as error:
             log.warning("request #%d: card not updated (%s); the next change retries", request_id, error)
             return
@@ -74,7 +77,9 @@ class Boards:
         posted again; storing its ts is retried instead."""
         if request.card_ts is not None:
             return
-        ref = self._unsaved_cards.get(request.id) or self._notifier.post_card(request)
+        ref = self._unsaved_cards.get(request.id) or self._notifier.post_card(
+            request, self._card_paused(request)
+        )
         self._unsaved_cards[request.id] = ref
         try:
             self._repo.set_card(request.id, ref.channel, ref.ts)
@@ -122,6 +127,10 @@ class Boards:
         self._plan_edits[plan_id], self._plan_digests[plan_id] = now, board.digest()
         self._plans_due.discard(plan_id)
 
+    def _card_paused(self, request: MigrationRequest) -> str:
+        """What a card whose next step is a mutating call (approve, retry) says of the pause."""
+        return self.paused_words() if request.state in _PAUSE_SHOWN else ""
+
     def paused_words(self) -> str:
         """What the boards say of the pause (empty: not paused), in the channel's language."""
         pause = self._paused()
@@ -136,6 +145,9 @@ class Boards:
             live = self._repo.plans_in_states([PlanState.PENDING, PlanState.APPROVED])
             self._plans_due.update(plan.id for plan in live)
             self.refresh_board()
+            for request in self._repo.in_states(sorted(_PAUSE_SHOWN)):
+                if request.plan_id is None:  # a plan's datastores: its board says it
+                    self.refresh_card(request.id)
         for plan_id in sorted(self._plans_due):
             self.refresh_plan(plan_id, at_once=True)
 

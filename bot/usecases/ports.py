@@ -275,9 +275,11 @@ class MessageRef:
 class Notifier(Protocol):
     """Posts to the chat. Raises ``NoticeNotDelivered`` when the chat did not accept a message."""
 
-    def post_card(self, request: MigrationRequest) -> MessageRef: ...
+    def post_card(self, request: MigrationRequest, paused: str = "") -> MessageRef:
+        """``paused``: what the card says of the pause (PlanBoard.paused), empty when not paused."""
+        ...
 
-    def update_card(self, request: MigrationRequest) -> None: ...
+    def update_card(self, request: MigrationRequest, paused: str = "") -> None: ...
 
     def post_text(
         self, channel: str, text: str, thread_ts: str | None = None, offer: Offer | None = None

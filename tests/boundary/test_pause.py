@@ -121,6 +121,18 @@ def test_pcc_pause_stops_an_approved_plan_mid_dispatch_until_pcc_resume(bot, sim
     assert paused in plan_boards(bot)[-1] and "IAM rights being checked" in plan_boards(bot)[-1]
     assert any(f"pcc-bot is {paused}" in r for r in bot.replies())
 
+    card = [
+        json.dumps(c.args["blocks"])
+        for c in bot.slack.standin.calls_to("chat.update")
+        if f"request #{single}:" in str(c.args["text"])
+    ]
+    assert paused in card[-1]  # the card of a request waiting for a click says it too
+    room = [
+        json.dumps(c.args["blocks"])
+        for c in bot.slack.standin.calls
+        if c.args.get("channel") == INCIDENT and "Datastore copies" in str(c.args.get("text"))
+    ]
+    assert paused in room[-1]  # and the incident room's board
     bot.click(ids.APPROVE, str(single), user="UBOB")  # a person's click is refused, and says why
     bot.command("resume", user="UALICE")  # not an approver
     bot.settle()
