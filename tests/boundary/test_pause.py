@@ -18,7 +18,7 @@ from bot.adapters.slack import ids
 from bot.adapters.sql.repository import SqlRepository
 from bot.demo.simulator import large_pcc
 from bot.domain import AuditEntry, Pause, PlanState, State
-from tests.helpers import INCIDENT, POST_ROUTE, Bots, RunningBot, file_request, start_bot, stop_bot
+from tests.helpers import INCIDENT, POST_ROUTE, Bots, RunningBot, Serving, file_request, start_bot, stop_bot
 
 BIG = "pcc-192-0-2-99"
 CUT_AT = 10  # POSTs sent when the pause comes
@@ -291,3 +291,38 @@ def test_three_identical_refusals_stop_the_dispatch_and_say_so_once(bot, simulat
     until(lambda: queued(bot, plan_id) == 0)
     sent = posted(simulator)
     assert len(sent) == 8 and sorted(sent) == sorted(set(sent))
+
+
+@pytest.mark.timeout(240)  # three process starts and a dispatch: more than the suite's 60 s
+def test_a_plan_killed_mid_dispatch_then_started_read_only_sends_nothing_more(tmp_path, simulator, slack):
+    """The issue's case, in real processes: `kill -9` mid-dispatch, a restart with PCC_READ_ONLY=1 (its
+    start-up reconcile and its ticks every second resume nothing), then one without it."""
+    simulator.sim.inventory[BIG] = large_pcc(40)
+    simulator.sim.latency = 0.1  # each call a real round trip: the dispatch lasts a few seconds
+    bot = Serving(tmp_path, simulator, slack, PCC_OVH_RATE="600")
+    try:
+        bot.command(f"plan {BIG} 2001 pcc-192-0-2-50 1515")
+        assert slack.standin.wait_for(
+            "chat.postMessage", 1, timeout=20, where=lambda c: "Plan #1" in str(c.args["text"])
+        )
+        bot.click(ids.APPROVE_PLAN, "1", user="UBOB")
+        until(lambda: len(posted(simulator)) >= CUT_AT)
+        bot.kill()
+        cut = len(posted(simulator))
+        assert cut < 40
+        bot.env["PCC_READ_ONLY"] = "1"
+        bot.proc = bot.start()
+        assert slack.standin.wait_for(
+            "chat.update", 1, timeout=20, where=lambda c: "paused by `PCC_READ_ONLY`" in json.dumps(c.args)
+        )
+        time.sleep(4)  # four ticks
+        assert len(posted(simulator)) == cut  # nothing more
+        bot.kill()
+        del bot.env["PCC_READ_ONLY"]
+        bot.proc = bot.start()
+        until(lambda: len(posted(simulator)) >= 39, seconds=60)
+        time.sleep(3)  # the last POST, if any, and nothing beyond
+    finally:
+        bot.proc.kill()
+    sent = posted(simulator)
+    assert sorted(sent) == sorted(set(sent)) and len(sent) in (39, 40)  # each once (one may be cut mid-call)
