@@ -98,6 +98,36 @@ def bots(roomy, slack):
     started.stop_all()
 
 
+PAUSED = "paused by <@UBOB> since"
+
+
+def last_about(bot: RunningBot, channel: str | None, text: str) -> str:
+    """The blocks of the newest message posted or edited (in ``channel``) whose text has ``text``."""
+    calls = [
+        c
+        for c in bot.slack.standin.calls
+        if c.status == 200 and text in str(c.args.get("text")) and channel in (None, c.args.get("channel"))
+    ]
+    return json.dumps(calls[-1].args.get("blocks"))
+
+
+def _every_board_says_who_paused_and_why(bot: RunningBot, single: int) -> None:
+    assert PAUSED in plan_boards(bot)[-1] and "IAM rights being checked" in plan_boards(bot)[-1]
+    assert any(f"pcc-bot is {PAUSED}" in r for r in bot.replies())
+    assert PAUSED in last_about(bot, None, f"request #{single}:")  # a card waiting for a click
+    assert PAUSED in last_about(bot, INCIDENT, "Datastore copies")  # the incident room's board
+
+
+def _clicks_are_refused_saying_why(bot: RunningBot, simulator, single: int) -> None:
+    bot.click(ids.APPROVE, str(single), user="UBOB")
+    bot.command("resume", user="UALICE")  # not an approver
+    bot.settle()
+    assert bot.runtime.repo.get(single).state == State.PENDING and len(posted(simulator)) == CUT_AT
+    refusals = bot.replies()[-2:]
+    assert "paused by UBOB since" in refusals[0] and "IAM rights being checked" in refusals[0]
+    assert "only the approvers listed in PCC_APPROVERS can resume" in refusals[1]
+
+
 def test_pcc_pause_stops_an_approved_plan_mid_dispatch_until_pcc_resume(bot, simulator):
     plan_id = file_plan_of_40(bot, simulator)
     single = file_request(bot)  # a request of its own, to be approved while paused
@@ -112,34 +142,12 @@ def test_pcc_pause_stops_an_approved_plan_mid_dispatch_until_pcc_resume(bot, sim
     bot.click(ids.APPROVE_PLAN, str(plan_id), user="UBOB")
     bot.settle()
     assert len(posted(simulator)) == CUT_AT and queued(bot, plan_id) == 40 - CUT_AT
-
     for _ in range(3):  # ticks while paused resume nothing
         bot.runtime.service.poll_once()
         bot.settle()
     assert len(posted(simulator)) == CUT_AT
-    paused = "paused by <@UBOB> since"
-    assert paused in plan_boards(bot)[-1] and "IAM rights being checked" in plan_boards(bot)[-1]
-    assert any(f"pcc-bot is {paused}" in r for r in bot.replies())
-
-    card = [
-        json.dumps(c.args["blocks"])
-        for c in bot.slack.standin.calls_to("chat.update")
-        if f"request #{single}:" in str(c.args["text"])
-    ]
-    assert paused in card[-1]  # the card of a request waiting for a click says it too
-    room = [
-        json.dumps(c.args["blocks"])
-        for c in bot.slack.standin.calls
-        if c.args.get("channel") == INCIDENT and "Datastore copies" in str(c.args.get("text"))
-    ]
-    assert paused in room[-1]  # and the incident room's board
-    bot.click(ids.APPROVE, str(single), user="UBOB")  # a person's click is refused, and says why
-    bot.command("resume", user="UALICE")  # not an approver
-    bot.settle()
-    assert bot.runtime.repo.get(single).state == State.PENDING and len(posted(simulator)) == CUT_AT
-    refusals = bot.replies()[-2:]
-    assert "paused by UBOB since" in refusals[0] and "IAM rights being checked" in refusals[0]
-    assert "only the approvers listed in PCC_APPROVERS can resume" in refusals[1]
+    _every_board_says_who_paused_and_why(bot, single)
+    _clicks_are_refused_saying_why(bot, simulator, single)
 
     bot.command("resume", user="UCAROL")  # a member of the approvers' group
     bot.settle()
@@ -150,13 +158,10 @@ def test_pcc_pause_stops_an_approved_plan_mid_dispatch_until_pcc_resume(bot, sim
     sent = posted(simulator)
     assert len(sent) == 40 and sorted(sent) == sorted(set(sent))  # the rest, each exactly once
     assert "paused by" not in plan_boards(bot)[-1]
-    lines = [
-        (e.actor, e.action, e.detail) for e, about in bot.runtime.repo.audit_since(LONG_AGO) if about is None
-    ]
-    assert lines[0] == ("UBOB", "paused", "IAM rights being checked") and lines[1][:2] == (
-        "UCAROL",
-        "resumed",
-    )
+    audit = bot.runtime.repo.audit_since(LONG_AGO)
+    lines = [(e.actor, e.action, e.detail) for e, about in audit if about is None]
+    assert lines[0] == ("UBOB", "paused", "IAM rights being checked")
+    assert lines[1][:2] == ("UCAROL", "resumed")
 
 
 def test_a_restart_with_pcc_read_only_sends_nothing_until_restarted_without_it(bots: Bots, roomy, simulator):
