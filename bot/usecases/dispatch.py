@@ -6,7 +6,8 @@ one rule of every mutating call, asked before each POST:
 - the expiry: a datastore still queued past its ``expires_at`` (set at approval from the TTL) is expired
   with its reason on the board, never sent;
 - the rules, on fresh reads (not the inventory cache), when a dispatch starts (unless the approval
-  checked them less than ``RULES_FRESH_FOR`` ago) and again every ``RULES_FRESH_FOR`` while it runs:
+  checked them less than ``RULES_FRESH_FOR`` ago and no pause came between) and again every
+  ``RULES_FRESH_FOR`` while it runs:
   a destination that lost HDS or PCI-DSS meanwhile gets nothing, and
   each datastore still queued is cancelled with the rule's words on the board;
 - ``SAME_REFUSALS`` identical refusals in a row (the same OVHcloud error, a missing IAM right say):
@@ -76,6 +77,7 @@ class Dispatch:
         self._settings = settings
         self._decisions = decisions
         self._switch = switch
+        self._paused_plans: set[int] = set()  # plans whose dispatch a pause stopped (in this process)
 
     def paused(self) -> bool:
         return self._switch is not None and self._switch.current() is not None
@@ -89,18 +91,18 @@ class Dispatch:
         queued = self.sendable(self._repo.plan_items(plan.id))
         if not queued or self.paused():
             return
-        # The approval checked the rules a moment ago: the pass it starts relies on that; a pass that
-        # resumes (after a pause, a restart, a budget stop) reads them again, fresh, and so does a pass
-        # every minute it runs.
-        decided, untouched = plan.decided_at, len(queued) == len(plan.items)
-        just_approved = untouched and decided is not None and self._clock.now() - decided < RULES_FRESH_FOR
-        rules_read = decided if just_approved else None
+        # The approval checked the rules: for a minute that check stands, unless a pause came between
+        # (a pause may be for that very reason); then they are read fresh, and again every minute.
+        decided = plan.decided_at
+        recent = decided is not None and self._clock.now() - decided < RULES_FRESH_FOR
+        rules_read = decided if recent and plan.id not in self._paused_plans else None
         problems: list[str] = []
         last, streak = None, 0  # the last refusal, and how many times in a row
         for item in queued:
             now = self._clock.now()
             if rules_read is None or now - rules_read >= RULES_FRESH_FOR:
                 problems, rules_read = self._rules(plan), now
+                self._paused_plans.discard(plan.id)
             if now >= item.expires_at:
                 at = f"{item.expires_at:%Y-%m-%d %H:%M}"
                 self._stop(item, State.EXPIRED, _("not sent before {at} UTC: the approval expired", at=at))
@@ -136,6 +138,8 @@ class Dispatch:
         try:
             self._decisions.launch(item, decision)
         except (Paused, BudgetSpent) as error:  # not sent, back to pending
+            if isinstance(error, Paused):
+                self._paused_plans.add(plan.id)
             log.warning("plan #%d: dispatch stopped at request #%d: %s", plan.id, item.id, error)
             return False
         except OvhApiError as error:  # this datastore only: the others go on

@@ -72,10 +72,9 @@ class Pausing:
         pause = Pause(user, reason.strip(), now)
         line = AuditEntry(None, now, user, "paused", None, None, pause.reason)
         if not self._repo.start_pause(pause, line):
-            current = self._repo.pause()
-            if current is not None:
-                said = _("pcc-bot is already {paused}", paused=current.words())
-                raise Conflict(str(said), text=said)
+            current = self._repo.pause() or pause  # resumed meanwhile: pausing again is for the person
+            said = _("pcc-bot is already {paused}", paused=current.words())
+            raise Conflict(str(said), text=said)
         log.warning("pcc-bot paused by %s: %s", user, pause.reason)
         self.shown()
         return pause

@@ -300,11 +300,14 @@ class Plans:
             self._chat.deliver()
 
     def release_held(self, user: str) -> int:
-        """`/pcc resume`: the datastores a stopped dispatch holds are sent again (by the dispatch)."""
+        """`/pcc resume`: the datastores a stopped dispatch holds are queued again, and this replica's
+        dispatches go on at once (the others' at their next tick); how many were held."""
         approved = self._repo.plans_in_states([PlanState.APPROVED])
         released = self._dispatcher.release(approved, user)
         for plan in approved:
             self._chat.refresh_plan(plan.id, at_once=True)
+            if self._dispatcher.sendable(self._repo.plan_items(plan.id)):
+                self.dispatch_later(plan.id)
         return released
 
     def tick(self) -> None:

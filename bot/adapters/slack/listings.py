@@ -135,7 +135,8 @@ def resumed_message(ended: Pause | None, released: int, locale: str = DEFAULT_LO
     if ended is not None:
         parts.append(
             _(
-                ":arrow_forward: pcc-bot resumed ({paused}); dispatches go on at the next tick.",
+                ":arrow_forward: pcc-bot resumed ({paused}); the dispatches it stopped go on now (on the "
+                "other replicas at their next tick).",
                 paused=ended.words(markup=True),
             )
         )
