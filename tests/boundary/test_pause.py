@@ -331,3 +331,36 @@ def test_a_plan_killed_mid_dispatch_then_started_read_only_sends_nothing_more(tm
         bot.proc.kill()
     sent = posted(simulator)
     assert sorted(sent) == sorted(set(sent)) and len(sent) in (39, 40)  # each once (one may be cut mid-call)
+
+
+@pytest.mark.timeout(240)  # two process starts on PostgreSQL and a dispatch
+def test_a_pause_on_one_replica_stops_the_dispatch_running_on_the_other(tmp_path, simulator, slack, postgres):
+    """Two `serve` processes on one PostgreSQL: the plan dispatches on b (the approval came through b),
+    `/pcc pause` goes through a; b sends at most the POST already in flight, then nothing until a
+    `/pcc resume` (through a again); then every datastore is POSTed exactly once."""
+    simulator.sim.inventory[BIG] = large_pcc(40)
+    simulator.sim.latency = 0.1
+    url = postgres.fresh(migrated=False)
+    env = {"PCC_DATABASE_URL": url, "PCC_OVH_RATE": "600"}
+    a, b = (Serving(tmp_path / name, simulator, slack, **env) for name in ("a", "b"))
+    repo = SqlRepository(url)
+    try:
+        a.command(f"plan {BIG} 2001 pcc-192-0-2-50 1515")
+        until(lambda: bool(repo.recent_plans(1)), seconds=30)
+        b.click(ids.APPROVE_PLAN, "1", user="UBOB")
+        until(lambda: len(posted(simulator)) >= CUT_AT, seconds=30)
+        a.command("pause replica drill", user="UBOB")
+        until(lambda: repo.pause() is not None)
+        at_pause = len(posted(simulator))
+        time.sleep(4)  # b's dispatch asks at its next POST; the ticks of both resume nothing
+        stopped = len(posted(simulator))
+        assert stopped <= at_pause + 1 and stopped < 40, (at_pause, stopped)
+        a.command("resume", user="UCAROL")
+        until(lambda: len(posted(simulator)) >= 40, seconds=60)
+        time.sleep(2)  # and nothing beyond
+    finally:
+        for server in (a, b):
+            server.proc.kill()
+        repo.close()
+    sent = posted(simulator)
+    assert len(sent) == 40 and sorted(sent) == sorted(set(sent))
