@@ -18,6 +18,7 @@ from bot.adapters.slack import ids
 from bot.adapters.sql.repository import SqlRepository
 from bot.demo.simulator import large_pcc
 from bot.domain import AuditEntry, Pause, PlanState, State
+from tests import scrape
 from tests.helpers import INCIDENT, POST_ROUTE, Bots, RunningBot, Serving, file_request, start_bot, stop_bot
 
 BIG = "pcc-192-0-2-99"
@@ -322,6 +323,7 @@ def test_a_plan_killed_mid_dispatch_then_started_read_only_sends_nothing_more(tm
         )
         time.sleep(4)  # four ticks
         assert len(posted(simulator)) == cut  # nothing more
+        assert scrape.total(bot.metrics(), "pcc_paused") == 1  # and /metrics says why
         bot.kill()
         del bot.env["PCC_READ_ONLY"]
         bot.proc = bot.start()
