@@ -91,6 +91,14 @@ class Dispatch:
         queued = self.sendable(self._repo.plan_items(plan.id))
         if not queued or self.paused():
             return
+        stopped: list[tuple[int, str]] = []  # datastores expired or refused by a rule, and why
+        try:
+            self._pass(plan, queued, stopped)
+        finally:
+            if stopped:
+                self._tell_stopped(plan, stopped)
+
+    def _pass(self, plan: Plan, queued: list[MigrationRequest], stopped: list[tuple[int, str]]) -> None:
         # The approval checked the rules: for a minute that check stands, unless a pause came between
         # (a pause may be for that very reason); then they are read fresh, and again every minute.
         decided = plan.decided_at
@@ -105,10 +113,12 @@ class Dispatch:
                 self._paused_plans.discard(plan.id)
             if now >= item.expires_at:
                 at = f"{item.expires_at:%Y-%m-%d %H:%M}"
-                self._stop(item, State.EXPIRED, _("not sent before {at} UTC: the approval expired", at=at))
+                why = _("not sent before {at} UTC: the approval expired", at=at)
+                stopped.append(self._stop(item, State.EXPIRED, why))
                 continue
             if problems:
-                self._stop(item, State.CANCELLED, _("not sent: {rules}", rules="; ".join(problems)))
+                why = _("not sent: {rules}", rules="; ".join(problems))
+                stopped.append(self._stop(item, State.CANCELLED, why))
                 continue
             if not self._send(plan, item):
                 return
@@ -148,7 +158,7 @@ class Dispatch:
             log.error("plan #%d: request #%d not dispatched: %s", plan.id, item.id, error)
         return True
 
-    def _stop(self, item: MigrationRequest, target: State, why: i18n.Text) -> None:
+    def _stop(self, item: MigrationRequest, target: State, why: i18n.Text) -> tuple[int, str]:
         reason = str(why)
         change = Change(
             actor=BOT,
@@ -157,6 +167,20 @@ class Dispatch:
             fields={"decided_by": BOT, "decided_at": self._clock.now(), "last_error": reason},
         )
         self._chat.move(item, State.PENDING, target, change, deliver=False)
+        return item.id, reason
+
+    def _tell_stopped(self, plan: Plan, stopped: list[tuple[int, str]]) -> None:
+        """One notice for a pass's datastores not sent (expired, refused by a rule), with the first
+        reason; each one's own is on its line of the board."""
+        said = _n(
+            ":warning: Plan #{plan}: {count} datastore not sent ({why}); its line on the board says why.",
+            ":warning: Plan #{plan}: {count} datastores not sent ({why}); each line on the board says why.",
+            len(stopped),
+            plan=plan.id,
+            why=stopped[0][1],
+        )
+        notices = self._chat.thread_and_room(plan.channel, f"not-sent-{stopped[0][0]}", i18n.stored(said))
+        self._repo.queue_plan_notices(plan.id, notices, self._clock.now())
 
     def _hold(self, plan: Plan, refusal: str) -> None:
         """Stop after identical refusals: every datastore still queued held, said once."""

@@ -59,6 +59,11 @@ def plan_boards(bot: RunningBot) -> list[str]:
     ]
 
 
+def room_texts(bot: RunningBot) -> list[str]:
+    posted = bot.slack.standin.calls_to("chat.postMessage")
+    return [str(c.args["text"]) for c in posted if c.args["channel"] == INCIDENT]
+
+
 def until(check: Callable[[], bool], seconds: float = 20) -> None:
     deadline = time.monotonic() + seconds
     while not check():
@@ -251,6 +256,13 @@ def test_a_queued_datastore_paused_past_its_ttl_expires_instead_of_being_sent(cl
     items = bot.runtime.repo.plan_items(plan_id)
     assert sorted(i.state for i in items).count(State.EXPIRED) == 4
     assert "the approval expired" in plan_boards(bot)[-1]
+    room = [
+        c.args["text"]
+        for c in bot.slack.standin.calls_to("chat.postMessage")
+        if c.args["channel"] == INCIDENT
+    ]
+    told = [t for t in room if "datastores not sent" in t]
+    assert len(told) == 1 and "4 datastores not sent" in told[0] and "the approval expired" in told[0]
 
 
 def test_a_destination_that_lost_hds_while_paused_gets_nothing_more(bot, simulator):
@@ -268,6 +280,13 @@ def test_a_destination_that_lost_hds_while_paused_gets_nothing_more(bot, simulat
     assert sorted(i.state for i in items).count(State.CANCELLED) == 4
     assert all("HDS" in (i.last_error or "") for i in items if i.state == State.CANCELLED)
     assert "not sent: " in plan_boards(bot)[-1]
+    room = [
+        c.args["text"]
+        for c in bot.slack.standin.calls_to("chat.postMessage")
+        if c.args["channel"] == INCIDENT
+    ]
+    told = [t for t in room if "datastores not sent" in t]
+    assert len(told) == 1 and "4 datastores not sent (not sent: " in told[0] and "HDS" in told[0]
 
 
 def test_three_identical_refusals_stop_the_dispatch_and_say_so_once(bot, simulator):
