@@ -283,7 +283,8 @@ def build_runtime(
     )
     # On a shared database, the leader alone exports what every replica would read alike.
     leads = (lambda: poller.leading) if config.shared_database else (lambda: True)
-    meters.register(DatabaseFigures(repo, settings.replica, leads, service_clock.now))
+    paused = lambda: service.switch.current() is not None  # noqa: E731 - read at each scrape
+    meters.register(DatabaseFigures(repo, settings.replica, leads, service_clock.now, paused))
     return Runtime(
         config=config,
         app=app,

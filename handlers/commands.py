@@ -29,6 +29,7 @@ from bot.adapters.slack.grammar import (
     parse_user,
 )
 from bot.adapters.slack.policy_view import policy_message
+from bot.adapters.slack.switches import PauseBot, ResumeBot
 from bot.usecases.service import PccService
 from handlers.errors import user_of
 from handlers.wiring import wiring
@@ -120,6 +121,10 @@ def answer(
                 f"Restore request #{request.id} filed and posted in <#{channel}>; an approver has to "
                 "approve it."
             )
+        case PauseBot(reason=reason):
+            text, body = listings.paused_message(service.pausing.pause(user, reason), locale_of(user))
+        case ResumeBot():
+            text, body = listings.resumed_message(*service.pausing.resume(user), locale_of(user))
         case ShowPolicy(request_id=request_id):
             text, body = policy_message(service.approvals.describe(user, request_id))
         case Cancel(request_id=request_id):

@@ -81,7 +81,7 @@ class FakeGateway:
             raise domain.NotFound(f"PCC {service} not found")
         return self.pccs[service]
 
-    def get_pcc(self, service: str) -> domain.Pcc:
+    def get_pcc(self, service: str, *, fresh: bool = False) -> domain.Pcc:
         return domain.Pcc(service, self._pcc(service)[0])
 
     def list_pccs(self) -> list[domain.Pcc]:
@@ -90,7 +90,7 @@ class FakeGateway:
     def list_datacenters(self, service: str) -> list[domain.Datacenter]:
         return [self.get_datacenter(service, dc) for dc in sorted(self._pcc(service)[2])]
 
-    def get_certifications(self, service: str) -> domain.Certifications:
+    def get_certifications(self, service: str, *, fresh: bool = False) -> domain.Certifications:
         return self._pcc(service)[1]
 
     def get_datacenter(self, service: str, datacenter_id: int) -> domain.Datacenter:
@@ -221,12 +221,12 @@ class FakeNotifier:
             self.failures -= 1
             raise domain.NoticeNotDelivered("Slack answered 429 ratelimited", retry_after=2)
 
-    def post_card(self, request: domain.MigrationRequest) -> MessageRef:
+    def post_card(self, request: domain.MigrationRequest, paused: str = "") -> MessageRef:
         self._maybe_fail()
         self.cards.append(request)
         return MessageRef(request.channel, f"100.{next(self._ts)}")
 
-    def update_card(self, request: domain.MigrationRequest) -> None:
+    def update_card(self, request: domain.MigrationRequest, paused: str = "") -> None:
         self._maybe_fail()
         self.updates.append(request)
 

@@ -26,15 +26,7 @@ from urllib.parse import urlencode
 
 import requests
 
-from bot.demo.console import (
-    APPROVER_GROUP,
-    CHANNEL,
-    INCIDENT_CHANNEL,
-    Screen,
-    Terminal,
-    repl,
-    user_id,
-)
+from bot.demo.console import Screen, repl
 from bot.demo.simulator import (
     DEMO_APPLICATION_KEY,
     DEMO_APPLICATION_SECRET,
@@ -43,6 +35,7 @@ from bot.demo.simulator import (
     SimulatorServer,
 )
 from bot.demo.slack_standin import SlackStandIn, SlackStandInServer
+from bot.demo.terminal import APPROVER_GROUP, CHANNEL, INCIDENT_CHANNEL, Terminal, user_id
 from bot.domain import PccBotError
 
 #: How long the stand-in stays quiet before the next line is read (the bot answers after its ack).

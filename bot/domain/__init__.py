@@ -34,6 +34,7 @@ from bot.domain.inventory import (
     StartedTask,
     Task,
 )
+from bot.domain.pause import READ_ONLY_SWITCH, Pause, Paused
 from bot.domain.plan import (
     LeftOut,
     Plan,
@@ -96,6 +97,7 @@ __all__ = [
     "MIGRATION",
     "NOT_AN_OPTION",
     "OPERATIONS",
+    "READ_ONLY_SWITCH",
     "RELAUNCH",
     "REMOVAL",
     "RESTORE",
@@ -129,6 +131,8 @@ __all__ = [
     "Operation",
     "OvhApiError",
     "OvhNotFound",
+    "Pause",
+    "Paused",
     "Pcc",
     "PccBotError",
     "Plan",

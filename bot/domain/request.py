@@ -220,7 +220,7 @@ def sort_tasks(
 
 @dataclass(frozen=True)
 class AuditEntry:
-    request_id: int
+    request_id: int | None  # None: a line about pcc-bot itself (a pause, a resume)
     at: datetime
     actor: str
     action: str

@@ -246,7 +246,8 @@ SETTINGS: tuple[Setting, ...] = (
         "PCC_READ_ONLY",
         "0",
         switch,
-        "`1`: kill switch; filing and every mutating click refused with the reason",
+        "`1`: start-up kill switch: filing refused, and this process paused (every mutating click and "
+        "every dispatch, as `/pcc pause`) with the reason; only a restart without it resumes it",
     ),
     Setting(
         "PCC_POLICY",

@@ -24,7 +24,9 @@ from bot.domain import (
     rule_violations,
 )
 from bot.support import logs
+from bot.support.i18n import Text
 from bot.usecases.chat import ChatDesk
+from bot.usecases.pause import Switch
 from bot.usecases.ports import Clock, Directory, OvhGateway, Repository
 from bot.usecases.settings import ServiceSettings
 
@@ -60,11 +62,12 @@ class Ports:
 
 
 class Guard:
-    """Who may see and who may decide (re-checked on every click), and the read-only switch."""
+    """Who may see and who may decide (re-checked on every click), the read-only switch and the pause."""
 
-    def __init__(self, directory: Directory, settings: ServiceSettings) -> None:
+    def __init__(self, directory: Directory, settings: ServiceSettings, switch: Switch | None = None) -> None:
         self.directory = directory
         self.settings = settings
+        self.switch = switch  # the runtime pause (usecases/pause.py); None: PCC_READ_ONLY only
 
     def is_approver(self, user: str, *, fresh: bool = False) -> bool:
         """A listed user, or a member of a listed user group (read from Slack: cached briefly for
@@ -107,6 +110,14 @@ class Guard:
         if not self.is_approver(user, fresh=True):
             raise NotAllowed(f"only the approvers listed in PCC_APPROVERS can {decision} {what}")
 
+    def refuse_if_paused(self, what: Text) -> None:
+        """A decision that leads to a mutating call, refused while pcc-bot is paused (`/pcc pause`, or
+        PCC_READ_ONLY=1): nothing is counted or sent (``Paused`` says who paused and why)."""
+        if self.switch is not None:
+            self.switch.check(what)
+        elif self.settings.read_only:
+            self.refuse_if_read_only(str(what))
+
     def refuse_if_read_only(self, what: str) -> None:
         if self.settings.read_only:
             raise NotAllowed(
@@ -130,13 +141,16 @@ class Findings:
             return None
 
 
-def pair_problems(ovh: OvhGateway, policy: ZonePolicy, source: Pcc, dest: Pcc) -> list[tuple[Field, str]]:
-    """The rules on a source and a destination PCC (zones, HDS, PCI-DSS: both sides always read)."""
+def pair_problems(
+    ovh: OvhGateway, policy: ZonePolicy, source: Pcc, dest: Pcc, *, fresh: bool = False
+) -> list[tuple[Field, str]]:
+    """The rules on a source and a destination PCC (zones, HDS, PCI-DSS: both sides always read;
+    ``fresh``: read now, not from the inventory cache)."""
     return rule_violations(
         source=source,
-        source_certs=ovh.get_certifications(source.service_name),
+        source_certs=ovh.get_certifications(source.service_name, fresh=fresh),
         dest=dest,
-        dest_certs=ovh.get_certifications(dest.service_name),
+        dest_certs=ovh.get_certifications(dest.service_name, fresh=fresh),
         policy=policy,
     )
 

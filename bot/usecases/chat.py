@@ -9,6 +9,7 @@ Part of the service layer: it speaks to the chat only through the Notifier port.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from bot.domain import (
     MigrationRequest,
@@ -17,6 +18,7 @@ from bot.domain import (
     NoticeDraft,
     NoticeKind,
     NoticeNotDelivered,
+    Pause,
     State,
 )
 from bot.usecases.boards import Boards
@@ -32,12 +34,18 @@ class ChatDesk:
     """Records a change and tells the chat about it, through its boards and its outbox."""
 
     def __init__(
-        self, *, repo: Repository, notifier: Notifier, clock: Clock, settings: ServiceSettings
+        self,
+        *,
+        repo: Repository,
+        notifier: Notifier,
+        clock: Clock,
+        settings: ServiceSettings,
+        paused: Callable[[], Pause | None] = lambda: None,
     ) -> None:
         self._repo = repo
         self._clock = clock
         self._settings = settings
-        self.boards = Boards(repo=repo, notifier=notifier, clock=clock, settings=settings)
+        self.boards = Boards(repo=repo, notifier=notifier, clock=clock, settings=settings, paused=paused)
         self.outbox = Outbox(
             repo=repo,
             notifier=notifier,

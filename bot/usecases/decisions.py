@@ -20,6 +20,7 @@ from bot.domain import (
     Operation,
     State,
 )
+from bot.support.i18n import _
 from bot.usecases import messages
 from bot.usecases.approvals import COPY, REMOVE_COPY, RETRY, Approvals, approval_subject
 from bot.usecases.base import Guard, Ports, about_request
@@ -85,7 +86,7 @@ class Decisions:
     @about_request
     def approve(self, request_id: int, user: str, reason: str = "") -> MigrationRequest:
         """The first valid click wins (compare-and-set); only the winner calls the API, once."""
-        self._guard.refuse_if_read_only("approving a migration")
+        self._guard.refuse_if_paused(_("approving request #{id}", id=request_id))
         request = require(self._repo, request_id)
         rule = self._approvals.check(request, COPY, user)  # policy: its approvers (else the guard's)
         reason = self._approvals.check_reason(rule, "approve", reason, f"request #{request_id}")
@@ -132,7 +133,7 @@ class Decisions:
     def retry(self, request_id: int, user: str) -> MigrationRequest:
         """Relaunch a task that ended in `error` (resetTaskState), gated like an approval; once per click
         that wins the compare-and-set, and tracked again like the first run."""
-        self._guard.refuse_if_read_only("relaunching a task")
+        self._guard.refuse_if_paused(_("relaunching the task of request #{id}", id=request_id))
         request = require(self._repo, request_id)
         rule = self._approvals.check(request, RETRY, user, "relaunch the task of")
         if not request.can_retry or request.task_id is None:
@@ -169,7 +170,7 @@ class Decisions:
     @about_request
     def remove_copy(self, request_id: int, user: str, typed_name: str | None = None) -> MigrationRequest:
         """Remove the read-only `restore-…` copy once the VMs are cloned, gated like an approval."""
-        self._guard.refuse_if_read_only("removing a copy")
+        self._guard.refuse_if_paused(_("removing the copy of request #{id}", id=request_id))
         request = require(self._repo, request_id)
         rule = self._approvals.check(request, REMOVE_COPY, user, "remove the copy of")
         if request.state != State.DONE:

@@ -60,20 +60,27 @@ def csv_text(rows: Iterable[Sequence[object]]) -> str:
     return out.getvalue()
 
 
-def audit_csv(rows: list[tuple[AuditEntry, MigrationRequest]]) -> str:
+def audit_csv(rows: list[tuple[AuditEntry, MigrationRequest | None]]) -> str:
+    """The audit lines; a line about pcc-bot itself (a pause, a resume) has no request's columns."""
     lines: list[Sequence[object]] = [COLUMNS]
     for entry, request in rows:
+        line: tuple[object, ...] = (
+            entry.at.isoformat(),
+            entry.actor,
+            entry.action,
+            entry.from_state,
+            entry.to_state,
+            entry.detail,
+            entry.query_id,
+        )
+        if request is None:
+            lines.append(("", *line, *[""] * (len(COLUMNS) - 1 - len(line))))
+            continue
         spec = request.spec
         lines.append(
             (
                 request.id,
-                entry.at.isoformat(),
-                entry.actor,
-                entry.action,
-                entry.from_state,
-                entry.to_state,
-                entry.detail,
-                entry.query_id,
+                *line,
                 spec.source_service,
                 spec.source_datacenter_id,
                 spec.filer_id,

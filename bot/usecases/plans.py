@@ -19,13 +19,11 @@ from datetime import datetime
 
 from bot.domain import (
     ACTIVE_STATES,
-    BudgetSpent,
     Conflict,
     Field,
     Filer,
     LeftOut,
     NotFound,
-    PccBotError,
     Plan,
     PlanDraft,
     PlanItem,
@@ -35,10 +33,12 @@ from bot.domain import (
     RuleViolation,
     State,
 )
+from bot.support.i18n import _
 from bot.usecases import plan_messages
 from bot.usecases.approvals import Approvals
 from bot.usecases.base import Findings, Guard, Ports, filed_now, pair_problems
 from bot.usecases.decisions import Decisions
+from bot.usecases.dispatch import Dispatch
 from bot.usecases.ports import Change
 from bot.usecases.records import BOT
 from bot.usecases.settings import ServiceSettings
@@ -63,6 +63,7 @@ class Plans:
         self._decisions = decisions
         self._approvals = approvals  # the policy's strictest rule among its datastores (PCC_POLICY)
         self._background = background
+        self._dispatcher = Dispatch(ports, settings=settings, decisions=decisions, switch=guard.switch)
         self._dispatching: set[int] = set()  # plans this process is dispatching now
         self._lock = threading.Lock()
 
@@ -186,7 +187,7 @@ class Plans:
     def approve(self, plan_id: int, user: str, reason: str = "") -> Plan:
         """Four eyes, as for a request; the winner's click creates the plan's requests and starts their
         dispatch. Rules are checked again now, on what OVHcloud says."""
-        self._guard.refuse_if_read_only("approving a plan")
+        self._guard.refuse_if_paused(_("approving plan #{id}", id=plan_id))
         plan = self._require(plan_id)
         rule = self._approvals.check_plan(plan, user, "approve")  # policy: its approvers (else the guard's)
         reason = self._approvals.check_reason(rule, "approve", reason, f"plan #{plan_id}")
@@ -288,32 +289,38 @@ class Plans:
         self._background(lambda: self._dispatch(plan_id))
 
     def _dispatch(self, plan_id: int) -> None:
+        """One pass of the dispatch (usecases/dispatch.py): the pause, the expiry and the rules asked
+        before each POST; a pass that stops is resumed by the tick."""
         try:
-            for item in self._repo.plan_items(plan_id):
-                if item.state != State.PENDING:
-                    continue
-                decision = Change(actor=BOT, action="dispatched", detail=f"plan #{plan_id}")
-                try:
-                    self._decisions.launch(item, decision)
-                except BudgetSpent as error:  # not sent, back to pending: the next tick resumes
-                    log.warning("plan #%d: dispatch paused at request #%d: %s", plan_id, item.id, error)
-                    return
-                except PccBotError as error:  # this datastore only: the others go on
-                    log.error("plan #%d: request #%d not dispatched: %s", plan_id, item.id, error)
+            self._dispatcher.run(self._require(plan_id))
         finally:
             with self._lock:
                 self._dispatching.discard(plan_id)
             self._chat.refresh_plan(plan_id, at_once=True)
+            self._chat.deliver()
+
+    def release_held(self, user: str) -> int:
+        """`/pcc resume`: the datastores a stopped dispatch holds are queued again, and this replica's
+        dispatches go on at once (the others' at their next tick); how many were held."""
+        approved = self._repo.plans_in_states([PlanState.APPROVED])
+        released = self._dispatcher.release(approved, user)
+        for plan in approved:
+            self._chat.refresh_plan(plan.id, at_once=True)
+            if self._dispatcher.sendable(self._repo.plan_items(plan.id)):
+                self.dispatch_later(plan.id)
+        return released
 
     def tick(self) -> None:
-        """The scheduler's part: expire pending plans, resume dispatches a stop cut, end finished plans
-        with their summary, and edit the boards that changed."""
+        """The scheduler's part: expire pending plans, resume dispatches a stop cut (not while pcc-bot
+        is paused), end finished plans with their summary, and edit the boards that changed."""
         for plan in self._repo.plans_in_states([PlanState.PENDING]):
             self._expire_if_due(plan)
+        paused = self._dispatcher.paused()
         for plan in self._repo.plans_in_states([PlanState.APPROVED]):
             items = self._repo.plan_items(plan.id)
             if any(i.state == State.PENDING for i in items):
-                self.dispatch_later(plan.id)
+                if not paused and self._dispatcher.sendable(items):
+                    self.dispatch_later(plan.id)
                 continue
             tally = PlanTally.of(items)
             if tally.ended or not items:

@@ -20,6 +20,7 @@ from bot.domain import (
     Notice,
     NoticeButton,
     NoticeDraft,
+    Pause,
     Pcc,
     Plan,
     PlanDraft,
@@ -35,9 +36,9 @@ from bot.domain.restore import BackupRepository, BackupState
 
 
 class OvhGateway(Protocol):
-    def get_pcc(self, service: str) -> Pcc: ...
+    def get_pcc(self, service: str, *, fresh: bool = False) -> Pcc: ...
 
-    def get_certifications(self, service: str) -> Certifications: ...
+    def get_certifications(self, service: str, *, fresh: bool = False) -> Certifications: ...
 
     def list_pccs(self) -> list[Pcc]: ...
 
@@ -135,7 +136,7 @@ class Repository(Protocol):
 
     def history(self, request_id: int) -> list[AuditEntry]: ...
 
-    def audit_since(self, since: datetime) -> list[tuple[AuditEntry, MigrationRequest]]: ...
+    def audit_since(self, since: datetime) -> list[tuple[AuditEntry, MigrationRequest | None]]: ...
 
     def claim_notices(self, now: datetime, limit: int, claimer: str, until: datetime) -> list[Notice]:
         """Due notices nobody else holds, now ``claimer``'s until ``until`` (one replica sends each)."""
@@ -181,6 +182,18 @@ class Repository(Protocol):
         ...
 
     def approvals(self, subject: str) -> list[Approval]: ...
+
+    # the runtime pause (bot/domain/pause.py): one row, read before each mutating call
+
+    def pause(self) -> Pause | None: ...
+
+    def start_pause(self, pause: Pause, line: AuditEntry) -> bool:
+        """False when pcc-bot is paused already (nothing written)."""
+        ...
+
+    def end_pause(self, line: AuditEntry) -> bool:
+        """False when pcc-bot was not paused (nothing written)."""
+        ...
 
     # plans: a datacenter under one decision (bot/domain/plan.py)
 
@@ -229,9 +242,12 @@ class PlanBoard:
     plan: Plan
     items: tuple[MigrationRequest, ...]
     now: datetime
+    #: "paused by @x since 14:05 UTC: reason" (mrkdwn, in the channel's language) while pcc-bot is paused.
+    paused: str = ""
 
     def digest(self) -> str:
-        return repr((self.plan.state, [(r.id, r.state.value, r.progress) for r in self.items]))
+        shown = [(r.id, r.state.value, r.progress, r.last_error) for r in self.items]
+        return repr((self.plan.state, shown, self.paused))
 
 
 @dataclass(frozen=True)
@@ -241,10 +257,11 @@ class Board:
     active: tuple[MigrationRequest, ...]
     done: int
     failed: int
+    paused: str = ""  # as on a plan's board
 
     def digest(self) -> str:
         shown = [(r.id, r.state.value, r.progress) for r in self.active]
-        return repr((shown, self.done, self.failed))
+        return repr((shown, self.done, self.failed, self.paused))
 
 
 #: A button offered with a notice, for one request (read when the notice is sent).
@@ -260,9 +277,11 @@ class MessageRef:
 class Notifier(Protocol):
     """Posts to the chat. Raises ``NoticeNotDelivered`` when the chat did not accept a message."""
 
-    def post_card(self, request: MigrationRequest) -> MessageRef: ...
+    def post_card(self, request: MigrationRequest, paused: str = "") -> MessageRef:
+        """``paused``: what the card says of the pause (PlanBoard.paused), empty when not paused."""
+        ...
 
-    def update_card(self, request: MigrationRequest) -> None: ...
+    def update_card(self, request: MigrationRequest, paused: str = "") -> None: ...
 
     def post_text(
         self, channel: str, text: str, thread_ts: str | None = None, offer: Offer | None = None

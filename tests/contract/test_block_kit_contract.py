@@ -22,6 +22,7 @@ from bot.domain import (
     LeftOut,
     NoticeButton,
     OvhApiError,
+    Pause,
     Pcc,
     Plan,
     PlanItem,
@@ -51,6 +52,9 @@ def messages_for(value: str) -> list[tuple[str, list[dict[str, object]]]]:
     for state in State:
         request = hostile_request(value, state)
         built += [cards.card_message(request), cards.status_message(request, audit)]
+    paused = Pause("UBOB", value, NOW).words(markup=True).render("en")  # the reason as typed, escaped
+    built.append(cards.card_message(hostile_request(value), paused))
+    built += [listings.paused_message(Pause("UBOB", value, NOW)), listings.resumed_message(None, 3, "fr")]
     built.append(listings.list_message([hostile_request(value)] * 20))
     built.append(
         cards.board_message(Board(tuple(hostile_request(value, State.REPLICATING) for _ in range(3)), 1, 2))

@@ -16,10 +16,12 @@ from bot.adapters.sql.legacy import migrations
 from bot.adapters.sql.repository import SqlRepository
 from bot.demo.samples import sample_draft
 from bot.domain import (
+    AuditEntry,
     Conflict,
     LeftOut,
     NoticeDraft,
     NoticeKind,
+    Pause,
     PlanDraft,
     PlanItem,
     PlanState,
@@ -123,6 +125,24 @@ def test_two_processes_on_one_database_still_have_one_winner(database):
     change = Change(actor="UBOB", action="approved")
     assert first.transition(request.id, State.PENDING, State.APPROVED, change, NOW)
     assert not second.transition(request.id, State.PENDING, State.APPROVED, change, NOW)
+
+
+def test_one_pause_shared_by_every_process_on_the_database_with_its_audit_lines(database):
+    """`/pcc pause` on one replica is what every other reads before its next call; a second pause is
+    refused by the database (the first one's words stay); resume ends it once."""
+    first, second = SqlRepository(database), SqlRepository(database)
+    pause = Pause("UBOB", "IAM rights", NOW)
+    assert second.pause() is None
+    assert first.start_pause(pause, AuditEntry(None, NOW, "UBOB", "paused", None, None, "IAM rights"))
+    assert not second.start_pause(
+        Pause("UCAROL", "", NOW), AuditEntry(None, NOW, "UCAROL", "paused", None, None)
+    )
+    assert second.pause() == pause
+    assert second.end_pause(AuditEntry(None, NOW, "UCAROL", "resumed", None, None))
+    assert not first.end_pause(AuditEntry(None, NOW, "UCAROL", "resumed", None, None))
+    assert first.pause() is None
+    lines = [(e.request_id, e.actor, e.action) for e, about in first.audit_since(NOW) if about is None]
+    assert lines == [(None, "UBOB", "paused"), (None, "UCAROL", "resumed")]
 
 
 def test_the_state_machine_is_enforced_by_the_repository(database):

@@ -107,6 +107,21 @@ def test_audit_csv_quotes_cells_a_spreadsheet_would_run():
     assert "'=HYPERLINK(1)" in line and "'+cmd" in line and line.endswith(",pending,")  # no plan
 
 
+def test_audit_csv_has_the_pause_and_resume_lines_without_a_request():
+    import csv
+    import io
+
+    from bot.domain import AuditEntry
+    from bot.usecases.exports import COLUMNS, audit_csv
+
+    at = datetime(2026, 3, 12, tzinfo=UTC)
+    paused = AuditEntry(None, at, "UBOB", "paused", None, None, "=IAM rights")
+    rows = list(csv.reader(io.StringIO(audit_csv([(paused, None), (paused, request())]).lstrip("\ufeff"))))
+    assert all(len(row) == len(COLUMNS) for row in rows)
+    assert rows[1][:4] == ["", "2026-03-12T00:00:00+00:00", "UBOB", "paused"] and rows[1][6] == "'=IAM rights"
+    assert set(rows[1][8:]) == {""} and rows[2][0] != ""
+
+
 @pytest.mark.parametrize(
     ("raw", "safe"),
     [

@@ -71,15 +71,20 @@ class OvhGateway(BackupCalls):
 
     # ------------------------------------------------------------ inventory
 
-    def get_pcc(self, service: str) -> Pcc:
+    def get_pcc(self, service: str, *, fresh: bool = False) -> Pcc:
+        """The PCC; ``fresh``: read now, not from the inventory cache (a rule checked before a POST)."""
         body = self._t.named(
-            routes.PCC.path(serviceName=service), f"reading PCC {service}", f"PCC {service} not found"
+            routes.PCC.path(serviceName=service),
+            f"reading PCC {service}",
+            f"PCC {service} not found",
+            fresh=fresh,
         )
         return to_pcc(body, service)
 
-    def _option_state(self, service: str, route: Route, name: str) -> str:
+    def _option_state(self, service: str, route: Route, name: str, fresh: bool = False) -> str:
+        read = self._t.fresh if fresh else self._t.cached
         try:
-            body = self._t.cached(route.path(serviceName=service), f"reading {name} of {service}")
+            body = read(route.path(serviceName=service), f"reading {name} of {service}")
         except OvhNotFound:
             return "disabled"  # never subscribed: answered 404 on some accounts, "disabled" on others
         state = body.get("state") if isinstance(body, dict) else None
@@ -111,9 +116,10 @@ class OvhGateway(BackupCalls):
             raise NotFound(f"PCC {service} not found (OVH query id {error.query_id})") from error
         return [to_datacenter(body, int(body.get("datacenterId", 0))) for body in bodies]
 
-    def get_certifications(self, service: str) -> Certifications:
+    def get_certifications(self, service: str, *, fresh: bool = False) -> Certifications:
+        """HDS and PCI-DSS; ``fresh``: read now, not from the inventory cache."""
         hds, pcidss = self._t.map(
-            lambda option: self._option_state(service, *option),
+            lambda option: self._option_state(service, *option, fresh=fresh),
             [(routes.HDS, "HDS"), (routes.PCIDSS, "PCI-DSS")],
         )
         return Certifications(hds=hds, pcidss=pcidss)

@@ -166,10 +166,10 @@ class OvhTransport:
         """An inventory read: cached briefly, and shared by identical concurrent callers."""
         return self.cache.get(path, lambda: self.fresh(path, what))
 
-    def named(self, path: str, what: str, missing: str) -> Any:
+    def named(self, path: str, what: str, missing: str, *, fresh: bool = False) -> Any:
         """A GET whose 404 becomes NotFound(``missing``), with the query id for OVHcloud support."""
         try:
-            return self.cached(path, what)
+            return self.fresh(path, what) if fresh else self.cached(path, what)
         except OvhNotFound as error:
             raise NotFound(f"{missing} (OVH query id {error.query_id})") from error
 

@@ -212,11 +212,14 @@ def _offers_removal(request: MigrationRequest) -> bool:
     return own is None or own.done_button == NoticeButton.REMOVE_COPY
 
 
-def card_message(request: MigrationRequest) -> Message:
+def card_message(request: MigrationRequest, paused: str = "") -> Message:
+    """A request's card; ``paused``: "paused by @x since …" while pcc-bot is paused (said first)."""
     own = words_of(request.launch)
     kind = own.title if own is not None else "Datastore copy request"
     title = f"{kind} #{request.id}: {request.filer_name} → {request.spec.dest_service}"
     blocks: list[Block] = [header(title), section(_card_fields(request)), context(_progress(request))]
+    if paused:
+        blocks.insert(1, section(f":double_vertical_bar: *{paused}*"))
     if request.uses_copy_filer and request.state == State.PENDING:
         blocks.append(
             section(
@@ -266,6 +269,8 @@ def board_message(board: Board) -> Message:
     message: the counts by state, the requests that need a person first, and what is not shown said."""
     title = f"Datastore copies: {len(board.active)} active, {board.done} done, {board.failed} failed"
     head = [header(title)]
+    if board.paused:  # nothing is sent until an approver resumes: said first
+        head.append(section(f":double_vertical_bar: *{board.paused}*"))
     if board.active:
         counts: dict[State, int] = {}
         for r in board.active:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from bot.adapters.slack import refusals
+from bot.adapters.slack.switches import PauseBot, ResumeBot
 from bot.domain import MigrationSpec, UsageError
 from bot.domain.restore import RestoreSpec
 from bot.support.i18n import Text, _
@@ -127,6 +128,8 @@ Command = (
     | ListRepositories
     | Restore
     | OpenRestoreForm
+    | PauseBot
+    | ResumeBot
 )
 #: The subcommands that open a form when given no argument.
 FORMS: dict[str, type[OpenMigrateForm | OpenRestoreForm]] = {
@@ -146,6 +149,8 @@ USAGE = {
     "status": "status <requestId>",
     "cancel": "cancel <requestId>",
     "audit": "audit [days]",
+    "pause": "pause [reason]",
+    "resume": "resume",
     "policy": "policy [requestId]",
     "repositories": "repositories <service>",
     "restore": "restore <service> <datacenterId> [<repositoryService>/]<repositoryName> [<backupJobName>]",
@@ -227,6 +232,8 @@ _SUBCOMMANDS: dict[str, tuple[int, int, Callable[[list[str]], Command]]] = {
     "status": (1, 1, lambda args: Status(_request_id("status", args[0]))),
     "cancel": (1, 1, lambda args: Cancel(_request_id("cancel", args[0]))),
     "audit": (0, 1, lambda args: _audit(args)),
+    "pause": (0, 100, lambda args: PauseBot(" ".join(args))),
+    "resume": (0, 0, lambda args: ResumeBot()),
     "policy": (0, 1, lambda args: ShowPolicy(_request_id("policy", args[0]) if args else None)),
     "repositories": (1, 1, lambda args: ListRepositories(_service("repositories", "service", args[0]))),
     "restore": (3, 4, lambda args: Restore(_restore(args))),

@@ -19,9 +19,9 @@ from bot.adapters.slack.kit import (
     when,
 )
 from bot.adapters.slack.plan_cards import PLAN_LABELS
-from bot.domain import Filer, FilerListing, MigrationRequest, Plan, PlanTally
+from bot.domain import Filer, FilerListing, MigrationRequest, Pause, Plan, PlanTally
 from bot.domain.restore import BackupRepository
-from bot.support.i18n import DEFAULT_LOCALE, _
+from bot.support.i18n import DEFAULT_LOCALE, _, _n
 from bot.support.mrkdwn import esc
 from bot.support.version import version
 
@@ -80,6 +80,22 @@ HELP_LINES = (
         ),
         "/pcc restore pcc-192-0-2-50 1515 veeam-rbx-01",
     ),
+    (
+        "pause",
+        _(
+            "approvers: stop every mutating call to OVHcloud, in every replica (approvals, plans' "
+            "dispatches, Retry, Remove copy, restores), until `/pcc resume`; the boards say who and why"
+        ),
+        "/pcc pause IAM rights being checked",
+    ),
+    (
+        "resume",
+        _(
+            "approvers: end the pause; dispatches it stopped, or held after repeated refusals, go on by "
+            "themselves"
+        ),
+        "/pcc resume",
+    ),
     ("help", _("this text"), "/pcc help"),
 )
 
@@ -101,6 +117,38 @@ def help_text(source_zone: str, locale: str = DEFAULT_LOCALE) -> str:
 
 def help_message(source_zone: str = "sbg1a", locale: str = DEFAULT_LOCALE) -> Message:
     return text_message(help_text(source_zone, locale))
+
+
+def paused_message(pause: Pause, locale: str = DEFAULT_LOCALE) -> Message:
+    """`/pcc pause`: what it stops, and how it ends."""
+    said = _(
+        ":double_vertical_bar: pcc-bot is {paused}. No mutating call leaves any replica until an approver "
+        "runs `/pcc resume`; reading, filing, reject and cancel still work.",
+        paused=pause.words(markup=True),
+    )
+    return text_message(said.render(locale))
+
+
+def resumed_message(ended: Pause | None, released: int, locale: str = DEFAULT_LOCALE) -> Message:
+    """`/pcc resume`: the pause ended, and what goes on."""
+    parts = []
+    if ended is not None:
+        parts.append(
+            _(
+                ":arrow_forward: pcc-bot resumed ({paused}); the dispatches it stopped go on now (on the "
+                "other replicas at their next tick).",
+                paused=ended.words(markup=True),
+            )
+        )
+    if released:
+        parts.append(
+            _n(
+                "{count} datastore held after repeated refusals is sent again.",
+                "{count} datastores held after repeated refusals are sent again.",
+                released,
+            )
+        )
+    return text_message(" ".join(p.render(locale) for p in parts))
 
 
 #: Repositories a `/pcc repositories` answer lists (a section holds 3,000 characters).

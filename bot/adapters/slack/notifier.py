@@ -78,18 +78,18 @@ class SlackNotifier:
         assert isinstance(data, dict)
         return MessageRef(channel=str(data.get("channel", "")), ts=str(data.get("ts", "")))
 
-    def post_card(self, request: MigrationRequest) -> MessageRef:
-        text, blocks = card_message(request)
+    def post_card(self, request: MigrationRequest, paused: str = "") -> MessageRef:
+        text, blocks = card_message(request, paused)
         return self._send(
             lambda: self._client.chat_postMessage(
                 channel=request.channel, text=text, blocks=blocks, **POSTED_AS_WRITTEN
             )
         )
 
-    def update_card(self, request: MigrationRequest) -> None:
+    def update_card(self, request: MigrationRequest, paused: str = "") -> None:
         if request.card_channel is None or request.card_ts is None:
             return
-        text, blocks = card_message(request)
+        text, blocks = card_message(request, paused)
         channel, ts = request.card_channel, request.card_ts
         self._send(
             lambda: self._client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks, **AS_WRITTEN)

@@ -48,6 +48,10 @@ _ORDER = [
 ]
 
 
+#: The states whose line says why (the refusal, the rule, the expiry, the hold).
+_SAYS_WHY = frozenset({State.FAILED, State.PENDING, State.EXPIRED, State.CANCELLED})
+
+
 def _rank(request: MigrationRequest) -> tuple[int, int]:
     return (_ORDER.index(request.state) if request.state in _ORDER else len(_ORDER), request.id)
 
@@ -55,7 +59,7 @@ def _rank(request: MigrationRequest) -> tuple[int, int]:
 def item_line(r: MigrationRequest) -> str:
     label = "queued: POST not sent yet" if r.state == State.PENDING else STATE_LABELS[r.state]
     moving = progress_of(r)
-    error = f" · {esc(r.last_error)[:200]}" if r.state == State.FAILED and r.last_error else ""
+    error = f" · {esc(r.last_error)[:200]}" if r.state in _SAYS_WHY and r.last_error else ""
     return f"#{r.id} `{esc(r.filer_name)}` {label}{moving}{error}"
 
 
@@ -78,6 +82,8 @@ def _progress(board: PlanBoard) -> list[Block]:
     if plan.state == PlanState.PENDING:
         parts.append(f"expires {when(plan.expires_at)}")
     blocks = [context(" · ".join(parts))]
+    if board.paused:  # nothing is sent until an approver resumes: said first
+        blocks.insert(0, section(f":double_vertical_bar: *{board.paused}*"))
     if board.items:
         share = sum((100 if r.state in COPIED_STATES else r.progress or 0) for r in board.items) / (
             100 * len(board.items)

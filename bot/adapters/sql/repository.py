@@ -17,6 +17,7 @@ from sqlalchemy import text
 from bot.adapters.sql.approvals import ApprovalTables
 from bot.adapters.sql.figures import Figures
 from bot.adapters.sql.outbox import Outbox, queue_notice
+from bot.adapters.sql.pause import PauseTable
 from bot.adapters.sql.plans import PlanTables
 from bot.adapters.sql.rows import column, entry_row, iso, request_row, to_entries, to_request
 from bot.adapters.sql.schema import migrate
@@ -44,7 +45,7 @@ __all__ = ["SqlRepository"]
 _ACTIVE = [state.value for state in sorted(ACTIVE_STATES)]
 
 
-class SqlRepository(PlanTables, Outbox, Shared, Figures, ApprovalTables):
+class SqlRepository(PlanTables, Outbox, Shared, Figures, ApprovalTables, PauseTable):
     """The Repository port on SQLite (a file path, or ``:memory:``) or PostgreSQL (a URL)."""
 
     def __init__(self, location: str, busy_timeout: float = 5.0) -> None:
@@ -243,13 +244,14 @@ class SqlRepository(PlanTables, Outbox, Shared, Figures, ApprovalTables):
         rows = self._rows("SELECT * FROM audit WHERE request_id = :id ORDER BY id", {"id": request_id})
         return to_entries(rows)
 
-    def audit_since(self, since: datetime) -> list[tuple[AuditEntry, MigrationRequest]]:
-        """Every audit line since ``since`` with its request, oldest first."""
+    def audit_since(self, since: datetime) -> list[tuple[AuditEntry, MigrationRequest | None]]:
+        """Every audit line since ``since`` with its request (None: a line about pcc-bot itself, a
+        pause or a resume), oldest first."""
         rows = self._rows("SELECT * FROM audit WHERE at >= :since ORDER BY id", {"since": iso(since)})
-        ids = sorted({row["request_id"] for row in rows})
+        ids = sorted({row["request_id"] for row in rows if row["request_id"] is not None})
         found = self._rows("SELECT * FROM requests WHERE id IN :ids", {"ids": ids}) if ids else []
         requests = {r.id: r for r in map(to_request, found)}
-        return [(entry, requests[entry.request_id]) for entry in to_entries(rows)]
+        return [(entry, requests.get(entry.request_id or 0)) for entry in to_entries(rows)]
 
     def count_by_state(self) -> dict[str, int]:
         """Requests by state, from the counts the database's triggers keep: one small read."""
