@@ -101,7 +101,14 @@ class OvhTransport:
         try:
             if wait < 0:
                 raise RateLimited(self.limiter.wait_time())
-            self.limiter.acquire(wait, mutating=mutating, who=logs.current_user(), on_wait=waits.current())
+            self.limiter.acquire(
+                wait,
+                mutating=mutating,
+                who=logs.current_user(),
+                on_wait=waits.current(),
+                needed=waits.calls_left(),
+            )
+            waits.counted()
         except RateLimited as error:
             self._metrics.ovh_throttled.labels(method, route).inc()
             retry_at = None if error.seconds is None else datetime.now(UTC) + timedelta(seconds=error.seconds)
