@@ -155,15 +155,27 @@ class SlackNotifier:
 
 
 class SlackDirectory:
-    """The Directory port over usergroups.users.list, cached briefly (Slack tier 2) for what is only
-    shown; decisions read it fresh, so that someone removed from the group no longer decides."""
+    """The Directory port over usergroups.users.list, cached (Slack tier 2): a minute for what is only
+    shown; a few seconds for decisions (``fresh``), so that someone removed from the group soon no
+    longer decides while a burst of clicks reads the group once. A 429 is retried as Retry-After asks,
+    a few times and for a bounded wait."""
+
+    #: How long a decision trusts a membership read (a burst of clicks on a plan's datastores).
+    FRESH_SECONDS = 5.0
+    ATTEMPTS = 3
+    MAX_WAIT = 10.0
 
     def __init__(
-        self, client: WebClient, ttl_seconds: float = 60.0, monotonic: Callable[[], float] = time.monotonic
+        self,
+        client: WebClient,
+        ttl_seconds: float = 60.0,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._client = client
         self._ttl = ttl_seconds
         self._monotonic = monotonic
+        self._sleep = sleep
         self._cache: dict[str, tuple[float, frozenset[str]]] = {}
         self._lock = threading.Lock()
 
@@ -171,13 +183,27 @@ class SlackDirectory:
         now = self._monotonic()
         with self._lock:
             cached = self._cache.get(group_id)
-            if cached and now - cached[0] < self._ttl and not fresh:
+            if cached and now - cached[0] < (self.FRESH_SECONDS if fresh else self._ttl):
                 return cached[1]
-        try:
-            response = self._client.usergroups_users_list(usergroup=group_id)
-        except (SlackClientError, OSError) as error:
-            raise PccBotError(f"could not read the members of user group {group_id}: {error}") from error
+        response = self._read(group_id)
         members = frozenset(str(u) for u in response.get("users") or [])
         with self._lock:
             self._cache[group_id] = (now, members)
         return members
+
+    def _read(self, group_id: str) -> Any:
+        for attempt in range(1, self.ATTEMPTS + 1):
+            try:
+                return self._client.usergroups_users_list(usergroup=group_id)
+            except SlackApiError as error:
+                if error.response.status_code != 429 or attempt == self.ATTEMPTS:
+                    raise self._unread(group_id, error) from error
+                wait = waits.retry_after(error.response.headers.get("Retry-After"), 1.0) or 0.0
+                self._sleep(min(wait, self.MAX_WAIT))
+            except (SlackClientError, OSError) as error:
+                raise self._unread(group_id, error) from error
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _unread(group_id: str, error: Exception) -> PccBotError:
+        return PccBotError(f"could not read the members of user group {group_id}: {error}")
