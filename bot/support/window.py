@@ -31,15 +31,17 @@ class SlidingWindow:
     """At most ``per_minute`` calls in any 60-second window: exactly the fair-use rule, and a listing
     of 50 filers still goes out at once. Thread-safe; shared by every caller (commands, poller, doctor).
 
-    Mutating calls come first: ``reserve`` places are theirs alone, reads never take a place while a
-    mutating call waits, and a mutating call waits as long as it takes (within its deadline) instead
-    of failing. Between people (``who``) the budget is work-conserving: a person alone may use every
-    read place; while several wait, the next place goes to the one who has taken the fewest in the
-    window (round robin by person), so one person's burst cannot starve another's.
+    Mutating calls come first: ``reserve`` places are theirs alone, reads that had their share (below)
+    never take a place while a mutating call waits, and a mutating call waits as long as it takes
+    (within its deadline) instead of failing. Between people (``who``) the budget is work-conserving:
+    a person alone may use every read place; while several wait, the next place goes to the one who
+    has taken the fewest in the window (round robin by person), so one person's burst cannot starve
+    another's.
 
     While mutating calls stream out (a plan's dispatch), reads keep a share: ``read_share`` places of
-    any window (a quarter by default) stay theirs while a read waits, so the poller and people are
-    answered during a 400-datastore dispatch instead of minutes after it.
+    any window (a quarter by default) are never taken by mutating calls, and reads within it may go
+    into the reserve, so the poller and people are answered during a 400-datastore dispatch instead
+    of minutes after it.
 
     With ``shared`` (replicas on one database), a place is also taken in the count every process
     shares, with the same limits: never more than ``per_minute`` calls in a window for all of them
@@ -108,12 +110,9 @@ class SlidingWindow:
         return sum(1 for _, _w, mutating in self._sent if not mutating)
 
     def _mutation_fits(self, count: int) -> bool:
-        """Room for ``count`` mutating calls: within the minute, and, while reads wait, leaving them the
-        share of the window they have not used yet. Call with the lock held."""
-        if len(self._sent) + count > self.per_minute:
-            return False
-        if not any(n > 0 for n in self._waiting.values()):
-            return True
+        """Room for ``count`` mutating calls: within the minute, leaving reads the share of the window
+        they have not used yet (a dispatch that filled a whole window at once would leave the next
+        read a minute to wait). Call with the lock held."""
         owed = max(0, self.read_share - self._reads_in_window())
         return len(self._sent) + count <= self.per_minute - owed
 
@@ -124,6 +123,8 @@ class SlidingWindow:
         if who is not None and self._taken(who) >= self._welcome:
             places -= self._welcome  # the last few stay for someone who has hardly asked yet
         over = len(self._sent) + count - places
+        if self._reads_in_window() + count <= self.read_share:  # reads' own share, the reserve aside
+            over = len(self._sent) + count - self.per_minute
         if over > 0:
             delays.append(self._sent[over - 1][0] + self.window - now)
         if who is not None and self._someone_less_served_waits(who):
