@@ -177,3 +177,21 @@ def test_a_listing_during_a_plan_dispatch_keeps_a_share_of_the_budget(config, sl
     print("posts when answered", posts_when_answered)
     assert sent == 160  # the last hundred a place a second, once the first minute passed
     assert posts_when_answered and posts_when_answered[0] < 100, (posts_when_answered, bot.replies())
+
+
+def test_after_seventy_listings_of_unknown_pccs_her_own_filing_is_carded(config, slack, simulator):
+    from bot.adapters.slack import ids
+
+    budget = FastBudget()
+    bot = start_bot(config, slack, budget_time=(budget.clock, budget.sleep))
+    try:
+        _at_once(bot, [(f"filers pcc-203-0-113-{n}", "UALICE") for n in range(70)])
+        bot.settle()
+        bot.command(MIGRATE)
+        cards = slack.standin.wait_for("chat.postMessage", timeout=20, where=lambda c: "#" in str(c.args))
+        bot.settle()
+    finally:
+        stop_bot(bot)
+    replies = bot.replies()
+    assert cards and ids.APPROVE in str(cards[-1].args["blocks"]), replies[-3:]
+    assert sum("not found" in r for r in replies) + sum("You already have 10" in r for r in replies) == 70
