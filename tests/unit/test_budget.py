@@ -275,3 +275,17 @@ def test_a_reader_that_joined_a_load_refused_by_the_budget_loads_again_itself():
     leader.join(5)
     patient.join(5)
     assert joined == ["read"] and len(refused) == 1
+
+
+def test_mutating_calls_leave_reads_a_quarter_of_the_window_and_reads_in_it_may_use_the_reserve():
+    t = FakeTime()
+    window = SlidingWindow(60, t.clock, t.sleep, reserve=6)
+    posted = 0
+    while window.try_acquire(mutating=True):
+        posted += 1
+    assert posted == 45  # a dispatch fills three quarters of the minute
+    reads = 0
+    while window.try_acquire(who="UDAVE"):
+        reads += 1
+    assert reads == 15  # the reads' quarter, though 9 of its places are past the reads' 54
+    assert not window.try_acquire(mutating=True)
