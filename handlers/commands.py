@@ -30,6 +30,8 @@ from bot.adapters.slack.grammar import (
 )
 from bot.adapters.slack.policy_view import policy_message
 from bot.adapters.slack.switches import PauseBot, ResumeBot
+from bot.domain import PccBotError
+from bot.support import waits
 from bot.usecases.service import PccService
 from handlers.errors import user_of
 from handlers.wiring import wiring
@@ -38,14 +40,49 @@ from handlers.wiring import wiring
 def on_pcc(
     ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
 ) -> None:
-    """`/pcc …`: acked at once (Slack waits 3 s at most), answered from the work pool."""
+    """`/pcc …`: acked at once (Slack waits 3 s at most), answered from the pool of its lane."""
     ack()
-    handed = wiring(context)
+    handed, text = wiring(context), command.get("text") or ""
     handed.after_command(
         respond,
         user_of(command),
         lambda: answer(handed.service, command, respond, client, handed.locale_of),
+        ovh=calls_ovh(text),
+        channel=command.get("channel_id"),
     )
+
+
+#: Commands answered without an OVHcloud call: they never queue behind the ones that make some (the
+#: pause above all: the switch someone reaches for during a burst).
+QUICK = (
+    Help,
+    ListRequests,
+    Status,
+    Audit,
+    ShowPolicy,
+    Cancel,
+    OpenMigrateForm,
+    OpenRestoreForm,
+    PauseBot,
+    ResumeBot,
+)
+#: About how many OVHcloud calls each command makes before its first answer (the "queued" estimate).
+CALLS = {Migrate: 8, FilePlan: 8, Restore: 8, ListRepositories: 3, ListFilers: 5}
+
+
+def calls_ovh(text: str) -> bool:
+    """Whether ``/pcc text`` makes an OVHcloud call (a text that does not parse is refused at once)."""
+    try:
+        return not isinstance(parse(text), QUICK)
+    except PccBotError:
+        return False
+
+
+def expected_calls(text: str) -> int:
+    try:
+        return CALLS.get(type(parse(text)), 1)
+    except PccBotError:
+        return 1
 
 
 def register(app: App) -> None:
@@ -61,8 +98,21 @@ def answer(
 ) -> None:
     """Parse the command text, call one use case, render the answer (what only the person sees: in
     their locale)."""
+    text = command.get("text") or ""
+    with waits.expecting(expected_calls(text)):
+        _answer(service, command, respond, client, locale_of, parse(text))
+
+
+def _answer(
+    service: PccService,
+    command: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    locale_of: Callable[[str | None], str],
+    asked: object,
+) -> None:
     user, channel = parse_user(command), parse_channel(command)
-    match parse(command.get("text") or ""):
+    match asked:
         case Help():
             text, body = listings.help_message(service.reading.source_zone, locale_of(user))
         case OpenMigrateForm():
@@ -80,7 +130,9 @@ def answer(
             listing = service.reading.list_filers(pcc, dc, user)
             text, body = listings.filers_message(listing, page, hint)
             respond(text=text, blocks=body, response_type="ephemeral")
-            for filled in service.reading.fill_filers(listing):  # edited in place as details arrive
+            # Edited in place as details arrive: Slack takes five answers on a response_url, one may have
+            # said "queued", one was the first answer: three updates left.
+            for filled in service.reading.fill_filers(listing, updates=3):
                 text, body = listings.filers_message(filled, page, hint)
                 respond(text=text, blocks=body, response_type="ephemeral", replace_original=True)
             return

@@ -105,6 +105,10 @@ class FakeGateway:
             )
         return _filer(filer_id)
 
+    def datacenter_filers(self, service: str, datacenter_id: int) -> list[domain.Filer]:
+        self.get_datacenter(service, datacenter_id)
+        return [_filer(f) for f in self._pcc(service)[2][datacenter_id]]
+
     def filer_listing(
         self, service: str, datacenter_id: int | None, *, now_only: bool = False
     ) -> domain.FilerListing:

@@ -40,6 +40,7 @@ from bot.usecases.base import Findings, Guard, Ports, filed_now, pair_problems
 from bot.usecases.decisions import Decisions
 from bot.usecases.dispatch import Dispatch
 from bot.usecases.ports import Change
+from bot.usecases.reading import named_filers
 from bot.usecases.records import BOT
 from bot.usecases.settings import ServiceSettings
 from bot.usecases.warm_lists import Background
@@ -89,7 +90,7 @@ class Plans:
         source_pcc = look(Field.SOURCE, lambda: ovh.get_pcc(source))
         dest_pcc = look(Field.DESTINATION, lambda: ovh.get_pcc(dest))
         listing = (
-            look(Field.SOURCE_DATACENTER, lambda: ovh.filer_listing(source, source_dc))
+            look(Field.SOURCE_DATACENTER, lambda: named_filers(ovh, source, source_dc, wanted))
             if source_pcc
             else None
         )
@@ -98,7 +99,7 @@ class Plans:
         if source_pcc is None or dest_pcc is None or listing is None or findings.problems:
             raise RuleViolation(findings.problems)
         problems = pair_problems(self._ovh, self._settings.policy, source_pcc, dest_pcc)
-        filers = {f.filer_id: f for dc in listing.datacenters for f in dc.filers}
+        filers = {f.filer_id: f for f in listing}
         unknown = [i for i in wanted if i not in filers]
         problems += [
             (Field.FILER, f"filer {i} not found in datacenter {source_dc} of {source}") for i in unknown

@@ -52,6 +52,10 @@ class OvhGateway(Protocol):
         self, service: str, datacenter_id: int | None, *, now_only: bool = False
     ) -> FilerListing: ...
 
+    def datacenter_filers(self, service: str, datacenter_id: int) -> list[Filer]:
+        """The datacenter's own datastores (no global one): one listing."""
+        ...
+
     # Mutating calls: sent once; an OvhApiError with ``ambiguous`` set means the outcome is unknown.
     def start_migration(self, spec: MigrationSpec, route: str) -> StartedTask: ...
 

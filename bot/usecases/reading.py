@@ -17,6 +17,7 @@ from bot.domain import (
     FilerListing,
     MigrationRequest,
     NotAllowed,
+    NotFound,
     NoticeNotDelivered,
     PccBotError,
     Plan,
@@ -35,6 +36,22 @@ log = logging.getLogger(__name__)
 
 #: How long filling a listing in may wait for the call budget, per datastore.
 FILL_WAIT_SECONDS = 120.0
+
+
+def named_filers(ovh: OvhGateway, service: str, datacenter_id: int, wanted: tuple[int, ...]) -> list[Filer]:
+    """The datastores a plan names, each read by itself (cached, shared with concurrent readers), not
+    the whole datacenter; the datacenter's own when it names none (one listing). A global datastore is
+    not the datacenter's; an unknown one is left for the caller to name."""
+    if not wanted:
+        return ovh.datacenter_filers(service, datacenter_id)
+    ovh.get_datacenter(service, datacenter_id)  # an unknown datacenter is named as such
+    found = []
+    for filer_id in wanted:
+        try:
+            found.append(ovh.get_filer(service, datacenter_id, filer_id))
+        except NotFound:
+            continue
+    return [f for f in found if not f.is_global]
 
 
 @dataclass(frozen=True)

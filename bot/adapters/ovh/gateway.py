@@ -171,6 +171,12 @@ class OvhGateway(BackupCalls):
         bodies, unread = load() if fresh or now_only else self._t.cache.get(key, load)
         return [to_filer(body, int(body.get("filerId", 0))) for body in bodies], unread
 
+    def datacenter_filers(self, service: str, datacenter_id: int) -> list[Filer]:
+        """The datacenter's own datastores (a plan's whole datacenter): one listing, and the datacenter
+        named as unknown when it is."""
+        self.get_datacenter(service, datacenter_id)
+        return self._datacenter_filers(service, datacenter_id)[0]
+
     def global_filers(self, service: str) -> list[Filer]:
         """The PCC's global datastores (mounted on every datacenter)."""
 

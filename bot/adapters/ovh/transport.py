@@ -69,7 +69,10 @@ class OvhTransport:
         self.limiter = limiter or SlidingWindow(per_minute=60)
         # Inventory facts are shared by commands, forms and plans for a while; a 404 for 30 s.
         self.cache = cache or ReadCache(
-            ttl_seconds=inventory_ttl_seconds, remember=(OvhNotFound,), error_ttl_seconds=30
+            ttl_seconds=inventory_ttl_seconds,
+            remember=(OvhNotFound,),
+            error_ttl_seconds=30,
+            unasked=(BudgetSpent,),  # an impatient reader's refusal is not a patient one's
         )
         self._max_wait = max_wait_seconds
         #: A mutating call not sent by then is not sent at all: it must go out well within the time
@@ -101,7 +104,14 @@ class OvhTransport:
         try:
             if wait < 0:
                 raise RateLimited(self.limiter.wait_time())
-            self.limiter.acquire(wait, mutating=mutating, who=logs.current_user(), on_wait=waits.current())
+            self.limiter.acquire(
+                wait,
+                mutating=mutating,
+                who=logs.current_user(),
+                on_wait=waits.current(),
+                needed=waits.calls_left(),
+            )
+            waits.counted()
         except RateLimited as error:
             self._metrics.ovh_throttled.labels(method, route).inc()
             retry_at = None if error.seconds is None else datetime.now(UTC) + timedelta(seconds=error.seconds)

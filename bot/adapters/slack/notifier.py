@@ -14,6 +14,7 @@ from bot.adapters.slack.cards import board_message, card_message, notice_blocks
 from bot.adapters.slack.plan_cards import plan_message
 from bot.domain import MigrationRequest, NoticeNotDelivered, PccBotError
 from bot.support import waits
+from bot.support.cache import ReadCache
 from bot.usecases.ports import Board, MessageRef, Offer, PlanBoard
 
 #: Slack errors that sending the same message again cannot cure: the notice is dead-lettered (an edit
@@ -155,17 +156,28 @@ class SlackNotifier:
 
 
 class SlackDirectory:
-    """The Directory port over usergroups.users.list, cached briefly (Slack tier 2) for what is only
-    shown; decisions read it fresh, so that someone removed from the group no longer decides."""
+    """The Directory port over usergroups.users.list, cached a minute (Slack tier 2) for what is only
+    shown; decisions read it fresh (``fresh``), so that someone removed from the group no longer
+    decides: decisions asking at the same moment share one read, and a 429 is retried as Retry-After
+    asks, a few times and for a bounded wait."""
+
+    ATTEMPTS = 3
+    MAX_WAIT = 10.0
 
     def __init__(
-        self, client: WebClient, ttl_seconds: float = 60.0, monotonic: Callable[[], float] = time.monotonic
+        self,
+        client: WebClient,
+        ttl_seconds: float = 60.0,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._client = client
         self._ttl = ttl_seconds
         self._monotonic = monotonic
+        self._sleep = sleep
         self._cache: dict[str, tuple[float, frozenset[str]]] = {}
         self._lock = threading.Lock()
+        self._reading = ReadCache(ttl_seconds=0.0)  # nothing kept: reads in flight shared
 
     def group_members(self, group_id: str, *, fresh: bool = False) -> frozenset[str]:
         now = self._monotonic()
@@ -173,11 +185,25 @@ class SlackDirectory:
             cached = self._cache.get(group_id)
             if cached and now - cached[0] < self._ttl and not fresh:
                 return cached[1]
-        try:
-            response = self._client.usergroups_users_list(usergroup=group_id)
-        except (SlackClientError, OSError) as error:
-            raise PccBotError(f"could not read the members of user group {group_id}: {error}") from error
+        response = self._reading.get(group_id, lambda: self._read(group_id))
         members = frozenset(str(u) for u in response.get("users") or [])
         with self._lock:
             self._cache[group_id] = (now, members)
         return members
+
+    def _read(self, group_id: str) -> Any:
+        for attempt in range(1, self.ATTEMPTS + 1):
+            try:
+                return self._client.usergroups_users_list(usergroup=group_id)
+            except SlackApiError as error:
+                if error.response.status_code != 429 or attempt == self.ATTEMPTS:
+                    raise self._unread(group_id, error) from error
+                wait = waits.retry_after(error.response.headers.get("Retry-After"), 1.0) or 0.0
+                self._sleep(min(wait, self.MAX_WAIT))
+            except (SlackClientError, OSError) as error:
+                raise self._unread(group_id, error) from error
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _unread(group_id: str, error: Exception) -> PccBotError:
+        return PccBotError(f"could not read the members of user group {group_id}: {error}")
