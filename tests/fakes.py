@@ -144,8 +144,8 @@ class FakeGateway:
     def copy_status(self, spec: domain.MigrationSpec) -> domain.CopyStatus | None:
         return self.copy_statuses.get(spec.filer_id)
 
-    def find_filer(self, service: str, datacenter_id: int, name: str) -> domain.Filer | None:
-        return _filer(900) if name.startswith("restore-") and 900 in self.copies else None
+    def find_filers(self, service: str, datacenter_id: int, name: str) -> list[domain.Filer]:
+        return [_filer(900)] if name.startswith("restore-") and 900 in self.copies else []
 
     def filer_exists(self, service: str, datacenter_id: int, filer_id: int) -> bool:
         return filer_id in self.copies

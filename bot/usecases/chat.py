@@ -17,11 +17,13 @@ from bot.domain import (
     NoticeDraft,
     NoticeKind,
     NoticeNotDelivered,
+    Plan,
+    PlanState,
     State,
 )
 from bot.usecases.boards import Boards
 from bot.usecases.outbox import Outbox
-from bot.usecases.ports import Change, Clock, Notifier, PlanBoard, Repository
+from bot.usecases.ports import Change, Clock, Notifier, PlanBoard, PlanChange, Repository
 from bot.usecases.records import BOT, require
 from bot.usecases.settings import ServiceSettings
 
@@ -45,6 +47,7 @@ class ChatDesk:
             settings=settings,
             boards=self.boards,
             card_refused=self._withdraw_uncarded,
+            plan_card_refused=self._withdraw_uncarded_plan,
         )
 
     def thread_and_incident(  # the same notice in the request's thread and in the incident room
@@ -102,6 +105,23 @@ class ChatDesk:
             log.info("request #%d was no longer %s; %s skipped", request.id, expected, change.action)
         return moved
 
+    def move_plan(
+        self, plan: Plan, expected: PlanState, target: PlanState, change: PlanChange, *, deliver: bool = True
+    ) -> bool:
+        """The one path of a plan's state change, shaped as ``move``: if the plan is still ``expected``,
+        record ``change`` (a transition, or an amendment when ``target`` is the same state) by
+        compare-and-set with its audit line, its notices and (an approval) its datastores' requests in
+        one transaction; then refresh its board and, unless ``deliver`` is False, send its notices.
+        False when another change came first (nothing recorded)."""
+        if not self._repo.move_plan(plan, expected, target, change, self._clock.now()):
+            log.info("plan #%d was no longer %s; %s skipped", plan.id, expected, change.action)
+            return False
+        log.info("plan #%d: %s (%s -> %s) %s", plan.id, change.action, expected, target, change.detail)
+        self.refresh_plan(plan.id, at_once=True)
+        if deliver:
+            self.deliver()
+        return True
+
     # The boards and the outbox, as the families call them.
     def refresh_card(self, request_id: int) -> None:
         self.boards.refresh_card(request_id)
@@ -135,3 +155,16 @@ class ChatDesk:
             fields={"decided_by": BOT, "decided_at": now},
         )
         self.move(request, State.PENDING, State.CANCELLED, change, deliver=False)  # within delivery
+
+    def _withdraw_uncarded_plan(self, plan_id: int, notice: Notice, error: NoticeNotDelivered) -> None:
+        """A pending plan whose card Slack refused for good can never be approved: it is withdrawn, so
+        that its datastores are released."""
+        plan = self._repo.get_plan(plan_id)
+        if plan is None or plan.state != PlanState.PENDING:
+            return
+        change = PlanChange(
+            actor=BOT,
+            action="plan withdrawn",
+            detail=f"its card could not be posted in {notice.channel} ({error.reason})",
+        )
+        self.move_plan(plan, PlanState.PENDING, PlanState.CANCELLED, change, deliver=False)  # within delivery

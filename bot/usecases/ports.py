@@ -63,7 +63,9 @@ class OvhGateway(Protocol):
 
     def tasks_of(self, service: str) -> list[Task] | None: ...
 
-    def find_filer(self, service: str, datacenter_id: int, name: str) -> Filer | None: ...
+    def find_filers(self, service: str, datacenter_id: int, name: str) -> list[Filer]:
+        """The datastores called ``name`` in the datacenter, read now."""
+        ...
 
     def filer_exists(self, service: str, datacenter_id: int, filer_id: int) -> bool: ...
 
@@ -110,6 +112,19 @@ class Change:
     notices: Sequence[NoticeDraft] = ()
 
 
+@dataclass(frozen=True)
+class PlanChange:
+    """One change of a plan: its audit line, the notices it queues and, for an approval, one request per
+    datastore (``items``; one another request holds meanwhile is left out, with ``left_out``)."""
+
+    actor: str
+    action: str
+    detail: str = ""
+    notices: Sequence[NoticeDraft] = ()
+    items: Sequence[RequestDraft] = ()
+    left_out: Sequence[LeftOut] = ()
+
+
 class Repository(Protocol):
     def add(self, draft: RequestDraft, card_channel: str) -> MigrationRequest: ...
 
@@ -133,7 +148,9 @@ class Repository(Protocol):
 
     def history(self, request_id: int) -> list[AuditEntry]: ...
 
-    def audit_since(self, since: datetime) -> list[tuple[AuditEntry, MigrationRequest]]: ...
+    def audit_since(self, since: datetime) -> list[tuple[AuditEntry, MigrationRequest | Plan]]:
+        """Every audit line since ``since`` with the request (or the plan) it is about, oldest first."""
+        ...
 
     def claim_notices(self, now: datetime, limit: int, claimer: str, until: datetime) -> list[Notice]:
         """Due notices nobody else holds, now ``claimer``'s until ``until`` (one replica sends each)."""
@@ -193,23 +210,11 @@ class Repository(Protocol):
     def plan_items(self, plan_id: int) -> list[MigrationRequest]: ...
 
     def move_plan(
-        self,
-        plan_id: int,
-        expected: PlanState,
-        target: PlanState,
-        by: str,
-        now: datetime,
-        notices: Sequence[NoticeDraft] = (),
-    ) -> bool: ...
-
-    def approve_plan(
-        self,
-        plan: Plan,
-        user: str,
-        now: datetime,
-        drafts: Sequence[RequestDraft],
-        notices: Sequence[NoticeDraft] = (),
-    ) -> list[LeftOut] | None: ...
+        self, plan: Plan, expected: PlanState, target: PlanState, change: PlanChange, now: datetime
+    ) -> bool:
+        """Compare-and-set on the plan's state (``target`` the same: an amendment that keeps it), with its
+        audit line, its datastores' requests (an approval) and its notices in one transaction."""
+        ...
 
     def set_plan_card(self, plan_id: int, channel: str, ts: str) -> None: ...
 

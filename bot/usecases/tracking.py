@@ -188,7 +188,7 @@ class Tracker:
                     actor=BOT,
                     action="replication done",
                     detail=f"task {task.task_id}",
-                    fields={"task_state": task.state, "progress": 100},
+                    fields={"task_state": task.state, "progress": 100, **self._copy_of(request)},
                     notices=self._chat.thread_and_incident(
                         request,
                         "done",
@@ -218,6 +218,20 @@ class Tracker:
             )
         else:
             self._observe_progress(request, task, self._copy_status(request))
+
+    def _copy_of(self, request: MigrationRequest) -> RequestFields:
+        """At a copy's completion, the id of the `restore-…` datastore it mounted, read once: Remove copy
+        acts on that id, never on the name two copies may share. Nothing when it cannot be told now
+        (unreadable, not there, several of that name): Remove copy then says so."""
+        if messages.done_button(request) != NoticeButton.REMOVE_COPY:
+            return {}
+        spec, name = request.spec, messages.restore_name(request)
+        try:
+            found = self._ovh.find_filers(spec.dest_service, spec.dest_datacenter_id, name)
+        except PccBotError as error:
+            log.warning("request #%d: %s not read at completion: %s", request.id, name, error)
+            return {}
+        return {"copy_filer_id": found[0].filer_id} if len(found) == 1 else {}
 
     def _copy_status(self, request: MigrationRequest) -> CopyStatus | None:
         if not request.uses_copy_filer:

@@ -18,7 +18,7 @@ from bot.adapters.sql.approvals import ApprovalTables
 from bot.adapters.sql.figures import Figures
 from bot.adapters.sql.outbox import Outbox, queue_notice
 from bot.adapters.sql.plans import PlanTables
-from bot.adapters.sql.rows import column, entry_row, iso, request_row, to_entries, to_request
+from bot.adapters.sql.rows import column, entry_row, iso, request_row, to_entries, to_plan, to_request
 from bot.adapters.sql.schema import migrate
 from bot.adapters.sql.shared import Shared
 from bot.adapters.sql.store import IntegrityError, Store, insert
@@ -29,6 +29,7 @@ from bot.domain import (
     MigrationRequest,
     NoticeDraft,
     NoticeKind,
+    Plan,
     RequestDraft,
     RequestFields,
     State,
@@ -231,13 +232,22 @@ class SqlRepository(PlanTables, Outbox, Shared, Figures, ApprovalTables):
         rows = self._rows("SELECT * FROM audit WHERE request_id = :id ORDER BY id", {"id": request_id})
         return to_entries(rows)
 
-    def audit_since(self, since: datetime) -> list[tuple[AuditEntry, MigrationRequest]]:
-        """Every audit line since ``since`` with its request, oldest first."""
+    def audit_since(self, since: datetime) -> list[tuple[AuditEntry, MigrationRequest | Plan]]:
+        """Every audit line since ``since`` with its request (or, a plan's own line, its plan), oldest
+        first."""
         rows = self._rows("SELECT * FROM audit WHERE at >= :since ORDER BY id", {"since": iso(since)})
-        ids = sorted({row["request_id"] for row in rows})
+        ids = sorted({row["request_id"] for row in rows if row["request_id"] is not None})
+        plan_ids = sorted({row["plan_id"] for row in rows if row["request_id"] is None})
         found = self._rows("SELECT * FROM requests WHERE id IN :ids", {"ids": ids}) if ids else []
-        requests = {r.id: r for r in map(to_request, found)}
-        return [(entry, requests[entry.request_id]) for entry in to_entries(rows)]
+        plans = self._rows("SELECT * FROM plans WHERE id IN :ids", {"ids": plan_ids}) if plan_ids else []
+        about: dict[tuple[str, int], MigrationRequest | Plan] = {
+            **{("request", r.id): r for r in map(to_request, found)},
+            **{("plan", p.id): p for p in map(to_plan, plans)},
+        }
+        return [
+            (e, about["request", e.request_id] if e.request_id is not None else about["plan", e.plan_id or 0])
+            for e in to_entries(rows)
+        ]
 
     def count_by_state(self) -> dict[str, int]:
         """Requests by state, from the counts the database's triggers keep: one small read."""
