@@ -211,7 +211,9 @@ class Decisions:
                     "nothing to remove"
                 )
             return request.copy_filer_id
-        found = self._ovh.find_filers(spec.dest_service, spec.dest_datacenter_id, name)
+        found = [
+            f for f in self._ovh.filers_now(spec.dest_service, spec.dest_datacenter_id) if f.name == name
+        ]
         if not found:
             raise Conflict(f"datastore {name} is not mounted in {where}: nothing to remove")
         if len(found) > 1:

@@ -63,8 +63,8 @@ class OvhGateway(Protocol):
 
     def tasks_of(self, service: str) -> list[Task] | None: ...
 
-    def find_filers(self, service: str, datacenter_id: int, name: str) -> list[Filer]:
-        """The datastores called ``name`` in the datacenter, read now."""
+    def filers_now(self, service: str, datacenter_id: int) -> list[Filer]:
+        """The datacenter's datastores, read now (not from the cache)."""
         ...
 
     def filer_exists(self, service: str, datacenter_id: int, filer_id: int) -> bool: ...

@@ -150,7 +150,7 @@ USAGE = {
     "plan": "plan <sourceService> <sourceDatacenterId> <destService> <destDatacenterId> [<filerId> …]",
     "list": "list",
     "status": "status <requestId>",
-    "cancel": "cancel <requestId> | cancel plan <planId>",
+    "cancel": "cancel [plan] <id>",
     "audit": "audit [days]",
     "policy": "policy [requestId]",
     "repositories": "repositories <service>",
