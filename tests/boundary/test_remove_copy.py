@@ -84,3 +84,20 @@ def test_remove_copy_acts_on_the_datastore_recorded_at_completion_not_on_a_name(
     bot.settle()
     (removal,) = simulator.sim.calls_to("POST", REMOVE)
     assert f"/filer/{mounted}/remove" in removal.path and 700001 in copies
+
+
+def test_a_copy_not_recorded_at_completion_is_never_picked_among_two_of_its_name(timed_bot, simulator, clock):
+    """A copy completed before its id was recorded (an earlier release): found by name only when the
+    name is unique there; two of that name, Remove copy says so and sends nothing."""
+    bot = timed_bot
+    request_id = finished_request(bot, simulator, clock)
+    bot.runtime.repo.update_fields(request_id, {"copy_filer_id": None}, clock.now())
+    copies = simulator.sim.inventory["pcc-192-0-2-50"]["datacenters"][1515]["filers"]
+    (mounted,) = [i for i, f in copies.items() if f["name"] == "restore-001234"]
+    copies[700001] = {**copies[mounted], "filerId": 700001}
+    bot.click(ids.REMOVE_COPY, str(request_id), user="UBOB")
+    bot.settle()
+    assert "2 datastores are called restore-001234" in bot.replies()[-1]
+    assert "cannot tell which one is its copy" in bot.replies()[-1]
+    assert simulator.sim.calls_to("POST", REMOVE) == []
+    assert bot.runtime.repo.get(request_id).state == State.DONE
