@@ -1,5 +1,6 @@
 """Telling the chat about a change: the one path of a request's state change (compare-and-set, audit
-line and notices in one transaction), then its card refreshed and the outbox delivered. The cards and
+line and notices in one transaction), then its card refreshed and the outbox delivered; and, shaped
+the same, the one path of a plan's (``move_plan``: its board refreshed). The cards and
 boards live in usecases/boards.py, the outbox in usecases/outbox.py; ChatDesk hands both to the
 families as one desk.
 
