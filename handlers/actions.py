@@ -11,7 +11,8 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.adapters.slack import ids
-from bot.adapters.slack.grammar import parse_doubt_value, parse_request_id, parse_trigger, parse_user
+from bot.adapters.slack.button_values import parse_doubt_value, parse_request_id
+from bot.adapters.slack.grammar import parse_trigger, parse_user
 from bot.adapters.slack.reason_form import Asked, reason_modal
 from bot.usecases.approvals import REMOVE_COPY
 from bot.usecases.service import PccService

@@ -23,6 +23,7 @@ from bot.adapters.slack.grammar import (
     Restore,
     ShowPolicy,
     Status,
+    WithdrawPlan,
     parse,
     parse_channel,
     parse_trigger,
@@ -116,8 +117,8 @@ def _answer(
         case Help():
             text, body = listings.help_message(service.reading.source_zone, locale_of(user))
         case OpenMigrateForm():
+            service.filing.warm_form(user)  # a reader only: its lists show every PCC and datastore
             client.views_open(trigger_id=parse_trigger(command), view=forms.migrate_form(channel))
-            service.filing.warm_form()
             return
         case OpenRestoreForm():
             client.views_open(trigger_id=parse_trigger(command), view=forms.restore_form(channel))
@@ -182,4 +183,7 @@ def _answer(
         case Cancel(request_id=request_id):
             request = service.decisions.cancel(request_id, user)
             text, body = kit.text_message(f"Request #{request.id} is now {request.state}.")
+        case WithdrawPlan(plan_id=plan_id):
+            plan = service.plans.withdraw(plan_id, user)
+            text, body = kit.text_message(f"Plan #{plan.id} is withdrawn: its datastores are free again.")
     respond(text=text, blocks=body, response_type="ephemeral")

@@ -101,8 +101,9 @@ def on_form_options(ack: Ack, body: dict[str, Any], context: BoltContext) -> Non
         ack(options=[])
         return
     field = asked.field
+    user = str((body.get("user") or {}).get("id") or "")
     pairs = service.filing.form_options(
-        field, str(body.get("value") or ""), chosen_values(body.get("view") or {})
+        field, str(body.get("value") or ""), chosen_values(body.get("view") or {}), user
     )
     ack(options=forms.options(pairs))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from bot import domain
@@ -148,8 +148,8 @@ class FakeGateway:
     def copy_status(self, spec: domain.MigrationSpec) -> domain.CopyStatus | None:
         return self.copy_statuses.get(spec.filer_id)
 
-    def find_filer(self, service: str, datacenter_id: int, name: str) -> domain.Filer | None:
-        return _filer(900) if name.startswith("restore-") and 900 in self.copies else None
+    def filers_now(self, service: str, datacenter_id: int) -> list[domain.Filer]:
+        return [replace(_filer(900), name="restore-000100")] if 900 in self.copies else []
 
     def filer_exists(self, service: str, datacenter_id: int, filer_id: int) -> bool:
         return filer_id in self.copies

@@ -23,6 +23,7 @@ from bot.domain import (
     NoticeDraft,
     NoticeKind,
     Plan,
+    PlanState,
     RequestFields,
     State,
     UsageError,
@@ -260,7 +261,11 @@ class Approvals:
         if rule is None:
             return True
         subject = f"plan-{plan.id}"
-        if not self._repo.add_approval(subject, None, user, self._clock.now(), reason, None):
+        now, said = self._clock.now(), f"rule {rule.name!r}" + (f"; reason: {reason}" if reason else "")
+        line = AuditEntry(
+            None, now, user, "plan approval counted", PlanState.PENDING, None, said, None, plan.id
+        )
+        if not self._repo.add_approval(subject, None, user, now, reason, line):  # with its audit line
             raise Conflict(f"you already approved plan #{plan.id}: {self.tally(plan, rule, subject).plain}")
         tally = self.tally(plan, rule, subject)
         if tally.reached:

@@ -54,6 +54,7 @@ class Boards:
         self._clock = clock
         self._settings = settings
         self._unsaved_cards: dict[int, MessageRef] = {}  # cards posted whose ts is not stored yet
+        self._unsaved_plans: dict[int, MessageRef] = {}  # plan boards posted whose ts is not stored yet
         self._plan_edits: dict[int, datetime] = {}  # when each plan's board was last edited
         self._plan_digests: dict[int, str] = {}  # what it showed then
         self._plans_due: set[int] = set()  # plans whose board waits for its next edit
@@ -96,12 +97,21 @@ class Boards:
         return PlanBoard(plan, tuple(self._repo.plan_items(plan_id)), self._clock.now(), paused)
 
     def post_plan_once(self, plan_id: int) -> PlanBoard | None:
-        """Post a plan's board unless it stands already; the board posted, or None."""
+        """Post a plan's board unless it stands already; the board posted, or None. Like a request's
+        card: a board Slack accepted whose ts could not be stored is not posted again (its live buttons
+        would stand twice); storing its ts is retried instead."""
         board = self.plan_board(plan_id)
         if board.plan.card_ts is not None:
             return None
-        ref = self._notifier.post_plan(board)
-        self._repo.set_plan_card(plan_id, ref.channel, ref.ts)
+        ref = self._unsaved_plans.get(plan_id) or self._notifier.post_plan(board)
+        self._unsaved_plans[plan_id] = ref
+        try:
+            self._repo.set_plan_card(plan_id, ref.channel, ref.ts)
+        except StorageError as error:
+            raise NoticeNotDelivered(
+                f"board posted, its ts not stored yet: {error}", retry_after=5
+            ) from error
+        del self._unsaved_plans[plan_id]
         self._plan_edits[plan_id] = self._clock.now()
         self._plan_digests[plan_id] = board.digest()
         return board

@@ -177,12 +177,7 @@ class Decisions:
             raise Conflict(f"request #{request_id} is {request.state}: only a finished copy can be removed")
         self._approvals.check_step_up(request, typed_name)  # policy: the name typed again
         spec, name = request.spec, messages.restore_name(request)
-        copy = self._ovh.find_filer(spec.dest_service, spec.dest_datacenter_id, name)
-        if copy is None:
-            raise Conflict(
-                f"datastore {name} is not mounted in datacenter {spec.dest_datacenter_id} of "
-                f"{spec.dest_service}: nothing to remove"
-            )
+        copy_id = self._copy_id(request, name)
         subject = approval_subject(request, REMOVE_COPY)
         quorum = self._approvals.gather(request, rule, subject, user, expected=State.DONE)
         if quorum is None:
@@ -190,17 +185,46 @@ class Decisions:
         decision = Change(
             actor=user,
             action="copy removal approved",
-            detail=f"{name} (filer {copy.filer_id})",
-            fields={"copy_filer_id": copy.filer_id, "removal_task_id": None, **quorum},
+            detail=f"{name} (filer {copy_id})",
+            fields={"copy_filer_id": copy_id, "removal_task_id": None, **quorum},
         )
 
         call = Call(
-            send=lambda: self._ovh.remove_filer(spec.dest_service, spec.dest_datacenter_id, copy.filer_id),
+            send=lambda: self._ovh.remove_filer(spec.dest_service, spec.dest_datacenter_id, copy_id),
             action="copy removal started",
-            detail=f"removeFiler on {name} (filer {copy.filer_id})",
+            detail=f"removeFiler on {name} (filer {copy_id})",
             records=lambda task: {"removal_task_id": task.task_id},
         )
         return self._gated(request, REMOVAL, decision, call)
+
+    def _copy_id(self, request: MigrationRequest, name: str) -> int:
+        """The `restore-…` datastore to remove: by the id recorded at the copy's completion, read again
+        to be sure it is still there; never by its name, which two copies may share. A copy completed
+        before ids were recorded is found by name only when that name is unique there."""
+        spec, where = (
+            request.spec,
+            f"datacenter {request.spec.dest_datacenter_id} of {request.spec.dest_service}",
+        )
+        if request.copy_filer_id is not None:
+            if not self._ovh.filer_exists(spec.dest_service, spec.dest_datacenter_id, request.copy_filer_id):
+                raise Conflict(
+                    f"datastore {name} (filer {request.copy_filer_id}) is no longer in {where}: "
+                    "nothing to remove"
+                )
+            return request.copy_filer_id
+        found = [
+            f for f in self._ovh.filers_now(spec.dest_service, spec.dest_datacenter_id) if f.name == name
+        ]
+        if not found:
+            raise Conflict(f"datastore {name} is not mounted in {where}: nothing to remove")
+        if len(found) > 1:
+            ids = ", ".join(str(f.filer_id) for f in found)
+            raise Conflict(
+                f"{len(found)} datastores are called {name} in {where} (filers {ids}) and this request's "
+                "copy was not recorded at its completion: pcc-bot cannot tell which one is its copy, "
+                "remove it from the OVHcloud control panel"
+            )
+        return found[0].filer_id
 
     @staticmethod
     def _check_episode(request: MigrationRequest, episode: str | None) -> None:

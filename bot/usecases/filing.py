@@ -15,6 +15,7 @@ from bot.domain import (
     Field,
     MigrationRequest,
     MigrationSpec,
+    PlanState,
     RequestDraft,
     RuleViolation,
 )
@@ -42,15 +43,22 @@ class Filing:
         self._settings, self._lists, self._guard = settings, lists, guard
         self._approvals = approvals  # a policy rule's own ttl (PCC_POLICY)
 
-    def warm_form(self) -> None:
-        """The form is opening: start loading its first list."""
+    def warm_form(self, user: str) -> None:
+        """The form is about to open: only for a reader (its lists show every PCC and datastore); start
+        loading its first list."""
+        self._guard.check_reader(user, "the migrate form's lists of PCCs and datastores")
         self._lists.get("pccs", self._ovh.list_pccs)
 
-    def form_options(self, field: Field, typed: str, chosen: dict[Field, str]) -> list[tuple[str, str]]:
+    def form_options(
+        self, field: Field, typed: str, chosen: dict[Field, str], user: str
+    ) -> list[tuple[str, str]]:
         """(value, label) pairs for one field of the migrate form, from lists kept warm in memory,
         filtered by what the person typed; never waits on OVHcloud. A list still loading (or that could
         not be loaded) is one option saying so, whose value (``NOT_AN_OPTION``) the submit refuses. A
-        field that depends on another one offers nothing until it is chosen."""
+        field that depends on another one offers nothing until it is chosen. Someone PCC_READERS leaves
+        out gets one option saying so, and nothing else."""
+        if not self._guard.may_read(user):
+            return [(NOT_AN_OPTION, "Only PCC_READERS and the approvers see these lists")]
         found: _Options | None
         if field in (Field.SOURCE, Field.DESTINATION):
             found = self._pcc_options(field)
@@ -103,19 +111,32 @@ class Filing:
             for f in listed.items or []
         ]
 
+    def _refuse_if_in_a_pending_plan(self, spec: MigrationSpec) -> None:
+        """A datastore a pending plan copies is the plan's until it is decided (once approved, its
+        request is active and refused above, naming the plan)."""
+        for plan in self._repo.plans_in_states([PlanState.PENDING]):
+            if plan.source_service == spec.source_service and spec.filer_id in plan.filer_ids:
+                raise Conflict(
+                    f"filer {spec.filer_id} of {spec.source_service} is in plan #{plan.id}, pending: "
+                    "approve or reject the plan, or its requester withdraws it"
+                    f" (`/pcc cancel plan {plan.id}`)"
+                )
+
     def request_migration(self, spec: MigrationSpec, requester: str, channel: str) -> MigrationRequest:
         """Check every rule, store the request and post its card. Raises RuleViolation or Conflict."""
         self._guard.refuse_if_read_only("filing a migration request")
         active = self._repo.active_for_filer(spec.source_service, spec.filer_id)
         if active is not None:
+            of_plan = f" of plan #{active.plan_id}" if active.plan_id is not None else ""
             taken = (
                 f"filer {spec.filer_id} of {spec.source_service} already has an active request: "
-                f"#{active.id} ({active.state})"
+                f"#{active.id} ({active.state}){of_plan}"
             )
             raise Conflict(
                 f"{taken}; see `/pcc status {active.id}`",
                 markup=f"{taken}; see {messages.thread_link(active)}",
             )
+        self._refuse_if_in_a_pending_plan(spec)
         findings = Findings()
         look = findings.look
         source = look(Field.SOURCE, lambda: self._ovh.get_pcc(spec.source_service))

@@ -21,7 +21,7 @@ from bot.usecases.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
-#: What becomes of a request whose card Slack refused for good (ChatDesk withdraws it).
+#: What becomes of a request (or a plan) whose card Slack refused for good (ChatDesk withdraws it), by id.
 CardRefused = Callable[[int, Notice, NoticeNotDelivered], None]
 
 
@@ -42,6 +42,7 @@ class Outbox:
         settings: ServiceSettings,
         boards: Boards,
         card_refused: CardRefused,
+        plan_card_refused: CardRefused,
     ) -> None:
         self._repo = repo
         self._notifier = notifier
@@ -49,6 +50,7 @@ class Outbox:
         self._settings = settings
         self._boards = boards
         self._card_refused = card_refused
+        self._plan_card_refused = plan_card_refused
         self._delivery = threading.Lock()
         # What the chat accepted but the database refused to record: kept while the database cannot
         # take it (nothing else can), and retried under this replica's claim, which no other takes
@@ -171,6 +173,8 @@ class Outbox:
         self._repo.notice_dead(notice.id, str(error), now)
         if notice.kind == NoticeKind.CARD and notice.request_id is not None:
             self._card_refused(notice.request_id, notice, error)
+        elif notice.kind == NoticeKind.CARD and notice.plan_id is not None:
+            self._plan_card_refused(notice.plan_id, notice, error)
         room = self._settings.incident_channel
         if room and notice.channel != room and notice.kind != NoticeKind.INCIDENT:
             follow = f"/pcc status {notice.request_id}" if notice.request_id is not None else "/pcc list"

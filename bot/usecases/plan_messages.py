@@ -27,6 +27,8 @@ def plan_summary(plan: Plan, tally: PlanTally, took: timedelta) -> str:
 
 #: A reply of a plan's list stays under this many characters (Slack advises 4,000 a message text).
 PLAN_LIST_REPLY = 3500
+#: What a copyFiler plan's approval records in the audit trail (its card and confirm quote the conditions).
+CONSENT = "accepted the copyFiler conditions quoted on the card, for each datastore"
 
 
 def plan_list(plan: Plan) -> list[str]:

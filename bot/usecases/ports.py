@@ -68,7 +68,9 @@ class OvhGateway(Protocol):
 
     def tasks_of(self, service: str) -> list[Task] | None: ...
 
-    def find_filer(self, service: str, datacenter_id: int, name: str) -> Filer | None: ...
+    def filers_now(self, service: str, datacenter_id: int) -> list[Filer]:
+        """The datacenter's datastores, read now (not from the cache)."""
+        ...
 
     def filer_exists(self, service: str, datacenter_id: int, filer_id: int) -> bool: ...
 
@@ -115,6 +117,19 @@ class Change:
     notices: Sequence[NoticeDraft] = ()
 
 
+@dataclass(frozen=True)
+class PlanChange:
+    """One change of a plan: its audit line, the notices it queues and, for an approval, one request per
+    datastore (``items``; one another request holds meanwhile is left out, with ``left_out``)."""
+
+    actor: str
+    action: str
+    detail: str = ""
+    notices: Sequence[NoticeDraft] = ()
+    items: Sequence[RequestDraft] = ()
+    left_out: Sequence[LeftOut] = ()
+
+
 class Repository(Protocol):
     def add(self, draft: RequestDraft, card_channel: str) -> MigrationRequest: ...
 
@@ -140,7 +155,10 @@ class Repository(Protocol):
 
     def history(self, request_id: int) -> list[AuditEntry]: ...
 
-    def audit_since(self, since: datetime) -> list[tuple[AuditEntry, MigrationRequest | None]]: ...
+    def audit_since(self, since: datetime) -> list[tuple[AuditEntry, MigrationRequest | Plan | None]]:
+        """Every audit line since ``since`` with the request (or the plan) it is about, None for a line
+        about pcc-bot itself (a pause, a resume), oldest first."""
+        ...
 
     def claim_notices(self, now: datetime, limit: int, claimer: str, until: datetime) -> list[Notice]:
         """Due notices nobody else holds, now ``claimer``'s until ``until`` (one replica sends each)."""
@@ -212,23 +230,11 @@ class Repository(Protocol):
     def plan_items(self, plan_id: int) -> list[MigrationRequest]: ...
 
     def move_plan(
-        self,
-        plan_id: int,
-        expected: PlanState,
-        target: PlanState,
-        by: str,
-        now: datetime,
-        notices: Sequence[NoticeDraft] = (),
-    ) -> bool: ...
-
-    def approve_plan(
-        self,
-        plan: Plan,
-        user: str,
-        now: datetime,
-        drafts: Sequence[RequestDraft],
-        notices: Sequence[NoticeDraft] = (),
-    ) -> list[LeftOut] | None: ...
+        self, plan: Plan, expected: PlanState, target: PlanState, change: PlanChange, now: datetime
+    ) -> bool:
+        """Compare-and-set on the plan's state (``target`` the same: an amendment that keeps it), with its
+        audit line, its datastores' requests (an approval) and its notices in one transaction."""
+        ...
 
     def set_plan_card(self, plan_id: int, channel: str, ts: str) -> None: ...
 

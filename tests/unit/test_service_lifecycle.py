@@ -256,3 +256,26 @@ def test_a_call_never_sent_returns_the_decision_and_a_plan_resumes_it_later(worl
     world.service.poll_once()  # the next tick resumes it
     assert {r.state for r in world.repo.plan_items(plan.id)} == {State.REPLICATING}
     assert world.repo.get_plan(plan.id).state == PlanState.APPROVED and len(world.gateway.tasks) == 2
+
+
+def test_a_queued_datastore_copied_meanwhile_is_cancelled_before_the_dispatch_sends_it(world):
+    """A datastore of an approved plan that another request copied meanwhile (a row written by an
+    earlier release, say) is cancelled before the dispatch, never copied twice."""
+    from bot.adapters.sql.rows import request_row
+    from bot.adapters.sql.store import insert
+    from bot.domain import BudgetSpent
+
+    plan = world.service.plans.file_plan("pcc-src", 10, "pcc-dst", 20, (), "UALICE", "COPS")
+    world.gateway.post_error = BudgetSpent("POST /linkFilerFromSbg", None)  # the dispatch pauses
+    world.service.plans.approve(plan.id, "UBOB")
+    first, second = world.repo.plan_items(plan.id)
+    row = {**request_row(first), "state": State.DONE.value, "plan_id": None}
+    with world.repo._store.write() as conn:
+        insert(conn, "requests", {k: v for k, v in row.items() if k != "id"})
+    world.gateway.post_error = None
+    world.gateway.posts.clear()
+    world.service.poll_once()  # the next tick resumes the dispatch
+    assert [s.filer_id for s in world.gateway.posts] == [second.spec.filer_id]
+    left = world.repo.get(first.id)
+    assert left.state == State.CANCELLED
+    assert [e.action for e in world.repo.history(first.id)][-1] == "left out"

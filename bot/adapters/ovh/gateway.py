@@ -266,10 +266,10 @@ class OvhGateway(BackupCalls):
             state=str(newest.get("status") or "unknown"),
         )
 
-    def find_filer(self, service: str, datacenter_id: int, name: str) -> Filer | None:
-        """The datastore called ``name`` in the datacenter, read now (not from the cache)."""
+    def filers_now(self, service: str, datacenter_id: int) -> list[Filer]:
+        """The datacenter's datastores, read now (not from the cache)."""
         filers, _ = self._datacenter_filers(service, datacenter_id, fresh=True)
-        return next((f for f in filers if f.name == name), None)
+        return filers
 
     def filer_exists(self, service: str, datacenter_id: int, filer_id: int) -> bool:
         """Whether the datastore is still there, read now."""

@@ -50,7 +50,8 @@ HELP_LINES = (
         "cancel",
         _(
             "withdraw a request before it is approved (requester or approver), or close a call in doubt "
-            "as not started once you checked at OVHcloud that nothing started (approver)"
+            "as not started once you checked at OVHcloud that nothing started (approver); `cancel plan N` "
+            "withdraws a pending plan and frees its datastores"
         ),
         "/pcc cancel 3",
     ),

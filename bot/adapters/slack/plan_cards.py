@@ -17,7 +17,16 @@ from bot.adapters.slack.kit import (
     section,
     when,
 )
-from bot.domain import COPIED_STATES, IN_DOUBT_STATES, MigrationRequest, Plan, PlanState, PlanTally, State
+from bot.domain import (
+    COPIED_STATES,
+    COPY_FILER_CONSENT,
+    IN_DOUBT_STATES,
+    MigrationRequest,
+    Plan,
+    PlanState,
+    PlanTally,
+    State,
+)
 from bot.support.mrkdwn import esc
 from bot.usecases.ports import PlanBoard
 
@@ -131,10 +140,17 @@ def _more(hidden: int) -> str:
 def _buttons(board: PlanBoard) -> list[Block]:
     plan, value = board.plan, str(board.plan.id)
     if plan.state == PlanState.PENDING:
+        consent = (
+            " Your click is recorded as the acceptance of the conditions quoted on the card, for each."
+            if plan.uses_copy_filer
+            else ""
+        )
         confirm = (
             "Copy the whole plan?",
-            f"This sends one `{esc(plan.route)}` call for each of the {len(plan.items)} datastore(s), paced "
-            "within the call budget; replication takes hours.",
+            (
+                f"This sends one `{esc(plan.route)}` call for each of the {len(plan.items)} datastore(s), "
+                f"paced within the call budget; replication takes hours.{consent}"
+            )[:300],
         )
         approve = button(ids.APPROVE_PLAN, "Approve plan", value, confirm=confirm, style="primary")
         reject = button(ids.REJECT_PLAN, "Reject", value, style="danger")
@@ -157,5 +173,12 @@ def plan_message(board: PlanBoard) -> Message:
     plan = board.plan
     title = f"{plan.title} ({len(plan.items)} datastores)"
     head = [header(title), section(_summary(plan)), *_progress(board)]
+    if plan.uses_copy_filer and plan.state == PlanState.PENDING:  # as a single copyFiler request's card
+        head.append(
+            section(
+                "*Approving accepts, for the customer, OVHcloud's conditions of copyFiler:*\n"
+                f">{COPY_FILER_CONSENT}"
+            )
+        )
     blocks = fitted(head, _groups(board), _buttons(board), _more)
     return f"{esc(title)} ({plan.state})", blocks

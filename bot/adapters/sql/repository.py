@@ -19,7 +19,7 @@ from bot.adapters.sql.figures import Figures
 from bot.adapters.sql.outbox import Outbox, queue_notice
 from bot.adapters.sql.pause import PauseTable
 from bot.adapters.sql.plans import PlanTables
-from bot.adapters.sql.rows import column, entry_row, iso, request_row, to_entries, to_request
+from bot.adapters.sql.rows import column, entry_row, iso, request_row, to_entries, to_plan, to_request
 from bot.adapters.sql.schema import migrate
 from bot.adapters.sql.shared import Shared
 from bot.adapters.sql.store import IntegrityError, Store, insert
@@ -30,6 +30,7 @@ from bot.domain import (
     MigrationRequest,
     NoticeDraft,
     NoticeKind,
+    Plan,
     RequestDraft,
     RequestFields,
     State,
@@ -244,14 +245,23 @@ class SqlRepository(PlanTables, Outbox, Shared, Figures, ApprovalTables, PauseTa
         rows = self._rows("SELECT * FROM audit WHERE request_id = :id ORDER BY id", {"id": request_id})
         return to_entries(rows)
 
-    def audit_since(self, since: datetime) -> list[tuple[AuditEntry, MigrationRequest | None]]:
-        """Every audit line since ``since`` with its request (None: a line about pcc-bot itself, a
-        pause or a resume), oldest first."""
+    def audit_since(self, since: datetime) -> list[tuple[AuditEntry, MigrationRequest | Plan | None]]:
+        """Every audit line since ``since`` with its request (or, a plan's own line, its plan; None: a
+        line about pcc-bot itself, a pause or a resume), oldest first."""
         rows = self._rows("SELECT * FROM audit WHERE at >= :since ORDER BY id", {"since": iso(since)})
         ids = sorted({row["request_id"] for row in rows if row["request_id"] is not None})
+        plan_ids = sorted({row["plan_id"] for row in rows if row["plan_id"] is not None})
         found = self._rows("SELECT * FROM requests WHERE id IN :ids", {"ids": ids}) if ids else []
+        plans = self._rows("SELECT * FROM plans WHERE id IN :ids", {"ids": plan_ids}) if plan_ids else []
         requests = {r.id: r for r in map(to_request, found)}
-        return [(entry, requests.get(entry.request_id or 0)) for entry in to_entries(rows)]
+        by_plan = {p.id: p for p in map(to_plan, plans)}
+
+        def about(entry: AuditEntry) -> MigrationRequest | Plan | None:
+            if entry.request_id is not None:
+                return requests.get(entry.request_id)
+            return by_plan.get(entry.plan_id) if entry.plan_id is not None else None
+
+        return [(entry, about(entry)) for entry in to_entries(rows)]
 
     def count_by_state(self) -> dict[str, int]:
         """Requests by state, from the counts the database's triggers keep: one small read."""
