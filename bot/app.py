@@ -268,7 +268,7 @@ def build_runtime(
     service = PccService(
         gateway=gateway,
         repo=repo,
-        notifier=SlackNotifier(web_client),
+        notifier=SlackNotifier(web_client, config.locale),
         directory=SlackDirectory(web_client),
         settings=settings,
         clock=service_clock,

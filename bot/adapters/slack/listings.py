@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bot.adapters.slack.cards import label_of, progress_of, request_line
+from bot.adapters.slack.cards import request_line
 from bot.adapters.slack.grammar import USAGE
 from bot.adapters.slack.kit import (
     Block,
@@ -189,45 +189,67 @@ def filers_message(listing: FilerListing, page: int = 1, command: str = "") -> M
     return title, fitted([section(title)], body, notes, not_shown)
 
 
-def plan_line(plan: Plan, tally: PlanTally) -> str:
-    counts = f"{tally.copied} copied, {tally.failed} failed, {tally.stopped} cancelled" if tally.total else ""
-    return (
-        f"Plan #{plan.id} {PLAN_LABELS[plan.state]} · datacenter {plan.source_datacenter_id} of "
-        f"{plan.source_service} → {plan.dest_service}/{plan.dest_datacenter_id} · {len(plan.items)} "
-        f"datastore(s){' · ' + counts if counts else ''} · <@{plan.requester}>"
+def plan_line(plan: Plan, tally: PlanTally, locale: str = DEFAULT_LOCALE) -> str:
+    counts = (
+        _(
+            "{copied} copied, {failed} failed, {stopped} cancelled",
+            copied=tally.copied,
+            failed=tally.failed,
+            stopped=tally.stopped,
+        ).render(locale)
+        if tally.total
+        else ""
     )
+    line = _(
+        "Plan #{id} {state} · datacenter {dc} of {source} → {dest}/{dest_dc} · {count} datastore(s)",
+        id=plan.id,
+        state=PLAN_LABELS[plan.state],
+        dc=plan.source_datacenter_id,
+        source=plan.source_service,
+        dest=plan.dest_service,
+        dest_dc=plan.dest_datacenter_id,
+        count=len(plan.items),
+    ).render(locale)
+    return f"{line}{' · ' + counts if counts else ''} · <@{plan.requester}>"
 
 
 def list_message(
-    requests: list[MigrationRequest], total: int | None = None, plans: Sequence[tuple[Plan, PlanTally]] = ()
+    requests: list[MigrationRequest],
+    total: int | None = None,
+    plans: Sequence[tuple[Plan, PlanTally]] = (),
+    locale: str = DEFAULT_LOCALE,
 ) -> Message:
-    plan_lines = [plan_line(*p) for p in plans]
+    plan_lines = [plan_line(*p, locale) for p in plans]
+    recent_plans = f"*{_('Recent plans').render(locale)}*"
+
+    def more_lines(hidden: int) -> str:
+        said = _(
+            "{count} more line(s) not shown: one Slack message holds no more; `/pcc status <id>` shows any.",
+            count=hidden,
+        )
+        return f"_{said.render(locale)}_"
+
     if not requests:
-        empty = "No requests yet. File one with `/pcc migrate …` (see `/pcc help`)."
-        text = "\n".join(["*Recent plans*", *plan_lines, "", empty]) if plans else empty
-        return text, fitted([], [("*Recent plans*", plan_lines)], [section(empty)], _list_more)
+        empty = _("No requests yet. File one with `/pcc migrate …` (see `/pcc help`).").render(locale)
+        text = "\n".join([recent_plans, *plan_lines, "", empty]) if plans else empty
+        return text, fitted([], [(recent_plans, plan_lines)], [section(empty)], more_lines)
     total = len(requests) if total is None else total
-    lines = [
-        f"#{r.id} {label_of(r)}{progress_of(r)} · `{esc(r.filer_name)}` {r.spec.source_service} → "
-        f"{r.spec.dest_service}/{r.spec.dest_datacenter_id} · <@{r.requester}> · {when(r.created_at)}"
-        for r in requests
-    ]
+    lines = [f"{request_line(r, locale)} · {when(r.created_at)}" for r in requests]
     more = (
-        [f"_The {len(requests)} most recent of {total} requests; `/pcc status <id>` shows any of them._"]
+        [
+            _(
+                "_The {shown} most recent of {total} requests; `/pcc status <id>` shows any of them._",
+                shown=len(requests),
+                total=total,
+            ).render(locale)
+        ]
         if total > len(requests)
         else []
     )
-    groups = [("*Recent plans*", plan_lines), ("*Recent requests*", lines)]
-    text = "\n".join(
-        [*(["*Recent plans*", *plan_lines, ""] if plans else []), "*Recent requests*", *lines, *more]
-    )
-    return text, fitted([], groups, [context(m) for m in more], _list_more)
-
-
-def _list_more(hidden: int) -> str:
-    return (
-        f"_{hidden} more line(s) not shown: one Slack message holds no more; `/pcc status <id>` shows any._"
-    )
+    recent = f"*{_('Recent requests').render(locale)}*"
+    groups = [(recent_plans, plan_lines), (recent, lines)]
+    text = "\n".join([*([recent_plans, *plan_lines, ""] if plans else []), recent, *lines, *more])
+    return text, fitted([], groups, [context(m) for m in more], more_lines)
 
 
 #: Rows per App Home section; the rest are counted, never silently dropped.
@@ -239,27 +261,36 @@ def home_view(
     to_approve: Sequence[MigrationRequest],
     active: Sequence[MigrationRequest],
     plans: Sequence[tuple[Plan, PlanTally]] = (),
+    locale: str = DEFAULT_LOCALE,
 ) -> dict[str, Any]:
-    """The App Home tab: plans under way, requests waiting for my approval, active migrations, mine."""
+    """The App Home tab, in its reader's ``locale``: plans under way, requests waiting for my approval,
+    active migrations, mine."""
     blocks: list[Block] = [{"type": "header", "text": {"type": "plain_text", "text": "pcc-bot"}}]
     if plans:
-        lines = [plan_line(*p) for p in plans[:HOME_ROWS]]
+        lines = [plan_line(*p, locale) for p in plans[:HOME_ROWS]]
         if len(plans) > HOME_ROWS:
-            lines.append(f"_…and {len(plans) - HOME_ROWS} more: `/pcc list`_")
-        blocks += [{"type": "divider"}, *packed(["*Plans pending or copying*", *lines])]
-    for title, requests, empty in (
-        ("Waiting for your approval", to_approve, "Nothing waits for you."),
-        ("Active migrations", active, "No migration in flight."),
-        ("Your requests", mine, "You have filed no request. Try `/pcc migrate` (see `/pcc help`)."),
+            lines.append(_("_…and {count} more: `/pcc list`_", count=len(plans) - HOME_ROWS).render(locale))
+        title = _("Plans pending or copying").render(locale)
+        blocks += [{"type": "divider"}, *packed([f"*{title}*", *lines])]
+    for title_text, requests, empty_text in (
+        (_("Waiting for your approval"), to_approve, _("Nothing waits for you.")),
+        (_("Active migrations"), active, _("No migration in flight.")),
+        (
+            _("Your requests"),
+            mine,
+            _("You have filed no request. Try `/pcc migrate` (see `/pcc help`)."),
+        ),
     ):
-        lines = [request_line(r) for r in requests[:HOME_ROWS]] or [f"_{empty}_"]
+        lines = [request_line(r, locale) for r in requests[:HOME_ROWS]] or [f"_{empty_text.render(locale)}_"]
         if len(requests) > HOME_ROWS:
-            lines.append(f"_…and {len(requests) - HOME_ROWS} more: `/pcc list`, `/pcc status <id>`_")
-        blocks += [{"type": "divider"}, *packed([f"*{title}*", *lines])]  # never clipped
-    blocks.append(
-        context(
-            "Approve or reject from each request's card in its channel; `/pcc status <id>` shows its history."
-            f" pcc-bot {version()}."
-        )
+            hidden = len(requests) - HOME_ROWS
+            more = _("_…and {count} more: `/pcc list`, `/pcc status <id>`_", count=hidden)
+            lines.append(more.render(locale))
+        blocks += [{"type": "divider"}, *packed([f"*{title_text.render(locale)}*", *lines])]  # never clipped
+    footer = _(
+        "Approve or reject from each request's card in its channel; `/pcc status <id>` shows its history."
+        " pcc-bot {version}.",
+        version=version(),
     )
+    blocks.append(context(footer.render(locale)))
     return {"type": "home", "blocks": blocks}
