@@ -265,6 +265,7 @@ def build_runtime(
             shared=shared,
         ),
     )
+    people = SlackPeople(web_client, fallback=config.locale)
     service = PccService(
         gateway=gateway,
         repo=repo,
@@ -273,8 +274,8 @@ def build_runtime(
         settings=settings,
         clock=service_clock,
         background=commands.submit,  # the form's lists load there, never on a listener thread
+        people=people,  # a direct message in its person's language
     )
-    people = SlackPeople(web_client, fallback=config.locale)
     handed = Wiring(service=service, commands=commands, clicks=clicks, locale_of=people.locale)
     handlers.register(app, handed, allowed_channels=config.allowed_channels)
     leader = leadership(config.database)

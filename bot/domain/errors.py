@@ -10,11 +10,12 @@ from bot.support.i18n import Text
 
 class PccBotError(Exception):
     """An error whose message is written for the person who asked, as plain text (escaped when shown in
-    Slack). ``markup``, when given, is the same message with Slack markup meant as such (a link).
-    ``text``, when given, is the message not yet in any language (bot/support/i18n.py): the person is
-    answered in theirs; the plain message is its English words (logs)."""
+    Slack). ``markup``, when given, is the same message with Slack markup meant as such (a link), in
+    English or not yet in any language. ``text``, when given, is the message not yet in any language
+    (bot/support/i18n.py): the person is answered in theirs; the plain message is its English words
+    (logs)."""
 
-    def __init__(self, *args: object, markup: str | None = None, text: Text | None = None) -> None:
+    def __init__(self, *args: object, markup: str | Text | None = None, text: Text | None = None) -> None:
         super().__init__(*args)
         self.markup = markup
         self.text = text

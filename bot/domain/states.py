@@ -6,6 +6,7 @@ from dataclasses import dataclass, fields
 from enum import StrEnum
 
 from bot.domain.errors import Conflict
+from bot.support.i18n import _
 
 
 class State(StrEnum):
@@ -127,4 +128,5 @@ def can_transition(source: State, target: State) -> bool:
 
 def check_transition(source: State, target: State) -> None:
     if not can_transition(source, target):
-        raise Conflict(f"a request that is {source} cannot become {target}")
+        said = _("a request that is {source} cannot become {target}", source=str(source), target=str(target))
+        raise Conflict(str(said), text=said)

@@ -21,7 +21,7 @@ from bot.domain import (
 )
 from bot.usecases.boards import Boards
 from bot.usecases.outbox import Outbox
-from bot.usecases.ports import Change, Clock, Notifier, PlanBoard, Repository
+from bot.usecases.ports import Change, Clock, Notifier, People, PlanBoard, Repository
 from bot.usecases.records import BOT, require
 from bot.usecases.settings import ServiceSettings
 
@@ -32,7 +32,13 @@ class ChatDesk:
     """Records a change and tells the chat about it, through its boards and its outbox."""
 
     def __init__(
-        self, *, repo: Repository, notifier: Notifier, clock: Clock, settings: ServiceSettings
+        self,
+        *,
+        repo: Repository,
+        notifier: Notifier,
+        clock: Clock,
+        settings: ServiceSettings,
+        people: People | None = None,
     ) -> None:
         self._repo = repo
         self._clock = clock
@@ -45,6 +51,7 @@ class ChatDesk:
             settings=settings,
             boards=self.boards,
             card_refused=self._withdraw_uncarded,
+            people=people,
         )
 
     def thread_and_incident(  # the same notice in the request's thread and in the incident room

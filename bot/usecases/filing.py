@@ -18,6 +18,7 @@ from bot.domain import (
     RequestDraft,
     RuleViolation,
 )
+from bot.support.i18n import _
 from bot.usecases import messages
 from bot.usecases.approvals import COPY, Approvals
 from bot.usecases.base import Findings, Guard, Ports, filed_now, pair_problems
@@ -108,14 +109,16 @@ class Filing:
         self._guard.refuse_if_read_only("filing a migration request")
         active = self._repo.active_for_filer(spec.source_service, spec.filer_id)
         if active is not None:
-            taken = (
-                f"filer {spec.filer_id} of {spec.source_service} already has an active request: "
-                f"#{active.id} ({active.state})"
+            taken = _(
+                "filer {filer} of {service} already has an active request: #{id} ({state})",
+                filer=spec.filer_id,
+                service=spec.source_service,
+                id=active.id,
+                state=str(active.state),
             )
-            raise Conflict(
-                f"{taken}; see `/pcc status {active.id}`",
-                markup=f"{taken}; see {messages.thread_link(active)}",
-            )
+            plain = _("{taken}; see {link}", taken=taken, link=f"`/pcc status {active.id}`")
+            marked = _("{taken}; see {link}", taken=taken, link=messages.thread_link(active))
+            raise Conflict(str(plain), text=plain, markup=marked)
         findings = Findings()
         look = findings.look
         source = look(Field.SOURCE, lambda: self._ovh.get_pcc(spec.source_service))

@@ -170,12 +170,12 @@ def relaunch_confirmed(request: MigrationRequest, task: Task) -> str:
     )
 
 
-def thread_link(request: MigrationRequest) -> str:
+def thread_link(request: MigrationRequest) -> Text:
     """A link to the request's thread (Slack's permalink format), or its number when not posted yet."""
     if request.card_channel and request.card_ts:
         url = f"https://slack.com/archives/{request.card_channel}/p{request.card_ts.replace('.', '')}"
-        return f"<{url}|its thread>"
-    return f"`/pcc status {request.id}`"
+        return _("<{url}|its thread>", url=url)
+    return Text("{command}", {"command": f"`/pcc status {request.id}`"})
 
 
 def reminder(request: MigrationRequest) -> str:

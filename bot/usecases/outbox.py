@@ -15,7 +15,7 @@ from bot.domain import Notice, NoticeDraft, NoticeKind, NoticeNotDelivered, Stor
 from bot.support.i18n import shown
 from bot.usecases import plan_messages
 from bot.usecases.boards import Boards
-from bot.usecases.ports import Clock, Notifier, PlanBoard, Repository
+from bot.usecases.ports import Clock, Notifier, People, PlanBoard, Repository
 from bot.usecases.records import require
 from bot.usecases.settings import ServiceSettings
 
@@ -42,6 +42,7 @@ class Outbox:
         settings: ServiceSettings,
         boards: Boards,
         card_refused: CardRefused,
+        people: People | None = None,
     ) -> None:
         self._repo = repo
         self._notifier = notifier
@@ -49,6 +50,7 @@ class Outbox:
         self._settings = settings
         self._boards = boards
         self._card_refused = card_refused
+        self._people = people
         self._delivery = threading.Lock()
         # What the chat accepted but the database refused to record: kept while the database cannot
         # take it (nothing else can), and retried under this replica's claim, which no other takes
@@ -116,8 +118,12 @@ class Outbox:
         self._accepted.add(notice.id)
 
     def _words(self, notice: Notice) -> str:
-        """A notice's text in the channel's language (stored untranslated: bot/support/i18n.py)."""
-        return shown(notice.text, self._settings.locale)
+        """A notice's text in its reader's language (stored untranslated: bot/support/i18n.py): a direct
+        message in its person's Slack locale, anything else in the channel's (PCC_LOCALE)."""
+        locale = self._settings.locale
+        if notice.kind == NoticeKind.DIRECT and self._people is not None:
+            locale = self._people.locale(notice.channel)
+        return shown(notice.text, locale)
 
     def _send_about_plan(self, notice: Notice) -> None:
         assert notice.plan_id is not None

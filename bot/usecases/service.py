@@ -17,7 +17,7 @@ from bot.usecases.filing import Filing
 from bot.usecases.gate import Gate
 from bot.usecases.nudges import Nudges
 from bot.usecases.plans import Plans
-from bot.usecases.ports import Clock, Directory, Notifier, OvhGateway, Repository
+from bot.usecases.ports import Clock, Directory, Notifier, OvhGateway, People, Repository
 from bot.usecases.reading import Reading
 from bot.usecases.restore import Restores
 from bot.usecases.settings import ServiceSettings
@@ -36,8 +36,9 @@ class PccService:
         settings: ServiceSettings,
         clock: Clock,
         background: Background = inline,
+        people: People | None = None,
     ) -> None:
-        chat = ChatDesk(repo=repo, notifier=notifier, clock=clock, settings=settings)
+        chat = ChatDesk(repo=repo, notifier=notifier, clock=clock, settings=settings, people=people)
         self._chat = chat
         self.replica = settings.replica
         guard = Guard(directory, settings)

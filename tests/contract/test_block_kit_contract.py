@@ -95,9 +95,7 @@ def messages_for(value: str) -> list[tuple[str, list[dict[str, object]]]]:
 
 
 #: The date tokens pcc-bot writes itself (a moment, its UTC fallback): the only `<!` it may send.
-OUR_DATE_TOKEN = re.compile(
-    r"<!date\^[0-9]+\^(\{date_short_pretty\} )?\{time\}\|[0-9-]{10} [0-9:]{5} UTC>"
-)
+OUR_DATE_TOKEN = re.compile(r"<!date\^[0-9]+\^(\{date_short_pretty\} )?\{time\}\|[0-9-]{10} [0-9:]{5} UTC>")
 
 
 def ours_left_out(shown: str) -> str:

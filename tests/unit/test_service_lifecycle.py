@@ -135,7 +135,7 @@ def test_a_second_request_for_a_filer_links_to_the_first_ones_thread(world):
     with pytest.raises(Conflict) as caught:
         world.file(user="UDAVE")
     expected = f"https://slack.com/archives/COPS/p{first.card_ts.replace('.', '')}"
-    assert expected in (caught.value.markup or "") and f"#{first.id}" in str(caught.value)
+    assert expected in str(caught.value.markup or "") and f"#{first.id}" in str(caught.value)
     assert f"/pcc status {first.id}" in str(caught.value)  # the plain text says where to look too
 
 
