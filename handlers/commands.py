@@ -92,10 +92,10 @@ def answer(
         case ListFilers(service=pcc, datacenter_id=dc, page=page):
             hint = f"filers {pcc}" + ("" if dc is None else f" {dc}")
             listing = service.reading.list_filers(pcc, dc, user)
-            text, body = listings.filers_message(listing, page, hint)
+            text, body = listings.filers_message(listing, page, hint, locale)
             respond(text=text, blocks=body, response_type="ephemeral")
             for filled in service.reading.fill_filers(listing):  # edited in place as details arrive
-                text, body = listings.filers_message(filled, page, hint)
+                text, body = listings.filers_message(filled, page, hint, locale)
                 respond(text=text, blocks=body, response_type="ephemeral", replace_original=True)
             return
         case Migrate(spec=spec):
@@ -134,7 +134,7 @@ def answer(
             )
             text, body = said(audited, locale)
         case ListRepositories(service=pcc):
-            text, body = listings.repositories_message(pcc, service.restores.repositories(pcc, user))
+            text, body = listings.repositories_message(pcc, service.restores.repositories(pcc, user), locale)
         case Restore(spec=spec):
             request = service.restores.request_restore(spec, requester=user, channel=channel)
             restore = _(

@@ -59,7 +59,7 @@ def _settled_by(request: MigrationRequest, operation: Operation) -> Text | str:
     """A call in doubt: what people settle it with, once they have checked at OVHcloud."""
     own = words_of(operation)
     if own is not None:
-        return own.settled_by.format(id=request.id)
+        return own.settled_by(request)
     if operation is RELAUNCH:
         return _("a person closes the doubt with *Close: not started* when the task was not relaunched.")
     if operation is REMOVAL:
@@ -143,9 +143,7 @@ def checking(request: MigrationRequest, operation: Operation | None = None) -> T
     operation = operation or request.in_doubt
     own = words_of(operation) if operation is not None else None
     if own is not None:
-        return Text(
-            "{said}", {"said": own.checking(request, f" created after {date_token(since)}" if since else "")}
-        )
+        return own.checking(request, _(" created after {at}", at=date_token(since)) if since else "")
     after = _(" created after {at}", at=date_token(since)) if since else ""
     if operation is RELAUNCH:
         return _("checking task {task}: relaunched once it leaves `error`", task=str(request.task_id))

@@ -72,7 +72,7 @@ def called(request: MigrationRequest, operation: Operation, task: StartedTask, u
     """A mutating call answered with its task: what runs now, in the request's thread."""
     own = words_of(operation)
     if own is not None:
-        return own.called(request, task.task_id, task.query_id)
+        return stored(own.called(request, task.task_id, task.query_id))
     ids: dict[str, Param] = {"id": request.id, "task": str(task.task_id)}
     if operation is RELAUNCH:
         return stored(
@@ -110,7 +110,7 @@ def called(request: MigrationRequest, operation: Operation, task: StartedTask, u
 def completed(request: MigrationRequest) -> str:
     own = words_of(request.launch)
     if own is not None:
-        return own.completed(request)
+        return stored(own.completed(request))
     return stored(
         _(
             ":white_check_mark: Request #{id} done: {where}.\n"
@@ -138,7 +138,7 @@ def done_button(request: MigrationRequest) -> NoticeButton | None:
 def failed(request: MigrationRequest, task: Task) -> str:
     own = words_of(request.launch)
     if own is not None:
-        return own.failed(request, task)
+        return stored(own.failed(request, task))
     retry = (
         _("An approver can relaunch it with *Retry* on the card (resetTaskState).")
         if task.state == "error"
@@ -212,7 +212,7 @@ def stalled(request: MigrationRequest, task: Task, since: datetime) -> str:
             state=f"`{esc(task.state)}`",
             since=date_token(since),
             dc=request.spec.dest_datacenter_id,
-            about=esc(about) if isinstance(about, str) else about,
+            about=about,
         )
     )
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from bot.domain import Notice, NoticeDraft, NoticeKind, NoticeNotDelivered, StorageError
-from bot.support.i18n import shown
+from bot.support.i18n import _, shown, stored
 from bot.usecases import plan_messages
 from bot.usecases.boards import Boards
 from bot.usecases.ports import Clock, Notifier, People, PlanBoard, Repository
@@ -180,10 +180,15 @@ class Outbox:
         room = self._settings.incident_channel
         if room and notice.channel != room and notice.kind != NoticeKind.INCIDENT:
             follow = f"/pcc status {notice.request_id}" if notice.request_id is not None else "/pcc list"
-            text = (
-                f":mailbox_closed: A message about {notice.about} could not be delivered to "
-                f"<#{notice.channel}> ({error.reason}); it will not be retried. Invite pcc-bot to that "
-                f"channel, or follow it with `{follow}`."
+            text = stored(
+                _(
+                    ":mailbox_closed: A message about {about} could not be delivered to {channel} ({reason}); "
+                    "it will not be retried. Invite pcc-bot to that channel, or follow it with {follow}.",
+                    about=notice.about,
+                    channel=f"<#{notice.channel}>",
+                    reason=error.reason,
+                    follow=f"`{follow}`",
+                )
             )
             draft = NoticeDraft(NoticeKind.INCIDENT, f"dead-{notice.id}", room, text)
             if notice.request_id is not None:

@@ -18,7 +18,7 @@ MAX_CANDIDATES_SHOWN = 10
 def _confirm_text(request: MigrationRequest, locale: str) -> str:
     """The confirm dialog (Slack caps it at 300 characters): what the click does and accepts."""
     own = words_of(request.launch)
-    after = own.confirm_note if own is not None else _("replication takes hours").render(locale)
+    after = (own.confirm_note if own is not None else _("replication takes hours")).render(locale)
     text = _("This calls {call} once; {after}.", call=f"`{request.api_call}`", after=after).render(locale)
     if request.uses_copy_filer:
         accepted = _("Your click is recorded as the acceptance of the conditions quoted on the card.")

@@ -69,14 +69,15 @@ def label_of(request: MigrationRequest, locale: str = DEFAULT_LOCALE) -> str:
     """The request's state as its card and lists say it (an operation may word some states its way)."""
     own = words_of(request.launch)
     if own is not None and request.state in own.labels:
-        return own.labels[request.state]
+        emoji, words = own.labels[request.state]
+        return f"{emoji} {words.render(locale)}"
     return state_label(request.state, locale)
 
 
 def _card_fields(request: MigrationRequest, locale: str) -> str:
     own = words_of(request.launch)
     if own is not None:
-        return own.card_lines(request)
+        return own.card_lines(request).render(locale)
     spec = request.spec
     vms = "?" if request.vm_total is None else str(request.vm_total)
     lines = [
@@ -174,7 +175,7 @@ def notice_blocks(
 
 def card_message(request: MigrationRequest, locale: str = DEFAULT_LOCALE) -> Message:
     own = words_of(request.launch)
-    kind = own.title if own is not None else _("Datastore copy request").render(locale)
+    kind = (own.title if own is not None else _("Datastore copy request")).render(locale)
     title = f"{kind} #{request.id}: {request.filer_name} → {request.spec.dest_service}"
     blocks: list[Block] = [
         header(title),
@@ -185,7 +186,7 @@ def card_message(request: MigrationRequest, locale: str = DEFAULT_LOCALE) -> Mes
         accepts = _("*Approving accepts, for the customer, OVHcloud's conditions of copyFiler:*")
         blocks.append(section(f"{accepts.render(locale)}\n>{COPY_FILER_CONSENT}"))
     if request.in_doubt is not None:
-        meaning = own.in_doubt_meaning if own is not None else _MEANINGS[request.state].render(locale)
+        meaning = (own.in_doubt_meaning if own is not None else _MEANINGS[request.state]).render(locale)
         checking = messages.checking(request).render(locale)
         doubt = _("*In doubt*: {meaning}. pcc-bot is {checking}.", meaning=meaning, checking=checking)
         blocks.append(section(doubt.render(locale)))

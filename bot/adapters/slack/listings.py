@@ -107,85 +107,112 @@ def help_message(source_zone: str = "sbg1a", locale: str = DEFAULT_LOCALE) -> Me
 REPOSITORIES_SHOWN = 15
 
 
-def repositories_message(service: str, repositories: list[BackupRepository]) -> Message:
-    """`/pcc repositories`: each repository with what a restore needs of it."""
-    lines = [f"*Veeam backup repositories of {esc(service)}* ({len(repositories)})"]
+def repositories_message(
+    service: str, repositories: list[BackupRepository], locale: str = DEFAULT_LOCALE
+) -> Message:
+    """`/pcc repositories`: each repository with what a restore needs of it, in ``locale``."""
+    said = [
+        _("*Veeam backup repositories of {service}* ({count})", service=esc(service), count=len(repositories))
+    ]
     for r in repositories[:REPOSITORIES_SHOWN]:
-        last = f"{r.last_replication:%Y-%m-%d %H:%M} UTC" if r.last_replication else "never"
-        zone = esc(r.replication_zone) if r.replication_zone else "none"
-        lines.append(
-            f"• `{esc(r.name)}` id {r.repository_id}: replication `{esc(r.replication)}` to {zone}, "
-            f"sync `{esc(r.sync_status)}`, last successful replication {last}"
+        said.append(
+            _(
+                "• {name} id {id}: replication {replication} to {zone}, sync {sync}, last successful "
+                "replication {last}",
+                name=f"`{esc(r.name)}`",
+                id=r.repository_id,
+                replication=f"`{esc(r.replication)}`",
+                zone=esc(r.replication_zone) if r.replication_zone else _("none"),
+                sync=f"`{esc(r.sync_status)}`",
+                last=when(r.last_replication) if r.last_replication else _("never"),
+            )
         )
     if len(repositories) > REPOSITORIES_SHOWN:
-        lines.append(f"…and {len(repositories) - REPOSITORIES_SHOWN} more (Slack's size limit)")
+        said.append(_("…and {count} more (Slack's size limit)", count=len(repositories) - REPOSITORIES_SHOWN))
     if not repositories:
-        lines.append("_No repository: is Veeam Managed Backup enabled on this PCC?_")
-    return text_message("\n".join(lines))
+        said.append(_("_No repository: is Veeam Managed Backup enabled on this PCC?_"))
+    return text_message("\n".join(t.render(locale) for t in said))
 
 
 #: Datastores shown per page of `/pcc filers` (the rest: next page, or the whole list as a CSV file).
 FILERS_PER_PAGE = 100
 
 
-def _filer_line(f: Filer) -> str:
-    vms = "?" if f.vm_total is None else str(f.vm_total)
-    scope = " · global" if f.is_global else ""
-    return (
-        f"• `{esc(f.name)}` id {f.filer_id}: {esc(f.size)}, used {gb(f.space_used_gb)}, "
-        f"free {gb(f.space_free_gb)}, {vms} VM(s), {esc(f.state)}{scope}"
-    )
+def _filer_line(f: Filer, locale: str) -> str:
+    line = _(
+        "• {name} id {id}: {size}, used {used}, free {free}, {vms} VM(s), {state}",
+        name=f"`{esc(f.name)}`",
+        id=f.filer_id,
+        size=esc(f.size),
+        used=gb(f.space_used_gb),
+        free=gb(f.space_free_gb),
+        vms="?" if f.vm_total is None else str(f.vm_total),
+        state=esc(f.state),
+    ).render(locale)
+    return line + (" · " + _("global").render(locale) if f.is_global else "")
 
 
-def filers_message(listing: FilerListing, page: int = 1, command: str = "") -> Message:
-    """One page of a PCC's datastores; when there are more, says how many and how to see them (next
-    page, or the whole list as a file). Never a silent cut."""
+def filers_message(
+    listing: FilerListing, page: int = 1, command: str = "", locale: str = DEFAULT_LOCALE
+) -> Message:
+    """One page of a PCC's datastores, in ``locale``; when there are more, says how many and how to see
+    them (next page, or the whole list as a file). Never a silent cut."""
     pcc = listing.pcc
-    title = (
-        f"*{esc(pcc.service_name)}* ({esc(pcc.zone)}) {esc(pcc.description)}: {listing.count} datastore(s)"
-    )
+    title = f"*{esc(pcc.service_name)}* ({esc(pcc.zone)}) {esc(pcc.description)}: " + _(
+        "{count} datastore(s)", count=listing.count
+    ).render(locale)
     groups = [
         (
-            f"*Datacenter {d.datacenter.datacenter_id}* {esc(d.datacenter.name)} "
-            f"{esc(d.datacenter.commercial_name)}".rstrip(),
+            f"*{_('Datacenter {id}', id=d.datacenter.datacenter_id).render(locale)}* "
+            f"{esc(d.datacenter.name)} {esc(d.datacenter.commercial_name)}".rstrip(),
             d.filers,
         )
         for d in listing.datacenters
     ]
     unread = listing.unread
     if listing.global_filers:
-        groups.append(("*Global datastores* (mounted on every datacenter)", listing.global_filers))
+        heading = _("*Global datastores* (mounted on every datacenter)").render(locale)
+        groups.append((heading, listing.global_filers))
     first, last = (page - 1) * FILERS_PER_PAGE, page * FILERS_PER_PAGE
     shown: list[tuple[str, list[str]]] = []
     index = 0
     for heading, filers in groups:
         on_page = [f for i, f in enumerate(filers, start=index) if first <= i < last]
         if on_page or (not filers and page == 1):
-            shown.append((heading, [_filer_line(f) for f in on_page] or ["_no datastore_"]))
+            none = "_" + _("no datastore").render(locale) + "_"
+            shown.append((heading, [_filer_line(f, locale) for f in on_page] or [none]))
         index += len(filers)
     notes: list[Block] = []
     if unread:
-        notes.append(
-            context(
-                f"_{unread} more datastore(s) known by id, still being read within OVHcloud's call budget: "
-                "this message fills in by itself._"
-            )
+        unread_said = _(
+            "{count} more datastore(s) known by id, still being read within OVHcloud's call budget: this "
+            "message fills in by itself.",
+            count=unread,
         )
+        notes.append(context(f"_{unread_said.render(locale)}_"))
+    csv = f"`/pcc {command} csv`"
     if index > FILERS_PER_PAGE or page > 1:
         end = min(last, index)
-        more = f"Datastores {first + 1} to {end} of {index}." if first < index else f"No page {page}."
+        said = [
+            _("Datastores {first} to {end} of {total}.", first=first + 1, end=end, total=index)
+            if first < index
+            else _("No page {page}.", page=page)
+        ]
         if end < index:
-            more += f" Next: `/pcc {command} page {page + 1}`."
-        more += f" The whole list as a CSV file, sent to you: `/pcc {command} csv`."
-        notes.append(context(more))
+            said.append(_("Next: {command}.", command=f"`/pcc {command} page {page + 1}`"))
+        said.append(_("The whole list as a CSV file, sent to you: {command}.", command=csv))
+        notes.append(context(" ".join(t.render(locale) for t in said)))
 
     def not_shown(hidden: int) -> str:
-        return (
-            f"_{hidden} more line(s) of this page not shown: one Slack message holds no more. The whole "
-            f"list as a CSV file, sent to you: `/pcc {command} csv`._"
+        said = _(
+            "{count} more line(s) of this page not shown: one Slack message holds no more. The whole list "
+            "as a CSV file, sent to you: {command}.",
+            count=hidden,
+            command=csv,
         )
+        return f"_{said.render(locale)}_"
 
-    body = shown or [("", ["_nothing on this page_"])]
+    body = shown or [("", ["_" + _("nothing on this page").render(locale) + "_"])]
     return title, fitted([section(title)], body, notes, not_shown)
 
 
