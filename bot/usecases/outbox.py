@@ -182,8 +182,9 @@ class Outbox:
             follow = f"/pcc status {notice.request_id}" if notice.request_id is not None else "/pcc list"
             text = stored(
                 _(
-                    ":mailbox_closed: A message about {about} could not be delivered to {channel} ({reason}); "
-                    "it will not be retried. Invite pcc-bot to that channel, or follow it with {follow}.",
+                    ":mailbox_closed: A message about {about} could not be delivered to {channel} "
+                    "({reason}); it will not be retried. Invite pcc-bot to that channel, or follow it "
+                    "with {follow}.",
                     about=notice.about,
                     channel=f"<#{notice.channel}>",
                     reason=error.reason,
