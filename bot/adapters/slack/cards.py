@@ -211,7 +211,8 @@ def card_message(request: MigrationRequest, locale: str = DEFAULT_LOCALE) -> Mes
         return f"_{said.render(locale)}_"
 
     blocks = fitted(blocks, candidates, actions_of(request, locale), more)
-    return f"{esc(title)} ({request.state})", blocks  # the fallback text is read as mrkdwn
+    state = _LABELS[request.state][1].render(locale)
+    return f"{esc(title)} ({state})", blocks  # the fallback text is read as mrkdwn
 
 
 #: The incident board's order: what needs a person first, then what moves.
@@ -240,7 +241,9 @@ def board_message(board: Board, locale: str = DEFAULT_LOCALE) -> Message:
         shown = (f"{_LABELS[s][0]} {n} {_LABELS[s][1].render(locale)}" for s, n in ordered)
         head.append(context(" · ".join(shown)))
     ranked = sorted(board.active, key=lambda r: (_state_rank(r.state), r.id))
-    lines = [request_line(r, locale) for r in ranked] or [f"_{_('No migration in flight.').render(locale)}_"]
+    lines = [request_line(r, locale) for r in ranked] or [
+        "_" + _("No migration in flight.").render(locale) + "_"
+    ]
     note = context(
         _("Completions and failures are posted as separate messages in this channel.").render(locale)
     )
@@ -253,7 +256,8 @@ def board_message(board: Board, locale: str = DEFAULT_LOCALE) -> Message:
         )
         return f"_{said.render(locale)}_"
 
-    return title, fitted(head, [(f"*{_('In flight').render(locale)}*", lines)], [note], more)
+    in_flight = "*" + _("In flight").render(locale) + "*"
+    return title, fitted(head, [(in_flight, lines)], [note], more)
 
 
 def expected_end(request: MigrationRequest, locale: str = DEFAULT_LOCALE) -> str:

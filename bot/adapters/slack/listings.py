@@ -163,8 +163,9 @@ def filers_message(
     ).render(locale)
     groups = [
         (
-            f"*{_('Datacenter {id}', id=d.datacenter.datacenter_id).render(locale)}* "
-            f"{esc(d.datacenter.name)} {esc(d.datacenter.commercial_name)}".rstrip(),
+            "*"
+            + _("Datacenter {id}", id=d.datacenter.datacenter_id).render(locale)
+            + f"* {esc(d.datacenter.name)} {esc(d.datacenter.commercial_name)}".rstrip(),
             d.filers,
         )
         for d in listing.datacenters
@@ -247,7 +248,7 @@ def list_message(
     locale: str = DEFAULT_LOCALE,
 ) -> Message:
     plan_lines = [plan_line(*p, locale) for p in plans]
-    recent_plans = f"*{_('Recent plans').render(locale)}*"
+    recent_plans = "*" + _("Recent plans").render(locale) + "*"
 
     def more_lines(hidden: int) -> str:
         said = _(
@@ -273,7 +274,7 @@ def list_message(
         if total > len(requests)
         else []
     )
-    recent = f"*{_('Recent requests').render(locale)}*"
+    recent = "*" + _("Recent requests").render(locale) + "*"
     groups = [(recent_plans, plan_lines), (recent, lines)]
     text = "\n".join([*([recent_plans, *plan_lines, ""] if plans else []), recent, *lines, *more])
     return text, fitted([], groups, [context(m) for m in more], more_lines)
