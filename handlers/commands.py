@@ -148,7 +148,7 @@ def answer(
         case Cancel(request_id=request_id):
             request = service.decisions.cancel(request_id, user)
             now = _(
-                "Request #{id} is now {state}.", id=request.id, state=cards.state_label(request.state, locale)
+                "Request #{id} is now {state}.", id=request.id, state=cards.state_words(request.state, locale)
             )
             text, body = said(now, locale)
     respond(text=text, blocks=body, response_type="ephemeral")

@@ -129,42 +129,48 @@ def test_a_french_channel_reads_its_card_notices_and_board_in_french_with_date_t
     try:
         request_id = file_request(bot)
         (card,) = slack.standin.calls_to("chat.postMessage")
-        shown = _shown(card)
-        assert f"Demande de copie de datastore #{request_id}" in shown
-        assert re.search(r"\*Demandée par\* <@UALICE> le " + DATE_TOKEN.pattern, shown), shown
-        assert re.search("en attente d\u2019approbation · expire le " + DATE_TOKEN.pattern, shown), shown
-        assert {"Approuver", "Rejeter", "Lancer la copie ?", "Retour"} <= set(_texts(card.args["blocks"]))
-        assert _english_left(shown) == [], shown
-
+        _the_card_is_french(card, request_id)
         bot.click(ids.APPROVE, str(request_id), user="UBOB")
         bot.settle()
         for _ in range(3):  # readings that differ: the estimator has a rate
             simulator.sim.advance(1800)
             clock.advance(minutes=30)
             bot.runtime.service.poll_once()
-        posted = slack.standin.calls_to("chat.postMessage")
-        (started,) = [c for c in posted if "Réplication lancée" in str(c.args["text"])]
-        assert started.args["thread_ts"] and f"pour la demande #{request_id} : filer *" in str(
-            started.args["text"]
-        )
-        (board,) = [
-            c for c in posted if c.args["channel"] == INCIDENT and "Copies de datastores" in _shown(c)
-        ]
-        edits = [c for c in slack.standin.calls_to("chat.update") if c.args["channel"] == CHANNEL]
-        card_now = _shown(edits[-1])
-        assert re.search(r"approuvée par <@UBOB> le " + DATE_TOKEN.pattern, card_now), card_now
-        assert "réplication en cours" in card_now and "tâche en cours (`doing`)" in card_now
-        assert re.search(r"fin vers " + DATE_TOKEN.pattern + r" \(encore environ", card_now), card_now
-        boards = [_shown(c) for c in slack.standin.calls_to("chat.update") if c.args["channel"] == INCIDENT]
-        board_now = boards[-1] if boards else _shown(board)
-        assert "Copies de datastores : 1 actives, 0 terminées, 0 en échec" in board_now
-        assert "Les fins et les échecs sont publiés" in board_now and DATE_TOKEN.search(board_now)
-        for text in (_shown(started), card_now, board_now):
-            assert _english_left(text) == [], text
+        card_now = _the_notice_card_and_board_are_french(slack, request_id)
     finally:
         stop_bot(bot)
     # the console and logs keep the UTC text: the fallback is what a token shows where Slack cannot
     assert fallbacks(card_now).count(" UTC") >= 2 and "<!date" not in fallbacks(card_now)
+
+
+def _the_card_is_french(card, request_id: int) -> None:
+    shown = _shown(card)
+    assert f"Demande de copie de datastore #{request_id}" in shown
+    assert re.search(r"\*Demandée par\* <@UALICE> le " + DATE_TOKEN.pattern, shown), shown
+    assert re.search("en attente d\u2019approbation · expire le " + DATE_TOKEN.pattern, shown), shown
+    assert {"Approuver", "Rejeter", "Lancer la copie ?", "Retour"} <= set(_texts(card.args["blocks"]))
+    assert _english_left(shown) == [], shown
+
+
+def _the_notice_card_and_board_are_french(slack, request_id: int) -> str:
+    """The thread's notice, the card as last edited and the incident board, in French; the card."""
+    posted = slack.standin.calls_to("chat.postMessage")
+    (started,) = [c for c in posted if "Réplication lancée" in str(c.args["text"])]
+    assert started.args["thread_ts"]
+    assert f"pour la demande #{request_id} : filer *" in str(started.args["text"])
+    (board,) = [c for c in posted if c.args["channel"] == INCIDENT and "Copies de datastores" in _shown(c)]
+    edits = [c for c in slack.standin.calls_to("chat.update") if c.args["channel"] == CHANNEL]
+    card_now = _shown(edits[-1])
+    assert re.search(r"approuvée par <@UBOB> le " + DATE_TOKEN.pattern, card_now), card_now
+    assert "réplication en cours" in card_now and "tâche en cours (`doing`)" in card_now
+    assert re.search(r"fin vers " + DATE_TOKEN.pattern + r" \(encore environ", card_now), card_now
+    boards = [_shown(c) for c in slack.standin.calls_to("chat.update") if c.args["channel"] == INCIDENT]
+    board_now = boards[-1] if boards else _shown(board)
+    assert "Copies de datastores : 1 actives, 0 terminées, 0 en échec" in board_now
+    assert "Les fins et les échecs sont publiés" in board_now and DATE_TOKEN.search(board_now)
+    for text in (_shown(started), card_now, board_now):
+        assert _english_left(text) == [], text
+    return card_now
 
 
 @pytest.mark.timeout(120)

@@ -65,6 +65,11 @@ def state_label(state: State, locale: str = DEFAULT_LOCALE) -> str:
     return f"{emoji} {words.render(locale)}"
 
 
+def state_words(state: State, locale: str = DEFAULT_LOCALE) -> str:
+    """The state's words alone ("cancelled", "annulée")."""
+    return _LABELS[state][1].render(locale)
+
+
 def label_of(request: MigrationRequest, locale: str = DEFAULT_LOCALE) -> str:
     """The request's state as its card and lists say it (an operation may word some states its way)."""
     own = words_of(request.launch)
@@ -211,8 +216,10 @@ def card_message(request: MigrationRequest, locale: str = DEFAULT_LOCALE) -> Mes
         return f"_{said.render(locale)}_"
 
     blocks = fitted(blocks, candidates, actions_of(request, locale), more)
-    state = _LABELS[request.state][1].render(locale)
-    return f"{esc(title)} ({state})", blocks  # the fallback text is read as mrkdwn
+    return (
+        f"{esc(title)} ({state_words(request.state, locale)})",
+        blocks,
+    )  # the fallback text is read as mrkdwn
 
 
 #: The incident board's order: what needs a person first, then what moves.
