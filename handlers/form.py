@@ -78,7 +78,7 @@ def refusal_errors(
     """A refusal as Slack's `response_action: errors`, each text on the field it is about, in the
     person's ``locale`` when the error carries its words untranslated."""
     if isinstance(error, RuleViolation) and error.problems:
-        return {shape.block_of(f): text[:150] for f, text in error.by_field().items()}
+        return {shape.block_of(f): text[:150] for f, text in error.by_field(locale).items()}
     said = error.text.render(locale) if isinstance(error, PccBotError) and error.text else str(error)
     if isinstance(error, Conflict):
         return {shape.conflict_block: said[:150]}

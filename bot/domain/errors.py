@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 
-from bot.support.i18n import Text
+from bot.support.i18n import DEFAULT_LOCALE, Param, Text, _
 
 
 class PccBotError(Exception):
@@ -44,18 +45,26 @@ class Field(StrEnum):
 
 
 class RuleViolation(PccBotError):
-    """A migration request breaks one or more of the rules (docs/commands.md)."""
+    """A migration request breaks one or more of the rules (docs/commands.md). Each problem is in
+    English or not yet in any language (a ``Text``): told in its reader's."""
 
-    def __init__(self, problems: list[tuple[Field, str]]) -> None:
-        self.problems = problems
-        self.violations = [text for _, text in problems]
-        super().__init__("Request refused:\n" + "\n".join(f"• {v}" for v in self.violations))
+    def __init__(self, problems: Sequence[tuple[Field, str | Text]]) -> None:
+        self.problems = list(problems)
+        self.violations = [str(text) for _, text in self.problems]
+        lines = "".join(f"\n• {{p{n}}}" for n in range(len(self.problems)))
+        said = Text("{head}" + lines, {"head": _("Request refused:")} | _params(self.problems))
+        super().__init__(str(said), text=said)
 
-    def by_field(self) -> dict[Field, str]:
+    def by_field(self, locale: str = DEFAULT_LOCALE) -> dict[Field, str]:
         found: dict[Field, str] = {}
-        for field_name, text in self.problems:
+        for field_name, problem in self.problems:
+            text = problem.render(locale) if isinstance(problem, Text) else problem
             found[field_name] = f"{found[field_name]}; {text}" if field_name in found else text
         return found
+
+
+def _params(problems: list[tuple[Field, str | Text]]) -> dict[str, Param]:
+    return {f"p{n}": text for n, (_field, text) in enumerate(problems)}
 
 
 class NotAllowed(PccBotError):

@@ -79,20 +79,28 @@ class RestoreSpec:
 
 def restore_problems(
     spec: RestoreSpec, backup: BackupState | None, repository: BackupRepository
-) -> list[str]:
+) -> list[Text]:
     """The rules checked before anyone can approve, each naming itself."""
     problems = []
     if backup is None or not backup.enabled:
-        state = "not subscribed" if backup is None else f"`{backup.state}`"
         problems.append(
-            f"rule *backup enabled on the target*: Veeam Managed Backup is {state} on datacenter "
-            f"{spec.datacenter_id} of {spec.service}; a batch restore lands only where it is enabled"
+            _(
+                "rule *backup enabled on the target*: Veeam Managed Backup is {state} on datacenter {dc} of "
+                "{service}; a batch restore lands only where it is enabled",
+                state=_("not subscribed") if backup is None else f"`{backup.state}`",
+                dc=spec.datacenter_id,
+                service=spec.service,
+            )
         )
     if not repository.replicated:
         problems.append(
-            f"rule *replicated repository*: the replication of repository `{repository.name}` never "
-            f"succeeded (replication `{repository.replication}`, sync `{repository.sync_status}`): "
-            "there is no off-site copy to restore from"
+            _(
+                "rule *replicated repository*: the replication of repository {name} never succeeded "
+                "(replication {replication}, sync {sync}): there is no off-site copy to restore from",
+                name=f"`{repository.name}`",
+                replication=f"`{repository.replication}`",
+                sync=f"`{repository.sync_status}`",
+            )
         )
     return problems
 

@@ -136,17 +136,19 @@ class Findings:
     the form field it is about, so that every one is reported at once."""
 
     def __init__(self) -> None:
-        self.problems: list[tuple[Field, str]] = []
+        self.problems: list[tuple[Field, str | Text]] = []
 
     def look(self, field: Field, read: Callable[[], T]) -> T | None:
         try:
             return read()
         except NotFound as missing:
-            self.problems.append((field, str(missing)))
+            self.problems.append((field, missing.text or str(missing)))
             return None
 
 
-def pair_problems(ovh: OvhGateway, policy: ZonePolicy, source: Pcc, dest: Pcc) -> list[tuple[Field, str]]:
+def pair_problems(
+    ovh: OvhGateway, policy: ZonePolicy, source: Pcc, dest: Pcc
+) -> list[tuple[Field, str | Text]]:
     """The rules on a source and a destination PCC (zones, HDS, PCI-DSS: both sides always read)."""
     return rule_violations(
         source=source,

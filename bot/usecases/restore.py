@@ -24,7 +24,7 @@ from bot.domain.restore import (
     RestoreSpec,
     restore_problems,
 )
-from bot.support.i18n import _
+from bot.support.i18n import Text, _
 from bot.usecases import messages
 from bot.usecases.base import Findings, Guard, Ports, filed_now, pair_problems
 from bot.usecases.gate import Call
@@ -79,7 +79,9 @@ class Restores:
             raise RuleViolation(findings.problems)
         self._refuse_if_active(spec, repository)
         backup = self._ovh.datacenter_backup(spec.service, spec.datacenter_id)
-        problems = [(Field.FILER, text) for text in restore_problems(spec, backup, repository)]
+        problems: list[tuple[Field, str | Text]] = [
+            (Field.FILER, text) for text in restore_problems(spec, backup, repository)
+        ]
         if source.service_name != target.service_name:  # VMs landing in another PCC: the copy's rules
             problems += pair_problems(self._ovh, self._settings.policy, source, target)
         if problems:
