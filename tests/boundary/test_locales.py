@@ -206,8 +206,11 @@ def test_a_french_speaker_gets_their_app_home_and_errors_in_french_while_the_cha
         bot.click(ids.APPROVE, str(request_id), user="UFRANCOIS")  # four eyes: not their own
         bot.command("status 999", user="UFRANCOIS")
         bot.command("status 999", user="UCAROL")
+        bot.command("migrate pcc-192-0-2-15 1337 1235 pcc-192-0-2-15 1337", user="UFRANCOIS")
         bot.settle()
-        own, missing_fr, missing_en = bot.replies()[-3:]
+        own, missing_fr, missing_en, refused = bot.replies()[-4:]
+        assert refused.startswith(":warning: Demande refusée :\n• "), refused
+        assert "la source et la destination sont le même PCC (pcc-192-0-2-15)" in refused
         assert own.startswith(":warning: vous avez déposé la demande #1 vous-même : une autre personne")
         assert missing_fr == ":warning: demande #999 introuvable"
         assert missing_en == ":warning: request #999 not found"
