@@ -11,6 +11,7 @@ from dataclasses import replace
 
 from bot.domain import (
     NOT_AN_OPTION,
+    STATE_WORDS,
     Conflict,
     Field,
     MigrationRequest,
@@ -114,7 +115,7 @@ class Filing:
                 filer=spec.filer_id,
                 service=spec.source_service,
                 id=active.id,
-                state=str(active.state),
+                state=STATE_WORDS[active.state],
             )
             plain = _("{taken}; see {link}", taken=taken, link=f"`/pcc status {active.id}`")
             marked = _("{taken}; see {link}", taken=taken, link=messages.thread_link(active))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from bot.domain import (
+    STATE_WORDS,
     Conflict,
     Field,
     MigrationRequest,
@@ -117,7 +118,7 @@ class Restores:
             "repository {name} already has an active request: #{id} ({state})",
             name=f"`{repository.name}`",
             id=active.id,
-            state=str(active.state),
+            state=STATE_WORDS[active.state],
         )
         plain = _("{taken}; see {link}", taken=taken, link=f"`/pcc status {active.id}`")
         marked = _("{taken}; see {link}", taken=taken, link=messages.thread_link(active))

@@ -23,7 +23,7 @@ from bot.adapters.slack.kit import (
     size_of,
     when,
 )
-from bot.domain import COPY_FILER_CONSENT, AuditEntry, MigrationRequest, NoticeButton, State
+from bot.domain import COPY_FILER_CONSENT, STATE_WORDS, AuditEntry, MigrationRequest, NoticeButton, State
 from bot.domain.restore import words_of
 from bot.support.i18n import DEFAULT_LOCALE, Text, _
 from bot.support.mrkdwn import esc
@@ -32,22 +32,24 @@ from bot.usecases.ports import Board
 
 __all__ = ["MAX_CANDIDATES_SHOWN", "confirm_of"]
 
-_LABELS: dict[State, tuple[str, Text]] = {
-    State.PENDING: (":hourglass_flowing_sand:", _("waiting for approval")),
-    State.APPROVED: (":arrow_forward:", _("approved, calling OVHcloud")),
-    State.REPLICATING: (":arrows_counterclockwise:", _("replicating")),
-    State.DONE: (":white_check_mark:", _("done")),
-    State.FAILED: (":x:", _("failed")),
-    State.NEEDS_ATTENTION: (":warning:", _("needs attention")),
-    State.REJECTED: (":no_entry:", _("rejected")),
-    State.CANCELLED: (":heavy_multiplication_x:", _("cancelled")),
-    State.EXPIRED: (":zzz:", _("expired")),
-    State.REMOVING: (":wastebasket:", _("copy being removed")),
-    State.REMOVED: (":white_check_mark:", _("done, copy removed")),
-    State.RELAUNCHING: (":arrows_counterclockwise:", _("relaunch approved, calling OVHcloud")),
-    State.RELAUNCH_IN_DOUBT: (":warning:", _("relaunch in doubt")),
-    State.REMOVAL_IN_DOUBT: (":warning:", _("copy removal in doubt")),
+_EMOJI: dict[State, str] = {
+    State.PENDING: ":hourglass_flowing_sand:",
+    State.APPROVED: ":arrow_forward:",
+    State.REPLICATING: ":arrows_counterclockwise:",
+    State.DONE: ":white_check_mark:",
+    State.FAILED: ":x:",
+    State.NEEDS_ATTENTION: ":warning:",
+    State.REJECTED: ":no_entry:",
+    State.CANCELLED: ":heavy_multiplication_x:",
+    State.EXPIRED: ":zzz:",
+    State.REMOVING: ":wastebasket:",
+    State.REMOVED: ":white_check_mark:",
+    State.RELAUNCHING: ":arrows_counterclockwise:",
+    State.RELAUNCH_IN_DOUBT: ":warning:",
+    State.REMOVAL_IN_DOUBT: ":warning:",
 }
+#: Each state's emoji and words (bot/domain/states.py: STATE_WORDS).
+_LABELS: dict[State, tuple[str, Text]] = {state: (_EMOJI[state], STATE_WORDS[state]) for state in State}
 #: Each state's label in English (plan cards, docs); ``state_label`` says it in a language.
 STATE_LABELS = {state: f"{emoji} {words}" for state, (emoji, words) in _LABELS.items()}
 
