@@ -146,8 +146,8 @@ def test_a_french_channel_reads_its_card_notices_and_board_in_french_with_date_t
 def _the_card_is_french(card, request_id: int) -> None:
     shown = _shown(card)
     assert f"Demande de copie de datastore #{request_id}" in shown
-    assert re.search(r"\*Demandée par\* <@UALICE> le " + DATE_TOKEN.pattern, shown), shown
-    assert re.search("en attente d\u2019approbation · expire le " + DATE_TOKEN.pattern, shown), shown
+    assert re.search(r"\*Demandée par\* <@UALICE>, " + DATE_TOKEN.pattern, shown), shown
+    assert re.search("en attente d\u2019approbation · échéance : " + DATE_TOKEN.pattern, shown), shown
     assert {"Approuver", "Rejeter", "Lancer la copie ?", "Retour"} <= set(_texts(card.args["blocks"]))
     assert _english_left(shown) == [], shown
 
@@ -161,7 +161,7 @@ def _the_notice_card_and_board_are_french(slack, request_id: int) -> str:
     (board,) = [c for c in posted if c.args["channel"] == INCIDENT and "Copies de datastores" in _shown(c)]
     edits = [c for c in slack.standin.calls_to("chat.update") if c.args["channel"] == CHANNEL]
     card_now = _shown(edits[-1])
-    assert re.search(r"approuvée par <@UBOB> le " + DATE_TOKEN.pattern, card_now), card_now
+    assert re.search(r"approuvée par <@UBOB>, " + DATE_TOKEN.pattern, card_now), card_now
     assert "réplication en cours" in card_now and "tâche en cours (`doing`)" in card_now
     assert re.search(r"fin vers " + DATE_TOKEN.pattern + r" \(encore environ", card_now), card_now
     boards = [_shown(c) for c in slack.standin.calls_to("chat.update") if c.args["channel"] == INCIDENT]
