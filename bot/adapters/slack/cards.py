@@ -303,9 +303,11 @@ def status_message(
     blocks = [b for b in blocks if b["type"] != "actions"]
     lines = []
     for entry in reversed(history):
-        move = f" ({entry.from_state or 'new'} → {entry.to_state})" if entry.to_state else ""
+        origin = entry.from_state or _("new").render(locale)
+        move = f" ({origin} → {entry.to_state})" if entry.to_state else ""
         actor = entry.actor if entry.actor == "pcc-bot" else f"<@{entry.actor}>"
-        qid = f" · OVH query id {esc(entry.query_id)}" if entry.query_id else ""
+        query = _("OVH query id {query}", query=esc(entry.query_id or "")).render(locale)
+        qid = f" · {query}" if entry.query_id else ""
         detail = f": {esc(entry.detail)}" if entry.detail else ""
         lines.append(f"{when(entry.at)} · {actor} · {esc(entry.action)}{move}{detail}{qid}")
 
