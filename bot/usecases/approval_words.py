@@ -19,7 +19,7 @@ def decided_dm(request: MigrationRequest, user: str, verb: str, reason: str) -> 
         "name": f"`{request.filer_name}`",
         "dest": request.spec.dest_service,
         "who": f"<@{user}>",
-        "link": messages.thread_link(request),
+        "link": messages.thread_said(request),
         "quoted": _quoted(reason),
     }
     if verb == "expired":

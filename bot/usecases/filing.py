@@ -118,7 +118,7 @@ class Filing:
                 state=STATE_WORDS[active.state],
             )
             plain = _("{taken}; see {link}", taken=taken, link=f"`/pcc status {active.id}`")
-            marked = _("{taken}; see {link}", taken=taken, link=messages.thread_link(active))
+            marked = _("{taken}; see {link}", taken=taken, link=messages.thread_said(active))
             raise Conflict(str(plain), text=plain, markup=marked)
         findings = Findings()
         look = findings.look

@@ -170,7 +170,12 @@ def relaunch_confirmed(request: MigrationRequest, task: Task) -> str:
     )
 
 
-def thread_link(request: MigrationRequest) -> Text:
+def thread_link(request: MigrationRequest) -> str:
+    """A link to the request's thread, in English (``thread_said`` for a reader's language)."""
+    return str(thread_said(request))
+
+
+def thread_said(request: MigrationRequest) -> Text:
     """A link to the request's thread (Slack's permalink format), or its number when not posted yet."""
     if request.card_channel and request.card_ts:
         url = f"https://slack.com/archives/{request.card_channel}/p{request.card_ts.replace('.', '')}"

@@ -113,7 +113,7 @@ class Nudges:
             key = f"dm-{kind}-{person}"
             if (subject, key) in self._queued:
                 continue
-            text = self._text(kind, what, rule, messages.thread_link(request), request.created_at)
+            text = self._text(kind, what, rule, messages.thread_said(request), request.created_at)
             self._repo.queue_notice(request.id, NoticeDraft(NoticeKind.DIRECT, key, person, text), now)
             self._queued.add((subject, key))
 
