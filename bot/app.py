@@ -276,7 +276,13 @@ def build_runtime(
         background=commands.submit,  # the form's lists load there, never on a listener thread
         people=people,  # a direct message in its person's language
     )
-    handed = Wiring(service=service, commands=commands, clicks=clicks, locale_of=people.locale)
+    handed = Wiring(
+        service=service,
+        commands=commands,
+        clicks=clicks,
+        locale_of=people.locale,
+        locale_known=people.known,
+    )
     handlers.register(app, handed, allowed_channels=config.allowed_channels)
     leader = leadership(config.database)
     poller = Poller(

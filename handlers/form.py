@@ -104,7 +104,8 @@ def outcome_text(
 
 def on_form_options(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     """Answered from memory at once (Bolt's thread, Slack's 3 s): a list still loading says so."""
-    service = wiring(context).service
+    handed = wiring(context)
+    service = handed.service
     asked = FormField.at(str(body.get("action_id")))
     if asked is None:
         ack(options=[])
@@ -113,7 +114,7 @@ def on_form_options(ack: Ack, body: dict[str, Any], context: BoltContext) -> Non
     pairs = service.filing.form_options(
         field, str(body.get("value") or ""), chosen_values(body.get("view") or {})
     )
-    ack(options=forms.options(pairs))
+    ack(options=forms.options(pairs, handed.locale_known(user_of(body))))
 
 
 def on_form_submitted(

@@ -29,6 +29,8 @@ class Wiring:
     clicks: Executor  # after a click's ack: decisions
     #: A person's locale (bot/adapters/slack/people.py): what only they see is written in it.
     locale_of: Callable[[str | None], str] = _default_locale
+    #: The same, only as already known (no Slack call): for answers Slack wants within 3 s.
+    locale_known: Callable[[str | None], str] = _default_locale
 
     def after_command(self, respond: Respond | None, user: str | None, job: Callable[[], None]) -> None:
         later(self.commands, respond, user, job, self.locale_of)

@@ -19,7 +19,7 @@ from bot.domain import (
     RequestDraft,
     RuleViolation,
 )
-from bot.support.i18n import _
+from bot.support.i18n import Text, _
 from bot.usecases import messages
 from bot.usecases.approvals import COPY, Approvals
 from bot.usecases.base import Findings, Guard, Ports, filed_now, pair_problems
@@ -48,7 +48,9 @@ class Filing:
         """The form is opening: start loading its first list."""
         self._lists.get("pccs", self._ovh.list_pccs)
 
-    def form_options(self, field: Field, typed: str, chosen: dict[Field, str]) -> list[tuple[str, str]]:
+    def form_options(
+        self, field: Field, typed: str, chosen: dict[Field, str]
+    ) -> list[tuple[str, str | Text]]:
         """(value, label) pairs for one field of the migrate form, from lists kept warm in memory,
         filtered by what the person typed; never waits on OVHcloud. A list still loading (or that could
         not be loaded) is one option saying so, whose value (``NOT_AN_OPTION``) the submit refuses. A
@@ -64,14 +66,21 @@ class Filing:
             return []
         listed, options = found
         if listed.items is None:
-            note = f"Could not load the list: {listed.error}" if listed.error else "Loading from OVHcloud…"
-            return [(NOT_AN_OPTION, f"{note} type again in a moment"[:75])]
+            note = (
+                _("Could not load the list: {error}; type again in a moment", error=listed.error)
+                if listed.error
+                else _("Loading from OVHcloud… type again in a moment")
+            )
+            return [(NOT_AN_OPTION, note)]
         needle = typed.strip().lower()
-        matching = [(value, label[:75]) for value, label in options if needle in label.lower()]
+        matching: list[tuple[str, str | Text]] = [
+            (value, label[:75]) for value, label in options if needle in label.lower()
+        ]
         if len(matching) <= FORM_OPTIONS:
             return matching
         more = len(matching) - FORM_OPTIONS + 1
-        return [*matching[: FORM_OPTIONS - 1], (NOT_AN_OPTION, f"…{more} more: type to narrow the list")]
+        narrow = _("…{count} more: type to narrow the list", count=more)
+        return [*matching[: FORM_OPTIONS - 1], (NOT_AN_OPTION, narrow)]
 
     def _pcc_options(self, field: Field) -> _Options:
         policy = self._settings.policy

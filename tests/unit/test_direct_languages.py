@@ -27,3 +27,35 @@ def test_direct_messages_are_in_their_persons_language_and_the_thread_in_the_cha
     assert dm.startswith(f"Votre demande #{request.id} (`") and "a été approuvée par <@USEC> ; voir <" in dm
     thread = [t for c, t, _ in world.notifier.texts if c == "COPS"]
     assert any(t.startswith(":ballot_box_with_check: <@UBOB> approved request") for t in thread)
+
+
+def test_a_form_list_answers_in_the_language_already_known_without_asking_slack():
+    """Slack wants a list's options within 3 s: the person's language as cached (the command that
+    opened the form read it), never a users.info call on that path."""
+    from unittest.mock import Mock
+
+    from slack_bolt import Ack, BoltContext
+
+    from bot.adapters.slack.people import SlackPeople
+    from bot.domain import OvhApiError
+    from handlers import form
+    from handlers.wiring import KEY, Wiring
+    from tests.unit.test_listeners import Inline
+
+    client = Mock()
+    client.users_info.return_value = {"user": {"locale": "fr-FR"}}
+    people = SlackPeople(client, fallback="en")
+    world = _world()
+    world.gateway.list_pccs = Mock(side_effect=OvhApiError("HTTP 503"))  # the list could not load
+    world.service = world._service()
+    wiring = Wiring(world.service, Inline(), Inline(), people.locale, people.known)
+    body = {"action_id": "src_pcc", "value": "", "view": {}, "user": {"id": "UFRANCOIS"}}
+    said = []
+    for _ in range(2):
+        ack = Mock(spec=Ack)
+        form.on_form_options(ack=ack, body=body, context=BoltContext({KEY: wiring}))
+        said.append(ack.call_args.kwargs["options"][0]["text"]["text"])
+        people.locale("UFRANCOIS")  # what `/pcc migrate` does first
+    assert client.users_info.call_count == 1  # only the command asked Slack
+    assert said[0].startswith("Could not load the list: OVHcloud API error: HTTP 503; type again")
+    assert said[1].startswith("Liste impossible à charger : OVHcloud API error: HTTP 503 ; retapez")

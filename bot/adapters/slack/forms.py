@@ -135,5 +135,16 @@ def form_note(text: str, callback_id: str = ids.MIGRATE_FORM, locale: str = DEFA
     }
 
 
-def options(pairs: list[tuple[str, str]]) -> list[dict[str, Any]]:
-    return [{"text": {"type": "plain_text", "text": label}, "value": value} for value, label in pairs]
+def options(pairs: list[tuple[str, str | Text]], locale: str = DEFAULT_LOCALE) -> list[dict[str, Any]]:
+    """A list's options; a label of pcc-bot's own (a list loading) in the person's ``locale``; 75
+    characters at most, as Slack wants."""
+    return [
+        {
+            "text": {
+                "type": "plain_text",
+                "text": (label.render(locale) if isinstance(label, Text) else label)[:75],
+            },
+            "value": value,
+        }
+        for value, label in pairs
+    ]
