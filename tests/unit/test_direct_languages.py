@@ -46,7 +46,8 @@ def test_a_form_list_answers_in_the_language_already_known_without_asking_slack(
     client.users_info.return_value = {"user": {"locale": "fr-FR"}}
     people = SlackPeople(client, fallback="en")
     world = _world()
-    world.gateway.list_pccs = Mock(side_effect=OvhApiError("HTTP 503"))  # the list could not load
+    # the list could not load
+    world.gateway.list_pccs = Mock(side_effect=OvhApiError("HTTP 503"))  # type: ignore[method-assign]
     world.service = world._service()
     wiring = Wiring(world.service, Inline(), Inline(), people.locale, people.known)
     body = {"action_id": "src_pcc", "value": "", "view": {}, "user": {"id": "UFRANCOIS"}}
