@@ -292,22 +292,24 @@ def build_runtime(
             shared=shared,
         ),
     )
+    people = SlackPeople(web_client, fallback=config.locale)
     service = PccService(
         gateway=gateway,
         repo=repo,
-        notifier=SlackNotifier(web_client),
+        notifier=SlackNotifier(web_client, config.locale),
         directory=SlackDirectory(web_client),
         settings=settings,
         clock=service_clock,
         background=commands.submit,  # the form's lists load there, never on a listener thread
+        people=people,  # a direct message in its person's language
     )
-    people = SlackPeople(web_client, fallback=config.locale)
     handed = Wiring(
         service=service,
         commands=commands,
         clicks=clicks,
         quick=quick,
         locale_of=people.locale,
+        locale_known=people.known,
         queue=PersonQueue(per_person),
         response_life=response_url_seconds,
         elsewhere=lambda user, channel, text: tell_elsewhere(web_client, user, channel, text),

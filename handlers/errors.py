@@ -20,7 +20,7 @@ from slack_bolt import App, Respond
 
 from bot.domain import PccBotError
 from bot.support import logs, waits
-from bot.support.i18n import DEFAULT_LOCALE, _
+from bot.support.i18n import DEFAULT_LOCALE, Text, _
 from bot.support.mrkdwn import esc_message
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,8 @@ def tell(error: Exception, respond: Respond | None, locale: str = DEFAULT_LOCALE
     elif isinstance(error, PccBotError):
         log.info("refused: %s", error)
         said = esc_message(error.text.render(locale)) if error.text is not None else None
-        text = f":warning: {error.markup or said or esc_message(error)}"
+        markup = error.markup.render(locale) if isinstance(error.markup, Text) else error.markup
+        text = f":warning: {markup or said or esc_message(error)}"
     else:
         error_id = uuid.uuid4().hex[:8]
         log.error("unexpected error %s", error_id, exc_info=error)

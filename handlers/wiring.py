@@ -45,6 +45,8 @@ class Wiring:
     clicks: Executor  # after a click's ack: decisions
     #: A person's locale (bot/adapters/slack/people.py): what only they see is written in it.
     locale_of: Callable[[str | None], str] = _default_locale
+    #: The same, only as already known (no Slack call): for answers Slack wants within 3 s.
+    locale_known: Callable[[str | None], str] = _default_locale
     quick: Executor | None = None  # after a command's ack, when it calls no OVHcloud: list, status...
     queue: PersonQueue = field(default_factory=lambda: PersonQueue(PER_PERSON))
     response_life: float = RESPONSE_URL_SECONDS

@@ -30,7 +30,9 @@ from bot.domain import (
 )
 from bot.domain.policy import DEFAULT_RULE, Facts, Reason, Rule, Tally, mention
 from bot.domain.restore import RESTORE_ROUTE
+from bot.support.i18n import _
 from bot.support.mrkdwn import esc
+from bot.usecases import approval_words as words
 from bot.usecases import messages
 from bot.usecases.base import Guard, Ports
 from bot.usecases.records import require
@@ -172,9 +174,12 @@ class Approvals:
         """Under a policy, Remove copy goes on only with the `restore-…` name typed again."""
         expected = messages.restore_name(request)
         if self._settings.approval_policy is not None and typed != expected:
-            raise UsageError(
-                f"type {expected} exactly to remove the copy of request #{request.id}; nothing was done"
+            said = _(
+                "type {name} exactly to remove the copy of request #{id}; nothing was done",
+                name=expected,
+                id=request.id,
             )
+            raise UsageError(str(said), text=said)
 
     def told(self, request: MigrationRequest, key: str, text: str) -> list[NoticeDraft]:
         """A notice in the request's thread, under a policy (without one, today's notices only)."""
@@ -187,18 +192,10 @@ class Approvals:
         expired), and a reason given also in the thread."""
         if self._settings.approval_policy is None:
             return []
-        quoted = f"\n> {reason}" if reason else ""
-        what = f"request #{request.id} (`{request.filer_name}` to {request.spec.dest_service})"
-        by = "" if verb == "expired" else f" by <@{user}>"
-        link = messages.thread_link(request)
-        dm = NoticeDraft(
-            NoticeKind.DIRECT,
-            f"dm-{verb}-{request.requester}",
-            request.requester,
-            f"Your {what} was {verb}{by}; see {link}.{quoted}",
-        )
+        text = words.decided_dm(request, user, verb, reason)
+        dm = NoticeDraft(NoticeKind.DIRECT, f"dm-{verb}-{request.requester}", request.requester, text)
         told = (
-            self.told(request, f"reason-{verb}", f"<@{user}> {verb} request #{request.id}:{quoted}")
+            self.told(request, f"reason-{verb}", words.reason_told(request, user, verb, reason))
             if reason
             else []
         )
@@ -248,8 +245,8 @@ class Approvals:
         if require(self._repo, request.id).state != expected:
             raise Conflict(f"request #{request.id} is already {require(self._repo, request.id).state}")
         self._repo.update_fields(request.id, {"quorum": tally.markup, "decision_reason": reason or None}, now)
-        said = f":ballot_box_with_check: <@{user}> approved request #{request.id}: {tally.markup}"
-        for draft in self.told(request, f"{subject}-{user}", said + (f"\n> {reason}" if reason else "")):
+        said = words.approved_so_far(request, user, tally.markup, reason)
+        for draft in self.told(request, f"{subject}-{user}", said):
             self._repo.queue_notice(request.id, draft, now)
         self._chat.refresh_card(request.id)  # the card says who approved and who is still needed
         self._chat.deliver()

@@ -26,7 +26,7 @@ from bot.domain import (
 )
 from bot.usecases.boards import Boards
 from bot.usecases.outbox import Outbox
-from bot.usecases.ports import Change, Clock, Notifier, PlanBoard, PlanChange, Repository
+from bot.usecases.ports import Change, Clock, Notifier, People, PlanBoard, PlanChange, Repository
 from bot.usecases.records import BOT, require
 from bot.usecases.settings import ServiceSettings
 
@@ -44,6 +44,7 @@ class ChatDesk:
         clock: Clock,
         settings: ServiceSettings,
         paused: Callable[[], Pause | None] = lambda: None,
+        people: People | None = None,
     ) -> None:
         self._repo = repo
         self._clock = clock
@@ -57,6 +58,7 @@ class ChatDesk:
             boards=self.boards,
             card_refused=self._withdraw_uncarded,
             plan_card_refused=self._withdraw_uncarded_plan,
+            people=people,
         )
 
     def thread_and_incident(  # the same notice in the request's thread and in the incident room

@@ -140,7 +140,7 @@ class Dispatch:
         except PccBotError as error:
             log.warning("plan #%d: the rules could not be read again (%s); OVHcloud judges", plan.id, error)
             return []
-        return [text for _field, text in found]
+        return [str(text) for _field, text in found]  # audit and board text: the channel's English
 
     def _send(self, plan: Plan, item: MigrationRequest) -> bool:
         """False when the pass stops here (paused, or no budget place): the tick resumes it."""

@@ -11,6 +11,7 @@ from dataclasses import replace
 
 from bot.domain import (
     NOT_AN_OPTION,
+    STATE_WORDS,
     Conflict,
     Field,
     MigrationRequest,
@@ -19,6 +20,7 @@ from bot.domain import (
     RequestDraft,
     RuleViolation,
 )
+from bot.support.i18n import Text, _
 from bot.usecases import messages
 from bot.usecases.approvals import COPY, Approvals
 from bot.usecases.base import Findings, Guard, Ports, filed_now, pair_problems
@@ -51,7 +53,7 @@ class Filing:
 
     def form_options(
         self, field: Field, typed: str, chosen: dict[Field, str], user: str
-    ) -> list[tuple[str, str]]:
+    ) -> list[tuple[str, str | Text]]:
         """(value, label) pairs for one field of the migrate form, from lists kept warm in memory,
         filtered by what the person typed; never waits on OVHcloud. A list still loading (or that could
         not be loaded) is one option saying so, whose value (``NOT_AN_OPTION``) the submit refuses. A
@@ -70,14 +72,21 @@ class Filing:
             return []
         listed, options = found
         if listed.items is None:
-            note = f"Could not load the list: {listed.error}" if listed.error else "Loading from OVHcloud…"
-            return [(NOT_AN_OPTION, f"{note} type again in a moment"[:75])]
+            note = (
+                _("Could not load the list: {error}; type again in a moment", error=listed.error)
+                if listed.error
+                else _("Loading from OVHcloud… type again in a moment")
+            )
+            return [(NOT_AN_OPTION, note)]
         needle = typed.strip().lower()
-        matching = [(value, label[:75]) for value, label in options if needle in label.lower()]
+        matching: list[tuple[str, str | Text]] = [
+            (value, label[:75]) for value, label in options if needle in label.lower()
+        ]
         if len(matching) <= FORM_OPTIONS:
             return matching
         more = len(matching) - FORM_OPTIONS + 1
-        return [*matching[: FORM_OPTIONS - 1], (NOT_AN_OPTION, f"…{more} more: type to narrow the list")]
+        narrow = _("…{count} more: type to narrow the list", count=more)
+        return [*matching[: FORM_OPTIONS - 1], (NOT_AN_OPTION, narrow)]
 
     def _pcc_options(self, field: Field) -> _Options:
         policy = self._settings.policy
@@ -127,15 +136,18 @@ class Filing:
         self._guard.refuse_if_read_only("filing a migration request")
         active = self._repo.active_for_filer(spec.source_service, spec.filer_id)
         if active is not None:
-            of_plan = f" of plan #{active.plan_id}" if active.plan_id is not None else ""
-            taken = (
-                f"filer {spec.filer_id} of {spec.source_service} already has an active request: "
-                f"#{active.id} ({active.state}){of_plan}"
+            of_plan = _(" of plan #{plan}", plan=active.plan_id) if active.plan_id is not None else ""
+            taken = _(
+                "filer {filer} of {service} already has an active request: #{id} ({state}){of_plan}",
+                filer=spec.filer_id,
+                service=spec.source_service,
+                id=active.id,
+                state=STATE_WORDS[active.state],
+                of_plan=of_plan,
             )
-            raise Conflict(
-                f"{taken}; see `/pcc status {active.id}`",
-                markup=f"{taken}; see {messages.thread_link(active)}",
-            )
+            plain = _("{taken}; see {link}", taken=taken, link=f"`/pcc status {active.id}`")
+            marked = _("{taken}; see {link}", taken=taken, link=messages.thread_said(active))
+            raise Conflict(str(plain), text=plain, markup=marked)
         self._refuse_if_in_a_pending_plan(spec)
         findings = Findings()
         look = findings.look

@@ -308,6 +308,12 @@ class Notifier(Protocol):
     def update_plan(self, board: PlanBoard) -> None: ...
 
 
+class People(Protocol):
+    """Each person's language (their Slack locale), for what only they read (a direct message)."""
+
+    def locale(self, user: str | None) -> str: ...
+
+
 class Directory(Protocol):
     def group_members(self, group_id: str, *, fresh: bool = False) -> frozenset[str]:
         """A user group's members: cached briefly, or read now (``fresh``) for a decision."""

@@ -26,6 +26,7 @@ from bot.domain import (
     State,
 )
 from bot.support import waits
+from bot.support.i18n import _
 from bot.usecases.base import Guard
 from bot.usecases.exports import audit_csv, filers_csv
 from bot.usecases.ports import Clock, Notifier, OvhGateway, Repository
@@ -159,14 +160,15 @@ class Reading:
     def status(self, request_id: int, user: str) -> tuple[MigrationRequest, list[AuditEntry]]:
         request = require(self._repo, request_id)
         if user != request.requester:
-            self._guard.check_reader(user, f"request #{request_id}")
+            self._guard.check_reader(user, _("request #{id}", id=request_id))
         return request, self._repo.history(request_id)
 
     def export_audit(self, days: int, user: str) -> int:
         """Send the audit trail of the last ``days`` days, as CSV, to an approver's direct messages;
         returns its lines. The trail names people and decisions: approvers only, never a channel."""
         if not self._guard.is_approver(user):
-            raise NotAllowed("only the approvers listed in PCC_APPROVERS can export the audit trail")
+            said = _("only the approvers listed in PCC_APPROVERS can export the audit trail")
+            raise NotAllowed(str(said), text=said)
         now = self._clock.now()
         rows = self._repo.audit_since(now - timedelta(days=days))
         name = f"pcc-bot-audit-{now:%Y%m%d-%H%M}-{days}d.csv"

@@ -18,7 +18,7 @@ from bot.usecases.gate import Gate
 from bot.usecases.nudges import Nudges
 from bot.usecases.pause import Pausing, Switch
 from bot.usecases.plans import Plans
-from bot.usecases.ports import Clock, Directory, Notifier, OvhGateway, Repository
+from bot.usecases.ports import Clock, Directory, Notifier, OvhGateway, People, Repository
 from bot.usecases.reading import Reading
 from bot.usecases.restore import Restores
 from bot.usecases.settings import ServiceSettings
@@ -37,10 +37,16 @@ class PccService:
         settings: ServiceSettings,
         clock: Clock,
         background: Background = inline,
+        people: People | None = None,
     ) -> None:
         self.switch = Switch(repo, settings, clock.now())
         chat = ChatDesk(
-            repo=repo, notifier=notifier, clock=clock, settings=settings, paused=self.switch.current
+            repo=repo,
+            notifier=notifier,
+            clock=clock,
+            settings=settings,
+            paused=self.switch.current,
+            people=people,
         )
         self._chat = chat
         self.replica = settings.replica

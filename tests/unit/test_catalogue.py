@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER = re.compile(r"\{(\w*)\}")
 #: Words that carry nearly every English sentence and are not French words ("or" is, rarely: write
 #: "ou"). What may stay English in French output is taken out first: code spans (commands, usages),
-#: `<…>` markup and quoted values (OVHcloud's names and error texts, a person's input).
+#: `<…>` markup and quoted values (OVHcloud's names and error texts, a person's input), emoji codes and
+#: setting names.
 ENGLISH = frozenset(
     re.findall(
         r"\w+",
@@ -27,7 +28,11 @@ ENGLISH = frozenset(
         "their they we our only than then also if so",
     )
 )
-KEPT_AS_IS = re.compile(r"`[^`]*`|<[^>]*>|'[^']*'|\"[^\"]*\"|\{\w*\}|https?://\S+")
+KEPT_AS_IS = re.compile(
+    r"`[^`]*`|<[^>]*>|'[^']*'|\"[^\"]*\"|\{\w*\}|https?://\S+"
+    r"|:[a-z0-9_+-]+:"  # Slack's emoji codes (:ballot_box_with_check:)
+    r"|\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b"  # setting names (PCC_READ_ONLY)
+)
 
 
 def wrapped() -> dict[str, str | None]:

@@ -135,7 +135,7 @@ def test_a_second_request_for_a_filer_links_to_the_first_ones_thread(world):
     with pytest.raises(Conflict) as caught:
         world.file(user="UDAVE")
     expected = f"https://slack.com/archives/COPS/p{first.card_ts.replace('.', '')}"
-    assert expected in (caught.value.markup or "") and f"#{first.id}" in str(caught.value)
+    assert expected in str(caught.value.markup or "") and f"#{first.id}" in str(caught.value)
     assert f"/pcc status {first.id}" in str(caught.value)  # the plain text says where to look too
 
 
@@ -168,8 +168,8 @@ def test_the_card_shows_elapsed_time_and_last_check(world):
     from bot.adapters.slack.cards import card_message
 
     status = card_message(card)[1][2]["elements"][0]["text"]
-    assert "running (`doing`) · `████░░░░░░` 40%" in status and "running 1 h 30 min" in status
-    assert "last check 10:30 UTC" in status
+    assert "running (`doing`) · `████░░░░░░` 40%" in status and "running 1 hr 30 min" in status
+    assert "last check <!date^1773311400^{time}|2026-03-12 10:30 UTC>" in status  # the reader's own time
 
 
 def test_an_approval_whose_answer_was_never_recorded_goes_in_doubt_after_the_call_timeout(world):

@@ -23,7 +23,7 @@ from bot.adapters.ovh.client import (
 )
 from bot.adapters.ovh.description import RouteDirectory
 from bot.adapters.ovh.routes import Route
-from bot.adapters.ovh.transport import OvhTransport
+from bot.adapters.ovh.transport import OvhTransport, not_found
 from bot.domain import (
     Certifications,
     CopyStatus,
@@ -39,6 +39,7 @@ from bot.domain import (
     StartedTask,
     Task,
 )
+from bot.support.i18n import _
 
 __all__ = ["MIGRATION_ROUTES", "OvhCredentials", "OvhGateway", "make_client"]
 
@@ -76,7 +77,7 @@ class OvhGateway(BackupCalls):
         body = self._t.named(
             routes.PCC.path(serviceName=service),
             f"reading PCC {service}",
-            f"PCC {service} not found",
+            _("PCC {service} not found", service=service),
             fresh=fresh,
         )
         return to_pcc(body, service)
@@ -113,7 +114,7 @@ class OvhGateway(BackupCalls):
                 ),
             )
         except OvhNotFound as error:
-            raise NotFound(f"PCC {service} not found (OVH query id {error.query_id})") from error
+            raise not_found(_("PCC {service} not found", service=service), error.query_id) from error
         return [to_datacenter(body, int(body.get("datacenterId", 0))) for body in bodies]
 
     def get_certifications(self, service: str, *, fresh: bool = False) -> Certifications:
@@ -128,7 +129,7 @@ class OvhGateway(BackupCalls):
         body = self._t.named(
             routes.DATACENTER.path(serviceName=service, datacenterId=datacenter_id),
             f"reading datacenter {datacenter_id} of {service}",
-            f"datacenter {datacenter_id} not found in PCC {service}",
+            _("datacenter {dc} not found in PCC {service}", dc=datacenter_id, service=service),
         )
         return to_datacenter(body, datacenter_id)
 
@@ -144,10 +145,13 @@ class OvhGateway(BackupCalls):
                     self._t.cached(global_path, f"reading global filer {filer_id}"), filer_id, is_global=True
                 )
             except OvhNotFound:
-                raise NotFound(
-                    f"filer {filer_id} not found in datacenter {datacenter_id} of PCC {service} "
-                    f"(OVH query id {error.query_id})"
-                ) from error
+                missing = _(
+                    "filer {filer} not found in datacenter {dc} of PCC {service}",
+                    filer=filer_id,
+                    dc=datacenter_id,
+                    service=service,
+                )
+                raise not_found(missing, error.query_id) from error
 
     def _datacenter_filers(
         self, service: str, datacenter_id: int, fresh: bool = False, now_only: bool = False

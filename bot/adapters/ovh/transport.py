@@ -20,6 +20,7 @@ from bot.adapters.ovh.routes import Route
 from bot.domain import BudgetSpent, NotFound, OvhApiError, OvhNotFound
 from bot.support import logs, waits
 from bot.support.cache import ReadCache
+from bot.support.i18n import Text, _
 from bot.support.metrics import Metrics, route_of
 from bot.support.pools import Pool
 from bot.support.window import RateLimited, SlidingWindow
@@ -176,12 +177,13 @@ class OvhTransport:
         """An inventory read: cached briefly, and shared by identical concurrent callers."""
         return self.cache.get(path, lambda: self.fresh(path, what))
 
-    def named(self, path: str, what: str, missing: str, *, fresh: bool = False) -> Any:
-        """A GET whose 404 becomes NotFound(``missing``), with the query id for OVHcloud support."""
+    def named(self, path: str, what: str, missing: Text, *, fresh: bool = False) -> Any:
+        """A GET whose 404 becomes NotFound(``missing``, in its reader's language), with the query id
+        for OVHcloud support; ``fresh``: read now, not from the cache."""
         try:
             return self.fresh(path, what) if fresh else self.cached(path, what)
         except OvhNotFound as error:
-            raise NotFound(f"{missing} (OVH query id {error.query_id})") from error
+            raise not_found(missing, error.query_id) from error
 
     def objects(
         self, lister: Route, item: Callable[[int], Any], what: str, *, fresh: bool = False, **params: Any
@@ -287,3 +289,9 @@ def _path_params(route: Route) -> set[str]:
 def _int_header(headers: Any, name: str, default: int) -> int:
     value = str(headers.get(name) or "")
     return int(value) if value.isdigit() else default
+
+
+def not_found(missing: Text, query_id: str | None) -> NotFound:
+    """What OVHcloud answered 404 for, with the query id for OVHcloud support."""
+    said = _("{missing} (OVH query id {query})", missing=missing, query=str(query_id))
+    return NotFound(str(said), text=said)

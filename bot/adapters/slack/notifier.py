@@ -15,6 +15,7 @@ from bot.adapters.slack.plan_cards import plan_message
 from bot.domain import MigrationRequest, NoticeNotDelivered, PccBotError
 from bot.support import waits
 from bot.support.cache import ReadCache
+from bot.support.i18n import DEFAULT_LOCALE
 from bot.usecases.ports import Board, MessageRef, Offer, PlanBoard
 
 #: Slack errors that sending the same message again cannot cure: the notice is dead-lettered (an edit
@@ -65,10 +66,12 @@ POSTED_AS_WRITTEN: dict[str, Any] = {**AS_WRITTEN, "unfurl_links": False, "unfur
 
 
 class SlackNotifier:
-    """The Notifier port over chat.postMessage / chat.update."""
+    """The Notifier port over chat.postMessage / chat.update; what a channel sees is written in
+    ``locale`` (PCC_LOCALE)."""
 
-    def __init__(self, client: WebClient) -> None:
+    def __init__(self, client: WebClient, locale: str = DEFAULT_LOCALE) -> None:
         self._client = client
+        self._locale = locale
 
     def _send(self, call: Callable[[], object]) -> MessageRef:
         try:
@@ -80,7 +83,7 @@ class SlackNotifier:
         return MessageRef(channel=str(data.get("channel", "")), ts=str(data.get("ts", "")))
 
     def post_card(self, request: MigrationRequest, paused: str = "") -> MessageRef:
-        text, blocks = card_message(request, paused)
+        text, blocks = card_message(request, self._locale, paused)
         return self._send(
             lambda: self._client.chat_postMessage(
                 channel=request.channel, text=text, blocks=blocks, **POSTED_AS_WRITTEN
@@ -90,7 +93,7 @@ class SlackNotifier:
     def update_card(self, request: MigrationRequest, paused: str = "") -> None:
         if request.card_channel is None or request.card_ts is None:
             return
-        text, blocks = card_message(request, paused)
+        text, blocks = card_message(request, self._locale, paused)
         channel, ts = request.card_channel, request.card_ts
         self._send(
             lambda: self._client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks, **AS_WRITTEN)
@@ -110,7 +113,7 @@ class SlackNotifier:
         )
 
     def post_board(self, channel: str, board: Board) -> MessageRef:
-        text, blocks = board_message(board)
+        text, blocks = board_message(board, self._locale)
         return self._send(
             lambda: self._client.chat_postMessage(
                 channel=channel, text=text, blocks=blocks, **POSTED_AS_WRITTEN
@@ -137,7 +140,7 @@ class SlackNotifier:
         )
 
     def update_board(self, ref: MessageRef, board: Board) -> None:
-        text, blocks = board_message(board)
+        text, blocks = board_message(board, self._locale)
         self._send(
             lambda: self._client.chat_update(
                 channel=ref.channel, ts=ref.ts, text=text, blocks=blocks, **AS_WRITTEN
@@ -147,7 +150,7 @@ class SlackNotifier:
     def post_text(
         self, channel: str, text: str, thread_ts: str | None = None, offer: Offer | None = None
     ) -> MessageRef:
-        blocks = notice_blocks(text, *offer) if offer else None
+        blocks = notice_blocks(text, *offer, self._locale) if offer else None
         return self._send(
             lambda: self._client.chat_postMessage(
                 channel=channel, text=text, blocks=blocks, thread_ts=thread_ts, **POSTED_AS_WRITTEN
