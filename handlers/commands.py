@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.adapters.slack import cards, forms, ids, kit, listings
+from bot.adapters.slack import answers, cards, forms, ids, kit, listings
 from bot.adapters.slack.grammar import (
     Audit,
     Cancel,
@@ -130,7 +130,7 @@ def _answer(
     locale = locale_of(user)
     match asked:
         case Help():
-            text, body = listings.help_message(service.reading.source_zone, locale)
+            text, body = answers.help_message(service.reading.source_zone, locale)
         case OpenMigrateForm():
             service.filing.warm_form(user)  # a reader only: its lists show every PCC and datastore
             client.views_open(trigger_id=parse_trigger(command), view=forms.migrate_form(channel, locale))
@@ -198,9 +198,9 @@ def _answer(
             )
             text, body = said(restore, locale)
         case PauseBot(reason=reason):
-            text, body = listings.paused_message(service.pausing.pause(user, reason), locale)
+            text, body = answers.paused_message(service.pausing.pause(user, reason), locale)
         case ResumeBot():
-            text, body = listings.resumed_message(*service.pausing.resume(user), locale)
+            text, body = answers.resumed_message(*service.pausing.resume(user), locale)
         case ShowPolicy(request_id=request_id):
             text, body = policy_message(service.approvals.describe(user, request_id))
         case Cancel(request_id=request_id):

@@ -9,7 +9,7 @@ import pytest
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from bot.adapters.slack import cards, forms, ids, kit, listings, plan_cards
+from bot.adapters.slack import answers, cards, forms, ids, kit, listings, plan_cards
 from bot.adapters.slack.reason_form import Asked, reason_modal
 from bot.domain import (
     MIGRATION,
@@ -48,8 +48,8 @@ def messages_for(value: str) -> list[tuple[str, list[dict[str, object]]]]:
     audit = [AuditEntry(7, NOW, "UBOB", value, "pending", "approved", value, value)]
     built = [
         listings.filers_message(listing),
-        listings.help_message(value),
-        listings.help_message(value, "fr"),
+        answers.help_message(value),
+        answers.help_message(value, "fr"),
     ]
     for locale in ("en", "fr"):  # French is longer: the limits hold in it too
         for state in State:
@@ -60,8 +60,8 @@ def messages_for(value: str) -> list[tuple[str, list[dict[str, object]]]]:
         built.append(cards.board_message(Board(active, 1, 2), locale))
         paused = Pause("UBOB", value, NOW).words(markup=True).render(locale)  # the reason as typed, escaped
         built.append(cards.card_message(hostile_request(value), locale, paused))
-        built += [listings.paused_message(Pause("UBOB", value, NOW), locale)]
-        built.append(listings.resumed_message(None, 3, locale))
+        built += [answers.paused_message(Pause("UBOB", value, NOW), locale)]
+        built.append(answers.resumed_message(None, 3, locale))
     request = hostile_request(value, State.NEEDS_ATTENTION)
     task = Task(77, value, value, 40, value, None, 1515, NOW)
     error = OvhApiError(value, query_id=value)
@@ -141,5 +141,5 @@ def test_views_are_valid(value):
 
 def test_the_help_shows_its_placeholders_as_text():
     for locale in ("en", "fr"):
-        text, _ = listings.help_message("sbg1a", locale)
+        text, _ = answers.help_message("sbg1a", locale)
         assert "&lt;service&gt;" in text and "<service>" not in text

@@ -8,9 +8,9 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
+from bot.adapters.slack.answers import help_text
 from bot.adapters.slack.button_values import parse_doubt_value, parse_request_id
 from bot.adapters.slack.grammar import parse, parse_channel, parse_trigger, parse_user
-from bot.adapters.slack.listings import help_text
 from bot.domain import UsageError
 from bot.support.i18n import LOCALES, catalogue_path
 
