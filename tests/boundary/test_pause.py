@@ -5,12 +5,9 @@ simulator) until it is resumed; its board says who paused and why; then the rest
 from __future__ import annotations
 
 import json
-import re
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
 
 import pytest
 
@@ -19,69 +16,19 @@ from bot.adapters.sql.repository import SqlRepository
 from bot.demo.simulator import large_pcc
 from bot.domain import AuditEntry, Pause, PlanState, State
 from tests import scrape
-from tests.helpers import INCIDENT, POST_ROUTE, Bots, RunningBot, Serving, file_request, start_bot, stop_bot
-
-BIG = "pcc-192-0-2-99"
-CUT_AT = 10  # POSTs sent when the pause comes
-LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-class AfterPost(list):  # type: ignore[type-arg]
-    """The simulator's call log, calling ``hook`` once when the ``at``-th POST has run (before its
-    answer leaves): what a person does while that POST is in flight."""
-
-    def __init__(self, at: int, hook: Callable[[], None]) -> None:
-        super().__init__()
-        self._at, self._hook = at, hook
-
-    def append(self, call) -> None:
-        super().append(call)
-        posts = [c for c in self if c.method == "POST" and re.search(POST_ROUTE, c.path)]
-        if call.method == "POST" and len(posts) == self._at:
-            self._hook()
-
-
-def posted(simulator) -> list[int]:
-    return [json.loads(c.body)["filerId"] for c in simulator.sim.calls_to("POST", POST_ROUTE)]
-
-
-def plan_boards(bot: RunningBot) -> list[str]:
-    """Each plan card posted or edited, in order."""
-    calls = [c for c in bot.slack.standin.calls if c.method in ("chat.postMessage", "chat.update")]
-    return [
-        json.dumps(c.args.get("blocks"), ensure_ascii=False)
-        for c in calls
-        if c.status == 200 and "Plan #" in str(c.args.get("text")) and c.args.get("blocks")
-    ]
-
-
-def room_texts(bot: RunningBot) -> list[str]:
-    posted = bot.slack.standin.calls_to("chat.postMessage")
-    return [str(c.args["text"]) for c in posted if c.args["channel"] == INCIDENT]
-
-
-def until(check: Callable[[], bool], seconds: float = 20) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        assert time.monotonic() < deadline, "not reached in time"
-        time.sleep(0.05)
-
-
-def file_plan_of_40(bot: RunningBot, simulator) -> int:
-    simulator.sim.inventory[BIG] = large_pcc(40)
-    bot.command(f"plan {BIG} 2001 pcc-192-0-2-50 1515")
-    bot.settle()
-    (plan,) = bot.runtime.repo.recent_plans(1)
-    assert len(plan.items) == 40
-    return plan.id
-
-
-def queued(bot: RunningBot, plan_id: int) -> int:
-    return sum(i.state == State.PENDING for i in bot.runtime.repo.plan_items(plan_id))
+from tests.helpers import INCIDENT, Bots, RunningBot, Serving, file_request, start_bot, stop_bot
+from tests.pausing import (
+    BIG,
+    CUT_AT,
+    LONG_AGO,
+    AfterPost,
+    file_plan_of_40,
+    now,
+    plan_boards,
+    posted,
+    queued,
+    until,
+)
 
 
 @pytest.fixture
@@ -214,108 +161,6 @@ def test_a_restart_with_pcc_read_only_sends_nothing_until_restarted_without_it(b
     assert bot.runtime.repo.get_plan(plan_id).state == PlanState.APPROVED
     room = [c for c in bot.slack.standin.calls_to("chat.postMessage") if c.args["channel"] == INCIDENT]
     assert room
-
-
-def pause_after(bot: RunningBot, simulator, posts: int) -> None:
-    """`/pcc pause` by an approver while the ``posts``-th POST is in flight."""
-
-    def pause_now() -> None:
-        threading.Thread(target=bot.command, args=("pause",), kwargs={"user": "UBOB"}).start()
-        until(lambda: bot.runtime.repo.pause() is not None)
-
-    simulator.sim.calls = AfterPost(posts, pause_now)
-
-
-def small_plan(bot: RunningBot, simulator, filers: int, hds: str | None = None) -> int:
-    simulator.sim.inventory[BIG] = {**large_pcc(filers), "hds": hds}
-    bot.command(f"plan {BIG} 2001 pcc-192-0-2-50 1515")
-    bot.settle()
-    return bot.runtime.repo.recent_plans(1)[0].id
-
-
-@pytest.fixture
-def clocked(roomy, slack, clock):
-    running = start_bot(roomy, slack, clock=clock)
-    yield running
-    stop_bot(running)
-
-
-def test_a_queued_datastore_paused_past_its_ttl_expires_instead_of_being_sent(clocked, simulator, clock):
-    bot = clocked
-    plan_id = small_plan(bot, simulator, 6)
-    pause_after(bot, simulator, 2)
-    bot.click(ids.APPROVE_PLAN, str(plan_id), user="UBOB")
-    bot.settle()
-    assert len(posted(simulator)) == 2
-    clock.advance(days=2)  # paused for days: past the TTL (a day) counted from the approval
-    bot.command("resume", user="UBOB")
-    bot.settle()
-    bot.runtime.service.poll_once()
-    bot.settle()
-    assert len(posted(simulator)) == 2  # nothing sent after expiry
-    items = bot.runtime.repo.plan_items(plan_id)
-    assert sorted(i.state for i in items).count(State.EXPIRED) == 4
-    assert "the approval expired" in plan_boards(bot)[-1]
-    room = [
-        c.args["text"]
-        for c in bot.slack.standin.calls_to("chat.postMessage")
-        if c.args["channel"] == INCIDENT
-    ]
-    told = [t for t in room if "datastores not sent" in t]
-    assert len(told) == 1 and "4 datastores not sent" in told[0] and "the approval expired" in told[0]
-
-
-def test_a_destination_that_lost_hds_while_paused_gets_nothing_more(bot, simulator):
-    plan_id = small_plan(bot, simulator, 6, hds="enabled")  # HDS data: the destination must have HDS
-    pause_after(bot, simulator, 2)
-    bot.click(ids.APPROVE_PLAN, str(plan_id), user="UBOB")
-    bot.settle()
-    simulator.sim.inventory["pcc-192-0-2-50"]["hds"] = "disabled"  # read cached a moment ago as enabled
-    bot.command("resume", user="UBOB")
-    bot.settle()
-    bot.runtime.service.poll_once()
-    bot.settle()
-    assert len(posted(simulator)) == 2
-    items = bot.runtime.repo.plan_items(plan_id)
-    assert sorted(i.state for i in items).count(State.CANCELLED) == 4
-    assert all("HDS" in (i.last_error or "") for i in items if i.state == State.CANCELLED)
-    assert "not sent: " in plan_boards(bot)[-1]
-    room = [
-        c.args["text"]
-        for c in bot.slack.standin.calls_to("chat.postMessage")
-        if c.args["channel"] == INCIDENT
-    ]
-    told = [t for t in room if "datastores not sent" in t]
-    assert len(told) == 1 and "4 datastores not sent (not sent: " in told[0] and "HDS" in told[0]
-
-
-def test_three_identical_refusals_stop_the_dispatch_and_say_so_once(bot, simulator):
-    plan_id = small_plan(bot, simulator, 8)
-    refusal = {"class": "Client::Forbidden", "message": "This call has not been granted"}
-    simulator.sim.inject("POST", POST_ROUTE, 403, times=3, body=refusal)
-    bot.click(ids.APPROVE_PLAN, str(plan_id), user="UBOB")
-    bot.settle()
-    for _ in range(2):  # the ticks do not send the held datastores
-        bot.runtime.service.poll_once()
-        bot.settle()
-    assert len(posted(simulator)) == 3
-    said = [
-        c.args
-        for c in bot.slack.standin.calls_to("chat.postMessage")
-        if "identical refusals" in str(c.args.get("text"))
-    ]
-    assert sorted(a["channel"] for a in said) == sorted([INCIDENT, "COPS"])  # once in each
-    assert "/pcc resume" in said[0]["text"] and "5 datastores are held" in said[0]["text"]
-    assert "held: 3 identical refusals in a row" in plan_boards(bot)[-1]
-
-    bot.command("resume", user="UBOB")  # not paused: the held datastores go on
-    bot.settle()
-    assert "5 datastores held after repeated refusals are sent again" in bot.replies()[-1]
-    bot.runtime.service.poll_once()
-    bot.settle()
-    until(lambda: queued(bot, plan_id) == 0)
-    sent = posted(simulator)
-    assert len(sent) == 8 and sorted(sent) == sorted(set(sent))
 
 
 @pytest.mark.timeout(240)  # three process starts and a dispatch: more than the suite's 60 s
