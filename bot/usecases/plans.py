@@ -169,9 +169,7 @@ class Plans:
         notices = self._chat.thread_and_room(
             plan.channel,
             "started",
-            f":rocket: <@{user}> approved plan #{plan.id}: {len(kept)} datastore(s) of datacenter "
-            f"{plan.source_datacenter_id} of {plan.source_service} to {plan.dest_service}/"
-            f"{plan.dest_datacenter_id}. Progress on its board; failures and the summary here.",
+            plan_messages.plan_started(plan, user, len(kept)),
         )
         consent = plan_messages.CONSENT if plan.uses_copy_filer else ""
         change = PlanChange(

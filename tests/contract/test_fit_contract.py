@@ -19,6 +19,7 @@ from bot.domain import (
     PlanState,
     State,
 )
+from bot.support.i18n import shown
 from bot.usecases import plan_messages
 from bot.usecases.ports import Board, PlanBoard
 from tests.contract.hostile import NOW, hostile_filing, hostile_request, mrkdwn_texts
@@ -174,7 +175,7 @@ def test_the_app_home_shows_every_row_it_promises():
 
 def test_a_plans_list_in_its_thread_names_every_datastore_in_replies_that_fit():
     plan = sized_board(400, FIT_STATES["pending"], "sauvegarde-été", PlanState.PENDING).plan
-    replies = plan_messages.plan_list(plan)
+    replies = [shown(r, "en") for r in plan_messages.plan_list(plan)]  # stored untranslated, shown here
     assert len(replies) > 1 and all(len(r) <= plan_messages.PLAN_LIST_REPLY + 80 for r in replies)
     assert all(f"part {n} of {len(replies)}" in r for n, r in enumerate(replies, start=1))
     listed = [line for r in replies for line in r.split("\n") if line.startswith("• ")]

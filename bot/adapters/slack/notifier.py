@@ -121,7 +121,7 @@ class SlackNotifier:
         )
 
     def post_plan(self, board: PlanBoard) -> MessageRef:
-        text, blocks = plan_message(board)
+        text, blocks = plan_message(board, self._locale)
         channel = board.plan.channel
         return self._send(
             lambda: self._client.chat_postMessage(
@@ -134,7 +134,7 @@ class SlackNotifier:
         if plan.card_channel is None or plan.card_ts is None:
             return
         channel, ts = plan.card_channel, plan.card_ts
-        text, blocks = plan_message(board)
+        text, blocks = plan_message(board, self._locale)
         self._send(
             lambda: self._client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks, **AS_WRITTEN)
         )
