@@ -178,6 +178,7 @@ def test_a_plan_killed_mid_dispatch_then_started_read_only_sends_nothing_more(tm
         bot.click(ids.APPROVE_PLAN, "1", user="UBOB")
         until(lambda: len(posted(simulator)) >= CUT_AT)
         bot.kill()
+        time.sleep(1)  # a POST already on the wire when the process died still reaches the simulator
         cut = len(posted(simulator))
         assert cut < 40
         bot.env["PCC_READ_ONLY"] = "1"

@@ -148,7 +148,7 @@ def test_a_single_filing_refuses_a_datastore_of_a_live_plan(bot, simulator):
     in_pending, in_approved = bot.replies()[-2:]
     assert f"filer 20000 of {BIG} is in plan #{pending}, pending" in in_pending
     assert f"cancel plan {pending}" in in_pending
-    assert f"of plan #{approved}" in in_approved and "(pending)" in in_approved
+    assert f"of plan #{approved}" in in_approved and "(waiting for approval)" in in_approved
     assert bot.runtime.repo.recent(5) == bot.runtime.repo.plan_items(approved)  # no single request
 
 
