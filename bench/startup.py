@@ -9,6 +9,8 @@ from pathlib import Path
 
 from bench.common import LATENCY, ROOT, SECRET, Row, credentials, draft, percentile  # noqa: F401
 from bot.adapters.sql.repository import SqlRepository
+from bot.adapters.sql.rows import iso
+from bot.adapters.sql.store import text
 from bot.demo.simulator import (
     SimulatorServer,
 )
@@ -61,7 +63,8 @@ def _measure(script: str) -> tuple[float, int]:
 
 
 def store_requests(database: str, count: int) -> None:
-    """``count`` decided requests in the database (a SQLite path or a PostgreSQL URL)."""
+    """``count`` decided requests in the database (a SQLite path or a PostgreSQL URL), their notices
+    delivered long ago, as in a bot that has run for a while: start-up is not a backlog's delivery."""
     repo = SqlRepository(database)
     now = datetime.now(UTC)
     for i in range(count):
@@ -69,6 +72,8 @@ def store_requests(database: str, count: int) -> None:
         repo.transition(
             request.id, State.PENDING, State.REJECTED, Change(actor="UBOB", action="rejected"), now
         )
+    with repo._store.write() as conn:
+        conn.execute(text("UPDATE notices SET sent_at = :at WHERE sent_at IS NULL"), {"at": iso(now)})
     repo.close()
 
 
