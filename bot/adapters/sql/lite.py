@@ -111,7 +111,7 @@ def expanded(statement: Any, parameters: Mapping[str, Any] | None) -> tuple[str,
         values = list(params.pop(name))
         keys = [f"{name}_{i}" for i in range(len(values))]
         params.update(zip(keys, values, strict=True))
-        listed = ", ".join(f":{key}" for key in keys) or "NULL"
+        listed = ", ".join(f":{key}" for key in keys) or "SELECT 1 WHERE 0"  # an empty set
         sql = re.sub(rf"(?<![:\w]):{name}\b", f"({listed})", sql)
     return sql, params
 
