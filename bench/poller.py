@@ -39,11 +39,11 @@ class _QuietChat:
     def __init__(self) -> None:
         self.sent = 0
 
-    def post_card(self, request: object) -> MessageRef:
+    def post_card(self, request: object, paused: str = "") -> MessageRef:
         self.sent += 1
         return MessageRef("COPS", f"1.{self.sent}")
 
-    def update_card(self, request: object) -> None:
+    def update_card(self, request: object, paused: str = "") -> None:
         pass
 
     def upload_private(self, user: str, filename: str, content: str, comment: str) -> None:

@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 
 from bench.ack import bench_ack
+from bench.bursts import bench_people_during_dispatch
 from bench.common import Row
 from bench.listing import bench_filers
 from bench.plans import bench_burst, bench_plan
@@ -39,6 +40,7 @@ def main() -> int:
             lambda: bench_startup(sim, slack, workdir),
             lambda: bench_plan(sim, slack, workdir),
             lambda: bench_burst(sim, slack, workdir),
+            lambda: bench_people_during_dispatch(sim, slack, workdir),
             lambda: bench_replicas(sim, slack, workdir),
         ):
             found = step()

@@ -13,6 +13,7 @@ from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 import handlers
 from bot.adapters.ovh.gateway import OvhGateway, make_client
@@ -28,12 +29,13 @@ from bot.ops.figures import DatabaseFigures
 from bot.scheduler import Poller
 from bot.support.executor import TrackingExecutor
 from bot.support.metrics import Metrics
+from bot.support.pools import PersonQueue
 from bot.support.version import version
 from bot.support.window import SlidingWindow
 from bot.usecases.ports import Change, Clock
 from bot.usecases.service import PccService
 from bot.usecases.settings import ServiceSettings
-from handlers.wiring import Wiring
+from handlers.wiring import PER_PERSON, RESPONSE_URL_SECONDS, Wiring
 
 log = logging.getLogger(__name__)
 
@@ -103,9 +105,11 @@ class Runtime:
     gateway: OvhGateway
     poller: Poller
     listeners: TrackingExecutor  # Bolt's listeners: they only ack and hand over to the two below
-    commands: TrackingExecutor  # what a command does after its ack: reads, filings, the form's lists
+    commands: TrackingExecutor  # what a command does after its ack when it calls OVHcloud: reads, filings
     clicks: TrackingExecutor  # what a button click does after its ack: decisions, never behind reads
     meters: Metrics  # this process' metrics, and the leader's database-wide figures
+    #: What a command that calls no OVHcloud does after its ack (list, status, cancel, help...).
+    quick: TrackingExecutor = field(default_factory=lambda: TrackingExecutor(4, thread_name_prefix="quick"))
     leader: Alone | AdvisoryLeader = field(default_factory=Alone)
     database_clock: DatabaseClock | None = None  # replicas on PostgreSQL: the service's clock
     started: bool = field(default=False)
@@ -155,15 +159,16 @@ class Runtime:
         self.poller.start()
         self.started = True
 
+    @property
+    def pools(self) -> tuple[TrackingExecutor, ...]:
+        return (self.listeners, self.commands, self.quick, self.clicks)
+
     def wait_idle(self, timeout: float) -> bool:
         """True once no listener and no work after an ack is running or queued."""
         deadline = time.monotonic() + timeout
         while True:
-            idle = all(
-                pool.wait_idle(max(0.0, deadline - time.monotonic()))
-                for pool in (self.listeners, self.commands, self.clicks)
-            )
-            if idle and all(pool.wait_idle(0) for pool in (self.listeners, self.commands, self.clicks)):
+            idle = all(pool.wait_idle(max(0.0, deadline - time.monotonic())) for pool in self.pools)
+            if idle and all(pool.wait_idle(0) for pool in self.pools):
                 return True  # and none handed work to another meanwhile (a click starting a dispatch)
             if time.monotonic() >= deadline:
                 return False
@@ -177,13 +182,30 @@ class Runtime:
         self.gateway.close()
         self.poller.stop(wait=False)
         settled = self.wait_idle(2.0)
-        for pool in (self.listeners, self.commands, self.clicks):
+        for pool in self.pools:
             pool.shutdown(wait=False, cancel_futures=True)
         self.leader.close()  # another replica takes the lead at its next tick
         if settled:
             self.repo.close()
         else:
             log.warning("work still running after %.0f s is left to end with the process", timeout + 2)
+
+
+def tell_elsewhere(client: WebClient, user: str | None, channel: str | None, text: str) -> None:
+    """A word for ``user`` once their command's response_url has expired: an ephemeral message in the
+    channel, else a direct message."""
+    if user is None:
+        return
+    try:
+        if channel:
+            client.chat_postEphemeral(channel=channel, user=user, text=text)
+            return
+    except SlackApiError as error:
+        log.info("no ephemeral in %s (%s): a direct message instead", channel, error.response.get("error"))
+    try:
+        client.chat_postMessage(channel=user, text=text)
+    except SlackApiError as error:
+        log.warning("%s could not be told that their command came too late: %s", user, error)
 
 
 def socket_mode_handler(runtime: Runtime, app_token: str, ping_interval: float = 10) -> Any:
@@ -207,14 +229,19 @@ def build_runtime(
     get_backoff_seconds: float = 0.5,
     read_wait_seconds: float = READ_WAIT_SECONDS,
     budget_time: tuple[Callable[[], float], Callable[[float], None]] | None = None,
+    per_person: int = PER_PERSON,
+    response_url_seconds: float = RESPONSE_URL_SECONDS,
 ) -> Runtime:
     """``clock``: the service's clock as given (tests drive time with it); by default this host's, or on
     a shared database the database's, followed through ``host_clock`` (this host's unless given).
-    ``budget_time`` (clock, sleep) drives the call budget's window: tests pass a simulated minute."""
+    ``budget_time`` (clock, sleep) drives the call budget's window: tests pass a simulated minute.
+    ``per_person``: OVHcloud-bound commands one person may have queued or running; past
+    ``response_url_seconds`` in the queue, a command is told in the channel instead of run."""
     web_client = WebClient(token=config.slack_bot_token, base_url=config.slack_api_url, timeout=slack_timeout)
     listeners = TrackingExecutor(max_workers=8, thread_name_prefix="listener")
     commands = TrackingExecutor(max_workers=work_threads, thread_name_prefix="command")
     clicks = TrackingExecutor(max_workers=4, thread_name_prefix="click")
+    quick = TrackingExecutor(max_workers=4, thread_name_prefix="quick")
     app = App(
         client=web_client,
         signing_secret=config.slack_signing_secret or "",
@@ -266,17 +293,28 @@ def build_runtime(
             shared=shared,
         ),
     )
+    people = SlackPeople(web_client, fallback=config.locale)
     service = PccService(
         gateway=gateway,
         repo=repo,
-        notifier=SlackNotifier(web_client),
+        notifier=SlackNotifier(web_client, config.locale),
         directory=SlackDirectory(web_client),
         settings=settings,
         clock=service_clock,
         background=commands.submit,  # the form's lists load there, never on a listener thread
+        people=people,  # a direct message in its person's language
     )
-    people = SlackPeople(web_client, fallback=config.locale)
-    handed = Wiring(service=service, commands=commands, clicks=clicks, locale_of=people.locale)
+    handed = Wiring(
+        service=service,
+        commands=commands,
+        clicks=clicks,
+        quick=quick,
+        locale_of=people.locale,
+        locale_known=people.known,
+        queue=PersonQueue(per_person),
+        response_life=response_url_seconds,
+        elsewhere=lambda user, channel, text: tell_elsewhere(web_client, user, channel, text),
+    )
     handlers.register(app, handed, allowed_channels=config.allowed_channels)
     leader = leadership(config.database)
     poller = Poller(
@@ -284,7 +322,8 @@ def build_runtime(
     )
     # On a shared database, the leader alone exports what every replica would read alike.
     leads = (lambda: poller.leading) if config.shared_database else (lambda: True)
-    meters.register(DatabaseFigures(repo, settings.replica, leads, service_clock.now))
+    paused = lambda: service.switch.current() is not None  # noqa: E731 - read at each scrape
+    meters.register(DatabaseFigures(repo, settings.replica, leads, service_clock.now, paused))
     return Runtime(
         config=config,
         app=app,
@@ -295,6 +334,7 @@ def build_runtime(
         listeners=listeners,
         commands=commands,
         clicks=clicks,
+        quick=quick,
         meters=meters,
         leader=leader,
         database_clock=database_clock,

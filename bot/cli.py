@@ -146,10 +146,12 @@ def listeners(
 
 def serve(http: bool, host: str, port: int | None, cfg: Config | None = None) -> int:
     from bot.app import build_runtime
+    from bot.ops import preflight
 
     cfg = cfg or config_module.load()
     logs.setup(cfg.log_level, cfg.log_format)
     cfg.require_for_serve(http)
+    preflight.check_credentials(cfg)  # made-up credentials stop here, not at the first call
     port = cfg.port if port is None else port
     runtime = build_runtime(cfg)
     stop = _stop_event()
@@ -274,7 +276,13 @@ def _dispatch(args: argparse.Namespace) -> int:
         logs.setup("WARNING")
         console = _demo("console")
         return int(
-            console.run(speed=args.speed, user=args.user, db_path=args.db, locale=args.locale or cfg.locale)
+            console.run(
+                speed=args.speed,
+                user=args.user,
+                db_path=args.db,
+                locale=args.locale or cfg.locale,
+                policy=cfg.approval_policy,
+            )
         )
     if args.speed <= 0 or args.latency < 0:
         raise PccBotError("--speed must be above 0 and --latency at least 0")

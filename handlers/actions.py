@@ -11,8 +11,10 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.adapters.slack import ids
-from bot.adapters.slack.grammar import parse_doubt_value, parse_request_id, parse_trigger, parse_user
+from bot.adapters.slack.button_values import parse_doubt_value, parse_request_id
+from bot.adapters.slack.grammar import parse_trigger, parse_user
 from bot.adapters.slack.reason_form import Asked, reason_modal
+from bot.support.i18n import Text, _
 from bot.usecases.approvals import REMOVE_COPY
 from bot.usecases.service import PccService
 from handlers.errors import user_of
@@ -41,6 +43,17 @@ ASKS_FIRST = {
     ids.REJECT_PLAN: "reject",
 }
 PLAN_BUTTONS = frozenset({ids.APPROVE_PLAN, ids.REJECT_PLAN})
+
+
+def _what(action_id: str, key: int) -> Text:
+    """The decision a modal asks about, as its heading says it."""
+    return {
+        ids.APPROVE: _("Approve request #{id}", id=key),
+        ids.REJECT: _("Reject request #{id}", id=key),
+        ids.REMOVE_COPY: _("Remove the copy of request #{id}", id=key),
+        ids.APPROVE_PLAN: _("Approve plan #{id}", id=key),
+        ids.REJECT_PLAN: _("Reject plan #{id}", id=key),
+    }[action_id]
 
 
 def _asks_first(service: PccService, action_id: str, key: int) -> tuple[bool, str | None] | None:
@@ -79,11 +92,10 @@ def on_click(
             return
         required, expected = asked
         carried = Asked(action_id, request_id, body.get("response_url"), expected)
-        thing = "plan" if action_id in PLAN_BUTTONS else "request"
-        what = f"{ASKS_FIRST[action_id].capitalize()} {thing} #{request_id}"
-        client.views_open(
-            trigger_id=parse_trigger(body), view=reason_modal(carried, required=required, what=what)
-        )
+        locale = wiring(context).locale_of(user_of(body))
+        what = _what(action_id, request_id).render(locale)
+        modal = reason_modal(carried, required=required, what=what, locale=locale)
+        client.views_open(trigger_id=parse_trigger(body), view=modal)
 
     wiring(context).after_click(respond, user_of(body), run)
 

@@ -7,7 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App, BoltResponse
+from slack_bolt import Ack, App, BoltContext, BoltResponse
+
+from bot.support.i18n import _
+from handlers.wiring import wiring
 
 
 def channel_of(body: dict[str, Any]) -> str | None:
@@ -29,12 +32,14 @@ def register(app: App, allowed: frozenset[str]) -> None:
 
     @app.middleware
     def only_in_allowed_channels(
-        body: dict[str, Any], ack: Ack, next: Callable[[], None]
+        body: dict[str, Any], ack: Ack, context: BoltContext, next: Callable[[], None]
     ) -> BoltResponse | None:
         channel = gated(body, allowed)
         if channel is None:
             next()
             return None
-        return ack(
-            f"pcc-bot is not enabled in this channel (<#{channel}>); ask an admin for PCC_ALLOWED_CHANNELS."
+        said = _(
+            "pcc-bot is not enabled in this channel ({channel}); ask an admin for PCC_ALLOWED_CHANNELS.",
+            channel=f"<#{channel}>",
         )
+        return ack(said.render(wiring(context).locale_known(body.get("user_id"))))  # within Slack's 3 s

@@ -20,18 +20,30 @@ from slack_bolt import App, Respond
 
 from bot.domain import PccBotError
 from bot.support import logs, waits
-from bot.support.i18n import DEFAULT_LOCALE, _
+from bot.support.i18n import DEFAULT_LOCALE, Text, _
 from bot.support.mrkdwn import esc_message
 
 log = logging.getLogger(__name__)
 
 
+def stopping(error: BaseException) -> bool:
+    """A pool shut down because the process is stopping refused the work (``ThreadPoolExecutor``'s own
+    words): nothing of it ran."""
+    return isinstance(error, RuntimeError) and "after shutdown" in str(error)
+
+
 def tell(error: Exception, respond: Respond | None, locale: str = DEFAULT_LOCALE) -> None:
     """``error`` told to the person, in their ``locale`` when it carries its words untranslated."""
-    if isinstance(error, PccBotError):
+    if stopping(error):
+        log.info("refused while stopping: %s", error)
+        text = ":hourglass: " + _("pcc-bot is restarting; nothing was sent, try again in a minute.").render(
+            locale
+        )
+    elif isinstance(error, PccBotError):
         log.info("refused: %s", error)
         said = esc_message(error.text.render(locale)) if error.text is not None else None
-        text = f":warning: {error.markup or said or esc_message(error)}"
+        markup = error.markup.render(locale) if isinstance(error.markup, Text) else error.markup
+        text = f":warning: {markup or said or esc_message(error)}"
     else:
         error_id = uuid.uuid4().hex[:8]
         log.error("unexpected error %s", error_id, exc_info=error)
@@ -72,11 +84,12 @@ def later(
     user: str | None,
     job: Callable[[], None],
     locale_of: Callable[[str | None], str] | None = None,
-) -> None:
+) -> bool:
     """Run ``job`` on ``pool``, after the listener acked on Bolt's thread: a slow OVHcloud call, or a wait
     for the call budget, never holds a Bolt thread, so acks stay fast however many requests are in
     flight. What ``job`` raises is told to the person, in their locale (``locale_of``); its log lines
-    carry the Slack user."""
+    carry the Slack user. False when ``pool`` refused it (the process is stopping: the person is told
+    so and that nothing was sent)."""
 
     def locale() -> str:
         return locale_of(user) if locale_of else DEFAULT_LOCALE
@@ -88,7 +101,12 @@ def later(
             except Exception as error:  # noqa: BLE001 - the one place that turns failures into replies
                 tell(error, respond, locale())
 
-    pool.submit(contextvars.copy_context().run, run)
+    try:
+        pool.submit(contextvars.copy_context().run, run)
+    except RuntimeError as error:
+        tell(error, respond, locale())
+        return False
+    return True
 
 
 def user_of(payload: dict[str, Any]) -> str | None:

@@ -22,7 +22,10 @@ from bot.adapters.slack.form_values import restore_from_fields, spec_from_fields
 from bot.adapters.slack.forms import FormField, RestoreFormField
 from bot.adapters.slack.grammar import parse_channel, parse_user
 from bot.domain import Conflict, Field, MigrationRequest, PccBotError, RuleViolation, UsageError
+from bot.support.i18n import DEFAULT_LOCALE, _
 from bot.support.mrkdwn import esc_message
+from handlers.commands import filed
+from handlers.errors import user_of
 from handlers.wiring import wiring
 
 log = logging.getLogger(__name__)
@@ -69,42 +72,50 @@ RESTORE = FormShape(
 )
 
 
-def refusal_errors(error: BaseException, shape: FormShape = MIGRATE) -> dict[str, str]:
-    """A refusal as Slack's `response_action: errors`, each text on the field it is about."""
+def refusal_errors(
+    error: BaseException, shape: FormShape = MIGRATE, locale: str = DEFAULT_LOCALE
+) -> dict[str, str]:
+    """A refusal as Slack's `response_action: errors`, each text on the field it is about, in the
+    person's ``locale`` when the error carries its words untranslated."""
     if isinstance(error, RuleViolation) and error.problems:
-        return {shape.block_of(f): text[:150] for f, text in error.by_field().items()}
+        return {shape.block_of(f): text[:150] for f, text in error.by_field(locale).items()}
+    said = error.text.render(locale) if isinstance(error, PccBotError) and error.text else str(error)
     if isinstance(error, Conflict):
-        return {shape.conflict_block: str(error)[:150]}
+        return {shape.conflict_block: said[:150]}
     if isinstance(error, PccBotError):
-        return {shape.other_block: str(error)[:150]}
+        return {shape.other_block: said[:150]}
     error_id = uuid.uuid4().hex[:8]
     log.error("form submit failed (error id %s)", error_id, exc_info=error)
-    return {shape.other_block: f"pcc-bot hit an unexpected error (error id {error_id}); try again"}
+    unexpected = _("pcc-bot hit an unexpected error (error id {error_id}); try again", error_id=error_id)
+    return {shape.other_block: unexpected.render(locale)}
 
 
-def outcome_text(done: Future[MigrationRequest], shape: FormShape = MIGRATE) -> str:
-    """What the form says once a slow check finished."""
+def outcome_text(
+    done: Future[MigrationRequest], shape: FormShape = MIGRATE, locale: str = DEFAULT_LOCALE
+) -> str:
+    """What the form says once a slow check finished, in the person's ``locale``."""
     error = done.exception()
     if error is None:
         request = done.result()
-        return (
-            f"Request #{request.id} filed and posted in <#{request.channel}>; an approver has to approve it."
-        )
-    return ":warning: " + "\n".join(esc_message(text) for text in refusal_errors(error, shape).values())
+        return filed(request.id, request.channel).render(locale)
+    refused = refusal_errors(error, shape, locale).values()
+    return ":warning: " + "\n".join(esc_message(text) for text in refused)
 
 
 def on_form_options(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     """Answered from memory at once (Bolt's thread, Slack's 3 s): a list still loading says so."""
-    service = wiring(context).service
+    handed = wiring(context)
+    service = handed.service
     asked = FormField.at(str(body.get("action_id")))
     if asked is None:
         ack(options=[])
         return
     field = asked.field
+    user = str((body.get("user") or {}).get("id") or "")
     pairs = service.filing.form_options(
-        field, str(body.get("value") or ""), chosen_values(body.get("view") or {})
+        field, str(body.get("value") or ""), chosen_values(body.get("view") or {}), user
     )
-    ack(options=forms.options(pairs))
+    ack(options=forms.options(pairs, handed.locale_known(user_of(body))))
 
 
 def on_form_submitted(
@@ -139,6 +150,7 @@ def _submitted(
 ) -> None:
     handed = wiring(context)
     service, work = handed.service, handed.commands
+    locale = handed.locale_of(user_of(body))
     try:
         channel = parse_channel({"channel_id": view.get("private_metadata")})
         user = parse_user(body)
@@ -153,10 +165,13 @@ def _submitted(
                 contextvars.copy_context().run, service.filing.request_migration, migration, user, channel
             )
     except RuleViolation as bad:
-        ack(response_action="errors", errors=refusal_errors(bad, shape))
+        ack(response_action="errors", errors=refusal_errors(bad, shape, locale))
         return
     except UsageError:
-        lost = f"This form lost the channel it was opened in: close it and type `/pcc {shape.command}` again."
+        lost = _(
+            "This form lost the channel it was opened in: close it and type {command} again.",
+            command=f"`/pcc {shape.command}`",
+        ).render(locale)
         ack(response_action="errors", errors={shape.other_block: lost})
         return
     try:
@@ -164,25 +179,31 @@ def _submitted(
     except WaitedTooLong:
         ack(
             response_action="update",
-            view=forms.form_note("Checking the rules with OVHcloud…", shape.callback_id),
+            view=forms.form_note(
+                _("Checking the rules with OVHcloud…").render(locale), shape.callback_id, locale
+            ),
         )
         view_id = str(view.get("id") or "")
-        work.submit(_tell_when_done, client, view_id, filing, shape)
+        work.submit(_tell_when_done, client, view_id, filing, shape, locale)
         return
     except Exception as error:  # noqa: BLE001 - every refusal goes back on a field, never as a 500
-        ack(response_action="errors", errors=refusal_errors(error, shape))
+        ack(response_action="errors", errors=refusal_errors(error, shape, locale))
         return
     ack()
 
 
 def _tell_when_done(
-    client: WebClient, view_id: str, filing: Future[MigrationRequest], shape: FormShape = MIGRATE
+    client: WebClient,
+    view_id: str,
+    filing: Future[MigrationRequest],
+    shape: FormShape = MIGRATE,
+    locale: str = DEFAULT_LOCALE,
 ) -> None:
     """Once the checks are over, replace the "checking" form with the outcome."""
     wait([filing])
-    text = outcome_text(filing, shape)
+    text = outcome_text(filing, shape, locale)
     try:
-        client.views_update(view_id=view_id, view=forms.form_note(text, shape.callback_id))
+        client.views_update(view_id=view_id, view=forms.form_note(text, shape.callback_id, locale))
     except SlackClientError as error:
         log.warning("the form could not be updated with its outcome (%s): %s", error, text)
 

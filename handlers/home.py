@@ -13,11 +13,12 @@ from handlers.wiring import wiring
 
 
 def on_home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-    """Events are acked by Bolt itself; the tab is published for the person who opened it."""
-    service = wiring(context).service
+    """Events are acked by Bolt itself; the tab is published for the person who opened it, in their
+    Slack locale."""
+    handed = wiring(context)
     user = parse_user({"user_id": event.get("user")})
-    home = service.reading.home(user)
-    view = listings.home_view(home.mine, home.to_approve, home.active, home.plans)
+    home = handed.service.reading.home(user)
+    view = listings.home_view(home.mine, home.to_approve, home.active, home.plans, handed.locale_of(user))
     client.views_publish(user_id=user, view=view)
 
 

@@ -12,6 +12,7 @@ from slack_bolt.context.respond import Respond
 from bot.adapters.slack import ids
 from bot.adapters.slack.grammar import parse_user
 from bot.adapters.slack.reason_form import parse_reason_view
+from bot.support.i18n import _
 from bot.usecases.service import PccService
 from handlers.errors import user_of
 from handlers.wiring import wiring
@@ -35,7 +36,8 @@ def on_reason(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Bol
     if asked.expected is not None:  # Remove copy: the name, read again (one row, well within Slack's 3 s)
         expected = service.approvals.step_up_name(asked.request_id)
         if typed != expected:
-            ack(response_action="errors", errors={ids.REASON_INPUT: f"Type {expected} exactly"[:150]})
+            said = _("Type {name} exactly", name=expected).render(wiring(context).locale_of(user_of(body)))
+            ack(response_action="errors", errors={ids.REASON_INPUT: said[:150]})
             return
     ack()
     decide = DECISIONS.get(asked.action_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from bot import domain
@@ -81,7 +81,7 @@ class FakeGateway:
             raise domain.NotFound(f"PCC {service} not found")
         return self.pccs[service]
 
-    def get_pcc(self, service: str) -> domain.Pcc:
+    def get_pcc(self, service: str, *, fresh: bool = False) -> domain.Pcc:
         return domain.Pcc(service, self._pcc(service)[0])
 
     def list_pccs(self) -> list[domain.Pcc]:
@@ -90,7 +90,7 @@ class FakeGateway:
     def list_datacenters(self, service: str) -> list[domain.Datacenter]:
         return [self.get_datacenter(service, dc) for dc in sorted(self._pcc(service)[2])]
 
-    def get_certifications(self, service: str) -> domain.Certifications:
+    def get_certifications(self, service: str, *, fresh: bool = False) -> domain.Certifications:
         return self._pcc(service)[1]
 
     def get_datacenter(self, service: str, datacenter_id: int) -> domain.Datacenter:
@@ -104,6 +104,10 @@ class FakeGateway:
                 f"filer {filer_id} not found in datacenter {datacenter_id} of PCC {service}"
             )
         return _filer(filer_id)
+
+    def datacenter_filers(self, service: str, datacenter_id: int) -> list[domain.Filer]:
+        self.get_datacenter(service, datacenter_id)
+        return [_filer(f) for f in self._pcc(service)[2][datacenter_id]]
 
     def filer_listing(
         self, service: str, datacenter_id: int | None, *, now_only: bool = False
@@ -144,8 +148,8 @@ class FakeGateway:
     def copy_status(self, spec: domain.MigrationSpec) -> domain.CopyStatus | None:
         return self.copy_statuses.get(spec.filer_id)
 
-    def find_filer(self, service: str, datacenter_id: int, name: str) -> domain.Filer | None:
-        return _filer(900) if name.startswith("restore-") and 900 in self.copies else None
+    def filers_now(self, service: str, datacenter_id: int) -> list[domain.Filer]:
+        return [replace(_filer(900), name="restore-000100")] if 900 in self.copies else []
 
     def filer_exists(self, service: str, datacenter_id: int, filer_id: int) -> bool:
         return filer_id in self.copies
@@ -221,12 +225,12 @@ class FakeNotifier:
             self.failures -= 1
             raise domain.NoticeNotDelivered("Slack answered 429 ratelimited", retry_after=2)
 
-    def post_card(self, request: domain.MigrationRequest) -> MessageRef:
+    def post_card(self, request: domain.MigrationRequest, paused: str = "") -> MessageRef:
         self._maybe_fail()
         self.cards.append(request)
         return MessageRef(request.channel, f"100.{next(self._ts)}")
 
-    def update_card(self, request: domain.MigrationRequest) -> None:
+    def update_card(self, request: domain.MigrationRequest, paused: str = "") -> None:
         self._maybe_fail()
         self.updates.append(request)
 

@@ -31,6 +31,7 @@ class World:
             approvers=frozenset({"UBOB", "SONCALL"}), incident_channel=INCIDENT, **{**TIMES, **settings}
         )
         self.repo = SqlRepository(path)
+        self.people = None  # each person's language (the People port); None: the channel's for all
         self.service = self._service()
 
     def _service(self):
@@ -41,6 +42,7 @@ class World:
             directory=self.directory,
             settings=self.settings,
             clock=self.clock,
+            people=self.people,
         )
 
     def restart(self):

@@ -26,15 +26,7 @@ from urllib.parse import urlencode
 
 import requests
 
-from bot.demo.console import (
-    APPROVER_GROUP,
-    CHANNEL,
-    INCIDENT_CHANNEL,
-    Screen,
-    Terminal,
-    repl,
-    user_id,
-)
+from bot.demo.console import Screen, repl
 from bot.demo.simulator import (
     DEMO_APPLICATION_KEY,
     DEMO_APPLICATION_SECRET,
@@ -43,6 +35,7 @@ from bot.demo.simulator import (
     SimulatorServer,
 )
 from bot.demo.slack_standin import SlackStandIn, SlackStandInServer
+from bot.demo.terminal import APPROVER_GROUP, CHANNEL, INCIDENT_CHANNEL, Terminal, user_id
 from bot.domain import PccBotError
 
 #: How long the stand-in stays quiet before the next line is read (the bot answers after its ack).
@@ -71,8 +64,8 @@ class Rehearsal(Terminal):
     out: Any = None
     session: requests.Session = field(default_factory=requests.Session)
 
-    def _dispatch(self, body: dict[str, Any]) -> None:
-        if body.get("type") == "block_actions":
+    def _dispatch(self, body: dict[str, Any]) -> str:
+        if body.get("type") in ("block_actions", "view_submission"):
             form = urlencode({"payload": json.dumps(body)})
         else:
             form = urlencode(body)
@@ -88,6 +81,7 @@ class Rehearsal(Terminal):
         if self.out is not None:
             self.out(f"(signed POST /slack/events: the server answered {answer.status_code}{shown})")
         self._wait_quiet(before)
+        return answer.text.strip()
 
     def _wait_quiet(self, before: int, longest: float = 20.0) -> None:
         """Until the stand-in has received something and then nothing for QUIET_SECONDS."""

@@ -34,6 +34,7 @@ from bot.domain.inventory import (
     StartedTask,
     Task,
 )
+from bot.domain.pause import READ_ONLY_SWITCH, Pause, Paused
 from bot.domain.plan import (
     LeftOut,
     Plan,
@@ -76,6 +77,7 @@ from bot.domain.states import (
     RELAUNCH,
     REMOVAL,
     RESTORE,
+    STATE_WORDS,
     TRANSITIONS,
     Operation,
     State,
@@ -96,9 +98,11 @@ __all__ = [
     "MIGRATION",
     "NOT_AN_OPTION",
     "OPERATIONS",
+    "READ_ONLY_SWITCH",
     "RELAUNCH",
     "REMOVAL",
     "RESTORE",
+    "STATE_WORDS",
     "TASK_DONE",
     "TASK_FAILED_STATES",
     "TASK_STATE_MEANINGS",
@@ -129,6 +133,8 @@ __all__ = [
     "Operation",
     "OvhApiError",
     "OvhNotFound",
+    "Pause",
+    "Paused",
     "Pcc",
     "PccBotError",
     "Plan",

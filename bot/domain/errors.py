@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 
-from bot.support.i18n import Text
+from bot.support.i18n import DEFAULT_LOCALE, Param, Text, _
 
 
 class PccBotError(Exception):
     """An error whose message is written for the person who asked, as plain text (escaped when shown in
-    Slack). ``markup``, when given, is the same message with Slack markup meant as such (a link).
-    ``text``, when given, is the message not yet in any language (bot/support/i18n.py): the person is
-    answered in theirs; the plain message is its English words (logs)."""
+    Slack). ``markup``, when given, is the same message with Slack markup meant as such (a link), in
+    English or not yet in any language. ``text``, when given, is the message not yet in any language
+    (bot/support/i18n.py): the person is answered in theirs; the plain message is its English words
+    (logs)."""
 
-    def __init__(self, *args: object, markup: str | None = None, text: Text | None = None) -> None:
+    def __init__(self, *args: object, markup: str | Text | None = None, text: Text | None = None) -> None:
         super().__init__(*args)
         self.markup = markup
         self.text = text
@@ -43,18 +45,26 @@ class Field(StrEnum):
 
 
 class RuleViolation(PccBotError):
-    """A migration request breaks one or more of the rules (docs/commands.md)."""
+    """A migration request breaks one or more of the rules (docs/commands.md). Each problem is in
+    English or not yet in any language (a ``Text``): told in its reader's."""
 
-    def __init__(self, problems: list[tuple[Field, str]]) -> None:
-        self.problems = problems
-        self.violations = [text for _, text in problems]
-        super().__init__("Request refused:\n" + "\n".join(f"• {v}" for v in self.violations))
+    def __init__(self, problems: Sequence[tuple[Field, str | Text]]) -> None:
+        self.problems = list(problems)
+        self.violations = [str(text) for _, text in self.problems]
+        lines = "".join(f"\n• {{p{n}}}" for n in range(len(self.problems)))
+        said = Text("{head}" + lines, {"head": _("Request refused:")} | _params(self.problems))
+        super().__init__(str(said), text=said)
 
-    def by_field(self) -> dict[Field, str]:
+    def by_field(self, locale: str = DEFAULT_LOCALE) -> dict[Field, str]:
         found: dict[Field, str] = {}
-        for field_name, text in self.problems:
+        for field_name, problem in self.problems:
+            text = problem.render(locale) if isinstance(problem, Text) else problem
             found[field_name] = f"{found[field_name]}; {text}" if field_name in found else text
         return found
+
+
+def _params(problems: list[tuple[Field, str | Text]]) -> dict[str, Param]:
+    return {f"p{n}": text for n, (_field, text) in enumerate(problems)}
 
 
 class NotAllowed(PccBotError):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.support.i18n import _
+
 
 @dataclass(frozen=True)
 class Pcc:
@@ -115,15 +117,15 @@ TASK_DONE = "done"
 TASK_FAILED_STATES = frozenset({"error", "canceled"})
 #: What each of OVHcloud's eleven TaskStateEnum values means to the people watching the card.
 TASK_STATE_MEANINGS = {
-    "toCreate": "queued (being created)",
-    "todo": "queued",
-    "waitingTodo": "queued (waiting for its turn)",
-    "doing": "running",
-    "waitingForChilds": "waiting for its sub-tasks",
-    "fixing": "OVHcloud is repairing it",
-    "toCancel": "being cancelled",
-    "canceled": "cancelled",
-    "error": "ended in error",
-    "done": "done",
-    "unknown": "in a state OVHcloud calls unknown",
+    "toCreate": _("queued (being created)"),
+    "todo": _("queued"),
+    "waitingTodo": _("queued (waiting for its turn)"),
+    "doing": _("running"),
+    "waitingForChilds": _("waiting for its sub-tasks"),
+    "fixing": _("OVHcloud is repairing it"),
+    "toCancel": _("being cancelled"),
+    "canceled": _("cancelled"),
+    "error": _("ended in error"),
+    "done": _("done"),
+    "unknown": _("in a state OVHcloud calls unknown"),
 }

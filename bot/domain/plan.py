@@ -74,6 +74,10 @@ class PlanDraft(Filed):
         )
 
     @property
+    def filer_ids(self) -> frozenset[int]:
+        return frozenset(i.filer_id for i in self.items)
+
+    @property
     def vm_total(self) -> int:
         return sum(i.vm_total or 0 for i in self.items)
 

@@ -17,7 +17,7 @@ from fnmatch import fnmatchcase
 from bot.support.mrkdwn import esc
 
 CERTIFICATIONS = ("none", "hds", "pci-dss")
-OPERATIONS = ("copy", "plan", "retry", "remove copy")
+OPERATIONS = ("copy", "restore", "plan", "retry", "remove copy")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _SIZE_UNITS = {"B": 1 / 1024**3, "KB": 1 / 1024**2, "MB": 1 / 1024, "GB": 1.0, "TB": 1024.0, "PB": 1024.0**2}
 MATCH_KEYS = ("certification", "operation", "source", "destination", "min_size_gb")

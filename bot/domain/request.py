@@ -55,6 +55,12 @@ class Filed:
     #: The migration route chosen at filing (linkFilerFromSbg or copyFiler): the card and the call agree.
     route: str
 
+    @property
+    def uses_copy_filer(self) -> bool:
+        """Filed (a request, or a plan's datastores) under the second API generation: consent to quote,
+        copyFilerStatus to read."""
+        return self.route == MigrationApi.COPY_FILER
+
     def filed(self) -> Filed:
         """Just these fields (of a plan, say, whose datastores are filed alike)."""
         return Filed(**{name: getattr(self, name) for name in Filed.__dataclass_fields__})
@@ -151,11 +157,6 @@ class MigrationRequest(RequestDraft, Recorded):
         return self.state == State.FAILED and self.task_state == "error" and self.task_id is not None
 
     @property
-    def uses_copy_filer(self) -> bool:
-        """Filed under the second API generation: consent to quote, copyFilerStatus to read."""
-        return self.route == MigrationApi.COPY_FILER
-
-    @property
     def launch(self) -> Operation:
         """The call an approval of this request makes (the copy, or another operation's route)."""
         return LAUNCHES.get(self.route, MIGRATION)
@@ -220,7 +221,10 @@ def sort_tasks(
 
 @dataclass(frozen=True)
 class AuditEntry:
-    request_id: int
+    """One line of the audit trail: about a request, or (``request_id`` None) about a plan (its
+    ``plan_id``) or about pcc-bot itself (a pause, a resume: neither id)."""
+
+    request_id: int | None
     at: datetime
     actor: str
     action: str
@@ -228,6 +232,7 @@ class AuditEntry:
     to_state: str | None
     detail: str = ""
     query_id: str | None = None
+    plan_id: int | None = None
 
 
 class NoticeKind(StrEnum):

@@ -14,6 +14,7 @@ from typing import ClassVar
 from bot.domain.inventory import Task
 from bot.domain.request import MigrationRequest, NoticeButton
 from bot.domain.states import RESTORE, Operation, State
+from bot.support.i18n import Param, Text, _
 from bot.support.mrkdwn import esc
 
 #: The route's last word, stored as the request's route (`states.LAUNCHES` maps it to RESTORE).
@@ -23,7 +24,7 @@ RESTORE_ROUTE = "batchRestore"
 RESTORED_SUFFIX = "BatchRestore"
 
 #: The card's word on space: the API tells neither what a restore needs nor what it will write where.
-SPACE_UNCHECKED = (
+SPACE_UNCHECKED = _(
     "*Space* cannot be checked before the call: the API tells neither the size of the restore nor the "
     "datastores it writes to. OVHcloud cancels the restore after the call if space runs short."
 )
@@ -78,20 +79,28 @@ class RestoreSpec:
 
 def restore_problems(
     spec: RestoreSpec, backup: BackupState | None, repository: BackupRepository
-) -> list[str]:
+) -> list[Text]:
     """The rules checked before anyone can approve, each naming itself."""
     problems = []
     if backup is None or not backup.enabled:
-        state = "not subscribed" if backup is None else f"`{backup.state}`"
         problems.append(
-            f"rule *backup enabled on the target*: Veeam Managed Backup is {state} on datacenter "
-            f"{spec.datacenter_id} of {spec.service}; a batch restore lands only where it is enabled"
+            _(
+                "rule *backup enabled on the target*: Veeam Managed Backup is {state} on datacenter {dc} of "
+                "{service}; a batch restore lands only where it is enabled",
+                state=_("not subscribed") if backup is None else f"`{backup.state}`",
+                dc=spec.datacenter_id,
+                service=spec.service,
+            )
         )
     if not repository.replicated:
         problems.append(
-            f"rule *replicated repository*: the replication of repository `{repository.name}` never "
-            f"succeeded (replication `{repository.replication}`, sync `{repository.sync_status}`): "
-            "there is no off-site copy to restore from"
+            _(
+                "rule *replicated repository*: the replication of repository {name} never succeeded "
+                "(replication {replication}, sync {sync}): there is no off-site copy to restore from",
+                name=f"`{repository.name}`",
+                replication=f"`{repository.replication}`",
+                sync=f"`{repository.sync_status}`",
+            )
         )
     return problems
 
@@ -104,94 +113,136 @@ def restore_body(repository_name: str, backup_job_name: str | None) -> dict[str,
     return body
 
 
-def _where(request: MigrationRequest) -> str:
+def _where(request: MigrationRequest) -> Text:
     spec = request.spec
-    origin = f" of {spec.source_service}" if spec.source_service != spec.dest_service else ""
-    job = f", job `{esc(request.backup_job_name)}`" if request.backup_job_name else ""
-    return (
-        f"repository *{esc(request.filer_name)}*{origin}{job} → {spec.dest_service} datacenter "
-        f"{spec.dest_datacenter_id} ({esc(request.dest_zone)})"
+    origin = (
+        _(" of {service}", service=spec.source_service) if spec.source_service != spec.dest_service else ""
+    )
+    job = _(", job {job}", job=f"`{esc(request.backup_job_name)}`") if request.backup_job_name else ""
+    return _(
+        "repository {name}{origin}{job} → {dest} datacenter {dc} ({zone})",
+        name=f"*{esc(request.filer_name)}*",
+        origin=origin,
+        job=job,
+        dest=spec.dest_service,
+        dc=spec.dest_datacenter_id,
+        zone=esc(request.dest_zone),
     )
 
 
 class RestoreWords:
-    """How the restore speaks: its card, its notices. `usecases/messages.py`, `adapters/slack/cards.py`
-    and the poller ask the operation's words (``OPERATION_WORDS``) instead of branching on it."""
+    """How the restore speaks: its card, its notices, each a ``Text`` rendered in its reader's language.
+    `usecases/messages.py`, `adapters/slack/cards.py` and the poller ask the operation's words
+    (``OPERATION_WORDS``) instead of branching on it."""
 
-    title = "Veeam batch restore request"
+    title = _("Veeam batch restore request")
     #: A restore leaves nothing to remove: no button after it is done.
     done_button: NoticeButton | None = None
     #: The card's words for the states whose copy's words would mislead.
-    labels: ClassVar[dict[State, str]] = {
-        State.APPROVED: ":arrow_forward: approved, calling batchRestore",
-        State.REPLICATING: ":arrows_counterclockwise: restoring",
-        State.NEEDS_ATTENTION: ":warning: restore in doubt",
+    labels: ClassVar[dict[State, tuple[str, Text]]] = {
+        State.APPROVED: (":arrow_forward:", _("approved, calling batchRestore")),
+        State.REPLICATING: (":arrows_counterclockwise:", _("restoring")),
+        State.NEEDS_ATTENTION: (":warning:", _("restore in doubt")),
     }
-    in_doubt_meaning = "the batchRestore call got no clear answer: the restore may have started"
-    confirm_note = "every VM of the repository comes back powered off, with the BatchRestore suffix"
+    in_doubt_meaning = _("the batchRestore call got no clear answer: the restore may have started")
+    confirm_note = _("every VM of the repository comes back powered off, with the BatchRestore suffix")
 
-    def checking(self, request: MigrationRequest, since: str) -> str:
+    def checking(self, request: MigrationRequest, since: Param) -> Text:
         spec = request.spec
-        return (
-            f"checking the tasks of {spec.dest_service} datacenter {spec.dest_datacenter_id} for a "
-            f"`batchRestore` task{since} (its tasks name no datastore)"
+        return _(
+            "checking the tasks of {dest} datacenter {dc} for a `batchRestore` task{since} (its tasks name "
+            "no datastore)",
+            dest=spec.dest_service,
+            dc=spec.dest_datacenter_id,
+            since=since,
         )
 
-    def card_lines(self, request: MigrationRequest) -> str:
+    def card_lines(self, request: MigrationRequest) -> Text:
         spec = request.spec
-        job = esc(request.backup_job_name) if request.backup_job_name else "every job of the repository"
-        return (
-            f"*Requested by* <@{request.requester}>\n"
-            f"*Repository* `{esc(request.filer_name)}` (id {spec.filer_id}) of {spec.source_service} · "
-            f"replicated to {esc(request.filer_size)}\n"
-            f"*Backup job* {job}\n"
-            f"*Target* {spec.dest_service} · datacenter {spec.dest_datacenter_id} · "
-            f"{esc(request.dest_zone)}\n"
-            f"*Approval will call* `{request.api_call}`\n{SPACE_UNCHECKED}"
+        job = esc(request.backup_job_name) if request.backup_job_name else _("every job of the repository")
+        return _(
+            "*Requested by* {who}\n"
+            "*Repository* {name} (id {id}) of {source} · replicated to {zone}\n"
+            "*Backup job* {job}\n"
+            "*Target* {dest} · datacenter {dc} · {dest_zone}\n"
+            "*Approval will call* {call}\n{space}",
+            who=f"<@{request.requester}>",
+            name=f"`{esc(request.filer_name)}`",
+            id=spec.filer_id,
+            source=spec.source_service,
+            zone=esc(request.filer_size),
+            job=job,
+            dest=spec.dest_service,
+            dc=spec.dest_datacenter_id,
+            dest_zone=esc(request.dest_zone),
+            call=f"`{request.api_call}`",
+            space=SPACE_UNCHECKED,
         )
 
-    def call(self, request: MigrationRequest) -> str:
-        return f"the call `{request.api_call}`"
+    def call(self, request: MigrationRequest) -> Text:
+        return _("the call {call}", call=f"`{request.api_call}`")
 
-    def called(self, request: MigrationRequest, task_id: int, query_id: str | None) -> str:
-        query = f" (OVH query id {esc(query_id)})" if query_id else ""
-        return (
-            f"Batch restore started for request #{request.id}: {_where(request)}. OVHcloud task "
-            f"{task_id}{query}. Progress is shown on the card; the end will be announced here."
+    def called(self, request: MigrationRequest, task_id: int, query_id: str | None) -> Text:
+        query = _(" (OVH query id {query})", query=esc(query_id)) if query_id else ""
+        return _(
+            "Batch restore started for request #{id}: {where}. OVHcloud task {task}{query}. Progress is "
+            "shown on the card; the end will be announced here.",
+            id=request.id,
+            where=_where(request),
+            task=str(task_id),
+            query=query,
         )
 
-    after_refusal = "Nothing was restored; file a new request once the cause is fixed."
-    settled_by = (
-        "an approver adopts the right task from the card, or closes the request with "
-        "*Close: not started* (or `/pcc cancel {id}`) when nothing started."
-    )
+    after_refusal = _("Nothing was restored; file a new request once the cause is fixed.")
 
-    def about(self, request: MigrationRequest) -> str:
+    def settled_by(self, request: MigrationRequest) -> Text:
+        return _(
+            "an approver adopts the right task from the card, or closes the request with *Close: not "
+            "started* (or {cancel}) when nothing started.",
+            cancel=f"`/pcc cancel {request.id}`",
+        )
+
+    def about(self, request: MigrationRequest) -> Text:
         """What OVHcloud support is told the task is about."""
-        return f"batch restore of repository {request.filer_name} of {request.spec.source_service}"
-
-    def after_close(self, request: MigrationRequest) -> str:
-        return f"Repository `{esc(request.filer_name)}` can be restored again."
-
-    def completed(self, request: MigrationRequest) -> str:
-        return (
-            f":white_check_mark: Request #{request.id} done: {_where(request)}.\n"
-            f"The VMs are restored *powered off*, each named with the suffix `{RESTORED_SUFFIX}`. Next: "
-            "check each VM's network and disks in vSphere, power them on, then rename them and put them "
-            f"back under backup (the restored VMs are new VMs). (OVHcloud task {request.task_id})"
+        return _(
+            "batch restore of repository {name} of {source}",
+            name=esc(request.filer_name),
+            source=request.spec.source_service,
         )
 
-    def failed(self, request: MigrationRequest, task: Task) -> str:
-        detail = f": {esc(task.description)}" if task.description else ""
+    def after_close(self, request: MigrationRequest) -> Text:
+        return _("Repository {name} can be restored again.", name=f"`{esc(request.filer_name)}`")
+
+    def completed(self, request: MigrationRequest) -> Text:
+        return _(
+            ":white_check_mark: Request #{id} done: {where}.\n"
+            "The VMs are restored *powered off*, each named with the suffix {suffix}. Next: check each "
+            "VM's network and disks in vSphere, power them on, then rename them and put them back under "
+            "backup (the restored VMs are new VMs). (OVHcloud task {task})",
+            id=request.id,
+            where=_where(request),
+            suffix=f"`{RESTORED_SUFFIX}`",
+            task=str(request.task_id),
+        )
+
+    def failed(self, request: MigrationRequest, task: Task) -> Text:
         space = (
-            " OVHcloud cancels a batch restore when the target's datastores lack space: free or add "
-            "space in the datacenter, then file a new request."
+            _(
+                " OVHcloud cancels a batch restore when the target's datastores lack space: free or add "
+                "space in the datacenter, then file a new request."
+            )
             if task.state == "canceled"
             else ""
         )
-        return (
-            f":x: Request #{request.id} failed: {_where(request)}. OVHcloud task {task.task_id} ended "
-            f"`{esc(task.state)}`{detail}.{space} Give OVHcloud support the task id {task.task_id}."
+        return _(
+            ":x: Request #{id} failed: {where}. OVHcloud task {task} ended {state}{detail}.{space} Give "
+            "OVHcloud support the task id {task}.",
+            id=request.id,
+            where=_where(request),
+            task=str(task.task_id),
+            state=f"`{esc(task.state)}`",
+            detail=f": {esc(task.description)}" if task.description else "",
+            space=space,
         )
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from bot.domain.errors import Field
 from bot.domain.inventory import JUDGED_OPTION_STATES, Certifications, Pcc
+from bot.support.i18n import Text, _
 
 #: The sites copyFiler (the second generation, 2 April 2021) copies to: Roubaix, Limburg, Erith.
 COPY_FILER_SITES = frozenset({"rbx", "lim", "eri"})
@@ -36,45 +37,64 @@ def rule_violations(
     dest: Pcc,
     dest_certs: Certifications,
     policy: ZonePolicy,
-) -> list[tuple[Field, str]]:
-    """Every rule (docs/commands.md) that the pair breaks, each naming the rule and the values.
+) -> list[tuple[Field, str | Text]]:
+    """Every rule (docs/commands.md) that the pair breaks, each naming the rule and the values, not
+    yet in any language.
 
     Existence of the PCCs, datacenters and filer is checked before, by looking them up.
     """
-    problems: list[tuple[Field, str]] = []
+    problems: list[tuple[Field, str | Text]] = []
     src, dst = source.service_name, dest.service_name
     if source.zone != policy.source_zone:
-        problems.append(
-            (Field.SOURCE, f"source {src} is in {source.zone}, but sources must be in {policy.source_zone}")
+        said = _(
+            "source {src} is in {zone}, but sources must be in {source_zone}",
+            src=src,
+            zone=source.zone,
+            source_zone=policy.source_zone,
         )
+        problems.append((Field.SOURCE, said))
     if dest.zone == policy.source_zone:
-        outside = f"the destination must be outside {policy.source_zone}"
-        problems.append((Field.DESTINATION, f"destination {dst} is in {dest.zone}: {outside}"))
+        said = _(
+            "destination {dst} is in {zone}: the destination must be outside {source_zone}",
+            dst=dst,
+            zone=dest.zone,
+            source_zone=policy.source_zone,
+        )
+        problems.append((Field.DESTINATION, said))
     elif not policy.allows_destination(dest.zone):
         allowed = ", ".join(sorted(policy.allowed_zones or {f"{s}…" for s in policy.allowed_sites}))
-        problems.append(
-            (
-                Field.DESTINATION,
-                f"destination {dst} is in {dest.zone}, which is not an allowed zone ({allowed})",
-            )
+        said = _(
+            "destination {dst} is in {zone}, which is not an allowed zone ({allowed})",
+            dst=dst,
+            zone=dest.zone,
+            allowed=allowed,
         )
+        problems.append((Field.DESTINATION, said))
     if src == dst:
-        problems.append((Field.DESTINATION, f"source and destination are the same PCC ({src})"))
-    for (option, src_state), (_, dst_state) in zip(source_certs.options(), dest_certs.options(), strict=True):
+        problems.append((Field.DESTINATION, _("source and destination are the same PCC ({src})", src=src)))
+    for (option, src_state), (_o, dst_state) in zip(
+        source_certs.options(), dest_certs.options(), strict=True
+    ):
         for side, name, state, about in (
-            ("source", src, src_state, Field.SOURCE),
-            ("destination", dst, dst_state, Field.DESTINATION),
+            (_("source"), src, src_state, Field.SOURCE),
+            (_("destination"), dst, dst_state, Field.DESTINATION),
         ):
             if state not in JUDGED_OPTION_STATES:
-                problems.append(
-                    (
-                        about,
-                        f"{side} {name} has {option} `{state}`: only enabled or disabled can be judged; "
-                        "file again once OVHcloud has settled it",
-                    )
+                said = _(
+                    "{side} {name} has {option} {state}: only enabled or disabled can be judged; file again "
+                    "once OVHcloud has settled it",
+                    side=side,
+                    name=name,
+                    option=option,
+                    state=f"`{state}`",
                 )
+                problems.append((about, said))
         if src_state == "enabled" and dst_state == "disabled":
-            problems.append(
-                (Field.DESTINATION, f"source {src} has {option} enabled, destination {dst} does not")
+            said = _(
+                "source {src} has {option} enabled, destination {dst} does not",
+                src=src,
+                option=option,
+                dst=dst,
             )
+            problems.append((Field.DESTINATION, said))
     return problems

@@ -6,6 +6,7 @@ from dataclasses import dataclass, fields
 from enum import StrEnum
 
 from bot.domain.errors import Conflict
+from bot.support.i18n import Text, _
 
 
 class State(StrEnum):
@@ -23,6 +24,25 @@ class State(StrEnum):
     RELAUNCHING = "relaunching"  # resetTaskState is being sent for a task in `error`
     RELAUNCH_IN_DOUBT = "relaunch_in_doubt"  # resetTaskState got no clear answer: checked by reading
     REMOVAL_IN_DOUBT = "removal_in_doubt"  # the copy's removal got no clear answer: checked by reading
+
+
+#: Each state as people read it (cards, lists, refusals), not yet in any language.
+STATE_WORDS: dict[State, Text] = {
+    State.PENDING: _("waiting for approval"),
+    State.APPROVED: _("approved, calling OVHcloud"),
+    State.REPLICATING: _("replicating"),
+    State.DONE: _("done"),
+    State.FAILED: _("failed"),
+    State.NEEDS_ATTENTION: _("needs attention"),
+    State.REJECTED: _("rejected"),
+    State.CANCELLED: _("cancelled"),
+    State.EXPIRED: _("expired"),
+    State.REMOVING: _("copy being removed"),
+    State.REMOVED: _("done, copy removed"),
+    State.RELAUNCHING: _("relaunch approved, calling OVHcloud"),
+    State.RELAUNCH_IN_DOUBT: _("relaunch in doubt"),
+    State.REMOVAL_IN_DOUBT: _("copy removal in doubt"),
+}
 
 
 TRANSITIONS: dict[State, frozenset[State]] = {
@@ -127,4 +147,9 @@ def can_transition(source: State, target: State) -> bool:
 
 def check_transition(source: State, target: State) -> None:
     if not can_transition(source, target):
-        raise Conflict(f"a request that is {source} cannot become {target}")
+        said = _(
+            "a request that is {source} cannot become {target}",
+            source=str(source),  # the states' own names: what the audit trail and the docs use
+            target=str(target),
+        )
+        raise Conflict(str(said), text=said)

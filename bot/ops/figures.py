@@ -2,8 +2,8 @@
 
 Every replica reads the same database, so these are exported by the leader only (the one replica that
 runs the scheduled work; on SQLite the only process): ``sum()`` over the replicas reads each figure
-once, and a figure is missing for a tick while the lead changes hands. ``pcc_leader`` and
-``pcc_database_up`` are every replica's own."""
+once, and a figure is missing for a tick while the lead changes hands. ``pcc_leader``,
+``pcc_paused`` and ``pcc_database_up`` are every replica's own."""
 
 from __future__ import annotations
 
@@ -19,12 +19,18 @@ from bot.domain import PccBotError, State
 
 class DatabaseFigures(Collector):
     def __init__(
-        self, repo: SqlRepository, replica: str, leads: Callable[[], bool], now: Callable[[], datetime]
+        self,
+        repo: SqlRepository,
+        replica: str,
+        leads: Callable[[], bool],
+        now: Callable[[], datetime],
+        paused: Callable[[], bool] = lambda: False,
     ) -> None:
         self._repo = repo
         self._replica = replica
         self._leads = leads
         self._now = now
+        self._paused = paused
 
     def describe(self) -> list[Metric]:
         return []  # read at every scrape, never at registration (no database read then)
@@ -40,10 +46,16 @@ class DatabaseFigures(Collector):
         yield leader
         try:
             figures = list(self._figures()) if leads else []
+            paused = self._paused()
         except PccBotError:
-            figures, up = [], 0.0
+            figures, up, paused = [], 0.0, False
         else:
             up = 1.0
+        yield GaugeMetricFamily(
+            "pcc_paused",
+            "1 while this replica sends no mutating call (/pcc pause, or started with PCC_READ_ONLY=1).",
+            value=1.0 if paused else 0.0,
+        )
         yield GaugeMetricFamily(
             "pcc_database_up", "1 when this replica's last read of the database worked.", value=up
         )

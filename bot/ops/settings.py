@@ -200,7 +200,8 @@ SETTINGS: tuple[Setting, ...] = (
         "PCC_READERS",
         "",
         matching(_IDS, "a user id (U…/W…) or user group id (S…)"),
-        "who may see requests and the inventory besides the approvers (users and groups); empty: anyone",
+        "who may see requests, plans, the inventory and the migrate form's lists besides the approvers "
+        "(users and groups); empty: anyone",
     ),
     Setting("PCC_INCIDENT_CHANNEL", "", channel, "channel id of the incident room; empty: none"),
     Setting("PCC_POLL_SECONDS", "60", number(1, HOUR), "task polling period in seconds (at most 3600)"),
@@ -246,7 +247,8 @@ SETTINGS: tuple[Setting, ...] = (
         "PCC_READ_ONLY",
         "0",
         switch,
-        "`1`: kill switch; filing and every mutating click refused with the reason",
+        "`1`: start-up kill switch: filing refused, and this process paused (every mutating click and "
+        "every dispatch, as `/pcc pause`) with the reason; only a restart without it resumes it",
     ),
     Setting(
         "PCC_POLICY",

@@ -8,6 +8,9 @@ from collections.abc import Callable, Hashable
 from concurrent.futures import Future
 from typing import Any
 
+#: What a caller that joined a load gets when that load asked nothing: it tries again.
+_AGAIN = object()
+
 
 class ReadCache:
     """``remember`` names the errors worth keeping for ``error_ttl_seconds`` (an unknown name: asking
@@ -22,12 +25,16 @@ class ReadCache:
         remember: tuple[type[Exception], ...] = (),
         error_ttl_seconds: float = 30.0,
         max_entries: int = 2048,
+        unasked: tuple[type[Exception], ...] = (),
     ) -> None:
         self._ttl = ttl_seconds
         self._clock = clock
         self._remember = remember
         self._error_ttl = error_ttl_seconds
         self._max = max_entries
+        #: Errors that say the load asked nothing (its caller would not wait for the budget): a caller
+        #: that joined it loads again itself rather than share a refusal that was not its own.
+        self._unasked = unasked
         self._lock = threading.Lock()
         self._values: dict[Hashable, tuple[float, Any]] = {}
         self._errors: dict[Hashable, tuple[float, Exception]] = {}
@@ -35,7 +42,14 @@ class ReadCache:
 
     def get(self, key: Hashable, load: Callable[[], Any]) -> Any:
         """The cached value for ``key``, or ``load()``'s; a caller arriving while the same key is being
-        loaded waits for that load instead of starting another. Errors are shared, never cached."""
+        loaded waits for that load instead of starting another. Errors are shared, never cached (but an
+        ``unasked`` one: the caller that joined loads again)."""
+        while True:
+            value = self._get(key, load)
+            if value is not _AGAIN:
+                return value
+
+    def _get(self, key: Hashable, load: Callable[[], Any]) -> Any:
         with self._lock:
             cached = self._values.get(key)
             if cached is not None and self._clock() - cached[0] < self._ttl:
@@ -49,7 +63,10 @@ class ReadCache:
                 pending = self._in_flight[key] = Future()
         assert pending is not None
         if not leader:
-            return pending.result()
+            try:
+                return pending.result()
+            except self._unasked:
+                return _AGAIN  # the load it joined asked nothing: ask again
         try:
             value = load()
         except BaseException as error:

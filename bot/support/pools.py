@@ -60,3 +60,35 @@ class Pool:
     def close(self) -> None:
         """Stop taking tasks; queued ones are dropped, running ones finish on their own."""
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+class PersonQueue:
+    """At most ``per_person`` tasks of one person queued or running at once (``enter``/``leave``): one
+    person's burst cannot fill a pool's queue ahead of everyone else; past the bound, refused at once."""
+
+    def __init__(self, per_person: int) -> None:
+        self.per_person = per_person
+        self._held: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def enter(self, who: str | None) -> bool:
+        """Take a place for ``who``; False when they already hold ``per_person``."""
+        key = who or ""
+        with self._lock:
+            if self._held.get(key, 0) >= self.per_person:
+                return False
+            self._held[key] = self._held.get(key, 0) + 1
+            return True
+
+    def leave(self, who: str | None) -> None:
+        key = who or ""
+        with self._lock:
+            left = self._held.get(key, 0) - 1
+            if left > 0:
+                self._held[key] = left
+            else:
+                self._held.pop(key, None)
+
+    def held(self, who: str | None) -> int:
+        with self._lock:
+            return self._held.get(who or "", 0)

@@ -68,3 +68,32 @@ def retry_after(header: object, default: float | None = None) -> float | None:
     if seconds != seconds:  # NaN
         return default
     return min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS)
+
+
+#: The calls the current work expects to make before its answer, and those it made: [expected, made].
+#: One list per piece of work, shared by the steps it hands to pools (a context copy keeps the list).
+_work: ContextVar[list[int] | None] = ContextVar("expected_calls", default=None)
+
+
+@contextmanager
+def expecting(calls: int) -> Iterator[None]:
+    """The work in this block makes about ``calls`` OVHcloud calls before its answer: a "queued" notice
+    counts the places still needed, not one."""
+    token = _work.set([calls, 0])
+    try:
+        yield
+    finally:
+        _work.reset(token)
+
+
+def counted() -> None:
+    """A call of the current work took its place in the budget."""
+    work = _work.get()
+    if work is not None:
+        work[1] += 1
+
+
+def calls_left() -> int:
+    """Places the current work still needs, this one included (at least one)."""
+    work = _work.get()
+    return 1 if work is None else max(1, work[0] - work[1])

@@ -31,11 +31,17 @@ class SlidingWindow:
     """At most ``per_minute`` calls in any 60-second window: exactly the fair-use rule, and a listing
     of 50 filers still goes out at once. Thread-safe; shared by every caller (commands, poller, doctor).
 
-    Mutating calls come first: ``reserve`` places are theirs alone, reads never take a place while a
-    mutating call waits, and a mutating call waits as long as it takes (within its deadline) instead
-    of failing. Between people (``who``) the budget is work-conserving: a person alone may use every
-    read place; while several wait, the next place goes to the one who has taken the fewest in the
-    window (round robin by person), so one person's burst cannot starve another's.
+    Mutating calls come first: ``reserve`` places are theirs alone, reads that had their share (below)
+    never take a place while a mutating call waits, and a mutating call waits as long as it takes
+    (within its deadline) instead of failing. Between people (``who``) the budget is work-conserving:
+    a person alone may use every read place; while several wait, the next place goes to the one who
+    has taken the fewest in the window (round robin by person), so one person's burst cannot starve
+    another's.
+
+    While mutating calls stream out (a plan's dispatch), reads keep a share: ``read_share`` places of
+    any window (a quarter by default) are never taken by mutating calls, and reads within it may go
+    into the reserve, so the poller and people are answered during a 400-datastore dispatch instead
+    of minutes after it.
 
     With ``shared`` (replicas on one database), a place is also taken in the count every process
     shares, with the same limits: never more than ``per_minute`` calls in a window for all of them
@@ -53,6 +59,7 @@ class SlidingWindow:
         reserve: int = 0,
         window: float = WINDOW,
         shared: SharedBudget | None = None,
+        read_share: int | None = None,
     ) -> None:
         if per_minute < 1:
             raise ValueError("the budget must allow at least one call a minute")
@@ -60,6 +67,8 @@ class SlidingWindow:
         self.window = window
         self.reserve = min(max(0, reserve), per_minute - 1)
         self._read_places = per_minute - self.reserve
+        #: Places of a window mutating calls leave to reads while some wait.
+        self.read_share = min(self._read_places, per_minute // 4 if read_share is None else read_share)
         #: Read places a busy person leaves for whoever comes next (a tenth): someone typing a command
         #: during another's burst is answered at once, not a minute later.
         self._welcome = max(1, self._read_places // 10) if self._read_places > 1 else 0
@@ -68,7 +77,7 @@ class SlidingWindow:
         self._closed = threading.Event()
         # By default a wait ends early when the window is closed (the process is stopping).
         self._sleep = sleep or self._closed.wait
-        self._sent: deque[tuple[float, str | None]] = deque()
+        self._sent: deque[tuple[float, str | None, bool]] = deque()  # when, who, mutating
         self._mutations_waiting = 0
         self._lock = threading.Lock()
         self._shared = shared
@@ -87,15 +96,25 @@ class SlidingWindow:
             self._sent.popleft()
 
     def _taken(self, who: str) -> int:
-        return sum(1 for _, caller in self._sent if caller == who)
+        return sum(1 for _, caller, _m in self._sent if caller == who)
 
     def _someone_less_served_waits(self, who: str) -> bool:
         """Another waiting person has taken fewer places in the window. Call with the lock held."""
         others = [p for p, n in self._waiting.items() if n > 0 and p != who]
         if not others:
             return False
-        taken = Counter(caller for _, caller in self._sent)
+        taken = Counter(caller for _, caller, _m in self._sent)
         return min(taken[p] for p in others) < taken[who]
+
+    def _reads_in_window(self) -> int:
+        return sum(1 for _, _w, mutating in self._sent if not mutating)
+
+    def _mutation_fits(self, count: int) -> bool:
+        """Room for ``count`` mutating calls: within the minute, leaving reads the share of the window
+        they have not used yet (a dispatch that filled a whole window at once would leave the next
+        read a minute to wait). Call with the lock held."""
+        owed = max(0, self.read_share - self._reads_in_window())
+        return len(self._sent) + count <= self.per_minute - owed
 
     def _read_delay(self, now: float, count: int, who: str | None) -> float:
         """Seconds until a read of ``count`` places fits (0: now). Call with the lock held."""
@@ -104,12 +123,14 @@ class SlidingWindow:
         if who is not None and self._taken(who) >= self._welcome:
             places -= self._welcome  # the last few stay for someone who has hardly asked yet
         over = len(self._sent) + count - places
+        if self._reads_in_window() + count <= self.read_share:  # reads' own share, the reserve aside
+            over = len(self._sent) + count - self.per_minute
         if over > 0:
             delays.append(self._sent[over - 1][0] + self.window - now)
         if who is not None and self._someone_less_served_waits(who):
             delays.append(0.05)  # their turn first
-        if self._mutations_waiting:
-            delays.append(0.05)
+        if self._mutations_waiting and self._reads_in_window() >= self.read_share:
+            delays.append(0.05)  # mutating calls first, once reads had their share
         delays.append(self._shared_free_at - now)
         return max(delays)
 
@@ -118,17 +139,14 @@ class SlidingWindow:
         with self._lock:
             now = self._clock()
             self._forget_old(now)
-            if mutating:
-                fits = len(self._sent) + count <= self.per_minute
-            else:
-                fits = self._read_delay(now, count, who) == 0.0
+            fits = self._mutation_fits(count) if mutating else self._read_delay(now, count, who) == 0.0
             if fits and self._shared is not None:
                 limit = self.per_minute if mutating else self._read_places
                 delay = self._shared.take(count, limit, mutating=mutating)
                 self._shared_free_at = now + delay
                 fits = delay == 0.0
             if fits:
-                self._sent.extend([(now, who)] * count)
+                self._sent.extend([(now, who, mutating)] * count)
             return fits
 
     def now(self) -> float:
@@ -148,9 +166,11 @@ class SlidingWindow:
         mutating: bool = False,
         who: str | None = None,
         on_wait: Callable[[float], None] | None = None,
+        needed: int = 1,
     ) -> None:
         """Take a place, waiting up to ``max_wait`` seconds (RateLimited past that, or once closed);
-        ``on_wait(seconds)`` is told once when a read has to wait."""
+        ``on_wait(seconds)`` is told once when a read has to wait: about when the ``needed`` places the
+        work still wants (this one included) will have come, its turns shared with the others waiting."""
         if mutating:
             self._acquire_mutating(who, max_wait)
             return
@@ -165,9 +185,25 @@ class SlidingWindow:
                 if self._clock() + delay > deadline:
                     raise RateLimited(delay)
                 if on_wait is not None and not told:
-                    on_wait(delay)
+                    on_wait(max(delay, self.estimate(needed, who)))
                     told = True
                 self._sleep(max(min(delay, 1.0), 0.001))  # a turn may come sooner than the window says
+
+    def estimate(self, needed: int, who: str | None) -> float:
+        """Seconds until ``who`` has had ``needed`` more read places, taking turns with every other
+        person waiting now (each taking as many): when the window frees that many places, or, past
+        what it holds, a window's worth of places a window later."""
+        with self._lock:
+            now = self._clock()
+            self._forget_old(now)
+            others = sum(1 for p, n in self._waiting.items() if n > 0 and p != (who or ""))
+            wanted = len(self._sent) + needed * (1 + others) - self._read_places
+            if wanted <= 0:
+                return 0.0
+            if wanted <= len(self._sent):
+                return self._sent[wanted - 1][0] + self.window - now
+            last = (self._sent[-1][0] + self.window - now) if self._sent else 0.0
+            return last + self.window * (wanted - len(self._sent)) / self._read_places
 
     @contextmanager
     def queued(self, who: str | None) -> Iterator[None]:
@@ -192,11 +228,13 @@ class SlidingWindow:
                 with self._lock:
                     now = self._clock()
                     self._forget_old(now)
-                    delay = self._sent[0][0] + self.window - now if self._sent else 0.0
+                    full = len(self._sent) >= self.per_minute
+                    delay = self._sent[0][0] + self.window - now if self._sent and full else 0.0
                     delay = max(delay, self._shared_free_at - now)
-                if now + delay > deadline:
+                if now + delay > deadline or now > deadline:
                     raise RateLimited(delay)
-                self._sleep(max(delay, 0.001))
+                # Reads having their share: a place may come before the window frees one.
+                self._sleep(max(delay if full else min(delay, 1.0), 0.05 if not full else 0.001))
         finally:
             with self._lock:
                 self._mutations_waiting -= 1

@@ -23,19 +23,23 @@ from bot.domain import (
     NoticeDraft,
     NoticeKind,
     Plan,
+    PlanState,
     RequestFields,
     State,
     UsageError,
 )
 from bot.domain.policy import DEFAULT_RULE, Facts, Reason, Rule, Tally, mention
+from bot.domain.restore import RESTORE_ROUTE
+from bot.support.i18n import _
 from bot.support.mrkdwn import esc
+from bot.usecases import approval_words as words
 from bot.usecases import messages
 from bot.usecases.base import Guard, Ports
 from bot.usecases.records import require
 from bot.usecases.settings import ServiceSettings
 
-#: The policy's name of each decision (`match.operation`).
-COPY, PLAN, RETRY, REMOVE_COPY = "copy", "plan", "retry", "remove copy"
+#: The policy's name of each decision (`match.operation`); a batch restore's approval is RESTORE.
+COPY, RESTORE, PLAN, RETRY, REMOVE_COPY = "copy", "restore", "plan", "retry", "remove copy"
 
 
 class Approvals:
@@ -53,7 +57,10 @@ class Approvals:
         )
 
     def rule(self, request: MigrationRequest, operation: str) -> Rule | None:
-        """The rule a decision on ``request`` falls under; None without a policy (today's rule)."""
+        """The rule a decision on ``request`` falls under; None without a policy (today's rule). The
+        approval of a batch restore (asked as COPY, the request's first decision) matches RESTORE."""
+        if operation == COPY and request.route == RESTORE_ROUTE:
+            operation = RESTORE
         return self.rule_of(request.spec, request.filer_size, operation)
 
     def rule_of(self, spec: MigrationSpec, size: str, operation: str) -> Rule | None:
@@ -167,9 +174,12 @@ class Approvals:
         """Under a policy, Remove copy goes on only with the `restore-…` name typed again."""
         expected = messages.restore_name(request)
         if self._settings.approval_policy is not None and typed != expected:
-            raise UsageError(
-                f"type {expected} exactly to remove the copy of request #{request.id}; nothing was done"
+            said = _(
+                "type {name} exactly to remove the copy of request #{id}; nothing was done",
+                name=expected,
+                id=request.id,
             )
+            raise UsageError(str(said), text=said)
 
     def told(self, request: MigrationRequest, key: str, text: str) -> list[NoticeDraft]:
         """A notice in the request's thread, under a policy (without one, today's notices only)."""
@@ -182,18 +192,10 @@ class Approvals:
         expired), and a reason given also in the thread."""
         if self._settings.approval_policy is None:
             return []
-        quoted = f"\n> {reason}" if reason else ""
-        what = f"request #{request.id} (`{request.filer_name}` to {request.spec.dest_service})"
-        by = "" if verb == "expired" else f" by <@{user}>"
-        link = messages.thread_link(request)
-        dm = NoticeDraft(
-            NoticeKind.DIRECT,
-            f"dm-{verb}-{request.requester}",
-            request.requester,
-            f"Your {what} was {verb}{by}; see {link}.{quoted}",
-        )
+        text = words.decided_dm(request, user, verb, reason)
+        dm = NoticeDraft(NoticeKind.DIRECT, f"dm-{verb}-{request.requester}", request.requester, text)
         told = (
-            self.told(request, f"reason-{verb}", f"<@{user}> {verb} request #{request.id}:{quoted}")
+            self.told(request, f"reason-{verb}", words.reason_told(request, user, verb, reason))
             if reason
             else []
         )
@@ -243,8 +245,8 @@ class Approvals:
         if require(self._repo, request.id).state != expected:
             raise Conflict(f"request #{request.id} is already {require(self._repo, request.id).state}")
         self._repo.update_fields(request.id, {"quorum": tally.markup, "decision_reason": reason or None}, now)
-        said = f":ballot_box_with_check: <@{user}> approved request #{request.id}: {tally.markup}"
-        for draft in self.told(request, f"{subject}-{user}", said + (f"\n> {reason}" if reason else "")):
+        said = words.approved_so_far(request, user, tally.markup, reason)
+        for draft in self.told(request, f"{subject}-{user}", said):
             self._repo.queue_notice(request.id, draft, now)
         self._chat.refresh_card(request.id)  # the card says who approved and who is still needed
         self._chat.deliver()
@@ -256,7 +258,11 @@ class Approvals:
         if rule is None:
             return True
         subject = f"plan-{plan.id}"
-        if not self._repo.add_approval(subject, None, user, self._clock.now(), reason, None):
+        now, said = self._clock.now(), f"rule {rule.name!r}" + (f"; reason: {reason}" if reason else "")
+        line = AuditEntry(
+            None, now, user, "plan approval counted", PlanState.PENDING, None, said, None, plan.id
+        )
+        if not self._repo.add_approval(subject, None, user, now, reason, line):  # with its audit line
             raise Conflict(f"you already approved plan #{plan.id}: {self.tally(plan, rule, subject).plain}")
         tally = self.tally(plan, rule, subject)
         if tally.reached:

@@ -24,8 +24,11 @@ from bot.domain import (
     rule_violations,
 )
 from bot.support import logs
+from bot.support.i18n import Text, _
 from bot.usecases.chat import ChatDesk
+from bot.usecases.pause import Switch
 from bot.usecases.ports import Clock, Directory, OvhGateway, Repository
+from bot.usecases.refusal_words import said_as
 from bot.usecases.settings import ServiceSettings
 
 T = TypeVar("T")
@@ -60,11 +63,12 @@ class Ports:
 
 
 class Guard:
-    """Who may see and who may decide (re-checked on every click), and the read-only switch."""
+    """Who may see and who may decide (re-checked on every click), the read-only switch and the pause."""
 
-    def __init__(self, directory: Directory, settings: ServiceSettings) -> None:
+    def __init__(self, directory: Directory, settings: ServiceSettings, switch: Switch | None = None) -> None:
         self.directory = directory
         self.settings = settings
+        self.switch = switch  # the runtime pause (usecases/pause.py); None: PCC_READ_ONLY only
 
     def is_approver(self, user: str, *, fresh: bool = False) -> bool:
         """A listed user, or a member of a listed user group (read from Slack: cached briefly for
@@ -83,12 +87,14 @@ class Guard:
             return True
         return any(user in self.directory.group_members(g) for g in sorted(readers) if g.startswith("S"))
 
-    def check_reader(self, user: str, what: str) -> None:
+    def check_reader(self, user: str, what: str | Text) -> None:
         if not self.may_read(user):
-            raise NotAllowed(
-                f"only the people listed in PCC_READERS (and the approvers) can see {what}; ask an "
-                "approver to add you"
+            said = _(
+                "only the people listed in PCC_READERS (and the approvers) can see {what}; ask an "
+                "approver to add you",
+                what=said_as(what),
             )
+            raise NotAllowed(str(said), text=said)
 
     def may_decide(self, request: MigrationRequest, user: str) -> bool:
         """Four eyes: an approver who is not the requester."""
@@ -99,20 +105,40 @@ class Guard:
     ) -> None:
         """Re-checked on every click, with the group's members read now: a listed user or group member,
         never the requester. ``decision`` says what the click asked for, in the refusal."""
-        what = f"plan #{request.id}" if isinstance(request, Plan) else f"request #{request.id}"
+        what = (
+            _("plan #{id}", id=request.id) if isinstance(request, Plan) else _("request #{id}", id=request.id)
+        )
         if user == request.requester:
-            raise NotAllowed(
-                f"you filed {what} yourself: someone else, listed in PCC_APPROVERS, has to {decision} it"
+            said = _(
+                "you filed {what} yourself: someone else, listed in PCC_APPROVERS, has to {decision} it",
+                what=what,
+                decision=said_as(decision),
             )
+            raise NotAllowed(str(said), text=said)
         if not self.is_approver(user, fresh=True):
-            raise NotAllowed(f"only the approvers listed in PCC_APPROVERS can {decision} {what}")
+            said = _(
+                "only the approvers listed in PCC_APPROVERS can {decision} {what}",
+                decision=said_as(decision),
+                what=what,
+            )
+            raise NotAllowed(str(said), text=said)
+
+    def refuse_if_paused(self, what: Text) -> None:
+        """A decision that leads to a mutating call, refused while pcc-bot is paused (`/pcc pause`, or
+        PCC_READ_ONLY=1): nothing is counted or sent (``Paused`` says who paused and why)."""
+        if self.switch is not None:
+            self.switch.check(what)
+        elif self.settings.read_only:
+            self.refuse_if_read_only(str(what))
 
     def refuse_if_read_only(self, what: str) -> None:
         if self.settings.read_only:
-            raise NotAllowed(
-                f"pcc-bot is in read-only mode (PCC_READ_ONLY=1): {what} is switched off. Listing, "
-                "status, cancel and reject still work."
+            said = _(
+                "pcc-bot is in read-only mode (PCC_READ_ONLY=1): {what} is switched off. Listing, status, "
+                "cancel and reject still work.",
+                what=said_as(what),
             )
+            raise NotAllowed(str(said), text=said)
 
 
 class Findings:
@@ -120,23 +146,26 @@ class Findings:
     the form field it is about, so that every one is reported at once."""
 
     def __init__(self) -> None:
-        self.problems: list[tuple[Field, str]] = []
+        self.problems: list[tuple[Field, str | Text]] = []
 
     def look(self, field: Field, read: Callable[[], T]) -> T | None:
         try:
             return read()
         except NotFound as missing:
-            self.problems.append((field, str(missing)))
+            self.problems.append((field, missing.text or str(missing)))
             return None
 
 
-def pair_problems(ovh: OvhGateway, policy: ZonePolicy, source: Pcc, dest: Pcc) -> list[tuple[Field, str]]:
-    """The rules on a source and a destination PCC (zones, HDS, PCI-DSS: both sides always read)."""
+def pair_problems(
+    ovh: OvhGateway, policy: ZonePolicy, source: Pcc, dest: Pcc, *, fresh: bool = False
+) -> list[tuple[Field, str | Text]]:
+    """The rules on a source and a destination PCC (zones, HDS, PCI-DSS: both sides always read;
+    ``fresh``: read now, not from the inventory cache)."""
     return rule_violations(
         source=source,
-        source_certs=ovh.get_certifications(source.service_name),
+        source_certs=ovh.get_certifications(source.service_name, fresh=fresh),
         dest=dest,
-        dest_certs=ovh.get_certifications(dest.service_name),
+        dest_certs=ovh.get_certifications(dest.service_name, fresh=fresh),
         policy=policy,
     )
 

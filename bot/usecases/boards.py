@@ -7,14 +7,18 @@ Part of the service layer: it speaks to the chat only through the Notifier port.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from bot.domain import (
+    ACTIVE_STATES,
     COPIED_STATES,
     IN_FLIGHT_STATES,
     MigrationRequest,
     NotFound,
     NoticeNotDelivered,
+    Pause,
+    PlanState,
     State,
     StorageError,
 )
@@ -24,6 +28,8 @@ from bot.usecases.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
+#: The cards that say when pcc-bot is paused: those whose next step is a mutating call.
+_PAUSE_SHOWN = ACTIVE_STATES | {State.FAILED}
 #: A plan's board is edited at most this often while its datastores move (Slack's chat.update is tier 3).
 PLAN_EDIT_EVERY = timedelta(seconds=3)
 
@@ -32,13 +38,23 @@ class Boards:
     """Posts and edits what stands in a channel: request cards, plan boards, the incident board."""
 
     def __init__(
-        self, *, repo: Repository, notifier: Notifier, clock: Clock, settings: ServiceSettings
+        self,
+        *,
+        repo: Repository,
+        notifier: Notifier,
+        clock: Clock,
+        settings: ServiceSettings,
+        paused: Callable[[], Pause | None] = lambda: None,
     ) -> None:
+        """``paused``: the pause in force (usecases/pause.py), which every board shows."""
         self._repo = repo
+        self._paused = paused
+        self._paused_shown = ""  # what the boards said of the pause when last refreshed
         self._notifier = notifier
         self._clock = clock
         self._settings = settings
         self._unsaved_cards: dict[int, MessageRef] = {}  # cards posted whose ts is not stored yet
+        self._unsaved_plans: dict[int, MessageRef] = {}  # plan boards posted whose ts is not stored yet
         self._plan_edits: dict[int, datetime] = {}  # when each plan's board was last edited
         self._plan_digests: dict[int, str] = {}  # what it showed then
         self._plans_due: set[int] = set()  # plans whose board waits for its next edit
@@ -51,7 +67,7 @@ class Boards:
         if request.card_ts is None:
             return  # the card is still queued; it will be posted with the current state
         try:
-            self._notifier.update_card(request)
+            self._notifier.update_card(request, self._card_paused(request))
         except NoticeNotDelivered as error:
             log.warning("request #%d: card not updated (%s); the next change retries", request_id, error)
             return
@@ -62,7 +78,9 @@ class Boards:
         posted again; storing its ts is retried instead."""
         if request.card_ts is not None:
             return
-        ref = self._unsaved_cards.get(request.id) or self._notifier.post_card(request)
+        ref = self._unsaved_cards.get(request.id) or self._notifier.post_card(
+            request, self._card_paused(request)
+        )
         self._unsaved_cards[request.id] = ref
         try:
             self._repo.set_card(request.id, ref.channel, ref.ts)
@@ -74,15 +92,26 @@ class Boards:
         plan = self._repo.get_plan(plan_id)
         if plan is None:
             raise NotFound(f"plan #{plan_id} not found")
-        return PlanBoard(plan, tuple(self._repo.plan_items(plan_id)), self._clock.now())
+        live = plan.state in (PlanState.PENDING, PlanState.APPROVED)
+        paused = self.paused_words() if live else ""
+        return PlanBoard(plan, tuple(self._repo.plan_items(plan_id)), self._clock.now(), paused)
 
     def post_plan_once(self, plan_id: int) -> PlanBoard | None:
-        """Post a plan's board unless it stands already; the board posted, or None."""
+        """Post a plan's board unless it stands already; the board posted, or None. Like a request's
+        card: a board Slack accepted whose ts could not be stored is not posted again (its live buttons
+        would stand twice); storing its ts is retried instead."""
         board = self.plan_board(plan_id)
         if board.plan.card_ts is not None:
             return None
-        ref = self._notifier.post_plan(board)
-        self._repo.set_plan_card(plan_id, ref.channel, ref.ts)
+        ref = self._unsaved_plans.get(plan_id) or self._notifier.post_plan(board)
+        self._unsaved_plans[plan_id] = ref
+        try:
+            self._repo.set_plan_card(plan_id, ref.channel, ref.ts)
+        except StorageError as error:
+            raise NoticeNotDelivered(
+                f"board posted, its ts not stored yet: {error}", retry_after=5
+            ) from error
+        del self._unsaved_plans[plan_id]
         self._plan_edits[plan_id] = self._clock.now()
         self._plan_digests[plan_id] = board.digest()
         return board
@@ -108,7 +137,27 @@ class Boards:
         self._plan_edits[plan_id], self._plan_digests[plan_id] = now, board.digest()
         self._plans_due.discard(plan_id)
 
+    def _card_paused(self, request: MigrationRequest) -> str:
+        """What a card whose next step is a mutating call (approve, retry) says of the pause."""
+        return self.paused_words() if request.state in _PAUSE_SHOWN else ""
+
+    def paused_words(self) -> str:
+        """What the boards say of the pause (empty: not paused), in the channel's language."""
+        pause = self._paused()
+        return pause.words(markup=True).render(self._settings.locale) if pause else ""
+
     def refresh_plans(self) -> None:
+        """The boards waiting for their next edit; every live board when the pause began or ended
+        (on this replica or another: read at each tick)."""
+        paused = self.paused_words()
+        if paused != self._paused_shown:
+            self._paused_shown = paused
+            live = self._repo.plans_in_states([PlanState.PENDING, PlanState.APPROVED])
+            self._plans_due.update(plan.id for plan in live)
+            self.refresh_board()
+            for request in self._repo.in_states(sorted(_PAUSE_SHOWN)):
+                if request.plan_id is None:  # a plan's datastores: its board says it
+                    self.refresh_card(request.id)
         for plan_id in sorted(self._plans_due):
             self.refresh_plan(plan_id, at_once=True)
 
@@ -123,6 +172,7 @@ class Boards:
             active=tuple(active),
             done=sum(counts.get(s.value, 0) for s in COPIED_STATES),
             failed=counts.get(State.FAILED.value, 0),
+            paused=self.paused_words(),
         )
         saved = self._repo.board(channel)
         if saved is None and not (board.active or board.done or board.failed):

@@ -1,5 +1,6 @@
 """Telling the chat about a change: the one path of a request's state change (compare-and-set, audit
-line and notices in one transaction), then its card refreshed and the outbox delivered. The cards and
+line and notices in one transaction), then its card refreshed and the outbox delivered; and, shaped
+the same, the one path of a plan's (``move_plan``: its board refreshed). The cards and
 boards live in usecases/boards.py, the outbox in usecases/outbox.py; ChatDesk hands both to the
 families as one desk.
 
@@ -9,6 +10,7 @@ Part of the service layer: it speaks to the chat only through the Notifier port.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from bot.domain import (
     MigrationRequest,
@@ -17,11 +19,14 @@ from bot.domain import (
     NoticeDraft,
     NoticeKind,
     NoticeNotDelivered,
+    Pause,
+    Plan,
+    PlanState,
     State,
 )
 from bot.usecases.boards import Boards
 from bot.usecases.outbox import Outbox
-from bot.usecases.ports import Change, Clock, Notifier, PlanBoard, Repository
+from bot.usecases.ports import Change, Clock, Notifier, People, PlanBoard, PlanChange, Repository
 from bot.usecases.records import BOT, require
 from bot.usecases.settings import ServiceSettings
 
@@ -32,12 +37,19 @@ class ChatDesk:
     """Records a change and tells the chat about it, through its boards and its outbox."""
 
     def __init__(
-        self, *, repo: Repository, notifier: Notifier, clock: Clock, settings: ServiceSettings
+        self,
+        *,
+        repo: Repository,
+        notifier: Notifier,
+        clock: Clock,
+        settings: ServiceSettings,
+        paused: Callable[[], Pause | None] = lambda: None,
+        people: People | None = None,
     ) -> None:
         self._repo = repo
         self._clock = clock
         self._settings = settings
-        self.boards = Boards(repo=repo, notifier=notifier, clock=clock, settings=settings)
+        self.boards = Boards(repo=repo, notifier=notifier, clock=clock, settings=settings, paused=paused)
         self.outbox = Outbox(
             repo=repo,
             notifier=notifier,
@@ -45,6 +57,8 @@ class ChatDesk:
             settings=settings,
             boards=self.boards,
             card_refused=self._withdraw_uncarded,
+            plan_card_refused=self._withdraw_uncarded_plan,
+            people=people,
         )
 
     def thread_and_incident(  # the same notice in the request's thread and in the incident room
@@ -102,6 +116,23 @@ class ChatDesk:
             log.info("request #%d was no longer %s; %s skipped", request.id, expected, change.action)
         return moved
 
+    def move_plan(
+        self, plan: Plan, expected: PlanState, target: PlanState, change: PlanChange, *, deliver: bool = True
+    ) -> bool:
+        """The one path of a plan's state change, shaped as ``move``: if the plan is still ``expected``,
+        record ``change`` (a transition, or an amendment when ``target`` is the same state) by
+        compare-and-set with its audit line, its notices and (an approval) its datastores' requests in
+        one transaction; then refresh its board and, unless ``deliver`` is False, send its notices.
+        False when another change came first (nothing recorded)."""
+        if not self._repo.move_plan(plan, expected, target, change, self._clock.now()):
+            log.info("plan #%d was no longer %s; %s skipped", plan.id, expected, change.action)
+            return False
+        log.info("plan #%d: %s (%s -> %s) %s", plan.id, change.action, expected, target, change.detail)
+        self.refresh_plan(plan.id, at_once=True)
+        if deliver:
+            self.deliver()
+        return True
+
     # The boards and the outbox, as the families call them.
     def refresh_card(self, request_id: int) -> None:
         self.boards.refresh_card(request_id)
@@ -135,3 +166,16 @@ class ChatDesk:
             fields={"decided_by": BOT, "decided_at": now},
         )
         self.move(request, State.PENDING, State.CANCELLED, change, deliver=False)  # within delivery
+
+    def _withdraw_uncarded_plan(self, plan_id: int, notice: Notice, error: NoticeNotDelivered) -> None:
+        """A pending plan whose card Slack refused for good can never be approved: it is withdrawn, so
+        that its datastores are released."""
+        plan = self._repo.get_plan(plan_id)
+        if plan is None or plan.state != PlanState.PENDING:
+            return
+        change = PlanChange(
+            actor=BOT,
+            action="plan withdrawn",
+            detail=f"its card could not be posted in {notice.channel} ({error.reason})",
+        )
+        self.move_plan(plan, PlanState.PENDING, PlanState.CANCELLED, change, deliver=False)  # within delivery

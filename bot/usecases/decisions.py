@@ -20,6 +20,7 @@ from bot.domain import (
     Operation,
     State,
 )
+from bot.support.i18n import _
 from bot.usecases import messages
 from bot.usecases.approvals import COPY, REMOVE_COPY, RETRY, Approvals, approval_subject
 from bot.usecases.base import Guard, Ports, about_request
@@ -85,7 +86,7 @@ class Decisions:
     @about_request
     def approve(self, request_id: int, user: str, reason: str = "") -> MigrationRequest:
         """The first valid click wins (compare-and-set); only the winner calls the API, once."""
-        self._guard.refuse_if_read_only("approving a migration")
+        self._guard.refuse_if_paused(_("approving request #{id}", id=request_id))
         request = require(self._repo, request_id)
         rule = self._approvals.check(request, COPY, user)  # policy: its approvers (else the guard's)
         reason = self._approvals.check_reason(rule, "approve", reason, f"request #{request_id}")
@@ -132,7 +133,7 @@ class Decisions:
     def retry(self, request_id: int, user: str) -> MigrationRequest:
         """Relaunch a task that ended in `error` (resetTaskState), gated like an approval; once per click
         that wins the compare-and-set, and tracked again like the first run."""
-        self._guard.refuse_if_read_only("relaunching a task")
+        self._guard.refuse_if_paused(_("relaunching the task of request #{id}", id=request_id))
         request = require(self._repo, request_id)
         rule = self._approvals.check(request, RETRY, user, "relaunch the task of")
         if not request.can_retry or request.task_id is None:
@@ -169,19 +170,14 @@ class Decisions:
     @about_request
     def remove_copy(self, request_id: int, user: str, typed_name: str | None = None) -> MigrationRequest:
         """Remove the read-only `restore-…` copy once the VMs are cloned, gated like an approval."""
-        self._guard.refuse_if_read_only("removing a copy")
+        self._guard.refuse_if_paused(_("removing the copy of request #{id}", id=request_id))
         request = require(self._repo, request_id)
         rule = self._approvals.check(request, REMOVE_COPY, user, "remove the copy of")
         if request.state != State.DONE:
             raise Conflict(f"request #{request_id} is {request.state}: only a finished copy can be removed")
         self._approvals.check_step_up(request, typed_name)  # policy: the name typed again
         spec, name = request.spec, messages.restore_name(request)
-        copy = self._ovh.find_filer(spec.dest_service, spec.dest_datacenter_id, name)
-        if copy is None:
-            raise Conflict(
-                f"datastore {name} is not mounted in datacenter {spec.dest_datacenter_id} of "
-                f"{spec.dest_service}: nothing to remove"
-            )
+        copy_id = self._copy_id(request, name)
         subject = approval_subject(request, REMOVE_COPY)
         quorum = self._approvals.gather(request, rule, subject, user, expected=State.DONE)
         if quorum is None:
@@ -189,17 +185,46 @@ class Decisions:
         decision = Change(
             actor=user,
             action="copy removal approved",
-            detail=f"{name} (filer {copy.filer_id})",
-            fields={"copy_filer_id": copy.filer_id, "removal_task_id": None, **quorum},
+            detail=f"{name} (filer {copy_id})",
+            fields={"copy_filer_id": copy_id, "removal_task_id": None, **quorum},
         )
 
         call = Call(
-            send=lambda: self._ovh.remove_filer(spec.dest_service, spec.dest_datacenter_id, copy.filer_id),
+            send=lambda: self._ovh.remove_filer(spec.dest_service, spec.dest_datacenter_id, copy_id),
             action="copy removal started",
-            detail=f"removeFiler on {name} (filer {copy.filer_id})",
+            detail=f"removeFiler on {name} (filer {copy_id})",
             records=lambda task: {"removal_task_id": task.task_id},
         )
         return self._gated(request, REMOVAL, decision, call)
+
+    def _copy_id(self, request: MigrationRequest, name: str) -> int:
+        """The `restore-…` datastore to remove: by the id recorded at the copy's completion, read again
+        to be sure it is still there; never by its name, which two copies may share. A copy completed
+        before ids were recorded is found by name only when that name is unique there."""
+        spec, where = (
+            request.spec,
+            f"datacenter {request.spec.dest_datacenter_id} of {request.spec.dest_service}",
+        )
+        if request.copy_filer_id is not None:
+            if not self._ovh.filer_exists(spec.dest_service, spec.dest_datacenter_id, request.copy_filer_id):
+                raise Conflict(
+                    f"datastore {name} (filer {request.copy_filer_id}) is no longer in {where}: "
+                    "nothing to remove"
+                )
+            return request.copy_filer_id
+        found = [
+            f for f in self._ovh.filers_now(spec.dest_service, spec.dest_datacenter_id) if f.name == name
+        ]
+        if not found:
+            raise Conflict(f"datastore {name} is not mounted in {where}: nothing to remove")
+        if len(found) > 1:
+            ids = ", ".join(str(f.filer_id) for f in found)
+            raise Conflict(
+                f"{len(found)} datastores are called {name} in {where} (filers {ids}) and this request's "
+                "copy was not recorded at its completion: pcc-bot cannot tell which one is its copy, "
+                "remove it from the OVHcloud control panel"
+            )
+        return found[0].filer_id
 
     @staticmethod
     def _check_episode(request: MigrationRequest, episode: str | None) -> None:

@@ -10,7 +10,7 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 
-from bot.domain import AuditEntry, Filer, FilerListing, MigrationRequest
+from bot.domain import AuditEntry, Filer, FilerListing, MigrationRequest, Plan
 
 COLUMNS = (
     "request_id",
@@ -60,32 +60,30 @@ def csv_text(rows: Iterable[Sequence[object]]) -> str:
     return out.getvalue()
 
 
-def audit_csv(rows: list[tuple[AuditEntry, MigrationRequest]]) -> str:
+def audit_csv(rows: list[tuple[AuditEntry, MigrationRequest | Plan | None]]) -> str:
+    """One row per audit line: a request's with its datastore, a plan's own (no request) with its pair,
+    one about pcc-bot itself (a pause, a resume) with none."""
     lines: list[Sequence[object]] = [COLUMNS]
-    for entry, request in rows:
-        spec = request.spec
-        lines.append(
-            (
-                request.id,
-                entry.at.isoformat(),
-                entry.actor,
-                entry.action,
-                entry.from_state,
-                entry.to_state,
-                entry.detail,
-                entry.query_id,
-                spec.source_service,
-                spec.source_datacenter_id,
-                spec.filer_id,
-                request.filer_name,
-                spec.dest_service,
-                spec.dest_datacenter_id,
-                request.api_call,
-                request.task_id,
-                request.state.value,
-                request.plan_id,
-            )
+    for entry, about in rows:
+        head = (entry.at.isoformat(), entry.actor, entry.action, entry.from_state, entry.to_state)
+        said = (entry.detail, entry.query_id)
+        if about is None:
+            lines.append((None, *head, *said, *[None] * (len(COLUMNS) - 1 - len(head) - len(said))))
+            continue
+        if isinstance(about, Plan):
+            where = (about.source_service, about.source_datacenter_id, None, None)
+            to = (about.dest_service, about.dest_datacenter_id, about.route, None)
+            lines.append((None, *head, *said, *where, *to, about.state.value, about.id))
+            continue
+        spec = about.spec
+        at: tuple[object, ...] = (
+            spec.source_service,
+            spec.source_datacenter_id,
+            spec.filer_id,
+            about.filer_name,
         )
+        dest: tuple[object, ...] = (spec.dest_service, spec.dest_datacenter_id, about.api_call, about.task_id)
+        lines.append((about.id, *head, *said, *at, *dest, about.state.value, about.plan_id))
     return BOM + csv_text(lines)
 
 

@@ -11,13 +11,16 @@ from dataclasses import replace
 
 from bot.domain import (
     NOT_AN_OPTION,
+    STATE_WORDS,
     Conflict,
     Field,
     MigrationRequest,
     MigrationSpec,
+    PlanState,
     RequestDraft,
     RuleViolation,
 )
+from bot.support.i18n import Text, _
 from bot.usecases import messages
 from bot.usecases.approvals import COPY, Approvals
 from bot.usecases.base import Findings, Guard, Ports, filed_now, pair_problems
@@ -42,15 +45,22 @@ class Filing:
         self._settings, self._lists, self._guard = settings, lists, guard
         self._approvals = approvals  # a policy rule's own ttl (PCC_POLICY)
 
-    def warm_form(self) -> None:
-        """The form is opening: start loading its first list."""
+    def warm_form(self, user: str) -> None:
+        """The form is about to open: only for a reader (its lists show every PCC and datastore); start
+        loading its first list."""
+        self._guard.check_reader(user, "the migrate form's lists of PCCs and datastores")
         self._lists.get("pccs", self._ovh.list_pccs)
 
-    def form_options(self, field: Field, typed: str, chosen: dict[Field, str]) -> list[tuple[str, str]]:
+    def form_options(
+        self, field: Field, typed: str, chosen: dict[Field, str], user: str
+    ) -> list[tuple[str, str | Text]]:
         """(value, label) pairs for one field of the migrate form, from lists kept warm in memory,
         filtered by what the person typed; never waits on OVHcloud. A list still loading (or that could
         not be loaded) is one option saying so, whose value (``NOT_AN_OPTION``) the submit refuses. A
-        field that depends on another one offers nothing until it is chosen."""
+        field that depends on another one offers nothing until it is chosen. Someone PCC_READERS leaves
+        out gets one option saying so, and nothing else."""
+        if not self._guard.may_read(user):
+            return [(NOT_AN_OPTION, "Only PCC_READERS and the approvers see these lists")]
         found: _Options | None
         if field in (Field.SOURCE, Field.DESTINATION):
             found = self._pcc_options(field)
@@ -62,14 +72,21 @@ class Filing:
             return []
         listed, options = found
         if listed.items is None:
-            note = f"Could not load the list: {listed.error}" if listed.error else "Loading from OVHcloud…"
-            return [(NOT_AN_OPTION, f"{note} type again in a moment"[:75])]
+            note = (
+                _("Could not load the list: {error}; type again in a moment", error=listed.error)
+                if listed.error
+                else _("Loading from OVHcloud… type again in a moment")
+            )
+            return [(NOT_AN_OPTION, note)]
         needle = typed.strip().lower()
-        matching = [(value, label[:75]) for value, label in options if needle in label.lower()]
+        matching: list[tuple[str, str | Text]] = [
+            (value, label[:75]) for value, label in options if needle in label.lower()
+        ]
         if len(matching) <= FORM_OPTIONS:
             return matching
         more = len(matching) - FORM_OPTIONS + 1
-        return [*matching[: FORM_OPTIONS - 1], (NOT_AN_OPTION, f"…{more} more: type to narrow the list")]
+        narrow = _("…{count} more: type to narrow the list", count=more)
+        return [*matching[: FORM_OPTIONS - 1], (NOT_AN_OPTION, narrow)]
 
     def _pcc_options(self, field: Field) -> _Options:
         policy = self._settings.policy
@@ -103,19 +120,35 @@ class Filing:
             for f in listed.items or []
         ]
 
+    def _refuse_if_in_a_pending_plan(self, spec: MigrationSpec) -> None:
+        """A datastore a pending plan copies is the plan's until it is decided (once approved, its
+        request is active and refused above, naming the plan)."""
+        for plan in self._repo.plans_in_states([PlanState.PENDING]):
+            if plan.source_service == spec.source_service and spec.filer_id in plan.filer_ids:
+                raise Conflict(
+                    f"filer {spec.filer_id} of {spec.source_service} is in plan #{plan.id}, pending: "
+                    "approve or reject the plan, or its requester withdraws it"
+                    f" (`/pcc cancel plan {plan.id}`)"
+                )
+
     def request_migration(self, spec: MigrationSpec, requester: str, channel: str) -> MigrationRequest:
         """Check every rule, store the request and post its card. Raises RuleViolation or Conflict."""
         self._guard.refuse_if_read_only("filing a migration request")
         active = self._repo.active_for_filer(spec.source_service, spec.filer_id)
         if active is not None:
-            taken = (
-                f"filer {spec.filer_id} of {spec.source_service} already has an active request: "
-                f"#{active.id} ({active.state})"
+            of_plan = _(" of plan #{plan}", plan=active.plan_id) if active.plan_id is not None else ""
+            taken = _(
+                "filer {filer} of {service} already has an active request: #{id} ({state}){of_plan}",
+                filer=spec.filer_id,
+                service=spec.source_service,
+                id=active.id,
+                state=STATE_WORDS[active.state],
+                of_plan=of_plan,
             )
-            raise Conflict(
-                f"{taken}; see `/pcc status {active.id}`",
-                markup=f"{taken}; see {messages.thread_link(active)}",
-            )
+            plain = _("{taken}; see {link}", taken=taken, link=f"`/pcc status {active.id}`")
+            marked = _("{taken}; see {link}", taken=taken, link=messages.thread_said(active))
+            raise Conflict(str(plain), text=plain, markup=marked)
+        self._refuse_if_in_a_pending_plan(spec)
         findings = Findings()
         look = findings.look
         source = look(Field.SOURCE, lambda: self._ovh.get_pcc(spec.source_service))

@@ -8,8 +8,10 @@ tell the chat. Only the winner of the compare-and-set calls; nothing here ever s
   authentication layer did not run them): ``calling -> refused``, with the reason;
 - an ambiguous outcome (timeout, lost connection, 5xx, invalid answer): ``calling -> in_doubt``, which
   the poller resolves by reading only;
-- the call not sent at all (no budget place in time, or the bot stopping): ``calling -> origin``,
-  and the caller is told (a plan's dispatch resumes it later);
+- the call not sent at all (no budget place in time, the bot stopping, or pcc-bot paused):
+  ``calling -> origin``, and the caller is told (a plan's dispatch resumes it later);
+- pcc-bot paused (`/pcc pause` on any replica, or PCC_READ_ONLY=1): asked before the compare-and-set
+  (nothing moves) and again just before the call (the decision goes back): ``Paused`` is raised;
 - the process stopping mid-call leaves ``calling``; the poller moves it to ``in_doubt`` once the call
   can no longer be running (``ServiceSettings.call_timeout``).
 
@@ -28,11 +30,14 @@ from bot.domain import (
     NoticeKind,
     Operation,
     OvhApiError,
+    Paused,
     RequestFields,
     StartedTask,
 )
+from bot.support.i18n import _
 from bot.usecases import messages
 from bot.usecases.chat import ChatDesk
+from bot.usecases.pause import Switch
 from bot.usecases.ports import Change, Clock
 from bot.usecases.records import BOT
 
@@ -50,12 +55,16 @@ class Call:
 
 
 class Gate:
-    def __init__(self, *, chat: ChatDesk, clock: Clock) -> None:
+    def __init__(self, *, chat: ChatDesk, clock: Clock, switch: Switch) -> None:
         self._chat = chat
         self._clock = clock
+        self._switch = switch
 
     def run(self, request: MigrationRequest, operation: Operation, decision: Change, call: Call) -> bool:
-        """Returns False when another click won the compare-and-set (nothing was called)."""
+        """Returns False when another click won the compare-and-set (nothing was called). Raises
+        ``Paused`` (nothing sent, the request where it was) while pcc-bot is paused."""
+        what = _("the {operation} of request #{id}", operation=operation.name, id=request.id)
+        self._switch.check(what)  # before the compare-and-set: nothing moves
         now = self._clock.now()
         fields: RequestFields = {
             **(decision.fields or {}),
@@ -66,6 +75,15 @@ class Gate:
         decided = replace(decision, fields=fields)
         if not self._chat.move(request, operation.origin, operation.calling, decided, deliver=False):
             return False
+        pause = self._switch.current()  # paused meanwhile, on any replica: the decision goes back
+        if pause is not None:
+            self._chat.move(
+                request,
+                operation.calling,
+                operation.origin,
+                Change(actor=BOT, action=f"{operation.name} not sent", detail=str(pause.words())),
+            )
+            raise Paused(pause, what)
         try:
             started = call.send()
         except BudgetSpent as error:  # nothing was sent: the decision goes back to where it was

@@ -14,6 +14,8 @@ from datetime import datetime
 
 from bot.domain import MigrationRequest, NoticeDraft, NoticeKind, PccBotError, Plan, PlanState, State
 from bot.domain.policy import Rule
+from bot.support.datetoken import date_token
+from bot.support.i18n import Text, _, stored
 from bot.usecases import messages
 from bot.usecases.approvals import COPY, Approvals, approval_subject
 from bot.usecases.base import Guard, Ports
@@ -73,15 +75,24 @@ class Nudges:
         return due
 
     @staticmethod
-    def _text(kind: str, what: str, rule: Rule, link: str, since: datetime) -> str:
-        filed = f"{since:%Y-%m-%d %H:%M} UTC"
+    def _text(kind: str, what: Text, rule: Rule, link: Text, since: datetime) -> str:
+        """A direct message, stored untranslated: the outbox writes it in its person's language."""
+        filed = date_token(since)
         lead = {
-            "waiting": f":inbox_tray: {what} waits for your approval",
-            "reminder": f":alarm_clock: Reminder: {what} still waits for your approval (filed {filed})",
-            "escalation": f":rotating_light: {what} has waited since {filed}; its approvers have not "
-            "answered: you are asked",
+            "waiting": _(":inbox_tray: {what} waits for your approval", what=what),
+            "reminder": _(
+                ":alarm_clock: Reminder: {what} still waits for your approval (filed {filed})",
+                what=what,
+                filed=filed,
+            ),
+            "escalation": _(
+                ":rotating_light: {what} has waited since {filed}; its approvers have not answered: you "
+                "are asked",
+                what=what,
+                filed=filed,
+            ),
         }[kind]
-        return f"{lead} (rule *{rule.name}*). See {link}."
+        return stored(_("{lead} (rule {rule}). See {link}.", lead=lead, rule=f"*{rule.name}*", link=link))
 
     def _request(self, request: MigrationRequest, now: datetime) -> None:
         rule = self._approvals.rule(request, COPY)
@@ -91,14 +102,18 @@ class Nudges:
         tally = self._approvals.tally(request, rule, subject, fresh=False)
         approved = {a.approver for a in tally.counted}
         spec = request.spec
-        what = (
-            f"Request #{request.id} (`{request.filer_name}` of {spec.source_service} to {spec.dest_service})"
+        what = _(
+            "Request #{id} ({name} of {source} to {dest})",
+            id=request.id,
+            name=f"`{request.filer_name}`",
+            source=spec.source_service,
+            dest=spec.dest_service,
         )
         for kind, person in self._due(rule, request.requester, request.created_at, now, approved):
             key = f"dm-{kind}-{person}"
             if (subject, key) in self._queued:
                 continue
-            text = self._text(kind, what, rule, messages.thread_link(request), request.created_at)
+            text = self._text(kind, what, rule, messages.thread_said(request), request.created_at)
             self._repo.queue_notice(request.id, NoticeDraft(NoticeKind.DIRECT, key, person, text), now)
             self._queued.add((subject, key))
 
@@ -110,12 +125,17 @@ class Nudges:
         tally = self._approvals.tally(plan, rule, subject, fresh=False)
         approved = {a.approver for a in tally.counted}
         url = f"https://slack.com/archives/{plan.card_channel}/p{(plan.card_ts or '').replace('.', '')}"
-        what = f"Plan #{plan.id} ({len(plan.items)} datastore(s) of {plan.source_service} to "
-        what += f"{plan.dest_service})"
+        what = _(
+            "Plan #{id} ({count} datastore(s) of {source} to {dest})",
+            id=plan.id,
+            count=len(plan.items),
+            source=plan.source_service,
+            dest=plan.dest_service,
+        )
         for kind, person in self._due(rule, plan.requester, plan.created_at, now, approved):
             key = f"dm-{kind}-{person}"
             if (subject, key) in self._queued:
                 continue
-            text = self._text(kind, what, rule, f"<{url}|its card>", plan.created_at)
+            text = self._text(kind, what, rule, _("<{url}|its card>", url=url), plan.created_at)
             self._repo.queue_plan_notices(plan.id, [NoticeDraft(NoticeKind.DIRECT, key, person, text)], now)
             self._queued.add((subject, key))

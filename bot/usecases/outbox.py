@@ -12,16 +12,16 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from bot.domain import Notice, NoticeDraft, NoticeKind, NoticeNotDelivered, StorageError
-from bot.support.i18n import shown
+from bot.support.i18n import _, shown, stored
 from bot.usecases import plan_messages
 from bot.usecases.boards import Boards
-from bot.usecases.ports import Clock, Notifier, PlanBoard, Repository
+from bot.usecases.ports import Clock, Notifier, People, PlanBoard, Repository
 from bot.usecases.records import require
 from bot.usecases.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
-#: What becomes of a request whose card Slack refused for good (ChatDesk withdraws it).
+#: What becomes of a request (or a plan) whose card Slack refused for good (ChatDesk withdraws it), by id.
 CardRefused = Callable[[int, Notice, NoticeNotDelivered], None]
 
 
@@ -42,6 +42,8 @@ class Outbox:
         settings: ServiceSettings,
         boards: Boards,
         card_refused: CardRefused,
+        plan_card_refused: CardRefused,
+        people: People | None = None,
     ) -> None:
         self._repo = repo
         self._notifier = notifier
@@ -49,6 +51,8 @@ class Outbox:
         self._settings = settings
         self._boards = boards
         self._card_refused = card_refused
+        self._plan_card_refused = plan_card_refused
+        self._people = people
         self._delivery = threading.Lock()
         # What the chat accepted but the database refused to record: kept while the database cannot
         # take it (nothing else can), and retried under this replica's claim, which no other takes
@@ -116,8 +120,12 @@ class Outbox:
         self._accepted.add(notice.id)
 
     def _words(self, notice: Notice) -> str:
-        """A notice's text in the channel's language (stored untranslated: bot/support/i18n.py)."""
-        return shown(notice.text, self._settings.locale)
+        """A notice's text in its reader's language (stored untranslated: bot/support/i18n.py): a direct
+        message in its person's Slack locale, anything else in the channel's (PCC_LOCALE)."""
+        locale = self._settings.locale
+        if notice.kind == NoticeKind.DIRECT and self._people is not None:
+            locale = self._people.locale(notice.channel)
+        return shown(notice.text, locale)
 
     def _send_about_plan(self, notice: Notice) -> None:
         assert notice.plan_id is not None
@@ -171,13 +179,21 @@ class Outbox:
         self._repo.notice_dead(notice.id, str(error), now)
         if notice.kind == NoticeKind.CARD and notice.request_id is not None:
             self._card_refused(notice.request_id, notice, error)
+        elif notice.kind == NoticeKind.CARD and notice.plan_id is not None:
+            self._plan_card_refused(notice.plan_id, notice, error)
         room = self._settings.incident_channel
         if room and notice.channel != room and notice.kind != NoticeKind.INCIDENT:
             follow = f"/pcc status {notice.request_id}" if notice.request_id is not None else "/pcc list"
-            text = (
-                f":mailbox_closed: A message about {notice.about} could not be delivered to "
-                f"<#{notice.channel}> ({error.reason}); it will not be retried. Invite pcc-bot to that "
-                f"channel, or follow it with `{follow}`."
+            text = stored(
+                _(
+                    ":mailbox_closed: A message about {about} could not be delivered to {channel} "
+                    "({reason}); it will not be retried. Invite pcc-bot to that channel, or follow it "
+                    "with {follow}.",
+                    about=notice.about,
+                    channel=f"<#{notice.channel}>",
+                    reason=error.reason,
+                    follow=f"`{follow}`",
+                )
             )
             draft = NoticeDraft(NoticeKind.INCIDENT, f"dead-{notice.id}", room, text)
             if notice.request_id is not None:

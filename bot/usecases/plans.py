@@ -18,12 +18,10 @@ from dataclasses import replace
 from datetime import datetime
 
 from bot.domain import (
-    ACTIVE_STATES,
-    BudgetSpent,
     Conflict,
     Field,
-    Filer,
     LeftOut,
+    NotAllowed,
     NotFound,
     PccBotError,
     Plan,
@@ -35,11 +33,14 @@ from bot.domain import (
     RuleViolation,
     State,
 )
-from bot.usecases import plan_messages
+from bot.support.i18n import _
+from bot.usecases import plan_messages, plan_scope
 from bot.usecases.approvals import Approvals
 from bot.usecases.base import Findings, Guard, Ports, filed_now, pair_problems
 from bot.usecases.decisions import Decisions
-from bot.usecases.ports import Change
+from bot.usecases.dispatch import Dispatch
+from bot.usecases.ports import Change, PlanChange
+from bot.usecases.reading import named_filers
 from bot.usecases.records import BOT
 from bot.usecases.settings import ServiceSettings
 from bot.usecases.warm_lists import Background
@@ -63,6 +64,7 @@ class Plans:
         self._decisions = decisions
         self._approvals = approvals  # the policy's strictest rule among its datastores (PCC_POLICY)
         self._background = background
+        self._dispatcher = Dispatch(ports, settings=settings, decisions=decisions, switch=guard.switch)
         self._dispatching: set[int] = set()  # plans this process is dispatching now
         self._lock = threading.Lock()
 
@@ -81,6 +83,7 @@ class Plans:
         """Read the source datacenter once, check the rules, and post the plan's card: every datastore
         (or the listed ones) included or left out with its reason."""
         self._guard.refuse_if_read_only("filing a plan")
+        self._guard.check_reader(requester, "the datastores of a PCC")  # its card lists the datacenter
         wanted = tuple(dict.fromkeys(filer_ids))
         findings = Findings()
         look = findings.look
@@ -88,7 +91,7 @@ class Plans:
         source_pcc = look(Field.SOURCE, lambda: ovh.get_pcc(source))
         dest_pcc = look(Field.DESTINATION, lambda: ovh.get_pcc(dest))
         listing = (
-            look(Field.SOURCE_DATACENTER, lambda: ovh.filer_listing(source, source_dc))
+            look(Field.SOURCE_DATACENTER, lambda: named_filers(ovh, source, source_dc, wanted))
             if source_pcc
             else None
         )
@@ -97,7 +100,7 @@ class Plans:
         if source_pcc is None or dest_pcc is None or listing is None or findings.problems:
             raise RuleViolation(findings.problems)
         problems = pair_problems(self._ovh, self._settings.policy, source_pcc, dest_pcc)
-        filers = {f.filer_id: f for dc in listing.datacenters for f in dc.filers}
+        filers = {f.filer_id: f for f in listing}
         unknown = [i for i in wanted if i not in filers]
         problems += [
             (Field.FILER, f"filer {i} not found in datacenter {source_dc} of {source}") for i in unknown
@@ -105,7 +108,7 @@ class Plans:
         if problems:
             raise RuleViolation(problems)
         chosen = [filers[i] for i in wanted] if wanted else sorted(filers.values(), key=lambda f: f.filer_id)
-        items, left_out = self._sort(source, dest, dest_dc, chosen)
+        items, left_out = plan_scope.sort(self._repo, source, dest, dest_dc, chosen)
         if not items:
             reasons = (
                 "; ".join(f"{x.name}: {x.reason}" for x in left_out) or "the datacenter has no datastore"
@@ -135,46 +138,6 @@ class Plans:
         self._chat.deliver()
         return plan
 
-    def _sort(
-        self, source: str, dest: str, dest_dc: int, chosen: list[Filer]
-    ) -> tuple[list[PlanItem], list[LeftOut]]:
-        """Each chosen datastore: included, or left out with why (another request or plan has it, it
-        was already copied there)."""
-        repo = self._repo
-        copied = repo.copied_filers(source, dest, dest_dc)
-        in_plans = {
-            item.filer_id: plan.id
-            for plan in repo.plans_in_states([PlanState.PENDING])
-            if plan.source_service == source
-            for item in plan.items
-        }
-        # One read for the lot (a datacenter may hold hundreds of datastores), not one per datastore.
-        requests = {
-            r.spec.filer_id: r
-            for r in repo.in_states(sorted(ACTIVE_STATES))
-            if r.spec.source_service == source
-        }
-        items: list[PlanItem] = []
-        left_out: list[LeftOut] = []
-        for filer in chosen:
-            active = requests.get(filer.filer_id)
-            reason = (
-                f"request #{active.id} has it ({active.state})"
-                if active
-                else f"plan #{in_plans[filer.filer_id]} has it"
-                if filer.filer_id in in_plans
-                else f"already copied to {dest}/{dest_dc}"
-                if filer.filer_id in copied
-                else None
-            )
-            if reason:
-                left_out.append(LeftOut(filer.filer_id, filer.name, reason))
-            else:
-                items.append(
-                    PlanItem(filer.filer_id, filer.name, filer.size, filer.vm_total, filer.space_used_gb)
-                )
-        return items, left_out
-
     # ------------------------------------------------------------ decisions
 
     def _require(self, plan_id: int) -> Plan:
@@ -186,7 +149,7 @@ class Plans:
     def approve(self, plan_id: int, user: str, reason: str = "") -> Plan:
         """Four eyes, as for a request; the winner's click creates the plan's requests and starts their
         dispatch. Rules are checked again now, on what OVHcloud says."""
-        self._guard.refuse_if_read_only("approving a plan")
+        self._guard.refuse_if_paused(_("approving plan #{id}", id=plan_id))
         plan = self._require(plan_id)
         rule = self._approvals.check_plan(plan, user, "approve")  # policy: its approvers (else the guard's)
         reason = self._approvals.check_reason(rule, "approve", reason, f"plan #{plan_id}")
@@ -198,21 +161,28 @@ class Plans:
         if not self._approvals.gather_plan(plan, rule, user, reason):  # counted; no quorum yet
             return self._require(plan_id)
         now = self._clock.now()
-        drafts = [self._draft(plan, item, now) for item in plan.items]
+        taken = plan_scope.taken(
+            self._repo, plan.source_service, plan.dest_service, plan.dest_datacenter_id, plan.id
+        )
+        gone = [LeftOut(i.filer_id, i.name, taken[i.filer_id]) for i in plan.items if i.filer_id in taken]
+        kept = [i for i in plan.items if i.filer_id not in taken]  # copied or held since the filing
         notices = self._chat.thread_and_room(
             plan.channel,
             "started",
-            f":rocket: <@{user}> approved plan #{plan.id}: {len(plan.items)} datastore(s) of datacenter "
-            f"{plan.source_datacenter_id} of {plan.source_service} to {plan.dest_service}/"
-            f"{plan.dest_datacenter_id}. Progress on its board; failures and the summary here.",
+            plan_messages.plan_started(plan, user, len(kept)),
         )
-        notices += self._approvals.plan_decided(plan, user, "approved", reason)
-        late = self._repo.approve_plan(plan, user, now, drafts, notices)
-        if late is None:
+        consent = plan_messages.CONSENT if plan.uses_copy_filer else ""
+        change = PlanChange(
+            actor=user,
+            action="plan approved",
+            detail="; ".join(filter(None, [consent, f"reason: {reason}" if reason else ""])),
+            notices=[*notices, *self._approvals.plan_decided(plan, user, "approved", reason)],
+            items=[self._draft(plan, item, now) for item in kept],
+            left_out=gone,
+        )
+        if not self._chat.move_plan(plan, PlanState.PENDING, PlanState.APPROVED, change):
             raise self._already(self._require(plan_id))
-        log.info("plan #%d approved by %s (%d left out at approval)", plan_id, user, len(late))
-        self._chat.refresh_plan(plan_id, at_once=True)
-        self._chat.deliver()
+        log.info("plan #%d approved by %s", plan_id, user)
         self.dispatch_later(plan_id)
         return self._require(plan_id)
 
@@ -226,13 +196,27 @@ class Plans:
         plan = self._require(plan_id)
         rule = self._approvals.check_plan(plan, user)  # any approver who counts ends it
         reason = self._approvals.check_reason(rule, "reject", reason, f"plan #{plan_id}")
-        told = self._approvals.plan_decided(plan, user, "rejected", reason)
-        if not self._repo.move_plan(
-            plan_id, PlanState.PENDING, PlanState.REJECTED, user, self._clock.now(), told
-        ):
+        change = PlanChange(
+            actor=user,
+            action="plan rejected",
+            detail=f"reason: {reason}" if reason else "",
+            notices=self._approvals.plan_decided(plan, user, "rejected", reason),
+        )
+        if not self._chat.move_plan(plan, PlanState.PENDING, PlanState.REJECTED, change):
             raise self._already(self._require(plan_id))
-        self._chat.refresh_plan(plan_id, at_once=True)
-        self._chat.deliver()
+        return self._require(plan_id)
+
+    def withdraw(self, plan_id: int, user: str) -> Plan:
+        """`/pcc cancel plan N`: the requester (or an approver) withdraws a pending plan; its datastores
+        are free again."""
+        plan = self._require(plan_id)
+        if user != plan.requester and not self._guard.is_approver(user, fresh=True):
+            raise NotAllowed(f"only the requester or an approver can withdraw plan #{plan_id}")
+        if plan.state != PlanState.PENDING:
+            raise Conflict(f"plan #{plan_id} is {plan.state}: only a pending plan can be withdrawn")
+        change = PlanChange(actor=user, action="plan withdrawn")
+        if not self._chat.move_plan(plan, PlanState.PENDING, PlanState.CANCELLED, change):
+            raise self._already(self._require(plan_id))
         return self._require(plan_id)
 
     def cancel_rest(self, plan_id: int, user: str) -> int:
@@ -254,7 +238,8 @@ class Plans:
             raise Conflict(
                 f"plan #{plan_id}: nothing left to cancel, every datastore's call was already sent"
             )
-        self._chat.refresh_plan(plan_id, at_once=True)
+        said = PlanChange(actor=user, action="plan: the rest cancelled", detail=f"{stopped} datastore(s)")
+        self._chat.move_plan(plan, PlanState.APPROVED, PlanState.APPROVED, said)
         return stopped
 
     def _already(self, plan: Plan) -> Conflict:
@@ -285,35 +270,49 @@ class Plans:
             if plan_id in self._dispatching:
                 return
             self._dispatching.add(plan_id)
-        self._background(lambda: self._dispatch(plan_id))
+
+        def run() -> None:
+            try:
+                plan_scope.leave_out_copied(self._repo, self._chat, self._require(plan_id))
+            except PccBotError as error:  # the dispatch goes on; the next one checks again
+                log.warning("plan #%d: datastores copied meanwhile not checked: %s", plan_id, error)
+            self._dispatch(plan_id)
+
+        self._background(run)
 
     def _dispatch(self, plan_id: int) -> None:
+        """One pass of the dispatch (usecases/dispatch.py): the pause, the expiry and the rules asked
+        before each POST; a pass that stops is resumed by the tick."""
         try:
-            for item in self._repo.plan_items(plan_id):
-                if item.state != State.PENDING:
-                    continue
-                decision = Change(actor=BOT, action="dispatched", detail=f"plan #{plan_id}")
-                try:
-                    self._decisions.launch(item, decision)
-                except BudgetSpent as error:  # not sent, back to pending: the next tick resumes
-                    log.warning("plan #%d: dispatch paused at request #%d: %s", plan_id, item.id, error)
-                    return
-                except PccBotError as error:  # this datastore only: the others go on
-                    log.error("plan #%d: request #%d not dispatched: %s", plan_id, item.id, error)
+            self._dispatcher.run(self._require(plan_id))
         finally:
             with self._lock:
                 self._dispatching.discard(plan_id)
             self._chat.refresh_plan(plan_id, at_once=True)
+            self._chat.deliver()
+
+    def release_held(self, user: str) -> int:
+        """`/pcc resume`: the datastores a stopped dispatch holds are queued again, and this replica's
+        dispatches go on at once (the others' at their next tick); how many were held."""
+        approved = self._repo.plans_in_states([PlanState.APPROVED])
+        released = self._dispatcher.release(approved, user)
+        for plan in approved:
+            self._chat.refresh_plan(plan.id, at_once=True)
+            if self._dispatcher.sendable(self._repo.plan_items(plan.id)):
+                self.dispatch_later(plan.id)
+        return released
 
     def tick(self) -> None:
-        """The scheduler's part: expire pending plans, resume dispatches a stop cut, end finished plans
-        with their summary, and edit the boards that changed."""
+        """The scheduler's part: expire pending plans, resume dispatches a stop cut (not while pcc-bot
+        is paused), end finished plans with their summary, and edit the boards that changed."""
         for plan in self._repo.plans_in_states([PlanState.PENDING]):
             self._expire_if_due(plan)
+        paused = self._dispatcher.paused()
         for plan in self._repo.plans_in_states([PlanState.APPROVED]):
             items = self._repo.plan_items(plan.id)
             if any(i.state == State.PENDING for i in items):
-                self.dispatch_later(plan.id)
+                if not paused and self._dispatcher.sendable(items):
+                    self.dispatch_later(plan.id)
                 continue
             tally = PlanTally.of(items)
             if tally.ended or not items:
@@ -323,20 +322,18 @@ class Plans:
     def _end(self, plan: Plan, tally: PlanTally) -> None:
         took = self._clock.now() - (plan.decided_at or plan.created_at)
         text = plan_messages.plan_summary(plan, tally, took)
-        if self._repo.move_plan(
-            plan.id,
-            PlanState.APPROVED,
-            PlanState.ENDED,
-            BOT,
-            self._clock.now(),
-            self._chat.thread_and_room(plan.channel, "summary", text),
-        ):
-            self._chat.refresh_plan(plan.id, at_once=True)
+        change = PlanChange(
+            actor=BOT,
+            action="plan ended",
+            detail=f"{tally.copied} copied, {tally.failed} failed, {tally.stopped} cancelled",
+            notices=self._chat.thread_and_room(plan.channel, "summary", text),
+        )
+        self._chat.move_plan(plan, PlanState.APPROVED, PlanState.ENDED, change)
 
     def _expire_if_due(self, plan: Plan) -> bool:
         now = self._clock.now()
         if plan.state != PlanState.PENDING or now < plan.expires_at:
             return False
-        if self._repo.move_plan(plan.id, PlanState.PENDING, PlanState.EXPIRED, BOT, now):
-            self._chat.refresh_plan(plan.id, at_once=True)
+        change = PlanChange(actor=BOT, action="plan expired", detail=f"not approved by {plan.expires_at}")
+        self._chat.move_plan(plan, PlanState.PENDING, PlanState.EXPIRED, change)
         return True

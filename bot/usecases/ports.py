@@ -20,6 +20,7 @@ from bot.domain import (
     Notice,
     NoticeButton,
     NoticeDraft,
+    Pause,
     Pcc,
     Plan,
     PlanDraft,
@@ -35,9 +36,9 @@ from bot.domain.restore import BackupRepository, BackupState
 
 
 class OvhGateway(Protocol):
-    def get_pcc(self, service: str) -> Pcc: ...
+    def get_pcc(self, service: str, *, fresh: bool = False) -> Pcc: ...
 
-    def get_certifications(self, service: str) -> Certifications: ...
+    def get_certifications(self, service: str, *, fresh: bool = False) -> Certifications: ...
 
     def list_pccs(self) -> list[Pcc]: ...
 
@@ -51,6 +52,10 @@ class OvhGateway(Protocol):
         self, service: str, datacenter_id: int | None, *, now_only: bool = False
     ) -> FilerListing: ...
 
+    def datacenter_filers(self, service: str, datacenter_id: int) -> list[Filer]:
+        """The datacenter's own datastores (no global one): one listing."""
+        ...
+
     # Mutating calls: sent once; an OvhApiError with ``ambiguous`` set means the outcome is unknown.
     def start_migration(self, spec: MigrationSpec, route: str) -> StartedTask: ...
 
@@ -63,7 +68,9 @@ class OvhGateway(Protocol):
 
     def tasks_of(self, service: str) -> list[Task] | None: ...
 
-    def find_filer(self, service: str, datacenter_id: int, name: str) -> Filer | None: ...
+    def filers_now(self, service: str, datacenter_id: int) -> list[Filer]:
+        """The datacenter's datastores, read now (not from the cache)."""
+        ...
 
     def filer_exists(self, service: str, datacenter_id: int, filer_id: int) -> bool: ...
 
@@ -110,12 +117,27 @@ class Change:
     notices: Sequence[NoticeDraft] = ()
 
 
+@dataclass(frozen=True)
+class PlanChange:
+    """One change of a plan: its audit line, the notices it queues and, for an approval, one request per
+    datastore (``items``; one another request holds meanwhile is left out, with ``left_out``)."""
+
+    actor: str
+    action: str
+    detail: str = ""
+    notices: Sequence[NoticeDraft] = ()
+    items: Sequence[RequestDraft] = ()
+    left_out: Sequence[LeftOut] = ()
+
+
 class Repository(Protocol):
     def add(self, draft: RequestDraft, card_channel: str) -> MigrationRequest: ...
 
     def get(self, request_id: int) -> MigrationRequest | None: ...
 
-    def active_for_filer(self, source_service: str, filer_id: int) -> MigrationRequest | None: ...
+    def active_for_filer(
+        self, source_service: str, filer_id: int, *, restore: bool = False
+    ) -> MigrationRequest | None: ...
 
     def recent(self, limit: int) -> list[MigrationRequest]: ...
 
@@ -133,7 +155,10 @@ class Repository(Protocol):
 
     def history(self, request_id: int) -> list[AuditEntry]: ...
 
-    def audit_since(self, since: datetime) -> list[tuple[AuditEntry, MigrationRequest]]: ...
+    def audit_since(self, since: datetime) -> list[tuple[AuditEntry, MigrationRequest | Plan | None]]:
+        """Every audit line since ``since`` with the request (or the plan) it is about, None for a line
+        about pcc-bot itself (a pause, a resume), oldest first."""
+        ...
 
     def claim_notices(self, now: datetime, limit: int, claimer: str, until: datetime) -> list[Notice]:
         """Due notices nobody else holds, now ``claimer``'s until ``until`` (one replica sends each)."""
@@ -180,6 +205,18 @@ class Repository(Protocol):
 
     def approvals(self, subject: str) -> list[Approval]: ...
 
+    # the runtime pause (bot/domain/pause.py): one row, read before each mutating call
+
+    def pause(self) -> Pause | None: ...
+
+    def start_pause(self, pause: Pause, line: AuditEntry) -> bool:
+        """False when pcc-bot is paused already (nothing written)."""
+        ...
+
+    def end_pause(self, line: AuditEntry) -> bool:
+        """False when pcc-bot was not paused (nothing written)."""
+        ...
+
     # plans: a datacenter under one decision (bot/domain/plan.py)
 
     def add_plan(self, draft: PlanDraft) -> Plan: ...
@@ -193,23 +230,11 @@ class Repository(Protocol):
     def plan_items(self, plan_id: int) -> list[MigrationRequest]: ...
 
     def move_plan(
-        self,
-        plan_id: int,
-        expected: PlanState,
-        target: PlanState,
-        by: str,
-        now: datetime,
-        notices: Sequence[NoticeDraft] = (),
-    ) -> bool: ...
-
-    def approve_plan(
-        self,
-        plan: Plan,
-        user: str,
-        now: datetime,
-        drafts: Sequence[RequestDraft],
-        notices: Sequence[NoticeDraft] = (),
-    ) -> list[LeftOut] | None: ...
+        self, plan: Plan, expected: PlanState, target: PlanState, change: PlanChange, now: datetime
+    ) -> bool:
+        """Compare-and-set on the plan's state (``target`` the same: an amendment that keeps it), with its
+        audit line, its datastores' requests (an approval) and its notices in one transaction."""
+        ...
 
     def set_plan_card(self, plan_id: int, channel: str, ts: str) -> None: ...
 
@@ -227,9 +252,12 @@ class PlanBoard:
     plan: Plan
     items: tuple[MigrationRequest, ...]
     now: datetime
+    #: "paused by @x since 14:05 UTC: reason" (mrkdwn, in the channel's language) while pcc-bot is paused.
+    paused: str = ""
 
     def digest(self) -> str:
-        return repr((self.plan.state, [(r.id, r.state.value, r.progress) for r in self.items]))
+        shown = [(r.id, r.state.value, r.progress, r.last_error) for r in self.items]
+        return repr((self.plan.state, shown, self.paused))
 
 
 @dataclass(frozen=True)
@@ -239,10 +267,11 @@ class Board:
     active: tuple[MigrationRequest, ...]
     done: int
     failed: int
+    paused: str = ""  # as on a plan's board
 
     def digest(self) -> str:
         shown = [(r.id, r.state.value, r.progress) for r in self.active]
-        return repr((shown, self.done, self.failed))
+        return repr((shown, self.done, self.failed, self.paused))
 
 
 #: A button offered with a notice, for one request (read when the notice is sent).
@@ -258,9 +287,11 @@ class MessageRef:
 class Notifier(Protocol):
     """Posts to the chat. Raises ``NoticeNotDelivered`` when the chat did not accept a message."""
 
-    def post_card(self, request: MigrationRequest) -> MessageRef: ...
+    def post_card(self, request: MigrationRequest, paused: str = "") -> MessageRef:
+        """``paused``: what the card says of the pause (PlanBoard.paused), empty when not paused."""
+        ...
 
-    def update_card(self, request: MigrationRequest) -> None: ...
+    def update_card(self, request: MigrationRequest, paused: str = "") -> None: ...
 
     def post_text(
         self, channel: str, text: str, thread_ts: str | None = None, offer: Offer | None = None
@@ -275,6 +306,12 @@ class Notifier(Protocol):
     def post_plan(self, board: PlanBoard) -> MessageRef: ...
 
     def update_plan(self, board: PlanBoard) -> None: ...
+
+
+class People(Protocol):
+    """Each person's language (their Slack locale), for what only they read (a direct message)."""
+
+    def locale(self, user: str | None) -> str: ...
 
 
 class Directory(Protocol):

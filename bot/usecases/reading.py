@@ -17,6 +17,7 @@ from bot.domain import (
     FilerListing,
     MigrationRequest,
     NotAllowed,
+    NotFound,
     NoticeNotDelivered,
     PccBotError,
     Plan,
@@ -25,6 +26,7 @@ from bot.domain import (
     State,
 )
 from bot.support import waits
+from bot.support.i18n import _
 from bot.usecases.base import Guard
 from bot.usecases.exports import audit_csv, filers_csv
 from bot.usecases.ports import Clock, Notifier, OvhGateway, Repository
@@ -35,6 +37,22 @@ log = logging.getLogger(__name__)
 
 #: How long filling a listing in may wait for the call budget, per datastore.
 FILL_WAIT_SECONDS = 120.0
+
+
+def named_filers(ovh: OvhGateway, service: str, datacenter_id: int, wanted: tuple[int, ...]) -> list[Filer]:
+    """The datastores a plan names, each read by itself (cached, shared with concurrent readers), not
+    the whole datacenter; the datacenter's own when it names none (one listing). A global datastore is
+    not the datacenter's; an unknown one is left for the caller to name."""
+    if not wanted:
+        return ovh.datacenter_filers(service, datacenter_id)
+    ovh.get_datacenter(service, datacenter_id)  # an unknown datacenter is named as such
+    found = []
+    for filer_id in wanted:
+        try:
+            found.append(ovh.get_filer(service, datacenter_id, filer_id))
+        except NotFound:
+            continue
+    return [f for f in found if not f.is_global]
 
 
 @dataclass(frozen=True)
@@ -142,14 +160,15 @@ class Reading:
     def status(self, request_id: int, user: str) -> tuple[MigrationRequest, list[AuditEntry]]:
         request = require(self._repo, request_id)
         if user != request.requester:
-            self._guard.check_reader(user, f"request #{request_id}")
+            self._guard.check_reader(user, _("request #{id}", id=request_id))
         return request, self._repo.history(request_id)
 
     def export_audit(self, days: int, user: str) -> int:
         """Send the audit trail of the last ``days`` days, as CSV, to an approver's direct messages;
         returns its lines. The trail names people and decisions: approvers only, never a channel."""
         if not self._guard.is_approver(user):
-            raise NotAllowed("only the approvers listed in PCC_APPROVERS can export the audit trail")
+            said = _("only the approvers listed in PCC_APPROVERS can export the audit trail")
+            raise NotAllowed(str(said), text=said)
         now = self._clock.now()
         rows = self._repo.audit_since(now - timedelta(days=days))
         name = f"pcc-bot-audit-{now:%Y%m%d-%H%M}-{days}d.csv"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.domain import MigrationRequest, NotFound
+from bot.support.i18n import _
 from bot.usecases.ports import Repository
 
 #: The actor of what pcc-bot does by itself, in the audit trail.
@@ -12,5 +13,6 @@ BOT = "pcc-bot"
 def require(repo: Repository, request_id: int) -> MigrationRequest:
     request = repo.get(request_id)
     if request is None:
-        raise NotFound(f"request #{request_id} not found")
+        said = _("request #{id} not found", id=request_id)
+        raise NotFound(str(said), text=said)
     return request

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from bot.domain import (
+    STATE_WORDS,
     Conflict,
     Field,
     MigrationRequest,
@@ -24,6 +25,7 @@ from bot.domain.restore import (
     RestoreSpec,
     restore_problems,
 )
+from bot.support.i18n import Text, _
 from bot.usecases import messages
 from bot.usecases.base import Findings, Guard, Ports, filed_now, pair_problems
 from bot.usecases.gate import Call
@@ -47,9 +49,13 @@ class Restores:
     def _repository(self, service: str, name: str) -> BackupRepository:
         found = [r for r in self._ovh.backup_repositories(service) if r.name == name]
         if not found:
-            raise NotFound(
-                f"backup repository `{name}` not found in PCC {service}; see `/pcc repositories {service}`"
+            said = _(
+                "backup repository {name} not found in PCC {service}; see {command}",
+                name=f"`{name}`",
+                service=service,
+                command=f"`/pcc repositories {service}`",
             )
+            raise NotFound(str(said), text=said)
         return found[0]
 
     def request_restore(self, spec: RestoreSpec, requester: str, channel: str) -> MigrationRequest:
@@ -74,7 +80,9 @@ class Restores:
             raise RuleViolation(findings.problems)
         self._refuse_if_active(spec, repository)
         backup = self._ovh.datacenter_backup(spec.service, spec.datacenter_id)
-        problems = [(Field.FILER, text) for text in restore_problems(spec, backup, repository)]
+        problems: list[tuple[Field, str | Text]] = [
+            (Field.FILER, text) for text in restore_problems(spec, backup, repository)
+        ]
         if source.service_name != target.service_name:  # VMs landing in another PCC: the copy's rules
             problems += pair_problems(self._ovh, self._settings.policy, source, target)
         if problems:
@@ -103,13 +111,18 @@ class Restores:
         return require(self._repo, request.id)
 
     def _refuse_if_active(self, spec: RestoreSpec, repository: BackupRepository) -> None:
-        active = self._repo.active_for_filer(spec.source_service, repository.repository_id)
+        active = self._repo.active_for_filer(spec.source_service, repository.repository_id, restore=True)
         if active is None:
             return
-        taken = f"repository `{repository.name}` already has an active request: #{active.id} ({active.state})"
-        raise Conflict(
-            f"{taken}; see `/pcc status {active.id}`", markup=f"{taken}; see {messages.thread_link(active)}"
+        taken = _(
+            "repository {name} already has an active request: #{id} ({state})",
+            name=f"`{repository.name}`",
+            id=active.id,
+            state=STATE_WORDS[active.state],
         )
+        plain = _("{taken}; see {link}", taken=taken, link=f"`/pcc status {active.id}`")
+        marked = _("{taken}; see {link}", taken=taken, link=messages.thread_said(active))
+        raise Conflict(str(plain), text=plain, markup=marked)
 
     def call(self, request: MigrationRequest) -> Call:
         """The batch restore an approval makes: the repository's name as filed, whatever the clicks."""

@@ -16,8 +16,9 @@ from bot.usecases.doubt import DoubtResolver
 from bot.usecases.filing import Filing
 from bot.usecases.gate import Gate
 from bot.usecases.nudges import Nudges
+from bot.usecases.pause import Pausing, Switch
 from bot.usecases.plans import Plans
-from bot.usecases.ports import Clock, Directory, Notifier, OvhGateway, Repository
+from bot.usecases.ports import Clock, Directory, Notifier, OvhGateway, People, Repository
 from bot.usecases.reading import Reading
 from bot.usecases.restore import Restores
 from bot.usecases.settings import ServiceSettings
@@ -36,11 +37,24 @@ class PccService:
         settings: ServiceSettings,
         clock: Clock,
         background: Background = inline,
+        people: People | None = None,
     ) -> None:
-        chat = ChatDesk(repo=repo, notifier=notifier, clock=clock, settings=settings)
+        self.switch = Switch(repo, settings, clock.now())
+        chat = ChatDesk(
+            repo=repo,
+            notifier=notifier,
+            clock=clock,
+            settings=settings,
+            paused=self.switch.current,
+            people=people,
+        )
         self._chat = chat
         self.replica = settings.replica
-        guard = Guard(directory, settings)
+        guard = Guard(directory, settings, self.switch)
+        self.pausing = Pausing(
+            repo, clock, self.switch, guard, release=lambda user: self.plans.release_held(user)
+        )
+        self.pausing.shown = chat.refresh_plans  # this replica's boards at once; the others' at a tick
         ports = Ports(ovh=gateway, repo=repo, chat=chat, clock=clock)
         # Each family is handed what it uses, in the order they use each other (no cycle): doubt,
         # then decisions (which settle doubts people choose), then the tracker (which expires pending
@@ -53,7 +67,7 @@ class PccService:
         self.reading = Reading(
             ovh=gateway, repo=repo, notifier=notifier, clock=clock, settings=settings, guard=guard
         )
-        gate = Gate(chat=chat, clock=clock)
+        gate = Gate(chat=chat, clock=clock, switch=self.switch)
         self.restores = Restores(ports, settings=settings, guard=guard)
         calls = {RESTORE_ROUTE: self.restores.call}
         self.decisions = Decisions(

@@ -15,6 +15,7 @@ from bot.domain import (
     TASK_DONE,
     TASK_FAILED_STATES,
     CopyStatus,
+    Filer,
     MigrationRequest,
     NoticeButton,
     NoticeDraft,
@@ -28,7 +29,7 @@ from bot.domain import (
 )
 from bot.domain.estimate import remember
 from bot.domain.polling import PollPlanner
-from bot.support import logs
+from bot.support import logs, waits
 from bot.usecases import messages
 from bot.usecases.base import Ports
 from bot.usecases.doubt import MAX_CANDIDATES, DoubtResolver
@@ -57,12 +58,14 @@ class Tracker:
         self._planner = PollPlanner(settings.poll_period, settings.poll_budget_per_minute, self._clock.now())
         self._lists_tasks: dict[str, bool] = {}  # PCC -> its task list expands (False: read task by task)
         self._misses: dict[int, list[str]] = {}  # request -> query ids of the reads that failed in a row
+        self._mounted: dict[tuple[str, int], list[Filer]] = {}  # this poll's reads of destination datastores
         self._doubt = doubt
 
     def poll_once(self) -> None:
         """One scheduler tick: expire, settle interrupted calls, then (within the poller's share of the
         budget) track tasks and resolve calls in doubt by reading; then send notices and the board."""
         now = self._clock.now()
+        self._mounted = {}
         for request in self._repo.in_states([State.PENDING]):
             if request.plan_id is not None:
                 continue  # approved with its plan, queued for its POST: the plan's dispatcher owns it
@@ -188,7 +191,7 @@ class Tracker:
                     actor=BOT,
                     action="replication done",
                     detail=f"task {task.task_id}",
-                    fields={"task_state": task.state, "progress": 100},
+                    fields={"task_state": task.state, "progress": 100, **self._copy_of(request)},
                     notices=self._chat.thread_and_incident(
                         request,
                         "done",
@@ -218,6 +221,26 @@ class Tracker:
             )
         else:
             self._observe_progress(request, task, self._copy_status(request))
+
+    def _copy_of(self, request: MigrationRequest) -> RequestFields:
+        """At a copy's completion, the id of the `restore-…` datastore it mounted: Remove copy acts on
+        that id, never on the name two copies may share. The destination datacenter is read once per
+        poll, whatever the completions (a plan's copies end together), and only when the budget has room
+        at once. Nothing when it cannot be told now (no room, unreadable, not there, several of that
+        name): Remove copy then finds it by name only if that name is unique there, else says so."""
+        if messages.done_button(request) != NoticeButton.REMOVE_COPY:
+            return {}
+        spec, name = request.spec, messages.restore_name(request)
+        where = (spec.dest_service, spec.dest_datacenter_id)
+        if where not in self._mounted:
+            self._mounted[where] = []
+            try:
+                with waits.impatient():  # only with room in the budget now: the poll never waits on it
+                    self._mounted[where] = self._ovh.filers_now(*where)
+            except PccBotError as error:
+                log.warning("request #%d: %s not read at completion: %s", request.id, name, error)
+        found = [f.filer_id for f in self._mounted[where] if f.name == name]
+        return {"copy_filer_id": found[0]} if len(found) == 1 else {}
 
     def _copy_status(self, request: MigrationRequest) -> CopyStatus | None:
         if not request.uses_copy_filer:

@@ -1,5 +1,6 @@
 import pytest
 
+from bot.adapters.slack.button_values import parse_request_id
 from bot.adapters.slack.grammar import (
     Cancel,
     Help,
@@ -8,7 +9,6 @@ from bot.adapters.slack.grammar import (
     Migrate,
     Status,
     parse,
-    parse_request_id,
 )
 from bot.domain import MigrationSpec, UsageError
 

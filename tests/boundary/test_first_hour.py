@@ -132,3 +132,27 @@ def test_a_database_url_that_is_not_postgresql_is_refused_by_name(tmp_path):
     env = {**CLEAN, "PCC_DATABASE_URL": "mysql://x@y/z"}
     said = one_line(pcc_bot("doctor", env=env, cwd=tmp_path))
     assert "PCC_DATABASE_URL must be a PostgreSQL URL" in said and "mysql" not in said
+
+
+def test_made_up_ovhcloud_credentials_stop_serve_before_it_listens(tmp_path, simulator, slack):
+    """Well-formed but unknown credentials: one line naming OVHcloud's refusal, exit 2, no secret shown;
+    the same bot with the simulator's real credentials gets past that check (it fails later, on a port
+    already taken, which proves it went on)."""
+    env = process_env(
+        simulator, slack, str(tmp_path / "bot.db"), SLACK_BOT_TOKEN="xoxb-1", SLACK_SIGNING_SECRET="s"
+    )
+    made_up = {**env, "OVH_APPLICATION_KEY": "madeupkey0000001", "OVH_APPLICATION_SECRET": "s3cr3t-made-up"}
+    done = pcc_bot("serve", "--http", "--host", "127.0.0.1", "--port", "0", env=made_up, cwd=tmp_path)
+    said = one_line(done)
+    assert done.returncode == 2
+    assert "OVHcloud refused the credentials" in said and "application key is invalid" in said, said
+    assert "s3cr3t-made-up" not in said + done.stdout
+    assert not (tmp_path / "bot.db").exists()  # stopped before anything was built
+    holder, port = busy_port()
+    try:
+        said = one_line(
+            pcc_bot("serve", "--http", "--host", "127.0.0.1", "--port", str(port), env=env, cwd=tmp_path)
+        )
+    finally:
+        holder.close()
+    assert "OVHcloud refused" not in said and "the port is taken" in said

@@ -66,3 +66,38 @@ def test_an_approver_removes_the_copy_and_the_removal_is_tracked(timed_bot, simu
     assert bot.runtime.repo.get(request_id).state == State.REMOVED
     assert not any(f["name"] == "restore-001234" for f in copies.values())
     _the_removal_is_told_and_counted_done(slack)
+
+
+def test_remove_copy_acts_on_the_datastore_recorded_at_completion_not_on_a_name(timed_bot, simulator, clock):
+    """Two datastores called `restore-001234` (an older copy, or one mounted by hand): Remove copy
+    removes the one this request's copy mounted, recorded by id when it completed."""
+    bot = timed_bot
+    request_id = finished_request(bot, simulator, clock)
+    copies = simulator.sim.inventory["pcc-192-0-2-50"]["datacenters"][1515]["filers"]
+    (mounted,) = [i for i, f in copies.items() if f["name"] == "restore-001234"]
+    assert bot.runtime.repo.get(request_id).copy_filer_id == mounted
+    older = {**copies[mounted], "filerId": 700001}
+    reordered = {700001: older, **copies}  # listed first: a pick by name would take it
+    copies.clear()
+    copies.update(reordered)
+    bot.click(ids.REMOVE_COPY, str(request_id), user="UBOB")
+    bot.settle()
+    (removal,) = simulator.sim.calls_to("POST", REMOVE)
+    assert f"/filer/{mounted}/remove" in removal.path and 700001 in copies
+
+
+def test_a_copy_not_recorded_at_completion_is_never_picked_among_two_of_its_name(timed_bot, simulator, clock):
+    """A copy completed before its id was recorded (an earlier release): found by name only when the
+    name is unique there; two of that name, Remove copy says so and sends nothing."""
+    bot = timed_bot
+    request_id = finished_request(bot, simulator, clock)
+    bot.runtime.repo.update_fields(request_id, {"copy_filer_id": None}, clock.now())
+    copies = simulator.sim.inventory["pcc-192-0-2-50"]["datacenters"][1515]["filers"]
+    (mounted,) = [i for i, f in copies.items() if f["name"] == "restore-001234"]
+    copies[700001] = {**copies[mounted], "filerId": 700001}
+    bot.click(ids.REMOVE_COPY, str(request_id), user="UBOB")
+    bot.settle()
+    assert "2 datastores are called restore-001234" in bot.replies()[-1]
+    assert "cannot tell which one is its copy" in bot.replies()[-1]
+    assert simulator.sim.calls_to("POST", REMOVE) == []
+    assert bot.runtime.repo.get(request_id).state == State.DONE

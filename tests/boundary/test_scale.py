@@ -131,15 +131,18 @@ def test_no_list_is_cut_silently(config, slack, simulator):
         text = listings.list_message(*listed)[0]
         assert "The 3 most recent of 5 requests" in text
         options = bot.runtime.service.filing.form_options(
-            Field.FILER, "", {Field.SOURCE: BIG, Field.SOURCE_DATACENTER: "2001"}
+            Field.FILER, "", {Field.SOURCE: BIG, Field.SOURCE_DATACENTER: "2001"}, "UALICE"
         )
         bot.settle()
         options = bot.runtime.service.filing.form_options(
-            Field.FILER, "", {Field.SOURCE: BIG, Field.SOURCE_DATACENTER: "2001"}
+            Field.FILER, "", {Field.SOURCE: BIG, Field.SOURCE_DATACENTER: "2001"}, "UALICE"
         )
-        assert len(options) == 100 and options[-1] == ("-", "…51 more: type to narrow the list")
+        assert len(options) == 100 and (options[-1][0], str(options[-1][1])) == (
+            "-",
+            "…51 more: type to narrow the list",
+        )
         narrowed = bot.runtime.service.filing.form_options(
-            Field.FILER, "ssd-020149", {Field.SOURCE: BIG, Field.SOURCE_DATACENTER: "2001"}
+            Field.FILER, "ssd-020149", {Field.SOURCE: BIG, Field.SOURCE_DATACENTER: "2001"}, "UALICE"
         )
         assert [value for value, _ in narrowed] == ["20149"]  # type-ahead over the whole list
     finally:

@@ -43,7 +43,7 @@ def test_read_only_refuses_approving_a_request_filed_before(running, simulator, 
     bot = running(read_only=True)
     bot.click(ids.APPROVE, str(request_id), user="UBOB")
     bot.settle()
-    assert "approving a migration is switched off" in bot.replies()[-1]
+    assert f"approving request #{request_id} is switched off" in bot.replies()[-1]
     assert simulator.sim.calls_to("POST", POST_ROUTE) == []
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
@@ -18,6 +19,7 @@ from bot.domain import (
     PlanState,
     State,
 )
+from bot.support.i18n import shown
 from bot.usecases import plan_messages
 from bot.usecases.ports import Board, PlanBoard
 from tests.contract.hostile import NOW, hostile_filing, hostile_request, mrkdwn_texts
@@ -28,6 +30,10 @@ FIT_STATES = {
     "copying": (State.REPLICATING,),
     "mixed": (State.FAILED, State.NEEDS_ATTENTION, State.REPLICATING, State.PENDING, State.DONE),
 }
+
+
+#: What a board says while pcc-bot is paused, with the longest reason `/pcc pause` takes.
+PAUSED = "paused by <@UBOB> since 14:05 UTC: " + "é" * 490
 
 
 def sized_board(size: int, states: tuple[State, ...], name: str, plan_state: PlanState) -> PlanBoard:
@@ -73,6 +79,9 @@ def assert_fits(body: list[dict[str, object]]) -> None:
 def test_a_plan_card_and_board_fit_at_any_size(size, shape, name):
     plan_state = PlanState.PENDING if shape == "pending" else PlanState.APPROVED
     board = sized_board(size, FIT_STATES[shape], name, plan_state)
+    _, paused = plan_cards.plan_message(replace(board, paused=PAUSED))  # said first, and it still fits
+    assert_fits(paused)
+    assert PAUSED in json.dumps(paused, ensure_ascii=False)
     _, body = plan_cards.plan_message(board)
     assert_fits(body)
     shown = json.dumps(body, ensure_ascii=False)
@@ -127,8 +136,9 @@ def test_the_incident_board_is_summarised_not_cut_silently():
         )
         for n in range(200)
     )
-    _, body = cards.board_message(Board(active, 3, 1))
+    _, body = cards.board_message(Board(active, 3, 1, paused=PAUSED))
     assert_fits(body)
+    assert PAUSED in json.dumps(body, ensure_ascii=False)
     shown = json.dumps(body, ensure_ascii=False)
     listed = shown.count("`ssd-")
     assert listed < 200 and f"{200 - listed} more" in shown and "/pcc list" in shown
@@ -165,7 +175,7 @@ def test_the_app_home_shows_every_row_it_promises():
 
 def test_a_plans_list_in_its_thread_names_every_datastore_in_replies_that_fit():
     plan = sized_board(400, FIT_STATES["pending"], "sauvegarde-été", PlanState.PENDING).plan
-    replies = plan_messages.plan_list(plan)
+    replies = [shown(r, "en") for r in plan_messages.plan_list(plan)]  # stored untranslated, shown here
     assert len(replies) > 1 and all(len(r) <= plan_messages.PLAN_LIST_REPLY + 80 for r in replies)
     assert all(f"part {n} of {len(replies)}" in r for n, r in enumerate(replies, start=1))
     listed = [line for r in replies for line in r.split("\n") if line.startswith("• ")]

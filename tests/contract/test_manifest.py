@@ -15,6 +15,7 @@ MANIFEST = yaml.safe_load((ROOT / "manifest.yml").read_text())
 SCOPE_OF: dict[str, str | None] = {
     "apps_connections_open": None,  # doctor: the app-level token (connections:write), no bot scope
     "chat_postMessage": "chat:write",
+    "chat_postEphemeral": "chat:write",  # a command answered past its response_url
     "chat_update": "chat:write",
     "usergroups_users_list": "usergroups:read",
     "users_info": "users:read",

@@ -5,7 +5,7 @@ facts (its file, its WAL, databases of the first releases) at the end."""
 import re
 import sqlite3
 import threading
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,10 +16,12 @@ from bot.adapters.sql.legacy import migrations
 from bot.adapters.sql.repository import SqlRepository
 from bot.demo.samples import sample_draft
 from bot.domain import (
+    AuditEntry,
     Conflict,
     LeftOut,
     NoticeDraft,
     NoticeKind,
+    Pause,
     PlanDraft,
     PlanItem,
     PlanState,
@@ -125,6 +127,24 @@ def test_two_processes_on_one_database_still_have_one_winner(database):
     assert not second.transition(request.id, State.PENDING, State.APPROVED, change, NOW)
 
 
+def test_one_pause_shared_by_every_process_on_the_database_with_its_audit_lines(database):
+    """`/pcc pause` on one replica is what every other reads before its next call; a second pause is
+    refused by the database (the first one's words stay); resume ends it once."""
+    first, second = SqlRepository(database), SqlRepository(database)
+    pause = Pause("UBOB", "IAM rights", NOW)
+    assert second.pause() is None
+    assert first.start_pause(pause, AuditEntry(None, NOW, "UBOB", "paused", None, None, "IAM rights"))
+    assert not second.start_pause(
+        Pause("UCAROL", "", NOW), AuditEntry(None, NOW, "UCAROL", "paused", None, None)
+    )
+    assert second.pause() == pause
+    assert second.end_pause(AuditEntry(None, NOW, "UCAROL", "resumed", None, None))
+    assert not first.end_pause(AuditEntry(None, NOW, "UCAROL", "resumed", None, None))
+    assert first.pause() is None
+    lines = [(e.request_id, e.actor, e.action) for e, about in first.audit_since(NOW) if about is None]
+    assert lines == [(None, "UBOB", "paused"), (None, "UCAROL", "resumed")]
+
+
 def test_the_state_machine_is_enforced_by_the_repository(database):
     repo = SqlRepository(database)
     request = repo.add(new(), card_channel="COPS")
@@ -140,6 +160,22 @@ def test_one_active_request_per_filer_is_a_database_constraint(database):
         repo.add(new(), card_channel="COPS")
     repo.transition(first.id, State.PENDING, State.REJECTED, Change(actor="UBOB", action="rejected"), NOW)
     assert repo.add(new(), card_channel="COPS").id > first.id  # (PostgreSQL may skip ids: refused inserts)
+
+
+def test_a_restore_and_a_copy_of_the_same_number_are_apart(database):
+    """A restore's filer_id is its backup repository's id: repository 1234 does not hold datastore 1234,
+    nor the other way round; two restores of one repository still conflict."""
+    repo = SqlRepository(database)
+    try:
+        restore = replace(new(), route="batchRestore")
+        first = repo.add(restore, card_channel="COPS")
+        copy = repo.add(new(), card_channel="COPS")
+        assert repo.active_for_filer("pcc-192-0-2-15", 1234).id == copy.id
+        assert repo.active_for_filer("pcc-192-0-2-15", 1234, restore=True).id == first.id
+        with pytest.raises(Conflict, match=f"request #{first.id}, pending"):
+            repo.add(restore, card_channel="COPS")
+    finally:
+        repo.close()
 
 
 def test_a_notice_is_queued_once_per_key_and_sent_once(database):

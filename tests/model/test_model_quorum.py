@@ -15,7 +15,6 @@ from hypothesis.stateful import invariant, precondition, rule
 from bot.domain import PccBotError, PlanState, State
 from bot.domain.policy import Match, Policy, Reason, Rule
 from bot.usecases import messages
-from bot.usecases.service import PccService
 from tests.fakes import FakeDirectory
 from tests.model.test_model import ANSWERS, TIME_LIMIT, Lifecycle, ProcessDied
 
@@ -36,20 +35,12 @@ VOTERS = ("UALICE", "UBOB", "UCAROL", "UDAVE", "UERIN", "UMALLORY")  # requester
 
 class QuorumLifecycle(Lifecycle):
     def __init__(self) -> None:
-        self.directory = FakeDirectory({"SONCALL": frozenset({"UCAROL"}), "SSECURITY": frozenset({"UERIN"})})
         super().__init__()
         self.settings = type(self.settings)(**{**vars(self.settings), "approval_policy": QUORUM})
         self.service = self._service()
 
-    def _service(self) -> PccService:
-        return PccService(
-            gateway=self.gateway,
-            repo=self.repo,
-            notifier=self.notifier,
-            directory=self.directory,
-            settings=self.settings,
-            clock=self.clock,
-        )
+    def groups(self) -> FakeDirectory:
+        return FakeDirectory({"SONCALL": frozenset({"UCAROL"}), "SSECURITY": frozenset({"UERIN"})})
 
     def _decide(self, decision: str, request_id: int, user: str) -> None:
         request = self.repo.get(request_id)

@@ -94,6 +94,21 @@ def test_a_requests_state_changes_in_one_place():
     assert moving == []
 
 
+def test_a_plans_state_changes_in_one_place():
+    """`ChatDesk.move_plan` is the one path of a plan's state change, shaped as a request's: the
+    compare-and-set with its audit line, notices (and an approval's requests), then its board and the
+    outbox. Nothing else moves a plan, and the repository has no other way to."""
+    moving = [
+        name
+        for name, text in modules()
+        if re.search(r"repo\.(move_plan|approve_plan)\(", text) and name != "bot.usecases.chat"
+    ]
+    assert moving == []
+    from bot.adapters.sql.repository import SqlRepository
+
+    assert not hasattr(SqlRepository, "approve_plan")
+
+
 def test_no_function_is_over_a_complexity_of_20():
     """Radon's cyclomatic count (it also counts comprehensions, lambdas and boolean operators, which
     ruff's does not), over the code, the tests and the benchmarks."""

@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 
 from bot.adapters.slack import cards, ids, kit, listings
+from bot.adapters.slack.dates import fallbacks
 from bot.domain import MigrationRequest, MigrationSpec, State
 
 
@@ -32,12 +33,13 @@ def request(**changes: Any) -> MigrationRequest:
 
 def test_pending_card_has_confirmed_approve_and_reject():
     text, body = cards.card_message(request())
-    assert "#7" in text and "pending" in text
+    assert "#7" in text and "waiting for approval" in text  # the fallback text in the channel's words
     actions = body[-1]
     assert [e["action_id"] for e in actions["elements"]] == [ids.APPROVE, ids.REJECT]
     assert all(e["value"] == "7" for e in actions["elements"])
     assert "POST /x/linkFilerFromSbg" in actions["elements"][0]["confirm"]["text"]["text"]
-    assert "expires 2026-03-13 09:00 UTC" in body[2]["elements"][0]["text"]
+    progress = body[2]["elements"][0]["text"]  # each time a date token, its UTC text the fallback
+    assert "expires <!date^1773392400^{date_short_pretty} {time}|2026-03-13 09:00 UTC>" in progress
 
 
 def test_decided_cards_have_no_buttons_and_say_who():
@@ -52,7 +54,7 @@ def test_decided_cards_have_no_buttons_and_say_who():
     _, body = cards.card_message(decided)
     assert all(b["type"] != "actions" for b in body)
     status = body[2]["elements"][0]["text"]
-    assert "approved by <@UBOB> at 2026-03-12 09:05 UTC" in status
+    assert "approved by <@UBOB> at 2026-03-12 09:05 UTC" in fallbacks(status)
     assert "OVHcloud task 90001" in status and "running (`doing`) · `████▎░░░░░` 42%" in status
     _, rejected = cards.card_message(
         request(state=State.REJECTED, decided_by="UBOB", decided_at=datetime(2026, 3, 12, tzinfo=UTC))
@@ -105,6 +107,21 @@ def test_audit_csv_quotes_cells_a_spreadsheet_would_run():
     assert header.startswith("\ufeffrequest_id,at_utc,actor,action")  # UTF-8 for every spreadsheet
     assert ",2026-03-12T00:00:00+00:00," in line  # ISO 8601, with its offset
     assert "'=HYPERLINK(1)" in line and "'+cmd" in line and line.endswith(",pending,")  # no plan
+
+
+def test_audit_csv_has_the_pause_and_resume_lines_without_a_request():
+    import csv
+    import io
+
+    from bot.domain import AuditEntry
+    from bot.usecases.exports import COLUMNS, audit_csv
+
+    at = datetime(2026, 3, 12, tzinfo=UTC)
+    paused = AuditEntry(None, at, "UBOB", "paused", None, None, "=IAM rights")
+    rows = list(csv.reader(io.StringIO(audit_csv([(paused, None), (paused, request())]).lstrip("\ufeff"))))
+    assert all(len(row) == len(COLUMNS) for row in rows)
+    assert rows[1][:4] == ["", "2026-03-12T00:00:00+00:00", "UBOB", "paused"] and rows[1][6] == "'=IAM rights"
+    assert set(rows[1][8:]) == {""} and rows[2][0] != ""
 
 
 @pytest.mark.parametrize(

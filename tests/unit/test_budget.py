@@ -2,6 +2,7 @@
 
 import re
 import threading
+import time
 
 import pytest
 
@@ -242,3 +243,49 @@ def test_the_read_cache_keeps_at_most_its_bound_of_values_and_errors():
             cache.get(("nope", n), unknown)
     assert len(cache) == 100
     assert cache.get(("pcc", 499), lambda: "fresh") == "x" * 1000  # the newest are kept
+
+
+def test_a_reader_that_joined_a_load_refused_by_the_budget_loads_again_itself():
+    from bot.domain import BudgetSpent
+
+    cache = ReadCache(ttl_seconds=30, unasked=(BudgetSpent,))
+    started, release = threading.Event(), threading.Event()
+
+    def impatient():  # a first answer that does not wait for the budget
+        started.set()
+        release.wait(5)
+        raise BudgetSpent("GET /filer/1", None)
+
+    refused: list[BaseException] = []
+
+    def first() -> None:
+        try:
+            cache.get("k", impatient)
+        except BudgetSpent as error:
+            refused.append(error)
+
+    leader = threading.Thread(target=first)
+    leader.start()
+    started.wait(5)
+    joined: list[str] = []
+    patient = threading.Thread(target=lambda: joined.append(cache.get("k", lambda: "read")))
+    patient.start()
+    time.sleep(0.05)  # the patient reader has joined the impatient load
+    release.set()
+    leader.join(5)
+    patient.join(5)
+    assert joined == ["read"] and len(refused) == 1
+
+
+def test_mutating_calls_leave_reads_a_quarter_of_the_window_and_reads_in_it_may_use_the_reserve():
+    t = FakeTime()
+    window = SlidingWindow(60, t.clock, t.sleep, reserve=6)
+    posted = 0
+    while window.try_acquire(mutating=True):
+        posted += 1
+    assert posted == 45  # a dispatch fills three quarters of the minute
+    reads = 0
+    while window.try_acquire(who="UDAVE"):
+        reads += 1
+    assert reads == 15  # the reads' quarter, though 9 of its places are past the reads' 54
+    assert not window.try_acquire(mutating=True)

@@ -9,15 +9,9 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from bot.adapters.slack.grammar import (
-    parse,
-    parse_channel,
-    parse_doubt_value,
-    parse_request_id,
-    parse_trigger,
-    parse_user,
-)
-from bot.adapters.slack.listings import help_text
+from bot.adapters.slack.answers import help_text
+from bot.adapters.slack.button_values import parse_doubt_value, parse_request_id
+from bot.adapters.slack.grammar import parse, parse_channel, parse_trigger, parse_user
 from bot.domain import UsageError
 from bot.support.i18n import LOCALES, catalogue_path
 
@@ -25,7 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER = re.compile(r"\{(\w*)\}")
 #: Words that carry nearly every English sentence and are not French words ("or" is, rarely: write
 #: "ou"). What may stay English in French output is taken out first: code spans (commands, usages),
-#: `<…>` markup and quoted values (OVHcloud's names and error texts, a person's input).
+#: `<…>` markup and quoted values (OVHcloud's names and error texts, a person's input), emoji codes and
+#: setting names.
 ENGLISH = frozenset(
     re.findall(
         r"\w+",
@@ -34,7 +29,11 @@ ENGLISH = frozenset(
         "their they we our only than then also if so",
     )
 )
-KEPT_AS_IS = re.compile(r"`[^`]*`|<[^>]*>|'[^']*'|\"[^\"]*\"|\{\w*\}|https?://\S+")
+KEPT_AS_IS = re.compile(
+    r"`[^`]*`|<[^>]*>|'[^']*'|\"[^\"]*\"|\{\w*\}|https?://\S+"
+    r"|:[a-z0-9_+-]+:"  # Slack's emoji codes (:ballot_box_with_check:)
+    r"|\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b"  # setting names (PCC_READ_ONLY)
+)
 
 
 @cache  # one extraction for the tests that read it (half a second each); they do not change it

@@ -25,7 +25,7 @@ ANY_ZONE = ZonePolicy()
 
 def violations(source=SBG, dest=RBX, src=NONE, dst=NONE, policy=ANY_ZONE):
     found = rule_violations(source=source, source_certs=src, dest=dest, dest_certs=dst, policy=policy)
-    return [text for _, text in found]
+    return [str(text) for _, text in found]  # in English
 
 
 def test_the_state_machine_of_design_md():

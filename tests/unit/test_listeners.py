@@ -101,7 +101,9 @@ def test_the_home_tab_is_published_for_the_person(world):
 def test_form_options_answer_from_memory(world):
     ack = Mock(spec=Ack)
     form.on_form_options(
-        ack=ack, body={"action_id": "src_pcc", "value": "", "view": {}}, context=context(world)
+        ack=ack,
+        body={"action_id": "src_pcc", "value": "", "view": {}, "user": {"id": "UALICE"}},
+        context=context(world),
     )
     values = [option["value"] for option in ack.call_args.kwargs["options"]]
     assert values == ["pcc-plain", "pcc-sbg", "pcc-src"]  # the fake answers at once: loaded inline

@@ -5,6 +5,7 @@ import pytest
 
 from bot.demo.samples import sample_draft, sample_restore
 from bot.domain import OPERATIONS, MigrationRequest, OvhApiError, StartedTask, State
+from bot.support.i18n import shown
 from bot.usecases import messages
 
 ERROR = OvhApiError("HTTP 503 from OVHcloud", ambiguous=True, query_id="EU.ext-1")
@@ -33,6 +34,7 @@ def test_each_outcome_of_a_call_names_it_and_leaves_no_gap(operation):
         "in doubt": messages.in_doubt(request, operation, ERROR),
         "unanswered": messages.in_doubt(request, operation),
     }
+    texts = {outcome: shown(kept, "en") for outcome, kept in texts.items()}  # as the outbox renders it
     for outcome, text in texts.items():
         unfilled = text.replace(request.api_call, "")  # the call's JSON body has braces of its own
         assert "None" not in text and "{" not in unfilled, (outcome, text)

@@ -13,6 +13,7 @@ from bot.adapters.slack.cards import card_message
 from bot.domain import Conflict, MigrationSpec, NotAllowed, OvhApiError, PlanState, State, UsageError
 from bot.domain.policy import Policy
 from bot.domain.policy_file import parse_policy
+from bot.domain.restore import RestoreSpec
 from handlers import actions, reasons
 from tests.unit.test_listeners import context
 from tests.world import World
@@ -53,6 +54,22 @@ def _world() -> World:
     world = World(approval_policy=_policy())
     world.directory.groups.update({"SSECURITY": frozenset({"USEC", "UERIN"}), "SOPS": frozenset({"UOPS"})})
     return world
+
+
+def click(world: World, action_id: str, request_id: int, user: str = "UBOB") -> Mock:
+    """A click on a request's button through the listener; the Slack client it was handed."""
+    client = Mock(spec=WebClient)
+    body = {"user": {"id": user}, "trigger_id": "1.2.y", "response_url": "http://127.0.0.1:1/r"}
+    action = {"action_id": action_id, "value": str(request_id)}
+    actions.on_click(
+        ack=Mock(spec=Ack),
+        body=body,
+        action=action,
+        respond=Mock(spec=Respond),
+        context=context(world),
+        client=client,
+    )
+    return client
 
 
 def test_no_policy_keeps_todays_rule():
@@ -145,6 +162,18 @@ def test_retry_and_remove_copy_follow_their_own_rules():
     assert world.gateway.removals == [900]
 
 
+def test_a_batch_restore_follows_the_restore_rule_and_a_copy_does_not():
+    policy = '[[rule]]\nname = "restores"\nmatch = { operation = ["restore"] }\napprovals = 2\n'
+    world = World(approval_policy=_policy(policy))
+    decide = world.service.decisions
+    spec = RestoreSpec("pcc-dst", 20, "veeam-01")
+    restore = world.service.restores.request_restore(spec, requester="UALICE", channel="COPS")
+    assert decide.approve(restore.id, "UBOB").state == State.PENDING and world.gateway.restores == []
+    assert decide.approve(restore.id, "UCAROL").state == State.REPLICATING
+    assert len(world.gateway.restores) == 1
+    assert decide.approve(world.file().id, "UBOB").state == State.REPLICATING  # a copy: one approval
+
+
 def test_a_plan_holding_an_hds_datastore_needs_the_hds_rule():
     world = _world()
     plan = world.service.plans.file_plan("pcc-src", 10, "pcc-dst", 20, (), "UALICE", "COPS")
@@ -201,12 +230,7 @@ def test_the_requester_is_told_by_direct_message_of_each_decision_once():
 def test_a_click_whose_rule_asks_a_reason_opens_a_modal_whose_submission_decides():
     world = _world()
     request = world.file()
-    ack, respond, client = Mock(spec=Ack), Mock(spec=Respond), Mock(spec=WebClient)
-    body = {"user": {"id": "UBOB"}, "trigger_id": "1.2.y", "response_url": "http://127.0.0.1:1/r"}
-    action = {"action_id": ids.REJECT, "value": str(request.id)}
-    actions.on_click(
-        ack=ack, body=body, action=action, respond=respond, context=context(world), client=client
-    )
+    client = click(world, ids.REJECT, request.id)
     assert world.repo.get(request.id).state == State.PENDING  # nothing decided yet
     view = client.views_open.call_args.kwargs["view"]
     (field,) = [b for b in view["blocks"] if b["type"] == "input"]
@@ -222,17 +246,7 @@ def test_a_click_whose_rule_asks_a_reason_opens_a_modal_whose_submission_decides
 def test_no_policy_no_modal():
     world = World()
     request = world.file()
-    client = Mock(spec=WebClient)
-    body = {"user": {"id": "UBOB"}, "trigger_id": "1.2.y"}
-    action = {"action_id": ids.APPROVE, "value": str(request.id)}
-    actions.on_click(
-        ack=Mock(spec=Ack),
-        body=body,
-        action=action,
-        respond=Mock(spec=Respond),
-        context=context(world),
-        client=client,
-    )
+    client = click(world, ids.APPROVE, request.id)
     client.views_open.assert_not_called()
     assert world.repo.get(request.id).state == State.REPLICATING
 
@@ -296,17 +310,7 @@ def test_remove_copy_under_a_policy_asks_the_name_typed_again_in_a_modal():
     for _ in range(2):
         world.clock.advance(seconds=60)
         world.service.poll_once()
-    client = Mock(spec=WebClient)
-    body = {"user": {"id": "UBOB"}, "trigger_id": "1.2.y"}
-    action = {"action_id": ids.REMOVE_COPY, "value": str(request.id)}
-    actions.on_click(
-        ack=Mock(spec=Ack),
-        body=body,
-        action=action,
-        respond=Mock(spec=Respond),
-        context=context(world),
-        client=client,
-    )
+    client = click(world, ids.REMOVE_COPY, request.id)
     view = client.views_open.call_args.kwargs["view"]
     assert "Type restore-000100 to confirm" in str(view) and world.gateway.removals == []
     for typed, said, removed in (("restore-000101", "errors", []), ("restore-000100", None, [900])):

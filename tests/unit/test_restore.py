@@ -1,6 +1,8 @@
 """The Veeam batch restore through the use cases, on fakes: rules up front, four eyes, one call with
 the repository's name, the task followed to its end, the notices in the thread and the incident room."""
 
+from dataclasses import replace
+
 import pytest
 
 from bot.adapters.slack import cards, ids
@@ -166,3 +168,13 @@ def test_lists_and_boards_say_a_restore_is_restoring(world):
     running = world.service.decisions.approve(restore(world).id, "UBOB")
     assert "restoring" in str(listings.list_message([running]))
     assert "restoring" in cards.request_line(running) and "replicating" not in cards.request_line(running)
+
+
+def test_a_repository_whose_id_is_a_datastores_id_blocks_neither(world):
+    """Repository 100 of pcc-src and datastore 100 of pcc-src: restoring one does not hold the other."""
+    repository = world.gateway.repositories["pcc-src"][0]
+    world.gateway.repositories["pcc-src"] = [replace(repository, repository_id=100)]
+    restored = restore(world, RestoreSpec("pcc-dst", 20, repository.name, repository_service="pcc-src"))
+    copied = world.file()  # datastore 100 of pcc-src (tests/world.py SPEC)
+    assert (restored.spec.filer_id, copied.spec.filer_id) == (100, 100)
+    assert {restored.state, copied.state} == {State.PENDING}

@@ -135,7 +135,7 @@ def test_a_second_request_for_a_filer_links_to_the_first_ones_thread(world):
     with pytest.raises(Conflict) as caught:
         world.file(user="UDAVE")
     expected = f"https://slack.com/archives/COPS/p{first.card_ts.replace('.', '')}"
-    assert expected in (caught.value.markup or "") and f"#{first.id}" in str(caught.value)
+    assert expected in str(caught.value.markup or "") and f"#{first.id}" in str(caught.value)
     assert f"/pcc status {first.id}" in str(caught.value)  # the plain text says where to look too
 
 
@@ -168,8 +168,8 @@ def test_the_card_shows_elapsed_time_and_last_check(world):
     from bot.adapters.slack.cards import card_message
 
     status = card_message(card)[1][2]["elements"][0]["text"]
-    assert "running (`doing`) · `████░░░░░░` 40%" in status and "running 1 h 30 min" in status
-    assert "last check 10:30 UTC" in status
+    assert "running (`doing`) · `████░░░░░░` 40%" in status and "running 1 hr 30 min" in status
+    assert "last check <!date^1773311400^{time}|2026-03-12 10:30 UTC>" in status  # the reader's own time
 
 
 def test_an_approval_whose_answer_was_never_recorded_goes_in_doubt_after_the_call_timeout(world):
@@ -256,3 +256,26 @@ def test_a_call_never_sent_returns_the_decision_and_a_plan_resumes_it_later(worl
     world.service.poll_once()  # the next tick resumes it
     assert {r.state for r in world.repo.plan_items(plan.id)} == {State.REPLICATING}
     assert world.repo.get_plan(plan.id).state == PlanState.APPROVED and len(world.gateway.tasks) == 2
+
+
+def test_a_queued_datastore_copied_meanwhile_is_cancelled_before_the_dispatch_sends_it(world):
+    """A datastore of an approved plan that another request copied meanwhile (a row written by an
+    earlier release, say) is cancelled before the dispatch, never copied twice."""
+    from bot.adapters.sql.rows import request_row
+    from bot.adapters.sql.store import insert
+    from bot.domain import BudgetSpent
+
+    plan = world.service.plans.file_plan("pcc-src", 10, "pcc-dst", 20, (), "UALICE", "COPS")
+    world.gateway.post_error = BudgetSpent("POST /linkFilerFromSbg", None)  # the dispatch pauses
+    world.service.plans.approve(plan.id, "UBOB")
+    first, second = world.repo.plan_items(plan.id)
+    row = {**request_row(first), "state": State.DONE.value, "plan_id": None}
+    with world.repo._store.write() as conn:
+        insert(conn, "requests", {k: v for k, v in row.items() if k != "id"})
+    world.gateway.post_error = None
+    world.gateway.posts.clear()
+    world.service.poll_once()  # the next tick resumes the dispatch
+    assert [s.filer_id for s in world.gateway.posts] == [second.spec.filer_id]
+    left = world.repo.get(first.id)
+    assert left.state == State.CANCELLED
+    assert [e.action for e in world.repo.history(first.id)][-1] == "left out"

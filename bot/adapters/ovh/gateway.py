@@ -23,7 +23,7 @@ from bot.adapters.ovh.client import (
 )
 from bot.adapters.ovh.description import RouteDirectory
 from bot.adapters.ovh.routes import Route
-from bot.adapters.ovh.transport import OvhTransport
+from bot.adapters.ovh.transport import OvhTransport, not_found
 from bot.domain import (
     Certifications,
     CopyStatus,
@@ -39,6 +39,7 @@ from bot.domain import (
     StartedTask,
     Task,
 )
+from bot.support.i18n import _
 
 __all__ = ["MIGRATION_ROUTES", "OvhCredentials", "OvhGateway", "make_client"]
 
@@ -71,15 +72,20 @@ class OvhGateway(BackupCalls):
 
     # ------------------------------------------------------------ inventory
 
-    def get_pcc(self, service: str) -> Pcc:
+    def get_pcc(self, service: str, *, fresh: bool = False) -> Pcc:
+        """The PCC; ``fresh``: read now, not from the inventory cache (a rule checked before a POST)."""
         body = self._t.named(
-            routes.PCC.path(serviceName=service), f"reading PCC {service}", f"PCC {service} not found"
+            routes.PCC.path(serviceName=service),
+            f"reading PCC {service}",
+            _("PCC {service} not found", service=service),
+            fresh=fresh,
         )
         return to_pcc(body, service)
 
-    def _option_state(self, service: str, route: Route, name: str) -> str:
+    def _option_state(self, service: str, route: Route, name: str, fresh: bool = False) -> str:
+        read = self._t.fresh if fresh else self._t.cached
         try:
-            body = self._t.cached(route.path(serviceName=service), f"reading {name} of {service}")
+            body = read(route.path(serviceName=service), f"reading {name} of {service}")
         except OvhNotFound:
             return "disabled"  # never subscribed: answered 404 on some accounts, "disabled" on others
         state = body.get("state") if isinstance(body, dict) else None
@@ -108,12 +114,13 @@ class OvhGateway(BackupCalls):
                 ),
             )
         except OvhNotFound as error:
-            raise NotFound(f"PCC {service} not found (OVH query id {error.query_id})") from error
+            raise not_found(_("PCC {service} not found", service=service), error.query_id) from error
         return [to_datacenter(body, int(body.get("datacenterId", 0))) for body in bodies]
 
-    def get_certifications(self, service: str) -> Certifications:
+    def get_certifications(self, service: str, *, fresh: bool = False) -> Certifications:
+        """HDS and PCI-DSS; ``fresh``: read now, not from the inventory cache."""
         hds, pcidss = self._t.map(
-            lambda option: self._option_state(service, *option),
+            lambda option: self._option_state(service, *option, fresh=fresh),
             [(routes.HDS, "HDS"), (routes.PCIDSS, "PCI-DSS")],
         )
         return Certifications(hds=hds, pcidss=pcidss)
@@ -122,7 +129,7 @@ class OvhGateway(BackupCalls):
         body = self._t.named(
             routes.DATACENTER.path(serviceName=service, datacenterId=datacenter_id),
             f"reading datacenter {datacenter_id} of {service}",
-            f"datacenter {datacenter_id} not found in PCC {service}",
+            _("datacenter {dc} not found in PCC {service}", dc=datacenter_id, service=service),
         )
         return to_datacenter(body, datacenter_id)
 
@@ -138,10 +145,13 @@ class OvhGateway(BackupCalls):
                     self._t.cached(global_path, f"reading global filer {filer_id}"), filer_id, is_global=True
                 )
             except OvhNotFound:
-                raise NotFound(
-                    f"filer {filer_id} not found in datacenter {datacenter_id} of PCC {service} "
-                    f"(OVH query id {error.query_id})"
-                ) from error
+                missing = _(
+                    "filer {filer} not found in datacenter {dc} of PCC {service}",
+                    filer=filer_id,
+                    dc=datacenter_id,
+                    service=service,
+                )
+                raise not_found(missing, error.query_id) from error
 
     def _datacenter_filers(
         self, service: str, datacenter_id: int, fresh: bool = False, now_only: bool = False
@@ -164,6 +174,12 @@ class OvhGateway(BackupCalls):
         key = ("filers", service, datacenter_id)
         bodies, unread = load() if fresh or now_only else self._t.cache.get(key, load)
         return [to_filer(body, int(body.get("filerId", 0))) for body in bodies], unread
+
+    def datacenter_filers(self, service: str, datacenter_id: int) -> list[Filer]:
+        """The datacenter's own datastores (a plan's whole datacenter): one listing, and the datacenter
+        named as unknown when it is."""
+        self.get_datacenter(service, datacenter_id)
+        return self._datacenter_filers(service, datacenter_id)[0]
 
     def global_filers(self, service: str) -> list[Filer]:
         """The PCC's global datastores (mounted on every datacenter)."""
@@ -254,10 +270,10 @@ class OvhGateway(BackupCalls):
             state=str(newest.get("status") or "unknown"),
         )
 
-    def find_filer(self, service: str, datacenter_id: int, name: str) -> Filer | None:
-        """The datastore called ``name`` in the datacenter, read now (not from the cache)."""
+    def filers_now(self, service: str, datacenter_id: int) -> list[Filer]:
+        """The datacenter's datastores, read now (not from the cache)."""
         filers, _ = self._datacenter_filers(service, datacenter_id, fresh=True)
-        return next((f for f in filers if f.name == name), None)
+        return filers
 
     def filer_exists(self, service: str, datacenter_id: int, filer_id: int) -> bool:
         """Whether the datastore is still there, read now."""

@@ -20,6 +20,7 @@ from bot.adapters.ovh.routes import Route
 from bot.domain import BudgetSpent, NotFound, OvhApiError, OvhNotFound
 from bot.support import logs, waits
 from bot.support.cache import ReadCache
+from bot.support.i18n import Text, _
 from bot.support.metrics import Metrics, route_of
 from bot.support.pools import Pool
 from bot.support.window import RateLimited, SlidingWindow
@@ -69,7 +70,10 @@ class OvhTransport:
         self.limiter = limiter or SlidingWindow(per_minute=60)
         # Inventory facts are shared by commands, forms and plans for a while; a 404 for 30 s.
         self.cache = cache or ReadCache(
-            ttl_seconds=inventory_ttl_seconds, remember=(OvhNotFound,), error_ttl_seconds=30
+            ttl_seconds=inventory_ttl_seconds,
+            remember=(OvhNotFound,),
+            error_ttl_seconds=30,
+            unasked=(BudgetSpent,),  # an impatient reader's refusal is not a patient one's
         )
         self._max_wait = max_wait_seconds
         #: A mutating call not sent by then is not sent at all: it must go out well within the time
@@ -101,7 +105,14 @@ class OvhTransport:
         try:
             if wait < 0:
                 raise RateLimited(self.limiter.wait_time())
-            self.limiter.acquire(wait, mutating=mutating, who=logs.current_user(), on_wait=waits.current())
+            self.limiter.acquire(
+                wait,
+                mutating=mutating,
+                who=logs.current_user(),
+                on_wait=waits.current(),
+                needed=waits.calls_left(),
+            )
+            waits.counted()
         except RateLimited as error:
             self._metrics.ovh_throttled.labels(method, route).inc()
             retry_at = None if error.seconds is None else datetime.now(UTC) + timedelta(seconds=error.seconds)
@@ -166,12 +177,13 @@ class OvhTransport:
         """An inventory read: cached briefly, and shared by identical concurrent callers."""
         return self.cache.get(path, lambda: self.fresh(path, what))
 
-    def named(self, path: str, what: str, missing: str) -> Any:
-        """A GET whose 404 becomes NotFound(``missing``), with the query id for OVHcloud support."""
+    def named(self, path: str, what: str, missing: Text, *, fresh: bool = False) -> Any:
+        """A GET whose 404 becomes NotFound(``missing``, in its reader's language), with the query id
+        for OVHcloud support; ``fresh``: read now, not from the cache."""
         try:
-            return self.cached(path, what)
+            return self.fresh(path, what) if fresh else self.cached(path, what)
         except OvhNotFound as error:
-            raise NotFound(f"{missing} (OVH query id {error.query_id})") from error
+            raise not_found(missing, error.query_id) from error
 
     def objects(
         self, lister: Route, item: Callable[[int], Any], what: str, *, fresh: bool = False, **params: Any
@@ -277,3 +289,9 @@ def _path_params(route: Route) -> set[str]:
 def _int_header(headers: Any, name: str, default: int) -> int:
     value = str(headers.get(name) or "")
     return int(value) if value.isdigit() else default
+
+
+def not_found(missing: Text, query_id: str | None) -> NotFound:
+    """What OVHcloud answered 404 for, with the query id for OVHcloud support."""
+    said = _("{missing} (OVH query id {query})", missing=missing, query=str(query_id))
+    return NotFound(str(said), text=said)

@@ -4,24 +4,14 @@ where Slack cannot render it: notifications, old clients, the console, exports).
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
+from bot.support.datetoken import MOMENT, date_token, utc_text
 from bot.support.i18n import _, duration
 
-#: How Slack shows a moment: "today 15:40", "Feb 18, 2027 06:39" (the reader's language and clock).
-MOMENT = "{date_short_pretty} {time}"
+__all__ = ["MOMENT", "date_token", "expected_end", "fallbacks", "utc_text"]
+
 _TOKEN = re.compile(r"<!date\^[0-9]+\^[^|>]*\|([^|>]*)>")
-
-
-def utc_text(moment: datetime) -> str:
-    """The fallback: the moment in UTC, ISO-like (``2027-02-18 06:39 UTC``)."""
-    return f"{_utc(moment):%Y-%m-%d %H:%M} UTC"
-
-
-def date_token(moment: datetime, shown: str = MOMENT) -> str:
-    """``<!date^unix^{date_short_pretty} {time}|2027-02-18 06:39 UTC>``: for mrkdwn text (Slack renders no
-    token in plain_text: buttons, headers, modal titles use ``utc_text``)."""
-    return f"<!date^{int(_utc(moment).timestamp())}^{shown}|{utc_text(moment)}>"
 
 
 def expected_end(end: datetime, left: timedelta, locale: str) -> str:
@@ -33,8 +23,3 @@ def expected_end(end: datetime, left: timedelta, locale: str) -> str:
 def fallbacks(text: str) -> str:
     """``text`` with each date token replaced by its fallback: what the console shows."""
     return _TOKEN.sub(lambda m: m.group(1), text)
-
-
-def _utc(moment: datetime) -> datetime:
-    """The project's moments are aware (UTC); a naive one is taken as UTC."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -5,14 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from bot.adapters.slack import refusals
+from bot.adapters.slack.switches import PauseBot, ResumeBot
 from bot.domain import MigrationSpec, UsageError
 from bot.domain.restore import RestoreSpec
 from bot.support.i18n import Text, _
-
-T = TypeVar("T")
 
 MAX_TEXT = 500
 # OVHcloud service names: pcc-192-0-2-15, or older style names with dots.
@@ -81,6 +80,13 @@ class Cancel(AboutRequest):
 
 
 @dataclass(frozen=True)
+class WithdrawPlan:
+    """`/pcc cancel plan N`: the requester (or an approver) withdraws a pending plan."""
+
+    plan_id: int
+
+
+@dataclass(frozen=True)
 class Audit:
     """`/pcc audit [days]`: the decisions of the last days, as a file."""
 
@@ -122,11 +128,14 @@ Command = (
     | ListRequests
     | Status
     | Cancel
+    | WithdrawPlan
     | Audit
     | ShowPolicy
     | ListRepositories
     | Restore
     | OpenRestoreForm
+    | PauseBot
+    | ResumeBot
 )
 #: The subcommands that open a form when given no argument.
 FORMS: dict[str, type[OpenMigrateForm | OpenRestoreForm]] = {
@@ -144,8 +153,10 @@ USAGE = {
     "plan": "plan <sourceService> <sourceDatacenterId> <destService> <destDatacenterId> [<filerId> …]",
     "list": "list",
     "status": "status <requestId>",
-    "cancel": "cancel <requestId>",
+    "cancel": "cancel [plan] <id>",
     "audit": "audit [days]",
+    "pause": "pause [reason]",
+    "resume": "resume",
     "policy": "policy [requestId]",
     "repositories": "repositories <service>",
     "restore": "restore <service> <datacenterId> [<repositoryService>/]<repositoryName> [<backupJobName>]",
@@ -225,13 +236,25 @@ _SUBCOMMANDS: dict[str, tuple[int, int, Callable[[list[str]], Command]]] = {
     "plan": (4, 4 + PLAN_MAX_LISTED, lambda args: _plan(args)),
     "list": (0, 0, lambda args: ListRequests()),
     "status": (1, 1, lambda args: Status(_request_id("status", args[0]))),
-    "cancel": (1, 1, lambda args: Cancel(_request_id("cancel", args[0]))),
+    "cancel": (1, 2, lambda args: _cancel(args)),
     "audit": (0, 1, lambda args: _audit(args)),
+    "pause": (0, 100, lambda args: PauseBot(" ".join(args))),
+    "resume": (0, 0, lambda args: ResumeBot()),
     "policy": (0, 1, lambda args: ShowPolicy(_request_id("policy", args[0]) if args else None)),
     "repositories": (1, 1, lambda args: ListRepositories(_service("repositories", "service", args[0]))),
     "restore": (3, 4, lambda args: Restore(_restore(args))),
     "help": (0, 0, lambda args: Help()),
 }
+
+
+def _cancel(args: list[str]) -> Cancel | WithdrawPlan:
+    """`cancel <requestId>`, or `cancel plan <planId>`."""
+    match args:
+        case [request]:
+            return Cancel(_request_id("cancel", request))
+        case [word, plan] if word.lower() == "plan":
+            return WithdrawPlan(_number("cancel", "planId", plan.lstrip("#")))
+    raise _usage("cancel", _("two words are `plan` and a plan's number"))
 
 
 def _audit(args: list[str]) -> Audit:
@@ -314,27 +337,3 @@ def parse_user(body: dict[str, Any]) -> str:
 
 def parse_channel(body: dict[str, Any]) -> str:
     return _slack_id(body, "channel_id", "channel", _("channel"))
-
-
-def parse_doubt_value(value: object) -> tuple[int, str, int | None]:
-    """(request id, episode, task id or None) carried by the buttons that settle a call in doubt:
-    "requestId:episode" (Close: not started) or "requestId:episode:taskId" (Adopt task N)."""
-    request, episode, *task = [*str(value or "").split(":"), ""]
-    task = [t for t in task if t]
-    if not _ID.fullmatch(request) or not episode.isdigit() or len(task) > 1:
-        raise refusals.refused(
-            _(
-                "this button does not carry a request id and the call it is about (a button of an older "
-                "version?): use the request's card, or `/pcc cancel <requestId>` to close a call in doubt"
-            )
-        )
-    if task and not _ID.fullmatch(task[0]):
-        raise refusals.refused(_("this button does not carry a valid task id"))
-    return int(request), episode, int(task[0]) if task else None
-
-
-def parse_request_id(value: object) -> int:
-    """The request id carried by a button's value."""
-    if not isinstance(value, str) or not _ID.fullmatch(value):
-        raise refusals.refused(_("this button does not carry a valid request id"))
-    return int(value)

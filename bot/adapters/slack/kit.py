@@ -6,6 +6,9 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.adapters.slack.dates import date_token
+from bot.support import i18n
+
 Block = dict[str, Any]
 Message = tuple[str, list[Block]]
 
@@ -18,7 +21,9 @@ MAX_MESSAGE_TEXT = 12_000
 
 
 def when(moment: datetime | None) -> str:
-    return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else "-"
+    """A moment on a card, a board or a notice: Slack's date token (each reader's own time zone and
+    language), its UTC text the fallback; "-" for none."""
+    return date_token(moment) if moment else "-"
 
 
 def clip(text: str) -> str:
@@ -54,6 +59,7 @@ def button(
     *,
     confirm: tuple[str, str] | None = None,
     style: str | None = None,
+    back: str = "Back",
 ) -> Block:
     """The one button builder: its value carries the ids the listener re-reads; ``confirm`` is the
     dialog's (title, text), Slack capping the text at 300 characters."""
@@ -70,7 +76,7 @@ def button(
             "title": {"type": "plain_text", "text": confirm[0][:100]},
             "text": {**mrkdwn(confirm[1][:300])},
             "confirm": {"type": "plain_text", "text": label[:30]},
-            "deny": {"type": "plain_text", "text": "Back"},
+            "deny": {"type": "plain_text", "text": back[:30]},
         }
     return element
 
@@ -93,9 +99,9 @@ def packed(lines: list[str]) -> list[Block]:
     return sections
 
 
-def duration(span: timedelta) -> str:
-    minutes = max(0, int(span.total_seconds() // 60))
-    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+def duration(span: timedelta, locale: str = i18n.DEFAULT_LOCALE) -> str:
+    """Hours and minutes in the locale's short units (``1 hr 20 min`` / ``1 h 20 min``)."""
+    return i18n.duration(span, locale)
 
 
 def size_of(value: str) -> str:

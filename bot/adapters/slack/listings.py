@@ -1,12 +1,11 @@
-"""Lists: the help, a PCC's datastores (paged, never cut silently), recent requests, the App Home."""
+"""Lists: a PCC's datastores (paged, never cut silently), recent requests, the App Home."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from bot.adapters.slack.cards import label_of, progress_of, request_line
-from bot.adapters.slack.grammar import USAGE
+from bot.adapters.slack.cards import request_line
 from bot.adapters.slack.kit import (
     Block,
     Message,
@@ -25,209 +24,181 @@ from bot.support.i18n import DEFAULT_LOCALE, _
 from bot.support.mrkdwn import esc
 from bot.support.version import version
 
-HELP_LINES = (
-    (
-        "filers",
-        _("list the datastores of a PCC (or of one datacenter); `csv` sends the whole list as a file"),
-        "/pcc filers pcc-192-0-2-15 1337",
-    ),
-    (
-        "migrate",
-        _("ask for a copy (no argument: a form); an approver clicks Approve"),
-        "/pcc migrate pcc-192-0-2-15 1337 1234 pcc-192-0-2-50 1515",
-    ),
-    (
-        "plan",
-        _(
-            "copy a whole datacenter (or the datastores listed) under one decision: one card, one Approve "
-            "plan, then one POST per datastore; its card is the board"
-        ),
-        "/pcc plan pcc-192-0-2-15 1337 pcc-192-0-2-50 1515",
-    ),
-    ("list", _("recent requests and their state"), "/pcc list"),
-    ("status", _("one request with its history"), "/pcc status 3"),
-    (
-        "cancel",
-        _(
-            "withdraw a request before it is approved (requester or approver), or close a call in doubt "
-            "as not started once you checked at OVHcloud that nothing started (approver)"
-        ),
-        "/pcc cancel 3",
-    ),
-    (
-        "audit",
-        _("approvers: the audit trail of the last days (default 30) as a CSV, sent to you privately"),
-        "/pcc audit 7",
-    ),
-    (
-        "policy",
-        _("the approval rules in force (PCC_POLICY), and the one a request falls under with its approvals"),
-        "/pcc policy 3",
-    ),
-    (
-        "repositories",
-        _(
-            "the Veeam backup repositories of a PCC: replication zone, sync status, last successful "
-            "replication"
-        ),
-        "/pcc repositories pcc-192-0-2-50",
-    ),
-    (
-        "restore",
-        _(
-            "restore every VM of a backup repository into a datacenter (Veeam batch restore); an approver "
-            "clicks Approve"
-        ),
-        "/pcc restore pcc-192-0-2-50 1515 veeam-rbx-01",
-    ),
-    ("help", _("this text"), "/pcc help"),
-)
-
-
-def help_text(source_zone: str, locale: str = DEFAULT_LOCALE) -> str:
-    """The help, built from the command grammar, in ``locale``; placeholders like <service> escaped for
-    mrkdwn."""
-    title = _(
-        "*pcc-bot*: copy datastores (filers) of a PCC in {zone} to a PCC elsewhere, with approval.",
-        zone=esc(source_zone),
-    )
-    lines = [title.render(locale)]
-    for sub, what, example in HELP_LINES:
-        lines.append(f"• `/pcc {esc(USAGE[sub])}`: {what.render(locale)}")
-        if example != "/pcc help":
-            lines.append("   " + _("e.g. {example}", example=f"`{example}`").render(locale))
-    return "\n".join(lines)
-
-
-def help_message(source_zone: str = "sbg1a", locale: str = DEFAULT_LOCALE) -> Message:
-    return text_message(help_text(source_zone, locale))
-
-
 #: Repositories a `/pcc repositories` answer lists (a section holds 3,000 characters).
 REPOSITORIES_SHOWN = 15
 
 
-def repositories_message(service: str, repositories: list[BackupRepository]) -> Message:
-    """`/pcc repositories`: each repository with what a restore needs of it."""
-    lines = [f"*Veeam backup repositories of {esc(service)}* ({len(repositories)})"]
+def repositories_message(
+    service: str, repositories: list[BackupRepository], locale: str = DEFAULT_LOCALE
+) -> Message:
+    """`/pcc repositories`: each repository with what a restore needs of it, in ``locale``."""
+    said = [
+        _("*Veeam backup repositories of {service}* ({count})", service=esc(service), count=len(repositories))
+    ]
     for r in repositories[:REPOSITORIES_SHOWN]:
-        last = f"{r.last_replication:%Y-%m-%d %H:%M} UTC" if r.last_replication else "never"
-        zone = esc(r.replication_zone) if r.replication_zone else "none"
-        lines.append(
-            f"• `{esc(r.name)}` id {r.repository_id}: replication `{esc(r.replication)}` to {zone}, "
-            f"sync `{esc(r.sync_status)}`, last successful replication {last}"
+        said.append(
+            _(
+                "• {name} id {id}: replication {replication} to {zone}, sync {sync}, last successful "
+                "replication {last}",
+                name=f"`{esc(r.name)}`",
+                id=r.repository_id,
+                replication=f"`{esc(r.replication)}`",
+                zone=esc(r.replication_zone) if r.replication_zone else _("none"),
+                sync=f"`{esc(r.sync_status)}`",
+                last=when(r.last_replication) if r.last_replication else _("never"),
+            )
         )
     if len(repositories) > REPOSITORIES_SHOWN:
-        lines.append(f"…and {len(repositories) - REPOSITORIES_SHOWN} more (Slack's size limit)")
+        said.append(_("…and {count} more (Slack's size limit)", count=len(repositories) - REPOSITORIES_SHOWN))
     if not repositories:
-        lines.append("_No repository: is Veeam Managed Backup enabled on this PCC?_")
-    return text_message("\n".join(lines))
+        said.append(_("_No repository: is Veeam Managed Backup enabled on this PCC?_"))
+    return text_message("\n".join(t.render(locale) for t in said))
 
 
 #: Datastores shown per page of `/pcc filers` (the rest: next page, or the whole list as a CSV file).
 FILERS_PER_PAGE = 100
 
 
-def _filer_line(f: Filer) -> str:
-    vms = "?" if f.vm_total is None else str(f.vm_total)
-    scope = " · global" if f.is_global else ""
-    return (
-        f"• `{esc(f.name)}` id {f.filer_id}: {esc(f.size)}, used {gb(f.space_used_gb)}, "
-        f"free {gb(f.space_free_gb)}, {vms} VM(s), {esc(f.state)}{scope}"
-    )
+def _filer_line(f: Filer, locale: str) -> str:
+    line = _(
+        "• {name} id {id}: {size}, used {used}, free {free}, {vms} VM(s), {state}",
+        name=f"`{esc(f.name)}`",
+        id=f.filer_id,
+        size=esc(f.size),
+        used=gb(f.space_used_gb),
+        free=gb(f.space_free_gb),
+        vms="?" if f.vm_total is None else str(f.vm_total),
+        state=esc(f.state),
+    ).render(locale)
+    return line + (" · " + _("global").render(locale) if f.is_global else "")
 
 
-def filers_message(listing: FilerListing, page: int = 1, command: str = "") -> Message:
-    """One page of a PCC's datastores; when there are more, says how many and how to see them (next
-    page, or the whole list as a file). Never a silent cut."""
+def filers_message(
+    listing: FilerListing, page: int = 1, command: str = "", locale: str = DEFAULT_LOCALE
+) -> Message:
+    """One page of a PCC's datastores, in ``locale``; when there are more, says how many and how to see
+    them (next page, or the whole list as a file). Never a silent cut."""
     pcc = listing.pcc
-    title = (
-        f"*{esc(pcc.service_name)}* ({esc(pcc.zone)}) {esc(pcc.description)}: {listing.count} datastore(s)"
-    )
+    title = f"*{esc(pcc.service_name)}* ({esc(pcc.zone)}) {esc(pcc.description)}: " + _(
+        "{count} datastore(s)", count=listing.count
+    ).render(locale)
     groups = [
         (
-            f"*Datacenter {d.datacenter.datacenter_id}* {esc(d.datacenter.name)} "
-            f"{esc(d.datacenter.commercial_name)}".rstrip(),
+            "*"
+            + _("Datacenter {id}", id=d.datacenter.datacenter_id).render(locale)
+            + f"* {esc(d.datacenter.name)} {esc(d.datacenter.commercial_name)}".rstrip(),
             d.filers,
         )
         for d in listing.datacenters
     ]
     unread = listing.unread
     if listing.global_filers:
-        groups.append(("*Global datastores* (mounted on every datacenter)", listing.global_filers))
+        heading = _("*Global datastores* (mounted on every datacenter)").render(locale)
+        groups.append((heading, listing.global_filers))
     first, last = (page - 1) * FILERS_PER_PAGE, page * FILERS_PER_PAGE
     shown: list[tuple[str, list[str]]] = []
     index = 0
     for heading, filers in groups:
         on_page = [f for i, f in enumerate(filers, start=index) if first <= i < last]
         if on_page or (not filers and page == 1):
-            shown.append((heading, [_filer_line(f) for f in on_page] or ["_no datastore_"]))
+            none = "_" + _("no datastore").render(locale) + "_"
+            shown.append((heading, [_filer_line(f, locale) for f in on_page] or [none]))
         index += len(filers)
     notes: list[Block] = []
     if unread:
-        notes.append(
-            context(
-                f"_{unread} more datastore(s) known by id, still being read within OVHcloud's call budget: "
-                "this message fills in by itself._"
-            )
+        unread_said = _(
+            "{count} more datastore(s) known by id, still being read within OVHcloud's call budget: this "
+            "message fills in by itself.",
+            count=unread,
         )
+        notes.append(context(f"_{unread_said.render(locale)}_"))
+    csv = f"`/pcc {command} csv`"
     if index > FILERS_PER_PAGE or page > 1:
         end = min(last, index)
-        more = f"Datastores {first + 1} to {end} of {index}." if first < index else f"No page {page}."
+        said = [
+            _("Datastores {first} to {end} of {total}.", first=first + 1, end=end, total=index)
+            if first < index
+            else _("No page {page}.", page=page)
+        ]
         if end < index:
-            more += f" Next: `/pcc {command} page {page + 1}`."
-        more += f" The whole list as a CSV file, sent to you: `/pcc {command} csv`."
-        notes.append(context(more))
+            said.append(_("Next: {command}.", command=f"`/pcc {command} page {page + 1}`"))
+        said.append(_("The whole list as a CSV file, sent to you: {command}.", command=csv))
+        notes.append(context(" ".join(t.render(locale) for t in said)))
 
     def not_shown(hidden: int) -> str:
-        return (
-            f"_{hidden} more line(s) of this page not shown: one Slack message holds no more. The whole "
-            f"list as a CSV file, sent to you: `/pcc {command} csv`._"
+        said = _(
+            "{count} more line(s) of this page not shown: one Slack message holds no more. The whole list "
+            "as a CSV file, sent to you: {command}.",
+            count=hidden,
+            command=csv,
         )
+        return f"_{said.render(locale)}_"
 
-    body = shown or [("", ["_nothing on this page_"])]
+    body = shown or [("", ["_" + _("nothing on this page").render(locale) + "_"])]
     return title, fitted([section(title)], body, notes, not_shown)
 
 
-def plan_line(plan: Plan, tally: PlanTally) -> str:
-    counts = f"{tally.copied} copied, {tally.failed} failed, {tally.stopped} cancelled" if tally.total else ""
-    return (
-        f"Plan #{plan.id} {PLAN_LABELS[plan.state]} · datacenter {plan.source_datacenter_id} of "
-        f"{plan.source_service} → {plan.dest_service}/{plan.dest_datacenter_id} · {len(plan.items)} "
-        f"datastore(s){' · ' + counts if counts else ''} · <@{plan.requester}>"
+def plan_line(plan: Plan, tally: PlanTally, locale: str = DEFAULT_LOCALE) -> str:
+    counts = (
+        _(
+            "{copied} copied, {failed} failed, {stopped} cancelled",
+            copied=tally.copied,
+            failed=tally.failed,
+            stopped=tally.stopped,
+        ).render(locale)
+        if tally.total
+        else ""
     )
+    line = _(
+        "Plan #{id} {state} · datacenter {dc} of {source} → {dest}/{dest_dc} · {count} datastore(s)",
+        id=plan.id,
+        state=PLAN_LABELS[plan.state],
+        dc=plan.source_datacenter_id,
+        source=plan.source_service,
+        dest=plan.dest_service,
+        dest_dc=plan.dest_datacenter_id,
+        count=len(plan.items),
+    ).render(locale)
+    return f"{line}{' · ' + counts if counts else ''} · <@{plan.requester}>"
 
 
 def list_message(
-    requests: list[MigrationRequest], total: int | None = None, plans: Sequence[tuple[Plan, PlanTally]] = ()
+    requests: list[MigrationRequest],
+    total: int | None = None,
+    plans: Sequence[tuple[Plan, PlanTally]] = (),
+    locale: str = DEFAULT_LOCALE,
 ) -> Message:
-    plan_lines = [plan_line(*p) for p in plans]
+    plan_lines = [plan_line(*p, locale) for p in plans]
+    recent_plans = "*" + _("Recent plans").render(locale) + "*"
+
+    def more_lines(hidden: int) -> str:
+        said = _(
+            "{count} more line(s) not shown: one Slack message holds no more; `/pcc status <id>` shows any.",
+            count=hidden,
+        )
+        return f"_{said.render(locale)}_"
+
     if not requests:
-        empty = "No requests yet. File one with `/pcc migrate …` (see `/pcc help`)."
-        text = "\n".join(["*Recent plans*", *plan_lines, "", empty]) if plans else empty
-        return text, fitted([], [("*Recent plans*", plan_lines)], [section(empty)], _list_more)
+        empty = _("No requests yet. File one with `/pcc migrate …` (see `/pcc help`).").render(locale)
+        text = "\n".join([recent_plans, *plan_lines, "", empty]) if plans else empty
+        return text, fitted([], [(recent_plans, plan_lines)], [section(empty)], more_lines)
     total = len(requests) if total is None else total
-    lines = [
-        f"#{r.id} {label_of(r)}{progress_of(r)} · `{esc(r.filer_name)}` {r.spec.source_service} → "
-        f"{r.spec.dest_service}/{r.spec.dest_datacenter_id} · <@{r.requester}> · {when(r.created_at)}"
-        for r in requests
-    ]
+    lines = [f"{request_line(r, locale)} · {when(r.created_at)}" for r in requests]
     more = (
-        [f"_The {len(requests)} most recent of {total} requests; `/pcc status <id>` shows any of them._"]
+        [
+            _(
+                "_The {shown} most recent of {total} requests; `/pcc status <id>` shows any of them._",
+                shown=len(requests),
+                total=total,
+            ).render(locale)
+        ]
         if total > len(requests)
         else []
     )
-    groups = [("*Recent plans*", plan_lines), ("*Recent requests*", lines)]
-    text = "\n".join(
-        [*(["*Recent plans*", *plan_lines, ""] if plans else []), "*Recent requests*", *lines, *more]
-    )
-    return text, fitted([], groups, [context(m) for m in more], _list_more)
-
-
-def _list_more(hidden: int) -> str:
-    return (
-        f"_{hidden} more line(s) not shown: one Slack message holds no more; `/pcc status <id>` shows any._"
-    )
+    recent = "*" + _("Recent requests").render(locale) + "*"
+    groups = [(recent_plans, plan_lines), (recent, lines)]
+    text = "\n".join([*([recent_plans, *plan_lines, ""] if plans else []), recent, *lines, *more])
+    return text, fitted([], groups, [context(m) for m in more], more_lines)
 
 
 #: Rows per App Home section; the rest are counted, never silently dropped.
@@ -239,27 +210,36 @@ def home_view(
     to_approve: Sequence[MigrationRequest],
     active: Sequence[MigrationRequest],
     plans: Sequence[tuple[Plan, PlanTally]] = (),
+    locale: str = DEFAULT_LOCALE,
 ) -> dict[str, Any]:
-    """The App Home tab: plans under way, requests waiting for my approval, active migrations, mine."""
+    """The App Home tab, in its reader's ``locale``: plans under way, requests waiting for my approval,
+    active migrations, mine."""
     blocks: list[Block] = [{"type": "header", "text": {"type": "plain_text", "text": "pcc-bot"}}]
     if plans:
-        lines = [plan_line(*p) for p in plans[:HOME_ROWS]]
+        lines = [plan_line(*p, locale) for p in plans[:HOME_ROWS]]
         if len(plans) > HOME_ROWS:
-            lines.append(f"_…and {len(plans) - HOME_ROWS} more: `/pcc list`_")
-        blocks += [{"type": "divider"}, *packed(["*Plans pending or copying*", *lines])]
-    for title, requests, empty in (
-        ("Waiting for your approval", to_approve, "Nothing waits for you."),
-        ("Active migrations", active, "No migration in flight."),
-        ("Your requests", mine, "You have filed no request. Try `/pcc migrate` (see `/pcc help`)."),
+            lines.append(_("_…and {count} more: `/pcc list`_", count=len(plans) - HOME_ROWS).render(locale))
+        title = _("Plans pending or copying").render(locale)
+        blocks += [{"type": "divider"}, *packed([f"*{title}*", *lines])]
+    for title_text, requests, empty_text in (
+        (_("Waiting for your approval"), to_approve, _("Nothing waits for you.")),
+        (_("Active migrations"), active, _("No migration in flight.")),
+        (
+            _("Your requests"),
+            mine,
+            _("You have filed no request. Try `/pcc migrate` (see `/pcc help`)."),
+        ),
     ):
-        lines = [request_line(r) for r in requests[:HOME_ROWS]] or [f"_{empty}_"]
+        lines = [request_line(r, locale) for r in requests[:HOME_ROWS]] or [f"_{empty_text.render(locale)}_"]
         if len(requests) > HOME_ROWS:
-            lines.append(f"_…and {len(requests) - HOME_ROWS} more: `/pcc list`, `/pcc status <id>`_")
-        blocks += [{"type": "divider"}, *packed([f"*{title}*", *lines])]  # never clipped
-    blocks.append(
-        context(
-            "Approve or reject from each request's card in its channel; `/pcc status <id>` shows its history."
-            f" pcc-bot {version()}."
-        )
+            hidden = len(requests) - HOME_ROWS
+            more = _("_…and {count} more: `/pcc list`, `/pcc status <id>`_", count=hidden)
+            lines.append(more.render(locale))
+        blocks += [{"type": "divider"}, *packed([f"*{title_text.render(locale)}*", *lines])]  # never clipped
+    footer = _(
+        "Approve or reject from each request's card in its channel; `/pcc status <id>` shows its history."
+        " pcc-bot {version}.",
+        version=version(),
     )
+    blocks.append(context(footer.render(locale)))
     return {"type": "home", "blocks": blocks}

@@ -14,6 +14,8 @@ from bot.adapters.slack.cards import board_message, card_message, notice_blocks
 from bot.adapters.slack.plan_cards import plan_message
 from bot.domain import MigrationRequest, NoticeNotDelivered, PccBotError
 from bot.support import waits
+from bot.support.cache import ReadCache
+from bot.support.i18n import DEFAULT_LOCALE
 from bot.usecases.ports import Board, MessageRef, Offer, PlanBoard
 
 #: Slack errors that sending the same message again cannot cure: the notice is dead-lettered (an edit
@@ -64,10 +66,12 @@ POSTED_AS_WRITTEN: dict[str, Any] = {**AS_WRITTEN, "unfurl_links": False, "unfur
 
 
 class SlackNotifier:
-    """The Notifier port over chat.postMessage / chat.update."""
+    """The Notifier port over chat.postMessage / chat.update; what a channel sees is written in
+    ``locale`` (PCC_LOCALE)."""
 
-    def __init__(self, client: WebClient) -> None:
+    def __init__(self, client: WebClient, locale: str = DEFAULT_LOCALE) -> None:
         self._client = client
+        self._locale = locale
 
     def _send(self, call: Callable[[], object]) -> MessageRef:
         try:
@@ -78,18 +82,18 @@ class SlackNotifier:
         assert isinstance(data, dict)
         return MessageRef(channel=str(data.get("channel", "")), ts=str(data.get("ts", "")))
 
-    def post_card(self, request: MigrationRequest) -> MessageRef:
-        text, blocks = card_message(request)
+    def post_card(self, request: MigrationRequest, paused: str = "") -> MessageRef:
+        text, blocks = card_message(request, self._locale, paused)
         return self._send(
             lambda: self._client.chat_postMessage(
                 channel=request.channel, text=text, blocks=blocks, **POSTED_AS_WRITTEN
             )
         )
 
-    def update_card(self, request: MigrationRequest) -> None:
+    def update_card(self, request: MigrationRequest, paused: str = "") -> None:
         if request.card_channel is None or request.card_ts is None:
             return
-        text, blocks = card_message(request)
+        text, blocks = card_message(request, self._locale, paused)
         channel, ts = request.card_channel, request.card_ts
         self._send(
             lambda: self._client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks, **AS_WRITTEN)
@@ -109,7 +113,7 @@ class SlackNotifier:
         )
 
     def post_board(self, channel: str, board: Board) -> MessageRef:
-        text, blocks = board_message(board)
+        text, blocks = board_message(board, self._locale)
         return self._send(
             lambda: self._client.chat_postMessage(
                 channel=channel, text=text, blocks=blocks, **POSTED_AS_WRITTEN
@@ -117,7 +121,7 @@ class SlackNotifier:
         )
 
     def post_plan(self, board: PlanBoard) -> MessageRef:
-        text, blocks = plan_message(board)
+        text, blocks = plan_message(board, self._locale)
         channel = board.plan.channel
         return self._send(
             lambda: self._client.chat_postMessage(
@@ -130,13 +134,13 @@ class SlackNotifier:
         if plan.card_channel is None or plan.card_ts is None:
             return
         channel, ts = plan.card_channel, plan.card_ts
-        text, blocks = plan_message(board)
+        text, blocks = plan_message(board, self._locale)
         self._send(
             lambda: self._client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks, **AS_WRITTEN)
         )
 
     def update_board(self, ref: MessageRef, board: Board) -> None:
-        text, blocks = board_message(board)
+        text, blocks = board_message(board, self._locale)
         self._send(
             lambda: self._client.chat_update(
                 channel=ref.channel, ts=ref.ts, text=text, blocks=blocks, **AS_WRITTEN
@@ -146,7 +150,7 @@ class SlackNotifier:
     def post_text(
         self, channel: str, text: str, thread_ts: str | None = None, offer: Offer | None = None
     ) -> MessageRef:
-        blocks = notice_blocks(text, *offer) if offer else None
+        blocks = notice_blocks(text, *offer, self._locale) if offer else None
         return self._send(
             lambda: self._client.chat_postMessage(
                 channel=channel, text=text, blocks=blocks, thread_ts=thread_ts, **POSTED_AS_WRITTEN
@@ -155,17 +159,28 @@ class SlackNotifier:
 
 
 class SlackDirectory:
-    """The Directory port over usergroups.users.list, cached briefly (Slack tier 2) for what is only
-    shown; decisions read it fresh, so that someone removed from the group no longer decides."""
+    """The Directory port over usergroups.users.list, cached a minute (Slack tier 2) for what is only
+    shown; decisions read it fresh (``fresh``), so that someone removed from the group no longer
+    decides: decisions asking at the same moment share one read, and a 429 is retried as Retry-After
+    asks, a few times and for a bounded wait."""
+
+    ATTEMPTS = 3
+    MAX_WAIT = 10.0
 
     def __init__(
-        self, client: WebClient, ttl_seconds: float = 60.0, monotonic: Callable[[], float] = time.monotonic
+        self,
+        client: WebClient,
+        ttl_seconds: float = 60.0,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._client = client
         self._ttl = ttl_seconds
         self._monotonic = monotonic
+        self._sleep = sleep
         self._cache: dict[str, tuple[float, frozenset[str]]] = {}
         self._lock = threading.Lock()
+        self._reading = ReadCache(ttl_seconds=0.0)  # nothing kept: reads in flight shared
 
     def group_members(self, group_id: str, *, fresh: bool = False) -> frozenset[str]:
         now = self._monotonic()
@@ -173,11 +188,25 @@ class SlackDirectory:
             cached = self._cache.get(group_id)
             if cached and now - cached[0] < self._ttl and not fresh:
                 return cached[1]
-        try:
-            response = self._client.usergroups_users_list(usergroup=group_id)
-        except (SlackClientError, OSError) as error:
-            raise PccBotError(f"could not read the members of user group {group_id}: {error}") from error
+        response = self._reading.get(group_id, lambda: self._read(group_id))
         members = frozenset(str(u) for u in response.get("users") or [])
         with self._lock:
             self._cache[group_id] = (now, members)
         return members
+
+    def _read(self, group_id: str) -> Any:
+        for attempt in range(1, self.ATTEMPTS + 1):
+            try:
+                return self._client.usergroups_users_list(usergroup=group_id)
+            except SlackApiError as error:
+                if error.response.status_code != 429 or attempt == self.ATTEMPTS:
+                    raise self._unread(group_id, error) from error
+                wait = waits.retry_after(error.response.headers.get("Retry-After"), 1.0) or 0.0
+                self._sleep(min(wait, self.MAX_WAIT))
+            except (SlackClientError, OSError) as error:
+                raise self._unread(group_id, error) from error
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _unread(group_id: str, error: Exception) -> PccBotError:
+        return PccBotError(f"could not read the members of user group {group_id}: {error}")

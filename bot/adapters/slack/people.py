@@ -39,6 +39,13 @@ class SlackPeople:
         self._cache: dict[str, tuple[float, str]] = {}
         self._lock = threading.Lock()
 
+    def known(self, user: str | None) -> str:
+        """The person's locale as cached, else the fallback: never a call to Slack (for an answer Slack
+        wants within 3 s; the command that opened the form has read it)."""
+        with self._lock:
+            cached = self._cache.get(user or "")
+        return cached[1] if cached else self._fallback
+
     def locale(self, user: str | None) -> str:
         if not user:
             return self._fallback

@@ -4,7 +4,7 @@ datastore stands (what needs a person first), an overall bar, and its buttons. P
 from __future__ import annotations
 
 from bot.adapters.slack import ids
-from bot.adapters.slack.cards import STATE_LABELS, confirm_of, progress_of
+from bot.adapters.slack.cards import STATE_LABELS, confirm_of, progress_of, state_label, state_words
 from bot.adapters.slack.kit import (
     Block,
     Message,
@@ -17,21 +17,40 @@ from bot.adapters.slack.kit import (
     section,
     when,
 )
-from bot.domain import COPIED_STATES, IN_DOUBT_STATES, MigrationRequest, Plan, PlanState, PlanTally, State
+from bot.domain import (
+    COPIED_STATES,
+    COPY_FILER_CONSENT,
+    IN_DOUBT_STATES,
+    MigrationRequest,
+    Plan,
+    PlanState,
+    PlanTally,
+    State,
+)
+from bot.support.i18n import DEFAULT_LOCALE, Text, _
 from bot.support.mrkdwn import esc
 from bot.usecases.ports import PlanBoard
 
 #: Retry buttons a board offers at once (one block each; Slack allows 50 blocks a message).
 MAX_RETRIES_SHOWN = 10
 
-PLAN_LABELS = {
-    PlanState.PENDING: ":hourglass_flowing_sand: waiting for approval",
-    PlanState.APPROVED: ":arrows_counterclockwise: approved: copying",
-    PlanState.ENDED: ":checkered_flag: ended",
-    PlanState.REJECTED: ":no_entry: rejected",
-    PlanState.CANCELLED: ":heavy_multiplication_x: cancelled",
-    PlanState.EXPIRED: ":zzz: expired",
+_PLAN_LABELS: dict[PlanState, tuple[str, Text]] = {
+    PlanState.PENDING: (":hourglass_flowing_sand:", _("waiting for approval")),
+    PlanState.APPROVED: (":arrows_counterclockwise:", _("approved: copying")),
+    PlanState.ENDED: (":checkered_flag:", _("ended")),
+    PlanState.REJECTED: (":no_entry:", _("rejected")),
+    PlanState.CANCELLED: (":heavy_multiplication_x:", _("cancelled")),
+    PlanState.EXPIRED: (":zzz:", _("expired")),
 }
+
+
+def plan_label(state: PlanState, locale: str = DEFAULT_LOCALE) -> str:
+    emoji, words = _PLAN_LABELS[state]
+    return f"{emoji} {words.render(locale)}"
+
+
+#: English labels (the plain text of lists and tests).
+PLAN_LABELS = {state: plan_label(state) for state in PlanState}
 
 #: The order of a board's lines: what needs a person first, then what moves, then what is over.
 _ORDER = [
@@ -48,108 +67,173 @@ _ORDER = [
 ]
 
 
+#: The states whose line says why (the refusal, the rule, the expiry, the hold).
+_SAYS_WHY = frozenset({State.FAILED, State.PENDING, State.EXPIRED, State.CANCELLED})
+
+
 def _rank(request: MigrationRequest) -> tuple[int, int]:
     return (_ORDER.index(request.state) if request.state in _ORDER else len(_ORDER), request.id)
 
 
-def item_line(r: MigrationRequest) -> str:
-    label = "queued: POST not sent yet" if r.state == State.PENDING else STATE_LABELS[r.state]
-    moving = progress_of(r)
-    error = f" · {esc(r.last_error)[:200]}" if r.state == State.FAILED and r.last_error else ""
+def item_line(r: MigrationRequest, locale: str = DEFAULT_LOCALE) -> str:
+    queued = _("queued: POST not sent yet").render(locale)
+    label = queued if r.state == State.PENDING else state_label(r.state, locale)
+    moving = progress_of(r, locale)
+    error = f" · {esc(r.last_error)[:200]}" if r.state in _SAYS_WHY and r.last_error else ""
     return f"#{r.id} `{esc(r.filer_name)}` {label}{moving}{error}"
 
 
-def _summary(plan: Plan) -> str:
-    return (
-        f"*Requested by* <@{plan.requester}> at {when(plan.created_at)}\n"
-        f"*Source* {plan.source_service} · datacenter {plan.source_datacenter_id} · {esc(plan.source_zone)}\n"
-        f"*Destination* {plan.dest_service} · datacenter {plan.dest_datacenter_id} · {esc(plan.dest_zone)}\n"
-        f"*Copies* {len(plan.items)} datastore(s) · {plan.used_gb:,.0f} GB used · {plan.vm_total} VM(s) · "
-        f"one `{esc(plan.route)}` call each · *left out* {len(plan.left_out)}"
-    )
+def _summary(plan: Plan, locale: str) -> str:
+    return _(
+        "*Requested by* {who} at {at}\n"
+        "*Source* {source} · datacenter {source_dc} · {source_zone}\n"
+        "*Destination* {dest} · datacenter {dest_dc} · {dest_zone}\n"
+        "*Copies* {count} datastore(s) · {used} GB used · {vms} VM(s) · one {route} call each · "
+        "*left out* {left}",
+        who=f"<@{plan.requester}>",
+        at=when(plan.created_at),
+        source=plan.source_service,
+        source_dc=plan.source_datacenter_id,
+        source_zone=esc(plan.source_zone),
+        dest=plan.dest_service,
+        dest_dc=plan.dest_datacenter_id,
+        dest_zone=esc(plan.dest_zone),
+        count=len(plan.items),
+        used=f"{plan.used_gb:,.0f}",
+        vms=plan.vm_total,
+        route=f"`{esc(plan.route)}`",
+        left=len(plan.left_out),
+    ).render(locale)
 
 
-def _progress(board: PlanBoard) -> list[Block]:
+def _progress(board: PlanBoard, locale: str) -> list[Block]:
     plan, tally = board.plan, PlanTally.of(list(board.items))
-    parts = [PLAN_LABELS[plan.state]]
+    parts = [plan_label(plan.state, locale)]
     if plan.decided_by:
-        verb = {PlanState.REJECTED: "rejected", PlanState.CANCELLED: "cancelled"}.get(plan.state, "approved")
-        parts.append(f"{verb} by <@{plan.decided_by}> at {when(plan.decided_at)}")
+        parts.append(_decided(plan).render(locale))
     if plan.state == PlanState.PENDING:
-        parts.append(f"expires {when(plan.expires_at)}")
+        parts.append(_("expires {at}", at=when(plan.expires_at)).render(locale))
     blocks = [context(" · ".join(parts))]
+    if board.paused:  # nothing is sent until an approver resumes: said first
+        blocks.insert(0, section(f":double_vertical_bar: *{board.paused}*"))
     if board.items:
         share = sum((100 if r.state in COPIED_STATES else r.progress or 0) for r in board.items) / (
             100 * len(board.items)
         )
+        queued = _("queued").render(locale)
         counts = " · ".join(
-            f"{STATE_LABELS[s].split(' ')[0]} {n} {('queued' if s == State.PENDING else s.value)}"
+            f"{STATE_LABELS[s].split(' ')[0]} {n} {queued if s == State.PENDING else state_words(s, locale)}"
             for s, n in sorted(
                 tally.by_state.items(), key=lambda kv: _ORDER.index(kv[0]) if kv[0] in _ORDER else 99
             )
         )
         ends = [r.expected_end().end for r in board.items if r.state == State.REPLICATING]
         last = max((e for e in ends if e is not None), default=None)
-        when_done = (
-            f" · the last copy ends ~{last:%H:%M} UTC"
-            if last and len(ends) == sum(1 for e in ends if e)
-            else ""
-        )
-        overall = f"`{bar(share)}` {share:.0%} · {tally.copied} of {tally.total} copied{when_done}"
+        copied = _("{copied} of {total} copied", copied=tally.copied, total=tally.total).render(locale)
+        overall = f"`{bar(share)}` {share:.0%} · {copied}"
+        if last and len(ends) == sum(1 for e in ends if e):
+            overall += " · " + _("the last copy ends around {at}", at=when(last)).render(locale)
         blocks += [context(overall), context(counts)]
     return blocks
 
 
-def _groups(board: PlanBoard) -> list[tuple[str, list[str]]]:
+def _decided(plan: Plan) -> Text:
+    who, at = f"<@{plan.decided_by}>", when(plan.decided_at)
+    if plan.state == PlanState.REJECTED:
+        return _("rejected by {who} at {at}", who=who, at=at)
+    if plan.state == PlanState.CANCELLED:
+        return _("cancelled by {who} at {at}", who=who, at=at)
+    return _("approved by {who} at {at}", who=who, at=at)
+
+
+def _groups(board: PlanBoard, locale: str) -> list[tuple[str, list[str]]]:
     """The board's lines: every datastore (what needs a person first), then what was left out."""
     plan = board.plan
     if board.items:
-        lines = [item_line(r) for r in sorted(board.items, key=_rank)]
+        lines = [item_line(r, locale) for r in sorted(board.items, key=_rank)]
     else:
-        vms = ["?" if i.vm_total is None else str(i.vm_total) for i in plan.items]
         lines = [
-            f"• `{esc(i.name)}` id {i.filer_id} · {esc(i.size)} · {n} VM(s)"
-            for i, n in zip(plan.items, vms, strict=True)
+            "• "
+            + _(
+                "{name} id {id} · {size} · {vms} VM(s)",
+                name=f"`{esc(i.name)}`",
+                id=i.filer_id,
+                size=esc(i.size),
+                vms="?" if i.vm_total is None else str(i.vm_total),
+            ).render(locale)
+            for i in plan.items
         ]
     left = [f"• `{esc(x.name)}` id {x.filer_id}: {esc(x.reason)}" for x in plan.left_out]
-    return [("*Datastores*", lines), ("*Left out*", left)]
+    return [(_("*Datastores*").render(locale), lines), (_("*Left out*").render(locale), left)]
 
 
-def _more(hidden: int) -> str:
-    return (
-        f"_{hidden} more line(s) not shown: one Slack message holds no more. The counts above cover "
-        "every datastore; the whole list as filed is in this card's thread._"
+def _more(hidden: int, locale: str) -> str:
+    return _(
+        "_{count} more line(s) not shown: one Slack message holds no more. The counts above cover every "
+        "datastore; the whole list as filed is in this card's thread._",
+        count=hidden,
+    ).render(locale)
+
+
+def _approve(plan: Plan, locale: str) -> Block:
+    value = str(plan.id)
+    said = _(
+        "This sends one {route} call for each of the {count} datastore(s), paced within the call budget; "
+        "replication takes hours.",
+        route=f"`{esc(plan.route)}`",
+        count=len(plan.items),
+    ).render(locale)
+    if plan.uses_copy_filer:
+        consent = _(
+            "Your click is recorded as the acceptance of the conditions quoted on the card, for each."
+        )
+        said += " " + consent.render(locale)
+    confirm = (_("Copy the whole plan?").render(locale), said[:300])
+    approve = button(
+        ids.APPROVE_PLAN, _("Approve plan").render(locale), value, confirm=confirm, style="primary"
     )
+    reject = button(ids.REJECT_PLAN, _("Reject").render(locale), value, style="danger")
+    return actions(f"plan-{plan.id}", approve, reject)
 
 
-def _buttons(board: PlanBoard) -> list[Block]:
+def _buttons(board: PlanBoard, locale: str) -> list[Block]:
     plan, value = board.plan, str(board.plan.id)
     if plan.state == PlanState.PENDING:
-        confirm = (
-            "Copy the whole plan?",
-            f"This sends one `{esc(plan.route)}` call for each of the {len(plan.items)} datastore(s), paced "
-            "within the call budget; replication takes hours.",
-        )
-        approve = button(ids.APPROVE_PLAN, "Approve plan", value, confirm=confirm, style="primary")
-        reject = button(ids.REJECT_PLAN, "Reject", value, style="danger")
-        return [actions(f"plan-{plan.id}", approve, reject)]
+        return [_approve(plan, locale)]
     blocks: list[Block] = []
     if plan.state == PlanState.APPROVED and any(r.state == State.PENDING for r in board.items):
         confirm = (
-            "Cancel the rest?",
-            "Datastores whose call is not sent yet are cancelled; the others go on.",
+            _("Cancel the rest?").render(locale),
+            _("Datastores whose call is not sent yet are cancelled; the others go on.").render(locale),
         )
-        stop = button(ids.CANCEL_PLAN_REST, "Cancel the rest", value, confirm=confirm, style="danger")
+        label = _("Cancel the rest").render(locale)
+        stop = button(ids.CANCEL_PLAN_REST, label, value, confirm=confirm, style="danger")
         blocks.append(actions(f"plan-rest-{plan.id}", stop))
     for r in [r for r in board.items if r.can_retry][:MAX_RETRIES_SHOWN]:
-        retry = button(ids.RETRY, f"Retry #{r.id}", str(r.id), confirm=confirm_of(ids.RETRY, r))
+        label = _("Retry #{id}", id=r.id).render(locale)
+        retry = button(ids.RETRY, label, str(r.id), confirm=confirm_of(ids.RETRY, r, locale=locale))
         blocks.append(actions(f"{ids.RETRY}-{r.id}", retry))
     return blocks
 
 
-def plan_message(board: PlanBoard) -> Message:
+def plan_title(plan: Plan, locale: str = DEFAULT_LOCALE) -> str:
+    return _(
+        "Plan #{id}: datacenter {source_dc} of {source} → {dest}/{dest_dc} ({count} datastores)",
+        id=plan.id,
+        source_dc=plan.source_datacenter_id,
+        source=plan.source_service,
+        dest=plan.dest_service,
+        dest_dc=plan.dest_datacenter_id,
+        count=len(plan.items),
+    ).render(locale)
+
+
+def plan_message(board: PlanBoard, locale: str = DEFAULT_LOCALE) -> Message:
     plan = board.plan
-    title = f"{plan.title} ({len(plan.items)} datastores)"
-    head = [header(title), section(_summary(plan)), *_progress(board)]
-    blocks = fitted(head, _groups(board), _buttons(board), _more)
+    title = plan_title(plan, locale)
+    head = [header(title), section(_summary(plan, locale)), *_progress(board, locale)]
+    if plan.uses_copy_filer and plan.state == PlanState.PENDING:  # as a single copyFiler request's card
+        accepts = _("*Approving accepts, for the customer, OVHcloud's conditions of copyFiler:*")
+        head.append(section(f"{accepts.render(locale)}\n>{COPY_FILER_CONSENT}"))
+    blocks = fitted(head, _groups(board, locale), _buttons(board, locale), lambda n: _more(n, locale))
     return f"{esc(title)} ({plan.state})", blocks

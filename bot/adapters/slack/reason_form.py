@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.adapters.slack import ids
 from bot.domain import UsageError
+from bot.support.i18n import DEFAULT_LOCALE, _
 
 #: What a reason may hold (the audit line and the card show it whole).
 REASON_MAX = 500
@@ -26,14 +27,14 @@ class Asked:
     expected: str | None = None
 
 
-def reason_modal(asked: Asked, *, required: bool, what: str) -> dict[str, Any]:
-    """``what``: the decision, as in "Approve request #12"."""
+def reason_modal(asked: Asked, *, required: bool, what: str, locale: str = DEFAULT_LOCALE) -> dict[str, Any]:
+    """``what``: the decision, as in "Approve request #12"; the modal in the person's ``locale``."""
     if asked.expected is not None:
-        label = f"Type {asked.expected} to confirm"
-        hint = "The copy cannot be recovered once removed: type the datastore's name exactly."
+        label = _("Type {name} to confirm", name=asked.expected).render(locale)
+        hint = _("The copy cannot be recovered once removed: type the datastore's name exactly.")
     else:
-        label = "Reason" if required else "Reason (optional)"
-        hint = "Recorded in the audit trail and shown on the card and in the thread."
+        label = (_("Reason") if required else _("Reason (optional)")).render(locale)
+        hint = _("Recorded in the audit trail and shown on the card and in the thread.")
     return {
         "type": "modal",
         "callback_id": ids.REASON_FORM,
@@ -46,8 +47,8 @@ def reason_modal(asked: Asked, *, required: bool, what: str) -> dict[str, Any]:
             }
         ),
         "title": {"type": "plain_text", "text": "pcc-bot"},
-        "submit": {"type": "plain_text", "text": "Confirm"},
-        "close": {"type": "plain_text", "text": "Cancel"},
+        "submit": {"type": "plain_text", "text": _("Confirm").render(locale)},
+        "close": {"type": "plain_text", "text": _("Cancel").render(locale)},
         "blocks": [
             {"type": "section", "text": {"type": "mrkdwn", "text": f"*{what}*", "verbatim": True}},
             {
@@ -55,7 +56,7 @@ def reason_modal(asked: Asked, *, required: bool, what: str) -> dict[str, Any]:
                 "block_id": ids.REASON_INPUT,
                 "optional": not required,
                 "label": {"type": "plain_text", "text": label[:2000]},
-                "hint": {"type": "plain_text", "text": hint},
+                "hint": {"type": "plain_text", "text": hint.render(locale)},
                 "element": {
                     "type": "plain_text_input",
                     "action_id": ids.REASON_INPUT,
@@ -74,7 +75,8 @@ def parse_reason_view(view: dict[str, Any]) -> tuple[Asked, str]:
         meta = json.loads(str(view.get("private_metadata") or ""))
         asked = Asked(str(meta["a"]), int(meta["r"]), meta.get("u"), "" if meta.get("e") else None)
     except (ValueError, KeyError, TypeError):
-        raise UsageError("this form does not say which request it is about; use the card's buttons") from None
+        said = _("this form does not say which request it is about; use the card's buttons")
+        raise UsageError(str(said), text=said) from None
     values = (view.get("state") or {}).get("values") or {}
     typed = ((values.get(ids.REASON_INPUT) or {}).get(ids.REASON_INPUT) or {}).get("value")
     return asked, typed.strip() if isinstance(typed, str) else ""

@@ -1,5 +1,5 @@
-"""The plans' side of the repository: a plan, its decision (which creates its datastores' requests in
-the same transaction), its notices, and what a new plan must leave out."""
+"""The plans' side of the repository: a plan, its changes (an approval creates its datastores' requests
+in the same transaction) with their audit lines, its notices, and what a new plan must leave out."""
 
 from __future__ import annotations
 
@@ -23,6 +23,10 @@ from bot.domain import (
     State,
     check_plan_transition,
 )
+from bot.usecases.ports import PlanChange
+
+#: The states a person's (or pcc-bot's) decision puts a plan in: who and when are recorded.
+_DECIDED = (PlanState.APPROVED, PlanState.REJECTED, PlanState.CANCELLED)
 
 
 class PlanTables:
@@ -31,6 +35,20 @@ class PlanTables:
     def add_plan(self: Stored, draft: PlanDraft) -> Plan:
         with self._store.write() as conn:
             plan_id = insert(conn, "plans", plan_row(draft))
+            left = f"; {len(draft.left_out)} left out" if draft.left_out else ""
+            detail = f"{len(draft.items)} datastore(s){left}"
+            line = AuditEntry(
+                None,
+                draft.created_at,
+                draft.requester,
+                "plan filed",
+                None,
+                PlanState.PENDING,
+                detail,
+                None,
+                plan_id,
+            )
+            insert(conn, "audit", entry_row(line))
             card = NoticeDraft(NoticeKind.CARD, "card", draft.channel, "")
             queue_notice(conn, card, draft.created_at, plan_id=plan_id)
         return to_plan(self._store.rows("SELECT * FROM plans WHERE id = :id", {"id": plan_id})[0])
@@ -54,71 +72,55 @@ class PlanTables:
         return [to_request(row) for row in rows]
 
     def move_plan(
-        self: Stored,
-        plan_id: int,
-        expected: PlanState,
-        target: PlanState,
-        by: str,
-        now: datetime,
-        notices: Sequence[NoticeDraft] = (),
+        self: Stored, plan: Plan, expected: PlanState, target: PlanState, change: PlanChange, now: datetime
     ) -> bool:
-        """Compare-and-set on the plan's state, with its notices in the same transaction."""
-        check_plan_transition(expected, target)
-        decision = (
-            ", decided_by = :by, decided_at = :at"
-            if target in (PlanState.REJECTED, PlanState.CANCELLED)
-            else ""
-        )
+        """Compare-and-set on the plan's state (``target`` the same: an amendment that keeps it, such as
+        Cancel the rest), with its audit line, its notices and, for an approval, one pending request per
+        datastore (decided by the actor) in the same transaction. False when another change came first
+        (nothing written). A datastore another request holds by then is left out, said in the line."""
+        if target != expected:
+            check_plan_transition(expected, target)
+        decision = ", decided_by = :by, decided_at = :at" if target in _DECIDED and target != expected else ""
         with self._store.write() as conn:
             moved = conn.execute(
                 text(
                     f"UPDATE plans SET state = :target, updated_at = :at{decision} "
                     "WHERE id = :id AND state = :expected"
                 ),
-                {"target": target.value, "at": iso(now), "by": by, "id": plan_id, "expected": expected.value},
-            )
-            if moved.rowcount != 1:
-                return False
-            for draft in notices:
-                queue_notice(conn, draft, now, plan_id=plan_id)
-        return True
-
-    def approve_plan(
-        self: Stored,
-        plan: Plan,
-        user: str,
-        now: datetime,
-        drafts: Sequence[RequestDraft],
-        notices: Sequence[NoticeDraft] = (),
-    ) -> list[LeftOut] | None:
-        """The plan's compare-and-set ``pending -> approved`` and, in the same transaction, one pending
-        request per datastore (decided by ``user``), each to be dispatched through the gate. None when
-        another click won; else the datastores left out now (another active request has them)."""
-        with self._store.write() as conn:
-            moved = conn.execute(
-                text(
-                    "UPDATE plans SET state = :approved, decided_by = :user, decided_at = :at, "
-                    "updated_at = :at WHERE id = :id AND state = :pending"
-                ),
                 {
-                    "approved": PlanState.APPROVED.value,
-                    "pending": PlanState.PENDING.value,
-                    "user": user,
+                    "target": target.value,
                     "at": iso(now),
+                    "by": change.actor,
                     "id": plan.id,
+                    "expected": expected.value,
                 },
             )
             if moved.rowcount != 1:
-                return None
-            late = [left for draft in drafts if (left := _add_item(conn, plan, draft, user, now))]
+                return False
+            held = [
+                left for draft in change.items if (left := _add_item(conn, plan, draft, change.actor, now))
+            ]
+            late = [*change.left_out, *held]
             if late:
                 conn.execute(
                     text("UPDATE plans SET left_out = :left WHERE id = :id"),
                     {"left": left_out_json([*plan.left_out, *late]), "id": plan.id},
                 )
-            for notice in notices:
-                queue_notice(conn, notice, now, plan_id=plan.id)
-        return late
+            said = "; ".join(f"{x.name} left out: {x.reason}" for x in late)
+            entry = AuditEntry(
+                None,
+                now,
+                change.actor,
+                change.action,
+                expected,
+                target if target != expected else None,
+                "; ".join(filter(None, [change.detail, said])),
+                plan_id=plan.id,
+            )
+            insert(conn, "audit", entry_row(entry))
+            for draft in change.notices:
+                queue_notice(conn, draft, now, plan_id=plan.id)
+        return True
 
     def set_plan_card(self: Stored, plan_id: int, channel: str, ts: str) -> None:
         """The board's message; the plan's requests reply in its thread."""

@@ -15,8 +15,9 @@ from typing import Any
 from bot.adapters.sql.approvals import ApprovalTables
 from bot.adapters.sql.figures import Figures
 from bot.adapters.sql.outbox import Outbox, queue_notice
+from bot.adapters.sql.pause import PauseTable
 from bot.adapters.sql.plans import PlanTables
-from bot.adapters.sql.rows import column, entry_row, iso, request_row, to_entries, to_request
+from bot.adapters.sql.rows import column, entry_row, iso, request_row, to_entries, to_plan, to_request
 from bot.adapters.sql.schema import migrate
 from bot.adapters.sql.shared import Shared
 from bot.adapters.sql.store import IntegrityError, Store, insert, text
@@ -27,12 +28,14 @@ from bot.domain import (
     MigrationRequest,
     NoticeDraft,
     NoticeKind,
+    Plan,
     RequestDraft,
     RequestFields,
     State,
     StorageError,
     check_transition,
 )
+from bot.domain.restore import RESTORE_ROUTE
 from bot.support.locations import redact
 from bot.usecases.ports import Change
 
@@ -41,7 +44,7 @@ __all__ = ["SqlRepository"]
 _ACTIVE = [state.value for state in sorted(ACTIVE_STATES)]
 
 
-class SqlRepository(PlanTables, Outbox, Shared, Figures, ApprovalTables):
+class SqlRepository(PlanTables, Outbox, Shared, Figures, ApprovalTables, PauseTable):
     """The Repository port on SQLite (a file path, or ``:memory:``) or PostgreSQL (a URL)."""
 
     def __init__(self, location: str, busy_timeout: float = 5.0) -> None:
@@ -90,7 +93,9 @@ class SqlRepository(PlanTables, Outbox, Shared, Figures, ApprovalTables):
                 card = NoticeDraft(NoticeKind.CARD, "card", card_channel, "")
                 queue_notice(conn, card, draft.created_at, request_id=request_id)
         except IntegrityError as error:
-            active = self.active_for_filer(spec.source_service, spec.filer_id)
+            active = self.active_for_filer(
+                spec.source_service, spec.filer_id, restore=draft.route == RESTORE_ROUTE
+            )
             where = f" (request #{active.id}, {active.state})" if active else ""
             raise Conflict(
                 f"filer {spec.filer_id} of {spec.source_service} already has an active request{where}"
@@ -103,11 +108,20 @@ class SqlRepository(PlanTables, Outbox, Shared, Figures, ApprovalTables):
         rows = self._rows("SELECT * FROM requests WHERE id = :id", {"id": request_id})
         return to_request(rows[0]) if rows else None
 
-    def active_for_filer(self, source_service: str, filer_id: int) -> MigrationRequest | None:
+    def active_for_filer(
+        self, source_service: str, filer_id: int, *, restore: bool = False
+    ) -> MigrationRequest | None:
+        """The live request on this datastore (a copy), or on this backup repository (``restore``)."""
         rows = self._rows(
             "SELECT * FROM requests WHERE source_service = :service AND filer_id = :filer "
-            "AND state IN :states",
-            {"service": source_service, "filer": filer_id, "states": _ACTIVE},
+            "AND state IN :states AND (COALESCE(route, '') = :restore_route) = :restore",
+            {
+                "service": source_service,
+                "filer": filer_id,
+                "states": _ACTIVE,
+                "restore_route": RESTORE_ROUTE,
+                "restore": restore,
+            },
         )
         return to_request(rows[0]) if rows else None
 
@@ -229,13 +243,23 @@ class SqlRepository(PlanTables, Outbox, Shared, Figures, ApprovalTables):
         rows = self._rows("SELECT * FROM audit WHERE request_id = :id ORDER BY id", {"id": request_id})
         return to_entries(rows)
 
-    def audit_since(self, since: datetime) -> list[tuple[AuditEntry, MigrationRequest]]:
-        """Every audit line since ``since`` with its request, oldest first."""
+    def audit_since(self, since: datetime) -> list[tuple[AuditEntry, MigrationRequest | Plan | None]]:
+        """Every audit line since ``since`` with its request (or, a plan's own line, its plan; None: a
+        line about pcc-bot itself, a pause or a resume), oldest first."""
         rows = self._rows("SELECT * FROM audit WHERE at >= :since ORDER BY id", {"since": iso(since)})
-        ids = sorted({row["request_id"] for row in rows})
+        ids = sorted({row["request_id"] for row in rows if row["request_id"] is not None})
+        plan_ids = sorted({row["plan_id"] for row in rows if row["plan_id"] is not None})
         found = self._rows("SELECT * FROM requests WHERE id IN :ids", {"ids": ids}) if ids else []
+        plans = self._rows("SELECT * FROM plans WHERE id IN :ids", {"ids": plan_ids}) if plan_ids else []
         requests = {r.id: r for r in map(to_request, found)}
-        return [(entry, requests[entry.request_id]) for entry in to_entries(rows)]
+        by_plan = {p.id: p for p in map(to_plan, plans)}
+
+        def about(entry: AuditEntry) -> MigrationRequest | Plan | None:
+            if entry.request_id is not None:
+                return requests.get(entry.request_id)
+            return by_plan.get(entry.plan_id) if entry.plan_id is not None else None
+
+        return [(entry, about(entry)) for entry in to_entries(rows)]
 
     def count_by_state(self) -> dict[str, int]:
         """Requests by state, from the counts the database's triggers keep: one small read."""
