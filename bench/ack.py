@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import socket
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -18,9 +22,13 @@ from slack_sdk.signature import SignatureVerifier
 
 from bench.common import LATENCY, ROOT, SECRET, Row, credentials, draft, percentile  # noqa: F401
 from bot.adapters.http.server import HttpServer, SlackWsgi
+from bot.adapters.ovh.credentials import OvhCredentials
 from bot.adapters.slack import ids
 from bot.app import build_runtime
 from bot.demo.simulator import (
+    DEMO_APPLICATION_KEY,
+    DEMO_APPLICATION_SECRET,
+    DEMO_CONSUMER_KEY,
     SimulatorServer,
 )
 from bot.demo.slack_standin import SlackStandInServer
@@ -134,12 +142,53 @@ class _NoHealth:
         return ""
 
 
+_SERVICES = """
+import sys, time
+sys.path.insert(0, {root!r})
+from bot.demo.simulator import Simulator, SimulatorServer
+from bot.demo.slack_standin import SlackStandIn, SlackStandInServer
+sim = SimulatorServer(Simulator(latency={latency!r})).start()
+slack = SlackStandInServer(SlackStandIn()).start()
+print(sim.url, slack.base, flush=True)
+sys.stdin.read()
+"""
+
+
+@contextmanager
+def _services() -> Iterator[tuple[str, str]]:
+    """The OVHcloud simulator (answering in LATENCY) and the Slack stand-in in a process of their own,
+    as OVHcloud and Slack are other machines: their work does not take the bot's interpreter (they
+    would otherwise answer the bot's calls on the same GIL the acks wait for)."""
+    script = _SERVICES.format(root=str(ROOT), latency=LATENCY)
+    with subprocess.Popen(
+        [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    ) as process:
+        assert process.stdout is not None and process.stdin is not None
+        sim_url, slack_base = process.stdout.readline().split()
+        try:
+            yield sim_url, slack_base
+        finally:
+            process.stdin.close()
+            process.wait(10)
+
+
 def bench_ack(sim: SimulatorServer, slack: SlackStandInServer, workdir: Path) -> list[Row]:
+    """``sim`` and ``slack`` (the other benches' servers, in this process) are not used here."""
+    with _services() as (sim_url, slack_base):
+        return _bench_ack(sim_url, slack_base, workdir)
+
+
+def _bench_ack(sim_url: str, slack_base: str, workdir: Path) -> list[Row]:
+    numbers = itertools.count(1)
+
+    def response_url() -> str:
+        return f"{slack_base}/response/{next(numbers)}"
+
     config = Config(
         slack_bot_token="xoxb-bench",
         slack_signing_secret=SECRET,
-        slack_api_url=slack.api_url,
-        ovh=credentials(sim),
+        slack_api_url=f"{slack_base}/api/",
+        ovh=OvhCredentials(sim_url, DEMO_APPLICATION_KEY, DEMO_APPLICATION_SECRET, DEMO_CONSUMER_KEY),
         db_path=str(workdir / "ack.db"),
         approvers=frozenset({"UBOB"}),
         poll_seconds=3600,
@@ -150,7 +199,7 @@ def bench_ack(sim: SimulatorServer, slack: SlackStandInServer, workdir: Path) ->
     bot = HttpServer(wsgi, "127.0.0.1", 0).start()
 
     bare = App(
-        client=WebClient(token="xoxb-bench", base_url=slack.api_url),
+        client=WebClient(token="xoxb-bench", base_url=f"{slack_base}/api/"),
         signing_secret=SECRET,
         token_verification_enabled=False,
     )
@@ -158,16 +207,14 @@ def bench_ack(sim: SimulatorServer, slack: SlackStandInServer, workdir: Path) ->
     bare.action(ids.APPROVE)(lambda ack: ack())
     reference = HttpServer(SlackWsgi(bare, _NoHealth(), signing_secret=SECRET), "127.0.0.1", 0).start()
     try:
-        _burst(f"http://127.0.0.1:{reference.port}/slack/events", _bodies(slack.response_url)[:20])  # warm-up
-        _burst(f"http://127.0.0.1:{bot.port}/slack/events", _bodies(slack.response_url)[:20])
+        _burst(f"http://127.0.0.1:{reference.port}/slack/events", _bodies(response_url)[:20])  # warm-up
+        _burst(f"http://127.0.0.1:{bot.port}/slack/events", _bodies(response_url)[:20])
         runtime.wait_idle(60)
-        ref = _burst(f"http://127.0.0.1:{reference.port}/slack/events", _bodies(slack.response_url))
-        ours = _burst(f"http://127.0.0.1:{bot.port}/slack/events", _bodies(slack.response_url))
+        ref = _burst(f"http://127.0.0.1:{reference.port}/slack/events", _bodies(response_url))
+        ours = _burst(f"http://127.0.0.1:{bot.port}/slack/events", _bodies(response_url))
         runtime.wait_idle(120)
-        ref_drill = _drill(
-            f"http://127.0.0.1:{reference.port}/slack/events", reference.port, slack.response_url
-        )
-        drill = _drill(f"http://127.0.0.1:{bot.port}/slack/events", bot.port, slack.response_url)
+        ref_drill = _drill(f"http://127.0.0.1:{reference.port}/slack/events", reference.port, response_url)
+        drill = _drill(f"http://127.0.0.1:{bot.port}/slack/events", bot.port, response_url)
         runtime.wait_idle(120)
     finally:
         bot.stop()

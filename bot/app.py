@@ -247,6 +247,7 @@ def build_runtime(
         signing_secret=config.slack_signing_secret or "",
         listener_executor=listeners,
         token_verification_enabled=False,  # auth.test on the first request, not at import or build
+        name="pcc-bot",  # unnamed, Bolt reads the whole stack's source files for one (70 ms at start)
     )
     settings = ServiceSettings(
         approvers=config.approvers,

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.adapters.ovh.client import OvhCredentials
+from bot.adapters.ovh.credentials import OvhCredentials
 from bot.demo.simulator import DEMO_APPLICATION_KEY, DEMO_APPLICATION_SECRET, DEMO_CONSUMER_KEY
 from bot.domain import MigrationSpec, RequestDraft
 from bot.ops.config import Config

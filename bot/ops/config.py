@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.adapters.ovh.client import OvhCredentials
+from bot.adapters.ovh.credentials import OvhCredentials
 from bot.domain import COPY_FILER_SITES, MigrationApi, PccBotError, ZonePolicy
 from bot.domain.policy import Policy
 from bot.domain.policy_file import parse_policy

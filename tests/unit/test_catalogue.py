@@ -2,6 +2,7 @@
 and no English sentence left in the French; and the texts wrapped so far read in French end to end."""
 
 import re
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,7 @@ KEPT_AS_IS = re.compile(
 )
 
 
+@cache  # one extraction for the tests that read it (half a second each); they do not change it
 def wrapped() -> dict[str, str | None]:
     """Every msgid the code wraps with _() or _n(), with its plural msgid."""
     found: dict[str, str | None] = {}

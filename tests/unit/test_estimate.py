@@ -1,7 +1,6 @@
 """The expected end of a copy, from made-up progress readings: steady, accelerating, stalled,
 relaunched (going backwards), and the readings the poller keeps."""
 
-import re
 from datetime import UTC, datetime, timedelta
 
 from bot.domain.estimate import KEPT_READINGS, estimate_end, remember
@@ -56,30 +55,3 @@ def test_only_changes_are_remembered_and_only_the_newest():
         kept = remember(kept, at(m), m // 2)
     assert len(kept) == KEPT_READINGS and kept[-1] == (at(38), 19)
     assert remember(kept, at(50), 19) == kept and remember(kept, at(50), None) == kept
-
-
-def test_a_card_shows_a_bar_and_its_expected_end_once_the_task_moved(timed_bot, simulator, clock):
-    import json
-
-    from bot.adapters.slack import ids
-    from tests.helpers import file_request
-
-    bot = timed_bot
-    request_id = file_request(bot)
-    bot.click(ids.APPROVE, str(request_id), user="UBOB")
-    bot.settle()
-
-    def card() -> str:
-        edits = [c for c in bot.slack.standin.calls_to("chat.update") if "request #" in str(c.args["text"])]
-        return json.dumps(edits[-1].args["blocks"], ensure_ascii=False)
-
-    for hours in (1, 1):  # two readings that differ
-        simulator.sim.advance(hours * 3600)
-        clock.advance(hours=hours)
-        bot.runtime.service.poll_once()
-    shown = card()
-    token = r"<!date\^\d+\^\{date_short_pretty\} \{time\}\|\d{4}-\d\d-\d\d \d\d:\d\d UTC>"
-    assert re.search(rf"`█{{5}}░{{5}}` 50% · ends around {token} \(about 2 hr left\)", shown), shown
-    clock.advance(hours=6)  # no move for six hours: no estimate, the stall warning speaks
-    bot.runtime.service.poll_once()
-    assert "no estimate: not moving" in card()

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -18,6 +17,7 @@ import ovh.exceptions
 from requests import RequestException
 
 from bot.adapters.ovh import routes
+from bot.adapters.ovh.credentials import OvhCredentials as OvhCredentials  # still importable from here
 from bot.domain import Datacenter, Filer, MigrationApi, MigrationSpec, OvhApiError, OvhNotFound, Pcc, Task
 from bot.support import waits
 
@@ -27,18 +27,6 @@ _RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 # Auth-layer answers to a request signed with a stale clock: python-ovh computes its time delta once,
 # so a bot running for weeks must recompute it. A request refused for this was not carried out.
 _CLOCK_ERRORS = frozenset({"QUERY_TIME_OUT", "INVALID_SIGNATURE"})
-
-
-@dataclass(frozen=True)
-class OvhCredentials:
-    """Secrets are left out of repr(): a debug line or a traceback never shows them."""
-
-    endpoint: str  # a python-ovh endpoint name (ovh-eu...) or an http(s) URL ending in /1.0
-    application_key: str | None = None
-    application_secret: str | None = field(default=None, repr=False)
-    consumer_key: str | None = field(default=None, repr=False)
-    client_id: str | None = None
-    client_secret: str | None = field(default=None, repr=False)
 
 
 class _Client(ovh.Client):  # type: ignore[misc]

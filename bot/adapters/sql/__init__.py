@@ -1,2 +1,3 @@
 """adapters/sql: the Repository port on SQLite (the embedded default) or PostgreSQL (several replicas),
-through SQLAlchemy Core, with one Alembic migration history for both engines."""
+the same SQL on both (SQLite through the standard library, PostgreSQL through SQLAlchemy Core), with
+one Alembic migration history for both engines."""

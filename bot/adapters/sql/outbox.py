@@ -9,10 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, text
-
 from bot.adapters.sql.rows import iso, to_notice
-from bot.adapters.sql.store import Store, Stored, statement
+from bot.adapters.sql.store import Connection, Store, Stored, statement, text
 from bot.domain import Notice, NoticeDraft, NoticeKind
 
 _DUE = "sent_at IS NULL AND dead_at IS NULL AND next_attempt_at <= :now"

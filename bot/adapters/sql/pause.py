@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import text
-
 from bot.adapters.sql.rows import entry_row, iso, parse
-from bot.adapters.sql.store import IntegrityError, Stored, insert
+from bot.adapters.sql.store import IntegrityError, Stored, insert, text
 from bot.domain import AuditEntry, Pause
 
 

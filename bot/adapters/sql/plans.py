@@ -6,11 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, text
-
 from bot.adapters.sql.outbox import queue_notice
 from bot.adapters.sql.rows import entry_row, iso, left_out_json, plan_row, request_row, to_plan, to_request
-from bot.adapters.sql.store import IntegrityError, Stored, insert
+from bot.adapters.sql.store import Connection, IntegrityError, Stored, insert, text
 from bot.domain import (
     COPIED_STATES,
     AuditEntry,

@@ -12,8 +12,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
-
 from bot.adapters.sql.approvals import ApprovalTables
 from bot.adapters.sql.figures import Figures
 from bot.adapters.sql.outbox import Outbox, queue_notice
@@ -22,7 +20,7 @@ from bot.adapters.sql.plans import PlanTables
 from bot.adapters.sql.rows import column, entry_row, iso, request_row, to_entries, to_plan, to_request
 from bot.adapters.sql.schema import migrate
 from bot.adapters.sql.shared import Shared
-from bot.adapters.sql.store import IntegrityError, Store, insert
+from bot.adapters.sql.store import IntegrityError, Store, insert, text
 from bot.domain import (
     ACTIVE_STATES,
     AuditEntry,

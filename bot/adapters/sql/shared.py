@@ -9,9 +9,7 @@ import logging
 import secrets
 from typing import Protocol
 
-from sqlalchemy import text
-
-from bot.adapters.sql.store import BUDGET_LOCK, Stored
+from bot.adapters.sql.store import BUDGET_LOCK, Stored, text
 from bot.domain import StorageError
 
 log = logging.getLogger(__name__)
@@ -38,7 +36,7 @@ class Shared:
                 text(f"INSERT INTO replays (key, seen_at) VALUES (:key, {now}) ON CONFLICT DO NOTHING"),
                 {"key": key},
             )
-            return added.rowcount == 1
+            return int(added.rowcount) == 1
 
     def take_calls(
         self: Stored, count: int, limit: int, window: float, *, mutating: bool, replica: str

@@ -23,14 +23,19 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Engine, TextClause, bindparam, create_engine, event, text
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
-from sqlalchemy.pool import StaticPool
-
+from bot.adapters.sql.lite import (
+    Connection,
+    DatabaseError,
+    IntegrityError,
+    LiteEngine,
+    OperationalError,
+    Sql,
+    text,
+)
 from bot.domain import StorageError
 from bot.support.locations import is_postgres, redact
 
-__all__ = ["IntegrityError", "Store", "Stored", "insert", "statement"]
+__all__ = ["Connection", "IntegrityError", "Store", "Stored", "insert", "statement", "text"]
 
 #: The advisory lock every PostgreSQL write transaction takes first (any constant of our own).
 WRITE_LOCK = 0x50CC_0001
@@ -67,47 +72,36 @@ def lock_not_available(error: BaseException) -> bool:
     return getattr(getattr(error, "orig", None), "sqlstate", None) == LOCK_NOT_AVAILABLE
 
 
-def _engine(location: str, busy_timeout: float) -> Engine:
+def _engine(location: str, busy_timeout: float) -> Any:
+    """SQLite on the standard library (``lite.py``), PostgreSQL through SQLAlchemy (``pg.py``)."""
     if is_postgres(location):
-        url = "postgresql+psycopg://" + location.split("://", 1)[1]
-        return create_engine(
-            url,
-            pool_size=5,
-            max_overflow=10,
-            pool_pre_ping=True,  # a connection the server dropped is replaced, not handed out
-            connect_args={
-                "connect_timeout": 5,
-                "application_name": "pcc-bot",
-                "options": session_options(SESSION_SETTINGS),
-                **KEEPALIVES,
-            },
-        )
+        from bot.adapters.sql.pg import PgEngine
+
+        connect_args = {
+            "connect_timeout": 5,
+            "application_name": "pcc-bot",
+            "options": session_options(SESSION_SETTINGS),
+            **KEEPALIVES,
+        }
+        return PgEngine(location, connect_args)
     if location != ":memory:" and not os.path.exists(location):  # owner only: who decided what
         os.close(os.open(location, os.O_CREAT | os.O_WRONLY, 0o600))  # SQLite's WAL, SHM follow
-    engine = create_engine(
-        "sqlite://" if location == ":memory:" else f"sqlite:///{location}",
-        poolclass=StaticPool,  # one connection; the store's lock keeps its users one at a time
-        connect_args={"check_same_thread": False, "timeout": busy_timeout},
-    )
+    # One connection for the process's threads (the store's lock keeps them one at a time); BEGIN,
+    # SAVEPOINT and COMMIT are exactly the ones we ask for. A write takes the file's write lock at
+    # BEGIN (IMMEDIATE): two processes that both read first and then write would otherwise deadlock
+    # at the upgrade, which SQLite answers "database is locked".
+    return LiteEngine(location, busy_timeout)
 
-    # pysqlite opens transactions by itself and breaks savepoints: take that over (SQLAlchemy's
-    # documented recipe), so that BEGIN, SAVEPOINT and COMMIT are exactly the ones we ask for.
-    @event.listens_for(engine, "connect")
-    def _connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys = ON")
-        if location != ":memory:":
-            cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.close()
 
-    # A write takes the file's write lock at BEGIN (IMMEDIATE): two processes that both read first and
-    # then write would otherwise deadlock at the upgrade, which SQLite answers "database is locked".
-    @event.listens_for(engine, "begin")
-    def _begin(connection: Connection) -> None:
-        connection.exec_driver_sql(connection.info.get("begin", "BEGIN"))
+def _native_errors(postgres: bool) -> tuple[type[BaseException], ...]:
+    """The errors the driver layer may raise outside a statement (a pool's connect, a commit)."""
+    if not postgres:
+        import sqlite3
 
-    return engine
+        return (DatabaseError, sqlite3.Error)
+    from bot.adapters.sql.pg import NATIVE_ERRORS
+
+    return (DatabaseError, *NATIVE_ERRORS)
 
 
 class Store:
@@ -123,8 +117,9 @@ class Store:
             raise StorageError(
                 "PCC_DATABASE_URL needs the PostgreSQL driver: pip install 'pcc-bot[postgres]'"
             ) from error
-        except (SQLAlchemyError, OSError) as error:
+        except (DatabaseError, OSError) as error:
             raise StorageError(f"cannot open the database {redact(location)}: {error}") from error
+        self._errors = _native_errors(self.postgres)
         # SQLite: the process's threads share one connection, one at a time. PostgreSQL: the pool.
         self._lock: Any = nullcontext() if self.postgres else threading.RLock()
         self._closed = False
@@ -133,6 +128,10 @@ class Store:
         with self._lock:
             self._closed = True
             self.engine.dispose()
+
+    def lock(self) -> Any:
+        """The store's lock (SQLite: the one connection's users one at a time)."""
+        return self._lock
 
     def _check_open(self) -> None:
         if self._closed:
@@ -151,7 +150,7 @@ class Store:
                     yield conn
             except IntegrityError:
                 raise
-            except SQLAlchemyError as error:
+            except self._errors as error:
                 if lock_not_available(error):
                     raise StorageError(
                         "the database is busy (a lock held by another replica did not come free): "
@@ -196,7 +195,7 @@ class Store:
             try:
                 with self.engine.connect() as conn:
                     yield conn
-            except SQLAlchemyError as error:
+            except self._errors as error:
                 raise StorageError(f"the database could not be read: {_short(error)}") from error
 
     def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -217,13 +216,12 @@ class Stored(Protocol):
     _store: Store
 
 
-def statement(sql: str, params: Mapping[str, Any] | None = None) -> TextClause:
+def statement(sql: str, params: Mapping[str, Any] | None = None) -> Sql:
     """``sql`` with each parameter whose value is a list bound as a list: ``state IN :states``."""
-    lists = [name for name, value in (params or {}).items() if isinstance(value, list)]
-    return text(sql).bindparams(*(bindparam(name, expanding=True) for name in lists))
+    return Sql(sql, [name for name, value in (params or {}).items() if isinstance(value, list)])
 
 
-def _short(error: SQLAlchemyError) -> str:
+def _short(error: BaseException) -> str:
     """The driver's own words, without SQLAlchemy's statement dump and link."""
     original = getattr(error, "orig", None)
     return str(original or error).strip().splitlines()[0]
