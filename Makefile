@@ -55,7 +55,7 @@ deploy-check: $(STAMP) ## promtool: check and test the alert rules, check a live
 	$(BIN)/python -m tests.live_scrape > $(VENV)/scrape.txt
 	$(PROMTOOL) check metrics < $(VENV)/scrape.txt
 
-env-example: $(STAMP) ## rewrite .env.example from the settings' table (bot/ops/settings.py)
+env-example: $(STAMP) ## rewrite .env.example from the settings' table (bot/ops/variables.py)
 	$(BIN)/python -m bot.ops.envfile > .env.example
 
 # The catalogue: every _("…") / _n("…", "…", n) extracted into bot/locale/pcc_bot.pot, then each

@@ -13,7 +13,7 @@ from bot.adapters.ovh.credentials import OvhCredentials
 from bot.domain import COPY_FILER_SITES, MigrationApi, PccBotError, ZonePolicy
 from bot.domain.policy import Policy
 from bot.domain.policy_file import parse_policy
-from bot.ops.settings import SETTINGS, Invalid, default
+from bot.ops.variables import SETTINGS, Invalid, default
 from bot.support.locations import redact
 
 

@@ -3,10 +3,10 @@ default. `make env-example` rewrites the file; a test holds the file equal to wh
 
 from __future__ import annotations
 
-from bot.ops.settings import SETTINGS
+from bot.ops.variables import SETTINGS
 
 HEADER = """\
-# pcc-bot's environment: copy to .env (never committed) and fill in. Written from bot/ops/settings.py by
+# pcc-bot's environment: copy to .env (never committed) and fill in. Written from bot/ops/variables.py by
 # `make env-example` (a test holds them equal); docs/configuration.md says more about each variable.
 # A commented line shows the default a variable has when unset; (secret) ones never show in logs.
 """

@@ -13,7 +13,7 @@ from bot.support.i18n import DEFAULT_LOCALE
 @dataclass(frozen=True)
 class ServiceSettings:
     """What the use cases are told. The ones people configure have no default here: the composition
-    root passes each from the configuration, whose defaults are written once (bot/ops/settings.py)."""
+    root passes each from the configuration, whose defaults are written once (bot/ops/variables.py)."""
 
     approvers: frozenset[str]  # Slack user ids (U…/W…) and user group ids (S…)
     approval_ttl: timedelta  # PCC_APPROVAL_TTL

@@ -51,7 +51,7 @@ def test_without_the_copy_routes_only_they_are_absent():
 
 
 def test_the_docs_name_every_log_level_the_code_takes():
-    from bot.ops.settings import LOG_LEVELS
+    from bot.ops.variables import LOG_LEVELS
 
     text = (Path(__file__).resolve().parents[2] / "docs" / "configuration.md").read_text()
     (row,) = [line for line in text.splitlines() if line.startswith("| `LOG_LEVEL` |")]

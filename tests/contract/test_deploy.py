@@ -14,7 +14,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from bot.ops.settings import BY_NAME, SETTINGS
+from bot.ops.variables import BY_NAME, SETTINGS
 
 ROOT = Path(__file__).resolve().parents[2]
 KUBE = ROOT / "deploy/kubernetes"

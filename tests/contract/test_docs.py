@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 from bot.adapters.slack.grammar import USAGE
-from bot.ops.settings import SETTINGS
+from bot.ops.variables import SETTINGS
 
 ROOT = Path(__file__).resolve().parents[2]
 

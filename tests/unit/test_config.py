@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 
 from bot.ops.config import ConfigError, load
-from bot.ops.settings import SETTINGS
+from bot.ops.variables import SETTINGS
 
 GOOD = {
     "SLACK_BOT_TOKEN": "xoxb-1",

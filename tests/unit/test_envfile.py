@@ -7,7 +7,7 @@ from dotenv import dotenv_values
 
 from bot.ops import config
 from bot.ops.envfile import env_example
-from bot.ops.settings import SETTINGS
+from bot.ops.variables import SETTINGS
 
 ROOT = Path(__file__).resolve().parents[2]
 
