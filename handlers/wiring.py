@@ -16,7 +16,7 @@ from slack_bolt import BoltContext, Respond
 from bot.support.i18n import DEFAULT_LOCALE, _
 from bot.support.pools import PersonQueue
 from bot.usecases.service import PccService
-from handlers.errors import later
+from handlers.after_ack import later
 
 log = logging.getLogger(__name__)
 

@@ -118,7 +118,7 @@ def test_the_console_shows_a_date_tokens_fallback():
 
 def test_a_person_queued_for_the_call_budget_then_hit_by_an_error_is_told_in_their_language():
     from bot.support import waits
-    from handlers.errors import later
+    from handlers.after_ack import later
     from tests.unit.test_listeners import Inline
 
     told: list[str] = []
