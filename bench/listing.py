@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from bench.common import LATENCY, ROOT, SECRET, Row, credentials, draft, percentile  # noqa: F401
-from bot.adapters.ovh.gateway import OvhGateway, make_client
+from bot.adapters.ovh.gateway import SignedOvhGateway, make_client
 from bot.demo.simulator import (
     SimulatorServer,
     filer_record,
@@ -31,7 +31,7 @@ def bench_filers(sim: SimulatorServer) -> list[Row]:
                 "pcidss": None,
                 "datacenters": {77: {"name": "bench", "commercialName": "SDDC", "filers": filers}},
             }
-            gateway = OvhGateway(make_client(credentials(sim)), limiter=SlidingWindow(10_000))
+            gateway = SignedOvhGateway(make_client(credentials(sim)), limiter=SlidingWindow(10_000))
             gateway.get_certifications("pcc-192-0-2-15")  # python-ovh's one /auth/time call, not counted
             before = len(sim.sim.calls)
             started = time.perf_counter()

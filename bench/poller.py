@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.common import LATENCY, ROOT, SECRET, Row, credentials, draft, percentile  # noqa: F401
-from bot.adapters.ovh.gateway import OvhGateway, make_client
+from bot.adapters.ovh.gateway import SignedOvhGateway, make_client
 from bot.adapters.sql.repository import SqlRepository
 from bot.demo.simulator import (
     REPLICATION_SECONDS,
@@ -89,7 +89,7 @@ def bench_poller(
         sim.sim.inventory[name] = copy.deepcopy(sim.sim.inventory["pcc-192-0-2-50"])
     clock = _Clock()
     repo = SqlRepository(str(workdir / f"poller-{pccs}-{expansion}.db"))
-    gateway = OvhGateway(make_client(credentials(sim)), limiter=SlidingWindow(100_000))
+    gateway = SignedOvhGateway(make_client(credentials(sim)), limiter=SlidingWindow(100_000))
     service = PccService(
         gateway=gateway,
         repo=repo,

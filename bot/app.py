@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 import handlers
-from bot.adapters.ovh.gateway import OvhGateway, make_client
+from bot.adapters.ovh.gateway import SignedOvhGateway, make_client
 from bot.adapters.slack.notifier import SlackDirectory, SlackNotifier
 from bot.adapters.slack.people import SlackPeople
 from bot.adapters.sql.clock import MAX_SKEW_SECONDS, DatabaseClock
@@ -102,7 +102,7 @@ class Runtime:
     app: App
     service: PccService
     repo: SqlRepository
-    gateway: OvhGateway
+    gateway: SignedOvhGateway
     poller: Poller
     listeners: TrackingExecutor  # Bolt's listeners: they only ack and hand over to the two below
     commands: TrackingExecutor  # what a command does after its ack when it calls OVHcloud: reads, filings
@@ -276,7 +276,7 @@ def build_runtime(
         database_clock.sync()
     # The key's budget is every replica's: on a shared database, counted there too.
     shared = DatabaseBudget(repo, OVH_WINDOW_SECONDS, settings.replica) if config.shared_database else None
-    gateway = OvhGateway(
+    gateway = SignedOvhGateway(
         ovh_client if ovh_client is not None else make_client(config.ovh),
         migration_route=config.migration_api,
         backoff_seconds=get_backoff_seconds,

@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import pytest
 
-from bot.adapters.ovh.gateway import OvhCredentials, OvhGateway, make_client
+from bot.adapters.ovh.gateway import OvhCredentials, SignedOvhGateway, make_client
 from bot.adapters.slack import ids
 from bot.demo.simulator import DEMO_APPLICATION_KEY, DEMO_APPLICATION_SECRET, DEMO_CONSUMER_KEY
 from bot.domain import MigrationSpec, NoticeDraft, NoticeKind, OvhApiError, State
@@ -84,11 +84,11 @@ def test_a_read_only_database_refuses_an_approval_before_any_post(fragile, slack
     assert fragile.runtime.repo.get(request_id).state == State.PENDING
 
 
-def _gateway(url: str, timeout: float = 5.0) -> OvhGateway:
+def _gateway(url: str, timeout: float = 5.0) -> SignedOvhGateway:
     client = make_client(
         OvhCredentials(url, DEMO_APPLICATION_KEY, DEMO_APPLICATION_SECRET, DEMO_CONSUMER_KEY), timeout=timeout
     )
-    return OvhGateway(client, backoff_seconds=0.0)
+    return SignedOvhGateway(client, backoff_seconds=0.0)
 
 
 def test_connection_refused_is_a_clear_error_after_retries():

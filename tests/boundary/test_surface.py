@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from bot.adapters.http.server import HttpServer, SlackWsgi
-from bot.adapters.ovh.gateway import OvhCredentials, OvhGateway, make_client
+from bot.adapters.ovh.gateway import OvhCredentials, SignedOvhGateway, make_client
 from tests.helpers import SIGNING_SECRET, signed_headers
 
 
@@ -133,5 +133,5 @@ def test_secrets_are_masked_in_every_repr(config):
     )
     shown = repr(credentials) + repr(replace(config, ovh=credentials, ops_token="token-SECRET-4"))
     client = make_client(OvhCredentials("ovh-eu", "app-key", "app-SECRET-1", "consumer-SECRET-2"))
-    shown += repr(client) + repr(OvhGateway(client))
+    shown += repr(client) + repr(SignedOvhGateway(client))
     assert "SECRET" not in shown and "test-signing-secret" not in repr(config)

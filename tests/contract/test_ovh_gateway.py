@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.adapters.ovh.gateway import OvhCredentials, OvhGateway, make_client
+from bot.adapters.ovh.gateway import OvhCredentials, SignedOvhGateway, make_client
 from bot.demo.simulator import DEMO_APPLICATION_KEY, DEMO_APPLICATION_SECRET, DEMO_CONSUMER_KEY
 from bot.domain import Certifications, MigrationSpec, NotFound, OvhApiError
 
@@ -11,7 +11,7 @@ SPEC = MigrationSpec("pcc-192-0-2-15", 1337, 1234, "pcc-192-0-2-50", 1515)
 
 def gateway_for(simulator, route="linkFilerFromSbg", secret=DEMO_APPLICATION_SECRET, sleeps=None):
     client = make_client(OvhCredentials(simulator.url, DEMO_APPLICATION_KEY, secret, DEMO_CONSUMER_KEY))
-    return OvhGateway(
+    return SignedOvhGateway(
         client,
         migration_route=route,
         backoff_seconds=0.5,
@@ -172,7 +172,7 @@ def test_a_list_that_misstates_its_size_is_read_in_a_bounded_number_of_pages(sim
     client = make_client(
         OvhCredentials(simulator.url, DEMO_APPLICATION_KEY, DEMO_APPLICATION_SECRET, DEMO_CONSUMER_KEY)
     )
-    gateway = OvhGateway(client, page_size=50, sleep=lambda _: None)
+    gateway = SignedOvhGateway(client, page_size=50, sleep=lambda _: None)
     listing = gateway.filer_listing("pcc-192-0-2-99", 2001)
     assert len(listing.datacenters[0].filers) == 50  # the one page the API really gave
     assert len(simulator.sim.calls_to("GET", filers)) == 2  # the second page repeated the first: stop
@@ -190,7 +190,7 @@ def test_a_clock_refusal_is_never_resent_after_the_calls_deadline(simulator):
     client = make_client(
         OvhCredentials(simulator.url, DEMO_APPLICATION_KEY, DEMO_APPLICATION_SECRET, DEMO_CONSUMER_KEY)
     )
-    gateway = OvhGateway(
+    gateway = SignedOvhGateway(
         client, migration_route="linkFilerFromSbg", limiter=limiter, mutation_wait_seconds=50
     )
     assert limiter.try_acquire(mutating=True)

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from bot.adapters.ovh.gateway import OvhCredentials, OvhGateway, make_client
+from bot.adapters.ovh.gateway import OvhCredentials, SignedOvhGateway, make_client
 from bot.demo.simulator import DEMO_APPLICATION_KEY, DEMO_APPLICATION_SECRET, DEMO_CONSUMER_KEY
 from bot.domain import OvhApiError, OvhNotFound
 from bot.support.cache import ReadCache
@@ -76,7 +76,7 @@ def gateway(simulator, limiter=None):
     client = make_client(
         OvhCredentials(simulator.url, DEMO_APPLICATION_KEY, DEMO_APPLICATION_SECRET, DEMO_CONSUMER_KEY)
     )
-    return OvhGateway(client, limiter=limiter or SlidingWindow(6000))
+    return SignedOvhGateway(client, limiter=limiter or SlidingWindow(6000))
 
 
 @pytest.mark.parametrize(
@@ -119,7 +119,7 @@ def test_task_reads_are_never_cached(simulator):
 def test_every_call_takes_a_token_and_an_empty_budget_refuses_clearly(simulator):
     t = FakeTime()
     window = SlidingWindow(per_minute=3, clock=t.clock, sleep=t.sleep)
-    gw = OvhGateway(
+    gw = SignedOvhGateway(
         make_client(
             OvhCredentials(simulator.url, DEMO_APPLICATION_KEY, DEMO_APPLICATION_SECRET, DEMO_CONSUMER_KEY)
         ),
