@@ -76,7 +76,7 @@ def test_the_queued_estimate_is_within_a_factor_of_two_of_the_truth(config, slac
     slack.standin.listener = lambda call: seen.append((budget.clock(), str(call.args.get("text"))))
     bot = start_bot(replace(config, ovh_rate=30), slack, budget_time=(budget.clock, budget.sleep))
     try:
-        limiter = bot.runtime.gateway._t.limiter
+        limiter = bot.runtime.gateway._api.limiter
         while True:  # the poller's reads spread over the last minute: a place frees every 2 s or so
             budget.sleep(60.0 / 27)
             if not limiter.try_acquire():
@@ -120,7 +120,7 @@ def test_a_listing_that_waited_and_filled_in_uses_its_response_url_at_most_five_
     budget = BudgetTime()
     bot = start_bot(config, slack, budget_time=(budget.clock, budget.sleep))
     try:
-        limiter = bot.runtime.gateway._t.limiter
+        limiter = bot.runtime.gateway._api.limiter
         while limiter.try_acquire():  # the poller's reads spent the minute
             pass
         bot.command(f"filers {BIG} 2001")

@@ -27,17 +27,17 @@ def to_repository(body: Any, repository_id: int) -> BackupRepository:
 class BackupCalls:
     """The restore's questions and its one call, over the gateway's transport."""
 
-    _t: OvhTransport
+    _api: OvhTransport
 
     def backup_repositories(self, service: str) -> list[BackupRepository]:
         """Every Veeam repository of the PCC, read now (their replication moves)."""
 
         def one(repository_id: int) -> Any:
             path = routes.BACKUP_REPOSITORY.path(serviceName=service, repositoryId=repository_id)
-            return self._transport.fresh(path, f"reading backup repository {repository_id}")
+            return self._api.fresh(path, f"reading backup repository {repository_id}")
 
         try:
-            bodies = self._transport.objects(
+            bodies = self._api.objects(
                 routes.BACKUP_REPOSITORIES,
                 one,
                 f"listing backup repositories of {service}",
@@ -52,7 +52,7 @@ class BackupCalls:
         """The datacenter's Veeam Managed Backup, read now; None when it was never subscribed."""
         path = routes.DATACENTER_BACKUP.path(serviceName=service, datacenterId=datacenter_id)
         try:
-            body = self._transport.fresh(path, f"reading the backup of datacenter {datacenter_id}")
+            body = self._api.fresh(path, f"reading the backup of datacenter {datacenter_id}")
         except OvhNotFound:
             return None
         body = body if isinstance(body, dict) else {}
@@ -76,5 +76,5 @@ class BackupCalls:
     ) -> StartedTask:
         """The batch restore: a mutating call, sent once."""
         path = routes.BATCH_RESTORE.path(serviceName=service, datacenterId=datacenter_id)
-        answer, query_id = self._transport.mutate(path, restore_body(repository_name, backup_job_name))
+        answer, query_id = self._api.mutate(path, restore_body(repository_name, backup_job_name))
         return StartedTask(task_id=int(answer["taskId"]), query_id=query_id)

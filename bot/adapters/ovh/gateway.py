@@ -1,6 +1,6 @@
-"""The OvhGateway port (usecases/ports.py) over python-ovh, with signed calls: the domain's questions
-to OVHcloud, every path from the route table (routes.py beside this file), every call through the
-transport (transport.py).
+"""The OvhGateway port (usecases/ports.py) over python-ovh: the domain's questions to OVHcloud, every
+path from the route table (routes.py beside this file), every call through the transport
+(transport.py, ``self._api``).
 """
 
 from __future__ import annotations
@@ -48,24 +48,23 @@ MIGRATION_ROUTES = tuple(routes.MIGRATION_ROUTES)
 
 
 class SignedOvhGateway(BackupCalls):
-    """The OvhGateway port over python-ovh: every call signed (application key, secret and consumer
-    key) or made with an OAuth2 token."""
+    """The OvhGateway port over python-ovh: every call signed, or made with an OAuth2 token."""
 
     def __init__(
         self, client: Any, *, migration_route: str = MigrationApi.LINK_FILER, **options: Any
     ) -> None:
         if migration_route not in MIGRATION_ROUTES:
             raise ValueError(f"unknown migration route {migration_route!r}")
-        self._transport = OvhTransport(client, **options)  # signed calls, budget, cache, pools
+        self._api = OvhTransport(client, **options)  # signed calls, budget, cache, pools
         self._route = migration_route
-        self._described = RouteDirectory(str(getattr(client, "_endpoint", "")), self._transport.limiter)
+        self._described = RouteDirectory(str(getattr(client, "_endpoint", "")), self._api.limiter)
 
     def close(self) -> None:
         """Refuse every call still waiting for the budget, and stop the transport's pools."""
-        self._transport.close()
+        self._api.close()
 
     def __repr__(self) -> str:
-        return f"SignedOvhGateway(client={self._transport.client!r}, route={self._route!r})"
+        return f"SignedOvhGateway(client={self._api.client!r}, route={self._route!r})"
 
     @property
     def migration_route(self) -> str:
@@ -76,7 +75,7 @@ class SignedOvhGateway(BackupCalls):
 
     def get_pcc(self, service: str, *, fresh: bool = False) -> Pcc:
         """The PCC; ``fresh``: read now, not from the inventory cache (a rule checked before a POST)."""
-        body = self._transport.named(
+        body = self._api.named(
             routes.PCC.path(serviceName=service),
             f"reading PCC {service}",
             _("PCC {service} not found", service=service),
@@ -85,7 +84,7 @@ class SignedOvhGateway(BackupCalls):
         return to_pcc(body, service)
 
     def _option_state(self, service: str, route: Route, name: str, fresh: bool = False) -> str:
-        read = self._transport.fresh if fresh else self._transport.cached
+        read = self._api.fresh if fresh else self._api.cached
         try:
             body = read(route.path(serviceName=service), f"reading {name} of {service}")
         except OvhNotFound:
@@ -95,23 +94,23 @@ class SignedOvhGateway(BackupCalls):
 
     def list_pccs(self) -> list[Pcc]:
         """Every PCC of the account, with its zone (reads cached and fetched concurrently)."""
-        names = self._transport.cached(routes.PCCS.path(), "listing PCCs")
-        return self._transport.map(self.get_pcc, [str(name) for name in names])
+        names = self._api.cached(routes.PCCS.path(), "listing PCCs")
+        return self._api.map(self.get_pcc, [str(name) for name in names])
 
     def _member(
         self, route: Route, what: str, *, fresh: bool = False, **params: Any
     ) -> Callable[[int], dict[str, Any]]:
         """Reads one object of a list by its id (the last parameter of ``route``); ``what`` names it,
         with ``{}`` for the id."""
-        read, name = (self._transport.fresh if fresh else self._transport.cached), route.parameters[-1]
+        read, name = (self._api.fresh if fresh else self._api.cached), route.parameters[-1]
         return lambda member_id: dict(read(route.path(**params, **{name: member_id}), what.format(member_id)))
 
     def list_datacenters(self, service: str) -> list[Datacenter]:
         one = self._member(routes.DATACENTER, "reading datacenter {}", serviceName=service)
         try:
-            bodies = self._transport.cache.get(
+            bodies = self._api.cache.get(
                 ("datacenters", service),
-                lambda: self._transport.objects(
+                lambda: self._api.objects(
                     routes.DATACENTERS, one, f"listing datacenters of {service}", serviceName=service
                 ),
             )
@@ -121,14 +120,14 @@ class SignedOvhGateway(BackupCalls):
 
     def get_certifications(self, service: str, *, fresh: bool = False) -> Certifications:
         """HDS and PCI-DSS; ``fresh``: read now, not from the inventory cache."""
-        hds, pcidss = self._transport.map(
+        hds, pcidss = self._api.map(
             lambda option: self._option_state(service, *option, fresh=fresh),
             [(routes.HDS, "HDS"), (routes.PCIDSS, "PCI-DSS")],
         )
         return Certifications(hds=hds, pcidss=pcidss)
 
     def get_datacenter(self, service: str, datacenter_id: int) -> Datacenter:
-        body = self._transport.named(
+        body = self._api.named(
             routes.DATACENTER.path(serviceName=service, datacenterId=datacenter_id),
             f"reading datacenter {datacenter_id} of {service}",
             _("datacenter {dc} not found in PCC {service}", dc=datacenter_id, service=service),
@@ -139,15 +138,12 @@ class SignedOvhGateway(BackupCalls):
         """A datastore of the datacenter, or a global one of the PCC (mounted on every datacenter)."""
         path = routes.FILER.path(serviceName=service, datacenterId=datacenter_id, filerId=filer_id)
         try:
-            return to_filer(self._transport.cached(path, f"reading filer {filer_id}"), filer_id)
+            return to_filer(self._api.cached(path, f"reading filer {filer_id}"), filer_id)
         except OvhNotFound as error:
             global_path = routes.GLOBAL_FILER.path(serviceName=service, filerId=filer_id)
             try:
-                return to_filer(
-                    self._transport.cached(global_path, f"reading global filer {filer_id}"),
-                    filer_id,
-                    is_global=True,
-                )
+                found = self._api.cached(global_path, f"reading global filer {filer_id}")
+                return to_filer(found, filer_id, is_global=True)
             except OvhNotFound:
                 missing = _(
                     "filer {filer} not found in datacenter {dc} of PCC {service}",
@@ -165,7 +161,7 @@ class SignedOvhGateway(BackupCalls):
         one = self._member(routes.FILER, "reading filer {}", serviceName=service, datacenterId=datacenter_id)
 
         def load() -> tuple[list[Any], list[int]]:
-            return self._transport.objects_so_far(
+            return self._api.objects_so_far(
                 routes.FILERS,
                 one,
                 f"listing filers of datacenter {datacenter_id}",
@@ -176,7 +172,7 @@ class SignedOvhGateway(BackupCalls):
             )
 
         key = ("filers", service, datacenter_id)
-        bodies, unread = load() if fresh or now_only else self._transport.cache.get(key, load)
+        bodies, unread = load() if fresh or now_only else self._api.cache.get(key, load)
         return [to_filer(body, int(body.get("filerId", 0))) for body in bodies], unread
 
     def datacenter_filers(self, service: str, datacenter_id: int) -> list[Filer]:
@@ -190,9 +186,9 @@ class SignedOvhGateway(BackupCalls):
 
         one = self._member(routes.GLOBAL_FILER, "reading global filer {}", fresh=True, serviceName=service)
         try:
-            bodies = self._transport.cache.get(
+            bodies = self._api.cache.get(
                 ("global", service),
-                lambda: self._transport.objects(
+                lambda: self._api.objects(
                     routes.GLOBAL_FILERS, one, f"listing global filers of {service}", serviceName=service
                 ),
             )
@@ -206,26 +202,26 @@ class SignedOvhGateway(BackupCalls):
         """The PCC and its datastores in as few round trips as expansion (or the bound) allows. With
         ``now_only``, datastores whose details the budget has no room for at once are left unread
         (their ids in ``unread``) rather than waited for."""
-        pcc = self._transport.step(self.get_pcc, service)
-        global_filers = self._transport.step(self.global_filers, service)
+        pcc = self._api.step(self.get_pcc, service)
+        global_filers = self._api.step(self.global_filers, service)
         if datacenter_id is not None:  # one datacenter: its details and its datastores together
-            one = self._transport.step(self._datacenter_filers, service, datacenter_id, False, now_only)
+            one = self._api.step(self._datacenter_filers, service, datacenter_id, False, now_only)
             try:
                 datacenters = [self.get_datacenter(service, datacenter_id)]
             except NotFound:
-                self._transport.outcome(pcc)  # an unknown PCC is named as such, not as an unknown datacenter
+                self._api.outcome(pcc)  # an unknown PCC is named as such, not as an unknown datacenter
                 raise
             per_dc = [one]
         else:
             datacenters = self.list_datacenters(service)
             per_dc = [
-                self._transport.step(self._datacenter_filers, service, dc.datacenter_id, False, now_only)
+                self._api.step(self._datacenter_filers, service, dc.datacenter_id, False, now_only)
                 for dc in datacenters
             ]
-        found = [self._transport.outcome(step) for step in per_dc]
-        shared: list[Filer] = self._transport.outcome(global_filers)
+        found = [self._api.outcome(step) for step in per_dc]
+        shared: list[Filer] = self._api.outcome(global_filers)
         return FilerListing(
-            pcc=self._transport.outcome(pcc),
+            pcc=self._api.outcome(pcc),
             datacenters=tuple(
                 DatacenterFilers(dc, tuple(filers), tuple(unread))
                 for dc, (filers, unread) in zip(datacenters, found, strict=True)
@@ -244,25 +240,25 @@ class SignedOvhGateway(BackupCalls):
 
     def start_migration(self, spec: MigrationSpec, route: str) -> StartedTask:
         """The migration call, on the route the request was filed under."""
-        answer, query_id = self._transport.mutate(migration_path(spec, route), migration_body(spec, route))
+        answer, query_id = self._api.mutate(migration_path(spec, route), migration_body(spec, route))
         return StartedTask(task_id=int(answer["taskId"]), query_id=query_id)
 
     def remove_filer(self, service: str, datacenter_id: int, filer_id: int) -> StartedTask:
         """Remove a datastore: a mutating call, sent once."""
         path = routes.REMOVE_FILER.path(serviceName=service, datacenterId=datacenter_id, filerId=filer_id)
-        answer, query_id = self._transport.mutate(path, None)
+        answer, query_id = self._api.mutate(path, None)
         return StartedTask(task_id=int(answer["taskId"]), query_id=query_id)
 
     def reset_task(self, service: str, task_id: int, reason: str) -> StartedTask:
         """Relaunch a task in `error`: a mutating call, sent once."""
         path = routes.RESET_TASK.path(serviceName=service, taskId=task_id)
-        answer, query_id = self._transport.mutate(path, {"reason": reason})
+        answer, query_id = self._api.mutate(path, {"reason": reason})
         return StartedTask(task_id=int(answer["taskId"]), query_id=query_id)
 
     def copy_status(self, spec: MigrationSpec) -> CopyStatus | None:
         """The newest copyFilerStatus entry for the request's filer, if the API lists one."""
         path = routes.COPY_STATUS.path(serviceName=spec.dest_service, datacenterId=spec.dest_datacenter_id)
-        entries = self._transport.fresh(path, f"reading copy status on {spec.dest_service}")
+        entries = self._api.fresh(path, f"reading copy status on {spec.dest_service}")
         mine = [e for e in entries or [] if isinstance(e, dict) and e.get("filerId") == spec.filer_id]
         if not mine:
             return None
@@ -283,31 +279,29 @@ class SignedOvhGateway(BackupCalls):
         """Whether the datastore is still there, read now."""
         path = routes.FILER.path(serviceName=service, datacenterId=datacenter_id, filerId=filer_id)
         try:
-            self._transport.fresh(path, f"reading filer {filer_id}")
+            self._api.fresh(path, f"reading filer {filer_id}")
         except OvhNotFound:
             return False
         return True
 
     def get_task(self, service: str, task_id: int) -> Task:
         return to_task(
-            self._transport.fresh(
-                routes.TASK.path(serviceName=service, taskId=task_id), f"reading task {task_id}"
-            )
+            self._api.fresh(routes.TASK.path(serviceName=service, taskId=task_id), f"reading task {task_id}")
         )
 
     def tasks_of(self, service: str) -> list[Task] | None:
         """Every task of the PCC, fresh, in one expanded call; None where the route does not expand
         (the caller then reads task by task)."""
-        if not self._transport.expands(routes.TASKS):
+        if not self._api.expands(routes.TASKS):
             return None
 
         def no_per_id_reads(task_id: int) -> None:
             return None  # a PCC's whole history, one task at a time, is never worth the budget
 
-        tasks = self._transport.objects(
+        tasks = self._api.objects(
             routes.TASKS, no_per_id_reads, f"listing tasks of {service}", fresh=True, serviceName=service
         )
-        if not self._transport.expands(routes.TASKS):
+        if not self._api.expands(routes.TASKS):
             return None  # it answered ids this time: the caller reads its own tasks, one by one
         return to_tasks(tasks)
 
@@ -318,17 +312,15 @@ class SignedOvhGateway(BackupCalls):
             serviceName=service, datacenterId=datacenter_id, filerId=filer_id, taskId=task_id
         )
         try:
-            return to_task(self._transport.fresh(path, f"reading task {task_id} of filer {filer_id}"))
+            return to_task(self._api.fresh(path, f"reading task {task_id} of filer {filer_id}"))
         except OvhNotFound:
             return self.get_task(service, task_id)
 
     def find_tasks(self, service: str, datacenter_id: int, since: datetime) -> list[Task]:
         """The PCC's tasks in one datacenter executed since ``since``: a bounded search."""
-        bodies = self._transport.objects(
+        bodies = self._api.objects(
             routes.GLOBAL_TASKS,
-            lambda i: self._transport.fresh(
-                routes.TASK.path(serviceName=service, taskId=i), f"reading task {i}"
-            ),
+            lambda i: self._api.fresh(routes.TASK.path(serviceName=service, taskId=i), f"reading task {i}"),
             f"listing tasks of {service}",
             fresh=True,
             serviceName=service,
@@ -344,9 +336,9 @@ class SignedOvhGateway(BackupCalls):
             path = routes.FILER_TASK.path(
                 serviceName=service, datacenterId=datacenter_id, filerId=filer_id, taskId=task_id
             )
-            return self._transport.fresh(path, f"reading task {task_id}")
+            return self._api.fresh(path, f"reading task {task_id}")
 
-        bodies = self._transport.objects(
+        bodies = self._api.objects(
             routes.FILER_TASKS,
             one,
             f"listing tasks of filer {filer_id}",
