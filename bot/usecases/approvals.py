@@ -23,6 +23,7 @@ from bot.domain import (
     NoticeDraft,
     NoticeKind,
     Plan,
+    PlanDraft,
     PlanState,
     RequestFields,
     State,
@@ -70,7 +71,7 @@ class Approvals:
         certs = self._certifications(spec.source_service)
         return policy.rule_for(Facts(operation, certs, size, spec.source_service, spec.dest_service))
 
-    def plan_rule(self, plan: Plan) -> Rule | None:
+    def plan_rule(self, plan: PlanDraft) -> Rule | None:
         """A plan's rule: the strictest among its datastores' (a plan holding an HDS datastore needs the
         HDS rule); None without a policy."""
         policy = self._settings.approval_policy

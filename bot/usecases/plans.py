@@ -117,17 +117,19 @@ class Plans:
         filed = filed_now(
             self._clock, self._settings, requester, channel, (source_pcc, dest_pcc), ovh.migration_route
         )
-        plan = self._repo.add_plan(
-            PlanDraft(
-                **vars(filed),
-                source_service=source,
-                source_datacenter_id=source_dc,
-                dest_service=dest,
-                dest_datacenter_id=dest_dc,
-                items=tuple(items),
-                left_out=tuple(left_out),
-            )
+        draft = PlanDraft(
+            **vars(filed),
+            source_service=source,
+            source_datacenter_id=source_dc,
+            dest_service=dest,
+            dest_datacenter_id=dest_dc,
+            items=tuple(items),
+            left_out=tuple(left_out),
         )
+        rule = self._approvals.plan_rule(draft)
+        if rule is not None and rule.ttl is not None:  # its rule says how long it stays approvable
+            draft = replace(draft, expires_at=draft.created_at + rule.ttl)
+        plan = self._repo.add_plan(draft)
         log.info(
             "plan #%d filed by %s: %d datastore(s), %d left out",
             plan.id,

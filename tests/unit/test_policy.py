@@ -292,6 +292,16 @@ def test_a_rules_ttl_sets_how_long_its_requests_stay_approvable():
     assert other.expires_at - other.created_at == timedelta(days=1)  # PCC_APPROVAL_TTL
 
 
+def test_a_plan_stays_approvable_for_its_rules_ttl():
+    policy = '[[rule]]\nname = "plans"\nmatch = { operation = "plan" }\nttl = "3h"\n'
+    plan = World(approval_policy=_policy(policy)).service.plans.file_plan(
+        "pcc-src", 10, "pcc-dst", 20, (), "UALICE", "COPS"
+    )
+    assert plan.expires_at - plan.created_at == timedelta(hours=3)
+    plain = World().service.plans.file_plan("pcc-src", 10, "pcc-dst", 20, (), "UALICE", "COPS")
+    assert plain.expires_at - plain.created_at == timedelta(days=1)  # PCC_APPROVAL_TTL
+
+
 def test_a_plans_reject_asks_its_reason_and_tells_the_requester():
     world = _world()
     plan = world.service.plans.file_plan("pcc-src", 10, "pcc-dst", 20, (), "UALICE", "COPS")
