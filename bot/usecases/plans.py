@@ -225,7 +225,7 @@ class Plans:
         """Stop the datastores whose POST is not sent yet (each by compare-and-set: one the dispatcher
         has just taken goes on); returns how many were stopped."""
         plan = self._require(plan_id)
-        self._guard.check_approver(plan, user, "cancel the rest of")
+        self._approvals.check_plan(plan, user, "cancel the rest of")  # its rule's approvers
         if plan.state != PlanState.APPROVED:
             raise Conflict(f"plan #{plan_id} is {plan.state}: there is nothing being dispatched to cancel")
         stopped = 0

@@ -185,6 +185,10 @@ def test_a_plan_holding_an_hds_datastore_needs_the_hds_rule():
         world.service.plans.approve(plan.id, "UCAROL")
     assert world.service.plans.approve(plan.id, "UDAVE").state == PlanState.APPROVED
     assert len(world.gateway.posts) == 2  # its two datastores, one POST each
+    with pytest.raises(NotAllowed, match="health data"):  # in PCC_APPROVERS, not among the rule's
+        world.service.plans.cancel_rest(plan.id, "UCAROL")
+    with pytest.raises(Conflict, match="nothing left to cancel"):  # the rule's approver may: none left
+        world.service.plans.cancel_rest(plan.id, "UDAVE")
 
 
 def test_a_required_reason_to_reject_reaches_the_card_the_thread_the_requester_and_the_audit():
