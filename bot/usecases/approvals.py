@@ -110,6 +110,14 @@ class Approvals:
         people = rule.approvers if rule.approvers is not None else self._settings.approvers
         return self._among(user, people, read, fresh=fresh)
 
+    def may_decide(self, request: MigrationRequest, user: str) -> bool:
+        """Whether ``user``'s approval of ``request`` counts (what the App Home lists as waiting for
+        them): its rule's approvers, never the requester; the group members as cached."""
+        rule = self.rule(request, COPY)
+        if rule is None:
+            return self._guard.may_decide(request, user)
+        return user != request.requester and self.counts(rule, user, fresh=False)
+
     def check(
         self, request: MigrationRequest, operation: str, user: str, decision: str = "approve or reject"
     ) -> Rule | None:

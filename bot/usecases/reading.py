@@ -6,7 +6,7 @@ Part of the service layer: no Slack, OVHcloud or SQLite here, only the ports.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
@@ -74,9 +74,12 @@ class Reading:
         clock: Clock,
         settings: ServiceSettings,
         guard: Guard,
+        may_decide: Callable[[MigrationRequest, str], bool] | None = None,
     ) -> None:
         self._ovh, self._repo, self._notifier, self._clock = ovh, repo, notifier, clock
         self._settings, self._guard = settings, guard
+        #: Whether a person's approval counts for a request (the policy's rule; else four eyes).
+        self._may_decide = may_decide or guard.may_decide
 
     @property
     def source_zone(self) -> str:
@@ -153,7 +156,7 @@ class Reading:
         return Home(
             plans=tuple((p, PlanTally.of(self._repo.plan_items(p.id))) for p in plans),
             mine=mine,
-            to_approve=tuple(r for r in pending if r.plan_id is None and self._guard.may_decide(r, user)),
+            to_approve=tuple(r for r in pending if r.plan_id is None and self._may_decide(r, user)),
             active=tuple(self._repo.in_states(sorted(IN_FLIGHT_STATES))),
         )
 

@@ -65,7 +65,13 @@ class PccService:
             ports, settings=settings, lists=WarmLists(background), guard=guard, approvals=self.approvals
         )
         self.reading = Reading(
-            ovh=gateway, repo=repo, notifier=notifier, clock=clock, settings=settings, guard=guard
+            ovh=gateway,
+            repo=repo,
+            notifier=notifier,
+            clock=clock,
+            settings=settings,
+            guard=guard,
+            may_decide=self.approvals.may_decide,
         )
         gate = Gate(chat=chat, clock=clock, switch=self.switch)
         self.restores = Restores(ports, settings=settings, guard=guard)

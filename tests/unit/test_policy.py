@@ -114,6 +114,14 @@ def test_a_member_removed_from_the_group_stops_counting():
     assert len(world.gateway.posts) == 1
 
 
+def test_the_app_home_lists_what_waits_for_the_rules_approvers():
+    world = _world()  # the HDS rule counts UBOB, UDAVE, SOPS and SSECURITY; PCC_APPROVERS: UBOB, SONCALL
+    request = world.file()
+    waiting = {u: world.service.reading.home(u).to_approve for u in ("UDAVE", "UCAROL", "UBOB", "UALICE")}
+    assert [r.id for r in waiting["UDAVE"]] == [request.id] == [r.id for r in waiting["UBOB"]]
+    assert waiting["UCAROL"] == () and waiting["UALICE"] == ()  # not counted by the rule; the requester
+
+
 def test_any_counted_approver_rejects_and_an_outsider_cannot():
     world = _world()
     request = world.file()
