@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.adapters.slack import ids
 from bot.adapters.slack.kit import Block, actions, button
 from bot.domain import MigrationRequest, NoticeButton, State
-from bot.domain.restore import words_of
+from bot.domain.operations import behaviour_of, launch_of
 from bot.support.i18n import DEFAULT_LOCALE, _
 from bot.support.mrkdwn import esc
 from bot.usecases import messages
@@ -17,8 +17,7 @@ MAX_CANDIDATES_SHOWN = 10
 
 def _confirm_text(request: MigrationRequest, locale: str) -> str:
     """The confirm dialog (Slack caps it at 300 characters): what the click does and accepts."""
-    own = words_of(request.launch)
-    after = (own.confirm_note if own is not None else _("replication takes hours")).render(locale)
+    after = launch_of(request).confirm_note.render(locale)
     text = _("This calls {call} once; {after}.", call=f"`{request.api_call}`", after=after).render(locale)
     if request.uses_copy_filer:
         accepted = _("Your click is recorded as the acceptance of the conditions quoted on the card.")
@@ -105,7 +104,7 @@ def decision_blocks(request: MigrationRequest, locale: str) -> list[Block]:
     if operation is None:
         return []
     blocks: list[Block] = []
-    if operation.name != "relaunch":
+    if behaviour_of(operation).adoptable:
         for task in request.candidates[:MAX_CANDIDATES_SHOWN]:
             label = _("Adopt task {task}", task=str(task.task_id)).render(locale)
             adopt = _confirmed(ids.ADOPT, label, request, locale, task_id=task.task_id)
@@ -133,5 +132,4 @@ def actions_of(request: MigrationRequest, locale: str) -> list[Block]:
 
 
 def _offers_removal(request: MigrationRequest) -> bool:
-    own = words_of(request.launch)
-    return own is None or own.done_button == NoticeButton.REMOVE_COPY
+    return launch_of(request).done_button == NoticeButton.REMOVE_COPY
