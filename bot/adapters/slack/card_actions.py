@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from bot.adapters.slack import ids
 from bot.adapters.slack.kit import Block, actions, button
-from bot.domain import MigrationRequest, NoticeButton, State
+from bot.domain import OPERATIONS, MigrationRequest, NoticeButton, State
 from bot.domain.operations import behaviour_of, launch_of
 from bot.support.i18n import DEFAULT_LOCALE, _
-from bot.support.mrkdwn import esc
-from bot.usecases import messages
+
+#: The button of each action a card or a notice offers, and its label.
+_BUTTONS = {NoticeButton.RETRY: ids.RETRY, NoticeButton.REMOVE_COPY: ids.REMOVE_COPY}
+_LABELS = {NoticeButton.RETRY: _("Retry"), NoticeButton.REMOVE_COPY: _("Remove copy")}
 
 #: Candidate tasks a card of a call in doubt lists, each with its Adopt button (one block each).
 MAX_CANDIDATES_SHOWN = 10
@@ -32,23 +34,6 @@ def confirm_of(
     asks first, with what it does to which object, wherever it is posted (card or notice)."""
     if action_id == ids.APPROVE:
         return _("Start the copy?").render(locale), _confirm_text(request, locale)
-    if action_id == ids.RETRY:
-        said = _(
-            "This calls resetTaskState once on OVHcloud task {task} of request #{id}; the copy resumes "
-            "and is tracked again.",
-            task=str(request.task_id),
-            id=request.id,
-        )
-        return _("Relaunch the task?").render(locale), said.render(locale)
-    if action_id == ids.REMOVE_COPY:
-        said = _(
-            "Only once every VM is cloned to a writable datastore: this removes datastore {name} from "
-            "datacenter {dc} of {service}.",
-            name=f"`{esc(messages.restore_name(request))}`",
-            dc=request.spec.dest_datacenter_id,
-            service=request.spec.dest_service,
-        )
-        return _("Remove the read-only copy?").render(locale), said.render(locale)
     if action_id == ids.ADOPT:
         said = _(
             "pcc-bot then tracks task {task} as request #{id}'s. Only once checked at OVHcloud.",
@@ -65,7 +50,13 @@ def confirm_of(
             id=request.id,
         )
         return _("Close: not started?").render(locale), said.render(locale)
-    raise ValueError(f"{action_id} makes no OVHcloud call")
+    own = next(
+        (b for b in map(behaviour_of, OPERATIONS) if b.button and _BUTTONS[b.button] == action_id), None
+    )
+    if own is None:
+        raise ValueError(f"{action_id} makes no OVHcloud call")
+    title, said = own.confirm(request)
+    return title.render(locale), said.render(locale)
 
 
 def _confirmed(
@@ -89,12 +80,14 @@ def notice_actions(offered: NoticeButton, request: MigrationRequest, locale: str
     """The action(s) a notice offers (the same as on the card, with the same confirms)."""
     if offered == NoticeButton.DECIDE:
         return decision_blocks(request, locale)
-    action_id, label = {
-        NoticeButton.RETRY: (ids.RETRY, _("Retry")),
-        NoticeButton.REMOVE_COPY: (ids.REMOVE_COPY, _("Remove copy")),
-    }[offered]
+    return _offered(offered, request, locale, "-notice")
+
+
+def _offered(offered: NoticeButton, request: MigrationRequest, locale: str, where: str = "") -> list[Block]:
+    """The button of an operation's call, with its confirm (``where``: in a notice, its block id says)."""
+    action_id, label = _BUTTONS[offered], _LABELS[offered]
     shown = _confirmed(action_id, label.render(locale), request, locale)
-    return [actions(f"{action_id}-notice-{request.id}", shown)]
+    return [actions(f"{action_id}{where}-{request.id}", shown)]
 
 
 def decision_blocks(request: MigrationRequest, locale: str) -> list[Block]:
@@ -122,14 +115,8 @@ def actions_of(request: MigrationRequest, locale: str) -> list[Block]:
         approve = _confirmed(ids.APPROVE, _("Approve").render(locale), request, locale, style="primary")
         reject = button(ids.REJECT, _("Reject").render(locale), str(request.id), style="danger")
         return [actions(f"decide-{request.id}", approve, reject)]
-    if request.can_retry:
-        retry = _confirmed(ids.RETRY, _("Retry").render(locale), request, locale)
-        return [actions(f"{ids.RETRY}-{request.id}", retry)]
-    if request.state == State.DONE and _offers_removal(request):
-        remove = _confirmed(ids.REMOVE_COPY, _("Remove copy").render(locale), request, locale)
-        return [actions(f"{ids.REMOVE_COPY}-{request.id}", remove)]
+    for operation in OPERATIONS:  # the calls the card offers in this state (Retry, Remove copy)
+        own = behaviour_of(operation)
+        if own.button is not None and operation.origin == request.state and own.offered(request):
+            return _offered(own.button, request, locale)
     return []
-
-
-def _offers_removal(request: MigrationRequest) -> bool:
-    return launch_of(request).done_button == NoticeButton.REMOVE_COPY

@@ -51,6 +51,16 @@ class Behaviour:
     twins: bool = False
     #: The request's field that holds the task the call created.
     task_field: ClassVar[str] = "task_id"
+    #: The button a card (and a notice) offers to make this call, when it is offered (``offered``).
+    button: NoticeButton | None = None
+
+    def offered(self, request: MigrationRequest) -> bool:
+        """Whether the card of ``request`` (in the operation's origin state) offers the call now."""
+        return False
+
+    def confirm(self, request: MigrationRequest) -> tuple[Text, Text]:
+        """The button's confirm dialog: its title and what the click does to which object."""
+        raise NotImplementedError
 
     def tracked(self, request: MigrationRequest) -> bool:
         """True when the call's task is already known (an interrupted call is then not in doubt)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.domain.inventory import StartedTask
 from bot.domain.operations.base import Behaviour, Reading
-from bot.domain.request import MigrationRequest
+from bot.domain.request import MigrationRequest, NoticeButton
 from bot.support.i18n import Param, Text, _
 
 
@@ -14,6 +14,19 @@ class Relaunch(Behaviour):
     after_refusal = _("The task is still in `error`; *Retry* is offered again once the cause is fixed.")
     reading = Reading.OWN_TASK
     adoptable = False
+    button = NoticeButton.RETRY
+
+    def offered(self, request: MigrationRequest) -> bool:
+        return request.can_retry
+
+    def confirm(self, request: MigrationRequest) -> tuple[Text, Text]:
+        said = _(
+            "This calls resetTaskState once on OVHcloud task {task} of request #{id}; the copy resumes "
+            "and is tracked again.",
+            task=str(request.task_id),
+            id=request.id,
+        )
+        return _("Relaunch the task?"), said
 
     def call(self, request: MigrationRequest) -> Text:
         return _("resetTaskState on OVHcloud task {task}", task=str(request.task_id))

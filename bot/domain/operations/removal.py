@@ -6,9 +6,11 @@ from __future__ import annotations
 from typing import ClassVar
 
 from bot.domain.inventory import StartedTask
+from bot.domain.operations import launch_of
 from bot.domain.operations.base import Behaviour, Reading, restore_name
-from bot.domain.request import MigrationRequest
+from bot.domain.request import MigrationRequest, NoticeButton
 from bot.support.i18n import Param, Text, _
+from bot.support.mrkdwn import esc
 
 
 class Removal(Behaviour):
@@ -19,6 +21,21 @@ class Removal(Behaviour):
     )
     reading = Reading.COPY_GONE
     task_field: ClassVar[str] = "removal_task_id"
+    button = NoticeButton.REMOVE_COPY
+
+    def offered(self, request: MigrationRequest) -> bool:
+        """Once the copy is done, unless the operation that launched the request leaves no copy."""
+        return launch_of(request).done_button == NoticeButton.REMOVE_COPY
+
+    def confirm(self, request: MigrationRequest) -> tuple[Text, Text]:
+        said = _(
+            "Only once every VM is cloned to a writable datastore: this removes datastore {name} from "
+            "datacenter {dc} of {service}.",
+            name=f"`{esc(restore_name(request))}`",
+            dc=request.spec.dest_datacenter_id,
+            service=request.spec.dest_service,
+        )
+        return _("Remove the read-only copy?"), said
 
     def tracked(self, request: MigrationRequest) -> bool:
         return request.removal_task_id is not None  # a removal stays `removing` once called: its task ends it
