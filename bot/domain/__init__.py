@@ -59,7 +59,6 @@ from bot.domain.request import (
     Recorded,
     RequestDraft,
     RequestFields,
-    sort_tasks,
     task_read,
 )
 from bot.domain.rules import (
@@ -158,6 +157,5 @@ __all__ = [
     "operation_calling",
     "operation_in_doubt",
     "rule_violations",
-    "sort_tasks",
     "task_read",
 ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -13,8 +12,6 @@ from bot.domain.inventory import Task
 from bot.domain.states import (
     LAUNCHES,
     MIGRATION,
-    REMOVAL,
-    TASKS_WITHOUT_FILER,
     Operation,
     State,
     operation_calling,
@@ -176,47 +173,9 @@ class MigrationRequest(RequestDraft, Recorded):
         buttons that settle a call in doubt, so that a button of an earlier call does nothing."""
         return f"{self.called_at:%Y%m%d%H%M%S%f}" if self.called_at else "0"
 
-    def operation_task_names(self, operation: Operation) -> frozenset[str]:
-        """The task names the operation creates at OVHcloud (compared case-insensitively)."""
-        return frozenset({"removefiler"}) if operation is REMOVAL else frozenset({self.route.lower()})
-
 
 #: OVHcloud's clock and ours may differ a little: a task stamped this much before the decision still counts.
 CLOCK_MARGIN = timedelta(minutes=2)
-
-
-def sort_tasks(
-    request: MigrationRequest, operation: Operation, tasks: Sequence[Task]
-) -> tuple[list[Task], list[Task]]:
-    """(proven, candidates) among tasks read after a call in doubt.
-
-    Proven: in the destination datacenter, created after the decision, carrying the filer id the call
-    was about and the operation's task name. Candidates: every task that might be it (no other
-    filer id, no other datacenter, not older than the decision): a person chooses among them.
-    """
-    filer = request.copy_filer_id if operation is REMOVAL else request.spec.filer_id
-    if operation in TASKS_WITHOUT_FILER:
-        filer = None
-    names = request.operation_task_names(operation)
-    datacenter = request.spec.dest_datacenter_id
-    since = (request.called_at or request.decided_at or request.created_at) - CLOCK_MARGIN
-    proven = [
-        t
-        for t in tasks
-        if t.datacenter_id == datacenter
-        and t.executed_at is not None
-        and t.executed_at >= since
-        and t.filer_id == filer
-        and t.name.lower() in names
-    ]
-    candidates = [
-        t
-        for t in tasks
-        if t.datacenter_id in (datacenter, None)
-        and (t.executed_at is None or t.executed_at >= since)
-        and t.filer_id in (filer, None)
-    ]
-    return proven, candidates
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
-from bot.domain.inventory import Task
+from bot.domain.inventory import StartedTask, Task
+from bot.domain.operations.base import Launch
 from bot.domain.request import MigrationRequest, NoticeButton
-from bot.domain.states import RESTORE, Operation, State
+from bot.domain.states import State
 from bot.support.i18n import Param, Text, _
 from bot.support.mrkdwn import esc
 
@@ -130,12 +131,12 @@ def _where(request: MigrationRequest) -> Text:
     )
 
 
-class RestoreWords:
-    """How the restore speaks: its card, its notices, each a ``Text`` rendered in its reader's language.
-    `usecases/messages.py`, `adapters/slack/cards.py` and the poller ask the operation's words
-    (``OPERATION_WORDS``) instead of branching on it."""
+class RestoreWords(Launch):
+    """How the restore speaks: its card, its notices, each a ``Text`` rendered in its reader's language
+    (its behaviour: ``bot/domain/operations/restore.py``; its tasks name no datastore)."""
 
     title = _("Veeam batch restore request")
+    policy_name = "restore"
     #: A restore leaves nothing to remove: no button after it is done.
     done_button: NoticeButton | None = None
     #: The card's words for the states whose copy's words would mislead.
@@ -182,14 +183,17 @@ class RestoreWords:
     def call(self, request: MigrationRequest) -> Text:
         return _("the call {call}", call=f"`{request.api_call}`")
 
-    def called(self, request: MigrationRequest, task_id: int, query_id: str | None) -> Text:
-        query = _(" (OVH query id {query})", query=esc(query_id)) if query_id else ""
+    def task_filer(self, request: MigrationRequest) -> int | None:
+        return None  # a task is the restore's by its name, datacenter and time
+
+    def called(self, request: MigrationRequest, task: StartedTask, user: str) -> Text:
+        query = _(" (OVH query id {query})", query=esc(task.query_id)) if task.query_id else ""
         return _(
             "Batch restore started for request #{id}: {where}. OVHcloud task {task}{query}. Progress is "
             "shown on the card; the end will be announced here.",
             id=request.id,
             where=_where(request),
-            task=str(task_id),
+            task=str(task.task_id),
             query=query,
         )
 
@@ -244,11 +248,3 @@ class RestoreWords:
             detail=f": {esc(task.description)}" if task.description else "",
             space=space,
         )
-
-
-#: The words of the operations that have their own (the copy's stay in usecases/messages.py).
-OPERATION_WORDS: dict[str, RestoreWords] = {RESTORE.name: RestoreWords()}
-
-
-def words_of(operation: Operation) -> RestoreWords | None:
-    return OPERATION_WORDS.get(operation.name)

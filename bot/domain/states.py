@@ -125,10 +125,6 @@ IN_DOUBT_STATES = frozenset(op.in_doubt for op in OPERATIONS)
 LAUNCHES: dict[str, Operation] = {"batchRestore": RESTORE}
 
 
-#: The operations whose tasks name no datastore: a task is theirs by its name, datacenter and time.
-TASKS_WITHOUT_FILER = frozenset({RESTORE})
-
-
 def operation_in_doubt(state: State, launched_by: Operation = MIGRATION) -> Operation | None:
     """The operation whose outcome is unknown when a request is in ``state``: the call that launched
     the request first (operations may share their states)."""

@@ -29,8 +29,8 @@ from bot.domain import (
     State,
     UsageError,
 )
+from bot.domain.operations import launch_of
 from bot.domain.policy import DEFAULT_RULE, Facts, Reason, Rule, Tally, mention
-from bot.domain.restore import RESTORE_ROUTE
 from bot.support.i18n import _
 from bot.support.mrkdwn import esc
 from bot.usecases import approval_words as words
@@ -60,8 +60,8 @@ class Approvals:
     def rule(self, request: MigrationRequest, operation: str) -> Rule | None:
         """The rule a decision on ``request`` falls under; None without a policy (today's rule). The
         approval of a batch restore (asked as COPY, the request's first decision) matches RESTORE."""
-        if operation == COPY and request.route == RESTORE_ROUTE:
-            operation = RESTORE
+        if operation == COPY:  # the request's first decision: its operation's name in the policy
+            operation = launch_of(request).policy_name
         return self.rule_of(request.spec, request.filer_size, operation)
 
     def rule_of(self, spec: MigrationSpec, size: str, operation: str) -> Rule | None:

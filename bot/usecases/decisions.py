@@ -8,7 +8,8 @@ Part of the service layer: no Slack, OVHcloud or SQLite here, only the ports.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Iterable
+from typing import Protocol
 
 from bot.domain import (
     MIGRATION,
@@ -20,6 +21,7 @@ from bot.domain import (
     Operation,
     State,
 )
+from bot.domain.operations import behaviour_of
 from bot.support.i18n import _
 from bot.usecases import messages
 from bot.usecases.approvals import COPY, REMOVE_COPY, RETRY, Approvals, approval_subject
@@ -32,6 +34,15 @@ from bot.usecases.records import BOT, require
 log = logging.getLogger(__name__)
 
 
+class Launcher(Protocol):
+    """The use case of an operation that files its own requests (a batch restore): the call an
+    approval of one of them makes."""
+
+    operation: Operation
+
+    def call(self, request: MigrationRequest) -> Call: ...
+
+
 class Decisions:
     def __init__(
         self,
@@ -41,16 +52,16 @@ class Decisions:
         gate: Gate,
         doubt: DoubtResolver,
         approvals: Approvals,
-        calls: Mapping[str, Callable[[MigrationRequest], Call]] | None = None,
+        launchers: Iterable[Launcher] = (),
     ) -> None:
-        """``calls``: the call an approval makes for a request filed under a route of another
-        operation than the copy (its module builds it), by route."""
+        """``launchers``: the use cases of the operations other than the copy that file their own
+        requests; each builds the call an approval of its requests makes."""
         self._ovh, self._repo, self._chat, self._clock = ports.unpacked()
         self._guard = guard
         self._approvals = approvals  # the policy's rules and quorum (PCC_POLICY); else the guard's
         self._gate = gate
         self._doubt = doubt
-        self._calls = dict(calls or {})
+        self._calls = {launcher.operation.name: launcher.call for launcher in launchers}
 
     def _gated(
         self, request: MigrationRequest, operation: Operation, decision: Change, call: Call
@@ -113,7 +124,7 @@ class Decisions:
     def launch(self, request: MigrationRequest, decision: Change) -> bool:
         """The POST of a pending request (the copy's, or its operation's), through the gate: False when
         another click (or dispatcher) won the compare-and-set, and nothing was sent."""
-        own = self._calls.get(request.route)
+        own = self._calls.get(request.launch.name)
         if own is not None:
             return self._gate.run(request, request.launch, decision, own(request))
         call = Call(
@@ -242,7 +253,7 @@ class Decisions:
         self._guard.check_approver(request, user, "choose the task of")
         self._check_episode(request, episode)
         operation = request.in_doubt
-        if operation is None or operation is RELAUNCH:
+        if operation is None or not behaviour_of(operation).adoptable:
             raise Conflict(f"request #{request_id} is {request.state}: there is no task to choose")
         if task_id not in {t.task_id for t in request.candidates}:
             raise Conflict(
@@ -271,7 +282,7 @@ class Decisions:
             notices=self._chat.thread_and_incident(
                 request,
                 f"closed-{request.state}-{request.episode}",
-                messages.closed(request, user, operation.name),
+                messages.closed(request, user, operation),
             ),
         )
         if not self._chat.move(request, request.state, operation.not_started, change):

@@ -12,10 +12,7 @@ import logging
 from bot.domain import (
     CLOCK_MARGIN,
     IN_FLIGHT_STATES,
-    MIGRATION,
     OPERATIONS,
-    RELAUNCH,
-    REMOVAL,
     MigrationRequest,
     NoticeButton,
     NoticeDraft,
@@ -24,9 +21,9 @@ from bot.domain import (
     RequestFields,
     State,
     Task,
-    sort_tasks,
     task_read,
 )
+from bot.domain.operations import Reading, behaviour_of, sort_tasks
 from bot.usecases import messages
 from bot.usecases.base import Ports
 from bot.usecases.ports import Change
@@ -58,7 +55,7 @@ class DoubtResolver:
             for request in self._repo.in_states([operation.calling]):
                 if request.calling is not operation:
                     continue  # a state operations share: the request's own call says it
-                if operation is REMOVAL and request.removal_task_id is not None:
+                if behaviour_of(operation).tracked(request):
                     continue  # its task is known: tracked
                 since = request.called_at or request.decided_at or request.updated_at or request.created_at
                 if not at_start and now - since < self._settings.call_timeout:
@@ -81,18 +78,21 @@ class DoubtResolver:
                 )
 
     def resolve(self, request: MigrationRequest) -> None:
-        """Find out, by reading only, what a call in doubt did."""
+        """Find out, by reading only, what a call in doubt did (the operation says what to read)."""
         operation = request.in_doubt
-        if operation is RELAUNCH:
+        if operation is None:
+            return
+        reading = behaviour_of(operation).reading
+        if reading == Reading.OWN_TASK:
             self._resolve_relaunch(request)
             return
         spec = request.spec
-        if operation is REMOVAL:
+        if reading == Reading.COPY_GONE:
             assert request.copy_filer_id is not None
             if not self._ovh.filer_exists(spec.dest_service, spec.dest_datacenter_id, request.copy_filer_id):
                 self._chat.move(
                     request,
-                    State.REMOVAL_IN_DOUBT,
+                    operation.in_doubt,
                     State.REMOVED,
                     Change(
                         actor=BOT,
@@ -104,11 +104,9 @@ class DoubtResolver:
                 )
                 return
             tasks = self._ovh.filer_tasks(spec.dest_service, spec.dest_datacenter_id, request.copy_filer_id)
-        elif operation is request.launch:  # the call that launched the request (a copy, a restore)
+        else:  # the destination's tasks since the call (a copy, a restore)
             since = (request.called_at or request.decided_at or request.created_at) - CLOCK_MARGIN
             tasks = self._ovh.find_tasks(spec.dest_service, spec.dest_datacenter_id, since)
-        else:
-            return
         proven, candidates = sort_tasks(request, operation, tasks)
         held = self._repo.held_tasks(spec.dest_service, [t.task_id for t in candidates], request.id)
         twin = self._has_twin(request, operation)
@@ -121,7 +119,7 @@ class DoubtResolver:
     def _has_twin(self, request: MigrationRequest, operation: Operation) -> bool:
         """Another source PCC's request for a datastore with the same id, to the same datacenter, also
         called: a task cannot tell which of the two it copies, so people choose."""
-        if operation is not MIGRATION:
+        if not behaviour_of(operation).twins:
             return False
         spec = request.spec
         return any(
@@ -166,10 +164,7 @@ class DoubtResolver:
         request holds (raises Conflict); False when the request is no longer in doubt."""
         name = f"task {task_id}" + (f" ({task.name}, {task.state})" if task else "")
         fields: RequestFields = {"in_doubt_since": None, "candidates": ()}
-        if operation is REMOVAL:
-            fields["removal_task_id"] = task_id
-        else:
-            fields["task_id"] = task_id
+        fields[behaviour_of(operation).task_field] = task_id  # type: ignore[literal-required]
         if operation is request.launch:
             fields["task_state"] = task.state if task else "unknown"
             fields["progress"] = task.progress if task else None

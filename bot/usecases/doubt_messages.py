@@ -5,73 +5,13 @@ date tokens with their UTC fallback. ``bot/usecases/messages.py`` re-exports the
 
 from __future__ import annotations
 
-from bot.domain import (
-    MIGRATION,
-    RELAUNCH,
-    REMOVAL,
-    TASK_STATE_MEANINGS,
-    MigrationRequest,
-    Operation,
-    OvhApiError,
-    Task,
-)
-from bot.domain.restore import words_of
+from bot.domain import TASK_STATE_MEANINGS, MigrationRequest, Operation, OvhApiError, Task
+from bot.domain.operations import behaviour_of, restore_name
 from bot.support.datetoken import date_token
 from bot.support.i18n import Text, _, stored
 from bot.support.mrkdwn import esc
 
-
-def restore_name(request: MigrationRequest) -> str:
-    """The name OVHcloud gives the copy: restore-<source datastore number>."""
-    number = request.filer_name.rsplit("-", 1)[-1]
-    return f"restore-{number}" if number.isdigit() else f"restore-{request.spec.filer_id:06d}"
-
-
-def _call(request: MigrationRequest, operation: Operation) -> Text | str:
-    """A mutating call as people name it."""
-    own = words_of(operation)
-    if own is not None:
-        return own.call(request)
-    return {
-        MIGRATION.name: _("the call {call}", call=f"`{request.api_call}`"),
-        RELAUNCH.name: _("resetTaskState on OVHcloud task {task}", task=str(request.task_id)),
-        REMOVAL.name: _("the removal of {copy}", copy=f"`{restore_name(request)}`"),
-    }[operation.name]
-
-
-#: After a refusal: what is left, and what people can do about it.
-_AFTER_REFUSAL = {
-    MIGRATION.name: _("Nothing was started; file a new request once the cause is fixed."),
-    RELAUNCH.name: _("The task is still in `error`; *Retry* is offered again once the cause is fixed."),
-    REMOVAL.name: _(
-        "The copy is still there. A datastore that still holds VMs cannot be removed: clone or "
-        "unregister them first."
-    ),
-}
-
-
-def _after_refusal(operation: Operation) -> Text | str:
-    own = words_of(operation)
-    return own.after_refusal if own is not None else _AFTER_REFUSAL[operation.name]
-
-
-def _settled_by(request: MigrationRequest, operation: Operation) -> Text | str:
-    """A call in doubt: what people settle it with, once they have checked at OVHcloud."""
-    own = words_of(operation)
-    if own is not None:
-        return own.settled_by(request)
-    if operation is RELAUNCH:
-        return _("a person closes the doubt with *Close: not started* when the task was not relaunched.")
-    if operation is REMOVAL:
-        return _(
-            "an approver adopts the right task from the card, or closes the doubt with *Close: not "
-            "started* when the removal did not start."
-        )
-    return _(
-        "an approver adopts the right task from the card, or closes the request with *Close: not "
-        "started* (or {cancel}) when nothing started.",
-        cancel=f"`/pcc cancel {request.id}`",
-    )
+__all__ = ["restore_name"]
 
 
 def refused(request: MigrationRequest, operation: Operation, error: OvhApiError) -> str:
@@ -80,9 +20,9 @@ def refused(request: MigrationRequest, operation: Operation, error: OvhApiError)
         _(
             ":x: Request #{id}: OVHcloud refused {call}: {error}. {after}",
             id=request.id,
-            call=_call(request, operation),
+            call=behaviour_of(operation).call(request),
             error=esc(error),
-            after=_after_refusal(operation),
+            after=behaviour_of(operation).after_refusal,
         )
     )
 
@@ -100,10 +40,10 @@ def in_doubt(request: MigrationRequest, operation: Operation, error: OvhApiError
             "send it again; it keeps {checking}. Check at OVHcloud before doing anything by hand: "
             "{settled}",
             id=request.id,
-            call=_call(request, operation),
+            call=behaviour_of(operation).call(request),
             answer=answer,
             checking=checking(request, operation),
-            settled=_settled_by(request, operation),
+            settled=behaviour_of(operation).settled_by(request),
         )
     )
 
@@ -138,32 +78,10 @@ def task_meaning(state: str | None) -> Text:
 def checking(request: MigrationRequest, operation: Operation | None = None) -> Text:
     """What the poller reads to settle a call in doubt (shown on the card, by `/pcc status` and in the
     notice of the doubt): ``operation`` is the call's, by default the one the request is in doubt about."""
-    spec = request.spec
     since = request.called_at or request.decided_at
-    operation = operation or request.in_doubt
-    own = words_of(operation) if operation is not None else None
-    if own is not None:
-        return own.checking(request, _(" created after {at}", at=date_token(since)) if since else "")
-    after = _(" created after {at}", at=date_token(since)) if since else ""
-    if operation is RELAUNCH:
-        return _("checking task {task}: relaunched once it leaves `error`", task=str(request.task_id))
-    if operation is REMOVAL:
-        filer = _(" (filer {id})", id=request.copy_filer_id) if request.copy_filer_id is not None else ""
-        return _(
-            "checking whether {copy}{filer} is gone from datacenter {dc}, and for its `removeFiler` "
-            "task{after}",
-            copy=f"`{restore_name(request)}`",
-            filer=filer,
-            dc=spec.dest_datacenter_id,
-            after=after,
-        )
-    return _(
-        "checking the tasks of {dest} datacenter {dc} for a {route} task on filer {filer}{after}",
-        dest=spec.dest_service,
-        dc=spec.dest_datacenter_id,
-        route=f"`{request.route}`",
-        filer=spec.filer_id,
-        after=after,
+    operation = operation or request.in_doubt or request.launch
+    return behaviour_of(operation).checking(
+        request, _(" created after {at}", at=date_token(since)) if since else ""
     )
 
 

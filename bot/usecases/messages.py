@@ -9,18 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.domain import (
-    RELAUNCH,
-    REMOVAL,
-    MigrationRequest,
-    NoticeButton,
-    Operation,
-    StartedTask,
-    Task,
-)
-from bot.domain.restore import words_of
+from bot.domain import MigrationRequest, NoticeButton, Operation, StartedTask, Task
+from bot.domain.operations import behaviour_of, launch_of
+from bot.domain.operations.migration import ROUTE_ABSENT, ROUTE_ABSENT_SAID
 from bot.support.datetoken import date_token
-from bot.support.i18n import Param, Text, _, stored
+from bot.support.i18n import Text, _, stored
 from bot.support.mrkdwn import esc
 from bot.usecases.doubt_messages import (
     adopted,
@@ -35,6 +28,8 @@ from bot.usecases.doubt_messages import (
 )
 
 __all__ = [
+    "ROUTE_ABSENT",
+    "ROUTE_ABSENT_SAID",
     "adopted",
     "checking",
     "in_doubt",
@@ -46,116 +41,23 @@ __all__ = [
     "unreadable",
 ]
 
-#: Appended to a request's call when OVHcloud's API description did not list its route at filing.
-ROUTE_ABSENT = " (route absent from OVHcloud's API description)"
-#: What the card then says, before anyone approves.
-ROUTE_ABSENT_SAID = _(
-    ":warning: OVHcloud's published API description no longer lists this route: approving will very "
-    "probably fail (404). `pcc-bot doctor` checks every route."
-)
-
-
-def _where(request: MigrationRequest) -> Text:
-    spec = request.spec
-    return _(
-        "filer {name} ({id}) of {source} → {dest} datacenter {dc} ({zone})",
-        name=f"*{esc(request.filer_name)}*",
-        id=spec.filer_id,
-        source=spec.source_service,
-        dest=spec.dest_service,
-        dc=spec.dest_datacenter_id,
-        zone=esc(request.dest_zone),
-    )
-
 
 def called(request: MigrationRequest, operation: Operation, task: StartedTask, user: str) -> str:
     """A mutating call answered with its task: what runs now, in the request's thread."""
-    own = words_of(operation)
-    if own is not None:
-        return stored(own.called(request, task.task_id, task.query_id))
-    ids: dict[str, Param] = {"id": request.id, "task": str(task.task_id)}
-    if operation is RELAUNCH:
-        return stored(
-            _(
-                ":arrows_counterclockwise: {who} relaunched OVHcloud task {task} of request #{id} "
-                "(resetTaskState); it is tracked again as before.",
-                who=f"<@{user}>",
-                **ids,
-            )
-        )
-    if operation is REMOVAL:
-        return stored(
-            _(
-                ":wastebasket: {who} approved removing {copy}, the copy of request #{id}, from {dest} "
-                "datacenter {dc} (OVHcloud task {task}).",
-                who=f"<@{user}>",
-                copy=f"`{restore_name(request)}`",
-                dest=request.spec.dest_service,
-                dc=request.spec.dest_datacenter_id,
-                **ids,
-            )
-        )
-    query = _(" (OVH query id {query})", query=esc(task.query_id)) if task.query_id else ""
-    return stored(
-        _(
-            "Replication started for request #{id}: {where}. OVHcloud task {task}{query}. Progress is "
-            "shown on the card; completion will be announced here.",
-            where=_where(request),
-            query=query,
-            **ids,
-        )
-    )
+    return stored(behaviour_of(operation).called(request, task, user))
 
 
 def completed(request: MigrationRequest) -> str:
-    own = words_of(request.launch)
-    if own is not None:
-        return stored(own.completed(request))
-    return stored(
-        _(
-            ":white_check_mark: Request #{id} done: {where}.\n"
-            "The copy is mounted as datastore {copy} on every host of datacenter {dc}. It is "
-            "*read-only*.\n"
-            "Next: register the VMs from {copy} in the vSphere inventory, then *clone each VM to a "
-            "writable datastore before powering it on* (powering on from the copy fails with "
-            '"Unable to write the VMX file"). Once every VM is cloned, an approver removes the copy '
-            "with *Remove copy*. (OVHcloud task {task})",
-            id=request.id,
-            where=_where(request),
-            copy=f"`{restore_name(request)}`",
-            dc=request.spec.dest_datacenter_id,
-            task=str(request.task_id),
-        )
-    )
+    return stored(launch_of(request).completed(request))
 
 
 def done_button(request: MigrationRequest) -> NoticeButton | None:
-    """What the notice of a finished request offers: the copy's removal, unless its operation says."""
-    own = words_of(request.launch)
-    return own.done_button if own is not None else NoticeButton.REMOVE_COPY
+    """What the notice of a finished request offers (the copy's removal, unless its operation says)."""
+    return launch_of(request).done_button
 
 
 def failed(request: MigrationRequest, task: Task) -> str:
-    own = words_of(request.launch)
-    if own is not None:
-        return stored(own.failed(request, task))
-    retry = (
-        _("An approver can relaunch it with *Retry* on the card (resetTaskState).")
-        if task.state == "error"
-        else ""
-    )
-    return stored(
-        _(
-            ":x: Request #{id} failed: {where}. OVHcloud task {task} ended {state}{detail}. Give "
-            "OVHcloud support the task id {task}.{retry}",
-            id=request.id,
-            where=_where(request),
-            task=str(task.task_id),
-            state=f"`{esc(task.state)}`",
-            detail=f": {esc(task.description)}" if task.description else "",
-            retry=_(" {said}", said=retry) if retry else "",
-        )
-    )
+    return stored(launch_of(request).failed(request, task))
 
 
 def relaunch_confirmed(request: MigrationRequest, task: Task) -> str:
@@ -195,16 +97,7 @@ def reminder(request: MigrationRequest) -> str:
 
 
 def stalled(request: MigrationRequest, task: Task, since: datetime) -> str:
-    own = words_of(request.launch)
-    about = (
-        own.about(request)
-        if own is not None
-        else _(
-            "copy of filer {filer} from {source}",
-            filer=request.spec.filer_id,
-            source=request.spec.source_service,
-        )
-    )
+    about = launch_of(request).about(request)
     return stored(
         _(
             ":hourglass: Request #{id} may be stalled: OVHcloud task {task} on {dest} has stayed at "
@@ -244,24 +137,14 @@ def removal_failed(request: MigrationRequest, task: Task) -> str:
     )
 
 
-def closed(request: MigrationRequest, user: str, operation: str) -> str:
-    own = words_of(request.launch) if operation == request.launch.name else None
-    after: Text | str
-    if own is not None:
-        after = own.after_close(request)
-    elif operation == "migration":
-        after = _("The filer {filer} can be requested again.", filer=request.spec.filer_id)
-    elif operation == "relaunch":
-        after = _("The task can be relaunched again with *Retry*.")
-    else:
-        after = _("The copy is still there; *Remove copy* is offered again.")
+def closed(request: MigrationRequest, user: str, operation: Operation) -> str:
     return stored(
         _(
             "Request #{id} closed by {who}, who checked at OVHcloud that the {operation} call started "
             "nothing. {after}",
             id=request.id,
             who=f"<@{user}>",
-            operation=operation,
-            after=after,
+            operation=operation.name,
+            after=behaviour_of(operation).after_close(request),
         )
     )

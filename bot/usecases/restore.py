@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from bot.domain import (
+    RESTORE,
     STATE_WORDS,
     Conflict,
     Field,
@@ -36,6 +37,9 @@ log = logging.getLogger(__name__)
 
 
 class Restores:
+    #: The operation whose requests this use case files (``Decisions`` asks it for their call).
+    operation = RESTORE
+
     def __init__(self, ports: Ports, *, settings: ServiceSettings, guard: Guard) -> None:
         self._ovh, self._repo, self._chat, self._clock = ports.unpacked()
         self._settings, self._guard = settings, guard

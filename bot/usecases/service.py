@@ -7,7 +7,6 @@ Slack, OVHcloud or SQLite: the adapters come in through the ports.
 
 from __future__ import annotations
 
-from bot.domain.restore import RESTORE_ROUTE
 from bot.usecases.approvals import Approvals
 from bot.usecases.base import Guard, Ports
 from bot.usecases.chat import ChatDesk
@@ -75,9 +74,8 @@ class PccService:
         )
         gate = Gate(chat=chat, clock=clock, switch=self.switch)
         self.restores = Restores(ports, settings=settings, guard=guard)
-        calls = {RESTORE_ROUTE: self.restores.call}
         self.decisions = Decisions(
-            ports, guard=guard, gate=gate, doubt=doubt, approvals=self.approvals, calls=calls
+            ports, guard=guard, gate=gate, doubt=doubt, approvals=self.approvals, launchers=[self.restores]
         )
         self._nudges = Nudges(ports, guard=guard, settings=settings, approvals=self.approvals)
         expire = self.decisions.expire_if_due

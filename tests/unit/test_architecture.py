@@ -1,6 +1,8 @@
 """The tree shows the rings: every import points down, and production code never imports the demo."""
 
+import ast
 import re
+from importlib import import_module
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -125,3 +127,108 @@ def test_no_function_is_over_a_complexity_of_20():
         blocks = [*found.functions, *(m for c in found.classes for m in c.methods)]
         over += [f"{path.relative_to(ROOT)}: {b.name} {b.complexity}" for b in blocks if b.complexity > 20]
     assert over == []
+
+
+#: Where an operation's behaviour lives: its table (states.py) and its module (bot/domain/operations/).
+#: The repository names the restore's route too: the database keeps a restore's repository ids apart
+#: from datastore ids (its unique index, revision 0008), a fact of the schema, not a behaviour.
+OPERATIONS_HOME = ("bot.domain.states", "bot.domain.operations", "bot.adapters.sql.repository")
+
+
+def _names_an_operation(value: object) -> bool:
+    """An operation, or the route that files a request for one (``states.LAUNCHES``)."""
+    from bot.domain import states
+
+    return isinstance(value, states.Operation) or (isinstance(value, str) and value in states.LAUNCHES)
+
+
+def _operation_words() -> set[str]:
+    from bot.domain import states
+
+    return {op.name for op in states.OPERATIONS} | set(states.LAUNCHES)
+
+
+class _Branches(ast.NodeVisitor):
+    """The places a module branches on which operation it is: a comparison with an operation (``is
+    RELAUNCH``, ``== REMOVAL.name``, ``in {RESTORE}``, ``operation.name != "relaunch"``), an operation
+    as a dict key, or a set of operations."""
+
+    def __init__(self, name: str, tree: ast.AST) -> None:
+        self.name = name
+        self.found: list[str] = []
+        self.imported = {
+            alias.asname or alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("bot.domain")
+            for alias in node.names
+            if _names_an_operation(getattr(import_module(node.module or ""), alias.name, None))
+        }
+        self.words = _operation_words()
+
+    def is_operation(self, node: ast.expr) -> bool:
+        if isinstance(node, ast.Attribute) and node.attr == "name":
+            node = node.value
+        if isinstance(node, (ast.Tuple, ast.Set, ast.List)):
+            return any(self.is_operation(e) for e in node.elts)
+        return isinstance(node, ast.Name) and node.id in self.imported
+
+    def is_word(self, node: ast.expr) -> bool:
+        return isinstance(node, ast.Constant) and node.value in self.words
+
+    @staticmethod
+    def about_operation(node: ast.expr) -> bool:
+        if isinstance(node, ast.Attribute):
+            return node.attr in ("name", "route")
+        return isinstance(node, ast.Name) and ("operation" in node.id or "route" in node.id)
+
+    def note(self, node: ast.AST, what: str) -> None:
+        self.found.append(f"{self.name}:{getattr(node, 'lineno', '?')} {what}")
+
+    def visit_Compare(self, node: ast.Compare) -> None:
+        sides = [node.left, *node.comparators]
+        if any(self.is_operation(s) for s in sides):
+            self.note(node, "compares with an operation")
+        elif any(self.is_word(s) for s in sides) and any(self.about_operation(s) for s in sides):
+            self.note(node, "compares an operation's name")
+        self.generic_visit(node)
+
+    def visit_Dict(self, node: ast.Dict) -> None:
+        if any(k is not None and self.is_operation(k) for k in node.keys):
+            self.note(node, "keys a dict by operation")
+        self.generic_visit(node)
+
+    def visit_Set(self, node: ast.Set) -> None:
+        if self.is_operation(node):
+            self.note(node, "holds a set of operations")
+        self.generic_visit(node)
+
+
+def _operation_branches(name: str, text: str) -> list[str]:
+    tree = ast.parse(text)
+    branches = _Branches(name, tree)
+    branches.visit(tree)
+    return branches.found
+
+
+def test_no_module_outside_the_operations_branches_on_which_operation_it_is():
+    """An operation owns its behaviour (bot/domain/operations/, one module each): the rest asks it
+    (``behaviour_of``) instead of branching on which one it is."""
+    branches = [
+        branch
+        for name, text in modules()
+        if not name.startswith(OPERATIONS_HOME)
+        for branch in _operation_branches(name, text)
+    ]
+    assert branches == []
+
+
+def test_every_operation_of_the_table_has_its_module():
+    """A line of the operations' table without its module (bot/domain/operations/<name>.py) fails here,
+    not at its first call; an operation that files requests words its card and its end."""
+    from bot.domain import MIGRATION, OPERATIONS
+    from bot.domain.operations import Launch, every_behaviour
+    from bot.domain.states import LAUNCHES
+
+    assert set(every_behaviour()) == {op.name for op in OPERATIONS}
+    for op in (MIGRATION, *LAUNCHES.values()):
+        assert isinstance(every_behaviour()[op.name], Launch), op.name

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from bot.adapters.slack import ids
 from bot.adapters.slack.kit import Block, actions, button
-from bot.domain import MigrationRequest, NoticeButton, State
-from bot.domain.restore import words_of
+from bot.domain import OPERATIONS, MigrationRequest, NoticeButton, State
+from bot.domain.operations import behaviour_of, launch_of
 from bot.support.i18n import DEFAULT_LOCALE, _
-from bot.support.mrkdwn import esc
-from bot.usecases import messages
+
+#: The button of each action a card or a notice offers, and its label.
+_BUTTONS = {NoticeButton.RETRY: ids.RETRY, NoticeButton.REMOVE_COPY: ids.REMOVE_COPY}
+_LABELS = {NoticeButton.RETRY: _("Retry"), NoticeButton.REMOVE_COPY: _("Remove copy")}
 
 #: Candidate tasks a card of a call in doubt lists, each with its Adopt button (one block each).
 MAX_CANDIDATES_SHOWN = 10
@@ -17,8 +19,7 @@ MAX_CANDIDATES_SHOWN = 10
 
 def _confirm_text(request: MigrationRequest, locale: str) -> str:
     """The confirm dialog (Slack caps it at 300 characters): what the click does and accepts."""
-    own = words_of(request.launch)
-    after = (own.confirm_note if own is not None else _("replication takes hours")).render(locale)
+    after = launch_of(request).confirm_note.render(locale)
     text = _("This calls {call} once; {after}.", call=f"`{request.api_call}`", after=after).render(locale)
     if request.uses_copy_filer:
         accepted = _("Your click is recorded as the acceptance of the conditions quoted on the card.")
@@ -33,23 +34,6 @@ def confirm_of(
     asks first, with what it does to which object, wherever it is posted (card or notice)."""
     if action_id == ids.APPROVE:
         return _("Start the copy?").render(locale), _confirm_text(request, locale)
-    if action_id == ids.RETRY:
-        said = _(
-            "This calls resetTaskState once on OVHcloud task {task} of request #{id}; the copy resumes "
-            "and is tracked again.",
-            task=str(request.task_id),
-            id=request.id,
-        )
-        return _("Relaunch the task?").render(locale), said.render(locale)
-    if action_id == ids.REMOVE_COPY:
-        said = _(
-            "Only once every VM is cloned to a writable datastore: this removes datastore {name} from "
-            "datacenter {dc} of {service}.",
-            name=f"`{esc(messages.restore_name(request))}`",
-            dc=request.spec.dest_datacenter_id,
-            service=request.spec.dest_service,
-        )
-        return _("Remove the read-only copy?").render(locale), said.render(locale)
     if action_id == ids.ADOPT:
         said = _(
             "pcc-bot then tracks task {task} as request #{id}'s. Only once checked at OVHcloud.",
@@ -66,7 +50,13 @@ def confirm_of(
             id=request.id,
         )
         return _("Close: not started?").render(locale), said.render(locale)
-    raise ValueError(f"{action_id} makes no OVHcloud call")
+    own = next(
+        (b for b in map(behaviour_of, OPERATIONS) if b.button and _BUTTONS[b.button] == action_id), None
+    )
+    if own is None:
+        raise ValueError(f"{action_id} makes no OVHcloud call")
+    title, said = own.confirm(request)
+    return title.render(locale), said.render(locale)
 
 
 def _confirmed(
@@ -90,12 +80,14 @@ def notice_actions(offered: NoticeButton, request: MigrationRequest, locale: str
     """The action(s) a notice offers (the same as on the card, with the same confirms)."""
     if offered == NoticeButton.DECIDE:
         return decision_blocks(request, locale)
-    action_id, label = {
-        NoticeButton.RETRY: (ids.RETRY, _("Retry")),
-        NoticeButton.REMOVE_COPY: (ids.REMOVE_COPY, _("Remove copy")),
-    }[offered]
+    return _offered(offered, request, locale, "-notice")
+
+
+def _offered(offered: NoticeButton, request: MigrationRequest, locale: str, where: str = "") -> list[Block]:
+    """The button of an operation's call, with its confirm (``where``: in a notice, its block id says)."""
+    action_id, label = _BUTTONS[offered], _LABELS[offered]
     shown = _confirmed(action_id, label.render(locale), request, locale)
-    return [actions(f"{action_id}-notice-{request.id}", shown)]
+    return [actions(f"{action_id}{where}-{request.id}", shown)]
 
 
 def decision_blocks(request: MigrationRequest, locale: str) -> list[Block]:
@@ -105,7 +97,7 @@ def decision_blocks(request: MigrationRequest, locale: str) -> list[Block]:
     if operation is None:
         return []
     blocks: list[Block] = []
-    if operation.name != "relaunch":
+    if behaviour_of(operation).adoptable:
         for task in request.candidates[:MAX_CANDIDATES_SHOWN]:
             label = _("Adopt task {task}", task=str(task.task_id)).render(locale)
             adopt = _confirmed(ids.ADOPT, label, request, locale, task_id=task.task_id)
@@ -123,15 +115,8 @@ def actions_of(request: MigrationRequest, locale: str) -> list[Block]:
         approve = _confirmed(ids.APPROVE, _("Approve").render(locale), request, locale, style="primary")
         reject = button(ids.REJECT, _("Reject").render(locale), str(request.id), style="danger")
         return [actions(f"decide-{request.id}", approve, reject)]
-    if request.can_retry:
-        retry = _confirmed(ids.RETRY, _("Retry").render(locale), request, locale)
-        return [actions(f"{ids.RETRY}-{request.id}", retry)]
-    if request.state == State.DONE and _offers_removal(request):
-        remove = _confirmed(ids.REMOVE_COPY, _("Remove copy").render(locale), request, locale)
-        return [actions(f"{ids.REMOVE_COPY}-{request.id}", remove)]
+    for operation in OPERATIONS:  # the calls the card offers in this state (Retry, Remove copy)
+        own = behaviour_of(operation)
+        if own.button is not None and operation.origin == request.state and own.offered(request):
+            return _offered(own.button, request, locale)
     return []
-
-
-def _offers_removal(request: MigrationRequest) -> bool:
-    own = words_of(request.launch)
-    return own is None or own.done_button == NoticeButton.REMOVE_COPY

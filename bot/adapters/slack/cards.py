@@ -23,8 +23,16 @@ from bot.adapters.slack.kit import (
     size_of,
     when,
 )
-from bot.domain import COPY_FILER_CONSENT, STATE_WORDS, AuditEntry, MigrationRequest, NoticeButton, State
-from bot.domain.restore import words_of
+from bot.domain import (
+    COPY_FILER_CONSENT,
+    OPERATIONS,
+    STATE_WORDS,
+    AuditEntry,
+    MigrationRequest,
+    NoticeButton,
+    State,
+)
+from bot.domain.operations import behaviour_of, launch_of
 from bot.support.i18n import DEFAULT_LOCALE, Text, _
 from bot.support.mrkdwn import esc
 from bot.usecases import messages
@@ -53,13 +61,10 @@ _LABELS: dict[State, tuple[str, Text]] = {state: (_EMOJI[state], STATE_WORDS[sta
 #: Each state's label in English (plan cards, docs); ``state_label`` says it in a language.
 STATE_LABELS = {state: f"{emoji} {words}" for state, (emoji, words) in _LABELS.items()}
 
-#: What each in-doubt state means, for the card, `/pcc status` and docs/commands.md.
-_MEANINGS = {
-    State.NEEDS_ATTENTION: _("the migration call got no clear answer: it may have started"),
-    State.RELAUNCH_IN_DOUBT: _("resetTaskState got no clear answer: the task may have been relaunched"),
-    State.REMOVAL_IN_DOUBT: _("the removal call got no clear answer: the copy may be being removed"),
-}
-IN_DOUBT_MEANING = {state: str(meaning) for state, meaning in _MEANINGS.items()}
+#: What each in-doubt state means (its first operation's words), for `/pcc status` and docs/commands.md.
+IN_DOUBT_MEANING: dict[State, str] = {}
+for _op in OPERATIONS:
+    IN_DOUBT_MEANING.setdefault(_op.in_doubt, str(behaviour_of(_op).in_doubt_meaning))
 
 
 def state_label(state: State, locale: str = DEFAULT_LOCALE) -> str:
@@ -74,53 +79,15 @@ def state_words(state: State, locale: str = DEFAULT_LOCALE) -> str:
 
 def label_of(request: MigrationRequest, locale: str = DEFAULT_LOCALE) -> str:
     """The request's state as its card and lists say it (an operation may word some states its way)."""
-    own = words_of(request.launch)
-    if own is not None and request.state in own.labels:
+    own = launch_of(request)
+    if request.state in own.labels:
         emoji, words = own.labels[request.state]
         return f"{emoji} {words.render(locale)}"
     return state_label(request.state, locale)
 
 
 def _card_fields(request: MigrationRequest, locale: str) -> str:
-    own = words_of(request.launch)
-    if own is not None:
-        return own.card_lines(request).render(locale)
-    spec = request.spec
-    vms = "?" if request.vm_total is None else str(request.vm_total)
-    lines = [
-        _("*Requested by* {who} at {at}", who=f"<@{request.requester}>", at=when(request.created_at)),
-        _(
-            "*Source* {service} · datacenter {dc} · {zone}",
-            service=spec.source_service,
-            dc=spec.source_datacenter_id,
-            zone=esc(request.source_zone),
-        ),
-        _(
-            "*Filer* {name} (id {id}) · {size} · {vms} VM(s)",
-            name=f"`{esc(request.filer_name)}`",
-            id=spec.filer_id,
-            size=esc(request.filer_size),
-            vms=vms,
-        ),
-        _(
-            "*Destination* {service} · datacenter {dc} · {zone}",
-            service=spec.dest_service,
-            dc=spec.dest_datacenter_id,
-            zone=esc(request.dest_zone),
-        ),
-        _("*Approval will call* {call}", call=f"`{request.api_call}`"),
-    ]
-    if request.api_call.endswith(messages.ROUTE_ABSENT):
-        lines.append(messages.ROUTE_ABSENT_SAID)
-    if request.plan_id:
-        lines.append(
-            _(
-                "*Part of plan #{plan}*: approved with it, its board is in {channel}",
-                plan=request.plan_id,
-                channel=f"<#{request.channel}>",
-            )
-        )
-    return "\n".join(line.render(locale) for line in lines)
+    return launch_of(request).card_lines(request).render(locale)
 
 
 def _decided(request: MigrationRequest) -> list[Text]:
@@ -183,8 +150,7 @@ def notice_blocks(
 def card_message(request: MigrationRequest, locale: str = DEFAULT_LOCALE, paused: str = "") -> Message:
     """A request's card in ``locale``; ``paused``: "paused by @x since …" while pcc-bot is paused (said
     first)."""
-    own = words_of(request.launch)
-    kind = (own.title if own is not None else _("Datastore copy request")).render(locale)
+    kind = launch_of(request).title.render(locale)
     title = f"{kind} #{request.id}: {request.filer_name} → {request.spec.dest_service}"
     blocks: list[Block] = [
         header(title),
@@ -197,7 +163,7 @@ def card_message(request: MigrationRequest, locale: str = DEFAULT_LOCALE, paused
         accepts = _("*Approving accepts, for the customer, OVHcloud's conditions of copyFiler:*")
         blocks.append(section(f"{accepts.render(locale)}\n>{COPY_FILER_CONSENT}"))
     if request.in_doubt is not None:
-        meaning = (own.in_doubt_meaning if own is not None else _MEANINGS[request.state]).render(locale)
+        meaning = behaviour_of(request.in_doubt).in_doubt_meaning.render(locale)
         checking = messages.checking(request).render(locale)
         doubt = _("*In doubt*: {meaning}. pcc-bot is {checking}.", meaning=meaning, checking=checking)
         blocks.append(section(doubt.render(locale)))
