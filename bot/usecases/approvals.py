@@ -35,7 +35,8 @@ from bot.support.i18n import _
 from bot.support.mrkdwn import esc
 from bot.usecases import approval_words as words
 from bot.usecases import messages
-from bot.usecases.base import Guard, Ports
+from bot.usecases.family import Ports
+from bot.usecases.guard import Guard
 from bot.usecases.records import require
 from bot.usecases.settings import ServiceSettings
 

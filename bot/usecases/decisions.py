@@ -25,9 +25,10 @@ from bot.domain.operations import behaviour_of
 from bot.support.i18n import _
 from bot.usecases import messages
 from bot.usecases.approvals import COPY, REMOVE_COPY, RETRY, Approvals, approval_subject
-from bot.usecases.base import Guard, Ports, about_request
 from bot.usecases.doubt import DoubtResolver
+from bot.usecases.family import Ports, about_request
 from bot.usecases.gate import Call, Gate
+from bot.usecases.guard import Guard
 from bot.usecases.ports import Change
 from bot.usecases.records import BOT, require
 

@@ -35,8 +35,9 @@ from bot.domain import (
 )
 from bot.support import i18n
 from bot.support.i18n import _, _n
-from bot.usecases.base import Ports, pair_problems
 from bot.usecases.decisions import Decisions
+from bot.usecases.family import Ports
+from bot.usecases.filed import pair_problems
 from bot.usecases.pause import Switch
 from bot.usecases.ports import Change
 from bot.usecases.records import BOT, require

@@ -25,7 +25,7 @@ from bot.domain import (
 )
 from bot.domain.operations import Reading, behaviour_of, sort_tasks
 from bot.usecases import messages
-from bot.usecases.base import Ports
+from bot.usecases.family import Ports
 from bot.usecases.ports import Change
 from bot.usecases.records import BOT
 from bot.usecases.settings import ServiceSettings

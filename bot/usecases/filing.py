@@ -23,7 +23,9 @@ from bot.domain import (
 from bot.support.i18n import Text, _
 from bot.usecases import messages
 from bot.usecases.approvals import COPY, Approvals
-from bot.usecases.base import Findings, Guard, Ports, filed_now, pair_problems
+from bot.usecases.family import Ports
+from bot.usecases.filed import Findings, filed_now, pair_problems
+from bot.usecases.guard import Guard
 from bot.usecases.records import require
 from bot.usecases.settings import ServiceSettings
 from bot.usecases.warm_lists import Listed, WarmLists

@@ -18,7 +18,8 @@ from bot.support.datetoken import date_token
 from bot.support.i18n import Text, _, stored
 from bot.usecases import messages
 from bot.usecases.approvals import COPY, Approvals, approval_subject
-from bot.usecases.base import Guard, Ports
+from bot.usecases.family import Ports
+from bot.usecases.guard import Guard
 from bot.usecases.settings import ServiceSettings
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,7 @@ from bot.usecases.ports import Clock, Repository
 from bot.usecases.settings import ServiceSettings
 
 if TYPE_CHECKING:
-    from bot.usecases.base import Guard
+    from bot.usecases.guard import Guard
 
 log = logging.getLogger(__name__)
 

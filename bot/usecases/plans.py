@@ -36,9 +36,11 @@ from bot.domain import (
 from bot.support.i18n import _
 from bot.usecases import plan_messages, plan_scope
 from bot.usecases.approvals import Approvals
-from bot.usecases.base import Findings, Guard, Ports, filed_now, pair_problems
 from bot.usecases.decisions import Decisions
 from bot.usecases.dispatch import Dispatch
+from bot.usecases.family import Ports
+from bot.usecases.filed import Findings, filed_now, pair_problems
+from bot.usecases.guard import Guard
 from bot.usecases.ports import Change, PlanChange
 from bot.usecases.reading import named_filers
 from bot.usecases.records import BOT

@@ -27,8 +27,8 @@ from bot.domain import (
 )
 from bot.support import waits
 from bot.support.i18n import _
-from bot.usecases.base import Guard
 from bot.usecases.exports import audit_csv, filers_csv
+from bot.usecases.guard import Guard
 from bot.usecases.ports import Clock, Notifier, OvhGateway, Repository
 from bot.usecases.records import require
 from bot.usecases.settings import ServiceSettings

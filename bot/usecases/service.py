@@ -8,12 +8,13 @@ Slack, OVHcloud or SQLite: the adapters come in through the ports.
 from __future__ import annotations
 
 from bot.usecases.approvals import Approvals
-from bot.usecases.base import Guard, Ports
 from bot.usecases.chat import ChatDesk
 from bot.usecases.decisions import Decisions
 from bot.usecases.doubt import DoubtResolver
+from bot.usecases.family import Ports
 from bot.usecases.filing import Filing
 from bot.usecases.gate import Gate
+from bot.usecases.guard import Guard
 from bot.usecases.nudges import Nudges
 from bot.usecases.pause import Pausing, Switch
 from bot.usecases.plans import Plans

@@ -31,8 +31,8 @@ from bot.domain.estimate import remember
 from bot.domain.polling import PollPlanner
 from bot.support import logs, waits
 from bot.usecases import messages
-from bot.usecases.base import Ports
 from bot.usecases.doubt import MAX_CANDIDATES, DoubtResolver
+from bot.usecases.family import Ports
 from bot.usecases.ports import Change
 from bot.usecases.records import BOT
 from bot.usecases.settings import ServiceSettings

@@ -1,65 +1,26 @@
-"""What the use-case families share: who may see and decide and the read-only switch (Guard), the rules
-on a pair of PCCs, log lines tagged with the request id. Each family is handed, by name, the ports it
-uses (usecases/service.py).
+"""Who may see and who may decide (re-checked on every click), the read-only switch and the pause.
 
-Part of the service layer: no Slack, OVHcloud or SQLite here, only the ports.
+Part of the service layer: the Directory port for user groups, nothing else.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar
 
 from bot.domain import (
-    Field,
-    Filed,
     MigrationRequest,
     NotAllowed,
-    NotFound,
-    Pcc,
     Plan,
-    ZonePolicy,
-    rule_violations,
 )
-from bot.support import logs
 from bot.support.i18n import Text, _
-from bot.usecases.chat import ChatDesk
 from bot.usecases.pause import Switch
-from bot.usecases.ports import Clock, Directory, OvhGateway, Repository
+from bot.usecases.ports import Directory
 from bot.usecases.refusal_words import said_as
 from bot.usecases.settings import ServiceSettings
 
 T = TypeVar("T")
 P = ParamSpec("P")
 S = TypeVar("S")
-
-
-def about_request(method: Callable[Concatenate[S, int, P], T]) -> Callable[Concatenate[S, int, P], T]:
-    """Tag the log lines of a use case on one request with its id."""
-
-    @functools.wraps(method)
-    def tagged(self: S, request_id: int, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        with logs.context(request_id=request_id):
-            return method(self, request_id, *args, **kwargs)
-
-    return tagged
-
-
-@dataclass(frozen=True)
-class Ports:
-    """What every family that changes or follows requests works with: OVHcloud, the repository, the
-    chat (state changes and notices: ChatDesk.move) and the clock. Anything else a family is handed by
-    name (usecases/service.py)."""
-
-    ovh: OvhGateway
-    repo: Repository
-    chat: ChatDesk
-    clock: Clock
-
-    def unpacked(self) -> tuple[OvhGateway, Repository, ChatDesk, Clock]:
-        return self.ovh, self.repo, self.chat, self.clock
 
 
 class Guard:
@@ -139,50 +100,3 @@ class Guard:
                 what=said_as(what),
             )
             raise NotAllowed(str(said), text=said)
-
-
-class Findings:
-    """Reads of what a person named, each of which may find nothing: a miss becomes a problem under
-    the form field it is about, so that every one is reported at once."""
-
-    def __init__(self) -> None:
-        self.problems: list[tuple[Field, str | Text]] = []
-
-    def look(self, field: Field, read: Callable[[], T]) -> T | None:
-        try:
-            return read()
-        except NotFound as missing:
-            self.problems.append((field, missing.text or str(missing)))
-            return None
-
-
-def pair_problems(
-    ovh: OvhGateway, policy: ZonePolicy, source: Pcc, dest: Pcc, *, fresh: bool = False
-) -> list[tuple[Field, str | Text]]:
-    """The rules on a source and a destination PCC (zones, HDS, PCI-DSS: both sides always read;
-    ``fresh``: read now, not from the inventory cache)."""
-    return rule_violations(
-        source=source,
-        source_certs=ovh.get_certifications(source.service_name, fresh=fresh),
-        dest=dest,
-        dest_certs=ovh.get_certifications(dest.service_name, fresh=fresh),
-        policy=policy,
-    )
-
-
-def filed_now(
-    clock: Clock, settings: ServiceSettings, requester: str, channel: str, pair: tuple[Pcc, Pcc], route: str
-) -> Filed:
-    """A request or a plan filed now by ``requester`` in ``channel``, approvable for the configured time,
-    from the first PCC of ``pair`` to the second by ``route``."""
-    now = clock.now()
-    source, dest = pair
-    return Filed(
-        requester=requester,
-        channel=channel,
-        created_at=now,
-        expires_at=now + settings.approval_ttl,
-        source_zone=source.zone,
-        dest_zone=dest.zone,
-        route=route,
-    )
