@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from fnmatch import fnmatchcase
 
+from bot.support.i18n import Text, _
 from bot.support.mrkdwn import esc
 
 CERTIFICATIONS = ("none", "hds", "pci-dss")
@@ -207,8 +208,29 @@ class Tally:
 
     @property
     def markup(self) -> str:
-        """For the card: people mentioned."""
+        """For the card: people mentioned (English; ``words`` for every reader's language)."""
         return self._text(True)
+
+    def words(self) -> Text:
+        """The quorum line as people read it (people mentioned), in no language yet."""
+        people = ", ".join(mention(a.approver) for a in self.counted)
+        count, needed = len(self.counted), self.rule.approvals
+        head = (
+            _("{count} of {needed} approval(s): {people}", count=count, needed=needed, people=people)
+            if people
+            else _("{count} of {needed} approval(s)", count=count, needed=needed)
+        )
+        more, named = needed - count, ", ".join(mention(g) for g in sorted(self.rule.at_least_one_of))
+        if self.group_missing and more <= 1:
+            return _("{head} · waiting for one from {named}", head=head, named=named)
+        if self.group_missing:
+            return _(
+                "{head} · waiting for {more} more, one of them from {named}",
+                head=head,
+                more=more,
+                named=named,
+            )
+        return _("{head} · waiting for {more} more", head=head, more=more) if more > 0 else head
 
     @property
     def plain(self) -> str:

@@ -4,7 +4,7 @@ rendered in each reader's language by the outbox (a direct message in its person
 from __future__ import annotations
 
 from bot.domain import MigrationRequest
-from bot.support.i18n import Param, _, stored
+from bot.support.i18n import Param, Text, _, stored
 from bot.usecases import messages
 
 
@@ -41,7 +41,7 @@ def reason_told(request: MigrationRequest, user: str, verb: str, reason: str) ->
     return stored(_("{who} approved request #{id}:{quoted}", **said))
 
 
-def approved_so_far(request: MigrationRequest, user: str, tally: str, reason: str) -> str:
+def approved_so_far(request: MigrationRequest, user: str, tally: Text, reason: str) -> str:
     """An approval counted that does not complete the quorum, in the request's thread."""
     return stored(
         _(

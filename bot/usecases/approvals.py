@@ -31,7 +31,7 @@ from bot.domain import (
 )
 from bot.domain.operations import launch_of
 from bot.domain.policy import DEFAULT_RULE, Facts, Reason, Rule, Tally, mention
-from bot.support.i18n import _
+from bot.support.i18n import _, stored
 from bot.support.mrkdwn import esc
 from bot.usecases import approval_words as words
 from bot.usecases import messages
@@ -251,11 +251,12 @@ class Approvals:
             raise Conflict(f"you already approved request #{request.id}: {tally.plain}")
         tally = self.tally(request, rule, subject)
         if tally.reached:
-            return {"quorum": tally.markup, "decision_reason": reason or None}
+            return {"quorum": stored(tally.words()), "decision_reason": reason or None}
         if require(self._repo, request.id).state != expected:
             raise Conflict(f"request #{request.id} is already {require(self._repo, request.id).state}")
-        self._repo.update_fields(request.id, {"quorum": tally.markup, "decision_reason": reason or None}, now)
-        said = words.approved_so_far(request, user, tally.markup, reason)
+        quorum: RequestFields = {"quorum": stored(tally.words()), "decision_reason": reason or None}
+        self._repo.update_fields(request.id, quorum, now)
+        said = words.approved_so_far(request, user, tally.words(), reason)
         for draft in self.told(request, f"{subject}-{user}", said):
             self._repo.queue_notice(request.id, draft, now)
         self._chat.refresh_card(request.id)  # the card says who approved and who is still needed

@@ -13,9 +13,15 @@ from bot.adapters.slack.cards import card_message
 from bot.domain import Conflict, MigrationSpec, NotAllowed, OvhApiError, State, UsageError
 from bot.domain.policy import Policy
 from bot.domain.policy_file import parse_policy
+from bot.support.i18n import shown
 from handlers import actions, reasons
 from tests.unit.test_listeners import context
 from tests.world import World
+
+
+def quorum(request, locale: str = "en") -> str:
+    """The quorum line as the card shows it (stored in no language)."""
+    return shown(request.quorum or "", locale)
 
 
 def card_text(request) -> str:
@@ -84,8 +90,8 @@ def test_two_approvals_one_from_security_then_one_post():
     decide = world.service.decisions
     after = decide.approve(request.id, "UBOB")
     assert after.state == State.PENDING and world.gateway.posts == []
-    assert after.quorum == "1 of 2 approval(s): <@UBOB> · waiting for one from <!subteam^SSECURITY>"
-    assert "waiting for one from" in world.notifier.updates[-1].quorum  # the card was edited
+    assert quorum(after) == "1 of 2 approval(s): <@UBOB> · waiting for one from <!subteam^SSECURITY>"
+    assert "waiting for one from" in quorum(world.notifier.updates[-1])  # the card was edited
     with pytest.raises(Conflict, match="already approved"):
         decide.approve(request.id, "UBOB")  # the same person again
     with pytest.raises(NotAllowed, match="yourself"):
@@ -94,7 +100,7 @@ def test_two_approvals_one_from_security_then_one_post():
         decide.approve(request.id, "UCAROL")  # an approver of PCC_APPROVERS, not of this rule
     after = decide.approve(request.id, "UOPS")  # a second approval, but nobody from security yet
     assert after.state == State.PENDING and world.gateway.posts == []
-    assert after.quorum.startswith("2 of 2 approval(s)") and "waiting for one from" in after.quorum
+    assert quorum(after).startswith("2 of 2 approval(s)") and "waiting for one from" in quorum(after)
     after = decide.approve(request.id, "USEC")
     assert after.state == State.REPLICATING and len(world.gateway.posts) == 1
     actions = [e.action for e in world.repo.history(request.id)]
@@ -108,7 +114,7 @@ def test_a_member_removed_from_the_group_stops_counting():
     world.directory.groups["SSECURITY"] = frozenset({"UERIN"})  # USEC leaves the security group
     after = world.service.decisions.approve(request.id, "UBOB")
     assert after.state == State.PENDING and world.gateway.posts == []
-    assert after.quorum == "1 of 2 approval(s): <@UBOB> · waiting for one from <!subteam^SSECURITY>"
+    assert quorum(after) == "1 of 2 approval(s): <@UBOB> · waiting for one from <!subteam^SSECURITY>"
     assert world.service.decisions.approve(request.id, "UERIN").state == State.REPLICATING
     assert len(world.gateway.posts) == 1
 

@@ -33,7 +33,7 @@ from bot.domain import (
     State,
 )
 from bot.domain.operations import behaviour_of, launch_of
-from bot.support.i18n import DEFAULT_LOCALE, Text, _
+from bot.support.i18n import DEFAULT_LOCALE, Text, _, shown
 from bot.support.mrkdwn import esc
 from bot.usecases import messages
 from bot.usecases.ports import Board
@@ -132,7 +132,7 @@ def _progress(request: MigrationRequest, locale: str) -> str:
         said.append(_("expires {at}", at=when(request.expires_at)))
     parts.extend(t.render(locale) for t in said)
     if request.quorum:  # an approval policy's quorum (usecases/approvals.py): who approved, who is needed
-        parts.append(request.quorum)
+        parts.append(shown(request.quorum, locale))  # stored in no language (older rows: English)
     if request.decision_reason:
         parts.append(_("reason: {reason}", reason=esc(request.decision_reason)).render(locale))
     if request.last_error and (request.state == State.FAILED or request.in_doubt is not None):
