@@ -11,7 +11,7 @@ import pytest
 
 from bot.adapters.slack import ids
 from bot.domain import State
-from tests.helpers import INCIDENT, POST_ROUTE, start_bot, stop_bot
+from tests.helpers import INCIDENT, POST_ROUTE
 from tests.pausing import (
     pause_after,
     plan_boards,
@@ -24,27 +24,14 @@ from tests.pausing import (
 
 
 @pytest.fixture
-def roomy(config):
-    """The bot's configuration with room in the OVHcloud budget: these tests are not about pacing."""
+def config(config):
+    """The bot's configuration with room in the OVHcloud budget: these tests are not about pacing
+    (conftest's bot, bots and timed_bot start on it)."""
     return replace(config, ovh_rate=600)
 
 
-@pytest.fixture
-def bot(roomy, slack):
-    running = start_bot(roomy, slack)
-    yield running
-    stop_bot(running)
-
-
-@pytest.fixture
-def clocked(roomy, slack, clock):
-    running = start_bot(roomy, slack, clock=clock)
-    yield running
-    stop_bot(running)
-
-
-def test_a_queued_datastore_paused_past_its_ttl_expires_instead_of_being_sent(clocked, simulator, clock):
-    bot = clocked
+def test_a_queued_datastore_paused_past_its_ttl_expires_instead_of_being_sent(timed_bot, simulator, clock):
+    bot = timed_bot
     plan_id = small_plan(bot, simulator, 6)
     pause_after(bot, simulator, 2)
     bot.click(ids.APPROVE_PLAN, str(plan_id), user="UBOB")

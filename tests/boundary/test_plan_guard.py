@@ -7,32 +7,15 @@ import csv
 import io
 import json
 import re
-from dataclasses import replace
-
-import pytest
 
 from bot.adapters.slack import ids
 from bot.demo.simulator import large_pcc
 from bot.domain import COPY_FILER_CONSENT, PlanState, State, StorageError
 from tests.boundary.test_form import suggest
-from tests.helpers import CHANNEL, INCIDENT, POST_ROUTE, start_bot, stop_bot
+from tests.helpers import CHANNEL, INCIDENT, POST_ROUTE
 
 BIG = "pcc-192-0-2-99"
 PLAN = f"plan {BIG} 2001 pcc-192-0-2-50 1515"
-
-
-@pytest.fixture
-def running(config, slack):
-    started = []
-
-    def run(**changes):
-        bot = start_bot(replace(config, **changes), slack)
-        started.append(bot)
-        return bot
-
-    yield run
-    for bot in started:
-        stop_bot(bot)
 
 
 def file_plan(bot, simulator, *filers: int, user: str = "UALICE"):
