@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -81,7 +82,7 @@ def running(config: Config, slack: SlackStandInServer) -> Iterator[Callable[...,
     is stopped at the end."""
     started: list[RunningBot] = []
 
-    def run(**changes: object) -> RunningBot:
+    def run(**changes: Any) -> RunningBot:
         bot = start_bot(replace(config, **changes), slack)
         started.append(bot)
         return bot
