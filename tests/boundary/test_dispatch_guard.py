@@ -5,29 +5,19 @@ the rest for a person."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-import pytest
-
 from bot.adapters.slack import ids
 from bot.domain import State
 from tests.helpers import INCIDENT, POST_ROUTE
-from tests.pausing import (
+from tests.pausing import (  # roomy: the fixture overriding config
     pause_after,
     plan_boards,
     posted,
     queued,
     room_texts,
+    roomy,  # noqa: F401
     small_plan,
     until,
 )
-
-
-@pytest.fixture
-def config(config):
-    """The bot's configuration with room in the OVHcloud budget: these tests are not about pacing
-    (conftest's bot, bots and timed_bot start on it)."""
-    return replace(config, ovh_rate=600)
 
 
 def test_a_queued_datastore_paused_past_its_ttl_expires_instead_of_being_sent(timed_bot, simulator, clock):

@@ -17,7 +17,7 @@ from bot.demo.simulator import large_pcc
 from bot.domain import AuditEntry, Pause, PlanState, State
 from tests import scrape
 from tests.helpers import INCIDENT, Bots, RunningBot, Serving, file_request
-from tests.pausing import (
+from tests.pausing import (  # roomy: the fixture overriding config
     BIG,
     CUT_AT,
     LONG_AGO,
@@ -27,16 +27,9 @@ from tests.pausing import (
     plan_boards,
     posted,
     queued,
+    roomy,  # noqa: F401
     until,
 )
-
-
-@pytest.fixture
-def config(config):
-    """The bot's configuration with room in the OVHcloud budget: these tests are not about pacing
-    (conftest's bot, bots and timed_bot start on it)."""
-    return replace(config, ovh_rate=600)
-
 
 PAUSED = "paused by <@UBOB> since"
 
