@@ -109,6 +109,8 @@ class FaultyGateway(FakeGateway):
 
 
 class Lifecycle(RuleBasedStateMachine):
+    plan_voters: tuple[str, ...] = APPROVERS  # who clicks Approve plan (under a policy: the quorum's voters)
+
     def __init__(self) -> None:
         super().__init__()
         self.folder = tempfile.mkdtemp(prefix="pcc-model-")
@@ -206,10 +208,11 @@ class Lifecycle(RuleBasedStateMachine):
         self._try(getattr(self.service.plans, decision), plan.id, user)
 
     @precondition(lambda self: self.repo.plans_in_states([PlanState.PENDING]))
-    @rule(data=st.data(), user=st.sampled_from(APPROVERS), answer=st.sampled_from(ANSWERS))
-    def approver_approves_a_plan(self, data: st.DataObject, user: str, answer: str) -> None:
-        """With its first POST answered as drawn: a refusal, a lost answer or a crash mid-dispatch."""
+    @rule(data=st.data(), answer=st.sampled_from(ANSWERS))
+    def approver_approves_a_plan(self, data: st.DataObject, answer: str) -> None:
+        """One of ``plan_voters`` approves; its first POST answered as drawn (refused, lost, a crash)."""
         plan = data.draw(st.sampled_from(self.repo.plans_in_states([PlanState.PENDING])))
+        user = data.draw(st.sampled_from(self.plan_voters))
         self.gateway.answer = answer
         self._try(self.service.plans.approve, plan.id, user)
 
