@@ -41,7 +41,7 @@ from bot.usecases.dispatch import held
 from bot.usecases.service import PccService
 from bot.usecases.settings import ServiceSettings
 from tests.fakes import FakeClock, FakeDirectory, FakeGateway, FakeNotifier
-from tests.world import TIMES
+from tests.world import TIMES, service_of
 
 EXAMPLES = int(os.environ.get("PCC_MODEL_EXAMPLES", "25"))
 PEOPLE = ("UALICE", "UBOB", "UCAROL", "UMALLORY")  # requester, approver, group member, outsider
@@ -134,8 +134,7 @@ class Lifecycle(RuleBasedStateMachine):
         return FakeDirectory({"SONCALL": frozenset({"UCAROL"})})
 
     def _service(self) -> PccService:  # its ports: the fakes of the same names
-        ports = ("gateway", "repo", "notifier", "directory", "settings", "clock")
-        return PccService(**{name: getattr(self, name) for name in ports})
+        return service_of(self)
 
     def where(self) -> str:
         """The database: a SQLite file here; PostgreSQL in tests/model/test_model_cases.py."""
