@@ -114,29 +114,33 @@ def answer(
     """Parse the command text, call one use case, render the answer (what only the person sees: in
     their locale)."""
     text = command.get("text") or ""
+    user, channel = parse_user(command), parse_channel(command)
+
+    def open_form(view: dict[str, Any]) -> None:
+        client.views_open(trigger_id=parse_trigger(command), view=view)
+
     with waits.expecting(expected_calls(text)):
-        _answer(service, command, respond, client, locale_of, parse(text))
+        _answer(service, parse(text), user, channel, locale_of(user), respond, open_form)
 
 
 def _answer(
     service: PccService,
-    command: dict[str, Any],
-    respond: Respond,
-    client: WebClient,
-    locale_of: Callable[[str | None], str],
     asked: object,
+    user: str,
+    channel: str,
+    locale: str,
+    respond: Respond,
+    open_form: Callable[[dict[str, Any]], None],
 ) -> None:
-    user, channel = parse_user(command), parse_channel(command)
-    locale = locale_of(user)
     match asked:
         case Help():
             text, body = answers.help_message(service.reading.source_zone, locale)
         case OpenMigrateForm():
             service.filing.warm_form(user)  # a reader only: its lists show every PCC and datastore
-            client.views_open(trigger_id=parse_trigger(command), view=forms.migrate_form(channel, locale))
+            open_form(forms.migrate_form(channel, locale))
             return
         case OpenRestoreForm():
-            client.views_open(trigger_id=parse_trigger(command), view=forms.restore_form(channel, locale))
+            open_form(forms.restore_form(channel, locale))
             return
         case ListFilers(service=pcc, datacenter_id=dc, as_csv=True):
             count = service.reading.send_filers_csv(pcc, dc, user)

@@ -7,7 +7,6 @@ import contextvars
 import logging
 import re
 import uuid
-from collections.abc import Callable
 from concurrent.futures import Future, wait
 from concurrent.futures import TimeoutError as WaitedTooLong
 from dataclasses import dataclass
@@ -50,26 +49,25 @@ class FormShape:
     """What differs between the forms: where each problem lands, how an outcome is told."""
 
     callback_id: str
-    block_of: Callable[[Field], str]
-    conflict_block: str  # where "already has an active request" lands
-    other_block: str  # where any other refusal lands
+    fields: type[FormField] | type[RestoreFormField]  # the form's fields, each request field's block
+    conflict: Field  # where "already has an active request" lands
+    other: Field  # where any other refusal lands
     command: str
 
+    def block_of(self, field: Field) -> str:
+        return self.fields.of(field).block
 
-MIGRATE = FormShape(
-    ids.MIGRATE_FORM,
-    lambda f: FormField.of(f).block,
-    FormField.FILER.block,
-    FormField.SOURCE.block,
-    "migrate",
-)
-RESTORE = FormShape(
-    ids.RESTORE_FORM,
-    lambda f: RestoreFormField.of(f).block,
-    RestoreFormField.REPOSITORY.block,
-    RestoreFormField.SERVICE.block,
-    "restore",
-)
+    @property
+    def conflict_block(self) -> str:
+        return self.block_of(self.conflict)
+
+    @property
+    def other_block(self) -> str:
+        return self.block_of(self.other)
+
+
+MIGRATE = FormShape(ids.MIGRATE_FORM, FormField, Field.FILER, Field.SOURCE, "migrate")
+RESTORE = FormShape(ids.RESTORE_FORM, RestoreFormField, Field.FILER, Field.DESTINATION, "restore")
 
 
 def refusal_errors(

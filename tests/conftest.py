@@ -3,9 +3,11 @@ world of fakes; PostgreSQL comes from tests/databases.py. Helpers live in tests/
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -72,6 +74,22 @@ def bots(config: Config, slack: SlackStandInServer) -> Iterator[Bots]:
     started = Bots(config, slack)
     yield started
     started.stop_all()
+
+
+@pytest.fixture
+def running(config: Config, slack: SlackStandInServer) -> Iterator[Callable[..., RunningBot]]:
+    """Starts a bot on the configuration with some settings changed (``running(read_only=True)``); each
+    is stopped at the end."""
+    started: list[RunningBot] = []
+
+    def run(**changes: Any) -> RunningBot:
+        bot = start_bot(replace(config, **changes), slack)
+        started.append(bot)
+        return bot
+
+    yield run
+    for bot in started:
+        stop_bot(bot)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from bot import domain
 from bot.domain.restore import BackupRepository, BackupState
@@ -270,3 +271,16 @@ class FakeDirectory:
 
     def group_members(self, group_id: str, *, fresh: bool = False) -> frozenset[str]:
         return self.groups.get(group_id, frozenset())
+
+
+def fail_once(monkeypatch: Any, target: object, method: str, error: Exception) -> None:
+    """``target.method`` raises ``error`` at its first call, then does what it did."""
+    real = getattr(target, method)
+    failures = [error]
+
+    def flaky(*args: Any) -> Any:
+        if failures:
+            raise failures.pop()
+        return real(*args)
+
+    monkeypatch.setattr(target, method, flaky)

@@ -21,6 +21,7 @@ from slack_sdk.signature import SignatureVerifier
 from bot.adapters.http.server import HttpServer, SlackWsgi
 from bot.adapters.slack import ids
 from bot.app import Runtime, build_runtime
+from bot.demo.rehearse import healthy
 from bot.demo.simulator import (
     DEMO_APPLICATION_KEY,
     DEMO_APPLICATION_SECRET,
@@ -244,13 +245,8 @@ def serve_http(env: dict[str, str], cwd: Path, port: int, *, capture: bool = Fal
         stderr=subprocess.STDOUT if capture else subprocess.DEVNULL,
         text=True,
     )
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc
-        except requests.ConnectionError:
-            time.sleep(0.05)
+    if healthy(proc, port, seconds=20):
+        return proc
     proc.kill()
     raise AssertionError("the bot did not become healthy")
 

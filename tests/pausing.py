@@ -8,15 +8,26 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
+
+import pytest
 
 from bot.demo.simulator import large_pcc
 from bot.domain import State
+from bot.ops.config import Config
 from tests.helpers import INCIDENT, POST_ROUTE, RunningBot
 
 BIG = "pcc-192-0-2-99"
 CUT_AT = 10  # POSTs sent when the pause comes
 LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+@pytest.fixture(name="config")
+def roomy(config: Config) -> Config:
+    """The bot's configuration with room in the OVHcloud budget, for the modules that import this
+    fixture (their tests are not about pacing): conftest's bot, bots and timed_bot start on it."""
+    return replace(config, ovh_rate=600)
 
 
 def now() -> datetime:

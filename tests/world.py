@@ -16,6 +16,15 @@ TIMES: dict[str, Any] = {
     "poll_period": timedelta(seconds=60),
     "stall_after": timedelta(hours=3),
 }
+#: The service's ports, as a test's world names its fakes (``people`` optional).
+PORTS = ("gateway", "repo", "notifier", "directory", "settings", "clock", "people")
+
+
+def service_of(world: Any) -> PccService:
+    """A service on the fakes ``world`` holds under the ports' names."""
+    return PccService(**{name: getattr(world, name) for name in PORTS if hasattr(world, name)})
+
+
 SPEC = MigrationSpec("pcc-src", 10, 100, "pcc-dst", 20)
 INCIDENT = "CINC"
 
@@ -35,15 +44,7 @@ class World:
         self.service = self._service()
 
     def _service(self):
-        return PccService(
-            gateway=self.gateway,
-            repo=self.repo,
-            notifier=self.notifier,
-            directory=self.directory,
-            settings=self.settings,
-            clock=self.clock,
-            people=self.people,
-        )
+        return service_of(self)
 
     def restart(self):
         self.repo.close()

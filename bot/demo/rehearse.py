@@ -116,18 +116,26 @@ def server_env(sim: SimulatorServer, standin: SlackStandInServer, folder: str, s
     }
 
 
+def healthy(server: subprocess.Popen[Any], port: int, *, seconds: float) -> bool:
+    """Whether the server on 127.0.0.1:``port`` answers /healthz within ``seconds`` (False as soon as
+    its process ends)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return True
+        except requests.ConnectionError:
+            time.sleep(0.05)
+    return False
+
+
 def start_server(env: dict[str, str], folder: str, port: int) -> subprocess.Popen[bytes]:
     """`pcc-bot serve --http` as a process of its own, once its /healthz answers."""
     command = [sys.executable, "-m", "bot", "serve", "--http", "--host", "127.0.0.1", "--port", str(port)]
     log = open(Path(folder) / "serve.log", "wb")  # noqa: SIM115 - the process writes it until it ends
     server = subprocess.Popen(command, env=env, cwd=folder, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and server.poll() is None:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return server
-        except requests.ConnectionError:
-            time.sleep(0.1)
+    if healthy(server, port, seconds=60):
+        return server
     server.kill()
     said = (Path(folder) / "serve.log").read_text(errors="replace").strip().splitlines()[-1:]
     raise PccBotError(f"`pcc-bot serve --http` did not start: {' '.join(said) or 'no output'}")

@@ -82,17 +82,23 @@ class Terminal:
             "trigger_id": "console",
         }
 
-    def _click(self, action_id: str, value: str) -> dict[str, Any]:
+    def _interaction(self, kind: str) -> dict[str, Any]:
+        """What every interaction payload (a click, a form submitted) carries: who, from where."""
         return {
-            "type": "block_actions",
+            "type": kind,
             "token": "console",
             "api_app_id": "ACONSOLE",
             "team": {"id": TEAM_ID, "domain": "console"},
             "user": {"id": user_id(self.user), "username": self.user, "team_id": TEAM_ID},
+            "trigger_id": "console",
+        }
+
+    def _click(self, action_id: str, value: str) -> dict[str, Any]:
+        return {
+            **self._interaction("block_actions"),
             "channel": {"id": CHANNEL, "name": "ops"},
             "container": {"type": "message", "channel_id": CHANNEL, "is_ephemeral": False},
             "response_url": self.standin.response_url(),
-            "trigger_id": "console",
             "actions": [
                 {"action_id": action_id, "block_id": f"decide-{value}", "value": value, "type": "button"}
             ],
@@ -123,15 +129,7 @@ class Terminal:
         element = field["element"]
         value = {"type": element.get("type"), "value": typed}
         view["state"] = {"values": {field["block_id"]: {element["action_id"]: value}}}
-        return {
-            "type": "view_submission",
-            "token": "console",
-            "api_app_id": "ACONSOLE",
-            "team": {"id": TEAM_ID, "domain": "console"},
-            "user": {"id": user_id(self.user), "username": self.user, "team_id": TEAM_ID},
-            "trigger_id": "console",
-            "view": view,
-        }
+        return {**self._interaction("view_submission"), "view": view}
 
     def _answer(self, typed: str, out: Callable[[str], None]) -> None:
         body = self._submit(typed)

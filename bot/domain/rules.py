@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from bot.domain.errors import Field
 from bot.domain.inventory import JUDGED_OPTION_STATES, Certifications, Pcc
-from bot.support.i18n import Text, _
+from bot.support.i18n import Param, Text, _
 
 #: The sites copyFiler (the second generation, 2 April 2021) copies to: Roubaix, Limburg, Erith.
 COPY_FILER_SITES = frozenset({"rbx", "lim", "eri"})
@@ -30,6 +30,11 @@ class ZonePolicy:
         return not self.allowed_sites or zone[:3].lower() in self.allowed_sites
 
 
+def _where(pcc: Pcc, policy: ZonePolicy) -> dict[str, Param]:
+    """What a zone rule's text names: the PCC, its zone, the zone sources must be in."""
+    return {"pcc": pcc.service_name, "zone": pcc.zone, "source_zone": policy.source_zone}
+
+
 def rule_violations(
     *,
     source: Pcc,
@@ -46,28 +51,20 @@ def rule_violations(
     problems: list[tuple[Field, str | Text]] = []
     src, dst = source.service_name, dest.service_name
     if source.zone != policy.source_zone:
-        said = _(
-            "source {src} is in {zone}, but sources must be in {source_zone}",
-            src=src,
-            zone=source.zone,
-            source_zone=policy.source_zone,
-        )
+        said = _("source {pcc} is in {zone}, but sources must be in {source_zone}", **_where(source, policy))
         problems.append((Field.SOURCE, said))
     if dest.zone == policy.source_zone:
         said = _(
-            "destination {dst} is in {zone}: the destination must be outside {source_zone}",
-            dst=dst,
-            zone=dest.zone,
-            source_zone=policy.source_zone,
+            "destination {pcc} is in {zone}: the destination must be outside {source_zone}",
+            **_where(dest, policy),
         )
         problems.append((Field.DESTINATION, said))
     elif not policy.allows_destination(dest.zone):
         allowed = ", ".join(sorted(policy.allowed_zones or {f"{s}…" for s in policy.allowed_sites}))
         said = _(
-            "destination {dst} is in {zone}, which is not an allowed zone ({allowed})",
-            dst=dst,
-            zone=dest.zone,
+            "destination {pcc} is in {zone}, which is not an allowed zone ({allowed})",
             allowed=allowed,
+            **_where(dest, policy),
         )
         problems.append((Field.DESTINATION, said))
     if src == dst:

@@ -8,6 +8,7 @@ once, and a figure is missing for a tick while the lead changes hands. ``pcc_lea
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -17,36 +18,31 @@ from bot.adapters.sql.repository import SqlRepository
 from bot.domain import PccBotError, State
 
 
+@dataclass(frozen=True, eq=False)  # registered by identity, as any collector
 class DatabaseFigures(Collector):
-    def __init__(
-        self,
-        repo: SqlRepository,
-        replica: str,
-        leads: Callable[[], bool],
-        now: Callable[[], datetime],
-        paused: Callable[[], bool] = lambda: False,
-    ) -> None:
-        self._repo = repo
-        self._replica = replica
-        self._leads = leads
-        self._now = now
-        self._paused = paused
+    """Read at every scrape: ``leads`` and ``paused`` are asked then, ``now`` dates the figures."""
+
+    repo: SqlRepository
+    replica: str
+    leads: Callable[[], bool]
+    now: Callable[[], datetime]
+    paused: Callable[[], bool] = lambda: False
 
     def describe(self) -> list[Metric]:
         return []  # read at every scrape, never at registration (no database read then)
 
     def collect(self) -> Iterator[Metric]:
-        leads = self._leads()
+        leads = self.leads()
         leader = GaugeMetricFamily(
             "pcc_leader",
             "1 when this replica runs the scheduled work (polling, reminders, boards), else 0.",
             labels=["replica"],
         )
-        leader.add_metric([self._replica], 1.0 if leads else 0.0)
+        leader.add_metric([self.replica], 1.0 if leads else 0.0)
         yield leader
         try:
             figures = list(self._figures()) if leads else []
-            paused = self._paused()
+            paused = self.paused()
         except PccBotError:
             figures, up, paused = [], 0.0, False
         else:
@@ -62,7 +58,7 @@ class DatabaseFigures(Collector):
         yield from figures
 
     def _figures(self) -> Iterator[Metric]:
-        repo, now = self._repo, self._now()
+        repo, now = self.repo, self.now()
         by_state = repo.count_by_state()
         requests = GaugeMetricFamily(
             "pcc_requests", "Requests by state (the leader's export).", labels=["state"]

@@ -13,6 +13,7 @@ import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 
 from prometheus_client import (
     CONTENT_TYPE_PLAIN_0_0_4,
@@ -64,51 +65,42 @@ class Metrics:
             self.registry.register(collector)
         build = Info("pcc_build", "The running pcc-bot: its version and Python.", registry=self.registry)
         build.info({"version": version, "python": platform.python_version(), "replica": replica})
+        counter = partial(Counter, registry=self.registry)
+        gauge = partial(Gauge, registry=self.registry)
+        histogram = partial(Histogram, registry=self.registry)
         labels = ("method", "route")
-        self.ovh_calls = Counter(
-            "pcc_ovh_calls", "OVHcloud API calls by method and route.", labels, registry=self.registry
+        self.ovh_calls = counter("pcc_ovh_calls", "OVHcloud API calls by method and route.", labels)
+        self.ovh_errors = counter(
+            "pcc_ovh_errors", "OVHcloud API errors by method, route and status.", (*labels, "status")
         )
-        self.ovh_errors = Counter(
-            "pcc_ovh_errors",
-            "OVHcloud API errors by method, route and status.",
-            (*labels, "status"),
-            registry=self.registry,
-        )
-        self.ovh_throttled = Counter(
+        self.ovh_throttled = counter(
             "pcc_ovh_throttled",
             "OVHcloud calls not sent because the call budget had no room in time, by method and route.",
             labels,
-            registry=self.registry,
         )
-        self.ovh_call_seconds = Histogram(
+        self.ovh_call_seconds = histogram(
             "pcc_ovh_call_seconds",
             "Time an OVHcloud API call took, from sending to its answer (or error), by method and route.",
             labels,
             buckets=CALL_BUCKETS,
-            registry=self.registry,
         )
-        self.ack_seconds = Histogram(
+        self.ack_seconds = histogram(
             "pcc_slack_ack_seconds",
             "Time to answer a signed Slack request over HTTP (the ack Slack waits 3 s for).",
             buckets=ACK_BUCKETS,
-            registry=self.registry,
         )
-        self.notice_delivery_seconds = Histogram(
+        self.notice_delivery_seconds = histogram(
             "pcc_notice_delivery_seconds",
             "Time from a chat notice's queueing to Slack's acceptance, for the notices this replica sent.",
             buckets=NOTICE_BUCKETS,
-            registry=self.registry,
         )
-        self.dispatch_seconds = Histogram(
+        self.dispatch_seconds = histogram(
             "pcc_dispatch_seconds",
             "Time from a plan's approval to the dispatch of each of its datastores (their call let through).",
             buckets=DISPATCH_BUCKETS,
-            registry=self.registry,
         )
-        self.poll_cycles = Counter("pcc_poll_cycles", "Task polling cycles run.", registry=self.registry)
-        self.poll_duration = Gauge(
-            "pcc_poll_duration_seconds", "Duration of the last task polling cycle.", registry=self.registry
-        )
+        self.poll_cycles = counter("pcc_poll_cycles", "Task polling cycles run.")
+        self.poll_duration = gauge("pcc_poll_duration_seconds", "Duration of the last task polling cycle.")
 
     def register(self, collector: Collector) -> None:
         self.registry.register(collector)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from bot.domain import (
     ACTIVE_STATES,
@@ -34,25 +35,23 @@ _PAUSE_SHOWN = ACTIVE_STATES | {State.FAILED}
 PLAN_EDIT_EVERY = timedelta(seconds=3)
 
 
+class ChatPorts(NamedTuple):
+    """What the desk's rooms (the boards, the outbox: usecases/chat.py) share, unpacked by each."""
+
+    repo: Repository
+    notifier: Notifier
+    clock: Clock
+    settings: ServiceSettings
+
+
 class Boards:
     """Posts and edits what stands in a channel: request cards, plan boards, the incident board."""
 
-    def __init__(
-        self,
-        *,
-        repo: Repository,
-        notifier: Notifier,
-        clock: Clock,
-        settings: ServiceSettings,
-        paused: Callable[[], Pause | None] = lambda: None,
-    ) -> None:
+    def __init__(self, ports: ChatPorts, *, paused: Callable[[], Pause | None] = lambda: None) -> None:
         """``paused``: the pause in force (usecases/pause.py), which every board shows."""
-        self._repo = repo
+        self._repo, self._notifier, self._clock, self._settings = ports
         self._paused = paused
         self._paused_shown = ""  # what the boards said of the pause when last refreshed
-        self._notifier = notifier
-        self._clock = clock
-        self._settings = settings
         self._unsaved_cards: dict[int, MessageRef] = {}  # cards posted whose ts is not stored yet
         self._unsaved_plans: dict[int, MessageRef] = {}  # plan boards posted whose ts is not stored yet
         self._plan_edits: dict[int, datetime] = {}  # when each plan's board was last edited

@@ -24,7 +24,7 @@ from bot.domain import (
     PlanState,
     State,
 )
-from bot.usecases.boards import Boards
+from bot.usecases.boards import Boards, ChatPorts
 from bot.usecases.outbox import Outbox
 from bot.usecases.ports import Change, Clock, Notifier, People, PlanBoard, PlanChange, Repository
 from bot.usecases.records import BOT, require
@@ -49,12 +49,10 @@ class ChatDesk:
         self._repo = repo
         self._clock = clock
         self._settings = settings
-        self.boards = Boards(repo=repo, notifier=notifier, clock=clock, settings=settings, paused=paused)
+        ports = ChatPorts(repo, notifier, clock, settings)
+        self.boards = Boards(ports, paused=paused)
         self.outbox = Outbox(
-            repo=repo,
-            notifier=notifier,
-            clock=clock,
-            settings=settings,
+            ports,
             boards=self.boards,
             card_refused=self._withdraw_uncarded,
             plan_card_refused=self._withdraw_uncarded_plan,

@@ -9,7 +9,7 @@ Part of the service layer: no Slack, OVHcloud or SQLite here, only the ports.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 from bot.domain import MigrationRequest, NoticeDraft, NoticeKind, PccBotError, Plan, PlanState, State
@@ -110,13 +110,11 @@ class Nudges:
             source=spec.source_service,
             dest=spec.dest_service,
         )
-        for kind, person in self._due(rule, request.requester, request.created_at, now, approved):
-            key = f"dm-{kind}-{person}"
-            if (subject, key) in self._queued:
-                continue
-            text = self._text(kind, what, rule, messages.thread_said(request), request.created_at)
-            self._repo.queue_notice(request.id, NoticeDraft(NoticeKind.DIRECT, key, person, text), now)
-            self._queued.add((subject, key))
+        link = messages.thread_said(request)
+        for draft in self._drafts(
+            subject, rule, what, link, request.requester, request.created_at, now, approved
+        ):
+            self._repo.queue_notice(request.id, draft, now)
 
     def _plan(self, plan: Plan, now: datetime) -> None:
         rule = self._approvals.plan_rule(plan)
@@ -133,10 +131,26 @@ class Nudges:
             source=plan.source_service,
             dest=plan.dest_service,
         )
-        for kind, person in self._due(rule, plan.requester, plan.created_at, now, approved):
+        link = _("<{url}|its card>", url=url)
+        for draft in self._drafts(subject, rule, what, link, plan.requester, plan.created_at, now, approved):
+            self._repo.queue_plan_notices(plan.id, [draft], now)
+
+    def _drafts(
+        self,
+        subject: str,
+        rule: Rule,
+        what: Text,
+        link: Text,
+        requester: str,
+        since: datetime,
+        now: datetime,
+        approved: set[str],
+    ) -> Iterator[NoticeDraft]:
+        """The direct messages due about ``subject`` and not queued yet by this replica; each is marked
+        queued once its caller has taken it."""
+        for kind, person in self._due(rule, requester, since, now, approved):
             key = f"dm-{kind}-{person}"
             if (subject, key) in self._queued:
                 continue
-            text = self._text(kind, what, rule, _("<{url}|its card>", url=url), plan.created_at)
-            self._repo.queue_plan_notices(plan.id, [NoticeDraft(NoticeKind.DIRECT, key, person, text)], now)
+            yield NoticeDraft(NoticeKind.DIRECT, key, person, self._text(kind, what, rule, link, since))
             self._queued.add((subject, key))

@@ -14,10 +14,9 @@ from datetime import datetime, timedelta
 from bot.domain import Notice, NoticeDraft, NoticeKind, NoticeNotDelivered, StorageError
 from bot.support.i18n import _, shown, stored
 from bot.usecases import plan_messages
-from bot.usecases.boards import Boards
-from bot.usecases.ports import Clock, Notifier, People, PlanBoard, Repository
+from bot.usecases.boards import Boards, ChatPorts
+from bot.usecases.ports import People, PlanBoard
 from bot.usecases.records import require
-from bot.usecases.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
@@ -35,20 +34,14 @@ class Outbox:
 
     def __init__(
         self,
+        ports: ChatPorts,
         *,
-        repo: Repository,
-        notifier: Notifier,
-        clock: Clock,
-        settings: ServiceSettings,
         boards: Boards,
         card_refused: CardRefused,
         plan_card_refused: CardRefused,
         people: People | None = None,
     ) -> None:
-        self._repo = repo
-        self._notifier = notifier
-        self._clock = clock
-        self._settings = settings
+        self._repo, self._notifier, self._clock, self._settings = ports
         self._boards = boards
         self._card_refused = card_refused
         self._plan_card_refused = plan_card_refused

@@ -5,46 +5,23 @@ the rest for a person."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-import pytest
-
 from bot.adapters.slack import ids
 from bot.domain import State
-from tests.helpers import INCIDENT, POST_ROUTE, start_bot, stop_bot
-from tests.pausing import (
+from tests.helpers import INCIDENT, POST_ROUTE
+from tests.pausing import (  # roomy: the fixture overriding config
     pause_after,
     plan_boards,
     posted,
     queued,
     room_texts,
+    roomy,  # noqa: F401
     small_plan,
     until,
 )
 
 
-@pytest.fixture
-def roomy(config):
-    """The bot's configuration with room in the OVHcloud budget: these tests are not about pacing."""
-    return replace(config, ovh_rate=600)
-
-
-@pytest.fixture
-def bot(roomy, slack):
-    running = start_bot(roomy, slack)
-    yield running
-    stop_bot(running)
-
-
-@pytest.fixture
-def clocked(roomy, slack, clock):
-    running = start_bot(roomy, slack, clock=clock)
-    yield running
-    stop_bot(running)
-
-
-def test_a_queued_datastore_paused_past_its_ttl_expires_instead_of_being_sent(clocked, simulator, clock):
-    bot = clocked
+def test_a_queued_datastore_paused_past_its_ttl_expires_instead_of_being_sent(timed_bot, simulator, clock):
+    bot = timed_bot
     plan_id = small_plan(bot, simulator, 6)
     pause_after(bot, simulator, 2)
     bot.click(ids.APPROVE_PLAN, str(plan_id), user="UBOB")

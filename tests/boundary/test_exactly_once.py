@@ -10,6 +10,7 @@ import requests
 from bot.adapters.slack import ids
 from bot.domain import State, StorageError
 from tests import scrape
+from tests.fakes import fail_once
 from tests.helpers import (
     CHANNEL,
     INCIDENT,
@@ -243,15 +244,7 @@ def test_a_notice_slack_refuses_for_good_is_dead_lettered_and_reported_once(bot,
 def test_a_card_whose_ts_could_not_be_stored_is_not_posted_twice(timed_bot, simulator, clock, monkeypatch):
     bot = timed_bot
     repo = bot.runtime.repo
-    real_set_card = repo.set_card
-    failures = [StorageError("database is locked")]
-
-    def flaky_set_card(*args):
-        if failures:
-            raise failures.pop()
-        real_set_card(*args)
-
-    monkeypatch.setattr(repo, "set_card", flaky_set_card)
+    fail_once(monkeypatch, repo, "set_card", StorageError("database is locked"))
     bot.command(MIGRATE)
     bot.settle()
     clock.advance(seconds=10)

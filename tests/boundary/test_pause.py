@@ -16,8 +16,8 @@ from bot.adapters.sql.repository import SqlRepository
 from bot.demo.simulator import large_pcc
 from bot.domain import AuditEntry, Pause, PlanState, State
 from tests import scrape
-from tests.helpers import INCIDENT, Bots, RunningBot, Serving, file_request, start_bot, stop_bot
-from tests.pausing import (
+from tests.helpers import INCIDENT, Bots, RunningBot, Serving, file_request
+from tests.pausing import (  # roomy: the fixture overriding config
     BIG,
     CUT_AT,
     LONG_AGO,
@@ -27,29 +27,9 @@ from tests.pausing import (
     plan_boards,
     posted,
     queued,
+    roomy,  # noqa: F401
     until,
 )
-
-
-@pytest.fixture
-def roomy(config):
-    """The bot's configuration with room in the OVHcloud budget: these tests are not about pacing."""
-    return replace(config, ovh_rate=600)
-
-
-@pytest.fixture
-def bot(roomy, slack):
-    running = start_bot(roomy, slack)
-    yield running
-    stop_bot(running)
-
-
-@pytest.fixture
-def bots(roomy, slack):
-    started = Bots(roomy, slack)
-    yield started
-    started.stop_all()
-
 
 PAUSED = "paused by <@UBOB> since"
 
@@ -117,12 +97,12 @@ def test_pcc_pause_stops_an_approved_plan_mid_dispatch_until_pcc_resume(bot, sim
     assert lines[1][:2] == ("UCAROL", "resumed")
 
 
-def test_a_restart_with_pcc_read_only_sends_nothing_until_restarted_without_it(bots: Bots, roomy, simulator):
+def test_a_restart_with_pcc_read_only_sends_nothing_until_restarted_without_it(bots: Bots, config, simulator):
     bot = bots.start()
     plan_id = file_plan_of_40(bot, simulator)
 
     def stop_dispatch() -> None:  # the process stops mid-dispatch: its dispatch is cut after 10 POSTs
-        repo = SqlRepository(roomy.db_path)
+        repo = SqlRepository(config.db_path)
         try:
             repo.start_pause(
                 Pause("UTEST", "cut", now()), AuditEntry(None, now(), "UTEST", "paused", None, None)
@@ -134,12 +114,12 @@ def test_a_restart_with_pcc_read_only_sends_nothing_until_restarted_without_it(b
     bot.click(ids.APPROVE_PLAN, str(plan_id), user="UBOB")
     bot.settle()
     bots.stop(bot)
-    repo = SqlRepository(roomy.db_path)
+    repo = SqlRepository(config.db_path)
     repo.end_pause(AuditEntry(None, now(), "UTEST", "resumed", None, None))  # as after a crash
     repo.close()
     assert len(posted(simulator)) == CUT_AT
 
-    read_only = Bots(replace(roomy, read_only=True), bots._slack)
+    read_only = Bots(replace(config, read_only=True), bots._slack)
     try:
         bot = read_only.start()  # reconcile and ticks: the dispatch is not resumed
         bot.runtime.service.poll_once()

@@ -7,32 +7,16 @@ import csv
 import io
 import json
 import re
-from dataclasses import replace
-
-import pytest
 
 from bot.adapters.slack import ids
 from bot.demo.simulator import large_pcc
 from bot.domain import COPY_FILER_CONSENT, PlanState, State, StorageError
 from tests.boundary.test_form import suggest
-from tests.helpers import CHANNEL, INCIDENT, POST_ROUTE, start_bot, stop_bot
+from tests.fakes import fail_once
+from tests.helpers import CHANNEL, INCIDENT, POST_ROUTE
 
 BIG = "pcc-192-0-2-99"
 PLAN = f"plan {BIG} 2001 pcc-192-0-2-50 1515"
-
-
-@pytest.fixture
-def running(config, slack):
-    started = []
-
-    def run(**changes):
-        bot = start_bot(replace(config, **changes), slack)
-        started.append(bot)
-        return bot
-
-    yield run
-    for bot in started:
-        stop_bot(bot)
 
 
 def file_plan(bot, simulator, *filers: int, user: str = "UALICE"):
@@ -215,15 +199,7 @@ def test_a_plan_card_whose_ts_could_not_be_stored_is_not_posted_twice(
 ):
     bot = timed_bot
     repo = bot.runtime.repo
-    real = repo.set_plan_card
-    failures = [StorageError("database is locked")]
-
-    def flaky(*args):
-        if failures:
-            raise failures.pop()
-        real(*args)
-
-    monkeypatch.setattr(repo, "set_plan_card", flaky)
+    fail_once(monkeypatch, repo, "set_plan_card", StorageError("database is locked"))
     plan_id = file_plan(bot, simulator, 20000)
     clock.advance(seconds=10)
     bot.runtime.service.deliver_notices()

@@ -26,6 +26,13 @@ def console(
     )
 
 
+def console_said(lines: list[str], cwd, *, speed: int) -> str:
+    """What `pcc-bot console` printed for these typed lines, once it ended cleanly (no traceback)."""
+    proc = console("\n".join(lines) + "\n", cwd, speed=speed, timeout=90)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    return proc.stdout
+
+
 def test_serve_http_answers_healthz_and_stops_on_sigterm(tmp_path, simulator, slack):
     port = free_port()
     env = process_env(
@@ -91,7 +98,7 @@ def test_console_tells_the_whole_story(tmp_path):
 
 
 def test_the_console_shows_bars_a_plans_board_files_and_usage(tmp_path):
-    script = "\n".join(
+    out = console_said(
         [
             "migrate pcc-192-0-2-15 1337 1234 pcc-192-0-2-50 1515",
             "plan pcc-192-0-2-15 1338 pcc-192-0-2-50 1515",
@@ -102,11 +109,10 @@ def test_the_console_shows_bars_a_plans_board_files_and_usage(tmp_path):
             "approve",
             "filers pcc-192-0-2-15 1337 csv",
             "wait 18",
-        ]
+        ],
+        tmp_path,
+        speed=1440,
     )
-    proc = console(script + "\n", tmp_path, speed=1440, timeout=90)
-    out = proc.stdout
-    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
     # a copy that moved: bar, end (the date token's UTC fallback, as a terminal shows it)
     assert re.search(r"`[█▏▎▍▌▋▊▉]+░*` \d+% · ends around \d{4}-\d\d-\d\d \d\d:\d\d UTC", out)
     assert re.search(r"`[█▏▎▍▌▋▊▉░]{10}` \d+% · \d of 2 copied", out)  # the plan's overall bar

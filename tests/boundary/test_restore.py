@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 from bot.adapters.slack import ids
 from bot.domain import State
 from tests.boundary.test_form import submit_view
-from tests.boundary.test_process import console
+from tests.boundary.test_process import console_said
 from tests.helpers import file_request
 
 RESTORE = r"/datacenter/1515/backup/batchRestore$"
@@ -112,7 +112,7 @@ def test_a_restore_breaking_a_rule_is_refused_up_front_with_the_rule_named(timed
 
 
 def test_the_console_lists_files_approves_and_follows_a_restore(tmp_path):
-    script = "\n".join(
+    out = console_said(
         [
             "repositories pcc-192-0-2-50",
             "restore pcc-192-0-2-50 1515 veeam-rbx-01",
@@ -120,11 +120,10 @@ def test_the_console_lists_files_approves_and_follows_a_restore(tmp_path):
             "approve 1",
             "wait 6",
             "status 1",
-        ]
+        ],
+        tmp_path,
+        speed=20000,
     )
-    proc = console(script + "\n", tmp_path, speed=20000, timeout=90)
-    out = proc.stdout
-    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
     assert "veeam-rbx-02" in out and "Veeam batch restore request #1" in out
     assert "Batch restore started for request #1" in out
     assert "powered off" in out and "[#incident]" in out

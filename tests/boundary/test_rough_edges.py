@@ -16,15 +16,18 @@ from tests.helpers import file_request, free_port
 BIG = "pcc-192-0-2-99"
 
 
-def console(lines: str, tmp_path) -> subprocess.CompletedProcess[str]:
+def console(
+    lines: str, tmp_path, *, command: str = "console", env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """`pcc-bot console` (or ``command``) fed ``lines``, with none of the shell's settings but ``env``."""
     return subprocess.run(
-        [sys.executable, "-m", "bot", "console"],
+        [sys.executable, "-m", "bot", command],
         input=lines,
-        env=CLEAN,
+        env={**CLEAN, **(env or {})},
         cwd=tmp_path,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
     )
 
 
@@ -159,15 +162,8 @@ def test_the_rehearsal_runs_the_real_http_server_between_the_simulator_and_the_s
             "wait soon",
         ]
     )
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "rehearse"],
-        input=script + "\n",
-        env={**CLEAN, "PCC_APPROVERS": "UNOBODY"},  # the shell's settings are not the rehearsal's
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    # the shell's settings are not the rehearsal's
+    done = console(script + "\n", tmp_path, command="rehearse", env={"PCC_APPROVERS": "UNOBODY"}, timeout=180)
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "`pcc-bot serve --http` (pid " in out and "checking every request's signature" in out
@@ -232,15 +228,7 @@ def test_the_console_answers_a_form_a_rule_opens(tmp_path):
         "migrate pcc-192-0-2-15 1337 1234 pcc-192-0-2-50 1515\nas bob\nreject 1\n"
         "answer wrong destination\nstatus 1\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "console"],
-        input=script,
-        env={**CLEAN, "PCC_POLICY": str(policy), "PCC_APPROVERS": "UBOB"},
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = console(script, tmp_path, env={"PCC_POLICY": str(policy), "PCC_APPROVERS": "UBOB"})
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "(no form is open" in out.split("alice> migrate", 1)[0]

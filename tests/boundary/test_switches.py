@@ -1,27 +1,11 @@
 """PCC_READ_ONLY, PCC_ALLOWED_CHANNELS and PCC_READERS, over HTTP."""
 
-from dataclasses import replace
-
 import pytest
 
 from bot.adapters.slack import ids
 from bot.domain import State
 from bot.ops.config import ConfigError, load
-from tests.helpers import MIGRATE, POST_ROUTE, file_request, start_bot, stop_bot
-
-
-@pytest.fixture
-def running(config, slack):
-    started = []
-
-    def run(**changes):
-        bot = start_bot(replace(config, **changes), slack)
-        started.append(bot)
-        return bot
-
-    yield run
-    for bot in started:
-        stop_bot(bot)
+from tests.helpers import MIGRATE, POST_ROUTE, file_request, stop_bot
 
 
 def test_read_only_lists_but_refuses_every_mutation(running, simulator):

@@ -1,6 +1,7 @@
 """The docs stay true: the configuration reference is the settings table, the commands match the
 grammar, the architecture tree names the files that exist, and the README stays the newcomer's page."""
 
+import ast
 import re
 from pathlib import Path
 
@@ -37,6 +38,56 @@ def test_the_architecture_tree_names_files_that_exist():
     assert named
     missing = [n for n in named if not list(ROOT.glob(f"**/{n}"))]
     assert missing == []
+
+
+def _defined(path: Path) -> set[str]:
+    """What a module defines or imports at its top, and its classes' methods and attributes (`Class.name`,
+    and the bare method name, as the doc writes `module.py: method`)."""
+    found: set[str] = set()
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.ClassDef):
+            found.add(node.name)
+            for sub in ast.walk(node):
+                if isinstance(sub, ast.FunctionDef | ast.AsyncFunctionDef):
+                    found |= {sub.name, f"{node.name}.{sub.name}"}
+                elif isinstance(sub, ast.AnnAssign | ast.Assign):
+                    for target in sub.targets if isinstance(sub, ast.Assign) else [sub.target]:
+                        name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+                        found |= {name, f"{node.name}.{name}"}
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            found.add(node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                found.add(getattr(target, "id", ""))
+        elif isinstance(node, ast.ImportFrom):
+            found |= {alias.asname or alias.name for alias in node.names}
+    return found
+
+
+def _exists(span: str, code: dict[Path, set[str]]) -> bool:
+    """A `path.py` (relative to the tree, bot/ or anywhere below) exists, and in `path.py: name` the
+    module defines the name; a `Class.method` is defined by a class of that name; a `module.name` whose
+    module is one of ours (`dates.date_token`) is defined there. Other spans are not names of code."""
+    if cited := re.fullmatch(r"([\w/]+\.py)(?:: ([\w.]+))?", span):
+        files = [p for p in ROOT.glob(f"**/{cited[1]}") if ".venv" not in p.parts]
+        return bool(files) and (not cited[2] or any(cited[2] in _defined(f) for f in files))
+    if (ROOT / span).exists():  # `manifest.yml`, `constraints.txt`
+        return True
+    if cited := re.fullmatch(r"([A-Za-z_]\w*)\.(\w+)(?:\(.*\))?", span):
+        owner, name = cited[1], cited[2]
+        if owner[0].isupper():
+            return any(f"{owner}.{name}" in names for names in code.values())
+        modules = [p for p in code if p.stem == owner]  # `users.info`, `audit.plan_id`: not ours
+        return not modules or any(name in code[p] for p in modules)
+    return True
+
+
+def test_every_module_and_name_the_architecture_doc_cites_exists():
+    text = (ROOT / "docs" / "architecture.md").read_text()
+    prose = re.sub(r"```.*?```", "", text, flags=re.S)
+    code = {p: _defined(p) for p in [*ROOT.glob("bot/**/*.py"), *ROOT.glob("handlers/*.py")]}
+    cited = sorted(set(re.findall(r"`([^`\n]+)`", prose)))
+    assert [span for span in cited if not _exists(span, code)] == []
 
 
 def test_the_readme_is_the_newcomers_page():

@@ -41,7 +41,7 @@ from bot.usecases.dispatch import held
 from bot.usecases.service import PccService
 from bot.usecases.settings import ServiceSettings
 from tests.fakes import FakeClock, FakeDirectory, FakeGateway, FakeNotifier
-from tests.world import TIMES
+from tests.world import TIMES, service_of
 
 EXAMPLES = int(os.environ.get("PCC_MODEL_EXAMPLES", "25"))
 PEOPLE = ("UALICE", "UBOB", "UCAROL", "UMALLORY")  # requester, approver, group member, outsider
@@ -109,6 +109,8 @@ class FaultyGateway(FakeGateway):
 
 
 class Lifecycle(RuleBasedStateMachine):
+    plan_voters: tuple[str, ...] = APPROVERS  # who clicks Approve plan (under a policy: the quorum's voters)
+
     def __init__(self) -> None:
         super().__init__()
         self.folder = tempfile.mkdtemp(prefix="pcc-model-")
@@ -132,8 +134,7 @@ class Lifecycle(RuleBasedStateMachine):
         return FakeDirectory({"SONCALL": frozenset({"UCAROL"})})
 
     def _service(self) -> PccService:  # its ports: the fakes of the same names
-        ports = ("gateway", "repo", "notifier", "directory", "settings", "clock")
-        return PccService(**{name: getattr(self, name) for name in ports})
+        return service_of(self)
 
     def where(self) -> str:
         """The database: a SQLite file here; PostgreSQL in tests/model/test_model_cases.py."""
@@ -206,10 +207,11 @@ class Lifecycle(RuleBasedStateMachine):
         self._try(getattr(self.service.plans, decision), plan.id, user)
 
     @precondition(lambda self: self.repo.plans_in_states([PlanState.PENDING]))
-    @rule(data=st.data(), user=st.sampled_from(APPROVERS), answer=st.sampled_from(ANSWERS))
-    def approver_approves_a_plan(self, data: st.DataObject, user: str, answer: str) -> None:
-        """With its first POST answered as drawn: a refusal, a lost answer or a crash mid-dispatch."""
+    @rule(data=st.data(), answer=st.sampled_from(ANSWERS))
+    def approver_approves_a_plan(self, data: st.DataObject, answer: str) -> None:
+        """One of ``plan_voters`` approves; its first POST answered as drawn (refused, lost, a crash)."""
         plan = data.draw(st.sampled_from(self.repo.plans_in_states([PlanState.PENDING])))
+        user = data.draw(st.sampled_from(self.plan_voters))
         self.gateway.answer = answer
         self._try(self.service.plans.approve, plan.id, user)
 

@@ -12,11 +12,11 @@ import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, precondition, rule
 
-from bot.domain import PccBotError, PlanState, State
+from bot.domain import PccBotError, State
 from bot.domain.policy import Match, Policy, Reason, Rule
 from bot.usecases import messages
 from tests.fakes import FakeDirectory
-from tests.model.test_model import ANSWERS, TIME_LIMIT, Lifecycle, ProcessDied
+from tests.model.test_model import TIME_LIMIT, Lifecycle, ProcessDied
 
 QUORUM = Policy(
     (
@@ -34,6 +34,8 @@ VOTERS = ("UALICE", "UBOB", "UCAROL", "UDAVE", "UERIN", "UMALLORY")  # requester
 
 
 class QuorumLifecycle(Lifecycle):
+    plan_voters = VOTERS  # a plan needs the same quorum as a request (its strictest rule)
+
     def __init__(self) -> None:
         super().__init__()
         self.settings = type(self.settings)(**{**vars(self.settings), "approval_policy": QUORUM})
@@ -56,14 +58,6 @@ class QuorumLifecycle(Lifecycle):
     )
     def someone_decides(self, data: st.DataObject, decision: str, user: str) -> None:
         self._decide(decision, data.draw(st.sampled_from(self._ids())), user)
-
-    @precondition(lambda self: self.repo.plans_in_states([PlanState.PENDING]))
-    @rule(data=st.data(), user=st.sampled_from(VOTERS), answer=st.sampled_from(ANSWERS))
-    def someone_approves_a_plan(self, data: st.DataObject, user: str, answer: str) -> None:
-        """A plan needs the same quorum (its strictest rule); its first POST answered as drawn."""
-        plan = data.draw(st.sampled_from(self.repo.plans_in_states([PlanState.PENDING])))
-        self.gateway.answer = answer
-        self._try(self.service.plans.approve, plan.id, user)
 
     @rule(member=st.booleans())
     def security_membership_changes(self, member: bool) -> None:

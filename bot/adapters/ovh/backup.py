@@ -31,17 +31,13 @@ class BackupCalls:
 
     def backup_repositories(self, service: str) -> list[BackupRepository]:
         """Every Veeam repository of the PCC, read now (their replication moves)."""
-
-        def one(repository_id: int) -> Any:
-            path = routes.BACKUP_REPOSITORY.path(serviceName=service, repositoryId=repository_id)
-            return self._api.fresh(path, f"reading backup repository {repository_id}")
-
+        what = (f"listing backup repositories of {service}", "backup repository")
         try:
-            bodies = self._api.objects(
+            bodies = self._api.read_now(
                 routes.BACKUP_REPOSITORIES,
-                one,
-                f"listing backup repositories of {service}",
-                fresh=True,
+                routes.BACKUP_REPOSITORY,
+                "repositoryId",
+                what,
                 serviceName=service,
             )
         except OvhNotFound:

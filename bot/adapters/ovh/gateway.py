@@ -331,18 +331,11 @@ class SignedOvhGateway(BackupCalls):
 
     def filer_tasks(self, service: str, datacenter_id: int, filer_id: int) -> list[Task]:
         """The tasks of one datastore, read where the guides read them."""
-
-        def one(task_id: int) -> Any:
-            path = routes.FILER_TASK.path(
-                serviceName=service, datacenterId=datacenter_id, filerId=filer_id, taskId=task_id
-            )
-            return self._api.fresh(path, f"reading task {task_id}")
-
-        bodies = self._api.objects(
+        bodies = self._api.read_now(
             routes.FILER_TASKS,
-            one,
-            f"listing tasks of filer {filer_id}",
-            fresh=True,
+            routes.FILER_TASK,
+            "taskId",
+            (f"listing tasks of filer {filer_id}", "task"),
             serviceName=service,
             datacenterId=datacenter_id,
             filerId=filer_id,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from bot.domain import MigrationApi
 
 _PARAM = re.compile(r"\{[^}]+\}")
+_PCCS = "/dedicatedCloud"
 
 
 @dataclass(frozen=True)
@@ -21,11 +22,20 @@ class Route:
     template: str  # path under /1.0, with {parameters}
     purpose: str
     mutating: bool = False
-    #: The IAM action an OAuth2 service account needs (prefix `pccVMware:apiovh:`).
-    iam_action: str = ""
 
     def path(self, **params: object) -> str:
         return self.template.format(**params)
+
+    @property
+    def iam_action(self) -> str:
+        """The IAM action an OAuth2 service account needs (prefix `pccVMware:apiovh:`): the path below
+        the PCC without its parameters, `/get` for a read (`datacenter/filer/get`,
+        `datacenter/copyFiler`); none outside /dedicatedCloud."""
+        if not self.template.startswith(_PCCS):
+            return ""
+        below = self.template.removeprefix(_PCCS).removeprefix("/{serviceName}")
+        words = [w for w in below.split("/") if w and not _PARAM.fullmatch(w)]
+        return "/".join([*words, "get"] if self.method == "GET" else words)
 
     @property
     def parameters(self) -> list[str]:
@@ -40,87 +50,35 @@ class Route:
         return f"{self.method} {self.template}"
 
 
-_PCC = "/dedicatedCloud/{serviceName}"
+_PCC = _PCCS + "/{serviceName}"
 _DC = _PCC + "/datacenter/{datacenterId}"
 
-PCCS = Route("GET", "/dedicatedCloud", "list the account's PCCs", iam_action="get")
-PCC = Route("GET", _PCC, "a PCC's zone and description", iam_action="get")
-HDS = Route("GET", _PCC + "/hds", "the source's and destination's HDS option", iam_action="hds/get")
-PCIDSS = Route("GET", _PCC + "/pcidss", "the PCI-DSS option", iam_action="pcidss/get")
-DATACENTERS = Route("GET", _PCC + "/datacenter", "list a PCC's datacenters", iam_action="datacenter/get")
-DATACENTER = Route("GET", _DC, "a datacenter's name", iam_action="datacenter/get")
-FILERS = Route("GET", _DC + "/filer", "list a datacenter's datastores", iam_action="datacenter/filer/get")
-FILER = Route(
-    "GET", _DC + "/filer/{filerId}", "a datastore's size, use and VMs", iam_action="datacenter/filer/get"
-)
-GLOBAL_FILERS = Route("GET", _PCC + "/filer", "list the global datastores", iam_action="filer/get")
-GLOBAL_FILER = Route("GET", _PCC + "/filer/{filerId}", "a global datastore", iam_action="filer/get")
-FILER_TASKS = Route(
-    "GET",
-    _DC + "/filer/{filerId}/task",
-    "a datastore's tasks (the copy's removal)",
-    iam_action="datacenter/filer/task/get",
-)
-FILER_TASK = Route(
-    "GET", _DC + "/filer/{filerId}/task/{taskId}", "the removal task", iam_action="datacenter/filer/task/get"
-)
-TASK = Route("GET", _PCC + "/task/{taskId}", "a replication task's state and progress", iam_action="task/get")
-TASKS = Route("GET", _PCC + "/task", "a PCC's tasks, in one call when expanded", iam_action="task/get")
-GLOBAL_TASKS = Route(
-    "GET", _PCC + "/globalTasks", "search the task a call in doubt created", iam_action="globalTasks/get"
-)
-COPY_STATUS = Route(
-    "GET",
-    _DC + "/copyFilerStatus",
-    "copyFiler's percentage and bytes",
-    iam_action="datacenter/copyFilerStatus/get",
-)
-LINK_FILER = Route(
-    "POST",
-    _DC + "/linkFilerFromSbg",
-    "the migration call (first generation)",
-    mutating=True,
-    iam_action="datacenter/linkFilerFromSbg",
-)
-COPY_FILER = Route(
-    "POST",
-    _DC + "/copyFiler",
-    "the migration call (second generation)",
-    mutating=True,
-    iam_action="datacenter/copyFiler",
-)
-REMOVE_FILER = Route(
-    "POST",
-    _DC + "/filer/{filerId}/remove",
-    "Remove copy",
-    mutating=True,
-    iam_action="datacenter/filer/remove",
-)
-RESET_TASK = Route(
-    "POST", _PCC + "/task/{taskId}/resetTaskState", "Retry", mutating=True, iam_action="task/resetTaskState"
-)
-BACKUP_REPOSITORIES = Route(
-    "GET", _PCC + "/backupRepository", "list the Veeam backup repositories", iam_action="backupRepository/get"
-)
+PCCS = Route("GET", "/dedicatedCloud", "list the account's PCCs")
+PCC = Route("GET", _PCC, "a PCC's zone and description")
+HDS = Route("GET", _PCC + "/hds", "the source's and destination's HDS option")
+PCIDSS = Route("GET", _PCC + "/pcidss", "the PCI-DSS option")
+DATACENTERS = Route("GET", _PCC + "/datacenter", "list a PCC's datacenters")
+DATACENTER = Route("GET", _DC, "a datacenter's name")
+FILERS = Route("GET", _DC + "/filer", "list a datacenter's datastores")
+FILER = Route("GET", _DC + "/filer/{filerId}", "a datastore's size, use and VMs")
+GLOBAL_FILERS = Route("GET", _PCC + "/filer", "list the global datastores")
+GLOBAL_FILER = Route("GET", _PCC + "/filer/{filerId}", "a global datastore")
+FILER_TASKS = Route("GET", _DC + "/filer/{filerId}/task", "a datastore's tasks (the copy's removal)")
+FILER_TASK = Route("GET", _DC + "/filer/{filerId}/task/{taskId}", "the removal task")
+TASK = Route("GET", _PCC + "/task/{taskId}", "a replication task's state and progress")
+TASKS = Route("GET", _PCC + "/task", "a PCC's tasks, in one call when expanded")
+GLOBAL_TASKS = Route("GET", _PCC + "/globalTasks", "search the task a call in doubt created")
+COPY_STATUS = Route("GET", _DC + "/copyFilerStatus", "copyFiler's percentage and bytes")
+LINK_FILER = Route("POST", _DC + "/linkFilerFromSbg", "the migration call (first generation)", mutating=True)
+COPY_FILER = Route("POST", _DC + "/copyFiler", "the migration call (second generation)", mutating=True)
+REMOVE_FILER = Route("POST", _DC + "/filer/{filerId}/remove", "Remove copy", mutating=True)
+RESET_TASK = Route("POST", _PCC + "/task/{taskId}/resetTaskState", "Retry", mutating=True)
+BACKUP_REPOSITORIES = Route("GET", _PCC + "/backupRepository", "list the Veeam backup repositories")
 BACKUP_REPOSITORY = Route(
-    "GET",
-    _PCC + "/backupRepository/{repositoryId}",
-    "a repository's replication and sync status",
-    iam_action="backupRepository/get",
+    "GET", _PCC + "/backupRepository/{repositoryId}", "a repository's replication and sync status"
 )
-DATACENTER_BACKUP = Route(
-    "GET",
-    _DC + "/backup",
-    "whether backup is enabled on a restore's target",
-    iam_action="datacenter/backup/get",
-)
-BATCH_RESTORE = Route(
-    "POST",
-    _DC + "/backup/batchRestore",
-    "the Veeam batch restore call",
-    mutating=True,
-    iam_action="datacenter/backup/batchRestore",
-)
+DATACENTER_BACKUP = Route("GET", _DC + "/backup", "whether backup is enabled on a restore's target")
+BATCH_RESTORE = Route("POST", _DC + "/backup/batchRestore", "the Veeam batch restore call", mutating=True)
 AUTH_DETAILS = Route("GET", "/auth/details", "doctor: the consumer key's rights")
 
 MIGRATION_ROUTES: dict[str, Route] = {

@@ -192,6 +192,18 @@ class OvhTransport:
         its ids, then each object read concurrently. A route that answers ids is remembered."""
         return self.objects_so_far(lister, item, what, fresh=fresh, **params)[0]
 
+    def read_now(
+        self, lister: Route, item: Route, key: str, what: tuple[str, str], **params: Any
+    ) -> list[Any]:
+        """The objects of a list route, all read now: ``item`` reads one (its id as the parameter
+        ``key``); ``what`` says what the listing and a read are (for errors and logs)."""
+        listing, reading = what
+
+        def one(object_id: int) -> Any:
+            return self.fresh(item.path(**params, **{key: object_id}), f"reading {reading} {object_id}")
+
+        return self.objects(lister, one, listing, fresh=True, **params)
+
     def objects_so_far(
         self,
         lister: Route,

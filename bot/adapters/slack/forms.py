@@ -52,23 +52,11 @@ def migrate_form(channel: str, locale: str = DEFAULT_LOCALE) -> dict[str, Any]:
         }
         for f in FormField
     ]
-    return {
-        "type": "modal",
-        "callback_id": ids.MIGRATE_FORM,
-        "private_metadata": channel,  # where the request's card goes
-        "title": {"type": "plain_text", "text": _("Copy a datastore").render(locale)},
-        "submit": {"type": "plain_text", "text": _("File request").render(locale)},
-        "close": {"type": "plain_text", "text": _("Cancel").render(locale)},
-        "blocks": [
-            context(
-                _(
-                    "Pick the datastore to copy out of the source zone and where it goes. The rules are "
-                    "checked when you file; an approver then approves from the card."
-                ).render(locale)
-            ),
-            *inputs,
-        ],
-    }
+    intro = _(
+        "Pick the datastore to copy out of the source zone and where it goes. The rules are "
+        "checked when you file; an approver then approves from the card."
+    )
+    return _form(ids.MIGRATE_FORM, channel, intro, inputs, locale)
 
 
 class RestoreFormField(Enum):
@@ -103,33 +91,39 @@ def restore_form(channel: str, locale: str = DEFAULT_LOCALE) -> dict[str, Any]:
         }
         for f in RestoreFormField
     ]
+    intro = _(
+        "Every VM of the repository is restored into the datacenter, powered off. "
+        "`/pcc repositories <service>` lists the repositories. The rules are checked when you "
+        "file; an approver then approves from the card."
+    )
+    return _form(ids.RESTORE_FORM, channel, intro, inputs, locale)
+
+
+def _form(
+    callback_id: str, channel: str, intro: Text, inputs: list[dict[str, Any]], locale: str
+) -> dict[str, Any]:
+    """A request form: its title (the form's name), the submit and cancel buttons, its intro, its inputs."""
     return {
         "type": "modal",
-        "callback_id": ids.RESTORE_FORM,
+        "callback_id": callback_id,
         "private_metadata": channel,  # where the request's card goes
-        "title": {"type": "plain_text", "text": _("Veeam batch restore").render(locale)},
+        "title": {"type": "plain_text", "text": _title(callback_id).render(locale)},
         "submit": {"type": "plain_text", "text": _("File request").render(locale)},
         "close": {"type": "plain_text", "text": _("Cancel").render(locale)},
-        "blocks": [
-            context(
-                _(
-                    "Every VM of the repository is restored into the datacenter, powered off. "
-                    "`/pcc repositories <service>` lists the repositories. The rules are checked when you "
-                    "file; an approver then approves from the card."
-                ).render(locale)
-            ),
-            *inputs,
-        ],
+        "blocks": [context(intro.render(locale)), *inputs],
     }
+
+
+def _title(callback_id: str) -> Text:
+    return _("Veeam batch restore") if callback_id == ids.RESTORE_FORM else _("Copy a datastore")
 
 
 def form_note(text: str, callback_id: str = ids.MIGRATE_FORM, locale: str = DEFAULT_LOCALE) -> dict[str, Any]:
     """A form once submitted and still being checked, or with the outcome, in ``locale``."""
-    title = _("Veeam batch restore") if callback_id == ids.RESTORE_FORM else _("Copy a datastore")
     return {
         "type": "modal",
         "callback_id": callback_id,
-        "title": {"type": "plain_text", "text": title.render(locale)},
+        "title": {"type": "plain_text", "text": _title(callback_id).render(locale)},
         "close": {"type": "plain_text", "text": _("Close").render(locale)},
         "blocks": [section(text)],
     }

@@ -17,7 +17,7 @@ from bot.adapters.slack.kit import (
     text_message,
     when,
 )
-from bot.adapters.slack.plan_cards import PLAN_LABELS
+from bot.adapters.slack.plan_cards import PLAN_LABELS, plan_params
 from bot.domain import Filer, FilerListing, MigrationRequest, Plan, PlanTally
 from bot.domain.restore import BackupRepository
 from bot.support.i18n import DEFAULT_LOCALE, _
@@ -150,14 +150,9 @@ def plan_line(plan: Plan, tally: PlanTally, locale: str = DEFAULT_LOCALE) -> str
         else ""
     )
     line = _(
-        "Plan #{id} {state} · datacenter {dc} of {source} → {dest}/{dest_dc} · {count} datastore(s)",
-        id=plan.id,
+        "Plan #{id} {state} · datacenter {source_dc} of {source} → {dest}/{dest_dc} · {count} datastore(s)",
         state=PLAN_LABELS[plan.state],
-        dc=plan.source_datacenter_id,
-        source=plan.source_service,
-        dest=plan.dest_service,
-        dest_dc=plan.dest_datacenter_id,
-        count=len(plan.items),
+        **plan_params(plan),
     ).render(locale)
     return f"{line}{' · ' + counts if counts else ''} · <@{plan.requester}>"
 

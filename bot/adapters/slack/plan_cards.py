@@ -27,7 +27,7 @@ from bot.domain import (
     PlanTally,
     State,
 )
-from bot.support.i18n import DEFAULT_LOCALE, Text, _
+from bot.support.i18n import DEFAULT_LOCALE, Param, Text, _
 from bot.support.mrkdwn import esc
 from bot.usecases.ports import PlanBoard
 
@@ -216,15 +216,22 @@ def _buttons(board: PlanBoard, locale: str) -> list[Block]:
     return blocks
 
 
+def plan_params(plan: Plan) -> dict[str, Param]:
+    """What a plan's one-line texts name: its number, from where to where, how many datastores."""
+    return {
+        "id": plan.id,
+        "source_dc": plan.source_datacenter_id,
+        "source": plan.source_service,
+        "dest": plan.dest_service,
+        "dest_dc": plan.dest_datacenter_id,
+        "count": len(plan.items),
+    }
+
+
 def plan_title(plan: Plan, locale: str = DEFAULT_LOCALE) -> str:
     return _(
         "Plan #{id}: datacenter {source_dc} of {source} → {dest}/{dest_dc} ({count} datastores)",
-        id=plan.id,
-        source_dc=plan.source_datacenter_id,
-        source=plan.source_service,
-        dest=plan.dest_service,
-        dest_dc=plan.dest_datacenter_id,
-        count=len(plan.items),
+        **plan_params(plan),
     ).render(locale)
 
 

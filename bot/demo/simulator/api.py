@@ -31,6 +31,14 @@ def _not_found(what: str) -> _ApiError:
     return _classic(404, "Client::NotFound", f"The requested object ({what}) does not exist")
 
 
+def _one(table: dict[int, Any], key: str, what: str) -> Any:
+    """The entry of ``table`` at the id ``key`` (as typed in the path), else a 404 naming ``what``."""
+    found = table.get(int(key))
+    if found is None:
+        raise _not_found(what)
+    return found
+
+
 #: method, path pattern, handler, and for a list route the handler of one of its items (expansion)
 Route = tuple[str, re.Pattern[str], Callable[..., Any], Callable[..., Any] | None, str]
 
@@ -150,19 +158,13 @@ class _Api:
         return sorted(self._pcc(sn).get("global_filers", {}))
 
     def get_global_filer(self, sn: str, filer: str, **_: Any) -> Any:
-        found = self._pcc(sn).get("global_filers", {}).get(int(filer))
-        if found is None:
-            raise _not_found(f"filer {filer}")
-        return found
+        return _one(self._pcc(sn).get("global_filers", {}), filer, f"filer {filer}")
 
     def filers(self, sn: str, dc: str, **_: Any) -> Any:
         return sorted(self._dc(sn, dc)["filers"])
 
     def get_filer(self, sn: str, dc: str, filer: str, **_: Any) -> Any:
-        filers = self._dc(sn, dc)["filers"]
-        if int(filer) not in filers:
-            raise _not_found(f"filer {filer}")
-        return filers[int(filer)]
+        return _one(self._dc(sn, dc)["filers"], filer, f"filer {filer}")
 
     def copy_filer(self, sn: str, dc: str, route: str, body: Any, **_: Any) -> Any:
         self._dc(sn, dc)
@@ -273,10 +275,7 @@ class _Api:
         return sorted(self._backups(sn).get("repositories", {}))
 
     def get_repository(self, sn: str, repo: str, **_: Any) -> Any:
-        found = self._backups(sn).get("repositories", {}).get(int(repo))
-        if found is None:
-            raise _not_found(f"backupRepository {repo}")
-        return found
+        return _one(self._backups(sn).get("repositories", {}), repo, f"backupRepository {repo}")
 
     def get_backup(self, sn: str, dc: str, **_: Any) -> Any:
         self._dc(sn, dc)
