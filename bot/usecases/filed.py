@@ -7,23 +7,14 @@ Part of the service layer: only the OvhGateway port and the clock.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from typing import TypeVar
 
-from bot.domain import (
-    Field,
-    Filed,
-    NotFound,
-    Pcc,
-    ZonePolicy,
-    rule_violations,
-)
+from bot.domain import Field, Filed, NotFound, Pcc, ZonePolicy, rule_violations
 from bot.support.i18n import Text
 from bot.usecases.ports import Clock, OvhGateway
 from bot.usecases.settings import ServiceSettings
 
 T = TypeVar("T")
-P = ParamSpec("P")
-S = TypeVar("S")
 
 
 class Findings:

@@ -5,22 +5,12 @@ Part of the service layer: the Directory port for user groups, nothing else.
 
 from __future__ import annotations
 
-from typing import ParamSpec, TypeVar
-
-from bot.domain import (
-    MigrationRequest,
-    NotAllowed,
-    Plan,
-)
+from bot.domain import MigrationRequest, NotAllowed, Plan
 from bot.support.i18n import Text, _
 from bot.usecases.pause import Switch
 from bot.usecases.ports import Directory
 from bot.usecases.refusal_words import said_as
 from bot.usecases.settings import ServiceSettings
-
-T = TypeVar("T")
-P = ParamSpec("P")
-S = TypeVar("S")
 
 
 class Guard:
