@@ -27,7 +27,7 @@ from bot.usecases import messages
 from bot.usecases.approvals import COPY, REMOVE_COPY, RETRY, Approvals, approval_subject
 from bot.usecases.doubt import DoubtResolver
 from bot.usecases.family import Ports, about_request
-from bot.usecases.gate import Call, Gate
+from bot.usecases.gate import Call, Gate, task_started
 from bot.usecases.guard import Guard
 from bot.usecases.ports import Change
 from bot.usecases.records import BOT, require
@@ -132,12 +132,7 @@ class Decisions:
             send=lambda: self._ovh.start_migration(request.spec, request.route),
             action="migration started",
             detail=request.api_call,
-            records=lambda task: {
-                "task_id": task.task_id,
-                "task_state": "todo",
-                "progress": 0,
-                "query_id": task.query_id,
-            },
+            records=task_started,
         )
         return self._gate.run(request, MIGRATION, decision, call)
 

@@ -54,6 +54,11 @@ class Call:
     records: Callable[[StartedTask], RequestFields]
 
 
+def task_started(task: StartedTask) -> RequestFields:
+    """What a call that starts a task (a copy, a restore) records: the task, not begun yet."""
+    return {"task_id": task.task_id, "task_state": "todo", "progress": 0, "query_id": task.query_id}
+
+
 class Gate:
     def __init__(self, *, chat: ChatDesk, clock: Clock, switch: Switch) -> None:
         self._chat = chat

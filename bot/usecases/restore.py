@@ -30,7 +30,7 @@ from bot.support.i18n import Text, _
 from bot.usecases import messages
 from bot.usecases.family import Ports
 from bot.usecases.filed import Findings, filed_now, pair_problems
-from bot.usecases.gate import Call
+from bot.usecases.gate import Call, task_started
 from bot.usecases.guard import Guard
 from bot.usecases.records import require
 from bot.usecases.settings import ServiceSettings
@@ -139,10 +139,5 @@ class Restores:
             ),
             action="batch restore started",
             detail=request.api_call,
-            records=lambda task: {
-                "task_id": task.task_id,
-                "task_state": "todo",
-                "progress": 0,
-                "query_id": task.query_id,
-            },
+            records=task_started,
         )
