@@ -206,7 +206,7 @@ def _answer(
         case ResumeBot():
             text, body = answers.resumed_message(*service.pausing.resume(user), locale)
         case ShowPolicy(request_id=request_id):
-            text, body = policy_message(service.approvals.describe(user, request_id))
+            text, body = policy_message(service.approvals.describe(user, request_id, locale))
         case Cancel(request_id=request_id):
             request = service.decisions.cancel(request_id, user)
             now = _(

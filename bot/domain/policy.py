@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from fnmatch import fnmatchcase
 
-from bot.support.i18n import Text, _
+from bot.support.i18n import DEFAULT_LOCALE, Text, _
 from bot.support.mrkdwn import esc
 
 CERTIFICATIONS = ("none", "hds", "pci-dss")
@@ -93,7 +93,7 @@ class Match:
             if value is not None:
                 shown = ", ".join(sorted(value)) if isinstance(value, frozenset | tuple) else f"{value:g}"
                 parts.append(f"{name} {shown}")
-        return "; ".join(parts) or "every request"
+        return "; ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -121,21 +121,40 @@ class Rule:
         """Beyond today's rule: a quorum, a group that must be among the approvers, or other approvers."""
         return self.approvals > 1 or bool(self.at_least_one_of) or self.approvers is not None
 
-    def describe(self, default_approvers: Iterable[str]) -> str:
+    def describe(self, default_approvers: Iterable[str], locale: str = DEFAULT_LOCALE) -> str:
+        """The rule in one line for `/pcc policy` (its keys and values as the policy file writes them)."""
         people = ", ".join(mention(i) for i in sorted(self.approvers or default_approvers))
-        text = (
-            f"*{esc(self.name)}* ({esc(self.match.describe())}): {self.approvals} approval(s) from {people}"
-        )
+        described = self.match.describe()  # as the policy file writes it
+        matched = f"`{esc(described)}`" if described else _("every request").render(locale)
+        parts = [
+            _(
+                "{name} ({match}): {approvals} approval(s) from {people}",
+                name=f"*{esc(self.name)}*",
+                match=matched,
+                approvals=self.approvals,
+                people=people,
+            )
+        ]
         if self.at_least_one_of:
-            text += f", at least one from {', '.join(mention(i) for i in sorted(self.at_least_one_of))}"
-        text += f"; reason to approve {self.approve_reason}, to reject {self.reject_reason}"
+            parts.append(
+                _(
+                    "at least one from {people}",
+                    people=", ".join(mention(i) for i in sorted(self.at_least_one_of)),
+                )
+            )
+        reasons = _(
+            "reason to approve {approve}, to reject {reject}",
+            approve=self.approve_reason,
+            reject=self.reject_reason,
+        )
+        parts.append(reasons)
         if self.ttl:
-            text += f"; approvable for {_duration(self.ttl)}"
+            parts.append(_("approvable for {duration}", duration=_duration(self.ttl)))
         if self.remind_after:
-            text += f"; reminder after {_duration(self.remind_after)}"
+            parts.append(_("reminder after {duration}", duration=_duration(self.remind_after)))
         if self.escalate_to:
-            text += f", then {', '.join(mention(i) for i in sorted(self.escalate_to))}"
-        return text
+            parts.append(_("then {people}", people=", ".join(mention(i) for i in sorted(self.escalate_to))))
+        return "; ".join(p.render(locale) for p in parts)
 
 
 #: What applies without a policy file, and to a request no rule matches: today's four eyes.

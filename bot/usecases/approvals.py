@@ -31,7 +31,7 @@ from bot.domain import (
 )
 from bot.domain.operations import launch_of
 from bot.domain.policy import DEFAULT_RULE, Facts, Reason, Rule, Tally, mention
-from bot.support.i18n import _, stored
+from bot.support.i18n import DEFAULT_LOCALE, Text, _, stored
 from bot.support.mrkdwn import esc
 from bot.usecases import approval_words as words
 from bot.usecases import messages
@@ -310,27 +310,35 @@ class Approvals:
 
     # ------------------------------------------------------------ `/pcc policy`
 
-    def describe(self, user: str, request_id: int | None = None) -> str:
+    def describe(self, user: str, request_id: int | None = None, locale: str = DEFAULT_LOCALE) -> str:
         """The rules in force, in order; with a request, the one it falls under and its tally."""
         self._guard.check_reader(user, "the approval policy")
-        policy = self._settings.approval_policy
-        approvers = self._settings.approvers
-        if policy is None:
-            lines = [
-                "No approval policy (PCC_POLICY is unset): every decision needs one approver from "
-                "PCC_APPROVERS who is not the requester."
+        policy, approvers = self._settings.approval_policy, self._settings.approvers
+        said: list[Text] = [NO_POLICY] if policy is None else []
+        if policy is not None:
+            said.append(_("Approval policy: rules tried in order, the first that matches decides."))
+            said += [
+                _("{n}. {rule}", n=n, rule=rule.describe(approvers, locale))
+                for n, rule in enumerate(policy.rules, start=1)
             ]
-        else:
-            lines = ["Approval policy: rules tried in order, the first that matches decides."]
-            lines += [f"{n}. {rule.describe(approvers)}" for n, rule in enumerate(policy.rules, start=1)]
-            lines.append(f"Otherwise: {DEFAULT_RULE.describe(approvers)}")
+            anyone = ", ".join(mention(i) for i in sorted(approvers))
+            said.append(_("Otherwise: one approval from {people}, never the requester's", people=anyone))
         if request_id is not None:
             request = require(self._repo, request_id)
             rule = self.rule(request, COPY) or DEFAULT_RULE
-            lines.append(f"Request #{request.id} falls under {rule.describe(approvers)}")
+            said.append(
+                _("Request #{id} falls under {rule}", id=request.id, rule=rule.describe(approvers, locale))
+            )
             if request.state == State.PENDING and policy is not None:
-                lines.append(f"Now: {self.tally(request, rule, approval_subject(request, COPY)).markup}")
-        return "\n".join(lines)
+                tally = self.tally(request, rule, approval_subject(request, COPY))
+                said.append(_("Now: {tally}", tally=tally.words()))
+        return "\n".join(t.render(locale) for t in said)
+
+
+NO_POLICY = _(
+    "No approval policy (PCC_POLICY is unset): every decision needs one approver from PCC_APPROVERS who "
+    "is not the requester."
+)
 
 
 def approval_subject(request: MigrationRequest, operation: str) -> str:

@@ -1,6 +1,7 @@
 """The approval policy (PCC_POLICY): parsed and checked at start, one line per problem; matched per
 decision; a quorum of distinct approvers who count now, one POST when the last needed one lands."""
 
+import re
 from datetime import timedelta
 from unittest.mock import Mock
 
@@ -15,6 +16,7 @@ from bot.domain.policy import Policy
 from bot.domain.policy_file import parse_policy
 from bot.support.i18n import shown
 from handlers import actions, reasons
+from tests.unit.test_catalogue import english_words
 from tests.unit.test_listeners import context
 from tests.world import World
 
@@ -148,6 +150,10 @@ def test_policy_command_shows_the_rules_and_the_one_a_request_falls_under():
     assert f"Request #{request.id} falls under *health data*" in text
     assert "Now: 1 of 2 approval(s): <@UBOB>" in text
     assert "No approval policy" in World().service.approvals.describe("UBOB")
+    french = world.service.approvals.describe("UBOB", request.id, "fr")
+    assert f"La demande #{request.id} relève de *health data*" in french
+    assert "1 approbation(s) sur 2 : <@UBOB>" in french
+    assert english_words(re.sub(r"\*[^*]*\*", "", french)) == [], french  # rule names are the file's
 
 
 def test_retry_and_remove_copy_follow_their_own_rules():
