@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TypeVar
 
-from bot.domain import Plan, PlanTally
-from bot.support.i18n import _, stored
+from bot.domain import Conflict, NotAllowed, NotFound, PccBotError, Plan, PlanState, PlanTally
+from bot.support.datetoken import date_token
+from bot.support.i18n import Text, _, stored
 from bot.support.mrkdwn import esc
 
 
@@ -91,3 +93,81 @@ def plan_list(plan: Plan) -> list[str]:
         stored(_("{head}\n{lines}", head=head, lines="\n".join(reply)))
         for head, reply in zip(heads, replies, strict=True)
     ]
+
+
+# ------------------------------------------------------------ refusals (in the reader's language)
+
+#: "plan #3 is approved", "plan #3 is already approved": whole sentences, so that each language agrees
+#: its words with "plan" (French: masculine, where a request is feminine).
+_IS = {
+    PlanState.PENDING: _("plan #{id} is pending"),
+    PlanState.APPROVED: _("plan #{id} is approved"),
+    PlanState.ENDED: _("plan #{id} is ended"),
+    PlanState.REJECTED: _("plan #{id} is rejected"),
+    PlanState.CANCELLED: _("plan #{id} is cancelled"),
+    PlanState.EXPIRED: _("plan #{id} is expired"),
+}
+_ALREADY = {
+    PlanState.PENDING: _("plan #{id} is still pending"),
+    PlanState.APPROVED: _("plan #{id} is already approved"),
+    PlanState.ENDED: _("plan #{id} is already ended"),
+    PlanState.REJECTED: _("plan #{id} is already rejected"),
+    PlanState.CANCELLED: _("plan #{id} is already cancelled"),
+    PlanState.EXPIRED: _("plan #{id} is already expired"),
+}
+
+
+def _about(sentences: dict[PlanState, Text], plan: Plan) -> Text:
+    return Text(sentences[plan.state].msgid, {"id": plan.id})
+
+
+E = TypeVar("E", bound=PccBotError)
+
+
+def _refused(kind: type[E], said: Text, marked: Text | None = None) -> E:
+    return kind(str(said), text=said, markup=marked)
+
+
+def not_found(plan_id: int) -> NotFound:
+    return _refused(NotFound, _("plan #{id} not found", id=plan_id))
+
+
+def nothing_to_copy(plan_dc: int, source: str, why: str) -> Conflict:
+    said = _(
+        "nothing to copy from datacenter {dc} of {source}: {reasons}",
+        dc=plan_dc,
+        source=source,
+        reasons=why,
+    )
+    return _refused(Conflict, said)
+
+
+def expired(plan: Plan) -> Conflict:
+    return _refused(Conflict, _("plan #{id} expired at {at}", id=plan.id, at=date_token(plan.expires_at)))
+
+
+def already(plan: Plan) -> Conflict:
+    said = _about(_ALREADY, plan)
+    if not plan.decided_by:
+        return _refused(Conflict, said)
+    plain = _("{said} by {who}", said=said, who=plan.decided_by)
+    return _refused(Conflict, plain, _("{said} by {who}", said=said, who=f"<@{plan.decided_by}>"))
+
+
+def not_withdrawable_by(plan_id: int) -> NotAllowed:
+    return _refused(NotAllowed, _("only the requester or an approver can withdraw plan #{id}", id=plan_id))
+
+
+def not_pending(plan: Plan) -> Conflict:
+    said = _("{said}: only a pending plan can be withdrawn", said=_about(_IS, plan))
+    return _refused(Conflict, said)
+
+
+def not_dispatching(plan: Plan) -> Conflict:
+    said = _("{said}: there is nothing being dispatched to cancel", said=_about(_IS, plan))
+    return _refused(Conflict, said)
+
+
+def nothing_left(plan_id: int) -> Conflict:
+    said = _("plan #{id}: nothing left to cancel, every datastore's call was already sent", id=plan_id)
+    return _refused(Conflict, said)

@@ -18,11 +18,8 @@ from dataclasses import replace
 from datetime import datetime
 
 from bot.domain import (
-    Conflict,
     Field,
     LeftOut,
-    NotAllowed,
-    NotFound,
     PccBotError,
     Plan,
     PlanDraft,
@@ -115,7 +112,7 @@ class Plans:
             reasons = (
                 "; ".join(f"{x.name}: {x.reason}" for x in left_out) or "the datacenter has no datastore"
             )
-            raise Conflict(f"nothing to copy from datacenter {source_dc} of {source}: {reasons}")
+            raise plan_messages.nothing_to_copy(source_dc, source, reasons)
         filed = filed_now(
             self._clock, self._settings, requester, channel, (source_pcc, dest_pcc), ovh.migration_route
         )
@@ -147,7 +144,7 @@ class Plans:
     def _require(self, plan_id: int) -> Plan:
         plan = self._repo.get_plan(plan_id)
         if plan is None:
-            raise NotFound(f"plan #{plan_id} not found")
+            raise plan_messages.not_found(plan_id)
         return plan
 
     def approve(self, plan_id: int, user: str, reason: str = "") -> Plan:
@@ -158,9 +155,9 @@ class Plans:
         rule = self._approvals.check_plan(plan, user, "approve")  # policy: its approvers (else the guard's)
         reason = self._approvals.check_reason(rule, "approve", reason, f"plan #{plan_id}")
         if self._expire_if_due(plan):
-            raise Conflict(f"plan #{plan_id} expired at {plan.expires_at:%Y-%m-%d %H:%M} UTC")
+            raise plan_messages.expired(plan)
         if plan.state != PlanState.PENDING:
-            raise self._already(plan)
+            raise plan_messages.already(plan)
         self._check_rules_again(plan)
         if not self._approvals.gather_plan(plan, rule, user, reason):  # counted; no quorum yet
             return self._require(plan_id)
@@ -185,7 +182,7 @@ class Plans:
             left_out=gone,
         )
         if not self._chat.move_plan(plan, PlanState.PENDING, PlanState.APPROVED, change):
-            raise self._already(self._require(plan_id))
+            raise plan_messages.already(self._require(plan_id))
         log.info("plan #%d approved by %s", plan_id, user)
         self.dispatch_later(plan_id)
         return self._require(plan_id)
@@ -207,7 +204,7 @@ class Plans:
             notices=self._approvals.plan_decided(plan, user, "rejected", reason),
         )
         if not self._chat.move_plan(plan, PlanState.PENDING, PlanState.REJECTED, change):
-            raise self._already(self._require(plan_id))
+            raise plan_messages.already(self._require(plan_id))
         return self._require(plan_id)
 
     def withdraw(self, plan_id: int, user: str) -> Plan:
@@ -215,12 +212,12 @@ class Plans:
         are free again."""
         plan = self._require(plan_id)
         if user != plan.requester and not self._guard.is_approver(user, fresh=True):
-            raise NotAllowed(f"only the requester or an approver can withdraw plan #{plan_id}")
+            raise plan_messages.not_withdrawable_by(plan_id)
         if plan.state != PlanState.PENDING:
-            raise Conflict(f"plan #{plan_id} is {plan.state}: only a pending plan can be withdrawn")
+            raise plan_messages.not_pending(plan)
         change = PlanChange(actor=user, action="plan withdrawn")
         if not self._chat.move_plan(plan, PlanState.PENDING, PlanState.CANCELLED, change):
-            raise self._already(self._require(plan_id))
+            raise plan_messages.already(self._require(plan_id))
         return self._require(plan_id)
 
     def cancel_rest(self, plan_id: int, user: str) -> int:
@@ -229,7 +226,7 @@ class Plans:
         plan = self._require(plan_id)
         self._approvals.check_plan(plan, user, "cancel the rest of")  # its rule's approvers
         if plan.state != PlanState.APPROVED:
-            raise Conflict(f"plan #{plan_id} is {plan.state}: there is nothing being dispatched to cancel")
+            raise plan_messages.not_dispatching(plan)
         stopped = 0
         for item in self._repo.plan_items(plan_id):
             change = Change(actor=user, action="cancelled", detail=f"the rest of plan #{plan_id}")
@@ -239,18 +236,10 @@ class Plans:
                 stopped += 1
         log.info("plan #%d: %d datastore(s) cancelled by %s", plan_id, stopped, user)
         if not stopped:  # the click is answered: nothing changed on the board
-            raise Conflict(
-                f"plan #{plan_id}: nothing left to cancel, every datastore's call was already sent"
-            )
+            raise plan_messages.nothing_left(plan_id)
         said = PlanChange(actor=user, action="plan: the rest cancelled", detail=f"{stopped} datastore(s)")
         self._chat.move_plan(plan, PlanState.APPROVED, PlanState.APPROVED, said)
         return stopped
-
-    def _already(self, plan: Plan) -> Conflict:
-        plain = f"plan #{plan.id} is already {plan.state}"
-        if not plan.decided_by:
-            return Conflict(plain)
-        return Conflict(f"{plain} by {plan.decided_by}", markup=f"{plain} by <@{plan.decided_by}>")
 
     def _check_rules_again(self, plan: Plan) -> None:
         ovh = self._ovh

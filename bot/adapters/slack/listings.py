@@ -17,7 +17,7 @@ from bot.adapters.slack.kit import (
     text_message,
     when,
 )
-from bot.adapters.slack.plan_cards import PLAN_LABELS, plan_params
+from bot.adapters.slack.plan_cards import plan_label, plan_params
 from bot.domain import Filer, FilerListing, MigrationRequest, Plan, PlanTally
 from bot.domain.restore import BackupRepository
 from bot.support.i18n import DEFAULT_LOCALE, _
@@ -151,7 +151,7 @@ def plan_line(plan: Plan, tally: PlanTally, locale: str = DEFAULT_LOCALE) -> str
     )
     line = _(
         "Plan #{id} {state} · datacenter {source_dc} of {source} → {dest}/{dest_dc} · {count} datastore(s)",
-        state=PLAN_LABELS[plan.state],
+        state=plan_label(plan.state, locale),
         **plan_params(plan),
     ).render(locale)
     return f"{line}{' · ' + counts if counts else ''} · <@{plan.requester}>"

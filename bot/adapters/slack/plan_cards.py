@@ -37,10 +37,10 @@ MAX_RETRIES_SHOWN = 10
 _PLAN_LABELS: dict[PlanState, tuple[str, Text]] = {
     PlanState.PENDING: (":hourglass_flowing_sand:", _("waiting for approval")),
     PlanState.APPROVED: (":arrows_counterclockwise:", _("approved: copying")),
-    PlanState.ENDED: (":checkered_flag:", _("ended")),
-    PlanState.REJECTED: (":no_entry:", _("rejected")),
-    PlanState.CANCELLED: (":heavy_multiplication_x:", _("cancelled")),
-    PlanState.EXPIRED: (":zzz:", _("expired")),
+    PlanState.ENDED: (":checkered_flag:", _("plan ended")),
+    PlanState.REJECTED: (":no_entry:", _("plan rejected")),
+    PlanState.CANCELLED: (":heavy_multiplication_x:", _("plan cancelled")),
+    PlanState.EXPIRED: (":zzz:", _("plan expired")),
 }
 
 
@@ -48,9 +48,6 @@ def plan_label(state: PlanState, locale: str = DEFAULT_LOCALE) -> str:
     emoji, words = _PLAN_LABELS[state]
     return f"{emoji} {words.render(locale)}"
 
-
-#: English labels (the plain text of lists and tests).
-PLAN_LABELS = {state: plan_label(state) for state in PlanState}
 
 #: The order of a board's lines: what needs a person first, then what moves, then what is over.
 _ORDER = [
