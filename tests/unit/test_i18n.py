@@ -194,3 +194,16 @@ def test_a_translation_naming_a_parameter_the_code_does_not_give_falls_back_to_e
     monkeypatch.setattr(i18n, "translations", lambda locale: Broken())
     said = _("{name} {value} is not a number", name="requestId", value="'x'")
     assert said.render("fr") == "requestId 'x' is not a number"
+
+
+def test_a_status_history_names_its_states_in_the_readers_words():
+    from bot.adapters.slack.cards import status_message
+    from bot.domain import AuditEntry, State
+    from tests.contract.hostile import NOW, hostile_request
+
+    request = hostile_request("ssd", State.APPROVED)
+    history = [AuditEntry(request.id, NOW, "UBOB", "approved", State.PENDING, State.APPROVED)]
+    french = json.dumps(status_message(request, history, "fr")[1], ensure_ascii=False)
+    english = json.dumps(status_message(request, history, "en")[1], ensure_ascii=False)
+    assert "(en attente d\u2019approbation \u2192 approuv" in french and "pending \u2192" not in french
+    assert "(waiting for approval \u2192 approved, calling OVHcloud)" in english

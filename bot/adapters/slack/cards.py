@@ -266,6 +266,11 @@ def request_line(r: MigrationRequest, locale: str = DEFAULT_LOCALE) -> str:
     )
 
 
+def _said_state(value: str, locale: str) -> str:
+    """A state an audit line names, in the reader's words (a value this version does not know: as stored)."""
+    return state_words(State(value), locale) if value in State._value2member_map_ else value
+
+
 def status_message(
     request: MigrationRequest, history: list[AuditEntry], locale: str = DEFAULT_LOCALE
 ) -> Message:
@@ -275,8 +280,8 @@ def status_message(
     blocks = [b for b in blocks if b["type"] != "actions"]
     lines = []
     for entry in reversed(history):
-        origin = entry.from_state or _("new").render(locale)
-        move = f" ({origin} → {entry.to_state})" if entry.to_state else ""
+        origin = _said_state(entry.from_state, locale) if entry.from_state else _("new").render(locale)
+        move = f" ({origin} → {_said_state(entry.to_state, locale)})" if entry.to_state else ""
         actor = entry.actor if entry.actor == "pcc-bot" else f"<@{entry.actor}>"
         query = _("OVH query id {query}", query=esc(entry.query_id or "")).render(locale)
         qid = f" · {query}" if entry.query_id else ""
