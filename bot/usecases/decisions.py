@@ -246,7 +246,7 @@ class Decisions:
     def adopt(self, request_id: int, task_id: int, user: str, episode: str | None = None) -> MigrationRequest:
         """A person decides which task a call in doubt created (four-eyes, like an approval)."""
         request = require(self._repo, request_id)
-        self._guard.check_approver(request, user, "choose the task of")
+        self._approvals.check(request, COPY, user, "choose the task of")  # its rule's approvers
         self._check_episode(request, episode)
         operation = request.in_doubt
         if operation is None or not behaviour_of(operation).adoptable:
@@ -265,7 +265,7 @@ class Decisions:
         for a removal). The API is not called. ``episode``: the call a button was posted for (a
         typed `/pcc cancel` is about the current one)."""
         request = require(self._repo, request_id)
-        self._guard.check_approver(request, user, "close the call in doubt of")
+        self._approvals.check(request, COPY, user, "close the call in doubt of")  # its rule's approvers
         self._check_episode(request, episode)
         operation = request.in_doubt
         if operation is None:
@@ -307,7 +307,7 @@ class Decisions:
         request = require(self._repo, request_id)
         if user != request.requester:
             try:
-                self._guard.check_approver(request, user)
+                self._approvals.check(request, COPY, user, "cancel")  # its rule's approvers
             except NotAllowed:
                 raise NotAllowed(
                     f"only the requester or an approver can cancel request #{request_id}"

@@ -129,6 +129,18 @@ def test_the_app_home_lists_what_waits_for_the_rules_approvers():
     assert waiting["UCAROL"] == () and waiting["UALICE"] == ()  # not counted by the rule; the requester
 
 
+def test_settling_a_call_in_doubt_is_for_the_rules_approvers():
+    world = _world()  # the HDS rule counts UBOB, UDAVE, SOPS and SSECURITY; PCC_APPROVERS: UBOB, SONCALL
+    world.gateway.post_error = OvhApiError("timeout", ambiguous=True)
+    request = world.file()
+    world.service.decisions.approve(request.id, "UBOB")
+    world.service.decisions.approve(request.id, "USEC")  # the quorum: the call, which goes in doubt
+    assert world.repo.get(request.id).state == State.NEEDS_ATTENTION
+    with pytest.raises(NotAllowed, match="health data"):  # in PCC_APPROVERS, not among the rule's
+        world.service.decisions.close_not_started(request.id, "UCAROL")
+    assert world.service.decisions.close_not_started(request.id, "UDAVE").state == State.FAILED
+
+
 def test_any_counted_approver_rejects_and_an_outsider_cannot():
     world = _world()
     request = world.file()
