@@ -199,13 +199,6 @@ class RestoreWords(Launch):
 
     after_refusal = _("Nothing was restored; file a new request once the cause is fixed.")
 
-    def settled_by(self, request: MigrationRequest) -> Text:
-        return _(
-            "an approver adopts the right task from the card, or closes the request with *Close: not "
-            "started* (or {cancel}) when nothing started.",
-            cancel=f"`/pcc cancel {request.id}`",
-        )
-
     def about(self, request: MigrationRequest) -> Text:
         """What OVHcloud support is told the task is about."""
         return _(

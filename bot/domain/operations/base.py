@@ -14,7 +14,7 @@ from typing import ClassVar
 from bot.domain.inventory import StartedTask, Task
 from bot.domain.request import MigrationRequest, NoticeButton
 from bot.domain.states import State
-from bot.support.i18n import Param, Text
+from bot.support.i18n import Param, Text, _
 
 
 class Reading(StrEnum):
@@ -107,6 +107,14 @@ class Launch(Behaviour):
     confirm_note: Text
     #: The approval's name in an approval policy (`match.operation`, PCC_POLICY).
     policy_name: str = "copy"
+
+    def settled_by(self, request: MigrationRequest) -> Text:
+        """A launch in doubt: its task adopted, or the request closed (or cancelled) when none started."""
+        return _(
+            "an approver adopts the right task from the card, or closes the request with *Close: not "
+            "started* (or {cancel}) when nothing started.",
+            cancel=f"`/pcc cancel {request.id}`",
+        )
 
     def card_lines(self, request: MigrationRequest) -> Text:
         raise NotImplementedError

@@ -64,13 +64,6 @@ class Migration(Launch):
             after=since,
         )
 
-    def settled_by(self, request: MigrationRequest) -> Text:
-        return _(
-            "an approver adopts the right task from the card, or closes the request with *Close: not "
-            "started* (or {cancel}) when nothing started.",
-            cancel=f"`/pcc cancel {request.id}`",
-        )
-
     def after_close(self, request: MigrationRequest) -> Text:
         return _("The filer {filer} can be requested again.", filer=request.spec.filer_id)
 
