@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.domain import MigrationRequest, NotFound
+from bot.domain import MigrationRequest, NotFound, Plan
 from bot.support.i18n import _
 from bot.usecases.ports import Repository
 
@@ -16,3 +16,11 @@ def require(repo: Repository, request_id: int) -> MigrationRequest:
         said = _("request #{id} not found", id=request_id)
         raise NotFound(str(said), text=said)
     return request
+
+
+def require_plan(repo: Repository, plan_id: int) -> Plan:
+    plan = repo.get_plan(plan_id)
+    if plan is None:
+        said = _("plan #{id} not found", id=plan_id)
+        raise NotFound(str(said), text=said)
+    return plan
