@@ -5,9 +5,8 @@ one rule of every mutating call, asked before each POST:
   and the plans' tick resumes it only once pcc-bot is resumed;
 - the expiry: a datastore still queued past its ``expires_at`` (set at approval from the TTL) is expired
   with its reason on the board, never sent;
-- the rules, on fresh reads (not the inventory cache), when a dispatch starts (unless the approval
-  checked them less than ``RULES_FRESH_FOR`` ago and no pause came between) and again every
-  ``RULES_FRESH_FOR`` while it runs:
+- the rules, on fresh reads (not the inventory cache), when a pass of the dispatch starts and again
+  every ``RULES_FRESH_FOR`` while it runs:
   a destination that lost HDS or PCI-DSS meanwhile gets nothing, and
   each datastore still queued is cancelled with the rule's words on the board;
 - ``SAME_REFUSALS`` identical refusals in a row (the same OVHcloud error, a missing IAM right say):
@@ -22,7 +21,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.domain import (
     BudgetSpent,
@@ -78,7 +77,6 @@ class Dispatch:
         self._settings = settings
         self._decisions = decisions
         self._switch = switch
-        self._paused_plans: set[int] = set()  # plans whose dispatch a pause stopped (in this process)
 
     def paused(self) -> bool:
         return self._switch is not None and self._switch.current() is not None
@@ -100,18 +98,15 @@ class Dispatch:
                 self._tell_stopped(plan, stopped)
 
     def _pass(self, plan: Plan, queued: list[MigrationRequest], stopped: list[tuple[int, str]]) -> None:
-        # The approval checked the rules: for a minute that check stands, unless a pause came between
-        # (a pause may be for that very reason); then they are read fresh, and again every minute.
-        decided = plan.decided_at
-        recent = decided is not None and self._clock.now() - decided < RULES_FRESH_FOR
-        rules_read = decided if recent and plan.id not in self._paused_plans else None
+        # The rules on fresh reads when a pass starts (the approval's check used the inventory cache),
+        # and again every minute while it runs.
+        rules_read: datetime | None = None
         problems: list[str] = []
         last, streak = None, 0  # the last refusal, and how many times in a row
         for item in queued:
             now = self._clock.now()
             if rules_read is None or now - rules_read >= RULES_FRESH_FOR:
                 problems, rules_read = self._rules(plan), now
-                self._paused_plans.discard(plan.id)
             if now >= item.expires_at:
                 at = f"{item.expires_at:%Y-%m-%d %H:%M}"
                 why = _("not sent before {at} UTC: the approval expired", at=at)
@@ -149,8 +144,6 @@ class Dispatch:
         try:
             self._decisions.launch(item, decision)
         except (Paused, BudgetSpent) as error:  # not sent, back to pending
-            if isinstance(error, Paused):
-                self._paused_plans.add(plan.id)
             log.warning("plan #%d: dispatch stopped at request #%d: %s", plan.id, item.id, error)
             return False
         except OvhApiError as error:  # this datastore only: the others go on
