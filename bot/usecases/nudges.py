@@ -21,15 +21,25 @@ from bot.usecases.approvals import COPY, Approvals, approval_subject
 from bot.usecases.family import Ports
 from bot.usecases.guard import Guard
 from bot.usecases.settings import ServiceSettings
+from bot.usecases.stores import NoticeStore, PlanStore, RequestStore
 
 log = logging.getLogger(__name__)
 
 
 class Nudges:
     def __init__(
-        self, ports: Ports, *, guard: Guard, settings: ServiceSettings, approvals: Approvals
+        self,
+        ports: Ports,
+        *,
+        requests: RequestStore,
+        plans: PlanStore,
+        notices: NoticeStore,
+        guard: Guard,
+        settings: ServiceSettings,
+        approvals: Approvals,
     ) -> None:
-        self._ovh, self._repo, self._chat, self._clock = ports.unpacked()
+        self._ovh, self._chat, self._clock = ports.unpacked()
+        self._requests, self._plans, self._notices = requests, plans, notices
         self._guard, self._settings, self._approvals = guard, settings, approvals
         self._queued: set[tuple[str, str]] = set()  # (subject, key) this process queued: not again
 
@@ -48,12 +58,12 @@ class Nudges:
             return
         now = self._clock.now()
         try:
-            for request in self._repo.in_states([State.PENDING]):
+            for request in self._requests.in_states([State.PENDING]):
                 if (
                     request.plan_id is None and request.card_ts is not None
                 ):  # a plan's item waits for its POST
                     self._request(request, now)
-            for plan in self._repo.plans_in_states([PlanState.PENDING]):
+            for plan in self._plans.in_states([PlanState.PENDING]):
                 if plan.card_ts is not None:
                     self._plan(plan, now)
         except PccBotError as error:  # OVHcloud or Slack not answering: the next tick tries again
@@ -114,7 +124,7 @@ class Nudges:
         for draft in self._drafts(
             subject, rule, what, link, request.requester, request.created_at, now, approved
         ):
-            self._repo.queue_notice(request.id, draft, now)
+            self._notices.queue(request.id, draft, now)
 
     def _plan(self, plan: Plan, now: datetime) -> None:
         rule = self._approvals.plan_rule(plan)
@@ -133,7 +143,7 @@ class Nudges:
         )
         link = _("<{url}|its card>", url=url)
         for draft in self._drafts(subject, rule, what, link, plan.requester, plan.created_at, now, approved):
-            self._repo.queue_plan_notices(plan.id, [draft], now)
+            self._notices.queue_for_plan(plan.id, [draft], now)
 
     def _drafts(
         self,

@@ -42,6 +42,7 @@ from bot.usecases.ports import Change, PlanChange
 from bot.usecases.reading import named_filers
 from bot.usecases.records import BOT
 from bot.usecases.settings import ServiceSettings
+from bot.usecases.stores import NoticeStore, PlanStore, RequestStore
 from bot.usecases.warm_lists import Background
 
 log = logging.getLogger(__name__)
@@ -52,18 +53,30 @@ class Plans:
         self,
         ports: Ports,
         *,
+        requests: RequestStore,
+        plans: PlanStore,
+        notices: NoticeStore,
         settings: ServiceSettings,
         guard: Guard,
         decisions: Decisions,
         background: Background,
         approvals: Approvals,
     ) -> None:
-        self._ovh, self._repo, self._chat, self._clock = ports.unpacked()
+        self._ovh, self._chat, self._clock = ports.unpacked()
+        self._requests, self._plans = requests, plans
         self._settings, self._guard = settings, guard
         self._decisions = decisions
         self._approvals = approvals  # the policy's strictest rule among its datastores (PCC_POLICY)
         self._background = background
-        self._dispatcher = Dispatch(ports, settings=settings, decisions=decisions, switch=guard.switch)
+        self._dispatcher = Dispatch(
+            ports,
+            requests=requests,
+            plans=plans,
+            notices=notices,
+            settings=settings,
+            decisions=decisions,
+            switch=guard.switch,
+        )
         self._dispatching: set[int] = set()  # plans this process is dispatching now
         self._lock = threading.Lock()
 
@@ -107,7 +120,7 @@ class Plans:
         if problems:
             raise RuleViolation(problems)
         chosen = [filers[i] for i in wanted] if wanted else sorted(filers.values(), key=lambda f: f.filer_id)
-        items, left_out = plan_scope.sort(self._repo, source, dest, dest_dc, chosen)
+        items, left_out = plan_scope.sort(self._requests, self._plans, source, dest, dest_dc, chosen)
         if not items:
             reasons = (
                 "; ".join(f"{x.name}: {x.reason}" for x in left_out) or "the datacenter has no datastore"
@@ -128,7 +141,7 @@ class Plans:
         rule = self._approvals.plan_rule(draft)
         if rule is not None and rule.ttl is not None:  # its rule says how long it stays approvable
             draft = replace(draft, expires_at=draft.created_at + rule.ttl)
-        plan = self._repo.add_plan(draft)
+        plan = self._plans.add(draft)
         log.info(
             "plan #%d filed by %s: %d datastore(s), %d left out",
             plan.id,
@@ -142,7 +155,7 @@ class Plans:
     # ------------------------------------------------------------ decisions
 
     def _require(self, plan_id: int) -> Plan:
-        plan = self._repo.get_plan(plan_id)
+        plan = self._plans.get(plan_id)
         if plan is None:
             raise plan_messages.not_found(plan_id)
         return plan
@@ -163,7 +176,12 @@ class Plans:
             return self._require(plan_id)
         now = self._clock.now()
         taken = plan_scope.taken(
-            self._repo, plan.source_service, plan.dest_service, plan.dest_datacenter_id, plan.id
+            self._requests,
+            self._plans,
+            plan.source_service,
+            plan.dest_service,
+            plan.dest_datacenter_id,
+            plan.id,
         )
         gone = [LeftOut(i.filer_id, i.name, taken[i.filer_id]) for i in plan.items if i.filer_id in taken]
         kept = [i for i in plan.items if i.filer_id not in taken]  # copied or held since the filing
@@ -228,7 +246,7 @@ class Plans:
         if plan.state != PlanState.APPROVED:
             raise plan_messages.not_dispatching(plan)
         stopped = 0
-        for item in self._repo.plan_items(plan_id):
+        for item in self._plans.items(plan_id):
             change = Change(actor=user, action="cancelled", detail=f"the rest of plan #{plan_id}")
             if item.state == State.PENDING and self._chat.move(
                 item, State.PENDING, State.CANCELLED, change, deliver=False
@@ -266,7 +284,7 @@ class Plans:
 
         def run() -> None:
             try:
-                plan_scope.leave_out_copied(self._repo, self._chat, self._require(plan_id))
+                plan_scope.leave_out_copied(self._requests, self._plans, self._chat, self._require(plan_id))
             except PccBotError as error:  # the dispatch goes on; the next one checks again
                 log.warning("plan #%d: datastores copied meanwhile not checked: %s", plan_id, error)
             self._dispatch(plan_id)
@@ -287,22 +305,22 @@ class Plans:
     def release_held(self, user: str) -> int:
         """`/pcc resume`: the datastores a stopped dispatch holds are queued again, and this replica's
         dispatches go on at once (the others' at their next tick); how many were held."""
-        approved = self._repo.plans_in_states([PlanState.APPROVED])
+        approved = self._plans.in_states([PlanState.APPROVED])
         released = self._dispatcher.release(approved, user)
         for plan in approved:
             self._chat.refresh_plan(plan.id, at_once=True)
-            if self._dispatcher.sendable(self._repo.plan_items(plan.id)):
+            if self._dispatcher.sendable(self._plans.items(plan.id)):
                 self.dispatch_later(plan.id)
         return released
 
     def tick(self) -> None:
         """The scheduler's part: expire pending plans, resume dispatches a stop cut (not while pcc-bot
         is paused), end finished plans with their summary, and edit the boards that changed."""
-        for plan in self._repo.plans_in_states([PlanState.PENDING]):
+        for plan in self._plans.in_states([PlanState.PENDING]):
             self._expire_if_due(plan)
         paused = self._dispatcher.paused()
-        for plan in self._repo.plans_in_states([PlanState.APPROVED]):
-            items = self._repo.plan_items(plan.id)
+        for plan in self._plans.in_states([PlanState.APPROVED]):
+            items = self._plans.items(plan.id)
             if any(i.state == State.PENDING for i in items):
                 if not paused and self._dispatcher.sendable(items):
                     self.dispatch_later(plan.id)
