@@ -36,8 +36,9 @@ def about_request(method: Callable[Concatenate[S, int, P], T]) -> Callable[Conca
 @dataclass(frozen=True)
 class Ports:
     """What every family that changes or follows requests works with: OVHcloud, the chat (state changes
-    and notices: ChatDesk.move) and the clock. The repository's members it reads or writes, and anything
-    else, a family is handed by name (usecases/service.py)."""
+    and notices: ChatDesk.move) and the clock. The repository's members it reads or writes
+    (usecases/stores.py; Approvals: its Ballots), and anything else, a family is handed by name
+    (usecases/service.py)."""
 
     ovh: OvhGateway
     chat: ChatDesk
