@@ -107,15 +107,15 @@ def bench_poller(
     finish_at: dict[int, datetime] = {}
     for i in range(tasks):
         dest = destinations[i % pccs]
-        request = repo.add(draft(100000 + i, clock.now(), dest), card_channel="COPS")
+        request = repo.requests.add(draft(100000 + i, clock.now(), dest), card_channel="COPS")
         view = sim.sim.start_copy(dest, 1515, 1234, "linkFilerFromSbg")
         started_ago = REPLICATION_SECONDS * i / tasks  # spread: one finishes every 14.4 s
         sim.sim.tasks[view["taskId"]].started = -started_ago
         finish_at[request.id] = clock.now() + timedelta(seconds=REPLICATION_SECONDS - started_ago)
-        repo.transition(
+        repo.requests.transition(
             request.id, State.PENDING, State.APPROVED, Change(actor="UBOB", action="approved"), clock.now()
         )
-        repo.transition(
+        repo.requests.transition(
             request.id,
             State.APPROVED,
             State.REPLICATING,
@@ -133,7 +133,7 @@ def bench_poller(
         minute = int((clock.now() - start).total_seconds() // 60)
         made = [c for c in sim.sim.calls[before:] if c.path.startswith("/dedicatedCloud")]  # not /auth/time
         per_minute[minute] = per_minute.get(minute, 0) + len(made)
-        for request in repo.in_states([State.DONE]):
+        for request in repo.requests.in_states([State.DONE]):
             noticed.setdefault(request.id, clock.now())
         clock.moment += tick
         sim.sim.advance(tick.total_seconds())

@@ -32,7 +32,7 @@ def _runtime(sim: SimulatorServer, slack: SlackStandInServer, **database: Any) -
 
 
 def _replays(runtime: Runtime) -> Any:
-    return runtime.repo if runtime.config.shared_database else None  # as `serve`
+    return runtime.repo.replays if runtime.config.shared_database else None  # as `serve`
 
 
 def _serve(runtime: Runtime) -> HttpServer:

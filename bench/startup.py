@@ -79,8 +79,8 @@ def store_requests(database: str, count: int) -> None:
     repo = SqlRepository(database)
     now = datetime.now(UTC)
     for i in range(count):
-        request = repo.add(draft(i, now), card_channel="COPS")
-        repo.transition(
+        request = repo.requests.add(draft(i, now), card_channel="COPS")
+        repo.requests.transition(
             request.id, State.PENDING, State.REJECTED, Change(actor="UBOB", action="rejected"), now
         )
     with repo._store.write() as conn:

@@ -23,16 +23,17 @@ from bot.adapters.sql.clock import MAX_SKEW_SECONDS, DatabaseClock
 from bot.adapters.sql.leader import AdvisoryLeader, Alone, leadership
 from bot.adapters.sql.repository import SqlRepository
 from bot.adapters.sql.shared import DatabaseBudget
-from bot.domain import PccBotError, State
+from bot.domain import PccBotError
 from bot.ops.config import Config
 from bot.ops.figures import DatabaseFigures
+from bot.ops.measured import MeasuredRepository
 from bot.scheduler import Poller
 from bot.support.executor import TrackingExecutor
 from bot.support.metrics import Metrics
 from bot.support.pools import PersonQueue
 from bot.support.version import version
 from bot.support.window import SlidingWindow
-from bot.usecases.ports import Change, Clock
+from bot.usecases.ports import Clock
 from bot.usecases.service import PccService
 from bot.usecases.settings import ServiceSettings
 from handlers.wiring import PER_PERSON, RESPONSE_URL_SECONDS, Wiring
@@ -46,49 +47,6 @@ READ_WAIT_SECONDS = 300.0
 #: OVHcloud counts calls as they arrive, pcc-bot as they leave: a second of margin on the minute keeps
 #: latency jitter from putting one call too many in some minute of theirs.
 OVH_WINDOW_SECONDS = 61.0
-
-
-class MeasuredRepository(SqlRepository):
-    """The repository, timing each notice from its queueing to Slack's acceptance
-    (``pcc_notice_delivery_seconds``) and each plan's datastore from the plan's approval to its dispatch
-    (``pcc_dispatch_seconds``): a read by primary key or two after each of those writes."""
-
-    def __init__(self, location: str, busy_timeout: float, meters: Metrics, clock: Clock) -> None:
-        super().__init__(location, busy_timeout=busy_timeout)
-        self._meters = meters
-        self._clock = clock
-
-    def transition(
-        self, request_id: int, expected: State, target: State, change: Change, now: datetime
-    ) -> bool:
-        moved = super().transition(request_id, expected, target, change, now)
-        if moved and target == State.APPROVED:  # a plan's datastore is dispatched by this move
-            self._measured(lambda: self._dispatched(request_id, now))
-        return moved
-
-    def notice_sent(self, notice_id: int, *args: Any, **kwargs: Any) -> None:
-        super().notice_sent(notice_id, *args, **kwargs)
-        self._measured(lambda: self._delivered(notice_id))
-
-    @staticmethod
-    def _measured(measure: Callable[[], None]) -> None:
-        """A figure is never worth a failure: the change is recorded whatever its measure does."""
-        try:
-            measure()
-        except PccBotError as error:
-            log.debug("a metric was not measured: %s", error)
-
-    def _dispatched(self, request_id: int, now: datetime) -> None:
-        request = self.get(request_id)
-        plan = self.get_plan(request.plan_id) if request and request.plan_id is not None else None
-        if plan is not None and plan.decided_at is not None:
-            self._meters.dispatch_seconds.observe(max(0.0, (now - plan.decided_at).total_seconds()))
-
-    def _delivered(self, notice_id: int) -> None:
-        queued = self.notice_queued_at(notice_id)
-        if queued is not None:
-            waited = (self._clock.now() - queued).total_seconds()
-            self._meters.notice_delivery_seconds.observe(max(0.0, waited))
 
 
 class SystemClock:
@@ -118,7 +76,7 @@ class Runtime:
     def readiness(self) -> dict[str, bool]:
         """What /readyz reports: every check must be true for the bot to take work."""
         try:
-            self.repo.count_by_state()
+            self.repo.requests.count_by_state()
             database = True
         except PccBotError:
             database = False
@@ -279,7 +237,7 @@ def build_runtime(
     # not when a test drives the window on a simulated minute (budget_time) alone.
     counted = config.shared_database or budget_time is None
     shared = (
-        DatabaseBudget(repo, OVH_WINDOW_SECONDS, settings.replica, shared=config.shared_database)
+        DatabaseBudget(repo.budget, OVH_WINDOW_SECONDS, settings.replica, shared=config.shared_database)
         if counted
         else None
     )

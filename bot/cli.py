@@ -136,7 +136,7 @@ def listeners(
         signing_secret=cfg.slack_signing_secret,
         # Replicas: in the database, so that a replay reaching another replica is caught too. One
         # process: in its memory, as good and without a write per request (ack latency).
-        replays=runtime.repo if cfg.shared_database else None,
+        replays=runtime.repo.replays if cfg.shared_database else None,
         clock=runtime.database_clock,  # replicas: timestamps on the database's clock, as replays are
     )
     ops_host, ops_port = config_module.split_bind(cfg.ops_bind)

@@ -219,7 +219,7 @@ def failed_request(bot: RunningBot, simulator: SimulatorServer) -> int:
     bot.settle()
     simulator.sim.advance(3 * 3600)
     bot.runtime.service.poll_once()
-    assert bot.runtime.repo.get(request_id).state == State.FAILED
+    assert bot.runtime.repo.requests.get(request_id).state == State.FAILED
     return request_id
 
 

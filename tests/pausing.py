@@ -79,13 +79,13 @@ def file_plan_of_40(bot: RunningBot, simulator) -> int:
     simulator.sim.inventory[BIG] = large_pcc(40)
     bot.command(f"plan {BIG} 2001 pcc-192-0-2-50 1515")
     bot.settle()
-    (plan,) = bot.runtime.repo.recent_plans(1)
+    (plan,) = bot.runtime.repo.plans.recent(1)
     assert len(plan.items) == 40
     return plan.id
 
 
 def queued(bot: RunningBot, plan_id: int) -> int:
-    return sum(i.state == State.PENDING for i in bot.runtime.repo.plan_items(plan_id))
+    return sum(i.state == State.PENDING for i in bot.runtime.repo.plans.items(plan_id))
 
 
 def pause_after(bot: RunningBot, simulator, posts: int) -> None:
@@ -93,7 +93,7 @@ def pause_after(bot: RunningBot, simulator, posts: int) -> None:
 
     def pause_now() -> None:
         threading.Thread(target=bot.command, args=("pause",), kwargs={"user": "UBOB"}).start()
-        until(lambda: bot.runtime.repo.pause() is not None)
+        until(lambda: bot.runtime.repo.pause.current() is not None)
 
     simulator.sim.calls = AfterPost(posts, pause_now)
 
@@ -102,4 +102,4 @@ def small_plan(bot: RunningBot, simulator, filers: int, hds: str | None = None) 
     simulator.sim.inventory[BIG] = {**large_pcc(filers), "hds": hds}
     bot.command(f"plan {BIG} 2001 pcc-192-0-2-50 1515")
     bot.settle()
-    return bot.runtime.repo.recent_plans(1)[0].id
+    return bot.runtime.repo.plans.recent(1)[0].id

@@ -103,7 +103,7 @@ class Console(Terminal):
     def _value(self, action_id: str, typed: str) -> str:
         if action_id not in ABOUT_A_DOUBT or not typed.isdigit() or self.runtime is None:
             return typed
-        request = self.runtime.repo.get(int(typed))
+        request = self.runtime.repo.requests.get(int(typed))
         return f"{typed}:{request.episode}" if request else typed
 
     def _dispatch(self, body: dict[str, Any]) -> str:

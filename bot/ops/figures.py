@@ -59,7 +59,7 @@ class DatabaseFigures(Collector):
 
     def _figures(self) -> Iterator[Metric]:
         repo, now = self.repo, self.now()
-        by_state = repo.count_by_state()
+        by_state = repo.requests.count_by_state()
         requests = GaugeMetricFamily(
             "pcc_requests", "Requests by state (the leader's export).", labels=["state"]
         )
@@ -69,9 +69,9 @@ class DatabaseFigures(Collector):
         yield CounterMetricFamily(
             "pcc_approvals",
             "Requests approved since the database was created.",
-            value=repo.count_actions("approved"),
+            value=repo.audit.count_actions("approved"),
         )
-        notices = repo.notices_waiting()
+        notices = repo.figures.notices_waiting()
         yield GaugeMetricFamily(
             "pcc_notice_backlog", "Chat notices queued and not yet accepted by Slack.", value=notices.count
         )
@@ -83,9 +83,9 @@ class DatabaseFigures(Collector):
         yield CounterMetricFamily(
             "pcc_notices_dead",
             "Chat notices Slack refused for good (dead-lettered, never retried).",
-            value=repo.dead_notice_count(),
+            value=repo.notices.dead_count(),
         )
-        dispatch = repo.dispatch_waiting()
+        dispatch = repo.figures.dispatch_waiting()
         yield GaugeMetricFamily(
             "pcc_dispatch_waiting",
             "Datastores of approved plans whose copy is not sent yet (a dispatch under way or paused).",

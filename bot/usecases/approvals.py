@@ -33,7 +33,7 @@ from bot.support.i18n import DEFAULT_LOCALE, Text, _, stored
 from bot.support.mrkdwn import esc
 from bot.usecases import approval_words as words
 from bot.usecases import messages
-from bot.usecases.family import Ports
+from bot.usecases.family import Ballots, Ports
 from bot.usecases.guard import Guard
 from bot.usecases.records import require
 from bot.usecases.settings import ServiceSettings
@@ -43,10 +43,10 @@ COPY, RESTORE, PLAN, RETRY, REMOVE_COPY = "copy", "restore", "plan", "retry", "r
 
 
 class Approvals:
-    def __init__(self, ports: Ports, *, guard: Guard, settings: ServiceSettings) -> None:
-        self._ovh, self._repo, self._chat, self._clock = ports.unpacked()
-        self._guard = guard
-        self._settings = settings
+    def __init__(self, ports: Ports, stores: Ballots, *, guard: Guard, settings: ServiceSettings) -> None:
+        self._ovh, self._chat, self._clock = ports.unpacked()
+        self._requests, self._votes, self._notices = stores
+        self._guard, self._settings = guard, settings
 
     # ------------------------------------------------------------ which rule
 
@@ -155,7 +155,7 @@ class Approvals:
         "approve", "reject" or REMOVE_COPY."""
         if self._settings.approval_policy is None:
             return None
-        request = require(self._repo, request_id)
+        request = require(self._requests, request_id)
         if decision == REMOVE_COPY:
             return True, messages.restore_name(request)
         asked = self.reason_asked(self.rule(request, COPY), decision)
@@ -163,7 +163,7 @@ class Approvals:
 
     def step_up_name(self, request_id: int) -> str:
         """The name Remove copy's modal wants typed: the `restore-…` datastore's."""
-        return messages.restore_name(require(self._repo, request_id))
+        return messages.restore_name(require(self._requests, request_id))
 
     def check_step_up(self, request: MigrationRequest, typed: str | None) -> None:
         """Under a policy, Remove copy goes on only with the `restore-…` name typed again."""
@@ -205,7 +205,7 @@ class Approvals:
         read: dict[str, frozenset[str]] = {}
         counted = tuple(
             a
-            for a in self._repo.approvals(subject)
+            for a in self._votes.of(subject)
             if a.approver != item.requester and self.counts(rule, a.approver, read, fresh=fresh)
         )
         group_missing = bool(rule.at_least_one_of) and not any(
@@ -231,19 +231,19 @@ class Approvals:
         now = self._clock.now()
         detail = f"rule {rule.name!r}" + (f"; reason: {reason}" if reason else "")
         line = AuditEntry(request.id, now, user, "approval counted", expected, None, detail)
-        if not self._repo.add_approval(subject, request.id, user, now, reason, line):  # with its audit line
+        if not self._votes.add(subject, request.id, user, now, reason, line):  # with its audit line
             tally = self.tally(request, rule, subject)
             raise Conflict(f"you already approved request #{request.id}: {tally.plain}")
         tally = self.tally(request, rule, subject)
         if tally.reached:
             return {"quorum": stored(tally.words()), "decision_reason": reason or None}
-        if require(self._repo, request.id).state != expected:
-            raise Conflict(f"request #{request.id} is already {require(self._repo, request.id).state}")
+        if require(self._requests, request.id).state != expected:
+            raise Conflict(f"request #{request.id} is already {require(self._requests, request.id).state}")
         quorum: RequestFields = {"quorum": stored(tally.words()), "decision_reason": reason or None}
-        self._repo.update_fields(request.id, quorum, now)
+        self._requests.update_fields(request.id, quorum, now)
         said = words.approved_so_far(request, user, tally.words(), reason)
         for draft in self.told(request, f"{subject}-{user}", said):
-            self._repo.queue_notice(request.id, draft, now)
+            self._notices.queue(request.id, draft, now)
         self._chat.refresh_card(request.id)  # the card says who approved and who is still needed
         self._chat.deliver()
         return None
@@ -264,7 +264,7 @@ class Approvals:
             anyone = ", ".join(mention(i) for i in sorted(approvers))
             said.append(_("Otherwise: one approval from {people}, never the requester's", people=anyone))
         if request_id is not None:
-            request = require(self._repo, request_id)
+            request = require(self._requests, request_id)
             rule = self.rule(request, COPY) or DEFAULT_RULE
             said.append(
                 _("Request #{id} falls under {rule}", id=request.id, rule=rule.describe(approvers, locale))

@@ -23,9 +23,10 @@ from bot.domain import (
     State,
     StorageError,
 )
-from bot.usecases.ports import Board, Clock, MessageRef, Notifier, PlanBoard, Repository
+from bot.usecases.ports import Board, Clock, MessageRef, Notifier, PlanBoard
 from bot.usecases.records import require
 from bot.usecases.settings import ServiceSettings
+from bot.usecases.stores import BoardStore, PlanStore, RequestStore
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +37,9 @@ PLAN_EDIT_EVERY = timedelta(seconds=3)
 
 
 class ChatPorts(NamedTuple):
-    """What the desk's rooms (the boards, the outbox: usecases/chat.py) share, unpacked by each."""
+    """What the desk's rooms (the boards, the outbox: usecases/chat.py) share, unpacked by each; each is
+    handed the repository's members it uses by name."""
 
-    repo: Repository
     notifier: Notifier
     clock: Clock
     settings: ServiceSettings
@@ -47,9 +48,18 @@ class ChatPorts(NamedTuple):
 class Boards:
     """Posts and edits what stands in a channel: request cards, plan boards, the incident board."""
 
-    def __init__(self, ports: ChatPorts, *, paused: Callable[[], Pause | None] = lambda: None) -> None:
+    def __init__(
+        self,
+        ports: ChatPorts,
+        *,
+        requests: RequestStore,
+        plans: PlanStore,
+        board_store: BoardStore,
+        paused: Callable[[], Pause | None] = lambda: None,
+    ) -> None:
         """``paused``: the pause in force (usecases/pause.py), which every board shows."""
-        self._repo, self._notifier, self._clock, self._settings = ports
+        self._notifier, self._clock, self._settings = ports
+        self._requests, self._plans, self._board_store = requests, plans, board_store
         self._paused = paused
         self._paused_shown = ""  # what the boards said of the pause when last refreshed
         self._unsaved_cards: dict[int, MessageRef] = {}  # cards posted whose ts is not stored yet
@@ -59,7 +69,7 @@ class Boards:
         self._plans_due: set[int] = set()  # plans whose board waits for its next edit
 
     def refresh_card(self, request_id: int) -> None:
-        request = require(self._repo, request_id)
+        request = require(self._requests, request_id)
         if request.plan_id is not None:
             self.refresh_plan(request.plan_id)  # a plan's datastore: its card is the plan's board
             return
@@ -70,7 +80,7 @@ class Boards:
         except NoticeNotDelivered as error:
             log.warning("request #%d: card not updated (%s); the next change retries", request_id, error)
             return
-        self._repo.update_fields(request_id, {"card_updated_at": self._clock.now()}, self._clock.now())
+        self._requests.update_fields(request_id, {"card_updated_at": self._clock.now()}, self._clock.now())
 
     def post_card_once(self, request: MigrationRequest) -> None:
         """A request has one live card: a card Slack accepted whose ts could not be stored is not
@@ -82,18 +92,18 @@ class Boards:
         )
         self._unsaved_cards[request.id] = ref
         try:
-            self._repo.set_card(request.id, ref.channel, ref.ts)
+            self._requests.set_card(request.id, ref.channel, ref.ts)
         except StorageError as error:
             raise NoticeNotDelivered(f"card posted, its ts not stored yet: {error}", retry_after=5) from error
         del self._unsaved_cards[request.id]
 
     def plan_board(self, plan_id: int) -> PlanBoard:
-        plan = self._repo.get_plan(plan_id)
+        plan = self._plans.get(plan_id)
         if plan is None:
             raise NotFound(f"plan #{plan_id} not found")
         live = plan.state in (PlanState.PENDING, PlanState.APPROVED)
         paused = self.paused_words() if live else ""
-        return PlanBoard(plan, tuple(self._repo.plan_items(plan_id)), self._clock.now(), paused)
+        return PlanBoard(plan, tuple(self._plans.items(plan_id)), self._clock.now(), paused)
 
     def post_plan_once(self, plan_id: int) -> PlanBoard | None:
         """Post a plan's board unless it stands already; the board posted, or None. Like a request's
@@ -105,7 +115,7 @@ class Boards:
         ref = self._unsaved_plans.get(plan_id) or self._notifier.post_plan(board)
         self._unsaved_plans[plan_id] = ref
         try:
-            self._repo.set_plan_card(plan_id, ref.channel, ref.ts)
+            self._plans.set_card(plan_id, ref.channel, ref.ts)
         except StorageError as error:
             raise NoticeNotDelivered(
                 f"board posted, its ts not stored yet: {error}", retry_after=5
@@ -151,10 +161,10 @@ class Boards:
         paused = self.paused_words()
         if paused != self._paused_shown:
             self._paused_shown = paused
-            live = self._repo.plans_in_states([PlanState.PENDING, PlanState.APPROVED])
+            live = self._plans.in_states([PlanState.PENDING, PlanState.APPROVED])
             self._plans_due.update(plan.id for plan in live)
             self.refresh_board()
-            for request in self._repo.in_states(sorted(_PAUSE_SHOWN)):
+            for request in self._requests.in_states(sorted(_PAUSE_SHOWN)):
                 if request.plan_id is None:  # a plan's datastores: its board says it
                     self.refresh_card(request.id)
         for plan_id in sorted(self._plans_due):
@@ -165,15 +175,15 @@ class Boards:
         channel = self._settings.incident_channel
         if not channel:
             return
-        counts = self._repo.count_by_state()
-        active = self._repo.in_states(sorted(IN_FLIGHT_STATES))
+        counts = self._requests.count_by_state()
+        active = self._requests.in_states(sorted(IN_FLIGHT_STATES))
         board = Board(
             active=tuple(active),
             done=sum(counts.get(s.value, 0) for s in COPIED_STATES),
             failed=counts.get(State.FAILED.value, 0),
             paused=self.paused_words(),
         )
-        saved = self._repo.board(channel)
+        saved = self._board_store.get(channel)
         if saved is None and not (board.active or board.done or board.failed):
             return  # nothing to show yet
         if saved is not None and saved[1] == board.digest():
@@ -189,4 +199,4 @@ class Boards:
                 log.warning("incident board not updated (%s); the next poll retries", error)
                 return
             log.error("incident board refused for good (%s); edited again when it changes", error)
-        self._repo.save_board(channel, ref.ts, board.digest(), self._clock.now())
+        self._board_store.save(channel, ref.ts, board.digest(), self._clock.now())

@@ -26,9 +26,10 @@ from bot.domain import (
 )
 from bot.usecases.boards import Boards, ChatPorts
 from bot.usecases.outbox import Outbox
-from bot.usecases.ports import Change, Clock, Notifier, People, PlanBoard, PlanChange, Repository
+from bot.usecases.ports import Change, Clock, Notifier, People, PlanBoard, PlanChange
 from bot.usecases.records import BOT, require
 from bot.usecases.settings import ServiceSettings
+from bot.usecases.stores import BoardStore, NoticeStore, PlanStore, RequestStore
 
 log = logging.getLogger(__name__)
 
@@ -39,20 +40,25 @@ class ChatDesk:
     def __init__(
         self,
         *,
-        repo: Repository,
+        requests: RequestStore,
+        plans: PlanStore,
+        notices: NoticeStore,
+        board_store: BoardStore,
         notifier: Notifier,
         clock: Clock,
         settings: ServiceSettings,
         paused: Callable[[], Pause | None] = lambda: None,
         people: People | None = None,
     ) -> None:
-        self._repo = repo
+        self._requests, self._plans = requests, plans
         self._clock = clock
         self._settings = settings
-        ports = ChatPorts(repo, notifier, clock, settings)
-        self.boards = Boards(ports, paused=paused)
+        ports = ChatPorts(notifier, clock, settings)
+        self.boards = Boards(ports, requests=requests, plans=plans, board_store=board_store, paused=paused)
         self.outbox = Outbox(
             ports,
+            requests=requests,
+            notices=notices,
             boards=self.boards,
             card_refused=self._withdraw_uncarded,
             plan_card_refused=self._withdraw_uncarded_plan,
@@ -100,9 +106,9 @@ class ChatDesk:
         notices. False when another change came first (nothing recorded)."""
         now = self._clock.now()
         if expected == target:
-            moved = self._repo.amend(request.id, expected, change, now)
+            moved = self._requests.amend(request.id, expected, change, now)
         else:
-            moved = self._repo.transition(request.id, expected, target, change, now)
+            moved = self._requests.transition(request.id, expected, target, change, now)
         if moved:
             log.info(
                 "request #%d: %s (%s -> %s) %s", request.id, change.action, expected, target, change.detail
@@ -122,7 +128,7 @@ class ChatDesk:
         compare-and-set with its audit line, its notices and (an approval) its datastores' requests in
         one transaction; then refresh its board and, unless ``deliver`` is False, send its notices.
         False when another change came first (nothing recorded)."""
-        if not self._repo.move_plan(plan, expected, target, change, self._clock.now()):
+        if not self._plans.move(plan, expected, target, change, self._clock.now()):
             log.info("plan #%d was no longer %s; %s skipped", plan.id, expected, change.action)
             return False
         log.info("plan #%d: %s (%s -> %s) %s", plan.id, change.action, expected, target, change.detail)
@@ -153,7 +159,7 @@ class ChatDesk:
     def _withdraw_uncarded(self, request_id: int, notice: Notice, error: NoticeNotDelivered) -> None:
         """A pending request whose card Slack refused for good can never be approved: it is cancelled,
         so that its datastore can be requested again where pcc-bot can post."""
-        request = require(self._repo, request_id)
+        request = require(self._requests, request_id)
         if request.state != State.PENDING:
             return
         now = self._clock.now()
@@ -168,7 +174,7 @@ class ChatDesk:
     def _withdraw_uncarded_plan(self, plan_id: int, notice: Notice, error: NoticeNotDelivered) -> None:
         """A pending plan whose card Slack refused for good can never be approved: it is withdrawn, so
         that its datastores are released."""
-        plan = self._repo.get_plan(plan_id)
+        plan = self._plans.get(plan_id)
         if plan is None or plan.state != PlanState.PENDING:
             return
         change = PlanChange(

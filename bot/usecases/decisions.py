@@ -31,6 +31,7 @@ from bot.usecases.gate import Call, Gate, task_started
 from bot.usecases.guard import Guard
 from bot.usecases.ports import Change
 from bot.usecases.records import BOT, require
+from bot.usecases.stores import RequestStore
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ class Decisions:
         self,
         ports: Ports,
         *,
+        requests: RequestStore,
         guard: Guard,
         gate: Gate,
         doubt: DoubtResolver,
@@ -57,7 +59,8 @@ class Decisions:
     ) -> None:
         """``launchers``: the use cases of the operations other than the copy that file their own
         requests; each builds the call an approval of its requests makes."""
-        self._ovh, self._repo, self._chat, self._clock = ports.unpacked()
+        self._ovh, self._chat, self._clock = ports.unpacked()
+        self._requests = requests
         self._guard = guard
         self._approvals = approvals  # the policy's rules and quorum (PCC_POLICY); else the guard's
         self._gate = gate
@@ -69,8 +72,8 @@ class Decisions:
     ) -> MigrationRequest:
         """The call through the gate, for a click: another click that won first is a Conflict."""
         if not self._gate.run(request, operation, decision, call):
-            raise Conflict(f"request #{request.id} is already {require(self._repo, request.id).state}")
-        return require(self._repo, request.id)
+            raise Conflict(f"request #{request.id} is already {require(self._requests, request.id).state}")
+        return require(self._requests, request.id)
 
     def expire_if_due(self, request: MigrationRequest) -> bool:
         """True when the request is past its TTL (and now recorded as expired, its card edited)."""
@@ -87,7 +90,7 @@ class Decisions:
         return True
 
     def _not_pending(self, request_id: int) -> Conflict:
-        current = require(self._repo, request_id)
+        current = require(self._requests, request_id)
         if current.decided_by is None:
             return Conflict(f"request #{request_id} is already {current.state}")
         verb = {State.REJECTED: "rejected", State.CANCELLED: "cancelled"}.get(current.state, "approved")
@@ -99,7 +102,7 @@ class Decisions:
     def approve(self, request_id: int, user: str, reason: str = "") -> MigrationRequest:
         """The first valid click wins (compare-and-set); only the winner calls the API, once."""
         self._guard.refuse_if_paused(_("approving request #{id}", id=request_id))
-        request = require(self._repo, request_id)
+        request = require(self._requests, request_id)
         rule = self._approvals.check(request, COPY, user)  # policy: its approvers (else the guard's)
         reason = self._approvals.check_reason(rule, "approve", reason, f"request #{request_id}")
         if self.expire_if_due(request):
@@ -107,7 +110,7 @@ class Decisions:
         subject = approval_subject(request, COPY)
         quorum = self._approvals.gather(request, rule, subject, user, expected=State.PENDING, reason=reason)
         if quorum is None:  # counted; the quorum is not reached yet: nothing is sent
-            return require(self._repo, request_id)
+            return require(self._requests, request_id)
         now = self._clock.now()
         consent = "accepted the copyFiler conditions quoted on the card" if request.uses_copy_filer else ""
         decision = Change(
@@ -120,7 +123,7 @@ class Decisions:
         if not self.launch(request, decision):
             raise self._not_pending(request_id)
         log.info("request #%d approved by %s", request_id, user)
-        return require(self._repo, request_id)
+        return require(self._requests, request_id)
 
     def launch(self, request: MigrationRequest, decision: Change) -> bool:
         """The POST of a pending request (the copy's, or its operation's), through the gate: False when
@@ -141,7 +144,7 @@ class Decisions:
         """Relaunch a task that ended in `error` (resetTaskState), gated like an approval; once per click
         that wins the compare-and-set, and tracked again like the first run."""
         self._guard.refuse_if_paused(_("relaunching the task of request #{id}", id=request_id))
-        request = require(self._repo, request_id)
+        request = require(self._requests, request_id)
         rule = self._approvals.check(request, RETRY, user, "relaunch the task of")
         if not request.can_retry or request.task_id is None:
             raise Conflict(
@@ -152,7 +155,7 @@ class Decisions:
         subject = approval_subject(request, RETRY)
         quorum = self._approvals.gather(request, rule, subject, user, expected=State.FAILED)
         if quorum is None:
-            return require(self._repo, request_id)
+            return require(self._requests, request_id)
         task_id, attempt = request.task_id, request.retries + 1
         decision = Change(
             actor=user,
@@ -178,7 +181,7 @@ class Decisions:
     def remove_copy(self, request_id: int, user: str, typed_name: str | None = None) -> MigrationRequest:
         """Remove the read-only `restore-…` copy once the VMs are cloned, gated like an approval."""
         self._guard.refuse_if_paused(_("removing the copy of request #{id}", id=request_id))
-        request = require(self._repo, request_id)
+        request = require(self._requests, request_id)
         rule = self._approvals.check(request, REMOVE_COPY, user, "remove the copy of")
         if request.state != State.DONE:
             raise Conflict(f"request #{request_id} is {request.state}: only a finished copy can be removed")
@@ -188,7 +191,7 @@ class Decisions:
         subject = approval_subject(request, REMOVE_COPY)
         quorum = self._approvals.gather(request, rule, subject, user, expected=State.DONE)
         if quorum is None:
-            return require(self._repo, request_id)
+            return require(self._requests, request_id)
         decision = Change(
             actor=user,
             action="copy removal approved",
@@ -245,7 +248,7 @@ class Decisions:
     @about_request
     def adopt(self, request_id: int, task_id: int, user: str, episode: str | None = None) -> MigrationRequest:
         """A person decides which task a call in doubt created (four-eyes, like an approval)."""
-        request = require(self._repo, request_id)
+        request = require(self._requests, request_id)
         self._approvals.check(request, COPY, user, "choose the task of")  # its rule's approvers
         self._check_episode(request, episode)
         operation = request.in_doubt
@@ -256,7 +259,7 @@ class Decisions:
                 f"task {task_id} is not among the candidates of request #{request_id}; see its card"
             )
         self._doubt.adopt(request, operation, task_id, actor=user)
-        return require(self._repo, request_id)
+        return require(self._requests, request_id)
 
     @about_request
     def close_not_started(self, request_id: int, user: str, episode: str | None = None) -> MigrationRequest:
@@ -264,7 +267,7 @@ class Decisions:
         the request goes back to where the call left it (failed for a migration or a relaunch, done
         for a removal). The API is not called. ``episode``: the call a button was posted for (a
         typed `/pcc cancel` is about the current one)."""
-        request = require(self._repo, request_id)
+        request = require(self._requests, request_id)
         self._approvals.check(request, COPY, user, "close the call in doubt of")  # its rule's approvers
         self._check_episode(request, episode)
         operation = request.in_doubt
@@ -282,12 +285,12 @@ class Decisions:
             ),
         )
         if not self._chat.move(request, request.state, operation.not_started, change):
-            raise Conflict(f"request #{request_id} is already {require(self._repo, request_id).state}")
-        return require(self._repo, request_id)
+            raise Conflict(f"request #{request_id} is already {require(self._requests, request_id).state}")
+        return require(self._requests, request_id)
 
     @about_request
     def reject(self, request_id: int, user: str, reason: str = "") -> MigrationRequest:
-        request = require(self._repo, request_id)
+        request = require(self._requests, request_id)
         rule = self._approvals.check(request, COPY, user)  # any approver who counts ends it
         reason = self._approvals.check_reason(rule, "reject", reason, f"request #{request_id}")
         now = self._clock.now()
@@ -300,11 +303,11 @@ class Decisions:
         )
         if not self._chat.move(request, State.PENDING, State.REJECTED, change):
             raise self._not_pending(request_id)
-        return require(self._repo, request_id)
+        return require(self._requests, request_id)
 
     @about_request
     def cancel(self, request_id: int, user: str) -> MigrationRequest:
-        request = require(self._repo, request_id)
+        request = require(self._requests, request_id)
         if user != request.requester:
             try:
                 self._approvals.check(request, COPY, user, "cancel")  # its rule's approvers
@@ -323,4 +326,4 @@ class Decisions:
         change = Change(actor=user, action="cancelled", fields={"decided_by": user, "decided_at": now})
         if not self._chat.move(request, State.PENDING, State.CANCELLED, change):
             raise self._not_pending(request_id)
-        return require(self._repo, request_id)
+        return require(self._requests, request_id)

@@ -41,6 +41,7 @@ from bot.usecases.pause import Switch
 from bot.usecases.ports import Change
 from bot.usecases.records import BOT, require
 from bot.usecases.settings import ServiceSettings
+from bot.usecases.stores import NoticeStore, PlanStore, RequestStore
 
 log = logging.getLogger(__name__)
 
@@ -71,9 +72,18 @@ class Dispatch:
     rules before each."""
 
     def __init__(
-        self, ports: Ports, *, settings: ServiceSettings, decisions: Decisions, switch: Switch | None
+        self,
+        ports: Ports,
+        *,
+        requests: RequestStore,
+        plans: PlanStore,
+        notices: NoticeStore,
+        settings: ServiceSettings,
+        decisions: Decisions,
+        switch: Switch | None,
     ) -> None:
-        self._ovh, self._repo, self._chat, self._clock = ports.unpacked()
+        self._ovh, self._chat, self._clock = ports.unpacked()
+        self._requests, self._plans, self._notices = requests, plans, notices
         self._settings = settings
         self._decisions = decisions
         self._switch = switch
@@ -87,7 +97,7 @@ class Dispatch:
     def run(self, plan: Plan) -> None:
         """One pass over the plan's queued datastores, in order, until each is sent or the pass stops
         (paused, budget, repeated refusals)."""
-        queued = self.sendable(self._repo.plan_items(plan.id))
+        queued = self.sendable(self._plans.items(plan.id))
         if not queued or self.paused():
             return
         stopped: list[tuple[int, str]] = []  # datastores expired or refused by a rule, and why
@@ -118,7 +128,7 @@ class Dispatch:
                 continue
             if not self._send(plan, item):
                 return
-            refusal = _refusal(require(self._repo, item.id))
+            refusal = _refusal(require(self._requests, item.id))
             streak = streak + 1 if refusal is not None and refusal == last else int(refusal is not None)
             last = refusal
             if refusal is not None and streak >= SAME_REFUSALS:
@@ -174,11 +184,11 @@ class Dispatch:
             why=stopped[0][1],
         )
         notices = self._chat.thread_and_room(plan.channel, f"not-sent-{stopped[0][0]}", i18n.stored(said))
-        self._repo.queue_plan_notices(plan.id, notices, self._clock.now())
+        self._notices.queue_for_plan(plan.id, notices, self._clock.now())
 
     def _hold(self, plan: Plan, refusal: str) -> None:
         """Stop after identical refusals: every datastore still queued held, said once."""
-        rest = self.sendable(self._repo.plan_items(plan.id))
+        rest = self.sendable(self._plans.items(plan.id))
         for item in rest:
             change = Change(
                 actor=BOT,
@@ -201,7 +211,7 @@ class Dispatch:
         )
         key = f"held-{min((i.id for i in rest), default=0)}"
         notices = self._chat.thread_and_room(plan.channel, key, i18n.stored(said))
-        self._repo.queue_plan_notices(plan.id, notices, self._clock.now())
+        self._notices.queue_for_plan(plan.id, notices, self._clock.now())
         log.warning(
             "plan #%d: dispatch stopped after %d identical refusals: %s", plan.id, SAME_REFUSALS, refusal
         )
@@ -210,7 +220,7 @@ class Dispatch:
         """`/pcc resume`: the datastores held by stopped dispatches are queued again; how many."""
         released = 0
         for plan in plans:
-            for item in self._repo.plan_items(plan.id):
+            for item in self._plans.items(plan.id):
                 if held(item):
                     change = Change(
                         actor=user, action="released", detail=f"plan #{plan.id}", fields={"last_error": None}

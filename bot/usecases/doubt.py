@@ -29,6 +29,7 @@ from bot.usecases.family import Ports
 from bot.usecases.ports import Change
 from bot.usecases.records import BOT
 from bot.usecases.settings import ServiceSettings
+from bot.usecases.stores import RequestStore
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +44,9 @@ def thread_notice(request: MigrationRequest, key: str, text: str) -> NoticeDraft
 class DoubtResolver:
     """Settles calls in doubt by reading, for the poller; adopts a task a person chose."""
 
-    def __init__(self, ports: Ports, *, settings: ServiceSettings) -> None:
-        self._ovh, self._repo, self._chat, self._clock = ports.unpacked()
+    def __init__(self, ports: Ports, *, requests: RequestStore, settings: ServiceSettings) -> None:
+        self._ovh, self._chat, self._clock = ports.unpacked()
+        self._requests = requests
         self._settings = settings
 
     def settle_interrupted(self, *, at_start: bool) -> None:
@@ -52,7 +54,7 @@ class DoubtResolver:
         is in doubt once it cannot be running any more."""
         now = self._clock.now()
         for operation in OPERATIONS:
-            for request in self._repo.in_states([operation.calling]):
+            for request in self._requests.in_states([operation.calling]):
                 if request.calling is not operation:
                     continue  # a state operations share: the request's own call says it
                 if behaviour_of(operation).tracked(request):
@@ -108,7 +110,7 @@ class DoubtResolver:
             since = (request.called_at or request.decided_at or request.created_at) - CLOCK_MARGIN
             tasks = self._ovh.find_tasks(spec.dest_service, spec.dest_datacenter_id, since)
         proven, candidates = sort_tasks(request, operation, tasks)
-        held = self._repo.held_tasks(spec.dest_service, [t.task_id for t in candidates], request.id)
+        held = self._requests.held_tasks(spec.dest_service, [t.task_id for t in candidates], request.id)
         twin = self._has_twin(request, operation)
         proven = [t for t in proven if t.task_id not in held and not twin]
         candidates = [t for t in candidates if t.task_id not in held]
@@ -127,7 +129,7 @@ class DoubtResolver:
             and other.spec.source_service != spec.source_service
             and (other.spec.filer_id, other.spec.dest_service, other.spec.dest_datacenter_id)
             == (spec.filer_id, spec.dest_service, spec.dest_datacenter_id)
-            for other in self._repo.in_states(sorted(IN_FLIGHT_STATES))
+            for other in self._requests.in_states(sorted(IN_FLIGHT_STATES))
         )
 
     def _ask_people(self, request: MigrationRequest, candidates: tuple[Task, ...]) -> None:

@@ -1,6 +1,6 @@
-"""What every use-case family is built with: its ports (OVHcloud, the repository, the chat desk, the
-clock), and its log lines tagged with the request id. Each family is handed, by name, what else it uses
-(usecases/service.py).
+"""What every use-case family is built with: its ports (OVHcloud, the chat desk, the clock), and its log
+lines tagged with the request id. Each family is handed, by name, the repository's members it uses
+(usecases/stores.py) and what else it uses (usecases/service.py).
 
 Part of the service layer: no Slack, OVHcloud or SQLite here, only the ports.
 """
@@ -10,11 +10,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import Concatenate, NamedTuple, ParamSpec, TypeVar
 
 from bot.support import logs
 from bot.usecases.chat import ChatDesk
-from bot.usecases.ports import Clock, OvhGateway, Repository
+from bot.usecases.ports import Clock, OvhGateway
+from bot.usecases.stores import NoticeStore, RequestStore, VoteStore
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -34,14 +35,23 @@ def about_request(method: Callable[Concatenate[S, int, P], T]) -> Callable[Conca
 
 @dataclass(frozen=True)
 class Ports:
-    """What every family that changes or follows requests works with: OVHcloud, the repository, the
-    chat (state changes and notices: ChatDesk.move) and the clock. Anything else a family is handed by
-    name (usecases/service.py)."""
+    """What every family that changes or follows requests works with: OVHcloud, the chat (state changes
+    and notices: ChatDesk.move) and the clock. The repository's members it reads or writes
+    (usecases/stores.py; Approvals: its Ballots), and anything else, a family is handed by name
+    (usecases/service.py)."""
 
     ovh: OvhGateway
-    repo: Repository
     chat: ChatDesk
     clock: Clock
 
-    def unpacked(self) -> tuple[OvhGateway, Repository, ChatDesk, Clock]:
-        return self.ovh, self.repo, self.chat, self.clock
+    def unpacked(self) -> tuple[OvhGateway, ChatDesk, Clock]:
+        return self.ovh, self.chat, self.clock
+
+
+class Ballots(NamedTuple):
+    """What Approvals (usecases/approvals.py) records and reads: the requests, the approvals counted
+    towards their quorum, and the notices that tell who approved so far."""
+
+    requests: RequestStore
+    votes: VoteStore
+    notices: NoticeStore

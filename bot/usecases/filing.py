@@ -28,6 +28,7 @@ from bot.usecases.filed import Findings, filed_now, pair_problems
 from bot.usecases.guard import Guard
 from bot.usecases.records import require
 from bot.usecases.settings import ServiceSettings
+from bot.usecases.stores import PlanStore, RequestStore
 from bot.usecases.warm_lists import Listed, WarmLists
 
 log = logging.getLogger(__name__)
@@ -41,9 +42,18 @@ _Options = tuple[Listed, list[tuple[str, str]]]
 
 class Filing:
     def __init__(
-        self, ports: Ports, *, settings: ServiceSettings, lists: WarmLists, guard: Guard, approvals: Approvals
+        self,
+        ports: Ports,
+        *,
+        requests: RequestStore,
+        plans: PlanStore,
+        settings: ServiceSettings,
+        lists: WarmLists,
+        guard: Guard,
+        approvals: Approvals,
     ) -> None:
-        self._ovh, self._repo, self._chat, self._clock = ports.unpacked()
+        self._ovh, self._chat, self._clock = ports.unpacked()
+        self._requests, self._plans = requests, plans
         self._settings, self._lists, self._guard = settings, lists, guard
         self._approvals = approvals  # a policy rule's own ttl (PCC_POLICY)
 
@@ -125,7 +135,7 @@ class Filing:
     def _refuse_if_in_a_pending_plan(self, spec: MigrationSpec) -> None:
         """A datastore a pending plan copies is the plan's until it is decided (once approved, its
         request is active and refused above, naming the plan)."""
-        for plan in self._repo.plans_in_states([PlanState.PENDING]):
+        for plan in self._plans.in_states([PlanState.PENDING]):
             if plan.source_service == spec.source_service and spec.filer_id in plan.filer_ids:
                 raise Conflict(
                     f"filer {spec.filer_id} of {spec.source_service} is in plan #{plan.id}, pending: "
@@ -136,7 +146,7 @@ class Filing:
     def request_migration(self, spec: MigrationSpec, requester: str, channel: str) -> MigrationRequest:
         """Check every rule, store the request and post its card. Raises RuleViolation or Conflict."""
         self._guard.refuse_if_read_only("filing a migration request")
-        active = self._repo.active_for_filer(spec.source_service, spec.filer_id)
+        active = self._requests.active_for_filer(spec.source_service, spec.filer_id)
         if active is not None:
             of_plan = _(" of plan #{plan}", plan=active.plan_id) if active.plan_id is not None else ""
             taken = _(
@@ -182,7 +192,7 @@ class Filing:
         call = self._ovh.migration_call(spec, route)
         if self._ovh.route_absent(route):  # said on the card, in the call it shows, before any click
             call += messages.ROUTE_ABSENT
-        request = self._repo.add(RequestDraft.of(filed, spec, filer, call), card_channel=channel)
+        request = self._requests.add(RequestDraft.of(filed, spec, filer, call), card_channel=channel)
         log.info("request #%d filed by %s: %s", request.id, requester, request.api_call)
         self._chat.deliver()
-        return require(self._repo, request.id)
+        return require(self._requests, request.id)

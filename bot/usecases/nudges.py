@@ -22,6 +22,7 @@ from bot.usecases.family import Ports
 from bot.usecases.guard import Guard
 from bot.usecases.plan_votes import PlanVotes
 from bot.usecases.settings import ServiceSettings
+from bot.usecases.stores import NoticeStore, PlanStore, RequestStore
 
 log = logging.getLogger(__name__)
 
@@ -31,12 +32,16 @@ class Nudges:
         self,
         ports: Ports,
         *,
+        requests: RequestStore,
+        plans: PlanStore,
+        notices: NoticeStore,
         guard: Guard,
         settings: ServiceSettings,
         approvals: Approvals,
         votes: PlanVotes,
     ) -> None:
-        self._ovh, self._repo, self._chat, self._clock = ports.unpacked()
+        self._ovh, self._chat, self._clock = ports.unpacked()
+        self._requests, self._plans, self._notices = requests, plans, notices
         self._guard, self._settings, self._approvals = guard, settings, approvals
         self._plan_rule = votes.rule  # a plan's: the strictest of its datastores'
         self._queued: set[tuple[str, str]] = set()  # (subject, key) this process queued: not again
@@ -56,12 +61,12 @@ class Nudges:
             return
         now = self._clock.now()
         try:
-            for request in self._repo.in_states([State.PENDING]):
+            for request in self._requests.in_states([State.PENDING]):
                 if (
                     request.plan_id is None and request.card_ts is not None
                 ):  # a plan's item waits for its POST
                     self._request(request, now)
-            for plan in self._repo.plans_in_states([PlanState.PENDING]):
+            for plan in self._plans.in_states([PlanState.PENDING]):
                 if plan.card_ts is not None:
                     self._plan(plan, now)
         except PccBotError as error:  # OVHcloud or Slack not answering: the next tick tries again
@@ -122,7 +127,7 @@ class Nudges:
         for draft in self._drafts(
             subject, rule, what, link, request.requester, request.created_at, now, approved
         ):
-            self._repo.queue_notice(request.id, draft, now)
+            self._notices.queue(request.id, draft, now)
 
     def _plan(self, plan: Plan, now: datetime) -> None:
         rule = self._plan_rule(plan)
@@ -141,7 +146,7 @@ class Nudges:
         )
         link = _("<{url}|its card>", url=url)
         for draft in self._drafts(subject, rule, what, link, plan.requester, plan.created_at, now, approved):
-            self._repo.queue_plan_notices(plan.id, [draft], now)
+            self._notices.queue_for_plan(plan.id, [draft], now)
 
     def _drafts(
         self,

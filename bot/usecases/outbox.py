@@ -17,6 +17,7 @@ from bot.usecases import plan_messages
 from bot.usecases.boards import Boards, ChatPorts
 from bot.usecases.ports import People, PlanBoard
 from bot.usecases.records import require
+from bot.usecases.stores import NoticeStore, RequestStore
 
 log = logging.getLogger(__name__)
 
@@ -36,12 +37,15 @@ class Outbox:
         self,
         ports: ChatPorts,
         *,
+        requests: RequestStore,
+        notices: NoticeStore,
         boards: Boards,
         card_refused: CardRefused,
         plan_card_refused: CardRefused,
         people: People | None = None,
     ) -> None:
-        self._repo, self._notifier, self._clock, self._settings = ports
+        self._notifier, self._clock, self._settings = ports
+        self._requests, self._notices = requests, notices
         self._boards = boards
         self._card_refused = card_refused
         self._plan_card_refused = plan_card_refused
@@ -61,7 +65,7 @@ class Outbox:
         with self._delivery:
             now = self._clock.now()
             until = now + settings.notice_lease
-            for notice in self._repo.claim_notices(now, settings.notice_batch, settings.replica, until):
+            for notice in self._notices.claim(now, settings.notice_batch, settings.replica, until):
                 if not self._still_ours(notice):
                     continue
                 try:
@@ -70,7 +74,7 @@ class Outbox:
                     self._not_delivered(notice, error, now)
                     continue
                 try:
-                    self._repo.notice_sent(notice.id, self._clock.now())
+                    self._notices.mark_sent(notice.id, self._clock.now())
                 except StorageError as error:
                     log.error(
                         "notice %d sent but not recorded (%s); it will not be sent again", notice.id, error
@@ -85,7 +89,7 @@ class Outbox:
         never sends what another replica took over meanwhile."""
         until = self._clock.now() + self._settings.notice_lease
         try:
-            return self._repo.renew_notice_claim(notice.id, self._settings.replica, until)
+            return self._notices.renew_claim(notice.id, self._settings.replica, until)
         except StorageError as error:  # still claimed by this replica: sent at a later delivery
             log.warning("notice %d not sent now: its claim could not be renewed (%s)", notice.id, error)
             return False
@@ -98,13 +102,13 @@ class Outbox:
             self._send_about_plan(notice)
             self._accepted.add(notice.id)
             return
-        request = require(self._repo, notice.request_id)
+        request = require(self._requests, notice.request_id)
         offer = (notice.button, request) if notice.button else None
         if notice.kind == NoticeKind.CARD:
             self._boards.post_card_once(request)
         elif notice.kind == NoticeKind.THREAD:
             if request.card_ts is None or request.card_channel is None:
-                if self._repo.card_refused(request.id):
+                if self._notices.card_refused(request.id):
                     raise NoticeNotDelivered("its request's card was refused by Slack", permanent=True)
                 raise NoticeNotDelivered("the card is not posted yet", retry_after=5)
             self._notifier.post_text(request.card_channel, self._words(notice), request.card_ts, offer)
@@ -142,7 +146,7 @@ class Outbox:
             NoticeDraft(NoticeKind.THREAD, f"list-{n}", plan.channel, text)
             for n, text in enumerate(plan_messages.plan_list(plan), start=1)
         ]
-        self._repo.queue_plan_notices(plan.id, drafts, self._clock.now())
+        self._notices.queue_for_plan(plan.id, drafts, self._clock.now())
 
     def _not_delivered(self, notice: Notice, error: NoticeNotDelivered, now: datetime) -> None:
         try:
@@ -157,7 +161,7 @@ class Outbox:
             log.warning(
                 "notice %d for %s not delivered (%s); retry in %s", notice.id, notice.about, error, delay
             )
-            self._repo.notice_failed(notice.id, str(error), now + delay)
+            self._notices.mark_failed(notice.id, str(error), now + delay)
         except StorageError as storage:
             log.error("notice %d: its delivery could not be recorded (%s)", notice.id, storage)
 
@@ -169,7 +173,7 @@ class Outbox:
             error,
             notice.channel,
         )
-        self._repo.notice_dead(notice.id, str(error), now)
+        self._notices.mark_dead(notice.id, str(error), now)
         if notice.kind == NoticeKind.CARD and notice.request_id is not None:
             self._card_refused(notice.request_id, notice, error)
         elif notice.kind == NoticeKind.CARD and notice.plan_id is not None:
@@ -190,6 +194,6 @@ class Outbox:
             )
             draft = NoticeDraft(NoticeKind.INCIDENT, f"dead-{notice.id}", room, text)
             if notice.request_id is not None:
-                self._repo.queue_notice(notice.request_id, draft, now)
+                self._notices.queue(notice.request_id, draft, now)
             elif notice.plan_id is not None:
-                self._repo.queue_plan_notices(notice.plan_id, [draft], now)
+                self._notices.queue_for_plan(notice.plan_id, [draft], now)

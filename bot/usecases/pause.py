@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING
 
 from bot.domain import READ_ONLY_SWITCH, AuditEntry, Conflict, NotAllowed, Pause, Paused
 from bot.support.i18n import Text, _
-from bot.usecases.ports import Clock, Repository
+from bot.usecases.ports import Clock
 from bot.usecases.settings import ServiceSettings
+from bot.usecases.stores import PauseStore
 
 if TYPE_CHECKING:
     from bot.usecases.guard import Guard
@@ -28,15 +29,15 @@ log = logging.getLogger(__name__)
 class Switch:
     """Asked before every mutating call, whoever decided it: one small read of the database."""
 
-    def __init__(self, repo: Repository, settings: ServiceSettings, started: datetime) -> None:
-        self._repo = repo
+    def __init__(self, pause: PauseStore, settings: ServiceSettings, started: datetime) -> None:
+        self._pause = pause
         self._read_only = (
             Pause(READ_ONLY_SWITCH, "pcc-bot was started read-only", started) if settings.read_only else None
         )
 
     def current(self) -> Pause | None:
         """The pause in force: PCC_READ_ONLY for this process, else `/pcc pause` for every replica."""
-        return self._read_only or self._repo.pause()
+        return self._read_only or self._pause.current()
 
     def check(self, what: Text) -> None:
         """Raise ``Paused`` (nothing sent, nothing decided) while pcc-bot is paused."""
@@ -49,11 +50,11 @@ class Pausing:
     """`/pcc pause [reason]` and `/pcc resume`: approvers only; each with its audit line."""
 
     def __init__(
-        self, repo: Repository, clock: Clock, switch: Switch, guard: Guard, release: Callable[[str], int]
+        self, pause: PauseStore, clock: Clock, switch: Switch, guard: Guard, release: Callable[[str], int]
     ) -> None:
         """``release``: sends again the datastores that dispatches stopped after repeated refusals
         hold (usecases/dispatch.py); how many."""
-        self._repo = repo
+        self._pause = pause
         self._clock = clock
         self._switch = switch
         self._guard = guard
@@ -71,8 +72,8 @@ class Pausing:
         now = self._clock.now()
         pause = Pause(user, reason.strip(), now)
         line = AuditEntry(None, now, user, "paused", None, None, pause.reason)
-        if not self._repo.start_pause(pause, line):
-            current = self._repo.pause() or pause  # resumed meanwhile: pausing again is for the person
+        if not self._pause.start(pause, line):
+            current = self._pause.current() or pause  # resumed meanwhile: pausing again is for the person
             said = _("pcc-bot is already {paused}", paused=current.words())
             raise Conflict(str(said), text=said)
         log.warning("pcc-bot paused by %s: %s", user, pause.reason)
@@ -84,11 +85,11 @@ class Pausing:
         dispatches stopped after repeated refusals hold. Returns the pause ended (None: there was
         none) and how many held datastores go on."""
         self._check(user, _("resume"))
-        current = self._repo.pause()
+        current = self._pause.current()
         line = AuditEntry(None, self._clock.now(), user, "resumed", None, None, "")
         if current is not None:
             line = replace(line, detail=f"paused by {current.by} since {current.since:%Y-%m-%d %H:%M} UTC")
-        ended = current is not None and self._repo.end_pause(line)
+        ended = current is not None and self._pause.end(line)
         released = self._release(user)
         if not ended and not released:
             said = (

@@ -27,16 +27,27 @@ from bot.domain import (
 from bot.domain.policy import Facts, Reason, Rule
 from bot.usecases import plan_messages, plan_scope
 from bot.usecases.approvals import PLAN, Approvals
-from bot.usecases.family import Ports
+from bot.usecases.family import Ballots, Ports
 from bot.usecases.filed import pair_problems
 from bot.usecases.ports import PlanChange
 from bot.usecases.records import BOT
 from bot.usecases.settings import ServiceSettings
+from bot.usecases.stores import PlanStore
 
 
 class PlanVotes:
-    def __init__(self, ports: Ports, *, approvals: Approvals, settings: ServiceSettings) -> None:
-        self._ovh, self._repo, self._chat, self._clock = ports.unpacked()
+    def __init__(
+        self,
+        ports: Ports,
+        stores: Ballots,
+        *,
+        plans: PlanStore,
+        approvals: Approvals,
+        settings: ServiceSettings,
+    ) -> None:
+        self._ovh, self._chat, self._clock = ports.unpacked()
+        self._requests, self._votes, self._notices = stores
+        self._plans = plans
         self._approvals = approvals  # who counts, the reason asked, the tally: as for a request
         self._settings = settings
 
@@ -77,9 +88,8 @@ class PlanVotes:
         if rule is not None and not self._counted(plan, rule, user, reason):
             return None
         now = self._clock.now()
-        taken = plan_scope.taken(
-            self._repo, plan.source_service, plan.dest_service, plan.dest_datacenter_id, plan.id
-        )
+        where = (plan.source_service, plan.dest_service, plan.dest_datacenter_id)
+        taken = plan_scope.taken(self._requests, self._plans, *where, plan.id)
         kept = [i for i in plan.items if i.filer_id not in taken]
         gone = [LeftOut(i.filer_id, i.name, taken[i.filer_id]) for i in plan.items if i.filer_id in taken]
         started = plan_messages.plan_started(plan, user, len(kept))
@@ -132,7 +142,7 @@ class PlanVotes:
         line = AuditEntry(
             None, now, user, "plan approval counted", PlanState.PENDING, None, said, None, plan.id
         )
-        if not self._repo.add_approval(subject, None, user, now, reason, line):
+        if not self._votes.add(subject, None, user, now, reason, line):
             tally = self._approvals.tally(plan, rule, subject)
             raise Conflict(f"you already approved plan #{plan.id}: {tally.plain}")
         tally = self._approvals.tally(plan, rule, subject)
@@ -140,7 +150,7 @@ class PlanVotes:
             return True
         text = plan_messages.approved_so_far(plan, user, rule.name, tally.words(), reason)
         drafts = self._chat.thread_and_room(plan.channel, f"approval-{user}", text, to_room=False)
-        self._repo.queue_plan_notices(plan.id, drafts, self._clock.now())
+        self._notices.queue_for_plan(plan.id, drafts, self._clock.now())
         self._chat.deliver()
         return False
 

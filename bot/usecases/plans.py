@@ -38,6 +38,7 @@ from bot.usecases.ports import Change, PlanChange
 from bot.usecases.reading import named_filers
 from bot.usecases.records import BOT, require_plan
 from bot.usecases.settings import ServiceSettings
+from bot.usecases.stores import NoticeStore, PlanStore, RequestStore
 from bot.usecases.warm_lists import Background
 
 log = logging.getLogger(__name__)
@@ -48,18 +49,30 @@ class Plans:
         self,
         ports: Ports,
         *,
+        requests: RequestStore,
+        plans: PlanStore,
+        notices: NoticeStore,
         settings: ServiceSettings,
         guard: Guard,
         decisions: Decisions,
         background: Background,
         votes: PlanVotes,
     ) -> None:
-        self._ovh, self._repo, self._chat, self._clock = ports.unpacked()
+        self._ovh, self._chat, self._clock = ports.unpacked()
+        self._requests, self._plans = requests, plans
         self._settings, self._guard = settings, guard
         self._decisions = decisions
         self._votes = votes  # a plan's four eyes: its rule, who counts, the quorum (PCC_POLICY)
         self._background = background
-        self._dispatcher = Dispatch(ports, settings=settings, decisions=decisions, switch=guard.switch)
+        self._dispatcher = Dispatch(
+            ports,
+            requests=requests,
+            plans=plans,
+            notices=notices,
+            settings=settings,
+            decisions=decisions,
+            switch=guard.switch,
+        )
         self._dispatching: set[int] = set()  # plans this process is dispatching now
         self._lock = threading.Lock()
 
@@ -103,7 +116,7 @@ class Plans:
         if problems:
             raise RuleViolation(problems)
         chosen = [filers[i] for i in wanted] if wanted else sorted(filers.values(), key=lambda f: f.filer_id)
-        items, left_out = plan_scope.sort(self._repo, source, dest, dest_dc, chosen)
+        items, left_out = plan_scope.sort(self._requests, self._plans, source, dest, dest_dc, chosen)
         if not items:
             reasons = (
                 "; ".join(f"{x.name}: {x.reason}" for x in left_out) or "the datacenter has no datastore"
@@ -124,7 +137,7 @@ class Plans:
         rule = self._votes.rule(draft)
         if rule is not None and rule.ttl is not None:  # its rule says how long it stays approvable
             draft = replace(draft, expires_at=draft.created_at + rule.ttl)
-        plan = self._repo.add_plan(draft)
+        plan = self._plans.add(draft)
         log.info(
             "plan #%d filed by %s: %d datastore(s), %d left out",
             plan.id,
@@ -141,14 +154,14 @@ class Plans:
         """Four eyes, as for a request (the vote: usecases/plan_votes.py); the winner's click creates the
         plan's requests and starts their dispatch."""
         self._guard.refuse_if_paused(_("approving plan #{id}", id=plan_id))
-        plan = require_plan(self._repo, plan_id)
+        plan = require_plan(self._plans, plan_id)
         decision = self._votes.approve(plan, user, reason)
         if decision is None:  # counted; the quorum is not reached yet: nothing is sent
-            return require_plan(self._repo, plan_id)
+            return require_plan(self._plans, plan_id)
         if not self.launch(plan, decision):
-            raise plan_messages.already(require_plan(self._repo, plan_id))
+            raise plan_messages.already(require_plan(self._plans, plan_id))
         log.info("plan #%d approved by %s", plan_id, user)
-        return require_plan(self._repo, plan_id)
+        return require_plan(self._plans, plan_id)
 
     def launch(self, plan: Plan, decision: PlanChange) -> bool:
         """The approval's compare-and-set (its requests created in the same transaction), then the
@@ -162,38 +175,38 @@ class Plans:
         """Under a policy whose rule asks a reason: what the plan's button asks in a modal first."""
         if self._settings.approval_policy is None:
             return None
-        return self._votes.asks_first(require_plan(self._repo, plan_id), decision)
+        return self._votes.asks_first(require_plan(self._plans, plan_id), decision)
 
     def reject(self, plan_id: int, user: str, reason: str = "") -> Plan:
-        plan = require_plan(self._repo, plan_id)
+        plan = require_plan(self._plans, plan_id)
         if not self._chat.move_plan(
             plan, PlanState.PENDING, PlanState.REJECTED, self._votes.reject(plan, user, reason)
         ):
-            raise plan_messages.already(require_plan(self._repo, plan_id))
-        return require_plan(self._repo, plan_id)
+            raise plan_messages.already(require_plan(self._plans, plan_id))
+        return require_plan(self._plans, plan_id)
 
     def withdraw(self, plan_id: int, user: str) -> Plan:
         """`/pcc cancel plan N`: the requester (or an approver) withdraws a pending plan; its datastores
         are free again."""
-        plan = require_plan(self._repo, plan_id)
+        plan = require_plan(self._plans, plan_id)
         if user != plan.requester and not self._guard.is_approver(user, fresh=True):
             raise plan_messages.not_withdrawable_by(plan_id)
         if plan.state != PlanState.PENDING:
             raise plan_messages.not_pending(plan)
         change = PlanChange(actor=user, action="plan withdrawn")
         if not self._chat.move_plan(plan, PlanState.PENDING, PlanState.CANCELLED, change):
-            raise plan_messages.already(require_plan(self._repo, plan_id))
-        return require_plan(self._repo, plan_id)
+            raise plan_messages.already(require_plan(self._plans, plan_id))
+        return require_plan(self._plans, plan_id)
 
     def cancel_rest(self, plan_id: int, user: str) -> int:
         """Stop the datastores whose POST is not sent yet (each by compare-and-set: one the dispatcher
         has just taken goes on); returns how many were stopped."""
-        plan = require_plan(self._repo, plan_id)
+        plan = require_plan(self._plans, plan_id)
         self._votes.check(plan, user, "cancel the rest of")  # its rule's approvers
         if plan.state != PlanState.APPROVED:
             raise plan_messages.not_dispatching(plan)
         stopped = 0
-        for item in self._repo.plan_items(plan_id):
+        for item in self._plans.items(plan_id):
             change = Change(actor=user, action="cancelled", detail=f"the rest of plan #{plan_id}")
             if item.state == State.PENDING and self._chat.move(
                 item, State.PENDING, State.CANCELLED, change, deliver=False
@@ -218,7 +231,9 @@ class Plans:
 
         def run() -> None:
             try:
-                plan_scope.leave_out_copied(self._repo, self._chat, require_plan(self._repo, plan_id))
+                plan_scope.leave_out_copied(
+                    self._requests, self._plans, self._chat, require_plan(self._plans, plan_id)
+                )
             except PccBotError as error:  # the dispatch goes on; the next one checks again
                 log.warning("plan #%d: datastores copied meanwhile not checked: %s", plan_id, error)
             self._dispatch(plan_id)
@@ -229,7 +244,7 @@ class Plans:
         """One pass of the dispatch (usecases/dispatch.py): the pause, the expiry and the rules asked
         before each POST; a pass that stops is resumed by the tick."""
         try:
-            self._dispatcher.run(require_plan(self._repo, plan_id))
+            self._dispatcher.run(require_plan(self._plans, plan_id))
         finally:
             with self._lock:
                 self._dispatching.discard(plan_id)
@@ -239,22 +254,22 @@ class Plans:
     def release_held(self, user: str) -> int:
         """`/pcc resume`: the datastores a stopped dispatch holds are queued again, and this replica's
         dispatches go on at once (the others' at their next tick); how many were held."""
-        approved = self._repo.plans_in_states([PlanState.APPROVED])
+        approved = self._plans.in_states([PlanState.APPROVED])
         released = self._dispatcher.release(approved, user)
         for plan in approved:
             self._chat.refresh_plan(plan.id, at_once=True)
-            if self._dispatcher.sendable(self._repo.plan_items(plan.id)):
+            if self._dispatcher.sendable(self._plans.items(plan.id)):
                 self.dispatch_later(plan.id)
         return released
 
     def tick(self) -> None:
         """The scheduler's part: expire pending plans, resume dispatches a stop cut (not while pcc-bot
         is paused), end finished plans with their summary, and edit the boards that changed."""
-        for plan in self._repo.plans_in_states([PlanState.PENDING]):
+        for plan in self._plans.in_states([PlanState.PENDING]):
             self._votes.expire_if_due(plan)
         paused = self._dispatcher.paused()
-        for plan in self._repo.plans_in_states([PlanState.APPROVED]):
-            items = self._repo.plan_items(plan.id)
+        for plan in self._plans.in_states([PlanState.APPROVED]):
+            items = self._plans.items(plan.id)
             if any(i.state == State.PENDING for i in items):
                 if not paused and self._dispatcher.sendable(items):
                     self.dispatch_later(plan.id)

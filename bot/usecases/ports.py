@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.domain import (
-    AuditEntry,
     Certifications,
     CopyStatus,
     Datacenter,
@@ -17,21 +16,15 @@ from bot.domain import (
     LeftOut,
     MigrationRequest,
     MigrationSpec,
-    Notice,
     NoticeButton,
     NoticeDraft,
-    Pause,
     Pcc,
     Plan,
-    PlanDraft,
-    PlanState,
     RequestDraft,
     RequestFields,
     StartedTask,
-    State,
     Task,
 )
-from bot.domain.policy import Approval
 from bot.domain.restore import BackupRepository, BackupState
 
 
@@ -128,121 +121,6 @@ class PlanChange:
     notices: Sequence[NoticeDraft] = ()
     items: Sequence[RequestDraft] = ()
     left_out: Sequence[LeftOut] = ()
-
-
-class Repository(Protocol):
-    def add(self, draft: RequestDraft, card_channel: str) -> MigrationRequest: ...
-
-    def get(self, request_id: int) -> MigrationRequest | None: ...
-
-    def active_for_filer(
-        self, source_service: str, filer_id: int, *, restore: bool = False
-    ) -> MigrationRequest | None: ...
-
-    def recent(self, limit: int) -> list[MigrationRequest]: ...
-
-    def in_states(self, states: Sequence[State]) -> list[MigrationRequest]: ...
-
-    def transition(
-        self, request_id: int, expected: State, target: State, change: Change, now: datetime
-    ) -> bool: ...
-
-    def amend(self, request_id: int, expected: State, change: Change, now: datetime) -> bool: ...
-
-    def update_fields(self, request_id: int, fields: RequestFields, now: datetime) -> None: ...
-
-    def held_tasks(self, dest_service: str, task_ids: Sequence[int], besides: int) -> frozenset[int]: ...
-
-    def history(self, request_id: int) -> list[AuditEntry]: ...
-
-    def audit_since(self, since: datetime) -> list[tuple[AuditEntry, MigrationRequest | Plan | None]]:
-        """Every audit line since ``since`` with the request (or the plan) it is about, None for a line
-        about pcc-bot itself (a pause, a resume), oldest first."""
-        ...
-
-    def claim_notices(self, now: datetime, limit: int, claimer: str, until: datetime) -> list[Notice]:
-        """Due notices nobody else holds, now ``claimer``'s until ``until`` (one replica sends each)."""
-        ...
-
-    def renew_notice_claim(self, notice_id: int, claimer: str, until: datetime) -> bool:
-        """Extend ``claimer``'s claim just before sending; False: not ``claimer``'s any more, skip it."""
-        ...
-
-    def notice_sent(self, notice_id: int, now: datetime) -> None: ...
-
-    def notice_failed(self, notice_id: int, error: str, retry_at: datetime) -> None: ...
-
-    def notice_dead(self, notice_id: int, error: str, now: datetime) -> None: ...
-
-    def card_refused(self, request_id: int) -> bool:
-        """Whether Slack refused the request's card for good (its notice is dead-lettered)."""
-        ...
-
-    def set_card(self, request_id: int, channel: str, ts: str) -> None: ...
-
-    def board(self, channel: str) -> tuple[str, str] | None: ...
-
-    def save_board(self, channel: str, ts: str, digest: str, now: datetime) -> None: ...
-
-    def count_by_state(self) -> dict[str, int]: ...
-
-    def queue_notice(self, request_id: int, draft: NoticeDraft, now: datetime) -> None: ...
-
-    # approvals under a policy's quorum (bot/domain/policy.py; usecases/approvals.py)
-
-    def add_approval(
-        self,
-        subject: str,
-        request_id: int | None,
-        approver: str,
-        at: datetime,
-        reason: str,
-        line: AuditEntry | None,
-    ) -> bool:
-        """One approval of ``subject`` by ``approver``, with its audit ``line`` in the same transaction:
-        False when they already approved it (nothing written)."""
-        ...
-
-    def approvals(self, subject: str) -> list[Approval]: ...
-
-    # the runtime pause (bot/domain/pause.py): one row, read before each mutating call
-
-    def pause(self) -> Pause | None: ...
-
-    def start_pause(self, pause: Pause, line: AuditEntry) -> bool:
-        """False when pcc-bot is paused already (nothing written)."""
-        ...
-
-    def end_pause(self, line: AuditEntry) -> bool:
-        """False when pcc-bot was not paused (nothing written)."""
-        ...
-
-    # plans: a datacenter under one decision (bot/domain/plan.py)
-
-    def add_plan(self, draft: PlanDraft) -> Plan: ...
-
-    def get_plan(self, plan_id: int) -> Plan | None: ...
-
-    def plans_in_states(self, states: Sequence[PlanState]) -> list[Plan]: ...
-
-    def recent_plans(self, limit: int) -> list[Plan]: ...
-
-    def plan_items(self, plan_id: int) -> list[MigrationRequest]: ...
-
-    def move_plan(
-        self, plan: Plan, expected: PlanState, target: PlanState, change: PlanChange, now: datetime
-    ) -> bool:
-        """Compare-and-set on the plan's state (``target`` the same: an amendment that keeps it), with its
-        audit line, its datastores' requests (an approval) and its notices in one transaction."""
-        ...
-
-    def set_plan_card(self, plan_id: int, channel: str, ts: str) -> None: ...
-
-    def queue_plan_notices(self, plan_id: int, drafts: Sequence[NoticeDraft], now: datetime) -> None: ...
-
-    def copied_filers(
-        self, source_service: str, dest_service: str, dest_datacenter_id: int
-    ) -> frozenset[int]: ...
 
 
 @dataclass(frozen=True)

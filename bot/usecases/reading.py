@@ -29,9 +29,10 @@ from bot.support import waits
 from bot.support.i18n import _
 from bot.usecases.exports import audit_csv, filers_csv
 from bot.usecases.guard import Guard
-from bot.usecases.ports import Clock, Notifier, OvhGateway, Repository
+from bot.usecases.ports import Clock, Notifier, OvhGateway
 from bot.usecases.records import require
 from bot.usecases.settings import ServiceSettings
+from bot.usecases.stores import AuditLog, PlanStore, RequestStore
 
 log = logging.getLogger(__name__)
 
@@ -69,14 +70,17 @@ class Reading:
         self,
         *,
         ovh: OvhGateway,
-        repo: Repository,
+        requests: RequestStore,
+        plans: PlanStore,
+        audit: AuditLog,
         notifier: Notifier,
         clock: Clock,
         settings: ServiceSettings,
         guard: Guard,
         may_decide: Callable[[MigrationRequest, str], bool] | None = None,
     ) -> None:
-        self._ovh, self._repo, self._notifier, self._clock = ovh, repo, notifier, clock
+        self._ovh, self._notifier, self._clock = ovh, notifier, clock
+        self._requests, self._plans, self._audit = requests, plans, audit
         self._settings, self._guard = settings, guard
         #: Whether a person's approval counts for a request (the policy's rule; else four eyes).
         self._may_decide = may_decide or guard.may_decide
@@ -138,33 +142,33 @@ class Reading:
     def recent(self, user: str, limit: int = 15) -> tuple[list[MigrationRequest], int]:
         """The latest requests, and how many there are in all."""
         self._guard.check_reader(user, "the list of requests")
-        return self._repo.recent(limit), sum(self._repo.count_by_state().values())
+        return self._requests.recent(limit), sum(self._requests.count_by_state().values())
 
     def recent_plans(self, user: str, limit: int = 5) -> list[tuple[Plan, PlanTally]]:
         """The latest plans, each with where its datastores stand."""
         self._guard.check_reader(user, "the list of plans")
-        return [(p, PlanTally.of(self._repo.plan_items(p.id))) for p in self._repo.recent_plans(limit)]
+        return [(p, PlanTally.of(self._plans.items(p.id))) for p in self._plans.recent(limit)]
 
     def home(self, user: str) -> Home:
         """What the App Home tab shows this person: every request waiting for them, every migration in
         flight, and their latest requests."""
-        mine = tuple(r for r in self._repo.recent(200) if r.requester == user)
+        mine = tuple(r for r in self._requests.recent(200) if r.requester == user)
         if not self._guard.may_read(user):
             return Home(mine=mine, to_approve=(), active=())  # PCC_READERS: their own requests only
-        pending = self._repo.in_states([State.PENDING])
-        plans = self._repo.plans_in_states([PlanState.PENDING, PlanState.APPROVED])
+        pending = self._requests.in_states([State.PENDING])
+        plans = self._plans.in_states([PlanState.PENDING, PlanState.APPROVED])
         return Home(
-            plans=tuple((p, PlanTally.of(self._repo.plan_items(p.id))) for p in plans),
+            plans=tuple((p, PlanTally.of(self._plans.items(p.id))) for p in plans),
             mine=mine,
             to_approve=tuple(r for r in pending if r.plan_id is None and self._may_decide(r, user)),
-            active=tuple(self._repo.in_states(sorted(IN_FLIGHT_STATES))),
+            active=tuple(self._requests.in_states(sorted(IN_FLIGHT_STATES))),
         )
 
     def status(self, request_id: int, user: str) -> tuple[MigrationRequest, list[AuditEntry]]:
-        request = require(self._repo, request_id)
+        request = require(self._requests, request_id)
         if user != request.requester:
             self._guard.check_reader(user, _("request #{id}", id=request_id))
-        return request, self._repo.history(request_id)
+        return request, self._audit.history(request_id)
 
     def export_audit(self, days: int, user: str) -> int:
         """Send the audit trail of the last ``days`` days, as CSV, to an approver's direct messages;
@@ -173,7 +177,7 @@ class Reading:
             said = _("only the approvers listed in PCC_APPROVERS can export the audit trail")
             raise NotAllowed(str(said), text=said)
         now = self._clock.now()
-        rows = self._repo.audit_since(now - timedelta(days=days))
+        rows = self._audit.since(now - timedelta(days=days))
         name = f"pcc-bot-audit-{now:%Y%m%d-%H%M}-{days}d.csv"
         try:
             self._notifier.upload_private(

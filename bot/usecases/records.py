@@ -6,7 +6,7 @@ from typing import TypeVar
 
 from bot.domain import MigrationRequest, NotFound, Plan
 from bot.support.i18n import Text, _
-from bot.usecases.ports import Repository
+from bot.usecases.stores import PlanStore, RequestStore
 
 #: The actor of what pcc-bot does by itself, in the audit trail.
 BOT = "pcc-bot"
@@ -20,9 +20,9 @@ def _found(record: T | None, missing: Text) -> T:
     return record
 
 
-def require(repo: Repository, request_id: int) -> MigrationRequest:
-    return _found(repo.get(request_id), _("request #{id} not found", id=request_id))
+def require(requests: RequestStore, request_id: int) -> MigrationRequest:
+    return _found(requests.get(request_id), _("request #{id} not found", id=request_id))
 
 
-def require_plan(repo: Repository, plan_id: int) -> Plan:
-    return _found(repo.get_plan(plan_id), _("plan #{id} not found", id=plan_id))
+def require_plan(plans: PlanStore, plan_id: int) -> Plan:
+    return _found(plans.get(plan_id), _("plan #{id} not found", id=plan_id))

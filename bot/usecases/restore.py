@@ -34,6 +34,7 @@ from bot.usecases.gate import Call, task_started
 from bot.usecases.guard import Guard
 from bot.usecases.records import require
 from bot.usecases.settings import ServiceSettings
+from bot.usecases.stores import RequestStore
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +43,11 @@ class Restores:
     #: The operation whose requests this use case files (``Decisions`` asks it for their call).
     operation = RESTORE
 
-    def __init__(self, ports: Ports, *, settings: ServiceSettings, guard: Guard) -> None:
-        self._ovh, self._repo, self._chat, self._clock = ports.unpacked()
+    def __init__(
+        self, ports: Ports, *, requests: RequestStore, settings: ServiceSettings, guard: Guard
+    ) -> None:
+        self._ovh, self._chat, self._clock = ports.unpacked()
+        self._requests = requests
         self._settings, self._guard = settings, guard
 
     def repositories(self, service: str, user: str) -> list[BackupRepository]:
@@ -111,13 +115,13 @@ class Restores:
             api_call=call,
             backup_job_name=spec.backup_job_name,
         )
-        request = self._repo.add(draft, card_channel=channel)
+        request = self._requests.add(draft, card_channel=channel)
         log.info("request #%d filed by %s: %s", request.id, requester, request.api_call)
         self._chat.deliver()
-        return require(self._repo, request.id)
+        return require(self._requests, request.id)
 
     def _refuse_if_active(self, spec: RestoreSpec, repository: BackupRepository) -> None:
-        active = self._repo.active_for_filer(spec.source_service, repository.repository_id, restore=True)
+        active = self._requests.active_for_filer(spec.source_service, repository.repository_id, restore=True)
         if active is None:
             return
         taken = _(

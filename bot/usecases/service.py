@@ -2,7 +2,8 @@
 
 `filing` (the form, the rules), `decisions` (every click; each mutating call through the gate),
 `reading` (lists, status, App Home, exports) and the scheduler's jobs below. Imports nothing from
-Slack, OVHcloud or SQLite: the adapters come in through the ports.
+Slack, OVHcloud or SQLite: the adapters come in through the ports. The one place that holds the whole
+repository: each family is handed the members it uses (usecases/stores.py), by name.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from bot.usecases.approvals import Approvals
 from bot.usecases.chat import ChatDesk
 from bot.usecases.decisions import Decisions
 from bot.usecases.doubt import DoubtResolver
-from bot.usecases.family import Ports
+from bot.usecases.family import Ballots, Ports
 from bot.usecases.filing import Filing
 from bot.usecases.gate import Gate
 from bot.usecases.guard import Guard
@@ -19,10 +20,11 @@ from bot.usecases.nudges import Nudges
 from bot.usecases.pause import Pausing, Switch
 from bot.usecases.plan_votes import PlanVotes
 from bot.usecases.plans import Plans
-from bot.usecases.ports import Clock, Directory, Notifier, OvhGateway, People, Repository
+from bot.usecases.ports import Clock, Directory, Notifier, OvhGateway, People
 from bot.usecases.reading import Reading
 from bot.usecases.restore import Restores
 from bot.usecases.settings import ServiceSettings
+from bot.usecases.stores import Repository
 from bot.usecases.tracking import Tracker
 from bot.usecases.warm_lists import Background, WarmLists, inline
 
@@ -40,9 +42,13 @@ class PccService:
         background: Background = inline,
         people: People | None = None,
     ) -> None:
-        self.switch = Switch(repo, settings, clock.now())
+        requests, plans, notices = repo.requests, repo.plans, repo.notices
+        self.switch = Switch(repo.pause, settings, clock.now())
         chat = ChatDesk(
-            repo=repo,
+            requests=requests,
+            plans=plans,
+            notices=notices,
+            board_store=repo.boards,
             notifier=notifier,
             clock=clock,
             settings=settings,
@@ -53,21 +59,30 @@ class PccService:
         self.replica = settings.replica
         guard = Guard(directory, settings, self.switch)
         self.pausing = Pausing(
-            repo, clock, self.switch, guard, release=lambda user: self.plans.release_held(user)
+            repo.pause, clock, self.switch, guard, release=lambda user: self.plans.release_held(user)
         )
         self.pausing.shown = chat.refresh_plans  # this replica's boards at once; the others' at a tick
-        ports = Ports(ovh=gateway, repo=repo, chat=chat, clock=clock)
+        ports = Ports(ovh=gateway, chat=chat, clock=clock)
         # Each family is handed what it uses, in the order they use each other (no cycle): doubt,
         # then decisions (which settle doubts people choose), then the tracker (which expires pending
         # requests through decisions) and plans (which dispatch through decisions).
-        doubt = DoubtResolver(ports, settings=settings)
-        self.approvals = Approvals(ports, guard=guard, settings=settings)
+        doubt = DoubtResolver(ports, requests=requests, settings=settings)
+        ballots = Ballots(requests, repo.votes, notices)
+        self.approvals = Approvals(ports, ballots, guard=guard, settings=settings)
         self.filing = Filing(
-            ports, settings=settings, lists=WarmLists(background), guard=guard, approvals=self.approvals
+            ports,
+            requests=requests,
+            plans=plans,
+            settings=settings,
+            lists=WarmLists(background),
+            guard=guard,
+            approvals=self.approvals,
         )
         self.reading = Reading(
             ovh=gateway,
-            repo=repo,
+            requests=requests,
+            plans=plans,
+            audit=repo.audit,
             notifier=notifier,
             clock=clock,
             settings=settings,
@@ -75,21 +90,41 @@ class PccService:
             may_decide=self.approvals.may_decide,
         )
         gate = Gate(chat=chat, clock=clock, switch=self.switch)
-        self.restores = Restores(ports, settings=settings, guard=guard)
+        self.restores = Restores(ports, requests=requests, settings=settings, guard=guard)
         self.decisions = Decisions(
-            ports, guard=guard, gate=gate, doubt=doubt, approvals=self.approvals, launchers=[self.restores]
+            ports,
+            requests=requests,
+            guard=guard,
+            gate=gate,
+            doubt=doubt,
+            approvals=self.approvals,
+            launchers=[self.restores],
         )
-        votes = PlanVotes(ports, approvals=self.approvals, settings=settings)
-        self._nudges = Nudges(ports, guard=guard, settings=settings, approvals=self.approvals, votes=votes)
+        plan_votes = PlanVotes(ports, ballots, plans=plans, approvals=self.approvals, settings=settings)
+        self._nudges = Nudges(
+            ports,
+            requests=requests,
+            plans=plans,
+            notices=notices,
+            guard=guard,
+            settings=settings,
+            approvals=self.approvals,
+            votes=plan_votes,
+        )
         expire = self.decisions.expire_if_due
-        self._tracker = Tracker(ports, settings=settings, doubt=doubt, expire=expire)
+        self._tracker = Tracker(
+            ports, requests=requests, notices=notices, settings=settings, doubt=doubt, expire=expire
+        )
         self.plans = Plans(
             ports,
+            requests=requests,
+            plans=plans,
+            notices=notices,
             settings=settings,
             guard=guard,
             decisions=self.decisions,
             background=background,
-            votes=votes,
+            votes=plan_votes,
         )
 
     # ------------------------------------------------------------ the scheduler's jobs

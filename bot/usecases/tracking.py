@@ -36,6 +36,7 @@ from bot.usecases.family import Ports
 from bot.usecases.ports import Change
 from bot.usecases.records import BOT
 from bot.usecases.settings import ServiceSettings
+from bot.usecases.stores import NoticeStore, RequestStore
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +48,15 @@ class Tracker:
         self,
         ports: Ports,
         *,
+        requests: RequestStore,
+        notices: NoticeStore,
         settings: ServiceSettings,
         doubt: DoubtResolver,
         expire: Callable[[MigrationRequest], bool],
     ) -> None:
         """``expire`` records a pending request past its TTL as expired (True when it was due)."""
-        self._ovh, self._repo, self._chat, self._clock = ports.unpacked()
+        self._ovh, self._chat, self._clock = ports.unpacked()
+        self._requests, self._notices = requests, notices
         self._settings = settings
         self.expire = expire
         self._planner = PollPlanner(settings.poll_period, settings.poll_budget_per_minute, self._clock.now())
@@ -66,14 +70,14 @@ class Tracker:
         budget) track tasks and resolve calls in doubt by reading; then send notices and the board."""
         now = self._clock.now()
         self._mounted = {}
-        for request in self._repo.in_states([State.PENDING]):
+        for request in self._requests.in_states([State.PENDING]):
             if request.plan_id is not None:
                 continue  # approved with its plan, queued for its POST: the plan's dispatcher owns it
             if self.expire(request):
                 log.info("request #%d expired", request.id)
                 continue
             if now >= request.created_at + self._settings.approval_ttl / 2:
-                self._repo.queue_notice(
+                self._notices.queue(
                     request.id,
                     NoticeDraft(NoticeKind.THREAD, "reminder", request.channel, messages.reminder(request)),
                     now,
@@ -97,7 +101,7 @@ class Tracker:
         states = [State.REPLICATING, State.REMOVING, *sorted(IN_DOUBT_STATES)]
         return {
             r.id: r
-            for r in self._repo.in_states(states)
+            for r in self._requests.in_states(states)
             if r.state != State.REMOVING or r.removal_task_id is not None
         }
 
@@ -177,7 +181,7 @@ class Tracker:
         task_id = request.task_id if request.state == State.REPLICATING else request.removal_task_id
         text = messages.unreadable(request, task_id, misses, found[:MAX_CANDIDATES])
         for draft in self._chat.thread_and_incident(request, f"unreadable-{task_id}-{len(misses)}", text):
-            self._repo.queue_notice(request.id, draft, self._clock.now())
+            self._notices.queue(request.id, draft, self._clock.now())
 
     def _track(self, request: MigrationRequest, task: Task | None = None) -> None:
         assert request.task_id is not None
@@ -268,7 +272,7 @@ class Tracker:
         self._planner.observed((request.id, request.state.value), progress, now)
         if moved or request.progress_changed_at is None:
             fields["progress_changed_at"] = now
-        self._repo.update_fields(request.id, fields, now)
+        self._requests.update_fields(request.id, fields, now)
         stale_card = (
             request.card_updated_at is None or now - request.card_updated_at >= self._settings.card_refresh
         )
@@ -278,7 +282,7 @@ class Tracker:
         if not moved and still_since is not None and now - still_since >= self._settings.stall_after:
             text = messages.stalled(request, task, still_since)
             for draft in self._chat.thread_and_incident(request, f"stall-{still_since.isoformat()}", text):
-                self._repo.queue_notice(request.id, draft, now)
+                self._notices.queue(request.id, draft, now)
 
     def _track_removal(self, request: MigrationRequest, task: Task | None = None) -> None:
         assert request.removal_task_id is not None and request.copy_filer_id is not None

@@ -106,8 +106,8 @@ def test_a_decision_reads_its_group_again_after_a_429(bot, slack):
     bot.settle()
     bot.click(ids.APPROVE, str(second), user="UCAROL")
     bot.settle()
-    assert bot.runtime.repo.get(first).state != State.PENDING, bot.replies()
-    assert bot.runtime.repo.get(second).state != State.PENDING, bot.replies()
+    assert bot.runtime.repo.requests.get(first).state != State.PENDING, bot.replies()
+    assert bot.runtime.repo.requests.get(second).state != State.PENDING, bot.replies()
 
 
 def test_a_listing_that_waited_and_filled_in_uses_its_response_url_at_most_five_times(

@@ -33,7 +33,7 @@ def test_the_card_quotes_the_consent_and_the_click_is_the_acceptance(copy_bot, s
     copy_bot.settle()
     (post,) = simulator.sim.calls_to("POST", ROUTE)
     assert json.loads(post.body) == {"filerId": 1234, "accept": True}
-    approved = [h for h in copy_bot.runtime.repo.history(request_id) if h.action == "approved"]
+    approved = [h for h in copy_bot.runtime.repo.audit.history(request_id) if h.action == "approved"]
     assert approved[0].actor == "UBOB" and "accepted the copyFiler conditions" in approved[0].detail
 
 
@@ -43,7 +43,7 @@ def test_progress_and_bytes_come_from_copy_filer_status(copy_bot, simulator, sla
     copy_bot.settle()
     simulator.sim.advance(2 * 3600)  # half way
     copy_bot.runtime.service.poll_once()
-    request = copy_bot.runtime.repo.get(request_id)
+    request = copy_bot.runtime.repo.requests.get(request_id)
     assert request.progress == 50 and request.transferred == str(50 * 10**9)
     assert simulator.sim.calls_to("GET", r"/copyFilerStatus$")
     status = json.dumps(slack.standin.calls_to("chat.update")[-1].args["blocks"], ensure_ascii=False)

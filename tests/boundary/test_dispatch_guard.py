@@ -33,7 +33,7 @@ def test_a_queued_datastore_paused_past_its_ttl_expires_instead_of_being_sent(ti
     bot.runtime.service.poll_once()
     bot.settle()
     assert len(posted(simulator)) == 2  # nothing sent after expiry
-    items = bot.runtime.repo.plan_items(plan_id)
+    items = bot.runtime.repo.plans.items(plan_id)
     assert sorted(i.state for i in items).count(State.EXPIRED) == 4
     assert "the approval expired" in plan_boards(bot)[-1]
     told = [t for t in room_texts(bot) if "datastores not sent" in t]
@@ -51,7 +51,7 @@ def test_a_destination_that_lost_hds_while_paused_gets_nothing_more(bot, simulat
     bot.runtime.service.poll_once()
     bot.settle()
     assert len(posted(simulator)) == 2
-    items = bot.runtime.repo.plan_items(plan_id)
+    items = bot.runtime.repo.plans.items(plan_id)
     assert sorted(i.state for i in items).count(State.CANCELLED) == 4
     assert all("HDS" in (i.last_error or "") for i in items if i.state == State.CANCELLED)
     assert "not sent: " in plan_boards(bot)[-1]

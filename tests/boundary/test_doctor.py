@@ -127,15 +127,15 @@ def test_a_key_made_by_credentials_makes_every_call_and_doctor_fails_when_one_is
         simulator.sim.advance(5 * 3600)
         clock.advance(hours=1)
         bot.runtime.service.poll_once()
-        assert bot.runtime.repo.get(request_id).state == State.DONE
+        assert bot.runtime.repo.requests.get(request_id).state == State.DONE
         bot.click(ids.REMOVE_COPY, str(request_id), user="UBOB")
         bot.settle()
-        assert bot.runtime.repo.get(request_id).state == State.REMOVING
+        assert bot.runtime.repo.requests.get(request_id).state == State.REMOVING
         bot.command("repositories pcc-192-0-2-50")  # and the batch restore's calls
         restore_id = file_request(bot, "restore pcc-192-0-2-50 1515 veeam-rbx-01")
         bot.click(ids.APPROVE, str(restore_id), user="UBOB")
         bot.settle()
-        assert bot.runtime.repo.get(restore_id).state == State.REPLICATING
+        assert bot.runtime.repo.requests.get(restore_id).state == State.REPLICATING
         assert [c for c in simulator.sim.calls if c.status == 403] == []
     finally:
         stop_bot(bot)

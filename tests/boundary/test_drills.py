@@ -100,7 +100,7 @@ class BotProcess:
     def request(self, request_id: int = 1):
         repo = SqlRepository(self.db)
         try:
-            return repo.get(request_id)
+            return repo.requests.get(request_id)
         finally:
             repo.close()
 

@@ -40,7 +40,7 @@ def clicks(bot, action_id: str, value: str, users=("UBOB", "UCAROL", "UBOB")) ->
 
 def card_of(bot, request_id: int) -> str:
     """The blocks of that request's card as last edited (found by the card's ts)."""
-    card_ts = bot.runtime.repo.get(request_id).card_ts
+    card_ts = bot.runtime.repo.requests.get(request_id).card_ts
     calls = bot.slack.standin.calls_to("chat.update")
     updates = [c for c in calls if c.args["channel"] == CHANNEL and c.args["ts"] == card_ts]
     return json.dumps(updates[-1].args["blocks"])
@@ -58,7 +58,7 @@ def test_retry_against_an_executed_503_sends_one_reset_then_tracks_the_task(time
     clicks(bot, ids.RETRY, str(request_id))
     clicks(bot, ids.RETRY, str(request_id), users=("UCAROL",))  # and once more, later
     assert len(simulator.sim.calls_to("POST", RESET)) == 1
-    request = bot.runtime.repo.get(request_id)
+    request = bot.runtime.repo.requests.get(request_id)
     assert request.state == State.RELAUNCH_IN_DOUBT
     card = card_of(bot, request_id)
     assert "In doubt" in card and ids.RETRY not in card and ids.CLOSE_NOT_STARTED in card
@@ -66,12 +66,12 @@ def test_retry_against_an_executed_503_sends_one_reset_then_tracks_the_task(time
     assert sum(f"request #{request_id} is" in r for r in bot.replies()) == 3  # the other clicks
 
     bot.runtime.service.poll_once()  # the task left `error`: the relaunch ran
-    request = bot.runtime.repo.get(request_id)
+    request = bot.runtime.repo.requests.get(request_id)
     assert request.state == State.REPLICATING and request.retries == 1
     simulator.sim.advance(3 * 3600)
     clock.advance(hours=1)
     bot.runtime.service.poll_once()
-    assert bot.runtime.repo.get(request_id).state == State.DONE
+    assert bot.runtime.repo.requests.get(request_id).state == State.DONE
     assert len(simulator.sim.calls_to("POST", RESET)) == 1
     assert {m["channel"] for m in texts(bot, "restore-001240")} == {CHANNEL, INCIDENT}
 
@@ -83,29 +83,29 @@ def test_remove_copy_against_an_executed_503_sends_one_removal_then_tracks_it(ti
     bot.settle()
     simulator.sim.advance(5 * 3600)
     bot.runtime.service.poll_once()
-    assert bot.runtime.repo.get(request_id).state == State.DONE
+    assert bot.runtime.repo.requests.get(request_id).state == State.DONE
     simulator.sim.inject("POST", REMOVE, 503)
 
     clicks(bot, ids.REMOVE_COPY, str(request_id))
     clicks(bot, ids.REMOVE_COPY, str(request_id), users=("UCAROL",))
     assert len(simulator.sim.calls_to("POST", REMOVE)) == 1
-    assert bot.runtime.repo.get(request_id).state == State.REMOVAL_IN_DOUBT
+    assert bot.runtime.repo.requests.get(request_id).state == State.REMOVAL_IN_DOUBT
     assert ids.REMOVE_COPY not in card_of(bot, request_id)
 
     bot.runtime.service.poll_once()  # its removeFiler task is found on the datastore, by reading
-    request = bot.runtime.repo.get(request_id)
+    request = bot.runtime.repo.requests.get(request_id)
     assert request.state == State.REMOVING and request.removal_task_id is not None
     simulator.sim.advance(3600)
     clock.advance(hours=1)  # its next poll is due
     bot.runtime.service.poll_once()
-    assert bot.runtime.repo.get(request_id).state == State.REMOVED
+    assert bot.runtime.repo.requests.get(request_id).state == State.REMOVED
     assert len(simulator.sim.calls_to("POST", REMOVE)) == 1
 
 
 def _both_tasks_are_offered_never_proven(bot, request_id: int, real: int, decoy: int) -> str:
     """The poller lists both tasks (neither names the filer); the card and the room offer them."""
     bot.runtime.service.poll_once()
-    request = bot.runtime.repo.get(request_id)
+    request = bot.runtime.repo.requests.get(request_id)
     assert request.state == State.NEEDS_ATTENTION  # not proven: no filer id on either task
     assert {t.task_id for t in request.candidates} == {real, decoy}
     card = card_of(bot, request_id)
@@ -129,7 +129,7 @@ def test_a_lost_migration_with_an_empty_filer_id_is_never_guessed_and_people_ado
     request_id = file_request(bot)
     bot.click(ids.APPROVE, str(request_id), user="UBOB")
     bot.settle()
-    assert bot.runtime.repo.get(request_id).state == State.NEEDS_ATTENTION
+    assert bot.runtime.repo.requests.get(request_id).state == State.NEEDS_ATTENTION
     (real,) = [t for t in sim.tasks if t != decoy]
 
     call = _both_tasks_are_offered_never_proven(bot, request_id, real, decoy)
@@ -137,24 +137,24 @@ def test_a_lost_migration_with_an_empty_filer_id_is_never_guessed_and_people_ado
     sim.advance(5 * 3600)  # both tasks are done now
     clock.advance(hours=1)
     bot.runtime.service.poll_once()
-    assert bot.runtime.repo.get(request_id).state == State.NEEDS_ATTENTION
+    assert bot.runtime.repo.requests.get(request_id).state == State.NEEDS_ATTENTION
     assert texts(bot, "done:") == [] and len(texts(bot, "needs a decision")) == 2  # told once
 
     bot.click(ids.ADOPT, f"{call}:{real}", user="UALICE")  # the requester cannot
     bot.click(ids.ADOPT, f"{call}:999", user="UBOB")  # nor a task that is no candidate
     bot.settle()
-    assert bot.runtime.repo.get(request_id).state == State.NEEDS_ATTENTION
+    assert bot.runtime.repo.requests.get(request_id).state == State.NEEDS_ATTENTION
     bot.click(ids.ADOPT, f"{call}:{real}", user="UCAROL")
     bot.settle()
-    request = bot.runtime.repo.get(request_id)
+    request = bot.runtime.repo.requests.get(request_id)
     assert request.state == State.REPLICATING and request.task_id == real
     assert any("someone else, listed in PCC_APPROVERS, has to" in r for r in bot.replies())
     assert any("not among the candidates" in r for r in bot.replies())
     clock.advance(hours=1)
     bot.runtime.service.poll_once()
-    assert bot.runtime.repo.get(request_id).state == State.DONE
+    assert bot.runtime.repo.requests.get(request_id).state == State.DONE
     assert len(sim.calls_to("POST", POST_ROUTE)) == 1
-    history = [e.action for e in bot.runtime.repo.history(request_id)]
+    history = [e.action for e in bot.runtime.repo.audit.history(request_id)]
     assert "task adopted" in history and "candidates listed" in history
 
 
@@ -163,15 +163,15 @@ def test_close_not_started_frees_the_filer_without_calling(bot, simulator):
     request_id = file_request(bot)
     bot.click(ids.APPROVE, str(request_id), user="UBOB")
     bot.settle()
-    assert bot.runtime.repo.get(request_id).state == State.NEEDS_ATTENTION
+    assert bot.runtime.repo.requests.get(request_id).state == State.NEEDS_ATTENTION
     close = offered_value(bot, ids.CLOSE_NOT_STARTED)
     bot.click(ids.CLOSE_NOT_STARTED, close, user="UALICE")  # not the requester
     bot.settle()
-    assert bot.runtime.repo.get(request_id).state == State.NEEDS_ATTENTION
+    assert bot.runtime.repo.requests.get(request_id).state == State.NEEDS_ATTENTION
     bot.click(ids.CLOSE_NOT_STARTED, close, user="UCAROL")
     bot.settle()
-    assert bot.runtime.repo.get(request_id).state == State.FAILED
-    assert [e.action for e in bot.runtime.repo.history(request_id)][-1] == "closed: not started"
+    assert bot.runtime.repo.requests.get(request_id).state == State.FAILED
+    assert [e.action for e in bot.runtime.repo.audit.history(request_id)][-1] == "closed: not started"
     assert len(texts(bot, "closed by <@UCAROL>")) == 2  # the thread and the incident room
     again = file_request(bot)  # the filer can be requested again
     assert again != request_id and len(simulator.sim.tasks) == 1  # and nothing was called meanwhile
@@ -182,7 +182,7 @@ def test_a_refused_call_is_final_and_says_why(bot, simulator):
     request_id = file_request(bot)
     bot.click(ids.APPROVE, str(request_id), user="UBOB")
     bot.settle()
-    request = bot.runtime.repo.get(request_id)
+    request = bot.runtime.repo.requests.get(request_id)
     assert request.state == State.FAILED and "400" in (request.last_error or "")
     assert "In doubt" not in card_of(bot, request_id)
 
@@ -194,9 +194,9 @@ def test_a_504_whose_body_says_query_time_out_is_in_doubt_not_resent(bot, simula
     bot.click(ids.APPROVE, str(request_id), user="UBOB")
     bot.settle()
     assert len(simulator.sim.calls_to("POST", POST_ROUTE)) == 1
-    assert bot.runtime.repo.get(request_id).state == State.NEEDS_ATTENTION
+    assert bot.runtime.repo.requests.get(request_id).state == State.NEEDS_ATTENTION
     bot.runtime.service.poll_once()  # its task carries the filer id and the route's name: proven
-    request = bot.runtime.repo.get(request_id)
+    request = bot.runtime.repo.requests.get(request_id)
     assert request.state == State.REPLICATING and request.task_id in simulator.sim.tasks
     assert len(simulator.sim.calls_to("POST", POST_ROUTE)) == 1
 
@@ -209,7 +209,7 @@ def test_a_burst_of_unknown_pcc_listings_never_blocks_an_approval(config, slack,
             bot.command(f"filers nope-{n}", user="UMALLORY")
         bot.click(ids.APPROVE, str(request_id), user="UBOB")
         bot.settle()
-        request = bot.runtime.repo.get(request_id)
+        request = bot.runtime.repo.requests.get(request_id)
         assert request.state == State.REPLICATING, request.last_error
         assert len(simulator.sim.calls_to("POST", POST_ROUTE)) == 1
         listed = simulator.sim.calls_to("GET", r"^/dedicatedCloud/nope-")
@@ -244,12 +244,12 @@ def test_a_notice_slack_refuses_for_good_is_dead_lettered_and_reported_once(bot,
 def test_a_card_whose_ts_could_not_be_stored_is_not_posted_twice(timed_bot, simulator, clock, monkeypatch):
     bot = timed_bot
     repo = bot.runtime.repo
-    fail_once(monkeypatch, repo, "set_card", StorageError("database is locked"))
+    fail_once(monkeypatch, repo.requests, "set_card", StorageError("database is locked"))
     bot.command(MIGRATE)
     bot.settle()
     clock.advance(seconds=10)
     bot.runtime.service.deliver_notices()
     cards = [c for c in bot.slack.standin.calls_to("chat.postMessage") if c.args["channel"] == CHANNEL]
     assert len(cards) == 1
-    (request,) = repo.recent(1)
+    (request,) = repo.requests.recent(1)
     assert (request.card_channel, request.card_ts) == (CHANNEL, cards[0].args.get("ts") or request.card_ts)

@@ -40,13 +40,13 @@ def test_slack_faults_delay_notices_and_never_double_them(fragile, slack, simula
     slack.standin.fail("chat.update", status=status, times=1, retry_after=None, delay=delay)
     fragile.runtime.service.poll_once()
     assert len(done_notices(slack)) == 0
-    assert fragile.runtime.repo.pending_notice_count() == 2
+    assert fragile.runtime.repo.notices.pending_count() == 2
     for _ in range(3):  # the delivery job, running as time passes and the backoff (5 s, 10 s...) ends
         clock.advance(seconds=30)
         fragile.runtime.service.deliver_notices()
-    card_ts = fragile.runtime.repo.get(request_id).card_ts
+    card_ts = fragile.runtime.repo.requests.get(request_id).card_ts
     assert sorted(done_notices(slack), key=str) == sorted([(CHANNEL, card_ts), (INCIDENT, None)], key=str)
-    assert fragile.runtime.repo.pending_notice_count() == 0
+    assert fragile.runtime.repo.notices.pending_count() == 0
 
 
 def test_a_busy_database_is_a_clear_refusal_and_nothing_half_written(fragile, slack, simulator):
@@ -62,8 +62,8 @@ def test_a_busy_database_is_a_clear_refusal_and_nothing_half_written(fragile, sl
         holder.close()
     assert "the database refused the change" in fragile.replies()[-1]
     assert "Traceback" not in fragile.replies()[-1]
-    assert fragile.runtime.repo.recent(5) == []
-    assert fragile.runtime.repo.pending_notice_count() == 0
+    assert fragile.runtime.repo.requests.recent(5) == []
+    assert fragile.runtime.repo.notices.pending_count() == 0
     assert slack.standin.calls_to("chat.postMessage") == []
 
 
@@ -81,7 +81,7 @@ def test_a_read_only_database_refuses_an_approval_before_any_post(fragile, slack
     assert "the database refused the change" in fragile.replies()[-1]
     assert simulator.sim.calls_to("POST", POST_ROUTE) == []
     _pragma(fragile, "query_only = OFF")
-    assert fragile.runtime.repo.get(request_id).state == State.PENDING
+    assert fragile.runtime.repo.requests.get(request_id).state == State.PENDING
 
 
 def _gateway(url: str, timeout: float = 5.0) -> SignedOvhGateway:
@@ -130,17 +130,17 @@ def test_a_card_slack_refuses_for_good_frees_its_datastore_and_nothing_retries_f
     slack.standin.refused_channels["CPRIVATE"] = "not_in_channel"
     bot.command(MIGRATE, user="UALICE", channel="CPRIVATE")
     bot.settle()
-    (uncarded,) = bot.runtime.repo.recent(1)
+    (uncarded,) = bot.runtime.repo.requests.recent(1)
     assert uncarded.state == State.CANCELLED  # nobody could ever click its Approve
-    bot.runtime.repo.queue_notice(  # a thread reply queued for it (a reminder, say) before that
+    bot.runtime.repo.notices.queue(  # a thread reply queued for it (a reminder, say) before that
         uncarded.id, NoticeDraft(NoticeKind.THREAD, "late", "CPRIVATE", "a reply"), clock.now()
     )
     for _ in range(3):
         clock.advance(minutes=10)
         bot.runtime.service.deliver_notices()
-    assert bot.runtime.repo.pending_notice_count() == 0  # dead-lettered, not retried every 5 s
+    assert bot.runtime.repo.notices.pending_count() == 0  # dead-lettered, not retried every 5 s
     again = file_request(bot)  # the same datastore, in a channel pcc-bot can post in
-    assert bot.runtime.repo.get(again).state == State.PENDING
+    assert bot.runtime.repo.requests.get(again).state == State.PENDING
 
 
 def test_a_huge_retry_after_from_slack_is_bounded_and_the_approval_stands(bot, slack, simulator):
@@ -148,6 +148,6 @@ def test_a_huge_retry_after_from_slack_is_bounded_and_the_approval_stands(bot, s
     slack.standin.fail("chat.postMessage", status=429, times=1, retry_after=10**20)
     bot.click(ids.APPROVE, str(request_id), user="UBOB")
     bot.settle()
-    assert bot.runtime.repo.get(request_id).state == State.REPLICATING
+    assert bot.runtime.repo.requests.get(request_id).state == State.REPLICATING
     assert not any("unexpected error" in r for r in bot.replies())
-    assert bot.runtime.repo.pending_notice_count() >= 1  # the notice waits, at most 15 minutes
+    assert bot.runtime.repo.notices.pending_count() >= 1  # the notice waits, at most 15 minutes

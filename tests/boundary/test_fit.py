@@ -35,7 +35,7 @@ def _file_400(bot, slack) -> int:
     shown = json.dumps(card.args["blocks"], ensure_ascii=False)
     assert "more line(s) not shown" in shown and "the whole list as filed is in this card's thread" in shown
     plan_id = int(re.search(r"Plan #(\d+)", card.args["text"]).group(1))
-    card_ts = bot.runtime.repo.get_plan(plan_id).card_ts
+    card_ts = bot.runtime.repo.plans.get(plan_id).card_ts
     replies = [
         c.args
         for c in slack.standin.calls_to("chat.postMessage")
@@ -67,7 +67,7 @@ def test_a_400_datastore_plan_card_and_board_are_accepted_with_their_buttons(con
     try:
         plan_id = _file_400(bot, slack)
         _dispatch_then_fail_some(bot, simulator, plan_id)
-        items = bot.runtime.repo.plan_items(plan_id)
+        items = bot.runtime.repo.plans.items(plan_id)
     finally:
         stop_bot(bot)
     assert sum(i.state == State.FAILED for i in items) >= 50 and len(items) == 400

@@ -116,7 +116,7 @@ def test_rule_errors_are_shown_on_their_field(bot):
     assert "has HDS enabled, destination pcc-192-0-2-51 does not" in answer["errors"]["dst_pcc"]
     missing = submit(bot, src_pcc="pcc-192-0-2-15").json()
     assert set(missing["errors"]) == {"src_dc", "filer", "dst_pcc", "dst_dc"}
-    assert bot.runtime.repo.recent(5) == []
+    assert bot.runtime.repo.requests.recent(5) == []
 
 
 def test_opening_the_form_warms_its_first_list(bot):
@@ -163,14 +163,14 @@ def test_with_a_slow_api_the_lists_answer_from_memory_and_the_submit_says_it_is_
 def test_submitted_values_go_through_the_commands_parsers(bot, picked, field, expected):
     answer = submit(bot, **picked).json()
     assert answer["response_action"] == "errors" and expected in answer["errors"][field]
-    assert bot.runtime.repo.recent(5) == []
+    assert bot.runtime.repo.requests.recent(5) == []
 
 
 def test_a_form_without_a_valid_channel_is_refused_on_a_field(bot):
     payload_view = dict(view(**SPEC_VALUES), private_metadata="not a channel")
     answer = submit_view(bot, payload_view).json()
     assert "lost the channel" in answer["errors"]["src_pcc"]
-    assert bot.runtime.repo.recent(5) == []
+    assert bot.runtime.repo.requests.recent(5) == []
 
 
 def test_read_only_and_an_api_down_come_back_on_a_field_not_as_an_http_error(config, slack, simulator):

@@ -141,7 +141,7 @@ def test_each_rule_is_refused_with_its_values(bot, text, expected):
     bot.settle()
     assert expected in bot.replies()[0]
     assert bot.slack.standin.calls_to("chat.postMessage") == []
-    assert bot.runtime.repo.recent(5) == []
+    assert bot.runtime.repo.requests.recent(5) == []
 
 
 @pytest.mark.parametrize(
@@ -172,7 +172,7 @@ def test_bad_signatures_get_401_and_change_nothing(bot, simulator, headers):
     response = bot.post(body, headers=sent)
     assert response.status_code == 401
     bot.settle()
-    assert bot.runtime.repo.recent(5) == []
+    assert bot.runtime.repo.requests.recent(5) == []
     assert simulator.sim.calls == []
 
 
@@ -200,7 +200,7 @@ def test_bad_input_gets_a_usage_answer_and_stores_nothing(bot, simulator, text, 
     assert response.status_code == 200
     bot.settle()
     assert expected in bot.replies()[0]
-    assert bot.runtime.repo.recent(5) == []
+    assert bot.runtime.repo.requests.recent(5) == []
     assert simulator.sim.calls_to("POST", ".") == []
     assert bot.command("list").status_code == 200  # still serving
 

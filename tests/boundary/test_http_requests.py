@@ -65,7 +65,7 @@ def test_someone_removed_from_the_approver_group_no_longer_decides(bot, simulato
     slack.standin.usergroups["SONCALL"] = []  # Carol leaves the on-call group
     bot.click(ids.APPROVE, str(second), user="UCAROL")
     bot.settle()
-    assert bot.runtime.repo.get(second).state == State.PENDING
+    assert bot.runtime.repo.requests.get(second).state == State.PENDING
     assert "only the approvers listed" in bot.replies()[-1]
     assert len(simulator.sim.calls_to("POST", POST_ROUTE)) == 1
 
@@ -105,7 +105,7 @@ def test_list_status_and_cancel(bot):
     replies = bot.replies()
     assert any("requested" in r or f"#{request_id}" in r for r in replies)
     assert any(f"Request #{request_id} is now cancelled" in r for r in replies)
-    assert bot.runtime.repo.get(request_id).state == "cancelled"
+    assert bot.runtime.repo.requests.get(request_id).state == "cancelled"
 
 
 def test_completion_is_announced_in_thread_and_incident_room(bot, simulator):
@@ -115,7 +115,7 @@ def test_completion_is_announced_in_thread_and_incident_room(bot, simulator):
     simulator.sim.advance(5 * 3600)
     bot.runtime.service.poll_once()
     card = bot.slack.standin.calls_to("chat.postMessage")[0]
-    card_ts = card.args.get("ts") or bot.runtime.repo.get(request_id).card_ts
+    card_ts = card.args.get("ts") or bot.runtime.repo.requests.get(request_id).card_ts
     thread = bot.slack.standin.calls_to("chat.postMessage")
     done = [c for c in thread if "restore-001234" in str(c.args.get("text"))]
     assert [(c.args["channel"], c.args.get("thread_ts")) for c in done] == [
@@ -156,7 +156,7 @@ def test_the_incident_board_is_posted_once_then_edited(config, slack, simulator)
         clock.advance(hours=1)  # the task's next poll is due
         bot.runtime.service.poll_once()
         (edited,) = board_calls("chat.update")
-        assert edited.args["ts"] == bot.runtime.repo.board(INCIDENT)[0]
+        assert edited.args["ts"] == bot.runtime.repo.boards.get(INCIDENT)[0]
         assert edited.args["text"] == "Datastore copies: 0 active, 1 done, 0 failed"
         assert len(board_calls("chat.postMessage")) == 1
     finally:
@@ -220,7 +220,7 @@ def test_odd_task_bodies_neither_abort_the_poll_nor_hide_a_failure(bot, simulato
     request_id = file_request(bot)
     bot.click(ids.APPROVE, str(request_id), user="UBOB")
     bot.settle()
-    task_id = bot.runtime.repo.get(request_id).task_id
+    task_id = bot.runtime.repo.requests.get(request_id).task_id
     odd = [
         {"name": "maintenance", "state": "done"},  # no taskId
         {
@@ -235,7 +235,7 @@ def test_odd_task_bodies_neither_abort_the_poll_nor_hide_a_failure(bot, simulato
     ]
     simulator.sim.inject("GET", r"/dedicatedCloud/pcc-192-0-2-50/task$", 200, body=odd)
     bot.runtime.service.poll_once()
-    request = bot.runtime.repo.get(request_id)
+    request = bot.runtime.repo.requests.get(request_id)
     assert request.state == State.FAILED
     assert "source filer unreachable" in (request.last_error or "")
 

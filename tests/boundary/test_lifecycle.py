@@ -18,7 +18,7 @@ def thread_texts(slack, ts):
 
 def test_reminder_then_expiry_then_no_approval(timed_bot, slack, simulator, clock):
     request_id = file_request(timed_bot)
-    card_ts = timed_bot.runtime.repo.get(request_id).card_ts
+    card_ts = timed_bot.runtime.repo.requests.get(request_id).card_ts
     card = json.dumps(slack.standin.calls_to("chat.postMessage")[0].args["blocks"])
     assert "expires" in card
     clock.advance(hours=12, minutes=1)
@@ -27,7 +27,7 @@ def test_reminder_then_expiry_then_no_approval(timed_bot, slack, simulator, cloc
     assert len([t for t in thread_texts(slack, card_ts) if "still waits for an approver" in t]) == 1
     clock.advance(hours=12)
     timed_bot.runtime.service.poll_once()
-    assert timed_bot.runtime.repo.get(request_id).state == State.EXPIRED
+    assert timed_bot.runtime.repo.requests.get(request_id).state == State.EXPIRED
     assert ":zzz: expired" in json.dumps(slack.standin.calls_to("chat.update")[-1].args["blocks"])
     timed_bot.click(ids.APPROVE, str(request_id), user="UBOB")
     timed_bot.settle()
@@ -60,7 +60,7 @@ def test_a_stall_is_reported_in_thread_and_incident_room(timed_bot, slack, simul
     stalls = [
         c for c in slack.standin.calls_to("chat.postMessage") if "may be stalled" in str(c.args["text"])
     ]
-    card_ts = timed_bot.runtime.repo.get(request_id).card_ts
+    card_ts = timed_bot.runtime.repo.requests.get(request_id).card_ts
     assert [(c.args["channel"], c.args.get("thread_ts")) for c in stalls] == [
         (CHANNEL, card_ts),
         (INCIDENT, None),
@@ -70,7 +70,7 @@ def test_a_stall_is_reported_in_thread_and_incident_room(timed_bot, slack, simul
 
 def test_a_second_request_for_the_filer_points_to_the_first_thread(timed_bot):
     request_id = file_request(timed_bot)
-    card_ts = timed_bot.runtime.repo.get(request_id).card_ts
+    card_ts = timed_bot.runtime.repo.requests.get(request_id).card_ts
     timed_bot.command(MIGRATE, user="UDAVE")
     timed_bot.settle()
     reply = timed_bot.replies()[-1]

@@ -17,11 +17,11 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.adapters.slack import ids
-from bot.app import MeasuredRepository
 from bot.demo.samples import sample_draft
 from bot.demo.simulator import Simulator, SimulatorServer, large_pcc
 from bot.demo.slack_standin import SlackStandIn, SlackStandInServer
 from bot.domain import State, StorageError
+from bot.ops.measured import MeasuredRepository
 from bot.support.metrics import Metrics
 from bot.support.version import version
 from bot.usecases.ports import Change
@@ -83,7 +83,7 @@ def test_two_replicas_export_each_database_figure_once(config, slack, postgres):
         both = [requests.get(f"{bot.url}/metrics", timeout=5).text for bot in (a, b)]
         assert sum(scrape.total(text, "pcc_leader") for text in both) == 1
         assert all(scrape.value(text, "pcc_database_up") == 1 for text in both)
-        stored = a.runtime.repo.count_by_state()
+        stored = a.runtime.repo.requests.count_by_state()
         for state in State:
             read = sum(scrape.value(text, "pcc_requests", state=state.value) or 0 for text in both)
             assert read == stored.get(state.value, 0), state
@@ -145,10 +145,10 @@ def test_a_plans_dispatch_is_timed_per_datastore(bot, simulator):
     simulator.sim.inventory["pcc-192-0-2-99"] = large_pcc(6)
     bot.command("plan pcc-192-0-2-99 2001 pcc-192-0-2-50 1515")
     bot.settle()
-    (plan,) = bot.runtime.repo.recent_plans(1)
+    (plan,) = bot.runtime.repo.plans.recent(1)
     bot.click(ids.APPROVE_PLAN, str(plan.id), user="UBOB")
     bot.settle()
-    items = bot.runtime.repo.plan_items(plan.id)
+    items = bot.runtime.repo.plans.items(plan.id)
     assert items and all(item.state != State.PENDING for item in items)
     text = requests.get(f"{bot.url}/metrics", timeout=5).text
     assert scrape.value(text, "pcc_dispatch_seconds_count") == len(items)
@@ -161,18 +161,18 @@ def test_a_measure_that_fails_never_fails_the_change(tmp_path, monkeypatch):
     meters = Metrics()
     repo = MeasuredRepository(str(tmp_path / "m.db"), 5.0, meters, clock)
     try:
-        request = repo.add(sample_draft(1234, now), card_channel="COPS")
-        (notice,) = repo.due_notices(now, 10)
+        request = repo.requests.add(sample_draft(1234, now), card_channel="COPS")
+        (notice,) = repo.notices.due(now, 10)
 
         def down(*_args):
             raise StorageError("the database could not be read: gone")
 
-        monkeypatch.setattr(repo, "get", down)
-        monkeypatch.setattr(repo, "notice_queued_at", down)
+        monkeypatch.setattr(repo.requests, "get", down)
+        monkeypatch.setattr(repo.figures, "notice_queued_at", down)
         change = Change(actor="UBOB", action="approved")
-        assert repo.transition(request.id, State.PENDING, State.APPROVED, change, now)
-        repo.notice_sent(notice.id, now)
-        assert repo.due_notices(now, 10) == []  # recorded all the same
+        assert repo.requests.transition(request.id, State.PENDING, State.APPROVED, change, now)
+        repo.notices.mark_sent(notice.id, now)
+        assert repo.notices.due(now, 10) == []  # recorded all the same
         assert meters.registry.get_sample_value("pcc_notice_delivery_seconds_count") == 0  # unmeasured
     finally:
         repo.close()

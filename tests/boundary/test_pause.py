@@ -55,7 +55,7 @@ def _clicks_are_refused_saying_why(bot: RunningBot, simulator, single: int) -> N
     bot.click(ids.APPROVE, str(single), user="UBOB")
     bot.command("resume", user="UALICE")  # not an approver
     bot.settle()
-    assert bot.runtime.repo.get(single).state == State.PENDING and len(posted(simulator)) == CUT_AT
+    assert bot.runtime.repo.requests.get(single).state == State.PENDING and len(posted(simulator)) == CUT_AT
     refusals = bot.replies()[-2:]
     assert "paused by UBOB since" in refusals[0] and "IAM rights being checked" in refusals[0]
     assert "only the approvers listed in PCC_APPROVERS can resume" in refusals[1]
@@ -69,7 +69,7 @@ def test_pcc_pause_stops_an_approved_plan_mid_dispatch_until_pcc_resume(bot, sim
         threading.Thread(
             target=bot.command, args=("pause IAM rights being checked",), kwargs={"user": "UBOB"}
         ).start()
-        until(lambda: bot.runtime.repo.pause() is not None)
+        until(lambda: bot.runtime.repo.pause.current() is not None)
 
     simulator.sim.calls = AfterPost(CUT_AT, pause_now)
     bot.click(ids.APPROVE_PLAN, str(plan_id), user="UBOB")
@@ -91,7 +91,7 @@ def test_pcc_pause_stops_an_approved_plan_mid_dispatch_until_pcc_resume(bot, sim
     sent = posted(simulator)
     assert len(sent) == 40 and sorted(sent) == sorted(set(sent))  # the rest, each exactly once
     assert "paused by" not in plan_boards(bot)[-1]
-    audit = bot.runtime.repo.audit_since(LONG_AGO)
+    audit = bot.runtime.repo.audit.since(LONG_AGO)
     lines = [(e.actor, e.action, e.detail) for e, about in audit if about is None]
     assert lines[0] == ("UBOB", "paused", "IAM rights being checked")
     assert lines[1][:2] == ("UCAROL", "resumed")
@@ -104,7 +104,7 @@ def test_a_restart_with_pcc_read_only_sends_nothing_until_restarted_without_it(b
     def stop_dispatch() -> None:  # the process stops mid-dispatch: its dispatch is cut after 10 POSTs
         repo = SqlRepository(config.db_path)
         try:
-            repo.start_pause(
+            repo.pause.start(
                 Pause("UTEST", "cut", now()), AuditEntry(None, now(), "UTEST", "paused", None, None)
             )
         finally:
@@ -115,7 +115,7 @@ def test_a_restart_with_pcc_read_only_sends_nothing_until_restarted_without_it(b
     bot.settle()
     bots.stop(bot)
     repo = SqlRepository(config.db_path)
-    repo.end_pause(AuditEntry(None, now(), "UTEST", "resumed", None, None))  # as after a crash
+    repo.pause.end(AuditEntry(None, now(), "UTEST", "resumed", None, None))  # as after a crash
     repo.close()
     assert len(posted(simulator)) == CUT_AT
 
@@ -138,7 +138,7 @@ def test_a_restart_with_pcc_read_only_sends_nothing_until_restarted_without_it(b
     until(lambda: queued(bot, plan_id) == 0)
     sent = posted(simulator)
     assert len(sent) == 40 and sorted(sent) == sorted(set(sent))
-    assert bot.runtime.repo.get_plan(plan_id).state == PlanState.APPROVED
+    assert bot.runtime.repo.plans.get(plan_id).state == PlanState.APPROVED
     room = [c for c in bot.slack.standin.calls_to("chat.postMessage") if c.args["channel"] == INCIDENT]
     assert room
 
@@ -193,11 +193,11 @@ def test_a_pause_on_one_replica_stops_the_dispatch_running_on_the_other(tmp_path
     repo = SqlRepository(url)
     try:
         a.command(f"plan {BIG} 2001 pcc-192-0-2-50 1515")
-        until(lambda: bool(repo.recent_plans(1)), seconds=30)
+        until(lambda: bool(repo.plans.recent(1)), seconds=30)
         b.click(ids.APPROVE_PLAN, "1", user="UBOB")
         until(lambda: len(posted(simulator)) >= CUT_AT, seconds=30)
         a.command("pause replica drill", user="UBOB")
-        until(lambda: repo.pause() is not None)
+        until(lambda: repo.pause.current() is not None)
         at_pause = len(posted(simulator))
         time.sleep(4)  # b's dispatch asks at its next POST; the ticks of both resume nothing
         stopped = len(posted(simulator))

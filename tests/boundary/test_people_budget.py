@@ -33,7 +33,7 @@ def test_twenty_filings_in_a_burst_file_ten_refuse_ten_and_another_person_is_ans
         for thread in commands:
             thread.join()
         bot.settle()
-        filed = len(bot.runtime.repo.recent(50))
+        filed = len(bot.runtime.repo.requests.recent(50))
     finally:
         stop_bot(bot)
     reads = len(simulator.sim.calls_to("GET", "^/dedicatedCloud")) - before

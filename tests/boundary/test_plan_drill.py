@@ -22,7 +22,7 @@ def plan_state(tmp_path) -> PlanState:
 
     repo = SqlRepository(str(tmp_path / "bot.db"))
     try:
-        plan = repo.get_plan(1)
+        plan = repo.plans.get(1)
         return plan.state if plan else PlanState.PENDING
     finally:
         repo.close()

@@ -23,7 +23,7 @@ def file_plan(bot, simulator, *filers: int, user: str = "UALICE"):
     simulator.sim.inventory.setdefault(BIG, large_pcc(6))
     bot.command(" ".join([PLAN, *map(str, filers)]), user=user)
     bot.settle()
-    return max(p.id for p in bot.runtime.repo.recent_plans(10))
+    return max(p.id for p in bot.runtime.repo.plans.recent(10))
 
 
 def posted_filers(simulator) -> list[int]:
@@ -60,7 +60,7 @@ def test_every_change_of_a_plan_is_in_the_audit_trail(timed_bot, simulator, cloc
     bot.runtime.service.poll_once()
     bot.runtime.service.poll_once()
     repo = bot.runtime.repo
-    assert [repo.get_plan(p).state for p in (ended, rejected, withdrawn, expired)] == [
+    assert [repo.plans.get(p).state for p in (ended, rejected, withdrawn, expired)] == [
         PlanState.ENDED,
         PlanState.REJECTED,
         PlanState.CANCELLED,
@@ -103,18 +103,18 @@ def test_a_datastore_copied_after_the_filing_is_left_out_at_the_approval(timed_b
     single._refuse_if_in_a_pending_plan = lambda spec: None
     bot.command(f"migrate {BIG} 2001 20001 pcc-192-0-2-50 1515")
     bot.settle()
-    (request,) = bot.runtime.repo.recent(1)
+    (request,) = bot.runtime.repo.requests.recent(1)
     bot.click(ids.APPROVE, str(request.id), user="UBOB")
     bot.settle()
     simulator.sim.advance(6 * 3600)
     clock.advance(hours=1)
     bot.runtime.service.poll_once()
-    assert bot.runtime.repo.get(request.id).state == State.DONE
+    assert bot.runtime.repo.requests.get(request.id).state == State.DONE
     bot.click(ids.APPROVE_PLAN, str(plan_id), user="UBOB")
     bot.settle()
     assert sorted(posted_filers(simulator)) == [20000, 20001]  # the single's POST, then the plan's one
-    assert [i.spec.filer_id for i in bot.runtime.repo.plan_items(plan_id)] == [20000]
-    left = bot.runtime.repo.get_plan(plan_id).left_out
+    assert [i.spec.filer_id for i in bot.runtime.repo.plans.items(plan_id)] == [20000]
+    left = bot.runtime.repo.plans.get(plan_id).left_out
     assert [(x.filer_id, x.reason) for x in left] == [(20001, "already copied to pcc-192-0-2-50/1515")]
     (approved,) = [r for r in audit_rows(bot) if r["action"] == "plan approved"]
     assert "ssd-020001 left out: already copied" in approved["detail"]
@@ -133,7 +133,7 @@ def test_a_single_filing_refuses_a_datastore_of_a_live_plan(bot, simulator):
     assert f"filer 20000 of {BIG} is in plan #{pending}, pending" in in_pending
     assert f"cancel plan {pending}" in in_pending
     assert f"of plan #{approved}" in in_approved and "(waiting for approval)" in in_approved
-    assert bot.runtime.repo.recent(5) == bot.runtime.repo.plan_items(approved)  # no single request
+    assert bot.runtime.repo.requests.recent(5) == bot.runtime.repo.plans.items(approved)  # no single request
 
 
 def test_a_copy_filer_plan_quotes_the_conditions_and_its_approval_records_the_acceptance(running, simulator):
@@ -167,7 +167,7 @@ def test_readers_cover_the_migrate_form_and_plans(running, simulator):
     bot.settle()
     refused = [r for r in bot.replies() if "only the people listed in PCC_READERS" in r]
     assert len(refused) == 2 and len(bot.replies()) == 2
-    assert bot.runtime.repo.recent_plans(5) == [] and plan_cards(bot) == []
+    assert bot.runtime.repo.plans.recent(5) == [] and plan_cards(bot) == []
     assert bot.slack.standin.calls_to("views.open") == []
     options = suggest(bot, "src_pcc")
     bot.settle()
@@ -183,7 +183,7 @@ def test_a_plan_whose_card_slack_refuses_for_good_is_withdrawn_and_frees_its_dat
     bot.command(f"{PLAN} 20000", channel="CPRIVATE")
     bot.settle()
     bot.runtime.service.deliver_notices()
-    (plan,) = bot.runtime.repo.recent_plans(5)
+    (plan,) = bot.runtime.repo.plans.recent(5)
     assert plan.state == PlanState.CANCELLED and plan.decided_by == "pcc-bot"
     room = [
         c.args["text"] for c in slack.standin.calls_to("chat.postMessage") if c.args["channel"] == INCIDENT
@@ -199,11 +199,11 @@ def test_a_plan_card_whose_ts_could_not_be_stored_is_not_posted_twice(
 ):
     bot = timed_bot
     repo = bot.runtime.repo
-    fail_once(monkeypatch, repo, "set_plan_card", StorageError("database is locked"))
+    fail_once(monkeypatch, repo.plans, "set_card", StorageError("database is locked"))
     plan_id = file_plan(bot, simulator, 20000)
     clock.advance(seconds=10)
     bot.runtime.service.deliver_notices()
     cards = [c for c in plan_cards(bot) if c["channel"] == CHANNEL]
     assert len(cards) == 1
-    assert repo.get_plan(plan_id).card_ts is not None
+    assert repo.plans.get(plan_id).card_ts is not None
     assert re.search(rf"Plan #{plan_id}\b", cards[0]["text"])

@@ -66,10 +66,10 @@ def _racing_approvals_post_each_datastore_once(bot, simulator, plan_id: int) -> 
     for click in clicks:
         click.join()
     bot.settle()
-    assert bot.runtime.repo.get_plan(plan_id).state == PlanState.APPROVED
+    assert bot.runtime.repo.plans.get(plan_id).state == PlanState.APPROVED
     sent = posted_filers(simulator)
     assert sorted(sent) == sorted(set(sent)) and len(sent) == 39 and 20007 not in sent  # once each
-    states = sorted(i.state for i in bot.runtime.repo.plan_items(plan_id))
+    states = sorted(i.state for i in bot.runtime.repo.plans.items(plan_id))
     assert states.count(State.FAILED) == 1 and states.count(State.NEEDS_ATTENTION) == 1
     assert states.count(State.REPLICATING) == 37
     assert any("you filed plan" in r for r in bot.replies())
@@ -82,7 +82,7 @@ def _the_plan_ends_with_one_summary(bot, simulator, clock, plan_id: int) -> None
     clock.advance(hours=1)
     bot.runtime.service.poll_once()
     bot.runtime.service.poll_once()
-    assert bot.runtime.repo.get_plan(plan_id).state == PlanState.ENDED
+    assert bot.runtime.repo.plans.get(plan_id).state == PlanState.ENDED
     assert len(posted_filers(simulator)) == 39  # nothing sent again
     calls = bot.slack.standin.calls_to("chat.postMessage")
     room = [c.args["text"] for c in calls if c.args["channel"] == INCIDENT]
@@ -120,9 +120,9 @@ def test_cancel_the_rest_stops_what_is_not_sent_and_a_rejected_plan_sends_nothin
     bot.settle()
     bot.command(f"plan {BIG} 2001 pcc-192-0-2-50 1515")
     bot.settle()
-    first, second = sorted(p.id for p in bot.runtime.repo.recent_plans(5))
-    assert [i.filer_id for i in bot.runtime.repo.get_plan(first).items] == [20000, 20001]
-    assert [x.reason for x in bot.runtime.repo.get_plan(second).left_out] == [f"plan #{first} has it"] * 2
+    first, second = sorted(p.id for p in bot.runtime.repo.plans.recent(5))
+    assert [i.filer_id for i in bot.runtime.repo.plans.get(first).items] == [20000, 20001]
+    assert [x.reason for x in bot.runtime.repo.plans.get(second).left_out] == [f"plan #{first} has it"] * 2
     from bot.adapters.slack import listings
 
     home = bot.runtime.service.reading.home("UBOB")
@@ -132,10 +132,10 @@ def test_cancel_the_rest_stops_what_is_not_sent_and_a_rejected_plan_sends_nothin
     assert "Plans pending or copying" in shown and f"Plan #{first}" in shown and f"Plan #{second}" in shown
     bot.click(ids.REJECT_PLAN, str(first), user="UBOB")
     bot.settle()
-    assert bot.runtime.repo.get_plan(first).state == PlanState.REJECTED
+    assert bot.runtime.repo.plans.get(first).state == PlanState.REJECTED
     bot.click(ids.APPROVE_PLAN, str(first), user="UCAROL")
     bot.settle()
-    assert posted_filers(simulator) == [] and bot.runtime.repo.plan_items(first) == []
+    assert posted_filers(simulator) == [] and bot.runtime.repo.plans.items(first) == []
     assert "plan #1 is already rejected" in bot.replies()[-1]
 
     bot.click(ids.CANCEL_PLAN_REST, str(second), user="UBOB")

@@ -16,7 +16,7 @@ def finished_request(bot, simulator, clock) -> int:
     simulator.sim.advance(5 * 3600)
     clock.advance(hours=1)
     bot.runtime.service.poll_once()
-    assert bot.runtime.repo.get(request_id).state == State.DONE
+    assert bot.runtime.repo.requests.get(request_id).state == State.DONE
     return request_id
 
 
@@ -58,12 +58,12 @@ def test_an_approver_removes_the_copy_and_the_removal_is_tracked(timed_bot, simu
     assert any("only the approvers listed" in r for r in bot.replies())
     assert any(f"request #{request_id} is removing" in r for r in bot.replies())
     assert len(simulator.sim.calls_to("POST", REMOVE)) == 1
-    assert bot.runtime.repo.get(request_id).state == State.REMOVING
+    assert bot.runtime.repo.requests.get(request_id).state == State.REMOVING
 
     simulator.sim.advance(3600)
     clock.advance(hours=1)
     bot.runtime.service.poll_once()
-    assert bot.runtime.repo.get(request_id).state == State.REMOVED
+    assert bot.runtime.repo.requests.get(request_id).state == State.REMOVED
     assert not any(f["name"] == "restore-001234" for f in copies.values())
     _the_removal_is_told_and_counted_done(slack)
 
@@ -75,7 +75,7 @@ def test_remove_copy_acts_on_the_datastore_recorded_at_completion_not_on_a_name(
     request_id = finished_request(bot, simulator, clock)
     copies = simulator.sim.inventory["pcc-192-0-2-50"]["datacenters"][1515]["filers"]
     (mounted,) = [i for i, f in copies.items() if f["name"] == "restore-001234"]
-    assert bot.runtime.repo.get(request_id).copy_filer_id == mounted
+    assert bot.runtime.repo.requests.get(request_id).copy_filer_id == mounted
     older = {**copies[mounted], "filerId": 700001}
     reordered = {700001: older, **copies}  # listed first: a pick by name would take it
     copies.clear()
@@ -91,7 +91,7 @@ def test_a_copy_not_recorded_at_completion_is_never_picked_among_two_of_its_name
     name is unique there; two of that name, Remove copy says so and sends nothing."""
     bot = timed_bot
     request_id = finished_request(bot, simulator, clock)
-    bot.runtime.repo.update_fields(request_id, {"copy_filer_id": None}, clock.now())
+    bot.runtime.repo.requests.update_fields(request_id, {"copy_filer_id": None}, clock.now())
     copies = simulator.sim.inventory["pcc-192-0-2-50"]["datacenters"][1515]["filers"]
     (mounted,) = [i for i, f in copies.items() if f["name"] == "restore-001234"]
     copies[700001] = {**copies[mounted], "filerId": 700001}
@@ -100,4 +100,4 @@ def test_a_copy_not_recorded_at_completion_is_never_picked_among_two_of_its_name
     assert "2 datastores are called restore-001234" in bot.replies()[-1]
     assert "cannot tell which one is its copy" in bot.replies()[-1]
     assert simulator.sim.calls_to("POST", REMOVE) == []
-    assert bot.runtime.repo.get(request_id).state == State.DONE
+    assert bot.runtime.repo.requests.get(request_id).state == State.DONE

@@ -55,7 +55,7 @@ def _sent_twice(slack) -> list[tuple[str, str, str]]:
 
 
 def _states(repo: SqlRepository, request_id: int) -> list[str | None]:
-    return [entry.to_state for entry in repo.history(request_id)]
+    return [entry.to_state for entry in repo.audit.history(request_id)]
 
 
 @pytest.mark.timeout(180)
@@ -83,17 +83,17 @@ def test_a_replica_3_minutes_ahead_puts_no_call_in_doubt_and_sends_no_notice_twi
         # ahead used to see them.
         slack.standin.listener = lambda call: time.sleep(1.0) if call.method == "chat.postMessage" else None
         other.command(f"migrate {SOURCE} 1234 {DEST}")
-        _wait(lambda: bool(repo.recent(1)), 30, "the filing on the replica on time")
-        request = repo.recent(1)[0]
-        _wait(lambda: repo.get(request.id).state == State.PENDING, 30, "the request pending")
+        _wait(lambda: bool(repo.requests.recent(1)), 30, "the filing on the replica on time")
+        request = repo.requests.recent(1)[0]
+        _wait(lambda: repo.requests.get(request.id).state == State.PENDING, 30, "the request pending")
         simulator.sim.latency = 3.0  # the POST stays in flight while the leader ahead polls
         other.click(ids.APPROVE, str(request.id), "UBOB")
-        _wait(lambda: repo.get(request.id).state == State.REPLICATING, 60, "the approval's POST")
+        _wait(lambda: repo.requests.get(request.id).state == State.REPLICATING, 60, "the approval's POST")
         simulator.sim.latency = 0.0
         simulator.sim.advance(48 * 3600)  # the copy ends: the leader ahead tells it
-        _wait(lambda: repo.get(request.id).state == State.DONE, 40, "the completion")
-        _wait(lambda: repo.pending_notice_count() == 0, 60, "every notice sent")
-        assert State.NEEDS_ATTENTION.value not in _states(repo, request.id), repo.history(request.id)
+        _wait(lambda: repo.requests.get(request.id).state == State.DONE, 40, "the completion")
+        _wait(lambda: repo.notices.pending_count() == 0, 60, "every notice sent")
+        assert State.NEEDS_ATTENTION.value not in _states(repo, request.id), repo.audit.history(request.id)
         assert len(simulator.sim.calls_to("POST", POST_ROUTE)) == 1
         assert _sent_twice(slack) == []
     finally:
@@ -122,9 +122,13 @@ def test_a_frozen_leader_holds_nobody_and_sends_nothing_twice_once_it_thaws(
         try:
             since = len(slack.standin.calls)
             survivor.command(f"migrate {SOURCE} 1234 {DEST}")
-            _wait(lambda: repo.get(1) is not None and repo.get(1).state == State.PENDING, 45, "the filing")
+            _wait(
+                lambda: repo.requests.get(1) is not None and repo.requests.get(1).state == State.PENDING,
+                45,
+                "the filing",
+            )
             survivor.click(ids.APPROVE, "1", "UBOB")
-            _wait(lambda: repo.get(1).state == State.REPLICATING, 45, "the approval's POST")
+            _wait(lambda: repo.requests.get(1).state == State.REPLICATING, 45, "the approval's POST")
             assert any(c.method == "response_url" for c in slack.standin.calls[since:])  # answered
             assert time.monotonic() - frozen_at < 45
             _wait(survivor.leads, 60 - (time.monotonic() - frozen_at), "the survivor leading")
@@ -132,8 +136,8 @@ def test_a_frozen_leader_holds_nobody_and_sends_nothing_twice_once_it_thaws(
         finally:
             frozen.proc.send_signal(signal.SIGCONT)
         simulator.sim.advance(48 * 3600)
-        _wait(lambda: repo.get(1).state == State.DONE, 40, "the completion")
-        _wait(lambda: repo.pending_notice_count() == 0, 30, "every notice sent")
+        _wait(lambda: repo.requests.get(1).state == State.DONE, 40, "the completion")
+        _wait(lambda: repo.notices.pending_count() == 0, 30, "every notice sent")
         time.sleep(6)  # a delivery round of the thawed replica
         assert len(simulator.sim.calls_to("POST", POST_ROUTE)) == 1
         assert _sent_twice(slack) == []

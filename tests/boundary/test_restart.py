@@ -32,7 +32,7 @@ def test_notices_after_a_restart_are_sent_once(bots, slack, simulator, text, fra
     request_id = file_request(bot, text)
     bot.click(ids.APPROVE, str(request_id), user="UBOB")
     bot.settle()
-    card_ts = bot.runtime.repo.get(request_id).card_ts
+    card_ts = bot.runtime.repo.requests.get(request_id).card_ts
     bots.stop(bot)
 
     simulator.sim.advance(5 * 3600)  # replication ends while the bot is down
@@ -58,7 +58,7 @@ def test_a_slack_429_on_the_notice_delays_it_without_losing_or_doubling_it(bots,
     bot.runtime.service.deliver_notices()
     bot.runtime.service.deliver_notices()
     assert sorted(notices(slack, "restore-001234"), key=str) == sorted(
-        [(CHANNEL, bot.runtime.repo.get(request_id).card_ts), (INCIDENT, None)], key=str
+        [(CHANNEL, bot.runtime.repo.requests.get(request_id).card_ts), (INCIDENT, None)], key=str
     )
 
 
@@ -66,7 +66,7 @@ def test_a_request_caught_between_approval_and_answer_is_reconciled(bots, slack,
     bot = bots.start()
     request_id = file_request(bot)
     # The process dies right after the compare-and-set, before the POST.
-    assert bot.runtime.repo.transition(
+    assert bot.runtime.repo.requests.transition(
         request_id,
         State.PENDING,
         State.APPROVED,
@@ -74,7 +74,7 @@ def test_a_request_caught_between_approval_and_answer_is_reconciled(bots, slack,
         datetime.now(UTC),
     )
     bot = bots.restart(bot)  # reconciles on start
-    assert bot.runtime.repo.get(request_id).state == State.NEEDS_ATTENTION
+    assert bot.runtime.repo.requests.get(request_id).state == State.NEEDS_ATTENTION
     assert len(notices(slack, "needs attention")) == 2
     assert simulator.sim.calls_to("POST", POST_ROUTE) == []
 
@@ -84,8 +84,8 @@ def test_an_ambiguous_post_is_adopted_once_its_task_is_found(bot, simulator):
     simulator.sim.inject("POST", POST_ROUTE, 502)  # the copy starts, but the answer is a 502
     bot.click(ids.APPROVE, str(request_id), user="UBOB")
     bot.settle()
-    assert bot.runtime.repo.get(request_id).state == State.NEEDS_ATTENTION
+    assert bot.runtime.repo.requests.get(request_id).state == State.NEEDS_ATTENTION
     bot.runtime.service.poll_once()
-    request = bot.runtime.repo.get(request_id)
+    request = bot.runtime.repo.requests.get(request_id)
     assert request.state == State.REPLICATING and request.task_id == 90001
     assert len(simulator.sim.calls_to("POST", POST_ROUTE)) == 1

@@ -47,7 +47,7 @@ def test_repositories_then_a_restore_approved_once_and_followed_to_done(timed_bo
     simulator.sim.advance(3600)
     clock.advance(hours=1)
     bot.runtime.service.poll_once()
-    assert bot.runtime.repo.get(request_id).state == State.DONE
+    assert bot.runtime.repo.requests.get(request_id).state == State.DONE
     assert _posted(slack, "powered off") == [("COPS", True), (INCIDENT, False)]
     assert any("BatchRestore" in str(c.args.get("text")) for c in slack.standin.calls_to("chat.postMessage"))
     assert len(simulator.sim.calls) > 5 and _undeclared(simulator.sim.calls) == []
@@ -89,7 +89,7 @@ def test_a_restore_ovhcloud_cancels_for_lack_of_space_is_reported_failed(timed_b
     simulator.sim.advance(600)
     clock.advance(minutes=10)
     bot.runtime.service.poll_once()
-    failed = bot.runtime.repo.get(request_id)
+    failed = bot.runtime.repo.requests.get(request_id)
     assert failed.state == State.FAILED and "not enough free space" in (failed.last_error or "")
     assert _posted(slack, "not enough free space") == [("COPS", True), (INCIDENT, False)]
 
@@ -103,7 +103,7 @@ def test_a_restore_breaking_a_rule_is_refused_up_front_with_the_rule_named(timed
     assert "backup enabled on the target" in replies and "`disabled`" in replies
     assert "replicated repository" in replies and "never succeeded" in replies
     assert simulator.sim.calls_to("POST", r"batchRestore") == []
-    assert bot.runtime.repo.recent(5) == []
+    assert bot.runtime.repo.requests.recent(5) == []
     bot.command("repositories pcc-192-0-2-51")  # no Veeam there
     bot.command("repositories pcc-192-0-2-99")
     bot.settle()
@@ -163,7 +163,7 @@ def test_restore_without_arguments_opens_a_form_that_files_or_names_each_problem
     )
     assert filed.status_code == 200 and filed.text == ""  # the modal closes
     bot.settle()
-    (request,) = bot.runtime.repo.recent(5)
+    (request,) = bot.runtime.repo.requests.recent(5)
     assert request.route == "batchRestore" and request.backup_job_name == "job-a"
     assert simulator.sim.calls_to("POST", r"batchRestore") == []  # filed, not called
 
@@ -178,17 +178,17 @@ def test_a_restore_whose_answer_is_lost_is_found_by_reading_and_followed(timed_b
     simulator.sim.inject("POST", RESTORE, 503)
     bot.click(ids.APPROVE, str(request_id), user="UBOB")
     bot.settle()
-    doubt = bot.runtime.repo.get(request_id)
+    doubt = bot.runtime.repo.requests.get(request_id)
     assert doubt.state == State.NEEDS_ATTENTION and doubt.in_doubt is not None
     assert doubt.in_doubt.name == "restore"
     assert any("the restore may have started" in str(c.args) for c in slack.standin.calls_to("chat.update"))
     bot.runtime.service.poll_once()
-    found = bot.runtime.repo.get(request_id)
-    assert found.state == State.REPLICATING, [e.action for e in bot.runtime.repo.history(request_id)]
+    found = bot.runtime.repo.requests.get(request_id)
+    assert found.state == State.REPLICATING, [e.action for e in bot.runtime.repo.audit.history(request_id)]
     (task,) = [t for t in simulator.sim.tasks.values() if t.restores == "veeam-rbx-01"]
     assert found.task_id == task.task_id
     simulator.sim.advance(3600)
     clock.advance(hours=1)
     bot.runtime.service.poll_once()
-    assert bot.runtime.repo.get(request_id).state == State.DONE
+    assert bot.runtime.repo.requests.get(request_id).state == State.DONE
     assert len(simulator.sim.calls_to("POST", RESTORE)) == 1

@@ -37,7 +37,7 @@ def test_a_failed_task_offers_retry_and_an_approver_relaunches_it_once(timed_bot
     assert any("only the approvers listed" in r for r in bot.replies())
     (reset,) = simulator.sim.calls_to("POST", RESET)
     assert "relaunch approved by U" in json.loads(reset.body)["reason"]
-    request = bot.runtime.repo.get(request_id)
+    request = bot.runtime.repo.requests.get(request_id)
     assert request.state == State.REPLICATING and request.retries == 1
     assert any(
         "relaunched OVHcloud task" in str(c.args["text"]) and c.args.get("thread_ts") == request.card_ts
@@ -48,7 +48,7 @@ def test_a_failed_task_offers_retry_and_an_approver_relaunches_it_once(timed_bot
     simulator.sim.advance(3 * 3600)
     clock.advance(hours=1)  # its next poll is due
     bot.runtime.service.poll_once()
-    assert bot.runtime.repo.get(request_id).state == State.DONE
+    assert bot.runtime.repo.requests.get(request_id).state == State.DONE
     assert len(simulator.sim.calls_to("POST", POST_ROUTE)) == 1
     done = [
         c for c in bot.slack.standin.calls_to("chat.postMessage") if "restore-001240" in str(c.args["text"])
@@ -64,7 +64,7 @@ def test_after_a_relaunch_refused_for_want_of_the_route_retry_is_offered_again_a
     simulator.sim.access_rules[DEMO_CONSUMER_KEY] = [r for r in rules if r["method"] == "GET"]
     bot.click(ids.RETRY, str(request_id), user="UBOB")
     bot.settle()
-    refused = bot.runtime.repo.get(request_id)
+    refused = bot.runtime.repo.requests.get(request_id)
     assert refused.state == State.FAILED and refused.can_retry
     card = bot.slack.standin.calls_to("chat.update")[-1].args["blocks"]
     assert [e["action_id"] for e in card[-1]["elements"]] == [ids.RETRY]
@@ -74,7 +74,7 @@ def test_after_a_relaunch_refused_for_want_of_the_route_retry_is_offered_again_a
     bot.click(ids.RETRY, str(request_id), user="UBOB")
     bot.settle()
     assert len([c for c in simulator.sim.calls_to("POST", RESET) if c.status == 200]) == 1
-    assert bot.runtime.repo.get(request_id).state == State.REPLICATING
+    assert bot.runtime.repo.requests.get(request_id).state == State.REPLICATING
 
 
 def test_after_a_relaunch_in_doubt_is_closed_retry_is_offered_again(bot, simulator):
@@ -82,8 +82,8 @@ def test_after_a_relaunch_in_doubt_is_closed_retry_is_offered_again(bot, simulat
     simulator.sim.inject("POST", RESET, 503)  # no clear answer; a person checks, and closes the doubt
     bot.click(ids.RETRY, str(request_id), user="UBOB")
     bot.settle()
-    assert bot.runtime.repo.get(request_id).state == State.RELAUNCH_IN_DOUBT
+    assert bot.runtime.repo.requests.get(request_id).state == State.RELAUNCH_IN_DOUBT
     bot.click(ids.CLOSE_NOT_STARTED, offered_value(bot, ids.CLOSE_NOT_STARTED), user="UCAROL")
     bot.settle()
-    closed = bot.runtime.repo.get(request_id)
+    closed = bot.runtime.repo.requests.get(request_id)
     assert closed.state == State.FAILED and closed.can_retry, bot.replies()

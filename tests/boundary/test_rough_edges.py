@@ -116,10 +116,10 @@ def test_refusals_name_people_and_every_click_is_answered(bot, simulator):
     simulator.sim.inventory[BIG] = large_pcc(2)
     bot.command(f"plan {BIG} 2001 pcc-192-0-2-50 1515")
     bot.settle()
-    (plan,) = bot.runtime.repo.recent_plans(5)
+    (plan,) = bot.runtime.repo.plans.recent(5)
     bot.click(ids.APPROVE_PLAN, str(plan.id), user="UBOB")
     bot.settle()
-    assert bot.runtime.repo.get_plan(plan.id).state == PlanState.APPROVED
+    assert bot.runtime.repo.plans.get(plan.id).state == PlanState.APPROVED
     bot.click(ids.REJECT_PLAN, str(plan.id), user="UCAROL")
     bot.settle()
     assert f"plan #{plan.id} is already approved by <@UBOB>" in bot.replies()[-1]

@@ -74,7 +74,7 @@ def test_without_expansion_the_first_answer_comes_at_once_and_fills_in_within_th
 def approved(bot, filer: int) -> int:
     bot.command(f"migrate pcc-192-0-2-15 1337 {filer} pcc-192-0-2-50 1515")
     bot.settle()
-    request_id = int(max(r.id for r in bot.runtime.repo.recent(10)))
+    request_id = int(max(r.id for r in bot.runtime.repo.requests.recent(10)))
     bot.click("pcc_approve", str(request_id), user="UBOB")
     bot.settle()
     return request_id
@@ -88,7 +88,7 @@ def test_one_expanded_read_per_destination_covers_every_tracked_task(timed_bot, 
     bot.runtime.service.poll_once()
     task_reads = simulator.sim.calls_to("GET", r"/task")[before:]
     assert [c.path for c in task_reads] == ["/dedicatedCloud/pcc-192-0-2-50/task"]  # one read for three
-    assert all(bot.runtime.repo.get(r).progress == 50 for r in requests)
+    assert all(bot.runtime.repo.requests.get(r).progress == 50 for r in requests)
     simulator.sim.expansion = False  # the route stops expanding: each task is read on its own
     clock.advance(hours=1)
     bot.runtime.service.poll_once()
@@ -101,7 +101,7 @@ def test_a_task_unreadable_three_polls_in_a_row_is_announced_once_with_its_query
 ):
     bot = timed_bot
     request_id = approved(bot, 1234)
-    task_id = bot.runtime.repo.get(request_id).task_id
+    task_id = bot.runtime.repo.requests.get(request_id).task_id
     simulator.sim.tasks.pop(task_id)  # OVHcloud answers 404 for it from now on
     for _ in range(4):
         clock.advance(hours=1)
@@ -113,7 +113,9 @@ def test_a_task_unreadable_three_polls_in_a_row_is_announced_once_with_its_query
     ]
     assert {n["channel"] for n in notices} == {"COPS", "CINCIDENT"} and len(notices) == 2
     assert "EU.ext-sim." in notices[0]["text"] and str(task_id) in notices[0]["text"]
-    assert bot.runtime.repo.get(request_id).state == State.REPLICATING  # still tracked, never guessed
+    assert (
+        bot.runtime.repo.requests.get(request_id).state == State.REPLICATING
+    )  # still tracked, never guessed
 
 
 def test_no_list_is_cut_silently(config, slack, simulator):
@@ -125,7 +127,7 @@ def test_no_list_is_cut_silently(config, slack, simulator):
                 f"migrate pcc-192-0-2-15 {1337 if filer < 1240 else 1338} {filer} pcc-192-0-2-50 1515"
             )
         bot.settle()
-        total = len(bot.runtime.repo.recent(100))
+        total = len(bot.runtime.repo.requests.recent(100))
         listed = bot.runtime.service.reading.recent("UALICE", limit=3)
         assert len(listed[0]) == 3 and listed[1] == total == 5
         text = listings.list_message(*listed)[0]

@@ -37,22 +37,22 @@ def test_a_close_from_an_earlier_doubt_does_nothing_to_the_current_one(bot, simu
     first_close = offered_value(bot, ids.CLOSE_NOT_STARTED)  # as a person's screen keeps it
     bot.click(ids.CLOSE_NOT_STARTED, first_close, user="UCAROL")  # checked at OVHcloud: closed
     bot.settle()
-    assert bot.runtime.repo.get(request_id).state == State.FAILED
+    assert bot.runtime.repo.requests.get(request_id).state == State.FAILED
 
     simulator.sim.inject("POST", RESET, 503)  # a second relaunch, in doubt again
     bot.click(ids.RETRY, offered_value(bot, ids.RETRY), user="UBOB")
     bot.settle()
-    assert bot.runtime.repo.get(request_id).state == State.RELAUNCH_IN_DOUBT
+    assert bot.runtime.repo.requests.get(request_id).state == State.RELAUNCH_IN_DOUBT
     bot.click(ids.CLOSE_NOT_STARTED, first_close, user="UCAROL")  # the stale button, clicked late
     bot.settle()
-    assert bot.runtime.repo.get(request_id).state == State.RELAUNCH_IN_DOUBT
+    assert bot.runtime.repo.requests.get(request_id).state == State.RELAUNCH_IN_DOUBT
     assert "about an earlier call" in bot.replies()[-1]
 
     current = offered_value(bot, ids.CLOSE_NOT_STARTED)
     assert current != first_close
     bot.click(ids.CLOSE_NOT_STARTED, current, user="UCAROL")
     bot.settle()
-    assert bot.runtime.repo.get(request_id).state == State.FAILED
+    assert bot.runtime.repo.requests.get(request_id).state == State.FAILED
     told = [
         c
         for c in bot.slack.standin.calls_to("chat.postMessage")

@@ -99,7 +99,7 @@ def test_a_replayed_signed_request_is_handled_once(bot):
     first, again = bot.post(body, headers=headers), bot.post(body, headers=headers)
     bot.settle()
     assert (first.status_code, again.status_code) == (200, 200)
-    assert len(bot.runtime.repo.recent(10)) == 1  # one request filed
+    assert len(bot.runtime.repo.requests.recent(10)) == 1  # one request filed
     assert len(bot.replies()) == 1  # and the replay not even refused as a duplicate filing: not handled
 
 

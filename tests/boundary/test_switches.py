@@ -17,7 +17,7 @@ def test_read_only_lists_but_refuses_every_mutation(running, simulator):
     listing, refusal = bot.replies()
     assert "3 datastore(s)" in listing
     assert "read-only mode (PCC_READ_ONLY=1): filing a migration request is switched off" in refusal
-    assert bot.runtime.repo.recent(5) == []
+    assert bot.runtime.repo.requests.recent(5) == []
 
 
 def test_read_only_refuses_approving_a_request_filed_before(running, simulator, config, slack):
@@ -37,7 +37,7 @@ def test_commands_outside_allowed_channels_are_refused(running, simulator):
     assert response.status_code == 200
     assert "not enabled in this channel" in response.text
     bot.settle()
-    assert bot.runtime.repo.recent(5) == [] and simulator.sim.calls == []
+    assert bot.runtime.repo.requests.recent(5) == [] and simulator.sim.calls == []
     assert bot.command("help", channel="CINCIDENT").status_code == 200
     bot.settle()
     assert "/pcc filers" in bot.replies()[-1]
@@ -60,7 +60,7 @@ def test_buttons_on_the_bots_messages_work_wherever_it_posted_them(running, simu
     bot.settle()
     assert not any("not enabled" in r for r in bot.replies())
     assert len(simulator.sim.calls_to("POST", r"/resetTaskState$")) == 1
-    assert bot.runtime.repo.get(request_id).state == State.REPLICATING
+    assert bot.runtime.repo.requests.get(request_id).state == State.REPLICATING
 
 
 def test_switch_values_are_validated():

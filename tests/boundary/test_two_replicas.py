@@ -56,7 +56,7 @@ class Replicas:
         return [c for c in self.slack.standin.calls_to("chat.postMessage") if said in str(c.args.get("text"))]
 
     def state(self, request_id: int) -> State | None:
-        request = self.repo.get(request_id)
+        request = self.repo.requests.get(request_id)
         return request.state if request else None
 
 
@@ -166,7 +166,7 @@ def test_two_replicas_on_one_postgresql(replicas, tmp_path):
         server.kill()
     for server in (r.a, r.b):
         server.proc = server.start()
-    assert [request.id for request in sorted(r.repo.recent(10), key=lambda q: q.id)] == [1, 2, 3]
+    assert [request.id for request in sorted(r.repo.requests.recent(10), key=lambda q: q.id)] == [1, 2, 3]
     since = len(r.slack.standin.calls)
     r.a.command("list")
     _wait(lambda: "#3" in r.answers(since), 20, "a restarted replica listing")

@@ -41,8 +41,8 @@ def test_six_racing_last_clicks_over_two_replicas_send_one_post(database):
     for t in threads:
         t.join()
     assert len(world.gateway.posts) == 1 and len(outcomes) == 6
-    assert world.repo.get(request.id).state == State.REPLICATING
-    actions = [e.action for e in world.repo.history(request.id)]
+    assert world.repo.requests.get(request.id).state == State.REPLICATING
+    actions = [e.action for e in world.repo.audit.history(request.id)]
     assert actions.count("approved") == 1
     # each approval counted has its own audit line, whichever click won the race
-    assert actions.count("approval counted") == len(world.repo.approvals(f"approve-{request.id}"))
+    assert actions.count("approval counted") == len(world.repo.votes.of(f"approve-{request.id}"))

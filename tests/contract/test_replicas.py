@@ -36,9 +36,9 @@ def replicas(database):
 
 
 def _queue_notices(repo, count):
-    request = repo.add(sample_draft(4242, NOW), card_channel="COPS")
+    request = repo.requests.add(sample_draft(4242, NOW), card_channel="COPS")
     notices = [NoticeDraft(NoticeKind.INCIDENT, f"n{i}", "CINC", f"notice {i}") for i in range(count)]
-    repo.transition(
+    repo.requests.transition(
         request.id, State.PENDING, State.APPROVED, Change("UBOB", "approved", notices=notices), NOW
     )
 
@@ -49,10 +49,10 @@ def test_each_notice_is_claimed_by_one_replica_at_a_time(replicas):
     claimed: dict[str, list[int]] = {"a": [], "b": []}
 
     def claim(name, repo):
-        while batch := repo.claim_notices(NOW, 3, name, NOW + LEASE):
+        while batch := repo.notices.claim(NOW, 3, name, NOW + LEASE):
             for notice in batch:
                 claimed[name].append(notice.id)
-                repo.notice_sent(notice.id, NOW)  # sent: its claim ends with it
+                repo.notices.mark_sent(notice.id, NOW)  # sent: its claim ends with it
 
     threads = [threading.Thread(target=claim, args=(n, r)) for n, r in (("a", first), ("b", second))]
     for t in threads:
@@ -66,37 +66,38 @@ def test_each_notice_is_claimed_by_one_replica_at_a_time(replicas):
 def test_a_dead_replicas_claims_are_taken_over_once_its_lease_lapses(replicas):
     first, second = replicas
     _queue_notices(first, 1)
-    held = first.claim_notices(NOW, 10, "dead-replica", NOW + LEASE)
+    held = first.notices.claim(NOW, 10, "dead-replica", NOW + LEASE)
     assert len(held) == 2
-    assert second.claim_notices(NOW + LEASE - timedelta(seconds=1), 10, "survivor", NOW + 2 * LEASE) == []
+    assert second.notices.claim(NOW + LEASE - timedelta(seconds=1), 10, "survivor", NOW + 2 * LEASE) == []
     later = NOW + LEASE + timedelta(seconds=1)
-    taken = second.claim_notices(later, 10, "survivor", later + LEASE)
+    taken = second.notices.claim(later, 10, "survivor", later + LEASE)
     assert [n.id for n in taken] == [n.id for n in held]
-    second.notice_sent(taken[0].id, later)
-    assert [n.id for n in second.claim_notices(later, 10, "survivor", later + LEASE)] == [taken[1].id]
+    second.notices.mark_sent(taken[0].id, later)
+    assert [n.id for n in second.notices.claim(later, 10, "survivor", later + LEASE)] == [taken[1].id]
 
 
 def test_a_replayed_request_is_caught_by_the_other_replica(replicas):
     first, second = replicas
-    assert first.first_sight("1700000000:v0=abc", 330)
-    assert not second.first_sight("1700000000:v0=abc", 330)
-    assert second.first_sight("1700000001:v0=def", 330)
+    assert first.replays.first_sight("1700000000:v0=abc", 330)
+    assert not second.replays.first_sight("1700000000:v0=abc", 330)
+    assert second.replays.first_sight("1700000001:v0=def", 330)
 
 
 def test_the_budget_is_one_for_every_replica(replicas):
     first, second = replicas
-    taken = [repo.take_calls(1, 10, 60, mutating=False, replica=name) for repo, name in
+    taken = [repo.budget.take_calls(1, 10, 60, mutating=False, replica=name) for repo, name in
              [(first, "a"), (second, "b")] * 6]  # fmt: skip
     assert taken.count(0.0) == 10
     assert all(0 < wait <= 60 for wait in taken[10:])
-    assert first.take_calls(1, 12, 60, mutating=True, replica="a") == 0.0  # the reserve above reads
+    assert first.budget.take_calls(1, 12, 60, mutating=True, replica="a") == 0.0  # the reserve above reads
 
 
 def test_two_windows_on_one_database_never_pass_the_limit_together(database):
     """Two processes' limiters, each believing it is alone with 20 calls a minute: together, 20."""
     repos = [SqlRepository(database) for _ in range(2)]
     windows = [
-        SlidingWindow(20, reserve=2, shared=DatabaseBudget(repo, 60, f"r{i}")) for i, repo in enumerate(repos)
+        SlidingWindow(20, reserve=2, shared=DatabaseBudget(repo.budget, 60, f"r{i}"))
+        for i, repo in enumerate(repos)
     ]
     granted = [0, 0]
 
@@ -170,15 +171,15 @@ def test_a_replica_whose_clock_is_3_minutes_ahead_keeps_the_databases_time(repli
 def test_a_batch_slower_than_its_lease_never_sends_what_another_replica_took_over(replicas):
     first, second = replicas
     _queue_notices(first, 1)
-    held = first.claim_notices(NOW, 10, "slow", NOW + LEASE)
-    assert first.renew_notice_claim(held[0].id, "slow", NOW + 2 * LEASE)  # still its own: renewed
+    held = first.notices.claim(NOW, 10, "slow", NOW + LEASE)
+    assert first.notices.renew_claim(held[0].id, "slow", NOW + 2 * LEASE)  # still its own: renewed
     later = NOW + LEASE + timedelta(seconds=1)  # the second notice's lease lapsed meanwhile
-    taken = second.claim_notices(later, 10, "fast", later + LEASE)
+    taken = second.notices.claim(later, 10, "fast", later + LEASE)
     assert [n.id for n in taken] == [held[1].id]
-    assert not first.renew_notice_claim(held[1].id, "slow", later + LEASE)  # the slow one skips it
-    assert second.renew_notice_claim(held[1].id, "fast", later + LEASE)
-    second.notice_sent(held[1].id, later)
-    assert not second.renew_notice_claim(held[1].id, "fast", later + LEASE)  # sent: never again
+    assert not first.notices.renew_claim(held[1].id, "slow", later + LEASE)  # the slow one skips it
+    assert second.notices.renew_claim(held[1].id, "fast", later + LEASE)
+    second.notices.mark_sent(held[1].id, later)
+    assert not second.notices.renew_claim(held[1].id, "fast", later + LEASE)  # sent: never again
 
 
 def test_every_session_carries_the_timeouts_that_free_a_frozen_replicas_locks(postgres):
@@ -227,8 +228,8 @@ def test_a_write_waits_again_past_lock_timeout_and_goes_through(postgres):
     repo = SqlRepository(url)
     try:
         holder = _hold_the_write_lock(url, 4.5, commit=True)  # longer than lock_timeout (3 s)
-        request = repo.add(sample_draft(4243, NOW), card_channel="COPS")
-        assert repo.get(request.id) is not None
+        request = repo.requests.add(sample_draft(4243, NOW), card_channel="COPS")
+        assert repo.requests.get(request.id) is not None
         holder.join(10)
     finally:
         repo.close()
@@ -241,12 +242,12 @@ def test_a_frozen_replica_inside_a_write_loses_its_lock_and_a_write_never_waits_
     repo = SqlRepository(url)
     try:
         _hold_the_write_lock(url, 15, commit=False)  # frozen: the server ends it after 10 s idle
-        request = repo.add(sample_draft(4244, NOW), card_channel="COPS")  # waits, then goes through
-        assert repo.get(request.id) is not None
+        request = repo.requests.add(sample_draft(4244, NOW), card_channel="COPS")  # waits, then goes through
+        assert repo.requests.get(request.id) is not None
         monkeypatch.setattr(store_module, "LOCK_PATIENCE", 0.5)
         busy = _hold_the_write_lock(url, 5, commit=True)
         with pytest.raises(StorageError, match=r"the database is busy .*nothing was changed, try again"):
-            repo.add(sample_draft(4245, NOW), card_channel="COPS")
+            repo.requests.add(sample_draft(4245, NOW), card_channel="COPS")
         busy.join(10)  # its commit lands before the server goes with the test
     finally:
         repo.close()

@@ -41,13 +41,13 @@ def new(filer_id=1234):
 
 def test_migrations_are_recorded_and_reopening_keeps_the_data(database):
     repo = SqlRepository(database)
-    request = repo.add(new(), card_channel="COPS")
+    request = repo.requests.add(new(), card_channel="COPS")
     repo.close()
     reopened = SqlRepository(database)
     try:
-        assert reopened.get(request.id) == request
+        assert reopened.requests.get(request.id) == request
         assert reopened.revision == HEAD
-        assert reopened._rows("SELECT version_num FROM alembic_version") == [{"version_num": HEAD}]
+        assert reopened.store.rows("SELECT version_num FROM alembic_version") == [{"version_num": HEAD}]
     finally:
         reopened.close()
 
@@ -61,7 +61,7 @@ def test_a_request_and_a_plan_read_back_as_filed_and_as_changed(database):
     repo = SqlRepository(database)
     try:
         draft = new()
-        request = repo.add(draft, card_channel="COPS")
+        request = repo.requests.add(draft, card_channel="COPS")
         filed = [f.name for f in fields(draft)]
         assert _picked(request, filed) == _picked(draft, filed)
         assert (request.state, request.candidates, request.progress_log) == (State.PENDING, (), ())
@@ -72,10 +72,10 @@ def test_a_request_and_a_plan_read_back_as_filed_and_as_changed(database):
             "decided_at": NOW,
             "in_doubt_since": None,
         }
-        repo.update_fields(request.id, changed, NOW)
-        assert _picked(repo.get(request.id), changed) == changed
-        repo.update_fields(request.id, {"candidates": (), "progress_log": ()}, NOW)
-        emptied = repo.get(request.id)
+        repo.requests.update_fields(request.id, changed, NOW)
+        assert _picked(repo.requests.get(request.id), changed) == changed
+        repo.requests.update_fields(request.id, {"candidates": (), "progress_log": ()}, NOW)
+        emptied = repo.requests.get(request.id)
         assert (emptied.candidates, emptied.progress_log) == ((), ())
 
         items = (PlanItem(1234, "ssd-001234", "3 TB", 12, 1.5), PlanItem(1240, "ssd-001240", "1 TB", None))
@@ -89,7 +89,7 @@ def test_a_request_and_a_plan_read_back_as_filed_and_as_changed(database):
                 items=items,
                 left_out=left_out,
             )
-            plan = repo.get_plan(repo.add_plan(plan_draft).id)
+            plan = repo.plans.get(repo.plans.add(plan_draft).id)
             planned = [f.name for f in fields(plan_draft)]
             assert _picked(plan, planned) == _picked(plan_draft, planned)
             assert plan.state == PlanState.PENDING
@@ -99,13 +99,13 @@ def test_a_request_and_a_plan_read_back_as_filed_and_as_changed(database):
 
 def test_compare_and_set_lets_exactly_one_caller_win(database):
     repo = SqlRepository(database)
-    request = repo.add(new(), card_channel="COPS")
+    request = repo.requests.add(new(), card_channel="COPS")
     barrier = threading.Barrier(10)
     wins = []
 
     def approve(user):
         barrier.wait()
-        if repo.transition(
+        if repo.requests.transition(
             request.id, State.PENDING, State.APPROVED, Change(actor=user, action="approved"), NOW
         ):
             wins.append(user)
@@ -116,15 +116,15 @@ def test_compare_and_set_lets_exactly_one_caller_win(database):
     for t in threads:
         t.join()
     assert len(wins) == 1
-    assert [h.action for h in repo.history(request.id)] == ["requested", "approved"]
+    assert [h.action for h in repo.audit.history(request.id)] == ["requested", "approved"]
 
 
 def test_two_processes_on_one_database_still_have_one_winner(database):
     first, second = SqlRepository(database), SqlRepository(database)
-    request = first.add(new(), card_channel="COPS")
+    request = first.requests.add(new(), card_channel="COPS")
     change = Change(actor="UBOB", action="approved")
-    assert first.transition(request.id, State.PENDING, State.APPROVED, change, NOW)
-    assert not second.transition(request.id, State.PENDING, State.APPROVED, change, NOW)
+    assert first.requests.transition(request.id, State.PENDING, State.APPROVED, change, NOW)
+    assert not second.requests.transition(request.id, State.PENDING, State.APPROVED, change, NOW)
 
 
 def test_one_pause_shared_by_every_process_on_the_database_with_its_audit_lines(database):
@@ -132,34 +132,38 @@ def test_one_pause_shared_by_every_process_on_the_database_with_its_audit_lines(
     refused by the database (the first one's words stay); resume ends it once."""
     first, second = SqlRepository(database), SqlRepository(database)
     pause = Pause("UBOB", "IAM rights", NOW)
-    assert second.pause() is None
-    assert first.start_pause(pause, AuditEntry(None, NOW, "UBOB", "paused", None, None, "IAM rights"))
-    assert not second.start_pause(
+    assert second.pause.current() is None
+    assert first.pause.start(pause, AuditEntry(None, NOW, "UBOB", "paused", None, None, "IAM rights"))
+    assert not second.pause.start(
         Pause("UCAROL", "", NOW), AuditEntry(None, NOW, "UCAROL", "paused", None, None)
     )
-    assert second.pause() == pause
-    assert second.end_pause(AuditEntry(None, NOW, "UCAROL", "resumed", None, None))
-    assert not first.end_pause(AuditEntry(None, NOW, "UCAROL", "resumed", None, None))
-    assert first.pause() is None
-    lines = [(e.request_id, e.actor, e.action) for e, about in first.audit_since(NOW) if about is None]
+    assert second.pause.current() == pause
+    assert second.pause.end(AuditEntry(None, NOW, "UCAROL", "resumed", None, None))
+    assert not first.pause.end(AuditEntry(None, NOW, "UCAROL", "resumed", None, None))
+    assert first.pause.current() is None
+    lines = [(e.request_id, e.actor, e.action) for e, about in first.audit.since(NOW) if about is None]
     assert lines == [(None, "UBOB", "paused"), (None, "UCAROL", "resumed")]
 
 
 def test_the_state_machine_is_enforced_by_the_repository(database):
     repo = SqlRepository(database)
-    request = repo.add(new(), card_channel="COPS")
+    request = repo.requests.add(new(), card_channel="COPS")
     with pytest.raises(Conflict, match="pending cannot become done"):
-        repo.transition(request.id, State.PENDING, State.DONE, Change(actor="x", action="y"), NOW)
-    assert repo.get(request.id).state == State.PENDING
+        repo.requests.transition(request.id, State.PENDING, State.DONE, Change(actor="x", action="y"), NOW)
+    assert repo.requests.get(request.id).state == State.PENDING
 
 
 def test_one_active_request_per_filer_is_a_database_constraint(database):
     repo = SqlRepository(database)
-    first = repo.add(new(), card_channel="COPS")
+    first = repo.requests.add(new(), card_channel="COPS")
     with pytest.raises(Conflict, match=f"request #{first.id}, pending"):
-        repo.add(new(), card_channel="COPS")
-    repo.transition(first.id, State.PENDING, State.REJECTED, Change(actor="UBOB", action="rejected"), NOW)
-    assert repo.add(new(), card_channel="COPS").id > first.id  # (PostgreSQL may skip ids: refused inserts)
+        repo.requests.add(new(), card_channel="COPS")
+    repo.requests.transition(
+        first.id, State.PENDING, State.REJECTED, Change(actor="UBOB", action="rejected"), NOW
+    )
+    assert (
+        repo.requests.add(new(), card_channel="COPS").id > first.id
+    )  # (PostgreSQL may skip ids: refused inserts)
 
 
 def test_a_restore_and_a_copy_of_the_same_number_are_apart(database):
@@ -168,28 +172,28 @@ def test_a_restore_and_a_copy_of_the_same_number_are_apart(database):
     repo = SqlRepository(database)
     try:
         restore = replace(new(), route="batchRestore")
-        first = repo.add(restore, card_channel="COPS")
-        copy = repo.add(new(), card_channel="COPS")
-        assert repo.active_for_filer("pcc-192-0-2-15", 1234).id == copy.id
-        assert repo.active_for_filer("pcc-192-0-2-15", 1234, restore=True).id == first.id
+        first = repo.requests.add(restore, card_channel="COPS")
+        copy = repo.requests.add(new(), card_channel="COPS")
+        assert repo.requests.active_for_filer("pcc-192-0-2-15", 1234).id == copy.id
+        assert repo.requests.active_for_filer("pcc-192-0-2-15", 1234, restore=True).id == first.id
         with pytest.raises(Conflict, match=f"request #{first.id}, pending"):
-            repo.add(restore, card_channel="COPS")
+            repo.requests.add(restore, card_channel="COPS")
     finally:
         repo.close()
 
 
 def test_a_notice_is_queued_once_per_key_and_sent_once(database):
     repo = SqlRepository(database)
-    request = repo.add(new(), card_channel="COPS")
+    request = repo.requests.add(new(), card_channel="COPS")
     notice = NoticeDraft(NoticeKind.INCIDENT, "done-incident", "CINC", "done")
     change = Change(actor="pcc-bot", action="x", notices=[notice, notice])
-    repo.transition(request.id, State.PENDING, State.APPROVED, change, NOW)
-    due = repo.claim_notices(NOW, 10, "replica-a", NOW + timedelta(minutes=2))
+    repo.requests.transition(request.id, State.PENDING, State.APPROVED, change, NOW)
+    due = repo.notices.claim(NOW, 10, "replica-a", NOW + timedelta(minutes=2))
     assert [n.kind for n in due] == [NoticeKind.CARD, NoticeKind.INCIDENT]
-    repo.notice_failed(due[1].id, "429", NOW + timedelta(seconds=30))
-    repo.notice_sent(due[0].id, NOW)
-    assert repo.due_notices(NOW, 10) == []
-    assert [n.key for n in repo.due_notices(NOW + timedelta(seconds=31), 10)] == ["done-incident"]
+    repo.notices.mark_failed(due[1].id, "429", NOW + timedelta(seconds=30))
+    repo.notices.mark_sent(due[0].id, NOW)
+    assert repo.notices.due(NOW, 10) == []
+    assert [n.key for n in repo.notices.due(NOW + timedelta(seconds=31), 10)] == ["done-incident"]
 
 
 def test_a_database_of_the_first_release_is_upgraded_in_place(tmp_path):
@@ -220,12 +224,12 @@ def test_a_database_of_the_first_release_is_upgraded_in_place(tmp_path):
     )
     old.close()
     first = SqlRepository(path)  # finishes m002..m010 on open, then the Alembic history
-    request = first.get(1)
+    request = first.requests.get(1)
     assert request.state == State.REPLICATING and request.task_id == 5
     assert request.last_check_at is None and request.transferred is None
-    first.update_fields(request.id, {"last_check_at": NOW, "transferred": "1024"}, NOW)
-    assert first.get(request.id).transferred == "1024"
-    assert first.count_by_state() == {"replicating": 1}  # the counts of m008 picked up the old row
+    first.requests.update_fields(request.id, {"last_check_at": NOW, "transferred": "1024"}, NOW)
+    assert first.requests.get(request.id).transferred == "1024"
+    assert first.requests.count_by_state() == {"replicating": 1}  # the counts of m008 picked up the old row
     applied = sqlite3.connect(path).execute("SELECT name FROM _sqlite_migrations").fetchall()
     assert [name for (name,) in applied] == LEGACY_MIGRATIONS
     assert first.revision == HEAD
@@ -238,7 +242,7 @@ def test_the_database_and_its_wal_are_readable_by_their_owner_only(tmp_path):
     path = tmp_path / "pcc-bot.db"
     repo = SqlRepository(str(path))
     try:
-        repo.count_by_state()
+        repo.requests.count_by_state()
         files = [p for p in tmp_path.iterdir() if p.name.startswith("pcc-bot.db")]
         assert {p.name for p in files} >= {"pcc-bot.db", "pcc-bot.db-wal"}
         assert all(stat.S_IMODE(os.stat(p).st_mode) == 0o600 for p in files), files
@@ -258,7 +262,7 @@ def test_the_filers_index_covers_exactly_the_active_states_so_a_new_one_needs_a_
         else "SELECT sql FROM sqlite_master WHERE name = 'one_active_request_per_filer'"
     )
     try:
-        (row,) = repo._rows(sql)
+        (row,) = repo.store.rows(sql)
     finally:
         repo.close()
     indexed = set(re.findall(r"'([a-z_]+)'", row["sql"]))

@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 from bot.adapters.sql.repository import SqlRepository
 from bot.demo.samples import sample_draft
 repo = SqlRepository(sys.argv[1])
-stored = repo.add(sample_draft(2, datetime.now(UTC)), card_channel="COPS")
-assert repo.get(stored.id) == stored and len(repo.in_states([stored.state])) == 2
+stored = repo.requests.add(sample_draft(2, datetime.now(UTC)), card_channel="COPS")
+assert repo.requests.get(stored.id) == stored and len(repo.requests.in_states([stored.state])) == 2
 repo.close()
 print(" ".join(sorted(m for m in ("sqlalchemy", "alembic") if m in sys.modules)))
 """
@@ -35,7 +35,7 @@ def _run(script: str, *args: str) -> str:
 def test_a_sqlite_database_at_head_is_used_without_sqlalchemy_or_alembic(tmp_path):
     path = str(tmp_path / "bot.db")
     repo = SqlRepository(path)  # a new database: migrated here, by Alembic
-    repo.add(sample_draft(1, datetime.now(UTC)), card_channel="COPS")
+    repo.requests.add(sample_draft(1, datetime.now(UTC)), card_channel="COPS")
     repo.close()
     assert _run(_OPEN_AND_WRITE, path) == ""
 

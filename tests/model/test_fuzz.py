@@ -61,7 +61,7 @@ def test_arbitrary_command_text(bot, simulator, text):
     extra=st.dictionaries(st.sampled_from(["channel", "container", "message", "team", "state"]), json_value),
 )
 def test_arbitrary_block_actions(bot, simulator, action_id, value, user, extra):
-    if not bot.runtime.repo.recent(1):
+    if not bot.runtime.repo.requests.recent(1):
         assert file_request(bot) == 1
     payload = {
         "type": "block_actions",
@@ -74,6 +74,6 @@ def test_arbitrary_block_actions(bot, simulator, action_id, value, user, extra):
     }
     assert bot.post(urlencode({"payload": json.dumps(payload)})).status_code < 500
     no_unexpected_errors(bot)
-    states = {r.state for r in bot.runtime.repo.recent(10)}
+    states = {r.state for r in bot.runtime.repo.requests.recent(10)}
     assert states <= {State.PENDING}
     assert simulator.sim.calls_to("POST", POST_ROUTE) == []

@@ -145,7 +145,7 @@ class Lifecycle(RuleBasedStateMachine):
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def _ids(self) -> list[int]:
-        return [r.id for r in self.repo.recent(50)]
+        return [r.id for r in self.repo.requests.recent(50)]
 
     def _try(self, action: Callable[..., object], *args: object) -> None:
         try:
@@ -185,10 +185,10 @@ class Lifecycle(RuleBasedStateMachine):
         request_id = data.draw(st.sampled_from(self._ids()))
         self._try(getattr(self.service.decisions, decision), request_id, user)
 
-    @precondition(lambda self: any(r.candidates for r in self.repo.recent(50)))
+    @precondition(lambda self: any(r.candidates for r in self.repo.requests.recent(50)))
     @rule(data=st.data(), user=st.sampled_from(PEOPLE))
     def adopt(self, data: st.DataObject, user: str) -> None:
-        request = data.draw(st.sampled_from([r for r in self.repo.recent(50) if r.candidates]))
+        request = data.draw(st.sampled_from([r for r in self.repo.requests.recent(50) if r.candidates]))
         task = data.draw(st.sampled_from(request.candidates))
         self._try(self.service.decisions.adopt, request.id, task.task_id, user)
 
@@ -196,21 +196,21 @@ class Lifecycle(RuleBasedStateMachine):
     def file_plan(self, user: str, listed: tuple[int, ...]) -> None:
         self._try(self.service.plans.file_plan, "pcc-src", 10, "pcc-dst", 20, listed, user, "COPS")
 
-    @precondition(lambda self: self.repo.recent_plans(5))
+    @precondition(lambda self: self.repo.plans.recent(5))
     @rule(
         data=st.data(),
         decision=st.sampled_from(("approve", "approve", "reject", "cancel_rest")),
         user=st.sampled_from(PEOPLE),
     )
     def plan_decides(self, data: st.DataObject, decision: str, user: str) -> None:
-        plan = data.draw(st.sampled_from(self.repo.recent_plans(5)))
+        plan = data.draw(st.sampled_from(self.repo.plans.recent(5)))
         self._try(getattr(self.service.plans, decision), plan.id, user)
 
-    @precondition(lambda self: self.repo.plans_in_states([PlanState.PENDING]))
+    @precondition(lambda self: self.repo.plans.in_states([PlanState.PENDING]))
     @rule(data=st.data(), answer=st.sampled_from(ANSWERS))
     def approver_approves_a_plan(self, data: st.DataObject, answer: str) -> None:
         """One of ``plan_voters`` approves; its first POST answered as drawn (refused, lost, a crash)."""
-        plan = data.draw(st.sampled_from(self.repo.plans_in_states([PlanState.PENDING])))
+        plan = data.draw(st.sampled_from(self.repo.plans.in_states([PlanState.PENDING])))
         user = data.draw(st.sampled_from(self.plan_voters))
         self.gateway.answer = answer
         self._try(self.service.plans.approve, plan.id, user)
@@ -227,12 +227,13 @@ class Lifecycle(RuleBasedStateMachine):
         task_id = data.draw(st.sampled_from(sorted(self.gateway.tasks)))
         self.gateway.set_task(task_id, state, 100 if state == "done" else 40)
 
-    @precondition(lambda self: self.repo.in_states([State.REPLICATING, State.REMOVING]))
+    @precondition(lambda self: self.repo.requests.in_states([State.REPLICATING, State.REMOVING]))
     @rule(data=st.data(), ending=st.sampled_from(("done", "error")))
     def a_tracked_task_ends(self, data: st.DataObject, ending: str) -> None:
         """A task the bot follows ends, and the poller sees it: the lifecycle moves on (to removals and
         relaunches) more often than random task moves alone would take it."""
-        request = data.draw(st.sampled_from(self.repo.in_states([State.REPLICATING, State.REMOVING])))
+        tracked = self.repo.requests.in_states([State.REPLICATING, State.REMOVING])
+        request = data.draw(st.sampled_from(tracked))
         task_id = request.task_id if request.state == State.REPLICATING else request.removal_task_id
         if task_id in self.gateway.tasks:
             self.gateway.set_task(task_id, ending, 100 if ending == "done" else 40)
@@ -252,7 +253,7 @@ class Lifecycle(RuleBasedStateMachine):
         self.service.poll_once()
         now = self.clock.now()
         for operation in OPERATIONS:
-            for request in self.repo.in_states([operation.calling]):
+            for request in self.repo.requests.in_states([operation.calling]):
                 if operation is REMOVAL and request.removal_task_id is not None:
                     continue
                 started = request.called_at or request.updated_at
@@ -272,16 +273,16 @@ class Lifecycle(RuleBasedStateMachine):
     @invariant()
     def states_seen(self) -> None:
         """Which states the run reached, requests' and plans' (hypothesis reports the counts)."""
-        for request in self.repo.recent(50):
+        for request in self.repo.requests.recent(50):
             event(f"state {request.state.value}")
-        for plan in self.repo.recent_plans(50):
+        for plan in self.repo.plans.recent(50):
             event(f"plan {plan.state.value}")
 
     @invariant()
     def no_call_runs_twice_for_one_decision(self) -> None:
         decided: Counter[tuple[str, int]] = Counter()
-        for request in self.repo.recent(50):
-            for entry in self.repo.history(request.id):
+        for request in self.repo.requests.recent(50):
+            for entry in self.repo.audit.history(request.id):
                 if entry.action == "approved":
                     decided[("migration", request.spec.filer_id)] += 1
                 elif entry.action == "retry approved" and request.task_id is not None:
@@ -293,9 +294,9 @@ class Lifecycle(RuleBasedStateMachine):
 
     @invariant()
     def the_audit_trail_replays_to_the_current_state(self) -> None:
-        for request in self.repo.recent(50):
+        for request in self.repo.requests.recent(50):
             state: str | None = None
-            for entry in self.repo.history(request.id):
+            for entry in self.repo.audit.history(request.id):
                 if entry.to_state is None:
                     continue  # a change within the state (candidates listed, a removal task found)
                 assert entry.from_state == state, f"#{request.id}: {entry.action} from {entry.from_state}"
@@ -313,27 +314,26 @@ class Lifecycle(RuleBasedStateMachine):
 
     @invariant()
     def the_counts_metrics_read_match_the_rows(self) -> None:
-        states = Counter(r.state.value for r in self.repo.recent(1000))
-        assert self.repo.count_by_state() == dict(states)
-        approvals = sum(
-            1 for r in self.repo.recent(1000) for e in self.repo.history(r.id) if e.action == "approved"
-        )
-        assert self.repo.count_actions("approved") == approvals
+        requests, audit = self.repo.requests, self.repo.audit
+        states = Counter(r.state.value for r in requests.recent(1000))
+        assert requests.count_by_state() == dict(states)
+        approved = [e for r in requests.recent(1000) for e in audit.history(r.id) if e.action == "approved"]
+        assert audit.count_actions("approved") == len(approved)
 
     @invariant()
     def every_datastore_of_an_approved_plan_is_sent_cancelled_or_refused(self) -> None:
         """No dispatch is left half-done: once a step is over (a crash mid-dispatch included: the
         restart resumes it), no datastore of an approved plan still waits for its POST, unless a
         dispatch stopped after identical refusals holds it for a person (usecases/dispatch.py)."""
-        for plan in self.repo.recent_plans(50):
-            items = self.repo.plan_items(plan.id)
+        for plan in self.repo.plans.recent(50):
+            items = self.repo.plans.items(plan.id)
             queued = [r.id for r in items if r.state == State.PENDING and not held(r)]
             assert not queued, f"plan #{plan.id} ({plan.state}) left {queued} unsent"
             assert plan.state in (PlanState.APPROVED, PlanState.ENDED) or not items
 
     @invariant()
     def at_most_one_active_request_per_filer(self) -> None:
-        active = Counter(r.spec.filer_id for r in self.repo.recent(50) if r.state in ACTIVE_STATES)
+        active = Counter(r.spec.filer_id for r in self.repo.requests.recent(50) if r.state in ACTIVE_STATES)
         assert all(count == 1 for count in active.values())
 
 

@@ -22,7 +22,7 @@ def test_a_dispatch_cut_by_a_crash_resumes_at_the_restart_and_sends_nothing_twic
     model = Lifecycle()
     try:
         model.file_plan("UALICE", ())
-        (plan,) = model.repo.plans_in_states([PlanState.PENDING])
+        (plan,) = model.repo.plans.in_states([PlanState.PENDING])
         model.gateway.answer = "crash-after-running"
         model._try(model.service.plans.approve, plan.id, "UBOB")  # dies, and restarts
         model.every_datastore_of_an_approved_plan_is_sent_cancelled_or_refused()

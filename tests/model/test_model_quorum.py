@@ -45,7 +45,7 @@ class QuorumLifecycle(Lifecycle):
         return FakeDirectory({"SONCALL": frozenset({"UCAROL"}), "SSECURITY": frozenset({"UERIN"})})
 
     def _decide(self, decision: str, request_id: int, user: str) -> None:
-        request = self.repo.get(request_id)
+        request = self.repo.requests.get(request_id)
         assert request is not None
         typed = (messages.restore_name(request),) if decision == "remove_copy" else ()
         self._try(getattr(self.service.decisions, decision), request_id, user, *typed)
@@ -64,10 +64,12 @@ class QuorumLifecycle(Lifecycle):
         """UERIN leaves the security group (an approval of theirs stops counting) or joins it again."""
         self.directory.groups["SSECURITY"] = frozenset({"UERIN"}) if member else frozenset()
 
-    @precondition(lambda self: self.repo.in_states([State.PENDING, State.FAILED, State.DONE]))
+    @precondition(lambda self: self.repo.requests.in_states([State.PENDING, State.FAILED, State.DONE]))
     @rule(data=st.data(), decision=st.sampled_from(("approve", "retry", "remove_copy")))
     def last_approvals_race(self, data: st.DataObject, decision: str) -> None:
-        request = data.draw(st.sampled_from(self.repo.in_states([State.PENDING, State.FAILED, State.DONE])))
+        request = data.draw(
+            st.sampled_from(self.repo.requests.in_states([State.PENDING, State.FAILED, State.DONE]))
+        )
         typed = (messages.restore_name(request),) if decision == "remove_copy" else ()
         decide = getattr(self.service.decisions, decision)
         died: list[ProcessDied] = []
@@ -92,10 +94,10 @@ class QuorumLifecycle(Lifecycle):
 
     @invariant()
     def no_copy_is_decided_without_a_quorum(self) -> None:
-        for request in self.repo.recent(50):
+        for request in self.repo.requests.recent(50):
             if request.plan_id is not None:
                 continue  # approved with its plan, whose own approvals are counted likewise
-            history = self.repo.history(request.id)
+            history = self.repo.audit.history(request.id)
             approved = [i for i, e in enumerate(history) if e.action == "approved"]
             for index in approved:  # every approval has its own audit line, the last one's included
                 people = {e.actor for e in history[:index] if e.action == "approval counted"}

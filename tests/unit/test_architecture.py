@@ -85,13 +85,19 @@ def test_no_task_can_wait_on_the_pool_it_runs_on():
     assert built == [] and waited == []
 
 
+#: Where the repository's members are implemented, and measured (a subclass calls its parent's method).
+STORES_HOME = ("bot.adapters.sql.", "bot.ops.measured")
+
+
 def test_a_requests_state_changes_in_one_place():
     """`ChatDesk.move` (bot/usecases/chat.py) is the one path of a state change: the compare-and-set
-    with its audit line and notices, then the card and the outbox. Nothing else moves a request."""
+    with its audit line and notices (the requests' member: ``requests.transition``, ``requests.amend``),
+    then the card and the outbox. Nothing else moves a request."""
     moving = [
         name
         for name, text in modules()
-        if re.search(r"repo\.(transition|amend)\(", text) and name != "bot.usecases.chat"
+        if re.search(r"\.(transition|amend)\(", text)
+        if name != "bot.usecases.chat" and not name.startswith(STORES_HOME)
     ]
     assert moving == []
 
@@ -99,16 +105,20 @@ def test_a_requests_state_changes_in_one_place():
 def test_a_plans_state_changes_in_one_place():
     """`ChatDesk.move_plan` is the one path of a plan's state change, shaped as a request's: the
     compare-and-set with its audit line, notices (and an approval's requests), then its board and the
-    outbox. Nothing else moves a plan, and the repository has no other way to."""
+    outbox. Nothing else moves a plan (the plans' member: ``plans.move``), and the repository has no
+    other way to."""
     moving = [
         name
         for name, text in modules()
-        if re.search(r"repo\.(move_plan|approve_plan)\(", text) and name != "bot.usecases.chat"
+        if re.search(r"\b_?plans\.move\(", text)
+        if name != "bot.usecases.chat" and not name.startswith(STORES_HOME)
     ]
     assert moving == []
+    from bot.adapters.sql.plans import SqlPlans
     from bot.adapters.sql.repository import SqlRepository
 
-    assert not hasattr(SqlRepository, "approve_plan")
+    assert not any(hasattr(SqlPlans, name) for name in ("approve", "approve_plan", "move_plan"))
+    assert not hasattr(SqlRepository, "move_plan")
 
 
 def test_no_function_is_over_a_complexity_of_20():
@@ -130,9 +140,9 @@ def test_no_function_is_over_a_complexity_of_20():
 
 
 #: Where an operation's behaviour lives: its table (states.py) and its module (bot/domain/operations/).
-#: The repository names the restore's route too: the database keeps a restore's repository ids apart
-#: from datastore ids (its unique index, revision 0008), a fact of the schema, not a behaviour.
-OPERATIONS_HOME = ("bot.domain.states", "bot.domain.operations", "bot.adapters.sql.repository")
+#: The repository's requests name the restore's route too: the database keeps a restore's repository ids
+#: apart from datastore ids (its unique index, revision 0008), a fact of the schema, not a behaviour.
+OPERATIONS_HOME = ("bot.domain.states", "bot.domain.operations", "bot.adapters.sql.requests")
 
 
 def _names_an_operation(value: object) -> bool:
@@ -232,3 +242,35 @@ def test_every_operation_of_the_table_has_its_module():
     assert set(every_behaviour()) == {op.name for op in OPERATIONS}
     for op in (MIGRATION, *LAUNCHES.values()):
         assert isinstance(every_behaviour()[op.name], Launch), op.name
+
+
+#: The repository's members a family keeps (usecases/stores.py), by the attribute names the families use.
+MEMBERS = ("_requests", "_plans", "_notices", "_audit", "_votes", "_pause", "_board_store")
+
+
+def test_a_family_is_given_the_members_it_uses_never_the_whole_repository():
+    """The whole Repository is the composition root's (usecases/service.py): a family's constructor, and
+    what it is built with (Ports, Ballots, ChatPorts), ask for members only; each member a family keeps
+    is used by it."""
+    import inspect
+
+    asked, unused = [], []
+    for name, text in modules():
+        if not name.startswith("bot.usecases.") or name in ("bot.usecases.service", "bot.usecases.stores"):
+            continue
+        for _, cls in inspect.getmembers(import_module(name), inspect.isclass):
+            if cls.__module__ != name:
+                continue
+            hints = {**getattr(cls, "__annotations__", {}), **getattr(cls.__init__, "__annotations__", {})}
+            asked += [f"{name}.{cls.__name__}: {k}" for k, v in hints.items() if "Repository" in str(v)]
+        lines = text.splitlines()
+        kept = {
+            m for line in lines if " = " in line for m in re.findall(r"self\.(_\w+)", line.split(" = ")[0])
+        }
+        for member in kept & set(MEMBERS):
+            if not any(f"self.{member}" in line.split(" = ")[-1] for line in lines):
+                unused.append(f"{name}: {member}")
+    assert asked == [] and unused == []
+    from bot.usecases.family import Ports
+
+    assert "repo" not in Ports.__dataclass_fields__

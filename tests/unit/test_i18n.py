@@ -166,7 +166,7 @@ def test_a_stored_notice_is_worded_in_the_channels_language_when_it_is_sent(loca
     kept = stored(_("this text"))
     assert "ce texte" not in kept and "this text" in kept  # stored in no language: the msgid
     for key, text in (("i18n", kept), ("older", "a notice queued before its words were wrapped")):
-        world.repo.queue_notice(
+        world.repo.notices.queue(
             request.id, NoticeDraft(NoticeKind.INCIDENT, key, INCIDENT, text), world.clock.now()
         )
     world.service.deliver_notices()

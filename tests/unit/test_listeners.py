@@ -73,7 +73,7 @@ def click(world: World, listener: Callable[..., None], action_id: str, value: st
 def test_a_click_approves_for_the_clicker(world):
     request = world.file(SPEC)
     respond = click(world, actions.on_click, ids.APPROVE, str(request.id))
-    assert world.repo.get(request.id).state == State.REPLICATING
+    assert world.repo.requests.get(request.id).state == State.REPLICATING
     respond.assert_not_called()  # the card shows it
 
 

@@ -83,7 +83,7 @@ def test_no_policy_keeps_todays_rule():
     world = World()
     request = world.file()
     world.service.decisions.approve(request.id, "UBOB")
-    assert len(world.gateway.posts) == 1 and world.repo.approvals(f"approve-{request.id}") == []
+    assert len(world.gateway.posts) == 1 and world.repo.votes.of(f"approve-{request.id}") == []
 
 
 def test_two_approvals_one_from_security_then_one_post():
@@ -105,7 +105,7 @@ def test_two_approvals_one_from_security_then_one_post():
     assert quorum(after).startswith("2 of 2 approval(s)") and "waiting for one from" in quorum(after)
     after = decide.approve(request.id, "USEC")
     assert after.state == State.REPLICATING and len(world.gateway.posts) == 1
-    actions = [e.action for e in world.repo.history(request.id)]
+    actions = [e.action for e in world.repo.audit.history(request.id)]
     assert actions.count("approval counted") == 3 and actions[-2:] == ["approved", "migration started"]
 
 
@@ -135,7 +135,7 @@ def test_settling_a_call_in_doubt_is_for_the_rules_approvers():
     request = world.file()
     world.service.decisions.approve(request.id, "UBOB")
     world.service.decisions.approve(request.id, "USEC")  # the quorum: the call, which goes in doubt
-    assert world.repo.get(request.id).state == State.NEEDS_ATTENTION
+    assert world.repo.requests.get(request.id).state == State.NEEDS_ATTENTION
     with pytest.raises(NotAllowed, match="health data"):  # in PCC_APPROVERS, not among the rule's
         world.service.decisions.close_not_started(request.id, "UCAROL")
     assert world.service.decisions.close_not_started(request.id, "UDAVE").state == State.FAILED
@@ -184,7 +184,7 @@ def test_retry_and_remove_copy_follow_their_own_rules():
     for _ in range(2):
         world.clock.advance(seconds=60)
         world.service.poll_once()
-    assert world.repo.get(request.id).state == State.DONE
+    assert world.repo.requests.get(request.id).state == State.DONE
     with pytest.raises(UsageError, match="type restore-000100 exactly"):
         decide.remove_copy(request.id, "UCAROL", "restore-000101")  # the step-up: the name typed again
     assert decide.remove_copy(request.id, "UCAROL", "restore-000100").state == State.DONE
@@ -198,7 +198,7 @@ def test_a_required_reason_to_reject_reaches_the_card_the_thread_the_requester_a
     request = world.file()
     with pytest.raises(UsageError, match="requires a reason to reject"):
         world.service.decisions.reject(request.id, "UBOB")
-    assert world.repo.get(request.id).state == State.PENDING
+    assert world.repo.requests.get(request.id).state == State.PENDING
     rejected = world.service.decisions.reject(
         request.id, "UBOB", "  the destination is not\nHDS-audited yet "
     )
@@ -210,7 +210,7 @@ def test_a_required_reason_to_reject_reaches_the_card_the_thread_the_requester_a
     dms = [t for c, t, _ in world.notifier.texts if c == "UALICE"]
     assert len(dms) == 1 and "was rejected by <@UBOB>" in dms[0] and "HDS-audited" in dms[0]
     assert any(ts == request.card_ts and "HDS-audited" in t for _, t, ts in world.notifier.texts)
-    (line,) = [e for e in world.repo.history(request.id) if e.action == "rejected"]
+    (line,) = [e for e in world.repo.audit.history(request.id) if e.action == "rejected"]
     assert line.detail == "reason: the destination is not HDS-audited yet"
     world.service.reading.export_audit(30, "UBOB")
     (_, _, csv) = world.notifier.uploads[-1]
@@ -228,7 +228,7 @@ def test_the_requester_is_told_by_direct_message_of_each_decision_once():
     expiring = world.file(MigrationSpec("pcc-src", 10, 101, "pcc-dst", 20))
     world.clock.advance(seconds=2 * 86400)
     world.service.poll_once()
-    assert world.repo.get(expiring.id).state == State.EXPIRED
+    assert world.repo.requests.get(expiring.id).state == State.EXPIRED
     dms = [t for c, t, _ in world.notifier.texts if c == "UALICE"]
     assert len(dms) == 2 and f"request #{expiring.id}" in dms[1] and "expired" in dms[1]
 
@@ -237,7 +237,7 @@ def test_a_click_whose_rule_asks_a_reason_opens_a_modal_whose_submission_decides
     world = _world()
     request = world.file()
     client = click(world, ids.REJECT, request.id)
-    assert world.repo.get(request.id).state == State.PENDING  # nothing decided yet
+    assert world.repo.requests.get(request.id).state == State.PENDING  # nothing decided yet
     view = client.views_open.call_args.kwargs["view"]
     (field,) = [b for b in view["blocks"] if b["type"] == "input"]
     assert field["optional"] is False and view["callback_id"] == ids.REASON_FORM  # Slack refuses it empty
@@ -245,7 +245,7 @@ def test_a_click_whose_rule_asks_a_reason_opens_a_modal_whose_submission_decides
     ack = Mock(spec=Ack)
     reasons.on_reason(ack=ack, body={"user": {"id": "UBOB"}}, view=view, context=context(world))
     ack.assert_called_once_with()
-    rejected = world.repo.get(request.id)
+    rejected = world.repo.requests.get(request.id)
     assert rejected.state == State.REJECTED and rejected.decision_reason == "wrong destination"
 
 
@@ -254,7 +254,7 @@ def test_no_policy_no_modal():
     request = world.file()
     client = click(world, ids.APPROVE, request.id)
     client.views_open.assert_not_called()
-    assert world.repo.get(request.id).state == State.REPLICATING
+    assert world.repo.requests.get(request.id).state == State.REPLICATING
 
 
 def test_approvers_are_told_once_reminded_then_the_escalation_asked_on_the_fake_clock():

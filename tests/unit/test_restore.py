@@ -36,13 +36,13 @@ def test_a_restore_is_filed_approved_once_and_followed_to_done_with_its_own_noti
     assert len(started) == 1
     world.gateway.set_task(approved.task_id, "done", 100)
     world.service.poll_once()
-    done = world.repo.get(filed.id)
+    done = world.repo.requests.get(filed.id)
     assert done.state == State.DONE
     ended = [(c, t) for c, t, _ in world.notifier.texts if "powered off" in t]
     assert [c for c, _ in ended] == ["COPS", INCIDENT]
     assert "BatchRestore" in ended[0][1] and "Remove copy" not in ended[0][1]
     assert "Remove copy" not in str(cards.card_message(done)[1])  # nothing to remove after a restore
-    actions = [e.action for e in world.repo.history(filed.id)]
+    actions = [e.action for e in world.repo.audit.history(filed.id)]
     assert "batch restore started" in actions and "replication done" in actions
 
 
@@ -58,7 +58,7 @@ def test_a_restore_cancelled_by_ovhcloud_is_reported_failed_with_the_reason(worl
     request = world.service.decisions.approve(restore(world).id, "UBOB")
     world.gateway.set_task(request.task_id, "canceled")
     world.service.poll_once()
-    assert world.repo.get(request.id).state == State.FAILED
+    assert world.repo.requests.get(request.id).state == State.FAILED
     failures = [(c, t) for c, t, _ in world.notifier.texts if "failed" in t]
     assert [c for c, _ in failures] == ["COPS", INCIDENT]
     assert "`canceled`" in failures[0][1] and "lack space" in failures[0][1]
@@ -74,7 +74,7 @@ def test_the_rules_are_checked_up_front_and_named(world):
         restore(world)
     with pytest.raises(RuleViolation, match="not found in PCC pcc-dst"):
         restore(world, RestoreSpec("pcc-dst", 20, "nope"))
-    assert world.gateway.restores == [] and world.repo.recent(10) == []
+    assert world.gateway.restores == [] and world.repo.requests.recent(10) == []
 
 
 def test_a_second_restore_of_the_same_repository_is_refused_while_the_first_is_active(world):
@@ -99,7 +99,7 @@ def test_a_refused_restore_fails_and_an_unclear_answer_leaves_it_in_doubt_as_a_r
     world.gateway.post_error = OvhApiError("HTTP 503", ambiguous=True)
     doubt = world.service.decisions.approve(restore(world, RestoreSpec("pcc-dst", 20, "veeam-01")).id, "UBOB")
     assert doubt.state == State.NEEDS_ATTENTION and doubt.in_doubt is RESTORE
-    assert [e.action for e in world.repo.history(doubt.id)][-1] == "restore outcome unknown"
+    assert [e.action for e in world.repo.audit.history(doubt.id)][-1] == "restore outcome unknown"
     card = str(cards.card_message(doubt)[1])
     assert "restore in doubt" in card and "batchRestore call got no clear answer" in card
     assert (
@@ -141,12 +141,14 @@ def test_a_restore_interrupted_mid_call_is_put_in_doubt_as_a_restore(tmp_path):
     world = World(str(tmp_path / "bot.db"))
     request = restore(world)
     approved = Change(actor="UBOB", action="approved")
-    assert world.repo.transition(request.id, State.PENDING, State.APPROVED, approved, world.clock.now())
+    assert world.repo.requests.transition(
+        request.id, State.PENDING, State.APPROVED, approved, world.clock.now()
+    )
     world.restart()  # the process died before calling the API
     world.service.reconcile()
-    stuck = world.repo.get(request.id)
+    stuck = world.repo.requests.get(request.id)
     assert stuck.state == State.NEEDS_ATTENTION and stuck.in_doubt is RESTORE
-    interrupted = [e for e in world.repo.history(request.id) if e.action == "interrupted"]
+    interrupted = [e for e in world.repo.audit.history(request.id) if e.action == "interrupted"]
     assert [e.detail.split(":")[0] for e in interrupted] == ["restore"]
     assert world.gateway.restores == []
 

@@ -23,7 +23,7 @@ def test_a_valid_request_is_stored_and_its_card_posted(world):
     assert request.filer_name == "ssd-000100" and request.dest_zone == "rbx2a"
     assert [card.id for card in world.notifier.cards] == [request.id]
     assert request.card_ts is not None
-    assert world.repo.history(request.id)[0].action == "requested"
+    assert world.repo.audit.history(request.id)[0].action == "requested"
 
 
 @pytest.mark.parametrize(
@@ -42,7 +42,7 @@ def test_each_rule_refuses_and_nothing_is_stored(world, spec, expected):
     with pytest.raises(RuleViolation) as caught:
         world.file(spec)
     assert expected in str(caught.value)
-    assert world.repo.recent(10) == []
+    assert world.repo.requests.recent(10) == []
     assert world.notifier.cards == []
 
 
@@ -71,7 +71,7 @@ def test_a_non_approver_cannot_approve(world):
     request = world.file()
     with pytest.raises(NotAllowed, match="PCC_APPROVERS"):
         world.service.decisions.approve(request.id, "UMALLORY")
-    assert world.repo.get(request.id).state == State.PENDING
+    assert world.repo.requests.get(request.id).state == State.PENDING
 
 
 def test_a_user_group_member_can_approve(world):
@@ -128,7 +128,7 @@ def test_an_expired_request_cannot_be_approved(world):
     world.clock.advance(days=1, seconds=1)
     with pytest.raises(Conflict, match="expired"):
         world.service.decisions.approve(request.id, "UBOB")
-    assert world.repo.get(request.id).state == State.EXPIRED
+    assert world.repo.requests.get(request.id).state == State.EXPIRED
     assert world.gateway.posts == []
 
 
@@ -149,7 +149,7 @@ def test_an_ambiguous_post_needs_attention_and_is_never_repeated(world):
     world.service.poll_once()
     world.service.poll_once()
     assert len(world.gateway.posts) == 1
-    assert world.repo.get(request.id).state == State.NEEDS_ATTENTION
+    assert world.repo.requests.get(request.id).state == State.NEEDS_ATTENTION
 
 
 def test_an_approver_closes_a_request_whose_task_never_appeared(world):
@@ -179,6 +179,6 @@ def test_a_needs_attention_request_adopts_its_task_when_it_shows_up(world):
         executed_at=world.clock.now(),
     )
     world.service.poll_once()
-    adopted = world.repo.get(request.id)
+    adopted = world.repo.requests.get(request.id)
     assert adopted.state == State.REPLICATING and adopted.task_id == 777
     assert len(world.gateway.posts) == 1

@@ -19,13 +19,13 @@ def test_completion_is_announced_once_in_thread_and_incident_room(world):
     request = world.service.decisions.approve(world.file().id, "UBOB")
     world.gateway.set_task(request.task_id, "doing", 40)
     world.service.poll_once()
-    assert world.repo.get(request.id).progress == 40
+    assert world.repo.requests.get(request.id).progress == 40
     world.gateway.set_task(request.task_id, "done", 100)
     world.clock.advance(seconds=60)  # the next poll of this task is due within one period
     world.service.poll_once()
     world.clock.advance(seconds=60)
     world.service.poll_once()
-    assert world.repo.get(request.id).state == State.DONE
+    assert world.repo.requests.get(request.id).state == State.DONE
     done = [(c, t, ts) for c, t, ts in world.notifier.texts if "restore-000100" in t]
     assert [(c, ts) for c, _, ts in done] == [("COPS", request.card_ts), (INCIDENT, None)]
     assert "read-only" in done[0][1] and "clone each VM" in done[0][1]
@@ -36,7 +36,7 @@ def test_failure_is_announced_with_the_task_id(world, task_state):
     request = world.service.decisions.approve(world.file().id, "UBOB")
     world.gateway.set_task(request.task_id, task_state)
     world.service.poll_once()
-    assert world.repo.get(request.id).state == State.FAILED
+    assert world.repo.requests.get(request.id).state == State.FAILED
     failures = [t for _, t, _ in world.notifier.texts if "failed" in t]
     assert len(failures) == 2 and all(f"task {request.task_id}" in t for t in failures)
 
@@ -62,20 +62,22 @@ def test_a_notice_the_chat_refuses_is_kept_and_sent_later_exactly_once(world):
 def test_a_card_that_could_not_be_posted_is_retried_before_its_thread(world):
     world.notifier.failures = 1
     request = world.file()
-    assert world.repo.get(request.id).card_ts is None
+    assert world.repo.requests.get(request.id).card_ts is None
     world.clock.advance(seconds=10)
     world.service.deliver_notices()
-    assert world.repo.get(request.id).card_ts is not None
+    assert world.repo.requests.get(request.id).card_ts is not None
 
 
 def test_restart_between_approval_and_answer_reconciles_without_a_second_post(tmp_path):
     world = World(str(tmp_path / "bot.db"))
     request = world.file()
     change_only = Change(actor="UBOB", action="approved")
-    assert world.repo.transition(request.id, State.PENDING, State.APPROVED, change_only, world.clock.now())
+    assert world.repo.requests.transition(
+        request.id, State.PENDING, State.APPROVED, change_only, world.clock.now()
+    )
     world.restart()  # the process died before calling the API
     world.service.reconcile()
-    stuck = world.repo.get(request.id)
+    stuck = world.repo.requests.get(request.id)
     assert stuck.state == State.NEEDS_ATTENTION
     assert world.gateway.posts == []
     assert any("needs attention" in t for _, t, ts in world.notifier.texts if ts == stuck.card_ts)
@@ -85,13 +87,13 @@ def test_restart_after_the_api_answered_adopts_the_task(tmp_path):
     world = World(str(tmp_path / "bot.db"))
     request = world.file()
     change_only = Change(actor="UBOB", action="approved")
-    world.repo.transition(request.id, State.PENDING, State.APPROVED, change_only, world.clock.now())
+    world.repo.requests.transition(request.id, State.PENDING, State.APPROVED, change_only, world.clock.now())
     started = world.gateway.start_migration(
         request.spec, request.route
     )  # the call went out; the answer was lost
     world.restart()
     world.service.reconcile()
-    adopted = world.repo.get(request.id)
+    adopted = world.repo.requests.get(request.id)
     assert adopted.state == State.REPLICATING and adopted.task_id == started.task_id
     assert len(world.gateway.posts) == 1
 
@@ -107,7 +109,7 @@ def test_poll_expires_stale_requests(world):
     request = world.file()
     world.clock.advance(seconds=world.settings.approval_ttl.total_seconds() + 1)
     world.service.poll_once()
-    assert world.repo.get(request.id).state == State.EXPIRED
+    assert world.repo.requests.get(request.id).state == State.EXPIRED
     assert world.settings.approval_ttl == timedelta(days=1)
 
 
@@ -175,30 +177,32 @@ def test_the_card_shows_elapsed_time_and_last_check(world):
 def test_an_approval_whose_answer_was_never_recorded_goes_in_doubt_after_the_call_timeout(world):
     request = world.file()
     decision = Change(actor="UBOB", action="approved", fields={"called_at": world.clock.now()})
-    assert world.repo.transition(request.id, State.PENDING, State.APPROVED, decision, world.clock.now())
+    assert world.repo.requests.transition(
+        request.id, State.PENDING, State.APPROVED, decision, world.clock.now()
+    )
     world.service.poll_once()
-    assert world.repo.get(request.id).state == State.APPROVED  # the call may still be running
+    assert world.repo.requests.get(request.id).state == State.APPROVED  # the call may still be running
     world.clock.advance(minutes=3)
     world.service.poll_once()
-    assert world.repo.get(request.id).state == State.NEEDS_ATTENTION
+    assert world.repo.requests.get(request.id).state == State.NEEDS_ATTENTION
     assert world.gateway.posts == []
 
 
 def test_a_removal_whose_task_id_was_not_stored_finds_its_task_by_reading(world):
     request = world.file()
     world.service.decisions.approve(request.id, "UBOB")
-    task_id = world.repo.get(request.id).task_id
+    task_id = world.repo.requests.get(request.id).task_id
     world.gateway.set_task(task_id, "done", 100)
     world.service.poll_once()
     now = world.clock.now()
     removing = Change(
         actor="UBOB", action="copy removal approved", fields={"copy_filer_id": 900, "called_at": now}
     )
-    assert world.repo.transition(request.id, State.DONE, State.REMOVING, removing, now)
+    assert world.repo.requests.transition(request.id, State.DONE, State.REMOVING, removing, now)
     started = world.gateway.remove_filer("pcc-dst", 20, 900)  # the call ran; its answer was lost
     world.clock.advance(minutes=3)
     world.service.poll_once()
-    found = world.repo.get(request.id)
+    found = world.repo.requests.get(request.id)
     assert found.state == State.REMOVING and found.removal_task_id == started.task_id
     assert world.gateway.removals == [900]
 
@@ -218,11 +222,11 @@ def test_two_requests_in_doubt_cannot_hold_the_same_task(world):
         777, "linkFilerFromSbg", "doing", 10, datacenter_id=20, executed_at=world.clock.now()
     )
     world.service.poll_once()  # no filer id: both list it as a candidate, neither adopts it
-    assert {t.task_id for t in world.repo.get(first.id).candidates} == {777}
+    assert {t.task_id for t in world.repo.requests.get(first.id).candidates} == {777}
     assert world.service.decisions.adopt(first.id, 777, "UCAROL").state == State.REPLICATING
     with pytest.raises(Conflict):
         world.service.decisions.adopt(second.id, 777, "UCAROL")
-    assert world.repo.get(second.id).state == State.NEEDS_ATTENTION
+    assert world.repo.requests.get(second.id).state == State.NEEDS_ATTENTION
 
 
 def test_a_task_that_two_source_pccs_could_have_started_is_left_to_people(world):
@@ -233,7 +237,7 @@ def test_a_task_that_two_source_pccs_could_have_started_is_left_to_people(world)
     )
     world.service.poll_once()  # carries filer id 100: it proves nothing, both requests have that id
     for request in (first, second):
-        found = world.repo.get(request.id)
+        found = world.repo.requests.get(request.id)
         assert found.state == State.NEEDS_ATTENTION and {t.task_id for t in found.candidates} == {777}
 
 
@@ -244,18 +248,18 @@ def test_a_call_never_sent_returns_the_decision_and_a_plan_resumes_it_later(worl
     request = world.file()
     with pytest.raises(BudgetSpent, match="No call was made"):
         world.service.decisions.approve(request.id, "UBOB")
-    back = world.repo.get(request.id)
+    back = world.repo.requests.get(request.id)
     assert back.state == State.PENDING and world.gateway.tasks == {}  # no task: nothing ran
-    assert [e.action for e in world.repo.history(request.id)][-1] == "migration not sent"
+    assert [e.action for e in world.repo.audit.history(request.id)][-1] == "migration not sent"
     world.service.decisions.cancel(request.id, "UALICE")
 
     plan = world.service.plans.file_plan("pcc-src", 10, "pcc-dst", 20, (), "UALICE", "COPS")
     world.service.plans.approve(plan.id, "UBOB")  # its first POST is not sent: the dispatch pauses
-    assert {r.state for r in world.repo.plan_items(plan.id)} == {State.PENDING}
+    assert {r.state for r in world.repo.plans.items(plan.id)} == {State.PENDING}
     world.gateway.post_error = None
     world.service.poll_once()  # the next tick resumes it
-    assert {r.state for r in world.repo.plan_items(plan.id)} == {State.REPLICATING}
-    assert world.repo.get_plan(plan.id).state == PlanState.APPROVED and len(world.gateway.tasks) == 2
+    assert {r.state for r in world.repo.plans.items(plan.id)} == {State.REPLICATING}
+    assert world.repo.plans.get(plan.id).state == PlanState.APPROVED and len(world.gateway.tasks) == 2
 
 
 def test_a_queued_datastore_copied_meanwhile_is_cancelled_before_the_dispatch_sends_it(world):
@@ -268,7 +272,7 @@ def test_a_queued_datastore_copied_meanwhile_is_cancelled_before_the_dispatch_se
     plan = world.service.plans.file_plan("pcc-src", 10, "pcc-dst", 20, (), "UALICE", "COPS")
     world.gateway.post_error = BudgetSpent("POST /linkFilerFromSbg", None)  # the dispatch pauses
     world.service.plans.approve(plan.id, "UBOB")
-    first, second = world.repo.plan_items(plan.id)
+    first, second = world.repo.plans.items(plan.id)
     row = {**request_row(first), "state": State.DONE.value, "plan_id": None}
     with world.repo._store.write() as conn:
         insert(conn, "requests", {k: v for k, v in row.items() if k != "id"})
@@ -276,6 +280,6 @@ def test_a_queued_datastore_copied_meanwhile_is_cancelled_before_the_dispatch_se
     world.gateway.posts.clear()
     world.service.poll_once()  # the next tick resumes the dispatch
     assert [s.filer_id for s in world.gateway.posts] == [second.spec.filer_id]
-    left = world.repo.get(first.id)
+    left = world.repo.requests.get(first.id)
     assert left.state == State.CANCELLED
-    assert [e.action for e in world.repo.history(first.id)][-1] == "left out"
+    assert [e.action for e in world.repo.audit.history(first.id)][-1] == "left out"

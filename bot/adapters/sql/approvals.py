@@ -1,4 +1,4 @@
-"""The approvals' side of the repository: each approval of a decision under a quorum is one row,
+"""The votes' member of the repository: each approval of a decision under a quorum is one row,
 inserted once (the key is the decision and the approver: a second click of the same person, on any
 replica, is refused by the database)."""
 
@@ -7,16 +7,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.adapters.sql.rows import entry_row, iso, parse
-from bot.adapters.sql.store import IntegrityError, Stored, insert, text
+from bot.adapters.sql.store import IntegrityError, Member, insert, text
 from bot.domain import AuditEntry
 from bot.domain.policy import Approval
 
 
-class ApprovalTables:
-    """Mixed into SqlRepository: the same store and units of work."""
+class SqlVotes(Member):
+    """The repository's ``votes`` member (usecases/stores.py VoteStore)."""
 
-    def add_approval(
-        self: Stored,
+    def add(
+        self,
         subject: str,
         request_id: int | None,
         approver: str,
@@ -47,7 +47,7 @@ class ApprovalTables:
             return False
         return True
 
-    def approvals(self: Stored, subject: str) -> list[Approval]:
+    def of(self, subject: str) -> list[Approval]:
         rows = self._store.rows(
             "SELECT approver, at, reason FROM approvals WHERE subject = :subject ORDER BY at, approver",
             {"subject": subject},

@@ -1,4 +1,4 @@
-"""Mixed into SqlRepository: how long the oldest work has been waiting, for /metrics (the leader's).
+"""The repository's figures: how long the oldest work has been waiting, for /metrics (the leader's).
 
 Both reads walk a partial index over what is waiting only (notices not yet sent, requests of approved
 plans), so a scrape costs as much as the backlog, never the history."""
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.adapters.sql.rows import parse
-from bot.adapters.sql.store import Stored
+from bot.adapters.sql.store import Member
 
 
 @dataclass(frozen=True)
@@ -24,10 +24,10 @@ class Waiting:
         return max(0.0, (now - self.since).total_seconds()) if self.since is not None else 0.0
 
 
-class Figures:
-    """Mixed into SqlRepository: the queues' figures."""
+class SqlFigures(Member):
+    """The repository's ``figures`` member: the queues' figures (bot/ops/figures.py)."""
 
-    def notices_waiting(self: Stored) -> Waiting:
+    def notices_waiting(self) -> Waiting:
         """Notices queued and not yet accepted by the chat (nor dead-lettered)."""
         (row,) = self._store.rows(
             "SELECT count(*) AS n, min(created_at) AS since FROM notices "
@@ -35,12 +35,12 @@ class Figures:
         )
         return Waiting(int(row["n"]), parse(row["since"]))
 
-    def notice_queued_at(self: Stored, notice_id: int) -> datetime | None:
+    def notice_queued_at(self, notice_id: int) -> datetime | None:
         """When a notice was queued (None: no such notice)."""
         rows = self._store.rows("SELECT created_at FROM notices WHERE id = :id", {"id": notice_id})
         return parse(rows[0]["created_at"]) if rows else None
 
-    def dispatch_waiting(self: Stored) -> Waiting:
+    def dispatch_waiting(self) -> Waiting:
         """Datastores of approved plans whose copy is not sent yet, since their plan's approval."""
         (row,) = self._store.rows(
             "SELECT count(*) AS n, min(p.decided_at) AS since FROM plans p "

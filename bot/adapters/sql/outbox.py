@@ -6,11 +6,12 @@ loses them when ``claimed_until`` passes, and another takes them over."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from bot.adapters.sql.rows import iso, to_notice
-from bot.adapters.sql.store import Connection, Store, Stored, statement, text
+from bot.adapters.sql.store import Connection, Member, Store, statement, text
 from bot.domain import Notice, NoticeDraft, NoticeKind
 
 _DUE = "sent_at IS NULL AND dead_at IS NULL AND next_attempt_at <= :now"
@@ -44,10 +45,20 @@ def queue_notice(
     )
 
 
-class Outbox:
-    """Mixed into SqlRepository: the notices' side."""
+class SqlNotices(Member):
+    """The repository's ``notices`` member, the outbox (usecases/stores.py NoticeStore)."""
 
-    def due_notices(self: Stored, now: datetime, limit: int) -> list[Notice]:
+    def queue(self, request_id: int, draft: NoticeDraft, now: datetime) -> None:
+        """Queue a notice that goes with no state change (a reminder, a stall warning); once per key."""
+        with self._store.write() as conn:
+            queue_notice(conn, draft, now, request_id=request_id)
+
+    def queue_for_plan(self, plan_id: int, drafts: Sequence[NoticeDraft], now: datetime) -> None:
+        with self._store.write() as conn:
+            for draft in drafts:
+                queue_notice(conn, draft, now, plan_id=plan_id)
+
+    def due(self, now: datetime, limit: int) -> list[Notice]:
         """What is due, claimed or not (a look, for tests and tools; delivery claims)."""
         rows = self._store.rows(
             f"SELECT * FROM notices WHERE {_DUE} ORDER BY next_attempt_at, id LIMIT :n",
@@ -55,7 +66,7 @@ class Outbox:
         )
         return [to_notice(row) for row in rows]
 
-    def claim_notices(self: Stored, now: datetime, limit: int, claimer: str, until: datetime) -> list[Notice]:
+    def claim(self, now: datetime, limit: int, claimer: str, until: datetime) -> list[Notice]:
         """Claim up to ``limit`` due notices for ``claimer`` until ``until``: those nobody holds, whose
         claim lapsed, or that ``claimer`` already holds. Each is claimed by one replica at a time."""
         lock = " FOR UPDATE SKIP LOCKED" if self._store.postgres else ""
@@ -72,7 +83,7 @@ class Outbox:
             rows = conn.execute(statement(claim, params), params).mappings().all()
         return sorted((to_notice(dict(row)) for row in rows), key=lambda n: picked.index(n.id))
 
-    def renew_notice_claim(self: Stored, notice_id: int, claimer: str, until: datetime) -> bool:
+    def renew_claim(self, notice_id: int, claimer: str, until: datetime) -> bool:
         """Extend ``claimer``'s claim on a notice until ``until`` just before it is sent; False when the
         claim is no longer ``claimer``'s (its lease lapsed and another replica took it over) or the
         notice was settled meanwhile: then it must not be sent."""
@@ -86,14 +97,14 @@ class Outbox:
             ).first()
         return renewed is not None
 
-    def pending_notice_count(self: Stored) -> int:
+    def pending_count(self) -> int:
         rows = self._store.rows("SELECT count(*) AS n FROM notices WHERE sent_at IS NULL AND dead_at IS NULL")
         return int(rows[0]["n"])
 
-    def dead_notice_count(self: Stored) -> int:
+    def dead_count(self) -> int:
         return int(self._store.rows("SELECT count(*) AS n FROM notices WHERE dead_at IS NOT NULL")[0]["n"])
 
-    def card_refused(self: Stored, request_id: int) -> bool:
+    def card_refused(self, request_id: int) -> bool:
         rows = self._store.rows(
             "SELECT 1 AS refused FROM notices WHERE request_id = :id AND kind = :kind "
             "AND dead_at IS NOT NULL",
@@ -101,13 +112,13 @@ class Outbox:
         )
         return bool(rows)
 
-    def notice_sent(self: Stored, notice_id: int, now: datetime) -> None:
+    def mark_sent(self, notice_id: int, now: datetime) -> None:
         _settle(self._store, notice_id, "sent_at = :at, last_error = NULL", {"at": iso(now)})
 
-    def notice_failed(self: Stored, notice_id: int, error: str, retry_at: datetime) -> None:
+    def mark_failed(self, notice_id: int, error: str, retry_at: datetime) -> None:
         _attempt_failed(self._store, notice_id, error, "next_attempt_at", retry_at)
 
-    def notice_dead(self: Stored, notice_id: int, error: str, now: datetime) -> None:
+    def mark_dead(self, notice_id: int, error: str, now: datetime) -> None:
         """Slack refused the notice for good: keep it, with why, and never send it again."""
         _attempt_failed(self._store, notice_id, error, "dead_at", now)
 

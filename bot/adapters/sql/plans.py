@@ -1,4 +1,4 @@
-"""The plans' side of the repository: a plan, its changes (an approval creates its datastores' requests
+"""The plans' member of the repository: a plan, its changes (an approval creates its datastores' requests
 in the same transaction) with their audit lines, its notices, and what a new plan must leave out."""
 
 from __future__ import annotations
@@ -8,9 +8,8 @@ from datetime import datetime
 
 from bot.adapters.sql.outbox import queue_notice
 from bot.adapters.sql.rows import entry_row, iso, left_out_json, plan_row, request_row, to_plan, to_request
-from bot.adapters.sql.store import Connection, IntegrityError, Stored, insert, text
+from bot.adapters.sql.store import Connection, IntegrityError, Member, insert, text
 from bot.domain import (
-    COPIED_STATES,
     AuditEntry,
     LeftOut,
     MigrationRequest,
@@ -29,10 +28,10 @@ from bot.usecases.ports import PlanChange
 _DECIDED = (PlanState.APPROVED, PlanState.REJECTED, PlanState.CANCELLED)
 
 
-class PlanTables:
-    """Mixed into SqlRepository: the same store and units of work."""
+class SqlPlans(Member):
+    """The repository's ``plans`` member (usecases/stores.py PlanStore)."""
 
-    def add_plan(self: Stored, draft: PlanDraft) -> Plan:
+    def add(self, draft: PlanDraft) -> Plan:
         with self._store.write() as conn:
             plan_id = insert(conn, "plans", plan_row(draft))
             left = f"; {len(draft.left_out)} left out" if draft.left_out else ""
@@ -53,26 +52,26 @@ class PlanTables:
             queue_notice(conn, card, draft.created_at, plan_id=plan_id)
         return to_plan(self._store.rows("SELECT * FROM plans WHERE id = :id", {"id": plan_id})[0])
 
-    def get_plan(self: Stored, plan_id: int) -> Plan | None:
+    def get(self, plan_id: int) -> Plan | None:
         rows = self._store.rows("SELECT * FROM plans WHERE id = :id", {"id": plan_id})
         return to_plan(rows[0]) if rows else None
 
-    def plans_in_states(self: Stored, states: Sequence[PlanState]) -> list[Plan]:
+    def in_states(self, states: Sequence[PlanState]) -> list[Plan]:
         rows = self._store.rows(
             "SELECT * FROM plans WHERE state IN :states ORDER BY id", {"states": [s.value for s in states]}
         )
         return [to_plan(row) for row in rows]
 
-    def recent_plans(self: Stored, limit: int) -> list[Plan]:
+    def recent(self, limit: int) -> list[Plan]:
         rows = self._store.rows("SELECT * FROM plans ORDER BY id DESC LIMIT :n", {"n": limit})
         return [to_plan(row) for row in rows]
 
-    def plan_items(self: Stored, plan_id: int) -> list[MigrationRequest]:
+    def items(self, plan_id: int) -> list[MigrationRequest]:
         rows = self._store.rows("SELECT * FROM requests WHERE plan_id = :id ORDER BY id", {"id": plan_id})
         return [to_request(row) for row in rows]
 
-    def move_plan(
-        self: Stored, plan: Plan, expected: PlanState, target: PlanState, change: PlanChange, now: datetime
+    def move(
+        self, plan: Plan, expected: PlanState, target: PlanState, change: PlanChange, now: datetime
     ) -> bool:
         """Compare-and-set on the plan's state (``target`` the same: an amendment that keeps it, such as
         Cancel the rest), with its audit line, its notices and, for an approval, one pending request per
@@ -122,7 +121,7 @@ class PlanTables:
                 queue_notice(conn, draft, now, plan_id=plan.id)
         return True
 
-    def set_plan_card(self: Stored, plan_id: int, channel: str, ts: str) -> None:
+    def set_card(self, plan_id: int, channel: str, ts: str) -> None:
         """The board's message; the plan's requests reply in its thread."""
         with self._store.write() as conn:
             params = {"channel": channel, "ts": ts, "id": plan_id}
@@ -132,27 +131,6 @@ class PlanTables:
             conn.execute(
                 text("UPDATE requests SET card_channel = :channel, card_ts = :ts WHERE plan_id = :id"), params
             )
-
-    def queue_plan_notices(self: Stored, plan_id: int, drafts: Sequence[NoticeDraft], now: datetime) -> None:
-        with self._store.write() as conn:
-            for draft in drafts:
-                queue_notice(conn, draft, now, plan_id=plan_id)
-
-    def copied_filers(
-        self: Stored, source_service: str, dest_service: str, dest_datacenter_id: int
-    ) -> frozenset[int]:
-        """The source's datastores already copied to that destination datacenter."""
-        rows = self._store.rows(
-            "SELECT DISTINCT filer_id FROM requests WHERE source_service = :source AND dest_service = :dest "
-            "AND dest_datacenter_id = :dc AND state IN :states",
-            {
-                "source": source_service,
-                "dest": dest_service,
-                "dc": dest_datacenter_id,
-                "states": sorted(s.value for s in COPIED_STATES),
-            },
-        )
-        return frozenset(int(row["filer_id"]) for row in rows)
 
 
 def _add_item(conn: Connection, plan: Plan, draft: RequestDraft, user: str, now: datetime) -> LeftOut | None:

@@ -9,7 +9,7 @@ import logging
 import secrets
 from typing import Protocol
 
-from bot.adapters.sql.store import BUDGET_LOCK, Stored, text
+from bot.adapters.sql.store import BUDGET_LOCK, Member, text
 from bot.domain import StorageError
 
 log = logging.getLogger(__name__)
@@ -18,14 +18,10 @@ log = logging.getLogger(__name__)
 PRUNE_ONE_IN = 50
 
 
-class Shared:
-    """Mixed into SqlRepository."""
+class SqlReplays(Member):
+    """The repository's ``replays`` member: signed Slack requests already handled (adapters/http)."""
 
-    def database_time(self: Stored) -> float:
-        """The database's clock, as seconds since the epoch (what the replicas' clocks follow)."""
-        return float(self._store.rows(f"SELECT {self._store.epoch_sql()} AS t")[0]["t"])
-
-    def first_sight(self: Stored, key: str, window: float) -> bool:
+    def first_sight(self, key: str, window: float) -> bool:
         """True for the first replica to see ``key`` within ``window`` seconds; False for a replay.
         One insert, unserialized (the key's uniqueness decides); the old keys go once in a while."""
         now = self._store.epoch_sql()
@@ -38,9 +34,12 @@ class Shared:
             )
             return int(added.rowcount) == 1
 
-    def take_calls(
-        self: Stored, count: int, limit: int, window: float, *, mutating: bool, replica: str
-    ) -> float:
+
+class SqlBudget(Member):
+    """The repository's ``budget`` member: the OVHcloud calls every replica made lately. No use case
+    asks for it: the gateway's window (support/window.py) takes its places through DatabaseBudget."""
+
+    def take_calls(self, count: int, limit: int, window: float, *, mutating: bool, replica: str) -> float:
         """Take ``count`` call places at once if every replica together has made fewer than ``limit``
         calls in the last ``window`` seconds (0.0), or none: then the seconds until enough leave."""
         with self._store.write(serialize_on=BUDGET_LOCK) as conn:
@@ -66,13 +65,15 @@ class DatabaseBudget:
     """The OVHcloud budget's count (support/window.py SharedBudget) in the database: every replica's on
     PostgreSQL (``shared``), and on SQLite the one process's across its restarts."""
 
-    def __init__(self, repo: _Counting, window: float, replica: str, *, shared: bool = True) -> None:
-        self._repo, self._window, self._replica = repo, window, replica
+    def __init__(self, calls: _Counting, window: float, replica: str, *, shared: bool = True) -> None:
+        self._calls, self._window, self._replica = calls, window, replica
         self._shared = shared
 
     def take(self, count: int, limit: int, *, mutating: bool) -> float:
         try:
-            return self._repo.take_calls(count, limit, self._window, mutating=mutating, replica=self._replica)
+            return self._calls.take_calls(
+                count, limit, self._window, mutating=mutating, replica=self._replica
+            )
         except StorageError as error:
             if not self._shared:  # one process: its own window counts; the database's answer judges the rest
                 log.warning("OVHcloud budget not recorded (%s); this process's count holds", error)

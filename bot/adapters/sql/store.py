@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, nullcontext
-from typing import Any, Protocol
+from typing import Any
 
 from bot.adapters.sql.lite import (
     Connection,
@@ -35,7 +35,7 @@ from bot.adapters.sql.lite import (
 from bot.domain import StorageError
 from bot.support.locations import is_postgres, redact
 
-__all__ = ["Connection", "IntegrityError", "Store", "Stored", "insert", "statement", "text"]
+__all__ = ["Connection", "IntegrityError", "Member", "Store", "insert", "statement", "text"]
 
 #: The advisory lock every PostgreSQL write transaction takes first (any constant of our own).
 WRITE_LOCK = 0x50CC_0001
@@ -210,10 +210,13 @@ class Store:
         return "(julianday('now') - 2440587.5) * 86400.0"
 
 
-class Stored(Protocol):
-    """What the repository's parts (requests, plans, outbox, shared counts) share: one store."""
+class Member:
+    """One member of the repository (requests, plans, notices, audit...): its share of the one store,
+    whose units of work are its transactions. A change that writes to several tables (a request's
+    state, its audit line and its notices) is one member's one transaction."""
 
-    _store: Store
+    def __init__(self, store: Store) -> None:
+        self._store = store
 
 
 def statement(sql: str, params: Mapping[str, Any] | None = None) -> Sql:
