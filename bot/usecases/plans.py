@@ -30,6 +30,7 @@ from bot.domain import (
     RuleViolation,
     State,
 )
+from bot.domain.policy import Verdict
 from bot.support.i18n import _
 from bot.usecases import plan_messages, plan_scope
 from bot.usecases.approvals import Approvals
@@ -152,8 +153,8 @@ class Plans:
         dispatch. Rules are checked again now, on what OVHcloud says."""
         self._guard.refuse_if_paused(_("approving plan #{id}", id=plan_id))
         plan = self._require(plan_id)
-        rule = self._approvals.check_plan(plan, user, "approve")  # policy: its approvers (else the guard's)
-        reason = self._approvals.check_reason(rule, "approve", reason, f"plan #{plan_id}")
+        rule = self._approvals.check_plan(plan, user, Verdict.APPROVE)  # policy: its approvers, or guard
+        reason = self._approvals.check_reason(rule, Verdict.APPROVE, reason, f"plan #{plan_id}")
         if self._expire_if_due(plan):
             raise plan_messages.expired(plan)
         if plan.state != PlanState.PENDING:
@@ -187,16 +188,16 @@ class Plans:
         self.dispatch_later(plan_id)
         return self._require(plan_id)
 
-    def asks_first(self, plan_id: int, decision: str) -> tuple[bool, str | None] | None:
+    def asks_first(self, plan_id: int, verdict: Verdict) -> tuple[bool, str | None] | None:
         """Under a policy whose rule asks a reason: what the plan's button asks in a modal first."""
         if self._settings.approval_policy is None:
             return None
-        return self._approvals.asks_first_plan(self._require(plan_id), decision)
+        return self._approvals.asks_first_plan(self._require(plan_id), verdict)
 
     def reject(self, plan_id: int, user: str, reason: str = "") -> Plan:
         plan = self._require(plan_id)
         rule = self._approvals.check_plan(plan, user)  # any approver who counts ends it
-        reason = self._approvals.check_reason(rule, "reject", reason, f"plan #{plan_id}")
+        reason = self._approvals.check_reason(rule, Verdict.REJECT, reason, f"plan #{plan_id}")
         change = PlanChange(
             actor=user,
             action="plan rejected",

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from bot.domain.policy import Verdict
 from bot.support.i18n import Param, Text, _
 
 _PHRASES = {
@@ -23,9 +24,9 @@ _PHRASES = {
     "removing a copy": _("removing a copy"),
     # the decisions
     "approve or reject": _("approve or reject"),
-    "approve": _("approve"),
-    "reject": _("reject"),
-    "remove copy": _("remove the copy of"),
+    Verdict.APPROVE: _("approve"),
+    Verdict.REJECT: _("reject"),
+    "remove the copy of": _("remove the copy of"),
     "retry": _("retry"),
     "cancel the rest of": _("cancel the rest of"),
     "choose the task of": _("choose the task of"),
