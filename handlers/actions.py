@@ -1,6 +1,7 @@
-"""The buttons of cards and notices: each carries a request id (the buttons that settle a call in
-doubt: also the call they are about, and Adopt a task id) and calls one decision for the person who
-clicked."""
+"""The buttons of cards, notices and plan boards: each carries a request's id (a plan's button: the
+plan's; the buttons that settle a call in doubt: also the call they are about, and Adopt a task id)
+and calls one decision for the person who clicked. What each button asks first, under a policy, is
+its line of ``ids.CLICKS``."""
 
 from __future__ import annotations
 

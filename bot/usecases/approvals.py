@@ -197,15 +197,15 @@ class Approvals:
             return []
         return self._chat.thread_and_room(request.channel, key, text, to_room=False)
 
-    def decided(self, request: MigrationRequest, user: str, verb: str, reason: str) -> list[NoticeDraft]:
+    def decided(self, request: MigrationRequest, user: str, outcome: State, reason: str) -> list[NoticeDraft]:
         """Under a policy: the requester told by direct message (approved, rejected with the reason,
         expired), and a reason given also in the thread."""
         if self._settings.approval_policy is None:
             return []
-        text = words.decided_dm(request, user, verb, reason)
-        dm = NoticeDraft(NoticeKind.DIRECT, f"dm-{verb}-{request.requester}", request.requester, text)
+        text = words.decided_dm(request, user, outcome, reason)
+        dm = NoticeDraft(NoticeKind.DIRECT, f"dm-{outcome}-{request.requester}", request.requester, text)
         told = (
-            self.told(request, f"reason-{verb}", words.reason_told(request, user, verb, reason))
+            self.told(request, f"reason-{outcome}", words.reason_told(request, user, outcome, reason))
             if reason
             else []
         )
@@ -286,18 +286,18 @@ class Approvals:
         self._chat.deliver()
         return False
 
-    def plan_decided(self, plan: Plan, user: str, verb: str, reason: str) -> list[NoticeDraft]:
+    def plan_decided(self, plan: Plan, user: str, outcome: PlanState, reason: str) -> list[NoticeDraft]:
         """Under a policy: the plan's requester told by direct message, a reason also in its thread."""
         if self._settings.approval_policy is None:
             return []
         quoted = f"\n> {reason}" if reason else ""
-        text = f"Your plan #{plan.id} ({len(plan.items)} datastore(s)) was {verb} by <@{user}>."
-        dm = NoticeDraft(NoticeKind.DIRECT, f"dm-{verb}-{plan.requester}", plan.requester, text + quoted)
-        said = f"<@{user}> {verb} plan #{plan.id}:{quoted}"
+        text = f"Your plan #{plan.id} ({len(plan.items)} datastore(s)) was {outcome} by <@{user}>."
+        dm = NoticeDraft(NoticeKind.DIRECT, f"dm-{outcome}-{plan.requester}", plan.requester, text + quoted)
+        said = f"<@{user}> {outcome} plan #{plan.id}:{quoted}"
         return [
             dm,
             *(
-                self._chat.thread_and_room(plan.channel, f"reason-{verb}", said, to_room=False)
+                self._chat.thread_and_room(plan.channel, f"reason-{outcome}", said, to_room=False)
                 if reason
                 else []
             ),

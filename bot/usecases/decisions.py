@@ -82,7 +82,7 @@ class Decisions:
             actor=BOT,
             action="expired",
             detail=f"not approved by {request.expires_at}",
-            notices=self._approvals.decided(request, BOT, "expired", ""),
+            notices=self._approvals.decided(request, BOT, State.EXPIRED, ""),
         )
         self._chat.move(request, State.PENDING, State.EXPIRED, change)
         return True
@@ -116,7 +116,7 @@ class Decisions:
             action="approved",
             detail="; ".join(filter(None, [consent, f"reason: {reason}" if reason else ""])),
             fields={"decided_by": user, "decided_at": now, **quorum},
-            notices=self._approvals.decided(request, user, "approved", reason),
+            notices=self._approvals.decided(request, user, State.APPROVED, reason),
         )
         if not self.launch(request, decision):
             raise self._not_pending(request_id)
@@ -297,7 +297,7 @@ class Decisions:
             action="rejected",
             detail=f"reason: {reason}" if reason else "",
             fields={"decided_by": user, "decided_at": now, "decision_reason": reason or None},
-            notices=self._approvals.decided(request, user, "rejected", reason),
+            notices=self._approvals.decided(request, user, State.REJECTED, reason),
         )
         if not self._chat.move(request, State.PENDING, State.REJECTED, change):
             raise self._not_pending(request_id)

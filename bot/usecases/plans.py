@@ -178,7 +178,7 @@ class Plans:
             actor=user,
             action="plan approved",
             detail="; ".join(filter(None, [consent, f"reason: {reason}" if reason else ""])),
-            notices=[*notices, *self._approvals.plan_decided(plan, user, "approved", reason)],
+            notices=[*notices, *self._approvals.plan_decided(plan, user, PlanState.APPROVED, reason)],
             items=[self._draft(plan, item, now) for item in kept],
             left_out=gone,
         )
@@ -202,7 +202,7 @@ class Plans:
             actor=user,
             action="plan rejected",
             detail=f"reason: {reason}" if reason else "",
-            notices=self._approvals.plan_decided(plan, user, "rejected", reason),
+            notices=self._approvals.plan_decided(plan, user, PlanState.REJECTED, reason),
         )
         if not self._chat.move_plan(plan, PlanState.PENDING, PlanState.REJECTED, change):
             raise plan_messages.already(self._require(plan_id))
