@@ -23,8 +23,6 @@ from bot.domain import (
     NoticeDraft,
     NoticeKind,
     Plan,
-    PlanDraft,
-    PlanState,
     RequestFields,
     State,
     UsageError,
@@ -49,7 +47,7 @@ class Approvals:
 
     # ------------------------------------------------------------ which rule
 
-    def _certifications(self, service: str) -> frozenset[str]:
+    def certifications(self, service: str) -> frozenset[str]:
         certs = self._ovh.get_certifications(service)
         return frozenset(
             n for n, state in (("hds", certs.hds), ("pci-dss", certs.pcidss)) if state == "enabled"
@@ -66,19 +64,8 @@ class Approvals:
         policy = self._settings.approval_policy
         if policy is None:
             return None
-        certs = self._certifications(spec.source_service)
+        certs = self.certifications(spec.source_service)
         return policy.rule_for(Facts(operation, certs, size, spec.source_service, spec.dest_service))
-
-    def plan_rule(self, plan: PlanDraft) -> Rule | None:
-        """A plan's rule: the strictest among its datastores' (a plan holding an HDS datastore needs the
-        HDS rule); None without a policy."""
-        policy = self._settings.approval_policy
-        if policy is None:
-            return None
-        certs = self._certifications(plan.source_service)
-        src, dst = plan.source_service, plan.dest_service
-        plan_facts = (Facts(PolicyOperation.PLAN, certs, item.size, src, dst) for item in plan.items)
-        return policy.strictest(plan_facts)
 
     # ------------------------------------------------------------ who counts
 
@@ -126,12 +113,9 @@ class Approvals:
     ) -> Rule | None:
         """Who may decide, re-checked on every click: the rule's approvers (the Guard's check without a
         policy), never the requester. The rule, for ``gather``."""
-        return self._check(request, self.rule(request, operation), user, decision)
+        return self.check_item(request, self.rule(request, operation), user, decision)
 
-    def check_plan(self, plan: Plan, user: str, decision: str = "approve or reject") -> Rule | None:
-        return self._check(plan, self.plan_rule(plan), user, decision)
-
-    def _check(
+    def check_item(
         self, item: MigrationRequest | Plan, rule: Rule | None, user: str, decision: str
     ) -> Rule | None:
         if rule is None:
@@ -262,51 +246,6 @@ class Approvals:
         self._chat.refresh_card(request.id)  # the card says who approved and who is still needed
         self._chat.deliver()
         return None
-
-    def gather_plan(self, plan: Plan, rule: Rule | None, user: str, reason: str = "") -> bool:
-        """A plan's quorum, like a request's: True once it is reached (the caller then approves the
-        plan by its compare-and-set); while it is not, the plan's thread says who is still needed."""
-        if rule is None:
-            return True
-        subject = f"plan-{plan.id}"
-        now, said = self._clock.now(), f"rule {rule.name!r}" + (f"; reason: {reason}" if reason else "")
-        line = AuditEntry(
-            None, now, user, "plan approval counted", PlanState.PENDING, None, said, None, plan.id
-        )
-        if not self._repo.add_approval(subject, None, user, now, reason, line):  # with its audit line
-            raise Conflict(f"you already approved plan #{plan.id}: {self.tally(plan, rule, subject).plain}")
-        tally = self.tally(plan, rule, subject)
-        if tally.reached:
-            return True
-        text = (
-            f":ballot_box_with_check: <@{user}> approved plan #{plan.id} (rule {rule.name}): {tally.markup}"
-        ) + (f"\n> {reason}" if reason else "")
-        drafts = self._chat.thread_and_room(plan.channel, f"approval-{user}", text, to_room=False)
-        self._repo.queue_plan_notices(plan.id, drafts, self._clock.now())
-        self._chat.deliver()
-        return False
-
-    def plan_decided(self, plan: Plan, user: str, outcome: PlanState, reason: str) -> list[NoticeDraft]:
-        """Under a policy: the plan's requester told by direct message, a reason also in its thread."""
-        if self._settings.approval_policy is None:
-            return []
-        quoted = f"\n> {reason}" if reason else ""
-        text = f"Your plan #{plan.id} ({len(plan.items)} datastore(s)) was {outcome} by <@{user}>."
-        dm = NoticeDraft(NoticeKind.DIRECT, f"dm-{outcome}-{plan.requester}", plan.requester, text + quoted)
-        said = f"<@{user}> {outcome} plan #{plan.id}:{quoted}"
-        return [
-            dm,
-            *(
-                self._chat.thread_and_room(plan.channel, f"reason-{outcome}", said, to_room=False)
-                if reason
-                else []
-            ),
-        ]
-
-    def asks_first_plan(self, plan: Plan, verdict: Verdict) -> tuple[bool, str | None] | None:
-        """Like ``asks_first``, for a plan's Approve plan and Reject."""
-        asked = self.reason_asked(self.plan_rule(plan), verdict)
-        return None if asked == Reason.NONE else (asked == Reason.REQUIRED, None)
 
     # ------------------------------------------------------------ `/pcc policy`
 

@@ -20,6 +20,7 @@ from bot.usecases import messages
 from bot.usecases.approvals import Approvals, approval_subject
 from bot.usecases.family import Ports
 from bot.usecases.guard import Guard
+from bot.usecases.plan_votes import PlanVotes
 from bot.usecases.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -27,10 +28,17 @@ log = logging.getLogger(__name__)
 
 class Nudges:
     def __init__(
-        self, ports: Ports, *, guard: Guard, settings: ServiceSettings, approvals: Approvals
+        self,
+        ports: Ports,
+        *,
+        guard: Guard,
+        settings: ServiceSettings,
+        approvals: Approvals,
+        votes: PlanVotes,
     ) -> None:
         self._ovh, self._repo, self._chat, self._clock = ports.unpacked()
         self._guard, self._settings, self._approvals = guard, settings, approvals
+        self._plan_rule = votes.rule  # a plan's: the strictest of its datastores'
         self._queued: set[tuple[str, str]] = set()  # (subject, key) this process queued: not again
 
     def _people(self, ids: Iterable[str]) -> set[str]:
@@ -117,7 +125,7 @@ class Nudges:
             self._repo.queue_notice(request.id, draft, now)
 
     def _plan(self, plan: Plan, now: datetime) -> None:
-        rule = self._approvals.plan_rule(plan)
+        rule = self._plan_rule(plan)
         if rule is None:
             return
         subject = f"plan-{plan.id}"

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TypeVar
 
-from bot.domain import Conflict, NotAllowed, NotFound, PccBotError, Plan, PlanState, PlanTally
+from bot.domain import Conflict, NotAllowed, PccBotError, Plan, PlanState, PlanTally
 from bot.support.datetoken import date_token
-from bot.support.i18n import Text, _, stored
+from bot.support.i18n import Param, Text, _, stored
 from bot.support.mrkdwn import esc
 
 
@@ -128,10 +128,6 @@ def _refused(kind: type[E], said: Text, marked: Text | None = None) -> E:
     return kind(str(said), text=said, markup=marked)
 
 
-def not_found(plan_id: int) -> NotFound:
-    return _refused(NotFound, _("plan #{id} not found", id=plan_id))
-
-
 def nothing_to_copy(plan_dc: int, source: str, why: str) -> Conflict:
     said = _(
         "nothing to copy from datacenter {dc} of {source}: {reasons}",
@@ -171,3 +167,42 @@ def not_dispatching(plan: Plan) -> Conflict:
 def nothing_left(plan_id: int) -> Conflict:
     said = _("plan #{id}: nothing left to cancel, every datastore's call was already sent", id=plan_id)
     return _refused(Conflict, said)
+
+
+def _quoted(reason: str) -> str:
+    return f"\n> {reason}" if reason else ""
+
+
+def decided_dm(plan: Plan, user: str, outcome: PlanState, reason: str) -> str:
+    """The plan's requester told their plan was approved or rejected (with the reason)."""
+    said: dict[str, Param] = {
+        "id": plan.id,
+        "count": len(plan.items),
+        "who": f"<@{user}>",
+        "quoted": _quoted(reason),
+    }
+    if outcome is PlanState.REJECTED:
+        return stored(_("Your plan #{id} ({count} datastore(s)) was rejected by {who}.{quoted}", **said))
+    return stored(_("Your plan #{id} ({count} datastore(s)) was approved by {who}.{quoted}", **said))
+
+
+def reason_told(plan: Plan, user: str, outcome: PlanState, reason: str) -> str:
+    """A decision's reason, in the plan's thread."""
+    said: dict[str, Param] = {"who": f"<@{user}>", "id": plan.id, "quoted": _quoted(reason)}
+    if outcome is PlanState.REJECTED:
+        return stored(_("{who} rejected plan #{id}:{quoted}", **said))
+    return stored(_("{who} approved plan #{id}:{quoted}", **said))
+
+
+def approved_so_far(plan: Plan, user: str, rule: str, tally: Text, reason: str) -> str:
+    """An approval counted that does not complete the plan's quorum, in its thread."""
+    return stored(
+        _(
+            ":ballot_box_with_check: {who} approved plan #{id} (rule {rule}): {tally}{quoted}",
+            who=f"<@{user}>",
+            id=plan.id,
+            rule=rule,
+            tally=tally,
+            quoted=_quoted(reason),
+        )
+    )

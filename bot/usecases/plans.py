@@ -15,33 +15,29 @@ import logging
 import threading
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import datetime
 
 from bot.domain import (
     Field,
-    LeftOut,
     PccBotError,
     Plan,
     PlanDraft,
-    PlanItem,
     PlanState,
     PlanTally,
-    RequestDraft,
     RuleViolation,
     State,
 )
 from bot.domain.policy import Verdict
 from bot.support.i18n import _
 from bot.usecases import plan_messages, plan_scope
-from bot.usecases.approvals import Approvals
 from bot.usecases.decisions import Decisions
 from bot.usecases.dispatch import Dispatch
 from bot.usecases.family import Ports
 from bot.usecases.filed import Findings, filed_now, pair_problems
 from bot.usecases.guard import Guard
+from bot.usecases.plan_votes import PlanVotes
 from bot.usecases.ports import Change, PlanChange
 from bot.usecases.reading import named_filers
-from bot.usecases.records import BOT
+from bot.usecases.records import BOT, require_plan
 from bot.usecases.settings import ServiceSettings
 from bot.usecases.warm_lists import Background
 
@@ -57,12 +53,12 @@ class Plans:
         guard: Guard,
         decisions: Decisions,
         background: Background,
-        approvals: Approvals,
+        votes: PlanVotes,
     ) -> None:
         self._ovh, self._repo, self._chat, self._clock = ports.unpacked()
         self._settings, self._guard = settings, guard
         self._decisions = decisions
-        self._approvals = approvals  # the policy's strictest rule among its datastores (PCC_POLICY)
+        self._votes = votes  # a plan's four eyes: its rule, who counts, the quorum (PCC_POLICY)
         self._background = background
         self._dispatcher = Dispatch(ports, settings=settings, decisions=decisions, switch=guard.switch)
         self._dispatching: set[int] = set()  # plans this process is dispatching now
@@ -126,7 +122,7 @@ class Plans:
             items=tuple(items),
             left_out=tuple(left_out),
         )
-        rule = self._approvals.plan_rule(draft)
+        rule = self._votes.rule(draft)
         if rule is not None and rule.ttl is not None:  # its rule says how long it stays approvable
             draft = replace(draft, expires_at=draft.created_at + rule.ttl)
         plan = self._repo.add_plan(draft)
@@ -142,90 +138,59 @@ class Plans:
 
     # ------------------------------------------------------------ decisions
 
-    def _require(self, plan_id: int) -> Plan:
-        plan = self._repo.get_plan(plan_id)
-        if plan is None:
-            raise plan_messages.not_found(plan_id)
-        return plan
-
     def approve(self, plan_id: int, user: str, reason: str = "") -> Plan:
-        """Four eyes, as for a request; the winner's click creates the plan's requests and starts their
-        dispatch. Rules are checked again now, on what OVHcloud says."""
+        """Four eyes, as for a request (the vote: usecases/plan_votes.py); the winner's click creates the
+        plan's requests and starts their dispatch."""
         self._guard.refuse_if_paused(_("approving plan #{id}", id=plan_id))
-        plan = self._require(plan_id)
-        rule = self._approvals.check_plan(plan, user, Verdict.APPROVE)  # policy: its approvers, or guard
-        reason = self._approvals.check_reason(rule, Verdict.APPROVE, reason, f"plan #{plan_id}")
-        if self._expire_if_due(plan):
-            raise plan_messages.expired(plan)
-        if plan.state != PlanState.PENDING:
-            raise plan_messages.already(plan)
-        self._check_rules_again(plan)
-        if not self._approvals.gather_plan(plan, rule, user, reason):  # counted; no quorum yet
-            return self._require(plan_id)
-        now = self._clock.now()
-        taken = plan_scope.taken(
-            self._repo, plan.source_service, plan.dest_service, plan.dest_datacenter_id, plan.id
-        )
-        gone = [LeftOut(i.filer_id, i.name, taken[i.filer_id]) for i in plan.items if i.filer_id in taken]
-        kept = [i for i in plan.items if i.filer_id not in taken]  # copied or held since the filing
-        notices = self._chat.thread_and_room(
-            plan.channel,
-            "started",
-            plan_messages.plan_started(plan, user, len(kept)),
-        )
-        consent = plan_messages.CONSENT if plan.uses_copy_filer else ""
-        change = PlanChange(
-            actor=user,
-            action="plan approved",
-            detail="; ".join(filter(None, [consent, f"reason: {reason}" if reason else ""])),
-            notices=[*notices, *self._approvals.plan_decided(plan, user, PlanState.APPROVED, reason)],
-            items=[self._draft(plan, item, now) for item in kept],
-            left_out=gone,
-        )
-        if not self._chat.move_plan(plan, PlanState.PENDING, PlanState.APPROVED, change):
-            raise plan_messages.already(self._require(plan_id))
+        plan = require_plan(self._repo, plan_id)
+        decision = self._votes.approve(plan, user, reason)
+        if decision is None:  # counted; the quorum is not reached yet: nothing is sent
+            return require_plan(self._repo, plan_id)
+        if not self.launch(plan, decision):
+            raise plan_messages.already(require_plan(self._repo, plan_id))
         log.info("plan #%d approved by %s", plan_id, user)
-        self.dispatch_later(plan_id)
-        return self._require(plan_id)
+        return require_plan(self._repo, plan_id)
+
+    def launch(self, plan: Plan, decision: PlanChange) -> bool:
+        """The approval's compare-and-set (its requests created in the same transaction), then the
+        dispatch: False when another click won, and nothing was sent."""
+        if not self._chat.move_plan(plan, PlanState.PENDING, PlanState.APPROVED, decision):
+            return False
+        self.dispatch_later(plan.id)
+        return True
 
     def asks_first(self, plan_id: int, verdict: Verdict) -> tuple[bool, str | None] | None:
         """Under a policy whose rule asks a reason: what the plan's button asks in a modal first."""
         if self._settings.approval_policy is None:
             return None
-        return self._approvals.asks_first_plan(self._require(plan_id), verdict)
+        return self._votes.asks_first(require_plan(self._repo, plan_id), verdict)
 
     def reject(self, plan_id: int, user: str, reason: str = "") -> Plan:
-        plan = self._require(plan_id)
-        rule = self._approvals.check_plan(plan, user)  # any approver who counts ends it
-        reason = self._approvals.check_reason(rule, Verdict.REJECT, reason, f"plan #{plan_id}")
-        change = PlanChange(
-            actor=user,
-            action="plan rejected",
-            detail=f"reason: {reason}" if reason else "",
-            notices=self._approvals.plan_decided(plan, user, PlanState.REJECTED, reason),
-        )
-        if not self._chat.move_plan(plan, PlanState.PENDING, PlanState.REJECTED, change):
-            raise plan_messages.already(self._require(plan_id))
-        return self._require(plan_id)
+        plan = require_plan(self._repo, plan_id)
+        if not self._chat.move_plan(
+            plan, PlanState.PENDING, PlanState.REJECTED, self._votes.reject(plan, user, reason)
+        ):
+            raise plan_messages.already(require_plan(self._repo, plan_id))
+        return require_plan(self._repo, plan_id)
 
     def withdraw(self, plan_id: int, user: str) -> Plan:
         """`/pcc cancel plan N`: the requester (or an approver) withdraws a pending plan; its datastores
         are free again."""
-        plan = self._require(plan_id)
+        plan = require_plan(self._repo, plan_id)
         if user != plan.requester and not self._guard.is_approver(user, fresh=True):
             raise plan_messages.not_withdrawable_by(plan_id)
         if plan.state != PlanState.PENDING:
             raise plan_messages.not_pending(plan)
         change = PlanChange(actor=user, action="plan withdrawn")
         if not self._chat.move_plan(plan, PlanState.PENDING, PlanState.CANCELLED, change):
-            raise plan_messages.already(self._require(plan_id))
-        return self._require(plan_id)
+            raise plan_messages.already(require_plan(self._repo, plan_id))
+        return require_plan(self._repo, plan_id)
 
     def cancel_rest(self, plan_id: int, user: str) -> int:
         """Stop the datastores whose POST is not sent yet (each by compare-and-set: one the dispatcher
         has just taken goes on); returns how many were stopped."""
-        plan = self._require(plan_id)
-        self._approvals.check_plan(plan, user, "cancel the rest of")  # its rule's approvers
+        plan = require_plan(self._repo, plan_id)
+        self._votes.check(plan, user, "cancel the rest of")  # its rule's approvers
         if plan.state != PlanState.APPROVED:
             raise plan_messages.not_dispatching(plan)
         stopped = 0
@@ -242,19 +207,6 @@ class Plans:
         self._chat.move_plan(plan, PlanState.APPROVED, PlanState.APPROVED, said)
         return stopped
 
-    def _check_rules_again(self, plan: Plan) -> None:
-        ovh = self._ovh
-        problems = pair_problems(
-            ovh, self._settings.policy, ovh.get_pcc(plan.source_service), ovh.get_pcc(plan.dest_service)
-        )
-        if problems:
-            raise RuleViolation(problems)
-
-    def _draft(self, plan: Plan, item: PlanItem, now: datetime) -> RequestDraft:
-        spec = plan.spec(item)
-        filed = replace(plan.filed(), created_at=now, expires_at=now + self._settings.approval_ttl)
-        return RequestDraft.of(filed, spec, item, self._ovh.migration_call(spec, plan.route))
-
     # ------------------------------------------------------------ dispatch, and the scheduler's part
 
     def dispatch_later(self, plan_id: int) -> None:
@@ -267,7 +219,7 @@ class Plans:
 
         def run() -> None:
             try:
-                plan_scope.leave_out_copied(self._repo, self._chat, self._require(plan_id))
+                plan_scope.leave_out_copied(self._repo, self._chat, require_plan(self._repo, plan_id))
             except PccBotError as error:  # the dispatch goes on; the next one checks again
                 log.warning("plan #%d: datastores copied meanwhile not checked: %s", plan_id, error)
             self._dispatch(plan_id)
@@ -278,7 +230,7 @@ class Plans:
         """One pass of the dispatch (usecases/dispatch.py): the pause, the expiry and the rules asked
         before each POST; a pass that stops is resumed by the tick."""
         try:
-            self._dispatcher.run(self._require(plan_id))
+            self._dispatcher.run(require_plan(self._repo, plan_id))
         finally:
             with self._lock:
                 self._dispatching.discard(plan_id)
@@ -300,7 +252,7 @@ class Plans:
         """The scheduler's part: expire pending plans, resume dispatches a stop cut (not while pcc-bot
         is paused), end finished plans with their summary, and edit the boards that changed."""
         for plan in self._repo.plans_in_states([PlanState.PENDING]):
-            self._expire_if_due(plan)
+            self._votes.expire_if_due(plan)
         paused = self._dispatcher.paused()
         for plan in self._repo.plans_in_states([PlanState.APPROVED]):
             items = self._repo.plan_items(plan.id)
@@ -323,11 +275,3 @@ class Plans:
             notices=self._chat.thread_and_room(plan.channel, "summary", text),
         )
         self._chat.move_plan(plan, PlanState.APPROVED, PlanState.ENDED, change)
-
-    def _expire_if_due(self, plan: Plan) -> bool:
-        now = self._clock.now()
-        if plan.state != PlanState.PENDING or now < plan.expires_at:
-            return False
-        change = PlanChange(actor=BOT, action="plan expired", detail=f"not approved by {plan.expires_at}")
-        self._chat.move_plan(plan, PlanState.PENDING, PlanState.EXPIRED, change)
-        return True

@@ -17,6 +17,7 @@ from bot.usecases.gate import Gate
 from bot.usecases.guard import Guard
 from bot.usecases.nudges import Nudges
 from bot.usecases.pause import Pausing, Switch
+from bot.usecases.plan_votes import PlanVotes
 from bot.usecases.plans import Plans
 from bot.usecases.ports import Clock, Directory, Notifier, OvhGateway, People, Repository
 from bot.usecases.reading import Reading
@@ -78,7 +79,8 @@ class PccService:
         self.decisions = Decisions(
             ports, guard=guard, gate=gate, doubt=doubt, approvals=self.approvals, launchers=[self.restores]
         )
-        self._nudges = Nudges(ports, guard=guard, settings=settings, approvals=self.approvals)
+        votes = PlanVotes(ports, approvals=self.approvals, settings=settings)
+        self._nudges = Nudges(ports, guard=guard, settings=settings, approvals=self.approvals, votes=votes)
         expire = self.decisions.expire_if_due
         self._tracker = Tracker(ports, settings=settings, doubt=doubt, expire=expire)
         self.plans = Plans(
@@ -87,7 +89,7 @@ class PccService:
             guard=guard,
             decisions=self.decisions,
             background=background,
-            approvals=self.approvals,
+            votes=votes,
         )
 
     # ------------------------------------------------------------ the scheduler's jobs

@@ -29,6 +29,28 @@ def test_direct_messages_are_in_their_persons_language_and_the_thread_in_the_cha
     assert any(t.startswith(":ballot_box_with_check: <@UBOB> approved request") for t in thread)
 
 
+def test_a_plans_requester_reads_its_decision_in_their_language_and_the_thread_in_the_channels():
+    world = _world()
+    world.people = FrenchSpeakers()
+    world.service = world._service()
+    plans = world.service.plans
+    plan = plans.file_plan("pcc-src", 10, "pcc-dst", 20, (), "UALICE", "COPS")
+    plans.approve(plan.id, "USEC", "fenêtre validée")
+    world.service.deliver_notices()
+    thread = [t for c, t, _ in world.notifier.texts if c == "COPS" and f"plan #{plan.id}" in t]
+    assert any(
+        t.startswith(f":ballot_box_with_check: <@USEC> approved plan #{plan.id} (rule ") for t in thread
+    )
+    assert any("1 of 2 approval(s): <@USEC>" in t and "fenêtre validée" in t for t in thread)
+    plans.reject(plan.id, "UBOB", "pas cette semaine")
+    world.service.deliver_notices()
+    (dm,) = [t for c, t, _ in world.notifier.texts if c == "UALICE"]
+    assert dm == f"Votre plan #{plan.id} (2 datastore(s)) a été rejeté par <@UBOB>.\n> pas cette semaine"
+    assert any(
+        t == f"<@UBOB> rejected plan #{plan.id}:\n> pas cette semaine" for c, t, _ in world.notifier.texts
+    )
+
+
 def test_a_form_list_answers_in_the_language_already_known_without_asking_slack():
     """Slack wants a list's options within 3 s: the person's language as cached (the command that
     opened the form read it), never a users.info call on that path."""
