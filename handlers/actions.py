@@ -1,6 +1,7 @@
-"""The buttons of cards and notices: each carries a request id (the buttons that settle a call in
-doubt: also the call they are about, and Adopt a task id) and calls one decision for the person who
-clicked."""
+"""The buttons of cards, notices and plan boards: each carries a request's id (a plan's button: the
+plan's; the buttons that settle a call in doubt: also the call they are about, and Adopt a task id)
+and calls one decision for the person who clicked. What each button asks first, under a policy, is
+its line of ``ids.CLICKS``."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from bot.adapters.slack import ids
 from bot.adapters.slack.button_values import parse_doubt_value, parse_request_id
 from bot.adapters.slack.grammar import parse_trigger, parse_user
 from bot.adapters.slack.reason_form import Asked, reason_modal
+from bot.domain.policy import Verdict
 from bot.support.i18n import Text, _
-from bot.usecases.approvals import REMOVE_COPY
 from bot.usecases.service import PccService
 from handlers.errors import user_of
 from handlers.wiring import wiring
@@ -34,17 +35,6 @@ DECISIONS: dict[str, Decide] = {
 }
 
 
-#: The buttons that, under an approval policy, may first open a modal (reasons.py gets its answer).
-ASKS_FIRST = {
-    ids.APPROVE: "approve",
-    ids.REJECT: "reject",
-    ids.REMOVE_COPY: REMOVE_COPY,
-    ids.APPROVE_PLAN: "approve",
-    ids.REJECT_PLAN: "reject",
-}
-PLAN_BUTTONS = frozenset({ids.APPROVE_PLAN, ids.REJECT_PLAN})
-
-
 def _what(action_id: str, key: int) -> Text:
     """The decision a modal asks about, as its heading says it."""
     return {
@@ -57,11 +47,15 @@ def _what(action_id: str, key: int) -> Text:
 
 
 def _asks_first(service: PccService, action_id: str, key: int) -> tuple[bool, str | None] | None:
-    if action_id not in ASKS_FIRST:
+    """Under an approval policy, what the click asks in a modal before it decides (reasons.py gets
+    the answer); None: it decides at once. ``key``: the plan's id for a plan's button."""
+    asks, of_plan = ids.CLICKS[action_id].asks, ids.CLICKS[action_id].of_plan
+    if asks is None:
         return None
-    if action_id in PLAN_BUTTONS:
-        return service.plans.asks_first(key, ASKS_FIRST[action_id])
-    return service.approvals.asks_first(key, ASKS_FIRST[action_id])
+    if of_plan:
+        assert isinstance(asks, Verdict)  # a plan's buttons ask only a verdict's reason
+        return service.plans.asks_first(key, asks)
+    return service.approvals.asks_first(key, asks)
 
 
 def on_click(
@@ -81,19 +75,15 @@ def on_click(
     decide = DECISIONS[action_id]
 
     def run() -> None:
-        request_id = parse_request_id(action.get("value"))
-        asked = (
-            service.approvals.asks_first(request_id, ASKS_FIRST[action_id])
-            if action_id in ASKS_FIRST
-            else None
-        )
+        key = parse_request_id(action.get("value"))  # a request's id, or a plan's for a plan's button
+        asked = _asks_first(service, action_id, key)
         if asked is None:
-            decide(service, request_id, parse_user(body))
+            decide(service, key, parse_user(body))
             return
         required, expected = asked
-        carried = Asked(action_id, request_id, body.get("response_url"), expected)
+        carried = Asked(action_id, key, body.get("response_url"), expected)
         locale = wiring(context).locale_of(user_of(body))
-        what = _what(action_id, request_id).render(locale)
+        what = _what(action_id, key).render(locale)
         modal = reason_modal(carried, required=required, what=what, locale=locale)
         client.views_open(trigger_id=parse_trigger(body), view=modal)
 

@@ -15,17 +15,8 @@ from bot.demo.slack_standin import TEAM_ID, SlackCall, SlackStandInServer
 
 CHANNEL = "COPS"
 INCIDENT_CHANNEL = "CINCIDENT"
-CLICKS = {
-    ids.APPROVE: "approve",
-    ids.REJECT: "reject",
-    ids.RETRY: "retry",
-    ids.REMOVE_COPY: "remove",
-    ids.CLOSE_NOT_STARTED: "close",
-    ids.ADOPT: "adopt",
-    ids.APPROVE_PLAN: "approve-plan",
-    ids.REJECT_PLAN: "reject-plan",
-    ids.CANCEL_PLAN_REST: "cancel-rest",
-}
+#: The console's word for a click on each button (``ids.CLICKS``).
+CLICKS = {action: click.word for action, click in ids.CLICKS.items()}
 #: The console's words for a click on a button whose value names the call in doubt (typed: the
 #: request's id, and for adopt the task's).
 ABOUT_A_DOUBT = (ids.ADOPT, ids.CLOSE_NOT_STARTED)

@@ -18,7 +18,6 @@ from bot.support.i18n import DEFAULT_LOCALE, Text, _
 from bot.support.mrkdwn import esc
 
 CERTIFICATIONS = ("none", "hds", "pci-dss")
-OPERATIONS = ("copy", "restore", "plan", "retry", "remove copy")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _SIZE_UNITS = {"B": 1 / 1024**3, "KB": 1 / 1024**2, "MB": 1 / 1024, "GB": 1.0, "TB": 1024.0, "PB": 1024.0**2}
 MATCH_KEYS = ("certification", "operation", "source", "destination", "min_size_gb")
@@ -30,11 +29,29 @@ class Reason(StrEnum):
     NONE = "none"
 
 
+class PolicyOperation(StrEnum):
+    """What a decision is about, as the policy's `match.operation` names it: a request's copy, a batch
+    restore, a plan, a relaunch, the removal of a copy."""
+
+    COPY = "copy"
+    RESTORE = "restore"
+    PLAN = "plan"
+    RETRY = "retry"
+    REMOVE_COPY = "remove copy"
+
+
+class Verdict(StrEnum):
+    """A person's decision on a request or a plan; the policy file's `reason` keys name them."""
+
+    APPROVE = "approve"
+    REJECT = "reject"
+
+
 @dataclass(frozen=True)
 class Facts:
     """What the bot knows of a request before any call, as the rules match it."""
 
-    operation: str
+    operation: PolicyOperation
     certifications: frozenset[str]  # hds, pci-dss; empty: none
     size: str  # as OVHcloud gives it ("2 TB"); unknown: every size rule fits
     source: str
@@ -109,6 +126,10 @@ class Rule:
     ttl: timedelta | None = None
     remind_after: timedelta | None = None
     escalate_to: frozenset[str] = frozenset()
+
+    def reason(self, verdict: Verdict) -> Reason:
+        """Whether ``verdict`` asks for a reason under this rule."""
+        return self.approve_reason if verdict is Verdict.APPROVE else self.reject_reason
 
     @property
     def strictness(self) -> tuple[int, int, int, int]:

@@ -8,7 +8,16 @@ import tomllib
 from datetime import timedelta
 from typing import Any
 
-from bot.domain.policy import CERTIFICATIONS, MATCH_KEYS, OPERATIONS, Match, Policy, Reason, Rule
+from bot.domain.policy import (
+    CERTIFICATIONS,
+    MATCH_KEYS,
+    Match,
+    Policy,
+    PolicyOperation,
+    Reason,
+    Rule,
+    Verdict,
+)
 
 _IDS = re.compile(r"[UWS][A-Z0-9]{2,}")
 _DURATION = re.compile(r"(\d+)\s*([smhd])")
@@ -107,23 +116,24 @@ class _Reader:
         return frozenset(items)
 
     def _reasons(self, value: Any) -> tuple[Reason, Reason]:
+        """The reason each verdict asks (approve, reject): one word for both, or a table by verdict."""
         if isinstance(value, str):
-            value = {"approve": value, "reject": value}
+            value = dict.fromkeys(Verdict, value)
         if not isinstance(value, dict):
             self._problem(
                 "reason", "must be required, optional or none, or { approve = …, reject = … }", value
             )
             return Reason.NONE, Reason.NONE
         for key in value:
-            if key not in ("approve", "reject"):
+            if key not in set(Verdict):
                 self.problems.append(
-                    f"{self.where}: reason has an unknown key {key!r} (known: approve, reject)"
+                    f"{self.where}: reason has an unknown key {key!r} (known: {', '.join(Verdict)})"
                 )
         found = []
-        for key in ("approve", "reject"):
-            given = value.get(key, Reason.NONE.value)
+        for verdict in Verdict:
+            given = value.get(verdict, Reason.NONE.value)
             if given not in {r.value for r in Reason}:
-                self._problem(f"reason.{key}", "must be required, optional or none", given)
+                self._problem(f"reason.{verdict}", "must be required, optional or none", given)
                 given = Reason.NONE.value
             found.append(Reason(given))
         return found[0], found[1]
@@ -158,7 +168,7 @@ class _Reader:
         certification = self._choices(value, "certification", CERTIFICATIONS)
         return Match(
             certification=certification,
-            operation=self._choices(value, "operation", OPERATIONS),
+            operation=self._choices(value, "operation", tuple(PolicyOperation)),
             source=self._globs(value, "source"),
             destination=self._globs(value, "destination"),
             min_size_gb=float(size) if size is not None else None,

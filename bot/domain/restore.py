@@ -13,6 +13,7 @@ from typing import ClassVar
 
 from bot.domain.inventory import StartedTask, Task
 from bot.domain.operations.base import Launch
+from bot.domain.policy import PolicyOperation
 from bot.domain.request import MigrationRequest, NoticeButton
 from bot.domain.states import State
 from bot.support.i18n import Param, Text, _
@@ -136,7 +137,7 @@ class RestoreWords(Launch):
     (its behaviour: ``bot/domain/operations/restore.py``; its tasks name no datastore)."""
 
     title = _("Veeam batch restore request")
-    policy_name = "restore"
+    policy_name = PolicyOperation.RESTORE
     #: A restore leaves nothing to remove: no button after it is done.
     done_button: NoticeButton | None = None
     #: The card's words for the states whose copy's words would mislead.

@@ -3,7 +3,7 @@ rendered in each reader's language by the outbox (a direct message in its person
 
 from __future__ import annotations
 
-from bot.domain import MigrationRequest
+from bot.domain import MigrationRequest, State
 from bot.support.i18n import Param, Text, _, stored
 from bot.usecases import messages
 
@@ -12,7 +12,7 @@ def _quoted(reason: str) -> str:
     return f"\n> {reason}" if reason else ""
 
 
-def decided_dm(request: MigrationRequest, user: str, verb: str, reason: str) -> str:
+def decided_dm(request: MigrationRequest, user: str, outcome: State, reason: str) -> str:
     """The requester told their request was approved, rejected (with the reason) or expired."""
     said: dict[str, Param] = {
         "id": request.id,
@@ -22,9 +22,9 @@ def decided_dm(request: MigrationRequest, user: str, verb: str, reason: str) -> 
         "link": messages.thread_said(request),
         "quoted": _quoted(reason),
     }
-    if verb == "expired":
+    if outcome is State.EXPIRED:
         return stored(_("Your request #{id} ({name} to {dest}) expired; see {link}.{quoted}", **said))
-    if verb == "rejected":
+    if outcome is State.REJECTED:
         return stored(
             _("Your request #{id} ({name} to {dest}) was rejected by {who}; see {link}.{quoted}", **said)
         )
@@ -33,10 +33,10 @@ def decided_dm(request: MigrationRequest, user: str, verb: str, reason: str) -> 
     )
 
 
-def reason_told(request: MigrationRequest, user: str, verb: str, reason: str) -> str:
+def reason_told(request: MigrationRequest, user: str, outcome: State, reason: str) -> str:
     """A decision's reason, in the request's thread."""
     said: dict[str, Param] = {"who": f"<@{user}>", "id": request.id, "quoted": _quoted(reason)}
-    if verb == "rejected":
+    if outcome is State.REJECTED:
         return stored(_("{who} rejected request #{id}:{quoted}", **said))
     return stored(_("{who} approved request #{id}:{quoted}", **said))
 

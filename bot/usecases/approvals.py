@@ -28,7 +28,7 @@ from bot.domain import (
     UsageError,
 )
 from bot.domain.operations import launch_of
-from bot.domain.policy import DEFAULT_RULE, Facts, Reason, Rule, Tally, mention
+from bot.domain.policy import DEFAULT_RULE, Facts, PolicyOperation, Reason, Rule, Tally, Verdict, mention
 from bot.support.i18n import DEFAULT_LOCALE, Text, _, stored
 from bot.support.mrkdwn import esc
 from bot.usecases import approval_words as words
@@ -37,9 +37,6 @@ from bot.usecases.family import Ballots, Ports
 from bot.usecases.guard import Guard
 from bot.usecases.records import require
 from bot.usecases.settings import ServiceSettings
-
-#: The policy's name of each decision (`match.operation`); a batch restore's approval is RESTORE.
-COPY, RESTORE, PLAN, RETRY, REMOVE_COPY = "copy", "restore", "plan", "retry", "remove copy"
 
 
 class Approvals:
@@ -56,14 +53,14 @@ class Approvals:
             n for n, state in (("hds", certs.hds), ("pci-dss", certs.pcidss)) if state == "enabled"
         )
 
-    def rule(self, request: MigrationRequest, operation: str) -> Rule | None:
+    def rule(self, request: MigrationRequest, operation: PolicyOperation) -> Rule | None:
         """The rule a decision on ``request`` falls under; None without a policy (today's rule). The
         approval of a batch restore (asked as COPY, the request's first decision) matches RESTORE."""
-        if operation == COPY:  # the request's first decision: its operation's name in the policy
+        if operation is PolicyOperation.COPY:  # the request's first decision: its launch's policy name
             operation = launch_of(request).policy_name
         return self.rule_of(request.spec, request.filer_size, operation)
 
-    def rule_of(self, spec: MigrationSpec, size: str, operation: str) -> Rule | None:
+    def rule_of(self, spec: MigrationSpec, size: str, operation: PolicyOperation) -> Rule | None:
         policy = self._settings.approval_policy
         if policy is None:
             return None
@@ -102,13 +99,17 @@ class Approvals:
     def may_decide(self, request: MigrationRequest, user: str) -> bool:
         """Whether ``user``'s approval of ``request`` counts (what the App Home lists as waiting for
         them): its rule's approvers, never the requester; the group members as cached."""
-        rule = self.rule(request, COPY)
+        rule = self.rule(request, PolicyOperation.COPY)
         if rule is None:
             return self._guard.may_decide(request, user)
         return user != request.requester and self.counts(rule, user, fresh=False)
 
     def check(
-        self, request: MigrationRequest, operation: str, user: str, decision: str = "approve or reject"
+        self,
+        request: MigrationRequest,
+        operation: PolicyOperation,
+        user: str,
+        decision: str = "approve or reject",
     ) -> Rule | None:
         """Who may decide, re-checked on every click: the rule's approvers (the Guard's check without a
         policy), never the requester. The rule, for ``gather``."""
@@ -133,32 +134,30 @@ class Approvals:
         return rule
 
     @staticmethod
-    def reason_asked(rule: Rule | None, decision: str) -> Reason:
-        """Whether ``decision`` ("approve" or "reject") asks for a reason under ``rule``."""
-        if rule is None:
-            return Reason.NONE
-        return rule.approve_reason if decision == "approve" else rule.reject_reason
+    def reason_asked(rule: Rule | None, verdict: Verdict) -> Reason:
+        """Whether ``verdict`` asks for a reason under ``rule``."""
+        return Reason.NONE if rule is None else rule.reason(verdict)
 
-    def check_reason(self, rule: Rule | None, decision: str, reason: str, what: str) -> str:
+    def check_reason(self, rule: Rule | None, verdict: Verdict, reason: str, what: str) -> str:
         """The reason given, trimmed; refused when the rule requires one and none was given."""
         given = " ".join(reason.split())[:500]
-        if not given and self.reason_asked(rule, decision) == Reason.REQUIRED:
+        if not given and self.reason_asked(rule, verdict) == Reason.REQUIRED:
             assert rule is not None
             raise UsageError(
-                f"the rule {rule.name!r} requires a reason to {decision} {what}: use the card's button"
+                f"the rule {rule.name!r} requires a reason to {verdict} {what}: use the card's button"
             )
         return given
 
-    def asks_first(self, request_id: int, decision: str) -> tuple[bool, str | None] | None:
+    def asks_first(self, request_id: int, asks: Verdict | PolicyOperation) -> tuple[bool, str | None] | None:
         """What a click asks in a modal before it decides, under a policy: None (decide at once), or
-        (whether the text is required, the name to type again: Remove copy's step-up). ``decision``:
-        "approve", "reject" or REMOVE_COPY."""
+        (whether the text is required, the name to type again: Remove copy's step-up). ``asks``: a
+        verdict (its reason asked), or REMOVE_COPY (its step-up)."""
         if self._settings.approval_policy is None:
             return None
         request = require(self._requests, request_id)
-        if decision == REMOVE_COPY:
+        if not isinstance(asks, Verdict):
             return True, messages.restore_name(request)
-        asked = self.reason_asked(self.rule(request, COPY), decision)
+        asked = self.reason_asked(self.rule(request, PolicyOperation.COPY), asks)
         return None if asked == Reason.NONE else (asked == Reason.REQUIRED, None)
 
     def step_up_name(self, request_id: int) -> str:
@@ -182,15 +181,15 @@ class Approvals:
             return []
         return self._chat.thread_and_room(request.channel, key, text, to_room=False)
 
-    def decided(self, request: MigrationRequest, user: str, verb: str, reason: str) -> list[NoticeDraft]:
+    def decided(self, request: MigrationRequest, user: str, outcome: State, reason: str) -> list[NoticeDraft]:
         """Under a policy: the requester told by direct message (approved, rejected with the reason,
         expired), and a reason given also in the thread."""
         if self._settings.approval_policy is None:
             return []
-        text = words.decided_dm(request, user, verb, reason)
-        dm = NoticeDraft(NoticeKind.DIRECT, f"dm-{verb}-{request.requester}", request.requester, text)
+        text = words.decided_dm(request, user, outcome, reason)
+        dm = NoticeDraft(NoticeKind.DIRECT, f"dm-{outcome}-{request.requester}", request.requester, text)
         told = (
-            self.told(request, f"reason-{verb}", words.reason_told(request, user, verb, reason))
+            self.told(request, f"reason-{outcome}", words.reason_told(request, user, outcome, reason))
             if reason
             else []
         )
@@ -265,12 +264,12 @@ class Approvals:
             said.append(_("Otherwise: one approval from {people}, never the requester's", people=anyone))
         if request_id is not None:
             request = require(self._requests, request_id)
-            rule = self.rule(request, COPY) or DEFAULT_RULE
+            rule = self.rule(request, PolicyOperation.COPY) or DEFAULT_RULE
             said.append(
                 _("Request #{id} falls under {rule}", id=request.id, rule=rule.describe(approvers, locale))
             )
             if request.state == State.PENDING and policy is not None:
-                tally = self.tally(request, rule, approval_subject(request, COPY))
+                tally = self.tally(request, rule, approval_subject(request, PolicyOperation.COPY))
                 said.append(_("Now: {tally}", tally=tally.words()))
         return "\n".join(t.render(locale) for t in said)
 
@@ -281,10 +280,10 @@ NO_POLICY = _(
 )
 
 
-def approval_subject(request: MigrationRequest, operation: str) -> str:
+def approval_subject(request: MigrationRequest, operation: PolicyOperation) -> str:
     """What an approval approves: the copy of a request, one relaunch attempt, one removal."""
-    if operation == RETRY:
+    if operation == PolicyOperation.RETRY:
         return f"retry-{request.id}-{request.retries + 1}"
-    if operation == REMOVE_COPY:
+    if operation == PolicyOperation.REMOVE_COPY:
         return f"remove-{request.id}-{request.episode}"
     return f"approve-{request.id}"

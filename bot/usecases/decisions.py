@@ -22,9 +22,10 @@ from bot.domain import (
     State,
 )
 from bot.domain.operations import behaviour_of
+from bot.domain.policy import PolicyOperation, Verdict
 from bot.support.i18n import _
 from bot.usecases import messages
-from bot.usecases.approvals import COPY, REMOVE_COPY, RETRY, Approvals, approval_subject
+from bot.usecases.approvals import Approvals, approval_subject
 from bot.usecases.doubt import DoubtResolver
 from bot.usecases.family import Ports, about_request
 from bot.usecases.gate import Call, Gate, task_started
@@ -84,7 +85,7 @@ class Decisions:
             actor=BOT,
             action="expired",
             detail=f"not approved by {request.expires_at}",
-            notices=self._approvals.decided(request, BOT, "expired", ""),
+            notices=self._approvals.decided(request, BOT, State.EXPIRED, ""),
         )
         self._chat.move(request, State.PENDING, State.EXPIRED, change)
         return True
@@ -103,11 +104,11 @@ class Decisions:
         """The first valid click wins (compare-and-set); only the winner calls the API, once."""
         self._guard.refuse_if_paused(_("approving request #{id}", id=request_id))
         request = require(self._requests, request_id)
-        rule = self._approvals.check(request, COPY, user)  # policy: its approvers (else the guard's)
-        reason = self._approvals.check_reason(rule, "approve", reason, f"request #{request_id}")
+        rule = self._approvals.check(request, PolicyOperation.COPY, user)  # policy: its approvers, or guard
+        reason = self._approvals.check_reason(rule, Verdict.APPROVE, reason, f"request #{request_id}")
         if self.expire_if_due(request):
             raise Conflict(f"request #{request.id} expired at {request.expires_at:%Y-%m-%d %H:%M} UTC")
-        subject = approval_subject(request, COPY)
+        subject = approval_subject(request, PolicyOperation.COPY)
         quorum = self._approvals.gather(request, rule, subject, user, expected=State.PENDING, reason=reason)
         if quorum is None:  # counted; the quorum is not reached yet: nothing is sent
             return require(self._requests, request_id)
@@ -118,7 +119,7 @@ class Decisions:
             action="approved",
             detail="; ".join(filter(None, [consent, f"reason: {reason}" if reason else ""])),
             fields={"decided_by": user, "decided_at": now, **quorum},
-            notices=self._approvals.decided(request, user, "approved", reason),
+            notices=self._approvals.decided(request, user, State.APPROVED, reason),
         )
         if not self.launch(request, decision):
             raise self._not_pending(request_id)
@@ -145,14 +146,14 @@ class Decisions:
         that wins the compare-and-set, and tracked again like the first run."""
         self._guard.refuse_if_paused(_("relaunching the task of request #{id}", id=request_id))
         request = require(self._requests, request_id)
-        rule = self._approvals.check(request, RETRY, user, "relaunch the task of")
+        rule = self._approvals.check(request, PolicyOperation.RETRY, user, "relaunch the task of")
         if not request.can_retry or request.task_id is None:
             raise Conflict(
                 f"request #{request_id} is {request.state}"
                 + (f" (task {request.task_state})" if request.task_state else "")
                 + ": only a task that ended in `error` can be relaunched"
             )
-        subject = approval_subject(request, RETRY)
+        subject = approval_subject(request, PolicyOperation.RETRY)
         quorum = self._approvals.gather(request, rule, subject, user, expected=State.FAILED)
         if quorum is None:
             return require(self._requests, request_id)
@@ -182,13 +183,13 @@ class Decisions:
         """Remove the read-only `restore-…` copy once the VMs are cloned, gated like an approval."""
         self._guard.refuse_if_paused(_("removing the copy of request #{id}", id=request_id))
         request = require(self._requests, request_id)
-        rule = self._approvals.check(request, REMOVE_COPY, user, "remove the copy of")
+        rule = self._approvals.check(request, PolicyOperation.REMOVE_COPY, user, "remove the copy of")
         if request.state != State.DONE:
             raise Conflict(f"request #{request_id} is {request.state}: only a finished copy can be removed")
         self._approvals.check_step_up(request, typed_name)  # policy: the name typed again
         spec, name = request.spec, messages.restore_name(request)
         copy_id = self._copy_id(request, name)
-        subject = approval_subject(request, REMOVE_COPY)
+        subject = approval_subject(request, PolicyOperation.REMOVE_COPY)
         quorum = self._approvals.gather(request, rule, subject, user, expected=State.DONE)
         if quorum is None:
             return require(self._requests, request_id)
@@ -249,7 +250,7 @@ class Decisions:
     def adopt(self, request_id: int, task_id: int, user: str, episode: str | None = None) -> MigrationRequest:
         """A person decides which task a call in doubt created (four-eyes, like an approval)."""
         request = require(self._requests, request_id)
-        self._approvals.check(request, COPY, user, "choose the task of")  # its rule's approvers
+        self._approvals.check(request, PolicyOperation.COPY, user, "choose the task of")  # its rule's people
         self._check_episode(request, episode)
         operation = request.in_doubt
         if operation is None or not behaviour_of(operation).adoptable:
@@ -268,7 +269,7 @@ class Decisions:
         for a removal). The API is not called. ``episode``: the call a button was posted for (a
         typed `/pcc cancel` is about the current one)."""
         request = require(self._requests, request_id)
-        self._approvals.check(request, COPY, user, "close the call in doubt of")  # its rule's approvers
+        self._approvals.check(request, PolicyOperation.COPY, user, "close the call in doubt of")
         self._check_episode(request, episode)
         operation = request.in_doubt
         if operation is None:
@@ -291,15 +292,15 @@ class Decisions:
     @about_request
     def reject(self, request_id: int, user: str, reason: str = "") -> MigrationRequest:
         request = require(self._requests, request_id)
-        rule = self._approvals.check(request, COPY, user)  # any approver who counts ends it
-        reason = self._approvals.check_reason(rule, "reject", reason, f"request #{request_id}")
+        rule = self._approvals.check(request, PolicyOperation.COPY, user)  # any approver who counts ends it
+        reason = self._approvals.check_reason(rule, Verdict.REJECT, reason, f"request #{request_id}")
         now = self._clock.now()
         change = Change(
             actor=user,
             action="rejected",
             detail=f"reason: {reason}" if reason else "",
             fields={"decided_by": user, "decided_at": now, "decision_reason": reason or None},
-            notices=self._approvals.decided(request, user, "rejected", reason),
+            notices=self._approvals.decided(request, user, State.REJECTED, reason),
         )
         if not self._chat.move(request, State.PENDING, State.REJECTED, change):
             raise self._not_pending(request_id)
@@ -310,7 +311,7 @@ class Decisions:
         request = require(self._requests, request_id)
         if user != request.requester:
             try:
-                self._approvals.check(request, COPY, user, "cancel")  # its rule's approvers
+                self._approvals.check(request, PolicyOperation.COPY, user, "cancel")  # its rule's approvers
             except NotAllowed:
                 raise NotAllowed(
                     f"only the requester or an approver can cancel request #{request_id}"

@@ -20,9 +20,10 @@ from bot.domain import (
     RequestDraft,
     RuleViolation,
 )
+from bot.domain.policy import PolicyOperation
 from bot.support.i18n import Text, _
 from bot.usecases import messages
-from bot.usecases.approvals import COPY, Approvals
+from bot.usecases.approvals import Approvals
 from bot.usecases.family import Ports
 from bot.usecases.filed import Findings, filed_now, pair_problems
 from bot.usecases.guard import Guard
@@ -186,7 +187,7 @@ class Filing:
             raise RuleViolation(problems)
         route = self._ovh.migration_route
         filed = filed_now(self._clock, self._settings, requester, channel, (source, dest), route)
-        rule = self._approvals.rule_of(spec, filer.size, COPY)
+        rule = self._approvals.rule_of(spec, filer.size, PolicyOperation.COPY)
         if rule is not None and rule.ttl is not None:  # the policy's rule says how long it stays approvable
             filed = replace(filed, expires_at=filed.created_at + rule.ttl)
         call = self._ovh.migration_call(spec, route)

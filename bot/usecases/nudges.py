@@ -13,11 +13,11 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 from bot.domain import MigrationRequest, NoticeDraft, NoticeKind, PccBotError, Plan, PlanState, State
-from bot.domain.policy import Rule
+from bot.domain.policy import PolicyOperation, Rule
 from bot.support.datetoken import date_token
 from bot.support.i18n import Text, _, stored
 from bot.usecases import messages
-from bot.usecases.approvals import COPY, Approvals, approval_subject
+from bot.usecases.approvals import Approvals, approval_subject
 from bot.usecases.family import Ports
 from bot.usecases.guard import Guard
 from bot.usecases.plan_votes import PlanVotes
@@ -109,10 +109,10 @@ class Nudges:
         return stored(_("{lead} (rule {rule}). See {link}.", lead=lead, rule=f"*{rule.name}*", link=link))
 
     def _request(self, request: MigrationRequest, now: datetime) -> None:
-        rule = self._approvals.rule(request, COPY)
+        rule = self._approvals.rule(request, PolicyOperation.COPY)
         if rule is None:
             return
-        subject = approval_subject(request, COPY)
+        subject = approval_subject(request, PolicyOperation.COPY)
         tally = self._approvals.tally(request, rule, subject, fresh=False)
         approved = {a.approver for a in tally.counted}
         spec = request.spec

@@ -173,7 +173,7 @@ def _quoted(reason: str) -> str:
     return f"\n> {reason}" if reason else ""
 
 
-def decided_dm(plan: Plan, user: str, verb: str, reason: str) -> str:
+def decided_dm(plan: Plan, user: str, outcome: PlanState, reason: str) -> str:
     """The plan's requester told their plan was approved or rejected (with the reason)."""
     said: dict[str, Param] = {
         "id": plan.id,
@@ -181,15 +181,15 @@ def decided_dm(plan: Plan, user: str, verb: str, reason: str) -> str:
         "who": f"<@{user}>",
         "quoted": _quoted(reason),
     }
-    if verb == "rejected":
+    if outcome is PlanState.REJECTED:
         return stored(_("Your plan #{id} ({count} datastore(s)) was rejected by {who}.{quoted}", **said))
     return stored(_("Your plan #{id} ({count} datastore(s)) was approved by {who}.{quoted}", **said))
 
 
-def reason_told(plan: Plan, user: str, verb: str, reason: str) -> str:
+def reason_told(plan: Plan, user: str, outcome: PlanState, reason: str) -> str:
     """A decision's reason, in the plan's thread."""
     said: dict[str, Param] = {"who": f"<@{user}>", "id": plan.id, "quoted": _quoted(reason)}
-    if verb == "rejected":
+    if outcome is PlanState.REJECTED:
         return stored(_("{who} rejected plan #{id}:{quoted}", **said))
     return stored(_("{who} approved plan #{id}:{quoted}", **said))
 

@@ -24,9 +24,9 @@ from bot.domain import (
     RequestDraft,
     RuleViolation,
 )
-from bot.domain.policy import Facts, Reason, Rule
+from bot.domain.policy import Facts, PolicyOperation, Reason, Rule, Verdict
 from bot.usecases import plan_messages, plan_scope
-from bot.usecases.approvals import PLAN, Approvals
+from bot.usecases.approvals import Approvals
 from bot.usecases.family import Ballots, Ports
 from bot.usecases.filed import pair_problems
 from bot.usecases.ports import PlanChange
@@ -59,16 +59,17 @@ class PlanVotes:
             return None
         certs = self._approvals.certifications(plan.source_service)
         src, dst = plan.source_service, plan.dest_service
-        return policy.strictest(Facts(PLAN, certs, item.size, src, dst) for item in plan.items)
+        plan_facts = (Facts(PolicyOperation.PLAN, certs, item.size, src, dst) for item in plan.items)
+        return policy.strictest(plan_facts)
 
     def check(self, plan: Plan, user: str, decision: str = "approve or reject") -> Rule | None:
         """Who may decide ``plan``, asked on every click: its rule's approvers (the Guard's check
         without a policy), never its requester."""
         return self._approvals.check_item(plan, self.rule(plan), user, decision)
 
-    def asks_first(self, plan: Plan, decision: str) -> tuple[bool, str | None] | None:
+    def asks_first(self, plan: Plan, verdict: Verdict) -> tuple[bool, str | None] | None:
         """Under a policy whose rule asks a reason: what the plan's button asks in a modal first."""
-        asked = self._approvals.reason_asked(self.rule(plan), decision)
+        asked = self._approvals.reason_asked(self.rule(plan), verdict)
         return None if asked == Reason.NONE else (asked == Reason.REQUIRED, None)
 
     # ------------------------------------------------------------ the vote
@@ -78,8 +79,8 @@ class PlanVotes:
         required, expired, no longer pending, the rules broken now); counted, None, while the quorum is
         not reached; else the change that approves the plan, its requests drafted for what is still
         free to copy (a datastore copied or held since the filing is left out)."""
-        rule = self.check(plan, user, "approve")
-        reason = self._approvals.check_reason(rule, "approve", reason, f"plan #{plan.id}")
+        rule = self.check(plan, user, Verdict.APPROVE)
+        reason = self._approvals.check_reason(rule, Verdict.APPROVE, reason, f"plan #{plan.id}")
         if self.expire_if_due(plan):
             raise plan_messages.expired(plan)
         if plan.state != PlanState.PENDING:
@@ -100,7 +101,7 @@ class PlanVotes:
             detail="; ".join(filter(None, [consent, f"reason: {reason}" if reason else ""])),
             notices=[
                 *self._chat.thread_and_room(plan.channel, "started", started),
-                *self._decided(plan, user, "approved", reason),
+                *self._decided(plan, user, PlanState.APPROVED, reason),
             ],
             items=[self._draft(plan, item, now) for item in kept],
             left_out=gone,
@@ -109,12 +110,12 @@ class PlanVotes:
     def reject(self, plan: Plan, user: str, reason: str) -> PlanChange:
         """``user``'s rejection: any approver who counts ends the plan (a reason where its rule asks)."""
         rule = self.check(plan, user)
-        reason = self._approvals.check_reason(rule, "reject", reason, f"plan #{plan.id}")
+        reason = self._approvals.check_reason(rule, Verdict.REJECT, reason, f"plan #{plan.id}")
         return PlanChange(
             actor=user,
             action="plan rejected",
             detail=f"reason: {reason}" if reason else "",
-            notices=self._decided(plan, user, "rejected", reason),
+            notices=self._decided(plan, user, PlanState.REJECTED, reason),
         )
 
     def expire_if_due(self, plan: Plan) -> bool:
@@ -154,16 +155,16 @@ class PlanVotes:
         self._chat.deliver()
         return False
 
-    def _decided(self, plan: Plan, user: str, verb: str, reason: str) -> list[NoticeDraft]:
+    def _decided(self, plan: Plan, user: str, outcome: PlanState, reason: str) -> list[NoticeDraft]:
         """Under a policy: the plan's requester told by direct message, a reason also in its thread."""
         if self._settings.approval_policy is None:
             return []
-        text = plan_messages.decided_dm(plan, user, verb, reason)
-        dm = NoticeDraft(NoticeKind.DIRECT, f"dm-{verb}-{plan.requester}", plan.requester, text)
+        text = plan_messages.decided_dm(plan, user, outcome, reason)
+        dm = NoticeDraft(NoticeKind.DIRECT, f"dm-{outcome}-{plan.requester}", plan.requester, text)
         if not reason:
             return [dm]
-        said = plan_messages.reason_told(plan, user, verb, reason)
-        return [dm, *self._chat.thread_and_room(plan.channel, f"reason-{verb}", said, to_room=False)]
+        said = plan_messages.reason_told(plan, user, outcome, reason)
+        return [dm, *self._chat.thread_and_room(plan.channel, f"reason-{outcome}", said, to_room=False)]
 
     def _draft(self, plan: Plan, item: PlanItem, now: datetime) -> RequestDraft:
         spec = plan.spec(item)

@@ -26,6 +26,7 @@ from bot.domain import (
     RuleViolation,
     State,
 )
+from bot.domain.policy import Verdict
 from bot.support.i18n import _
 from bot.usecases import plan_messages, plan_scope
 from bot.usecases.decisions import Decisions
@@ -171,11 +172,11 @@ class Plans:
         self.dispatch_later(plan.id)
         return True
 
-    def asks_first(self, plan_id: int, decision: str) -> tuple[bool, str | None] | None:
+    def asks_first(self, plan_id: int, verdict: Verdict) -> tuple[bool, str | None] | None:
         """Under a policy whose rule asks a reason: what the plan's button asks in a modal first."""
         if self._settings.approval_policy is None:
             return None
-        return self._votes.asks_first(require_plan(self._plans, plan_id), decision)
+        return self._votes.asks_first(require_plan(self._plans, plan_id), verdict)
 
     def reject(self, plan_id: int, user: str, reason: str = "") -> Plan:
         plan = require_plan(self._plans, plan_id)

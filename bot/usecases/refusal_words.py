@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from bot.domain.policy import Verdict
 from bot.support.i18n import Param, Text, _
 
 _PHRASES = {
@@ -13,6 +14,7 @@ _PHRASES = {
     "the list of plans": _("the list of plans"),
     "the backup repositories of a PCC": _("the backup repositories of a PCC"),
     "the approval policy": _("the approval policy"),
+    "the migrate form's lists of PCCs and datastores": _("the migrate form's lists of PCCs and datastores"),
     # what read-only mode switches off
     "filing a migration request": _("filing a migration request"),
     "filing a restore request": _("filing a restore request"),
@@ -23,10 +25,11 @@ _PHRASES = {
     "removing a copy": _("removing a copy"),
     # the decisions
     "approve or reject": _("approve or reject"),
-    "approve": _("approve"),
-    "reject": _("reject"),
-    "remove copy": _("remove the copy of"),
-    "retry": _("retry"),
+    Verdict.APPROVE: _("approve"),
+    Verdict.REJECT: _("reject"),
+    "remove the copy of": _("remove the copy of"),
+    "relaunch the task of": _("relaunch the task of"),
+    "cancel": _("cancel"),
     "cancel the rest of": _("cancel the rest of"),
     "choose the task of": _("choose the task of"),
     "close the call in doubt of": _("close the call in doubt of"),

@@ -1,5 +1,6 @@
 """The docs stay true: the configuration reference is the settings table, the commands match the
-grammar, the architecture tree names the files that exist, and the README stays the newcomer's page."""
+grammar, the architecture tree names files that exist in their folders and its prose names code that
+exists, and the README stays the newcomer's page."""
 
 import ast
 import re
@@ -9,6 +10,11 @@ from bot.adapters.slack.grammar import USAGE
 from bot.ops.variables import SETTINGS
 
 ROOT = Path(__file__).resolve().parents[2]
+#: The tree's Python files (its folders, not the virtualenv's or the caches').
+TREE = [
+    *ROOT.glob("*.py"),
+    *(p for d in ROOT.iterdir() if d.is_dir() and d.name[0] not in "._" for p in d.rglob("*.py")),
+]
 
 
 def test_the_configuration_reference_is_the_settings_table_each_variable_once():
@@ -31,12 +37,22 @@ def test_every_subcommand_of_the_grammar_is_documented_with_its_usage():
             assert f"`/pcc {usage}`" in text, usage
 
 
-def test_the_architecture_tree_names_files_that_exist():
+def test_the_architecture_tree_names_files_that_exist_in_their_folder():
+    """Each file the tree names is in the folder of its row (``ops/ settings.py``: in bot/ops/)."""
     text = (ROOT / "docs" / "architecture.md").read_text()
-    tree = text[text.index("```text") : text.index("```", text.index("```text") + 7)]
-    named = re.findall(r"([\w/]+\.py)", tree)
-    assert named
-    missing = [n for n in named if not list(ROOT.glob(f"**/{n}"))]
+    tree = text[text.index("```text") + 7 : text.index("```", text.index("```text") + 7)]
+    top, folder, named = "", "", []
+    for line in tree.splitlines():
+        head = line.split(maxsplit=1)[0] if line.strip() else ""
+        if head.endswith("/") and not line.startswith(" "):
+            top = folder = head
+        elif head.endswith("/") and line.startswith("  ") and not line.startswith("   "):
+            folder = top + head
+        elif not line.startswith("   "):
+            folder = top
+        named += [(folder, n) for n in re.findall(r"([\w/]+\.py)", line)]
+    assert len(named) > 100
+    missing = [f"{folder}{n}" for folder, n in named if not list((ROOT / folder).rglob(n))]
     assert missing == []
 
 
@@ -64,30 +80,53 @@ def _defined(path: Path) -> set[str]:
     return found
 
 
-def _exists(span: str, code: dict[Path, set[str]]) -> bool:
+def _looks_like_code(name: str) -> bool:
+    """`move_plan`, `QUERY_TIME_OUT`, `SlackPeople`, `IN`: not `help`, `fr` or `list`."""
+    return "_" in name or any(c.isupper() for c in name[1:]) or (name[0].isupper() and len(name) > 1)
+
+
+def _exists(span: str, code: dict[Path, set[str]], words: set[str]) -> bool:
     """A `path.py` (relative to the tree, bot/ or anywhere below) exists, and in `path.py: name` the
-    module defines the name; a `Class.method` is defined by a class of that name; a `module.name` whose
-    module is one of ours (`dates.date_token`) is defined there. Other spans are not names of code."""
+    module defines the name; a folder (`domain/operations/`) exists; a `Class.method` is defined by a
+    class of that name; a `module.name` whose module is one of ours (`dates.date_token`) is defined
+    there. A name that looks like code (`launch_of(request)`, `move_plan`, `SETTINGS`) is defined
+    somewhere, a class's name always; another name may be one the code only writes (a column, an
+    OVHcloud field, a PostgreSQL setting: ``words``). Other spans are not names of code."""
     if cited := re.fullmatch(r"([\w/]+\.py)(?:: ([\w.]+))?", span):
-        files = [p for p in ROOT.glob(f"**/{cited[1]}") if ".venv" not in p.parts]
+        files = [p for p in TREE if p.as_posix().endswith(f"/{cited[1]}")]
         return bool(files) and (not cited[2] or any(cited[2] in _defined(f) for f in files))
     if (ROOT / span).exists():  # `manifest.yml`, `constraints.txt`
         return True
+    if re.fullmatch(r"\w[\w/]*/", span):  # a folder of the tree, or of bot/
+        return (ROOT / "bot" / span).is_dir()
     if cited := re.fullmatch(r"([A-Za-z_]\w*)\.(\w+)(?:\(.*\))?", span):
         owner, name = cited[1], cited[2]
         if owner[0].isupper():
             return any(f"{owner}.{name}" in names for names in code.values())
         modules = [p for p in code if p.stem == owner]  # `users.info`, `audit.plan_id`: not ours
         return not modules or any(name in code[p] for p in modules)
+    if (cited := re.fullmatch(r"([A-Za-z_]\w*)(\(.*\))?", span)) and _looks_like_code(cited[1]):
+        return _named_in_code(cited[1], code, words)
     return True
 
 
+def _named_in_code(name: str, code: dict[Path, set[str]], words: set[str]) -> bool:
+    """A class is defined in the tree; another name is defined, or written in the source."""
+    defined = any(name in names for names in code.values())
+    is_class = name[0].isupper() and any(c.islower() for c in name)
+    return defined or (not is_class and name in words)
+
+
 def test_every_module_and_name_the_architecture_doc_cites_exists():
+    """What docs/architecture.md names in backticks is in the tree: its modules, folders, classes,
+    methods, functions and constants (the failure lists the names that are not)."""
     text = (ROOT / "docs" / "architecture.md").read_text()
     prose = re.sub(r"```.*?```", "", text, flags=re.S)
-    code = {p: _defined(p) for p in [*ROOT.glob("bot/**/*.py"), *ROOT.glob("handlers/*.py")]}
+    sources = [*ROOT.glob("bot/**/*.py"), *ROOT.glob("handlers/*.py"), *ROOT.glob("tests/**/*.py")]
+    code = {p: _defined(p) for p in sources}
+    words = {*(w for p in sources for w in re.findall(r"\w+", p.read_text())), *(s.name for s in SETTINGS)}
     cited = sorted(set(re.findall(r"`([^`\n]+)`", prose)))
-    assert [span for span in cited if not _exists(span, code)] == []
+    assert [span for span in cited if not _exists(span, code, words)] == []
 
 
 def test_the_readme_is_the_newcomers_page():

@@ -73,6 +73,19 @@ def test_no_module_is_over_350_lines():
     assert long == []
 
 
+def test_a_package_names_what_it_exports_once():
+    """`from .x import Y as Y` (mypy --strict's explicit re-export), never again in an `__all__`."""
+    listed = [
+        str(p.relative_to(ROOT))
+        for p in [*ROOT.glob("bot/**/__init__.py"), *ROOT.glob("handlers/__init__.py")]
+        if any(
+            isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "__all__" for t in node.targets)
+            for node in ast.parse(p.read_text()).body
+        )
+    ]
+    assert listed == []
+
+
 def test_no_task_can_wait_on_the_pool_it_runs_on():
     """Thread pools are built in one place (bot/support): its Pool refuses a wait from its own threads,
     and the OVHcloud adapter, where calls fan out, waits on futures only through it."""

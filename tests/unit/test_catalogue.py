@@ -1,6 +1,7 @@
 """The catalogue guard: every text the code wraps has French, the same placeholders in both languages,
 and no English sentence left in the French; and the texts wrapped so far read in French end to end."""
 
+import ast
 import re
 from functools import cache
 from pathlib import Path
@@ -153,3 +154,24 @@ def test_a_payloads_refusals_read_in_french_without_english(refuse):
     said = caught.value.text
     assert said is not None and said.render("fr") != str(caught.value)
     assert english_words(said.render("fr")) == []
+
+
+def test_every_phrase_passed_into_a_refusal_is_in_the_catalogue():
+    """The words a use case hands a refusal (what was asked, which decision) are keys of
+    refusal_words: a phrase not listed is shown in English to every reader."""
+    from bot.usecases.refusal_words import _PHRASES
+
+    takes = {"check", "check_plan", "check_item", "check_approver", "check_reader", "refuse_if_read_only"}
+    passed = set()
+    for path in (ROOT / "bot" / "usecases").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in takes
+            ):
+                passed |= {
+                    a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)
+                }
+    assert len(passed) > 10
+    assert sorted(passed - set(_PHRASES)) == []

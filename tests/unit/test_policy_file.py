@@ -3,21 +3,23 @@ matching rule decides; a plan takes the strictest."""
 
 import pytest
 
-from bot.domain.policy import DEFAULT_RULE, Facts, Policy, Reason
+from bot.domain.policy import DEFAULT_RULE, Facts, Policy, PolicyOperation, Reason
 from bot.domain.policy_file import parse_policy
 from bot.ops.config import ConfigError, load
 from tests.unit.test_policy import HDS_POLICY, _policy
 
+COPY, PLAN, RETRY = PolicyOperation.COPY, PolicyOperation.PLAN, PolicyOperation.RETRY
+
 
 def test_the_design_example_parses_and_the_first_matching_rule_decides():
     policy = _policy()
-    hds = Facts("copy", frozenset({"hds"}), "2 TB", "pcc-src", "pcc-dst")
+    hds = Facts(COPY, frozenset({"hds"}), "2 TB", "pcc-src", "pcc-dst")
     rule = policy.rule_for(hds)
     assert rule.name == "health data" and rule.approvals == 2 and rule.at_least_one_of == {"SSECURITY"}
     assert rule.approve_reason == Reason.OPTIONAL and rule.reject_reason == Reason.REQUIRED
     assert rule.remind_after is not None and rule.remind_after.total_seconds() == 7200
-    assert policy.rule_for(Facts("copy", frozenset(), "2 TB", "a", "b")).name == "everything else"
-    assert policy.rule_for(Facts("retry", frozenset({"hds"}), "2 TB", "a", "b")).name == "everything else"
+    assert policy.rule_for(Facts(COPY, frozenset(), "2 TB", "a", "b")).name == "everything else"
+    assert policy.rule_for(Facts(RETRY, frozenset({"hds"}), "2 TB", "a", "b")).name == "everything else"
 
 
 def test_a_plan_takes_the_strictest_rule_among_its_datastores():
@@ -25,8 +27,8 @@ def test_a_plan_takes_the_strictest_rule_among_its_datastores():
         '[[rule]]\nname = "big"\nmatch = { min_size_gb = 1000 }\napprovals = 3\n'
         '[[rule]]\nname = "small"\napprovals = 1\n'
     )
-    small = Facts("plan", frozenset(), "500 GB", "a", "b")
-    big = Facts("plan", frozenset(), "2 TB", "a", "b")
+    small = Facts(PLAN, frozenset(), "500 GB", "a", "b")
+    big = Facts(PLAN, frozenset(), "2 TB", "a", "b")
     assert policy.strictest([small, small]).name == "small"
     assert policy.strictest([small, big, small]).name == "big"
     assert Policy().strictest([small]) is DEFAULT_RULE
@@ -34,8 +36,8 @@ def test_a_plan_takes_the_strictest_rule_among_its_datastores():
 
 def test_globs_on_source_and_destination():
     policy = _policy('[[rule]]\nname = "to lim"\nmatch = { destination = "pcc-*-lim" }\napprovals = 2\n')
-    assert policy.rule_for(Facts("copy", frozenset(), "1 TB", "pcc-a", "pcc-x-lim")).name == "to lim"
-    assert policy.rule_for(Facts("copy", frozenset(), "1 TB", "pcc-a", "pcc-x-rbx")) is DEFAULT_RULE
+    assert policy.rule_for(Facts(COPY, frozenset(), "1 TB", "pcc-a", "pcc-x-lim")).name == "to lim"
+    assert policy.rule_for(Facts(COPY, frozenset(), "1 TB", "pcc-a", "pcc-x-rbx")) is DEFAULT_RULE
 
 
 def test_a_malformed_policy_is_every_problem_one_line_each():

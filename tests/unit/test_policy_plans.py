@@ -5,9 +5,11 @@ from datetime import timedelta
 
 import pytest
 
+from bot.adapters.slack import ids
 from bot.domain import Conflict, NotAllowed, PlanState, State, UsageError
+from bot.domain.policy import Verdict
 from bot.domain.restore import RestoreSpec
-from tests.unit.test_policy import _policy, _world
+from tests.unit.test_policy import _policy, _world, click
 from tests.world import World
 
 
@@ -41,12 +43,20 @@ def test_a_plan_stays_approvable_for_its_rules_ttl():
 def test_a_plans_reject_asks_its_reason_and_tells_the_requester():
     world = _world()
     plan = world.service.plans.file_plan("pcc-src", 10, "pcc-dst", 20, (), "UALICE", "COPS")
-    assert world.service.plans.asks_first(plan.id, "reject") == (True, None)
+    assert world.service.plans.asks_first(plan.id, Verdict.REJECT) == (True, None)
     with pytest.raises(UsageError, match="requires a reason to reject plan"):
         world.service.plans.reject(plan.id, "UBOB")
     assert world.service.plans.reject(plan.id, "UBOB", "not this week").state == PlanState.REJECTED
     dms = [t for c, t, _ in world.notifier.texts if c == "UALICE"]
     assert len(dms) == 1 and "was rejected by <@UBOB>" in dms[0] and "not this week" in dms[0]
+
+
+def test_a_plans_reject_button_opens_the_modal_its_plans_rule_asks():
+    world = _world()
+    plan = world.service.plans.file_plan("pcc-src", 10, "pcc-dst", 20, (), "UALICE", "COPS")
+    client = click(world, ids.REJECT_PLAN, plan.id)  # its id is a plan's: no request has it
+    view = client.views_open.call_args.kwargs["view"]
+    assert f"Reject plan #{plan.id}" in str(view) and world.repo.plans.get(plan.id).state == PlanState.PENDING
 
 
 def test_a_batch_restore_follows_the_restore_rule_and_a_copy_does_not():

@@ -1,4 +1,9 @@
-"""Slash command and action ids: shared by the builders, the handlers and the manifest test."""
+"""Slash command and action ids: shared by the builders, the handlers and the manifest test; what
+each button names (``CLICKS``): the handlers and the console read it from here."""
+
+from dataclasses import dataclass
+
+from bot.domain.policy import PolicyOperation, Verdict
 
 COMMAND = "/pcc"
 APPROVE = "pcc_approve"
@@ -16,17 +21,31 @@ APPROVE_PLAN = "pcc_approve_plan"
 REJECT_PLAN = "pcc_reject_plan"
 CANCEL_PLAN_REST = "pcc_cancel_plan_rest"
 
-ACTIONS = (
-    APPROVE,
-    REJECT,
-    RETRY,
-    REMOVE_COPY,
-    ADOPT,
-    CLOSE_NOT_STARTED,
-    APPROVE_PLAN,
-    REJECT_PLAN,
-    CANCEL_PLAN_REST,
-)
+
+@dataclass(frozen=True)
+class Click:
+    """What a button names beyond its id: the console's word for clicking it, what a click may ask in
+    a modal first under an approval policy (a verdict's reason; Remove copy: the datastore's name
+    typed again), and whether its value is a plan's id (else a request's)."""
+
+    word: str
+    asks: Verdict | PolicyOperation | None = None
+    of_plan: bool = False
+
+
+#: Every button, once.
+CLICKS = {
+    APPROVE: Click("approve", Verdict.APPROVE),
+    REJECT: Click("reject", Verdict.REJECT),
+    RETRY: Click("retry"),
+    REMOVE_COPY: Click("remove", PolicyOperation.REMOVE_COPY),
+    ADOPT: Click("adopt"),
+    CLOSE_NOT_STARTED: Click("close"),
+    APPROVE_PLAN: Click("approve-plan", Verdict.APPROVE, of_plan=True),
+    REJECT_PLAN: Click("reject-plan", Verdict.REJECT, of_plan=True),
+    CANCEL_PLAN_REST: Click("cancel-rest", of_plan=True),
+}
+ACTIONS = tuple(CLICKS)
 #: The buttons that make or settle OVHcloud calls: each asks for confirmation wherever it is posted.
 CONFIRMED = frozenset({APPROVE, RETRY, REMOVE_COPY, ADOPT, CLOSE_NOT_STARTED, APPROVE_PLAN, CANCEL_PLAN_REST})
 

@@ -7,34 +7,18 @@ Used by `pcc-bot console`, `pcc-bot simulator` and the tests. Nothing here is us
 real API.
 """
 
-from bot.demo.simulator.inventory import (
-    DEMO_APPLICATION_KEY,
-    DEMO_APPLICATION_SECRET,
-    DEMO_CONSUMER_KEY,
-    FAILING_FILER_ID,
-    REMOVAL_SECONDS,
-    REPLICATION_SECONDS,
-    demo_inventory,
-    filer_record,
-    large_pcc,
-)
-from bot.demo.simulator.server import SimulatorServer
-from bot.demo.simulator.state import Call, Fault, SimTask, Simulator, busiest_minute
-
-__all__ = [
-    "DEMO_APPLICATION_KEY",
-    "DEMO_APPLICATION_SECRET",
-    "DEMO_CONSUMER_KEY",
-    "FAILING_FILER_ID",
-    "REMOVAL_SECONDS",
-    "REPLICATION_SECONDS",
-    "Call",
-    "Fault",
-    "SimTask",
-    "Simulator",
-    "SimulatorServer",
-    "busiest_minute",
-    "demo_inventory",
-    "filer_record",
-    "large_pcc",
-]
+from bot.demo.simulator.inventory import DEMO_APPLICATION_KEY as DEMO_APPLICATION_KEY
+from bot.demo.simulator.inventory import DEMO_APPLICATION_SECRET as DEMO_APPLICATION_SECRET
+from bot.demo.simulator.inventory import DEMO_CONSUMER_KEY as DEMO_CONSUMER_KEY
+from bot.demo.simulator.inventory import FAILING_FILER_ID as FAILING_FILER_ID
+from bot.demo.simulator.inventory import REMOVAL_SECONDS as REMOVAL_SECONDS
+from bot.demo.simulator.inventory import REPLICATION_SECONDS as REPLICATION_SECONDS
+from bot.demo.simulator.inventory import demo_inventory as demo_inventory
+from bot.demo.simulator.inventory import filer_record as filer_record
+from bot.demo.simulator.inventory import large_pcc as large_pcc
+from bot.demo.simulator.server import SimulatorServer as SimulatorServer
+from bot.demo.simulator.state import Call as Call
+from bot.demo.simulator.state import Fault as Fault
+from bot.demo.simulator.state import SimTask as SimTask
+from bot.demo.simulator.state import Simulator as Simulator
+from bot.demo.simulator.state import busiest_minute as busiest_minute

@@ -13,20 +13,12 @@ from functools import cache
 from importlib import import_module
 
 from bot.domain.inventory import Task
-from bot.domain.operations.base import Behaviour, Launch, Reading, restore_name
+from bot.domain.operations.base import Behaviour as Behaviour
+from bot.domain.operations.base import Launch as Launch
+from bot.domain.operations.base import Reading as Reading
+from bot.domain.operations.base import restore_name as restore_name
 from bot.domain.request import CLOCK_MARGIN, MigrationRequest
 from bot.domain.states import OPERATIONS, Operation
-
-__all__ = [
-    "CLOCK_MARGIN",
-    "Behaviour",
-    "Launch",
-    "Reading",
-    "behaviour_of",
-    "launch_of",
-    "restore_name",
-    "sort_tasks",
-]
 
 
 @cache

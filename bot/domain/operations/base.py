@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import ClassVar
 
 from bot.domain.inventory import StartedTask, Task
+from bot.domain.policy import PolicyOperation
 from bot.domain.request import MigrationRequest, NoticeButton
 from bot.domain.states import State
 from bot.support.i18n import Param, Text, _
@@ -106,7 +107,7 @@ class Launch(Behaviour):
     #: The approval's confirm dialog: what the call leads to.
     confirm_note: Text
     #: The approval's name in an approval policy (`match.operation`, PCC_POLICY).
-    policy_name: str = "copy"
+    policy_name: PolicyOperation = PolicyOperation.COPY
 
     def settled_by(self, request: MigrationRequest) -> Text:
         """A launch in doubt: its task adopted, or the request closed (or cancelled) when none started."""
