@@ -73,7 +73,8 @@ class AckGate:
 
 class TrackingExecutor(ThreadPoolExecutor):
     """Bolt's listener pool: lets the console and a clean shutdown wait for listeners to finish. With a
-    ``gate``, each task first gives way to the acks in flight (the work after an ack, never the acks)."""
+    ``gate``, work handed over after an ack (``after_acks``) first gives way to the acks in flight; a
+    plain ``submit`` never does (an ack may be waiting for it: the form's rule check)."""
 
     def __init__(
         self, max_workers: int, thread_name_prefix: str = "listener", gate: AckGate | None = None
@@ -86,18 +87,21 @@ class TrackingExecutor(ThreadPoolExecutor):
     def submit(self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> Future[R]:
         with self._idle:
             self._in_flight += 1
-        gate = self._gate
-        if gate is None:
-            future = super().submit(fn, *args, **kwargs)
-        else:
-
-            def after_acks() -> R:
-                gate.give_way()
-                return fn(*args, **kwargs)
-
-            future = super().submit(after_acks)
+        future = super().submit(fn, *args, **kwargs)
         future.add_done_callback(self._done)
         return future
+
+    def after_acks(self, fn: Callable[[], R]) -> Future[R]:
+        """``fn`` once no ack is in flight (or the gate's bound has passed): the work after an ack."""
+        gate = self._gate
+        if gate is None:
+            return self.submit(fn)
+
+        def gave_way() -> R:
+            gate.give_way()
+            return fn()
+
+        return self.submit(gave_way)
 
     def _done(self, _: Future[Any]) -> None:
         with self._idle:

@@ -30,7 +30,7 @@ def test_work_waits_while_an_ack_is_in_flight_and_runs_once_it_is_answered():
     ran: list[int] = []
     try:
         with gate.acking():
-            future = pool.submit(lambda: ran.append(gate.in_flight))
+            future = pool.after_acks(lambda: ran.append(gate.in_flight))
             until(lambda: gate.waiting == 1)
             assert ran == []  # held at the gate while the ack is in flight
         future.result()
@@ -45,7 +45,7 @@ def test_work_waits_no_longer_than_its_bound_however_long_acks_last():
     pool = TrackingExecutor(2, "work", gate=gate)
     try:
         with gate.acking():
-            in_flight = pool.submit(lambda: gate.in_flight).result()  # the ack is still in flight
+            in_flight = pool.after_acks(lambda: gate.in_flight).result()  # the ack is still in flight
     finally:
         pool.shutdown()
     assert in_flight == 1
@@ -56,7 +56,7 @@ def test_work_runs_at_once_when_no_ack_is_in_flight_and_acks_never_wait():
     gate = AckGate(bound=600)
     pool = TrackingExecutor(2, "work", gate=gate)
     try:
-        assert pool.submit(lambda: "done").result() == "done"
+        assert pool.after_acks(lambda: "done").result() == "done"
     finally:
         pool.shutdown()
     assert gate.waited == 0
@@ -70,6 +70,17 @@ class _Health:
 
     def __init__(self, gate: AckGate) -> None:
         self.acks = gate
+
+
+def test_work_an_ack_waits_for_is_not_held_back_by_that_ack():
+    gate = AckGate(bound=600)
+    pool = TrackingExecutor(2, "work", gate=gate)
+    try:
+        with gate.acking():  # the form's submit waits for its rule check within its own ack
+            assert pool.submit(lambda: gate.in_flight).result() == 1
+    finally:
+        pool.shutdown()
+    assert gate.waited == 0
 
 
 def test_the_http_layer_counts_a_slack_request_in_flight_until_it_is_acked():
