@@ -210,9 +210,16 @@ def _bench_ack(sim_url: str, slack_base: str, workdir: Path) -> list[Row]:
         _burst(f"http://127.0.0.1:{reference.port}/slack/events", _bodies(response_url)[:20])  # warm-up
         _burst(f"http://127.0.0.1:{bot.port}/slack/events", _bodies(response_url)[:20])
         runtime.wait_idle(60)
+        began = time.perf_counter()
         ref = _burst(f"http://127.0.0.1:{reference.port}/slack/events", _bodies(response_url))
+        ref_done = time.perf_counter() - began  # the bare app's listeners do nothing after the ack
+        began, held = time.perf_counter(), runtime.acks.waited
+        runtime.acks.longest = 0.0  # this burst's own
         ours = _burst(f"http://127.0.0.1:{bot.port}/slack/events", _bodies(response_url))
+        acked = time.perf_counter() - began
         runtime.wait_idle(120)
+        done = time.perf_counter() - began  # the last listing answered, the last click decided
+        gave_way, longest = runtime.acks.waited - held, runtime.acks.longest
         ref_drill = _drill(f"http://127.0.0.1:{reference.port}/slack/events", reference.port, response_url)
         drill = _drill(f"http://127.0.0.1:{bot.port}/slack/events", bot.port, response_url)
         runtime.wait_idle(120)
@@ -231,6 +238,22 @@ def _bench_ack(sim_url: str, slack_base: str, workdir: Path) -> list[Row]:
                 f"{mine / theirs:.2f}x",
             )
         )
+    rows.append(
+        (
+            "same burst: its last answer (listing or decision) after",
+            f"{done:.2f} s (acked in {acked:.2f} s)",
+            f"bare Bolt app acked in {ref_done:.2f} s",
+            f"{done / ref_done:.2f}x",
+        )
+    )
+    rows.append(
+        (
+            "same burst: the work after its acks gave way to them",
+            f"{gave_way:.2f} s in all, {longest * 1000:.0f} ms at most",
+            f"bound {runtime.acks.bound * 1000:.0f} ms each",
+            f"{longest / runtime.acks.bound:.2f}x",
+        )
+    )
     for name, share in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99)):
         mine, theirs = percentile(drill, share), percentile(ref_drill, share)
         rows.append(
@@ -242,3 +265,33 @@ def _bench_ack(sim_url: str, slack_base: str, workdir: Path) -> list[Row]:
             )
         )
     return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m bench.ack [runs]`: bench 1 alone, ``runs`` times (3 by default), each run's rows, then
+    the median of each figure's ratio."""
+    import logging
+    import statistics
+    import tempfile
+
+    logging.basicConfig(level=logging.ERROR)
+    runs = int((argv if argv is not None else sys.argv[1:] or ["3"])[0])
+    ratios: dict[str, list[float]] = {}
+    for run in range(runs):
+        with tempfile.TemporaryDirectory(prefix="pcc-bench-ack-") as tmp:
+            for row in _ack_only(Path(tmp)):
+                print(f"run {run + 1}: " + " | ".join(row), flush=True)
+                ratios.setdefault(row[0], []).append(float(row[3].rstrip("x")))
+    for figure, found in ratios.items():
+        shown = ", ".join(f"{r:.2f}" for r in found)
+        print(f"median {figure}: {statistics.median(found):.2f}x ({shown})")
+    return 0
+
+
+def _ack_only(workdir: Path) -> list[Row]:
+    with _services() as (sim_url, slack_base):
+        return _bench_ack(sim_url, slack_base, workdir)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

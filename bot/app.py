@@ -28,7 +28,7 @@ from bot.ops.config import Config
 from bot.ops.figures import DatabaseFigures
 from bot.ops.measured import MeasuredRepository
 from bot.scheduler import Poller
-from bot.support.executor import TrackingExecutor
+from bot.support.executor import AckGate, TrackingExecutor
 from bot.support.metrics import Metrics
 from bot.support.pools import PersonQueue
 from bot.support.version import version
@@ -69,6 +69,8 @@ class Runtime:
     #: What a command that calls no OVHcloud does after its ack (list, status, cancel, help...).
     quick: TrackingExecutor = field(default_factory=lambda: TrackingExecutor(4, thread_name_prefix="quick"))
     leader: Alone | AdvisoryLeader = field(default_factory=Alone)
+    #: Acks in flight over HTTP (bot/adapters/http/server.py); the three pools above give way to them.
+    acks: AckGate = field(default_factory=AckGate)
     database_clock: DatabaseClock | None = None  # replicas on PostgreSQL: the service's clock
     started: bool = field(default=False)
     slack_connected: Callable[[], bool] = field(default=lambda: True)
@@ -197,9 +199,10 @@ def build_runtime(
     ``response_url_seconds`` in the queue, a command is told in the channel instead of run."""
     web_client = WebClient(token=config.slack_bot_token, base_url=config.slack_api_url, timeout=slack_timeout)
     listeners = TrackingExecutor(max_workers=8, thread_name_prefix="listener")
-    commands = TrackingExecutor(max_workers=work_threads, thread_name_prefix="command")
-    clicks = TrackingExecutor(max_workers=4, thread_name_prefix="click")
-    quick = TrackingExecutor(max_workers=4, thread_name_prefix="quick")
+    acks = AckGate()  # the work after an ack gives way to the acks in flight, two seconds at most
+    commands = TrackingExecutor(max_workers=work_threads, thread_name_prefix="command", gate=acks)
+    clicks = TrackingExecutor(max_workers=4, thread_name_prefix="click", gate=acks)
+    quick = TrackingExecutor(max_workers=4, thread_name_prefix="quick", gate=acks)
     app = App(
         client=web_client,
         signing_secret=config.slack_signing_secret or "",
@@ -302,5 +305,6 @@ def build_runtime(
         quick=quick,
         meters=meters,
         leader=leader,
+        acks=acks,
         database_clock=database_clock,
     )

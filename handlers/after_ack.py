@@ -10,6 +10,7 @@ from concurrent.futures import Executor
 from slack_bolt import Respond
 
 from bot.support import logs, waits
+from bot.support.executor import TrackingExecutor
 from bot.support.i18n import DEFAULT_LOCALE, _
 from handlers.errors import tell
 
@@ -59,8 +60,12 @@ def later(
             except Exception as error:  # noqa: BLE001 - the one place that turns failures into replies
                 tell(error, respond, locale())
 
+    context = contextvars.copy_context()  # the listener's: who the work is for goes along
     try:
-        pool.submit(contextvars.copy_context().run, run)
+        if isinstance(pool, TrackingExecutor):  # after the ack: it gives way to the acks in flight
+            pool.after_acks(lambda: context.run(run))
+        else:
+            pool.submit(context.run, run)
     except RuntimeError as error:
         tell(error, respond, locale())
         return False

@@ -67,8 +67,9 @@ class Wiring:
         if not ovh:
             later(self.quick or self.commands, respond, user, job, self.locale_of)
             return
-        if not self.queue.enter(user):
-            self._refuse(respond, user)
+        if not self.queue.enter(user):  # told on the quick lane: nothing but the ack on Bolt's thread
+            lane = self.quick or self.commands
+            later(lane, respond, user, lambda: self._refuse(respond, user), self.locale_of)
             return
         arrived = self.monotonic()
 

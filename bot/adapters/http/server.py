@@ -20,6 +20,7 @@ from slack_sdk.signature import Clock as SignatureClock
 from slack_sdk.signature import SignatureVerifier
 
 from bot.domain import PccBotError
+from bot.support.executor import AckGate
 from bot.usecases.ports import Clock
 
 if TYPE_CHECKING:
@@ -165,6 +166,9 @@ class SlackWsgi:
         # The time each signed Slack request took to be answered (its ack), when the health has a place
         # for it (the runtime's metrics: pcc_slack_ack_seconds).
         self._observe_ack: Callable[[float], None] | None = getattr(health, "observe_ack", None)
+        # The acks in flight, when the health has the runtime's gate: its work pools give way to them
+        # (bot/support/executor.py: AckGate).
+        self._acks: AckGate | None = getattr(health, "acks", None)
 
     def __repr__(self) -> str:  # never print the signing secret or the token
         return f"SlackWsgi(events={self._app is not None}, ops={self._ops})"
@@ -183,7 +187,11 @@ class SlackWsgi:
         if method != "POST":
             return self._reply(start_response, 405, {"error": "use POST"})
         arrived = time.perf_counter()
-        answer = self._events(environ, start_response)
+        if self._acks is None:
+            answer = self._events(environ, start_response)
+        else:
+            with self._acks.acking():  # the work after earlier acks gives way meanwhile
+                answer = self._events(environ, start_response)
         if self._observe_ack is not None:
             self._observe_ack(time.perf_counter() - arrived)
         return answer
