@@ -4,7 +4,8 @@ from datetime import timedelta
 from typing import Any
 
 from bot.adapters.sql.repository import SqlRepository
-from bot.domain import MigrationSpec
+from bot.domain import MigrationSpec, State
+from bot.usecases.ports import Change
 from bot.usecases.service import PccService
 from bot.usecases.settings import ServiceSettings
 from tests.fakes import FakeClock, FakeDirectory, FakeGateway, FakeNotifier
@@ -50,6 +51,17 @@ class World:
         self.repo.close()
         self.repo = SqlRepository(self.path)
         self.service = self._service()
+
+    def killed_after_approval(self, request):
+        """The approval's compare-and-set recorded, then the process dies before calling the API; the
+        restarted bot reconciles. The request as it is then."""
+        approved = Change(actor="UBOB", action="approved")
+        assert self.repo.requests.transition(
+            request.id, State.PENDING, State.APPROVED, approved, self.clock.now()
+        )
+        self.restart()
+        self.service.reconcile()
+        return self.repo.requests.get(request.id)
 
     def file(self, spec=SPEC, user="UALICE"):
         return self.service.filing.request_migration(spec, requester=user, channel="COPS")

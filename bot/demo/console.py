@@ -20,23 +20,14 @@ from slack_bolt.request import BoltRequest
 
 from bot.adapters.slack.dates import fallbacks
 from bot.app import Runtime, build_runtime
+from bot.demo import terminal
 from bot.demo.samples import simulator_config
 from bot.demo.simulator import (
     Simulator,
     SimulatorServer,
 )
 from bot.demo.slack_standin import SlackCall, SlackStandIn, SlackStandInServer
-from bot.demo.terminal import (
-    ABOUT_A_DOUBT,
-    APPROVER_GROUP,
-    CHANNEL_NAMES,
-    CLICKS,
-    INCIDENT_CHANNEL,
-    SHOWN_METHODS,
-    Terminal,
-    opened_view,
-    user_id,
-)
+from bot.demo.terminal import Terminal
 from bot.domain.policy import Policy
 from bot.support.i18n import DEFAULT_LOCALE
 
@@ -57,7 +48,7 @@ def render(call: SlackCall) -> str:
     """A message the bot sent, as terminal text."""
     args = call.args
     if call.method == "views.open":
-        return _render_form(opened_view(call))
+        return _render_form(terminal.opened_view(call))
     if call.method == "file_upload":  # a CSV sent by direct message (`filers … csv`, `audit`)
         rows = str(args.get("content", "")).splitlines()
         shown = "\n".join(rows[:6]) + (f"\n… ({len(rows)} lines in all)" if len(rows) > 6 else "")
@@ -77,19 +68,20 @@ def render(call: SlackCall) -> str:
             lines.append("  (" + " ".join(e.get("text", "") for e in block["elements"]) + ")")
         elif kind == "actions":
             buttons = " ".join(f"[{e['text']['text']}]" for e in block["elements"])
+            words = terminal.CLICKS
             hints = " | ".join(
-                f"{CLICKS.get(e['action_id'], e['action_id'])} {str(e.get('value', '?')).split(':')[0]}"
+                f"{words.get(e['action_id'], e['action_id'])} {str(e.get('value', '?')).split(':')[0]}"
                 for e in block["elements"]
             )
             lines.append(f"{buttons}   type: {hints}")
     text = fallbacks("\n".join(lines))  # a terminal renders no date token: its UTC text
     text = _MENTION.sub(lambda m: "@" + m.group(1).lower(), text)
-    text = _CHANNEL_REF.sub(lambda m: CHANNEL_NAMES.get(m.group(1), "#" + m.group(1)), text)
+    text = _CHANNEL_REF.sub(lambda m: terminal.CHANNEL_NAMES.get(m.group(1), "#" + m.group(1)), text)
     text = html.unescape(text)  # Slack's mrkdwn escapes <, > and &; a terminal shows them as typed
     if call.method == "response_url":
         where = "only you see this"
     else:
-        channel = CHANNEL_NAMES.get(str(args.get("channel")), str(args.get("channel")))
+        channel = terminal.CHANNEL_NAMES.get(str(args.get("channel")), str(args.get("channel")))
         where = f"{channel}, thread" if args.get("thread_ts") else channel
         if call.method == "chat.update":
             where += ", card updated"
@@ -101,7 +93,7 @@ class Console(Terminal):
     runtime: Runtime | None = None
 
     def _value(self, action_id: str, typed: str) -> str:
-        if action_id not in ABOUT_A_DOUBT or not typed.isdigit() or self.runtime is None:
+        if action_id not in terminal.ABOUT_A_DOUBT or not typed.isdigit() or self.runtime is None:
             return typed
         request = self.runtime.repo.requests.get(int(typed))
         return f"{typed}:{request.episode}" if request else typed
@@ -132,25 +124,25 @@ class Screen:
 
     def show(self, call: SlackCall) -> None:
         """A message the bot sent to Slack."""
-        if call.method in SHOWN_METHODS:
+        if call.method in terminal.SHOWN_METHODS:
             shown = render(call)
             self.out(shown.replace("\n[", f"\n[{call.method} → ", 1) if self.methods else shown)
 
 
-def repl(terminal: Terminal, screen: Screen, stdin: IO[str]) -> None:
+def repl(session: Terminal, screen: Screen, stdin: IO[str]) -> None:
     """Read lines until the end of the input, `quit`, Ctrl-C or a reader gone."""
     interactive = stdin.isatty()
     try:
         while not screen.gone:
             if interactive:
-                screen.stdout.write(f"{terminal.user}> ")
+                screen.stdout.write(f"{session.user}> ")
                 screen.stdout.flush()
             line = stdin.readline()
             if not line or screen.gone:
                 break
             if not interactive and line.strip():
-                screen.out(f"\n{terminal.user}> {line.strip()}")
-            if not terminal.handle(line, screen.out):
+                screen.out(f"\n{session.user}> {line.strip()}")
+            if not session.handle(line, screen.out):
                 break
     except KeyboardInterrupt:
         screen.out("")
@@ -171,7 +163,7 @@ def run(
     screen = Screen(stdout)
     sim = SimulatorServer(Simulator(speed=speed)).start()
     standin = SlackStandInServer(
-        SlackStandIn(usergroups={APPROVER_GROUP: [user_id("carol")]}, listener=screen.show)
+        SlackStandIn(usergroups={terminal.APPROVER_GROUP: [terminal.user_id("carol")]}, listener=screen.show)
     ).start()
     workdir = tempfile.TemporaryDirectory(prefix="pcc-console-")
     config = simulator_config(
@@ -179,8 +171,8 @@ def run(
         standin.api_url,
         db_path or str(Path(workdir.name) / "console.db"),
         slack_bot_token="xoxb-console",
-        approvers=frozenset({user_id("bob"), APPROVER_GROUP}),
-        incident_channel=INCIDENT_CHANNEL,
+        approvers=frozenset({terminal.user_id("bob"), terminal.APPROVER_GROUP}),
+        incident_channel=terminal.INCIDENT_CHANNEL,
         poll_seconds=2,
         locale=locale,
         approval_policy=policy,

@@ -45,6 +45,11 @@ class Approvals:
         self._requests, self._votes, self._notices = stores
         self._guard, self._settings = guard, settings
 
+    @property
+    def settings(self) -> ServiceSettings:
+        """What the decisions are judged by (the policy, the approvers, the TTL)."""
+        return self._settings
+
     # ------------------------------------------------------------ which rule
 
     def certifications(self, service: str) -> frozenset[str]:

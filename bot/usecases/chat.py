@@ -29,7 +29,7 @@ from bot.usecases.outbox import Outbox
 from bot.usecases.ports import Change, Clock, Notifier, People, PlanBoard, PlanChange
 from bot.usecases.records import BOT, require
 from bot.usecases.settings import ServiceSettings
-from bot.usecases.stores import BoardStore, NoticeStore, PlanStore, RequestStore
+from bot.usecases.stores import BoardStore, PlanWork
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +39,8 @@ class ChatDesk:
 
     def __init__(
         self,
+        work: PlanWork,
         *,
-        requests: RequestStore,
-        plans: PlanStore,
-        notices: NoticeStore,
         board_store: BoardStore,
         notifier: Notifier,
         clock: Clock,
@@ -50,6 +48,7 @@ class ChatDesk:
         paused: Callable[[], Pause | None] = lambda: None,
         people: People | None = None,
     ) -> None:
+        requests, plans, notices = work
         self._requests, self._plans = requests, plans
         self._clock = clock
         self._settings = settings

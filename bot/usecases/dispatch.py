@@ -41,7 +41,7 @@ from bot.usecases.pause import Switch
 from bot.usecases.ports import Change
 from bot.usecases.records import BOT, require
 from bot.usecases.settings import ServiceSettings
-from bot.usecases.stores import NoticeStore, PlanStore, RequestStore
+from bot.usecases.stores import PlanWork
 
 log = logging.getLogger(__name__)
 
@@ -74,16 +74,14 @@ class Dispatch:
     def __init__(
         self,
         ports: Ports,
+        work: PlanWork,
         *,
-        requests: RequestStore,
-        plans: PlanStore,
-        notices: NoticeStore,
         settings: ServiceSettings,
         decisions: Decisions,
         switch: Switch | None,
     ) -> None:
         self._ovh, self._chat, self._clock = ports.unpacked()
-        self._requests, self._plans, self._notices = requests, plans, notices
+        self._requests, self._plans, self._notices = work
         self._settings = settings
         self._decisions = decisions
         self._switch = switch

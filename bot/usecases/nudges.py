@@ -22,7 +22,7 @@ from bot.usecases.family import Ports
 from bot.usecases.guard import Guard
 from bot.usecases.plan_votes import PlanVotes
 from bot.usecases.settings import ServiceSettings
-from bot.usecases.stores import NoticeStore, PlanStore, RequestStore
+from bot.usecases.stores import PlanWork
 
 log = logging.getLogger(__name__)
 
@@ -31,17 +31,15 @@ class Nudges:
     def __init__(
         self,
         ports: Ports,
+        work: PlanWork,
         *,
-        requests: RequestStore,
-        plans: PlanStore,
-        notices: NoticeStore,
         guard: Guard,
         settings: ServiceSettings,
         approvals: Approvals,
         votes: PlanVotes,
     ) -> None:
         self._ovh, self._chat, self._clock = ports.unpacked()
-        self._requests, self._plans, self._notices = requests, plans, notices
+        self._requests, self._plans, self._notices = work
         self._guard, self._settings, self._approvals = guard, settings, approvals
         self._plan_rule = votes.rule  # a plan's: the strictest of its datastores'
         self._queued: set[tuple[str, str]] = set()  # (subject, key) this process queued: not again

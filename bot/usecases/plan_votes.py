@@ -31,25 +31,16 @@ from bot.usecases.family import Ballots, Ports
 from bot.usecases.filed import pair_problems
 from bot.usecases.ports import PlanChange
 from bot.usecases.records import BOT
-from bot.usecases.settings import ServiceSettings
 from bot.usecases.stores import PlanStore
 
 
 class PlanVotes:
-    def __init__(
-        self,
-        ports: Ports,
-        stores: Ballots,
-        *,
-        plans: PlanStore,
-        approvals: Approvals,
-        settings: ServiceSettings,
-    ) -> None:
+    def __init__(self, ports: Ports, stores: Ballots, *, plans: PlanStore, approvals: Approvals) -> None:
         self._ovh, self._chat, self._clock = ports.unpacked()
         self._requests, self._votes, self._notices = stores
         self._plans = plans
         self._approvals = approvals  # who counts, the reason asked, the tally: as for a request
-        self._settings = settings
+        self._settings = approvals.settings  # the policy, the rules' settings, the approval's TTL
 
     def rule(self, plan: PlanDraft) -> Rule | None:
         """The strictest rule among the plan's datastores (one HDS datastore: the HDS rule); None

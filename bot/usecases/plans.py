@@ -39,7 +39,7 @@ from bot.usecases.ports import Change, PlanChange
 from bot.usecases.reading import named_filers
 from bot.usecases.records import BOT, require_plan
 from bot.usecases.settings import ServiceSettings
-from bot.usecases.stores import NoticeStore, PlanStore, RequestStore
+from bot.usecases.stores import PlanWork
 from bot.usecases.warm_lists import Background
 
 log = logging.getLogger(__name__)
@@ -49,10 +49,8 @@ class Plans:
     def __init__(
         self,
         ports: Ports,
+        work: PlanWork,
         *,
-        requests: RequestStore,
-        plans: PlanStore,
-        notices: NoticeStore,
         settings: ServiceSettings,
         guard: Guard,
         decisions: Decisions,
@@ -60,20 +58,12 @@ class Plans:
         votes: PlanVotes,
     ) -> None:
         self._ovh, self._chat, self._clock = ports.unpacked()
-        self._requests, self._plans = requests, plans
+        self._requests, self._plans = work.requests, work.plans
         self._settings, self._guard = settings, guard
         self._decisions = decisions
         self._votes = votes  # a plan's four eyes: its rule, who counts, the quorum (PCC_POLICY)
         self._background = background
-        self._dispatcher = Dispatch(
-            ports,
-            requests=requests,
-            plans=plans,
-            notices=notices,
-            settings=settings,
-            decisions=decisions,
-            switch=guard.switch,
-        )
+        self._dispatcher = Dispatch(ports, work, settings=settings, decisions=decisions, switch=guard.switch)
         self._dispatching: set[int] = set()  # plans this process is dispatching now
         self._lock = threading.Lock()
 

@@ -24,7 +24,7 @@ from bot.usecases.ports import Clock, Directory, Notifier, OvhGateway, People
 from bot.usecases.reading import Reading
 from bot.usecases.restore import Restores
 from bot.usecases.settings import ServiceSettings
-from bot.usecases.stores import Repository
+from bot.usecases.stores import PlanWork, Repository
 from bot.usecases.tracking import Tracker
 from bot.usecases.warm_lists import Background, WarmLists, inline
 
@@ -44,10 +44,9 @@ class PccService:
     ) -> None:
         requests, plans, notices = repo.requests, repo.plans, repo.notices
         self.switch = Switch(repo.pause, settings, clock.now())
+        work = PlanWork(requests, plans, notices)
         chat = ChatDesk(
-            requests=requests,
-            plans=plans,
-            notices=notices,
+            work,
             board_store=repo.boards,
             notifier=notifier,
             clock=clock,
@@ -100,16 +99,9 @@ class PccService:
             approvals=self.approvals,
             launchers=[self.restores],
         )
-        plan_votes = PlanVotes(ports, ballots, plans=plans, approvals=self.approvals, settings=settings)
+        plan_votes = PlanVotes(ports, ballots, plans=plans, approvals=self.approvals)
         self._nudges = Nudges(
-            ports,
-            requests=requests,
-            plans=plans,
-            notices=notices,
-            guard=guard,
-            settings=settings,
-            approvals=self.approvals,
-            votes=plan_votes,
+            ports, work, guard=guard, settings=settings, approvals=self.approvals, votes=plan_votes
         )
         expire = self.decisions.expire_if_due
         self._tracker = Tracker(
@@ -117,9 +109,7 @@ class PccService:
         )
         self.plans = Plans(
             ports,
-            requests=requests,
-            plans=plans,
-            notices=notices,
+            work,
             settings=settings,
             guard=guard,
             decisions=self.decisions,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from bot.domain import (
     AuditEntry,
@@ -167,6 +167,15 @@ class BoardStore(Protocol):
         ...
 
     def save(self, channel: str, ts: str, digest: str, now: datetime) -> None: ...
+
+
+class PlanWork(NamedTuple):
+    """What the chat desk and the families that follow plans (Plans, its Dispatch, Nudges) read and
+    write: the requests (a plan's datastores are requests), the plans, and the notices they queue."""
+
+    requests: RequestStore
+    plans: PlanStore
+    notices: NoticeStore
 
 
 class Repository(Protocol):

@@ -102,17 +102,20 @@ def test_no_task_can_wait_on_the_pool_it_runs_on():
 STORES_HOME = ("bot.adapters.sql.", "bot.ops.measured")
 
 
+def calling(pattern: str) -> list[str]:
+    """The modules, besides the chat desk and the stores, whose source matches ``pattern``."""
+    return [
+        name
+        for name, text in modules()
+        if re.search(pattern, text) and name != "bot.usecases.chat" and not name.startswith(STORES_HOME)
+    ]
+
+
 def test_a_requests_state_changes_in_one_place():
     """`ChatDesk.move` (bot/usecases/chat.py) is the one path of a state change: the compare-and-set
     with its audit line and notices (the requests' member: ``requests.transition``, ``requests.amend``),
     then the card and the outbox. Nothing else moves a request."""
-    moving = [
-        name
-        for name, text in modules()
-        if re.search(r"\.(transition|amend)\(", text)
-        if name != "bot.usecases.chat" and not name.startswith(STORES_HOME)
-    ]
-    assert moving == []
+    assert calling(r"\.(transition|amend)\(") == []
 
 
 def test_a_plans_state_changes_in_one_place():
@@ -120,13 +123,7 @@ def test_a_plans_state_changes_in_one_place():
     compare-and-set with its audit line, notices (and an approval's requests), then its board and the
     outbox. Nothing else moves a plan (the plans' member: ``plans.move``), and the repository has no
     other way to."""
-    moving = [
-        name
-        for name, text in modules()
-        if re.search(r"\b_?plans\.move\(", text)
-        if name != "bot.usecases.chat" and not name.startswith(STORES_HOME)
-    ]
-    assert moving == []
+    assert calling(r"\b_?plans\.move\(") == []
     from bot.adapters.sql.plans import SqlPlans
     from bot.adapters.sql.repository import SqlRepository
 

@@ -135,18 +135,11 @@ def test_repositories_are_listed_with_their_replication(world):
 
 
 def test_a_restore_interrupted_mid_call_is_put_in_doubt_as_a_restore(tmp_path):
-    from bot.usecases.ports import Change
     from tests.world import World
 
     world = World(str(tmp_path / "bot.db"))
     request = restore(world)
-    approved = Change(actor="UBOB", action="approved")
-    assert world.repo.requests.transition(
-        request.id, State.PENDING, State.APPROVED, approved, world.clock.now()
-    )
-    world.restart()  # the process died before calling the API
-    world.service.reconcile()
-    stuck = world.repo.requests.get(request.id)
+    stuck = world.killed_after_approval(request)
     assert stuck.state == State.NEEDS_ATTENTION and stuck.in_doubt is RESTORE
     interrupted = [e for e in world.repo.audit.history(request.id) if e.action == "interrupted"]
     assert [e.detail.split(":")[0] for e in interrupted] == ["restore"]

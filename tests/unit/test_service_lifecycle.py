@@ -71,13 +71,7 @@ def test_a_card_that_could_not_be_posted_is_retried_before_its_thread(world):
 def test_restart_between_approval_and_answer_reconciles_without_a_second_post(tmp_path):
     world = World(str(tmp_path / "bot.db"))
     request = world.file()
-    change_only = Change(actor="UBOB", action="approved")
-    assert world.repo.requests.transition(
-        request.id, State.PENDING, State.APPROVED, change_only, world.clock.now()
-    )
-    world.restart()  # the process died before calling the API
-    world.service.reconcile()
-    stuck = world.repo.requests.get(request.id)
+    stuck = world.killed_after_approval(request)
     assert stuck.state == State.NEEDS_ATTENTION
     assert world.gateway.posts == []
     assert any("needs attention" in t for _, t, ts in world.notifier.texts if ts == stuck.card_ts)
