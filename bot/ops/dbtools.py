@@ -11,15 +11,13 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from bot.domain import PccBotError, State
+from bot.domain import IN_DOUBT_STATES, PccBotError
 
 if TYPE_CHECKING:  # the command line builds its parser with this module: sqlite-utils only when run
     from sqlite_utils import Database
 
     from bot.ops.config import Config
 
-#: States where a call got no clear answer and reading has not settled it yet.
-IN_DOUBT = (State.NEEDS_ATTENTION, State.RELAUNCH_IN_DOUBT, State.REMOVAL_IN_DOUBT)
 #: Tables NDJSON export reads (no table of the bot's internals: claims, replays, budget places).
 EXPORTS = ("audit", "requests", "plans", "notices")
 
@@ -78,7 +76,7 @@ def _open(config: Config) -> Database:
 
 
 def in_doubt(db: Database) -> list[dict[str, Any]]:
-    states = [state.value for state in IN_DOUBT]
+    states = sorted(state.value for state in IN_DOUBT_STATES)  # every operation's, from its table line
     return list(
         db["requests"].rows_where(
             f"state IN ({', '.join('?' for _ in states)})",
