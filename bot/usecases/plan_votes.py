@@ -27,18 +27,19 @@ from bot.domain import (
 from bot.domain.policy import Facts, PolicyOperation, Reason, Rule, Verdict
 from bot.usecases import plan_messages, plan_scope
 from bot.usecases.approvals import Approvals
-from bot.usecases.family import Ballots, Ports
+from bot.usecases.family import Ports
 from bot.usecases.filed import pair_problems
 from bot.usecases.ports import PlanChange
 from bot.usecases.records import BOT
-from bot.usecases.stores import PlanStore
+from bot.usecases.stores import PlanWork, VoteStore
 
 
 class PlanVotes:
-    def __init__(self, ports: Ports, stores: Ballots, *, plans: PlanStore, approvals: Approvals) -> None:
+    def __init__(self, ports: Ports, work: PlanWork, votes: VoteStore, approvals: Approvals) -> None:
+        """``votes``: the approvals counted towards a plan's quorum (its requests' are Approvals')."""
         self._ovh, self._chat, self._clock = ports.unpacked()
-        self._requests, self._votes, self._notices = stores
-        self._plans = plans
+        self._requests, self._plans, self._notices = work
+        self._votes = votes
         self._approvals = approvals  # who counts, the reason asked, the tally: as for a request
         self._settings = approvals.settings  # the policy, the rules' settings, the approval's TTL
 

@@ -99,7 +99,7 @@ class PccService:
             approvals=self.approvals,
             launchers=[self.restores],
         )
-        plan_votes = PlanVotes(ports, ballots, plans=plans, approvals=self.approvals)
+        plan_votes = PlanVotes(ports, work, repo.votes, self.approvals)
         self._nudges = Nudges(
             ports, work, guard=guard, settings=settings, approvals=self.approvals, votes=plan_votes
         )
