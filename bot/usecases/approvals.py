@@ -22,12 +22,13 @@ from bot.domain import (
     NotAllowed,
     NoticeDraft,
     NoticeKind,
+    Operation,
     Plan,
     RequestFields,
     State,
     UsageError,
 )
-from bot.domain.operations import launch_of
+from bot.domain.operations import behaviour_of, launch_of
 from bot.domain.policy import DEFAULT_RULE, Facts, PolicyOperation, Reason, Rule, Tally, Verdict, mention
 from bot.support.i18n import DEFAULT_LOCALE, Text, _, stored
 from bot.support.mrkdwn import esc
@@ -274,7 +275,7 @@ class Approvals:
                 _("Request #{id} falls under {rule}", id=request.id, rule=rule.describe(approvers, locale))
             )
             if request.state == State.PENDING and policy is not None:
-                tally = self.tally(request, rule, approval_subject(request, PolicyOperation.COPY))
+                tally = self.tally(request, rule, approval_subject(request))
                 said.append(_("Now: {tally}", tally=tally.words()))
         return "\n".join(t.render(locale) for t in said)
 
@@ -285,10 +286,7 @@ NO_POLICY = _(
 )
 
 
-def approval_subject(request: MigrationRequest, operation: PolicyOperation) -> str:
-    """What an approval approves: the copy of a request, one relaunch attempt, one removal."""
-    if operation == PolicyOperation.RETRY:
-        return f"retry-{request.id}-{request.retries + 1}"
-    if operation == PolicyOperation.REMOVE_COPY:
-        return f"remove-{request.id}-{request.episode}"
-    return f"approve-{request.id}"
+def approval_subject(request: MigrationRequest, operation: Operation | None = None) -> str:
+    """What an approval approves: the request's first decision (its launch, ``operation`` None), one
+    relaunch attempt, one removal: each operation says (``Behaviour.subject``)."""
+    return behaviour_of(operation or request.launch).subject(request)

@@ -108,7 +108,7 @@ class Decisions:
         reason = self._approvals.check_reason(rule, Verdict.APPROVE, reason, f"request #{request_id}")
         if self.expire_if_due(request):
             raise Conflict(f"request #{request.id} expired at {request.expires_at:%Y-%m-%d %H:%M} UTC")
-        subject = approval_subject(request, PolicyOperation.COPY)
+        subject = approval_subject(request)
         quorum = self._approvals.gather(request, rule, subject, user, expected=State.PENDING, reason=reason)
         if quorum is None:  # counted; the quorum is not reached yet: nothing is sent
             return require(self._requests, request_id)
@@ -153,7 +153,7 @@ class Decisions:
                 + (f" (task {request.task_state})" if request.task_state else "")
                 + ": only a task that ended in `error` can be relaunched"
             )
-        subject = approval_subject(request, PolicyOperation.RETRY)
+        subject = approval_subject(request, RELAUNCH)
         quorum = self._approvals.gather(request, rule, subject, user, expected=State.FAILED)
         if quorum is None:
             return require(self._requests, request_id)
@@ -189,7 +189,7 @@ class Decisions:
         self._approvals.check_step_up(request, typed_name)  # policy: the name typed again
         spec, name = request.spec, messages.restore_name(request)
         copy_id = self._copy_id(request, name)
-        subject = approval_subject(request, PolicyOperation.REMOVE_COPY)
+        subject = approval_subject(request, REMOVAL)
         quorum = self._approvals.gather(request, rule, subject, user, expected=State.DONE)
         if quorum is None:
             return require(self._requests, request_id)

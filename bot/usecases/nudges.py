@@ -110,7 +110,7 @@ class Nudges:
         rule = self._approvals.rule(request, PolicyOperation.COPY)
         if rule is None:
             return
-        subject = approval_subject(request, PolicyOperation.COPY)
+        subject = approval_subject(request)
         tally = self._approvals.tally(request, rule, subject, fresh=False)
         approved = {a.approver for a in tally.counted}
         spec = request.spec

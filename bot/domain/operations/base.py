@@ -59,6 +59,11 @@ class Behaviour:
         """Whether the card of ``request`` (in the operation's origin state) offers the call now."""
         return False
 
+    def subject(self, request: MigrationRequest) -> str:
+        """What an approval of this call approves (its quorum counts the approvals of this subject):
+        a launch's is the request's first decision."""
+        return f"approve-{request.id}"
+
     def confirm(self, request: MigrationRequest) -> tuple[Text, Text]:
         """The button's confirm dialog: its title and what the click does to which object."""
         raise NotImplementedError

@@ -19,6 +19,9 @@ class Relaunch(Behaviour):
     def offered(self, request: MigrationRequest) -> bool:
         return request.can_retry
 
+    def subject(self, request: MigrationRequest) -> str:
+        return f"retry-{request.id}-{request.retries + 1}"  # one attempt: the next is approved anew
+
     def confirm(self, request: MigrationRequest) -> tuple[Text, Text]:
         said = _(
             "This calls resetTaskState once on OVHcloud task {task} of request #{id}; the copy resumes "

@@ -23,6 +23,9 @@ class Removal(Behaviour):
     task_field: ClassVar[str] = "removal_task_id"
     button = NoticeButton.REMOVE_COPY
 
+    def subject(self, request: MigrationRequest) -> str:
+        return f"remove-{request.id}-{request.episode}"  # one removal: a later one is approved anew
+
     def offered(self, request: MigrationRequest) -> bool:
         """Once the copy is done, unless the operation that launched the request leaves no copy."""
         return launch_of(request).done_button == NoticeButton.REMOVE_COPY
