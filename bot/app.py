@@ -235,14 +235,10 @@ def build_runtime(
     repo = MeasuredRepository(config.database, db_busy_timeout, meters, service_clock)
     if database_clock is not None:
         database_clock.sync()
-    # The key's budget is every process's, and outlives a restart: counted in the database too (on
-    # SQLite as well, so a bot killed and restarted within a minute does not spend the minute twice);
-    # not when a test drives the window on a simulated minute (budget_time) alone.
-    counted = config.shared_database or budget_time is None
+    # The key's budget is every replica's: on a shared database, counted there too. On SQLite the window
+    # is this process's (counting it in the file would make every call wait on whoever holds a write lock).
     shared = (
-        DatabaseBudget(repo.budget, OVH_WINDOW_SECONDS, settings.replica, shared=config.shared_database)
-        if counted
-        else None
+        DatabaseBudget(repo.budget, OVH_WINDOW_SECONDS, settings.replica) if config.shared_database else None
     )
     gateway = SignedOvhGateway(
         ovh_client if ovh_client is not None else make_client(config.ovh),

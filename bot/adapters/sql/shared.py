@@ -62,21 +62,16 @@ class _Counting(Protocol):
 
 
 class DatabaseBudget:
-    """The OVHcloud budget's count (support/window.py SharedBudget) in the database: every replica's on
-    PostgreSQL (``shared``), and on SQLite the one process's across its restarts."""
+    """The OVHcloud budget's shared count (support/window.py SharedBudget) in the database."""
 
-    def __init__(self, calls: _Counting, window: float, replica: str, *, shared: bool = True) -> None:
+    def __init__(self, calls: _Counting, window: float, replica: str) -> None:
         self._calls, self._window, self._replica = calls, window, replica
-        self._shared = shared
 
     def take(self, count: int, limit: int, *, mutating: bool) -> float:
         try:
             return self._calls.take_calls(
                 count, limit, self._window, mutating=mutating, replica=self._replica
             )
-        except StorageError as error:
-            if not self._shared:  # one process: its own window counts; the database's answer judges the rest
-                log.warning("OVHcloud budget not recorded (%s); this process's count holds", error)
-                return 0.0
-            log.warning("OVHcloud budget not counted (%s); calls wait", error)  # the key's is everyone's
+        except StorageError as error:  # no shared count, no call: the key's budget is everyone's
+            log.warning("OVHcloud budget not counted (%s); calls wait", error)
             return 1.0
