@@ -28,6 +28,14 @@ def plan_state(tmp_path) -> PlanState:
         repo.close()
 
 
+def busiest_by_life(simulator, restarted: float) -> int:
+    """The busiest minute of OVHcloud calls within each life of the process (on SQLite the budget's
+    window is the process's own, so a restart starts it afresh)."""
+    ovh = [c for c in simulator.sim.calls if c.path.startswith("/dedicatedCloud")]
+    before = busiest_minute([c for c in ovh if c.at < restarted])
+    return max(before, busiest_minute([c for c in ovh if c.at >= restarted]))
+
+
 @pytest.mark.timeout(240)  # two process starts, a dispatch, replication: more than the suite's 60 s
 def test_a_plan_killed_mid_dispatch_posts_every_datastore_once(tmp_path, simulator, slack):
     simulator.sim.inventory[BIG] = large_pcc(40)
@@ -81,7 +89,4 @@ def test_a_plan_killed_mid_dispatch_posts_every_datastore_once(tmp_path, simulat
         len(summaries) == 1 and "37 copied, 1 failed" in summaries[0]
     ) or "38 copied, 1 failed" in summaries[0]
     assert len(room) <= 12, room
-    # The budget holds within each life of the process (on SQLite the window is the process's own).
-    ovh = [c for c in simulator.sim.calls if c.path.startswith("/dedicatedCloud")]
-    assert busiest_minute([c for c in ovh if c.at < restarted]) <= 60
-    assert busiest_minute([c for c in ovh if c.at >= restarted]) <= 60
+    assert busiest_by_life(simulator, restarted) <= 60
