@@ -15,6 +15,8 @@ from bot.adapters.slack import ids
 from bot.adapters.slack.button_values import parse_doubt_value, parse_request_id
 from bot.adapters.slack.grammar import parse_trigger, parse_user
 from bot.adapters.slack.reason_form import Asked, reason_modal
+from bot.domain import Operation
+from bot.domain.operations import behaviour_of
 from bot.domain.policy import Verdict
 from bot.support.i18n import Text, _
 from bot.usecases.service import PccService
@@ -23,12 +25,17 @@ from handlers.wiring import wiring
 
 Decide = Callable[[PccService, int, str], object]
 
+
+def _call(operation: Operation) -> Decide:
+    """An operation's button: its call on the request (``Decisions.decide``)."""
+    return lambda service, key, user: service.decisions.decide(key, operation, user)
+
+
 #: Each button whose value is one id (a request's, or a plan's) and the decision it asks for.
 DECISIONS: dict[str, Decide] = {
     ids.APPROVE: lambda service, key, user: service.decisions.approve(key, user),
     ids.REJECT: lambda service, key, user: service.decisions.reject(key, user),
-    ids.RETRY: lambda service, key, user: service.decisions.retry(key, user),
-    ids.REMOVE_COPY: lambda service, key, user: service.decisions.remove_copy(key, user),
+    **{action: _call(operation) for action, operation in ids.CALL_BUTTONS.items()},
     ids.APPROVE_PLAN: lambda service, key, user: service.plans.approve(key, user),
     ids.REJECT_PLAN: lambda service, key, user: service.plans.reject(key, user),
     ids.CANCEL_PLAN_REST: lambda service, key, user: service.plans.cancel_rest(key, user),
@@ -36,11 +43,12 @@ DECISIONS: dict[str, Decide] = {
 
 
 def _what(action_id: str, key: int) -> Text:
-    """The decision a modal asks about, as its heading says it."""
+    """The decision a modal asks about, as its heading says it (an operation's: its own)."""
+    if action_id in ids.CALL_BUTTONS:
+        return behaviour_of(ids.CALL_BUTTONS[action_id]).heading(key)
     return {
         ids.APPROVE: _("Approve request #{id}", id=key),
         ids.REJECT: _("Reject request #{id}", id=key),
-        ids.REMOVE_COPY: _("Remove the copy of request #{id}", id=key),
         ids.APPROVE_PLAN: _("Approve plan #{id}", id=key),
         ids.REJECT_PLAN: _("Reject plan #{id}", id=key),
     }[action_id]

@@ -12,6 +12,7 @@ from slack_bolt.context.respond import Respond
 from bot.adapters.slack import ids
 from bot.adapters.slack.grammar import parse_user
 from bot.adapters.slack.reason_form import parse_reason_view
+from bot.domain import Operation
 from bot.support.i18n import _
 from bot.usecases.service import PccService
 from handlers.errors import user_of
@@ -19,10 +20,16 @@ from handlers.wiring import wiring
 
 Decide = Callable[[PccService, int, str, str], object]
 
+
+def _call(operation: Operation) -> Decide:
+    """An operation's button whose click asked for the copy's name typed again (its step-up)."""
+    return lambda service, key, user, typed: service.decisions.decide(key, operation, user, typed)
+
+
 DECISIONS: dict[str, Decide] = {
     ids.APPROVE: lambda service, key, user, typed: service.decisions.approve(key, user, typed),
     ids.REJECT: lambda service, key, user, typed: service.decisions.reject(key, user, typed),
-    ids.REMOVE_COPY: lambda service, key, user, typed: service.decisions.remove_copy(key, user, typed),
+    **{action: _call(operation) for action, operation in ids.CALL_BUTTONS.items()},
     ids.APPROVE_PLAN: lambda service, key, user, typed: service.plans.approve(key, user, typed),
     ids.REJECT_PLAN: lambda service, key, user, typed: service.plans.reject(key, user, typed),
 }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -55,6 +55,7 @@ class FakeGateway:
     copy_statuses: dict[int, domain.CopyStatus] = field(default_factory=dict)
     resets: list[tuple[int, str]] = field(default_factory=list)
     removals: list[int] = field(default_factory=list)
+    calls: list[tuple[str, dict[str, str | int], dict[str, object]]] = field(default_factory=list)
     copies: dict[int, int] = field(default_factory=lambda: {900: 20})  # restore filer id -> datacenter
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     route: str = "linkFilerFromSbg"
@@ -155,14 +156,22 @@ class FakeGateway:
     def filer_exists(self, service: str, datacenter_id: int, filer_id: int) -> bool:
         return filer_id in self.copies
 
-    def remove_filer(self, service: str, datacenter_id: int, filer_id: int) -> domain.StartedTask:
-        self.removals.append(filer_id)
-        return domain.StartedTask(self._new_task("removeFiler", filer_id, datacenter_id), None)
-
-    def reset_task(self, service: str, task_id: int, reason: str) -> domain.StartedTask:
-        self.resets.append((task_id, reason))
-        self.set_task(task_id, "doing", 50)
-        return domain.StartedTask(task_id, "EU.q2")
+    def mutate(
+        self, call: str, params: Mapping[str, str | int], body: Mapping[str, object] | None
+    ) -> domain.StartedTask:
+        """An operation's call: a relaunch resumes its task, a removal starts a task on the copy, any
+        other call starts a task named after it (on the filer its route names)."""
+        self.calls.append((call, dict(params), dict(body or {})))
+        if call == "resetTaskState":
+            task_id = int(params["taskId"])
+            self.resets.append((task_id, str((body or {}).get("reason", ""))))
+            self.set_task(task_id, "doing", 50)
+            return domain.StartedTask(task_id, "EU.q2")
+        filer = int(params["filerId"]) if "filerId" in params else None
+        if call == "removeFiler":
+            self.removals.append(int(params["filerId"]))
+        datacenter = int(params.get("datacenterId", 0))
+        return domain.StartedTask(self._new_task(call, filer, datacenter), None)
 
     def get_task(self, service: str, task_id: int) -> domain.Task:
         if task_id not in self.tasks:

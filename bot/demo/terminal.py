@@ -24,9 +24,10 @@ ACTION_OF = {word: action for action, word in CLICKS.items()}
 SHOWN_METHODS = ("chat.postMessage", "chat.update", "response_url", "file_upload", "views.open")
 CHANNEL_NAMES = {CHANNEL: "#ops", INCIDENT_CHANNEL: "#incident"}
 APPROVER_GROUP = "SONCALL"
+_ALSO = ", ".join(f"{ids.CLICKS[action].word} N" for action in ids.CALL_BUTTONS)
 CONSOLE_HELP = f"""Console commands (you are acting as a Slack user):
   /pcc <subcommand> ...   or just: help, filers ..., migrate ..., list, status N, cancel N
-  approve N | reject N    click a request card's button (also: retry N, remove N, close N)
+  approve N | reject N    click a request card's button (also: {_ALSO}, close N)
   adopt N TASK            adopt a candidate task for request N (a call in doubt)
   approve-plan P | reject-plan P | cancel-rest P   click a plan's button
   answer TEXT             submit the form a click opened (a reason, or the name Remove copy asks)

@@ -42,6 +42,7 @@ from bot.domain.plan import PlanState as PlanState
 from bot.domain.plan import PlanTally as PlanTally
 from bot.domain.plan import check_plan_transition as check_plan_transition
 from bot.domain.request import CLOCK_MARGIN as CLOCK_MARGIN
+from bot.domain.request import DECIDE as DECIDE
 from bot.domain.request import AuditEntry as AuditEntry
 from bot.domain.request import Datastore as Datastore
 from bot.domain.request import Filed as Filed

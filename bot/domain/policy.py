@@ -51,7 +51,7 @@ class Verdict(StrEnum):
 class Facts:
     """What the bot knows of a request before any call, as the rules match it."""
 
-    operation: PolicyOperation
+    operation: str  # a PolicyOperation, or another operation's policy name (Behaviour.policy_name)
     certifications: frozenset[str]  # hds, pci-dss; empty: none
     size: str  # as OVHcloud gives it ("2 TB"); unknown: every size rule fits
     source: str

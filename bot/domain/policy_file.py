@@ -8,12 +8,12 @@ import tomllib
 from datetime import timedelta
 from typing import Any
 
+from bot.domain.operations import policy_names
 from bot.domain.policy import (
     CERTIFICATIONS,
     MATCH_KEYS,
     Match,
     Policy,
-    PolicyOperation,
     Reason,
     Rule,
     Verdict,
@@ -168,7 +168,7 @@ class _Reader:
         certification = self._choices(value, "certification", CERTIFICATIONS)
         return Match(
             certification=certification,
-            operation=self._choices(value, "operation", tuple(PolicyOperation)),
+            operation=self._choices(value, "operation", policy_names()),
             source=self._globs(value, "source"),
             destination=self._globs(value, "destination"),
             min_size_gb=float(size) if size is not None else None,

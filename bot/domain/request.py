@@ -201,12 +201,11 @@ class NoticeKind(StrEnum):
     DIRECT = "direct"  # a direct message to one person (its channel is their user id)
 
 
-class NoticeButton(StrEnum):
-    """An action a notice offers next to its text."""
-
-    RETRY = "retry"
-    REMOVE_COPY = "remove_copy"
-    DECIDE = "decide"  # a call in doubt: Adopt task N for each candidate, and Close: not started
+#: An action a notice offers next to its text: an operation's button (its ``Behaviour.button``:
+#: "retry", "remove_copy"), or ``DECIDE``.
+NoticeButton = str
+#: A call in doubt: Adopt task N for each candidate, and Close: not started.
+DECIDE: NoticeButton = "decide"
 
 
 @dataclass(frozen=True)

@@ -45,22 +45,15 @@ STATE_WORDS: dict[State, Text] = {
 }
 
 
-TRANSITIONS: dict[State, frozenset[State]] = {
-    State.PENDING: frozenset({State.APPROVED, State.REJECTED, State.CANCELLED, State.EXPIRED}),
-    # FAILED from APPROVED: the API refused the POST outright (4xx), so nothing started; PENDING: the
-    # POST was never sent (no budget place in time, or the bot stopping): the approval can be given again.
-    State.APPROVED: frozenset({State.REPLICATING, State.FAILED, State.NEEDS_ATTENTION, State.PENDING}),
+#: The moves no operation's call makes (a call's own moves are its line of the operations' table below).
+_DECISIONS: dict[State, frozenset[State]] = {
+    State.PENDING: frozenset({State.REJECTED, State.CANCELLED, State.EXPIRED}),
+    # The POST was never sent (no budget place in time, or the bot stopping): it can be approved again.
+    State.APPROVED: frozenset({State.PENDING}),
+    # The poller reads the task's end; a removal's task ends with the copy gone.
     State.REPLICATING: frozenset({State.DONE, State.FAILED}),
-    # An approver relaunches a task that ended in `error` (resetTaskState); FAILED is final otherwise.
-    State.FAILED: frozenset({State.RELAUNCHING}),
-    State.RELAUNCHING: frozenset({State.REPLICATING, State.FAILED, State.RELAUNCH_IN_DOUBT}),
-    State.RELAUNCH_IN_DOUBT: frozenset({State.REPLICATING, State.FAILED}),
-    # Once the VMs are cloned, an approver removes the read-only copy; a refused removal leaves it done.
-    State.DONE: frozenset({State.REMOVING}),
-    State.REMOVING: frozenset({State.REMOVED, State.DONE, State.REMOVAL_IN_DOUBT}),
-    State.REMOVAL_IN_DOUBT: frozenset({State.REMOVING, State.REMOVED, State.DONE}),
-    # The poller may still find the task (by reading), or an approver adopts one or closes it.
-    State.NEEDS_ATTENTION: frozenset({State.REPLICATING, State.FAILED}),
+    State.REMOVING: frozenset({State.REMOVED}),
+    State.REMOVAL_IN_DOUBT: frozenset({State.REMOVED}),
 }
 
 ACTIVE_STATES = frozenset(
@@ -121,6 +114,20 @@ def _operations(table: str) -> tuple[Operation, ...]:
 OPERATIONS = _operations(_OPERATIONS)
 MIGRATION, RELAUNCH, REMOVAL, RESTORE = OPERATIONS
 IN_DOUBT_STATES = frozenset(op.in_doubt for op in OPERATIONS)
+
+
+def _transitions() -> dict[State, frozenset[State]]:
+    """Every move: each call's (``origin -> calling``; then its task, its refusal or its doubt; a doubt
+    settled either way, or "Close: not started"), and the decisions' (``_DECISIONS``)."""
+    moves: dict[State, set[State]] = {state: set(targets) for state, targets in _DECISIONS.items()}
+    for op in OPERATIONS:
+        moves.setdefault(op.origin, set()).add(op.calling)
+        moves.setdefault(op.calling, set()).update({op.success, op.refused, op.in_doubt} - {op.calling})
+        moves.setdefault(op.in_doubt, set()).update({op.success, op.refused})
+    return {state: frozenset(targets) for state, targets in moves.items()}
+
+
+TRANSITIONS = _transitions()
 #: The call an approval makes, by the route a request is filed under (the copy's, by default).
 LAUNCHES: dict[str, Operation] = {"batchRestore": RESTORE}
 

@@ -59,14 +59,14 @@ class Approvals:
             n for n, state in (("hds", certs.hds), ("pci-dss", certs.pcidss)) if state == "enabled"
         )
 
-    def rule(self, request: MigrationRequest, operation: PolicyOperation) -> Rule | None:
+    def rule(self, request: MigrationRequest, operation: str) -> Rule | None:
         """The rule a decision on ``request`` falls under; None without a policy (today's rule). The
         approval of a batch restore (asked as COPY, the request's first decision) matches RESTORE."""
-        if operation is PolicyOperation.COPY:  # the request's first decision: its launch's policy name
+        if operation == PolicyOperation.COPY:  # the request's first decision: its launch's policy name
             operation = launch_of(request).policy_name
         return self.rule_of(request.spec, request.filer_size, operation)
 
-    def rule_of(self, spec: MigrationSpec, size: str, operation: PolicyOperation) -> Rule | None:
+    def rule_of(self, spec: MigrationSpec, size: str, operation: str) -> Rule | None:
         policy = self._settings.approval_policy
         if policy is None:
             return None
@@ -113,16 +113,16 @@ class Approvals:
     def check(
         self,
         request: MigrationRequest,
-        operation: PolicyOperation,
+        operation: str,
         user: str,
-        decision: str = "approve or reject",
+        decision: str | Text = "approve or reject",
     ) -> Rule | None:
         """Who may decide, re-checked on every click: the rule's approvers (the Guard's check without a
         policy), never the requester. The rule, for ``gather``."""
         return self.check_item(request, self.rule(request, operation), user, decision)
 
     def check_item(
-        self, item: MigrationRequest | Plan, rule: Rule | None, user: str, decision: str
+        self, item: MigrationRequest | Plan, rule: Rule | None, user: str, decision: str | Text
     ) -> Rule | None:
         if rule is None:
             self._guard.check_approver(item, user, decision)
@@ -154,10 +154,10 @@ class Approvals:
             )
         return given
 
-    def asks_first(self, request_id: int, asks: Verdict | PolicyOperation) -> tuple[bool, str | None] | None:
+    def asks_first(self, request_id: int, asks: Verdict | Operation) -> tuple[bool, str | None] | None:
         """What a click asks in a modal before it decides, under a policy: None (decide at once), or
         (whether the text is required, the name to type again: Remove copy's step-up). ``asks``: a
-        verdict (its reason asked), or REMOVE_COPY (its step-up)."""
+        verdict (its reason asked), or an operation whose call asks its step-up."""
         if self._settings.approval_policy is None:
             return None
         request = require(self._requests, request_id)

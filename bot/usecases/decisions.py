@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Protocol
 
 from bot.domain import (
     MIGRATION,
-    RELAUNCH,
-    REMOVAL,
     Conflict,
     MigrationRequest,
     NotAllowed,
@@ -141,72 +140,37 @@ class Decisions:
         return self._gate.run(request, MIGRATION, decision, call)
 
     @about_request
-    def retry(self, request_id: int, user: str) -> MigrationRequest:
-        """Relaunch a task that ended in `error` (resetTaskState), gated like an approval; once per click
-        that wins the compare-and-set, and tracked again like the first run."""
-        self._guard.refuse_if_paused(_("relaunching the task of request #{id}", id=request_id))
+    def decide(
+        self, request_id: int, operation: Operation, user: str, typed_name: str | None = None
+    ) -> MigrationRequest:
+        """An operation's call on a request once it is offered (Retry, Remove copy: the operation's
+        button), gated like an approval: its policy's approvers and quorum, its step-up, then once per
+        click that wins the compare-and-set. What it sends and records is the operation's to say
+        (``Behaviour.mutation``)."""
+        own = behaviour_of(operation)
+        self._guard.refuse_if_paused(own.doing(request_id))
         request = require(self._requests, request_id)
-        rule = self._approvals.check(request, PolicyOperation.RETRY, user, "relaunch the task of")
-        if not request.can_retry or request.task_id is None:
-            raise Conflict(
-                f"request #{request_id} is {request.state}"
-                + (f" (task {request.task_state})" if request.task_state else "")
-                + ": only a task that ended in `error` can be relaunched"
-            )
-        subject = approval_subject(request, RELAUNCH)
-        quorum = self._approvals.gather(request, rule, subject, user, expected=State.FAILED)
-        if quorum is None:
+        rule = self._approvals.check(request, own.policy_name, user, own.refusal)
+        if request.state != operation.origin or not own.offered(request):
+            raise Conflict(own.unavailable(request))
+        if own.step_up:
+            self._approvals.check_step_up(request, typed_name)  # policy: the name typed again
+        if own.about_copy:
+            request = replace(request, copy_filer_id=self._copy_id(request, messages.restore_name(request)))
+        quorum = self._approvals.gather(request, rule, own.subject(request), user, expected=operation.origin)
+        if quorum is None:  # counted; the quorum is not reached yet: nothing is sent
             return require(self._requests, request_id)
-        task_id, attempt = request.task_id, request.retries + 1
+        sent = own.mutation(request, user)
         decision = Change(
-            actor=user,
-            action="retry approved",
-            detail=f"resetTaskState on task {task_id}",
-            fields={"retries": attempt, **quorum},  # task_state stays `error` until OVHcloud says otherwise
+            actor=user, action=sent.approved, detail=sent.detail, fields={**sent.fields, **quorum}
         )
-
-        reason = f"pcc-bot request #{request_id}: relaunch approved by {user} (attempt {attempt})"
         call = Call(
-            send=lambda: self._ovh.reset_task(request.spec.dest_service, task_id, reason),
-            action="task relaunched",
-            detail=f"resetTaskState on task {task_id}",
-            records=lambda _: {
-                "task_state": "todo",
-                "progress_changed_at": self._clock.now(),
-                "last_error": None,
-            },
+            send=lambda: self._ovh.mutate(sent.route, sent.params, sent.body),
+            action=sent.done,
+            detail=sent.detail,
+            records=lambda task: own.records(task, self._clock.now()),
         )
-        return self._gated(request, RELAUNCH, decision, call)
-
-    @about_request
-    def remove_copy(self, request_id: int, user: str, typed_name: str | None = None) -> MigrationRequest:
-        """Remove the read-only `restore-…` copy once the VMs are cloned, gated like an approval."""
-        self._guard.refuse_if_paused(_("removing the copy of request #{id}", id=request_id))
-        request = require(self._requests, request_id)
-        rule = self._approvals.check(request, PolicyOperation.REMOVE_COPY, user, "remove the copy of")
-        if request.state != State.DONE:
-            raise Conflict(f"request #{request_id} is {request.state}: only a finished copy can be removed")
-        self._approvals.check_step_up(request, typed_name)  # policy: the name typed again
-        spec, name = request.spec, messages.restore_name(request)
-        copy_id = self._copy_id(request, name)
-        subject = approval_subject(request, REMOVAL)
-        quorum = self._approvals.gather(request, rule, subject, user, expected=State.DONE)
-        if quorum is None:
-            return require(self._requests, request_id)
-        decision = Change(
-            actor=user,
-            action="copy removal approved",
-            detail=f"{name} (filer {copy_id})",
-            fields={"copy_filer_id": copy_id, "removal_task_id": None, **quorum},
-        )
-
-        call = Call(
-            send=lambda: self._ovh.remove_filer(spec.dest_service, spec.dest_datacenter_id, copy_id),
-            action="copy removal started",
-            detail=f"removeFiler on {name} (filer {copy_id})",
-            records=lambda task: {"removal_task_id": task.task_id},
-        )
-        return self._gated(request, REMOVAL, decision, call)
+        return self._gated(request, operation, decision, call)
 
     def _copy_id(self, request: MigrationRequest, name: str) -> int:
         """The `restore-…` datastore to remove: by the id recorded at the copy's completion, read again

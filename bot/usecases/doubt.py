@@ -11,10 +11,10 @@ import logging
 
 from bot.domain import (
     CLOCK_MARGIN,
+    DECIDE,
     IN_FLIGHT_STATES,
     OPERATIONS,
     MigrationRequest,
-    NoticeButton,
     NoticeDraft,
     NoticeKind,
     Operation,
@@ -148,7 +148,7 @@ class DoubtResolver:
                 detail=", ".join(f"task {t.task_id} {t.name} {t.state}" for t in candidates) or "none",
                 fields={"candidates": candidates},
                 notices=self._chat.thread_and_incident(
-                    request, f"decide-{request.state}-{ids}", text, NoticeButton.DECIDE
+                    request, f"decide-{request.state}-{ids}", text, DECIDE
                 ),
             ),
         )

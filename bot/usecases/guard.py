@@ -52,7 +52,7 @@ class Guard:
         return user != request.requester and self.is_approver(user)
 
     def check_approver(
-        self, request: MigrationRequest | Plan, user: str, decision: str = "approve or reject"
+        self, request: MigrationRequest | Plan, user: str, decision: str | Text = "approve or reject"
     ) -> None:
         """Re-checked on every click, with the group's members read now: a listed user or group member,
         never the requester. ``decision`` says what the click asked for, in the refusal."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -52,9 +52,11 @@ class OvhGateway(Protocol):
     # Mutating calls: sent once; an OvhApiError with ``ambiguous`` set means the outcome is unknown.
     def start_migration(self, spec: MigrationSpec, route: str) -> StartedTask: ...
 
-    def reset_task(self, service: str, task_id: int, reason: str) -> StartedTask: ...
-
-    def remove_filer(self, service: str, datacenter_id: int, filer_id: int) -> StartedTask: ...
+    def mutate(
+        self, call: str, params: Mapping[str, str | int], body: Mapping[str, object] | None
+    ) -> StartedTask:
+        """An operation's call (``Mutation``: its route's name, parameters and body)."""
+        ...
 
     # Reads of what runs
     def get_task(self, service: str, task_id: int) -> Task: ...

@@ -1,6 +1,6 @@
 """The words the use cases pass into a refusal (what was asked, which decision), each in the catalogue:
 ``said_as`` gives the untranslated text a refusal renders in its reader's language; a phrase not listed
-(a request's own number) is shown as it is."""
+(a request's own number) is shown as it is. An operation's own refusal words are its ``Behaviour.refusal``."""
 
 from __future__ import annotations
 
@@ -21,14 +21,10 @@ _PHRASES = {
     "filing a plan": _("filing a plan"),
     "approving a plan": _("approving a plan"),
     "approving a migration": _("approving a migration"),
-    "relaunching a task": _("relaunching a task"),
-    "removing a copy": _("removing a copy"),
     # the decisions
     "approve or reject": _("approve or reject"),
     Verdict.APPROVE: _("approve"),
     Verdict.REJECT: _("reject"),
-    "remove the copy of": _("remove the copy of"),
-    "relaunch the task of": _("relaunch the task of"),
     "cancel": _("cancel"),
     "cancel the rest of": _("cancel the rest of"),
     "choose the task of": _("choose the task of"),

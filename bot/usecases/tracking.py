@@ -12,12 +12,12 @@ from collections.abc import Callable
 from bot.domain import (
     CLOCK_MARGIN,
     IN_DOUBT_STATES,
+    RELAUNCH,
     TASK_DONE,
     TASK_FAILED_STATES,
     CopyStatus,
     Filer,
     MigrationRequest,
-    NoticeButton,
     NoticeDraft,
     NoticeKind,
     OvhApiError,
@@ -28,6 +28,7 @@ from bot.domain import (
     task_read,
 )
 from bot.domain.estimate import remember
+from bot.domain.operations import behaviour_of
 from bot.domain.polling import PollPlanner
 from bot.support import logs, waits
 from bot.usecases import messages
@@ -219,7 +220,7 @@ class Tracker:
                         request,
                         f"failed-{request.retries}",
                         messages.failed(request, task),
-                        NoticeButton.RETRY if task.state == "error" else None,
+                        behaviour_of(RELAUNCH).button if task.state == "error" else None,
                     ),
                 ),
             )
@@ -232,7 +233,7 @@ class Tracker:
         poll, whatever the completions (a plan's copies end together), and only when the budget has room
         at once. Nothing when it cannot be told now (no room, unreadable, not there, several of that
         name): Remove copy then finds it by name only if that name is unique there, else says so."""
-        if messages.done_button(request) != NoticeButton.REMOVE_COPY:
+        if messages.done_button(request) is None:  # its operation leaves no copy
             return {}
         spec, name = request.spec, messages.restore_name(request)
         where = (spec.dest_service, spec.dest_datacenter_id)

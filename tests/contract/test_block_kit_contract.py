@@ -12,6 +12,7 @@ from slack_sdk.models.views import View
 from bot.adapters.slack import answers, cards, forms, ids, kit, listings, plan_cards
 from bot.adapters.slack.reason_form import Asked, reason_modal
 from bot.domain import (
+    DECIDE,
     MIGRATION,
     RELAUNCH,
     REMOVAL,
@@ -21,7 +22,6 @@ from bot.domain import (
     Filer,
     FilerListing,
     LeftOut,
-    NoticeButton,
     OvhApiError,
     Pause,
     Pcc,
@@ -31,6 +31,7 @@ from bot.domain import (
     State,
     Task,
 )
+from bot.domain.operations import with_buttons
 from bot.support import i18n
 from bot.support.mrkdwn import esc
 from bot.usecases import messages
@@ -78,7 +79,7 @@ def messages_for(value: str) -> list[tuple[str, list[dict[str, object]]]]:
     for locale in ("en", "fr"):
         for kept in texts:  # as the outbox renders a stored notice, in the channel's language
             text = i18n.shown(kept, locale)
-            for button in NoticeButton:
+            for button in (*with_buttons(), DECIDE):
                 built.append((text, cards.notice_blocks(text, button, request, locale)))
     item = PlanItem(5, value, value, 3, 1.0)
     plan = Plan(

@@ -15,9 +15,10 @@ import re
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import cast
 
 import pytest
 from hypothesis import HealthCheck, event, settings
@@ -37,6 +38,8 @@ from bot.domain import (
     State,
     StorageError,
 )
+from bot.domain.operations import with_buttons
+from bot.usecases.decisions import Decisions
 from bot.usecases.dispatch import held
 from bot.usecases.service import PccService
 from bot.usecases.settings import ServiceSettings
@@ -94,18 +97,26 @@ class FaultyGateway(FakeGateway):
             "migration", spec.filer_id, lambda: super(FaultyGateway, self).start_migration(spec, route)
         )
 
-    def reset_task(self, service: str, task_id: int, reason: str) -> StartedTask:
-        return self._mutating(
-            "relaunch", task_id, lambda: super(FaultyGateway, self).reset_task(service, task_id, reason)
-        )
-
-    def remove_filer(self, service: str, datacenter_id: int, filer_id: int) -> StartedTask:
+    def mutate(
+        self, call: str, params: Mapping[str, str | int], body: Mapping[str, object] | None
+    ) -> StartedTask:
         def run() -> StartedTask:
-            started = super(FaultyGateway, self).remove_filer(service, datacenter_id, filer_id)
-            self.copies.pop(filer_id, None)  # gone once its task ends; here at once
+            started = super(FaultyGateway, self).mutate(call, params, body)
+            if call == "removeFiler":
+                self.copies.pop(int(params["filerId"]), None)  # gone once its task ends; here at once
             return started
 
-        return self._mutating("removal", filer_id, run)
+        kind, key = ("relaunch", "taskId") if call == "resetTaskState" else ("removal", "filerId")
+        return self._mutating(kind, int(params[key]), run)
+
+
+def decision_of(decisions: Decisions, name: str) -> Callable[..., object]:
+    """A click's decision by name: an operation's button (its key: "retry", "remove_copy") asks
+    ``Decisions.decide`` for its operation; the others are the method of that name."""
+    operation = with_buttons().get(name)
+    if operation is None:
+        return cast(Callable[..., object], getattr(decisions, name))
+    return lambda request_id, *rest: decisions.decide(request_id, operation, *rest)
 
 
 class Lifecycle(RuleBasedStateMachine):
@@ -173,7 +184,7 @@ class Lifecycle(RuleBasedStateMachine):
     )
     def click(self, data: st.DataObject, click: str, user: str) -> None:
         request_id = data.draw(st.sampled_from(self._ids()))
-        self._try(getattr(self.service.decisions, click), request_id, user)
+        self._try(decision_of(self.service.decisions, click), request_id, user)
 
     @precondition(lambda self: self._ids())
     @rule(
@@ -183,7 +194,7 @@ class Lifecycle(RuleBasedStateMachine):
     )
     def approver_decides(self, data: st.DataObject, decision: str, user: str) -> None:
         request_id = data.draw(st.sampled_from(self._ids()))
-        self._try(getattr(self.service.decisions, decision), request_id, user)
+        self._try(decision_of(self.service.decisions, decision), request_id, user)
 
     @precondition(lambda self: any(r.candidates for r in self.repo.requests.recent(50)))
     @rule(data=st.data(), user=st.sampled_from(PEOPLE))

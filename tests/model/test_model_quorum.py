@@ -16,7 +16,7 @@ from bot.domain import PccBotError, State
 from bot.domain.policy import Match, Policy, Reason, Rule
 from bot.usecases import messages
 from tests.fakes import FakeDirectory
-from tests.model.test_model import TIME_LIMIT, Lifecycle, ProcessDied
+from tests.model.test_model import TIME_LIMIT, Lifecycle, ProcessDied, decision_of
 
 QUORUM = Policy(
     (
@@ -48,7 +48,7 @@ class QuorumLifecycle(Lifecycle):
         request = self.repo.requests.get(request_id)
         assert request is not None
         typed = (messages.restore_name(request),) if decision == "remove_copy" else ()
-        self._try(getattr(self.service.decisions, decision), request_id, user, *typed)
+        self._try(decision_of(self.service.decisions, decision), request_id, user, *typed)
 
     @precondition(lambda self: self._ids())
     @rule(
@@ -71,7 +71,7 @@ class QuorumLifecycle(Lifecycle):
             st.sampled_from(self.repo.requests.in_states([State.PENDING, State.FAILED, State.DONE]))
         )
         typed = (messages.restore_name(request),) if decision == "remove_copy" else ()
-        decide = getattr(self.service.decisions, decision)
+        decide = decision_of(self.service.decisions, decision)
         died: list[ProcessDied] = []
         barrier = threading.Barrier(4)
 

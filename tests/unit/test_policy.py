@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 
 from bot.adapters.slack import ids
 from bot.adapters.slack.cards import card_message
-from bot.domain import Conflict, MigrationSpec, NotAllowed, OvhApiError, State, UsageError
+from bot.domain import RELAUNCH, REMOVAL, Conflict, MigrationSpec, NotAllowed, OvhApiError, State, UsageError
 from bot.domain.policy import Policy
 from bot.domain.policy_file import parse_policy
 from bot.support.i18n import shown
@@ -178,18 +178,21 @@ def test_retry_and_remove_copy_follow_their_own_rules():
     assert len(world.gateway.posts) == 1
     world.gateway.set_task(request.task_id, "error")
     world.service.poll_once()
-    assert decide.retry(request.id, "UBOB").state == State.FAILED and world.gateway.resets == []
-    assert decide.retry(request.id, "UCAROL").state == State.REPLICATING and len(world.gateway.resets) == 1
+    assert decide.decide(request.id, RELAUNCH, "UBOB").state == State.FAILED and world.gateway.resets == []
+    assert (
+        decide.decide(request.id, RELAUNCH, "UCAROL").state == State.REPLICATING
+        and len(world.gateway.resets) == 1
+    )
     world.gateway.set_task(request.task_id, "done", 100)
     for _ in range(2):
         world.clock.advance(seconds=60)
         world.service.poll_once()
     assert world.repo.requests.get(request.id).state == State.DONE
     with pytest.raises(UsageError, match="type restore-000100 exactly"):
-        decide.remove_copy(request.id, "UCAROL", "restore-000101")  # the step-up: the name typed again
-    assert decide.remove_copy(request.id, "UCAROL", "restore-000100").state == State.DONE
+        decide.decide(request.id, REMOVAL, "UCAROL", "restore-000101")  # the step-up: the name typed again
+    assert decide.decide(request.id, REMOVAL, "UCAROL", "restore-000100").state == State.DONE
     assert world.gateway.removals == []
-    assert decide.remove_copy(request.id, "UBOB", "restore-000100").state == State.REMOVING
+    assert decide.decide(request.id, REMOVAL, "UBOB", "restore-000100").state == State.REMOVING
     assert world.gateway.removals == [900]
 
 

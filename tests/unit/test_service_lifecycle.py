@@ -193,7 +193,8 @@ def test_a_removal_whose_task_id_was_not_stored_finds_its_task_by_reading(world)
         actor="UBOB", action="copy removal approved", fields={"copy_filer_id": 900, "called_at": now}
     )
     assert world.repo.requests.transition(request.id, State.DONE, State.REMOVING, removing, now)
-    started = world.gateway.remove_filer("pcc-dst", 20, 900)  # the call ran; its answer was lost
+    where: dict[str, str | int] = {"serviceName": "pcc-dst", "datacenterId": 20, "filerId": 900}
+    started = world.gateway.mutate("removeFiler", where, None)  # the call ran; its answer was lost
     world.clock.advance(minutes=3)
     world.service.poll_once()
     found = world.repo.requests.get(request.id)

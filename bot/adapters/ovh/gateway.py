@@ -5,7 +5,7 @@ path from the route table (routes.py beside this file), every call through the t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -240,19 +240,17 @@ class SignedOvhGateway(BackupCalls):
 
     def start_migration(self, spec: MigrationSpec, route: str) -> StartedTask:
         """The migration call, on the route the request was filed under."""
-        answer, query_id = self._api.mutate(migration_path(spec, route), migration_body(spec, route))
-        return StartedTask(task_id=int(answer["taskId"]), query_id=query_id)
+        return self._started(*self._api.mutate(migration_path(spec, route), migration_body(spec, route)))
 
-    def remove_filer(self, service: str, datacenter_id: int, filer_id: int) -> StartedTask:
-        """Remove a datastore: a mutating call, sent once."""
-        path = routes.REMOVE_FILER.path(serviceName=service, datacenterId=datacenter_id, filerId=filer_id)
-        answer, query_id = self._api.mutate(path, None)
-        return StartedTask(task_id=int(answer["taskId"]), query_id=query_id)
+    def mutate(
+        self, call: str, params: Mapping[str, str | int], body: Mapping[str, object] | None
+    ) -> StartedTask:
+        """An operation's call (its route by name: ``routes.CALLS``), sent once."""
+        path = routes.CALLS[call].path(**params)
+        return self._started(*self._api.mutate(path, dict(body) if body is not None else None))
 
-    def reset_task(self, service: str, task_id: int, reason: str) -> StartedTask:
-        """Relaunch a task in `error`: a mutating call, sent once."""
-        path = routes.RESET_TASK.path(serviceName=service, taskId=task_id)
-        answer, query_id = self._api.mutate(path, {"reason": reason})
+    @staticmethod
+    def _started(answer: Any, query_id: str | None) -> StartedTask:
         return StartedTask(task_id=int(answer["taskId"]), query_id=query_id)
 
     def copy_status(self, spec: MigrationSpec) -> CopyStatus | None:

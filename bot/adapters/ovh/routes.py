@@ -22,6 +22,8 @@ class Route:
     template: str  # path under /1.0, with {parameters}
     purpose: str
     mutating: bool = False
+    #: An operation's call (``Mutation.route`` names it so): the route's name among ``CALLS``.
+    call: str = ""
 
     def path(self, **params: object) -> str:
         return self.template.format(**params)
@@ -71,8 +73,12 @@ GLOBAL_TASKS = Route("GET", _PCC + "/globalTasks", "search the task a call in do
 COPY_STATUS = Route("GET", _DC + "/copyFilerStatus", "copyFiler's percentage and bytes")
 LINK_FILER = Route("POST", _DC + "/linkFilerFromSbg", "the migration call (first generation)", mutating=True)
 COPY_FILER = Route("POST", _DC + "/copyFiler", "the migration call (second generation)", mutating=True)
-REMOVE_FILER = Route("POST", _DC + "/filer/{filerId}/remove", "Remove copy", mutating=True)
-RESET_TASK = Route("POST", _PCC + "/task/{taskId}/resetTaskState", "Retry", mutating=True)
+REMOVE_FILER = Route(
+    "POST", _DC + "/filer/{filerId}/remove", "Remove copy", mutating=True, call="removeFiler"
+)
+RESET_TASK = Route(
+    "POST", _PCC + "/task/{taskId}/resetTaskState", "Retry", mutating=True, call="resetTaskState"
+)
 BACKUP_REPOSITORIES = Route("GET", _PCC + "/backupRepository", "list the Veeam backup repositories")
 BACKUP_REPOSITORY = Route(
     "GET", _PCC + "/backupRepository/{repositoryId}", "a repository's replication and sync status"
@@ -114,6 +120,8 @@ ROUTES = (
     BATCH_RESTORE,
     AUTH_DETAILS,
 )
+#: The operations' calls by name (``Mutation.route``): the gateway's ``mutate`` sends them.
+CALLS = {route.call: route for route in ROUTES if route.call}
 
 
 def routes_for(migration_api: str) -> list[Route]:

@@ -5,13 +5,9 @@ from __future__ import annotations
 
 from bot.adapters.slack import ids
 from bot.adapters.slack.kit import Block, actions, button
-from bot.domain import OPERATIONS, MigrationRequest, NoticeButton, State
-from bot.domain.operations import behaviour_of, launch_of
+from bot.domain import DECIDE, OPERATIONS, MigrationRequest, NoticeButton, State
+from bot.domain.operations import behaviour_of, launch_of, with_buttons
 from bot.support.i18n import DEFAULT_LOCALE, _
-
-#: The button of each action a card or a notice offers, and its label.
-_BUTTONS = {NoticeButton.RETRY: ids.RETRY, NoticeButton.REMOVE_COPY: ids.REMOVE_COPY}
-_LABELS = {NoticeButton.RETRY: _("Retry"), NoticeButton.REMOVE_COPY: _("Remove copy")}
 
 #: Candidate tasks a card of a call in doubt lists, each with its Adopt button (one block each).
 MAX_CANDIDATES_SHOWN = 10
@@ -50,12 +46,10 @@ def confirm_of(
             id=request.id,
         )
         return _("Close: not started?").render(locale), said.render(locale)
-    own = next(
-        (b for b in map(behaviour_of, OPERATIONS) if b.button and _BUTTONS[b.button] == action_id), None
-    )
-    if own is None:
+    operation = ids.CALL_BUTTONS.get(action_id)
+    if operation is None:
         raise ValueError(f"{action_id} makes no OVHcloud call")
-    title, said = own.confirm(request)
+    title, said = behaviour_of(operation).confirm(request)
     return title.render(locale), said.render(locale)
 
 
@@ -78,14 +72,14 @@ def _confirmed(
 
 def notice_actions(offered: NoticeButton, request: MigrationRequest, locale: str) -> list[Block]:
     """The action(s) a notice offers (the same as on the card, with the same confirms)."""
-    if offered == NoticeButton.DECIDE:
+    if offered == DECIDE:
         return decision_blocks(request, locale)
     return _offered(offered, request, locale, "-notice")
 
 
 def _offered(offered: NoticeButton, request: MigrationRequest, locale: str, where: str = "") -> list[Block]:
     """The button of an operation's call, with its confirm (``where``: in a notice, its block id says)."""
-    action_id, label = _BUTTONS[offered], _LABELS[offered]
+    action_id, label = ids.action_id(offered), behaviour_of(with_buttons()[offered]).label
     shown = _confirmed(action_id, label.render(locale), request, locale)
     return [actions(f"{action_id}{where}-{request.id}", shown)]
 

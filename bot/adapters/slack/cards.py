@@ -25,6 +25,7 @@ from bot.adapters.slack.kit import (
 )
 from bot.domain import (
     COPY_FILER_CONSENT,
+    IN_DOUBT_STATES,
     OPERATIONS,
     STATE_WORDS,
     AuditEntry,
@@ -53,11 +54,19 @@ _EMOJI: dict[State, str] = {
     State.REMOVING: ":wastebasket:",
     State.REMOVED: ":white_check_mark:",
     State.RELAUNCHING: ":arrows_counterclockwise:",
-    State.RELAUNCH_IN_DOUBT: ":warning:",
-    State.REMOVAL_IN_DOUBT: ":warning:",
 }
+
+
+def _emoji(state: State) -> str:
+    """A state's emoji: its own, else its operation's kind (a call in doubt warns; a call being made
+    plays)."""
+    if state in _EMOJI:
+        return _EMOJI[state]
+    return ":warning:" if state in IN_DOUBT_STATES else ":arrow_forward:"
+
+
 #: Each state's emoji and words (bot/domain/states.py: STATE_WORDS).
-_LABELS: dict[State, tuple[str, Text]] = {state: (_EMOJI[state], STATE_WORDS[state]) for state in State}
+_LABELS: dict[State, tuple[str, Text]] = {state: (_emoji(state), STATE_WORDS[state]) for state in State}
 #: Each state's label in English (plan cards, docs); ``state_label`` says it in a language.
 STATE_LABELS = {state: f"{emoji} {words}" for state, (emoji, words) in _LABELS.items()}
 

@@ -3,14 +3,24 @@ each button names (``CLICKS``): the handlers and the console read it from here."
 
 from dataclasses import dataclass
 
-from bot.domain.policy import PolicyOperation, Verdict
+from bot.domain import Operation
+from bot.domain.operations import behaviour_of, with_buttons
+from bot.domain.policy import Verdict
 
 COMMAND = "/pcc"
 APPROVE = "pcc_approve"
 REJECT = "pcc_reject"
 
-RETRY = "pcc_retry"
-REMOVE_COPY = "pcc_remove_copy"
+
+def action_id(button: str) -> str:
+    """The action id of an operation's button (``Behaviour.button``)."""
+    return f"pcc_{button}"
+
+
+#: Each operation's button (Retry, Remove copy, …: ``Behaviour.button``) and the operation it calls.
+CALL_BUTTONS: dict[str, Operation] = {action_id(key): op for key, op in with_buttons().items()}
+RETRY = action_id("retry")
+REMOVE_COPY = action_id("remove_copy")
 #: A call in doubt: adopt one candidate task (value "requestId:episode:taskId"), or close it as not
 #: started ("requestId:episode"); the episode names the call, so a button of an earlier one does nothing.
 ADOPT = "pcc_adopt"
@@ -25,20 +35,25 @@ CANCEL_PLAN_REST = "pcc_cancel_plan_rest"
 @dataclass(frozen=True)
 class Click:
     """What a button names beyond its id: the console's word for clicking it, what a click may ask in
-    a modal first under an approval policy (a verdict's reason; Remove copy: the datastore's name
-    typed again), and whether its value is a plan's id (else a request's)."""
+    a modal first under an approval policy (a verdict's reason; an operation whose call asks its
+    step-up: the datastore's name typed again), and whether its value is a plan's id (else a
+    request's)."""
 
     word: str
-    asks: Verdict | PolicyOperation | None = None
+    asks: Verdict | Operation | None = None
     of_plan: bool = False
+
+
+def _call_click(operation: Operation) -> Click:
+    own = behaviour_of(operation)
+    return Click(own.word, operation if own.step_up else None)
 
 
 #: Every button, once.
 CLICKS = {
     APPROVE: Click("approve", Verdict.APPROVE),
     REJECT: Click("reject", Verdict.REJECT),
-    RETRY: Click("retry"),
-    REMOVE_COPY: Click("remove", PolicyOperation.REMOVE_COPY),
+    **{action: _call_click(operation) for action, operation in CALL_BUTTONS.items()},
     ADOPT: Click("adopt"),
     CLOSE_NOT_STARTED: Click("close"),
     APPROVE_PLAN: Click("approve-plan", Verdict.APPROVE, of_plan=True),
@@ -47,7 +62,7 @@ CLICKS = {
 }
 ACTIONS = tuple(CLICKS)
 #: The buttons that make or settle OVHcloud calls: each asks for confirmation wherever it is posted.
-CONFIRMED = frozenset({APPROVE, RETRY, REMOVE_COPY, ADOPT, CLOSE_NOT_STARTED, APPROVE_PLAN, CANCEL_PLAN_REST})
+CONFIRMED = frozenset({APPROVE, *CALL_BUTTONS, ADOPT, CLOSE_NOT_STARTED, APPROVE_PLAN, CANCEL_PLAN_REST})
 
 #: The modal a click opens when the approval policy asks for a reason (Approve, Reject) or, for Remove
 #: copy, the datastore's name typed again; its one text input's block and action id.

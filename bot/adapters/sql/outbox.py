@@ -39,7 +39,7 @@ def queue_notice(
             "key": draft.key,
             "channel": draft.channel,
             "text": draft.text,
-            "button": draft.button.value if draft.button else None,
+            "button": draft.button or None,
             "now": iso(now),
         },
     )

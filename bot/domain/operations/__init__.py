@@ -15,8 +15,10 @@ from importlib import import_module
 from bot.domain.inventory import Task
 from bot.domain.operations.base import Behaviour as Behaviour
 from bot.domain.operations.base import Launch as Launch
+from bot.domain.operations.base import Mutation as Mutation
 from bot.domain.operations.base import Reading as Reading
 from bot.domain.operations.base import restore_name as restore_name
+from bot.domain.policy import PolicyOperation
 from bot.domain.request import CLOCK_MARGIN, MigrationRequest
 from bot.domain.states import OPERATIONS, Operation
 
@@ -45,6 +47,17 @@ def launch_of(request: MigrationRequest) -> Launch:
 def every_behaviour() -> dict[str, Behaviour]:
     """Each operation's behaviour, by name (the tests check that every line of the table has one)."""
     return {op.name: behaviour_of(op) for op in OPERATIONS}
+
+
+def with_buttons() -> dict[str, Operation]:
+    """The operations a card (or a notice) offers a button for, by the button's key."""
+    return {own.button: op for op in OPERATIONS if (own := behaviour_of(op)).button is not None}
+
+
+def policy_names() -> tuple[str, ...]:
+    """The names an approval policy's `match.operation` may use: each operation's, and a plan's."""
+    named = (behaviour_of(op).policy_name for op in OPERATIONS)
+    return (*PolicyOperation, *dict.fromkeys(n for n in named if n not in tuple(PolicyOperation)))
 
 
 def sort_tasks(

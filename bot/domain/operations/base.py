@@ -8,12 +8,15 @@ Pure: no Slack, OVHcloud or SQL here. The use cases, the cards and the poller as
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import ClassVar
 
 from bot.domain.inventory import StartedTask, Task
 from bot.domain.policy import PolicyOperation
-from bot.domain.request import MigrationRequest, NoticeButton
+from bot.domain.request import MigrationRequest, NoticeButton, RequestFields
 from bot.domain.states import State
 from bot.support.i18n import Param, Text, _
 
@@ -37,6 +40,23 @@ def joined(lines: list[Text]) -> Text:
     return Text("\n".join(f"{{l{n}}}" for n in range(len(lines))), {f"l{n}": t for n, t in enumerate(lines)})
 
 
+@dataclass(frozen=True)
+class Mutation:
+    """An operation's OVHcloud call as data, for the one use case that makes every such call
+    (``Decisions.decide``): the route it is sent to, by its name in the gateway's table of routes
+    (``bot/adapters/ovh/routes.py``: ``Route.call``), the route's parameters (OVHcloud's names) and
+    its body; the audit's words for the decision (``approved``) and for the answer (``done``), what
+    both are about (``detail``), and the fields the decision records with the request."""
+
+    route: str
+    params: Mapping[str, str | int]
+    approved: str
+    done: str
+    detail: str
+    body: Mapping[str, object] | None = None
+    fields: RequestFields = field(default_factory=lambda: RequestFields())
+
+
 class Behaviour:
     """One mutating operation's own behaviour (a line of the operations' table names its states)."""
 
@@ -52,8 +72,20 @@ class Behaviour:
     twins: bool = False
     #: The request's field that holds the task the call created.
     task_field: ClassVar[str] = "task_id"
-    #: The button a card (and a notice) offers to make this call, when it is offered (``offered``).
+    #: The call's name in an approval policy (`match.operation`, PCC_POLICY).
+    policy_name: str = PolicyOperation.COPY
+    #: The button a card (and a notice) offers to make this call, when it is offered (``offered``): its
+    #: key (a notice's ``button``; its Slack action id is ``pcc_<key>``), its label, and the console's
+    #: word for clicking it. None: the call has no button of its own (a launch: Approve).
     button: NoticeButton | None = None
+    label: Text = _("Approve")
+    word: str = ""
+    #: What a refusal says the person may not do ("only … can <refusal> request #N").
+    refusal: Text = _("approve or reject")
+    #: Whether, under an approval policy, the click asks for the copy's name typed again first.
+    step_up: bool = False
+    #: Whether the call is about the copy the request mounted: its datastore id is read again first.
+    about_copy: bool = False
 
     def offered(self, request: MigrationRequest) -> bool:
         """Whether the card of ``request`` (in the operation's origin state) offers the call now."""
@@ -67,6 +99,27 @@ class Behaviour:
     def confirm(self, request: MigrationRequest) -> tuple[Text, Text]:
         """The button's confirm dialog: its title and what the click does to which object."""
         raise NotImplementedError
+
+    def doing(self, request_id: int) -> Text:
+        """The decision as a pause refusal names it ("… is paused: <doing> is refused")."""
+        raise NotImplementedError
+
+    def unavailable(self, request: MigrationRequest) -> str:
+        """Why the call cannot be made on ``request`` now (its state, or ``offered`` said no)."""
+        raise NotImplementedError
+
+    def heading(self, request_id: int) -> Text:
+        """The heading of the modal a click opens first (a ``step_up`` call)."""
+        raise NotImplementedError
+
+    def mutation(self, request: MigrationRequest, user: str) -> Mutation:
+        """The call ``user``'s approval makes on ``request`` (one with a button; a launch's is built by
+        its use case)."""
+        raise NotImplementedError
+
+    def records(self, task: StartedTask, now: datetime) -> RequestFields:
+        """What the call's answer records with the request."""
+        return {}
 
     def tracked(self, request: MigrationRequest) -> bool:
         """True when the call's task is already known (an interrupted call is then not in doubt)."""
@@ -105,14 +158,13 @@ class Launch(Behaviour):
     """An operation whose approval launches the request: its card, its end, its words on a stall."""
 
     title: Text
-    #: What the notice of a finished request offers (the copy's removal, by default).
-    done_button: NoticeButton | None = NoticeButton.REMOVE_COPY
+    #: What the notice of a finished request offers (the copy's removal, by default; None: the
+    #: operation leaves no copy).
+    done_button: NoticeButton | None = "remove_copy"
     #: The card's words for the states whose shared words would mislead.
     labels: ClassVar[dict[State, tuple[str, Text]]] = {}
     #: The approval's confirm dialog: what the call leads to.
     confirm_note: Text
-    #: The approval's name in an approval policy (`match.operation`, PCC_POLICY).
-    policy_name: PolicyOperation = PolicyOperation.COPY
 
     def settled_by(self, request: MigrationRequest) -> Text:
         """A launch in doubt: its task adopted, or the request closed (or cancelled) when none started."""

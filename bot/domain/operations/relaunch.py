@@ -1,11 +1,14 @@
 """A task that ended in `error` relaunched (resetTaskState, Retry): its words and how a doubt about it
-is settled (its task is known: read it). The call is `Decisions.retry`."""
+is settled (its task is known: read it), and the call itself (`Decisions.decide` makes it)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.domain.inventory import StartedTask
-from bot.domain.operations.base import Behaviour, Reading
-from bot.domain.request import MigrationRequest, NoticeButton
+from bot.domain.operations.base import Behaviour, Mutation, Reading
+from bot.domain.policy import PolicyOperation
+from bot.domain.request import MigrationRequest, RequestFields
 from bot.support.i18n import Param, Text, _
 
 
@@ -14,10 +17,36 @@ class Relaunch(Behaviour):
     after_refusal = _("The task is still in `error`; *Retry* is offered again once the cause is fixed.")
     reading = Reading.OWN_TASK
     adoptable = False
-    button = NoticeButton.RETRY
+    policy_name = PolicyOperation.RETRY
+    button, label, word = "retry", _("Retry"), "retry"
+    refusal = _("relaunch the task of")
 
     def offered(self, request: MigrationRequest) -> bool:
         return request.can_retry
+
+    def doing(self, request_id: int) -> Text:
+        return _("relaunching the task of request #{id}", id=request_id)
+
+    def unavailable(self, request: MigrationRequest) -> str:
+        task = f" (task {request.task_state})" if request.task_state else ""
+        why = "only a task that ended in `error` can be relaunched"
+        return f"request #{request.id} is {request.state}{task}: {why}"
+
+    def mutation(self, request: MigrationRequest, user: str) -> Mutation:
+        attempt = request.retries + 1
+        reason = f"pcc-bot request #{request.id}: relaunch approved by {user} (attempt {attempt})"
+        return Mutation(
+            route="resetTaskState",
+            params={"serviceName": request.spec.dest_service, "taskId": request.task_id or 0},
+            body={"reason": reason},
+            approved="retry approved",
+            done="task relaunched",
+            detail=f"resetTaskState on task {request.task_id}",
+            fields={"retries": attempt},  # task_state stays `error` until OVHcloud says otherwise
+        )
+
+    def records(self, task: StartedTask, now: datetime) -> RequestFields:
+        return {"task_state": "todo", "progress_changed_at": now, "last_error": None}
 
     def subject(self, request: MigrationRequest) -> str:
         return f"retry-{request.id}-{request.retries + 1}"  # one attempt: the next is approved anew

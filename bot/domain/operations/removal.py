@@ -1,14 +1,17 @@
 """The read-only copy removed once the VMs are cloned (removeFiler, Remove copy): its words and how a
-doubt about it is settled (the copy gone, else its own tasks). The call is `Decisions.remove_copy`."""
+doubt about it is settled (the copy gone, else its own tasks), and the call itself (`Decisions.decide`
+makes it, once the copy's datastore id is read again)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import ClassVar
 
 from bot.domain.inventory import StartedTask
 from bot.domain.operations import launch_of
-from bot.domain.operations.base import Behaviour, Reading, restore_name
-from bot.domain.request import MigrationRequest, NoticeButton
+from bot.domain.operations.base import Behaviour, Mutation, Reading, restore_name
+from bot.domain.policy import PolicyOperation
+from bot.domain.request import MigrationRequest, RequestFields
 from bot.support.i18n import Param, Text, _
 from bot.support.mrkdwn import esc
 
@@ -21,14 +24,47 @@ class Removal(Behaviour):
     )
     reading = Reading.COPY_GONE
     task_field: ClassVar[str] = "removal_task_id"
-    button = NoticeButton.REMOVE_COPY
+    policy_name = PolicyOperation.REMOVE_COPY
+    button, label, word = "remove_copy", _("Remove copy"), "remove"
+    refusal = _("remove the copy of")
+    step_up = True
+    about_copy = True
 
     def subject(self, request: MigrationRequest) -> str:
         return f"remove-{request.id}-{request.episode}"  # one removal: a later one is approved anew
 
     def offered(self, request: MigrationRequest) -> bool:
         """Once the copy is done, unless the operation that launched the request leaves no copy."""
-        return launch_of(request).done_button == NoticeButton.REMOVE_COPY
+        return launch_of(request).done_button == self.button
+
+    def doing(self, request_id: int) -> Text:
+        return _("removing the copy of request #{id}", id=request_id)
+
+    def unavailable(self, request: MigrationRequest) -> str:
+        if launch_of(request).done_button != self.button:
+            return f"request #{request.id} left no copy to remove"
+        return f"request #{request.id} is {request.state}: only a finished copy can be removed"
+
+    def heading(self, request_id: int) -> Text:
+        return _("Remove the copy of request #{id}", id=request_id)
+
+    def mutation(self, request: MigrationRequest, user: str) -> Mutation:
+        spec, name, copy_id = request.spec, restore_name(request), request.copy_filer_id or 0
+        return Mutation(
+            route="removeFiler",
+            params={
+                "serviceName": spec.dest_service,
+                "datacenterId": spec.dest_datacenter_id,
+                "filerId": copy_id,
+            },
+            approved="copy removal approved",
+            done="copy removal started",
+            detail=f"removeFiler on {name} (filer {copy_id})",
+            fields={"copy_filer_id": copy_id, "removal_task_id": None},
+        )
+
+    def records(self, task: StartedTask, now: datetime) -> RequestFields:
+        return {"removal_task_id": task.task_id}
 
     def confirm(self, request: MigrationRequest) -> tuple[Text, Text]:
         said = _(
