@@ -4,30 +4,36 @@ decision's fields are stored): each names the call, says what pcc-bot does next,
 import pytest
 
 from bot.demo.samples import sample_draft, sample_restore
-from bot.domain import OPERATIONS, MigrationRequest, OvhApiError, StartedTask, State
+from bot.domain import OPERATIONS, MigrationRequest, Operation, OvhApiError, StartedTask, State
+from bot.domain.operations import behaviour_of
 from bot.support.i18n import shown
 from bot.usecases import messages
 
 ERROR = OvhApiError("HTTP 503 from OVHcloud", ambiguous=True, query_id="EU.ext-1")
+#: What the words of a call must name, where it is not the route its call is sent to (a launch's
+#: route, the copy a removal removes).
 NAMED = {
     "migration": "linkFilerFromSbg",
-    "relaunch": "resetTaskState",
     "removal": "restore-001234",
     "restore": "batchRestore",
 }
 
 
-def as_decided(operation_name: str) -> MigrationRequest:
-    """The request as the gate holds it when the call answers: no copy id, no call time yet."""
-    state = {"relaunch": State.FAILED, "removal": State.DONE}.get(operation_name, State.PENDING)
-    task_id = None if operation_name in ("migration", "restore") else 90001
-    draft = sample_restore() if operation_name == "restore" else sample_draft()
-    return MigrationRequest(**vars(draft), id=7, state=state, task_id=task_id)
+def as_decided(operation: Operation) -> MigrationRequest:
+    """The request as the gate holds it when the call answers: in the call's origin, no copy id, no
+    call time yet; a task already once launched."""
+    task_id = None if operation.origin == State.PENDING else 90001
+    draft = sample_restore() if operation.name == "restore" else sample_draft()
+    return MigrationRequest(**vars(draft), id=7, state=operation.origin, task_id=task_id)
+
+
+def named(operation: Operation, request: MigrationRequest) -> str:
+    return NAMED.get(operation.name) or behaviour_of(operation).mutation(request, "UBOB").route
 
 
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda op: op.name)
 def test_each_outcome_of_a_call_names_it_and_leaves_no_gap(operation):
-    request = as_decided(operation.name)
+    request = as_decided(operation)
     texts = {
         "called": messages.called(request, operation, StartedTask(90002, "q1"), "UBOB"),
         "refused": messages.refused(request, operation, ERROR),
@@ -40,6 +46,6 @@ def test_each_outcome_of_a_call_names_it_and_leaves_no_gap(operation):
         assert "None" not in text and "{" not in unfilled, (outcome, text)
         assert f"#{request.id}" in text, (outcome, text)
     for outcome in ("refused", "in doubt", "unanswered"):
-        assert NAMED[operation.name] in texts[outcome], (outcome, texts[outcome])
+        assert named(operation, request) in texts[outcome], (outcome, texts[outcome])
     assert "EU.ext-1" in texts["refused"] and "EU.ext-1" in texts["in doubt"]  # for OVHcloud support
     assert "Close: not started" in texts["in doubt"] and "will not send it again" in texts["in doubt"]
