@@ -266,15 +266,21 @@ class Simulator:
     def start_removal(self, service: str, datacenter_id: int, filer_id: int) -> dict[str, Any]:
         with self._lock:
             filer = self.inventory[service]["datacenters"][datacenter_id]["filers"][filer_id]
+            named = str(filer["name"])
+            return self.start_task(
+                service, datacenter_id, filer_id, "removeFiler", restore_name=named, removes=filer_id
+            )
+
+    def start_task(
+        self, service: str, datacenter_id: int, filer_id: int, name: str, **details: Any
+    ) -> dict[str, Any]:
+        """A task on a datastore, as an operation's call starts one (``name``: its task's name), as
+        long as a removal's unless told (``duration``); its view, as the API answers it."""
+        with self._lock:
+            details.setdefault("duration", catalogue.REMOVAL_SECONDS)
+            details.setdefault("restore_name", "")
             task = self._new_task(
-                service,
-                datacenter_id,
-                filer_id,
-                "removeFiler",
-                restore_name=str(filer["name"]),
-                duration=catalogue.REMOVAL_SECONDS,
-                removes=filer_id,
-                shows_filer_id=self.task_filer_ids,
+                service, datacenter_id, filer_id, name, shows_filer_id=self.task_filer_ids, **details
             )
             return self.task_view(task)
 
