@@ -112,7 +112,9 @@ def _operations(table: str) -> tuple[Operation, ...]:
 
 
 OPERATIONS = _operations(_OPERATIONS)
-MIGRATION, RELAUNCH, REMOVAL, RESTORE = OPERATIONS
+_BY_NAME = {op.name: op for op in OPERATIONS}
+#: The operations other modules name (a line added to the table needs no name here).
+MIGRATION, RELAUNCH, REMOVAL, RESTORE = (_BY_NAME[n] for n in ("migration", "relaunch", "removal", "restore"))
 IN_DOUBT_STATES = frozenset(op.in_doubt for op in OPERATIONS)
 
 
