@@ -15,10 +15,8 @@ import re
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import timedelta
-from typing import cast
 
 import pytest
 from hypothesis import HealthCheck, event, settings
@@ -31,19 +29,15 @@ from bot.domain import (
     OPERATIONS,
     REMOVAL,
     MigrationSpec,
-    OvhApiError,
     PccBotError,
     PlanState,
-    StartedTask,
     State,
-    StorageError,
 )
-from bot.domain.operations import with_buttons
-from bot.usecases.decisions import Decisions
 from bot.usecases.dispatch import held
 from bot.usecases.service import PccService
 from bot.usecases.settings import ServiceSettings
-from tests.fakes import FakeClock, FakeDirectory, FakeGateway, FakeNotifier
+from tests.fakes import FakeClock, FakeDirectory, FakeNotifier
+from tests.model.faulty import FaultyGateway, ProcessDied, decision_of
 from tests.world import TIMES, service_of
 
 EXAMPLES = int(os.environ.get("PCC_MODEL_EXAMPLES", "25"))
@@ -60,63 +54,9 @@ ANSWERS = (
 APPROVERS = ("UBOB", "UCAROL")
 
 
-class ProcessDied(Exception):
-    """The bot stopped while a call was out."""
-
-
 FILERS = (100, 101)
 CALL_TIMEOUT = timedelta(minutes=2)
 OUTCOME = re.compile(r"Request #\d+ done:|of request #\d+ is removed")
-
-
-@dataclass
-class FaultyGateway(FakeGateway):
-    """The fake OVHcloud, answering the next mutating call as told, and counting what really ran."""
-
-    answer: str = "ok"
-    executed: Counter[tuple[str, int]] = field(default_factory=Counter)  # (operation, request key)
-
-    def _mutating(self, kind: str, key: int, run: Callable[[], StartedTask]) -> StartedTask:
-        answer, self.answer = self.answer, "ok"
-        if answer == "refused":
-            raise OvhApiError("refused [400 Client::BadRequest]", status=400, query_id="EU.q")
-        if answer == "timeout-before-running":
-            raise OvhApiError("network failure (timeout)", ambiguous=True)
-        started = run()
-        self.executed[(kind, key)] += 1
-        if answer == "crash-after-running":
-            raise ProcessDied(kind)
-        if answer == "storage-fails-after-running":
-            raise StorageError("the database refused the change: disk I/O error")
-        if answer != "ok":
-            raise OvhApiError("Injected failure [503]", status=503, ambiguous=True)
-        return started
-
-    def start_migration(self, spec: MigrationSpec, route: str) -> StartedTask:
-        return self._mutating(
-            "migration", spec.filer_id, lambda: super(FaultyGateway, self).start_migration(spec, route)
-        )
-
-    def mutate(
-        self, call: str, params: Mapping[str, str | int], body: Mapping[str, object] | None
-    ) -> StartedTask:
-        def run() -> StartedTask:
-            started = super(FaultyGateway, self).mutate(call, params, body)
-            if call == "removeFiler":
-                self.copies.pop(int(params["filerId"]), None)  # gone once its task ends; here at once
-            return started
-
-        kind, key = ("relaunch", "taskId") if call == "resetTaskState" else ("removal", "filerId")
-        return self._mutating(kind, int(params[key]), run)
-
-
-def decision_of(decisions: Decisions, name: str) -> Callable[..., object]:
-    """A click's decision by name: an operation's button (its key: "retry", "remove_copy") asks
-    ``Decisions.decide`` for its operation; the others are the method of that name."""
-    operation = with_buttons().get(name)
-    if operation is None:
-        return cast(Callable[..., object], getattr(decisions, name))
-    return lambda request_id, *rest: decisions.decide(request_id, operation, *rest)
 
 
 class Lifecycle(RuleBasedStateMachine):

@@ -16,7 +16,8 @@ from bot.domain import PccBotError, State
 from bot.domain.policy import Match, Policy, Reason, Rule
 from bot.usecases import messages
 from tests.fakes import FakeDirectory
-from tests.model.test_model import TIME_LIMIT, Lifecycle, ProcessDied, decision_of
+from tests.model.faulty import ProcessDied, decision_of
+from tests.model.test_model import TIME_LIMIT, Lifecycle
 
 QUORUM = Policy(
     (
