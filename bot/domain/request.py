@@ -194,18 +194,18 @@ class AuditEntry:
     plan_id: int | None = None
 
 
-class NoticeKind(StrEnum):
-    CARD = "card"  # the request's (or the plan's) card, posted in its channel
-    THREAD = "thread"  # a reply in the card's thread
-    INCIDENT = "incident"  # a message in the incident room
-    DIRECT = "direct"  # a direct message to one person (its channel is their user id)
-
-
 #: An action a notice offers next to its text: an operation's button (its ``Behaviour.button``:
 #: "retry", "remove_copy"), or ``DECIDE``.
 NoticeButton = str
 #: A call in doubt: Adopt task N for each candidate, and Close: not started.
 DECIDE: NoticeButton = "decide"
+
+
+class NoticeKind(StrEnum):
+    CARD = "card"  # the request's (or the plan's) card, posted in its channel
+    THREAD = "thread"  # a reply in the card's thread
+    INCIDENT = "incident"  # a message in the incident room
+    DIRECT = "direct"  # a direct message to one person (its channel is their user id)
 
 
 @dataclass(frozen=True)

@@ -106,11 +106,11 @@ class Behaviour:
 
     def unavailable(self, request: MigrationRequest) -> str:
         """Why the call cannot be made on ``request`` now (its state, or ``offered`` said no)."""
-        raise NotImplementedError
+        return f"request #{request.id} is {request.state}: {self.call(request)} is not offered now"
 
     def heading(self, request_id: int) -> Text:
-        """The heading of the modal a click opens first (a ``step_up`` call)."""
-        raise NotImplementedError
+        """The heading of the modal a click opens first (a ``step_up`` call): its button's label."""
+        return _("{action}: request #{id}", action=self.label, id=request_id)
 
     def mutation(self, request: MigrationRequest, user: str) -> Mutation:
         """The call ``user``'s approval makes on ``request`` (one with a button; a launch's is built by
