@@ -1,5 +1,5 @@
 # pcc-bot: Slack chat-ops for OVHcloud PCC datastore copies.
-# Build: docker build -t pcc-bot:0.3.1 .   Run: see docs/operations.md ("Container").
+# Build: docker build -t pcc-bot:0.3.2 .   Run: see docs/operations.md ("Container").
 FROM python:3.11-slim AS build
 WORKDIR /src
 # The dependencies first, in a layer of their own (pyproject's list at constraints.txt's versions): a
@@ -15,7 +15,7 @@ RUN rm -rf bot/demo \
     && pip install --no-cache-dir --no-deps --prefix=/install .
 
 FROM python:3.11-slim
-ARG VERSION=0.3.1
+ARG VERSION=0.3.2
 LABEL org.opencontainers.image.title="pcc-bot" \
       org.opencontainers.image.description="Slack chat-ops for OVHcloud Hosted Private Cloud datastore copies, with approvals" \
       org.opencontainers.image.version="${VERSION}" \

@@ -8,7 +8,7 @@ DISTRIBUTION = "pcc-bot"
 
 
 def version() -> str:
-    """``0.3.1``; ``0+unknown`` when the code runs without being installed (never an error)."""
+    """``0.3.2``; ``0+unknown`` when the code runs without being installed (never an error)."""
     try:
         return metadata.version(DISTRIBUTION)
     except metadata.PackageNotFoundError:

@@ -7,7 +7,7 @@ import pytest
 
 from bot.adapters.slack import cards, ids
 from bot.adapters.slack.grammar import Restore, parse
-from bot.domain import RESTORE, NotAllowed, OvhApiError, RuleViolation, State, UsageError
+from bot.domain import REMOVAL, RESTORE, Conflict, NotAllowed, OvhApiError, RuleViolation, State, UsageError
 from bot.domain.restore import BackupState, RestoreSpec
 from tests.world import INCIDENT
 
@@ -44,6 +44,9 @@ def test_a_restore_is_filed_approved_once_and_followed_to_done_with_its_own_noti
     assert "Remove copy" not in str(cards.card_message(done)[1])  # nothing to remove after a restore
     actions = [e.action for e in world.repo.audit.history(filed.id)]
     assert "batch restore started" in actions and "replication done" in actions
+    with pytest.raises(Conflict, match="left no copy to remove"):  # a click on an old card, or typed
+        world.service.decisions.decide(filed.id, REMOVAL, "UBOB")
+    assert world.gateway.calls == []
 
 
 def test_the_audit_csv_carries_the_restores_call_and_repository(world):

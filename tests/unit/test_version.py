@@ -20,7 +20,7 @@ def declared() -> str:
 
 
 def test_the_installed_version_is_the_declared_one():
-    assert version() == declared() == "0.3.1"  # `make` reinstalls when pyproject.toml changes
+    assert version() == declared() == "0.3.2"  # `make` reinstalls when pyproject.toml changes
 
 
 def test_pcc_bot_version_prints_it(capsys):
