@@ -29,7 +29,6 @@ from bot.domain import (
 from bot.domain.policy import Verdict
 from bot.support.i18n import _
 from bot.usecases import plan_messages, plan_scope
-from bot.usecases.decisions import Decisions
 from bot.usecases.dispatch import Dispatch
 from bot.usecases.family import Ports
 from bot.usecases.filed import Findings, filed_now, pair_problems
@@ -53,17 +52,17 @@ class Plans:
         *,
         settings: ServiceSettings,
         guard: Guard,
-        decisions: Decisions,
+        dispatch: Dispatch,
         background: Background,
         votes: PlanVotes,
     ) -> None:
+        """``dispatch``: what sends an approved plan's datastores, each through the gate."""
         self._ovh, self._chat, self._clock = ports.unpacked()
         self._requests, self._plans = work.requests, work.plans
         self._settings, self._guard = settings, guard
-        self._decisions = decisions
         self._votes = votes  # a plan's four eyes: its rule, who counts, the quorum (PCC_POLICY)
         self._background = background
-        self._dispatcher = Dispatch(ports, work, settings=settings, decisions=decisions, switch=guard.switch)
+        self._dispatcher = dispatch
         self._dispatching: set[int] = set()  # plans this process is dispatching now
         self._lock = threading.Lock()
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from bot.usecases.approvals import Approvals
 from bot.usecases.chat import ChatDesk
 from bot.usecases.decisions import Decisions
+from bot.usecases.dispatch import Dispatch
 from bot.usecases.doubt import DoubtResolver
 from bot.usecases.family import Ballots, Ports
 from bot.usecases.filing import Filing
@@ -107,12 +108,13 @@ class PccService:
         self._tracker = Tracker(
             ports, requests=requests, notices=notices, settings=settings, doubt=doubt, expire=expire
         )
+        dispatch = Dispatch(ports, work, settings=settings, decisions=self.decisions, switch=guard.switch)
         self.plans = Plans(
             ports,
             work,
             settings=settings,
             guard=guard,
-            decisions=self.decisions,
+            dispatch=dispatch,
             background=background,
             votes=plan_votes,
         )
