@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from bot.adapters.slack.grammar import USAGE
+from bot.domain.operations import policy_names
 from bot.ops.variables import SETTINGS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,6 +36,15 @@ def test_every_subcommand_of_the_grammar_is_documented_with_its_usage():
             assert f"`/pcc {sub} " in text, sub
         else:
             assert f"`/pcc {usage}`" in text, usage
+
+
+def test_the_policy_page_names_each_operation_a_policy_file_may_match():
+    """docs/policy.md's `match.operation` row lists exactly the names the policy file accepts."""
+    row = next(
+        line for line in (ROOT / "docs" / "policy.md").read_text().splitlines() if "`match.operation`" in line
+    )
+    listed = re.findall(r"`([a-z][a-z ]*)`", row.split("|")[2])
+    assert sorted(listed) == sorted(policy_names())
 
 
 def test_the_architecture_tree_names_files_that_exist_in_their_folder():
