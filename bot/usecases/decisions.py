@@ -148,6 +148,8 @@ class Decisions:
         click that wins the compare-and-set. What it sends and records is the operation's to say
         (``Behaviour.mutation``)."""
         own = behaviour_of(operation)
+        if own.button is None:
+            raise ValueError(f"{operation.name} has no call of its own to decide (its requests are approved)")
         self._guard.refuse_if_paused(own.doing(request_id))
         request = require(self._requests, request_id)
         rule = self._approvals.check(request, own.policy_name, user, own.refusal)

@@ -8,7 +8,7 @@ from bot.adapters.slack import card_actions, ids
 from bot.demo.samples import sample_draft
 from bot.demo.terminal import CONSOLE_HELP
 from bot.domain import OPERATIONS, MigrationRequest, Operation
-from bot.domain.operations import behaviour_of, policy_names, with_buttons
+from bot.domain.operations import Launch, behaviour_of, policy_names, with_buttons
 from bot.domain.policy_file import parse_policy
 from bot.domain.states import can_transition
 from handlers import actions, reasons
@@ -28,6 +28,8 @@ def test_an_operations_button_is_wired_from_its_behaviour(operation: Operation):
     request = MigrationRequest(**vars(sample_draft()), id=7, state=operation.origin, task_id=90001)
     title, said = card_actions.confirm_of(action, request)
     assert (title, said) == tuple(t.render("en") for t in own.confirm(request))
+    launches = {b.policy_name for b in map(behaviour_of, OPERATIONS) if isinstance(b, Launch)}
+    assert own.policy_name not in launches  # its own rules, never a launch's by default
 
 
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda op: op.name)
@@ -40,3 +42,10 @@ def test_an_operations_moves_and_policy_name_follow_from_its_line_and_behaviour(
     assert name in policy_names()
     policy, problems = parse_policy(f'[[rule]]\nmatch = {{ operation = "{name}" }}\napprovals = 2\n')
     assert problems == [] and policy.rules[0].match.operation == {name}
+
+
+def test_a_launch_is_approved_not_decided_as_an_operations_call(world):
+    for operation in OPERATIONS:
+        if behaviour_of(operation).button is None:  # the copy, a restore: Approve launches them
+            with pytest.raises(ValueError, match="no call of its own"):
+                world.service.decisions.decide(1, operation, "UBOB")

@@ -194,6 +194,13 @@ def test_retry_and_remove_copy_follow_their_own_rules():
     assert world.gateway.removals == []
     assert decide.decide(request.id, REMOVAL, "UBOB", "restore-000100").state == State.REMOVING
     assert world.gateway.removals == [900]
+    audit = {e.action: e.detail for e in world.repo.audit.history(request.id)}
+    assert audit["retry approved"] == audit["task relaunched"] == f"resetTaskState on task {request.task_id}"
+    called = "removeFiler on restore-000100 (filer 900)"  # the decision names the call it approves
+    assert audit["copy removal approved"] == audit["copy removal started"] == called
+    assert world.gateway.resets == [
+        (request.task_id, f"pcc-bot request #{request.id}: relaunch approved by UCAROL (attempt 1)")
+    ]
 
 
 def test_a_required_reason_to_reject_reaches_the_card_the_thread_the_requester_and_the_audit():

@@ -72,8 +72,9 @@ class Behaviour:
     twins: bool = False
     #: The request's field that holds the task the call created.
     task_field: ClassVar[str] = "task_id"
-    #: The call's name in an approval policy (`match.operation`, PCC_POLICY).
-    policy_name: str = PolicyOperation.COPY
+    #: The call's name in an approval policy (`match.operation`, PCC_POLICY): each operation says its
+    #: own (a launch's is the copy's unless it says otherwise).
+    policy_name: str
     #: The button a card (and a notice) offers to make this call, when it is offered (``offered``): its
     #: key (a notice's ``button``; its Slack action id is ``pcc_<key>``), its label, and the console's
     #: word for clicking it. None: the call has no button of its own (a launch: Approve).
@@ -165,6 +166,7 @@ class Launch(Behaviour):
     labels: ClassVar[dict[State, tuple[str, Text]]] = {}
     #: The approval's confirm dialog: what the call leads to.
     confirm_note: Text
+    policy_name: str = PolicyOperation.COPY
 
     def settled_by(self, request: MigrationRequest) -> Text:
         """A launch in doubt: its task adopted, or the request closed (or cancelled) when none started."""
