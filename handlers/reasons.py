@@ -13,6 +13,7 @@ from bot.adapters.slack import ids
 from bot.adapters.slack.grammar import parse_user
 from bot.adapters.slack.reason_form import parse_reason_view
 from bot.domain import Operation
+from bot.domain.operations import behaviour_of
 from bot.support.i18n import _
 from bot.usecases.service import PccService
 from handlers.errors import user_of
@@ -29,7 +30,11 @@ def _call(operation: Operation) -> Decide:
 DECISIONS: dict[str, Decide] = {
     ids.APPROVE: lambda service, key, user, typed: service.decisions.approve(key, user, typed),
     ids.REJECT: lambda service, key, user, typed: service.decisions.reject(key, user, typed),
-    **{action: _call(operation) for action, operation in ids.CALL_BUTTONS.items()},
+    **{
+        action: _call(operation)
+        for action, operation in ids.CALL_BUTTONS.items()
+        if behaviour_of(operation).step_up
+    },
     ids.APPROVE_PLAN: lambda service, key, user, typed: service.plans.approve(key, user, typed),
     ids.REJECT_PLAN: lambda service, key, user, typed: service.plans.reject(key, user, typed),
 }

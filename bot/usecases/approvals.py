@@ -28,7 +28,7 @@ from bot.domain import (
     State,
     UsageError,
 )
-from bot.domain.operations import behaviour_of, launch_of
+from bot.domain.operations import launch_of
 from bot.domain.policy import DEFAULT_RULE, Facts, PolicyOperation, Reason, Rule, Tally, Verdict, mention
 from bot.support.i18n import DEFAULT_LOCALE, Text, _, stored
 from bot.support.mrkdwn import esc
@@ -286,7 +286,7 @@ NO_POLICY = _(
 )
 
 
-def approval_subject(request: MigrationRequest, operation: Operation | None = None) -> str:
-    """What an approval approves: the request's first decision (its launch, ``operation`` None), one
-    relaunch attempt, one removal: each operation says (``Behaviour.subject``)."""
-    return behaviour_of(operation or request.launch).subject(request)
+def approval_subject(request: MigrationRequest) -> str:
+    """What the approval of a request's first decision (its launch) approves; an operation's call
+    approves its own ``Behaviour.subject`` (``Decisions.decide``)."""
+    return launch_of(request).subject(request)

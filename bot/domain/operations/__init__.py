@@ -56,8 +56,9 @@ def with_buttons() -> dict[str, Operation]:
 
 def policy_names() -> tuple[str, ...]:
     """The names an approval policy's `match.operation` may use: each operation's, and a plan's."""
+    known = tuple(PolicyOperation)
     named = (behaviour_of(op).policy_name for op in OPERATIONS)
-    return (*PolicyOperation, *dict.fromkeys(n for n in named if n not in tuple(PolicyOperation)))
+    return (*known, *dict.fromkeys(n for n in named if n not in known))
 
 
 def sort_tasks(
